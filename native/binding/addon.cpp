@@ -1,0 +1,88 @@
+// Module entry: publishes the kernel entry points, the op-code tables and build facts.
+#include <napi.h>
+
+#include <iterator>
+#include <string>
+
+#include "binding/js_args.h"
+#include "binding/ops.h"
+#include "kernels/cpu_features.h"
+#include "kernels/elementwise.h"
+#include "kernels/thread_pool.h"
+
+namespace tf::binding {
+namespace {
+namespace k = tf::kernels;
+
+// Names follow the enum order in kernels/elementwise.h; JS resolves codes by name once at load.
+constexpr const char* kUnaryNames[] = {"neg", "exp", "log", "sqrt", "abs", "relu", "leakyRelu",
+                                       "sigmoid", "tanh", "elu", "gelu", "softplus", "erf", "sign",
+                                       "square", "reciprocal", "clip"};
+constexpr const char* kBinaryNames[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
+                                        "equal", "notEqual", "greater", "greaterEqual", "less",
+                                        "lessEqual"};
+constexpr const char* kReduceNames[] = {"sum", "mean", "max", "min"};
+constexpr const char* kArgReduceNames[] = {"argmax", "argmin"};
+static_assert(std::size(kUnaryNames) == static_cast<size_t>(k::UnaryOp::Count));
+static_assert(std::size(kBinaryNames) == static_cast<size_t>(k::BinaryOp::Count));
+static_assert(std::size(kReduceNames) == static_cast<size_t>(k::ReduceOp::Count));
+static_assert(std::size(kArgReduceNames) == static_cast<size_t>(k::ArgReduceOp::Count));
+
+template <size_t N>
+Napi::Array names(Napi::Env env, const char* const (&list)[N]) {
+  Napi::Array a = Napi::Array::New(env, N);
+  for (uint32_t i = 0; i < N; i++) a.Set(i, list[i]);
+  return a;
+}
+
+Napi::Value info_fn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("simd", k::simd_level_name(k::simd_level()));
+  o.Set("hardwareSimd", k::simd_level_name(k::hardware_simd_level()));
+  o.Set("threads", k::num_threads());
+  o.Set("buildHash", TF_SOURCE_HASH);
+  o.Set("napiVersion", NAPI_VERSION);
+  return o;
+}
+
+Napi::Value set_num_threads_fn(const Napi::CallbackInfo& info) {
+  int64_t n = get_int(info, 0, "threads");
+  if (n < 1 || n > 1024) throw_range(info.Env(), "threads must be between 1 and 1024");
+  k::set_num_threads(static_cast<int>(n));
+  return Napi::Number::New(info.Env(), k::num_threads());
+}
+
+Napi::Value set_simd_level_fn(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) {
+    throw Napi::TypeError::New(info.Env(), "tensorforge native: level must be a string");
+  }
+  std::string s = info[0].As<Napi::String>();
+  k::SimdLevel level;
+  if (s == "scalar") level = k::SimdLevel::Scalar;
+  else if (s == "avx2") level = k::SimdLevel::Avx2;
+  else if (s == "avx512") level = k::SimdLevel::Avx512;
+  else throw_range(info.Env(), "unknown SIMD level '" + s + "'");
+  return Napi::String::New(info.Env(), k::simd_level_name(k::set_simd_level(level)));
+}
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, info_fn, "info"));
+  exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads_fn, "setNumThreads"));
+  exports.Set("setSimdLevel", Napi::Function::New(env, set_simd_level_fn, "setSimdLevel"));
+  exports.Set("unaryOps", names(env, kUnaryNames));
+  exports.Set("binaryOps", names(env, kBinaryNames));
+  exports.Set("reduceOps", names(env, kReduceNames));
+  exports.Set("argReduceOps", names(env, kArgReduceNames));
+  register_ops(env, exports);
+  return exports;
+}
+
+}  // namespace
+}  // namespace tf::binding
+
+// The registration macro pastes its argument into an identifier, so it needs an unqualified name.
+static Napi::Object InitTensorforge(Napi::Env env, Napi::Object exports) {
+  return tf::binding::init(env, exports);
+}
+NODE_API_MODULE(tensorforge, InitTensorforge)

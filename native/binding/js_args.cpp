@@ -1,0 +1,120 @@
+#include "binding/js_args.h"
+
+#include <cmath>
+
+namespace tf::binding {
+
+void throw_range(Napi::Env env, const std::string& message) {
+  throw Napi::RangeError::New(env, "tensorforge native: " + message);
+}
+
+static Napi::TypedArray typed(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (i >= info.Length() || !info[i].IsTypedArray()) {
+    throw Napi::TypeError::New(info.Env(), std::string("tensorforge native: ") + what + " must be a typed array");
+  }
+  return info[i].As<Napi::TypedArray>();
+}
+
+F32 get_f32(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  auto t = typed(info, i, what);
+  if (t.TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(info.Env(), std::string("tensorforge native: ") + what + " must be a Float32Array");
+  }
+  auto f = t.As<Napi::Float32Array>();
+  return {f.Data(), static_cast<int64_t>(f.ElementLength())};
+}
+
+I32 get_i32(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  auto t = typed(info, i, what);
+  if (t.TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(info.Env(), std::string("tensorforge native: ") + what + " must be an Int32Array");
+  }
+  auto a = t.As<Napi::Int32Array>();
+  return {a.Data(), static_cast<int64_t>(a.ElementLength())};
+}
+
+void* get_any32(const Napi::CallbackInfo& info, size_t i, const char* what, int64_t* length) {
+  auto t = typed(info, i, what);
+  if (t.TypedArrayType() == napi_float32_array) {
+    auto f = t.As<Napi::Float32Array>();
+    *length = static_cast<int64_t>(f.ElementLength());
+    return f.Data();
+  }
+  if (t.TypedArrayType() == napi_int32_array) {
+    auto a = t.As<Napi::Int32Array>();
+    *length = static_cast<int64_t>(a.ElementLength());
+    return a.Data();
+  }
+  throw Napi::TypeError::New(info.Env(), std::string("tensorforge native: ") + what + " must be a Float32Array or Int32Array");
+}
+
+double get_num(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (i >= info.Length() || !info[i].IsNumber()) {
+    throw Napi::TypeError::New(info.Env(), std::string("tensorforge native: ") + what + " must be a number");
+  }
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+int64_t get_int(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  double v = get_num(info, i, what);
+  if (!(std::floor(v) == v) || std::fabs(v) > 9.0e15) {
+    throw_range(info.Env(), std::string(what) + " must be an integer");
+  }
+  return static_cast<int64_t>(v);
+}
+
+Meta::Meta(const Napi::CallbackInfo& info, size_t i) : env_(info.Env()) {
+  if (i >= info.Length() || !info[i].IsTypedArray() ||
+      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    throw Napi::TypeError::New(env_, "tensorforge native: meta must be a Float64Array");
+  }
+  auto a = info[i].As<Napi::Float64Array>();
+  data_ = a.Data();
+  length_ = a.ElementLength();
+}
+
+double Meta::next_double() {
+  if (pos_ >= length_) throw_range(env_, "meta is too short");
+  return data_[pos_++];
+}
+
+int64_t Meta::next() {
+  double v = next_double();
+  if (!(std::floor(v) == v) || std::fabs(v) > 9.0e15) throw_range(env_, "meta holds a non-integer");
+  return static_cast<int64_t>(v);
+}
+
+int Meta::ndim() {
+  int64_t n = next();
+  if (n < 0 || n > kMaxDims) throw_range(env_, "rank must be between 0 and 8");
+  return static_cast<int>(n);
+}
+
+void Meta::read(int n, int64_t* out) {
+  for (int i = 0; i < n; i++) out[i] = next();
+}
+
+void check_range(Napi::Env env, const char* what, int64_t length, int64_t offset, int64_t count) {
+  if (offset < 0 || count < 0 || offset + count > length) {
+    throw_range(env, std::string(what) + ": range [" + std::to_string(offset) + ", " +
+                         std::to_string(offset + count) + ") is outside an array of length " +
+                         std::to_string(length));
+  }
+}
+
+void check_view(Napi::Env env, const char* what, int64_t length, int ndim, const int64_t* shape,
+                int64_t offset, const int64_t* strides) {
+  int64_t lo = offset, hi = offset;
+  for (int d = 0; d < ndim; d++) {
+    if (shape[d] < 0) throw_range(env, std::string(what) + ": negative dimension");
+    if (shape[d] == 0) return;  // empty view touches nothing
+    int64_t span = (shape[d] - 1) * strides[d];
+    if (span < 0) lo += span; else hi += span;
+  }
+  if (lo < 0 || hi >= length) {
+    throw_range(env, std::string(what) + ": view reaches elements [" + std::to_string(lo) + ", " +
+                         std::to_string(hi) + "] of an array of length " + std::to_string(length));
+  }
+}
+
+}  // namespace tf::binding

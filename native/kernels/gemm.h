@@ -1,0 +1,29 @@
+#pragma once
+#include <cstdint>
+
+// Single-precision GEMM, row-major, the kernel every dense and conv layer rests on.
+namespace tf::kernels {
+
+enum class GemmActivation : int { None = 0, Relu = 1 };
+
+// Optional work fused into the store of C so that a dense layer is one pass over its output.
+struct GemmEpilogue {
+  const float* bias = nullptr;  // length n, added to every row of C after alpha/beta
+  GemmActivation activation = GemmActivation::None;
+};
+
+// C = alpha * op(A) * op(B) + beta * C, then the epilogue.
+// op(A) is m x k: A is stored m x k (lda >= k) or, when trans_a, k x m (lda >= m). Same for B (k x n).
+// beta == 0 means C is write-only (NaNs in C are not propagated). Any m, n, k >= 0; k == 0 scales C.
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+           int64_t ldc, const GemmEpilogue& epilogue = {});
+
+// batch independent GEMMs of the same shape; matrix i uses a + a_offsets[i], b + b_offsets[i],
+// c + c_offsets[i] (offsets in elements). Offsets of A/B may repeat (broadcast batch dims); C's may not.
+void sgemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                   const float* a, int64_t lda, const int64_t* a_offsets, const float* b,
+                   int64_t ldb, const int64_t* b_offsets, float beta, float* c, int64_t ldc,
+                   const int64_t* c_offsets, int64_t batch, const GemmEpilogue& epilogue = {});
+
+}  // namespace tf::kernels

@@ -1,0 +1,20 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+
+// One persistent pool for every kernel. Idle workers park on a condition variable instead of
+// spinning: on a 2-vCPU machine spinning workers steal the core the caller needs.
+namespace tf::kernels {
+
+// Number of threads kernels may use, counting the calling thread. Defaults to
+// TENSORFORGE_NUM_THREADS, else std::thread::hardware_concurrency().
+int num_threads();
+// Resizes the pool (joins and restarts workers). Must not be called while kernels run.
+void set_num_threads(int n);
+
+// Calls fn(begin, end) over disjoint chunks covering [0, n). Splits only when n / grain >= 2 and
+// more than one thread is configured; the calling thread always runs one chunk itself. If the pool
+// is already busy (a kernel running on another thread, or a nested call), runs fn(0, n) inline.
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+
+}  // namespace tf::kernels

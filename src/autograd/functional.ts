@@ -1,0 +1,78 @@
+import { argError, describe } from '../errors';
+import { Tensor } from '../tensor/tensor';
+import { zerosLike } from '../ops/creation';
+import { backward } from './backward';
+
+/** Result of {@link valueAndGrad}: the function's value and the gradient of each argument. */
+export interface ValueAndGrads {
+  value: Tensor;
+  grads: Tensor[];
+  /** The first argument's gradient (tfjs `valueAndGrad` shape). */
+  grad: Tensor;
+}
+
+function collectArgs(fn: string, args: unknown[]): { list: Tensor[]; asList: boolean } {
+  const asList = args.length === 1 && Array.isArray(args[0]);
+  const list = (asList ? (args[0] as unknown[]) : args) as unknown[];
+  list.forEach((t, i) => {
+    if (!(t instanceof Tensor)) argError(fn, `args[${i}]`, 'a Tensor', describe(t));
+    if (t.dtype !== 'float32') argError(fn, `args[${i}]`, 'a float32 tensor', `dtype ${t.dtype}`);
+  });
+  return { list: list as Tensor[], asList };
+}
+
+function evaluate(name: string, f: (...xs: Tensor[]) => Tensor, args: unknown[], dy?: Tensor): { value: Tensor; grads: Tensor[]; asList: boolean } {
+  const { list, asList } = collectArgs(name, args);
+  // Fresh leaves that share storage with the arguments, so the caller's tensors keep their .grad.
+  const leaves = list.map((t) => {
+    const leaf = t.detach();
+    leaf.requiresGrad = true;
+    return leaf;
+  });
+  const value = f(...leaves);
+  if (!(value instanceof Tensor)) argError(name, 'f', 'a function returning a Tensor', describe(value));
+  if (value.requiresGrad) backward(value, dy);
+  const grads = leaves.map((leaf) => leaf.grad ?? zerosLike(leaf));
+  return { value: value.detach(), grads, asList };
+}
+
+/**
+ * Turns `f` into a function returning the gradient of f's output (summed, or weighted by `dy`)
+ * with respect to its arguments. Call it as `grad(f)(x)` for one tensor (returns a Tensor) or
+ * `grad(f)([x, y])` / `grad(f)(x, y)` for several (returns an array).
+ */
+export function grad(f: (...xs: Tensor[]) => Tensor): {
+  (x: Tensor): Tensor;
+  (xs: Tensor[]): Tensor[];
+  (...xs: Tensor[]): Tensor[];
+} {
+  const wrapped = (...args: unknown[]): Tensor | Tensor[] => {
+    const r = evaluate('grad', f, args);
+    return !r.asList && args.length === 1 ? r.grads[0]! : r.grads;
+  };
+  return wrapped as ReturnType<typeof grad>;
+}
+
+/** tfjs name: gradients of `f` with respect to a list of tensors. */
+export function grads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => Tensor[] {
+  return (xs, dy) => evaluate('grads', f, [xs], dy).grads;
+}
+
+/**
+ * Like {@link grad} but also returns the value: `valueAndGrad(f)(x)` or `valueAndGrad(f)([x, y])`
+ * gives `{ value, grads, grad }`.
+ */
+export function valueAndGrad(f: (...xs: Tensor[]) => Tensor): (...args: (Tensor | Tensor[])[]) => ValueAndGrads {
+  return (...args) => {
+    const r = evaluate('valueAndGrad', f, args);
+    return { value: r.value, grads: r.grads, grad: r.grads[0]! };
+  };
+}
+
+/** tfjs name of {@link valueAndGrad} over a list. */
+export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => ValueAndGrads {
+  return (xs, dy) => {
+    const r = evaluate('valueAndGrads', f, [xs], dy);
+    return { value: r.value, grads: r.grads, grad: r.grads[0]! };
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * tensorforge: tensors, autograd and native SIMD kernels for Node.js.
+ * Every public function is a named export here.
+ */
+import './tensor/methods';
+
+export { Tensor, type NestedArray } from './tensor/tensor';
+export type { DType } from './tensor/dtype';
+export type { Shape } from './tensor/shape';
+export {
+  setBackend,
+  getBackend,
+  backendInfo,
+  setNumThreads,
+  getNumThreads,
+  setSimdLevel,
+  type BackendName,
+  type BackendInfo,
+} from './backend/backend';
+export { manualSeed } from './random/generator';
+export {
+  tensor,
+  scalar,
+  zeros,
+  ones,
+  full,
+  zerosLike,
+  onesLike,
+  arange,
+  eye,
+  rand,
+  randn,
+  randint,
+  type FactoryOptions,
+} from './ops/creation';
+export {
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  equal,
+  notEqual,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+} from './ops/binary';
+export {
+  neg,
+  exp,
+  log,
+  sqrt,
+  abs,
+  relu,
+  leakyRelu,
+  sigmoid,
+  tanh,
+  elu,
+  gelu,
+  softplus,
+  erf,
+  sign,
+  square,
+  reciprocal,
+  clip,
+  clipByValue,
+} from './ops/unary';
+export { sum, mean, max, min, argmax, argmin } from './ops/reduce';
+export { softmax, logSoftmax } from './ops/softmax';
+export { matmul, matMul, matmulAsync } from './ops/matmul';
+export { reshape, transpose, permute, slice, broadcastTo, expand, squeeze, expandDims, unsqueeze, flatten } from './ops/views';
+export { concat, stack, pad, gather, oneHot } from './ops/movement';
+export { where } from './ops/where';
+export { cast } from './ops/cast';
+export { contiguous } from './ops/copy';
+export { listOps, type OpInfo, type OpCheck } from './ops/registry';
+export { noGrad, isGradEnabled } from './autograd/tape';
+export { backward } from './autograd/backward';
+export { grad, grads, valueAndGrad, valueAndGrads, type ValueAndGrads } from './autograd/functional';
+export { pooledBufferBytes } from './tensor/storage';
+
+/** argmax/argmin under their tfjs names. */
+export { argmax as argMax, argmin as argMin } from './ops/reduce';

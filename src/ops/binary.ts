@@ -1,0 +1,184 @@
+import { activeAddon } from '../backend/backend';
+import { nativeAddon } from '../backend/native-addon';
+import { record } from '../autograd/tape';
+import type { DType } from '../tensor/dtype';
+import { broadcastShapes, broadcastStrides, shapesEqual } from '../tensor/shape';
+import { Tensor } from '../tensor/tensor';
+import { cast } from './cast';
+import { sumTo } from './reduce';
+import { type Domain, registerOp } from './registry';
+import { log } from './unary';
+import { forEachRow, lastStride, stridedMeta, toTensor } from './util';
+
+type Ref = (a: number, b: number) => number;
+type Backward = (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null];
+
+interface BinaryDef {
+  name: string;
+  onnx: string;
+  ref: Ref;
+  backward: Backward | null;
+  /** int32 op int32 stays int32 (add, sub, mul, maximum, minimum); otherwise the result is float32. */
+  keepsInt: boolean;
+  code: number;
+}
+
+const codes = nativeAddon()?.binaryOps ?? [];
+
+function define(name: string, onnx: string, ref: Ref, backward: Backward | null, keepsInt: boolean, domain: Domain = 'any'): BinaryDef {
+  const def: BinaryDef = { name, onnx, ref, backward, keepsInt, code: codes.indexOf(name) };
+  const run = (a: Tensor, b: Tensor): Tensor => binaryOp(def, a, b);
+  registerOp({
+    name,
+    onnx,
+    kind: 'kernel',
+    native: def.code >= 0,
+    differentiable: backward !== null,
+    checks: [
+      { label: 'same shape', shapes: [[3, 4], [3, 4]], domain, run },
+      { label: 'row broadcast', shapes: [[2, 3, 5], [5]], domain, run },
+      { label: 'column broadcast', shapes: [[4, 1], [4, 6]], domain, run },
+      { label: 'both broadcast', shapes: [[2, 1, 3], [1, 4, 1]], domain, run },
+      { label: 'scalar', shapes: [[3, 2], []], domain, run },
+      { label: 'rank 0', shapes: [[], []], domain, run },
+      { label: 'empty', shapes: [[0, 3], [1, 3]], domain, run },
+      { label: 'long', shapes: [[2, 1031], [2, 1031]], domain, run, grad: false },
+      ...(keepsInt
+        ? [{ label: 'int32', shapes: [[3, 4], [4]], dtypes: ['int32', 'int32'] as DType[], intRange: [-9, 10] as [number, number], run }]
+        : []),
+    ],
+  });
+  return def;
+}
+
+function binaryOp(def: BinaryDef, aIn: Tensor | number, bIn: Tensor | number): Tensor {
+  // A plain number takes the other side's dtype, so `add(intTensor, 1)` stays int32.
+  const aDtype: DType = !(aIn instanceof Tensor) && bIn instanceof Tensor && Number.isInteger(aIn) ? bIn.dtype : 'float32';
+  const bDtype: DType = !(bIn instanceof Tensor) && aIn instanceof Tensor && Number.isInteger(bIn) ? aIn.dtype : 'float32';
+  let a = toTensor(def.name, 'a', aIn, aDtype);
+  let b = toTensor(def.name, 'b', bIn, bDtype);
+  const intResult = def.keepsInt && a.dtype === 'int32' && b.dtype === 'int32';
+  if (!intResult) {
+    if (a.dtype !== 'float32') a = cast(a, 'float32');
+    if (b.dtype !== 'float32') b = cast(b, 'float32');
+  }
+  const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(def.name, a.shape, b.shape);
+  const out = Tensor.empty(shape, intResult ? 'int32' : 'float32');
+  const aView = { offset: a.offset, strides: broadcastStrides(a.shape, a.strides, shape) };
+  const bView = { offset: b.offset, strides: broadcastStrides(b.shape, b.strides, shape) };
+  const addon = activeAddon();
+  if (addon && !intResult && def.code >= 0) {
+    addon.binary(def.code, a.buffer as Float32Array, b.buffer as Float32Array, out.buffer as Float32Array,
+      stridedMeta(shape, [aView, bView]));
+  } else {
+    const f = def.ref;
+    const ad = a.buffer;
+    const bd = b.buffer;
+    const od = out.buffer;
+    const len = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+    const sa = lastStride(aView.strides);
+    const sb = lastStride(bView.strides);
+    let o = 0;
+    forEachRow(shape, [aView, bView], ([ao, bo]) => {
+      for (let j = 0; j < len; j++) od[o++] = f(ad[ao! + j * sa]!, bd[bo! + j * sb]!);
+    });
+  }
+  const backward = def.backward;
+  if (!backward) return out;
+  return record(out, def.name, [a, b], (g) => {
+    const [ga, gb] = backward(g, a, b, out);
+    return [ga && sumTo(ga, a.shape), gb && sumTo(gb, b.shape)];
+  });
+}
+
+const bool = (c: boolean): number => (c ? 1 : 0);
+
+const addDef = define('add', 'Add', (a, b) => a + b, (g) => [g, g], true);
+const subDef = define('sub', 'Sub', (a, b) => a - b, (g) => [g, neg1(g)], true);
+const mulDef = define('mul', 'Mul', (a, b) => a * b, (g, a, b) => [mul(g, b), mul(g, a)], true);
+const divDef = define('div', 'Div', (a, b) => a / b, (g, _a, b, y) => [div(g, b), mul(div(g, b), mul(y, -1))], false);
+const powDef = define(
+  'pow',
+  'Pow',
+  Math.pow,
+  (g, a, b, y) => [mul(g, mul(b, pow(a, sub(b, 1)))), mul(g, mul(y, log(a)))],
+  false,
+  'positive',
+);
+const maximumDef = define(
+  'maximum',
+  'Max',
+  (a, b) => (a !== a || b !== b ? NaN : a >= b ? a : b),
+  (g, a, b) => [mul(g, greaterEqual(a, b)), mul(g, less(a, b))],
+  true,
+);
+const minimumDef = define(
+  'minimum',
+  'Min',
+  (a, b) => (a !== a || b !== b ? NaN : a <= b ? a : b),
+  (g, a, b) => [mul(g, lessEqual(a, b)), mul(g, greater(a, b))],
+  true,
+);
+const equalDef = define('equal', 'Equal', (a, b) => bool(a === b), null, false);
+const notEqualDef = define('notEqual', 'Equal+Not', (a, b) => bool(a !== b), null, false);
+const greaterDef = define('greater', 'Greater', (a, b) => bool(a > b), null, false);
+const greaterEqualDef = define('greaterEqual', 'GreaterOrEqual', (a, b) => bool(a >= b), null, false);
+const lessDef = define('less', 'Less', (a, b) => bool(a < b), null, false);
+const lessEqualDef = define('lessEqual', 'LessOrEqual', (a, b) => bool(a <= b), null, false);
+
+function neg1(g: Tensor): Tensor {
+  return mul(g, -1);
+}
+
+/** Elementwise a + b with NumPy broadcasting. */
+export function add(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(addDef, a, b);
+}
+/** Elementwise a - b with NumPy broadcasting. */
+export function sub(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(subDef, a, b);
+}
+/** Elementwise a * b with NumPy broadcasting. */
+export function mul(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(mulDef, a, b);
+}
+/** Elementwise true division a / b (float32 result, even for int32 inputs). */
+export function div(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(divDef, a, b);
+}
+/** Elementwise a ** b (float32). */
+export function pow(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(powDef, a, b);
+}
+/** Elementwise larger of a and b; NaN if either is NaN. */
+export function maximum(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(maximumDef, a, b);
+}
+/** Elementwise smaller of a and b; NaN if either is NaN. */
+export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(minimumDef, a, b);
+}
+/** 1 where a == b, else 0 (float32). */
+export function equal(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(equalDef, a, b);
+}
+/** 1 where a != b (and where either is NaN), else 0 (float32). */
+export function notEqual(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(notEqualDef, a, b);
+}
+/** 1 where a > b, else 0 (float32). */
+export function greater(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(greaterDef, a, b);
+}
+/** 1 where a >= b, else 0 (float32). */
+export function greaterEqual(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(greaterEqualDef, a, b);
+}
+/** 1 where a < b, else 0 (float32). */
+export function less(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(lessDef, a, b);
+}
+/** 1 where a <= b, else 0 (float32). */
+export function lessEqual(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(lessEqualDef, a, b);
+}

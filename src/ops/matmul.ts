@@ -1,0 +1,240 @@
+import { activeAddon } from '../backend/backend';
+import { record } from '../autograd/tape';
+import { argError } from '../errors';
+import { broadcastShapes, sizeOf } from '../tensor/shape';
+import { Tensor } from '../tensor/tensor';
+import { cast } from './cast';
+import { sumTo } from './reduce';
+import { registerOp } from './registry';
+import { reshape, transpose } from './views';
+import { toTensor } from './util';
+
+/** How one operand is handed to GEMM: its (possibly copied) tensor, transpose flag and leading dim. */
+interface Operand {
+  t: Tensor;
+  trans: boolean;
+  ld: number;
+}
+
+// A transposed view is passed as a transpose flag instead of being copied.
+function layout(t: Tensor, trans: boolean): Operand {
+  const r = t.rank;
+  const rows = t.shape[r - 2]!;
+  const cols = t.shape[r - 1]!;
+  const s0 = t.strides[r - 2]!;
+  const s1 = t.strides[r - 1]!;
+  if ((s1 === 1 || cols <= 1) && (rows <= 1 || s0 >= Math.max(cols, 1))) {
+    return { t, trans, ld: rows <= 1 ? Math.max(cols, 1) : s0 };
+  }
+  if ((s0 === 1 || rows <= 1) && (cols <= 1 || s1 >= Math.max(rows, 1))) {
+    return { t, trans: !trans, ld: cols <= 1 ? Math.max(rows, 1) : s1 };
+  }
+  const c = t.contiguousCopy();
+  return { t: c, trans, ld: Math.max(cols, 1) };
+}
+
+function batchOffsets(t: Tensor, batch: readonly number[]): number[] {
+  const n = sizeOf(batch);
+  const lead = batch.length - (t.rank - 2);
+  const strides = batch.map((d, i) => {
+    const k = i - lead;
+    return k < 0 || t.shape[k] === 1 ? 0 : t.strides[k]!;
+  });
+  const offs = new Array<number>(n);
+  const idx = new Array<number>(batch.length).fill(0);
+  let off = t.offset;
+  for (let i = 0; i < n; i++) {
+    offs[i] = off;
+    for (let d = batch.length - 1; d >= 0; d--) {
+      idx[d]!++;
+      off += strides[d]!;
+      if (idx[d]! < batch[d]!) break;
+      off -= strides[d]! * batch[d]!;
+      idx[d] = 0;
+    }
+  }
+  return offs;
+}
+
+interface Plan {
+  out: Tensor;
+  a: Operand;
+  b: Operand;
+  m: number;
+  n: number;
+  k: number;
+  meta: Float64Array;
+}
+
+const scratch = new Float64Array(12 + 3 * 16);
+
+function plan(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Plan {
+  const [ar, ac] = [a.shape[a.rank - 2]!, a.shape[a.rank - 1]!];
+  const [br, bc] = [b.shape[b.rank - 2]!, b.shape[b.rank - 1]!];
+  const m = ta ? ac : ar;
+  const k = ta ? ar : ac;
+  const kb = tb ? bc : br;
+  const n = tb ? br : bc;
+  if (k !== kb) {
+    argError('matmul', 'b', `inner dimension ${k} (a has shape [${a.shape.join(',')}]${ta ? ', transposed' : ''})`,
+      `shape [${b.shape.join(',')}]${tb ? ', transposed' : ''} with inner dimension ${kb}`);
+  }
+  const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const out = Tensor.empty([...batch, m, n], 'float32');
+  const A = layout(a, ta);
+  const B = layout(b, tb);
+  const nb = sizeOf(batch);
+  const aOffs = batchOffsets(A.t, batch);
+  const bOffs = batchOffsets(B.t, batch);
+  const meta = 12 + 3 * nb <= scratch.length ? scratch : new Float64Array(12 + 3 * nb);
+  meta[0] = A.trans ? 1 : 0;
+  meta[1] = B.trans ? 1 : 0;
+  meta[2] = m;
+  meta[3] = n;
+  meta[4] = k;
+  meta[5] = A.ld;
+  meta[6] = B.ld;
+  meta[7] = Math.max(n, 1);
+  meta[8] = 1; // alpha
+  meta[9] = 0; // beta
+  meta[10] = 0; // no fused activation
+  meta[11] = nb;
+  for (let i = 0; i < nb; i++) {
+    meta[12 + i] = aOffs[i]!;
+    meta[12 + nb + i] = bOffs[i]!;
+    meta[12 + 2 * nb + i] = i * m * n;
+  }
+  return { out, a: A, b: B, m, n, k, meta };
+}
+
+/** The reference GEMM: i-k-j loops with float64 accumulation, one batch entry at a time. */
+function referenceGemm(p: Plan): void {
+  const { m, n, k, meta } = p;
+  const ad = p.a.t.buffer;
+  const bd = p.b.t.buffer;
+  const cd = p.out.buffer;
+  const nb = meta[11]!;
+  const acc = new Float64Array(n);
+  const { ld: lda, trans: ta } = p.a;
+  const { ld: ldb, trans: tb } = p.b;
+  for (let bi = 0; bi < nb; bi++) {
+    const ao = meta[12 + bi]!;
+    const bo = meta[12 + nb + bi]!;
+    const co = meta[12 + 2 * nb + bi]!;
+    for (let i = 0; i < m; i++) {
+      acc.fill(0);
+      for (let kk = 0; kk < k; kk++) {
+        const aik = ad[ao + (ta ? kk * lda + i : i * lda + kk)]!;
+        if (tb) {
+          for (let j = 0; j < n; j++) acc[j]! += aik * bd[bo + j * ldb + kk]!;
+        } else {
+          const row = bo + kk * ldb;
+          for (let j = 0; j < n; j++) acc[j]! += aik * bd[row + j]!;
+        }
+      }
+      for (let j = 0; j < n; j++) cd[co + i * n + j] = acc[j]!;
+    }
+  }
+}
+
+function prepare(fn: string, aIn: Tensor, bIn: Tensor): { a: Tensor; b: Tensor } {
+  let a = toTensor(fn, 'a', aIn);
+  let b = toTensor(fn, 'b', bIn);
+  if (a.rank === 0) argError(fn, 'a', 'a tensor of rank >= 1', 'a scalar');
+  if (b.rank === 0) argError(fn, 'b', 'a tensor of rank >= 1', 'a scalar');
+  if (a.dtype !== 'float32') a = cast(a, 'float32');
+  if (b.dtype !== 'float32') b = cast(b, 'float32');
+  return { a, b };
+}
+
+function recordMatmul(out: Tensor, a: Tensor, b: Tensor, ta: boolean, tb: boolean): Tensor {
+  return record(out, 'matmul', [a, b], (g) => {
+    // d op(A) = g op(B)^T and d op(B) = op(A)^T g, transposed back when A or B came in transposed.
+    const gOpA = matmulCore(g, b, false, !tb);
+    const gOpB = matmulCore(a, g, !ta, false);
+    const ga = ta ? swapLast(gOpA) : gOpA;
+    const gb = tb ? swapLast(gOpB) : gOpB;
+    return [sumTo(ga, a.shape), sumTo(gb, b.shape)];
+  });
+}
+
+function swapLast(t: Tensor): Tensor {
+  const perm = t.shape.map((_, i) => i);
+  perm[t.rank - 2] = t.rank - 1;
+  perm[t.rank - 1] = t.rank - 2;
+  return transpose(t, perm);
+}
+
+function matmulCore(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Tensor {
+  const p = plan(a, b, ta, tb);
+  const addon = activeAddon();
+  if (addon) addon.gemm(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, p.meta, null);
+  else referenceGemm(p);
+  return recordMatmul(p.out, a, b, ta, tb);
+}
+
+/** Rank-1 operands act as a row (a) or column (b) vector whose axis is dropped from the result, as in NumPy. */
+function withVectors(a: Tensor, b: Tensor, run: (a2: Tensor, b2: Tensor) => Tensor): Tensor {
+  const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a;
+  const b2 = b.rank === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
+  const out = run(a2, b2);
+  if (a.rank > 1 && b.rank > 1) return out;
+  const shape = out.shape.slice();
+  if (b.rank === 1) shape.pop();
+  if (a.rank === 1) shape.splice(shape.length - (b.rank === 1 ? 1 : 2), 1);
+  return reshape(out, shape);
+}
+
+/**
+ * Matrix product over the last two axes with NumPy broadcasting of leading (batch) axes.
+ * `transposeA`/`transposeB` use the transpose of that operand's last two axes (tfjs matMul).
+ * Transposed views are read in place, without a copy.
+ */
+export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
+  const p = prepare('matmul', a, b);
+  return withVectors(p.a, p.b, (x, y) => matmulCore(x, y, transposeA && p.a.rank > 1, transposeB && p.b.rank > 1));
+}
+/** tfjs name of {@link matmul}. */
+export const matMul = matmul;
+
+/**
+ * {@link matmul} computed off the JS thread on the native backend (the event loop keeps running);
+ * its inputs and output stay pinned until the promise settles.
+ */
+export async function matmulAsync(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Promise<Tensor> {
+  const p0 = prepare('matmulAsync', a, b);
+  const addon = activeAddon();
+  if (!addon) return matmul(p0.a, p0.b, transposeA, transposeB);
+  let pending: Promise<void> | null = null;
+  const out = withVectors(p0.a, p0.b, (x, y) => {
+    const ta = transposeA && p0.a.rank > 1;
+    const tb = transposeB && p0.b.rank > 1;
+    const p = plan(x, y, ta, tb);
+    // The meta scratch is shared; the async entry copies it before returning.
+    pending = addon.gemmAsync(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, p.meta, null);
+    return recordMatmul(p.out, x, y, ta, tb);
+  });
+  await pending;
+  return out;
+}
+
+registerOp({
+  name: 'matmul',
+  onnx: 'MatMul',
+  kind: 'kernel',
+  native: true,
+  differentiable: true,
+  checks: [
+    { shapes: [[3, 4], [4, 5]], run: (a, b) => matmul(a, b) },
+    { label: 'odd sizes', shapes: [[7, 33], [33, 9]], run: (a, b) => matmul(a, b), grad: false },
+    { label: 'transposeA', shapes: [[4, 3], [4, 2]], run: (a, b) => matmul(a, b, true, false) },
+    { label: 'transposeB', shapes: [[3, 4], [5, 4]], run: (a, b) => matmul(a, b, false, true) },
+    { label: 'both transposed', shapes: [[4, 3], [5, 4]], run: (a, b) => matmul(a, b, true, true) },
+    { label: 'batched broadcast', shapes: [[2, 1, 3, 4], [3, 4, 2]], run: (a, b) => matmul(a, b) },
+    { label: 'vector-matrix', shapes: [[4], [4, 3]], run: (a, b) => matmul(a, b) },
+    { label: 'matrix-vector', shapes: [[3, 4], [4]], run: (a, b) => matmul(a, b) },
+    { label: 'batched-vector', shapes: [[2, 3, 4], [4]], run: (a, b) => matmul(a, b) },
+    { label: 'k = 0', shapes: [[3, 0], [0, 2]], run: (a, b) => matmul(a, b) },
+    { label: 'large', shapes: [[65, 257], [257, 70]], run: (a, b) => matmul(a, b), grad: false },
+  ],
+});
