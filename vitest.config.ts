@@ -6,6 +6,8 @@ export default defineConfig({
     // Forks, not worker threads: each file gets its own process, so native thread-pool settings and
     // backend switches in one file cannot leak into another.
     pool: 'forks',
+    // gc() lets lifetime tests force collection while async kernels are in flight.
+    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

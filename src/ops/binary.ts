@@ -96,7 +96,7 @@ const bool = (c: boolean): number => (c ? 1 : 0);
 const addDef = define('add', 'Add', (a, b) => a + b, (g) => [g, g], true);
 const subDef = define('sub', 'Sub', (a, b) => a - b, (g) => [g, neg1(g)], true);
 const mulDef = define('mul', 'Mul', (a, b) => a * b, (g, a, b) => [mul(g, b), mul(g, a)], true);
-const divDef = define('div', 'Div', (a, b) => a / b, (g, _a, b, y) => [div(g, b), mul(div(g, b), mul(y, -1))], false);
+const divDef = define('div', 'Div', (a, b) => a / b, (g, _a, b, y) => [div(g, b), mul(div(g, b), mul(y, -1))], false, 'positive');
 const powDef = define(
   'pow',
   'Pow',

@@ -206,15 +206,24 @@ export async function matmulAsync(a: Tensor, b: Tensor, transposeA = false, tran
   const addon = activeAddon();
   if (!addon) return matmul(p0.a, p0.b, transposeA, transposeB);
   let pending: Promise<void> | null = null;
+  const pinned: Tensor[] = [];
   const out = withVectors(p0.a, p0.b, (x, y) => {
     const ta = transposeA && p0.a.rank > 1;
     const tb = transposeB && p0.b.rank > 1;
     const p = plan(x, y, ta, tb);
+    // The native side pins the typed arrays; pinning the storages too keeps the JS pool from
+    // recycling them (after dispose or collection of their tensors) while the kernel runs.
+    pinned.push(p.a.t, p.b.t, p.out);
+    for (const t of pinned) t.storage.pin();
     // The meta scratch is shared; the async entry copies it before returning.
     pending = addon.gemmAsync(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, p.meta, null);
     return recordMatmul(p.out, x, y, ta, tb);
   });
-  await pending;
+  try {
+    await pending;
+  } finally {
+    for (const t of pinned) t.storage.unpin();
+  }
   return out;
 }
 

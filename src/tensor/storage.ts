@@ -50,6 +50,9 @@ export class Storage {
   escaped: boolean;
   /** Live (not disposed) tensors that view this storage. */
   views = 0;
+  /** Async kernels currently borrowing this memory; release waits for them. */
+  private pins = 0;
+  private releasePending = false;
   private readonly pooled: boolean;
 
   private constructor(data: DataArray, dtype: DType, pooled: boolean, escaped: boolean) {
@@ -89,10 +92,26 @@ export class Storage {
     if (this.pooled) registry.unregister(this);
   }
 
-  /** Called when the last view is disposed: the buffer is reusable at once. */
+  /** Marks the memory as borrowed by async native work: it is not recycled until unpinned. */
+  pin(): void {
+    this.pins++;
+  }
+
+  unpin(): void {
+    if (--this.pins === 0 && this.releasePending) {
+      this.releasePending = false;
+      this.release();
+    }
+  }
+
+  /** Called when the last view is disposed: the buffer is reusable at once (or when async work settles). */
   release(): void {
     const data = this.data;
     if (!data) return;
+    if (this.pins > 0) {
+      this.releasePending = true;
+      return;
+    }
     this.data = null;
     if (this.pooled) {
       registry.unregister(this);

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '../../src';
+import { tensor } from '../../src';
+
+describe('backward()', () => {
+  it('fills .grad of leaves and accumulates across calls', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const y = tf.sum(tf.mul(x, x));
+    y.backward();
+    expect(x.grad!.toArray()).toEqual([2, 4, 6]);
+    tf.sum(tf.mul(x, 3)).backward();
+    expect(x.grad!.toArray()).toEqual([5, 7, 9]);
+  });
+
+  it('reduces gradients of broadcast inputs back to their shapes', () => {
+    const w = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const b = tensor([10, 20, 30], { requiresGrad: true });
+    const s = tensor(2, { requiresGrad: true });
+    tf.sum(tf.mul(tf.add(w, b), s)).backward();
+    expect(b.grad!.shape).toEqual([3]);
+    expect(b.grad!.toArray()).toEqual([4, 4, 4]);
+    expect(s.grad!.shape).toEqual([]);
+    expect(s.grad!.item()).toBe(21 + 120);
+    expect(w.grad!.toArray()).toEqual([[2, 2, 2], [2, 2, 2]]);
+  });
+
+  it('handles a value used along several paths (diamond graph)', () => {
+    const x = tensor(3, { requiresGrad: true });
+    const a = tf.mul(x, x);
+    const y = tf.add(tf.mul(a, x), a); // x^3 + x^2
+    y.backward();
+    expect(x.grad!.item()).toBeCloseTo(3 * 9 + 2 * 3, 5);
+  });
+
+  it('takes an explicit output gradient', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    tf.mul(x, x).backward(tensor([1, 10]));
+    expect(x.grad!.toArray()).toEqual([2, 40]);
+  });
+
+  it('trains through matmul + softmax cross-entropy written with ops', () => {
+    tf.manualSeed(0);
+    const x = tf.randn([8, 4]);
+    const labels = tf.oneHot(tensor([0, 1, 2, 0, 1, 2, 0, 1], 'int32'), 3);
+    let w = tf.randn([4, 3], { std: 0.1 });
+    const loss = (wt: tf.Tensor) => tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(tf.matmul(x, wt))), -1)));
+    const first = loss(w).item();
+    for (let i = 0; i < 100; i++) {
+      const { grad } = tf.valueAndGrad(loss)(w);
+      w = tf.noGrad(() => tf.sub(w, tf.mul(grad, 0.5)));
+    }
+    expect(first).toBeCloseTo(Math.log(3), 0);
+    expect(loss(w).item()).toBeLessThan(first * 0.5);
+  });
+
+  it('does not record under noGrad and refuses backward without requiresGrad', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = tf.noGrad(() => tf.mul(x, 2));
+    expect(y.requiresGrad).toBe(false);
+    expect(tf.isGradEnabled()).toBe(true);
+    expect(() => y.backward()).toThrow(/does not require gradients/);
+  });
+
+  it('only float32 tensors can require gradients', () => {
+    expect(() => {
+      tensor([1], 'int32').requiresGrad = true;
+    }).toThrow(/float32/);
+  });
+
+  it('passes gradients through views (slice, transpose, reshape, broadcast)', () => {
+    const x = tf.arange(6, undefined, 1, 'float32').reshape([2, 3]);
+    x.requiresGrad = true;
+    tf.sum(tf.mul(x.transpose().slice([1, 0], [2, 2]).reshape([4]), tensor([1, 2, 3, 4]))).backward();
+    expect(x.grad!.toArray()).toEqual([[0, 1, 3], [0, 2, 4]]);
+  });
+});
+
+describe('functional gradients', () => {
+  const f = (x: tf.Tensor) => tf.sum(tf.mul(x, x));
+
+  it('grad(f)(x) returns one tensor; grad(f)([x, y]) and grad(f)(x, y) return a list', () => {
+    const g = tf.grad(f)(tensor([1, 2, 3]));
+    expect(g.toArray()).toEqual([2, 4, 6]);
+    const h = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(a, b));
+    const [ga, gb] = tf.grad(h)([tensor([1, 2]), tensor([3, 4])]);
+    expect(ga!.toArray()).toEqual([3, 4]);
+    expect(gb!.toArray()).toEqual([1, 2]);
+    const [ga2] = tf.grad(h)(tensor([1, 2]), tensor([3, 4]));
+    expect(ga2!.toArray()).toEqual([3, 4]);
+  });
+
+  it('valueAndGrad gives the value and gradients, and leaves the arguments untouched', () => {
+    const x = tensor([1, 2, 3]);
+    const { value, grad, grads } = tf.valueAndGrad(f)(x);
+    expect(value.item()).toBe(14);
+    expect(grad.toArray()).toEqual([2, 4, 6]);
+    expect(grads).toHaveLength(1);
+    expect(x.grad).toBeNull();
+    expect(x.requiresGrad).toBe(false);
+    const both = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(a, b)))([tensor([2]), tensor([5])]);
+    expect(both.value.item()).toBe(10);
+    expect(both.grads.map((t) => t.item())).toEqual([5, 2]);
+  });
+
+  it('gives zeros for arguments the function does not use', () => {
+    const [, gb] = tf.grads((a: tf.Tensor) => tf.sum(a))([tensor([1, 2]), tensor([3])]);
+    expect(gb!.toArray()).toEqual([0]);
+  });
+});
