@@ -5,6 +5,7 @@
 #include <string>
 
 #include "binding/js_args.h"
+#include "source_hash.h"
 #include "binding/ops.h"
 #include "kernels/cpu_features.h"
 #include "kernels/elementwise.h"
