@@ -2,17 +2,22 @@
 
 #include <exception>
 #include <string>
+#include <vector>
 
 namespace tf::binding {
 namespace {
 
 class JobWorker : public Napi::AsyncWorker {
  public:
-  JobWorker(Napi::Env env, Job job)
-      : Napi::AsyncWorker(env, "tensorforge:kernel"), deferred_(Napi::Promise::Deferred::New(env)),
-        run_(std::move(job.run)) {
-    pins_.reserve(job.borrowed.size());
-    for (auto& v : job.borrowed) pins_.push_back(Napi::Persistent(v));
+  JobWorker(const Napi::CallbackInfo& info, std::function<void()> run,
+            std::initializer_list<size_t> borrowed_args)
+      : Napi::AsyncWorker(info.Env(), "tensorforge:kernel"),
+        deferred_(Napi::Promise::Deferred::New(info.Env())),
+        run_(std::move(run)) {
+    pins_.reserve(borrowed_args.size());
+    for (size_t i : borrowed_args) {
+      if (i < info.Length() && info[i].IsObject()) pins_.push_back(Napi::Persistent(info[i]));
+    }
   }
 
   Napi::Promise promise() { return deferred_.Promise(); }
@@ -36,32 +41,26 @@ class JobWorker : public Napi::AsyncWorker {
 
 }  // namespace
 
-Napi::Value run_sync(const Napi::CallbackInfo& info, ParseFn parse) {
-  Job job = parse(info);
-  job.run();
-  return info.Env().Undefined();
-}
-
-Napi::Value run_async(const Napi::CallbackInfo& info, ParseFn parse) {
-  Job job = parse(info);
-  auto* worker = new JobWorker(info.Env(), std::move(job));
+Napi::Value queue_async(const Napi::CallbackInfo& info, std::function<void()> run,
+                        std::initializer_list<size_t> borrowed_args) {
+  auto* worker = new JobWorker(info, std::move(run), borrowed_args);
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;
 }
 
-void export_job(Napi::Env env, Napi::Object exports, const char* name, ParseFn parse) {
-  // The parse function rides in the callback's data pointer so one C++ wrapper serves every op.
-  auto data = reinterpret_cast<void*>(parse);
+void export_entry(Napi::Env env, Napi::Object exports, const char* name, EntryFn entry) {
+  // The entry rides in the callback's data pointer so one C++ wrapper serves every op.
+  auto data = reinterpret_cast<void*>(entry);
   exports.Set(name, Napi::Function::New(
                         env, [](const Napi::CallbackInfo& info) {
-                          return run_sync(info, reinterpret_cast<ParseFn>(info.Data()));
+                          return reinterpret_cast<EntryFn>(info.Data())(info, false);
                         },
                         name, data));
   std::string async_name = std::string(name) + "Async";
   exports.Set(async_name, Napi::Function::New(
                               env, [](const Napi::CallbackInfo& info) {
-                                return run_async(info, reinterpret_cast<ParseFn>(info.Data()));
+                                return reinterpret_cast<EntryFn>(info.Data())(info, true);
                               },
                               async_name, data));
 }

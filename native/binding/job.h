@@ -1,25 +1,33 @@
 #pragma once
-// A parsed kernel call: the work to run plus the JS arrays it borrows. The same parse serves the
-// synchronous entry (run now, on the JS thread) and the async one (run on a libuv worker while the
-// arrays stay pinned by persistent references, so GC cannot free them mid-flight).
+// Every kernel entry point comes in two forms from one parse: synchronous (run now, on the JS
+// thread, with no heap allocation) and async (run on a libuv worker while the borrowed arrays stay
+// pinned by persistent references, so GC cannot free them mid-flight).
 #include <napi.h>
 
 #include <functional>
-#include <vector>
+#include <initializer_list>
+#include <utility>
 
 namespace tf::binding {
 
-struct Job {
-  std::function<void()> run;
-  std::vector<Napi::Value> borrowed;
-};
+using EntryFn = Napi::Value (*)(const Napi::CallbackInfo& info, bool async);
 
-using ParseFn = Job (*)(const Napi::CallbackInfo& info);
+// Queues `run` on the libuv pool, pinning the arguments at the given indices; returns a Promise.
+Napi::Value queue_async(const Napi::CallbackInfo& info, std::function<void()> run,
+                        std::initializer_list<size_t> borrowed_args);
 
-Napi::Value run_sync(const Napi::CallbackInfo& info, ParseFn parse);
-Napi::Value run_async(const Napi::CallbackInfo& info, ParseFn parse);
+// Runs `run` now, or off the JS thread when `async`.
+template <typename F>
+Napi::Value dispatch(const Napi::CallbackInfo& info, bool async, F&& run,
+                     std::initializer_list<size_t> borrowed_args) {
+  if (!async) {
+    run();
+    return info.Env().Undefined();
+  }
+  return queue_async(info, std::function<void()>(std::forward<F>(run)), borrowed_args);
+}
 
 // Registers `name` (sync) and `nameAsync` (returns a Promise) on exports.
-void export_job(Napi::Env env, Napi::Object exports, const char* name, ParseFn parse);
+void export_entry(Napi::Env env, Napi::Object exports, const char* name, EntryFn entry);
 
 }  // namespace tf::binding

@@ -8,51 +8,60 @@ void throw_range(Napi::Env env, const std::string& message) {
   throw Napi::RangeError::New(env, "tensorforge native: " + message);
 }
 
-static Napi::TypedArray typed(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (i >= info.Length() || !info[i].IsTypedArray()) {
+// One napi_get_typedarray_info call per argument: these run on every kernel call, and the
+// node-addon-api wrappers would make three.
+static void* typed(const Napi::CallbackInfo& info, size_t i, const char* what, napi_typedarray_type* type,
+                   int64_t* length) {
+  size_t len = 0;
+  void* data = nullptr;
+  if (i >= info.Length() ||
+      napi_get_typedarray_info(info.Env(), info[i], type, &len, &data, nullptr, nullptr) != napi_ok) {
+    // napi_get_typedarray_info may leave a pending exception on failure; replace it with ours.
+    napi_value ignored;
+    bool pending = false;
+    napi_is_exception_pending(info.Env(), &pending);
+    if (pending) napi_get_and_clear_last_exception(info.Env(), &ignored);
     throw Napi::TypeError::New(info.Env(), std::string("tensorforge native: ") + what + " must be a typed array");
   }
-  return info[i].As<Napi::TypedArray>();
+  *length = static_cast<int64_t>(len);
+  return data;
 }
 
 F32 get_f32(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  auto t = typed(info, i, what);
-  if (t.TypedArrayType() != napi_float32_array) {
+  napi_typedarray_type type;
+  int64_t length;
+  void* data = typed(info, i, what, &type, &length);
+  if (type != napi_float32_array) {
     throw Napi::TypeError::New(info.Env(), std::string("tensorforge native: ") + what + " must be a Float32Array");
   }
-  auto f = t.As<Napi::Float32Array>();
-  return {f.Data(), static_cast<int64_t>(f.ElementLength())};
+  return {static_cast<float*>(data), length};
 }
 
 I32 get_i32(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  auto t = typed(info, i, what);
-  if (t.TypedArrayType() != napi_int32_array) {
+  napi_typedarray_type type;
+  int64_t length;
+  void* data = typed(info, i, what, &type, &length);
+  if (type != napi_int32_array) {
     throw Napi::TypeError::New(info.Env(), std::string("tensorforge native: ") + what + " must be an Int32Array");
   }
-  auto a = t.As<Napi::Int32Array>();
-  return {a.Data(), static_cast<int64_t>(a.ElementLength())};
+  return {static_cast<int32_t*>(data), length};
 }
 
 void* get_any32(const Napi::CallbackInfo& info, size_t i, const char* what, int64_t* length) {
-  auto t = typed(info, i, what);
-  if (t.TypedArrayType() == napi_float32_array) {
-    auto f = t.As<Napi::Float32Array>();
-    *length = static_cast<int64_t>(f.ElementLength());
-    return f.Data();
+  napi_typedarray_type type;
+  void* data = typed(info, i, what, &type, length);
+  if (type != napi_float32_array && type != napi_int32_array) {
+    throw Napi::TypeError::New(info.Env(), std::string("tensorforge native: ") + what + " must be a Float32Array or Int32Array");
   }
-  if (t.TypedArrayType() == napi_int32_array) {
-    auto a = t.As<Napi::Int32Array>();
-    *length = static_cast<int64_t>(a.ElementLength());
-    return a.Data();
-  }
-  throw Napi::TypeError::New(info.Env(), std::string("tensorforge native: ") + what + " must be a Float32Array or Int32Array");
+  return data;
 }
 
 double get_num(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (i >= info.Length() || !info[i].IsNumber()) {
+  double v = 0;
+  if (i >= info.Length() || napi_get_value_double(info.Env(), info[i], &v) != napi_ok) {
     throw Napi::TypeError::New(info.Env(), std::string("tensorforge native: ") + what + " must be a number");
   }
-  return info[i].As<Napi::Number>().DoubleValue();
+  return v;
 }
 
 int64_t get_int(const Napi::CallbackInfo& info, size_t i, const char* what) {
@@ -64,13 +73,12 @@ int64_t get_int(const Napi::CallbackInfo& info, size_t i, const char* what) {
 }
 
 Meta::Meta(const Napi::CallbackInfo& info, size_t i) : env_(info.Env()) {
-  if (i >= info.Length() || !info[i].IsTypedArray() ||
-      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-    throw Napi::TypeError::New(env_, "tensorforge native: meta must be a Float64Array");
-  }
-  auto a = info[i].As<Napi::Float64Array>();
-  data_ = a.Data();
-  length_ = a.ElementLength();
+  napi_typedarray_type type;
+  int64_t length;
+  void* data = typed(info, i, "meta", &type, &length);
+  if (type != napi_float64_array) throw Napi::TypeError::New(env_, "tensorforge native: meta must be a Float64Array");
+  data_ = static_cast<const double*>(data);
+  length_ = static_cast<size_t>(length);
 }
 
 double Meta::next_double() {

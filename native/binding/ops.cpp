@@ -1,4 +1,4 @@
-// Parses each kernel call from JS into a Job. Everything a kernel touches is checked here; the
+// Parses each kernel call from JS and runs it (now, or off the JS thread). Everything a kernel touches is checked here; the
 // TypeScript layer has already validated user input, so these checks only guard against bugs.
 #include <string>
 #include <vector>
@@ -26,20 +26,20 @@ int64_t volume(int ndim, const int64_t* shape) {
   return n;
 }
 
-Job parse_unary(const Napi::CallbackInfo& info) {
+// unary(code, x, y, meta = [xOffset, yOffset, n, p0, p1])
+Napi::Value unary_entry(const Napi::CallbackInfo& info, bool async) {
   auto op = get_code(info, 0, k::UnaryOp::Count);
   F32 x = get_f32(info, 1, "x");
-  int64_t x_off = get_int(info, 2, "x offset");
-  F32 y = get_f32(info, 3, "y");
-  int64_t y_off = get_int(info, 4, "y offset");
-  int64_t n = get_int(info, 5, "n");
-  float p0 = static_cast<float>(get_num(info, 6, "p0"));
-  float p1 = static_cast<float>(get_num(info, 7, "p1"));
+  F32 y = get_f32(info, 2, "y");
+  Meta meta(info, 3);
+  int64_t x_off = meta.next(), y_off = meta.next(), n = meta.next();
+  float p0 = static_cast<float>(meta.next_double());
+  float p1 = static_cast<float>(meta.next_double());
   check_range(info.Env(), "unary x", x.length, x_off, n);
   check_range(info.Env(), "unary y", y.length, y_off, n);
-  float* xp = x.data + x_off;
+  const float* xp = x.data + x_off;
   float* yp = y.data + y_off;
-  return {[=] { k::unary(op, xp, yp, n, p0, p1); }, {info[1], info[3]}};
+  return dispatch(info, async, [=] { k::unary(op, xp, yp, n, p0, p1); }, {1, 2});
 }
 
 struct Broadcast {
@@ -50,7 +50,7 @@ struct Broadcast {
 };
 
 // meta: ndim, shape..., then for each of `operands`: offset, strides...
-Broadcast read_broadcast(const Napi::CallbackInfo& info, Meta& meta, int operands) {
+Broadcast read_broadcast(Meta& meta, int operands) {
   Broadcast b{};
   b.ndim = meta.ndim();
   meta.read(b.ndim, b.shape);
@@ -61,30 +61,31 @@ Broadcast read_broadcast(const Napi::CallbackInfo& info, Meta& meta, int operand
   return b;
 }
 
-Job parse_binary(const Napi::CallbackInfo& info) {
+Napi::Value binary_entry(const Napi::CallbackInfo& info, bool async) {
   auto op = get_code(info, 0, k::BinaryOp::Count);
   F32 a = get_f32(info, 1, "a");
   F32 b = get_f32(info, 2, "b");
   F32 out = get_f32(info, 3, "out");
   Meta meta(info, 4);
-  Broadcast bc = read_broadcast(info, meta, 2);
+  Broadcast bc = read_broadcast(meta, 2);
   check_view(info.Env(), "binary a", a.length, bc.ndim, bc.shape, bc.off[0], bc.strides[0]);
   check_view(info.Env(), "binary b", b.length, bc.ndim, bc.shape, bc.off[1], bc.strides[1]);
   check_range(info.Env(), "binary out", out.length, 0, volume(bc.ndim, bc.shape));
   const float* ap = a.data + bc.off[0];
   const float* bp = b.data + bc.off[1];
   float* op_out = out.data;
-  return {[=] { k::binary(op, bc.ndim, bc.shape, ap, bc.strides[0], bp, bc.strides[1], op_out); },
-          {info[1], info[2], info[3]}};
+  return dispatch(
+      info, async, [=] { k::binary(op, bc.ndim, bc.shape, ap, bc.strides[0], bp, bc.strides[1], op_out); },
+      {1, 2, 3});
 }
 
-Job parse_where(const Napi::CallbackInfo& info) {
+Napi::Value where_entry(const Napi::CallbackInfo& info, bool async) {
   F32 c = get_f32(info, 0, "cond");
   F32 a = get_f32(info, 1, "a");
   F32 b = get_f32(info, 2, "b");
   F32 out = get_f32(info, 3, "out");
   Meta meta(info, 4);
-  Broadcast bc = read_broadcast(info, meta, 3);
+  Broadcast bc = read_broadcast(meta, 3);
   check_view(info.Env(), "where cond", c.length, bc.ndim, bc.shape, bc.off[0], bc.strides[0]);
   check_view(info.Env(), "where a", a.length, bc.ndim, bc.shape, bc.off[1], bc.strides[1]);
   check_view(info.Env(), "where b", b.length, bc.ndim, bc.shape, bc.off[2], bc.strides[2]);
@@ -93,145 +94,153 @@ Job parse_where(const Napi::CallbackInfo& info) {
   const float* ap = a.data + bc.off[1];
   const float* bp = b.data + bc.off[2];
   float* o = out.data;
-  return {[=] {
-            k::where(bc.ndim, bc.shape, cp, bc.strides[0], ap, bc.strides[1], bp, bc.strides[2], o);
-          },
-          {info[0], info[1], info[2], info[3]}};
+  return dispatch(
+      info, async,
+      [=] { k::where(bc.ndim, bc.shape, cp, bc.strides[0], ap, bc.strides[1], bp, bc.strides[2], o); },
+      {0, 1, 2, 3});
 }
 
-Job parse_strided_copy(const Napi::CallbackInfo& info) {
+Napi::Value strided_copy_entry(const Napi::CallbackInfo& info, bool async) {
   int64_t src_len = 0, dst_len = 0;
   auto* src = static_cast<int32_t*>(get_any32(info, 0, "src", &src_len));
   auto* dst = static_cast<int32_t*>(get_any32(info, 1, "dst", &dst_len));
   Meta meta(info, 2);
-  Broadcast bc = read_broadcast(info, meta, 2);
+  Broadcast bc = read_broadcast(meta, 2);
   check_view(info.Env(), "copy src", src_len, bc.ndim, bc.shape, bc.off[0], bc.strides[0]);
   check_view(info.Env(), "copy dst", dst_len, bc.ndim, bc.shape, bc.off[1], bc.strides[1]);
   const int32_t* sp = src + bc.off[0];
   int32_t* dp = dst + bc.off[1];
-  return {[=] { k::strided_copy(bc.ndim, bc.shape, sp, bc.strides[0], dp, bc.strides[1]); },
-          {info[0], info[1]}};
+  return dispatch(
+      info, async, [=] { k::strided_copy(bc.ndim, bc.shape, sp, bc.strides[0], dp, bc.strides[1]); },
+      {0, 1});
 }
 
-Job parse_fill(const Napi::CallbackInfo& info) {
+// fill(y, meta = [offset, n, value])
+Napi::Value fill_entry(const Napi::CallbackInfo& info, bool async) {
   F32 y = get_f32(info, 0, "y");
-  int64_t off = get_int(info, 1, "offset");
-  int64_t n = get_int(info, 2, "n");
-  float v = static_cast<float>(get_num(info, 3, "value"));
+  Meta meta(info, 1);
+  int64_t off = meta.next(), n = meta.next();
+  float v = static_cast<float>(meta.next_double());
   check_range(info.Env(), "fill", y.length, off, n);
   float* p = y.data + off;
-  return {[=] { k::fill(p, n, v); }, {info[0]}};
+  return dispatch(info, async, [=] { k::fill(p, n, v); }, {0});
 }
 
 struct Rows {
   int64_t outer, len, inner;
 };
-Rows get_rows(const Napi::CallbackInfo& info, size_t i) {
-  Rows r{get_int(info, i, "outer"), get_int(info, i + 1, "len"), get_int(info, i + 2, "inner")};
-  if (r.outer < 0 || r.len < 0 || r.inner < 0) throw_range(info.Env(), "negative extent");
+Rows get_rows(Napi::Env env, Meta& meta) {
+  Rows r{meta.next(), meta.next(), meta.next()};
+  if (r.outer < 0 || r.len < 0 || r.inner < 0) throw_range(env, "negative extent");
   return r;
 }
 
-Job parse_reduce(const Napi::CallbackInfo& info) {
+// reduce(code, x, out, meta = [xOffset, outer, len, inner])
+Napi::Value reduce_entry(const Napi::CallbackInfo& info, bool async) {
   auto op = get_code(info, 0, k::ReduceOp::Count);
   F32 x = get_f32(info, 1, "x");
-  int64_t off = get_int(info, 2, "x offset");
-  Rows r = get_rows(info, 3);
-  F32 out = get_f32(info, 6, "out");
+  F32 out = get_f32(info, 2, "out");
+  Meta meta(info, 3);
+  int64_t off = meta.next();
+  Rows r = get_rows(info.Env(), meta);
   check_range(info.Env(), "reduce x", x.length, off, r.outer * r.len * r.inner);
   check_range(info.Env(), "reduce out", out.length, 0, r.outer * r.inner);
   const float* xp = x.data + off;
   float* o = out.data;
-  return {[=] { k::reduce(op, xp, r.outer, r.len, r.inner, o); }, {info[1], info[6]}};
+  return dispatch(info, async, [=] { k::reduce(op, xp, r.outer, r.len, r.inner, o); }, {1, 2});
 }
 
-Job parse_arg_reduce(const Napi::CallbackInfo& info) {
+// argReduce(code, x, out, meta = [xOffset, outer, len, inner])
+Napi::Value arg_reduce_entry(const Napi::CallbackInfo& info, bool async) {
   auto op = get_code(info, 0, k::ArgReduceOp::Count);
   F32 x = get_f32(info, 1, "x");
-  int64_t off = get_int(info, 2, "x offset");
-  Rows r = get_rows(info, 3);
-  I32 out = get_i32(info, 6, "out");
+  I32 out = get_i32(info, 2, "out");
+  Meta meta(info, 3);
+  int64_t off = meta.next();
+  Rows r = get_rows(info.Env(), meta);
   if (r.len < 1) throw_range(info.Env(), "arg reduction over an empty axis");
   check_range(info.Env(), "argReduce x", x.length, off, r.outer * r.len * r.inner);
   check_range(info.Env(), "argReduce out", out.length, 0, r.outer * r.inner);
   const float* xp = x.data + off;
   int32_t* o = out.data;
-  return {[=] { k::arg_reduce(op, xp, r.outer, r.len, r.inner, o); }, {info[1], info[6]}};
+  return dispatch(info, async, [=] { k::arg_reduce(op, xp, r.outer, r.len, r.inner, o); }, {1, 2});
 }
 
-Job parse_softmax(const Napi::CallbackInfo& info) {
+// softmax(x, y, meta = [xOffset, outer, len, inner, log])
+Napi::Value softmax_entry(const Napi::CallbackInfo& info, bool async) {
   F32 x = get_f32(info, 0, "x");
-  int64_t off = get_int(info, 1, "x offset");
-  F32 y = get_f32(info, 2, "y");
-  Rows r = get_rows(info, 3);
-  bool log = info.Length() > 6 && info[6].ToBoolean().Value();
+  F32 y = get_f32(info, 1, "y");
+  Meta meta(info, 2);
+  int64_t off = meta.next();
+  Rows r = get_rows(info.Env(), meta);
+  bool log = meta.next() != 0;
   int64_t n = r.outer * r.len * r.inner;
   check_range(info.Env(), "softmax x", x.length, off, n);
   check_range(info.Env(), "softmax y", y.length, 0, n);
   const float* xp = x.data + off;
   float* yp = y.data;
-  return {[=] { k::softmax(xp, yp, r.outer, r.len, r.inner, log); }, {info[0], info[2]}};
+  return dispatch(info, async, [=] { k::softmax(xp, yp, r.outer, r.len, r.inner, log); }, {0, 1});
 }
 
 // Index values are user data: every one is checked before the kernel may use it.
-const int32_t* checked_indices(const Napi::CallbackInfo& info, size_t i, int64_t nidx,
-                               int64_t axis_len) {
-  I32 idx = get_i32(info, i, "indices");
-  int64_t off = get_int(info, i + 1, "indices offset");
-  check_range(info.Env(), "indices", idx.length, off, nidx);
+const int32_t* checked_indices(Napi::Env env, I32 idx, int64_t off, int64_t nidx, int64_t axis_len) {
+  check_range(env, "indices", idx.length, off, nidx);
   const int32_t* p = idx.data + off;
   for (int64_t j = 0; j < nidx; j++) {
     if (p[j] < 0 || p[j] >= axis_len) {
-      throw_range(info.Env(), "index " + std::to_string(p[j]) + " is out of range [0, " +
-                                  std::to_string(axis_len) + ")");
+      throw_range(env, "index " + std::to_string(p[j]) + " is out of range [0, " + std::to_string(axis_len) + ")");
     }
   }
   return p;
 }
 
-Job parse_gather(const Napi::CallbackInfo& info) {
+// gather(x, indices, out, meta = [xOffset, outer, len, inner, indicesOffset, nidx])
+Napi::Value gather_entry(const Napi::CallbackInfo& info, bool async) {
   int64_t x_len = 0, out_len = 0;
   auto* x = static_cast<int32_t*>(get_any32(info, 0, "x", &x_len));
-  int64_t off = get_int(info, 1, "x offset");
-  Rows r = get_rows(info, 2);
-  int64_t nidx = get_int(info, 7, "nidx");
-  const int32_t* idx = checked_indices(info, 5, nidx, r.len);
-  auto* out = static_cast<int32_t*>(get_any32(info, 8, "out", &out_len));
+  I32 idx = get_i32(info, 1, "indices");
+  auto* out = static_cast<int32_t*>(get_any32(info, 2, "out", &out_len));
+  Meta meta(info, 3);
+  int64_t off = meta.next();
+  Rows r = get_rows(info.Env(), meta);
+  int64_t idx_off = meta.next(), nidx = meta.next();
+  const int32_t* ip = checked_indices(info.Env(), idx, idx_off, nidx, r.len);
   check_range(info.Env(), "gather x", x_len, off, r.outer * r.len * r.inner);
   check_range(info.Env(), "gather out", out_len, 0, r.outer * nidx * r.inner);
   const int32_t* xp = x + off;
-  return {[=] { k::gather(xp, r.outer, r.len, r.inner, idx, nidx, out); },
-          {info[0], info[5], info[8]}};
+  return dispatch(info, async, [=] { k::gather(xp, r.outer, r.len, r.inner, ip, nidx, out); }, {0, 1, 2});
 }
 
-Job parse_scatter_add(const Napi::CallbackInfo& info) {
+// scatterAdd(g, indices, out, meta = [outer, len, inner, indicesOffset, nidx])
+Napi::Value scatter_add_entry(const Napi::CallbackInfo& info, bool async) {
   F32 g = get_f32(info, 0, "g");
-  Rows r = get_rows(info, 1);
-  int64_t nidx = get_int(info, 6, "nidx");
-  const int32_t* idx = checked_indices(info, 4, nidx, r.len);
-  F32 out = get_f32(info, 7, "out");
+  I32 idx = get_i32(info, 1, "indices");
+  F32 out = get_f32(info, 2, "out");
+  Meta meta(info, 3);
+  Rows r = get_rows(info.Env(), meta);
+  int64_t idx_off = meta.next(), nidx = meta.next();
+  const int32_t* ip = checked_indices(info.Env(), idx, idx_off, nidx, r.len);
   check_range(info.Env(), "scatterAdd g", g.length, 0, r.outer * nidx * r.inner);
   check_range(info.Env(), "scatterAdd out", out.length, 0, r.outer * r.len * r.inner);
   const float* gp = g.data;
   float* o = out.data;
-  return {[=] { k::scatter_add(gp, r.outer, r.len, r.inner, idx, nidx, o); },
-          {info[0], info[4], info[7]}};
+  return dispatch(info, async, [=] { k::scatter_add(gp, r.outer, r.len, r.inner, ip, nidx, o); }, {0, 1, 2});
 }
 
-Job parse_one_hot(const Napi::CallbackInfo& info) {
+// oneHot(indices, out, meta = [indicesOffset, n, depth, onValue, offValue])
+Napi::Value one_hot_entry(const Napi::CallbackInfo& info, bool async) {
   I32 idx = get_i32(info, 0, "indices");
-  int64_t off = get_int(info, 1, "indices offset");
-  int64_t n = get_int(info, 2, "n");
-  int64_t depth = get_int(info, 3, "depth");
-  float on = static_cast<float>(get_num(info, 4, "onValue"));
-  float offv = static_cast<float>(get_num(info, 5, "offValue"));
-  F32 out = get_f32(info, 6, "out");
-  if (depth < 0) throw_range(info.Env(), "negative depth");
+  F32 out = get_f32(info, 1, "out");
+  Meta meta(info, 2);
+  int64_t off = meta.next(), n = meta.next(), depth = meta.next();
+  float on = static_cast<float>(meta.next_double());
+  float offv = static_cast<float>(meta.next_double());
+  if (depth < 0 || n < 0) throw_range(info.Env(), "negative size");
   check_range(info.Env(), "oneHot indices", idx.length, off, n);
   check_range(info.Env(), "oneHot out", out.length, 0, n * depth);
   const int32_t* ip = idx.data + off;
   float* o = out.data;
-  return {[=] { k::one_hot(ip, n, depth, on, offv, o); }, {info[0], info[6]}};
+  return dispatch(info, async, [=] { k::one_hot(ip, n, depth, on, offv, o); }, {0, 1});
 }
 
 void check_matrix(Napi::Env env, const char* what, int64_t length, int64_t offset, int64_t rows,
@@ -246,7 +255,7 @@ void check_matrix(Napi::Env env, const char* what, int64_t length, int64_t offse
 // gemm(a, b, c, meta, bias | null)
 // meta: transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, activation, batch,
 //       aOffsets[batch], bOffsets[batch], cOffsets[batch]
-Job parse_gemm(const Napi::CallbackInfo& info) {
+Napi::Value gemm_entry(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
   F32 a = get_f32(info, 0, "a");
   F32 b = get_f32(info, 1, "b");
@@ -271,12 +280,10 @@ Job parse_gemm(const Napi::CallbackInfo& info) {
     check_matrix(env, "gemm c", c.length, offs[2 * batch + i], m, n, ldc);
   }
   const float* bias = nullptr;
-  std::vector<Napi::Value> borrowed{info[0], info[1], info[2]};
   if (info.Length() > 4 && !info[4].IsNull() && !info[4].IsUndefined()) {
     F32 bs = get_f32(info, 4, "bias");
     check_range(env, "gemm bias", bs.length, 0, n);
     bias = bs.data;
-    borrowed.push_back(info[4]);
   }
   k::GemmEpilogue ep;
   ep.bias = bias;
@@ -284,33 +291,34 @@ Job parse_gemm(const Napi::CallbackInfo& info) {
   const float* ap = a.data;
   const float* bp = b.data;
   float* cp = c.data;
-  return {[=, offs = std::move(offs)] {
-            if (batch == 1) {
-              k::sgemm(ta, tb, m, n, kk, alpha, ap + offs[0], lda, bp + offs[1], ldb, beta,
-                       cp + offs[2], ldc, ep);
-            } else {
-              k::sgemm_batched(ta, tb, m, n, kk, alpha, ap, lda, offs.data(), bp, ldb,
-                               offs.data() + batch, beta, cp, ldc, offs.data() + 2 * batch, batch, ep);
-            }
-          },
-          std::move(borrowed)};
+  return dispatch(
+      info, async,
+      [=, offs = std::move(offs)] {
+        if (batch == 1) {
+          k::sgemm(ta, tb, m, n, kk, alpha, ap + offs[0], lda, bp + offs[1], ldb, beta, cp + offs[2], ldc, ep);
+        } else {
+          k::sgemm_batched(ta, tb, m, n, kk, alpha, ap, lda, offs.data(), bp, ldb, offs.data() + batch, beta,
+                           cp, ldc, offs.data() + 2 * batch, batch, ep);
+        }
+      },
+      {0, 1, 2, 4});
 }
 
 }  // namespace
 
 void register_ops(Napi::Env env, Napi::Object exports) {
-  export_job(env, exports, "unary", parse_unary);
-  export_job(env, exports, "binary", parse_binary);
-  export_job(env, exports, "where", parse_where);
-  export_job(env, exports, "stridedCopy", parse_strided_copy);
-  export_job(env, exports, "fill", parse_fill);
-  export_job(env, exports, "reduce", parse_reduce);
-  export_job(env, exports, "argReduce", parse_arg_reduce);
-  export_job(env, exports, "softmax", parse_softmax);
-  export_job(env, exports, "gather", parse_gather);
-  export_job(env, exports, "scatterAdd", parse_scatter_add);
-  export_job(env, exports, "oneHot", parse_one_hot);
-  export_job(env, exports, "gemm", parse_gemm);
+  export_entry(env, exports, "unary", unary_entry);
+  export_entry(env, exports, "binary", binary_entry);
+  export_entry(env, exports, "where", where_entry);
+  export_entry(env, exports, "stridedCopy", strided_copy_entry);
+  export_entry(env, exports, "fill", fill_entry);
+  export_entry(env, exports, "reduce", reduce_entry);
+  export_entry(env, exports, "argReduce", arg_reduce_entry);
+  export_entry(env, exports, "softmax", softmax_entry);
+  export_entry(env, exports, "gather", gather_entry);
+  export_entry(env, exports, "scatterAdd", scatter_add_entry);
+  export_entry(env, exports, "oneHot", one_hot_entry);
+  export_entry(env, exports, "gemm", gemm_entry);
 }
 
 }  // namespace tf::binding

@@ -13,18 +13,17 @@ export interface NativeAddon {
   binaryOps: string[];
   reduceOps: string[];
   argReduceOps: string[];
-  unary(code: number, x: F32, xOff: number, y: F32, yOff: number, n: number, p0: number, p1: number): void;
+  unary(code: number, x: F32, y: F32, meta: Float64Array /* xOff, yOff, n, p0, p1 */): void;
   binary(code: number, a: F32, b: F32, out: F32, meta: Float64Array): void;
   where(cond: F32, a: F32, b: F32, out: F32, meta: Float64Array): void;
   stridedCopy(src: F32 | I32, dst: F32 | I32, meta: Float64Array): void;
-  fill(y: F32, off: number, n: number, value: number): void;
-  reduce(code: number, x: F32, xOff: number, outer: number, len: number, inner: number, out: F32): void;
-  argReduce(code: number, x: F32, xOff: number, outer: number, len: number, inner: number, out: I32): void;
-  softmax(x: F32, xOff: number, y: F32, outer: number, len: number, inner: number, log: boolean): void;
-  gather(x: F32 | I32, xOff: number, outer: number, len: number, inner: number, idx: I32, idxOff: number,
-    nidx: number, out: F32 | I32): void;
-  scatterAdd(g: F32, outer: number, len: number, inner: number, idx: I32, idxOff: number, nidx: number, out: F32): void;
-  oneHot(idx: I32, idxOff: number, n: number, depth: number, on: number, off: number, out: F32): void;
+  fill(y: F32, meta: Float64Array /* off, n, value */): void;
+  reduce(code: number, x: F32, out: F32, meta: Float64Array /* xOff, outer, len, inner */): void;
+  argReduce(code: number, x: F32, out: I32, meta: Float64Array /* xOff, outer, len, inner */): void;
+  softmax(x: F32, y: F32, meta: Float64Array /* xOff, outer, len, inner, log */): void;
+  gather(x: F32 | I32, idx: I32, out: F32 | I32, meta: Float64Array /* xOff, outer, len, inner, idxOff, nidx */): void;
+  scatterAdd(g: F32, idx: I32, out: F32, meta: Float64Array /* outer, len, inner, idxOff, nidx */): void;
+  oneHot(idx: I32, out: F32, meta: Float64Array /* idxOff, n, depth, on, off */): void;
   gemm(a: F32, b: F32, c: F32, meta: Float64Array, bias: F32 | null): void;
   gemmAsync(a: F32, b: F32, c: F32, meta: Float64Array, bias: F32 | null): Promise<void>;
 }

@@ -62,10 +62,11 @@ function binaryOp(def: BinaryDef, aIn: Tensor | number, bIn: Tensor | number): T
     if (a.dtype !== 'float32') a = cast(a, 'float32');
     if (b.dtype !== 'float32') b = cast(b, 'float32');
   }
-  const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(def.name, a.shape, b.shape);
+  const same = shapesEqual(a.shape, b.shape);
+  const shape = same ? a.shape.slice() : broadcastShapes(def.name, a.shape, b.shape);
   const out = Tensor.empty(shape, intResult ? 'int32' : 'float32');
-  const aView = { offset: a.offset, strides: broadcastStrides(a.shape, a.strides, shape) };
-  const bView = { offset: b.offset, strides: broadcastStrides(b.shape, b.strides, shape) };
+  const aView = same ? a : { offset: a.offset, strides: broadcastStrides(a.shape, a.strides, shape) };
+  const bView = same ? b : { offset: b.offset, strides: broadcastStrides(b.shape, b.strides, shape) };
   const addon = activeAddon();
   if (addon && !intResult && def.code >= 0) {
     addon.binary(def.code, a.buffer as Float32Array, b.buffer as Float32Array, out.buffer as Float32Array,

@@ -1,5 +1,5 @@
 import { argError, describe } from '../errors';
-import { type DType, type DataArray, isDType } from '../tensor/dtype';
+import { type DType, isDType } from '../tensor/dtype';
 import { checkShape, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { globalGenerator } from '../random/generator';
@@ -67,13 +67,14 @@ export function tensor(
   if (sizeOf(finalShape) !== flat.length) {
     argError('tensor', 'shape', `a shape with ${flat.length} elements`, describe(shape));
   }
-  const data: DataArray = opts.dtype === 'int32' ? new Int32Array(flat.length) : new Float32Array(flat.length);
+  const t = Tensor.empty(finalShape, opts.dtype);
+  const data = t.buffer;
   if (opts.dtype === 'int32') {
     for (let i = 0; i < flat.length; i++) data[i] = Math.trunc(flat[i]!);
   } else {
     data.set(flat as ArrayLike<number>);
   }
-  return finish(Tensor.fromArray(data, finalShape), opts.requiresGrad);
+  return finish(t, opts.requiresGrad);
 }
 
 /** A rank-0 tensor. */
@@ -143,7 +144,7 @@ export function rand(shape: readonly number[], options?: FactoryOptions & { min?
   const t = Tensor.empty(s, 'float32');
   const d = t.buffer;
   const g = globalGenerator();
-  for (let i = 0; i < d.length && i < t.size; i++) d[i] = lo + (hi - lo) * g.uniform();
+  for (let i = 0; i < t.size; i++) d[i] = lo + (hi - lo) * g.uniform();
   return finish(t, options?.requiresGrad === true);
 }
 

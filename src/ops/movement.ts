@@ -8,11 +8,11 @@ import { cast } from './cast';
 import { copyView } from './copy';
 import { registerOp } from './registry';
 import { expandDims, slice } from './views';
-import { toTensor } from './util';
+import { packMeta, toTensor } from './util';
 
 function fillBuffer(t: Tensor, value: number): void {
   const addon = activeAddon();
-  if (addon && t.dtype === 'float32') addon.fill(t.buffer as Float32Array, 0, t.size, value);
+  if (addon && t.dtype === 'float32') addon.fill(t.buffer as Float32Array, packMeta(0, t.size, value));
   else t.buffer.fill(value);
 }
 
@@ -120,7 +120,7 @@ export function gather(xIn: Tensor, indicesIn: Tensor | readonly number[] | numb
   const out = Tensor.empty([...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)], x.dtype);
   const addon = activeAddon();
   if (addon) {
-    addon.gather(xc.buffer, xc.offset, outer, len, inner, idxData, ic.offset, n, out.buffer);
+    addon.gather(xc.buffer, idxData, out.buffer, packMeta(xc.offset, outer, len, inner, ic.offset, n));
   } else {
     const xd = xc.buffer;
     const od = out.buffer;
@@ -144,7 +144,7 @@ function gatherGrad(g: Tensor, idx: Int32Array, idxOff: number, n: number, shape
   const addon = activeAddon();
   const gd = gc.offset === 0 ? gc.buffer : gc.buffer.subarray(gc.offset);
   if (addon) {
-    addon.scatterAdd(gd as Float32Array, outer, len, inner, idx, idxOff, n, out.buffer as Float32Array);
+    addon.scatterAdd(gd as Float32Array, idx, out.buffer as Float32Array, packMeta(outer, len, inner, idxOff, n));
   } else {
     const od = out.buffer;
     for (let o = 0; o < outer; o++) {
@@ -169,7 +169,7 @@ export function oneHot(indicesIn: Tensor | readonly number[], depth: number, onV
   const out = Tensor.empty([...indices.shape, depth], 'float32');
   const addon = activeAddon();
   if (addon) {
-    addon.oneHot(ic.buffer as Int32Array, ic.offset, indices.size, depth, onValue, offValue, out.buffer as Float32Array);
+    addon.oneHot(ic.buffer as Int32Array, out.buffer as Float32Array, packMeta(ic.offset, indices.size, depth, onValue, offValue));
   } else {
     const od = out.buffer;
     od.fill(offValue);

@@ -7,7 +7,7 @@ import { div, equal, mul } from './binary';
 import { cast } from './cast';
 import { registerOp } from './registry';
 import { broadcastTo, permuteView, reshape } from './views';
-import { toTensor } from './util';
+import { packMeta, toTensor } from './util';
 
 type ReduceKind = 'sum' | 'mean' | 'max' | 'min';
 type ArgKind = 'argmax' | 'argmin';
@@ -83,7 +83,7 @@ function reduceOp(kind: ReduceKind, xIn: Tensor | number, axis: number | number[
   const addon = activeAddon();
   const code = reduceCodes.indexOf(kind);
   if (addon && code >= 0) {
-    addon.reduce(code, p.src.buffer as Float32Array, p.src.offset, p.outer, p.len, p.inner, out.buffer as Float32Array);
+    addon.reduce(code, p.src.buffer as Float32Array, out.buffer as Float32Array, packMeta(p.src.offset, p.outer, p.len, p.inner));
   } else {
     refReduce(kind, p, out.buffer as Float32Array);
   }
@@ -109,7 +109,7 @@ function argReduceOp(kind: ArgKind, xIn: Tensor | number, axis: number, keepDims
   const addon = activeAddon();
   const code = argCodes.indexOf(kind);
   if (addon && code >= 0) {
-    addon.argReduce(code, p.src.buffer as Float32Array, p.src.offset, p.outer, p.len, p.inner, out.buffer as Int32Array);
+    addon.argReduce(code, p.src.buffer as Float32Array, out.buffer as Int32Array, packMeta(p.src.offset, p.outer, p.len, p.inner));
     return out;
   }
   const xs = p.src.buffer;

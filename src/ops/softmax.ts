@@ -6,7 +6,7 @@ import { mul, sub } from './binary';
 import { exp } from './unary';
 import { sum } from './reduce';
 import { registerOp } from './registry';
-import { requireFloat, toTensor } from './util';
+import { packMeta, requireFloat, toTensor } from './util';
 
 function softmaxOp(name: 'softmax' | 'logSoftmax', xIn: Tensor, axis: number): Tensor {
   const x = toTensor(name, 'x', xIn);
@@ -21,7 +21,7 @@ function softmaxOp(name: 'softmax' | 'logSoftmax', xIn: Tensor, axis: number): T
   const log = name === 'logSoftmax';
   const addon = activeAddon();
   if (addon) {
-    addon.softmax(xc.buffer as Float32Array, xc.offset, out.buffer as Float32Array, outer, len, inner, log);
+    addon.softmax(xc.buffer as Float32Array, out.buffer as Float32Array, packMeta(xc.offset, outer, len, inner, log ? 1 : 0));
   } else {
     const xd = xc.buffer;
     const yd = out.buffer;

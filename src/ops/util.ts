@@ -1,5 +1,5 @@
 import { argError, describe } from '../errors';
-import type { DType, DataArray } from '../tensor/dtype';
+import type { DType } from '../tensor/dtype';
 import { type Shape, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 
@@ -35,13 +35,15 @@ export function toTensor(fn: string, arg: string, value: unknown, dtype: DType =
     return value;
   }
   if (typeof value === 'number') {
-    const data = dtype === 'int32' ? Int32Array.of(value) : Float32Array.of(value);
-    return Tensor.fromArray(data, []);
+    const t = Tensor.empty([], dtype);
+    t.buffer[0] = value;
+    return t;
   }
   if (Array.isArray(value)) {
     const { values, shape } = flatten(fn, arg, value);
-    const data: DataArray = dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values);
-    return Tensor.fromArray(data, shape);
+    const t = Tensor.empty(shape, dtype);
+    t.buffer.set(values);
+    return t;
   }
   return argError(fn, arg, 'a Tensor, a number or an array', describe(value));
 }
@@ -57,6 +59,12 @@ export function requireInt(fn: string, arg: string, t: Tensor): void {
 // One scratch buffer for the shape/stride descriptions sent to native kernels: calls are
 // synchronous on the JS thread, and async entry points copy it before returning.
 const scratch = new Float64Array(64);
+
+/** Packs scalar kernel arguments into the shared scratch (one typed array crosses N-API faster than many numbers). */
+export function packMeta(...values: number[]): Float64Array {
+  for (let i = 0; i < values.length; i++) scratch[i] = values[i]!;
+  return scratch;
+}
 
 /** ndim, shape..., then offset and strides of each view (strides already broadcast to `shape`). */
 export function stridedMeta(shape: Shape, views: readonly { offset: number; strides: readonly number[] }[]): Float64Array {

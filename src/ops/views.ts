@@ -138,7 +138,7 @@ export function broadcastTo(xIn: Tensor | number, shape: readonly number[]): Ten
   if (shapesEqual(x.shape, shape)) return x;
   const lead = shape.length - x.rank;
   const strides = shape.map((_, i) => (i < lead || x.shape[i - lead] === 1 ? 0 : x.strides[i - lead]!));
-  const out = new Tensor(x.storage, shape, strides, x.offset, x.dtype);
+  const out = new Tensor(x.storage, shape.slice(), strides, x.offset, x.dtype);
   return record(out, 'broadcastTo', [x], (g) => [sumTo(g, x.shape)]);
 }
 

@@ -5,6 +5,15 @@ import { type DType, type DataArray } from './dtype';
 const POOL_MIN_BYTES = 16 * 1024;
 const POOL_CAP_BYTES = Number(process.env['TENSORFORGE_POOL_MB'] ?? 256) * 1024 * 1024;
 
+// V8 keeps typed arrays of <= 64 bytes inside its heap and must move them out (an allocation and a
+// copy) the first time native code asks for their memory, which made tiny native ops cost >1 us.
+// Tiny tensors are therefore views into shared off-heap slabs; a slab is freed by the GC once no
+// view of it is alive.
+const SLAB_MAX_BYTES = 64;
+const SLAB_BYTES = 4096;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
 const free = new Map<number, ArrayBuffer[]>();
 let pooledBytes = 0;
 
@@ -66,6 +75,16 @@ export class Storage {
   /** Uninitialized storage (contents are whatever the pooled buffer held): kernels overwrite it. */
   static allocate(dtype: DType, length: number): Storage {
     const bytes = length * 4;
+    if (bytes <= SLAB_MAX_BYTES) {
+      if (slabUsed + bytes > SLAB_BYTES) {
+        slab = new ArrayBuffer(SLAB_BYTES);
+        slabUsed = 0;
+      }
+      const data = dtype === 'int32' ? new Int32Array(slab, slabUsed, length) : new Float32Array(slab, slabUsed, length);
+      slabUsed += bytes;
+      // Slab memory is zeroed when the slab is created and never reused, so it reads as zeros.
+      return new Storage(data, dtype, false, false);
+    }
     if (bytes < POOL_MIN_BYTES) {
       return new Storage(dtype === 'int32' ? new Int32Array(length) : new Float32Array(length), dtype, false, false);
     }

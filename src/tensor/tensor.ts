@@ -28,7 +28,8 @@ export class Tensor {
   /** @internal use the factories (`tensor`, `zeros`, ...) instead */
   constructor(storage: Storage, shape: Shape, strides: readonly number[], offset: number, dtype: DType) {
     this.storage = storage;
-    this.shape = Object.freeze(shape.slice());
+    // Callers hand over fresh arrays; copying or freezing here doubled the cost of tiny ops.
+    this.shape = shape;
     this.strides = strides;
     this.offset = offset;
     this.dtype = dtype;
