@@ -29,7 +29,8 @@ describe('clear errors for bad input', () => {
   it('rejects wrong dtypes and shapes', () => {
     expect(() => tf.exp(tensor([1], 'int32'))).toThrow(/exp: argument 'x' expected a float32 tensor, got dtype int32/);
     expect(() => tf.gather(a, tensor([0.5]) as tf.Tensor)).toThrow(/gather: argument 'indices' expected an int32 tensor/);
-    expect(() => tf.gather(a, [0, 2])).toThrow(/gather: argument 'indices' expected values in \[0, 2\).*index 2/);
+    expect(() => tf.gather(a, [0, 2])).toThrow(/gather: argument 'indices' expected values in \[-2, 2\).*index 2/);
+    expect(tf.gather(tf.tensor([5, 6, 7]), [-1, 0]).toArray()).toEqual([7, 5]);
     expect(() => tf.reshape(a, [4, 2])).toThrow(/reshape: argument 'shape' expected a shape with 6 elements/);
     expect(() => tf.reshape(a, [-1, -1])).toThrow(/at most one -1/);
     expect(() => tensor([[1, 2], [3]])).toThrow(/rectangular/);

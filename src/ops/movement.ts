@@ -85,14 +85,26 @@ export function pad(xIn: Tensor, paddings: readonly (readonly [number, number])[
   return record(out, 'pad', [x], (g) => [slice(g, paddings.map((p) => p[0]), x.shape)]);
 }
 
-function checkIndices(fn: string, idx: Tensor, limit: number, axisName: string): Int32Array {
+/**
+ * Contiguous indices in [0, limit); negative ones count from the end (as ONNX Gather and NumPy
+ * take them) and are rewritten into a copy.
+ */
+function checkIndices(fn: string, idx: Tensor, limit: number, axisName: string): { data: Int32Array; offset: number } {
   const c = idx.contiguousCopy();
-  const data = c.buffer as Int32Array;
+  let data = c.buffer as Int32Array;
+  let offset = c.offset;
   for (let i = 0; i < idx.size; i++) {
-    const v = data[c.offset + i]!;
-    if (v < 0 || v >= limit) argError(fn, 'indices', `values in [0, ${limit}) for ${axisName}`, `index ${v}`);
+    const v = data[offset + i]!;
+    if (v < -limit || v >= limit) argError(fn, 'indices', `values in [${-limit}, ${limit}) for ${axisName}`, `index ${v}`);
+    if (v < 0) {
+      if (data === c.buffer) {
+        data = data.slice(offset, offset + idx.size);
+        offset = 0;
+      }
+      data[i] = v + limit;
+    }
   }
-  return data;
+  return { data, offset };
 }
 
 function toIndices(fn: string, value: unknown): Tensor {
@@ -102,8 +114,8 @@ function toIndices(fn: string, value: unknown): Tensor {
 }
 
 /**
- * Takes slices of `x` along `axis` at `indices` (int32): the result's shape is
- * x.shape[:axis] + indices.shape + x.shape[axis+1:] (tfjs / ONNX Gather).
+ * Takes slices of `x` along `axis` at `indices` (int32; negative ones count from the end): the
+ * result's shape is x.shape[:axis] + indices.shape + x.shape[axis+1:] (tfjs / ONNX Gather).
  */
 export function gather(xIn: Tensor, indicesIn: Tensor | readonly number[] | number, axis = 0): Tensor {
   const x = toTensor('gather', 'x', xIn);
@@ -111,8 +123,8 @@ export function gather(xIn: Tensor, indicesIn: Tensor | readonly number[] | numb
   if (x.rank === 0) argError('gather', 'x', 'a tensor of rank >= 1', 'a scalar');
   const ax = normalizeAxis('gather', axis, x.rank);
   const len = x.shape[ax]!;
-  const idxData = checkIndices('gather', indices, len, `axis ${ax} of shape [${x.shape.join(',')}]`);
-  const ic = indices.contiguousCopy();
+  const ic = checkIndices('gather', indices, len, `axis ${ax} of shape [${x.shape.join(',')}]`);
+  const idxData = ic.data;
   const xc = x.contiguousCopy();
   const outer = sizeOf(x.shape.slice(0, ax));
   const inner = sizeOf(x.shape.slice(ax + 1));
@@ -219,7 +231,7 @@ registerOp({
   native: true,
   differentiable: true,
   checks: [
-    { shapes: [[5, 3], [4]], dtypes: ['float32', 'int32'], intRange: [0, 5], run: (x, i) => gather(x, i, 0) },
+    { shapes: [[5, 3], [4]], dtypes: ['float32', 'int32'], intRange: [-5, 5], run: (x, i) => gather(x, i, 0) },
     { label: 'axis 1, 2-d indices', shapes: [[2, 4, 3], [2, 3]], dtypes: ['float32', 'int32'], intRange: [0, 4], run: (x, i) => gather(x, i, 1) },
   ],
 });
