@@ -4,7 +4,7 @@
  */
 import './tensor/methods';
 
-export { Tensor, type NestedArray } from './tensor/tensor';
+export { Tensor, tidy, type NestedArray } from './tensor/tensor';
 export type { DType } from './tensor/dtype';
 export type { Shape } from './tensor/shape';
 export {

@@ -4,6 +4,7 @@ import { Tensor } from '../tensor/tensor';
 import { add } from '../ops/binary';
 import { ones } from '../ops/creation';
 import { noGrad } from './tape';
+import { scoped } from '../tensor/scope';
 
 /**
  * Reverse-mode pass from `root`: visits the recorded graph in reverse topological order and
@@ -39,6 +40,15 @@ export function backward(root: Tensor, gradient?: Tensor): void {
     }
   }
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  // Gradient temporaries are disposed as soon as the pass ends; only the leaves' .grad survive.
+  const leaves = order.filter((t) => !t.node);
+  scoped(
+    () => runBackward(order, grads),
+    () => leaves.map((t) => t.grad).filter((g): g is Tensor => g !== null),
+  );
+}
+
+function runBackward(order: Tensor[], grads: Map<Tensor, Tensor>): void {
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;

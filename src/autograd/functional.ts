@@ -2,6 +2,7 @@ import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { zerosLike } from '../ops/creation';
 import { backward } from './backward';
+import { scoped } from '../tensor/scope';
 
 /** Result of {@link valueAndGrad}: the function's value and the gradient of each argument. */
 export interface ValueAndGrads {
@@ -21,8 +22,17 @@ function collectArgs(fn: string, args: unknown[]): { list: Tensor[]; asList: boo
   return { list: list as Tensor[], asList };
 }
 
+/**
+ * Everything f creates besides its value is disposed when the gradients are ready (as tfjs does),
+ * so training loops reuse buffers at once; keep intermediates by returning them from a `tidy`
+ * outside, or recompute them.
+ */
 function evaluate(name: string, f: (...xs: Tensor[]) => Tensor, args: unknown[], dy?: Tensor): { value: Tensor; grads: Tensor[]; asList: boolean } {
   const { list, asList } = collectArgs(name, args);
+  return scoped(() => evaluateInScope(name, f, list, asList, dy), (r) => [r.value, ...r.grads]);
+}
+
+function evaluateInScope(name: string, f: (...xs: Tensor[]) => Tensor, list: Tensor[], asList: boolean, dy?: Tensor): { value: Tensor; grads: Tensor[]; asList: boolean } {
   // Fresh leaves that share storage with the arguments, so the caller's tensors keep their .grad.
   const leaves = list.map((t) => {
     const leaf = t.detach();

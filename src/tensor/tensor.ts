@@ -1,6 +1,7 @@
 import { type DType, type DataArray } from './dtype';
 import { type Shape, isContiguous, sizeOf, stridesOf } from './shape';
 import { Storage } from './storage';
+import { track, scoped, tensorsIn } from './scope';
 import type { GradNode } from '../autograd/node';
 
 /** Nested arrays of numbers, as produced by {@link Tensor.toArray}. */
@@ -35,6 +36,7 @@ export class Tensor {
     this.dtype = dtype;
     this.size = sizeOf(shape);
     storage.views++;
+    track(this);
   }
 
   /** @internal a fresh contiguous tensor with uninitialized contents */
@@ -164,4 +166,13 @@ let copyStrided: (t: Tensor) => Tensor = () => {
 /** @internal */
 export function setStridedCopy(fn: (t: Tensor) => Tensor): void {
   copyStrided = fn;
+}
+
+/**
+ * Runs `fn` and disposes every tensor it created except the ones it returns (alone, or inside
+ * arrays and plain objects), as tfjs's `tidy` does. Never needed to avoid leaks (the collector frees
+ * everything); it makes buffers reusable at once in tight synchronous loops.
+ */
+export function tidy<T>(fn: () => T): T {
+  return scoped(fn, (result) => tensorsIn(result, Tensor));
 }

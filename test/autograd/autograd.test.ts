@@ -107,3 +107,33 @@ describe('functional gradients', () => {
     expect(gb!.toArray()).toEqual([0]);
   });
 });
+
+describe('buffer reuse in training loops', () => {
+  it('valueAndGrad releases the intermediates it created, so the next step reuses their buffers', () => {
+    const x = tf.randn([128, 256]);
+    const w = tf.randn([256, 64]);
+    let stashed: tf.Tensor | null = null;
+    const f = (wt: tf.Tensor) => {
+      stashed = tf.relu(tf.matmul(x, wt));
+      return tf.mean(stashed);
+    };
+    const before = tf.pooledBufferBytes();
+    const { value, grad } = tf.valueAndGrad(f)(w);
+    expect(tf.pooledBufferBytes()).toBeGreaterThan(before);
+    expect(stashed!.isDisposed).toBe(true);
+    expect(() => stashed!.dataSync()).toThrow(/disposed/);
+    expect(Number.isFinite(value.item())).toBe(true);
+    expect(grad.shape).toEqual([256, 64]);
+    expect(w.isDisposed).toBe(false);
+  });
+
+  it('backward() frees gradient temporaries but keeps leaf gradients and forward tensors', () => {
+    const w = tf.randn([64, 64], { requiresGrad: true });
+    const h = tf.tanh(tf.matmul(w, w));
+    const loss = tf.sum(tf.mul(h, h));
+    loss.backward();
+    expect(w.grad!.isDisposed).toBe(false);
+    expect(h.isDisposed).toBe(false);
+    expect(w.grad!.shape).toEqual([64, 64]);
+  });
+});

@@ -180,3 +180,32 @@ describe('lifetime', () => {
     expect(tf.pooledBufferBytes()).toBeGreaterThan(before);
   });
 });
+
+describe('tidy', () => {
+  it('disposes what the function created except what it returns', () => {
+    const outside = tf.ones([3]);
+    let inner: Tensor | null = null;
+    const result = tf.tidy(() => {
+      inner = tf.mul(outside, 2);
+      return { sum: tf.add(inner, 1), list: [tf.neg(outside)] };
+    });
+    expect(inner!.isDisposed).toBe(true);
+    expect(outside.isDisposed).toBe(false);
+    expect(result.sum.toArray()).toEqual([3, 3, 3]);
+    expect(result.list[0]!.toArray()).toEqual([-1, -1, -1]);
+  });
+
+  it('keeps memory alive for returned views of disposed intermediates', () => {
+    const r = tf.tidy(() => tf.arange(6, undefined, 1, 'float32').reshape([2, 3]).transpose());
+    expect(r.toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+  });
+
+  it('disposes everything when the function throws', () => {
+    let inner: Tensor | null = null;
+    expect(() => tf.tidy(() => {
+      inner = tf.ones([2]);
+      throw new Error('boom');
+    })).toThrow('boom');
+    expect(inner!.isDisposed).toBe(true);
+  });
+});

@@ -1,0 +1,52 @@
+import type { Tensor } from './tensor';
+
+// Tensors created while a scope is open, so that work which owns all its intermediates
+// (valueAndGrad, backward, tidy) can hand their buffers back to the pool the moment it ends instead
+// of waiting for the collector, whose finalizers only run once the event loop turns.
+let current: Tensor[] | null = null;
+
+/** @internal */
+export function track(t: Tensor): void {
+  if (current) current.push(t);
+}
+
+/**
+ * Runs `fn`, then disposes every tensor it created except those `keep` picks from its result
+ * (they, and views sharing their memory, stay valid and move to any enclosing scope).
+ * @internal
+ */
+export function scoped<T>(fn: () => T, keep: (result: T) => readonly Tensor[]): T {
+  const parent = current;
+  const mine: Tensor[] = [];
+  current = mine;
+  let result: T;
+  try {
+    result = fn();
+  } catch (err) {
+    current = parent;
+    for (const t of mine) t.dispose();
+    throw err;
+  }
+  current = parent;
+  const kept = new Set(keep(result));
+  for (const t of mine) {
+    if (kept.has(t)) parent?.push(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+function collect(value: unknown, out: Tensor[], TensorClass: new (...args: never[]) => Tensor): void {
+  if (value instanceof TensorClass) out.push(value);
+  else if (Array.isArray(value)) for (const v of value) collect(v, out, TensorClass);
+  else if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collect(v, out, TensorClass);
+  }
+}
+
+/** @internal tensors inside a result made of tensors, arrays and plain objects */
+export function tensorsIn(value: unknown, TensorClass: new (...args: never[]) => Tensor): Tensor[] {
+  const out: Tensor[] = [];
+  collect(value, out, TensorClass);
+  return out;
+}
