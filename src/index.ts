@@ -71,6 +71,7 @@ export {
 export { sum, mean, max, min, argmax, argmin } from './ops/reduce';
 export { softmax, logSoftmax } from './ops/softmax';
 export { matmul, matMul, matmulAsync } from './ops/matmul';
+export { linear, type FusedActivation } from './ops/linear';
 export { reshape, transpose, permute, slice, broadcastTo, expand, squeeze, expandDims, unsqueeze, flatten } from './ops/views';
 export { concat, stack, pad, gather, oneHot } from './ops/movement';
 export { where } from './ops/where';

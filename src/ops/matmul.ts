@@ -68,7 +68,8 @@ interface Plan {
 
 const scratch = new Float64Array(12 + 3 * 16);
 
-function plan(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Plan {
+/** @internal lays out C = op(A) op(B) (+ bias, relu) for the GEMM kernels */
+export function plan(a: Tensor, b: Tensor, ta: boolean, tb: boolean, relu = false): Plan {
   const [ar, ac] = [a.shape[a.rank - 2]!, a.shape[a.rank - 1]!];
   const [br, bc] = [b.shape[b.rank - 2]!, b.shape[b.rank - 1]!];
   const m = ta ? ac : ar;
@@ -97,7 +98,7 @@ function plan(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Plan {
   meta[7] = Math.max(n, 1);
   meta[8] = 1; // alpha
   meta[9] = 0; // beta
-  meta[10] = 0; // no fused activation
+  meta[10] = relu ? 1 : 0;
   meta[11] = nb;
   for (let i = 0; i < nb; i++) {
     meta[12 + i] = aOffs[i]!;
@@ -107,8 +108,19 @@ function plan(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Plan {
   return { out, a: A, b: B, m, n, k, meta };
 }
 
+/** @internal runs a planned GEMM on the active backend, with an optional fused bias and relu */
+export function runGemm(p: Plan, bias: Tensor | null = null): void {
+  const addon = activeAddon();
+  if (addon) {
+    addon.gemm(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, p.meta,
+      bias ? (bias.buffer as Float32Array).subarray(bias.offset, bias.offset + bias.size) : null);
+    return;
+  }
+  referenceGemm(p, bias);
+}
+
 /** The reference GEMM: i-k-j loops with float64 accumulation, one batch entry at a time. */
-function referenceGemm(p: Plan): void {
+function referenceGemm(p: Plan, bias: Tensor | null): void {
   const { m, n, k, meta } = p;
   const ad = p.a.t.buffer;
   const bd = p.b.t.buffer;
@@ -132,7 +144,15 @@ function referenceGemm(p: Plan): void {
           for (let j = 0; j < n; j++) acc[j]! += aik * bd[row + j]!;
         }
       }
-      for (let j = 0; j < n; j++) cd[co + i * n + j] = acc[j]!;
+      if (bias) {
+        const bd2 = bias.buffer;
+        for (let j = 0; j < n; j++) acc[j]! += bd2[bias.offset + j]!;
+      }
+      if (meta[10] === 1) {
+        for (let j = 0; j < n; j++) cd[co + i * n + j] = acc[j]! > 0 ? acc[j]! : acc[j] !== acc[j] ? NaN : 0;
+      } else {
+        for (let j = 0; j < n; j++) cd[co + i * n + j] = acc[j]!;
+      }
     }
   }
 }
@@ -165,11 +185,10 @@ function swapLast(t: Tensor): Tensor {
   return transpose(t, perm);
 }
 
-function matmulCore(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Tensor {
+/** @internal matmul of rank >= 2 operands, recorded on the tape */
+export function matmulCore(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Tensor {
   const p = plan(a, b, ta, tb);
-  const addon = activeAddon();
-  if (addon) addon.gemm(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, p.meta, null);
-  else referenceGemm(p);
+  runGemm(p);
   return recordMatmul(p.out, a, b, ta, tb);
 }
 

@@ -1,0 +1,71 @@
+import { record } from '../autograd/tape';
+import { argError, describe } from '../errors';
+import { stridesOf } from '../tensor/shape';
+import { Tensor } from '../tensor/tensor';
+import { greater, mul } from './binary';
+import { cast } from './cast';
+import { matmulCore, plan, runGemm } from './matmul';
+import { sum } from './reduce';
+import { registerOp } from './registry';
+import { reshape } from './views';
+import { toTensor } from './util';
+
+/** Activations `linear` can fuse into the GEMM's store of its output. */
+export type FusedActivation = 'linear' | 'relu';
+
+/**
+ * The dense-layer op: `activation(x @ w + bias)` for x [..., in], w [in, out], bias [out], as one
+ * GEMM whose epilogue adds the bias and applies relu, so the output is written once.
+ */
+export function linear(xIn: Tensor, wIn: Tensor, biasIn?: Tensor | null, activation: FusedActivation = 'linear'): Tensor {
+  let x = toTensor('linear', 'x', xIn);
+  let w = toTensor('linear', 'w', wIn);
+  if (x.dtype !== 'float32') x = cast(x, 'float32');
+  if (w.dtype !== 'float32') w = cast(w, 'float32');
+  if (w.rank !== 2) argError('linear', 'w', 'a rank-2 kernel [in, out]', `shape [${w.shape.join(',')}]`);
+  if (x.rank < 1 || x.shape[x.rank - 1] !== w.shape[0]) {
+    argError('linear', 'x', `last dimension ${w.shape[0]} (w has shape [${w.shape.join(',')}])`, `shape [${x.shape.join(',')}]`);
+  }
+  let bias: Tensor | null = null;
+  if (biasIn !== undefined && biasIn !== null) {
+    bias = toTensor('linear', 'bias', biasIn);
+    if (bias.dtype !== 'float32') bias = cast(bias, 'float32');
+    if (bias.rank !== 1 || bias.shape[0] !== w.shape[1]) {
+      argError('linear', 'bias', `shape [${w.shape[1]}]`, `shape [${bias.shape.join(',')}]`);
+    }
+    bias = bias.contiguousCopy();
+  }
+  if (activation !== 'linear' && activation !== 'relu') argError('linear', 'activation', "'linear' or 'relu'", describe(activation));
+  const inF = w.shape[0]!;
+  const outF = w.shape[1]!;
+  const lead = x.shape.slice(0, -1);
+  const x2 = x.rank === 2 ? x : reshape(x, [-1, inF]);
+  const p = plan(x2, w, false, false, activation === 'relu');
+  runGemm(p, bias);
+  const y2 = p.out;
+  // An unrecorded view: the tape entry below covers y, and backward works on the 2-d y2.
+  const y = x.rank === 2 ? y2 : new Tensor(y2.storage, [...lead, outF], stridesOf([...lead, outF]), 0, 'float32');
+  const inputs = bias ? [x, w, bias] : [x, w];
+  return record(y, 'linear', inputs, (g) => {
+    const g2 = g.rank === 2 ? g : reshape(g, [-1, outF]);
+    const gz = activation === 'relu' ? mul(g2, greater(y2, 0)) : g2;
+    const gx = x.requiresGrad ? matmulCore(gz, w, false, true) : null;
+    const gw = w.requiresGrad ? matmulCore(x2, gz, true, false) : null;
+    const gb = bias && bias.requiresGrad ? sum(gz, 0) : null;
+    return [gx && (x.rank === 2 ? gx : reshape(gx, x.shape.slice())), gw, ...(bias ? [gb] : [])];
+  });
+}
+
+registerOp({
+  name: 'linear',
+  onnx: 'Gemm',
+  kind: 'kernel',
+  native: true,
+  differentiable: true,
+  checks: [
+    { shapes: [[4, 5], [5, 3], [3]], run: (x, w, b) => linear(x, w, b) },
+    { label: 'relu', shapes: [[6, 5], [5, 7], [7]], domain: 'awayFromZero', run: (x, w, b) => linear(x, w, b, 'relu') },
+    { label: 'no bias, rank 3', shapes: [[2, 3, 4], [4, 2]], run: (x, w) => linear(x, w) },
+    { label: 'large', shapes: [[33, 257], [257, 65], [65]], run: (x, w, b) => linear(x, w, b, 'relu'), grad: false },
+  ],
+});
