@@ -1,0 +1,60 @@
+#pragma once
+#include <cstdint>
+
+// Contract between the ISA-independent GEMM driver (gemm.cpp) and the per-ISA micro-kernels
+// (gemm_scalar.cpp, gemm_avx2.cpp, gemm_avx512.cpp). Only this header crosses the boundary, so
+// no AVX code can be inlined into the baseline driver.
+namespace tf::kernels::gemm_detail {
+
+// What a micro-kernel does with its accumulator tile when it writes C.
+struct TileStore {
+  float alpha;
+  float beta;          // 0 => C is not read
+  const float* bias;   // already offset to the tile's origin; null => no bias
+  bool relu;
+  // Store the tile transposed: result (i, j) goes to c[j * ldc + i] and bias[i] applies to it.
+  // The driver uses this when it swaps operands to compute C^T = B^T A^T for a narrow C.
+  bool trans_c;
+};
+
+// Packs a width-`w` strip (w <= W, zero-padded to W) of a matrix into the micro-panel layout
+// dst[p * W + r], for p < kc. `rows_contiguous` tells whether the strip's W-direction is the
+// contiguous one in memory (src[p * ld + r]) or the strided one (src[r * ld + p]).
+using PackFn = void (*)(const float* src, int64_t ld, bool rows_contiguous, int64_t w, int64_t kc,
+                        float* dst);
+
+// Multiplies an mr x kc strip of A by a kc x NR packed B panel and stores the top-left mr x nr
+// of the result into C (row stride ldc) through `st`. A element (i, p) is read at
+// pa[i * a_rs + p * a_ks], and one of the strides is 1: a packed panel is (1, MR), and the driver
+// may also pass A unpacked as (lda, 1) or (1, lda), since broadcasting needs no contiguity.
+using MicroKernelFn = void (*)(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks,
+                               const float* pb, float* c, int64_t ldc, int mr, int nr,
+                               const TileStore& st);
+
+// Matrix-vector products for m == 1 or n == 1, where packing would cost as much as the math.
+// x is contiguous (the driver gathers a strided vector first); y is overwritten.
+// y[j] = sum_p x[p] * m[p * ld + j] for j < n.
+using GemvRowsFn = void (*)(int64_t n, int64_t k, const float* x, const float* m, int64_t ld,
+                            float* y);
+// y[j] = sum_p x[p] * m[j * ld + p] for j < n.
+using GemvDotsFn = void (*)(int64_t n, int64_t k, const float* x, const float* m, int64_t ld,
+                            float* y);
+
+struct IsaKernels {
+  int mr;
+  int nr;
+  int kc;  // depth of a packed block
+  int mc;  // rows of packed A per block (multiple of mr)
+  int nc;  // columns of packed B per block (multiple of nr)
+  PackFn pack_a;  // W = mr
+  PackFn pack_b;  // W = nr
+  MicroKernelFn kernel;
+  GemvRowsFn gemv_rows;
+  GemvDotsFn gemv_dots;
+};
+
+const IsaKernels& scalar_kernels();
+const IsaKernels& avx2_kernels();
+const IsaKernels& avx512_kernels();
+
+}  // namespace tf::kernels::gemm_detail
