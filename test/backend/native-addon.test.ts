@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 
 const root = path.resolve(__dirname, '..', '..');
-const require = createRequire(import.meta.url);
+const require = createRequire(__filename);
 const { sourceHash } = require('../../scripts/source-hash.cjs') as { sourceHash(): string };
 
 /** Runs a snippet against the built package (dist/, built by `npm test` before vitest). */
