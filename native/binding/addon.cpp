@@ -76,6 +76,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduceOps", names(env, kReduceNames));
   exports.Set("argReduceOps", names(env, kArgReduceNames));
   register_ops(env, exports);
+  register_optimizer_ops(env, exports);
   return exports;
 }
 

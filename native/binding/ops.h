@@ -3,4 +3,5 @@
 
 namespace tf::binding {
 void register_ops(Napi::Env env, Napi::Object exports);
+void register_optimizer_ops(Napi::Env env, Napi::Object exports);
 }

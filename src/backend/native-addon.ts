@@ -26,6 +26,12 @@ export interface NativeAddon {
   oneHot(idx: I32, out: F32, meta: Float64Array /* idxOff, n, depth, on, off */): void;
   gemm(a: F32, b: F32, c: F32, meta: Float64Array, bias: F32 | null): void;
   gemmAsync(a: F32, b: F32, c: F32, meta: Float64Array, bias: F32 | null): Promise<void>;
+  /** Optimizer kinds in code order ('sgd', 'adagrad', 'rmsprop', 'adam'). */
+  optimizerKinds: string[];
+  /** One fused update of a parameter and its state slots; meta layout in src/optimizers/fused-update.ts. */
+  optimizerStep(kind: number, param: F32, grad: F32, s0: F32 | null, s1: F32 | null, s2: F32 | null, meta: Float64Array): void;
+  optimizerStepAsync(kind: number, param: F32, grad: F32, s0: F32 | null, s1: F32 | null, s2: F32 | null, meta: Float64Array): Promise<void>;
+  optimizerSumSquares(x: F32, meta: Float64Array /* off, n */): number;
 }
 
 const packageRoot = path.resolve(__dirname, '..', '..');

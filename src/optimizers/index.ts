@@ -1,0 +1,17 @@
+// The `optimizers` namespace: optimizer classes, their factories, lookup and (de)serialization.
+export {
+  Optimizer,
+  type OptimizerOptions,
+  type OptimizerConfig,
+  type GradientPairs,
+  type NamedTensor,
+} from './optimizer';
+export { SGD, sgd, type SGDOptions } from './sgd';
+export { Adagrad, adagrad, type AdagradOptions } from './adagrad';
+export { RMSprop, rmsprop, type RMSpropOptions } from './rmsprop';
+export { Adam, adam, type AdamOptions } from './adam';
+export { AdamW, adamw, type AdamWOptions } from './adamw';
+export { getOptimizer, serializeOptimizer, deserializeOptimizer, type OptimizerIdentifier } from './serialization';
+export type { SerializedObject, JsonValue } from './options';
+/** Keras's `optimizers.schedules` lives here too. */
+export * as schedules from './schedules';
