@@ -83,5 +83,20 @@ export { backward } from './autograd/backward';
 export { grad, grads, valueAndGrad, valueAndGrads, type ValueAndGrads } from './autograd/functional';
 export { pooledBufferBytes } from './tensor/storage';
 
+// Training: layers, models, losses, metrics, optimizers, callbacks (tfjs-layers names).
+export { layers, Layer, input, SymbolicTensor, registerLayer, type LayerArgs, type CallContext, type ShapeWithBatch } from './layers';
+export { sequential, model, loadModel, LayersModel, Sequential, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs } from './models';
+export { Module } from './nn/module';
+export { callbacks, type Callback, type Logs } from './callbacks';
+export { initializers, type Initializer } from './initializers/initializers';
+export { regularizers, type Regularizer } from './regularizers/regularizers';
+export { ACTIVATION_NAMES, type ActivationName } from './activations/activations';
+export * as losses from './losses';
+export * as metrics from './metrics';
+export * as optimizers from './optimizers';
+export { schedules } from './optimizers';
+export * as train from './optimizers/train';
+export * from './data';
+
 /** argmax/argmin under their tfjs names. */
 export { argmax as argMax, argmin as argMin } from './ops/reduce';

@@ -6,23 +6,12 @@ import { ones } from '../ops/creation';
 import { noGrad } from './tape';
 import { scoped } from '../tensor/scope';
 
-/**
- * Reverse-mode pass from `root`: visits the recorded graph in reverse topological order and
- * accumulates into `.grad` of every leaf that requires a gradient. `gradient` defaults to ones.
- */
-export function backward(root: Tensor, gradient?: Tensor): void {
-  if (!root.requiresGrad) {
-    throw new Error('backward: the tensor does not require gradients (no input had requiresGrad = true)');
-  }
-  const seed = gradient ?? ones(root.shape);
-  if (!shapesEqual(seed.shape, root.shape)) {
-    argError('backward', 'gradient', `shape [${root.shape.join(',')}]`, `[${seed.shape.join(',')}]`);
-  }
+/** Tensors reachable from `root` through recorded ops, inputs before the ops that use them. */
+function topologicalOrder(root: Tensor): Tensor[] {
   // Iterative DFS: deep graphs (long training loops, RNNs) must not overflow the JS stack.
   const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
+  const seen = new Set<Tensor>([root]);
   const stack: [Tensor, number][] = [[root, 0]];
-  seen.add(root);
   while (stack.length) {
     const top = stack[stack.length - 1]!;
     const [t, i] = top;
@@ -39,16 +28,12 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       order.push(t);
     }
   }
-  const grads = new Map<Tensor, Tensor>([[root, seed]]);
-  // Gradient temporaries are disposed as soon as the pass ends; only the leaves' .grad survive.
-  const leaves = order.filter((t) => !t.node);
-  scoped(
-    () => runBackward(order, grads),
-    () => leaves.map((t) => t.grad).filter((g): g is Tensor => g !== null),
-  );
+  return order;
 }
 
-function runBackward(order: Tensor[], grads: Map<Tensor, Tensor>): void {
+/** Runs the backward rules in reverse topological order, handing each leaf its total gradient. */
+function propagate(order: Tensor[], root: Tensor, seed: Tensor, onLeaf: (leaf: Tensor, g: Tensor) => void): void {
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;
@@ -56,7 +41,7 @@ function runBackward(order: Tensor[], grads: Map<Tensor, Tensor>): void {
       if (!g) continue;
       grads.delete(t);
       if (!t.node) {
-        t.grad = t.grad ? add(t.grad, g) : g;
+        onLeaf(t, g);
         continue;
       }
       const inputGrads = t.node.backward(g);
@@ -68,4 +53,51 @@ function runBackward(order: Tensor[], grads: Map<Tensor, Tensor>): void {
       });
     }
   });
+}
+
+function seedFor(fn: string, root: Tensor, gradient?: Tensor): Tensor {
+  if (!root.requiresGrad) {
+    throw new Error(`${fn}: the tensor does not require gradients (no input had requiresGrad = true)`);
+  }
+  const seed = gradient ?? ones(root.shape.slice());
+  if (!shapesEqual(seed.shape, root.shape)) {
+    argError(fn, 'gradient', `shape [${root.shape.join(',')}]`, `[${seed.shape.join(',')}]`);
+  }
+  return seed;
+}
+
+/**
+ * Reverse-mode pass from `root`: visits the recorded graph in reverse topological order and
+ * accumulates into `.grad` of every leaf that requires a gradient. `gradient` defaults to ones.
+ */
+export function backward(root: Tensor, gradient?: Tensor): void {
+  const seed = seedFor('backward', root, gradient);
+  const order = topologicalOrder(root);
+  const leaves = order.filter((t) => !t.node);
+  // Gradient temporaries are disposed as soon as the pass ends; only the leaves' .grad survive.
+  scoped(
+    () => propagate(order, root, seed, (leaf, g) => {
+      leaf.grad = leaf.grad ? add(leaf.grad, g) : g;
+    }),
+    () => leaves.map((t) => t.grad).filter((g): g is Tensor => g !== null),
+    true,
+  );
+}
+
+/**
+ * Gradients of `root` with respect to `targets` (leaf tensors), without touching `.grad`
+ * (PyTorch's `torch.autograd.grad`). A target the root does not depend on gets null.
+ * @internal used by training loops; the caller owns the returned tensors.
+ */
+export function gradientsOf(root: Tensor, targets: readonly Tensor[]): (Tensor | null)[] {
+  return gradientsOfWithSeed(root, targets);
+}
+
+/** @internal {@link gradientsOf} with an explicit output gradient (default ones). */
+export function gradientsOfWithSeed(root: Tensor, targets: readonly Tensor[], gradient?: Tensor): (Tensor | null)[] {
+  const seed = seedFor('gradientsOf', root, gradient);
+  const order = topologicalOrder(root);
+  const found = new Map<Tensor, Tensor>();
+  propagate(order, root, seed, (leaf, g) => found.set(leaf, g));
+  return targets.map((t) => found.get(t) ?? null);
 }

@@ -1,7 +1,7 @@
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { zerosLike } from '../ops/creation';
-import { backward } from './backward';
+import { gradientsOfWithSeed } from './backward';
 import { scoped } from '../tensor/scope';
 
 /** Result of {@link valueAndGrad}: the function's value and the gradient of each argument. */
@@ -33,17 +33,21 @@ function evaluate(name: string, f: (...xs: Tensor[]) => Tensor, args: unknown[],
 }
 
 function evaluateInScope(name: string, f: (...xs: Tensor[]) => Tensor, list: Tensor[], asList: boolean, dy?: Tensor): { value: Tensor; grads: Tensor[]; asList: boolean } {
-  // Fresh leaves that share storage with the arguments, so the caller's tensors keep their .grad.
-  const leaves = list.map((t) => {
-    const leaf = t.detach();
-    leaf.requiresGrad = true;
-    return leaf;
-  });
-  const value = f(...leaves);
-  if (!(value instanceof Tensor)) argError(name, 'f', 'a function returning a Tensor', describe(value));
-  if (value.requiresGrad) backward(value, dy);
-  const grads = leaves.map((leaf) => leaf.grad ?? zerosLike(leaf));
-  return { value: value.detach(), grads, asList };
+  // Leaves are differentiated in place (so a function that closes over them, the GradientTape way,
+  // works) with requiresGrad switched on for the call and restored after; a tensor that is the
+  // output of earlier recorded ops is replaced by a fresh leaf sharing its memory.
+  const targets = list.map((t) => (t.node ? t.detach() : t));
+  const previous = targets.map((t) => t.requiresGrad);
+  targets.forEach((t) => (t.requiresGrad = true));
+  try {
+    const value = f(...targets);
+    if (!(value instanceof Tensor)) argError(name, 'f', 'a function returning a Tensor', describe(value));
+    const found = value.requiresGrad ? gradientsOfWithSeed(value, targets, dy) : targets.map(() => null);
+    const grads = found.map((g, i) => g ?? zerosLike(targets[i]!));
+    return { value: value.detach(), grads, asList };
+  } finally {
+    targets.forEach((t, i) => (t.requiresGrad = previous[i]!));
+  }
 }
 
 /**

@@ -12,10 +12,11 @@ export function track(t: Tensor): void {
 
 /**
  * Runs `fn`, then disposes every tensor it created except those `keep` picks from its result
- * (they, and views sharing their memory, stay valid and move to any enclosing scope).
+ * (they, and views sharing their memory, stay valid and move to any enclosing scope, or to none
+ * when `escape`: leaf gradients belong to their leaf, not to whatever scope ran backward()).
  * @internal
  */
-export function scoped<T>(fn: () => T, keep: (result: T) => readonly Tensor[]): T {
+export function scoped<T>(fn: () => T, keep: (result: T) => readonly Tensor[], escape = false): T {
   const parent = current;
   const mine: Tensor[] = [];
   current = mine;
@@ -30,7 +31,9 @@ export function scoped<T>(fn: () => T, keep: (result: T) => readonly Tensor[]): 
   current = parent;
   const kept = new Set(keep(result));
   for (const t of mine) {
-    if (kept.has(t)) parent?.push(t);
+    if (kept.has(t)) {
+      if (!escape) parent?.push(t);
+    }
     else t.dispose();
   }
   return result;

@@ -1,0 +1,2 @@
+export { type Callback, type Logs, type TrainingParams } from './callback';
+export { callbacks, EarlyStopping, ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, CSVLogger, TerminateOnNaN } from './builtins';

@@ -1,0 +1,46 @@
+import { argError, describe } from '../errors';
+import type { Tensor } from '../tensor/tensor';
+import { cast } from '../ops/cast';
+import { gather } from '../ops/movement';
+import { type InitializerIdentifier, getInitializer, serializeInitializer } from '../initializers/initializers';
+import { type RegularizerIdentifier, getRegularizer } from '../regularizers/regularizers';
+import { Layer, type LayerArgs, type LayerConfig } from './layer';
+import type { ShapeWithBatch } from './symbolic-tensor';
+
+/** Maps integer ids in [0, inputDim) to learned vectors of size outputDim. */
+export class Embedding extends Layer {
+  readonly className = 'Embedding';
+  readonly inputDim: number;
+  readonly outputDim: number;
+  private readonly init;
+  private readonly reg;
+  embeddings: Tensor | null = null;
+
+  constructor(args: LayerArgs & { inputDim: number; outputDim: number; embeddingsInitializer?: InitializerIdentifier; embeddingsRegularizer?: RegularizerIdentifier | null; inputLength?: number }) {
+    const { inputDim, ...rest } = args ?? ({} as typeof args);
+    super({ ...rest, inputShape: rest.inputShape ?? (args?.inputLength !== undefined ? [args.inputLength] : undefined) }, 'embedding');
+    if (!Number.isInteger(inputDim) || inputDim < 1) argError('embedding', 'inputDim', 'a positive integer', describe(inputDim));
+    if (!Number.isInteger(args.outputDim) || args.outputDim < 1) argError('embedding', 'outputDim', 'a positive integer', describe(args.outputDim));
+    this.inputDim = inputDim;
+    this.outputDim = args.outputDim;
+    this.init = getInitializer('embedding', 'embeddingsInitializer', args.embeddingsInitializer ?? 'randomUniform');
+    this.reg = getRegularizer('embedding', 'embeddingsRegularizer', args.embeddingsRegularizer);
+  }
+
+  override build(): void {
+    this.embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], this.init, { regularizer: this.reg });
+  }
+
+  override computeOutputShape(s: ShapeWithBatch): ShapeWithBatch {
+    return [...s, this.outputDim];
+  }
+
+  call(x: Tensor): Tensor {
+    const ids = x.dtype === 'int32' ? x : cast(x, 'int32');
+    return gather(this.embeddings!, ids, 0);
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, embeddingsInitializer: serializeInitializer(this.init) };
+  }
+}

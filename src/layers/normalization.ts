@@ -1,0 +1,159 @@
+import { argError, describe } from '../errors';
+import { noGrad } from '../autograd/tape';
+import type { Tensor } from '../tensor/tensor';
+import { normalizeAxis } from '../tensor/shape';
+import { add, div, mul, sub } from '../ops/binary';
+import { mean } from '../ops/reduce';
+import { sqrt, square } from '../ops/unary';
+import { reshape } from '../ops/views';
+import { type InitializerIdentifier, getInitializer, serializeInitializer } from '../initializers/initializers';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig } from './layer';
+import type { ShapeWithBatch } from './symbolic-tensor';
+
+interface NormArgs extends LayerArgs {
+  axis?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: InitializerIdentifier;
+  gammaInitializer?: InitializerIdentifier;
+}
+
+function checkEpsilon(fn: string, eps: unknown): number {
+  if (typeof eps !== 'number' || !(eps > 0)) argError(fn, 'epsilon', 'a positive number', describe(eps));
+  return eps;
+}
+
+/** Shape that broadcasts a per-feature vector along `axis` of a rank-`rank` input. */
+function featureShape(rank: number, axis: number, size: number): number[] {
+  return Array.from({ length: rank }, (_, i) => (i === axis ? size : 1));
+}
+
+/**
+ * Normalizes each sample over its last axis (Keras LayerNormalization, epsilon 1e-3), then scales
+ * by gamma and shifts by beta.
+ */
+export class LayerNormalization extends Layer {
+  readonly className = 'LayerNormalization';
+  readonly axis: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  private readonly betaInit;
+  private readonly gammaInit;
+  gamma: Tensor | null = null;
+  beta: Tensor | null = null;
+
+  constructor(args: NormArgs = {}) {
+    super(args, 'layer_normalization');
+    this.axis = args.axis ?? -1;
+    this.epsilon = checkEpsilon('layerNormalization', args.epsilon ?? 1e-3);
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    this.betaInit = getInitializer('layerNormalization', 'betaInitializer', args.betaInitializer ?? 'zeros');
+    this.gammaInit = getInitializer('layerNormalization', 'gammaInitializer', args.gammaInitializer ?? 'ones');
+  }
+
+  override build(inputShape: ShapeWithBatch): void {
+    const axis = normalizeAxis(this.name, this.axis, inputShape.length);
+    const dim = inputShape[axis];
+    if (typeof dim !== 'number') argError(this.name, 'inputShape', `a known dimension on axis ${axis}`, `[${inputShape.join(',')}]`);
+    if (this.scale) this.gamma = this.addWeight('gamma', [dim], this.gammaInit);
+    if (this.center) this.beta = this.addWeight('beta', [dim], this.betaInit);
+  }
+
+  call(x: Tensor): Tensor {
+    const axis = normalizeAxis(this.name, this.axis, x.rank);
+    const mu = mean(x, axis, true);
+    const centered = sub(x, mu);
+    const variance = mean(square(centered), axis, true);
+    let y = div(centered, sqrt(add(variance, this.epsilon)));
+    const fshape = featureShape(x.rank, axis, x.shape[axis]!);
+    if (this.gamma) y = mul(y, reshape(this.gamma, fshape));
+    if (this.beta) y = add(y, reshape(this.beta, fshape));
+    return y;
+  }
+
+  override getConfig(): LayerConfig {
+    return {
+      ...super.getConfig(), axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale,
+      betaInitializer: serializeInitializer(this.betaInit), gammaInitializer: serializeInitializer(this.gammaInit),
+    };
+  }
+}
+
+/**
+ * Batch normalization over the feature axis (default last, channels-last as in Keras): batch
+ * statistics in training, moving averages (momentum 0.99) at inference.
+ */
+export class BatchNormalization extends Layer {
+  readonly className = 'BatchNormalization';
+  readonly axis: number;
+  readonly epsilon: number;
+  readonly momentum: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  private readonly betaInit;
+  private readonly gammaInit;
+  gamma: Tensor | null = null;
+  beta: Tensor | null = null;
+  movingMean: Tensor | null = null;
+  movingVariance: Tensor | null = null;
+
+  constructor(args: NormArgs & { momentum?: number } = {}) {
+    super(args, 'batch_normalization');
+    this.axis = args.axis ?? -1;
+    this.epsilon = checkEpsilon('batchNormalization', args.epsilon ?? 1e-3);
+    const momentum = args.momentum ?? 0.99;
+    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) argError('batchNormalization', 'momentum', 'a number in [0, 1]', describe(momentum));
+    this.momentum = momentum;
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    this.betaInit = getInitializer('batchNormalization', 'betaInitializer', args.betaInitializer ?? 'zeros');
+    this.gammaInit = getInitializer('batchNormalization', 'gammaInitializer', args.gammaInitializer ?? 'ones');
+  }
+
+  override build(inputShape: ShapeWithBatch): void {
+    const axis = normalizeAxis(this.name, this.axis, inputShape.length);
+    const dim = inputShape[axis];
+    if (typeof dim !== 'number') argError(this.name, 'inputShape', `a known dimension on axis ${axis}`, `[${inputShape.join(',')}]`);
+    if (this.scale) this.gamma = this.addWeight('gamma', [dim], this.gammaInit);
+    if (this.center) this.beta = this.addWeight('beta', [dim], this.betaInit);
+    this.movingMean = this.addWeight('moving_mean', [dim], getInitializer(this.name, 'movingMean', 'zeros'), { trainable: false });
+    this.movingVariance = this.addWeight('moving_variance', [dim], getInitializer(this.name, 'movingVariance', 'ones'), { trainable: false });
+  }
+
+  call(x: Tensor, ctx: CallContext): Tensor {
+    const axis = normalizeAxis(this.name, this.axis, x.rank);
+    const reduceAxes = Array.from({ length: x.rank }, (_, i) => i).filter((i) => i !== axis);
+    const fshape = featureShape(x.rank, axis, x.shape[axis]!);
+    let mu: Tensor;
+    let variance: Tensor;
+    if (ctx.training) {
+      mu = mean(x, reduceAxes, true);
+      variance = mean(square(sub(x, mu)), reduceAxes, true);
+      const m = this.momentum;
+      noGrad(() => {
+        // In place, so the optimizer and saved references see the same tensors.
+        const newMean = add(mul(this.movingMean!, m), mul(reshape(mu, [-1]), 1 - m));
+        const newVar = add(mul(this.movingVariance!, m), mul(reshape(variance, [-1]), 1 - m));
+        this.movingMean!.buffer.set(newMean.contiguousCopy().buffer.subarray(0, newMean.size), this.movingMean!.offset);
+        this.movingVariance!.buffer.set(newVar.contiguousCopy().buffer.subarray(0, newVar.size), this.movingVariance!.offset);
+      });
+    } else {
+      mu = reshape(this.movingMean!, fshape);
+      variance = reshape(this.movingVariance!, fshape);
+    }
+    let y = div(sub(x, mu), sqrt(add(variance, this.epsilon)));
+    if (this.gamma) y = mul(y, reshape(this.gamma, fshape));
+    if (this.beta) y = add(y, reshape(this.beta, fshape));
+    return y;
+  }
+
+  override getConfig(): LayerConfig {
+    return {
+      ...super.getConfig(), axis: this.axis, epsilon: this.epsilon, momentum: this.momentum, center: this.center, scale: this.scale,
+      betaInitializer: serializeInitializer(this.betaInit), gammaInitializer: serializeInitializer(this.gammaInit),
+    };
+  }
+}

@@ -1,0 +1,242 @@
+import { argError, describe } from '../errors';
+import type { Tensor } from '../tensor/tensor';
+import { type CallContext, Layer } from '../layers/layer';
+import { InputLayer } from '../layers/input-layer';
+import { type ShapeWithBatch, SymbolicTensor, formatShape } from '../layers/symbolic-tensor';
+import { type GraphNode, buildGraph } from './graph';
+import type { History } from './history';
+import type { Logs } from '../callbacks/callback';
+import {
+  type BatchSource,
+  type CompileArgs,
+  type Compiled,
+  type EvaluateArgs,
+  type FitArgs,
+  type PredictArgs,
+  compileModel,
+  evaluateModel,
+  fitModel,
+  predictModel,
+  predictOnBatch,
+  trainOnBatchModel,
+} from './training';
+import { printSummary } from './summary';
+
+/**
+ * A model: layers wired from inputs to outputs. Built by `model({ inputs, outputs })` (functional
+ * API) or `sequential([...])`; trained with compile/fit (see training.ts, mixed in below).
+ */
+export class LayersModel {
+  readonly className: string = 'Model';
+  readonly name: string;
+  /** Set by callbacks (earlyStopping, terminateOnNaN) to end fit() after the current batch. */
+  stopTraining = false;
+  protected inputTensors: SymbolicTensor[] = [];
+  protected outputTensors: SymbolicTensor[] = [];
+  protected nodes: GraphNode[] = [];
+  /** @internal set by compile() */
+  compiled: Compiled | null = null;
+
+  constructor(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[]; name?: string } | null, name = 'model') {
+    this.name = args?.name ?? name;
+    if (args) this.wire(args.inputs, args.outputs);
+  }
+
+  protected wire(inputs: SymbolicTensor | SymbolicTensor[], outputs: SymbolicTensor | SymbolicTensor[]): void {
+    const ins = Array.isArray(inputs) ? inputs : [inputs];
+    const outs = Array.isArray(outputs) ? outputs : [outputs];
+    ins.forEach((t, i) => {
+      if (!(t instanceof SymbolicTensor) || !(t.sourceLayer instanceof InputLayer)) {
+        argError('model', `inputs[${i}]`, 'a placeholder made by input()', describe(t));
+      }
+    });
+    outs.forEach((t, i) => {
+      if (!(t instanceof SymbolicTensor)) argError('model', `outputs[${i}]`, 'a SymbolicTensor from layer.apply()', describe(t));
+    });
+    this.inputTensors = ins;
+    this.outputTensors = outs;
+    this.nodes = buildGraph(ins, outs);
+  }
+
+  /** Layers in call order (input layers first), each once. */
+  get layers(): Layer[] {
+    const seen = new Set<Layer>();
+    const out: Layer[] = [];
+    for (const t of this.inputTensors) if (!seen.has(t.sourceLayer)) seen.add(t.sourceLayer), out.push(t.sourceLayer);
+    for (const n of this.nodes) if (!seen.has(n.layer)) seen.add(n.layer), out.push(n.layer);
+    return out;
+  }
+
+  get inputs(): readonly SymbolicTensor[] {
+    return this.inputTensors;
+  }
+  get outputs(): readonly SymbolicTensor[] {
+    return this.outputTensors;
+  }
+
+  /** Input shapes including the batch dimension (null). */
+  get inputShapes(): ShapeWithBatch[] {
+    return this.inputTensors.map((t) => t.shape);
+  }
+  get outputShapes(): ShapeWithBatch[] {
+    return this.outputTensors.map((t) => t.shape);
+  }
+  get outputNames(): string[] {
+    return this.outputTensors.map((t) => t.sourceLayer.name);
+  }
+
+  /** @internal runs the graph on concrete inputs */
+  forward(xs: Tensor[], ctx: CallContext): Tensor[] {
+    this.checkInputs(xs);
+    const values = new Map<number, Tensor>();
+    this.inputTensors.forEach((t, i) => values.set(t.id, xs[i]!));
+    for (const node of this.nodes) {
+      const args = node.inputs.map((t) => values.get(t.id)!);
+      const apply = node.layer.apply as (i: Tensor | Tensor[], c: CallContext) => Tensor | Tensor[];
+      const result = apply.call(node.layer, node.listInput ? args : args[0]!, ctx);
+      const list = Array.isArray(result) ? result : [result];
+      node.outputs.forEach((o, i) => {
+        if (o) values.set(o.id, list[i]!);
+      });
+    }
+    return this.outputTensors.map((t) => values.get(t.id)!);
+  }
+
+  /** Throws a clear error when inputs do not match the model's input shapes. */
+  protected checkInputs(xs: Tensor[]): void {
+    if (xs.length !== this.inputTensors.length) {
+      argError(this.name, 'x', `${this.inputTensors.length} input tensor(s)`, `${xs.length}`);
+    }
+    xs.forEach((x, i) => {
+      const expected = this.inputTensors[i]!.shape;
+      const ok = x.rank === expected.length && expected.every((d, k) => d === null || d === x.shape[k]);
+      if (!ok) {
+        argError(this.name, this.inputTensors.length > 1 ? `x[${i}]` : 'x', `input shape ${formatShape(expected)}`, `shape [${x.shape.join(',')}]`);
+      }
+    });
+  }
+
+  /** Sets the optimizer, loss(es) and metrics for fit/evaluate (tfjs `compile`). */
+  compile(args: CompileArgs): void {
+    this.compiled = compileModel(this, args);
+  }
+
+  /** The compiled optimizer (for callbacks that change the learning rate). */
+  get optimizer(): Compiled['optimizer'] | null {
+    return this.compiled?.optimizer ?? null;
+  }
+
+  /**
+   * Trains for `epochs` over `x`/`y` (tensors, or a Dataset of `{x, y}` batches as the only data
+   * argument). Resolves to a History. Yields to the event loop every few milliseconds.
+   */
+  fit(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: FitArgs): Promise<History>;
+  fit(dataset: BatchSource, args?: FitArgs): Promise<History>;
+  fit(x: Tensor | Tensor[] | BatchSource, y?: Tensor | Tensor[] | FitArgs, args?: FitArgs): Promise<History> {
+    return fitModel(this, x, y, args);
+  }
+
+  /** tfjs name for fitting on a Dataset. */
+  fitDataset(dataset: BatchSource, args?: FitArgs): Promise<History> {
+    return fitModel(this, dataset, args);
+  }
+
+  /** Loss and metrics over all samples, by name: `{ loss, accuracy, ... }`. */
+  evaluate(x: Tensor | Tensor[] | BatchSource, y?: Tensor | Tensor[], args?: EvaluateArgs): Promise<Logs> {
+    return evaluateModel(this, x, y, args);
+  }
+
+  /** Batched inference; resolves to the output tensor (or one per output). */
+  predict(x: Tensor | Tensor[], args?: PredictArgs): Promise<Tensor | Tensor[]> {
+    return predictModel(this, x, args);
+  }
+
+  /** One synchronous forward pass in inference mode. */
+  predictOnBatch(x: Tensor | Tensor[]): Tensor | Tensor[] {
+    return predictOnBatch(this, x);
+  }
+
+  /** One optimizer step on one batch; resolves to that batch's loss and metrics. */
+  trainOnBatch(x: Tensor | Tensor[], y: Tensor | Tensor[]): Promise<Logs> {
+    return trainOnBatchModel(this, x, y);
+  }
+
+  /** Prints a Keras-style table of layers, output shapes and parameter counts. */
+  summary(lineLength?: number, printFn: (line: string) => void = console.log): void {
+    printSummary(this, lineLength, printFn);
+  }
+
+  /** Saves architecture, training config and weights to `dir` (model.json + model.safetensors). */
+  async save(dir: string): Promise<void> {
+    const { saveModel } = await import('./model-io');
+    await saveModel(this, dir);
+  }
+
+  /** Looks a layer up by name or index. */
+  getLayer(nameOrIndex: string | number): Layer {
+    const layers = this.layers;
+    const found = typeof nameOrIndex === 'number' ? layers[nameOrIndex] : layers.find((l) => l.name === nameOrIndex);
+    if (!found) argError(`${this.name}.getLayer`, 'name', `one of ${layers.map((l) => l.name).join(', ')}`, describe(nameOrIndex));
+    return found;
+  }
+
+  get trainableWeights(): Tensor[] {
+    return this.layers.flatMap((l) => l.trainableWeights);
+  }
+  get nonTrainableWeights(): Tensor[] {
+    return this.layers.flatMap((l) => l.nonTrainableWeights);
+  }
+  /** All weights, layer by layer in creation order. */
+  get weights(): Tensor[] {
+    return this.layers.flatMap((l) => l.weights);
+  }
+
+  /** Copies of every weight, layer by layer (tfjs getWeights). */
+  getWeights(): Tensor[] {
+    return this.layers.flatMap((l) => l.getWeights());
+  }
+
+  /** Sets every weight, in the order getWeights returns them. */
+  setWeights(values: Tensor[]): void {
+    const total = this.layers.reduce((n, l) => n + l.weights.length, 0);
+    if (!Array.isArray(values) || values.length !== total) argError(`${this.name}.setWeights`, 'weights', `${total} tensors`, describe(values));
+    let k = 0;
+    for (const l of this.layers) {
+      const n = l.weights.length;
+      if (n) l.setWeights(values.slice(k, k + n));
+      k += n;
+    }
+  }
+
+  countParams(): number {
+    return this.layers.reduce((n, l) => n + l.countParams(), 0);
+  }
+
+  /** @internal weight penalties of every layer */
+  regularizationLosses(): Tensor[] {
+    return this.layers.flatMap((l) => l.regularizationLosses());
+  }
+
+  /** Layer configs and wiring, as stored in model.json. */
+  getConfig(): Record<string, unknown> {
+    // Keras's [layer name, call index, output index] names a tensor even for shared layers.
+    const callIndex = (t: SymbolicTensor): number =>
+      t.sourceLayer instanceof InputLayer ? 0 : this.nodes.filter((n) => n.layer === t.sourceLayer).findIndex((n) => n.inputs === t.inputs);
+    const nodeOf = (t: SymbolicTensor): [string, number, number] => [t.sourceLayer.name, callIndex(t), t.outputIndex];
+    return {
+      name: this.name,
+      layers: this.layers.map((l) => {
+        // A shared layer has one inbound node per call.
+        const calls = this.nodes.filter((n) => n.layer === l);
+        return {
+          className: l.className,
+          name: l.name,
+          config: l.getConfig(),
+          inboundNodes: calls.map((n) => ({ inputs: n.inputs.map(nodeOf), listInput: n.listInput })),
+        };
+      }),
+      inputLayers: this.inputTensors.map(nodeOf),
+      outputLayers: this.outputTensors.map(nodeOf),
+    };
+  }
+}

@@ -1,0 +1,152 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { argError, describe } from '../errors';
+import type { Tensor } from '../tensor/tensor';
+import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
+import type { Layer, LayerConfig } from '../layers/layer';
+import { InputLayer } from '../layers/input-layer';
+import { deserializeLayer } from '../layers/registry';
+import { SymbolicTensor } from '../layers/symbolic-tensor';
+import { deserializeLoss, type SerializedLoss } from '../losses';
+import { getOptimizer } from '../optimizers';
+import { LayersModel } from './layers-model';
+import { Sequential } from './sequential';
+import { trainingConfig } from './training';
+
+const FORMAT = 'tensorforge-layers-model';
+const MODEL_FILE = 'model.json';
+const WEIGHTS_FILE = 'model.safetensors';
+
+interface SavedLayer {
+  className: string;
+  name: string;
+  config: LayerConfig;
+  inboundNodes: { inputs: [string, number, number][]; listInput: boolean }[];
+}
+interface SavedModel {
+  format: string;
+  formatVersion: number;
+  modelTopology: { className: string; config: { name: string; layers: SavedLayer[]; inputLayers: [string, number, number][]; outputLayers: [string, number, number][] } };
+  trainingConfig: ReturnType<typeof trainingConfig> | null;
+  weightsFile: string;
+}
+
+function weightName(layer: Layer, weight: string): string {
+  return `${layer.name}/${weight}`;
+}
+
+/**
+ * Writes `dir/model.json` (architecture and training config) and `dir/model.safetensors`
+ * (weights). The directory is created if needed.
+ */
+export async function saveModel(model: LayersModel, dir: string): Promise<void> {
+  if (typeof dir !== 'string' || dir === '') argError('save', 'dir', 'a directory path', describe(dir));
+  if (model.inputs.length === 0) throw new Error(`save: model '${model.name}' is not built yet (give its first layer an inputShape or call it once)`);
+  const weights = new Map<string, Tensor>();
+  for (const l of model.layers) for (const w of l.weightsInfo) weights.set(weightName(l, w.name), w.value);
+  const saved: SavedModel = {
+    format: FORMAT,
+    formatVersion: 1,
+    modelTopology: { className: model.className, config: model.getConfig() as SavedModel['modelTopology']['config'] },
+    trainingConfig: model.compiled ? trainingConfig(model.compiled) : null,
+    weightsFile: WEIGHTS_FILE,
+  };
+  await fs.promises.mkdir(dir, { recursive: true });
+  await fs.promises.writeFile(path.join(dir, WEIGHTS_FILE), encodeSafetensors(weights, { format: FORMAT }));
+  await fs.promises.writeFile(path.join(dir, MODEL_FILE), JSON.stringify(saved, null, 1));
+}
+
+function parseModelJson(text: string, file: string): SavedModel {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`loadModel: ${file} is not valid JSON (${(err as Error).message})`);
+  }
+  const m = json as Partial<SavedModel>;
+  if (!m || m.format !== FORMAT || !m.modelTopology?.config || !Array.isArray(m.modelTopology.config.layers)) {
+    throw new Error(`loadModel: ${file} is not a ${FORMAT} file (missing format or modelTopology)`);
+  }
+  return m as SavedModel;
+}
+
+function rebuild(saved: SavedModel, file: string): LayersModel {
+  const cfg = saved.modelTopology.config;
+  const layers = new Map<string, Layer>();
+  for (const l of cfg.layers) {
+    try {
+      layers.set(l.name, deserializeLayer(l.className, { ...l.config, name: l.name }));
+    } catch (err) {
+      throw new Error(`loadModel: ${file}: layer '${l.name}': ${(err as Error).message}`);
+    }
+  }
+  if (saved.modelTopology.className === 'Sequential') {
+    return new Sequential({ name: cfg.name, layers: cfg.layers.map((l) => layers.get(l.name)!) });
+  }
+  // Replay every layer call; shared layers may need inputs made later, so loop until done.
+  const made = new Map<string, SymbolicTensor>();
+  const key = (r: [string, number, number]) => r.join(':');
+  for (const l of cfg.layers) {
+    const layer = layers.get(l.name)!;
+    if (layer instanceof InputLayer) made.set(key([l.name, 0, 0]), layer.output);
+  }
+  const pending = cfg.layers.flatMap((l) => l.inboundNodes.map((n, i) => ({ layer: layers.get(l.name)!, node: n, index: i })));
+  while (pending.length) {
+    const ready = pending.findIndex((p) => p.node.inputs.every((r) => made.has(key(r))));
+    if (ready < 0) throw new Error(`loadModel: ${file}: the layer graph references tensors no layer produces`);
+    const { layer, node, index } = pending.splice(ready, 1)[0]!;
+    const ins = node.inputs.map((r) => made.get(key(r))!);
+    const apply = layer.apply as (i: SymbolicTensor | SymbolicTensor[]) => SymbolicTensor | SymbolicTensor[];
+    const out = apply.call(layer, node.listInput ? ins : ins[0]!);
+    (Array.isArray(out) ? out : [out]).forEach((o, k) => made.set(key([layer.name, index, k]), o));
+  }
+  const lookup = (r: [string, number, number]) => {
+    const t = made.get(key(r));
+    if (!t) throw new Error(`loadModel: ${file}: unknown model input/output ${JSON.stringify(r)}`);
+    return t;
+  };
+  return new LayersModel({ name: cfg.name, inputs: cfg.inputLayers.map(lookup), outputs: cfg.outputLayers.map(lookup) });
+}
+
+/**
+ * Loads a model saved by `model.save(dir)`: same architecture, same weights (identical predictions),
+ * compiled again when it was saved compiled. Corrupt or truncated files throw a clear Error.
+ */
+export async function loadModel(dir: string): Promise<LayersModel> {
+  if (typeof dir !== 'string' || dir === '') argError('loadModel', 'dir', 'a directory path', describe(dir));
+  const modelFile = path.join(dir, MODEL_FILE);
+  let text: string;
+  try {
+    text = await fs.promises.readFile(modelFile, 'utf8');
+  } catch (err) {
+    throw new Error(`loadModel: cannot read ${modelFile}: ${(err as Error).message}`);
+  }
+  const saved = parseModelJson(text, modelFile);
+  const model = rebuild(saved, modelFile);
+  const weightsFile = path.join(dir, saved.weightsFile || WEIGHTS_FILE);
+  const bytes = await fs.promises.readFile(weightsFile).catch((err: Error) => {
+    throw new Error(`loadModel: cannot read ${weightsFile}: ${err.message}`);
+  });
+  const { tensors } = decodeSafetensors(bytes, weightsFile);
+  for (const l of model.layers) {
+    const values = l.weightsInfo.map((w) => {
+      const t = tensors.get(weightName(l, w.name));
+      if (!t) throw new Error(`loadModel: ${weightsFile} has no weight '${weightName(l, w.name)}'`);
+      if (t.shape.join(',') !== w.value.shape.join(',')) {
+        throw new Error(`loadModel: ${weightsFile}: weight '${weightName(l, w.name)}' has shape [${t.shape.join(',')}], the layer expects [${w.value.shape.join(',')}]`);
+      }
+      return t;
+    });
+    if (values.length) l.setWeights(values);
+  }
+  const tc = saved.trainingConfig;
+  if (tc) {
+    model.compile({
+      optimizer: getOptimizer(tc.optimizer as never),
+      loss: (tc.loss as SerializedLoss[]).map((l) => deserializeLoss(l)),
+      metrics: tc.metrics as string[][],
+      lossWeights: tc.lossWeights as number[],
+    } as never);
+  }
+  return model;
+}
