@@ -260,7 +260,8 @@ export async function fitModel(model: LayersModel, x: unknown, y: unknown, args:
       }, () => []);
       lossMean.update(r.total, size);
       if (r.losses.length > 1) r.losses.forEach((l, i) => outputLossMeans[i]!.update(l, size));
-      if (wantsBatches) await cbs.batchEnd(b, { batch: b, size, loss: r.total, ...metricLogs(metrics) });
+      // Keras reports running epoch averages in batch logs, not the last batch's value.
+      if (wantsBatches) await cbs.batchEnd(b, { batch: b, size, loss: lossMean.result(), ...metricLogs(metrics) });
       if (performance.now() - lastYield > yieldMs) {
         await yieldToLoop();
         lastYield = performance.now();
