@@ -57,9 +57,12 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
   const dataLen = bytes.length - dataStart;
   const tensors = new Map<string, Tensor>();
   let metadata: Record<string, string> = {};
+  const ranges: [number, number, string][] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      metadata = (entry ?? {}) as Record<string, string>;
+      const ok = entry !== null && typeof entry === 'object' && !Array.isArray(entry) && Object.values(entry).every((v) => typeof v === 'string');
+      if (!ok) fail('__metadata__ is not a string-to-string map');
+      metadata = entry as Record<string, string>;
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
@@ -75,10 +78,19 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
     if (end > dataLen) fail(`tensor '${name}' ends at byte ${end} but the data section has ${dataLen} bytes (truncated?)`);
     const count = sizeOf(shape as number[]);
     if (end - begin !== count * 4) fail(`tensor '${name}' has ${end - begin} bytes for shape [${(shape as number[]).join(',')}] (${count * 4} expected)`);
+    ranges.push([begin, end, name]);
     const t = Tensor.empty((shape as number[]).slice(), dtype!);
     // Copy through bytes: the data section need not be 4-byte aligned in memory.
     new Uint8Array(t.buffer.buffer, t.buffer.byteOffset, count * 4).set(bytes.subarray(dataStart + begin, dataStart + end));
     tensors.set(name, t);
   }
+  // The format has no holes and no overlaps: sorted ranges must tile the data section exactly.
+  ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let expected = 0;
+  for (const [begin, end, name] of ranges) {
+    if (begin !== expected) fail(`bad data_offsets: tensor '${name}' starts at byte ${begin}, expected ${expected} (overlap or gap)`);
+    expected = end;
+  }
+  if (expected !== dataLen) fail(`bad data_offsets: tensors cover ${expected} of ${dataLen} data bytes`);
   return { tensors, metadata };
 }

@@ -37,10 +37,20 @@ export class Embedding extends Layer {
 
   call(x: Tensor): Tensor {
     const ids = x.dtype === 'int32' ? x : cast(x, 'int32');
+    // gather would read negative ids from the end; an embedding id outside [0, inputDim) is a bug.
+    const data = ids.contiguousCopy();
+    const d = data.buffer;
+    for (let i = 0; i < ids.size; i++) {
+      const v = d[data.offset + i]!;
+      if (v < 0 || v >= this.inputDim) throw new Error(`${this.name}: id ${v} is outside [0, ${this.inputDim})`);
+    }
     return gather(this.embeddings!, ids, 0);
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, embeddingsInitializer: serializeInitializer(this.init) };
+    return {
+      ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, embeddingsInitializer: serializeInitializer(this.init),
+      embeddingsRegularizer: this.reg ? { className: 'L1L2', config: this.reg.getConfig() } : null,
+    };
   }
 }

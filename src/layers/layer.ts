@@ -4,6 +4,7 @@ import type { DType } from '../tensor/dtype';
 import { shapesEqual } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { materialize } from '../ops/copy';
+import { untracked } from '../tensor/scope';
 import { type Initializer } from '../initializers/initializers';
 import { type Regularizer, getRegularizer, type RegularizerIdentifier } from '../regularizers/regularizers';
 import { type ShapeWithBatch, SymbolicTensor, formatShape } from './symbolic-tensor';
@@ -156,7 +157,8 @@ export abstract class Layer {
 
   /** Creates a weight; frozen layers create it frozen. */
   protected addWeight(name: string, shape: number[], initializer: Initializer, options: { trainable?: boolean; regularizer?: Regularizer | null } = {}): Tensor {
-    const value = initializer.apply(shape, this.dtype);
+    // Weights outlive any tidy/valueAndGrad scope that happens to build the layer.
+    const value = untracked(() => initializer.apply(shape, this.dtype));
     const trainable = options.trainable ?? true;
     value.requiresGrad = trainable && this._trainable;
     this.weightList.push({ name, value, trainable, regularizer: options.regularizer ?? null });
@@ -200,11 +202,15 @@ export abstract class Layer {
     if (!Array.isArray(values) || values.length !== this.weightList.length) {
       argError(`${this.name}.setWeights`, 'weights', `${this.weightList.length} tensors`, describe(values));
     }
+    // Check everything before writing anything, so a bad entry leaves the layer unchanged.
     values.forEach((v, i) => {
       const w = this.weightList[i]!;
       if (!(v instanceof Tensor) || !shapesEqual(v.shape, w.value.shape)) {
         argError(`${this.name}.setWeights`, `weights[${i}] (${w.name})`, `shape [${w.value.shape.join(',')}]`, describe(v));
       }
+    });
+    values.forEach((v, i) => {
+      const w = this.weightList[i]!;
       const src = v.contiguousCopy();
       w.value.buffer.set(src.buffer.subarray(src.offset, src.offset + src.size), w.value.offset);
     });

@@ -3,6 +3,7 @@ import { noGrad } from '../autograd/tape';
 import { shapesEqual } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { Layer } from '../layers/layer';
+import { materialize } from '../ops/copy';
 
 /**
  * PyTorch-style base class for custom models and training loops. Subclasses assign layers,
@@ -91,19 +92,23 @@ export abstract class Module {
 
   /** Copies of every weight by name (for saving or cloning). */
   stateDict(): Record<string, Tensor> {
-    return Object.fromEntries(this.namedTensors().map(([n, t]) => [n, noGrad(() => t.contiguousCopy().detach())]));
+    return Object.fromEntries(this.namedTensors().map(([n, t]) => [n, noGrad(() => materialize(t))]));
   }
 
   /** Overwrites weights in place from a state dict; names and shapes must match. */
   loadStateDict(state: Record<string, Tensor>): void {
     const mine = new Map(this.namedTensors().map(([n, t]) => [n, t]));
     for (const name of mine.keys()) if (!(name in state)) argError('loadStateDict', 'state', `an entry '${name}'`, describe(Object.keys(state)));
+    // Validate every entry first so a rejected state leaves the module unchanged.
     for (const [name, value] of Object.entries(state)) {
       const target = mine.get(name);
       if (!target) argError('loadStateDict', 'state', `only names of this module (${[...mine.keys()].join(', ')})`, `'${name}'`);
       if (!(value instanceof Tensor) || !shapesEqual(value.shape, target.shape)) {
         argError('loadStateDict', name, `a tensor of shape [${target.shape.join(',')}]`, describe(value));
       }
+    }
+    for (const [name, value] of Object.entries(state)) {
+      const target = mine.get(name)!;
       const src = value.contiguousCopy();
       target.buffer.set(src.buffer.subarray(src.offset, src.offset + src.size), target.offset);
     }

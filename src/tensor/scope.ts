@@ -53,3 +53,17 @@ export function tensorsIn(value: unknown, TensorClass: new (...args: never[]) =>
   collect(value, out, TensorClass);
   return out;
 }
+
+/**
+ * Runs `fn` outside every scope: tensors it creates belong to no tidy/valueAndGrad (layer weights
+ * built lazily inside a training step must outlive it).
+ */
+export function untracked<T>(fn: () => T): T {
+  const saved = current;
+  current = null;
+  try {
+    return fn();
+  } finally {
+    current = saved;
+  }
+}
