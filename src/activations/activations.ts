@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/tensor';
 import { add, div, mul } from '../ops/binary';
 import { abs, clip, elu, gelu, leakyRelu, relu, sigmoid, softplus, tanh } from '../ops/unary';
 import { softmax } from '../ops/softmax';
+import { attachLogits } from './logits';
 
 /** Activation names accepted by layers (tfjs-layers names; Keras snake_case also resolves). */
 export type ActivationName =
@@ -30,11 +31,11 @@ const table: Record<ActivationName, (x: Tensor) => Tensor> = {
   elu: (x) => elu(x, 1),
   selu: (x) => mul(elu(x, SELU_ALPHA), SELU_SCALE),
   gelu,
-  sigmoid,
+  sigmoid: (x) => attachLogits(sigmoid(x), 'sigmoid', x),
   // tfjs's piecewise-linear form: clip(0.2 x + 0.5, 0, 1).
   hardSigmoid: (x) => clip(add(mul(x, 0.2), 0.5), 0, 1),
   tanh,
-  softmax: (x) => softmax(x, -1),
+  softmax: (x) => attachLogits(softmax(x, -1), 'softmax', x),
   softplus,
   softsign: (x) => div(x, add(abs(x), 1)),
   swish: (x) => mul(x, sigmoid(x)),

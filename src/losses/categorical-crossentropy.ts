@@ -5,6 +5,7 @@ import { clip, log, neg } from '../ops/unary';
 import type { Tensor } from '../tensor/tensor';
 import { EPSILON, type LossOptions, defineLoss } from './loss';
 import { checkPair } from './validate';
+import { logitsOf } from '../activations/logits';
 
 /** Options of {@link categoricalCrossentropy}. */
 export interface CategoricalCrossentropyOptions extends LossOptions {
@@ -19,7 +20,8 @@ export interface CategoricalCrossentropyOptions extends LossOptions {
  *
  * From logits it uses `logSoftmax` (log-sum-exp), so logits of any size give a finite loss and the
  * gradient `softmax(x) - y`. From probabilities it first rescales each row to sum to 1, then clips
- * to [1e-7, 1 - 1e-7] before the log, as Keras and tfjs-layers do.
+ * to [1e-7, 1 - 1e-7] before the log, as Keras and tfjs-layers do; but when yPred is a softmax
+ * layer's output, the loss uses that layer's logits instead, as Keras does on TensorFlow.
  */
 export const categoricalCrossentropy = defineLoss<CategoricalCrossentropyOptions>({
   name: 'categoricalCrossentropy',
@@ -34,7 +36,8 @@ export const categoricalCrossentropy = defineLoss<CategoricalCrossentropyOptions
       const numClasses = yPred.shape[yPred.rank - 1]!;
       y = add(mul(y, 1 - labelSmoothing), labelSmoothing / numClasses);
     }
-    const logP = fromLogits ? logSoftmax(yPred, -1) : log(clip(div(yPred, sum(yPred, -1, true)), EPSILON, 1 - EPSILON));
+    const logits = fromLogits ? yPred : logitsOf(yPred, 'softmax');
+    const logP = logits ? logSoftmax(logits, -1) : log(clip(div(yPred, sum(yPred, -1, true)), EPSILON, 1 - EPSILON));
     return neg(sum(mul(y, logP), -1));
   },
 });

@@ -1,4 +1,5 @@
 import { div } from '../ops/binary';
+import { logitsOf } from '../activations/logits';
 import { tensor } from '../ops/creation';
 import { gather } from '../ops/movement';
 import { sum } from '../ops/reduce';
@@ -35,7 +36,8 @@ export const sparseCategoricalCrossentropy = defineLoss<SparseCategoricalCrossen
     const flat = new Int32Array(labels.length);
     for (let i = 0; i < labels.length; i++) flat[i] = i * numClasses + labels[i]!;
     const index = tensor(flat, [flat.length], 'int32');
-    if (fromLogits) return neg(reshape(gather(reshape(logSoftmax(yPred, -1), [-1]), index), rows));
+    const logits = fromLogits ? yPred : logitsOf(yPred, 'softmax');
+    if (logits) return neg(reshape(gather(reshape(logSoftmax(logits, -1), [-1]), index), rows));
     const p = div(yPred, sum(yPred, -1, true));
     const picked = clip(gather(reshape(p, [-1]), index), EPSILON, 1 - EPSILON);
     return neg(reshape(log(picked), rows));
