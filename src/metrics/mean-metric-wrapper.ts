@@ -13,8 +13,8 @@ import { type Metric, type MetricFunction, divideNoNan, measure } from './metric
 export class MeanMetricWrapper implements Metric {
   readonly name: string;
   private readonly fn: MetricFunction;
-  private total = 0;
-  private count = 0;
+  protected total = 0;
+  protected count = 0;
 
   constructor(fn: MetricFunction, name: string = fn.name) {
     if (typeof fn !== 'function') argError('MeanMetricWrapper', 'fn', 'a function (yTrue, yPred) => Tensor', describe(fn));

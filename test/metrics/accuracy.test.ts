@@ -104,3 +104,22 @@ describe("'accuracy' / 'acc' resolution", () => {
     expect(m.kind).toBeNull();
   });
 });
+
+describe('accuracy fast path', () => {
+  it('counts the same as the tensor-op path (which sample weights of 1 force)', async () => {
+    const tf = await import('../../src');
+    tf.manualSeed(21);
+    const pred = tf.softmax(tf.randn([257, 7]));
+    const labels = tf.randint(0, 7, [257]);
+    const oneHot = tf.oneHot(labels, 7);
+    const ones = tf.ones([257]);
+    for (const [m, y] of [[new tf.metrics.CategoricalAccuracy(), oneHot], [new tf.metrics.SparseCategoricalAccuracy(), labels]] as const) {
+      const slow = m.constructor === tf.metrics.CategoricalAccuracy ? new tf.metrics.CategoricalAccuracy() : new tf.metrics.SparseCategoricalAccuracy();
+      m.update(y, pred);
+      slow.update(y, pred, ones);
+      expect(m.result()).toBeCloseTo(slow.result(), 12);
+      const direct = tf.mean(tf.equal(tf.argmax(pred, 1), labels)).item();
+      expect(m.result()).toBeCloseTo(direct, 6);
+    }
+  });
+});
