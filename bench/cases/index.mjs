@@ -1,0 +1,7 @@
+// Every case module, in table order. A new benchmark (MLP training samples/s, conv2d, LSTM,
+// inference latency) is a new file exporting `group` and `cases()` (see gemm.mjs for the shape of
+// a case), added here; the runner, table and JSON need no change.
+import * as gemm from './gemm.mjs';
+import * as elementwise from './elementwise.mjs';
+
+export const CASE_MODULES = [gemm, elementwise];

@@ -1,0 +1,18 @@
+// The implementations a case can provide, in table column order. `threaded` implementations are
+// measured at each thread count; the others once (reported under every thread count).
+export const IMPLS = [
+  { id: 'native', label: 'tf-native', threaded: true, desc: 'tensorforge, native backend (setNumThreads)' },
+  { id: 'ort', label: 'ORT', threaded: true, desc: 'onnxruntime-node CPU EP (intraOpNumThreads)' },
+  { id: 'tfjs', label: 'tfjs-cpu', threaded: false, desc: '@tensorflow/tfjs, cpu backend (pure JS)' },
+  { id: 'js', label: 'tf-js', threaded: false, desc: 'tensorforge, js backend' },
+  { id: 'naive', label: 'naive', threaded: false, desc: 'hand-written JS loop (i-k-j for GEMM)' },
+];
+
+export const THREADS = [1, 2];
+
+/** Ratio columns: native speed over the other implementation's, at each thread count (>1 = native faster). */
+export const RATIOS = [
+  { id: 'native/ort', of: 'native', over: 'ort', label: 'nat/ORT' },
+  { id: 'native/tfjs', of: 'native', over: 'tfjs', label: 'nat/tfjs' },
+  { id: 'native/js', of: 'native', over: 'js', label: 'nat/js' },
+];
