@@ -3,5 +3,6 @@
 // a case), added here; the runner, table and JSON need no change.
 import * as gemm from './gemm.mjs';
 import * as elementwise from './elementwise.mjs';
+import * as mlpTrain from './mlp-train.mjs';
 
-export const CASE_MODULES = [gemm, elementwise];
+export const CASE_MODULES = [gemm, elementwise, mlpTrain];

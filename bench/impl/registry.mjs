@@ -6,6 +6,7 @@ export const IMPLS = [
   { id: 'tfjs', label: 'tfjs-cpu', threaded: false, desc: '@tensorflow/tfjs, cpu backend (pure JS)' },
   { id: 'js', label: 'tf-js', threaded: false, desc: 'tensorforge, js backend' },
   { id: 'naive', label: 'naive', threaded: false, desc: 'hand-written JS loop (i-k-j for GEMM)' },
+  { id: 'torch', label: 'PyTorch', threaded: true, desc: 'PyTorch CPU (Debian python3-torch, if installed; set_num_threads)' },
 ];
 
 export const THREADS = [1, 2];
@@ -15,4 +16,5 @@ export const RATIOS = [
   { id: 'native/ort', of: 'native', over: 'ort', label: 'nat/ORT' },
   { id: 'native/tfjs', of: 'native', over: 'tfjs', label: 'nat/tfjs' },
   { id: 'native/js', of: 'native', over: 'js', label: 'nat/js' },
+  { id: 'native/torch', of: 'native', over: 'torch', label: 'nat/torch' },
 ];

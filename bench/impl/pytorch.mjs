@@ -1,0 +1,45 @@
+// PyTorch CPU through Debian's python3-torch, as a cross-check baseline only: when /usr/bin/python3
+// cannot import torch the column reads n/a. A worker process runs the steps; each call is one
+// request/response (a whole epoch over the call's samples), so the pipe costs < 1% of a call.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PYTHON = process.env.TENSORFORGE_BENCH_PYTHON ?? '/usr/bin/python3';
+let version;
+
+/** torch's version, or null when it is not installed. */
+export function torchVersion() {
+  if (version !== undefined) return version;
+  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  version = r.status === 0 ? r.stdout.trim() : null;
+  return version;
+}
+
+/** Starts a worker; `send(line)` resolves to its one-line answer. */
+export function startWorker(script) {
+  if (!torchVersion()) throw new Error(`PyTorch is not installed for ${PYTHON} (apt-get install python3-torch)`);
+  // One BLAS thread pool and passive OpenMP waiting are NOT set: the baseline is PyTorch as installed.
+  const child = spawn(PYTHON, [path.join(HERE, '..', 'pytorch', script)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout });
+  const waiting = [];
+  lines.on('line', (l) => waiting.shift()?.(l));
+  return {
+    send: (line) => new Promise((resolve) => {
+      waiting.push(resolve);
+      child.stdin.write(`${line}\n`);
+    }),
+    close: () => child.kill(),
+  };
+}
+
+/** Writes a Float32Array to a temp file for the worker to read. */
+export function tempFloats(name, data) {
+  const file = path.join(os.tmpdir(), `tensorforge-bench-${process.pid}-${name}.bin`);
+  fs.writeFileSync(file, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  return file;
+}
