@@ -89,7 +89,9 @@ export function backendInfo(): BackendInfo {
 /** Sets the native thread pool size (also settable with TENSORFORGE_NUM_THREADS). */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) argError('setNumThreads', 'n', 'a positive integer', describe(n));
-  nativeAddon()?.setNumThreads(n);
+  const addon = nativeAddon();
+  // Resizing joins and restarts the workers; skip it when nothing changes.
+  if (addon && addon.info().threads !== n) addon.setNumThreads(n);
 }
 
 export function getNumThreads(): number {
