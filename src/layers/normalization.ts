@@ -24,6 +24,14 @@ function checkEpsilon(fn: string, eps: unknown): number {
   return eps;
 }
 
+/** Size of the normalized feature axis, which must be known when the layer is built. */
+function featureDim(name: string, axisIn: number, inputShape: ShapeWithBatch): number {
+  const axis = normalizeAxis(name, axisIn, inputShape.length);
+  const dim = inputShape[axis];
+  if (typeof dim !== 'number') argError(name, 'inputShape', `a known dimension on axis ${axis}`, `[${inputShape.join(',')}]`);
+  return dim;
+}
+
 /** Shape that broadcasts a per-feature vector along `axis` of a rank-`rank` input. */
 function featureShape(rank: number, axis: number, size: number): number[] {
   return Array.from({ length: rank }, (_, i) => (i === axis ? size : 1));
@@ -55,9 +63,7 @@ export class LayerNormalization extends Layer {
   }
 
   override build(inputShape: ShapeWithBatch): void {
-    const axis = normalizeAxis(this.name, this.axis, inputShape.length);
-    const dim = inputShape[axis];
-    if (typeof dim !== 'number') argError(this.name, 'inputShape', `a known dimension on axis ${axis}`, `[${inputShape.join(',')}]`);
+    const dim = featureDim(this.name, this.axis, inputShape);
     if (this.scale) this.gamma = this.addWeight('gamma', [dim], this.gammaInit);
     if (this.center) this.beta = this.addWeight('beta', [dim], this.betaInit);
   }
@@ -114,9 +120,7 @@ export class BatchNormalization extends Layer {
   }
 
   override build(inputShape: ShapeWithBatch): void {
-    const axis = normalizeAxis(this.name, this.axis, inputShape.length);
-    const dim = inputShape[axis];
-    if (typeof dim !== 'number') argError(this.name, 'inputShape', `a known dimension on axis ${axis}`, `[${inputShape.join(',')}]`);
+    const dim = featureDim(this.name, this.axis, inputShape);
     if (this.scale) this.gamma = this.addWeight('gamma', [dim], this.gammaInit);
     if (this.center) this.beta = this.addWeight('beta', [dim], this.betaInit);
     this.movingMean = this.addWeight('moving_mean', [dim], getInitializer(this.name, 'movingMean', 'zeros'), { trainable: false });

@@ -89,30 +89,30 @@ function fastCounts(yTrue: Tensor, yPred: Tensor, sparse: boolean): number | nul
   return hits;
 }
 
-/** Epoch-level {@link categoricalAccuracy} (Keras `CategoricalAccuracy`). */
-export class CategoricalAccuracy extends MeanMetricWrapper {
-  constructor(options: { name?: string } = {}) {
-    super(categoricalAccuracy, options.name ?? 'categoricalAccuracy');
-  }
+/** An argmax-matching accuracy with the loop fast path; the tensor-op path handles the rest. */
+abstract class ArgmaxAccuracy extends MeanMetricWrapper {
+  protected abstract readonly sparse: boolean;
 
   override update(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor | null): void {
-    const hits = sampleWeight ? null : fastCounts(yTrue, yPred, false);
+    const hits = sampleWeight ? null : fastCounts(yTrue, yPred, this.sparse);
     if (hits === null) return super.update(yTrue, yPred, sampleWeight);
     this.total += hits;
     this.count += yPred.shape[0]!;
   }
 }
 
+/** Epoch-level {@link categoricalAccuracy} (Keras `CategoricalAccuracy`). */
+export class CategoricalAccuracy extends ArgmaxAccuracy {
+  protected readonly sparse = false;
+  constructor(options: { name?: string } = {}) {
+    super(categoricalAccuracy, options.name ?? 'categoricalAccuracy');
+  }
+}
+
 /** Epoch-level {@link sparseCategoricalAccuracy} (Keras `SparseCategoricalAccuracy`). */
-export class SparseCategoricalAccuracy extends MeanMetricWrapper {
+export class SparseCategoricalAccuracy extends ArgmaxAccuracy {
+  protected readonly sparse = true;
   constructor(options: { name?: string } = {}) {
     super(sparseCategoricalAccuracy, options.name ?? 'sparseCategoricalAccuracy');
-  }
-
-  override update(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor | null): void {
-    const hits = sampleWeight ? null : fastCounts(yTrue, yPred, true);
-    if (hits === null) return super.update(yTrue, yPred, sampleWeight);
-    this.total += hits;
-    this.count += yPred.shape[0]!;
   }
 }

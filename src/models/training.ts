@@ -11,7 +11,7 @@ import { type Loss, type LossIdentifier, getLoss, getLossConfig } from '../losse
 import { type Metric, type MetricIdentifier, Mean, getMetric } from '../metrics';
 import { type Optimizer, getOptimizer } from '../optimizers';
 import type { OptimizerIdentifier } from '../optimizers/serialization';
-import { type Callback, CallbackList, type Logs } from '../callbacks/callback';
+import { type Callback, CallbackList, type Logs, type TrainingParams } from '../callbacks/callback';
 import type { LayersModel } from './layers-model';
 import { History } from './history';
 import { ProgressLogger } from './progress';
@@ -220,16 +220,8 @@ export async function fitModel(model: LayersModel, x: unknown, y: unknown, args:
   const nTrain = xs[0]!.shape[0]!;
   const steps = Math.ceil(nTrain / batchSize);
   const metrics = makeMetrics(model, c);
-  const history = new History();
-  const cbs = new CallbackList([
-    ...(verbose > 0 ? [new ProgressLogger(verbose)] : []),
-    ...(Array.isArray(args.callbacks) ? args.callbacks : args.callbacks ? [args.callbacks] : []),
-    history,
-  ]);
-  cbs.setModel(model);
-  cbs.setParams({
-    epochs, initialEpoch: args.initialEpoch ?? 0, samples: nTrain, steps, batchSize, verbose,
-    doValidation: validation !== null, metrics: ['loss', ...metrics.map((m) => m.name)],
+  const { history, cbs } = trainingCallbacks(model, args, verbose, metrics, {
+    epochs, initialEpoch: args.initialEpoch ?? 0, samples: nTrain, steps, batchSize, verbose, doValidation: validation !== null,
   });
   model.stopTraining = false;
   const yieldMs = args.yieldEveryMs ?? 10;
@@ -283,6 +275,25 @@ export async function fitModel(model: LayersModel, x: unknown, y: unknown, args:
   return history;
 }
 
+/** The progress logger, the user's callbacks and the History, wired to the model and run parameters. */
+function trainingCallbacks(
+  model: LayersModel,
+  args: FitArgs,
+  verbose: number,
+  metrics: ReturnType<typeof makeMetrics>,
+  params: Omit<TrainingParams, 'metrics'>,
+): { history: History; cbs: CallbackList } {
+  const history = new History();
+  const cbs = new CallbackList([
+    ...(verbose > 0 ? [new ProgressLogger(verbose)] : []),
+    ...(Array.isArray(args.callbacks) ? args.callbacks : args.callbacks ? [args.callbacks] : []),
+    history,
+  ]);
+  cbs.setModel(model);
+  cbs.setParams({ ...params, metrics: ['loss', ...metrics.map((m) => m.name)] });
+  return { history, cbs };
+}
+
 function metricLogs(metrics: ReturnType<typeof makeMetrics>): Logs {
   const logs: Logs = {};
   for (const m of metrics) logs[m.name] = m.metric.result();
@@ -293,15 +304,10 @@ async function fitSource(model: LayersModel, c: Compiled, source: BatchSource, a
   const epochs = checkPositiveInt('fit', 'epochs', args.epochs ?? 1);
   const verbose = args.verbose ?? 1;
   const metrics = makeMetrics(model, c);
-  const history = new History();
-  const cbs = new CallbackList([
-    ...(verbose > 0 ? [new ProgressLogger(verbose)] : []),
-    ...(Array.isArray(args.callbacks) ? args.callbacks : args.callbacks ? [args.callbacks] : []),
-    history,
-  ]);
-  cbs.setModel(model);
   const validation = args.validationData ?? null;
-  cbs.setParams({ epochs, initialEpoch: args.initialEpoch ?? 0, samples: null, steps: null, batchSize: 0, verbose, doValidation: validation !== null, metrics: ['loss', ...metrics.map((m) => m.name)] });
+  const { history, cbs } = trainingCallbacks(model, args, verbose, metrics, {
+    epochs, initialEpoch: args.initialEpoch ?? 0, samples: null, steps: null, batchSize: 0, verbose, doValidation: validation !== null,
+  });
   model.stopTraining = false;
   await cbs.trainBegin({});
   const lossMean = new Mean('loss');
