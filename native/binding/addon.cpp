@@ -77,6 +77,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("argReduceOps", names(env, kArgReduceNames));
   register_ops(env, exports);
   register_optimizer_ops(env, exports);
+  register_conv_ops(env, exports);
+  register_pool_ops(env, exports);
   return exports;
 }
 

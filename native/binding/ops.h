@@ -4,4 +4,6 @@
 namespace tf::binding {
 void register_ops(Napi::Env env, Napi::Object exports);
 void register_optimizer_ops(Napi::Env env, Napi::Object exports);
+void register_conv_ops(Napi::Env env, Napi::Object exports);
+void register_pool_ops(Napi::Env env, Napi::Object exports);
 }
