@@ -72,6 +72,27 @@ export { sum, mean, max, min, argmax, argmin } from './ops/reduce';
 export { softmax, logSoftmax } from './ops/softmax';
 export { matmul, matMul, matmulAsync } from './ops/matmul';
 export { linear, type FusedActivation } from './ops/linear';
+export {
+  maxPool2d,
+  avgPool2d,
+  globalAveragePooling2d,
+  globalMaxPooling2d,
+  upSampling2d,
+  type Pool2dOptions,
+  type UpSampling2dOptions,
+  type GlobalPooling2dOptions,
+  type DataFormat,
+} from './ops/pool';
+export {
+  conv2d,
+  conv1d,
+  conv2dTranspose,
+  type Conv2DOptions,
+  type Conv2DTransposeOptions,
+  type Conv1DOptions,
+  type ConvPadding,
+  type Conv2DDataFormat,
+} from './ops/conv';
 export { reshape, transpose, permute, slice, broadcastTo, expand, squeeze, expandDims, unsqueeze, flatten } from './ops/views';
 export { concat, stack, pad, gather, oneHot } from './ops/movement';
 export { where } from './ops/where';

@@ -1,6 +1,108 @@
-// Entry points of the conv kernels (filled in with the kernels themselves).
+// Entry points of the conv kernels. All three share one meta layout (see src/ops/conv.ts):
+//   n, h, w, c, kh, kw, cout, oh, ow, sh, sw, dh, dw, padTop, padLeft, groups, xOff, wOff, yOff
+// where x is the NHWC input (or input gradient), w the HWIO filter (or its gradient) and y the
+// NHWC output (or output gradient). Everything is validated here: a bad call throws, never crashes.
+#include <cstdint>
+#include <string>
+
+#include "binding/job.h"
+#include "binding/js_args.h"
 #include "binding/ops.h"
+#include "kernels/conv.h"
 
 namespace tf::binding {
-void register_conv_ops(Napi::Env, Napi::Object) {}
+namespace k = tf::kernels;
+namespace {
+
+constexpr int64_t kMaxDim = int64_t{1} << 31;
+
+struct ConvCall {
+  k::ConvShape s;
+  int64_t x_off, w_off, y_off;
+};
+
+ConvCall read_conv(const Napi::CallbackInfo& info, size_t meta_index, const char* fn, int64_t x_len,
+                   int64_t w_len, int64_t y_len) {
+  Napi::Env env = info.Env();
+  Meta meta(info, meta_index);
+  ConvCall c{};
+  k::ConvShape& s = c.s;
+  int64_t* fields[] = {&s.n,  &s.h,  &s.w,  &s.c,       &s.kh,       &s.kw,     &s.cout,  &s.oh,    &s.ow, &s.sh,
+                       &s.sw, &s.dh, &s.dw, &s.pad_top, &s.pad_left, &s.groups, &c.x_off, &c.w_off, &c.y_off};
+  for (int64_t* f : fields) {
+    *f = meta.next();
+    const int64_t limit = f == &c.x_off || f == &c.w_off || f == &c.y_off ? (int64_t{1} << 53) : kMaxDim;
+    if (*f < 0 || *f > limit) throw_range(env, std::string(fn) + ": size or offset out of range");
+  }
+  if (s.sh < 1 || s.sw < 1 || s.dh < 1 || s.dw < 1) throw_range(env, std::string(fn) + ": strides and dilations must be >= 1");
+  if (s.groups < 1 || s.c % s.groups != 0 || s.cout % s.groups != 0) {
+    throw_range(env, std::string(fn) + ": groups must divide the input and output channels");
+  }
+  // Sizes are < 2^31 each; check products step by step so none can overflow.
+  auto mul = [&](int64_t a, int64_t b) {
+    if (a != 0 && b > (int64_t{1} << 53) / a) throw_range(env, std::string(fn) + ": tensor too large");
+    return a * b;
+  };
+  const int64_t x_size = mul(mul(mul(s.n, s.h), s.w), s.c);
+  const int64_t w_size = mul(mul(mul(s.kh, s.kw), s.c / s.groups), s.cout);
+  const int64_t y_size = mul(mul(mul(s.n, s.oh), s.ow), s.cout);
+  check_range(env, (std::string(fn) + " x").c_str(), x_len, c.x_off, x_size);
+  check_range(env, (std::string(fn) + " w").c_str(), w_len, c.w_off, w_size);
+  check_range(env, (std::string(fn) + " y").c_str(), y_len, c.y_off, y_size);
+  return c;
+}
+
+// conv2d(x, w, y, meta, bias | null): y = conv(x, w) + bias
+Napi::Value conv2d_entry(const Napi::CallbackInfo& info, bool async) {
+  F32 x = get_f32(info, 0, "x");
+  F32 w = get_f32(info, 1, "w");
+  F32 y = get_f32(info, 2, "y");
+  ConvCall c = read_conv(info, 3, "conv2d", x.length, w.length, y.length);
+  const float* bias = nullptr;
+  if (info.Length() > 4 && !info[4].IsNull() && !info[4].IsUndefined()) {
+    F32 b = get_f32(info, 4, "bias");
+    check_range(info.Env(), "conv2d bias", b.length, 0, c.s.cout);
+    bias = b.data;
+  }
+  const float* xp = x.data + c.x_off;
+  const float* wp = w.data + c.w_off;
+  float* yp = y.data + c.y_off;
+  k::ConvShape s = c.s;
+  return dispatch(info, async, [=] { k::conv2d_forward(s, xp, wp, bias, yp); }, {0, 1, 2, 4});
+}
+
+// conv2dBackpropInput(dy, w, dx, meta): dx = conv^T(dy, w)
+Napi::Value conv2d_backprop_input_entry(const Napi::CallbackInfo& info, bool async) {
+  F32 dy = get_f32(info, 0, "dy");
+  F32 w = get_f32(info, 1, "w");
+  F32 dx = get_f32(info, 2, "dx");
+  ConvCall c = read_conv(info, 3, "conv2dBackpropInput", dx.length, w.length, dy.length);
+  const float* dyp = dy.data + c.y_off;
+  const float* wp = w.data + c.w_off;
+  float* dxp = dx.data + c.x_off;
+  k::ConvShape s = c.s;
+  return dispatch(info, async, [=] { k::conv2d_backward_input(s, dyp, wp, dxp); }, {0, 1, 2});
+}
+
+// conv2dBackpropFilter(x, dy, dw, meta): dw = d<dy, conv(x, w)>/dw
+Napi::Value conv2d_backprop_filter_entry(const Napi::CallbackInfo& info, bool async) {
+  F32 x = get_f32(info, 0, "x");
+  F32 dy = get_f32(info, 1, "dy");
+  F32 dw = get_f32(info, 2, "dw");
+  ConvCall c = read_conv(info, 3, "conv2dBackpropFilter", x.length, dw.length, dy.length);
+  const float* xp = x.data + c.x_off;
+  const float* dyp = dy.data + c.y_off;
+  float* dwp = dw.data + c.w_off;
+  k::ConvShape s = c.s;
+  return dispatch(info, async, [=] { k::conv2d_backward_filter(s, xp, dyp, dwp); }, {0, 1, 2});
+}
+
+}  // namespace
+
+void register_conv_ops(Napi::Env env, Napi::Object exports) {
+  export_entry(env, exports, "conv2d", conv2d_entry);
+  export_entry(env, exports, "conv2dBackpropInput", conv2d_backprop_input_entry);
+  export_entry(env, exports, "conv2dBackpropFilter", conv2d_backprop_filter_entry);
+}
+
 }  // namespace tf::binding

@@ -1,0 +1,28 @@
+#pragma once
+#include <cstdint>
+
+// 2-d convolution on NHWC activations and HWIO filters ([kh, kw, Cin/groups, Cout]), lowered to
+// sgemm through im2col tiles. Group g reads input channels [g*Cin/groups, (g+1)*Cin/groups) and
+// writes output channels [g*Cout/groups, (g+1)*Cout/groups). Zero padding: the padded input is 0.
+namespace tf::kernels {
+
+struct ConvShape {
+  int64_t n, h, w, c;      // input
+  int64_t kh, kw, cout;    // filter (its third dim is c / groups)
+  int64_t oh, ow;          // output
+  int64_t sh, sw, dh, dw;  // strides, dilations (>= 1)
+  int64_t pad_top, pad_left;
+  int64_t groups;
+};
+
+// y[n, oh, ow, cout] = sum x * w (+ bias[cout]). bias may be null.
+void conv2d_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y);
+
+// dx[n, h, w, c] = adjoint of conv2d_forward w.r.t. x applied to dy (overwrites dx).
+// This is also the forward of the transposed convolution.
+void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, float* dx);
+
+// dw[kh, kw, c/groups, cout] = gradient of <dy, conv2d(x, w)> w.r.t. w (overwrites dw).
+void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw);
+
+}  // namespace tf::kernels

@@ -1,0 +1,582 @@
+// Convolutions: conv2d, conv1d and conv2dTranspose.
+//
+// Layouts. dataFormat 'NHWC' (default, as tfjs/Keras): x [N, H, W, C], filter [kh, kw, C/groups, Cout].
+// dataFormat 'NCHW' (as PyTorch/ONNX): x [N, C, H, W], filter [Cout, C/groups, kh, kw].
+// Group g reads input channels [g*C/groups, (g+1)*C/groups) and produces output channels
+// [g*Cout/groups, (g+1)*Cout/groups); groups == C is a depthwise convolution (channel multiplier
+// Cout / C). Internally everything runs in NHWC with HWIO filters: NCHW arguments are transposed
+// (views, differentiable) on the way in and out.
+//
+// Kernels. Native: im2col tiles into the sgemm (native/kernels/conv.cpp). Reference (js backend):
+// direct loops with float64 accumulation. The padded input counts as zeros (0 * NaN = NaN on both).
+import { activeAddon } from '../backend/backend';
+import { record } from '../autograd/tape';
+import { argError, describe } from '../errors';
+import { Tensor } from '../tensor/tensor';
+import { add } from './binary';
+import { cast } from './cast';
+import { sum } from './reduce';
+import { registerOp } from './registry';
+import { reshape, transpose } from './views';
+import { packMeta, toTensor } from './util';
+
+declare module '../backend/native-addon' {
+  interface NativeAddon {
+    /** meta: n, h, w, c, kh, kw, cout, oh, ow, sh, sw, dh, dw, padTop, padLeft, groups, xOff, wOff, yOff */
+    conv2d(x: Float32Array, w: Float32Array, y: Float32Array, meta: Float64Array, bias: Float32Array | null): void;
+    conv2dAsync(x: Float32Array, w: Float32Array, y: Float32Array, meta: Float64Array, bias: Float32Array | null): Promise<void>;
+    /** dx = adjoint of conv2d w.r.t. x applied to dy; same meta as conv2d (xOff is dx's offset). */
+    conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, meta: Float64Array): void;
+    conv2dBackpropInputAsync(dy: Float32Array, w: Float32Array, dx: Float32Array, meta: Float64Array): Promise<void>;
+    /** dw = gradient of <dy, conv2d(x, w)> w.r.t. w; same meta as conv2d (wOff is dw's offset). */
+    conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, meta: Float64Array): void;
+    conv2dBackpropFilterAsync(x: Float32Array, dy: Float32Array, dw: Float32Array, meta: Float64Array): Promise<void>;
+  }
+}
+
+export type ConvPadding = 'valid' | 'same' | readonly (readonly [number, number])[];
+export type Conv2DDataFormat = 'NHWC' | 'NCHW';
+
+export interface Conv2DOptions {
+  /** [sh, sw] or one number for both (default 1). */
+  strides?: number | readonly [number, number];
+  /**
+   * 'valid' (no padding, default), 'same' (as TF: output = ceil(input / stride), the odd extra pad
+   * at the end), or explicit [[top, bottom], [left, right]] (tfjs's 4-pair form with zero batch and
+   * channel pairs is accepted too).
+   */
+  padding?: ConvPadding;
+  /** [dh, dw] or one number for both (default 1). */
+  dilations?: number | readonly [number, number];
+  /** Channel groups (default 1); must divide the input and output channels. */
+  groups?: number;
+  dataFormat?: Conv2DDataFormat;
+  /** [Cout], added to every output position. */
+  bias?: Tensor | null;
+}
+
+export interface Conv2DTransposeOptions extends Conv2DOptions {
+  /**
+   * Shape of the result (the input of the conv2d this is the adjoint of): [N, H, W, C] / [N, C, H, W]
+   * in the data format, or just [H, W]. Default: the smallest size whose conv2d output is x's size.
+   */
+  outputShape?: readonly number[];
+}
+
+export interface Conv1DOptions {
+  stride?: number;
+  /** 'valid', 'same' or explicit [left, right]. */
+  padding?: 'valid' | 'same' | readonly [number, number];
+  dilation?: number;
+  groups?: number;
+  /** 'NWC' (default): x [N, W, C], filter [kw, C/groups, Cout]; 'NCW': x [N, C, W], filter [Cout, C/groups, kw]. */
+  dataFormat?: 'NWC' | 'NCW';
+  bias?: Tensor | null;
+}
+
+/** Geometry of one NHWC/HWIO convolution. */
+interface Geom {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  cout: number;
+  oh: number;
+  ow: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  pt: number;
+  pl: number;
+  groups: number;
+}
+
+function metaOf(g: Geom, xOff: number, wOff: number, yOff: number): Float64Array {
+  return packMeta(g.n, g.h, g.w, g.c, g.kh, g.kw, g.cout, g.oh, g.ow, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.groups, xOff, wOff, yOff);
+}
+
+function f32(t: Tensor): Float32Array {
+  return t.buffer as Float32Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernels (contiguous NHWC / HWIO tensors)
+
+function forwardKernel(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
+  const y = Tensor.empty([g.n, g.oh, g.ow, g.cout], 'float32');
+  const addon = activeAddon();
+  if (addon) {
+    const b = bias ? f32(bias).subarray(bias.offset, bias.offset + g.cout) : null;
+    addon.conv2d(f32(x), f32(w), f32(y), metaOf(g, x.offset, w.offset, 0), b);
+    return y;
+  }
+  const xd = x.buffer;
+  const wd = w.buffer;
+  const yd = y.buffer;
+  const cg = g.c / g.groups;
+  const og = g.cout / g.groups;
+  const acc = new Float64Array(g.cout);
+  for (let n = 0; n < g.n; n++) {
+    for (let oy = 0; oy < g.oh; oy++) {
+      for (let ox = 0; ox < g.ow; ox++) {
+        for (let o = 0; o < g.cout; o++) acc[o] = bias ? bias.buffer[bias.offset + o]! : 0;
+        for (let i = 0; i < g.kh; i++) {
+          const iy = oy * g.sh - g.pt + i * g.dh;
+          for (let j = 0; j < g.kw; j++) {
+            const ix = ox * g.sw - g.pl + j * g.dw;
+            const inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
+            const xBase = x.offset + ((n * g.h + iy) * g.w + ix) * g.c;
+            const wTap = w.offset + (i * g.kw + j) * cg * g.cout;
+            for (let gi = 0; gi < g.groups; gi++) {
+              for (let ci = 0; ci < cg; ci++) {
+                const xv = inside ? xd[xBase + gi * cg + ci]! : 0;
+                const wRow = wTap + ci * g.cout + gi * og;
+                for (let o = 0; o < og; o++) acc[gi * og + o]! += xv * wd[wRow + o]!;
+              }
+            }
+          }
+        }
+        const yBase = ((n * g.oh + oy) * g.ow + ox) * g.cout;
+        for (let o = 0; o < g.cout; o++) yd[yBase + o] = acc[o]!;
+      }
+    }
+  }
+  return y;
+}
+
+function backpropInputKernel(g: Geom, dy: Tensor, w: Tensor): Tensor {
+  const dx = Tensor.empty([g.n, g.h, g.w, g.c], 'float32');
+  const addon = activeAddon();
+  if (addon) {
+    addon.conv2dBackpropInput(f32(dy), f32(w), f32(dx), metaOf(g, 0, w.offset, dy.offset));
+    return dx;
+  }
+  const acc = new Float64Array(dx.size);
+  const dyd = dy.buffer;
+  const wd = w.buffer;
+  const cg = g.c / g.groups;
+  const og = g.cout / g.groups;
+  for (let n = 0; n < g.n; n++) {
+    for (let oy = 0; oy < g.oh; oy++) {
+      for (let ox = 0; ox < g.ow; ox++) {
+        const dyBase = dy.offset + ((n * g.oh + oy) * g.ow + ox) * g.cout;
+        for (let i = 0; i < g.kh; i++) {
+          const iy = oy * g.sh - g.pt + i * g.dh;
+          if (iy < 0 || iy >= g.h) continue;
+          for (let j = 0; j < g.kw; j++) {
+            const ix = ox * g.sw - g.pl + j * g.dw;
+            if (ix < 0 || ix >= g.w) continue;
+            const xBase = ((n * g.h + iy) * g.w + ix) * g.c;
+            const wTap = w.offset + (i * g.kw + j) * cg * g.cout;
+            for (let gi = 0; gi < g.groups; gi++) {
+              for (let ci = 0; ci < cg; ci++) {
+                const wRow = wTap + ci * g.cout + gi * og;
+                let s = 0;
+                for (let o = 0; o < og; o++) s += dyd[dyBase + gi * og + o]! * wd[wRow + o]!;
+                acc[xBase + gi * cg + ci]! += s;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  dx.buffer.set(acc);
+  return dx;
+}
+
+function backpropFilterKernel(g: Geom, x: Tensor, dy: Tensor): Tensor {
+  const cg = g.c / g.groups;
+  const og = g.cout / g.groups;
+  const dw = Tensor.empty([g.kh, g.kw, cg, g.cout], 'float32');
+  const addon = activeAddon();
+  if (addon) {
+    addon.conv2dBackpropFilter(f32(x), f32(dy), f32(dw), metaOf(g, x.offset, 0, dy.offset));
+    return dw;
+  }
+  const acc = new Float64Array(dw.size);
+  const xd = x.buffer;
+  const dyd = dy.buffer;
+  for (let n = 0; n < g.n; n++) {
+    for (let oy = 0; oy < g.oh; oy++) {
+      for (let ox = 0; ox < g.ow; ox++) {
+        const dyBase = dy.offset + ((n * g.oh + oy) * g.ow + ox) * g.cout;
+        for (let i = 0; i < g.kh; i++) {
+          const iy = oy * g.sh - g.pt + i * g.dh;
+          for (let j = 0; j < g.kw; j++) {
+            const ix = ox * g.sw - g.pl + j * g.dw;
+            const inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
+            const xBase = x.offset + ((n * g.h + iy) * g.w + ix) * g.c;
+            const wTap = (i * g.kw + j) * cg * g.cout;
+            for (let gi = 0; gi < g.groups; gi++) {
+              for (let ci = 0; ci < cg; ci++) {
+                const xv = inside ? xd[xBase + gi * cg + ci]! : 0;
+                const wRow = wTap + ci * g.cout + gi * og;
+                for (let o = 0; o < og; o++) acc[wRow + o]! += xv * dyd[dyBase + gi * og + o]!;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  dw.buffer.set(acc);
+  return dw;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recorded cores (NHWC / HWIO, any layout; each backward is written with the other two cores)
+
+function conv2dCore(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
+  const y = forwardKernel(g, x.contiguousCopy(), w.contiguousCopy(), bias ? bias.contiguousCopy() : null);
+  return record(y, 'conv2d', bias ? [x, w, bias] : [x, w], (gy) => {
+    const gx = x.requiresGrad ? backpropInputCore(g, gy, w) : null;
+    const gw = w.requiresGrad ? backpropFilterCore(g, x, gy) : null;
+    const gb = bias && bias.requiresGrad ? sum(gy, [0, 1, 2]) : null;
+    return bias ? [gx, gw, gb] : [gx, gw];
+  });
+}
+
+// <G, B(dy, w)> = <conv(G, w), dy>, so d/d dy = conv(G, w) and d/dw = F(G, dy).
+function backpropInputCore(g: Geom, dy: Tensor, w: Tensor): Tensor {
+  const dx = backpropInputKernel(g, dy.contiguousCopy(), w.contiguousCopy());
+  return record(dx, 'conv2dBackpropInput', [dy, w], (gg) => [
+    dy.requiresGrad ? conv2dCore(g, gg, w, null) : null,
+    w.requiresGrad ? backpropFilterCore(g, gg, dy) : null,
+  ]);
+}
+
+// <H, F(x, dy)> = <dy, conv(x, H)>, so d/dx = B(dy, H) and d/d dy = conv(x, H).
+function backpropFilterCore(g: Geom, x: Tensor, dy: Tensor): Tensor {
+  const dw = backpropFilterKernel(g, x.contiguousCopy(), dy.contiguousCopy());
+  return record(dw, 'conv2dBackpropFilter', [x, dy], (gg) => [
+    x.requiresGrad ? backpropInputCore(g, dy, gg) : null,
+    dy.requiresGrad ? conv2dCore(g, x, gg, null) : null,
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument handling
+
+function isInt(v: unknown, min: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min;
+}
+
+function pair(fn: string, arg: string, v: unknown, dflt: number): [number, number] {
+  if (v === undefined) return [dflt, dflt];
+  if (isInt(v, 1)) return [v, v];
+  if (Array.isArray(v) && v.length === 2 && isInt(v[0], 1) && isInt(v[1], 1)) return [v[0], v[1]];
+  return argError(fn, arg, 'a positive integer or a pair of positive integers', describe(v));
+}
+
+function floatInput(fn: string, arg: string, v: unknown): Tensor {
+  const t = toTensor(fn, arg, v);
+  return t.dtype === 'float32' ? t : cast(t, 'float32');
+}
+
+type Pads = 'valid' | 'same' | [number, number, number, number]; // top, bottom, left, right
+
+function parsePadding(fn: string, p: unknown, format: Conv2DDataFormat): Pads {
+  if (p === undefined || p === 'valid' || p === 'VALID') return 'valid';
+  if (p === 'same' || p === 'SAME') return 'same';
+  const isPair = (q: unknown): q is [number, number] => Array.isArray(q) && q.length === 2 && isInt(q[0], 0) && isInt(q[1], 0);
+  if (Array.isArray(p) && p.every(isPair)) {
+    if (p.length === 2) return [p[0]![0], p[0]![1], p[1]![0], p[1]![1]];
+    if (p.length === 4) {
+      // tfjs form: one pair per axis of x, batch and channel pairs zero.
+      const [hAx, wAx, zero] = format === 'NHWC' ? [1, 2, [0, 3]] : [2, 3, [0, 1]];
+      if (zero.every((a) => p[a]![0] === 0 && p[a]![1] === 0)) return [p[hAx]![0], p[hAx]![1], p[wAx]![0], p[wAx]![1]];
+    }
+  }
+  return argError(fn, 'padding', "'valid', 'same' or [[top, bottom], [left, right]] of non-negative integers", describe(p));
+}
+
+/** Output size and leading pad of one spatial axis. */
+function axisGeom(fn: string, axis: string, size: number, k: number, s: number, d: number, pads: Pads, lo: number, hi: number,
+  xShape: readonly number[], wShape: readonly number[]): { out: number; pad: number } {
+  const eff = (k - 1) * d + 1;
+  if (pads === 'same') {
+    const out = Math.ceil(size / s);
+    const total = Math.max((out - 1) * s + eff - size, 0);
+    return { out, pad: Math.floor(total / 2) };
+  }
+  const padded = size + lo + hi;
+  if (eff > padded) {
+    const how = pads === 'valid' ? 'with valid padding' : `with padding [${lo},${hi}]`;
+    argError(fn, 'filter', `a kernel no larger than the input ${how} (${axis}: input ${size}${pads === 'valid' ? '' : ` padded to ${padded}`}, x has shape [${xShape.join(',')}])`,
+      `shape [${wShape.join(',')}] with ${axis === 'height' ? 'kh' : 'kw'} = ${k}${d > 1 ? ` dilated to ${eff}` : ''}`);
+  }
+  return { out: Math.floor((padded - eff) / s) + 1, pad: lo };
+}
+
+interface Parsed {
+  g: Geom;
+  nchw: boolean;
+  bias: Tensor | null;
+}
+
+/**
+ * Validates conv2d arguments against x [N, H, W, C] (NHWC-ordered dims) and an HWIO filter shape.
+ * xShape / wShape are the user's shapes (for messages).
+ */
+function geometry(fn: string, xDims: readonly number[], wDims: readonly number[], o: Conv2DOptions,
+  xShape: readonly number[], wShape: readonly number[], xArg = 'x', chanLabel?: string): Geom {
+  const format = o.dataFormat ?? 'NHWC';
+  const [sh, sw] = pair(fn, 'strides', o.strides, 1);
+  const [dh, dw] = pair(fn, 'dilations', o.dilations, 1);
+  const groups = o.groups ?? 1;
+  if (!isInt(groups, 1)) argError(fn, 'groups', 'a positive integer', describe(groups));
+  const pads = parsePadding(fn, o.padding, format);
+  const [n, h, w, c] = xDims as [number, number, number, number];
+  const [kh, kw, cg, cout] = wDims as [number, number, number, number];
+  if (c % groups !== 0 || cout % groups !== 0) {
+    argError(fn, 'groups', `a divisor of the input channels ${c} and the output channels ${cout} (x has shape [${xShape.join(',')}], filter [${wShape.join(',')}])`,
+      String(groups));
+  }
+  if (cg * groups !== c) {
+    const where = chanLabel ?? (format === 'NHWC' ? 'filter[2]' : 'filter[1]');
+    argError(fn, 'filter', `${where} = input channels / groups = ${c}/${groups} = ${c / groups} (${xArg} has shape [${xShape.join(',')}], ${chanLabel ? (format === 'NHWC' ? 'NWC' : 'NCW') : format})`,
+      `shape [${wShape.join(',')}]`);
+  }
+  const [pt, pb, pl, pr] = typeof pads === 'string' ? [0, 0, 0, 0] : pads;
+  const ay = axisGeom(fn, 'height', h, kh, sh, dh, pads, pt, pb, xShape, wShape);
+  const ax = axisGeom(fn, 'width', w, kw, sw, dw, pads, pl, pr, xShape, wShape);
+  return { n, h, w, c, kh, kw, cout, oh: ay.out, ow: ax.out, sh, sw, dh, dw, pt: ay.pad, pl: ax.pad, groups };
+}
+
+function checkOptions(fn: string, o: unknown): Conv2DOptions {
+  if (o === undefined) return {};
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) argError(fn, 'options', 'an options object', describe(o));
+  const opts = o as Conv2DOptions;
+  const f = opts.dataFormat ?? 'NHWC';
+  if (f !== 'NHWC' && f !== 'NCHW') argError(fn, 'dataFormat', "'NHWC' or 'NCHW'", describe(f));
+  return opts;
+}
+
+function biasOf(fn: string, b: unknown, channels: number): Tensor | null {
+  if (b === undefined || b === null) return null;
+  const t = floatInput(fn, 'bias', b);
+  if (t.rank !== 1 || t.shape[0] !== channels) argError(fn, 'bias', `shape [${channels}] (one value per output channel)`, `shape [${t.shape.join(',')}]`);
+  return t;
+}
+
+/** x and filter as NHWC / HWIO views (transposed views for NCHW). */
+function toNhwc(fn: string, x: Tensor, w: Tensor, nchw: boolean, xArg = 'x'): { x4: Tensor; w4: Tensor; batched: boolean } {
+  if (x.rank !== 3 && x.rank !== 4) argError(fn, xArg, `a rank-4 tensor [${nchw ? 'N,C,H,W' : 'N,H,W,C'}] (or rank 3 without the batch)`, `shape [${x.shape.join(',')}]`);
+  if (w.rank !== 4) argError(fn, 'filter', `a rank-4 filter [${nchw ? 'Cout,Cin/groups,kh,kw' : 'kh,kw,Cin/groups,Cout'}]`, `shape [${w.shape.join(',')}]`);
+  const batched = x.rank === 4;
+  const xb = batched ? x : reshape(x, [1, ...x.shape]);
+  return {
+    x4: nchw ? transpose(xb, [0, 2, 3, 1]) : xb,
+    w4: nchw ? transpose(w, [2, 3, 1, 0]) : w,
+    batched,
+  };
+}
+
+function fromNhwc(y: Tensor, nchw: boolean, batched: boolean): Tensor {
+  const t = nchw ? transpose(y, [0, 3, 1, 2]) : y;
+  return batched ? t : reshape(t, t.shape.slice(1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public ops
+
+/**
+ * 2-d convolution (cross-correlation, as in every framework).
+ * NHWC (default): x [N, H, W, C] (or [H, W, C]), filter [kh, kw, C/groups, Cout] -> [N, OH, OW, Cout].
+ * NCHW: x [N, C, H, W], filter [Cout, C/groups, kh, kw] (PyTorch/ONNX) -> [N, Cout, OH, OW].
+ */
+export function conv2d(xIn: Tensor, filterIn: Tensor, options?: Conv2DOptions): Tensor {
+  const fn = 'conv2d';
+  const o = checkOptions(fn, options);
+  const x = floatInput(fn, 'x', xIn);
+  const w = floatInput(fn, 'filter', filterIn);
+  const nchw = o.dataFormat === 'NCHW';
+  const { x4, w4, batched } = toNhwc(fn, x, w, nchw);
+  const g = geometry(fn, x4.shape, w4.shape, o, x.shape, w.shape);
+  const bias = biasOf(fn, o.bias, g.cout);
+  return fromNhwc(conv2dCore(g, x4, w4, bias), nchw, batched);
+}
+
+/** conv2d of 4-d tensors with argument errors phrased for `fn` and the caller's own shapes. */
+function conv2dFor(fn: string, x4: Tensor, w4: Tensor, o: Conv2DOptions, xShape: readonly number[], wShape: readonly number[],
+  chanLabel: string): Tensor {
+  const nchw = o.dataFormat === 'NCHW';
+  const { x4: xn, w4: wn } = toNhwc(fn, x4, w4, nchw);
+  const g = geometry(fn, xn.shape, wn.shape, o, xShape, wShape, 'x', chanLabel);
+  const bias = biasOf(fn, o.bias, g.cout);
+  return fromNhwc(conv2dCore(g, xn, wn, bias), nchw, true);
+}
+
+/**
+ * The transposed convolution ("deconvolution"): the adjoint of {@link conv2d} with respect to its
+ * input, so <conv2d(x, w), y> == <x, conv2dTranspose(y, w)> for the same options. The filter is the
+ * one of that conv2d: NHWC [kh, kw, outChannels/groups, inChannels] (tfjs conv2dTranspose); NCHW
+ * [inChannels, outChannels/groups, kh, kw] (PyTorch ConvTranspose2d / ONNX ConvTranspose). Strides,
+ * padding and dilations are those of the conv2d; outputShape picks its input size.
+ */
+export function conv2dTranspose(xIn: Tensor, filterIn: Tensor, options?: Conv2DTransposeOptions): Tensor {
+  const fn = 'conv2dTranspose';
+  const o = checkOptions(fn, options) as Conv2DTransposeOptions;
+  const x = floatInput(fn, 'x', xIn);
+  const w = floatInput(fn, 'filter', filterIn);
+  const nchw = o.dataFormat === 'NCHW';
+  const { x4, w4, batched } = toNhwc(fn, x, w, nchw);
+  const [n, oh, ow, cy] = x4.shape as [number, number, number, number];
+  const [kh, kw, cg, cout] = w4.shape as [number, number, number, number];
+  const groups = o.groups ?? 1;
+  if (!isInt(groups, 1)) argError(fn, 'groups', 'a positive integer', describe(groups));
+  if (cy !== cout) {
+    argError(fn, 'filter', `${nchw ? 'filter[0]' : 'filter[3]'} = the channels of x = ${cy} (x has shape [${x.shape.join(',')}], ${nchw ? 'NCHW' : 'NHWC'})`,
+      `shape [${w.shape.join(',')}]`);
+  }
+  const c = cg * groups;
+  const [sh, sw] = pair(fn, 'strides', o.strides, 1);
+  const [dh, dw] = pair(fn, 'dilations', o.dilations, 1);
+  const pads = parsePadding(fn, o.padding, nchw ? 'NCHW' : 'NHWC');
+  let h: number;
+  let wd: number;
+  if (o.outputShape !== undefined) {
+    const s = o.outputShape;
+    const ok = Array.isArray(s) && (s.length === 2 || s.length === 3 || s.length === 4) && s.every((v) => isInt(v, 1));
+    if (!ok) argError(fn, 'outputShape', '[H, W] or the full output shape', describe(s));
+    const sp = s.length === 2 ? s : nchw ? s.slice(-2) : s.slice(-3, -1);
+    [h, wd] = [sp[0]!, sp[1]!];
+    if (s.length >= 3) {
+      const ch = nchw ? s[s.length - 3] : s[s.length - 1];
+      if (ch !== c) argError(fn, 'outputShape', `${c} channels (filter [${w.shape.join(',')}], groups ${groups})`, describe(s));
+      if (s.length === 4 && s[0] !== n) argError(fn, 'outputShape', `batch ${n} (x has shape [${x.shape.join(',')}])`, describe(s));
+    }
+  } else if (pads === 'same') {
+    [h, wd] = [oh * sh, ow * sw];
+  } else {
+    const [pt, pb, pl, pr] = pads === 'valid' ? [0, 0, 0, 0] : pads;
+    [h, wd] = [(oh - 1) * sh + (kh - 1) * dh + 1 - pt - pb, (ow - 1) * sw + (kw - 1) * dw + 1 - pl - pr];
+    if (h < 1 || wd < 1) argError(fn, 'padding', `padding smaller than the transposed output (x has shape [${x.shape.join(',')}])`, describe(o.padding));
+  }
+  const convX = nchw ? [n, c, h, wd] : [n, h, wd, c];
+  const g = geometry(fn, [n, h, wd, c], w4.shape, o, convX, w.shape, 'output');
+  if (g.oh !== oh || g.ow !== ow) {
+    argError(fn, 'outputShape', `a size whose conv2d output is ${oh}x${ow} (x has shape [${x.shape.join(',')}])`, `${h}x${wd}, whose conv2d output is ${g.oh}x${g.ow}`);
+  }
+  const bias = biasOf(fn, o.bias, c);
+  let y = backpropInputCore(g, x4, w4);
+  if (bias) y = add(y, bias);
+  return fromNhwc(y, nchw, batched);
+}
+
+/**
+ * 1-d convolution on the conv2d kernel with H = 1.
+ * NWC (default): x [N, W, C] (or [W, C]), filter [kw, C/groups, Cout]; NCW: x [N, C, W], filter [Cout, C/groups, kw].
+ */
+export function conv1d(xIn: Tensor, filterIn: Tensor, options?: Conv1DOptions): Tensor {
+  const fn = 'conv1d';
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    argError(fn, 'options', 'an options object', describe(options));
+  }
+  const o = options ?? {};
+  const fmt = o.dataFormat ?? 'NWC';
+  if (fmt !== 'NWC' && fmt !== 'NCW') argError(fn, 'dataFormat', "'NWC' or 'NCW'", describe(fmt));
+  const x = floatInput(fn, 'x', xIn);
+  const w = floatInput(fn, 'filter', filterIn);
+  const ncw = fmt === 'NCW';
+  if (x.rank !== 2 && x.rank !== 3) argError(fn, 'x', `a rank-3 tensor [${ncw ? 'N,C,W' : 'N,W,C'}] (or rank 2 without the batch)`, `shape [${x.shape.join(',')}]`);
+  if (w.rank !== 3) argError(fn, 'filter', `a rank-3 filter [${ncw ? 'Cout,Cin/groups,kw' : 'kw,Cin/groups,Cout'}]`, `shape [${w.shape.join(',')}]`);
+  const stride = o.stride ?? 1;
+  const dilation = o.dilation ?? 1;
+  if (!isInt(stride, 1)) argError(fn, 'stride', 'a positive integer', describe(stride));
+  if (!isInt(dilation, 1)) argError(fn, 'dilation', 'a positive integer', describe(dilation));
+  const p = o.padding ?? 'valid';
+  let padding: ConvPadding;
+  if (p === 'valid' || p === 'same') padding = p;
+  else if (Array.isArray(p) && p.length === 2 && isInt(p[0], 0) && isInt(p[1], 0)) padding = [[0, 0], [p[0], p[1]]];
+  else return argError(fn, 'padding', "'valid', 'same' or [left, right] of non-negative integers", describe(p));
+  const batched = x.rank === 3;
+  const xb = batched ? x : reshape(x, [1, ...x.shape]);
+  const [a, b, cc] = xb.shape as [number, number, number];
+  const x4 = ncw ? reshape(xb, [a, b, 1, cc]) : reshape(xb, [a, 1, b, cc]);
+  const [w0, w1, w2] = w.shape as [number, number, number];
+  const w4 = ncw ? reshape(w, [w0, w1, 1, w2]) : reshape(w, [1, w0, w1, w2]);
+  const y4 = conv2dFor(fn, x4, w4, {
+    strides: [1, stride], dilations: [1, dilation], padding, groups: o.groups ?? 1,
+    dataFormat: ncw ? 'NCHW' : 'NHWC', bias: o.bias ?? null,
+  }, x.shape, w.shape, 'filter[1]');
+  const [n, d1, d2, d3] = y4.shape as [number, number, number, number];
+  const y = ncw ? reshape(y4, [n, d1, d3]) : reshape(y4, [n, d2, d3]);
+  return batched ? y : reshape(y, y.shape.slice(1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registry
+
+registerOp({
+  name: 'conv2d',
+  onnx: 'Conv',
+  kind: 'kernel',
+  native: true,
+  differentiable: true,
+  checks: [
+    { label: 'valid, bias', shapes: [[2, 5, 6, 3], [3, 3, 3, 4], [4]], run: (x, w, b) => conv2d(x, w, { bias: b }) },
+    { label: 'same, stride 2', shapes: [[2, 5, 6, 2], [3, 2, 2, 3]], run: (x, w) => conv2d(x, w, { strides: 2, padding: 'same' }) },
+    {
+      label: 'explicit padding, strides [3,2]', shapes: [[1, 7, 6, 2], [2, 3, 2, 3]],
+      run: (x, w) => conv2d(x, w, { strides: [3, 2], padding: [[1, 2], [0, 1]] }),
+    },
+    { label: 'dilation 2, same', shapes: [[1, 6, 7, 2], [3, 3, 2, 2]], run: (x, w) => conv2d(x, w, { dilations: 2, padding: 'same' }) },
+    { label: 'groups 2, bias', shapes: [[2, 5, 6, 4], [3, 3, 2, 6], [6]], run: (x, w, b) => conv2d(x, w, { groups: 2, bias: b }) },
+    { label: 'depthwise', shapes: [[1, 5, 6, 3], [3, 3, 1, 6]], run: (x, w) => conv2d(x, w, { groups: 3, padding: 'same' }) },
+    { label: '1x1', shapes: [[2, 4, 5, 3], [1, 1, 3, 5], [5]], run: (x, w, b) => conv2d(x, w, { bias: b }) },
+    {
+      label: 'NCHW, same, stride 2, bias', shapes: [[2, 3, 5, 6], [4, 3, 3, 3], [4]],
+      run: (x, w, b) => conv2d(x, w, { dataFormat: 'NCHW', strides: 2, padding: 'same', bias: b }),
+    },
+    {
+      label: 'NCHW, groups 2, dilations [2,1]', shapes: [[1, 4, 6, 7], [4, 2, 2, 2]],
+      run: (x, w) => conv2d(x, w, { dataFormat: 'NCHW', groups: 2, dilations: [2, 1] }),
+    },
+    {
+      label: 'large (several tiles)', shapes: [[2, 33, 35, 8], [3, 3, 8, 16], [16]],
+      run: (x, w, b) => conv2d(x, w, { padding: 'same', bias: b }), grad: false,
+    },
+  ],
+});
+
+registerOp({
+  name: 'conv2dTranspose',
+  onnx: 'ConvTranspose',
+  kind: 'kernel',
+  native: true,
+  differentiable: true,
+  checks: [
+    {
+      label: 'same, stride 2', shapes: [[2, 3, 3, 4], [3, 3, 2, 4]],
+      run: (x, w) => conv2dTranspose(x, w, { strides: 2, padding: 'same', outputShape: [2, 5, 6, 2] }),
+    },
+    { label: 'valid', shapes: [[1, 3, 4, 3], [2, 3, 2, 3]], run: (x, w) => conv2dTranspose(x, w) },
+    {
+      label: 'NCHW, groups 2, padding, bias', shapes: [[1, 4, 3, 3], [4, 1, 3, 3], [2]],
+      run: (x, w, b) => conv2dTranspose(x, w, { dataFormat: 'NCHW', groups: 2, strides: 2, padding: [[1, 1], [1, 1]], bias: b }),
+    },
+    { label: 'dilation 2', shapes: [[1, 3, 4, 2], [2, 2, 3, 2]], run: (x, w) => conv2dTranspose(x, w, { dilations: 2 }) },
+    {
+      label: 'large', shapes: [[2, 17, 18, 16], [3, 3, 8, 16]],
+      run: (x, w) => conv2dTranspose(x, w, { strides: 2, padding: 'same', outputShape: [33, 35] }), grad: false,
+    },
+  ],
+});
+
+registerOp({
+  name: 'conv1d',
+  onnx: 'Conv',
+  kind: 'kernel',
+  native: true,
+  differentiable: true,
+  checks: [
+    { label: 'NWC, same, stride 2, bias', shapes: [[2, 7, 3], [3, 3, 4], [4]], run: (x, w, b) => conv1d(x, w, { stride: 2, padding: 'same', bias: b }) },
+    { label: 'NCW, dilation 2, padding', shapes: [[2, 3, 8], [4, 3, 2]], run: (x, w) => conv1d(x, w, { dataFormat: 'NCW', dilation: 2, padding: [1, 2] }) },
+    { label: 'groups 2', shapes: [[1, 6, 4], [2, 2, 4]], run: (x, w) => conv1d(x, w, { groups: 2 }) },
+  ],
+});

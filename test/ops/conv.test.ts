@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '../../src';
+import type { Tensor } from '../../src';
+import { type Conv2DOptions, conv1d, conv2d, conv2dTranspose } from '../../src/ops/conv';
+import { nativeAddon } from '../../src/backend/native-addon';
+import { Generator } from '../../src/random/generator';
+import { expectClose } from '../helpers/compare';
+
+const info = tf.backendInfo();
+const backends = (info.nativeAvailable ? ['js', 'native'] : ['js']) as ('js' | 'native')[];
+
+function on<T>(name: 'js' | 'native', fn: () => T): T {
+  const prev = tf.getBackend();
+  tf.setBackend(name);
+  try {
+    return fn();
+  } finally {
+    tf.setBackend(prev);
+  }
+}
+
+function rand(shape: number[], seed: number): Tensor {
+  const g = new Generator(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Array.from({ length: n }, () => g.uniform() * 2 - 1), shape);
+}
+
+function dot(a: Tensor, b: Tensor): number {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  expect(a.shape).toEqual(b.shape);
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
+  return s;
+}
+
+// x = [[1,2,3],[4,5,6],[7,8,9]], filter = [[1,2],[3,4]] (one channel in, one out).
+const X = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+const F = [1, 2, 3, 4];
+
+describe.each(backends)('conv2d hand-computed (%s)', (backend) => {
+  const x = (): Tensor => tf.tensor(X, [1, 3, 3, 1]);
+  const f = (): Tensor => tf.tensor(F, [2, 2, 1, 1]);
+
+  it('valid: each output is the 2x2 window dotted with the filter', () => {
+    // [1*1+2*2+4*3+5*4, 2*1+3*2+5*3+6*4; 4+10+21+32, 5+12+24+36]
+    const y = on(backend, () => conv2d(x(), f()));
+    expect(y.shape).toEqual([1, 2, 2, 1]);
+    expect(Array.from(y.dataSync())).toEqual([37, 47, 67, 77]);
+  });
+
+  it("same: TF pads the extra row/column at the end (bottom/right)", () => {
+    // Last column: 3*1 + 6*3 = 21, 6*1 + 9*3 = 33, 9*1 = 9; last row: 7*1 + 8*2 = 23, 8*1 + 9*2 = 26.
+    const y = on(backend, () => conv2d(x(), f(), { padding: 'same' }));
+    expect(y.shape).toEqual([1, 3, 3, 1]);
+    expect(Array.from(y.dataSync())).toEqual([37, 47, 21, 67, 77, 33, 23, 26, 9]);
+  });
+
+  it('stride 2, explicit padding and bias', () => {
+    // Padding 1 on top/left only: windows start at (-1,-1), (-1,1), (1,-1), (1,1).
+    // (-1,-1): 1*4 = 4; (-1,1): 2*3 + 3*4 = 18; (1,-1): 4*2 + 7*4 = 36; (1,1): 5+12+24+36 = 77.
+    const y = on(backend, () => conv2d(x(), f(), { strides: 2, padding: [[1, 0], [1, 0]], bias: tf.tensor([0.5], [1]) }));
+    expect(y.shape).toEqual([1, 2, 2, 1]);
+    expect(Array.from(y.dataSync())).toEqual([4.5, 18.5, 36.5, 77.5]);
+  });
+
+  it('dilation 2 on a 3x3 input reads the four corners', () => {
+    const y = on(backend, () => conv2d(x(), f(), { dilations: 2 }));
+    expect(Array.from(y.dataSync())).toEqual([1 * 1 + 3 * 2 + 7 * 3 + 9 * 4]);
+  });
+
+  it('NCHW takes the PyTorch filter layout [Cout, Cin, kh, kw]', () => {
+    const y = on(backend, () => conv2d(tf.tensor(X, [1, 1, 3, 3]), tf.tensor(F, [1, 1, 2, 2]), { dataFormat: 'NCHW' }));
+    expect(y.shape).toEqual([1, 1, 2, 2]);
+    expect(Array.from(y.dataSync())).toEqual([37, 47, 67, 77]);
+  });
+
+  it('depthwise: each channel with its own filter', () => {
+    // Channel 0 = X, channel 1 = -X; filters F and [1,1,1,1].
+    const xv = X.flatMap((v) => [v, -v]);
+    const fv = F.flatMap((v) => [v, 1]);
+    const y = on(backend, () => conv2d(tf.tensor(xv, [1, 3, 3, 2]), tf.tensor(fv, [2, 2, 1, 2]), { groups: 2 }));
+    expect(Array.from(y.dataSync())).toEqual([37, -12, 47, -16, 67, -24, 77, -28]);
+  });
+
+  it('conv1d: [1,2,4,7,11] with [1,-1] gives minus the differences', () => {
+    const y = on(backend, () => conv1d(tf.tensor([1, 2, 4, 7, 11], [1, 5, 1]), tf.tensor([1, -1], [2, 1, 1])));
+    expect(y.shape).toEqual([1, 4, 1]);
+    expect(Array.from(y.dataSync())).toEqual([-1, -2, -3, -4]);
+  });
+
+  it('conv2dTranspose scatters each input value times the filter', () => {
+    // A single 1 at (0,0) of a 2x2 input, stride 1 valid -> the filter at the top-left of a 3x3 output;
+    // a 1 at (1,1) adds the filter at the bottom-right.
+    const dy = tf.tensor([1, 0, 0, 1], [1, 2, 2, 1]);
+    const y = on(backend, () => conv2dTranspose(dy, f()));
+    expect(y.shape).toEqual([1, 3, 3, 1]);
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 0, 3, 5, 2, 0, 3, 4]);
+    const y2 = on(backend, () => conv2dTranspose(tf.tensor([1], [1, 1, 1, 1]), f(), { strides: 2, outputShape: [2, 2] }));
+    expect(Array.from(y2.dataSync())).toEqual([1, 2, 3, 4]);
+  });
+
+  it('gradients of a small case by hand', () => {
+    // d sum(conv(x, f)) / d f[i,j] = sum of the window positions it touches.
+    const xt = x();
+    const ft = f();
+    const [gx, gf] = on(backend, () => tf.grads((a: Tensor, b: Tensor) => tf.sum(conv2d(a, b)))([xt, ft]));
+    expect(Array.from(gf!.dataSync())).toEqual([1 + 2 + 4 + 5, 2 + 3 + 5 + 6, 4 + 5 + 7 + 8, 5 + 6 + 8 + 9]);
+    // Each x[r,c] gets the sum of filter taps that cover it.
+    expect(Array.from(gx!.dataSync())).toEqual([1, 3, 2, 4, 10, 6, 3, 7, 4]);
+  });
+});
+
+describe.each(backends)('layouts and adjoints (%s)', (backend) => {
+  const cases: { name: string; x: number[]; w: number[]; opts: Conv2DOptions }[] = [
+    { name: 'valid', x: [2, 5, 6, 3], w: [3, 3, 3, 4], opts: {} },
+    { name: 'same stride 2', x: [2, 7, 6, 2], w: [3, 2, 2, 3], opts: { padding: 'same', strides: 2 } },
+    { name: 'explicit, dilation 2, groups 2', x: [1, 8, 7, 4], w: [2, 3, 2, 6], opts: { padding: [[2, 1], [0, 3]], dilations: 2, groups: 2 } },
+    { name: 'depthwise stride 3', x: [2, 9, 8, 3], w: [3, 3, 1, 6], opts: { strides: [3, 2], padding: 'same', groups: 3 } },
+  ];
+
+  for (const c of cases) {
+    it(`NHWC == NCHW after transposes: ${c.name}`, () => {
+      const x = rand(c.x, 1);
+      const w = rand(c.w, 2);
+      const b = rand([c.w[3]!], 3);
+      const a = on(backend, () => conv2d(x, w, { ...c.opts, bias: b }));
+      const xn = tf.transpose(x, [0, 3, 1, 2]);
+      const wn = tf.transpose(w, [3, 2, 0, 1]);
+      const yn = on(backend, () => conv2d(xn, wn, { ...c.opts, bias: b, dataFormat: 'NCHW' }));
+      expectClose(tf.transpose(yn, [0, 2, 3, 1]).contiguous(), a, 1e-5, 1e-6, c.name);
+    });
+
+    it(`<conv2d(x, w), y> == <x, conv2dTranspose(y, w)>: ${c.name}`, () => {
+      const x = rand(c.x, 4);
+      const w = rand(c.w, 5);
+      const cy = on(backend, () => conv2d(x, w, c.opts));
+      const y = rand(cy.shape.slice(), 6);
+      const ty = on(backend, () => conv2dTranspose(y, w, { ...c.opts, outputShape: c.x }));
+      const lhs = dot(cy, y);
+      const rhs = dot(x, ty);
+      expect(Math.abs(lhs - rhs)).toBeLessThan(1e-4 * Math.max(1, Math.abs(lhs)));
+    });
+  }
+
+  it('conv2dTranspose in NCHW matches NHWC after transposes', () => {
+    const y = rand([2, 4, 4, 4], 7);
+    const w = rand([3, 3, 2, 4], 8);
+    const a = on(backend, () => conv2dTranspose(y, w, { strides: 2, padding: 'same', groups: 2, outputShape: [2, 8, 7, 4] }));
+    const b = on(backend, () => conv2dTranspose(tf.transpose(y, [0, 3, 1, 2]), tf.transpose(w, [3, 2, 0, 1]),
+      { strides: 2, padding: 'same', groups: 2, outputShape: [8, 7], dataFormat: 'NCHW' }));
+    expectClose(tf.transpose(b, [0, 2, 3, 1]).contiguous(), a, 1e-5, 1e-6, 'transpose NCHW');
+  });
+
+  it('rank-3 input (no batch) and conv1d NCW == NWC', () => {
+    const x = rand([5, 6, 3], 9);
+    const w = rand([2, 2, 3, 2], 10);
+    const y = on(backend, () => conv2d(x, w));
+    expect(y.shape).toEqual([4, 5, 2]);
+    const x1 = rand([2, 9, 4], 11);
+    const w1 = rand([3, 2, 6], 12);
+    const a = on(backend, () => conv1d(x1, w1, { groups: 2, stride: 2, padding: 'same' }));
+    const b = on(backend, () => conv1d(tf.transpose(x1, [0, 2, 1]), tf.transpose(w1, [2, 1, 0]), { groups: 2, stride: 2, padding: 'same', dataFormat: 'NCW' }));
+    expectClose(tf.transpose(b, [0, 2, 1]).contiguous(), a, 1e-5, 1e-6, 'conv1d');
+  });
+});
+
+describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
+  it('gradients (input, filter, bias) on several tiles', () => {
+    const x = rand([2, 30, 31, 6], 13);
+    const w = rand([3, 3, 3, 8], 14);
+    const b = rand([8], 15);
+    const gy = rand([2, 15, 16, 8], 16);
+    const run = (): Tensor[] => tf.grads((a: Tensor, f: Tensor, c: Tensor) =>
+      tf.sum(tf.mul(conv2d(a, f, { strides: 2, padding: 'same', groups: 2, bias: c }), gy)))([x, w, b]);
+    const ref = on('js', run);
+    const nat = on('native', run);
+    for (let i = 0; i < 3; i++) expectClose(nat[i]!, ref[i]!, 1e-4, 1e-5, `grad ${i}`);
+  });
+
+  it('1x1 pointwise gradients', () => {
+    const x = rand([3, 7, 5, 4], 17);
+    const w = rand([1, 1, 4, 6], 18);
+    const run = (): Tensor[] => tf.grads((a: Tensor, f: Tensor) => tf.sum(tf.mul(conv2d(a, f), conv2d(a, f))))([x, w]);
+    const ref = on('js', run);
+    const nat = on('native', run);
+    for (let i = 0; i < 2; i++) expectClose(nat[i]!, ref[i]!, 1e-4, 1e-5, `grad ${i}`);
+  });
+
+  it('the binding rejects out-of-range calls with a RangeError instead of crashing', () => {
+    const addon = nativeAddon()!;
+    const x = new Float32Array(9);
+    const w = new Float32Array(4);
+    const y = new Float32Array(4);
+    const meta = (...v: number[]): Float64Array => Float64Array.from(v);
+    // n h w c kh kw cout oh ow sh sw dh dw pt pl groups xOff wOff yOff
+    const ok = [1, 3, 3, 1, 2, 2, 1, 2, 2, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0];
+    addon.conv2d(x, w, y, meta(...ok), null);
+    const bad = (i: number, v: number): Float64Array => meta(...ok.map((o, j) => (j === i ? v : o)));
+    expect(() => addon.conv2d(x, w, y, bad(7, 3), null)).toThrow(RangeError); // y too small
+    expect(() => addon.conv2d(x, w, y, bad(16, 1), null)).toThrow(RangeError); // x offset
+    expect(() => addon.conv2d(x, w, y, bad(9, 0), null)).toThrow(RangeError); // stride 0
+    expect(() => addon.conv2d(x, w, y, bad(15, 2), null)).toThrow(RangeError); // groups
+    expect(() => addon.conv2d(x, w, y, bad(0, -1), null)).toThrow(RangeError);
+    expect(() => addon.conv2d(x, w, y, meta(1, 2), null)).toThrow();
+    expect(() => addon.conv2d(x, w, y, meta(...ok), new Float32Array(0))).toThrow(RangeError);
+    expect(() => addon.conv2dBackpropInput(y, w, new Float32Array(8), meta(...ok))).toThrow(RangeError);
+    expect(() => addon.conv2dBackpropFilter(x, y, new Float32Array(3), meta(...ok))).toThrow(RangeError);
+  });
+
+  it('async entries give the same result', async () => {
+    const addon = nativeAddon()!;
+    const x = Float32Array.from(X);
+    const w = Float32Array.from(F);
+    const y = new Float32Array(4);
+    await addon.conv2dAsync(x, w, y, Float64Array.from([1, 3, 3, 1, 2, 2, 1, 2, 2, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0]), null);
+    expect(Array.from(y)).toEqual([37, 47, 67, 77]);
+  });
+});
+
+describe('conv errors', () => {
+  const x = (): Tensor => tf.zeros([1, 4, 4, 3]);
+  it('kernel larger than the input with valid padding', () => {
+    expect(() => conv2d(x(), tf.zeros([5, 3, 3, 2]))).toThrow(
+      /conv2d: argument 'filter' expected a kernel no larger than the input with valid padding \(height: input 4.*got shape \[5,3,3,2\] with kh = 5/);
+    expect(() => conv2d(x(), tf.zeros([3, 3, 3, 2]), { dilations: 2 })).toThrow(/kw = 3 dilated to 5|kh = 3 dilated to 5/);
+    expect(() => conv2d(x(), tf.zeros([3, 3, 3, 2]), { dilations: 2, padding: 'same' })).not.toThrow();
+  });
+  it('channel mismatch names both shapes', () => {
+    expect(() => conv2d(x(), tf.zeros([2, 2, 4, 2]))).toThrow(
+      "conv2d: argument 'filter' expected filter[2] = input channels / groups = 3/1 = 3 (x has shape [1,4,4,3], NHWC), got shape [2,2,4,2]");
+    expect(() => conv2d(tf.zeros([1, 3, 4, 4]), tf.zeros([2, 2, 2, 2]), { dataFormat: 'NCHW' })).toThrow(/filter\[1\].*\[1,3,4,4\].*\[2,2,2,2\]/);
+    expect(() => conv2dTranspose(tf.zeros([1, 2, 2, 3]), tf.zeros([2, 2, 1, 4]))).toThrow(/filter\[3\] = the channels of x = 3.*\[2,2,1,4\]/);
+  });
+  it('groups that do not divide the channels', () => {
+    expect(() => conv2d(x(), tf.zeros([2, 2, 1, 4]), { groups: 2 })).toThrow(/argument 'groups' expected a divisor of the input channels 3 and the output channels 4/);
+    expect(() => conv2d(tf.zeros([1, 4, 4, 4]), tf.zeros([2, 2, 2, 3]), { groups: 2 })).toThrow(/output channels 3/);
+    expect(() => conv2d(x(), tf.zeros([2, 2, 3, 2]), { groups: 0 })).toThrow(/'groups' expected a positive integer, got 0/);
+  });
+  it('bad strides, dilations, padding, data format and bias', () => {
+    const w = tf.zeros([2, 2, 3, 2]);
+    expect(() => conv2d(x(), w, { strides: 0 })).toThrow(/'strides' expected a positive integer or a pair/);
+    expect(() => conv2d(x(), w, { strides: [1, 1.5] as unknown as [number, number] })).toThrow(/'strides'/);
+    expect(() => conv2d(x(), w, { dilations: -1 })).toThrow(/'dilations'/);
+    expect(() => conv2d(x(), w, { padding: 'full' as 'same' })).toThrow(/'padding' expected 'valid', 'same' or \[\[top, bottom\], \[left, right\]\]/);
+    expect(() => conv2d(x(), w, { padding: [[-1, 0], [0, 0]] })).toThrow(/'padding'/);
+    expect(() => conv2d(x(), w, { padding: [[1, 1]] })).toThrow(/'padding'/);
+    expect(() => conv2d(x(), w, { dataFormat: 'NWHC' as 'NHWC' })).toThrow(/'dataFormat'/);
+    expect(() => conv2d(x(), w, { bias: tf.zeros([3]) })).toThrow(/'bias' expected shape \[2\]/);
+    expect(() => conv2d(tf.zeros([4, 4]), w)).toThrow(/'x' expected a rank-4 tensor/);
+    expect(() => conv2d(x(), tf.zeros([2, 3, 2]))).toThrow(/'filter' expected a rank-4 filter/);
+    expect(() => conv1d(tf.zeros([1, 4, 3]), tf.zeros([2, 3, 1]), { stride: 0 })).toThrow(/conv1d: argument 'stride'/);
+    expect(() => conv1d(tf.zeros([1, 4, 3]), tf.zeros([5, 3, 1]))).toThrow(/conv1d: argument 'filter' expected a kernel no larger/);
+  });
+  it('tfjs 4-pair explicit padding is accepted', () => {
+    const w = tf.ones([2, 2, 3, 1]);
+    const a = conv2d(x(), w, { padding: [[0, 0], [1, 0], [0, 1], [0, 0]] });
+    const b = conv2d(x(), w, { padding: [[1, 0], [0, 1]] });
+    expect(a.shape).toEqual(b.shape);
+  });
+  it('conv2dTranspose output shape that does not match x', () => {
+    expect(() => conv2dTranspose(tf.zeros([1, 3, 3, 2]), tf.zeros([3, 3, 1, 2]), { strides: 2, padding: 'same', outputShape: [8, 8] }))
+      .toThrow(/conv2dTranspose: argument 'outputShape' expected a size whose conv2d output is 3x3.*got 8x8, whose conv2d output is 4x4/);
+    expect(() => conv2dTranspose(tf.zeros([1, 3, 3, 2]), tf.zeros([3, 3, 1, 2]), { outputShape: [1, 5, 5, 4] })).toThrow(/expected 1 channels/);
+  });
+});
