@@ -3,6 +3,8 @@ import { Dense, type DenseArgs } from './dense';
 import { Embedding } from './embedding';
 import { InputLayer } from './input-layer';
 import { BatchNormalization, LayerNormalization } from './normalization';
+import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional';
+import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, UpSampling2D, ZeroPadding2D } from './pooling';
 
 type ArgsOf<C extends abstract new (...args: never[]) => unknown> = ConstructorParameters<C>[0];
 
@@ -17,10 +19,21 @@ export const layers = {
   layerNormalization: (args: ArgsOf<typeof LayerNormalization> = {}) => new LayerNormalization(args),
   embedding: (args: ArgsOf<typeof Embedding>) => new Embedding(args),
   inputLayer: (args: ArgsOf<typeof InputLayer>) => new InputLayer(args),
+  conv1d: (args: ArgsOf<typeof Conv1D>) => new Conv1D(args),
+  conv2d: (args: ArgsOf<typeof Conv2D>) => new Conv2D(args),
+  conv2dTranspose: (args: ArgsOf<typeof Conv2DTranspose>) => new Conv2DTranspose(args),
+  depthwiseConv2d: (args: ArgsOf<typeof DepthwiseConv2D>) => new DepthwiseConv2D(args),
+  maxPooling2d: (args: ArgsOf<typeof MaxPooling2D> = {}) => new MaxPooling2D(args),
+  averagePooling2d: (args: ArgsOf<typeof AveragePooling2D> = {}) => new AveragePooling2D(args),
+  globalAveragePooling2d: (args: ArgsOf<typeof GlobalAveragePooling2D> = {}) => new GlobalAveragePooling2D(args),
+  globalMaxPooling2d: (args: ArgsOf<typeof GlobalMaxPooling2D> = {}) => new GlobalMaxPooling2D(args),
+  upSampling2d: (args: ArgsOf<typeof UpSampling2D> = {}) => new UpSampling2D(args),
+  zeroPadding2d: (args: ArgsOf<typeof ZeroPadding2D> = {}) => new ZeroPadding2D(args),
 };
 
 export { Layer, type LayerArgs, type CallContext, type LayerConfig } from './layer';
 export { Dense, Activation, Dropout, Flatten, Reshape, BatchNormalization, LayerNormalization, Embedding, InputLayer };
+export { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, UpSampling2D, ZeroPadding2D };
 export { input } from './input-layer';
 export { SymbolicTensor, type ShapeWithBatch } from './symbolic-tensor';
 export { registerLayer } from './registry';

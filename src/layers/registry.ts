@@ -5,6 +5,8 @@ import { Embedding } from './embedding';
 import { InputLayer } from './input-layer';
 import type { Layer, LayerConfig } from './layer';
 import { BatchNormalization, LayerNormalization } from './normalization';
+import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional';
+import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, UpSampling2D, ZeroPadding2D } from './pooling';
 
 type LayerClass = new (config: never) => Layer;
 
@@ -19,6 +21,8 @@ export function registerLayer(className: string, cls: LayerClass): void {
 
 for (const [name, cls] of Object.entries({
   Dense, Activation, Dropout, Flatten, Reshape, BatchNormalization, LayerNormalization, Embedding, InputLayer,
+  Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
+  GlobalMaxPooling2D, UpSampling2D, ZeroPadding2D,
 })) registerLayer(name, cls as LayerClass);
 
 /** Rebuilds a layer from `{ className, config }` as stored in model.json. */

@@ -1,0 +1,247 @@
+import { argError, describe } from '../errors';
+import type { Tensor } from '../tensor/tensor';
+import { type ActivationName, resolveActivation } from '../activations/activations';
+import { type InitializerIdentifier, getInitializer, serializeInitializer } from '../initializers/initializers';
+import { type RegularizerIdentifier, getRegularizer } from '../regularizers/regularizers';
+import { conv1d, conv2d, conv2dTranspose } from '../ops/conv';
+import { relu } from '../ops/unary';
+import { Layer, type LayerArgs, type LayerConfig } from './layer';
+import type { ShapeWithBatch } from './symbolic-tensor';
+
+/** Keras names for the two layouts: channelsLast = NHWC (default), channelsFirst = NCHW. */
+export type LayerDataFormat = 'channelsLast' | 'channelsFirst';
+
+export interface ConvLayerArgs extends LayerArgs {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: 'valid' | 'same';
+  dataFormat?: LayerDataFormat;
+  dilationRate?: number | [number, number];
+  groups?: number;
+  activation?: ActivationName | null;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
+  kernelRegularizer?: RegularizerIdentifier | null;
+  biasRegularizer?: RegularizerIdentifier | null;
+}
+
+function pair(fn: string, arg: string, v: unknown, dims: number): number[] {
+  const list = typeof v === 'number' ? new Array<number>(dims).fill(v) : Array.isArray(v) ? v : null;
+  if (!list || list.length !== dims || !list.every((d) => Number.isInteger(d) && d >= 1)) {
+    argError(fn, arg, `a positive integer or ${dims} of them`, describe(v));
+  }
+  return list as number[];
+}
+
+/** Output length of a convolution along one axis (TF rules). */
+export function convOutputLength(length: number | null, kernel: number, stride: number, padding: 'valid' | 'same', dilation = 1): number | null {
+  if (length === null) return null;
+  const k = (kernel - 1) * dilation + 1;
+  return padding === 'same' ? Math.ceil(length / stride) : Math.floor((length - k) / stride) + 1;
+}
+
+/**
+ * Shared machinery of Conv1D/Conv2D/Conv2DTranspose: the kernel in the channels-last Keras layout
+ * ([...kernel, in/groups, filters]) and an optional bias; relu is applied right after the op.
+ */
+abstract class BaseConv extends Layer {
+  readonly filters: number;
+  readonly kernelSize: number[];
+  readonly strides: number[];
+  readonly padding: 'valid' | 'same';
+  readonly dataFormat: LayerDataFormat;
+  readonly dilationRate: number[];
+  readonly groups: number;
+  readonly activation: ReturnType<typeof resolveActivation>;
+  readonly useBias: boolean;
+  protected readonly kernelInit;
+  protected readonly biasInit;
+  protected readonly kernelReg;
+  protected readonly biasReg;
+  kernel: Tensor | null = null;
+  bias: Tensor | null = null;
+
+  constructor(args: ConvLayerArgs, protected readonly rank: number, fn: string) {
+    super(args, fn);
+    if (!args || !Number.isInteger(args.filters) || args.filters < 1) argError(fn, 'filters', 'a positive integer', describe(args?.filters));
+    this.filters = args.filters;
+    this.kernelSize = pair(fn, 'kernelSize', args.kernelSize, rank);
+    this.strides = pair(fn, 'strides', args.strides ?? 1, rank);
+    this.dilationRate = pair(fn, 'dilationRate', args.dilationRate ?? 1, rank);
+    const padding = args.padding ?? 'valid';
+    if (padding !== 'valid' && padding !== 'same') argError(fn, 'padding', "'valid' or 'same'", describe(padding));
+    this.padding = padding;
+    const format = args.dataFormat ?? 'channelsLast';
+    if (format !== 'channelsLast' && format !== 'channelsFirst') argError(fn, 'dataFormat', "'channelsLast' or 'channelsFirst'", describe(format));
+    this.dataFormat = format;
+    this.groups = args.groups ?? 1;
+    if (!Number.isInteger(this.groups) || this.groups < 1 || this.filters % this.groups !== 0) {
+      argError(fn, 'groups', `a positive integer dividing filters (${this.filters})`, describe(args.groups));
+    }
+    this.activation = resolveActivation(fn, args.activation);
+    this.useBias = args.useBias ?? true;
+    this.kernelInit = getInitializer(fn, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
+    this.biasInit = getInitializer(fn, 'biasInitializer', args.biasInitializer ?? 'zeros');
+    this.kernelReg = getRegularizer(fn, 'kernelRegularizer', args.kernelRegularizer);
+    this.biasReg = getRegularizer(fn, 'biasRegularizer', args.biasRegularizer);
+  }
+
+  protected channelsOf(shape: ShapeWithBatch): number {
+    const c = this.dataFormat === 'channelsLast' ? shape[shape.length - 1] : shape[1];
+    if (typeof c !== 'number') argError(this.name, 'inputShape', 'a known channel dimension', `[${shape.join(',')}]`);
+    if (shape.length !== this.rank + 2) argError(this.name, 'inputShape', `rank ${this.rank + 2} (batch, ${this.rank} spatial, channels)`, `[${shape.join(',')}]`);
+    return c;
+  }
+
+  protected makeWeights(kernelShape: number[]): void {
+    this.kernel = this.addWeight('kernel', kernelShape, this.kernelInit, { regularizer: this.kernelReg });
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit, { regularizer: this.biasReg });
+  }
+
+  protected activate(y: Tensor): Tensor {
+    return this.activation.name === 'linear' ? y : this.activation.name === 'relu' ? relu(y) : this.activation.apply(y);
+  }
+
+  override getConfig(): LayerConfig {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      dataFormat: this.dataFormat,
+      dilationRate: this.dilationRate,
+      groups: this.groups,
+      activation: this.activation.name,
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInit),
+      biasInitializer: serializeInitializer(this.biasInit),
+      kernelRegularizer: this.kernelReg ? { className: 'L1L2', config: this.kernelReg.getConfig() } : null,
+      biasRegularizer: this.biasReg ? { className: 'L1L2', config: this.biasReg.getConfig() } : null,
+    };
+  }
+}
+
+/** 2-D convolution (Keras Conv2D): kernel [kh, kw, in/groups, filters], channels-last by default. */
+export class Conv2D extends BaseConv {
+  readonly className: string = 'Conv2D';
+  constructor(args: ConvLayerArgs) {
+    super(args, 2, 'conv2d');
+  }
+
+  override build(inputShape: ShapeWithBatch): void {
+    const c = this.channelsOf(inputShape);
+    if (c % this.groups !== 0) argError(this.name, 'groups', `a divisor of the input channels (${c})`, String(this.groups));
+    this.makeWeights([this.kernelSize[0]!, this.kernelSize[1]!, c / this.groups, this.filters]);
+  }
+
+  override computeOutputShape(s: ShapeWithBatch): ShapeWithBatch {
+    const last = this.dataFormat === 'channelsLast';
+    const [h, w] = last ? [s[1] ?? null, s[2] ?? null] : [s[2] ?? null, s[3] ?? null];
+    const oh = convOutputLength(h, this.kernelSize[0]!, this.strides[0]!, this.padding, this.dilationRate[0]);
+    const ow = convOutputLength(w, this.kernelSize[1]!, this.strides[1]!, this.padding, this.dilationRate[1]);
+    return last ? [s[0] ?? null, oh, ow, this.filters] : [s[0] ?? null, this.filters, oh, ow];
+  }
+
+  call(x: Tensor): Tensor {
+    // The layer keeps Keras's HWIO kernel; for channelsFirst the op wants OIHW.
+    const last = this.dataFormat === 'channelsLast';
+    const filter = last ? this.kernel! : this.kernel!.permute([3, 2, 0, 1]);
+    return this.activate(conv2d(x, filter, {
+      strides: this.strides as [number, number],
+      padding: this.padding,
+      dilations: this.dilationRate as [number, number],
+      groups: this.groups,
+      dataFormat: last ? 'NHWC' : 'NCHW',
+      bias: this.bias,
+    }));
+  }
+}
+
+/** Depthwise 2-D convolution (Keras DepthwiseConv2D): one filter per input channel times depthMultiplier. */
+export class DepthwiseConv2D extends Conv2D {
+  override readonly className = 'DepthwiseConv2D';
+  readonly depthMultiplier: number;
+  constructor(args: Omit<ConvLayerArgs, 'filters' | 'groups'> & { depthMultiplier?: number; filters?: number; groups?: number }) {
+    // Filters and groups follow from the input channels, known only at build; placeholders until then.
+    super({ ...args, filters: 1, groups: 1 });
+    this.depthMultiplier = args.depthMultiplier ?? 1;
+  }
+  override build(inputShape: ShapeWithBatch): void {
+    const c = this.channelsOf(inputShape);
+    Object.assign(this, { filters: c * this.depthMultiplier, groups: c });
+    this.makeWeights([this.kernelSize[0]!, this.kernelSize[1]!, 1, c * this.depthMultiplier]);
+  }
+  override getConfig(): LayerConfig {
+    const { filters: _f, groups: _g, ...rest } = super.getConfig();
+    return { ...rest, depthMultiplier: this.depthMultiplier };
+  }
+}
+
+/** 1-D convolution over [batch, steps, channels] (Keras Conv1D); kernel [k, in/groups, filters]. */
+export class Conv1D extends BaseConv {
+  readonly className = 'Conv1D';
+  constructor(args: ConvLayerArgs) {
+    super(args, 1, 'conv1d');
+  }
+  override build(inputShape: ShapeWithBatch): void {
+    const c = this.channelsOf(inputShape);
+    this.makeWeights([this.kernelSize[0]!, c / this.groups, this.filters]);
+  }
+  override computeOutputShape(s: ShapeWithBatch): ShapeWithBatch {
+    const last = this.dataFormat === 'channelsLast';
+    const len = convOutputLength(last ? s[1] ?? null : s[2] ?? null, this.kernelSize[0]!, this.strides[0]!, this.padding, this.dilationRate[0]);
+    return last ? [s[0] ?? null, len, this.filters] : [s[0] ?? null, this.filters, len];
+  }
+  call(x: Tensor): Tensor {
+    const last = this.dataFormat === 'channelsLast';
+    const filter = last ? this.kernel! : this.kernel!.permute([2, 1, 0]);
+    return this.activate(conv1d(x, filter, {
+      stride: this.strides[0]!, padding: this.padding, dilation: this.dilationRate[0]!, groups: this.groups,
+      dataFormat: last ? 'NWC' : 'NCW', bias: this.bias,
+    }));
+  }
+}
+
+/** Transposed 2-D convolution (Keras Conv2DTranspose): kernel [kh, kw, filters, in]. */
+export class Conv2DTranspose extends BaseConv {
+  readonly className = 'Conv2DTranspose';
+  constructor(args: ConvLayerArgs) {
+    super(args, 2, 'conv2dTranspose');
+    if (this.groups !== 1) argError('conv2dTranspose', 'groups', '1', String(this.groups));
+  }
+  override build(inputShape: ShapeWithBatch): void {
+    const c = this.channelsOf(inputShape);
+    this.makeWeights([this.kernelSize[0]!, this.kernelSize[1]!, this.filters, c]);
+  }
+  private outLength(len: number | null, axis: number): number | null {
+    if (len === null) return null;
+    const k = (this.kernelSize[axis]! - 1) * this.dilationRate[axis]! + 1;
+    const s = this.strides[axis]!;
+    return this.padding === 'same' ? len * s : (len - 1) * s + k;
+  }
+  override computeOutputShape(s: ShapeWithBatch): ShapeWithBatch {
+    const last = this.dataFormat === 'channelsLast';
+    const [h, w] = last ? [s[1] ?? null, s[2] ?? null] : [s[2] ?? null, s[3] ?? null];
+    const oh = this.outLength(h, 0);
+    const ow = this.outLength(w, 1);
+    return last ? [s[0] ?? null, oh, ow, this.filters] : [s[0] ?? null, this.filters, oh, ow];
+  }
+  call(x: Tensor): Tensor {
+    const last = this.dataFormat === 'channelsLast';
+    const [h, w] = last ? [x.shape[1]!, x.shape[2]!] : [x.shape[2]!, x.shape[3]!];
+    const filter = last ? this.kernel! : this.kernel!.permute([3, 2, 0, 1]);
+    const y = conv2dTranspose(x, filter, {
+      strides: this.strides as [number, number],
+      padding: this.padding,
+      dilations: this.dilationRate as [number, number],
+      dataFormat: last ? 'NHWC' : 'NCHW',
+      outputShape: [this.outLength(h, 0)!, this.outLength(w, 1)!],
+    });
+    if (!this.bias) return this.activate(y);
+    const shape = last ? [1, 1, 1, this.filters] : [1, this.filters, 1, 1];
+    return this.activate(y.add(this.bias.reshape(shape)));
+  }
+}
