@@ -5,6 +5,8 @@ import { InputLayer } from './input-layer';
 import { BatchNormalization, LayerNormalization } from './normalization';
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional';
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, UpSampling2D, ZeroPadding2D } from './pooling';
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
+import { MultiHeadAttention } from './attention';
 
 type ArgsOf<C extends abstract new (...args: never[]) => unknown> = ConstructorParameters<C>[0];
 
@@ -29,6 +31,14 @@ export const layers = {
   globalMaxPooling2d: (args: ArgsOf<typeof GlobalMaxPooling2D> = {}) => new GlobalMaxPooling2D(args),
   upSampling2d: (args: ArgsOf<typeof UpSampling2D> = {}) => new UpSampling2D(args),
   zeroPadding2d: (args: ArgsOf<typeof ZeroPadding2D> = {}) => new ZeroPadding2D(args),
+  add: (args: ArgsOf<typeof Add> = {}) => new Add(args),
+  subtract: (args: ArgsOf<typeof Subtract> = {}) => new Subtract(args),
+  multiply: (args: ArgsOf<typeof Multiply> = {}) => new Multiply(args),
+  average: (args: ArgsOf<typeof Average> = {}) => new Average(args),
+  maximum: (args: ArgsOf<typeof Maximum> = {}) => new Maximum(args),
+  minimum: (args: ArgsOf<typeof Minimum> = {}) => new Minimum(args),
+  concatenate: (args: ArgsOf<typeof Concatenate> = {}) => new Concatenate(args),
+  multiHeadAttention: (args: ArgsOf<typeof MultiHeadAttention>) => new MultiHeadAttention(args),
 };
 
 export { Layer, type LayerArgs, type CallContext, type LayerConfig } from './layer';
@@ -37,3 +47,5 @@ export { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, MaxPooling2D, Average
 export { input } from './input-layer';
 export { SymbolicTensor, type ShapeWithBatch } from './symbolic-tensor';
 export { registerLayer } from './registry';
+export { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, Merge, type ConcatenateArgs } from './merge';
+export { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionCallOptions, type AttentionResult } from './attention';

@@ -7,6 +7,8 @@ import type { Layer, LayerConfig } from './layer';
 import { BatchNormalization, LayerNormalization } from './normalization';
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional';
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, UpSampling2D, ZeroPadding2D } from './pooling';
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
+import { MultiHeadAttention } from './attention';
 
 type LayerClass = new (config: never) => Layer;
 
@@ -23,6 +25,7 @@ for (const [name, cls] of Object.entries({
   Dense, Activation, Dropout, Flatten, Reshape, BatchNormalization, LayerNormalization, Embedding, InputLayer,
   Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
   GlobalMaxPooling2D, UpSampling2D, ZeroPadding2D,
+  Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, MultiHeadAttention,
 })) registerLayer(name, cls as LayerClass);
 
 /** Rebuilds a layer from `{ className, config }` as stored in model.json. */
