@@ -93,6 +93,7 @@ export {
   type ConvPadding,
   type Conv2DDataFormat,
 } from './ops/conv';
+export { lstmCell, gruCell, simpleRnnCell, lstmSequence, gruSequence } from './ops/rnn-cells';
 export { reshape, transpose, permute, slice, broadcastTo, expand, squeeze, expandDims, unsqueeze, flatten } from './ops/views';
 export { concat, stack, pad, gather, oneHot } from './ops/movement';
 export { where } from './ops/where';

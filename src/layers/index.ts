@@ -7,6 +7,7 @@ import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutiona
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, UpSampling2D, ZeroPadding2D } from './pooling';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
 import { MultiHeadAttention } from './attention';
+import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed, type BidirectionalArgs, type GRUArgs, type LSTMArgs, type RNNArgs, type TimeDistributedArgs } from './recurrent';
 
 type ArgsOf<C extends abstract new (...args: never[]) => unknown> = ConstructorParameters<C>[0];
 
@@ -39,6 +40,11 @@ export const layers = {
   minimum: (args: ArgsOf<typeof Minimum> = {}) => new Minimum(args),
   concatenate: (args: ArgsOf<typeof Concatenate> = {}) => new Concatenate(args),
   multiHeadAttention: (args: ArgsOf<typeof MultiHeadAttention>) => new MultiHeadAttention(args),
+  simpleRNN: (args: RNNArgs) => new SimpleRNN(args),
+  lstm: (args: LSTMArgs) => new LSTM(args),
+  gru: (args: GRUArgs) => new GRU(args),
+  bidirectional: (args: BidirectionalArgs) => new Bidirectional(args),
+  timeDistributed: (args: TimeDistributedArgs) => new TimeDistributed(args),
 };
 
 export { Layer, type LayerArgs, type CallContext, type LayerConfig } from './layer';
@@ -49,3 +55,4 @@ export { SymbolicTensor, type ShapeWithBatch } from './symbolic-tensor';
 export { registerLayer } from './registry';
 export { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, Merge, type ConcatenateArgs } from './merge';
 export { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionCallOptions, type AttentionResult } from './attention';
+export { SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed, Orthogonal, type RNNArgs, type LSTMArgs, type GRUArgs, type BidirectionalArgs, type TimeDistributedArgs, type MergeMode } from './recurrent';

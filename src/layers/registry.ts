@@ -9,6 +9,7 @@ import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutiona
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, UpSampling2D, ZeroPadding2D } from './pooling';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
 import { MultiHeadAttention } from './attention';
+import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed } from './recurrent';
 
 type LayerClass = new (config: never) => Layer;
 
@@ -26,6 +27,7 @@ for (const [name, cls] of Object.entries({
   Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
   GlobalMaxPooling2D, UpSampling2D, ZeroPadding2D,
   Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, MultiHeadAttention,
+  SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed,
 })) registerLayer(name, cls as LayerClass);
 
 /** Rebuilds a layer from `{ className, config }` as stored in model.json. */
