@@ -280,6 +280,50 @@ int main(int argc, char** argv) {
         bad += run_case(cs, rng, what) != 0;
         ++cases;
       }
+      // Narrow C (the MLP's 10-class layer): the dot-product path (n <= 12, A not transposed,
+      // k >= 128, several 512-deep slices), the C^T path with B read in place (A transposed),
+      // and tiny k with a wide C, each around its thresholds.
+      {
+        const float alphas[] = {1.0f, 0.5f, -1.25f};
+        const float betas[] = {0.0f, 1.0f, 0.75f};
+        int variant = 0;
+        auto narrow = [&](bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
+          Case cs;
+          cs.ta = ta;
+          cs.tb = tb;
+          cs.m = m;
+          cs.n = n;
+          cs.k = k;
+          cs.alpha = alphas[variant % 3];
+          cs.beta = betas[(variant / 3) % 3];
+          cs.bias = variant % 2 == 0;
+          cs.relu = variant % 4 < 2;
+          cs.ldc = variant % 5 == 0 ? 3 : 0;
+          cs.lda = variant % 7 == 0 ? 5 : 0;
+          ++variant;
+          bad += run_case(cs, rng, what) != 0;
+          ++cases;
+        };
+        for (int t = 0; t < 4; ++t) {
+          narrow(t & 1, t & 2, 128, 10, 512);
+          narrow(t & 1, t & 2, 128, 512, 10);
+          narrow(t & 1, t & 2, 512, 10, 128);
+        }
+        for (int64_t n = 1; n <= 17; ++n) {
+          for (int64_t k : {127, 128, 129, 200, 512, 513, 1100}) {
+            narrow(false, n % 2 == 0, 37, n, k);
+            narrow(true, n % 3 == 0, 45, n, k);
+          }
+          narrow(false, false, 2, n, 300);
+          narrow(false, true, 128, n, 512);
+          narrow(true, false, 512, n, 128);
+        }
+        for (int64_t k = 1; k <= 33; ++k) {
+          narrow(false, true, 20, 77, k);
+          narrow(k % 2, true, 15, 10, k);
+          narrow(true, k % 3 == 0, 40, 10, k);
+        }
+      }
       for (int it = 0; it < iterations; ++it) {
         bad += run_case(random_case(rng, 300), rng, what) != 0;
         ++cases;

@@ -1,7 +1,9 @@
 // GEMM driver: picks the ISA's micro-kernel at run time, blocks the problem BLIS-style (NC columns
 // of B -> KC deep slices packed into NR-wide panels -> MC rows of A packed into MR-high panels ->
 // MR x NR micro-tiles), splits work across the thread pool when that pays, and routes vector shapes
-// to GEMV. Baseline x86-64 code only: every SIMD instruction lives behind gemm_internal.h.
+// to GEMV. Narrow C has two special routes: dot products along k when n <= IsaKernels::dots_max_n
+// and A is not transposed, and C^T = B^T A^T (reading the big operand in place) when A is.
+// Baseline x86-64 code only: every SIMD instruction lives behind gemm_internal.h.
 #include "kernels/gemm.h"
 
 #include <algorithm>
@@ -25,6 +27,12 @@ using gemm_detail::TileStore;
 constexpr double kParallelFlops = 1.0e6;
 // GEMV is bandwidth-bound; split it only when it streams enough matrix to hide the wake-up.
 constexpr int64_t kParallelGemvElems = 1 << 17;
+// Depth slice of the dot-product path: n rows of B^T this long (20 KB at n = 10) stay in L1 while
+// A streams past.
+constexpr int64_t kDotsKc = 512;
+// Below this depth the dot-product path's final horizontal sums cost more than the idle lanes of
+// the tile kernel.
+constexpr int64_t kDotsMinK = 128;
 
 const IsaKernels& kernels_for(SimdLevel level) {
   switch (level) {
@@ -70,6 +78,7 @@ struct ThreadScratch {
   Scratch b;  // packed B block
   Scratch x;  // gathered GEMV vector
   Scratch y;  // GEMV result before the epilogue
+  Scratch t;  // B^T for the dot-product path
 };
 thread_local ThreadScratch t_scratch;
 
@@ -132,17 +141,21 @@ void compute_block(const IsaKernels& K, const Problem& g, int64_t m0, int64_t m1
   const int64_t nc_max = std::min<int64_t>(K.nc, round_up(n1 - n0, nr));
   const bool pack_a = should_pack_a(K, g, m1 - m0, std::min<int64_t>(K.nc, n1 - n0));
   float* abuf = pack_a ? t_scratch.a.get(mc_max * kc_max) : nullptr;
-  float* bbuf = t_scratch.b.get(nc_max * kc_max);
-
+  // With a single A strip every B element is used once, so a packed copy would only add a pass
+  // over B (for C^T of a narrow C that pass is over the big operand).
+  const bool direct_b = !g.tb && m1 - m0 <= mr;
+  float* bbuf = direct_b ? nullptr : t_scratch.b.get(nc_max * kc_max);
   for (int64_t jc = n0; jc < n1; jc += K.nc) {
     const int64_t nc = std::min<int64_t>(K.nc, n1 - jc);
     for (int64_t pc = 0; pc < g.k; pc += K.kc) {
       const int64_t kc = std::min<int64_t>(K.kc, g.k - pc);
       const bool last = pc + kc >= g.k;
-      for (int64_t jr = 0; jr < nc; jr += nr) {
-        const int64_t j = jc + jr;
-        const float* src = g.tb ? g.b + j * g.ldb + pc : g.b + pc * g.ldb + j;
-        K.pack_b(src, g.ldb, !g.tb, std::min(nr, nc - jr), kc, bbuf + jr * kc);
+      if (!direct_b) {
+        for (int64_t jr = 0; jr < nc; jr += nr) {
+          const int64_t j = jc + jr;
+          const float* src = g.tb ? g.b + j * g.ldb + pc : g.b + pc * g.ldb + j;
+          K.pack_b(src, g.ldb, !g.tb, std::min(nr, nc - jr), kc, bbuf + jr * kc);
+        }
       }
       // Later depth slices accumulate onto what the first one stored; only the last applies
       // the epilogue.
@@ -172,7 +185,8 @@ void compute_block(const IsaKernels& K, const Problem& g, int64_t m0, int64_t m1
           }
           float* ct = g.trans_c ? g.c + j * g.ldc + i : g.c + i * g.ldc + j;
           st.bias = bias != nullptr ? bias + (g.trans_c ? i : j) : nullptr;
-          K.kernel(kc, pa, a_rs, a_ks, bbuf + jr * kc, ct, g.ldc,
+          const float* pb = direct_b ? g.b + pc * g.ldb + j : bbuf + jr * kc;
+          K.kernel(kc, pa, a_rs, a_ks, pb, direct_b ? g.ldb : nr, ct, g.ldc,
                    static_cast<int>(std::min(mr, mc - ir)), static_cast<int>(std::min(nr, nc - jr)),
                    st);
         };
@@ -292,6 +306,44 @@ void gemv(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_t n,
   }
 }
 
+// C = A B with n <= K.dots_max_n and A's rows contiguous along k. A tile of the micro-kernel would
+// leave most lanes idle (n = 10 fills 10 of 16), and computing C^T instead would need a
+// transposing pack of the big A. Here every output is a dot product along k: the SIMD lanes run
+// over k, so all are busy, and only the small B needs transposing (or nothing, if stored as B^T).
+void dots(const IsaKernels& K, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+          int64_t ldc, const float* bias, bool relu, bool allow_threads) {
+  const int64_t kc_max = std::min(k, kDotsKc);
+  float* bt = trans_b ? nullptr : t_scratch.t.get(n * round_up(kc_max, 16));
+  const int threads = allow_threads ? num_threads() : 1;
+  const bool split = threads > 1 && 2.0 * m * n * k >= kParallelFlops && m >= 16;
+  for (int64_t pc = 0; pc < k; pc += kDotsKc) {
+    const int64_t kc = std::min(kDotsKc, k - pc);
+    const bool last = pc + kc >= k;
+    const float* bsrc;
+    int64_t bt_js, bt_cs;
+    if (trans_b) {
+      bsrc = b + pc;
+      bt_js = ldb;
+      bt_cs = 16;
+    } else {
+      K.dots_pack(b + pc * ldb, ldb, n, kc, bt);
+      bsrc = bt;
+      bt_js = 16;
+      bt_cs = 16 * n;
+    }
+    const TileStore st{alpha, pc == 0 ? beta : 1.0f, last ? bias : nullptr, last && relu, false};
+    auto run = [&](int64_t i0, int64_t i1) {
+      K.dots(i1 - i0, n, kc, a + i0 * lda + pc, lda, bsrc, bt_js, bt_cs, c + i0 * ldc, ldc, st);
+    };
+    if (split) {
+      parallel_for(m, 8, run);
+    } else {
+      run(0, m);
+    }
+  }
+}
+
 void gemm_one(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
               float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
               float* c, int64_t ldc, const GemmEpilogue& ep, bool allow_threads) {
@@ -304,6 +356,10 @@ void gemm_one(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_
   if (m == 1 || n == 1) {
     gemv(K, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu,
          allow_threads);
+    return;
+  }
+  if (!trans_a && n <= K.dots_max_n && k >= kDotsMinK) {
+    dots(K, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu, allow_threads);
     return;
   }
   Problem g{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu, false};

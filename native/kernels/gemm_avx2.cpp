@@ -110,27 +110,46 @@ void pack(const float* src, int64_t ld, bool rows_contiguous, int64_t w, int64_t
 // --------------------------------------------------------------------------------------------
 // Micro-kernel
 
+// Out of line so that the common store stays small enough to inline into the tile kernels.
 template <int R, int V>
-void store_tile(__m256 (&acc)[R][V], float* c, int64_t ldc, int nr, const TileStore& st) {
-  if (st.trans_c) {
-    alignas(32) float tile[R][kNr] = {};
-    for (int i = 0; i < R; ++i)
-      for (int v = 0; v < V; ++v) _mm256_store_ps(&tile[i][8 * v], acc[i][v]);
-    for (int j = 0; j < nr; ++j) {
-      float* cj = c + j * ldc;
-      for (int i = 0; i < R; ++i) {
-        float x = st.alpha * tile[i][j];
-        if (st.beta != 0.0f) x += st.beta * cj[i];
-        if (st.bias != nullptr) x += st.bias[i];
-        if (st.relu) x = x < 0.0f ? 0.0f : x;  // keeps NaN
-        cj[i] = x;
-      }
-    }
-    return;
-  }
+__attribute__((noinline)) void store_tile_trans(__m256 (&acc)[R][V], float* c, int64_t ldc, int nr,
+                                              const TileStore& st) {
   const __m256 alpha = _mm256_set1_ps(st.alpha);
   const __m256 beta = _mm256_set1_ps(st.beta);
   const __m256 zero = _mm256_setzero_ps();
+  const bool scale = st.alpha != 1.0f;
+  // Column j of the tile is a contiguous run of R floats of C; a register transpose turns the
+  // accumulators into those runs so the epilogue stays vectorised.
+  const __m256i rmask = tail_mask(R);
+  const __m256 bias = st.bias != nullptr ? _mm256_maskload_ps(st.bias, rmask) : zero;
+  // Fully unrolled: a run-time index into acc would force the accumulators into memory.
+#pragma GCC unroll 2
+  for (int v = 0; v < V; ++v) {
+    __m256 t[8];
+#pragma GCC unroll 16
+    for (int i = 0; i < 8; ++i) t[i] = i < R ? acc[i][v] : zero;
+    transpose8(t);
+    const int cols = nr - 8 * v < 8 ? nr - 8 * v : 8;
+    for (int j = 0; j < cols; ++j) {
+      float* cj = c + (8 * v + j) * ldc;
+      __m256 x = scale ? _mm256_mul_ps(t[j], alpha) : t[j];
+      if (st.beta != 0.0f) x = _mm256_fmadd_ps(_mm256_maskload_ps(cj, rmask), beta, x);
+      if (st.bias != nullptr) x = _mm256_add_ps(x, bias);
+      if (st.relu) x = _mm256_max_ps(zero, x);
+      _mm256_maskstore_ps(cj, rmask, x);
+    }
+  }
+}
+
+template <int R, int V>
+void store_tile(__m256 (&acc)[R][V], float* c, int64_t ldc, int nr, const TileStore& st) {
+  const __m256 alpha = _mm256_set1_ps(st.alpha);
+  const __m256 beta = _mm256_set1_ps(st.beta);
+  const __m256 zero = _mm256_setzero_ps();
+  // Skipping the multiply for alpha == 1 matters when k is small: then the epilogue is a large
+  // share of the FMA-port work of a tile.
+  const bool scale = st.alpha != 1.0f;
+  if (st.trans_c) return store_tile_trans<R, V>(acc, c, ldc, nr, st);
   const bool full = nr == 8 * V;
   __m256i mask[V];
   __m256 bias[V];
@@ -141,12 +160,12 @@ void store_tile(__m256 (&acc)[R][V], float* c, int64_t ldc, int nr, const TileSt
   for (int i = 0; i < R; ++i) {
     float* ci = c + i * ldc;
     for (int v = 0; v < V; ++v) {
-      __m256 x = _mm256_mul_ps(acc[i][v], alpha);
+      __m256 x = scale ? _mm256_mul_ps(acc[i][v], alpha) : acc[i][v];
       if (st.beta != 0.0f) {
         const __m256 old = full ? _mm256_loadu_ps(ci + 8 * v) : _mm256_maskload_ps(ci + 8 * v, mask[v]);
         x = _mm256_fmadd_ps(old, beta, x);
       }
-      x = _mm256_add_ps(x, bias[v]);
+      if (st.bias != nullptr) x = _mm256_add_ps(x, bias[v]);
       if (st.relu) x = _mm256_max_ps(zero, x);  // second operand (x) wins on NaN
       if (full) {
         _mm256_storeu_ps(ci + 8 * v, x);
@@ -160,9 +179,12 @@ void store_tile(__m256 (&acc)[R][V], float* c, int64_t ldc, int nr, const TileSt
 // KContig: A rows are contiguous along k (unpacked row-major A, element (i, p) at
 // pa[i * a_stride + p]). Otherwise the R values of one k step are contiguous (a packed panel or
 // unpacked transposed A, element (i, p) at pa[i + p * a_stride]).
-template <int R, int V, bool KContig>
-void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb, float* c,
-                 int64_t ldc, int nr, const TileStore& st) {
+// B element (p, j) is at pb[p * b_ks + j]: a packed panel (b_ks == kNr, zero-padded) or B read in
+// place. Masked: B is read in place and its rows end inside the last vector, which must then be
+// loaded with a mask (a plain load could cross into an unmapped page).
+template <int R, int V, bool KContig, bool Masked>
+void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb, int64_t b_ks,
+                 float* c, int64_t ldc, int nr, const TileStore& st) {
   __m256 acc[R][V];
 #pragma GCC unroll 8
   for (int i = 0; i < R; ++i)
@@ -178,10 +200,13 @@ void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb,
     }
   }
 
+  const __m256i last_mask = tail_mask(nr - 8 * (V - 1));
   for (int64_t p = 0; p < kc; ++p) {
     __m256 b[V];
 #pragma GCC unroll 2
-    for (int v = 0; v < V; ++v) b[v] = _mm256_load_ps(pb + 8 * v);
+    for (int v = 0; v < V; ++v)
+      b[v] = Masked && v == V - 1 ? _mm256_maskload_ps(pb + 8 * v, last_mask)
+                                  : _mm256_loadu_ps(pb + 8 * v);
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i) {
       const __m256 a = _mm256_broadcast_ss(KContig ? pa + i * a_stride : pa + i);
@@ -189,34 +214,51 @@ void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb,
       for (int v = 0; v < V; ++v) acc[i][v] = _mm256_fmadd_ps(a, b[v], acc[i][v]);
     }
     pa += KContig ? 1 : a_stride;
-    pb += kNr;
+    pb += b_ks;
   }
-  store_tile<R, V>(acc, c, ldc, nr, st);
+  // The store goes through a copy so that acc itself never escapes: GCC treats the masked loads
+  // above as possible readers of any escaped array and would then write every accumulator back
+  // to the stack on each k step.
+  __m256 out[R][V];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) out[i][v] = acc[i][v];
+  store_tile<R, V>(out, c, ldc, nr, st);
 }
 
-template <int V, bool KContig>
-void kernel_rows(int64_t kc, const float* pa, int64_t a_stride, const float* pb, float* c,
-                 int64_t ldc, int mr, int nr, const TileStore& st) {
+template <int V, bool KContig, bool Masked>
+void kernel_rows(int64_t kc, const float* pa, int64_t a_stride, const float* pb, int64_t b_ks,
+                 float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
   switch (mr) {
-    case 1: return tile_kernel<1, V, KContig>(kc, pa, a_stride, pb, c, ldc, nr, st);
-    case 2: return tile_kernel<2, V, KContig>(kc, pa, a_stride, pb, c, ldc, nr, st);
-    case 3: return tile_kernel<3, V, KContig>(kc, pa, a_stride, pb, c, ldc, nr, st);
-    case 4: return tile_kernel<4, V, KContig>(kc, pa, a_stride, pb, c, ldc, nr, st);
-    case 5: return tile_kernel<5, V, KContig>(kc, pa, a_stride, pb, c, ldc, nr, st);
-    default: return tile_kernel<6, V, KContig>(kc, pa, a_stride, pb, c, ldc, nr, st);
+    case 1: return tile_kernel<1, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+    case 2: return tile_kernel<2, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+    case 3: return tile_kernel<3, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+    case 4: return tile_kernel<4, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+    case 5: return tile_kernel<5, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+    default: return tile_kernel<6, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
   }
+}
+
+template <int V>
+void kernel_cols(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks, const float* pb,
+                 int64_t b_ks, float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
+  const bool k_contig = a_ks == 1 && mr > 1;
+  const int64_t a_stride = k_contig ? a_rs : a_ks;
+  // Packed panels are zero-padded, but one mask on an edge panel costs less than a flag.
+  const bool masked = nr < 8 * V;
+  if (k_contig) {
+    if (masked) return kernel_rows<V, true, true>(kc, pa, a_stride, pb, b_ks, c, ldc, mr, nr, st);
+    return kernel_rows<V, true, false>(kc, pa, a_stride, pb, b_ks, c, ldc, mr, nr, st);
+  }
+  if (masked) return kernel_rows<V, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, mr, nr, st);
+  return kernel_rows<V, false, false>(kc, pa, a_stride, pb, b_ks, c, ldc, mr, nr, st);
 }
 
 void micro_kernel(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks, const float* pb,
-                  float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
-  const bool k_contig = a_ks == 1 && mr > 1;
-  const int64_t a_stride = k_contig ? a_rs : a_ks;
-  if (nr > 8) {
-    if (k_contig) return kernel_rows<2, true>(kc, pa, a_stride, pb, c, ldc, mr, nr, st);
-    return kernel_rows<2, false>(kc, pa, a_stride, pb, c, ldc, mr, nr, st);
-  }
-  if (k_contig) return kernel_rows<1, true>(kc, pa, a_stride, pb, c, ldc, mr, nr, st);
-  return kernel_rows<1, false>(kc, pa, a_stride, pb, c, ldc, mr, nr, st);
+                  int64_t b_ks, float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
+  if (nr > 8) return kernel_cols<2>(kc, pa, a_rs, a_ks, pb, b_ks, c, ldc, mr, nr, st);
+  return kernel_cols<1>(kc, pa, a_rs, a_ks, pb, b_ks, c, ldc, mr, nr, st);
 }
 
 // --------------------------------------------------------------------------------------------
@@ -298,7 +340,7 @@ void gemv_dots(int64_t n, int64_t k, const float* x, const float* m, int64_t ld,
 
 const IsaKernels& avx2_kernels() {
   static const IsaKernels k{kMr, kNr, /*kc=*/256, /*mc=*/kMr * 24, /*nc=*/kNr * 128,
-                            pack<kMr>, pack<kNr>, micro_kernel, gemv_rows, gemv_dots};
+                            pack<kMr>, pack<kNr>, micro_kernel, gemv_rows, gemv_dots, 0, nullptr, nullptr};
   return k;
 }
 

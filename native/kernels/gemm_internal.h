@@ -23,13 +23,16 @@ struct TileStore {
 using PackFn = void (*)(const float* src, int64_t ld, bool rows_contiguous, int64_t w, int64_t kc,
                         float* dst);
 
-// Multiplies an mr x kc strip of A by a kc x NR packed B panel and stores the top-left mr x nr
-// of the result into C (row stride ldc) through `st`. A element (i, p) is read at
-// pa[i * a_rs + p * a_ks], and one of the strides is 1: a packed panel is (1, MR), and the driver
-// may also pass A unpacked as (lda, 1) or (1, lda), since broadcasting needs no contiguity.
+// Multiplies an mr x kc strip of A by a kc x nr strip of B and stores the mr x nr result into C
+// (row stride ldc) through `st`. A element (i, p) is read at pa[i * a_rs + p * a_ks], and one of
+// the strides is 1: a packed panel is (1, MR), and the driver may also pass A unpacked as (lda, 1)
+// or (1, lda), since broadcasting needs no contiguity. B element (p, j) is read at
+// pb[p * b_ks + j]: a packed, zero-padded NR-wide panel (b_ks == NR) or, when B is used by a
+// single A strip so packing would not be amortised, B in place (b_ks == ldb, nothing read past
+// column nr).
 using MicroKernelFn = void (*)(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks,
-                               const float* pb, float* c, int64_t ldc, int mr, int nr,
-                               const TileStore& st);
+                               const float* pb, int64_t b_ks, float* c, int64_t ldc, int mr,
+                               int nr, const TileStore& st);
 
 // Matrix-vector products for m == 1 or n == 1, where packing would cost as much as the math.
 // x is contiguous (the driver gathers a strided vector first); y is overwritten.
@@ -39,6 +42,17 @@ using GemvRowsFn = void (*)(int64_t n, int64_t k, const float* x, const float* m
 // y[j] = sum_p x[p] * m[j * ld + p] for j < n.
 using GemvDotsFn = void (*)(int64_t n, int64_t k, const float* x, const float* m, int64_t ld,
                             float* y);
+
+// Dot-product GEMM for a narrow C: c[i * ldc + j] = st(sum_p a[i * lda + p] * B^T(j, p)) for
+// i < m, j < n <= dots_max_n (trans_c unused; bias runs along j). B^T(j, p) is read at
+// bt[(p / 16) * bt_cs + j * bt_js + p % 16]: either B stored transposed (bt_js = ldb, bt_cs = 16)
+// or the layout dots_pack writes (bt_js = 16, bt_cs = 16 * n).
+using DotsFn = void (*)(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                        const float* bt, int64_t bt_js, int64_t bt_cs, float* c, int64_t ldc,
+                        const TileStore& st);
+// Writes B^T(j, p) = b[p * ldb + j] for j < n, p < kc in 16-deep blocks of n x 16, zero-padding p
+// to a multiple of 16: the n rows of a block are then one contiguous run.
+using DotsPackFn = void (*)(const float* b, int64_t ldb, int64_t n, int64_t kc, float* dst);
 
 struct IsaKernels {
   int mr;
@@ -51,6 +65,9 @@ struct IsaKernels {
   MicroKernelFn kernel;
   GemvRowsFn gemv_rows;
   GemvDotsFn gemv_dots;
+  int dots_max_n;  // 0: no dot-product path, use the tile kernel
+  DotsFn dots;
+  DotsPackFn dots_pack;
 };
 
 const IsaKernels& scalar_kernels();

@@ -25,16 +25,25 @@ void pack(const float* src, int64_t ld, bool rows_contiguous, int64_t w, int64_t
 }
 
 void micro_kernel(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks, const float* pb,
-                  float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
+                  int64_t b_ks, float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
   float acc[kMr][kNr] = {};
+  const bool packed = b_ks == kNr;
+  float brow[kNr];
   for (int64_t p = 0; p < kc; ++p) {
+    // B read in place (b_ks != kNr) may end after nr columns: copy the row into a padded one so
+    // the inner loop below stays branch-free and vectorisable.
+    const float* b = pb;
+    if (!packed) {
+      for (int j = 0; j < kNr; ++j) brow[j] = j < nr ? pb[j] : 0.0f;
+      b = brow;
+    }
     for (int i = 0; i < kMr; ++i) {
       // Rows past mr may lie outside an unpacked A; they only feed discarded accumulators.
       const float a = i < mr ? pa[i * a_rs] : 0.0f;
-      for (int j = 0; j < kNr; ++j) acc[i][j] += a * pb[j];
+      for (int j = 0; j < kNr; ++j) acc[i][j] += a * b[j];
     }
     pa += a_ks;
-    pb += kNr;
+    pb += b_ks;
   }
   for (int i = 0; i < mr; ++i) {
     for (int j = 0; j < nr; ++j) {
@@ -74,7 +83,7 @@ void gemv_dots(int64_t n, int64_t k, const float* x, const float* m, int64_t ld,
 
 const IsaKernels& scalar_kernels() {
   static const IsaKernels k{kMr, kNr, /*kc=*/256, /*mc=*/kMr * 32, /*nc=*/kNr * 256,
-                            pack<kMr>, pack<kNr>, micro_kernel, gemv_rows, gemv_dots};
+                            pack<kMr>, pack<kNr>, micro_kernel, gemv_rows, gemv_dots, 0, nullptr, nullptr};
   return k;
 }
 
