@@ -1,5 +1,6 @@
 // Entry points of the pooling and upsampling kernels. Geometry is checked here so that every
 // window the kernels visit lies inside the arrays; a bad call throws a RangeError.
+#include <cstdint>
 #include <string>
 
 #include "binding/job.h"
@@ -46,6 +47,8 @@ k::Pool2dGeom read_pool_geom(Napi::Env env, Meta& meta) {
   if (g.pt >= g.kh || g.pl >= g.kw) throw_range(env, "pool: padding must be smaller than the window");
   if (g.oh > 0 && (g.h == 0 || (g.oh - 1) * g.sh - g.pt >= g.h)) throw_range(env, "pool: output height exceeds the input");
   if (g.ow > 0 && (g.w == 0 || (g.ow - 1) * g.sw - g.pl >= g.w)) throw_range(env, "pool: output width exceeds the input");
+  // The backward kernel tracks arg-max positions within one image in 32 bits.
+  if (g.h * g.w > INT32_MAX) throw_range(env, "pool: images larger than 2^31 pixels are not supported");
   return g;
 }
 

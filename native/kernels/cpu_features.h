@@ -1,6 +1,6 @@
 #pragma once
 // Which SIMD kernels this CPU can run. Chosen once at run time from CPUID so one binary
-// runs everywhere; the build never uses -march=native.
+// runs everywhere; the build never targets the building machine's own CPU.
 namespace tf::kernels {
 
 enum class SimdLevel : int { Scalar = 0, Avx2 = 1, Avx512 = 2 };

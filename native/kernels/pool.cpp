@@ -78,7 +78,8 @@ void pool2d_backward(PoolKind kind, const float* x, const float* gy, const Pool2
   const int64_t per_task = std::min(C, kChannelBlock) * (g.h * g.w + g.oh * g.ow * g.kh * g.kw);
   parallel_for(g.batch * blocks, grain_for(per_task), [&](int64_t t0, int64_t t1) {
     float best[kChannelBlock];
-    int64_t arg[kChannelBlock];
+    // 32-bit, branch-free selects: the compiler vectorizes the arg-max scan across channels.
+    int32_t arg[kChannelBlock];
     float share[kChannelBlock];
     for (int64_t t = t0; t < t1; t++) {
       const int64_t b = t / blocks, c0 = (t % blocks) * kChannelBlock, c1 = std::min(C, c0 + kChannelBlock);
@@ -94,23 +95,24 @@ void pool2d_backward(PoolKind kind, const float* x, const float* gy, const Pool2
             const int64_t first = win.h_lo * g.w + win.w_lo;
             for (int64_t c = 0; c < nc; c++) {
               best[c] = xb[first * C + c];
-              arg[c] = first;
+              arg[c] = static_cast<int32_t>(first);
             }
             for (int64_t hh = win.h_lo; hh < win.h_hi; hh++) {
               for (int64_t ww = win.w_lo; ww < win.w_hi; ww++) {
                 const int64_t cell = hh * g.w + ww;
                 if (cell == first) continue;
-                const float* xp = xb + cell * C;
+                const float* __restrict xp = xb + cell * C;
+                const int32_t cell32 = static_cast<int32_t>(cell);
                 for (int64_t c = 0; c < nc; c++) {
                   const float v = xp[c];
-                  if (v > best[c] || v != v) {
-                    best[c] = v;
-                    arg[c] = cell;
-                  }
+                  // Same rule as the forward pass: a later larger value or a NaN takes over.
+                  const bool take = (v > best[c]) | (v != v);
+                  best[c] = take ? v : best[c];
+                  arg[c] = take ? cell32 : arg[c];
                 }
               }
             }
-            for (int64_t c = 0; c < nc; c++) gxb[arg[c] * C + c] += gp[c];
+            for (int64_t c = 0; c < nc; c++) gxb[static_cast<int64_t>(arg[c]) * C + c] += gp[c];
           } else {
             const float n = static_cast<float>(win.count());
             for (int64_t c = 0; c < nc; c++) share[c] = gp[c] / n;
