@@ -107,7 +107,7 @@ export { pooledBufferBytes } from './tensor/storage';
 
 // Training: layers, models, losses, metrics, optimizers, callbacks (tfjs-layers names).
 export { layers, Layer, input, SymbolicTensor, registerLayer, type LayerArgs, type CallContext, type ShapeWithBatch } from './layers';
-export { sequential, model, loadModel, LayersModel, Sequential, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs } from './models';
+export { sequential, model, loadModel, foldBatchNorm, LayersModel, Sequential, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs } from './models';
 export { Module } from './nn/module';
 export { callbacks, type Callback, type Logs } from './callbacks';
 export { initializers, type Initializer } from './initializers/initializers';

@@ -245,3 +245,92 @@ export class Conv2DTranspose extends BaseConv {
     return this.activate(y.add(this.bias.reshape(shape)));
   }
 }
+
+/** Options of `layers.separableConv2d` (Keras SeparableConv2D). */
+export interface SeparableConvLayerArgs extends Omit<ConvLayerArgs, 'groups' | 'kernelInitializer' | 'kernelRegularizer'> {
+  /** Depthwise outputs per input channel (default 1). */
+  depthMultiplier?: number;
+  /** Default 'glorotUniform'. */
+  depthwiseInitializer?: InitializerIdentifier;
+  /** Default 'glorotUniform'. */
+  pointwiseInitializer?: InitializerIdentifier;
+  depthwiseRegularizer?: RegularizerIdentifier | null;
+  pointwiseRegularizer?: RegularizerIdentifier | null;
+}
+
+/**
+ * Depthwise-separable 2-D convolution (Keras SeparableConv2D): a depthwise convolution (kernel
+ * [kh, kw, in, depthMultiplier], carrying the strides, padding and dilation) followed by a 1x1
+ * pointwise convolution (kernel [1, 1, in * depthMultiplier, filters]) with the bias and activation.
+ * Both run on the conv2d op; the depthwise one as a grouped convolution with groups = in.
+ */
+export class SeparableConv2D extends BaseConv {
+  readonly className = 'SeparableConv2D';
+  readonly depthMultiplier: number;
+  private readonly depthwiseInit;
+  private readonly pointwiseInit;
+  private readonly depthwiseReg;
+  private readonly pointwiseReg;
+  depthwiseKernel: Tensor | null = null;
+  pointwiseKernel: Tensor | null = null;
+
+  constructor(args: SeparableConvLayerArgs) {
+    super({ ...args, groups: 1 }, 2, 'separableConv2d');
+    const dm = args.depthMultiplier ?? 1;
+    if (!Number.isInteger(dm) || dm < 1) argError('separableConv2d', 'depthMultiplier', 'a positive integer', describe(args.depthMultiplier));
+    this.depthMultiplier = dm;
+    this.depthwiseInit = getInitializer('separableConv2d', 'depthwiseInitializer', args.depthwiseInitializer ?? 'glorotUniform');
+    this.pointwiseInit = getInitializer('separableConv2d', 'pointwiseInitializer', args.pointwiseInitializer ?? 'glorotUniform');
+    this.depthwiseReg = getRegularizer('separableConv2d', 'depthwiseRegularizer', args.depthwiseRegularizer);
+    this.pointwiseReg = getRegularizer('separableConv2d', 'pointwiseRegularizer', args.pointwiseRegularizer);
+  }
+
+  override build(inputShape: ShapeWithBatch): void {
+    const c = this.channelsOf(inputShape);
+    const [kh, kw] = this.kernelSize as [number, number];
+    // Keras weight order and names: depthwise_kernel, pointwise_kernel, bias.
+    this.depthwiseKernel = this.addWeight('depthwise_kernel', [kh, kw, c, this.depthMultiplier], this.depthwiseInit, { regularizer: this.depthwiseReg });
+    this.pointwiseKernel = this.addWeight('pointwise_kernel', [1, 1, c * this.depthMultiplier, this.filters], this.pointwiseInit, { regularizer: this.pointwiseReg });
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit, { regularizer: this.biasReg });
+  }
+
+  override computeOutputShape(s: ShapeWithBatch): ShapeWithBatch {
+    const last = this.dataFormat === 'channelsLast';
+    const [h, w] = last ? [s[1] ?? null, s[2] ?? null] : [s[2] ?? null, s[3] ?? null];
+    const oh = convOutputLength(h, this.kernelSize[0]!, this.strides[0]!, this.padding, this.dilationRate[0]);
+    const ow = convOutputLength(w, this.kernelSize[1]!, this.strides[1]!, this.padding, this.dilationRate[1]);
+    return last ? [s[0] ?? null, oh, ow, this.filters] : [s[0] ?? null, this.filters, oh, ow];
+  }
+
+  call(x: Tensor): Tensor {
+    const last = this.dataFormat === 'channelsLast';
+    const dk = this.depthwiseKernel!;
+    const [kh, kw, c, dm] = dk.shape as [number, number, number, number];
+    // [kh, kw, c, dm] -> HWIO [kh, kw, 1, c * dm]: output channel c * dm + m is group c's m-th
+    // output, which is the grouped conv's channel order (and Keras's).
+    const depthwise = dk.reshape([kh, kw, 1, c * dm]);
+    const toOp = (k: Tensor) => (last ? k : k.permute([3, 2, 0, 1]));
+    const format = last ? 'NHWC' : 'NCHW';
+    const mid = conv2d(x, toOp(depthwise), {
+      strides: this.strides as [number, number],
+      padding: this.padding,
+      dilations: this.dilationRate as [number, number],
+      groups: c,
+      dataFormat: format,
+    });
+    return this.activate(conv2d(mid, toOp(this.pointwiseKernel!), { dataFormat: format, bias: this.bias }));
+  }
+
+  override getConfig(): LayerConfig {
+    const { groups: _g, kernelInitializer: _ki, kernelRegularizer: _kr, ...rest } = super.getConfig();
+    const reg = (r: ReturnType<typeof getRegularizer>) => (r ? { className: 'L1L2', config: r.getConfig() } : null);
+    return {
+      ...rest,
+      depthMultiplier: this.depthMultiplier,
+      depthwiseInitializer: serializeInitializer(this.depthwiseInit),
+      pointwiseInitializer: serializeInitializer(this.pointwiseInit),
+      depthwiseRegularizer: reg(this.depthwiseReg),
+      pointwiseRegularizer: reg(this.pointwiseReg),
+    };
+  }
+}

@@ -3,7 +3,8 @@ import { Dense, type DenseArgs } from './dense';
 import { Embedding } from './embedding';
 import { InputLayer } from './input-layer';
 import { BatchNormalization, LayerNormalization } from './normalization';
-import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional';
+import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './convolutional';
+import { Masking } from './masking';
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, UpSampling2D, ZeroPadding2D } from './pooling';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
 import { MultiHeadAttention } from './attention';
@@ -26,6 +27,8 @@ export const layers = {
   conv2d: (args: ArgsOf<typeof Conv2D>) => new Conv2D(args),
   conv2dTranspose: (args: ArgsOf<typeof Conv2DTranspose>) => new Conv2DTranspose(args),
   depthwiseConv2d: (args: ArgsOf<typeof DepthwiseConv2D>) => new DepthwiseConv2D(args),
+  separableConv2d: (args: ArgsOf<typeof SeparableConv2D>) => new SeparableConv2D(args),
+  masking: (args: ArgsOf<typeof Masking> = {}) => new Masking(args),
   maxPooling2d: (args: ArgsOf<typeof MaxPooling2D> = {}) => new MaxPooling2D(args),
   averagePooling2d: (args: ArgsOf<typeof AveragePooling2D> = {}) => new AveragePooling2D(args),
   globalAveragePooling2d: (args: ArgsOf<typeof GlobalAveragePooling2D> = {}) => new GlobalAveragePooling2D(args),
@@ -49,10 +52,13 @@ export const layers = {
 
 export { Layer, type LayerArgs, type CallContext, type LayerConfig } from './layer';
 export { Dense, Activation, Dropout, Flatten, Reshape, BatchNormalization, LayerNormalization, Embedding, InputLayer };
-export { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, UpSampling2D, ZeroPadding2D };
+export { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, UpSampling2D, ZeroPadding2D };
 export { input } from './input-layer';
 export { SymbolicTensor, type ShapeWithBatch } from './symbolic-tensor';
 export { registerLayer } from './registry';
 export { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, Merge, type ConcatenateArgs } from './merge';
 export { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionCallOptions, type AttentionResult } from './attention';
 export { SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed, Orthogonal, type RNNArgs, type LSTMArgs, type GRUArgs, type BidirectionalArgs, type TimeDistributedArgs, type MergeMode } from './recurrent';
+export { type SeparableConvLayerArgs, type ConvLayerArgs } from './convolutional';
+export { Masking, type MaskingArgs } from './masking';
+export { type EmbeddingArgs } from './embedding';

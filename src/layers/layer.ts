@@ -28,6 +28,11 @@ export interface CallContext {
   training: boolean;
   /** Activity-regularization penalties produced during this forward pass. */
   losses: Tensor[];
+  /**
+   * [batch, time] mask of the (first) input, 0 at padded steps. Models pass the mask produced
+   * upstream (Masking, Embedding with maskZero); layers that use it (recurrent layers) read it.
+   */
+  mask?: Tensor | null;
 }
 
 /** One weight of a layer: its value tensor and how it is trained. */
@@ -94,6 +99,21 @@ export abstract class Layer {
 
   /** The forward computation on concrete tensors. */
   abstract call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor | Tensor[];
+
+  /**
+   * The [batch, time] mask of this layer's (first) output, given its inputs, the incoming mask and
+   * the outputs just computed; models call it after each layer to carry masks downstream (Keras
+   * `computeMask`). The default keeps the mask when it still lines up with the output, i.e. a
+   * single-input layer whose first output is [batch, time, ...features] with the mask's batch and
+   * time (elementwise layers, Dense, Dropout, normalization, sequence-returning RNNs), and drops it
+   * otherwise (flattening, pooling over time, a final RNN state, multi-input layers).
+   */
+  computeMask(inputs: Tensor | Tensor[], mask: Tensor | null, outputs: Tensor | Tensor[]): Tensor | null {
+    if (!mask || Array.isArray(inputs)) return null;
+    const out = Array.isArray(outputs) ? outputs[0] : outputs;
+    if (!out || out.rank < 3 || mask.rank !== 2) return null;
+    return out.shape[0] === mask.shape[0] && out.shape[1] === mask.shape[1] ? mask : null;
+  }
 
   /** Output shape for an input shape (identity unless overridden). */
   computeOutputShape(inputShape: ShapeWithBatch | ShapeWithBatch[]): ShapeWithBatch | ShapeWithBatch[] {

@@ -23,7 +23,7 @@ import { gruSequence, lstmSequence } from '../ops/rnn-cells';
 import { reshape, slice } from '../ops/views';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, isShapeList } from './layer';
 import { Activation, Dropout, Flatten, Reshape } from './basic';
-import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional';
+import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './convolutional';
 import { Dense } from './dense';
 import { Embedding } from './embedding';
 import { BatchNormalization, LayerNormalization } from './normalization';
@@ -32,8 +32,8 @@ import type { ShapeWithBatch, SymbolicTensor } from './symbolic-tensor';
 
 declare module './layer' {
   interface CallContext {
-    /** Recurrent layers: [batch, time] mask, 0 at padded steps (the state and output are carried over). */
-    mask?: Tensor | null;
+    // `mask` ([batch, time], 0 at padded steps: the state and output are carried over) is declared
+    // on CallContext itself, since models propagate it to every layer.
     /** Recurrent layers: initial states ([h] or [h, c] for LSTM), instead of zeros. */
     initialState?: Tensor[] | null;
   }
@@ -475,7 +475,7 @@ export class GRU extends RecurrentLayer {
 // through registry.ts, which will import this file (a cycle that would see these classes uninitialized).
 const wrappable: Record<string, new (config: never) => Layer> = {
   SimpleRNN, LSTM, GRU, Dense, Activation, Dropout, Flatten, Reshape, Embedding, BatchNormalization, LayerNormalization,
-  Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
+  Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
   GlobalMaxPooling2D, UpSampling2D, ZeroPadding2D,
 };
 

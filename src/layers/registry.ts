@@ -5,7 +5,8 @@ import { Embedding } from './embedding';
 import { InputLayer } from './input-layer';
 import type { Layer, LayerConfig } from './layer';
 import { BatchNormalization, LayerNormalization } from './normalization';
-import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional';
+import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './convolutional';
+import { Masking } from './masking';
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, UpSampling2D, ZeroPadding2D } from './pooling';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
 import { MultiHeadAttention } from './attention';
@@ -24,7 +25,7 @@ export function registerLayer(className: string, cls: LayerClass): void {
 
 for (const [name, cls] of Object.entries({
   Dense, Activation, Dropout, Flatten, Reshape, BatchNormalization, LayerNormalization, Embedding, InputLayer,
-  Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
+  Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, Masking, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
   GlobalMaxPooling2D, UpSampling2D, ZeroPadding2D,
   Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, MultiHeadAttention,
   SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed,

@@ -67,6 +67,11 @@ export class LayersModel {
     return out;
   }
 
+  /** @internal the layer calls in execution order (for graph rewrites such as foldBatchNorm) */
+  get graphNodes(): readonly GraphNode[] {
+    return this.nodes;
+  }
+
   get inputs(): readonly SymbolicTensor[] {
     return this.inputTensors;
   }
@@ -89,14 +94,22 @@ export class LayersModel {
   forward(xs: Tensor[], ctx: CallContext): Tensor[] {
     this.checkInputs(xs);
     const values = new Map<number, Tensor>();
+    // Masks ([batch, time], from Masking / Embedding maskZero) travel beside the tensors they describe.
+    const masks = new Map<number, Tensor>();
     this.inputTensors.forEach((t, i) => values.set(t.id, xs[i]!));
     for (const node of this.nodes) {
       const args = node.inputs.map((t) => values.get(t.id)!);
+      const inArg = node.listInput ? args : args[0]!;
+      // The first input's mask: for recurrent layers the other inputs are initial states.
+      const mask = masks.get(node.inputs[0]!.id) ?? null;
       const apply = node.layer.apply as (i: Tensor | Tensor[], c: CallContext) => Tensor | Tensor[];
-      const result = apply.call(node.layer, node.listInput ? args : args[0]!, ctx);
+      const result = apply.call(node.layer, inArg, mask ? { ...ctx, mask } : ctx);
+      const outMask = node.layer.computeMask(inArg, mask, result);
       const list = Array.isArray(result) ? result : [result];
       node.outputs.forEach((o, i) => {
-        if (o) values.set(o.id, list[i]!);
+        if (!o) return;
+        values.set(o.id, list[i]!);
+        if (i === 0 && outMask) masks.set(o.id, outMask);
       });
     }
     return this.outputTensors.map((t) => values.get(t.id)!);

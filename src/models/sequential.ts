@@ -65,7 +65,13 @@ export class Sequential extends LayersModel {
     }
     this.checkInputs(xs);
     let x = xs[0]!;
-    for (const l of this.stack) x = (l.apply as (i: Tensor, c: CallContext) => Tensor).call(l, x, ctx);
+    // The mask produced by Masking / Embedding maskZero flows along the stack (see Layer.computeMask).
+    let mask: Tensor | null = null;
+    for (const l of this.stack) {
+      const y = (l.apply as (i: Tensor, c: CallContext) => Tensor).call(l, x, mask ? { ...ctx, mask } : ctx);
+      mask = l.computeMask(x, mask, y);
+      x = y;
+    }
     return [x];
   }
 }
