@@ -4,5 +4,8 @@
 import * as gemm from './gemm.mjs';
 import * as elementwise from './elementwise.mjs';
 import * as mlpTrain from './mlp-train.mjs';
+import * as conv from './conv.mjs';
+import * as cnnTrain from './cnn-train.mjs';
+import * as lstmTrain from './lstm-train.mjs';
 
-export const CASE_MODULES = [gemm, elementwise, mlpTrain];
+export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain];

@@ -52,7 +52,7 @@ ConvCall read_conv(const Napi::CallbackInfo& info, size_t meta_index, const char
   return c;
 }
 
-// conv2d(x, w, y, meta, bias | null): y = conv(x, w) + bias
+// conv2d(x, w, y, meta, bias | null, relu?): y = conv(x, w) + bias, then max(0, .) when relu is true
 Napi::Value conv2d_entry(const Napi::CallbackInfo& info, bool async) {
   F32 x = get_f32(info, 0, "x");
   F32 w = get_f32(info, 1, "w");
@@ -64,11 +64,12 @@ Napi::Value conv2d_entry(const Napi::CallbackInfo& info, bool async) {
     check_range(info.Env(), "conv2d bias", b.length, 0, c.s.cout);
     bias = b.data;
   }
+  const bool relu = info.Length() > 5 && info[5].IsBoolean() && info[5].As<Napi::Boolean>().Value();
   const float* xp = x.data + c.x_off;
   const float* wp = w.data + c.w_off;
   float* yp = y.data + c.y_off;
   k::ConvShape s = c.s;
-  return dispatch(info, async, [=] { k::conv2d_forward(s, xp, wp, bias, yp); }, {0, 1, 2, 4});
+  return dispatch(info, async, [=] { k::conv2d_forward(s, xp, wp, bias, yp, relu); }, {0, 1, 2, 4});
 }
 
 // conv2dBackpropInput(dy, w, dx, meta): dx = conv^T(dy, w)
@@ -97,12 +98,35 @@ Napi::Value conv2d_backprop_filter_entry(const Napi::CallbackInfo& info, bool as
   return dispatch(info, async, [=] { k::conv2d_backward_filter(s, xp, dyp, dwp); }, {0, 1, 2});
 }
 
+// conv2dReluGrad(dy, y, out, meta): out = y > 0 ? dy : 0 over meta = [size, dyOff, yOff, outOff]
+Napi::Value conv2d_relu_grad_entry(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  F32 dy = get_f32(info, 0, "dy");
+  F32 y = get_f32(info, 1, "y");
+  F32 out = get_f32(info, 2, "out");
+  Meta meta(info, 3);
+  int64_t v[4];
+  for (int64_t& f : v) {
+    f = meta.next();
+    if (f < 0 || f > (int64_t{1} << 53)) throw_range(env, "conv2dReluGrad: size or offset out of range");
+  }
+  check_range(env, "conv2dReluGrad dy", dy.length, v[1], v[0]);
+  check_range(env, "conv2dReluGrad y", y.length, v[2], v[0]);
+  check_range(env, "conv2dReluGrad out", out.length, v[3], v[0]);
+  const int64_t size = v[0];
+  const float* dyp = dy.data + v[1];
+  const float* yp = y.data + v[2];
+  float* op = out.data + v[3];
+  return dispatch(info, async, [=] { k::conv2d_relu_grad(size, dyp, yp, op); }, {0, 1, 2});
+}
+
 }  // namespace
 
 void register_conv_ops(Napi::Env env, Napi::Object exports) {
   export_entry(env, exports, "conv2d", conv2d_entry);
   export_entry(env, exports, "conv2dBackpropInput", conv2d_backprop_input_entry);
   export_entry(env, exports, "conv2dBackpropFilter", conv2d_backprop_filter_entry);
+  export_entry(env, exports, "conv2dReluGrad", conv2d_relu_grad_entry);
 }
 
 }  // namespace tf::binding

@@ -1,4 +1,6 @@
-// Convolution through im2col + sgemm. Work is split into (image, group, tile of output pixels)
+// Convolution through im2col + sgemm, except ungrouped convolutions with a small reduction depth
+// k = kh * kw * Cin <= 32 (a CNN's first layer), which run the direct kernels of conv_direct.h for
+// the forward, the filter gradient and (Cin == 1, cout % 16 == 0) the input gradient. Work is split into (image, group, tile of output pixels)
 // tasks run by parallel_for; the sgemm calls inside a task run on that thread (nested
 // parallel_for runs inline). Column buffers are thread_local and only grow, so steady-state
 // calls do not allocate.
@@ -8,11 +10,42 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/conv_direct.h"
+#include "kernels/cpu_features.h"
 #include "kernels/gemm.h"
 #include "kernels/thread_pool.h"
 
 namespace tf::kernels {
+namespace conv_detail {
+namespace scalar {
+#define CONV_VEC_BYTES 16  // SSE2, the x86-64 baseline
+#include "kernels/conv_direct_body.h"
+#undef CONV_VEC_BYTES
+}  // namespace scalar
+
+const DirectKernels& direct_scalar() {
+  static const DirectKernels k{scalar::forward, scalar::filter, scalar::input};
+  return k;
+}
+}  // namespace conv_detail
+
 namespace {
+
+// Small-k, ungrouped convolutions (not the pointwise case, which reads x in place) skip the GEMM.
+bool use_direct(const ConvShape& s) {
+  const int64_t k = s.kh * s.kw * s.c;
+  return s.groups == 1 && k > 0 && k <= conv_detail::kDirectMaxK &&
+         !(s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.pad_top == 0 && s.pad_left == 0 &&
+           s.oh == s.h && s.ow == s.w);
+}
+
+const conv_detail::DirectKernels& direct_kernels() {
+  switch (simd_level()) {
+    case SimdLevel::Avx512: return conv_detail::direct_avx512();
+    case SimdLevel::Avx2: return conv_detail::direct_avx2();
+    default: return conv_detail::direct_scalar();
+  }
+}
 
 // Target size of one im2col tile (floats): about 256 KiB, so a tile stays in L2 while sgemm reads it.
 constexpr int64_t kTileFloats = 64 * 1024;
@@ -91,7 +124,7 @@ bool is_pointwise(const ConvShape& s) {
 
 }  // namespace
 
-void conv2d_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y) {
+void conv2d_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y, bool relu) {
   const int64_t m = s.oh * s.ow;
   if (s.n == 0 || m == 0 || s.cout == 0) return;
   const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
@@ -100,6 +133,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, const fl
   const int64_t tiles = (m + rows - 1) / rows;
   const int64_t tasks = s.n * s.groups * tiles;
   const bool direct = is_pointwise(s);
+  const conv_detail::DirectKernels* dk = use_direct(s) ? &direct_kernels() : nullptr;
   parallel_for(tasks, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
       const int64_t tile = t % tiles, g = (t / tiles) % s.groups, n = t / (tiles * s.groups);
@@ -108,13 +142,21 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, const fl
       float* yt = y + (n * m + p0) * s.cout + g * og;
       GemmEpilogue ep;
       ep.bias = bias ? bias + g * og : nullptr;
+      if (relu) ep.activation = GemmActivation::Relu;
       if (k == 0) {
         for (int64_t i = 0; i < r; i++)
-          for (int64_t o = 0; o < og; o++) yt[i * s.cout + o] = bias ? bias[g * og + o] : 0.0f;
+          for (int64_t o = 0; o < og; o++) {
+            const float v = bias ? bias[g * og + o] : 0.0f;
+            yt[i * s.cout + o] = relu && v < 0.0f ? 0.0f : v;
+          }
         continue;
       }
       if (direct) {
         sgemm(false, false, r, og, k, 1.0f, xn + p0 * s.c + g * cg, s.c, w + g * og, s.cout, 0.0f, yt, s.cout, ep);
+        continue;
+      }
+      if (dk) {
+        dk->forward(s, xn, w, bias, relu, p0, r, yt);
         continue;
       }
       float* cols = scratch(t_cols, r * k);
@@ -124,9 +166,34 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, const fl
   });
 }
 
+void conv2d_relu_grad(int64_t size, const float* dy, const float* y, float* out) {
+  parallel_for(size, 1 << 15, [&](int64_t begin, int64_t end) {
+    // Both loads unconditional so the select vectorizes (a branch mispredicts on random signs).
+    for (int64_t i = begin; i < end; i++) {
+      const float d = dy[i];
+      out[i] = y[i] > 0.0f ? d : 0.0f;
+    }
+  });
+}
+
 void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, float* dx) {
   const int64_t m = s.oh * s.ow;
   if (s.n == 0 || s.h * s.w * s.c == 0) return;
+  if (m > 0 && s.cout > 0 && use_direct(s) && s.c == 1 && s.cout % 16 == 0) {
+    // Gathered per input pixel: no overlap between tasks, dx written once. Only wins over
+    // GEMM + col2im for one input channel (one horizontal sum per pixel); measured slower at Cin >= 2.
+    const conv_detail::DirectKernels& dk = direct_kernels();
+    const int64_t hw = s.h * s.w;
+    const int64_t chunk = std::min<int64_t>(hw, 1024);
+    const int64_t chunks = (hw + chunk - 1) / chunk;
+    parallel_for(s.n * chunks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; t++) {
+        const int64_t n = t / chunks, i0 = (t % chunks) * chunk, r = std::min(chunk, hw - i0);
+        dk.input(s, dy + n * m * s.cout, w, i0, r, dx + (n * hw + i0) * s.c);
+      }
+    });
+    return;
+  }
   std::memset(dx, 0, sizeof(float) * static_cast<size_t>(s.n * s.h * s.w * s.c));
   if (m == 0 || s.cout == 0) return;
   const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
@@ -171,6 +238,7 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
   const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(num_threads(), units));
   float* partials = parts > 1 ? scratch(t_partials, (parts - 1) * wsize) : nullptr;
   const bool direct = is_pointwise(s);
+  const conv_detail::DirectKernels* dk = use_direct(s) ? &direct_kernels() : nullptr;
   parallel_for(parts, 1, [&](int64_t begin, int64_t end) {
     for (int64_t part = begin; part < end; part++) {
       float* acc = part == 0 ? dw : partials + (part - 1) * wsize;
@@ -182,6 +250,10 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
         const float* xn = x + n * s.h * s.w * s.c;
         const float* dyt = dy + (n * m + p0) * s.cout;
         float* cols = direct ? nullptr : scratch(t_cols, r * k);
+        if (dk) {
+          dk->filter(s, xn, dyt, p0, r, cols, acc);
+          continue;
+        }
         for (int64_t g = 0; g < s.groups; g++) {
           // dw_g[k, og] += cols^T[k, r] * dy_g[r, og]
           if (direct) {

@@ -15,8 +15,12 @@ struct ConvShape {
   int64_t groups;
 };
 
-// y[n, oh, ow, cout] = sum x * w (+ bias[cout]). bias may be null.
-void conv2d_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y);
+// y[n, oh, ow, cout] = sum x * w (+ bias[cout]), then max(0, .) when relu. bias may be null.
+void conv2d_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
+                    bool relu = false);
+
+// Backward of the fused relu in one pass: out[i] = y[i] > 0 ? dy[i] : 0 (y is the relu output).
+void conv2d_relu_grad(int64_t size, const float* dy, const float* y, float* out);
 
 // dx[n, h, w, c] = adjoint of conv2d_forward w.r.t. x applied to dy (overwrites dx).
 // This is also the forward of the transposed convolution.

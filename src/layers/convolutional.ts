@@ -149,14 +149,18 @@ export class Conv2D extends BaseConv {
     // The layer keeps Keras's HWIO kernel; for channelsFirst the op wants OIHW.
     const last = this.dataFormat === 'channelsLast';
     const filter = last ? this.kernel! : this.kernel!.permute([3, 2, 0, 1]);
-    return this.activate(conv2d(x, filter, {
+    // relu rides in the convolution's output store (and its gradient mask in one pass).
+    const fuse = this.activation.name === 'relu';
+    const y = conv2d(x, filter, {
       strides: this.strides as [number, number],
       padding: this.padding,
       dilations: this.dilationRate as [number, number],
       groups: this.groups,
       dataFormat: last ? 'NHWC' : 'NCHW',
       bias: this.bias,
-    }));
+      activation: fuse ? 'relu' : 'linear',
+    });
+    return fuse ? y : this.activate(y);
   }
 }
 

@@ -7,13 +7,14 @@
 // Cout / C). Internally everything runs in NHWC with HWIO filters: NCHW arguments are transposed
 // (views, differentiable) on the way in and out.
 //
-// Kernels. Native: im2col tiles into the sgemm (native/kernels/conv.cpp). Reference (js backend):
-// direct loops with float64 accumulation. The padded input counts as zeros (0 * NaN = NaN on both).
+// Kernels. Native: im2col tiles into the sgemm, or direct kernels when kh*kw*C <= 32 and
+// groups == 1 (native/kernels/conv.cpp, conv_direct*); a fused relu runs in the same output pass.
+// Reference (js backend): direct loops with float64 accumulation. The padded input counts as zeros (0 * NaN = NaN on both).
 import { activeAddon } from '../backend/backend';
 import { record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
-import { add } from './binary';
+import { add, mul } from './binary';
 import { cast } from './cast';
 import { sum } from './reduce';
 import { registerOp } from './registry';
@@ -23,8 +24,10 @@ import { packMeta, toTensor } from './util';
 declare module '../backend/native-addon' {
   interface NativeAddon {
     /** meta: n, h, w, c, kh, kw, cout, oh, ow, sh, sw, dh, dw, padTop, padLeft, groups, xOff, wOff, yOff */
-    conv2d(x: Float32Array, w: Float32Array, y: Float32Array, meta: Float64Array, bias: Float32Array | null): void;
-    conv2dAsync(x: Float32Array, w: Float32Array, y: Float32Array, meta: Float64Array, bias: Float32Array | null): Promise<void>;
+    conv2d(x: Float32Array, w: Float32Array, y: Float32Array, meta: Float64Array, bias: Float32Array | null, relu?: boolean): void;
+    conv2dAsync(x: Float32Array, w: Float32Array, y: Float32Array, meta: Float64Array, bias: Float32Array | null, relu?: boolean): Promise<void>;
+    /** out = y > 0 ? dy : 0 (the fused relu's backward); meta: size, dyOff, yOff, outOff. */
+    conv2dReluGrad(dy: Float32Array, y: Float32Array, out: Float32Array, meta: Float64Array): void;
     /** dx = adjoint of conv2d w.r.t. x applied to dy; same meta as conv2d (xOff is dx's offset). */
     conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, meta: Float64Array): void;
     conv2dBackpropInputAsync(dy: Float32Array, w: Float32Array, dx: Float32Array, meta: Float64Array): Promise<void>;
@@ -53,6 +56,11 @@ export interface Conv2DOptions {
   dataFormat?: Conv2DDataFormat;
   /** [Cout], added to every output position. */
   bias?: Tensor | null;
+  /**
+   * Applied to the output in the same pass (default 'linear'); 'relu' is max(0, conv + bias) and
+   * its backward masks the incoming gradient by (y > 0) in one pass.
+   */
+  activation?: 'linear' | 'relu';
 }
 
 export interface Conv2DTransposeOptions extends Conv2DOptions {
@@ -105,12 +113,12 @@ function f32(t: Tensor): Float32Array {
 // ---------------------------------------------------------------------------------------------
 // Kernels (contiguous NHWC / HWIO tensors)
 
-function forwardKernel(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
+function forwardKernel(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, relu = false): Tensor {
   const y = Tensor.empty([g.n, g.oh, g.ow, g.cout], 'float32');
   const addon = activeAddon();
   if (addon) {
     const b = bias ? f32(bias).subarray(bias.offset, bias.offset + g.cout) : null;
-    addon.conv2d(f32(x), f32(w), f32(y), metaOf(g, x.offset, w.offset, 0), b);
+    addon.conv2d(f32(x), f32(w), f32(y), metaOf(g, x.offset, w.offset, 0), b, relu);
     return y;
   }
   const xd = x.buffer;
@@ -140,7 +148,8 @@ function forwardKernel(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null): Tens
           }
         }
         const yBase = ((n * g.oh + oy) * g.ow + ox) * g.cout;
-        for (let o = 0; o < g.cout; o++) yd[yBase + o] = acc[o]!;
+        if (relu) for (let o = 0; o < g.cout; o++) yd[yBase + o] = acc[o]! > 0 ? acc[o]! : acc[o] === acc[o] ? 0 : acc[o]!;
+        else for (let o = 0; o < g.cout; o++) yd[yBase + o] = acc[o]!;
       }
     }
   }
@@ -230,9 +239,26 @@ function backpropFilterKernel(g: Geom, x: Tensor, dy: Tensor): Tensor {
 // ---------------------------------------------------------------------------------------------
 // Recorded cores (NHWC / HWIO, any layout; each backward is written with the other two cores)
 
-function conv2dCore(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
-  const y = forwardKernel(g, x.contiguousCopy(), w.contiguousCopy(), bias ? bias.contiguousCopy() : null);
-  return record(y, 'conv2d', bias ? [x, w, bias] : [x, w], (gy) => {
+/** gy * (y > 0) in one pass, y being the output of a fused relu (differentiable in gy). */
+function reluGradCore(gy: Tensor, y: Tensor): Tensor {
+  const dy = gy.contiguousCopy();
+  const out = Tensor.empty(y.shape, 'float32');
+  const addon = activeAddon();
+  if (addon) {
+    addon.conv2dReluGrad(f32(dy), f32(y), f32(out), packMeta(y.size, dy.offset, y.offset, 0));
+  } else {
+    const dd = dy.buffer;
+    const yd = y.buffer;
+    const od = out.buffer;
+    for (let i = 0; i < y.size; i++) od[i] = yd[y.offset + i]! > 0 ? dd[dy.offset + i]! : 0;
+  }
+  return record(out, 'conv2dReluGrad', [gy], (gg) => [gy.requiresGrad ? reluGradCore(gg, y) : null]);
+}
+
+function conv2dCore(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, relu = false): Tensor {
+  const y = forwardKernel(g, x.contiguousCopy(), w.contiguousCopy(), bias ? bias.contiguousCopy() : null, relu);
+  return record(y, 'conv2d', bias ? [x, w, bias] : [x, w], (gyIn) => {
+    const gy = relu ? reluGradCore(gyIn, y) : gyIn;
     const gx = x.requiresGrad ? backpropInputCore(g, gy, w) : null;
     const gw = w.requiresGrad ? backpropFilterCore(g, x, gy) : null;
     const gb = bias && bias.requiresGrad ? sum(gy, [0, 1, 2]) : null;
@@ -356,6 +382,13 @@ function checkOptions(fn: string, o: unknown): Conv2DOptions {
   return opts;
 }
 
+/** true for a fused relu. */
+function activationOf(fn: string, a: unknown): boolean {
+  if (a === undefined || a === null || a === 'linear') return false;
+  if (a === 'relu') return true;
+  return argError(fn, 'activation', "'linear' or 'relu'", describe(a));
+}
+
 function biasOf(fn: string, b: unknown, channels: number): Tensor | null {
   if (b === undefined || b === null) return null;
   const t = floatInput(fn, 'bias', b);
@@ -398,7 +431,7 @@ export function conv2d(xIn: Tensor, filterIn: Tensor, options?: Conv2DOptions): 
   const { x4, w4, batched } = toNhwc(fn, x, w, nchw);
   const g = geometry(fn, x4.shape, w4.shape, o, x.shape, w.shape);
   const bias = biasOf(fn, o.bias, g.cout);
-  return fromNhwc(conv2dCore(g, x4, w4, bias), nchw, batched);
+  return fromNhwc(conv2dCore(g, x4, w4, bias, activationOf(fn, o.activation)), nchw, batched);
 }
 
 /** conv2d of 4-d tensors with argument errors phrased for `fn` and the caller's own shapes. */
@@ -408,7 +441,7 @@ function conv2dFor(fn: string, x4: Tensor, w4: Tensor, o: Conv2DOptions, xShape:
   const { x4: xn, w4: wn } = toNhwc(fn, x4, w4, nchw);
   const g = geometry(fn, xn.shape, wn.shape, o, xShape, wShape, 'x', chanLabel);
   const bias = biasOf(fn, o.bias, g.cout);
-  return fromNhwc(conv2dCore(g, xn, wn, bias), nchw, true);
+  return fromNhwc(conv2dCore(g, xn, wn, bias, activationOf(fn, o.activation)), nchw, true);
 }
 
 /**
@@ -540,6 +573,24 @@ registerOp({
     {
       label: 'large (several tiles)', shapes: [[2, 33, 35, 8], [3, 3, 8, 16], [16]],
       run: (x, w, b) => conv2d(x, w, { padding: 'same', bias: b }), grad: false,
+    },
+    // Fused relu: inputs keep every output at least ~0.04 (pointwise) or ~0.28 (3x3, bias-dominated)
+    // away from the kink, so finite differences never cross it; both signs occur.
+    {
+      label: 'relu, 1x1 Cin=1', shapes: [[2, 3, 4, 1], [1, 1, 1, 5]], domain: 'awayFromZero',
+      run: (x, w) => conv2d(x, w, { activation: 'relu' }),
+    },
+    {
+      label: 'relu, 3x3 Cin=1, bias', shapes: [[2, 5, 6, 1], [3, 3, 1, 6], [6]], domain: 'awayFromZero',
+      run: (x, w, b) => conv2d(x, mul(w, 0.02), { bias: mul(b, 5), activation: 'relu' }),
+    },
+    {
+      label: 'relu, same, Cin=3, bias', shapes: [[2, 5, 6, 3], [3, 3, 3, 4], [4]], domain: 'awayFromZero',
+      run: (x, w, b) => conv2d(x, mul(w, 0.005), { padding: 'same', bias: mul(b, 5), activation: 'relu' }),
+    },
+    {
+      label: 'relu, large', shapes: [[2, 33, 35, 8], [3, 3, 8, 16], [16]],
+      run: (x, w, b) => conv2d(x, w, { padding: 'same', bias: b, activation: 'relu' }), grad: false,
     },
   ],
 });

@@ -208,6 +208,52 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     expect(() => addon.conv2dBackpropFilter(x, y, new Float32Array(3), meta(...ok))).toThrow(RangeError);
   });
 
+  it('small-k direct kernels (Cin 1-3, padding, strides, dilations, cout tails) match the reference', () => {
+    const cases: [number[], number[], Conv2DOptions][] = [
+      [[3, 28, 28, 1], [3, 3, 1, 32], { activation: 'relu' }],
+      [[2, 11, 13, 1], [5, 5, 1, 20], { padding: 'same', strides: [2, 1] }],
+      [[2, 12, 10, 3], [3, 3, 3, 48], { padding: 'same', activation: 'relu' }],
+      [[1, 9, 9, 2], [2, 3, 2, 7], { dilations: [2, 1], padding: [[1, 0], [2, 1]] }],
+      [[2, 9, 11, 2], [3, 2, 2, 16], { strides: [2, 3], dilations: [1, 2], padding: 'same', activation: 'relu' }],
+      [[2, 9, 11, 1], [3, 2, 1, 16], { strides: [2, 3], dilations: [1, 2], padding: 'same' }],
+    ];
+    cases.forEach(([xs, ws, o], i) => {
+      const x = rand(xs, 40 + i);
+      const w = rand(ws, 50 + i);
+      const b = rand([ws[3]!], 60 + i);
+      const run = (): Tensor[] => {
+        const [gx, gw, gb] = tf.grads((a: Tensor, f: Tensor, c: Tensor) => {
+          const y = conv2d(a, f, { ...o, bias: c });
+          return tf.sum(tf.mul(y, y));
+        })([x, w, b]);
+        return [conv2d(x, w, { ...o, bias: b }), gx!, gw!, gb!];
+      };
+      const ref = on('js', run);
+      const nat = on('native', run);
+      for (let j = 0; j < 4; j++) expectClose(nat[j]!, ref[j]!, 1e-4, 1e-5, `case ${i} output ${j}`);
+    });
+  });
+
+  it('fused relu == relu(conv2d) in value and gradients, and its mask entry is range-checked', () => {
+    const x = rand([2, 9, 8, 3], 70);
+    const w = rand([3, 3, 3, 5], 71);
+    const b = rand([5], 72);
+    for (const backend of backends) {
+      on(backend, () => {
+        const fused = tf.grads((a: Tensor, f: Tensor, c: Tensor) => tf.sum(tf.square(conv2d(a, f, { bias: c, activation: 'relu' }))))([x, w, b]);
+        const split = tf.grads((a: Tensor, f: Tensor, c: Tensor) => tf.sum(tf.square(tf.relu(conv2d(a, f, { bias: c })))))([x, w, b]);
+        for (let i = 0; i < 3; i++) expectClose(fused[i]!, split[i]!, 1e-5, 1e-6, `${backend} grad ${i}`);
+        expectClose(conv2d(x, w, { bias: b, activation: 'relu' }), tf.relu(conv2d(x, w, { bias: b })), 0, 0, backend);
+        expectClose(conv2d(x, w, { activation: 'linear' }), conv2d(x, w), 0, 0, backend);
+      });
+    }
+    const addon = nativeAddon()!;
+    const m = Float64Array.from([4, 0, 0, 0]);
+    addon.conv2dReluGrad(Float32Array.of(1, 2, 3, 4), Float32Array.of(1, -1, 0, 2), new Float32Array(4), m);
+    expect(() => addon.conv2dReluGrad(new Float32Array(3), new Float32Array(4), new Float32Array(4), m)).toThrow(RangeError);
+    expect(() => addon.conv2dReluGrad(new Float32Array(4), new Float32Array(4), new Float32Array(4), Float64Array.from([4, 0, 1, 0]))).toThrow(RangeError);
+  });
+
   it('async entries give the same result', async () => {
     const addon = nativeAddon()!;
     const x = Float32Array.from(X);
@@ -247,6 +293,7 @@ describe('conv errors', () => {
     expect(() => conv2d(x(), w, { padding: [[1, 1]] })).toThrow(/'padding'/);
     expect(() => conv2d(x(), w, { dataFormat: 'NWHC' as 'NHWC' })).toThrow(/'dataFormat'/);
     expect(() => conv2d(x(), w, { bias: tf.zeros([3]) })).toThrow(/'bias' expected shape \[2\]/);
+    expect(() => conv2d(x(), w, { activation: 'tanh' as 'relu' })).toThrow(/'activation' expected 'linear' or 'relu'/);
     expect(() => conv2d(tf.zeros([4, 4]), w)).toThrow(/'x' expected a rank-4 tensor/);
     expect(() => conv2d(x(), tf.zeros([2, 3, 2]))).toThrow(/'filter' expected a rank-4 filter/);
     expect(() => conv1d(tf.zeros([1, 4, 3]), tf.zeros([2, 3, 1]), { stride: 0 })).toThrow(/conv1d: argument 'stride'/);

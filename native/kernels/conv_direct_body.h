@@ -1,0 +1,200 @@
+// Body of the direct small-k convolution kernels (see conv_direct.h). Included once per ISA inside
+// a distinct namespace, after <cstdint>, <algorithm> and conv_direct.h, with CONV_VEC_BYTES set to
+// the target's register width (64, 32 or 16). Channel blocks of 16 floats are 16 / L GCC
+// vector-extension registers of L floats (multiply-adds contract to FMA under gnu++17).
+
+typedef float vf __attribute__((vector_size(CONV_VEC_BYTES)));
+typedef float vfu __attribute__((vector_size(CONV_VEC_BYTES), aligned(4), may_alias));
+constexpr int L = CONV_VEC_BYTES / 4;
+constexpr int V16 = 16 / L;  // registers per 16-channel block
+inline vf loadv(const float* p) { return *reinterpret_cast<const vfu*>(p); }
+inline void storev(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }
+
+// Gathers the k = kh * kw * c inputs of output pixel p (zero where padded) into col.
+inline void gather(const ConvShape& s, const float* xn, int64_t p, float* col) {
+  const int64_t oy = p / s.ow, ox = p % s.ow, c = s.c;
+  for (int64_t i = 0; i < s.kh; i++) {
+    const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
+    const bool row_in = iy >= 0 && iy < s.h;
+    for (int64_t j = 0; j < s.kw; j++) {
+      const int64_t ix = ox * s.sw - s.pad_left + j * s.dw;
+      if (row_in && ix >= 0 && ix < s.w) {
+        const float* src = xn + (iy * s.w + ix) * c;
+        for (int64_t ci = 0; ci < c; ci++) col[ci] = src[ci];
+      } else {
+        for (int64_t ci = 0; ci < c; ci++) col[ci] = 0.0f;
+      }
+      col += c;
+    }
+  }
+}
+
+// Tap offsets relative to an interior pixel's first input, and the walk over output pixels:
+// pixels whose whole window is inside the image load through the table, the rest through gather.
+struct Walker {
+  const ConvShape& s;
+  const float* xn;
+  int64_t k, oy, ox;
+  int64_t off[kDirectMaxK];
+  int64_t y_lo, y_hi, x_lo, x_hi;  // interior output rows / columns: [lo, hi)
+
+  Walker(const ConvShape& sh, const float* x, int64_t p0) : s(sh), xn(x), k(sh.kh * sh.kw * sh.c), oy(p0 / sh.ow), ox(p0 % sh.ow) {
+    int64_t t = 0;
+    for (int64_t i = 0; i < s.kh; i++)
+      for (int64_t j = 0; j < s.kw; j++)
+        for (int64_t ci = 0; ci < s.c; ci++) off[t++] = (i * s.dh * s.w + j * s.dw) * s.c + ci;
+    // oy * sh - pad_top >= 0 and oy * sh - pad_top + (kh - 1) * dh < h; likewise for x.
+    y_lo = (s.pad_top + s.sh - 1) / s.sh;
+    const int64_t ylim = s.h - 1 - (s.kh - 1) * s.dh + s.pad_top;  // oy * sh <= ylim
+    y_hi = ylim < 0 ? 0 : ylim / s.sh + 1;
+    x_lo = (s.pad_left + s.sw - 1) / s.sw;
+    const int64_t xlim = s.w - 1 - (s.kw - 1) * s.dw + s.pad_left;
+    x_hi = xlim < 0 ? 0 : xlim / s.sw + 1;
+  }
+  // Writes the current pixel's k inputs to col and advances to the next pixel.
+  void next(float* col) {
+    if (oy >= y_lo && oy < y_hi && ox >= x_lo && ox < x_hi) {
+      const float* base = xn + ((oy * s.sh - s.pad_top) * s.w + (ox * s.sw - s.pad_left)) * s.c;
+      for (int64_t t = 0; t < k; t++) col[t] = base[off[t]];
+    } else {
+      gather(s, xn, oy * s.ow + ox, col);
+    }
+    if (++ox == s.ow) {
+      ox = 0;
+      oy++;
+    }
+  }
+};
+
+template <int CB>
+inline void forward_block(int64_t k, const float* col, const float* w, int64_t ldw, const float* bias,
+                          bool relu, float* out) {
+  constexpr int B = CB / L;
+  const vf zero = {};
+  vf acc[B];
+  for (int b = 0; b < B; b++) acc[b] = bias ? loadv(bias + L * b) : zero;
+  for (int64_t t = 0; t < k; t++) {
+    const float xv = col[t];
+    const float* wr = w + t * ldw;
+    for (int b = 0; b < B; b++) acc[b] += xv * loadv(wr + L * b);
+  }
+  if (relu) {
+    for (int b = 0; b < B; b++) acc[b] = acc[b] < zero ? zero : acc[b];  // keeps NaN, as the GEMM
+  }
+  for (int b = 0; b < B; b++) storev(out + L * b, acc[b]);
+}
+
+void forward(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t p0,
+             int64_t r, float* y) {
+  const int64_t k = s.kh * s.kw * s.c, cout = s.cout;
+  alignas(64) float col[kDirectMaxK];
+  Walker walk(s, xn, p0);
+  for (int64_t q = 0; q < r; q++) {
+    walk.next(col);
+    float* out = y + q * cout;
+    int64_t o = 0;
+    for (; o + 32 <= cout; o += 32) forward_block<32>(k, col, w + o, cout, bias ? bias + o : nullptr, relu, out + o);
+    for (; o + 16 <= cout; o += 16) forward_block<16>(k, col, w + o, cout, bias ? bias + o : nullptr, relu, out + o);
+    for (; o < cout; o++) {
+      float a = bias ? bias[o] : 0.0f;
+      for (int64_t t = 0; t < k; t++) a += col[t] * w[t * cout + o];
+      out[o] = relu && a < 0.0f ? 0.0f : a;
+    }
+  }
+}
+
+// acc[t0 + tt, o0 + 0..15] += sum_q cols[q, t0 + tt] * dy[q, o0 + 0..15] for tt < NT.
+template <int NT>
+inline void filter_block(int64_t r, const float* cols, int64_t k, const float* dy, int64_t ldy, float* acc,
+                         int64_t ldacc) {
+  vf a[NT][V16];
+  for (int tt = 0; tt < NT; tt++)
+    for (int b = 0; b < V16; b++) a[tt][b] = vf{};
+  for (int64_t q = 0; q < r; q++) {
+    vf d[V16];
+    for (int b = 0; b < V16; b++) d[b] = loadv(dy + q * ldy + L * b);
+    const float* cp = cols + q * k;
+    for (int tt = 0; tt < NT; tt++)
+      for (int b = 0; b < V16; b++) a[tt][b] += cp[tt] * d[b];
+  }
+  for (int tt = 0; tt < NT; tt++)
+    for (int b = 0; b < V16; b++) storev(acc + tt * ldacc + L * b, loadv(acc + tt * ldacc + L * b) + a[tt][b]);
+}
+
+constexpr int kFilterTaps = 6;  // NT x 16 accumulators: 6 zmm, or 12 ymm on AVX2
+
+void filter(const ConvShape& s, const float* xn, const float* dy, int64_t p0, int64_t r, float* cols,
+            float* acc) {
+  const int64_t k = s.kh * s.kw * s.c, cout = s.cout;
+  Walker walk(s, xn, p0);
+  for (int64_t q = 0; q < r; q++) walk.next(cols + q * k);
+  int64_t o = 0;
+  for (; o + 16 <= cout; o += 16) {
+    for (int64_t t0 = 0; t0 < k; t0 += kFilterTaps) {
+      const float* c0 = cols + t0;
+      float* a0 = acc + t0 * cout + o;
+      switch (std::min<int64_t>(kFilterTaps, k - t0)) {
+        case 6: filter_block<6>(r, c0, k, dy + o, cout, a0, cout); break;
+        case 5: filter_block<5>(r, c0, k, dy + o, cout, a0, cout); break;
+        case 4: filter_block<4>(r, c0, k, dy + o, cout, a0, cout); break;
+        case 3: filter_block<3>(r, c0, k, dy + o, cout, a0, cout); break;
+        case 2: filter_block<2>(r, c0, k, dy + o, cout, a0, cout); break;
+        default: filter_block<1>(r, c0, k, dy + o, cout, a0, cout); break;
+      }
+    }
+  }
+  for (; o < cout; o++) {
+    for (int64_t t = 0; t < k; t++) {
+      float a = 0.0f;
+      for (int64_t q = 0; q < r; q++) a += cols[q * k + t] * dy[q * cout + o];
+      acc[t * cout + o] += a;
+    }
+  }
+}
+
+// dx[q, :] for input pixels i0 + q, q < r, of one image (overwritten): the adjoint gathered per
+// input pixel, dx[p, ci] = sum over taps (i, j) that some output pixel o reads p through and over
+// channels co of dy[o, co] * w[i, j, ci, co]. Needs cout % 16 == 0. dyn is the image's dy, dx
+// points at pixel i0's row.
+template <bool kUnitStride>
+void input_impl(const ConvShape& s, const float* dyn, const float* w, int64_t i0, int64_t r, float* dx) {
+  const int64_t c = s.c, cout = s.cout;
+  const int64_t sh = kUnitStride ? 1 : s.sh, sw = kUnitStride ? 1 : s.sw;
+  int64_t iy = i0 / s.w, ix = i0 % s.w;
+  for (int64_t q = 0; q < r; q++) {
+    for (int64_t ci = 0; ci < c; ci++) {
+      vf acc[V16];
+      for (int b = 0; b < V16; b++) acc[b] = vf{};
+      for (int64_t i = 0; i < s.kh; i++) {
+        const int64_t ny = iy + s.pad_top - i * s.dh;
+        if (ny < 0 || ny % sh != 0 || ny / sh >= s.oh) continue;
+        const int64_t oy = ny / sh;
+        for (int64_t j = 0; j < s.kw; j++) {
+          const int64_t nx = ix + s.pad_left - j * s.dw;
+          if (nx < 0 || nx % sw != 0 || nx / sw >= s.ow) continue;
+          const float* d = dyn + (oy * s.ow + nx / sw) * cout;
+          const float* wr = w + ((i * s.kw + j) * c + ci) * cout;
+          for (int64_t o = 0; o < cout; o += 16)
+            for (int b = 0; b < V16; b++) acc[b] += loadv(d + o + L * b) * loadv(wr + o + L * b);
+        }
+      }
+      vf t = acc[0];
+      for (int b = 1; b < V16; b++) t += acc[b];
+      float sum = 0.0f;
+      for (int l = 0; l < L; l++) sum += t[l];
+      dx[q * c + ci] = sum;
+    }
+    if (++ix == s.w) {
+      ix = 0;
+      iy++;
+    }
+  }
+}
+
+void input(const ConvShape& s, const float* dyn, const float* w, int64_t i0, int64_t r, float* dx) {
+  if (s.sh == 1 && s.sw == 1) {
+    input_impl<true>(s, dyn, w, i0, r, dx);
+  } else {
+    input_impl<false>(s, dyn, w, i0, r, dx);
+  }
+}
