@@ -5,6 +5,7 @@
 import { randomFloats } from '../data.mjs';
 import { enterJs, enterNative, loadTensorforge } from '../impl/tensorforge.mjs';
 import { loadTfjs } from '../impl/tfjs.mjs';
+import { tensorforgeFitVariant, tfjsFitVariant } from '../impl/fit-variant.mjs';
 import { startWorker, tempFloats } from '../impl/pytorch.mjs';
 
 export const group = 'train';
@@ -37,15 +38,7 @@ function tfgVariant(enter, ctx) {
   ]);
   model.setWeights([t.tensor(ctx.wc, [3, 3, 1, 32]), t.tensor(ctx.bc, [32]), t.tensor(ctx.wd, [FLAT, 10]), t.tensor(ctx.bd, [10])]);
   model.compile({ optimizer: t.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  return {
-    enter,
-    async: true,
-    run: () => model.fit(x, y, { epochs: 1, batchSize: BATCH, verbose: 0 }),
-    once: async () => {
-      const r = await model.evaluate(x.slice([0], [BATCH]), y.slice([0], [BATCH]), { batchSize: BATCH });
-      return Float32Array.of(r.loss);
-    },
-  };
+  return tensorforgeFitVariant(enter, model, x, y, BATCH);
 }
 
 export function cases() {
@@ -81,15 +74,7 @@ export function cases() {
           });
           model.setWeights([tf.tensor4d(ctx.wc, [3, 3, 1, 32]), tf.tensor1d(ctx.bc), tf.tensor2d(ctx.wd, [FLAT, 10]), tf.tensor1d(ctx.bd)]);
           model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-          return {
-            async: true,
-            run: () => model.fit(x, y, { epochs: 1, batchSize: BATCH, verbose: 0 }),
-            once: async () => {
-              const r = model.evaluate(x.slice([0], [BATCH]), y.slice([0], [BATCH]));
-              const loss = Array.isArray(r) ? r[0] : r;
-              return Float32Array.from(await loss.data());
-            },
-          };
+          return tfjsFitVariant(model, x, y, BATCH);
         },
         torch: async (ctx, threads) => {
           const worker = startWorker('cnn_worker.py');

@@ -6,6 +6,7 @@
 import { randomFloats } from '../data.mjs';
 import { enterJs, enterNative, loadTensorforge } from '../impl/tensorforge.mjs';
 import { loadTfjs } from '../impl/tfjs.mjs';
+import { tensorforgeFitVariant, tfjsFitVariant } from '../impl/fit-variant.mjs';
 
 export const group = 'train';
 
@@ -39,15 +40,7 @@ function tfgVariant(enter, ctx) {
   ]);
   model.setWeights([t.tensor(ctx.k, [F, 4 * U]), t.tensor(ctx.rk, [U, 4 * U]), t.tensor(ctx.b, [4 * U]), t.tensor(ctx.wd, [U, 10]), t.tensor(ctx.bd, [10])]);
   model.compile({ optimizer: t.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
-  return {
-    enter,
-    async: true,
-    run: () => model.fit(x, y, { epochs: 1, batchSize: BATCH, verbose: 0 }),
-    once: async () => {
-      const r = await model.evaluate(x.slice([0], [BATCH]), y.slice([0], [BATCH]), { batchSize: BATCH });
-      return Float32Array.of(r.loss ?? r);
-    },
-  };
+  return tensorforgeFitVariant(enter, model, x, y, BATCH);
 }
 
 export function cases() {
@@ -79,15 +72,7 @@ export function cases() {
             tf.tensor2d(ctx.wd, [U, 10]), tf.tensor1d(ctx.bd),
           ]);
           model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-          return {
-            async: true,
-            run: () => model.fit(x, y, { epochs: 1, batchSize: BATCH, verbose: 0 }),
-            once: async () => {
-              const r = model.evaluate(x.slice([0], [BATCH]), y.slice([0], [BATCH]));
-              const loss = Array.isArray(r) ? r[0] : r;
-              return Float32Array.from(await loss.data());
-            },
-          };
+          return tfjsFitVariant(model, x, y, BATCH);
         },
       },
     },

@@ -5,6 +5,7 @@
 import { randomFloats } from '../data.mjs';
 import { enterJs, enterNative, loadTensorforge } from '../impl/tensorforge.mjs';
 import { loadTfjs } from '../impl/tfjs.mjs';
+import { tensorforgeFitVariant, tfjsFitVariant } from '../impl/fit-variant.mjs';
 import { startWorker, tempFloats } from '../impl/pytorch.mjs';
 
 export const group = 'train';
@@ -34,15 +35,7 @@ function tfgVariant(enter, ctx) {
   ]);
   model.setWeights([t.tensor(ctx.w1, [784, 512]), t.tensor(ctx.b1, [512]), t.tensor(ctx.w2, [512, 10]), t.tensor(ctx.b2, [10])]);
   model.compile({ optimizer: t.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  return {
-    enter,
-    async: true,
-    run: () => model.fit(x, y, { epochs: 1, batchSize: BATCH, verbose: 0 }),
-    once: async () => {
-      const r = await model.evaluate(x.slice([0], [BATCH]), y.slice([0], [BATCH]), { batchSize: BATCH });
-      return Float32Array.of(r.loss);
-    },
-  };
+  return tensorforgeFitVariant(enter, model, x, y, BATCH);
 }
 
 export function cases() {
@@ -76,15 +69,7 @@ export function cases() {
           });
           model.setWeights([tf.tensor2d(ctx.w1, [784, 512]), tf.tensor1d(ctx.b1), tf.tensor2d(ctx.w2, [512, 10]), tf.tensor1d(ctx.b2)]);
           model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-          return {
-            async: true,
-            run: () => model.fit(x, y, { epochs: 1, batchSize: BATCH, verbose: 0 }),
-            once: async () => {
-              const r = model.evaluate(x.slice([0], [BATCH]), y.slice([0], [BATCH]));
-              const loss = Array.isArray(r) ? r[0] : r;
-              return Float32Array.from(await loss.data());
-            },
-          };
+          return tfjsFitVariant(model, x, y, BATCH);
         },
         torch: async (ctx, threads) => {
           const worker = startWorker('mlp_worker.py');
