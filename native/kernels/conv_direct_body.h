@@ -191,8 +191,134 @@ void input_impl(const ConvShape& s, const float* dyn, const float* w, int64_t i0
   }
 }
 
+typedef int vi __attribute__((vector_size(CONV_VEC_BYTES)));
+
+// Lanes of x and y in blocks of H: block B of the result is the sum of the two halves of the
+// 2H-lane group B / 2 of x (B even) or y (B odd).
+template <int H>
+inline vf fold(vf x, vf y) {
+  vi lo, hi;
+  for (int k = 0; k < L; k++) {
+    const int b = k / H, u = k % H;
+    lo[k] = (b / 2) * 2 * H + u + (b % 2 ? L : 0);
+    hi[k] = lo[k] + H;
+  }
+  return __builtin_shuffle(x, y, lo) + __builtin_shuffle(x, y, hi);
+}
+
+// a[0 .. N) folded pairwise (i, i + N / 2), halving the lane groups each step: with N = L the
+// result's lane p is the lane sum of a[p]; with N = L / 2 its lanes 2p, 2p + 1 add up to it.
+template <int N, int H>
+inline void fold_step(vf* a) {
+  if constexpr (N > 1) {
+    for (int i = 0; i < N / 2; i++) a[i] = fold<H>(a[i], a[i + N / 2]);
+    fold_step<N / 2, H / 2>(a);
+  }
+}
+
+// dx[ix .. ix + P) (P = L or L / 2) of one row, all of whose taps are inside dy: tap t reads dy
+// at base + off[t] + p * cout (pixel p) against the filter row wt[t].
+template <int P>
+inline void input_block(const float* base, const int64_t* off, const float* const* wt, int64_t nt,
+                        int64_t cout, float* out) {
+  vf a[P];
+  for (int p = 0; p < P; p++) a[p] = vf{};
+  for (int64_t t = 0; t < nt; t++) {
+    const float* d = base + off[t];
+    const float* wr = wt[t];
+    for (int64_t o = 0; o < cout; o += L) {
+      const vf wv = loadv(wr + o);
+      for (int p = 0; p < P; p++) a[p] += loadv(d + p * cout + o) * wv;
+    }
+  }
+  fold_step<P, L / 2>(a);
+  if constexpr (P == L) {
+    storev(out, a[0]);
+  } else {
+    vi ev, od;
+    for (int k = 0; k < L; k++) {
+      ev[k] = (2 * k) % L;
+      od[k] = (2 * k + 1) % L;
+    }
+    const vf e = __builtin_shuffle(a[0], ev) + __builtin_shuffle(a[0], od);
+    for (int p = 0; p < P; p++) out[p] = e[p];
+  }
+}
+
+// One input pixel (Cin == 1, unit stride) with the tap validity checked per tap.
+inline float input_pixel(const ConvShape& s, const float* dyn, const float* w, int64_t iy, int64_t ix) {
+  const int64_t cout = s.cout;
+  vf a0{}, a1{};
+  for (int64_t i = 0; i < s.kh; i++) {
+    const int64_t oy = iy + s.pad_top - i * s.dh;
+    if (oy < 0 || oy >= s.oh) continue;
+    for (int64_t j = 0; j < s.kw; j++) {
+      const int64_t ox = ix + s.pad_left - j * s.dw;
+      if (ox < 0 || ox >= s.ow) continue;
+      const float* d = dyn + (oy * s.ow + ox) * cout;
+      const float* wr = w + (i * s.kw + j) * cout;
+      int64_t o = 0;
+      for (; o + 2 * L <= cout; o += 2 * L) {
+        a0 += loadv(d + o) * loadv(wr + o);
+        a1 += loadv(d + o + L) * loadv(wr + o + L);
+      }
+      for (; o < cout; o += L) a0 += loadv(d + o) * loadv(wr + o);
+    }
+  }
+  const vf t = a0 + a1;
+  float sum = 0.0f;
+  for (int l = 0; l < L; l++) sum += t[l];
+  return sum;
+}
+
+// Cin == 1, unit stride: per input row, the valid row taps are listed once; the columns whose
+// taps are all inside dy run L pixels at a time (one filter load per L multiply-adds, L
+// independent accumulators reduced together), the edge columns pixel by pixel.
+void input_unit_c1(const ConvShape& s, const float* dyn, const float* w, int64_t i0, int64_t r, float* dx) {
+  const int64_t cout = s.cout;
+  const int64_t xa = std::max<int64_t>(0, (s.kw - 1) * s.dw - s.pad_left);
+  const int64_t xb = std::min<int64_t>(s.w, s.ow - s.pad_left);
+  int64_t off[kDirectMaxK];
+  const float* wt[kDirectMaxK];
+  const int64_t end = i0 + r;
+  for (int64_t p = i0; p < end;) {
+    const int64_t iy = p / s.w, xs = p % s.w, xe = std::min<int64_t>(s.w, xs + (end - p));
+    float* out = dx + (p - i0) - xs;  // column ix of this row
+    int64_t nt = 0;
+    for (int64_t i = 0; i < s.kh; i++) {
+      const int64_t oy = iy + s.pad_top - i * s.dh;
+      if (oy < 0 || oy >= s.oh) continue;
+      for (int64_t j = 0; j < s.kw; j++) {
+        off[nt] = (oy * s.ow + s.pad_left - j * s.dw) * cout;
+        wt[nt] = w + (i * s.kw + j) * cout;
+        nt++;
+      }
+    }
+    const int64_t lo = std::max(xs, xa), hi = std::min(xe, xb);
+    int64_t ix = xs;
+    if (hi - lo >= L) {
+      for (; ix < lo; ix++) out[ix] = input_pixel(s, dyn, w, iy, ix);
+      for (; ix + L <= hi; ix += L) input_block<L>(dyn + ix * cout, off, wt, nt, cout, out + ix);
+      if constexpr (L >= 16) {
+        if (ix + L / 2 <= hi) {
+          input_block<L / 2>(dyn + ix * cout, off, wt, nt, cout, out + ix);
+          ix += L / 2;
+        }
+      }
+      if (ix < hi) {
+        input_block<L>(dyn + (hi - L) * cout, off, wt, nt, cout, out + hi - L);  // overlaps, same values
+        ix = hi;
+      }
+    }
+    for (; ix < xe; ix++) out[ix] = input_pixel(s, dyn, w, iy, ix);
+    p += xe - xs;
+  }
+}
+
 void input(const ConvShape& s, const float* dyn, const float* w, int64_t i0, int64_t r, float* dx) {
-  if (s.sh == 1 && s.sw == 1) {
+  if (s.sh == 1 && s.sw == 1 && s.c == 1) {
+    input_unit_c1(s, dyn, w, i0, r, dx);
+  } else if (s.sh == 1 && s.sw == 1) {
     input_impl<true>(s, dyn, w, i0, r, dx);
   } else {
     input_impl<false>(s, dyn, w, i0, r, dx);
