@@ -27,9 +27,11 @@ function collectArgs(fn: string, args: unknown[]): { list: Tensor[]; asList: boo
  * so training loops reuse buffers at once; keep intermediates by returning them from a `tidy`
  * outside, or recompute them.
  */
-function evaluate(name: string, f: (...xs: Tensor[]) => Tensor, args: unknown[], dy?: Tensor): { value: Tensor; grads: Tensor[]; asList: boolean } {
+function evaluate(name: string, f: (...xs: Tensor[]) => Tensor, args: unknown[], dy?: Tensor, keepValue = true): { value: Tensor; grads: Tensor[]; asList: boolean } {
   const { list, asList } = collectArgs(name, args);
-  return scoped(() => evaluateInScope(name, f, list, asList, dy), (r) => [r.value, ...r.grads]);
+  // grad/grads drop the value: keeping it would pin the forward output's buffer until the collector
+  // runs, so every call of a synchronous loop would page-fault a fresh one.
+  return scoped(() => evaluateInScope(name, f, list, asList, dy), (r) => (keepValue ? [r.value, ...r.grads] : r.grads));
 }
 
 function evaluateInScope(name: string, f: (...xs: Tensor[]) => Tensor, list: Tensor[], asList: boolean, dy?: Tensor): { value: Tensor; grads: Tensor[]; asList: boolean } {
@@ -61,7 +63,7 @@ export function grad(f: (...xs: Tensor[]) => Tensor): {
   (...xs: Tensor[]): Tensor[];
 } {
   const wrapped = (...args: unknown[]): Tensor | Tensor[] => {
-    const r = evaluate('grad', f, args);
+    const r = evaluate('grad', f, args, undefined, false);
     return !r.asList && args.length === 1 ? r.grads[0]! : r.grads;
   };
   return wrapped as ReturnType<typeof grad>;
@@ -69,7 +71,7 @@ export function grad(f: (...xs: Tensor[]) => Tensor): {
 
 /** tfjs name: gradients of `f` with respect to a list of tensors. */
 export function grads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => Tensor[] {
-  return (xs, dy) => evaluate('grads', f, [xs], dy).grads;
+  return (xs, dy) => evaluate('grads', f, [xs], dy, false).grads;
 }
 
 /**

@@ -137,3 +137,18 @@ describe('buffer reuse in training loops', () => {
     expect(w.grad!.shape).toEqual([64, 64]);
   });
 });
+
+describe('grad and grads release the forward value', () => {
+  it('hand the forward output buffer back to the pool (a loop would otherwise page-fault each call)', () => {
+    const x = tf.randn([256, 256]);
+    const g = tf.grads((a: tf.Tensor) => tf.mul(a, 2));
+    g([x]).forEach((t) => t.dispose());
+    const before = tf.pooledBufferBytes();
+    const [gx] = g([x]);
+    // The 256 KiB product is released; only the returned gradient stays out of the pool.
+    expect(tf.pooledBufferBytes()).toBeGreaterThanOrEqual(before - 256 * 256 * 4);
+    expect(gx!.shape).toEqual([256, 256]);
+    const { value } = tf.valueAndGrad((a: tf.Tensor) => tf.sum(tf.mul(a, 2)))(x);
+    expect(Number.isFinite(value.item())).toBe(true);
+  });
+});
