@@ -1,7 +1,10 @@
 // Builds small ONNX models in memory for the ORT comparison. Every operand is a graph input
 // (not an initializer) unless a case asks otherwise, so ORT cannot constant-fold the op away or
 // pre-pack a weight that tensorforge would have to handle at run time.
-import { AttributeType, DataType, encodeModel } from './onnx-schema.mjs';
+import { createRequire } from 'node:module';
+
+// The library's own ONNX schema (dist/, built by npm run bench before it runs): one copy to maintain.
+const { AttributeType, DataType, encodeModel } = createRequire(import.meta.url)('../dist/onnx/proto.js');
 
 export const IR_VERSION = 8;
 export const OPSET = 17;
