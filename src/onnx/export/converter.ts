@@ -1,0 +1,99 @@
+// The contract between the exporter and per-layer converters. A converter turns one call of a
+// layer (a GraphNode of the model) into ONNX nodes through the context; the exporter owns naming,
+// initializers and node order, so converters never see protobuf messages.
+import type { Layer } from '../../layers/layer';
+import type { ShapeWithBatch } from '../../layers/symbolic-tensor';
+import type { Tensor } from '../../tensor/tensor';
+import type { OnnxTensor } from '../read-model';
+
+/** A node attribute, tagged with its ONNX attribute type so ints and floats are never confused. */
+export type OnnxAttr =
+  | { type: 'int'; value: number }
+  | { type: 'float'; value: number }
+  | { type: 'ints'; value: number[] }
+  | { type: 'floats'; value: number[] }
+  | { type: 'string'; value: string }
+  | { type: 'tensor'; value: OnnxTensor };
+
+/** A node as a converter describes it; see {@link OnnxExportContext.addNode}. */
+export interface OnnxNodeSpec {
+  opType: string;
+  /** Value names; '' marks an omitted optional input. */
+  inputs: string[];
+  /** Output value names, or how many fresh names to make (default 1). */
+  outputs?: string[] | number;
+  attributes?: Record<string, OnnxAttr>;
+  name?: string;
+  /** '' (default) is the standard `ai.onnx` operator set. */
+  domain?: string;
+}
+
+/** What the exporter offers converters while it builds the graph. */
+export interface OnnxExportContext {
+  /** The `ai.onnx` opset being targeted (13..21); converters pick op forms by it. */
+  readonly opset: number;
+  /** A fresh value name derived from `base`, unique within the graph. */
+  uniqueName(base: string): string;
+  /**
+   * Adds a constant (a weight or a shape/axes list) to the graph's initializers. float32 and int32
+   * Tensors and any OnnxTensor are accepted; returns the unique initializer name to use as an input.
+   */
+  addInitializer(base: string, value: Tensor | OnnxTensor): string;
+  /** Appends a node (after every node added so far) and returns its output value names. */
+  addNode(node: OnnxNodeSpec): string[];
+}
+
+/** One call of a layer, as the converter sees it. */
+export interface ConverterInput {
+  layer: Layer;
+  /** ONNX value names of the call's inputs, in the order the layer receives them. */
+  inputs: string[];
+  /** Symbolic shapes of those inputs (batch first, null where unknown). */
+  inputShapes: ShapeWithBatch[];
+  /** Symbolic shapes of every output of the call, by output index. */
+  outputShapes: ShapeWithBatch[];
+  /**
+   * The Keras-style [batch, time] mask reaching this call's first input (from Masking or Embedding
+   * with maskZero), as a float32 ONNX value name computed on demand, or null when none flows in.
+   * Layers whose result depends on the mask must honour it or throw.
+   */
+  mask?: (() => string) | null;
+}
+
+/** Converts one layer call; returns the ONNX value names of its outputs, by output index. */
+export type LayerConverter = (args: ConverterInput, ctx: OnnxExportContext) => string[];
+
+const converters = new Map<string, LayerConverter>();
+
+/**
+ * Registers (or replaces) the ONNX converter for a layer class, identified by `layer.className`.
+ * Lets layer classes defined outside the library take part in `exportOnnx`.
+ */
+export function registerOnnxConverter(className: string, converter: LayerConverter): void {
+  if (typeof className !== 'string' || className === '') {
+    throw new Error(`registerOnnxConverter: className must be a non-empty string, got ${String(className)}`);
+  }
+  if (typeof converter !== 'function') {
+    throw new Error(`registerOnnxConverter: converter for '${className}' must be a function, got ${typeof converter}`);
+  }
+  converters.set(className, converter);
+}
+
+/**
+ * Registers a built-in converter unless one is registered already, so a user's replacement made
+ * before the built-ins load is not overwritten by them.
+ * @internal
+ */
+export function registerDefaultOnnxConverter(className: string, converter: LayerConverter): void {
+  if (!converters.has(className)) converters.set(className, converter);
+}
+
+/** The converter for a layer class, or undefined. */
+export function getOnnxConverter(className: string): LayerConverter | undefined {
+  return converters.get(className);
+}
+
+/** Class names that have a converter (for error messages). */
+export function onnxConverterClassNames(): string[] {
+  return [...converters.keys()].sort();
+}
