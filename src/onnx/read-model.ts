@@ -68,6 +68,9 @@ export type OnnxAttributeValue =
   | OnnxGraph
   | OnnxGraph[];
 
+/** The declared type of an attribute (numbers alone cannot tell INT from FLOAT). */
+export type OnnxAttributeKind = 'float' | 'int' | 'string' | 'tensor' | 'graph' | 'floats' | 'ints' | 'strings' | 'tensors' | 'graphs';
+
 /** One operator invocation. `domain` '' means the default `ai.onnx` operator set. */
 export interface OnnxNode {
   name: string;
@@ -76,6 +79,8 @@ export interface OnnxNode {
   inputs: string[];
   outputs: string[];
   attributes: Record<string, OnnxAttributeValue>;
+  /** Each attribute's declared type, so a node can be written back exactly. */
+  attributeKinds: Record<string, OnnxAttributeKind>;
 }
 
 /** A decoded graph (also used for If/Loop/Scan subgraph attributes). */
@@ -252,12 +257,29 @@ function readValueInfo(v: OnnxValueInfoProto, where: string): OnnxValueInfo {
 
 const utf8 = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
+const ATTRIBUTE_KINDS: ReadonlyMap<number, OnnxAttributeKind> = new Map<number, OnnxAttributeKind>([
+  [AttributeType.FLOAT, 'float'],
+  [AttributeType.INT, 'int'],
+  [AttributeType.STRING, 'string'],
+  [AttributeType.TENSOR, 'tensor'],
+  [AttributeType.GRAPH, 'graph'],
+  [AttributeType.FLOATS, 'floats'],
+  [AttributeType.INTS, 'ints'],
+  [AttributeType.STRINGS, 'strings'],
+  [AttributeType.TENSORS, 'tensors'],
+  [AttributeType.GRAPHS, 'graphs'],
+]);
+
+function attributeTypeOf(a: OnnxAttributeProto): number {
+  return a.type || inferAttributeType(a);
+}
+
 function readAttribute(a: OnnxAttributeProto, where: string): OnnxAttributeValue {
   const at = `${where} attribute '${a.name ?? ''}'`;
   if (a.refAttrName !== undefined) {
     throw new FormatError(`${at} refers to function attribute '${a.refAttrName}', which is only valid inside functions`);
   }
-  switch (a.type ?? inferAttributeType(a)) {
+  switch (attributeTypeOf(a)) {
     case AttributeType.FLOAT:
       return a.f ?? 0;
     case AttributeType.INT:
@@ -317,11 +339,13 @@ function readGraph(g: OnnxGraphProto, where: string): OnnxGraph {
     const at = `${where} node ${k} (${n.opType ?? '?'}${name ? ` '${name}'` : ''})`;
     if (!n.opType) throw new FormatError(`${at} has no op_type`);
     const attributes: Record<string, OnnxAttributeValue> = {};
+    const attributeKinds: Record<string, OnnxAttributeKind> = {};
     for (const a of n.attribute ?? []) {
       if (!a.name) throw new FormatError(`${at} has an attribute without a name`);
       attributes[a.name] = readAttribute(a, at);
+      attributeKinds[a.name] = ATTRIBUTE_KINDS.get(attributeTypeOf(a))!;
     }
-    return { name, opType: n.opType, domain: n.domain ?? '', inputs: n.input ?? [], outputs: n.output ?? [], attributes };
+    return { name, opType: n.opType, domain: n.domain ?? '', inputs: n.input ?? [], outputs: n.output ?? [], attributes, attributeKinds };
   });
   return { name: g.name ?? '', inputs, outputs, initializers, nodes };
 }
