@@ -3,6 +3,7 @@
 // initializers and node order, so converters never see protobuf messages.
 import type { Layer } from '../../layers/layer';
 import type { ShapeWithBatch } from '../../layers/symbolic-tensor';
+import type { DType } from '../../tensor/dtype';
 import type { Tensor } from '../../tensor/tensor';
 import type { OnnxTensor } from '../read-model';
 
@@ -13,6 +14,7 @@ export type OnnxAttr =
   | { type: 'ints'; value: number[] }
   | { type: 'floats'; value: number[] }
   | { type: 'string'; value: string }
+  | { type: 'strings'; value: string[] }
   | { type: 'tensor'; value: OnnxTensor };
 
 /** A node as a converter describes it; see {@link OnnxExportContext.addNode}. */
@@ -50,6 +52,8 @@ export interface ConverterInput {
   inputs: string[];
   /** Symbolic shapes of those inputs (batch first, null where unknown). */
   inputShapes: ShapeWithBatch[];
+  /** Element types of the inputs (the exporter always fills this in). */
+  inputDtypes?: DType[];
   /** Symbolic shapes of every output of the call, by output index. */
   outputShapes: ShapeWithBatch[];
   /**

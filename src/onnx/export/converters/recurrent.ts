@@ -1,0 +1,260 @@
+// SimpleRNN, LSTM and GRU as ONNX RNN/LSTM/GRU (time-major, so batch-first data is transposed in
+// and out: onnxruntime's CPU kernels reject layout = 1), Bidirectional as one bidirectional op, and
+// TimeDistributed by folding time into the batch.
+import type { ActivationName } from '../../../activations/activations';
+import type { Layer } from '../../../layers/layer';
+import { Bidirectional, GRU, LSTM, type RecurrentLayer, SimpleRNN, TimeDistributed } from '../../../layers/recurrent';
+import { Dense } from '../../../layers/dense';
+import type { ShapeWithBatch } from '../../../layers/symbolic-tensor';
+import { getOnnxConverter } from '../converter';
+import type { ConverterInput, LayerConverter, OnnxAttr, OnnxExportContext } from '../converter';
+import { activation, attr, concat, constF32, constI64, node, pick, reshape, reverseAxis, shapeSlice, transpose, unsqueeze } from '../ops';
+import { flatValues } from '../tensor-proto';
+import { denseCore } from './basic';
+import { expectLayer, rejectMask } from './util';
+
+type OpType = 'RNN' | 'LSTM' | 'GRU';
+
+/** ONNX gate g takes Keras gate KERAS_GATE[op][g]: LSTM i,o,f,c from Keras i,f,c,o; GRU z,r,h as is. */
+const KERAS_GATE: Record<OpType, number[]> = { RNN: [0], LSTM: [0, 3, 1, 2], GRU: [0, 1, 2] };
+
+function opTypeOf(layer: RecurrentLayer): OpType {
+  if (layer instanceof LSTM) return 'LSTM';
+  if (layer instanceof GRU) return 'GRU';
+  if (layer instanceof SimpleRNN) return 'RNN';
+  throw new Error(`exportOnnx: recurrent layer '${layer.name}' has class ${layer.className}, which has no ONNX recurrent op`);
+}
+
+interface DirectionWeights {
+  W: Float32Array; // [G*H, F]
+  R: Float32Array; // [G*H, H]
+  B: Float32Array | null; // [2*G*H]: input biases then recurrent biases
+}
+
+/** One direction's weights in ONNX layout: gate rows reordered, matrices transposed. */
+function directionWeights(layer: RecurrentLayer, op: OpType): DirectionWeights {
+  const H = layer.units;
+  const gates = KERAS_GATE[op];
+  const G = gates.length;
+  const kernel = flatValues(layer.kernel!);
+  const rec = flatValues(layer.recurrentKernel!);
+  const F = layer.kernel!.shape[0]!;
+  const W = new Float32Array(G * H * F);
+  const R = new Float32Array(G * H * H);
+  gates.forEach((kg, g) => {
+    for (let j = 0; j < H; j++) {
+      const col = kg * H + j;
+      for (let f = 0; f < F; f++) W[(g * H + j) * F + f] = kernel[f * G * H + col]!;
+      for (let k = 0; k < H; k++) R[(g * H + j) * H + k] = rec[k * G * H + col]!;
+    }
+  });
+  let B: Float32Array | null = null;
+  if (layer.bias) {
+    const bias = flatValues(layer.bias);
+    B = new Float32Array(2 * G * H);
+    // GRU with resetAfter keeps separate input and recurrent biases ([2, 3H]); others have one.
+    const twoRows = layer instanceof GRU && layer.resetAfter;
+    gates.forEach((kg, g) => {
+      for (let j = 0; j < H; j++) {
+        B![g * H + j] = bias[kg * H + j]!;
+        if (twoRows) B![G * H + g * H + j] = bias[G * H + kg * H + j]!;
+      }
+    });
+  }
+  return { W, R, B };
+}
+
+interface OnnxActivation {
+  name: string;
+  alpha?: number;
+  beta?: number;
+}
+
+/** The recurrent ops' activation names (those onnxruntime implements) for the library's activations. */
+function onnxActivation(layer: Layer, name: ActivationName): OnnxActivation {
+  switch (name) {
+    case 'sigmoid':
+      return { name: 'Sigmoid' };
+    case 'tanh':
+      return { name: 'Tanh' };
+    case 'relu':
+      return { name: 'Relu' };
+    case 'linear':
+      return { name: 'Affine', alpha: 1, beta: 0 };
+    case 'hardSigmoid':
+      return { name: 'HardSigmoid', alpha: 0.2, beta: 0.5 };
+    case 'leakyRelu':
+      return { name: 'LeakyRelu', alpha: 0.2 };
+    case 'elu':
+      return { name: 'Elu', alpha: 1 };
+    case 'softsign':
+      return { name: 'Softsign' };
+    case 'softplus':
+      return { name: 'Softplus' };
+    default:
+      throw new Error(`exportOnnx: layer '${layer.name}' (${layer.className}) uses activation '${name}', which ONNX recurrent ops do not offer ` +
+        '(supported: sigmoid, tanh, relu, linear, hardSigmoid, leakyRelu, elu, softsign, softplus)');
+  }
+}
+
+/** The activations attribute (f, g, h order) unless it is the op's default. */
+function activationAttrs(layer: RecurrentLayer, op: OpType, directions: number): Record<string, OnnxAttr> {
+  const act = layer.activation.name;
+  const rec = (layer as LSTM | GRU).recurrentActivation?.name ?? 'sigmoid';
+  const names: ActivationName[] = op === 'LSTM' ? [rec, act, act] : op === 'GRU' ? [rec, act] : [act];
+  const defaults: ActivationName[] = op === 'LSTM' ? ['sigmoid', 'tanh', 'tanh'] : op === 'GRU' ? ['sigmoid', 'tanh'] : ['tanh'];
+  if (names.every((n, i) => n === defaults[i])) return {};
+  const list = names.map((n) => onnxActivation(layer, n));
+  const all = Array.from({ length: directions }, () => list).flat();
+  const out: Record<string, OnnxAttr> = { activations: attr.strs(all.map((a) => a.name)) };
+  // Parameters are consumed in order by the activations that take them.
+  const alphas = all.filter((a) => a.alpha !== undefined).map((a) => a.alpha!);
+  const betas = all.filter((a) => a.beta !== undefined).map((a) => a.beta!);
+  if (alphas.length) out['activation_alpha'] = attr.floats(alphas);
+  if (betas.length) out['activation_beta'] = attr.floats(betas);
+  return out;
+}
+
+interface RunResult {
+  Y: string; // [T, dirs, B, H]
+  Yh: string; // [dirs, B, H]
+  Yc: string | null; // LSTM: [dirs, B, H]
+}
+
+/**
+ * Emits one ONNX recurrent node over time-major `xt` [T, B, F] for `layers` (one per direction,
+ * forward first). `initial` holds [dirs, B, H] initial h (and c) values, or null for zeros.
+ */
+function emitRecurrent(ctx: OnnxExportContext, layers: RecurrentLayer[], xt: string, direction: 'forward' | 'reverse' | 'bidirectional',
+  initial: { h: string; c: string | null } | null): RunResult {
+  const first = layers[0]!;
+  const op = opTypeOf(first);
+  const H = first.units;
+  const G = KERAS_GATE[op].length;
+  const F = first.kernel!.shape[0]!;
+  const dirs = layers.length;
+  const parts = layers.map((l) => directionWeights(l, op));
+  const stack = (pick: (w: DirectionWeights) => Float32Array, n: number): Float32Array => {
+    const out = new Float32Array(dirs * n);
+    parts.forEach((p, d) => out.set(pick(p), d * n));
+    return out;
+  };
+  const W = ctx.addInitializer('W', { name: '', dtype: 'float32', shape: [dirs, G * H, F], data: stack((p) => p.W, G * H * F) });
+  const R = ctx.addInitializer('R', { name: '', dtype: 'float32', shape: [dirs, G * H, H], data: stack((p) => p.R, G * H * H) });
+  const B = parts.every((p) => p.B)
+    ? ctx.addInitializer('B', { name: '', dtype: 'float32', shape: [dirs, 2 * G * H], data: stack((p) => p.B!, 2 * G * H) })
+    : '';
+  const inputs = [xt, W, R, B, '', initial?.h ?? ''];
+  if (op === 'LSTM') inputs.push(initial?.c ?? '');
+  while (inputs[inputs.length - 1] === '') inputs.pop();
+  const attributes: Record<string, OnnxAttr> = {
+    hidden_size: attr.int(H),
+    direction: attr.str(direction),
+    ...activationAttrs(first, op, dirs),
+  };
+  if (op === 'GRU') attributes['linear_before_reset'] = attr.int((first as GRU).resetAfter ? 1 : 0);
+  const outs = ctx.addNode({ opType: op, inputs, outputs: op === 'LSTM' ? 3 : 2, attributes });
+  return { Y: outs[0]!, Yh: outs[1]!, Yc: op === 'LSTM' ? outs[2]! : null };
+}
+
+/** Initial states given as extra call inputs, stacked as [dirs, B, H]. */
+function initialStates(ctx: OnnxExportContext, states: string[], perDirection: number): { h: string; c: string | null } | null {
+  if (states.length === 0) return null;
+  const dirs = states.length / perDirection;
+  const gather = (k: number) => {
+    const list = Array.from({ length: dirs }, (_, d) => unsqueeze(ctx, states[d * perDirection + k]!, [0]));
+    return list.length === 1 ? list[0]! : concat(ctx, list, 0);
+  };
+  return { h: gather(0), c: perDirection > 1 ? gather(1) : null };
+}
+
+function checkUnits(args: ConverterInput, shape: ShapeWithBatch): void {
+  if (shape.length !== 3) throw new Error(`exportOnnx: layer '${args.layer.name}' (${args.layer.className}) needs input [batch, time, features], got rank ${shape.length}`);
+}
+
+const MASK_WHY = 'ONNX recurrent ops cannot keep the state over masked steps as the layer does';
+
+/** SimpleRNN, LSTM and GRU. */
+export const convertRecurrent: LayerConverter = (args, ctx) => {
+  const layer = args.layer as RecurrentLayer;
+  opTypeOf(layer);
+  rejectMask(args, MASK_WHY);
+  checkUnits(args, args.inputShapes[0]!);
+  const xt = transpose(ctx, args.inputs[0]!, [1, 0, 2]);
+  const run = emitRecurrent(ctx, [layer], xt, layer.goBackwards ? 'reverse' : 'forward', initialStates(ctx, args.inputs.slice(1), layer.stateCount));
+  const h = pick(ctx, run.Yh, 0, 0);
+  let out: string;
+  if (layer.returnSequences) {
+    // ONNX gives a reverse pass's outputs in input order; Keras lists them in processing order.
+    let seq = pick(ctx, run.Y, 0, 1); // [T, B, H]
+    if (layer.goBackwards) seq = reverseAxis(ctx, seq, 0);
+    out = transpose(ctx, seq, [1, 0, 2]);
+  } else {
+    out = h;
+  }
+  if (!layer.returnState) return [out];
+  return run.Yc ? [out, h, pick(ctx, run.Yc, 0, 0)] : [out, h];
+};
+
+export const convertBidirectional: LayerConverter = (args, ctx) => {
+  const layer = expectLayer(args, Bidirectional);
+  rejectMask(args, MASK_WHY);
+  checkUnits(args, args.inputShapes[0]!);
+  const fw = layer.forwardLayer;
+  const bw = layer.backwardLayer;
+  // With an inner layer that goes backwards the two passes swap roles; on the time-reversed
+  // input they are an ordinary forward/backward pair (and Keras merges in that reversed order).
+  let xt = transpose(ctx, args.inputs[0]!, [1, 0, 2]);
+  if (fw.goBackwards) xt = reverseAxis(ctx, xt, 0);
+  const run = emitRecurrent(ctx, [fw, bw], xt, 'bidirectional', initialStates(ctx, args.inputs.slice(1), fw.stateCount));
+  const merge = (a: string, b: string, featureAxis: number): string => {
+    switch (layer.mergeMode) {
+      case 'concat':
+        return concat(ctx, [a, b], featureAxis);
+      case 'sum':
+        return node(ctx, 'Add', [a, b]);
+      case 'mul':
+        return node(ctx, 'Mul', [a, b]);
+      case 'ave':
+        return node(ctx, 'Mul', [node(ctx, 'Add', [a, b]), constF32(ctx, [0.5])]);
+    }
+  };
+  let out: string;
+  if (fw.returnSequences) {
+    out = transpose(ctx, merge(pick(ctx, run.Y, 0, 1), pick(ctx, run.Y, 1, 1), 2), [1, 0, 2]);
+  } else {
+    out = merge(pick(ctx, run.Yh, 0, 0), pick(ctx, run.Yh, 1, 0), 1);
+  }
+  if (!fw.returnState) return [out];
+  const states = (d: number) => (run.Yc ? [pick(ctx, run.Yh, d, 0), pick(ctx, run.Yc, d, 0)] : [pick(ctx, run.Yh, d, 0)]);
+  return [out, ...states(0), ...states(1)];
+};
+
+/**
+ * The wrapped layer on [batch * time, ...]: Dense runs directly on the rank-3 input (MatMul
+ * broadcasts over the leading axes); other layers see time folded into the batch and back.
+ */
+export const convertTimeDistributed: LayerConverter = (args, ctx) => {
+  const layer = expectLayer(args, TimeDistributed);
+  const inner = layer.layer;
+  const shape = args.inputShapes[0]!;
+  const x = args.inputs[0]!;
+  if (inner instanceof Dense) {
+    return [activation(ctx, denseCore(ctx, inner, x, shape.length), inner.activation.name)];
+  }
+  const converter = getOnnxConverter(inner.className);
+  if (!converter) throw new Error(`exportOnnx: layer '${inner.name}' (class ${inner.className}) inside TimeDistributed '${layer.name}' has no ONNX converter`);
+  const rest = shape.slice(2);
+  const folded = rest.every((d) => typeof d === 'number')
+    ? reshape(ctx, x, [-1, ...(rest as number[])])
+    : node(ctx, 'Reshape', [x, concat(ctx, [constI64(ctx, [-1]), shapeSlice(ctx, x, 2, shape.length)], 0)]);
+  const innerIn: ShapeWithBatch = [null, ...rest];
+  const innerOut = inner.computeOutputShape(innerIn) as ShapeWithBatch;
+  const ys = converter({ layer: inner, inputs: [folded], inputShapes: [innerIn], inputDtypes: args.inputDtypes, outputShapes: [innerOut], mask: null }, ctx);
+  if (ys.length !== 1) throw new Error(`exportOnnx: TimeDistributed '${layer.name}' needs a single-output layer, ${inner.name} has ${ys.length}`);
+  const outRest = innerOut.slice(1);
+  const target = outRest.every((d) => typeof d === 'number')
+    ? concat(ctx, [shapeSlice(ctx, x, 0, 2), constI64(ctx, outRest as number[])], 0)
+    : concat(ctx, [shapeSlice(ctx, x, 0, 2), shapeSlice(ctx, ys[0]!, 1, innerOut.length)], 0);
+  return [node(ctx, 'Reshape', [ys[0]!, target])];
+};

@@ -1,0 +1,226 @@
+// exportOnnx: walks a model's layer calls in execution order, lets each layer's converter emit
+// ONNX nodes, and encodes the result as a ModelProto with a dynamic batch dimension.
+import { writeFile } from 'node:fs/promises';
+import { argError, describe } from '../../errors';
+import { isShapeList } from '../../layers/layer';
+import type { ShapeWithBatch, SymbolicTensor } from '../../layers/symbolic-tensor';
+import { LayersModel } from '../../models/layers-model';
+import type { DType } from '../../tensor/dtype';
+import { DataType, encodeModel } from '../proto';
+import type { OnnxModelProto, OnnxValueInfoProto } from '../proto';
+import { getOnnxConverter } from './converter';
+import { embeddingMask, maskingKeep } from './converters/basic';
+import { registerBuiltinConverters } from './converters/index';
+import { GraphBuilder } from './graph-builder';
+import { reshape } from './ops';
+
+export {
+  registerOnnxConverter,
+  type ConverterInput,
+  type LayerConverter,
+  type OnnxAttr,
+  type OnnxExportContext,
+  type OnnxNodeSpec,
+} from './converter';
+
+/** Options of {@link exportOnnx}. */
+export interface ExportOnnxOptions {
+  /** Target `ai.onnx` opset, 13 to 21 (default 17). */
+  opset?: number;
+  /** Graph input names, one per model input (default: the input layers' names). */
+  inputNames?: string[];
+  /** Graph output names, one per model output (default: the producing layers' names). */
+  outputNames?: string[];
+}
+
+/** The opset used when none is given. */
+export const DEFAULT_ONNX_OPSET = 17;
+/** Lowest and highest opsets exportOnnx targets. */
+export const MIN_ONNX_OPSET = 13;
+export const MAX_ONNX_OPSET = 21;
+
+/** The IR version released together with an opset (ONNX's versioning table), so older runtimes accept the file. */
+export function irVersionForOpset(opset: number): number {
+  if (opset <= 14) return 7;
+  if (opset <= 18) return 8;
+  if (opset <= 20) return 9;
+  return 10;
+}
+
+const ELEM_TYPES: Record<DType, number> = { float32: DataType.FLOAT, int32: DataType.INT32 };
+
+function checkNames(arg: string, names: unknown, count: number): string[] | null {
+  if (names === undefined || names === null) return null;
+  const ok = Array.isArray(names) && names.length === count && names.every((n) => typeof n === 'string' && n !== '') && new Set(names).size === names.length;
+  if (!ok) argError('exportOnnx', arg, `${count} distinct non-empty string(s), one per model ${arg === 'inputNames' ? 'input' : 'output'}`, describe(names));
+  return names as string[];
+}
+
+function checkOptions(options: unknown): { opset: number; inputNames: unknown; outputNames: unknown } {
+  if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
+    argError('exportOnnx', 'options', 'an options object { opset?, inputNames?, outputNames? }', describe(options));
+  }
+  const o = (options ?? {}) as ExportOnnxOptions;
+  const opset = o.opset ?? DEFAULT_ONNX_OPSET;
+  if (typeof opset !== 'number' || !Number.isInteger(opset) || opset < MIN_ONNX_OPSET || opset > MAX_ONNX_OPSET) {
+    argError('exportOnnx', 'opset', `an integer from ${MIN_ONNX_OPSET} to ${MAX_ONNX_OPSET}`, describe(o.opset));
+  }
+  return { opset, inputNames: o.inputNames, outputNames: o.outputNames };
+}
+
+/** The default public name of a model output: its layer's name, suffixed when ambiguous. */
+function defaultOutputNames(outputs: readonly SymbolicTensor[]): string[] {
+  const names = outputs.map((t) => (t.outputIndex > 0 ? `${t.sourceLayer.name}_${t.outputIndex}` : t.sourceLayer.name));
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    const k = seen.get(n) ?? 0;
+    seen.set(n, k + 1);
+    return k === 0 ? n : `${n}_${k}`;
+  });
+}
+
+function valueInfo(name: string, dtype: DType, shape: ShapeWithBatch): OnnxValueInfoProto {
+  // Batch is symbolic ('batch') unless the model fixes it; other unknown sizes get their own symbol.
+  const dim = shape.map((d, k) => (d === null ? { dimParam: k === 0 ? 'batch' : `${name}_dim${k}` } : { dimValue: d }));
+  return { name, type: { tensorType: { elemType: ELEM_TYPES[dtype], shape: { dim } } } };
+}
+
+/** A mask travelling with a value: how to make the [batch, time] float tensor, and its time length. */
+interface MaskInfo {
+  make: () => string;
+  time: number | null;
+}
+
+function lazy(make: () => string): () => string {
+  let name: string | null = null;
+  return () => (name ??= make());
+}
+
+/**
+ * Builds the ONNX ModelProto of a model (see {@link exportOnnx}) and returns its bytes.
+ * Synchronous; use it when the bytes are all you need.
+ */
+export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions = {}): Uint8Array {
+  if (!(model instanceof LayersModel)) argError('exportOnnx', 'model', 'a LayersModel (from model() or sequential())', describe(model));
+  const { opset, inputNames: inNamesArg, outputNames: outNamesArg } = checkOptions(options);
+  const modelInputs = model.inputs;
+  if (modelInputs.length === 0) {
+    throw new Error(`exportOnnx: model '${model.name}' is not built yet (its input shape is unknown); give the first layer an inputShape or run the model once before exporting`);
+  }
+  const inputNames = checkNames('inputNames', inNamesArg, modelInputs.length) ?? modelInputs.map((t) => t.sourceLayer.name);
+  const outputNames = checkNames('outputNames', outNamesArg, model.outputs.length) ?? defaultOutputNames(model.outputs);
+  const clash = outputNames.find((n) => inputNames.includes(n));
+  if (clash !== undefined) argError('exportOnnx', 'outputNames', 'names different from the input names', describe(clash));
+  registerBuiltinConverters();
+
+  const builder = new GraphBuilder(opset);
+  for (const n of [...inputNames, ...outputNames]) builder.reserve(n);
+  const values = new Map<number, string>();
+  const dtypes = new Map<number, DType>();
+  const masks = new Map<number, MaskInfo>();
+  modelInputs.forEach((t, i) => {
+    values.set(t.id, inputNames[i]!);
+    dtypes.set(t.id, t.dtype);
+  });
+
+  for (const call of model.graphNodes) {
+    const layer = call.layer;
+    const converter = getOnnxConverter(layer.className);
+    if (!converter) {
+      throw new Error(`exportOnnx: layer '${layer.name}' has class ${layer.className}, which has no ONNX converter; register one with registerOnnxConverter('${layer.className}', ...)`);
+    }
+    if (!layer.built) throw new Error(`exportOnnx: layer '${layer.name}' (${layer.className}) is not built; run the model once before exporting`);
+    const inputs = call.inputs.map((t) => values.get(t.id)!);
+    const inputShapes = call.inputs.map((t) => t.shape.slice());
+    const out = layer.computeOutputShape(call.listInput ? inputShapes : inputShapes[0]!);
+    const outputShapes = isShapeList(out) ? out : [out];
+    const mask = masks.get(call.inputs[0]!.id) ?? null;
+    builder.scope = layer.name;
+    let names: string[];
+    try {
+      names = converter({
+        layer, inputs, inputShapes, inputDtypes: call.inputs.map((t) => dtypes.get(t.id) ?? t.dtype), outputShapes, mask: mask?.make ?? null,
+      }, builder);
+    } finally {
+      builder.scope = '';
+    }
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n === '')) {
+      throw new Error(`exportOnnx: the converter of layer '${layer.name}' (${layer.className}) must return value names, got ${describe(names)}`);
+    }
+    call.outputs.forEach((o, i) => {
+      if (!o) return;
+      const name = names[i];
+      if (name === undefined) throw new Error(`exportOnnx: the converter of layer '${layer.name}' (${layer.className}) returned ${names.length} output(s), the model uses output ${i}`);
+      values.set(o.id, name);
+      dtypes.set(o.id, o.dtype);
+    });
+    const produced = propagateMask(builder, call.layer.className, layer, call.inputs, call.listInput, inputs, outputShapes[0]!, mask);
+    const first = call.outputs[0];
+    if (produced && first) masks.set(first.id, produced);
+  }
+
+  const graphInputs = modelInputs.map((t, i) => valueInfo(inputNames[i]!, t.dtype, t.shape));
+  const graphOutputs = model.outputs.map((t, i) => ({ value: values.get(t.id)!, info: valueInfo(outputNames[i]!, t.dtype, t.shape) }));
+  const graph = builder.finish(model.name, graphInputs, graphOutputs);
+  const proto: OnnxModelProto = {
+    irVersion: irVersionForOpset(opset),
+    opsetImport: [{ domain: '', version: opset }],
+    producerName: 'tensorforge',
+    graph,
+  };
+  return encodeModel(proto);
+}
+
+/**
+ * The mask leaving a call, mirroring what models do at run time: Masking and Embedding (maskZero)
+ * make one, and other single-input layers pass theirs on while the output keeps the time axis.
+ */
+function propagateMask(builder: GraphBuilder, className: string, layer: { name: string; maskValue?: unknown; maskZero?: unknown },
+  callInputs: readonly SymbolicTensor[], listInput: boolean, inputs: string[], outShape: ShapeWithBatch, incoming: MaskInfo | null): MaskInfo | null {
+  const scoped = (make: () => string) => lazy(() => {
+    const prev = builder.scope;
+    builder.scope = `${layer.name}/mask`;
+    try {
+      return make();
+    } finally {
+      builder.scope = prev;
+    }
+  });
+  const x = inputs[0]!;
+  const inShape = callInputs[0]!.shape;
+  if (className === 'Masking' && typeof layer.maskValue === 'number') {
+    const value = layer.maskValue;
+    return { time: inShape[1] ?? null, make: scoped(() => reshape(builder, maskingKeep(builder, x, inShape.length, value), [0, 0])) };
+  }
+  if (className === 'Embedding' && layer.maskZero === true) {
+    const dtype = callInputs[0]!.dtype;
+    return { time: inShape[1] ?? null, make: scoped(() => embeddingMask(builder, x, dtype)) };
+  }
+  if (!incoming || listInput || outShape.length < 3) return null;
+  return outShape[1] === incoming.time ? incoming : null;
+}
+
+/**
+ * Exports a model to ONNX: every layer becomes standard `ai.onnx` operators (opset 13-21, default
+ * 17), inputs and outputs keep the model's layout (channels-last stays channels-last) with a
+ * symbolic batch dimension, and dropout is left out (an inference graph). Writes the file when
+ * `path` is given; always resolves to the bytes.
+ *
+ * @param model - a built model (functional or sequential)
+ * @param path - where to write the .onnx file, or null/undefined for bytes only
+ * @param options - target opset and graph input/output names
+ */
+export async function exportOnnx(model: LayersModel, path?: string | null, options?: ExportOnnxOptions): Promise<Uint8Array> {
+  if (path !== undefined && path !== null && (typeof path !== 'string' || path === '')) {
+    argError('exportOnnx', 'path', 'a file path or null', describe(path));
+  }
+  const bytes = exportOnnxBytes(model, options);
+  if (path) {
+    try {
+      await writeFile(path, bytes);
+    } catch (e) {
+      throw new Error(`exportOnnx: cannot write '${path}': ${(e as Error).message}`);
+    }
+  }
+  return bytes;
+}
