@@ -1,0 +1,231 @@
+// importOnnx: an ONNX graph becomes a functional LayersModel with one OnnxNode layer per node.
+// Sub-graphs that depend only on constants are folded at import; output shapes are found by running
+// the graph on two probe batches (dims that differ between the probes are dynamic), which also
+// surfaces unsupported shapes or attribute values at import instead of at the first predict.
+import { noGrad } from '../../autograd/tape';
+import { argError, describe } from '../../errors';
+import { tensor } from '../../ops/creation';
+import { input } from '../../layers/input-layer';
+import type { ShapeWithBatch, SymbolicTensor } from '../../layers/symbolic-tensor';
+import { LayersModel } from '../../models/layers-model';
+import type { DType } from '../../tensor/dtype';
+import type { Tensor } from '../../tensor/tensor';
+import { untracked } from '../../tensor/scope';
+import { type OnnxGraph, type OnnxModel, type OnnxNode as OnnxNodeProto, readOnnxModel } from '../read-model';
+import { NodeAttributes, type StoredAttribute, storeAttributes } from './attributes';
+import { type InputSlot, type NodeWeightSpec, OnnxNode } from './onnx-node-layer';
+import { onnxOp, supportedOnnxOps } from './ops';
+import type { OnnxOpSpec, OpContext } from './op-spec';
+import { fromOnnxTensor, isFloatType, toStoredTensor } from './values';
+
+/** Options of {@link importOnnx}. */
+export interface ImportOnnxOptions {
+  /** Model name (default: the ONNX graph's name, else 'onnx_model'). */
+  name?: string;
+  /**
+   * Values to use as the model's outputs instead of the graph's outputs: any intermediate value
+   * name (e.g. the features before the classifier), to put a new head on an imported body.
+   */
+  outputs?: string[];
+  /** Source name for error messages when passing bytes. */
+  source?: string;
+}
+
+interface PreparedNode {
+  node: OnnxNodeProto;
+  spec: OnnxOpSpec;
+  name: string;
+  attributes: Record<string, StoredAttribute>;
+  reader: NodeAttributes;
+  ctx: OpContext;
+}
+
+const PROBE_SIZES = [2, 3] as const;
+
+function defaultOpset(model: OnnxModel, label: string): number {
+  const entry = model.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx');
+  if (!entry) throw new Error(`${label}: the model does not import the default ONNX operator set (ai.onnx)`);
+  if (entry.version < 7 || entry.version > 21) throw new Error(`${label}: opset ${entry.version} is not supported (7 to 21 are)`);
+  return entry.version;
+}
+
+function uniqueNamer(): (base: string) => string {
+  const used = new Set<string>();
+  return (base) => {
+    let name = base;
+    for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
+    used.add(name);
+    return name;
+  };
+}
+
+/** Checks every node against the supported ops and attributes before anything runs. */
+function prepareNodes(graph: OnnxGraph, opset: number, label: string, unique: (b: string) => string): PreparedNode[] {
+  return graph.nodes.map((node, k) => {
+    const name = unique(node.name || `${node.opType}_${k}`);
+    const where = `${label}: ${node.opType} node '${name}' (opset ${opset})`;
+    if (node.domain !== '' && node.domain !== 'ai.onnx') {
+      throw new Error(`${where}: operators of domain '${node.domain}' are not supported`);
+    }
+    const spec = onnxOp(node.opType);
+    if (!spec) throw new Error(`${where}: op ${node.opType} is not supported (supported: ${supportedOnnxOps().join(', ')})`);
+    for (const attr of Object.keys(node.attributes)) {
+      if (!spec.attributes.includes(attr)) throw new Error(`${where}: attribute '${attr}' is not supported`);
+    }
+    const attributes = storeAttributes(node, where);
+    const reader = new NodeAttributes(attributes, where);
+    const ctx: OpContext = { training: false, opset, where };
+    spec.validate?.(reader, ctx);
+    return { node, spec, name, attributes, reader, ctx };
+  });
+}
+
+function runNode(p: PreparedNode, values: ReadonlyMap<string, Tensor>): Tensor[] {
+  const ins = p.node.inputs.map((n) => {
+    if (n === '') return null;
+    const v = values.get(n);
+    if (!v) throw new Error(`${p.ctx.where}: input '${n}' is not produced by any earlier node, initializer or graph input`);
+    return v;
+  });
+  const outs = p.spec.run(ins, p.reader, p.ctx);
+  if (outs.length < p.node.outputs.filter((o) => o !== '').length) {
+    throw new Error(`${p.ctx.where}: the node asks for ${p.node.outputs.length} outputs, the implementation gives ${outs.length}`);
+  }
+  return outs;
+}
+
+function wrapErrors<T>(label: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new Error(msg.startsWith(label) ? msg : `${label}: ${msg}`, { cause: e });
+  }
+}
+
+/**
+ * Imports an ONNX model as a trainable model of this library: it predicts, trains (fit, custom
+ * loops), saves and exports again. Each ONNX node becomes an `OnnxNode` layer named after the node;
+ * float initializers become its weights. Freeze nodes for fine-tuning with
+ * `model.getLayer(name).trainable = false`, or cut the graph with `options.outputs` and put a new
+ * head on it with the functional API.
+ *
+ * Throws a clear Error for unreadable or malformed files, and for any unsupported op or attribute
+ * (naming the op, the node and the opset).
+ */
+export function importOnnx(pathOrBytes: string | Uint8Array, options: ImportOnnxOptions = {}): LayersModel {
+  if (typeof pathOrBytes !== 'string' && !(pathOrBytes instanceof Uint8Array)) {
+    argError('importOnnx', 'pathOrBytes', 'a file path or the model bytes (Uint8Array)', describe(pathOrBytes));
+  }
+  const label = options.source ?? (typeof pathOrBytes === 'string' ? pathOrBytes : 'ONNX bytes');
+  const model = readOnnxModel(pathOrBytes, label);
+  const opset = defaultOpset(model, label);
+  const graph = model.graph;
+  const unique = uniqueNamer();
+  for (const i of graph.inputs) unique(i.name);
+  const prepared = prepareNodes(graph, opset, label, unique);
+  return untracked(() => noGrad(() => wrapErrors(label, () => build(model, graph, prepared, opset, label, options))));
+}
+
+function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], opset: number, label: string, options: ImportOnnxOptions): LayersModel {
+  // 1. Fold everything computable from initializers and Constant nodes alone.
+  const constants = new Map<string, Tensor>();
+  for (const [name, t] of graph.initializers) constants.set(name, fromOnnxTensor(t, `${label}: initializer '${name}'`));
+  const dynamic = new Set(graph.inputs.map((i) => i.name));
+  const live: PreparedNode[] = [];
+  for (const p of prepared) {
+    if (p.node.inputs.some((n) => dynamic.has(n))) {
+      live.push(p);
+      for (const o of p.node.outputs) if (o) dynamic.add(o);
+    } else {
+      const outs = runNode(p, constants);
+      p.node.outputs.forEach((o, k) => o && constants.set(o, outs[k]!));
+    }
+  }
+
+  // 2. Probe runs: concrete shapes of every value at two batch sizes.
+  const inputShapes = graph.inputs.map((i) => {
+    if (!i.shape) throw new Error(`graph input '${i.name}' has no shape; its rank must be known`);
+    return i.shape;
+  });
+  const probes = PROBE_SIZES.map((size) => {
+    const values = new Map(constants);
+    graph.inputs.forEach((i, k) => {
+      const shape = inputShapes[k]!.map((d) => (typeof d === 'number' ? d : size));
+      const n = shape.reduce((a, b) => a * b, 1);
+      values.set(i.name, isFloatType(i.elemType) ? tensor(new Float32Array(n).fill(0.5), shape, 'float32') : tensor(new Int32Array(n), shape, 'int32'));
+    });
+    for (const p of live) {
+      const outs = runNode(p, values);
+      p.node.outputs.forEach((o, k) => o && values.set(o, outs[k]!));
+    }
+    return values;
+  });
+  const shapeOf = (name: string): ShapeWithBatch => {
+    const [a, b] = probes.map((v) => v.get(name)!.shape);
+    return a!.map((d, k) => (d === b![k] ? d : null));
+  };
+  const dtypeOf = (name: string): DType => probes[0]!.get(name)!.dtype;
+
+  // 3. Layers, applied in graph order.
+  const symbols = new Map<string, SymbolicTensor>();
+  const modelInputs = graph.inputs.map((i, k) => {
+    const batchShape = inputShapes[k]!.map((d) => (typeof d === 'number' ? d : null));
+    const t = input({ batchShape, name: i.name, dtype: isFloatType(i.elemType) ? 'float32' : 'int32' });
+    symbols.set(i.name, t);
+    return t;
+  });
+  const initializerNames = new Set(graph.initializers.keys());
+  for (const p of live) {
+    const callInputs: SymbolicTensor[] = [];
+    const weightSpecs: NodeWeightSpec[] = [];
+    const weightValues: Tensor[] = [];
+    const constantsOut: Tensor[] = [];
+    const slots = p.node.inputs.map((n): InputSlot => {
+      if (n === '') return { kind: 'none' };
+      const sym = symbols.get(n);
+      if (sym) {
+        let index = callInputs.indexOf(sym);
+        if (index < 0) index = callInputs.push(sym) - 1;
+        return { kind: 'input', index };
+      }
+      const c = constants.get(n)!;
+      if (c.dtype === 'float32') {
+        // Initializers learn; folded float constants (e.g. from Constant nodes) stay fixed.
+        weightSpecs.push({ name: n, shape: c.shape.slice(), trainable: initializerNames.has(n) });
+        return { kind: 'weight', index: weightValues.push(c) - 1, name: n };
+      }
+      return { kind: 'constant', index: constantsOut.push(c) - 1, name: n };
+    });
+    const outputNames = p.node.outputs.slice();
+    // Trailing omitted outputs are not computed; inner omitted ones keep their position.
+    while (outputNames.length && outputNames[outputNames.length - 1] === '') outputNames.pop();
+    const layer = new OnnxNode({
+      name: p.name,
+      opType: p.node.opType,
+      opset,
+      attributes: p.attributes,
+      inputSlots: slots,
+      weightSpecs,
+      weightValues,
+      constants: constantsOut.map(toStoredTensor),
+      outputNames,
+      outputShapes: outputNames.map((o) => (o ? shapeOf(o) : [])),
+      outputDtypes: outputNames.map((o) => (o ? dtypeOf(o) : 'float32')),
+    });
+    const apply = layer.apply as (i: SymbolicTensor[]) => SymbolicTensor | SymbolicTensor[];
+    const out = apply.call(layer, callInputs);
+    const list = Array.isArray(out) ? out : [out];
+    outputNames.forEach((o, k) => o && symbols.set(o, list[k]!));
+  }
+
+  const outputNames = options.outputs ?? graph.outputs.map((o) => o.name);
+  const outputs = outputNames.map((name) => {
+    const s = symbols.get(name);
+    if (s && !modelInputs.includes(s)) return s;
+    if (constants.has(name)) throw new Error(`output '${name}' is a constant (it does not depend on any input)`);
+    if (s) throw new Error(`output '${name}' is a graph input passed straight through, which a model cannot return`);
+    throw new Error(`output '${name}' is not a value of the graph`);
+  });
+  return new LayersModel({ inputs: modelInputs, outputs, name: options.name ?? (model.graph.name || 'onnx_model') });
+}

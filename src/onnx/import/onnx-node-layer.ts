@@ -1,0 +1,159 @@
+// One ONNX node as a layer of a functional model. Importing a graph node by node (rather than as
+// one opaque block) is what makes per-node `trainable`, getLayer(), summary(), save/load and
+// cutting the graph for a new head work exactly as for hand-built models.
+import { Tensor } from '../../tensor/tensor';
+import { tensor } from '../../ops/creation';
+import type { DType } from '../../tensor/dtype';
+import type { Initializer } from '../../initializers/initializers';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig } from '../../layers/layer';
+import type { ShapeWithBatch } from '../../layers/symbolic-tensor';
+import { NodeAttributes, type StoredAttribute, type StoredTensor } from './attributes';
+import { onnxOp } from './ops';
+import type { OnnxOpSpec, OpContext } from './op-spec';
+import { fromOnnxTensor } from './values';
+
+/** Where each ONNX input of the node comes from. */
+export type InputSlot =
+  /** The k-th tensor the layer is called with. */
+  | { kind: 'input'; index: number }
+  /** The k-th weight of the layer (a float initializer or constant). */
+  | { kind: 'weight'; index: number; name: string }
+  /** The k-th stored constant (integer shapes, axes, indices). */
+  | { kind: 'constant'; index: number; name: string }
+  /** An omitted optional input (''). */
+  | { kind: 'none' };
+
+/** A weight of an imported node: its ONNX initializer name and whether it trains. */
+export interface NodeWeightSpec {
+  name: string;
+  shape: number[];
+  trainable: boolean;
+}
+
+/** Configuration of an {@link OnnxNode} layer (all JSON-safe, so models save as model.json). */
+export interface OnnxNodeArgs extends LayerArgs {
+  opType: string;
+  /** The model's ai.onnx opset: op semantics depend on it. */
+  opset: number;
+  attributes: Record<string, StoredAttribute>;
+  inputSlots: InputSlot[];
+  weightSpecs: NodeWeightSpec[];
+  constants: StoredTensor[];
+  /** ONNX names of the node's outputs (kept for re-export). */
+  outputNames: string[];
+  outputShapes: ShapeWithBatch[];
+  outputDtypes: DType[];
+  /** Initial weight values (import time only; loadModel sets weights after construction). */
+  weightValues?: Tensor[];
+}
+
+/** Serves given values as a weight's initial value. */
+class GivenValue implements Initializer {
+  readonly className = 'GivenValue';
+  constructor(private readonly value: Tensor | null) {}
+  apply(shape: readonly number[]): Tensor {
+    if (this.value) return this.value.contiguousCopy();
+    return tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape.slice(), 'float32');
+  }
+  getConfig(): Record<string, number | string | null> {
+    return {};
+  }
+}
+
+/**
+ * A layer that runs one ONNX operator (made by `importOnnx`). Its float initializers are weights
+ * (trainable unless frozen); integer constants (shapes, axes) are part of its config.
+ */
+export class OnnxNode extends Layer {
+  readonly className = 'OnnxNode';
+  readonly opType: string;
+  readonly opset: number;
+  readonly attributes: Readonly<Record<string, StoredAttribute>>;
+  readonly inputSlots: readonly InputSlot[];
+  readonly outputNames: readonly string[];
+  readonly outputShapes: readonly ShapeWithBatch[];
+  readonly outputDtypes: readonly DType[];
+  private readonly weightSpecs: readonly NodeWeightSpec[];
+  private readonly storedConstants: readonly StoredTensor[];
+  private readonly constantTensors: Tensor[];
+  private readonly spec: OnnxOpSpec;
+  private readonly reader: NodeAttributes;
+  private readonly context: OpContext;
+
+  constructor(args: OnnxNodeArgs) {
+    super({ ...args, dtype: args.outputDtypes?.[0] ?? 'float32' }, 'onnx_node');
+    const spec = onnxOp(args.opType);
+    if (!spec) throw new Error(`OnnxNode: ONNX op '${args.opType}' is not supported`);
+    this.spec = spec;
+    this.opType = args.opType;
+    this.opset = args.opset;
+    this.attributes = args.attributes;
+    this.inputSlots = args.inputSlots.map((s) => ({ ...s }));
+    this.weightSpecs = args.weightSpecs.map((w) => ({ ...w, shape: w.shape.slice() }));
+    this.storedConstants = args.constants;
+    this.outputNames = args.outputNames.slice();
+    this.outputShapes = args.outputShapes.map((s) => s.slice());
+    this.outputDtypes = args.outputDtypes.slice();
+    const where = `${args.opType} node '${this.name}' (opset ${args.opset})`;
+    this.reader = new NodeAttributes(args.attributes, where);
+    this.context = { training: false, opset: args.opset, where };
+    this.constantTensors = args.constants.map((c) => fromOnnxTensor(c, where));
+    this.weightSpecs.forEach((w, k) => {
+      const given = args.weightValues?.[k] ?? null;
+      this.addWeight(w.name, w.shape, new GivenValue(given), { trainable: w.trainable });
+    });
+    this.built = true;
+  }
+
+  /** @internal the imported op's attribute reader (used by re-export) */
+  get attributeReader(): NodeAttributes {
+    return this.reader;
+  }
+
+  /** @internal the stored constants, in slot order (used by re-export) */
+  get constants(): readonly Tensor[] {
+    return this.constantTensors;
+  }
+
+  override computeOutputShape(): ShapeWithBatch | ShapeWithBatch[] {
+    return this.outputShapes.length === 1 ? this.outputShapes[0]!.slice() : this.outputShapes.map((s) => s.slice());
+  }
+
+  /** @internal assembles the node's ONNX inputs from call inputs, weights and constants */
+  resolveInputs(inputs: readonly Tensor[]): (Tensor | null)[] {
+    return this.inputSlots.map((s) => {
+      switch (s.kind) {
+        case 'input':
+          return inputs[s.index] ?? null;
+        case 'weight':
+          return this.weightList[s.index]!.value;
+        case 'constant':
+          return this.constantTensors[s.index]!;
+        default:
+          return null;
+      }
+    });
+  }
+
+  call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor | Tensor[] {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const outs = this.spec.run(this.resolveInputs(list), this.reader, { ...this.context, training: ctx.training });
+    return this.outputShapes.length === 1 ? outs[0]! : outs.slice(0, this.outputShapes.length);
+  }
+
+  override getConfig(): LayerConfig {
+    return {
+      ...super.getConfig(),
+      opType: this.opType,
+      opset: this.opset,
+      attributes: this.attributes,
+      inputSlots: this.inputSlots,
+      weightSpecs: this.weightSpecs,
+      constants: this.storedConstants,
+      outputNames: this.outputNames,
+      outputShapes: this.outputShapes,
+      outputDtypes: this.outputDtypes,
+    };
+  }
+}
+

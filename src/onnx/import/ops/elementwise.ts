@@ -1,0 +1,157 @@
+// Elementwise and activation operators. Integer tensors (shape arithmetic in exported graphs) stay
+// int32 where ONNX keeps them integer: Div truncates, comparisons give 0/1 int32 (ONNX bool).
+import { add, div, equal, greater, less, maximum, minimum, mul, pow, sub } from '../../../ops/binary';
+import { cast } from '../../../ops/cast';
+import { softmax, logSoftmax } from '../../../ops/softmax';
+import { abs, clip, elu, erf, exp, gelu, leakyRelu, log, neg, reciprocal, relu, sigmoid, softplus, sqrt, tanh } from '../../../ops/unary';
+import { where } from '../../../ops/where';
+import { reshape } from '../../../ops/views';
+import { Tensor } from '../../../tensor/tensor';
+import { globalGenerator } from '../../../random/generator';
+import { tensor } from '../../../ops/creation';
+import type { NodeAttributes } from '../attributes';
+import { type OnnxOpSpec, type OpContext, unsupported } from '../op-spec';
+import { normAxis } from '../values';
+
+type Binary = (a: Tensor, b: Tensor) => Tensor;
+type Unary = (x: Tensor, attrs: NodeAttributes) => Tensor;
+
+function need(inputs: readonly (Tensor | null)[], k: number, ctx: OpContext): Tensor {
+  const t = inputs[k];
+  if (!t) throw new Error(`${ctx.where}: input ${k} is required`);
+  return t;
+}
+
+const float = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : cast(t, 'float32'));
+
+function binary(fn: Binary): OnnxOpSpec {
+  return { attributes: [], run: (inputs, _a, ctx) => [fn(need(inputs, 0, ctx), need(inputs, 1, ctx))] };
+}
+
+function unary(fn: Unary, attributes: readonly string[] = []): OnnxOpSpec {
+  return { attributes, run: (inputs, a, ctx) => [fn(float(need(inputs, 0, ctx)), a)] };
+}
+
+/** Integer division truncates toward zero in ONNX; float division is the usual one. */
+function divide(a: Tensor, b: Tensor): Tensor {
+  const q = div(a, b);
+  if (a.dtype !== 'int32' || b.dtype !== 'int32') return q;
+  const data = q.dataSync();
+  return tensor(Int32Array.from(data, (v) => Math.trunc(v)), q.shape.slice(), 'int32');
+}
+
+function toBool(t: Tensor): Tensor {
+  return cast(t, 'int32');
+}
+
+/** ONNX < 13 Softmax/LogSoftmax flatten to 2-D at `axis` (default 1); from 13 they act on one axis (default -1). */
+function softmaxLike(fn: (x: Tensor, axis: number) => Tensor): OnnxOpSpec {
+  return {
+    attributes: ['axis'],
+    run(inputs, a, ctx) {
+      const x = float(need(inputs, 0, ctx));
+      if (ctx.opset >= 13) return [fn(x, normAxis(a.int('axis', -1), x.rank, ctx.where))];
+      const axis = normAxis(a.int('axis', 1), x.rank, ctx.where);
+      const outer = x.shape.slice(0, axis).reduce((p, d) => p * d, 1);
+      return [reshape(fn(reshape(x, [outer, -1]), 1), x.shape.slice())];
+    },
+  };
+}
+
+/** Sum/Mean/Max/Min over any number of broadcastable inputs. */
+function variadic(fn: Binary, scale: boolean): OnnxOpSpec {
+  return {
+    attributes: [],
+    run(inputs, _a, ctx) {
+      const xs = inputs.filter((t): t is Tensor => t !== null);
+      if (xs.length === 0) throw new Error(`${ctx.where}: needs at least one input`);
+      let acc = xs[0]!;
+      for (const x of xs.slice(1)) acc = fn(acc, x);
+      return [scale ? div(acc, xs.length) : acc];
+    },
+  };
+}
+
+function dropout(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+  const x = need(inputs, 0, ctx);
+  // Ratio is an attribute before opset 12 and an optional input from 12.
+  const ratioInput = inputs[1];
+  const ratio = ratioInput ? ratioInput.dataSync()[0]! : a.float('ratio', 0.5);
+  const forced = inputs[2] ? inputs[2].dataSync()[0] !== 0 : false;
+  if (!(ctx.training || forced) || ratio === 0) return [x, tensor(new Int32Array(x.size).fill(1), x.shape.slice(), 'int32')];
+  const keep = 1 - ratio;
+  const mask = Tensor.empty(x.shape.slice(), 'float32');
+  const m = mask.buffer;
+  const g = globalGenerator();
+  for (let i = 0; i < mask.size; i++) m[i] = g.uniform() < keep ? 1 / keep : 0;
+  return [mul(x, mask), cast(greater(mask, 0), 'int32')];
+}
+
+const selu = (x: Tensor, a: NodeAttributes): Tensor => {
+  const alpha = a.float('alpha', 1.67326319217681884765625);
+  const gamma = a.float('gamma', 1.05070102214813232421875);
+  return mul(where(greater(x, 0), x, mul(sub(exp(x), 1), alpha)), gamma);
+};
+
+/** Elementwise operators by ONNX name. */
+export const elementwiseOps: Record<string, OnnxOpSpec> = {
+  Add: binary(add),
+  Sub: binary(sub),
+  Mul: binary(mul),
+  Div: binary(divide),
+  Pow: binary((a, b) => pow(float(a), float(b))),
+  Equal: binary((a, b) => toBool(equal(a, b))),
+  Greater: binary((a, b) => toBool(greater(a, b))),
+  Less: binary((a, b) => toBool(less(a, b))),
+  Sqrt: unary(sqrt),
+  Neg: {
+    attributes: [],
+    run: (inputs, _a, ctx) => {
+      const x = need(inputs, 0, ctx);
+      return [x.dtype === 'int32' ? sub(0, x) : neg(x)];
+    },
+  },
+  Abs: unary(abs),
+  Exp: unary(exp),
+  Log: unary(log),
+  Reciprocal: unary(reciprocal),
+  Erf: unary(erf),
+  Relu: unary(relu),
+  LeakyRelu: unary((x, a) => leakyRelu(x, a.float('alpha', 0.01)), ['alpha']),
+  Sigmoid: unary(sigmoid),
+  Tanh: unary(tanh),
+  Elu: unary((x, a) => elu(x, a.float('alpha', 1)), ['alpha']),
+  Selu: unary(selu, ['alpha', 'gamma']),
+  Softplus: unary(softplus),
+  Softsign: unary((x) => div(x, add(abs(x), 1))),
+  HardSigmoid: unary((x, a) => clip(add(mul(x, a.float('alpha', 0.2)), a.float('beta', 0.5)), 0, 1), ['alpha', 'beta']),
+  Gelu: {
+    attributes: ['approximate'],
+    validate: (a, ctx) => {
+      if (a.string('approximate', 'none') !== 'none') unsupported(ctx, `approximate='${a.string('approximate', '')}'`);
+    },
+    run: (inputs, _a, ctx) => [gelu(float(need(inputs, 0, ctx)))],
+  },
+  Softmax: softmaxLike(softmax),
+  LogSoftmax: softmaxLike(logSoftmax),
+  Max: variadic(maximum, false),
+  Min: variadic(minimum, false),
+  Sum: variadic(add, false),
+  Mean: variadic(add, true),
+  Clip: {
+    attributes: ['min', 'max'],
+    run(inputs, a, ctx) {
+      const x = float(need(inputs, 0, ctx));
+      // Bounds are attributes before opset 11 and optional scalar inputs from 11.
+      const lo = inputs[1] ? inputs[1].dataSync()[0]! : a.float('min', -Infinity);
+      const hi = inputs[2] ? inputs[2].dataSync()[0]! : a.float('max', Infinity);
+      return [clip(x, lo, hi)];
+    },
+  },
+  Where: {
+    attributes: [],
+    run: (inputs, _a, ctx) => [where(float(need(inputs, 0, ctx)), need(inputs, 1, ctx), need(inputs, 2, ctx))],
+  },
+  Identity: { attributes: [], run: (inputs, _a, ctx) => [need(inputs, 0, ctx)] },
+  Dropout: { attributes: ['ratio', 'seed'], run: dropout },
+};

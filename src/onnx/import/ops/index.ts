@@ -1,0 +1,19 @@
+// Every ONNX operator the importer supports (default ai.onnx domain), by op_type.
+import type { OnnxOpSpec } from '../op-spec';
+import { elementwiseOps } from './elementwise';
+import { nnOps } from './nn';
+import { recurrentOps } from './recurrent';
+import { reduceOps } from './reduce';
+import { shapeOps } from './shape';
+
+const table: ReadonlyMap<string, OnnxOpSpec> = new Map(Object.entries({ ...elementwiseOps, ...shapeOps, ...nnOps, ...reduceOps, ...recurrentOps }));
+
+/** The implementation of an ONNX operator, or undefined when it is not supported. */
+export function onnxOp(opType: string): OnnxOpSpec | undefined {
+  return table.get(opType);
+}
+
+/** Names of the supported operators, sorted (for error messages and docs). */
+export function supportedOnnxOps(): string[] {
+  return [...table.keys()].sort();
+}

@@ -1,0 +1,291 @@
+// Layer-like operators: Gemm/MatMul, convolutions, pooling, normalization, resizing. ONNX is
+// channels-first; the library's conv and pool ops take NCHW directly (filters in ONNX's
+// [Cout, Cin/groups, kh, kw] order), so weights keep their ONNX layout and re-export unchanged.
+import { add, div, mul, sub } from '../../../ops/binary';
+import { cast } from '../../../ops/cast';
+import { ones } from '../../../ops/creation';
+import { conv1d, conv2d, conv2dTranspose, type ConvPadding } from '../../../ops/conv';
+import { linear } from '../../../ops/linear';
+import { matmul } from '../../../ops/matmul';
+import { pad } from '../../../ops/movement';
+import { avgPool2d, maxPool2d, upSampling2d } from '../../../ops/pool';
+import { max, mean } from '../../../ops/reduce';
+import { sqrt } from '../../../ops/unary';
+import { reshape, transpose } from '../../../ops/views';
+import { noGrad } from '../../../autograd/tape';
+import type { Tensor } from '../../../tensor/tensor';
+import type { NodeAttributes } from '../attributes';
+import { type OnnxOpSpec, type OpContext, unsupported } from '../op-spec';
+import { intValues, normAxis } from '../values';
+
+function need(inputs: readonly (Tensor | null)[], k: number, ctx: OpContext): Tensor {
+  const t = inputs[k];
+  if (!t) throw new Error(`${ctx.where}: input ${k} is required`);
+  return t;
+}
+
+const float = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : cast(t, 'float32'));
+
+function runGemm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+  let A = float(need(inputs, 0, ctx));
+  let B = float(need(inputs, 1, ctx));
+  const C = inputs[2] ? float(inputs[2]) : null;
+  const alpha = a.float('alpha', 1);
+  const beta = a.float('beta', 1);
+  if (a.int('transA', 0)) A = transpose(A, [1, 0]);
+  if (a.int('transB', 0)) B = transpose(B, [1, 0]);
+  // The common dense layer (PyTorch Linear exports exactly this) runs as one fused GEMM + bias.
+  if (alpha === 1 && (C === null || (beta === 1 && C.rank === 1 && C.shape[0] === B.shape[1]))) return [linear(A, B, C)];
+  let y = matmul(A, B);
+  if (alpha !== 1) y = mul(y, alpha);
+  if (C && beta !== 0) y = add(y, beta === 1 ? C : mul(C, beta));
+  return [y];
+}
+
+interface Spatial {
+  kernel: number[];
+  strides: number[];
+  dilations: number[];
+  /** [begin, end] per spatial axis. */
+  pads: [number, number][];
+}
+
+/** Kernel, strides, dilations and pads of a conv/pool node, with auto_pad resolved for this input. */
+function spatial(a: NodeAttributes, ctx: OpContext, inShape: readonly number[], kernelFromWeight?: readonly number[]): Spatial {
+  const n = inShape.length;
+  const kernel = a.ints('kernel_shape') ?? kernelFromWeight?.slice();
+  if (!kernel || kernel.length !== n) throw new Error(`${ctx.where}: kernel_shape must give ${n} spatial sizes`);
+  const strides = a.ints('strides', kernel.map(() => 1));
+  const dilations = a.ints('dilations', kernel.map(() => 1));
+  const autoPad = a.string('auto_pad', 'NOTSET');
+  let pads: [number, number][];
+  if (autoPad === 'NOTSET') {
+    const p = a.ints('pads', new Array<number>(2 * n).fill(0));
+    if (p.length !== 2 * n) throw new Error(`${ctx.where}: pads must have ${2 * n} values`);
+    pads = kernel.map((_, i) => [p[i]!, p[i + n]!]);
+  } else if (autoPad === 'VALID') {
+    pads = kernel.map(() => [0, 0]);
+  } else {
+    pads = kernel.map((k, i) => {
+      const inSize = inShape[i]!;
+      const out = Math.ceil(inSize / strides[i]!);
+      const total = Math.max((out - 1) * strides[i]! + (k - 1) * dilations[i]! + 1 - inSize, 0);
+      const small = Math.floor(total / 2);
+      return autoPad === 'SAME_LOWER' ? [total - small, small] : [small, total - small];
+    });
+  }
+  return { kernel, strides, dilations, pads };
+}
+
+function validateAutoPad(a: NodeAttributes, ctx: OpContext): void {
+  const autoPad = a.string('auto_pad', 'NOTSET');
+  if (!['NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER'].includes(autoPad)) unsupported(ctx, `auto_pad='${autoPad}'`);
+}
+
+function runConv(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+  const x = float(need(inputs, 0, ctx));
+  const w = float(need(inputs, 1, ctx));
+  const bias = inputs[2] ? float(inputs[2]) : null;
+  const groups = a.int('group', 1);
+  const s = spatial(a, ctx, x.shape.slice(2), w.shape.slice(2));
+  if (x.rank === 3) {
+    return [conv1d(x, w, { dataFormat: 'NCW', stride: s.strides[0], dilation: s.dilations[0], groups, padding: s.pads[0]!, bias })];
+  }
+  if (x.rank !== 4) unsupported(ctx, `a ${x.rank - 2}-D convolution`);
+  const padding: ConvPadding = s.pads;
+  return [conv2d(x, w, { dataFormat: 'NCHW', strides: s.strides as [number, number], dilations: s.dilations as [number, number], groups, padding, bias })];
+}
+
+function runConvTranspose(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+  let x = float(need(inputs, 0, ctx));
+  let w = float(need(inputs, 1, ctx));
+  const bias = inputs[2] ? float(inputs[2]) : null;
+  const oneD = x.rank === 3;
+  if (oneD) {
+    // A 1-D transposed convolution is the 2-D one over a height of 1.
+    x = reshape(x, [x.shape[0]!, x.shape[1]!, 1, x.shape[2]!]);
+    w = reshape(w, [w.shape[0]!, w.shape[1]!, 1, w.shape[2]!]);
+  }
+  if (x.rank !== 4) unsupported(ctx, `a ${x.rank - 2}-D transposed convolution`);
+  const n = oneD ? 1 : 2;
+  const lift = (v: number[] | undefined, fill: number): number[] | undefined => (v && oneD ? [fill, ...v] : v);
+  const kernel = w.shape.slice(2);
+  const strides = lift(a.ints('strides'), 1) ?? [1, 1];
+  const dilations = lift(a.ints('dilations'), 1) ?? [1, 1];
+  const outPad = lift(a.ints('output_padding'), 0) ?? [0, 0];
+  const inSize = x.shape.slice(2);
+  const keff = kernel.map((k, i) => (k - 1) * dilations[i]! + 1);
+  const full = inSize.map((d, i) => strides[i]! * (d - 1) + outPad[i]! + keff[i]!);
+  let pads: [number, number][];
+  const outputShape = lift(a.ints('output_shape'), 1);
+  const autoPad = a.string('auto_pad', 'NOTSET');
+  if (outputShape || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    const target = outputShape ?? inSize.map((d, i) => d * strides[i]!);
+    pads = target.map((t, i) => {
+      const total = Math.max(full[i]! - t, 0);
+      const small = Math.floor(total / 2);
+      // ONNX: SAME_UPPER puts the extra pad at the beginning for ConvTranspose.
+      return autoPad === 'SAME_LOWER' ? [small, total - small] : [total - small, small];
+    });
+  } else if (autoPad === 'VALID') {
+    pads = kernel.map(() => [0, 0]);
+  } else {
+    const p = lift(a.ints('pads'), 0) ?? [];
+    const raw = oneD && p.length === 3 ? [0, p[1]!, 0, p[2]!] : p;
+    pads = raw.length ? kernel.map((_, i) => [raw[i]!, raw[i + 2]!]) : [[0, 0], [0, 0]];
+  }
+  if (n === 1 && pads.length !== 2) pads = [[0, 0], pads[0]!];
+  const out = full.map((f, i) => f - pads[i]![0] - pads[i]![1]);
+  const y = conv2dTranspose(x, w, {
+    dataFormat: 'NCHW', strides: strides as [number, number], dilations: dilations as [number, number], groups: a.int('group', 1),
+    padding: pads, outputShape: out, bias,
+  });
+  return [oneD ? reshape(y, [y.shape[0]!, y.shape[1]!, y.shape[3]!]) : y];
+}
+
+/** Output size of a pooling window along one axis, as ONNX defines it (ceil_mode included). */
+function pooledSize(inSize: number, k: number, s: number, pb: number, pe: number, ceil: boolean): number {
+  const span = inSize + pb + pe - k;
+  let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  // A last window that would start inside the end padding is dropped.
+  if (ceil && (out - 1) * s >= inSize + pb) out -= 1;
+  return out;
+}
+
+function runPool(kind: 'max' | 'avg') {
+  return (inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] => {
+    let x = float(need(inputs, 0, ctx));
+    const oneD = x.rank === 3;
+    if (oneD) x = reshape(x, [x.shape[0]!, x.shape[1]!, 1, x.shape[2]!]);
+    if (x.rank !== 4) unsupported(ctx, `${x.rank - 2}-D pooling`);
+    const s0 = spatial(a, ctx, oneD ? [x.shape[3]!] : x.shape.slice(2));
+    const s = oneD ? { kernel: [1, ...s0.kernel], strides: [1, ...s0.strides], dilations: [1, ...s0.dilations], pads: [[0, 0], ...s0.pads] as [number, number][] } : s0;
+    if (s.dilations.some((d) => d !== 1)) unsupported(ctx, 'pooling with dilations');
+    const ceil = a.int('ceil_mode', 0) === 1;
+    const inSize = x.shape.slice(2);
+    const outSize = inSize.map((d, i) => pooledSize(d, s.kernel[i]!, s.strides[i]!, s.pads[i]![0], s.pads[i]![1], ceil));
+    // Extra end padding so a 'valid' pool over the padded input yields exactly outSize.
+    const extra = outSize.map((o, i) => Math.max((o - 1) * s.strides[i]! + s.kernel[i]! - (inSize[i]! + s.pads[i]![0] + s.pads[i]![1]), 0));
+    const opts = { poolSize: s.kernel as [number, number], strides: s.strides as [number, number], dataFormat: 'NCHW' as const };
+    const padded = s.pads.some(([b, e]) => b || e) || extra.some((e) => e > 0);
+    const pairs: [number, number][] = [[0, 0], [0, 0], ...s.pads.map(([b, e], i) => [b, e + extra[i]!] as [number, number])];
+    let y: Tensor;
+    if (kind === 'max') {
+      y = maxPool2d(padded ? pad(x, pairs, -Infinity) : x, opts);
+    } else if (!padded) {
+      y = avgPool2d(x, opts);
+    } else {
+      // Average over the counted positions: the window sum over zero padding divided by the number
+      // of counted cells (the pads too when count_include_pad = 1, never the ceil_mode overhang).
+      const includePad = a.int('count_include_pad', 0) === 1;
+      const sums = avgPool2d(pad(x, pairs, 0), opts);
+      const counts = noGrad(() => {
+        const one = ones([1, 1, ...inSize]);
+        const counted = includePad ? pad(one, [[0, 0], [0, 0], ...s.pads], 1) : pad(one, [[0, 0], [0, 0], ...s.pads], 0);
+        return avgPool2d(pad(counted, [[0, 0], [0, 0], ...extra.map((e) => [0, e] as [number, number])], 0), opts);
+      });
+      y = div(sums, counts);
+    }
+    return [oneD ? reshape(y, [y.shape[0]!, y.shape[1]!, y.shape[3]!]) : y];
+  };
+}
+
+function spatialAxes(x: Tensor): number[] {
+  return x.shape.slice(2).map((_, i) => i + 2);
+}
+
+function runBatchNorm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+  const x = float(need(inputs, 0, ctx));
+  const [scale, bias, m, v] = [1, 2, 3, 4].map((k) => float(need(inputs, k, ctx)));
+  // Inference form, also while training an imported model: the running statistics are frozen
+  // (as Keras fine-tuning recommends for BatchNormalization), scale and bias still learn.
+  const inv = div(scale!, sqrt(add(v!, a.float('epsilon', 1e-5))));
+  const shift = sub(bias!, mul(m!, inv));
+  const shape = [x.shape[1]!, ...x.shape.slice(2).map(() => 1)];
+  return [add(mul(x, reshape(inv, shape)), reshape(shift, shape))];
+}
+
+function runLayerNorm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+  const x = float(need(inputs, 0, ctx));
+  const axis = normAxis(a.int('axis', -1), x.rank, ctx.where);
+  const axes = x.shape.slice(axis).map((_, i) => axis + i);
+  const mu = mean(x, axes, true);
+  const centred = sub(x, mu);
+  const variance = mean(mul(centred, centred), axes, true);
+  let y = div(centred, sqrt(add(variance, a.float('epsilon', 1e-5))));
+  y = mul(y, float(need(inputs, 1, ctx)));
+  if (inputs[2]) y = add(y, float(inputs[2]));
+  return [y];
+}
+
+function runResize(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+  const x = float(need(inputs, 0, ctx));
+  if (x.rank !== 4) unsupported(ctx, `Resize of a rank-${x.rank} tensor`);
+  // opset 10 takes scales as input 1; from 11 they are input 2 (after roi), or sizes as input 3.
+  const scalesIn = ctx.opset < 11 ? inputs[1] : inputs[2];
+  let scales: number[];
+  if (scalesIn && scalesIn.size > 0) scales = Array.from(scalesIn.dataSync());
+  else if (inputs[3]) scales = intValues(inputs[3], 'sizes', ctx.where).map((d, i) => d / x.shape[i]!);
+  else throw new Error(`${ctx.where}: Resize needs scales or sizes`);
+  const [sh, sw] = [scales[2]!, scales[3]!];
+  if (scales[0] !== 1 || scales[1] !== 1 || !Number.isInteger(sh) || !Number.isInteger(sw) || sh < 1 || sw < 1) {
+    unsupported(ctx, `Resize scales [${scales.join(',')}] (only whole-number upsampling of H and W)`);
+  }
+  const mode = a.string('mode', 'nearest');
+  const ctm = a.string('coordinate_transformation_mode', 'half_pixel');
+  if (mode === 'nearest') {
+    // With whole-number scales these coordinate/rounding pairs all pick source pixel floor(dst / s).
+    const nearest = a.string('nearest_mode', 'round_prefer_floor');
+    const ok = (ctm === 'asymmetric' && nearest === 'floor') || (['half_pixel', 'pytorch_half_pixel'].includes(ctm) && nearest.startsWith('round_prefer'));
+    if (!ok) unsupported(ctx, `nearest Resize with coordinate_transformation_mode='${ctm}', nearest_mode='${nearest}'`);
+    return [upSampling2d(x, { size: [sh, sw], interpolation: 'nearest', dataFormat: 'NCHW' })];
+  }
+  if (mode === 'linear' && (ctm === 'half_pixel' || ctm === 'pytorch_half_pixel')) {
+    return [upSampling2d(x, { size: [sh, sw], interpolation: 'bilinear', dataFormat: 'NCHW' })];
+  }
+  return unsupported(ctx, `Resize mode='${mode}' with coordinate_transformation_mode='${ctm}'`);
+}
+
+/** Layer-like operators by ONNX name. */
+export const nnOps: Record<string, OnnxOpSpec> = {
+  Gemm: { attributes: ['alpha', 'beta', 'transA', 'transB'], run: runGemm },
+  MatMul: { attributes: [], run: (inputs, _a, ctx) => [matmul(float(need(inputs, 0, ctx)), float(need(inputs, 1, ctx)))] },
+  Conv: { attributes: ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'], validate: validateAutoPad, run: runConv },
+  ConvTranspose: {
+    attributes: ['auto_pad', 'dilations', 'group', 'kernel_shape', 'output_padding', 'output_shape', 'pads', 'strides'],
+    validate: validateAutoPad,
+    run: runConvTranspose,
+  },
+  MaxPool: {
+    attributes: ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'],
+    validate(a, ctx) {
+      validateAutoPad(a, ctx);
+      if (a.int('storage_order', 0) !== 0) unsupported(ctx, 'storage_order=1');
+    },
+    run: runPool('max'),
+  },
+  AveragePool: {
+    attributes: ['auto_pad', 'ceil_mode', 'count_include_pad', 'dilations', 'kernel_shape', 'pads', 'strides'],
+    validate: validateAutoPad,
+    run: runPool('avg'),
+  },
+  GlobalAveragePool: { attributes: [], run: (inputs, _a, ctx) => [mean(float(need(inputs, 0, ctx)), spatialAxes(need(inputs, 0, ctx)), true)] },
+  GlobalMaxPool: { attributes: [], run: (inputs, _a, ctx) => [max(float(need(inputs, 0, ctx)), spatialAxes(need(inputs, 0, ctx)), true)] },
+  BatchNormalization: {
+    attributes: ['epsilon', 'momentum', 'training_mode', 'spatial'],
+    validate(a, ctx) {
+      if (a.int('training_mode', 0) !== 0) unsupported(ctx, 'training_mode=1');
+      if (a.int('spatial', 1) !== 1) unsupported(ctx, 'spatial=0');
+    },
+    run: runBatchNorm,
+  },
+  LayerNormalization: { attributes: ['axis', 'epsilon', 'stash_type'], run: runLayerNorm },
+  Resize: {
+    attributes: ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias'],
+    validate(a, ctx) {
+      if (a.int('antialias', 0) !== 0) unsupported(ctx, 'antialias=1');
+      if (a.int('exclude_outside', 0) !== 0) unsupported(ctx, 'exclude_outside=1');
+    },
+    run: runResize,
+  },
+};

@@ -1,0 +1,204 @@
+// LSTM, GRU and RNN. ONNX keeps weights per direction as W [D, G*H, I], R [D, G*H, H] and
+// B [D, 2*G*H]; the library's fused sequence kernels want x W + b precomputed ([batch, time, G*H])
+// and the recurrent kernel as [H, G*H]. The per-call slicing/transposing below is cheap next to
+// the sequence itself and keeps the imported weights in ONNX layout, so they train and re-export as is.
+// Gate orders: ONNX LSTM i,o,f,c vs the kernels' i,f,c,o; GRU z,r,h in both.
+import { add, mul, sub } from '../../../ops/binary';
+import { cast } from '../../../ops/cast';
+import { tensor, zeros } from '../../../ops/creation';
+import { linear } from '../../../ops/linear';
+import { matmul } from '../../../ops/matmul';
+import { concat, gather, stack } from '../../../ops/movement';
+import { gruSequence, lstmSequence } from '../../../ops/rnn-cells';
+import { relu, sigmoid, tanh } from '../../../ops/unary';
+import { reshape, slice, transpose } from '../../../ops/views';
+import type { Tensor } from '../../../tensor/tensor';
+import type { NodeAttributes } from '../attributes';
+import { type OnnxOpSpec, type OpContext, unsupported } from '../op-spec';
+import { int32Tensor } from '../values';
+
+type Kind = 'LSTM' | 'GRU' | 'RNN';
+
+const GATES: Record<Kind, number> = { LSTM: 4, GRU: 3, RNN: 1 };
+const DEFAULT_ACTIVATIONS: Record<Kind, string[]> = { LSTM: ['Sigmoid', 'Tanh', 'Tanh'], GRU: ['Sigmoid', 'Tanh'], RNN: ['Tanh'] };
+const RNN_ACTIVATIONS: Record<string, (x: Tensor) => Tensor> = { Tanh: tanh, Relu: relu, Sigmoid: sigmoid };
+
+function validate(kind: Kind) {
+  return (a: NodeAttributes, ctx: OpContext): void => {
+    const direction = a.string('direction', 'forward');
+    if (!['forward', 'reverse', 'bidirectional'].includes(direction)) unsupported(ctx, `direction='${direction}'`);
+    if (a.has('clip')) unsupported(ctx, 'cell clipping (clip)');
+    if (a.int('input_forget', 0) !== 0) unsupported(ctx, 'input_forget=1');
+    if (a.has('activation_alpha') || a.has('activation_beta')) unsupported(ctx, 'activation_alpha/activation_beta');
+    const acts = a.strings('activations');
+    if (acts) {
+      const dirs = direction === 'bidirectional' ? 2 : 1;
+      const defaults = DEFAULT_ACTIVATIONS[kind];
+      const ok =
+        kind === 'RNN'
+          ? acts.length === dirs && acts.every((f) => f in RNN_ACTIVATIONS)
+          : acts.length === defaults.length * dirs && acts.every((f, i) => f === defaults[i % defaults.length]);
+      if (!ok) unsupported(ctx, `activations [${acts.join(', ')}]`);
+    }
+    if (a.int('hidden_size', 0) <= 0) throw new Error(`${ctx.where}: hidden_size must be a positive integer`);
+  };
+}
+
+/** Rows [k*H, (k+1)*H) of a [G*H, n] matrix, for each k in `order`, stacked. */
+function reorder(m: Tensor, H: number, order: readonly number[]): Tensor {
+  if (order.every((k, i) => k === i)) return m;
+  return concat(order.map((k) => slice(m, [k * H, 0], [H, m.shape[1]!])), 0);
+}
+
+const reorder1 = (v: Tensor, H: number, order: readonly number[]): Tensor =>
+  order.every((k, i) => k === i) ? v : concat(order.map((k) => slice(v, [k * H], [H])), 0);
+
+function flipTime(x: Tensor): Tensor {
+  const T = x.shape[1]!;
+  return gather(x, int32Tensor(Array.from({ length: T }, (_, i) => T - 1 - i)), 1);
+}
+
+function step(seq: Tensor, t: number): Tensor {
+  return reshape(slice(seq, [0, t, 0], [seq.shape[0]!, 1, seq.shape[2]!]), [seq.shape[0]!, seq.shape[2]!]);
+}
+
+interface DirectionResult {
+  /** [batch, time, H] in input time order. */
+  y: Tensor;
+  h: Tensor;
+  c?: Tensor;
+}
+
+function runDirection(kind: Kind, x: Tensor, W: Tensor, R: Tensor, Bw: Tensor | null, h0: Tensor, c0: Tensor | null, reverse: boolean,
+  a: NodeAttributes, act: string, mask: Tensor | null): DirectionResult {
+  const H = R.shape[1]!;
+  const G = GATES[kind];
+  const xs = reverse ? flipTime(x) : x;
+  const T = xs.shape[1]!;
+  const wb = Bw ? slice(Bw, [0], [G * H]) : null;
+  const rb = Bw ? slice(Bw, [G * H], [G * H]) : null;
+  let hs: Tensor;
+  let c: Tensor | undefined;
+  if (kind === 'LSTM') {
+    const order = [0, 2, 3, 1];
+    const K = transpose(reorder(W, H, order), [1, 0]);
+    const U = transpose(reorder(R, H, order), [1, 0]);
+    const bias = wb && rb ? reorder1(add(wb, rb), H, order) : null;
+    const Y = lstmSequence(linear(xs, K, bias), U, h0, c0!, mask);
+    hs = slice(Y, [0, 0, 0], [Y.shape[0]!, T, H]);
+    const cs = slice(Y, [0, 0, H], [Y.shape[0]!, T, H]);
+    c = step(cs, T - 1);
+  } else if (kind === 'GRU' && a.int('linear_before_reset', 0) === 1) {
+    const K = transpose(W, [1, 0]);
+    const U = transpose(R, [1, 0]);
+    hs = gruSequence(linear(xs, K, wb), U, rb, h0, mask);
+  } else if (kind === 'GRU') {
+    // linear_before_reset = 0 applies the reset gate before the recurrent product: no fused kernel.
+    const K = transpose(W, [1, 0]);
+    const Uzr = transpose(slice(R, [0, 0], [2 * H, H]), [1, 0]);
+    const Uh = transpose(slice(R, [2 * H, 0], [H, H]), [1, 0]);
+    const xp = linear(xs, K, wb && rb ? add(wb, rb) : null);
+    let h = h0;
+    const outs: Tensor[] = [];
+    for (let t = 0; t < T; t++) {
+      const xt = step(xp, t);
+      const zr = sigmoid(add(slice(xt, [0, 0], [xt.shape[0]!, 2 * H]), matmul(h, Uzr)));
+      const z = slice(zr, [0, 0], [xt.shape[0]!, H]);
+      const r = slice(zr, [0, H], [xt.shape[0]!, H]);
+      const hh = tanh(add(slice(xt, [0, 2 * H], [xt.shape[0]!, H]), matmul(mul(r, h), Uh)));
+      h = add(mul(z, h), mul(sub(1, z), hh));
+      outs.push(h);
+    }
+    hs = stack(outs, 1);
+  } else {
+    const f = RNN_ACTIVATIONS[act]!;
+    const xp = linear(xs, transpose(W, [1, 0]), wb && rb ? add(wb, rb) : null);
+    const U = transpose(R, [1, 0]);
+    let h = h0;
+    const outs: Tensor[] = [];
+    for (let t = 0; t < T; t++) {
+      h = f(add(step(xp, t), matmul(h, U)));
+      outs.push(h);
+    }
+    hs = stack(outs, 1);
+  }
+  const last = step(hs, T - 1);
+  return { y: reverse ? flipTime(hs) : hs, h: last, c };
+}
+
+function recurrent(kind: Kind): OnnxOpSpec {
+  return {
+    attributes: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'input_forget', 'layout',
+      ...(kind === 'GRU' ? ['linear_before_reset'] : [])],
+    validate: validate(kind),
+    run(inputs, a, ctx) {
+      const f = (t: Tensor | null | undefined): Tensor | null => (t ? (t.dtype === 'float32' ? t : cast(t, 'float32')) : null);
+      const X0 = f(inputs[0]);
+      const W = f(inputs[1]);
+      const R = f(inputs[2]);
+      if (!X0 || !W || !R) throw new Error(`${ctx.where}: inputs X, W and R are required`);
+      const B = f(inputs[3]);
+      const seqLens = inputs[4];
+      const layout = a.int('layout', 0);
+      const direction = a.string('direction', 'forward');
+      const D = direction === 'bidirectional' ? 2 : 1;
+      const H = a.int('hidden_size', 0);
+      if (kind === 'LSTM' && inputs[7]) unsupported(ctx, 'peephole weights (input P)');
+      // Work batch-first: [batch, time, input].
+      const x = layout === 1 ? X0 : transpose(X0, [1, 0, 2]);
+      const [N, T] = [x.shape[0]!, x.shape[1]!];
+      const G = GATES[kind];
+      if (W.rank !== 3 || W.shape[0] !== D || W.shape[1] !== G * H || W.shape[2] !== x.shape[2]) {
+        throw new Error(`${ctx.where}: W has shape [${W.shape.join(',')}], expected [${D},${G * H},${x.shape[2]}]`);
+      }
+      if (R.rank !== 3 || R.shape[0] !== D || R.shape[1] !== G * H || R.shape[2] !== H) {
+        throw new Error(`${ctx.where}: R has shape [${R.shape.join(',')}], expected [${D},${G * H},${H}]`);
+      }
+      let mask: Tensor | null = null;
+      if (seqLens) {
+        const lens = Array.from(seqLens.dataSync());
+        if (lens.some((l) => l !== T)) {
+          if (direction !== 'forward' || kind === 'RNN' || (kind === 'GRU' && a.int('linear_before_reset', 0) !== 1)) {
+            unsupported(ctx, 'sequence_lens shorter than the sequence except for forward LSTM and GRU (linear_before_reset=1)');
+          }
+          const m = new Float32Array(N * T);
+          for (let b = 0; b < N; b++) for (let t = 0; t < lens[b]!; t++) m[b * T + t] = 1;
+          mask = tensor(m, [N, T], 'float32');
+        }
+      }
+      // Initial states arrive [D, batch, H] (layout 0) or [batch, D, H] (layout 1).
+      const state = (t: Tensor | null, d: number): Tensor => {
+        if (!t) return zeros([N, H]);
+        const s = layout === 1 ? transpose(t, [1, 0, 2]) : t;
+        return reshape(slice(s, [d, 0, 0], [1, N, H]), [N, H]);
+      };
+      const h0 = f(inputs[5]);
+      const c0 = kind === 'LSTM' ? f(inputs[6]) : null;
+      const acts = a.strings('activations');
+      const results: DirectionResult[] = [];
+      for (let d = 0; d < D; d++) {
+        const Wd = reshape(slice(W, [d, 0, 0], [1, G * H, W.shape[2]!]), [G * H, W.shape[2]!]);
+        const Rd = reshape(slice(R, [d, 0, 0], [1, G * H, H]), [G * H, H]);
+        const Bd = B ? reshape(slice(B, [d, 0], [1, 2 * G * H]), [2 * G * H]) : null;
+        const reverse = direction === 'reverse' || d === 1;
+        const act = acts?.[d] ?? 'Tanh';
+        results.push(runDirection(kind, x, Wd, Rd, Bd, state(h0, d), kind === 'LSTM' ? state(c0, d) : null, reverse, a, act, mask));
+      }
+      let ys = results.map((r) => r.y);
+      if (mask) ys = ys.map((y) => mul(y, reshape(mask!, [N, T, 1])));
+      // Y: [T, D, N, H] (layout 0) or [N, T, D, H] (layout 1); Y_h, Y_c: [D, N, H] or [N, D, H].
+      const Y = layout === 1 ? stack(ys, 2) : stack(ys.map((y) => transpose(y, [1, 0, 2])), 1);
+      const states = (list: Tensor[]): Tensor => stack(list, layout === 1 ? 1 : 0);
+      const out = [Y, states(results.map((r) => r.h))];
+      if (kind === 'LSTM') out.push(states(results.map((r) => r.c!)));
+      return out;
+    },
+  };
+}
+
+/** Recurrent operators by ONNX name. */
+export const recurrentOps: Record<string, OnnxOpSpec> = {
+  LSTM: recurrent('LSTM'),
+  GRU: recurrent('GRU'),
+  RNN: recurrent('RNN'),
+};

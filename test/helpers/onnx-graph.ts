@@ -1,0 +1,86 @@
+// Builds small ONNX models for tests (through the library's protobufjs schema) and runs them in
+// onnxruntime-node, the reference implementation the importer is compared against.
+import * as ortLib from 'onnxruntime-node';
+import { AttributeType, DataType, encodeModel, type OnnxAttributeProto, type OnnxTensorProto } from '../../src/onnx/proto';
+
+/** A float attribute even when the value is whole (1.0 would otherwise be written as INT). */
+export interface FloatAttr {
+  float: number | number[];
+}
+export type AttrValue = number | number[] | string | string[] | FloatAttr | { tensor: TensorSpec };
+
+export interface TensorSpec {
+  name?: string;
+  shape: number[];
+  data: ArrayLike<number>;
+  dtype?: 'float32' | 'int64' | 'int32' | 'bool';
+}
+
+export interface GraphSpec {
+  opset?: number;
+  inputs: { name: string; shape: (number | string)[]; dtype?: 'float32' | 'int64' }[];
+  outputs: string[];
+  initializers?: (TensorSpec & { name: string })[];
+  nodes: { op: string; inputs: string[]; outputs: string[]; attrs?: Record<string, AttrValue>; name?: string; domain?: string }[];
+}
+
+const TYPE_CODES = { float32: DataType.FLOAT, int64: DataType.INT64, int32: DataType.INT32, bool: DataType.BOOL } as const;
+
+export function tensorProto(t: TensorSpec): OnnxTensorProto {
+  const dtype = t.dtype ?? 'float32';
+  const base = { name: t.name, dims: t.shape, dataType: TYPE_CODES[dtype] };
+  if (dtype === 'float32') return { ...base, floatData: Array.from(t.data) };
+  if (dtype === 'int64') return { ...base, int64Data: Array.from(t.data, (v) => BigInt(v)) };
+  return { ...base, int32Data: Array.from(t.data) };
+}
+
+function attribute(name: string, v: AttrValue): OnnxAttributeProto {
+  if (typeof v === 'object' && !Array.isArray(v) && 'float' in v) {
+    return Array.isArray(v.float) ? { name, type: AttributeType.FLOATS, floats: v.float } : { name, type: AttributeType.FLOAT, f: v.float };
+  }
+  if (typeof v === 'object' && !Array.isArray(v) && 'tensor' in v) return { name, type: AttributeType.TENSOR, t: tensorProto(v.tensor) };
+  if (typeof v === 'string') return { name, type: AttributeType.STRING, s: Buffer.from(v) };
+  if (typeof v === 'number') return Number.isInteger(v) ? { name, type: AttributeType.INT, i: v } : { name, type: AttributeType.FLOAT, f: v };
+  if (v.every((x) => typeof x === 'string')) return { name, type: AttributeType.STRINGS, strings: (v as string[]).map((s) => Buffer.from(s)) };
+  const nums = v as number[];
+  return nums.every(Number.isInteger) ? { name, type: AttributeType.INTS, ints: nums } : { name, type: AttributeType.FLOATS, floats: nums };
+}
+
+/** Encodes a graph description as ONNX bytes. */
+export function buildOnnx(spec: GraphSpec): Uint8Array {
+  const opset = spec.opset ?? 17;
+  return encodeModel({
+    irVersion: opset >= 21 ? 10 : opset >= 19 ? 9 : 8,
+    producerName: 'tensorforge-test',
+    opsetImport: [{ domain: '', version: opset }],
+    graph: {
+      name: 'test_graph',
+      node: spec.nodes.map((n, k) => ({
+        name: n.name ?? `${n.op}_${k}`,
+        opType: n.op,
+        domain: n.domain,
+        input: n.inputs,
+        output: n.outputs,
+        attribute: Object.entries(n.attrs ?? {}).map(([key, v]) => attribute(key, v)),
+      })),
+      input: spec.inputs.map((i) => ({
+        name: i.name,
+        type: { tensorType: { elemType: TYPE_CODES[i.dtype ?? 'float32'], shape: { dim: i.shape.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
+      })),
+      output: spec.outputs.map((name) => ({ name, type: { tensorType: { elemType: DataType.FLOAT } } })),
+      initializer: (spec.initializers ?? []).map(tensorProto),
+    },
+  });
+}
+
+/** Runs ONNX bytes in onnxruntime-node; feeds are float32 (or int64 when given as BigInt64Array). */
+export async function runOrt(bytes: Uint8Array, feeds: Record<string, { data: Float32Array | BigInt64Array; shape: number[] }>): Promise<Record<string, ortLib.Tensor>> {
+  const session = await ortLib.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
+  const ortFeeds: Record<string, ortLib.Tensor> = {};
+  for (const [name, f] of Object.entries(feeds)) {
+    ortFeeds[name] = f.data instanceof Float32Array ? new ortLib.Tensor('float32', f.data, f.shape) : new ortLib.Tensor('int64', f.data, f.shape);
+  }
+  const out = await session.run(ortFeeds);
+  await session.release();
+  return out;
+}

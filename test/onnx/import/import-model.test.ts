@@ -1,0 +1,182 @@
+// importOnnx on the PyTorch-exported fixtures: predictions match PyTorch's reference outputs,
+// imported models fine-tune (frozen nodes stay put), save/load, take a new head, and bad files or
+// unsupported ops fail with errors that name the problem.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { importOnnx, OnnxNode } from '../../../src/onnx/import';
+import { tensor } from '../../../src/ops/creation';
+import { reshape, slice } from '../../../src/ops/views';
+import { oneHot } from '../../../src/ops/movement';
+import { loadModel, model as functionalModel } from '../../../src/models';
+import { layers } from '../../../src/layers';
+import * as losses from '../../../src/losses';
+import { sgd } from '../../../src/optimizers';
+import { mnist } from '../../../src/data/mnist';
+import { manualSeed } from '../../../src/random/generator';
+import type { Tensor } from '../../../src/tensor/tensor';
+import { buildOnnx } from '../../helpers/onnx-graph';
+
+const FIXTURES = ['mlp', 'cnn', 'lstm', 'gru'] as const;
+const fixture = (name: string) => join(__dirname, '../../fixtures', `${name}.onnx`);
+
+interface IoFile {
+  inputs: { input: { shape: number[]; data: number[] } };
+  outputs: { output: { shape: number[]; data: number[] } };
+}
+const io = (name: string): IoFile => JSON.parse(readFileSync(join(__dirname, '../../fixtures', `${name}.io.json`), 'utf8')) as IoFile;
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('importOnnx: PyTorch fixtures', () => {
+  for (const name of FIXTURES) {
+    it(`${name}: predictions match the reference within 1e-4`, async () => {
+      const { inputs, outputs } = io(name);
+      const model = importOnnx(fixture(name));
+      expect(model.inputShapes[0]![0]).toBeNull(); // dynamic batch
+      const x = tensor(Float32Array.from(inputs.input.data), inputs.input.shape);
+      const y = (await model.predict(x)) as Tensor;
+      expect(y.shape).toEqual(outputs.output.shape);
+      expect(maxAbsDiff(y.dataSync(), outputs.output.data)).toBeLessThan(1e-4);
+      // Another batch size through the same model (the Shape-driven state sizes of the RNN graphs).
+      const one = model.predictOnBatch(slice(x, [1], [1])) as Tensor;
+      expect(maxAbsDiff(one.dataSync(), outputs.output.data.slice(10))).toBeLessThan(1e-4);
+    });
+  }
+
+  it('names layers after the ONNX nodes and weights after the initializers', () => {
+    const model = importOnnx(fixture('mlp'));
+    expect(model.layers.map((l) => l.name)).toEqual(['input', '/net/net.0/Gemm', '/net/net.1/Relu', '/net/net.2/Gemm']);
+    const gemm = model.getLayer('/net/net.0/Gemm');
+    expect(gemm).toBeInstanceOf(OnnxNode);
+    expect(gemm.weightsInfo.map((w) => [w.name, w.value.shape])).toEqual([['net.0.weight', [64, 784]], ['net.0.bias', [64]]]);
+    expect(model.countParams()).toBe(64 * 784 + 64 + 10 * 64 + 10);
+    const lines: string[] = [];
+    model.summary(100, (l) => lines.push(l));
+    expect(lines.join('\n')).toContain('/net/net.2/Gemm');
+  });
+
+  it('folds the constant shape sub-graphs of the RNN exports and keeps the Shape-dependent ones', () => {
+    const model = importOnnx(fixture('lstm'));
+    const ops = model.layers.filter((l): l is OnnxNode => l instanceof OnnxNode).map((l) => l.opType);
+    expect(ops).not.toContain('Constant');
+    expect(ops).toContain('Shape');
+    expect(ops).toContain('LSTM');
+  });
+});
+
+describe('importOnnx: fine-tuning', () => {
+  it('cnn: freezing all but the last layer keeps frozen weights and lowers the loss with SGD', async () => {
+    manualSeed(3);
+    const model = importOnnx(fixture('cnn'));
+    const head = '/fc/Gemm';
+    for (const l of model.layers) l.trainable = l.name === head;
+    expect(model.trainableWeights.length).toBe(2);
+    const { train } = mnist({ trainSize: 512, testSize: 64 });
+    // [N, 28, 28, 1] -> [N, 1, 28, 28]: with one channel the reshape is the NCHW transpose.
+    const x = reshape(train.images, [512, 1, 28, 28]);
+    const y = oneHot(train.labels, 10);
+    model.compile({ optimizer: sgd({ learningRate: 0.05 }), loss: losses.categoricalCrossentropy({ fromLogits: true }) });
+    const frozenBefore = model.getLayer('/conv/Conv').getWeights().map((w) => Float32Array.from(w.dataSync()));
+    const headBefore = Float32Array.from(model.getLayer(head).getWeights()[0]!.dataSync());
+    const before = (await model.evaluate(x, y, { batchSize: 128 }))['loss']!;
+    await model.fit(x, y, { epochs: 3, batchSize: 32, verbose: 0 });
+    const after = (await model.evaluate(x, y, { batchSize: 128 }))['loss']!;
+    expect(after).toBeLessThan(before * 0.8);
+    model.getLayer('/conv/Conv').getWeights().forEach((w, k) => expect(Array.from(w.dataSync())).toEqual(Array.from(frozenBefore[k]!)));
+    expect(maxAbsDiff(model.getLayer(head).getWeights()[0]!.dataSync(), headBefore)).toBeGreaterThan(1e-3);
+  });
+
+  it('lstm: every imported weight trains (the LSTM node included)', async () => {
+    manualSeed(5);
+    const model = importOnnx(fixture('lstm'));
+    const { train } = mnist({ trainSize: 256, testSize: 64 });
+    const x = reshape(train.images, [256, 28, 28]);
+    const y = oneHot(train.labels, 10);
+    model.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: losses.categoricalCrossentropy({ fromLogits: true }) });
+    const lstm = model.getLayer('/rnn/LSTM');
+    const w0 = lstm.getWeights().map((w) => Float32Array.from(w.dataSync()));
+    const before = (await model.evaluate(x, y))['loss']!;
+    await model.fit(x, y, { epochs: 2, batchSize: 32, verbose: 0 });
+    const after = (await model.evaluate(x, y))['loss']!;
+    expect(after).toBeLessThan(before);
+    lstm.getWeights().forEach((w, k) => expect(maxAbsDiff(w.dataSync(), w0[k]!)).toBeGreaterThan(1e-5));
+  });
+
+  it('a new head on a cut graph (outputs option) trains while the imported body is frozen', async () => {
+    manualSeed(9);
+    const body = importOnnx(fixture('cnn'), { outputs: ['/Flatten_output_0'] });
+    expect(body.outputShapes).toEqual([[null, 1352]]);
+    for (const l of body.layers) l.trainable = false;
+    const out = layers.dense({ units: 3, activation: 'softmax' }).apply(body.outputs[0]!);
+    const tuned = functionalModel({ inputs: [...body.inputs], outputs: out });
+    const { train } = mnist({ trainSize: 300, testSize: 30 });
+    const keep = Array.from(train.labels.dataSync()).map((l, i) => (l < 3 ? i : -1)).filter((i) => i >= 0);
+    const n = keep.length;
+    const xs = reshape(tensor(Float32Array.from(keep.flatMap((i) => Array.from(train.images.dataSync().subarray(i * 784, (i + 1) * 784)))), [n, 28, 28, 1]), [n, 1, 28, 28]);
+    const ys = oneHot(tensor(Int32Array.from(keep.map((i) => train.labels.dataSync()[i]!)), [n], 'int32'), 3);
+    tuned.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const h = await tuned.fit(xs, ys, { epochs: 5, batchSize: 16, verbose: 0 });
+    const acc = h.history['accuracy']!;
+    expect(acc[acc.length - 1]!).toBeGreaterThan(0.8);
+  });
+});
+
+describe('importOnnx: save, load and bad input', () => {
+  it('saves and loads an imported model with identical predictions', async () => {
+    for (const name of ['cnn', 'gru'] as const) {
+      const model = importOnnx(fixture(name));
+      const dir = mkdtempSync(join(tmpdir(), 'tf-onnx-'));
+      dirs.push(dir);
+      await model.save(dir);
+      const back = await loadModel(dir);
+      const { inputs } = io(name);
+      const x = tensor(Float32Array.from(inputs.input.data), inputs.input.shape);
+      expect(Array.from((back.predictOnBatch(x) as Tensor).dataSync())).toEqual(Array.from((model.predictOnBatch(x) as Tensor).dataSync()));
+    }
+  });
+
+  it('rejects an unsupported op naming the op, the node and the opset', () => {
+    const bytes = buildOnnx({ opset: 15, inputs: [{ name: 'x', shape: ['N', 4] }], outputs: ['y'],
+      nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['r'] }, { op: 'Hardmax', inputs: ['r'], outputs: ['y'], name: 'head' }] });
+    expect(() => importOnnx(bytes)).toThrow(/Hardmax node 'head' \(opset 15\): op Hardmax is not supported \(supported: Abs, Add/);
+  });
+
+  it('rejects unsupported attributes and attribute values naming node and opset', () => {
+    const attr = buildOnnx({ inputs: [{ name: 'x', shape: ['N', 4, 3] }], outputs: ['y'],
+      initializers: [{ name: 'W', shape: [1, 8, 3], data: new Array(24).fill(0) }, { name: 'R', shape: [1, 8, 2], data: new Array(16).fill(0) }],
+      nodes: [{ op: 'LSTM', inputs: ['x', 'W', 'R'], outputs: ['y'], name: 'rnn', attrs: { hidden_size: 2, clip: 3.5 } }] });
+    expect(() => importOnnx(attr)).toThrow("LSTM node 'rnn' (opset 17): cell clipping (clip) is not supported");
+    const unknown = buildOnnx({ inputs: [{ name: 'x', shape: ['N', 4] }], outputs: ['y'],
+      nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'], name: 'r', attrs: { bogus: 1 } }] });
+    expect(() => importOnnx(unknown)).toThrow("Relu node 'r' (opset 17): attribute 'bogus' is not supported");
+    const domain = buildOnnx({ inputs: [{ name: 'x', shape: ['N', 4] }], outputs: ['y'],
+      nodes: [{ op: 'FusedGemm', domain: 'com.microsoft', inputs: ['x'], outputs: ['y'], name: 'g' }] });
+    expect(() => importOnnx(domain)).toThrow("FusedGemm node 'g' (opset 17): operators of domain 'com.microsoft' are not supported");
+  });
+
+  it('rejects malformed and truncated files with a clear error', () => {
+    const good = readFileSync(fixture('mlp'));
+    expect(() => importOnnx(good.subarray(0, 1000))).toThrow(/ONNX bytes: not a valid ONNX model/);
+    expect(() => importOnnx(new Uint8Array([1, 2, 3, 4, 5]))).toThrow(/not a valid ONNX model/);
+    expect(() => importOnnx(join(tmpdir(), 'no-such-model.onnx'))).toThrow(/cannot read ONNX model/);
+    expect(() => importOnnx(42 as never)).toThrow("importOnnx: argument 'pathOrBytes' expected a file path or the model bytes (Uint8Array), got 42");
+    // A node reading a value nobody produces.
+    const dangling = buildOnnx({ inputs: [{ name: 'x', shape: ['N', 4] }], outputs: ['y'], nodes: [{ op: 'Add', inputs: ['x', 'ghost'], outputs: ['y'], name: 'a' }] });
+    expect(() => importOnnx(dangling)).toThrow("Add node 'a' (opset 17): input 'ghost' is not produced by any earlier node, initializer or graph input");
+  });
+
+  it('rejects a wrong input shape at predict time with the expected shape', () => {
+    const model = importOnnx(fixture('mlp'));
+    expect(() => model.predictOnBatch(tensor(new Float32Array(2 * 783), [2, 783]))).toThrow(/expected input shape \[null,784\]/);
+  });
+});

@@ -1,0 +1,278 @@
+// Every supported ONNX operator (and the attribute/opset variants that change its meaning) against
+// onnxruntime-node on the same tiny graph and inputs.
+import { describe, expect, it } from 'vitest';
+import { importOnnx } from '../../../src/onnx/import';
+import { tensor } from '../../../src/ops/creation';
+import { transpose } from '../../../src/ops/views';
+import type { Tensor } from '../../../src/tensor/tensor';
+import { type GraphSpec, buildOnnx, runOrt } from '../../helpers/onnx-graph';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+interface Case {
+  name: string;
+  graph: GraphSpec;
+  /** Concrete shapes for the graph inputs (defaults to the declared shape with 'N' = 2). */
+  feeds?: Record<string, number[]>;
+  /** Input values: 'signed' in [-2, 2) (default), 'positive' in [0.5, 2.5). */
+  range?: 'signed' | 'positive';
+  tol?: number;
+}
+
+const x4 = (name = 'x', c = 3, h = 6, w = 5) => ({ name, shape: ['N', c, h, w] as (number | string)[] });
+const W = (name: string, shape: number[], seed = 1): { name: string; shape: number[]; data: number[] } => {
+  const r = rng(seed);
+  return { name, shape, data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() - 0.5) };
+};
+const I64 = (name: string, data: number[], shape = [data.length]) => ({ name, shape, data, dtype: 'int64' as const });
+const one = (op: string, inputs: GraphSpec['inputs'], attrs: GraphSpec['nodes'][0]['attrs'] = {}, extra: Partial<GraphSpec> = {}, nodeInputs?: string[]): GraphSpec => ({
+  inputs,
+  outputs: ['y'],
+  nodes: [{ op, inputs: nodeInputs ?? [...inputs.map((i) => i.name), ...(extra.initializers ?? []).map((t) => t.name)], outputs: ['y'], attrs }],
+  ...extra,
+});
+const vec = (name = 'x', shape: (number | string)[] = ['N', 4, 5]) => ({ name, shape });
+
+const CASES: Case[] = [
+  // Elementwise and activations
+  { name: 'Add broadcast', graph: one('Add', [vec('a'), vec('b', [5])]) },
+  { name: 'Sub', graph: one('Sub', [vec('a'), vec('b')]) },
+  { name: 'Mul broadcast', graph: one('Mul', [vec('a'), vec('b', [4, 1])]) },
+  { name: 'Div', graph: one('Div', [vec('a'), vec('b')]), range: 'positive' },
+  { name: 'Pow', graph: one('Pow', [vec('a'), vec('b')]), range: 'positive' },
+  { name: 'Sqrt', graph: one('Sqrt', [vec()]), range: 'positive' },
+  { name: 'Neg', graph: one('Neg', [vec()]) },
+  { name: 'Exp', graph: one('Exp', [vec()]) },
+  { name: 'Log', graph: one('Log', [vec()]), range: 'positive' },
+  { name: 'Abs', graph: one('Abs', [vec()]) },
+  { name: 'Reciprocal', graph: one('Reciprocal', [vec()]), range: 'positive' },
+  { name: 'Erf', graph: one('Erf', [vec()]) },
+  { name: 'Relu', graph: one('Relu', [vec()]) },
+  { name: 'LeakyRelu', graph: one('LeakyRelu', [vec()], { alpha: 0.1 }) },
+  { name: 'Sigmoid', graph: one('Sigmoid', [vec()]) },
+  { name: 'Tanh', graph: one('Tanh', [vec()]) },
+  { name: 'Elu', graph: one('Elu', [vec()], { alpha: 0.7 }) },
+  { name: 'Selu', graph: one('Selu', [vec()]) },
+  { name: 'Softplus', graph: one('Softplus', [vec()]) },
+  { name: 'Softsign', graph: one('Softsign', [vec()]) },
+  { name: 'HardSigmoid', graph: one('HardSigmoid', [vec()], { alpha: 0.3, beta: 0.4 }) },
+  { name: 'Softmax (opset 13, axis 1)', graph: { ...one('Softmax', [vec()], { axis: 1 }), opset: 13 } },
+  { name: 'Softmax (opset 11 coerces to 2-D)', graph: { ...one('Softmax', [vec()], { axis: 1 }), opset: 11 } },
+  { name: 'LogSoftmax', graph: one('LogSoftmax', [vec()]) },
+  { name: 'Max/Min/Sum/Mean', graph: {
+    inputs: [vec('a'), vec('b'), vec('c', [5])], outputs: ['y'],
+    nodes: [
+      { op: 'Max', inputs: ['a', 'b', 'c'], outputs: ['m'] }, { op: 'Min', inputs: ['a', 'c'], outputs: ['n'] },
+      { op: 'Sum', inputs: ['m', 'n', 'b'], outputs: ['s'] }, { op: 'Mean', inputs: ['s', 'a'], outputs: ['y'] },
+    ] } },
+  { name: 'Clip (inputs)', graph: { inputs: [vec()], outputs: ['y'], initializers: [{ name: 'lo', shape: [], data: [-0.5] }, { name: 'hi', shape: [], data: [0.7] }],
+    nodes: [{ op: 'Clip', inputs: ['x', 'lo', 'hi'], outputs: ['y'] }] } },
+  { name: 'Where + Greater', graph: { inputs: [vec('a'), vec('b')], outputs: ['y'],
+    nodes: [{ op: 'Greater', inputs: ['a', 'b'], outputs: ['g'] }, { op: 'Where', inputs: ['g', 'a', 'b'], outputs: ['y'] }] } },
+  { name: 'Identity + Dropout (inference)', graph: { inputs: [vec()], outputs: ['y'],
+    nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['i'] }, { op: 'Dropout', inputs: ['i'], outputs: ['y'] }] } },
+  { name: 'Cast to int64 and back', graph: { inputs: [vec()], outputs: ['y'],
+    nodes: [{ op: 'Cast', inputs: ['x'], outputs: ['c'], attrs: { to: 7 } }, { op: 'Cast', inputs: ['c'], outputs: ['y'], attrs: { to: 1 } }] } },
+  // Linear algebra, conv, pooling, normalization
+  { name: 'Gemm transB (Linear)', graph: one('Gemm', [vec('x', ['N', 5])], { transB: 1 }, { initializers: [W('w', [3, 5]), W('b', [3], 2)] }) },
+  { name: 'Gemm transA, alpha, beta, 2-D C', graph: one('Gemm', [vec('x', [5, 4])], { transA: 1, alpha: 0.5, beta: { float: 2 } }, { initializers: [W('w', [5, 3]), W('c', [4, 3], 2)] }) },
+  { name: 'MatMul 3-D x 2-D', graph: one('MatMul', [vec('x', ['N', 4, 5])], {}, { initializers: [W('w', [5, 3])] }) },
+  { name: 'MatMul batched', graph: one('MatMul', [vec('a', ['N', 2, 4, 5]), vec('b', ['N', 2, 5, 3])]) },
+  { name: 'Conv pads/strides/bias', graph: one('Conv', [x4()], { kernel_shape: [3, 3], pads: [1, 0, 2, 1], strides: [2, 1] }, { initializers: [W('w', [4, 3, 3, 3]), W('b', [4], 2)] }) },
+  { name: 'Conv dilations, group', graph: one('Conv', [x4('x', 4)], { dilations: [2, 1], group: 2 }, { initializers: [W('w', [6, 2, 2, 3])] }) },
+  { name: 'Conv depthwise SAME_UPPER stride 2', graph: one('Conv', [x4()], { auto_pad: 'SAME_UPPER', strides: [2, 2], group: 3 }, { initializers: [W('w', [3, 1, 3, 3])] }) },
+  { name: 'Conv SAME_LOWER', graph: one('Conv', [x4()], { auto_pad: 'SAME_LOWER', strides: [2, 2] }, { initializers: [W('w', [2, 3, 2, 2])] }) },
+  { name: 'Conv 1-D', graph: one('Conv', [vec('x', ['N', 3, 9])], { pads: [1, 2], strides: [2] }, { initializers: [W('w', [4, 3, 3]), W('b', [4], 3)] }) },
+  { name: 'ConvTranspose stride 2, pads, output_padding', graph: one('ConvTranspose', [x4()], { strides: [2, 2], pads: [1, 1, 0, 1], output_padding: [1, 0] },
+    { initializers: [W('w', [3, 2, 3, 3]), W('b', [2], 4)] }) },
+  { name: 'ConvTranspose groups, dilation', graph: one('ConvTranspose', [x4('x', 4)], { group: 2, dilations: [2, 1] }, { initializers: [W('w', [4, 3, 2, 2])] }) },
+  { name: 'ConvTranspose 1-D', graph: one('ConvTranspose', [vec('x', ['N', 3, 7])], { strides: [3] }, { initializers: [W('w', [3, 2, 4])] }) },
+  { name: 'MaxPool', graph: one('MaxPool', [x4()], { kernel_shape: [2, 2], strides: [2, 2] }) },
+  { name: 'MaxPool pads, ceil_mode', graph: one('MaxPool', [x4('x', 2, 7, 6)], { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 1, 1], ceil_mode: 1 }) },
+  { name: 'MaxPool SAME_UPPER', graph: one('MaxPool', [x4('x', 2, 7, 6)], { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' }) },
+  { name: 'MaxPool 1-D', graph: one('MaxPool', [vec('x', ['N', 3, 9])], { kernel_shape: [3], strides: [2] }) },
+  { name: 'AveragePool', graph: one('AveragePool', [x4()], { kernel_shape: [2, 3], strides: [1, 2] }) },
+  { name: 'AveragePool pads, count_include_pad 0', graph: one('AveragePool', [x4('x', 2, 7, 6)], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }) },
+  { name: 'AveragePool pads, count_include_pad 1', graph: one('AveragePool', [x4('x', 2, 7, 6)], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 }) },
+  { name: 'AveragePool ceil_mode', graph: one('AveragePool', [x4('x', 2, 7, 6)], { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }) },
+  { name: 'GlobalAveragePool', graph: one('GlobalAveragePool', [x4()]) },
+  { name: 'GlobalMaxPool', graph: one('GlobalMaxPool', [x4()]) },
+  { name: 'BatchNormalization', graph: one('BatchNormalization', [x4()], { epsilon: 1e-3 }, {
+    initializers: [W('s', [3], 1), W('b', [3], 2), W('m', [3], 3), { name: 'v', shape: [3], data: [0.5, 1.5, 2] }] }) },
+  { name: 'LayerNormalization', graph: one('LayerNormalization', [vec()], { axis: -1, epsilon: 1e-5 }, { initializers: [W('s', [5], 1), W('b', [5], 2)] }) },
+  { name: 'LayerNormalization axis 1, no bias', graph: one('LayerNormalization', [vec()], { axis: 1 }, { initializers: [W('s', [4, 5], 1)] }) },
+  { name: 'Resize nearest x2', graph: { inputs: [x4()], outputs: ['y'], initializers: [{ name: 's', shape: [4], data: [1, 1, 2, 3] }],
+    nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], attrs: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' } }] } },
+  { name: 'Resize linear half_pixel', graph: { inputs: [x4()], outputs: ['y'], initializers: [{ name: 's', shape: [4], data: [1, 1, 2, 2] }],
+    nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], attrs: { mode: 'linear' } }] } },
+  // Shapes and movement
+  { name: 'Flatten axis 2', graph: one('Flatten', [x4()], { axis: 2 }) },
+  { name: 'Reshape with 0 and -1', graph: one('Reshape', [x4()], {}, { initializers: [I64('s', [0, -1, 5])] }) },
+  { name: 'Transpose', graph: one('Transpose', [x4()], { perm: [0, 2, 3, 1] }) },
+  { name: 'Squeeze/Unsqueeze (opset 13 inputs)', graph: { inputs: [vec('x', ['N', 1, 5])], outputs: ['y'], opset: 13, initializers: [I64('a', [1]), I64('b', [0, -1])],
+    nodes: [{ op: 'Squeeze', inputs: ['x', 'a'], outputs: ['s'] }, { op: 'Unsqueeze', inputs: ['s', 'b'], outputs: ['y'] }] } },
+  { name: 'Squeeze/Unsqueeze (opset 11 attributes)', graph: { inputs: [vec('x', ['N', 1, 5])], outputs: ['y'], opset: 11,
+    nodes: [{ op: 'Squeeze', inputs: ['x'], outputs: ['s'], attrs: { axes: [1] } }, { op: 'Unsqueeze', inputs: ['s'], outputs: ['y'], attrs: { axes: [2] } }] } },
+  { name: 'Concat', graph: one('Concat', [vec('a'), vec('b', ['N', 2, 5])], { axis: 1 }) },
+  { name: 'Split (opset 13 input)', graph: { inputs: [vec('x', ['N', 6, 5])], outputs: ['y'], opset: 13, initializers: [I64('sp', [2, 4])],
+    nodes: [{ op: 'Split', inputs: ['x', 'sp'], outputs: ['p', 'q'], attrs: { axis: 1 } }, { op: 'MatMul', inputs: ['p', 'w'], outputs: ['pw'] },
+      { op: 'Concat', inputs: ['q', 'pw'], outputs: ['y'], attrs: { axis: 1 } }] },
+    feeds: { x: [2, 6, 5] } },
+  { name: 'Slice steps, negative', graph: one('Slice', [vec('x', ['N', 6, 5])], {}, { initializers: [I64('st', [-1, 1]), I64('en', [-7, 100]), I64('ax', [1, 2]), I64('sp', [-2, 2])] }) },
+  { name: 'Slice plain (opset 9 attributes)', graph: { ...one('Slice', [vec('x', ['N', 6, 5])], { starts: [1, 0], ends: [4, 3], axes: [1, 2] }), opset: 9 } },
+  { name: 'Gather axis 1, negative index', graph: one('Gather', [vec('x', ['N', 6, 5])], { axis: 1 }, { initializers: [I64('i', [0, -1, 2, 2], [2, 2])] }) },
+  { name: 'Shape/Gather/Unsqueeze/Concat/Reshape (PyTorch flatten)', graph: { inputs: [x4()], outputs: ['y'], opset: 13,
+    initializers: [I64('zero', [0], []), I64('ax0', [0]), I64('m1', [-1])],
+    nodes: [
+      { op: 'Shape', inputs: ['x'], outputs: ['sh'] }, { op: 'Gather', inputs: ['sh', 'zero'], outputs: ['n'], attrs: { axis: 0 } },
+      { op: 'Unsqueeze', inputs: ['n', 'ax0'], outputs: ['n1'] }, { op: 'Concat', inputs: ['n1', 'm1'], outputs: ['s'], attrs: { axis: 0 } },
+      { op: 'Reshape', inputs: ['x', 's'], outputs: ['y'] },
+    ] } },
+  { name: 'Constant, ConstantOfShape, Expand', graph: { inputs: [vec('x', ['N', 4, 5])], outputs: ['y'],
+    nodes: [
+      { op: 'Constant', inputs: [], outputs: ['s'], attrs: { value: { tensor: { shape: [2], data: [4, 5], dtype: 'int64' } } } },
+      { op: 'ConstantOfShape', inputs: ['s'], outputs: ['c'], attrs: { value: { tensor: { shape: [1], data: [1.5] } } } },
+      { op: 'Constant', inputs: [], outputs: ['k'], attrs: { value_float: { float: 2 } } },
+      { op: 'Mul', inputs: ['c', 'k'], outputs: ['ck'] },
+      { op: 'Shape', inputs: ['x'], outputs: ['xs'] },
+      { op: 'Expand', inputs: ['ck', 'xs'], outputs: ['e'] },
+      { op: 'Add', inputs: ['x', 'e'], outputs: ['y'] },
+    ] } },
+  { name: 'Pad constant', graph: one('Pad', [x4()], {}, { initializers: [I64('p', [0, 0, 1, 2, 0, 1, 0, 1]), { name: 'v', shape: [], data: [0.25] }] }) },
+  { name: 'Pad reflect', graph: one('Pad', [x4()], { mode: 'reflect' }, { initializers: [I64('p', [0, 0, 2, 1, 0, 0, 1, 2])] }) },
+  { name: 'Pad edge, negative', graph: one('Pad', [x4()], { mode: 'edge' }, { initializers: [I64('p', [0, 0, 2, -1, 0, 0, -2, 1])] }) },
+  { name: 'ReduceMean (opset 17 attribute)', graph: one('ReduceMean', [vec()], { axes: [1], keepdims: 0 }) },
+  { name: 'ReduceMean (opset 18 input)', graph: { ...one('ReduceMean', [vec()], {}, { initializers: [I64('a', [-1])] }), opset: 18 } },
+  { name: 'ReduceSum (opset 13 input)', graph: { ...one('ReduceSum', [vec()], { keepdims: 0 }, { initializers: [I64('a', [1, 2])] }), opset: 13 } },
+  { name: 'ReduceSum (opset 11 attribute, all axes)', graph: { ...one('ReduceSum', [vec()]), opset: 11 } },
+  { name: 'ReduceMax/ReduceMin', graph: { inputs: [vec()], outputs: ['y'], nodes: [
+    { op: 'ReduceMax', inputs: ['x'], outputs: ['a'], attrs: { axes: [2] } }, { op: 'ReduceMin', inputs: ['x'], outputs: ['b'], attrs: { axes: [2] } },
+    { op: 'Sub', inputs: ['a', 'b'], outputs: ['y'] }] } },
+];
+
+// Recurrent ops: every direction/layout/variant the importer handles.
+function rnnCase(op: 'LSTM' | 'GRU' | 'RNN', name: string, attrs: Record<string, number | string | string[]>, opts: { states?: boolean; layout1?: boolean } = {}): Case {
+  const G = op === 'LSTM' ? 4 : op === 'GRU' ? 3 : 1;
+  const H = 5;
+  const I = 3;
+  const D = attrs['direction'] === 'bidirectional' ? 2 : 1;
+  const inits = [W('W', [D, G * H, I], 1), W('R', [D, G * H, H], 2), W('B', [D, 2 * G * H], 3)];
+  const inputs: GraphSpec['inputs'] = [{ name: 'x', shape: opts.layout1 ? ['N', 4, I] : [4, 'N', I] }];
+  const nodeIn = ['x', 'W', 'R', 'B'];
+  if (opts.states) {
+    inputs.push({ name: 'h0', shape: opts.layout1 ? ['N', D, H] : [D, 'N', H] });
+    nodeIn.push('', 'h0');
+    if (op === 'LSTM') {
+      inputs.push({ name: 'c0', shape: opts.layout1 ? ['N', D, H] : [D, 'N', H] });
+      nodeIn.push('c0');
+    }
+  }
+  const outs = op === 'LSTM' ? ['Y', 'Yh', 'Yc'] : ['Y', 'Yh'];
+  // All outputs feed the result so each is checked: Y flattened, states flattened, concatenated.
+  const flat = outs.map((o) => `${o}_f`);
+  return {
+    name: `${op} ${name}`,
+    graph: {
+      inputs, outputs: ['y'], initializers: [...inits, I64('shape', [0, -1])],
+      nodes: [
+        { op, inputs: nodeIn, outputs: outs, attrs: { hidden_size: H, ...attrs } },
+        ...outs.map((o, k) => ({ op: 'Reshape', inputs: [o, 'shape'], outputs: [flat[k]!] })),
+        // Y has time (layout 0) or batch first; states have D or batch first: flatten all to [X, -1] then to one row each.
+        ...flat.map((f, k) => ({ op: 'Flatten', inputs: [f], outputs: [`${f}1`], attrs: { axis: 0 } as Record<string, number> })),
+        { op: 'Concat', inputs: flat.map((f) => `${f}1`), outputs: ['y'], attrs: { axis: 1 } },
+      ],
+    },
+    feeds: Object.fromEntries(inputs.map((i) => [i.name, i.shape.map((d) => (d === 'N' ? 2 : (d as number)))])),
+  };
+}
+
+CASES.push(
+  rnnCase('LSTM', 'forward', {}),
+  rnnCase('LSTM', 'reverse with states', { direction: 'reverse' }, { states: true }),
+  rnnCase('LSTM', 'bidirectional with states', { direction: 'bidirectional' }, { states: true }),
+  rnnCase('GRU', 'linear_before_reset 1', { linear_before_reset: 1 }),
+  rnnCase('GRU', 'linear_before_reset 0, states', { linear_before_reset: 0 }, { states: true }),
+  rnnCase('GRU', 'bidirectional', { direction: 'bidirectional', linear_before_reset: 1 }),
+  rnnCase('RNN', 'tanh', {}),
+  rnnCase('RNN', 'bidirectional Relu', { direction: 'bidirectional', activations: ['Relu', 'Relu'] }, { states: true }),
+);
+
+// Split case needs its MatMul weight.
+CASES.find((c) => c.name.startsWith('Split'))!.graph.initializers!.push(W('w', [5, 5], 7));
+
+function feedShape(c: Case, input: GraphSpec['inputs'][0]): number[] {
+  return c.feeds?.[input.name] ?? input.shape.map((d) => (typeof d === 'string' ? 2 : d));
+}
+
+describe('importOnnx: every supported op matches onnxruntime-node', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const bytes = buildOnnx(c.graph);
+      const r = rng(c.name.length * 7919);
+      const lo = c.range === 'positive' ? 0.5 : -2;
+      const span = c.range === 'positive' ? 2 : 4;
+      const feeds: Record<string, { data: Float32Array; shape: number[] }> = {};
+      for (const i of c.graph.inputs) {
+        const shape = feedShape(c, i);
+        feeds[i.name] = { data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + span * r()), shape };
+      }
+      const ref = (await runOrt(bytes, feeds))['y']!;
+      const model = importOnnx(bytes);
+      const xs = c.graph.inputs.map((i) => tensor(feeds[i.name]!.data, feeds[i.name]!.shape));
+      const out = model.predictOnBatch(xs.length === 1 ? xs[0]! : xs) as Tensor;
+      expect(out.shape).toEqual([...ref.dims]);
+      const got = out.dataSync();
+      const want = ref.data as Float32Array;
+      const tol = c.tol ?? 1e-4;
+      for (let k = 0; k < want.length; k++) {
+        if (!(Math.abs(got[k]! - want[k]!) <= tol * Math.max(1, Math.abs(want[k]!)))) {
+          throw new Error(`${c.name}: element ${k} is ${got[k]}, onnxruntime gives ${want[k]}`);
+        }
+      }
+    });
+  }
+});
+
+// onnxruntime rejects layout = 1 for its CPU recurrent kernels, so batch-first graphs are checked
+// against the same weights in time-first layout (transposing inputs and outputs by hand).
+describe('importOnnx: recurrent layout 1 equals layout 0 with transposed tensors', () => {
+  for (const op of ['LSTM', 'GRU', 'RNN'] as const) {
+    it(op, () => {
+      const G = op === 'LSTM' ? 4 : op === 'GRU' ? 3 : 1;
+      const [N, T, I, H, D] = [2, 4, 3, 5, 2];
+      const inits = [W('W', [D, G * H, I], 1), W('R', [D, G * H, H], 2), W('B', [D, 2 * G * H], 3)];
+      const attrs = { hidden_size: H, direction: 'bidirectional', ...(op === 'GRU' ? { linear_before_reset: 1 } : {}) };
+      const outs = op === 'LSTM' ? ['Y', 'Yh', 'Yc'] : ['Y', 'Yh'];
+      const graph = (layout: number): GraphSpec => ({
+        inputs: [{ name: 'x', shape: layout ? [N, T, I] : [T, N, I] }, { name: 'h0', shape: layout ? [N, D, H] : [D, N, H] }],
+        outputs: outs, initializers: inits,
+        nodes: [{ op, inputs: ['x', 'W', 'R', 'B', '', 'h0'], outputs: outs, attrs: { ...attrs, layout } }],
+      });
+      const r = rng(11);
+      const x = tensor(Float32Array.from({ length: N * T * I }, () => r() - 0.5), [N, T, I]);
+      const h0 = tensor(Float32Array.from({ length: N * D * H }, () => r() - 0.5), [N, D, H]);
+      const batchFirst = importOnnx(buildOnnx(graph(1))).predictOnBatch([x, h0]) as Tensor[];
+      const timeFirst = importOnnx(buildOnnx(graph(0))).predictOnBatch([transposeT(x, [1, 0, 2]), transposeT(h0, [1, 0, 2])]) as Tensor[];
+      // Y: [N, T, D, H] vs [T, D, N, H]; states: [N, D, H] vs [D, N, H].
+      expectSame(batchFirst[0]!, transposeT(timeFirst[0]!, [2, 0, 1, 3]));
+      for (let k = 1; k < outs.length; k++) expectSame(batchFirst[k]!, transposeT(timeFirst[k]!, [1, 0, 2]));
+    });
+  }
+});
+
+function transposeT(t: Tensor, perm: number[]): Tensor {
+  return transpose(t, perm).contiguousCopy();
+}
+
+function expectSame(a: Tensor, b: Tensor): void {
+  expect(a.shape).toEqual(b.shape);
+  const x = a.contiguousCopy().dataSync();
+  const y = b.dataSync();
+  for (let i = 0; i < y.length; i++) expect(Math.abs(x[i]! - y[i]!)).toBeLessThan(1e-6);
+}
