@@ -1,11 +1,14 @@
 // Export a model to ONNX, check its structure, run it in onnxruntime-node and compare with the
 // model's own predictOnBatch. Shared by the export tests (and, later, the import round trip).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import * as tf from '../../src';
 import type { LayersModel, Tensor } from '../../src';
 import { exportOnnxBytes, type ExportOnnxOptions } from '../../src/onnx/export';
 import { checkOnnxModel } from '../../src/onnx/check-model';
+import { readOnnxModel } from '../../src/onnx/read-model';
 import { seededValues } from './layer-check';
 
 export interface OnnxRoundTripOptions extends ExportOnnxOptions {
@@ -17,6 +20,19 @@ export interface OnnxRoundTripResult {
   bytes: Uint8Array;
   /** ORT's outputs per input set, in graph output order. */
   ortOutputs: { data: Float32Array | Int32Array; dims: number[] }[][];
+}
+
+let dumped = 0;
+
+/**
+ * With TENSORFORGE_ONNX_DUMP_DIR set, every exported model is also written there, so a developer
+ * can run other tools over them (e.g. onnx.checker); tests never need it.
+ */
+function dumpForCrossCheck(model: LayersModel, bytes: Uint8Array, opset: number | undefined): void {
+  const dir = process.env['TENSORFORGE_ONNX_DUMP_DIR'];
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${process.pid}-${dumped++}-${model.name}-opset${opset ?? 17}.onnx`), bytes);
 }
 
 function toOrt(t: Tensor): ort.Tensor {
@@ -32,6 +48,7 @@ function toOrt(t: Tensor): ort.Tensor {
 export async function expectOnnxMatches(model: LayersModel, inputSets: (Tensor | Tensor[])[], options: OnnxRoundTripOptions = {}): Promise<OnnxRoundTripResult> {
   const { atol = 1e-4, ...exportOptions } = options;
   const bytes = exportOnnxBytes(model, exportOptions);
+  dumpForCrossCheck(model, bytes, exportOptions.opset);
   checkOnnxModel(bytes);
   const session = await ort.InferenceSession.create(bytes);
   const ortOutputs: OnnxRoundTripResult['ortOutputs'] = [];
@@ -94,4 +111,28 @@ export function randomizeWeights(model: LayersModel, seed = 1, scale = 0.5): voi
 /** A float32 tensor of deterministic values in [lo, hi). */
 export function seededTensor(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
   return tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape);
+}
+
+/** Deterministic float inputs for every model input at the given batch size. */
+export function sampleInputs(model: LayersModel, batch: number, seed: number, lo = -1, hi = 1): Tensor[] {
+  return model.inputs.map((t, i) => {
+    const shape = t.shape.map((d, k) => (k === 0 ? batch : d));
+    if (shape.some((d) => d === null)) throw new Error(`sampleInputs: input ${i} has unknown dims [${t.shape.join(',')}]; pass inputs explicitly`);
+    return seededTensor(shape as number[], seed * 31 + i, lo, hi);
+  });
+}
+
+/**
+ * The usual export check: random weights, then ORT vs predictOnBatch at batch sizes 1 and 3
+ * (one exported file, so the batch dimension must really be dynamic).
+ */
+export async function expectOnnxMatchesAtBatches(model: LayersModel, options: OnnxRoundTripOptions & { seed?: number; lo?: number; hi?: number; randomize?: boolean } = {}): Promise<OnnxRoundTripResult> {
+  const { seed = 7, lo, hi, randomize = true, ...rest } = options;
+  if (randomize) randomizeWeights(model, seed);
+  return expectOnnxMatches(model, [sampleInputs(model, 1, seed, lo, hi), sampleInputs(model, 3, seed + 1, lo, hi)], rest);
+}
+
+/** The op types of an exported model's nodes, in order. */
+export function onnxOpTypes(bytes: Uint8Array): string[] {
+  return readOnnxModel(bytes).graph.nodes.map((n) => n.opType);
 }
