@@ -11,7 +11,7 @@ import { LayersModel } from '../../models/layers-model';
 import type { DType } from '../../tensor/dtype';
 import type { Tensor } from '../../tensor/tensor';
 import { untracked } from '../../tensor/scope';
-import { type OnnxGraph, type OnnxModel, type OnnxNode as OnnxNodeProto, readOnnxModel } from '../read-model';
+import { type OnnxDType, type OnnxGraph, type OnnxModel, type OnnxNode as OnnxNodeProto, readOnnxModel } from '../read-model';
 import { NodeAttributes, type StoredAttribute, storeAttributes } from './attributes';
 import { type InputSlot, type NodeWeightSpec, OnnxNode } from './onnx-node-layer';
 import { onnxOp, supportedOnnxOps } from './ops';
@@ -41,6 +41,23 @@ interface PreparedNode {
 }
 
 const PROBE_SIZES = [2, 3] as const;
+
+const BOOL_OPS: ReadonlySet<string> = new Set(['Equal', 'Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual', 'Not', 'And', 'Or']);
+const CAST_TYPES: Readonly<Record<number, OnnxDType>> = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool', 11: 'float64' };
+
+/** The ONNX element type of a folded node's output (kept so re-export writes it back the same). */
+function foldedType(p: PreparedNode, types: ReadonlyMap<string, OnnxDType>): OnnxDType {
+  const op = p.node.opType;
+  if (BOOL_OPS.has(op)) return 'bool';
+  if (op === 'Shape' || op === 'Size') return 'int64';
+  if (op === 'Cast') return CAST_TYPES[p.reader.int('to', 1)] ?? 'int64';
+  if (op === 'Constant' || op === 'ConstantOfShape') {
+    const v = p.reader.tensor('value');
+    if (v) return v.dtype;
+    return p.reader.has('value_float') || p.reader.has('value_floats') ? 'float32' : op === 'ConstantOfShape' ? 'float32' : 'int64';
+  }
+  return types.get(p.node.inputs.find((n) => n !== '' && types.has(n)) ?? '') ?? 'int64';
+}
 
 function defaultOpset(model: OnnxModel, label: string): number {
   const entry = model.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx');
@@ -130,7 +147,11 @@ export function importOnnx(pathOrBytes: string | Uint8Array, options: ImportOnnx
 function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], opset: number, label: string, options: ImportOnnxOptions): LayersModel {
   // 1. Fold everything computable from initializers and Constant nodes alone.
   const constants = new Map<string, Tensor>();
-  for (const [name, t] of graph.initializers) constants.set(name, fromOnnxTensor(t, `${label}: initializer '${name}'`));
+  const types = new Map<string, OnnxDType>();
+  for (const [name, t] of graph.initializers) {
+    constants.set(name, fromOnnxTensor(t, `${label}: initializer '${name}'`));
+    types.set(name, t.dtype);
+  }
   const dynamic = new Set(graph.inputs.map((i) => i.name));
   const live: PreparedNode[] = [];
   for (const p of prepared) {
@@ -139,7 +160,11 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       for (const o of p.node.outputs) if (o) dynamic.add(o);
     } else {
       const outs = runNode(p, constants);
-      p.node.outputs.forEach((o, k) => o && constants.set(o, outs[k]!));
+      p.node.outputs.forEach((o, k) => {
+        if (!o) return;
+        constants.set(o, outs[k]!);
+        types.set(o, foldedType(p, types));
+      });
     }
   }
 
@@ -181,6 +206,7 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
     const weightSpecs: NodeWeightSpec[] = [];
     const weightValues: Tensor[] = [];
     const constantsOut: Tensor[] = [];
+    const constantNames: string[] = [];
     const slots = p.node.inputs.map((n): InputSlot => {
       if (n === '') return { kind: 'none' };
       const sym = symbols.get(n);
@@ -195,6 +221,7 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
         weightSpecs.push({ name: n, shape: c.shape.slice(), trainable: initializerNames.has(n) });
         return { kind: 'weight', index: weightValues.push(c) - 1, name: n };
       }
+      constantNames.push(n);
       return { kind: 'constant', index: constantsOut.push(c) - 1, name: n };
     });
     const outputNames = p.node.outputs.slice();
@@ -208,7 +235,7 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       inputSlots: slots,
       weightSpecs,
       weightValues,
-      constants: constantsOut.map(toStoredTensor),
+      constants: constantsOut.map((c, k) => ({ ...toStoredTensor(c), dtype: types.get(constantNames[k]!) ?? 'int64' })),
       outputNames,
       outputShapes: outputNames.map((o) => (o ? shapeOf(o) : [])),
       outputDtypes: outputNames.map((o) => (o ? dtypeOf(o) : 'float32')),

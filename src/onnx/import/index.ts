@@ -2,6 +2,7 @@
 // models that were saved with model.save().
 import { registerLayer } from '../../layers/registry';
 import { OnnxNode } from './onnx-node-layer';
+import './export-node';
 
 registerLayer('OnnxNode', OnnxNode as never);
 

@@ -1,0 +1,72 @@
+// Re-export of imported nodes: an OnnxNode layer writes its node back as it was read, with its
+// current (possibly fine-tuned) weights as initializers. Ops whose inputs or attributes changed
+// between the import opset and the export opset cannot be copied verbatim and are refused.
+import { registerDefaultOnnxConverter, type OnnxAttr } from '../export/converter';
+import type { OnnxTensor, OnnxTensorData } from '../read-model';
+import type { StoredAttribute, StoredTensor } from './attributes';
+import { OnnxNode } from './onnx-node-layer';
+
+/** Opset versions at which an op's signature changed (inputs became attributes or vice versa). */
+const SIGNATURE_CHANGES: Readonly<Record<string, readonly number[]>> = {
+  Softmax: [13], LogSoftmax: [13], Squeeze: [13], Unsqueeze: [13], ReduceSum: [13], ReduceMean: [18], ReduceMax: [18], ReduceMin: [18],
+  Split: [13, 18], Slice: [10], Pad: [11, 18], Clip: [11], Dropout: [12], Resize: [11, 13], Upsample: [10],
+};
+
+function toOnnxTensor(name: string, t: StoredTensor): OnnxTensor {
+  let data: OnnxTensorData;
+  switch (t.dtype) {
+    case 'int64':
+      data = BigInt64Array.from(t.data, (v) => BigInt(v));
+      break;
+    case 'int32':
+      data = Int32Array.from(t.data);
+      break;
+    case 'bool':
+    case 'uint8':
+      data = Uint8Array.from(t.data);
+      break;
+    case 'int8':
+      data = Int8Array.from(t.data);
+      break;
+    default:
+      return { name, dtype: 'float32', shape: t.shape.slice(), data: Float32Array.from(t.data) };
+  }
+  return { name, dtype: t.dtype, shape: t.shape.slice(), data };
+}
+
+function toAttr(a: StoredAttribute): OnnxAttr {
+  return a.type === 'tensor' ? { type: 'tensor', value: toOnnxTensor('', a.value) } : a;
+}
+
+registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs }, ctx) => {
+  const node = layer as OnnxNode;
+  const changes = SIGNATURE_CHANGES[node.opType] ?? [];
+  const [lo, hi] = [Math.min(node.opset, ctx.opset), Math.max(node.opset, ctx.opset)];
+  if (changes.some((v) => v > lo && v <= hi)) {
+    const advice = node.opset >= 13 ? `; export with { opset: ${node.opset} }` : ' (export targets opsets 13 to 21, so this node cannot be written verbatim)';
+    throw new Error(`exportOnnx: ${node.opType} node '${node.name}' was imported at opset ${node.opset} and its inputs differ at opset ${ctx.opset}${advice}`);
+  }
+  const weights = node.weightsInfo;
+  const stored = node.getConfig()['constants'] as StoredTensor[];
+  const nodeInputs = node.inputSlots.map((s) => {
+    switch (s.kind) {
+      case 'input':
+        return inputs[s.index]!;
+      case 'weight':
+        return ctx.addInitializer(s.name, weights[s.index]!.value);
+      case 'constant':
+        return ctx.addInitializer(s.name, toOnnxTensor(s.name, stored[s.index]!));
+      default:
+        return '';
+    }
+  });
+  const attributes: Record<string, OnnxAttr> = {};
+  for (const [k, v] of Object.entries(node.attributes)) attributes[k] = toAttr(v);
+  return ctx.addNode({
+    opType: node.opType,
+    name: node.name,
+    inputs: nodeInputs,
+    outputs: node.outputNames.length,
+    attributes,
+  });
+});
