@@ -52,10 +52,12 @@ function oihw(ctx: OnnxExportContext, base: string, data: Float32Array | Int32Ar
   return ctx.addInitializer(base, { name: '', dtype: 'float32', shape: perm.map((p) => shape[p]!), data: permuteFlat(data, shape, perm) });
 }
 
-/** Activation in channels-first layout (softmax over the channel axis 1), then back to the layer's layout. */
-function finish(ctx: OnnxExportContext, layer: Layer & { activation: { name: Parameters<typeof activation>[2] } }, y: string, back: (y: string) => string): string {
-  if (layer.activation.name === 'softmax') return back(activation(ctx, y, 'softmax', 1));
-  return back(activation(ctx, y, layer.activation.name));
+/**
+ * Activation in channels-first layout, then back to the layer's layout. Softmax normalizes the
+ * layer's last axis, as the library does: the channels for channels-last data (axis 1 here).
+ */
+function finish(ctx: OnnxExportContext, layer: Layer & { activation: { name: Parameters<typeof activation>[2] }; dataFormat: string }, y: string, back: (y: string) => string): string {
+  return back(activation(ctx, y, layer.activation.name, layer.dataFormat === 'channelsLast' ? 1 : -1));
 }
 
 /** Conv2D and DepthwiseConv2D (a Conv2D with groups = input channels). */
