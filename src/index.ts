@@ -122,3 +122,9 @@ export * from './data';
 
 /** argmax/argmin under their tfjs names. */
 export { argmax as argMax, argmin as argMin } from './ops/reduce';
+
+// ONNX: import as trainable models, export, and the file reader.
+export { importOnnx, OnnxNode, supportedOnnxOps, type ImportOnnxOptions } from './onnx/import';
+export { exportOnnx, exportOnnxBytes, registerOnnxConverter, type ExportOnnxOptions, type LayerConverter, type OnnxExportContext, type OnnxAttr, type ConverterInput } from './onnx/export';
+export { checkOnnxModel } from './onnx/check-model';
+export { readOnnxModel, type OnnxModel, type OnnxGraph, type OnnxTensor } from './onnx/read-model';
