@@ -75,6 +75,17 @@ const CASES: Case[] = [
     nodes: [{ op: 'Clip', inputs: ['x', 'lo', 'hi'], outputs: ['y'] }] } },
   { name: 'Where + Greater', graph: { inputs: [vec('a'), vec('b')], outputs: ['y'],
     nodes: [{ op: 'Greater', inputs: ['a', 'b'], outputs: ['g'] }, { op: 'Where', inputs: ['g', 'a', 'b'], outputs: ['y'] }] } },
+  { name: 'GreaterOrEqual/LessOrEqual/And/Or/Not + Where', graph: { inputs: [vec('a'), vec('b')], outputs: ['y'], nodes: [
+    { op: 'GreaterOrEqual', inputs: ['a', 'b'], outputs: ['ge'] }, { op: 'LessOrEqual', inputs: ['a', 'b'], outputs: ['le'] },
+    { op: 'Greater', inputs: ['a', 'b'], outputs: ['gt'] }, { op: 'Not', inputs: ['gt'], outputs: ['ngt'] },
+    { op: 'And', inputs: ['ge', 'ngt'], outputs: ['eq'] }, { op: 'Or', inputs: ['eq', 'le'], outputs: ['c'] },
+    { op: 'Where', inputs: ['c', 'a', 'b'], outputs: ['y'] }] } },
+  { name: 'Range (from the batch size) + Cast + Add', graph: { inputs: [vec('x', ['N', 3])], outputs: ['y'], opset: 13,
+    initializers: [I64('zero', [0], []), I64('one', [1], []), I64('ax', [1])],
+    nodes: [
+      { op: 'Shape', inputs: ['x'], outputs: ['s'] }, { op: 'Gather', inputs: ['s', 'zero'], outputs: ['n'], attrs: { axis: 0 } },
+      { op: 'Range', inputs: ['zero', 'n', 'one'], outputs: ['r'] }, { op: 'Cast', inputs: ['r'], outputs: ['rf'], attrs: { to: 1 } },
+      { op: 'Unsqueeze', inputs: ['rf', 'ax'], outputs: ['ru'] }, { op: 'Add', inputs: ['x', 'ru'], outputs: ['y'] }] } },
   { name: 'Identity + Dropout (inference)', graph: { inputs: [vec()], outputs: ['y'],
     nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['i'] }, { op: 'Dropout', inputs: ['i'], outputs: ['y'] }] } },
   { name: 'Cast to int64 and back', graph: { inputs: [vec()], outputs: ['y'],

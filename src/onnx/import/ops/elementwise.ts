@@ -1,6 +1,6 @@
 // Elementwise and activation operators. Integer tensors (shape arithmetic in exported graphs) stay
 // int32 where ONNX keeps them integer: Div truncates, comparisons give 0/1 int32 (ONNX bool).
-import { add, div, equal, greater, less, maximum, minimum, mul, pow, sub } from '../../../ops/binary';
+import { add, div, equal, greater, greaterEqual, less, lessEqual, maximum, minimum, mul, notEqual, pow, sub } from '../../../ops/binary';
 import { cast } from '../../../ops/cast';
 import { softmax, logSoftmax } from '../../../ops/softmax';
 import { abs, clip, elu, erf, exp, gelu, leakyRelu, log, neg, reciprocal, relu, sigmoid, softplus, sqrt, tanh } from '../../../ops/unary';
@@ -103,6 +103,12 @@ export const elementwiseOps: Record<string, OnnxOpSpec> = {
   Equal: binary((a, b) => toBool(equal(a, b))),
   Greater: binary((a, b) => toBool(greater(a, b))),
   Less: binary((a, b) => toBool(less(a, b))),
+  GreaterOrEqual: binary((a, b) => toBool(greaterEqual(a, b))),
+  LessOrEqual: binary((a, b) => toBool(lessEqual(a, b))),
+  // Booleans are 0/1 int32: And is a product, Or a maximum, Not a comparison with 0.
+  And: binary((a, b) => toBool(mul(notEqual(a, 0), notEqual(b, 0)))),
+  Or: binary((a, b) => toBool(maximum(notEqual(a, 0), notEqual(b, 0)))),
+  Not: { attributes: [], run: (inputs, _a, ctx) => [toBool(equal(need(inputs, 0, ctx), 0))] },
   Sqrt: unary(sqrt),
   Neg: {
     attributes: [],

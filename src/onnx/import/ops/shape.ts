@@ -282,6 +282,18 @@ export const shapeOps: Record<string, OnnxOpSpec> = {
     },
     run: (inputs, a, ctx) => [castTo(need(inputs, 0, ctx), a.int('to', DataType.FLOAT))],
   },
+  Range: {
+    attributes: [],
+    run(inputs, _a, ctx) {
+      const [start, limit, delta] = [0, 1, 2].map((k) => need(inputs, k, ctx));
+      const [s, l, d] = [start!, limit!, delta!].map((t) => t.dataSync()[0]!);
+      if (d === 0) throw new Error(`${ctx.where}: delta must not be 0`);
+      const n = Math.max(Math.ceil((l! - s!) / d!), 0);
+      const values = Array.from({ length: n }, (_, i) => s! + i * d!);
+      const isInt = [start!, limit!, delta!].every((t) => t.dtype === 'int32');
+      return [isInt ? int32Tensor(values) : tensor(Float32Array.from(values), [n], 'float32')];
+    },
+  },
   Expand: {
     attributes: [],
     run(inputs, _a, ctx) {
