@@ -69,13 +69,14 @@ function checkOptions(options: unknown): { opset: number; inputNames: unknown; o
 }
 
 /** The default public name of a model output: its layer's name, suffixed when ambiguous. */
-function defaultOutputNames(outputs: readonly SymbolicTensor[]): string[] {
-  const names = outputs.map((t) => (t.outputIndex > 0 ? `${t.sourceLayer.name}_${t.outputIndex}` : t.sourceLayer.name));
-  const seen = new Map<string, number>();
-  return names.map((n) => {
-    const k = seen.get(n) ?? 0;
-    seen.set(n, k + 1);
-    return k === 0 ? n : `${n}_${k}`;
+function defaultOutputNames(outputs: readonly SymbolicTensor[], inputNames: readonly string[]): string[] {
+  const taken = new Set(inputNames);
+  return outputs.map((t) => {
+    const base = t.outputIndex > 0 ? `${t.sourceLayer.name}_${t.outputIndex}` : t.sourceLayer.name;
+    let name = base;
+    for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
+    taken.add(name);
+    return name;
   });
 }
 
@@ -108,7 +109,7 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
     throw new Error(`exportOnnx: model '${model.name}' is not built yet (its input shape is unknown); give the first layer an inputShape or run the model once before exporting`);
   }
   const inputNames = checkNames('inputNames', inNamesArg, modelInputs.length) ?? modelInputs.map((t) => t.sourceLayer.name);
-  const outputNames = checkNames('outputNames', outNamesArg, model.outputs.length) ?? defaultOutputNames(model.outputs);
+  const outputNames = checkNames('outputNames', outNamesArg, model.outputs.length) ?? defaultOutputNames(model.outputs, inputNames);
   const clash = outputNames.find((n) => inputNames.includes(n));
   if (clash !== undefined) argError('exportOnnx', 'outputNames', 'names different from the input names', describe(clash));
   registerBuiltinConverters();
@@ -168,7 +169,8 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
     producerName: 'tensorforge',
     graph,
   };
-  return encodeModel(proto);
+  // A plain Uint8Array of its own (protobufjs hands out a Buffer that may share Node's pool).
+  return new Uint8Array(encodeModel(proto));
 }
 
 /**
