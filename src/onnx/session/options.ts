@@ -1,0 +1,66 @@
+// Checks InferenceSession.create's options and turns them into what each worker needs.
+import { availableParallelism } from 'node:os';
+import { argError, describe } from '../../errors';
+import type { WireSessionOptions } from './protocol';
+
+/** Options for {@link InferenceSession.create}. */
+export interface InferenceSessionOptions {
+  /** Worker threads, each with its own ORT session (default min(2, CPUs)). */
+  workers?: number;
+  /** ORT intra-op threads per worker (default: the CPUs divided among the workers, at least 1). */
+  intraOpThreads?: number;
+  /** ORT inter-op threads per worker (default 1; the session executes nodes sequentially). */
+  interOpThreads?: number;
+  /** ORT execution provider names in order of preference (default ['cpu']). */
+  executionProviders?: readonly string[];
+  /** ORT graph optimization level (default 'all'). */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** ONNX opset used when the source is one of the library's models (exporter's default otherwise). */
+  opset?: number;
+}
+
+const FN = 'InferenceSession.create';
+const LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+const KNOWN = new Set(['workers', 'intraOpThreads', 'interOpThreads', 'executionProviders', 'graphOptimizationLevel', 'opset']);
+
+function positiveInt(name: string, value: unknown, max: number): number {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
+    argError(FN, `options.${name}`, `an integer from 1 to ${max}`, describe(value));
+  }
+  return value as number;
+}
+
+export interface ResolvedOptions {
+  workers: number;
+  session: WireSessionOptions;
+  opset: number | undefined;
+}
+
+export function resolveOptions(options: unknown): ResolvedOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    argError(FN, 'options', 'an object', describe(options));
+  }
+  const o = options as InferenceSessionOptions;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) argError(FN, 'options', `only ${[...KNOWN].join(', ')}`, `unknown option '${key}'`);
+  }
+  const cpus = availableParallelism();
+  const workers = o.workers === undefined ? Math.min(2, cpus) : positiveInt('workers', o.workers, 64);
+  const intra = o.intraOpThreads === undefined ? Math.max(1, Math.floor(cpus / workers)) : positiveInt('intraOpThreads', o.intraOpThreads, 256);
+  const inter = o.interOpThreads === undefined ? 1 : positiveInt('interOpThreads', o.interOpThreads, 256);
+  const eps = o.executionProviders ?? ['cpu'];
+  if (!Array.isArray(eps) || eps.length === 0 || !eps.every((e) => typeof e === 'string' && e !== '')) {
+    argError(FN, 'options.executionProviders', "a non-empty array of provider names such as ['cpu']", describe(eps));
+  }
+  const level = o.graphOptimizationLevel ?? 'all';
+  if (!(LEVELS as readonly unknown[]).includes(level)) {
+    argError(FN, 'options.graphOptimizationLevel', `one of ${LEVELS.map((l) => `'${l}'`).join(', ')}`, describe(level));
+  }
+  const opset = o.opset === undefined ? undefined : positiveInt('opset', o.opset, 1000);
+  return {
+    workers,
+    session: { intraOpNumThreads: intra, interOpNumThreads: inter, executionProviders: [...eps], graphOptimizationLevel: level },
+    opset,
+  };
+}

@@ -1,0 +1,98 @@
+// Messages between an InferenceSession and its worker threads. Everything here must survive
+// structured cloning, so tensors travel as typed arrays (whose buffers are transferred, not copied)
+// plus dims and an ONNX Runtime type name.
+
+/** ONNX Runtime's tensor element type names. */
+export type OrtElementType =
+  | 'float32'
+  | 'float64'
+  | 'float16'
+  | 'int8'
+  | 'uint8'
+  | 'int16'
+  | 'uint16'
+  | 'int32'
+  | 'uint32'
+  | 'int64'
+  | 'uint64'
+  | 'bool'
+  | 'string';
+
+/** Typed arrays that can carry a numeric ONNX tensor's elements. */
+export type OrtNumericArray =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** A tensor on the wire. The array owns its whole buffer, which is in the message's transfer list. */
+export interface WireTensor {
+  type: OrtElementType;
+  data: OrtNumericArray;
+  dims: number[];
+}
+
+/** An output after the worker converted it to one of the library's dtypes. */
+export interface WireOutput {
+  data: Float32Array | Int32Array;
+  dims: number[];
+}
+
+/** Graph input/output description as the worker reports it. */
+export interface WireValueMetadata {
+  name: string;
+  isTensor: boolean;
+  type: OrtElementType | null;
+  /** Dims: a size, a symbolic name, or null when unnamed and unknown; null for an unknown rank. */
+  shape: (number | string | null)[] | null;
+}
+
+/** ORT session options the worker passes through. */
+export interface WireSessionOptions {
+  intraOpNumThreads: number;
+  interOpNumThreads: number;
+  executionProviders: string[];
+  graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+/** The model: a file path (ORT reads it, with any external data beside it) or shared bytes. */
+export type WireModelSource = { kind: 'path'; path: string } | { kind: 'bytes'; bytes: SharedArrayBuffer };
+
+/** What every worker receives as `workerData`. */
+export interface WorkerInit {
+  ortPath: string;
+  protobufPath: string;
+  /** protobufjs JSON schema of the ONNX messages, used only to tell scalar inputs from unknown ranks. */
+  onnxSchema: object;
+  model: WireModelSource;
+  options: WireSessionOptions;
+  /** Only the first worker reports metadata; the others just load the model. */
+  reportMetadata: boolean;
+  /**
+   * Two Int32 slots shared with the main thread: [0] is 1 while the worker may be inside ORT's
+   * native code, [1] is set by the main thread when the process exits (see exit-guard.ts).
+   */
+  gate: SharedArrayBuffer;
+}
+
+/** Index of the "inside ORT" flag in the gate. */
+export const GATE_BUSY = 0;
+/** Index of the "process is exiting, start nothing" flag in the gate. */
+export const GATE_EXITING = 1;
+
+export type ToWorker =
+  | { kind: 'run'; id: number; feeds: Record<string, WireTensor>; outputNames: string[] }
+  | { kind: 'release' };
+
+export type FromWorker =
+  | { kind: 'ready'; inputs: WireValueMetadata[] | null; outputs: WireValueMetadata[] | null }
+  | { kind: 'init-error'; message: string }
+  | { kind: 'result'; id: number; outputs: Record<string, WireOutput> }
+  | { kind: 'run-error'; id: number; message: string }
+  | { kind: 'released' };

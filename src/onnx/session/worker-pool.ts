@@ -1,0 +1,272 @@
+// A small pool of worker threads, each holding its own ONNX Runtime session over the same model.
+// Requests queue here and go to whichever worker is idle, so ORT's blocking run() never runs on
+// the caller's thread. A worker that dies is replaced; a model that cannot load fails startup.
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, ToWorker, WireOutput, WireTensor, WireValueMetadata, WorkerInit } from './protocol';
+import { createGate, releaseGate } from './exit-guard';
+import { sessionWorkerSource } from './worker-main';
+
+/**
+ * A request's inputs, materialized only when a worker takes the request: copying every queued
+ * request's inputs up front would stall the caller's thread on a burst of requests. The pool calls
+ * exactly one of `prepare` (at dispatch) or `cancel` (if the request never runs).
+ */
+export interface JobInput {
+  prepare(): { feeds: Record<string, WireTensor>; transfer: ArrayBuffer[] };
+  cancel(): void;
+}
+
+/** One queued or running request. */
+interface Job {
+  id: number;
+  input: JobInput;
+  outputNames: string[];
+  resolve: (outputs: Record<string, WireOutput>) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  job: Job | null;
+  /** Set once the pool meant this worker to stop, so its exit is not treated as a crash. */
+  retiring: boolean;
+  /** Set once the worker was asked to release its session. */
+  releasing: boolean;
+  /** The uncaught error that is about to end the thread, if any. */
+  crash: Error | null;
+}
+
+/** Metadata reported by the first worker after it loaded the model. */
+export interface PoolMetadata {
+  inputs: WireValueMetadata[];
+  outputs: WireValueMetadata[];
+}
+
+/** Snapshot for tests and diagnostics. */
+export interface PoolState {
+  workers: number;
+  busy: number;
+  queued: number;
+  threadIds: number[];
+  replaced: number;
+  closed: boolean;
+}
+
+// A model that kills its worker on every run would otherwise respawn forever.
+const MAX_CONSECUTIVE_CRASHES = 5;
+
+export class WorkerPool {
+  private readonly slots = new Set<Slot>();
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  private replaced = 0;
+  private consecutiveCrashes = 0;
+  private broken: string | null = null;
+
+  private constructor(
+    private readonly init: Omit<WorkerInit, 'gate' | 'reportMetadata'>,
+    private readonly label: string,
+    private readonly source: string,
+  ) {}
+
+  /**
+   * Starts `size` workers and resolves once all have loaded the model, with the first worker's
+   * metadata. If any worker fails to load it, every worker is stopped and the promise rejects with
+   * ORT's message.
+   */
+  static async start(init: Omit<WorkerInit, 'gate' | 'reportMetadata'>, size: number, label: string): Promise<{ pool: WorkerPool; metadata: PoolMetadata }> {
+    const pool = new WorkerPool(init, label, sessionWorkerSource());
+    const starts: Promise<PoolMetadata | null>[] = [];
+    for (let i = 0; i < size; i++) starts.push(pool.spawn(i === 0));
+    const settled = await Promise.allSettled(starts);
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) {
+      await pool.close();
+      throw failure.reason instanceof Error ? failure.reason : new Error(String(failure.reason));
+    }
+    const first = settled[0];
+    const metadata = first?.status === 'fulfilled' ? first.value : null;
+    if (!metadata) throw new Error(`${label}: the first worker reported no metadata`);
+    return { pool, metadata };
+  }
+
+  /** Queues a request; resolves with the worker's outputs or rejects with a clear error. */
+  submit(input: JobInput, outputNames: string[]): Promise<Record<string, WireOutput>> {
+    const refusal = this.closed ? `${this.label}: the session was disposed` : this.broken;
+    if (refusal) {
+      input.cancel();
+      return Promise.reject(new Error(refusal));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, input, outputNames, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Rejects every queued request (they never reach a worker). */
+  private dropQueue(message: string): void {
+    for (const job of this.queue.splice(0)) {
+      job.input.cancel();
+      job.reject(new Error(message));
+    }
+  }
+
+  /**
+   * Rejects queued requests, lets running ones finish, releases each worker's ORT session and
+   * stops the threads. Resolves once every thread has exited.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closed = true;
+    this.dropQueue(`${this.label}: the session was disposed before this request ran`);
+    const exits = [...this.slots].map((slot) => this.retire(slot));
+    this.closing = Promise.all(exits).then(() => undefined);
+    return this.closing;
+  }
+
+  state(): PoolState {
+    const slots = [...this.slots];
+    return {
+      workers: slots.length,
+      busy: slots.filter((s) => s.job).length,
+      queued: this.queue.length,
+      threadIds: slots.map((s) => s.worker.threadId),
+      replaced: this.replaced,
+      closed: this.closed,
+    };
+  }
+
+  /** @internal for tests: the live Worker objects (to simulate a crash). */
+  workerHandles(): Worker[] {
+    return [...this.slots].map((s) => s.worker);
+  }
+
+  private spawn(reportMetadata: boolean): Promise<PoolMetadata | null> {
+    const gate = createGate();
+    const workerData: WorkerInit = { ...this.init, reportMetadata, gate: gate.buffer };
+    const worker = new Worker(this.source, { eval: true, workerData });
+    const slot: Slot = { worker, ready: false, job: null, retiring: false, releasing: false, crash: null };
+    this.slots.add(slot);
+    return new Promise((resolve, reject) => {
+      let started = false;
+      worker.on('message', (msg: FromWorker) => {
+        if (msg.kind === 'ready') {
+          started = true;
+          slot.ready = true;
+          worker.unref();
+          resolve(msg.inputs && msg.outputs ? { inputs: msg.inputs, outputs: msg.outputs } : null);
+          if (slot.retiring) void this.retire(slot);
+          else this.pump();
+        } else if (msg.kind === 'init-error') {
+          started = true;
+          slot.retiring = true;
+          void worker.terminate();
+          reject(new Error(`${this.label}: onnxruntime could not load the model: ${msg.message}`));
+        } else if (msg.kind === 'result' || msg.kind === 'run-error') {
+          this.finish(slot, msg);
+        }
+      });
+      worker.on('error', (e) => {
+        slot.crash = e;
+      });
+      worker.on('exit', (code) => {
+        this.slots.delete(slot);
+        releaseGate(gate.view);
+        if (!started) {
+          started = true;
+          reject(new Error(`${this.label}: a worker stopped while loading the model (exit code ${code}${slot.crash ? `: ${slot.crash.message}` : ''})`));
+        }
+        if (!slot.retiring) this.onCrash(slot, code);
+      });
+    });
+  }
+
+  private finish(slot: Slot, msg: Extract<FromWorker, { kind: 'result' | 'run-error' }>): void {
+    const job = slot.job;
+    if (!job || job.id !== msg.id) return;
+    slot.job = null;
+    slot.worker.unref();
+    if (msg.kind === 'result') {
+      this.consecutiveCrashes = 0;
+      job.resolve(msg.outputs);
+    } else {
+      job.reject(new Error(`${this.label}: onnxruntime failed to run the model: ${msg.message}`));
+    }
+    if (slot.retiring) void this.retire(slot);
+    else this.pump();
+  }
+
+  private onCrash(slot: Slot, code: number): void {
+    const why = `exit code ${code}${slot.crash ? `: ${slot.crash.message}` : ''}`;
+    if (slot.job) {
+      const job = slot.job;
+      slot.job = null;
+      job.reject(new Error(`${this.label}: the worker running this request stopped unexpectedly (${why}); it is being replaced`));
+    }
+    if (this.closed || !slot.ready) return;
+    this.consecutiveCrashes++;
+    if (this.consecutiveCrashes > MAX_CONSECUTIVE_CRASHES) {
+      this.broken = `${this.label}: workers keep stopping unexpectedly (last: ${why}); dispose the session and create a new one`;
+      this.dropQueue(this.broken);
+      return;
+    }
+    this.replaced++;
+    this.spawn(false).catch((e: unknown) => {
+      // The survivors keep serving; only a pool with no working thread left gives up.
+      if ([...this.slots].some((s) => s.ready && !s.retiring)) return;
+      this.broken = e instanceof Error ? e.message : String(e);
+      this.dropQueue(this.broken);
+    });
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      while (this.queue.length && slot.ready && !slot.job && !slot.retiring) this.dispatch(slot, this.queue.shift()!);
+    }
+  }
+
+  private dispatch(slot: Slot, job: Job): void {
+    let prepared: ReturnType<JobInput['prepare']>;
+    try {
+      prepared = job.input.prepare();
+    } catch (e) {
+      job.reject(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    slot.job = job;
+    // A running request keeps the process alive until it settles; idle workers do not.
+    slot.worker.ref();
+    const msg: ToWorker = { kind: 'run', id: job.id, feeds: prepared.feeds, outputNames: job.outputNames };
+    try {
+      slot.worker.postMessage(msg, prepared.transfer);
+    } catch (e) {
+      slot.job = null;
+      slot.worker.unref();
+      job.reject(new Error(`${this.label}: could not send the request to a worker: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  }
+
+  /**
+   * Stops a worker without ever terminating it inside ORT (which aborts the process, see
+   * exit-guard.ts): an idle worker releases its session and is then terminated; a busy one is
+   * retired when its request ends, a loading one when it reports ready.
+   */
+  private retire(slot: Slot): Promise<void> {
+    const exited = new Promise<void>((resolve) => {
+      if (!this.slots.has(slot)) resolve();
+      else slot.worker.once('exit', () => resolve());
+    });
+    slot.retiring = true;
+    if (slot.job || !slot.ready || slot.releasing) return exited;
+    slot.releasing = true;
+    slot.worker.ref();
+    slot.worker.on('message', (msg: FromWorker) => {
+      if (msg.kind === 'released') void slot.worker.terminate();
+    });
+    slot.worker.postMessage({ kind: 'release' } satisfies ToWorker);
+    return exited;
+  }
+}
