@@ -2,7 +2,8 @@
 // keys, output projections, explicit and causal masks, returned scores, dynamic sequence lengths.
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../../src';
-import type { LayersModel, MultiHeadAttentionArgs, SymbolicTensor, Tensor } from '../../../src';
+import type { LayersModel, SymbolicTensor, Tensor } from '../../../src';
+import type { MultiHeadAttentionArgs } from '../../../src/layers';
 import { expectOnnxMatches, expectOnnxMatchesAtBatches, onnxOpTypes, randomizeWeights, seededTensor } from '../../helpers/onnx-roundtrip';
 
 function selfAttention(args: MultiHeadAttentionArgs, shape = [4, 6]): LayersModel {

@@ -44,7 +44,7 @@ function lstm(): LayersModel {
 
 /** y = x * scale: a layer class the library has no converter for. */
 class ScaleLayer extends Layer {
-  readonly className = 'ScaleLayerForOnnxTest';
+  readonly className: string = 'ScaleLayerForOnnxTest';
   scale: Tensor | null = null;
   constructor(args: LayerArgs = {}) {
     super(args);
