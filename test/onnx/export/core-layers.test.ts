@@ -102,9 +102,17 @@ describe('exportOnnx: Embedding', () => {
     await expectOnnxMatches(m, [ids(1, 5, 6, 0), ids(3, 5, 6, 4)]);
   });
 
-  it('maskZero feeding a recurrent layer is refused with an error naming the layer', () => {
-    const m = seq([5], [tf.layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true }), tf.layers.lstm({ units: 2, name: 'masked_lstm' })], 'int32');
-    expect(() => exportOnnxBytes(m)).toThrow(/masked_lstm.*LSTM.*mask/);
+  it('maskZero feeding a recurrent layer keeps its state over the padded steps, as the layer does', async () => {
+    const m = seq([5], [tf.layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true }), tf.layers.lstm({ units: 2 })], 'int32');
+    randomizeWeights(m);
+    // Zeros (padding) sit at the start, middle and end of different rows.
+    const padded = tf.tensor([[0, 0, 3, 1, 2], [4, 0, 5, 0, 1], [2, 3, 1, 0, 0]], [3, 5], 'int32');
+    await expectOnnxMatches(m, [ids(1, 5, 6, 1), padded]);
+  });
+
+  it('maskZero with an unknown sequence length feeding an RNN is refused, naming the layer', () => {
+    const m = seq([null as unknown as number], [tf.layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true }), tf.layers.gru({ units: 2, name: 'masked_gru' })], 'int32');
+    expect(() => exportOnnxBytes(m)).toThrow(/masked_gru.*GRU.*mask.*sequence length is unknown/);
   });
 });
 
@@ -124,11 +132,13 @@ describe('exportOnnx: Masking', () => {
     await expectOnnxMatches(m, [padded(1, 0), padded(3, 1)]);
   });
 
-  it('a mask reaching an RNN (directly or through Dense) is refused', () => {
-    const direct = seq([4, 3], [tf.layers.masking({ maskValue: 2 }), tf.layers.simpleRNN({ units: 2 })]);
-    expect(() => exportOnnxBytes(direct)).toThrow(/SimpleRNN.*mask/);
-    const through = seq([4, 3], [tf.layers.masking(), tf.layers.dense({ units: 3 }), tf.layers.bidirectional({ layer: tf.layers.gru({ units: 2 }) })]);
-    expect(() => exportOnnxBytes(through)).toThrow(/Bidirectional.*mask/);
+  it('a mask reaching an RNN (directly or through Dense) is honoured', async () => {
+    const direct = seq([4, 3], [tf.layers.masking({ maskValue: 2 }), tf.layers.simpleRNN({ units: 2, returnSequences: true })]);
+    randomizeWeights(direct);
+    await expectOnnxMatches(direct, [padded(1, 0), padded(3, 1)]);
+    const through = seq([4, 3], [tf.layers.masking({ maskValue: 2 }), tf.layers.dense({ units: 3 }), tf.layers.bidirectional({ layer: tf.layers.gru({ units: 2 }) })]);
+    randomizeWeights(through);
+    await expectOnnxMatches(through, [padded(1, 2), padded(3, 0)]);
   });
 
   it('a mask dropped on the way (Flatten) does not block export', async () => {

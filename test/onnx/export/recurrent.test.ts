@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../../../src';
 import type { Layer, LayersModel, SymbolicTensor } from '../../../src';
 import { exportOnnxBytes } from '../../../src/onnx/export';
-import { expectOnnxMatchesAtBatches, onnxOpTypes } from '../../helpers/onnx-roundtrip';
+import { expectOnnxMatches, expectOnnxMatchesAtBatches, onnxOpTypes, randomizeWeights, seededTensor } from '../../helpers/onnx-roundtrip';
 
 const T = 5;
 const F = 3;
@@ -131,5 +131,68 @@ describe('exportOnnx: TimeDistributed', () => {
   it('Dense needs no reshape', () => {
     const ops = onnxOpTypes(exportOnnxBytes(seq([tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2 }) })])));
     expect(ops).toEqual(['MatMul', 'Add']);
+  });
+});
+
+describe('exportOnnx: recurrent layers under a Keras mask (unrolled, state kept at masked steps)', () => {
+  /** [batch, T, F] with whole steps equal to the mask value 0 at scattered positions. */
+  function padded(batch: number, seed: number): tf.Tensor {
+    const v: number[] = [];
+    for (let b = 0; b < batch; b++) {
+      for (let t = 0; t < T; t++) {
+        const masked = (t * 3 + b * 5 + seed) % 4 === 0;
+        for (let f = 0; f < F; f++) v.push(masked ? 0 : (((b * 31 + t * 7 + f * 3 + seed) % 11) / 5 - 1) || 0.3);
+      }
+    }
+    return tf.tensor(v, [batch, T, F]);
+  }
+
+  function masked(layer: Layer): LayersModel {
+    const x = tf.input({ shape: [T, F] });
+    const outs = layer.apply(tf.layers.masking().apply(x)) as SymbolicTensor | SymbolicTensor[];
+    return tf.model({ inputs: x, outputs: Array.isArray(outs) ? outs : [outs] });
+  }
+
+  const cases: [string, () => Layer][] = [
+    ['SimpleRNN, sequences', () => tf.layers.simpleRNN({ units: 3, returnSequences: true })],
+    ['LSTM, last output', () => tf.layers.lstm({ units: 3 })],
+    ['LSTM, sequences, goBackwards, returnState', () => tf.layers.lstm({ units: 3, returnSequences: true, goBackwards: true, returnState: true })],
+    ['GRU resetAfter, sequences', () => tf.layers.gru({ units: 3, returnSequences: true })],
+    ['GRU resetAfter false, goBackwards', () => tf.layers.gru({ units: 3, resetAfter: false, goBackwards: true })],
+    ['LSTM with non-default activations', () => tf.layers.lstm({ units: 2, activation: 'relu', recurrentActivation: 'hardSigmoid', returnSequences: true })],
+    ['Bidirectional LSTM concat, sequences', () => tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2, returnSequences: true }) })],
+    ['Bidirectional GRU ave, last output, returnState', () => tf.layers.bidirectional({ layer: tf.layers.gru({ units: 2, returnState: true }), mergeMode: 'ave' })],
+    ['Bidirectional SimpleRNN with a backwards inner layer, sum', () => tf.layers.bidirectional({ layer: tf.layers.simpleRNN({ units: 2, goBackwards: true, returnSequences: true }), mergeMode: 'sum' })],
+  ];
+  for (const [label, make] of cases) {
+    it(label, async () => {
+      const model = masked(make());
+      randomizeWeights(model, 3);
+      const { bytes } = await expectOnnxMatches(model, [padded(1, 0), padded(3, 1)]);
+      expect(onnxOpTypes(bytes)).toContain('Where');
+    });
+  }
+
+  it('the mask changes the result on these inputs (so the comparison is meaningful)', () => {
+    const layer = tf.layers.lstm({ units: 3 });
+    const model = masked(layer);
+    const x = tf.input({ shape: [T, F] });
+    const unmasked = tf.model({ inputs: x, outputs: layer.apply(x) });
+    const a = (model.predictOnBatch(padded(3, 1)) as tf.Tensor).dataSync();
+    const b = (unmasked.predictOnBatch(padded(3, 1)) as tf.Tensor).dataSync();
+    expect(Array.from(a).some((v, i) => Math.abs(v - b[i]!) > 1e-3)).toBe(true);
+  });
+
+  it('stacked masked LSTMs with initial states as inputs', async () => {
+    const x = tf.input({ shape: [T, F] });
+    const h0 = tf.input({ shape: [3] });
+    const c0 = tf.input({ shape: [3] });
+    const m = tf.layers.masking().apply(x);
+    const s1 = tf.layers.lstm({ units: 3, returnSequences: true }).apply([m, h0, c0]) as SymbolicTensor;
+    const y = tf.layers.lstm({ units: 2 }).apply(s1);
+    const model = tf.model({ inputs: [x, h0, c0], outputs: y });
+    randomizeWeights(model, 4);
+    const inputs = (b: number, s: number) => [padded(b, s), seededTensor([b, 3], s + 1), seededTensor([b, 3], s + 2)];
+    await expectOnnxMatches(model, [inputs(1, 1), inputs(3, 2)]);
   });
 });

@@ -8,10 +8,11 @@ import { Dense } from '../../../layers/dense';
 import type { ShapeWithBatch } from '../../../layers/symbolic-tensor';
 import { getOnnxConverter } from '../converter';
 import type { ConverterInput, LayerConverter, OnnxAttr, OnnxExportContext } from '../converter';
-import { activation, attr, concat, constF32, constI64, node, pick, reshape, reverseAxis, shapeSlice, transpose, unsqueeze } from '../ops';
+import { activation, attr, concat, constF32, constI64, node, pick, reshape, reverseAxis, shapeSlice, sliceOp, squeeze, transpose, unsqueeze } from '../ops';
+import { DataType } from '../../proto';
 import { flatValues } from '../tensor-proto';
 import { denseCore } from './basic';
-import { expectLayer, rejectMask } from './util';
+import { expectLayer } from './util';
 
 type OpType = 'RNN' | 'LSTM' | 'GRU';
 
@@ -121,6 +122,45 @@ interface RunResult {
   Yc: string | null; // LSTM: [dirs, B, H]
 }
 
+/** W, R and B initializers of the recurrent op for `layers` (one per direction, forward first). */
+function recurrentWeights(ctx: OnnxExportContext, layers: RecurrentLayer[], op: OpType): { W: string; R: string; B: string } {
+  const first = layers[0]!;
+  const H = first.units;
+  const G = KERAS_GATE[op].length;
+  const F = first.kernel!.shape[0]!;
+  const dirs = layers.length;
+  const parts = layers.map((l) => directionWeights(l, op));
+  const stack = (get: (w: DirectionWeights) => Float32Array, n: number): Float32Array => {
+    const out = new Float32Array(dirs * n);
+    parts.forEach((p, d) => out.set(get(p), d * n));
+    return out;
+  };
+  const W = ctx.addInitializer('W', { name: '', dtype: 'float32', shape: [dirs, G * H, F], data: stack((p) => p.W, G * H * F) });
+  const R = ctx.addInitializer('R', { name: '', dtype: 'float32', shape: [dirs, G * H, H], data: stack((p) => p.R, G * H * H) });
+  const B = parts.every((p) => p.B)
+    ? ctx.addInitializer('B', { name: '', dtype: 'float32', shape: [dirs, 2 * G * H], data: stack((p) => p.B!, 2 * G * H) })
+    : '';
+  return { W, R, B };
+}
+
+function recurrentAttrs(layer: RecurrentLayer, op: OpType, direction: string, dirs: number): Record<string, OnnxAttr> {
+  const attributes: Record<string, OnnxAttr> = {
+    hidden_size: attr.int(layer.units),
+    direction: attr.str(direction),
+    ...activationAttrs(layer, op, dirs),
+  };
+  if (op === 'GRU') attributes['linear_before_reset'] = attr.int((layer as GRU).resetAfter ? 1 : 0);
+  return attributes;
+}
+
+/** The op's inputs, without trailing omitted ones. */
+function recurrentInputs(op: OpType, x: string, w: { W: string; R: string; B: string }, h: string | null, c: string | null): string[] {
+  const inputs = [x, w.W, w.R, w.B, '', h ?? ''];
+  if (op === 'LSTM') inputs.push(c ?? '');
+  while (inputs[inputs.length - 1] === '') inputs.pop();
+  return inputs;
+}
+
 /**
  * Emits one ONNX recurrent node over time-major `xt` [T, B, F] for `layers` (one per direction,
  * forward first). `initial` holds [dirs, B, H] initial h (and c) values, or null for zeros.
@@ -129,32 +169,49 @@ function emitRecurrent(ctx: OnnxExportContext, layers: RecurrentLayer[], xt: str
   initial: { h: string; c: string | null } | null): RunResult {
   const first = layers[0]!;
   const op = opTypeOf(first);
-  const H = first.units;
-  const G = KERAS_GATE[op].length;
-  const F = first.kernel!.shape[0]!;
-  const dirs = layers.length;
-  const parts = layers.map((l) => directionWeights(l, op));
-  const stack = (pick: (w: DirectionWeights) => Float32Array, n: number): Float32Array => {
-    const out = new Float32Array(dirs * n);
-    parts.forEach((p, d) => out.set(pick(p), d * n));
-    return out;
-  };
-  const W = ctx.addInitializer('W', { name: '', dtype: 'float32', shape: [dirs, G * H, F], data: stack((p) => p.W, G * H * F) });
-  const R = ctx.addInitializer('R', { name: '', dtype: 'float32', shape: [dirs, G * H, H], data: stack((p) => p.R, G * H * H) });
-  const B = parts.every((p) => p.B)
-    ? ctx.addInitializer('B', { name: '', dtype: 'float32', shape: [dirs, 2 * G * H], data: stack((p) => p.B!, 2 * G * H) })
-    : '';
-  const inputs = [xt, W, R, B, '', initial?.h ?? ''];
-  if (op === 'LSTM') inputs.push(initial?.c ?? '');
-  while (inputs[inputs.length - 1] === '') inputs.pop();
-  const attributes: Record<string, OnnxAttr> = {
-    hidden_size: attr.int(H),
-    direction: attr.str(direction),
-    ...activationAttrs(first, op, dirs),
-  };
-  if (op === 'GRU') attributes['linear_before_reset'] = attr.int((first as GRU).resetAfter ? 1 : 0);
-  const outs = ctx.addNode({ opType: op, inputs, outputs: op === 'LSTM' ? 3 : 2, attributes });
+  const w = recurrentWeights(ctx, layers, op);
+  const outs = ctx.addNode({
+    opType: op,
+    inputs: recurrentInputs(op, xt, w, initial?.h ?? null, initial?.c ?? null),
+    outputs: op === 'LSTM' ? 3 : 2,
+    attributes: recurrentAttrs(first, op, direction, layers.length),
+  });
   return { Y: outs[0]!, Yh: outs[1]!, Yc: op === 'LSTM' ? outs[2]! : null };
+}
+
+/** A masked pass: per processed step [1, B, H] outputs, in processing order, and the final states. */
+interface MaskedRun {
+  steps: string[];
+  h: string; // [1, B, H]
+  c: string | null;
+}
+
+/**
+ * Keras masking, exactly: the recurrence unrolled one step per time index (each a length-1 ONNX
+ * recurrent node, so gate orders and activations are the op's), and at masked steps the previous
+ * h (and c) kept through Where. `maskTB1` is the bool mask as [T, B, 1]. Needs a known length.
+ */
+function emitMasked(ctx: OnnxExportContext, layer: RecurrentLayer, xt: string, T: number, maskTB1: string,
+  initial: { h: string; c: string | null } | null): MaskedRun {
+  const op = opTypeOf(layer);
+  const w = recurrentWeights(ctx, [layer], op);
+  const attributes = recurrentAttrs(layer, op, 'forward', 1);
+  const order = Array.from({ length: T }, (_, k) => (layer.goBackwards ? T - 1 - k : k));
+  let h = initial?.h ?? null;
+  let c = initial?.c ?? null;
+  let zeros: string | null = null;
+  const steps: string[] = [];
+  for (const t of order) {
+    const x = sliceOp(ctx, xt, [t], [t + 1], [0]);
+    const outs = ctx.addNode({ opType: op, inputs: recurrentInputs(op, x, w, h, c), outputs: op === 'LSTM' ? 3 : 2, attributes });
+    const m = sliceOp(ctx, maskTB1, [t], [t + 1], [0]);
+    // Before the first state exists, "keep the previous state" means keep zeros.
+    zeros ??= h === null ? node(ctx, 'ConstantOfShape', [node(ctx, 'Shape', [outs[1]!])]) : null;
+    h = node(ctx, 'Where', [m, outs[1]!, h ?? zeros!]);
+    if (op === 'LSTM') c = node(ctx, 'Where', [m, outs[2]!, c ?? zeros!]);
+    steps.push(h);
+  }
+  return { steps, h: h!, c };
 }
 
 /** Initial states given as extra call inputs, stacked as [dirs, B, H]. */
@@ -168,20 +225,43 @@ function initialStates(ctx: OnnxExportContext, states: string[], perDirection: n
   return { h: gather(0), c: perDirection > 1 ? gather(1) : null };
 }
 
-function checkUnits(args: ConverterInput, shape: ShapeWithBatch): void {
+/** One direction's initial states ([1, B, H]) from the call's extra inputs. */
+function directionStates(ctx: OnnxExportContext, states: string[], perDirection: number, d: number): { h: string; c: string | null } | null {
+  return initialStates(ctx, states.slice(d * perDirection, (d + 1) * perDirection), perDirection);
+}
+
+function checkInput(args: ConverterInput): void {
+  const shape = args.inputShapes[0]!;
   if (shape.length !== 3) throw new Error(`exportOnnx: layer '${args.layer.name}' (${args.layer.className}) needs input [batch, time, features], got rank ${shape.length}`);
 }
 
-const MASK_WHY = 'ONNX recurrent ops cannot keep the state over masked steps as the layer does';
+/** The incoming mask as bool [T, B, 1], and the (known) length, for the unrolled masked path. */
+function maskedSetup(ctx: OnnxExportContext, args: ConverterInput, mask: () => string): { T: number; maskTB1: string } {
+  const T = args.inputShapes[0]![1];
+  if (typeof T !== 'number') {
+    throw new Error(`exportOnnx: layer '${args.layer.name}' (${args.layer.className}) receives a mask (from Masking or Embedding maskZero) ` +
+      'and its sequence length is unknown; masked recurrent layers are exported step by step, which needs a fixed length (give the input a time dimension)');
+  }
+  const maskTB1 = node(ctx, 'Cast', [unsqueeze(ctx, transpose(ctx, mask(), [1, 0]), [2])], { to: attr.int(DataType.BOOL) });
+  return { T, maskTB1 };
+}
 
 /** SimpleRNN, LSTM and GRU. */
 export const convertRecurrent: LayerConverter = (args, ctx) => {
   const layer = args.layer as RecurrentLayer;
-  opTypeOf(layer);
-  rejectMask(args, MASK_WHY);
-  checkUnits(args, args.inputShapes[0]!);
+  const op = opTypeOf(layer);
+  checkInput(args);
   const xt = transpose(ctx, args.inputs[0]!, [1, 0, 2]);
-  const run = emitRecurrent(ctx, [layer], xt, layer.goBackwards ? 'reverse' : 'forward', initialStates(ctx, args.inputs.slice(1), layer.stateCount));
+  const states = args.inputs.slice(1);
+  if (args.mask) {
+    const { T, maskTB1 } = maskedSetup(ctx, args, args.mask);
+    const run = emitMasked(ctx, layer, xt, T, maskTB1, directionStates(ctx, states, layer.stateCount, 0));
+    const h = squeeze(ctx, run.h, [0]);
+    const out = layer.returnSequences ? transpose(ctx, concat(ctx, run.steps, 0), [1, 0, 2]) : h;
+    if (!layer.returnState) return [out];
+    return op === 'LSTM' ? [out, h, squeeze(ctx, run.c!, [0])] : [out, h];
+  }
+  const run = emitRecurrent(ctx, [layer], xt, layer.goBackwards ? 'reverse' : 'forward', initialStates(ctx, states, layer.stateCount));
   const h = pick(ctx, run.Yh, 0, 0);
   let out: string;
   if (layer.returnSequences) {
@@ -198,15 +278,11 @@ export const convertRecurrent: LayerConverter = (args, ctx) => {
 
 export const convertBidirectional: LayerConverter = (args, ctx) => {
   const layer = expectLayer(args, Bidirectional);
-  rejectMask(args, MASK_WHY);
-  checkUnits(args, args.inputShapes[0]!);
+  checkInput(args);
   const fw = layer.forwardLayer;
   const bw = layer.backwardLayer;
-  // With an inner layer that goes backwards the two passes swap roles; on the time-reversed
-  // input they are an ordinary forward/backward pair (and Keras merges in that reversed order).
-  let xt = transpose(ctx, args.inputs[0]!, [1, 0, 2]);
-  if (fw.goBackwards) xt = reverseAxis(ctx, xt, 0);
-  const run = emitRecurrent(ctx, [fw, bw], xt, 'bidirectional', initialStates(ctx, args.inputs.slice(1), fw.stateCount));
+  const n = fw.stateCount;
+  const states = args.inputs.slice(1);
   const merge = (a: string, b: string, featureAxis: number): string => {
     switch (layer.mergeMode) {
       case 'concat':
@@ -219,6 +295,24 @@ export const convertBidirectional: LayerConverter = (args, ctx) => {
         return node(ctx, 'Mul', [node(ctx, 'Add', [a, b]), constF32(ctx, [0.5])]);
     }
   };
+  let xt = transpose(ctx, args.inputs[0]!, [1, 0, 2]);
+  if (args.mask) {
+    const { T, maskTB1 } = maskedSetup(ctx, args, args.mask);
+    const f = emitMasked(ctx, fw, xt, T, maskTB1, directionStates(ctx, states, n, 0));
+    const b = emitMasked(ctx, bw, xt, T, maskTB1, directionStates(ctx, states, n, 1));
+    const sq = (v: string) => squeeze(ctx, v, [0]);
+    // The layer reverses the backward sequence back into time order before merging.
+    const out = fw.returnSequences
+      ? transpose(ctx, merge(concat(ctx, f.steps, 0), concat(ctx, b.steps.slice().reverse(), 0), 2), [1, 0, 2])
+      : merge(sq(f.h), sq(b.h), 1);
+    if (!fw.returnState) return [out];
+    const st = (r: MaskedRun) => (r.c ? [sq(r.h), sq(r.c)] : [sq(r.h)]);
+    return [out, ...st(f), ...st(b)];
+  }
+  // With an inner layer that goes backwards the two passes swap roles; on the time-reversed
+  // input they are an ordinary forward/backward pair (and Keras merges in that reversed order).
+  if (fw.goBackwards) xt = reverseAxis(ctx, xt, 0);
+  const run = emitRecurrent(ctx, [fw, bw], xt, 'bidirectional', initialStates(ctx, states, n));
   let out: string;
   if (fw.returnSequences) {
     out = transpose(ctx, merge(pick(ctx, run.Y, 0, 1), pick(ctx, run.Y, 1, 1), 2), [1, 0, 2]);
@@ -226,8 +320,8 @@ export const convertBidirectional: LayerConverter = (args, ctx) => {
     out = merge(pick(ctx, run.Yh, 0, 0), pick(ctx, run.Yh, 1, 0), 1);
   }
   if (!fw.returnState) return [out];
-  const states = (d: number) => (run.Yc ? [pick(ctx, run.Yh, d, 0), pick(ctx, run.Yc, d, 0)] : [pick(ctx, run.Yh, d, 0)]);
-  return [out, ...states(0), ...states(1)];
+  const st = (d: number) => (run.Yc ? [pick(ctx, run.Yh, d, 0), pick(ctx, run.Yc, d, 0)] : [pick(ctx, run.Yh, d, 0)]);
+  return [out, ...st(0), ...st(1)];
 };
 
 /**

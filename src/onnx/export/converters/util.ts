@@ -10,14 +10,6 @@ export function expectLayer<L extends Layer>(args: ConverterInput, Cls: abstract
   return args.layer;
 }
 
-/** Throws when a Keras-style mask reaches a layer whose result would depend on it. */
-export function rejectMask(args: ConverterInput, why: string): void {
-  if (args.mask) {
-    throw new Error(`exportOnnx: layer '${args.layer.name}' (${args.layer.className}) receives a mask from Masking or Embedding(maskZero), ` +
-      `and ${why}; export the model without the mask-producing layer (or with maskZero: false)`);
-  }
-}
-
 /** The non-negative form of `axis` for a tensor of `rank`. */
 export function normAxis(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
