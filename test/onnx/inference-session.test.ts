@@ -315,6 +315,7 @@ describe('InferenceSession', () => {
       await expect(InferenceSession.create(bytes, { workers: 0 })).rejects.toThrow(/argument 'options\.workers' expected an integer from 1 to 64, got 0/);
       await expect(InferenceSession.create(bytes, { threads: 2 } as never)).rejects.toThrow(/argument 'options' expected only workers, .*got unknown option 'threads'/);
       await expect(InferenceSession.create(bytes, { graphOptimizationLevel: 'max' as never })).rejects.toThrow(/options\.graphOptimizationLevel' expected one of 'disabled', 'basic', 'extended', 'all', got "max"/);
+      await expect(InferenceSession.create(bytes, { intraOpSpinning: 'yes' as never })).rejects.toThrow(/argument 'options\.intraOpSpinning' expected a boolean, got "yes"/);
       await expect(InferenceSession.create(bytes, { executionProviders: ['warp-drive'] })).rejects.toThrow(/onnxruntime could not load the model: .*warp-drive/);
     });
   });

@@ -59,6 +59,7 @@ export interface WireSessionOptions {
   interOpNumThreads: number;
   executionProviders: string[];
   graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
+  intraOpSpinning: boolean;
 }
 
 /** The model: a file path (ORT reads it, with any external data beside it) or shared bytes. */

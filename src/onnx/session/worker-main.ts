@@ -143,6 +143,7 @@ function sessionWorkerMain(load: (id: string) => unknown): void {
       executionMode: 'sequential',
       executionProviders: o.executionProviders,
       graphOptimizationLevel: o.graphOptimizationLevel,
+      extra: { session: { intra_op: { allow_spinning: o.intraOpSpinning ? '1' : '0' } } },
     };
     // ORT needs a plain ArrayBuffer; the shared model bytes are copied here, off the main thread.
     const bytes = init.model.kind === 'bytes' ? new Uint8Array(init.model.bytes).slice() : null;
