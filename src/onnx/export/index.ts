@@ -23,6 +23,10 @@ export {
   type OnnxNodeSpec,
 } from './converter';
 
+// Built-in converters are in place as soon as the exporter is loaded, so getOnnxConverter and
+// replacements by registerOnnxConverter see them.
+registerBuiltinConverters();
+
 /** Options of {@link exportOnnx}. */
 export interface ExportOnnxOptions {
   /** Target `ai.onnx` opset, 13 to 21 (default 17). */
@@ -112,7 +116,6 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
   const outputNames = checkNames('outputNames', outNamesArg, model.outputs.length) ?? defaultOutputNames(model.outputs, inputNames);
   const clash = outputNames.find((n) => inputNames.includes(n));
   if (clash !== undefined) argError('exportOnnx', 'outputNames', 'names different from the input names', describe(clash));
-  registerBuiltinConverters();
 
   const builder = new GraphBuilder(opset);
   for (const n of [...inputNames, ...outputNames]) builder.reserve(n);

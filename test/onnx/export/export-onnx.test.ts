@@ -10,6 +10,9 @@ import { decodeModel } from '../../../src/onnx/proto';
 import { readOnnxModel } from '../../../src/onnx/read-model';
 import { exportOnnx, exportOnnxBytes, irVersionForOpset, registerOnnxConverter } from '../../../src/onnx/export';
 import { checkOnnxModel } from '../../../src/onnx/check-model';
+import { getOnnxConverter } from '../../../src/onnx/export/converter';
+import { builtinConverterClassNames } from '../../../src/onnx/export/converters/index';
+import { deserializeLayer } from '../../../src/layers/registry';
 import { expectOnnxMatches, expectOnnxMatchesAtBatches, onnxOpTypes, randomizeWeights, sampleInputs } from '../../helpers/onnx-roundtrip';
 
 const dir = mkdtempSync(join(tmpdir(), 'tf-onnx-export-'));
@@ -57,7 +60,25 @@ class ScaleLayer extends Layer {
   }
 }
 
+/** Class names in the layer registry (read from the error that lists them). */
+function registeredLayerClasses(): string[] {
+  try {
+    deserializeLayer('NoSuchLayerClass', {});
+  } catch (e) {
+    const m = /one of (.*), got/.exec((e as Error).message);
+    if (m) return m[1]!.split(', ');
+  }
+  throw new Error('could not list the registered layer classes');
+}
+
 describe('exportOnnx: opsets', () => {
+  it('every registered layer class has a converter', () => {
+    const missing = registeredLayerClasses().filter((c) => getOnnxConverter(c) === undefined);
+    expect(registeredLayerClasses().length).toBeGreaterThan(30);
+    expect(missing).toEqual([]);
+    expect(builtinConverterClassNames().length).toBeGreaterThan(30);
+  });
+
   for (const [label, make] of [['MLP', mlp], ['CNN', cnn], ['LSTM', lstm]] as const) {
     it(`${label} at opsets 13, 17 (default) and 21 runs in onnxruntime`, async () => {
       const model = make();
@@ -75,6 +96,63 @@ describe('exportOnnx: opsets', () => {
     for (let opset = 13; opset <= 21; opset++) {
       await expectOnnxMatchesAtBatches(cnn(), { opset });
       await expectOnnxMatchesAtBatches(lstm(), { opset });
+    }
+  });
+
+  it('every opset from 13 to 21 exports models using every built-in layer class', async () => {
+    // Images: every conv, pooling, resize and padding layer, both layouts, normalization, merges.
+    const img = tf.input({ shape: [8, 8, 2] });
+    let a = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'gelu' }).apply(img);
+    a = tf.layers.batchNormalization().apply(a);
+    a = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same' }).apply(a);
+    a = tf.layers.separableConv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(a);
+    const pooled = tf.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(a);
+    let b = tf.layers.maxPooling2d({ poolSize: 2 }).apply(a);
+    b = tf.layers.conv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' }).apply(b);
+    b = tf.layers.upSampling2d({ interpolation: 'bilinear' }).apply(tf.layers.maxPooling2d({}).apply(b));
+    const c = tf.layers.zeroPadding2d({ padding: 1 }).apply(tf.layers.upSampling2d({}).apply(pooled));
+    const c2 = tf.layers.conv2d({ filters: 4, kernelSize: 3 }).apply(c);
+    const merged = tf.layers.concatenate().apply([tf.layers.add().apply([b, c2]) as SymbolicTensor, tf.layers.multiply().apply([b, c2]) as SymbolicTensor]) as SymbolicTensor;
+    const chFirst = tf.layers.conv2d({ filters: 3, kernelSize: 3, dataFormat: 'channelsFirst' }).apply(tf.layers.reshape({ targetShape: [8, 8, 8] }).apply(merged));
+    const g1 = tf.layers.globalAveragePooling2d({ dataFormat: 'channelsFirst' }).apply(chFirst);
+    const g2 = tf.layers.globalMaxPooling2d().apply(merged);
+    const imgOut = tf.layers.dense({ units: 3, activation: 'softmax' }).apply(
+      tf.layers.dropout({ rate: 0.3 }).apply(tf.layers.concatenate().apply([g1, g2]) as SymbolicTensor));
+    const imageModel = tf.model({ inputs: img, outputs: [imgOut, tf.layers.flatten().apply(c)] });
+
+    // Sequences: masks, every recurrent layer and wrapper, attention, layer norm, Conv1D.
+    const seqIn = tf.input({ shape: [6, 3] });
+    const masked = tf.layers.masking({ maskValue: 0 }).apply(seqIn);
+    const r1 = tf.layers.lstm({ units: 4, returnSequences: true }).apply(masked);
+    const r2 = tf.layers.bidirectional({ layer: tf.layers.gru({ units: 2, returnSequences: true }), mergeMode: 'concat' }).apply(r1);
+    const r3 = tf.layers.simpleRNN({ units: 4, returnSequences: true, goBackwards: true }).apply(tf.layers.conv1d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(seqIn));
+    const att = tf.layers.multiHeadAttention({ numHeads: 2, keyDim: 2, useCausalMask: true }).apply([r2, r3]) as SymbolicTensor;
+    const td = tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 4 }) }).apply(att);
+    const mixed = [tf.layers.subtract(), tf.layers.average(), tf.layers.maximum(), tf.layers.minimum()].map((l) => l.apply([td, r3]) as SymbolicTensor);
+    const normed = tf.layers.layerNormalization().apply(tf.layers.add().apply(mixed) as SymbolicTensor);
+    const seqOut = tf.layers.activation({ activation: 'tanh' }).apply(tf.layers.gru({ units: 3, resetAfter: false }).apply(normed));
+    const sequenceModel = tf.model({ inputs: seqIn, outputs: seqOut });
+
+    const idsIn = tf.input({ shape: [5], dtype: 'int32' });
+    const emb = tf.layers.embedding({ inputDim: 7, outputDim: 3, maskZero: true }).apply(idsIn);
+    const textModel = tf.model({ inputs: idsIn, outputs: tf.layers.lstm({ units: 2 }).apply(emb) });
+    randomizeWeights(textModel, 2);
+    const ids = (b: number, s: number) => tf.tensor(Array.from({ length: b * 5 }, (_, k) => (k * 3 + s) % 7), [b, 5], 'int32');
+
+    // These three models use every layer class with a built-in converter (except InputLayer, which is no node).
+    const used = new Set<string>();
+    const visit = (l: Layer): void => {
+      used.add(l.className);
+      if (l instanceof tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 1 }) }).constructor) visit((l as unknown as { forwardLayer: Layer }).forwardLayer);
+      if ('layer' in l && l.layer instanceof Layer) visit(l.layer);
+    };
+    for (const m of [imageModel, sequenceModel, textModel]) m.layers.forEach(visit);
+    expect(builtinConverterClassNames().filter((c) => c !== 'InputLayer' && !used.has(c))).toEqual([]);
+
+    for (let opset = 13; opset <= 21; opset++) {
+      await expectOnnxMatchesAtBatches(imageModel, { opset, seed: opset });
+      await expectOnnxMatchesAtBatches(sequenceModel, { opset, seed: opset });
+      await expectOnnxMatches(textModel, [ids(1, opset), ids(3, opset + 1)], { opset });
     }
   });
 
@@ -168,6 +246,12 @@ describe('exportOnnx: names, inputs and outputs', () => {
     const { bytes } = await expectOnnxMatchesAtBatches(m);
     expect(readOnnxModel(bytes).graph.outputs.map((v) => v.name)).toEqual(['d', 'x_1', 'd_1']);
     expect(onnxOpTypes(bytes).filter((o) => o === 'Identity')).toHaveLength(2);
+  });
+
+  it('a sequential model with an explicit input layer, and one that is an identity at inference', async () => {
+    await expectOnnxMatchesAtBatches(tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [4] }), tf.layers.dense({ units: 2 })] }));
+    const { bytes } = await expectOnnxMatchesAtBatches(tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [4] }), tf.layers.dropout({ rate: 0.1 })] }));
+    expect(onnxOpTypes(bytes)).toEqual(['Identity']);
   });
 
   it('an int32 model input is typed int32 in the graph', () => {

@@ -56,3 +56,8 @@ export function registerBuiltinConverters(): void {
   registered = true;
   for (const [name, converter] of Object.entries(builtins)) registerDefaultOnnxConverter(name, converter);
 }
+
+/** Layer classes with a built-in converter. */
+export function builtinConverterClassNames(): string[] {
+  return Object.keys(builtins);
+}
