@@ -128,7 +128,7 @@ export class GraphBuilder implements OnnxExportContext {
   finish(name: string, inputs: OnnxValueInfoProto[], outputs: { value: string; info: OnnxValueInfoProto }[]): OnnxGraphProto {
     const alias = this.cancelTransposes();
     const resolve = (v: string): string => alias.get(v) ?? v;
-    let outValues = outputs.map((o) => resolve(o.value));
+    const outValues = outputs.map((o) => resolve(o.value));
     const live = this.liveNodes(outValues);
     const nodes = this.nodes.filter((n) => live.has(n));
     for (const n of nodes) n.inputs = n.inputs.map(resolve);
@@ -137,19 +137,18 @@ export class GraphBuilder implements OnnxExportContext {
     const producer = new Map<string, BuiltNode>();
     for (const n of nodes) for (const o of n.outputs) if (o) producer.set(o, n);
     const renamed = new Map<string, string>();
-    outValues = outValues.map((v, k) => {
+    outValues.forEach((v, k) => {
       const want = outputs[k]!.info.name!;
-      if (v === want) return v;
+      if (v === want) return;
       const p = producer.get(v);
       if (p && !inputNames.has(v) && !renamed.has(v)) {
         renamed.set(v, want);
         p.outputs = p.outputs.map((o) => (o === v ? want : o));
         for (const n of nodes) n.inputs = n.inputs.map((i) => (i === v ? want : i));
-        return want;
+        return;
       }
-      const src = renamed.get(v) ?? v;
-      nodes.push({ opType: 'Identity', domain: '', name: this.uniqueName(`${want}/Identity`), inputs: [src], outputs: [want], attributes: {} });
-      return want;
+      // A graph input, or a value already published under another output name.
+      nodes.push({ opType: 'Identity', domain: '', name: this.uniqueName(`${want}/Identity`), inputs: [renamed.get(v) ?? v], outputs: [want], attributes: {} });
     });
 
     const needed = new Set(nodes.flatMap((n) => n.inputs));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../../../src';
 import type { Layer, LayersModel } from '../../../src';
 import { readOnnxModel } from '../../../src/onnx/read-model';
-import { expectOnnxMatchesAtBatches, onnxOpTypes } from '../../helpers/onnx-roundtrip';
+import { expectOnnxMatches, expectOnnxMatchesAtBatches, onnxOpTypes, randomizeWeights, seededTensor } from '../../helpers/onnx-roundtrip';
 
 const seq = (inputShape: number[], layers: Layer[]): LayersModel => {
   const x = tf.input({ shape: inputShape });
@@ -128,4 +128,20 @@ describe('exportOnnx: UpSampling2D and ZeroPadding2D', () => {
     ['ZeroPadding2D [[1, 0], [2, 1]]', [3, 4, 2], () => [tf.layers.zeroPadding2d({ padding: [[1, 0], [2, 1]] })]],
     ['ZeroPadding2D channelsFirst [1, 2]', [2, 3, 4], () => [tf.layers.zeroPadding2d({ padding: [1, 2], dataFormat: 'channelsFirst' })]],
   ]);
+});
+
+describe('exportOnnx: images of unknown size', () => {
+  it("'same' padding falls back to auto_pad SAME_UPPER, which matches at every size", async () => {
+    const x = tf.input({ shape: [null as unknown as number, null as unknown as number, 2] });
+    let y = tf.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }).apply(x);
+    y = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(y);
+    y = tf.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' }).apply(y);
+    y = tf.layers.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'same' }).apply(y);
+    y = tf.layers.globalAveragePooling2d().apply(tf.layers.upSampling2d({ interpolation: 'bilinear' }).apply(y));
+    const m = tf.model({ inputs: x, outputs: y });
+    randomizeWeights(m, 2);
+    const { bytes } = await expectOnnxMatches(m, [seededTensor([1, 7, 9, 2], 1), seededTensor([3, 8, 5, 2], 2), seededTensor([2, 11, 11, 2], 3)]);
+    const conv = readOnnxModel(bytes).graph.nodes.find((n) => n.opType === 'Conv')!;
+    expect(conv.attributes['auto_pad']).toBe('SAME_UPPER');
+  });
 });
