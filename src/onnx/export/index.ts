@@ -2,7 +2,9 @@
 // ONNX nodes, and encodes the result as a ModelProto with a dynamic batch dimension.
 import { writeFile } from 'node:fs/promises';
 import { argError, describe } from '../../errors';
-import { isShapeList } from '../../layers/layer';
+import { Embedding } from '../../layers/embedding';
+import { isShapeList, type Layer } from '../../layers/layer';
+import { Masking } from '../../layers/masking';
 import type { ShapeWithBatch, SymbolicTensor } from '../../layers/symbolic-tensor';
 import { LayersModel } from '../../models/layers-model';
 import type { DType } from '../../tensor/dtype';
@@ -158,7 +160,7 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
       values.set(o.id, name);
       dtypes.set(o.id, o.dtype);
     });
-    const produced = propagateMask(builder, call.layer.className, layer, call.inputs, call.listInput, inputs, outputShapes[0]!, mask);
+    const produced = propagateMask(builder, layer, call.inputs, call.listInput, inputs[0]!, outputShapes[0]!, mask);
     const first = call.outputs[0];
     if (produced && first) masks.set(first.id, produced);
   }
@@ -180,8 +182,9 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
  * The mask leaving a call, mirroring what models do at run time: Masking and Embedding (maskZero)
  * make one, and other single-input layers pass theirs on while the output keeps the time axis.
  */
-function propagateMask(builder: GraphBuilder, className: string, layer: { name: string; maskValue?: unknown; maskZero?: unknown },
-  callInputs: readonly SymbolicTensor[], listInput: boolean, inputs: string[], outShape: ShapeWithBatch, incoming: MaskInfo | null): MaskInfo | null {
+function propagateMask(builder: GraphBuilder, layer: Layer, callInputs: readonly SymbolicTensor[], listInput: boolean, x: string,
+  outShape: ShapeWithBatch, incoming: MaskInfo | null): MaskInfo | null {
+  // Built lazily, under the producing layer's name, and only if a later layer reads it.
   const scoped = (make: () => string) => lazy(() => {
     const prev = builder.scope;
     builder.scope = `${layer.name}/mask`;
@@ -191,13 +194,11 @@ function propagateMask(builder: GraphBuilder, className: string, layer: { name: 
       builder.scope = prev;
     }
   });
-  const x = inputs[0]!;
   const inShape = callInputs[0]!.shape;
-  if (className === 'Masking' && typeof layer.maskValue === 'number') {
-    const value = layer.maskValue;
-    return { time: inShape[1] ?? null, make: scoped(() => reshape(builder, maskingKeep(builder, x, inShape.length, value), [0, 0])) };
+  if (layer instanceof Masking) {
+    return { time: inShape[1] ?? null, make: scoped(() => reshape(builder, maskingKeep(builder, x, inShape.length, layer.maskValue), [0, 0])) };
   }
-  if (className === 'Embedding' && layer.maskZero === true) {
+  if (layer instanceof Embedding && layer.maskZero) {
     const dtype = callInputs[0]!.dtype;
     return { time: inShape[1] ?? null, make: scoped(() => embeddingMask(builder, x, dtype)) };
   }
