@@ -7,5 +7,6 @@ import * as mlpTrain from './mlp-train.mjs';
 import * as conv from './conv.mjs';
 import * as cnnTrain from './cnn-train.mjs';
 import * as lstmTrain from './lstm-train.mjs';
+import * as inferenceLatency from './inference-latency.mjs';
 
-export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain];
+export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, inferenceLatency];

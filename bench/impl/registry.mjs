@@ -3,6 +3,7 @@
 export const IMPLS = [
   { id: 'native', label: 'tf-native', threaded: true, desc: 'tensorforge, native backend (setNumThreads)' },
   { id: 'ort', label: 'ORT', threaded: true, desc: 'onnxruntime-node CPU EP (intraOpNumThreads)' },
+  { id: 'session', label: 'tf-session', threaded: true, desc: 'tensorforge InferenceSession: ORT on a worker thread (intraOpThreads)' },
   { id: 'tfjs', label: 'tfjs-cpu', threaded: false, desc: '@tensorflow/tfjs, cpu backend (pure JS)' },
   { id: 'js', label: 'tf-js', threaded: false, desc: 'tensorforge, js backend' },
   { id: 'naive', label: 'naive', threaded: false, desc: 'hand-written JS loop (i-k-j for GEMM)' },
