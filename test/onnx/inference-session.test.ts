@@ -332,9 +332,9 @@ describe('InferenceSession', () => {
       await disposing;
       const fulfilled = settled.filter((s) => s.status === 'fulfilled');
       const rejected = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
-      // The two requests already handed to the workers finish; the queued ten never start.
-      expect(fulfilled).toHaveLength(2);
-      expect(rejected).toHaveLength(10);
+      // The four requests already handed to the workers (two each) finish; the queued eight never start.
+      expect(fulfilled).toHaveLength(4);
+      expect(rejected).toHaveLength(8);
       for (const r of rejected) expect(String(r.reason)).toMatch(/the session was disposed before this request ran/);
       for (const f of fulfilled) expect((f as PromiseFulfilledResult<Record<string, Tensor>>).value['output']!.shape).toEqual([64, 10]);
       expect(session.isDisposed).toBe(true);
@@ -346,17 +346,18 @@ describe('InferenceSession', () => {
       await session.dispose(); // idempotent
     });
 
-    it('replaces a worker that dies and rejects only the request it was running', async () => {
+    it('replaces a worker that dies and rejects only the requests it held', async () => {
       const session = await InferenceSession.create(fixture('cnn'), { workers: 1 });
       try {
         const [worker] = session.workerPool.workerHandles();
         // Stopped while idle: terminating a thread inside onnxruntime would abort the process
         // (see exit-guard.ts), so that is never done, here or by the pool.
         const stopped = worker!.terminate();
-        const doomed = session.run({ input: cnnInput(2, 9) });
+        // A worker holds two requests (one running, one waiting); the third stays in the queue.
+        const doomed = [session.run({ input: cnnInput(2, 9) }), session.run({ input: cnnInput(2, 9) })];
         const queued = session.run({ input: cnnInput(1, 10) });
         await stopped;
-        await expect(doomed).rejects.toThrow(/the worker running this request stopped unexpectedly \(exit code 1\); it is being replaced/);
+        for (const d of doomed) await expect(d).rejects.toThrow(/the worker running this request stopped unexpectedly \(exit code 1\); it is being replaced/);
         // The request queued behind it runs on the replacement.
         expect((await queued)['output']!.shape).toEqual([1, 10]);
         expect(session.poolState()).toMatchObject({ workers: 1, replaced: 1 });

@@ -16,7 +16,9 @@ function drain(): void {
   for (const gate of gates) Atomics.store(gate, GATE_EXITING, 1);
   const deadline = Date.now() + EXIT_WAIT_MS;
   for (const gate of gates) {
-    while (Atomics.load(gate, GATE_BUSY) === 1 && Date.now() < deadline) Atomics.wait(gate, GATE_BUSY, 1, 50);
+    for (let busy = Atomics.load(gate, GATE_BUSY); busy !== 0 && Date.now() < deadline; busy = Atomics.load(gate, GATE_BUSY)) {
+      Atomics.wait(gate, GATE_BUSY, busy, 50);
+    }
   }
 }
 

@@ -76,13 +76,13 @@ export interface WorkerInit {
   /** Only the first worker reports metadata; the others just load the model. */
   reportMetadata: boolean;
   /**
-   * Two Int32 slots shared with the main thread: [0] is 1 while the worker may be inside ORT's
-   * native code, [1] is set by the main thread when the process exits (see exit-guard.ts).
+   * Two Int32 slots shared with the main thread: [0] counts the worker's ORT calls that may be
+   * inside native code, [1] is set by the main thread when the process exits (see exit-guard.ts).
    */
   gate: SharedArrayBuffer;
 }
 
-/** Index of the "inside ORT" flag in the gate. */
+/** Index of the count of ORT calls in progress in the gate. */
 export const GATE_BUSY = 0;
 /** Index of the "process is exiting, start nothing" flag in the gate. */
 export const GATE_EXITING = 1;

@@ -27,17 +27,18 @@ function sessionWorkerMain(load: (id: string) => unknown): void {
 
   const post = (msg: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
-  // Every ORT call is bracketed by the gate's busy flag ([0]) so that process.exit() can wait for
-  // it instead of terminating this thread inside ORT, which aborts the process; once the exiting
-  // flag ([1]) is up no new call starts. Seq-cst atomics on both sides make the handshake safe.
+  // Every ORT call is counted in the gate's slot [0] from before it starts until it settles, so
+  // that process.exit() can wait for it instead of terminating this thread inside ORT, which
+  // aborts the process; once the exiting flag [1] is up no new call starts. Seq-cst atomics on both
+  // sides make the handshake safe.
   const gate = new Int32Array(init.gate);
   const native = async <T>(call: () => Promise<T>): Promise<T> => {
-    Atomics.store(gate, 0, 1);
+    Atomics.add(gate, 0, 1);
     try {
       if (Atomics.load(gate, 1) === 1) throw new Error('the process is exiting');
       return await call();
     } finally {
-      Atomics.store(gate, 0, 0);
+      Atomics.sub(gate, 0, 1);
       Atomics.notify(gate, 0);
     }
   };
