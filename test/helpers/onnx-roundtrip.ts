@@ -1,5 +1,5 @@
 // Export a model to ONNX, check its structure, run it in onnxruntime-node and compare with the
-// model's own predictOnBatch. Shared by the export tests (and, later, the import round trip).
+// model's own predictOnBatch, then import the file back and compare again. Shared by the export tests.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -9,6 +9,7 @@ import type { LayersModel, Tensor } from '../../src';
 import { exportOnnxBytes, type ExportOnnxOptions } from '../../src/onnx/export';
 import { checkOnnxModel } from '../../src/onnx/check-model';
 import { readOnnxModel } from '../../src/onnx/read-model';
+import { importOnnx } from '../../src/onnx/import';
 import { seededValues } from './layer-check';
 
 export interface OnnxRoundTripOptions extends ExportOnnxOptions {
@@ -86,6 +87,24 @@ export async function expectOnnxMatches(model: LayersModel, inputSets: (Tensor |
     }
   } finally {
     await session.release();
+  }
+  // Import the export back: the imported graph must predict what the original model does.
+  const back = importOnnx(bytes);
+  for (const set of inputSets) {
+    const xs = Array.isArray(set) ? set : [set];
+    const ours = model.predictOnBatch(xs.length === 1 ? xs[0]! : xs);
+    const theirs = back.predictOnBatch(xs.length === 1 ? xs[0]! : xs);
+    const [e, g] = [ours, theirs].map((o) => (Array.isArray(o) ? o : [o]));
+    expect(g!.length).toBe(e!.length);
+    e!.forEach((t, k) => {
+      const what = `re-imported output ${k} (batch ${xs[0]!.shape[0]}, opset ${exportOptions.opset ?? 17})`;
+      expect(g![k]!.shape, `${what} shape`).toEqual(t.shape);
+      const a = g![k]!.dataSync();
+      const ev = t.dataSync();
+      for (let i = 0; i < ev.length; i++) {
+        if (!(Math.abs(a[i]! - ev[i]!) <= atol)) throw new Error(`${what}: element ${i} is ${a[i]} re-imported, ${ev[i]} here`);
+      }
+    });
   }
   return { bytes, ortOutputs };
 }

@@ -40,7 +40,10 @@ interface PreparedNode {
   ctx: OpContext;
 }
 
+// Symbolic batch dims probe small; other symbolic dims (sequence length, image size) probe large
+// enough for stacks of valid convolutions and pooling.
 const PROBE_SIZES = [2, 3] as const;
+const PROBE_OTHER = [16, 17] as const;
 
 const BOOL_OPS: ReadonlySet<string> = new Set(['Equal', 'Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual', 'Not', 'And', 'Or']);
 const CAST_TYPES: Readonly<Record<number, OnnxDType>> = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool', 11: 'float64' };
@@ -173,10 +176,10 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
     if (!i.shape) throw new Error(`graph input '${i.name}' has no shape; its rank must be known`);
     return i.shape;
   });
-  const probes = PROBE_SIZES.map((size) => {
+  const probes = PROBE_SIZES.map((size, p) => {
     const values = new Map(constants);
     graph.inputs.forEach((i, k) => {
-      const shape = inputShapes[k]!.map((d) => (typeof d === 'number' ? d : size));
+      const shape = inputShapes[k]!.map((d, axis) => (typeof d === 'number' ? d : axis === 0 ? size : PROBE_OTHER[p]!));
       const n = shape.reduce((a, b) => a * b, 1);
       values.set(i.name, isFloatType(i.elemType) ? tensor(new Float32Array(n).fill(0.5), shape, 'float32') : tensor(new Int32Array(n), shape, 'int32'));
     });

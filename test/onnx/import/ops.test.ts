@@ -168,7 +168,7 @@ const CASES: Case[] = [
 ];
 
 // Recurrent ops: every direction/layout/variant the importer handles.
-function rnnCase(op: 'LSTM' | 'GRU' | 'RNN', name: string, attrs: Record<string, number | string | string[]>, opts: { states?: boolean; layout1?: boolean } = {}): Case {
+function rnnCase(op: 'LSTM' | 'GRU' | 'RNN', name: string, attrs: Record<string, number | number[] | string | string[]>, opts: { states?: boolean; layout1?: boolean } = {}): Case {
   const G = op === 'LSTM' ? 4 : op === 'GRU' ? 3 : 1;
   const H = 5;
   const I = 3;
@@ -211,6 +211,11 @@ CASES.push(
   rnnCase('GRU', 'linear_before_reset 0, states', { linear_before_reset: 0 }, { states: true }),
   rnnCase('GRU', 'bidirectional', { direction: 'bidirectional', linear_before_reset: 1 }),
   rnnCase('RNN', 'tanh', {}),
+  rnnCase('LSTM', 'custom activations with alphas/betas', { activations: ['HardSigmoid', 'Affine', 'LeakyRelu'], activation_alpha: [0.3, 0.8, 0.1], activation_beta: [0.4, 0.2] }),
+  rnnCase('GRU', 'bidirectional custom activations, linear_before_reset 0', { direction: 'bidirectional', activations: ['Sigmoid', 'Softsign', 'HardSigmoid', 'Elu'],
+    activation_alpha: [0.25, 0.9], activation_beta: [0.45] }, { states: true }),
+  rnnCase('GRU', 'ScaledTanh, linear_before_reset 1', { linear_before_reset: 1, activations: ['Sigmoid', 'ScaledTanh'], activation_alpha: [0.9], activation_beta: [1.2] }),
+  rnnCase('RNN', 'Softplus', { activations: ['Softplus'] }),
   rnnCase('RNN', 'bidirectional Relu', { direction: 'bidirectional', activations: ['Relu', 'Relu'] }, { states: true }),
 );
 

@@ -3,14 +3,14 @@
 // and the recurrent kernel as [H, G*H]. The per-call slicing/transposing below is cheap next to
 // the sequence itself and keeps the imported weights in ONNX layout, so they train and re-export as is.
 // Gate orders: ONNX LSTM i,o,f,c vs the kernels' i,f,c,o; GRU z,r,h in both.
-import { add, mul, sub } from '../../../ops/binary';
+import { add, div, greater, mul, sub } from '../../../ops/binary';
 import { cast } from '../../../ops/cast';
 import { tensor, zeros } from '../../../ops/creation';
 import { linear } from '../../../ops/linear';
 import { matmul } from '../../../ops/matmul';
 import { concat, gather, stack } from '../../../ops/movement';
 import { gruSequence, lstmSequence } from '../../../ops/rnn-cells';
-import { relu, sigmoid, tanh } from '../../../ops/unary';
+import { abs, clip, elu, leakyRelu, relu, sigmoid, softplus, tanh } from '../../../ops/unary';
 import { reshape, slice, transpose } from '../../../ops/views';
 import type { Tensor } from '../../../tensor/tensor';
 import type { NodeAttributes } from '../attributes';
@@ -21,7 +21,39 @@ type Kind = 'LSTM' | 'GRU' | 'RNN';
 
 const GATES: Record<Kind, number> = { LSTM: 4, GRU: 3, RNN: 1 };
 const DEFAULT_ACTIVATIONS: Record<Kind, string[]> = { LSTM: ['Sigmoid', 'Tanh', 'Tanh'], GRU: ['Sigmoid', 'Tanh'], RNN: ['Tanh'] };
-const RNN_ACTIVATIONS: Record<string, (x: Tensor) => Tensor> = { Tanh: tanh, Relu: relu, Sigmoid: sigmoid };
+type Act = (x: Tensor) => Tensor;
+
+/** ONNX recurrent activations; `params` is how many of activation_alpha / activation_beta each takes. */
+const ACTIVATIONS: Record<string, { params: 0 | 1 | 2; make: (alpha: number | undefined, beta: number | undefined) => Act }> = {
+  Sigmoid: { params: 0, make: () => sigmoid },
+  Tanh: { params: 0, make: () => tanh },
+  Relu: { params: 0, make: () => relu },
+  Softsign: { params: 0, make: () => (x) => div(x, add(abs(x), 1)) },
+  Softplus: { params: 0, make: () => softplus },
+  Affine: { params: 2, make: (a = 1, b = 0) => (x) => add(mul(x, a), b) },
+  LeakyRelu: { params: 1, make: (a = 0.01) => (x) => leakyRelu(x, a) },
+  ThresholdedRelu: { params: 1, make: (a = 1) => (x) => mul(x, cast(greater(x, a), 'float32')) },
+  ScaledTanh: { params: 2, make: (a = 1, b = 1) => (x) => mul(tanh(mul(x, b)), a) },
+  HardSigmoid: { params: 2, make: (a = 0.2, b = 0.5) => (x) => clip(add(mul(x, a), b), 0, 1) },
+  Elu: { params: 1, make: (a = 1) => (x) => elu(x, a) },
+};
+
+/** The activation functions of every direction, with alphas/betas consumed in order by those taking them. */
+function activationFns(kind: Kind, a: NodeAttributes, directions: number): Act[][] {
+  const names = a.strings('activations') ?? Array.from({ length: directions }, () => DEFAULT_ACTIVATIONS[kind]).flat();
+  const alphas = a.floats('activation_alpha') ?? [];
+  const betas = a.floats('activation_beta') ?? [];
+  let ai = 0;
+  let bi = 0;
+  const fns = names.map((n) => {
+    const spec = ACTIVATIONS[n]!;
+    const alpha = spec.params >= 1 ? alphas[ai++] : undefined;
+    const beta = spec.params >= 2 ? betas[bi++] : undefined;
+    return spec.make(alpha, beta);
+  });
+  const per = DEFAULT_ACTIVATIONS[kind].length;
+  return Array.from({ length: directions }, (_, d) => fns.slice(d * per, (d + 1) * per));
+}
 
 function validate(kind: Kind) {
   return (a: NodeAttributes, ctx: OpContext): void => {
@@ -29,16 +61,14 @@ function validate(kind: Kind) {
     if (!['forward', 'reverse', 'bidirectional'].includes(direction)) unsupported(ctx, `direction='${direction}'`);
     if (a.has('clip')) unsupported(ctx, 'cell clipping (clip)');
     if (a.int('input_forget', 0) !== 0) unsupported(ctx, 'input_forget=1');
-    if (a.has('activation_alpha') || a.has('activation_beta')) unsupported(ctx, 'activation_alpha/activation_beta');
     const acts = a.strings('activations');
     if (acts) {
       const dirs = direction === 'bidirectional' ? 2 : 1;
-      const defaults = DEFAULT_ACTIVATIONS[kind];
-      const ok =
-        kind === 'RNN'
-          ? acts.length === dirs && acts.every((f) => f in RNN_ACTIVATIONS)
-          : acts.length === defaults.length * dirs && acts.every((f, i) => f === defaults[i % defaults.length]);
-      if (!ok) unsupported(ctx, `activations [${acts.join(', ')}]`);
+      const unknown = acts.find((f) => !(f in ACTIVATIONS));
+      if (unknown) unsupported(ctx, `activation ${unknown}`);
+      if (acts.length !== DEFAULT_ACTIVATIONS[kind].length * dirs) {
+        throw new Error(`${ctx.where}: activations lists ${acts.length} functions, expected ${DEFAULT_ACTIVATIONS[kind].length * dirs}`);
+      }
     }
     if (a.int('hidden_size', 0) <= 0) throw new Error(`${ctx.where}: hidden_size must be a positive integer`);
   };
@@ -69,58 +99,74 @@ interface DirectionResult {
   c?: Tensor;
 }
 
+function isDefault(kind: Kind, a: NodeAttributes, d: number): boolean {
+  const acts = a.strings('activations');
+  if (!acts) return true;
+  const defaults = DEFAULT_ACTIVATIONS[kind];
+  return acts.slice(d * defaults.length, (d + 1) * defaults.length).every((f, i) => f === defaults[i]);
+}
+
 function runDirection(kind: Kind, x: Tensor, W: Tensor, R: Tensor, Bw: Tensor | null, h0: Tensor, c0: Tensor | null, reverse: boolean,
-  a: NodeAttributes, act: string, mask: Tensor | null): DirectionResult {
+  a: NodeAttributes, acts: Act[], fused: boolean, mask: Tensor | null): DirectionResult {
   const H = R.shape[1]!;
   const G = GATES[kind];
   const xs = reverse ? flipTime(x) : x;
-  const T = xs.shape[1]!;
+  const [N, T] = [xs.shape[0]!, xs.shape[1]!];
   const wb = Bw ? slice(Bw, [0], [G * H]) : null;
   const rb = Bw ? slice(Bw, [G * H], [G * H]) : null;
+  const lbr = a.int('linear_before_reset', 0) === 1;
   let hs: Tensor;
   let c: Tensor | undefined;
-  if (kind === 'LSTM') {
+  if (fused && kind === 'LSTM') {
     const order = [0, 2, 3, 1];
     const K = transpose(reorder(W, H, order), [1, 0]);
     const U = transpose(reorder(R, H, order), [1, 0]);
     const bias = wb && rb ? reorder1(add(wb, rb), H, order) : null;
     const Y = lstmSequence(linear(xs, K, bias), U, h0, c0!, mask);
-    hs = slice(Y, [0, 0, 0], [Y.shape[0]!, T, H]);
-    const cs = slice(Y, [0, 0, H], [Y.shape[0]!, T, H]);
-    c = step(cs, T - 1);
-  } else if (kind === 'GRU' && a.int('linear_before_reset', 0) === 1) {
-    const K = transpose(W, [1, 0]);
+    hs = slice(Y, [0, 0, 0], [N, T, H]);
+    c = step(slice(Y, [0, 0, H], [N, T, H]), T - 1);
+  } else if (fused && kind === 'GRU' && lbr) {
+    hs = gruSequence(linear(xs, transpose(W, [1, 0]), wb), transpose(R, [1, 0]), rb, h0, mask);
+  } else {
+    // Composed per step: any activations, GRU without linear_before_reset, and RNN.
+    const gate = (m: Tensor, k: number, n = 1): Tensor => slice(m, [0, k * H], [N, n * H]);
     const U = transpose(R, [1, 0]);
-    hs = gruSequence(linear(xs, K, wb), U, rb, h0, mask);
-  } else if (kind === 'GRU') {
-    // linear_before_reset = 0 applies the reset gate before the recurrent product: no fused kernel.
-    const K = transpose(W, [1, 0]);
-    const Uzr = transpose(slice(R, [0, 0], [2 * H, H]), [1, 0]);
-    const Uh = transpose(slice(R, [2 * H, 0], [H, H]), [1, 0]);
-    const xp = linear(xs, K, wb && rb ? add(wb, rb) : null);
+    // With linear_before_reset the h gate's recurrent bias sits inside r * (h Rh + Rbh), so only z
+    // and r fold their recurrent bias into the input projection; otherwise all three fold.
+    const foldAll = !(kind === 'GRU' && lbr);
+    const inBias = wb && rb ? (foldAll ? add(wb, rb) : concat([add(slice(wb, [0], [2 * H]), slice(rb, [0], [2 * H])), slice(wb, [2 * H], [H])], 0)) : null;
+    const xp = linear(xs, transpose(W, [1, 0]), inBias);
+    const [f, g, hAct] = [acts[0]!, acts[1] ?? tanh, acts[2] ?? tanh];
     let h = h0;
+    let cell = c0;
     const outs: Tensor[] = [];
     for (let t = 0; t < T; t++) {
       const xt = step(xp, t);
-      const zr = sigmoid(add(slice(xt, [0, 0], [xt.shape[0]!, 2 * H]), matmul(h, Uzr)));
-      const z = slice(zr, [0, 0], [xt.shape[0]!, H]);
-      const r = slice(zr, [0, H], [xt.shape[0]!, H]);
-      const hh = tanh(add(slice(xt, [0, 2 * H], [xt.shape[0]!, H]), matmul(mul(r, h), Uh)));
-      h = add(mul(z, h), mul(sub(1, z), hh));
+      if (kind === 'RNN') {
+        h = f(add(xt, matmul(h, U)));
+      } else if (kind === 'LSTM') {
+        const z = add(xt, matmul(h, U)); // ONNX gate order i, o, f, c
+        const i = f(gate(z, 0));
+        const o = f(gate(z, 1));
+        const fg = f(gate(z, 2));
+        cell = add(mul(fg, cell!), mul(i, g(gate(z, 3))));
+        h = mul(o, hAct(cell));
+      } else {
+        const Uzr = slice(U, [0, 0], [H, 2 * H]);
+        const Uh = slice(U, [0, 2 * H], [H, H]);
+        const zr = add(gate(xt, 0, 2), matmul(h, Uzr));
+        const z = f(gate(zr, 0));
+        const r = f(gate(zr, 1));
+        const rbh = rb ? slice(rb, [2 * H], [H]) : null;
+        const hh = lbr
+          ? g(add(gate(xt, 2), mul(r, rbh ? add(matmul(h, Uh), rbh) : matmul(h, Uh))))
+          : g(add(gate(xt, 2), matmul(mul(r, h), Uh)));
+        h = add(mul(z, h), mul(sub(1, z), hh));
+      }
       outs.push(h);
     }
     hs = stack(outs, 1);
-  } else {
-    const f = RNN_ACTIVATIONS[act]!;
-    const xp = linear(xs, transpose(W, [1, 0]), wb && rb ? add(wb, rb) : null);
-    const U = transpose(R, [1, 0]);
-    let h = h0;
-    const outs: Tensor[] = [];
-    for (let t = 0; t < T; t++) {
-      h = f(add(step(xp, t), matmul(h, U)));
-      outs.push(h);
-    }
-    hs = stack(outs, 1);
+    if (kind === 'LSTM') c = cell!;
   }
   const last = step(hs, T - 1);
   return { y: reverse ? flipTime(hs) : hs, h: last, c };
@@ -158,8 +204,9 @@ function recurrent(kind: Kind): OnnxOpSpec {
       if (seqLens) {
         const lens = Array.from(seqLens.dataSync());
         if (lens.some((l) => l !== T)) {
-          if (direction !== 'forward' || kind === 'RNN' || (kind === 'GRU' && a.int('linear_before_reset', 0) !== 1)) {
-            unsupported(ctx, 'sequence_lens shorter than the sequence except for forward LSTM and GRU (linear_before_reset=1)');
+          const fusedPath = kind !== 'RNN' && isDefault(kind, a, 0) && (kind === 'LSTM' || a.int('linear_before_reset', 0) === 1);
+          if (direction !== 'forward' || !fusedPath) {
+            unsupported(ctx, 'sequence_lens shorter than the sequence except for forward LSTM and GRU (linear_before_reset=1) with default activations');
           }
           const m = new Float32Array(N * T);
           for (let b = 0; b < N; b++) for (let t = 0; t < lens[b]!; t++) m[b * T + t] = 1;
@@ -174,15 +221,15 @@ function recurrent(kind: Kind): OnnxOpSpec {
       };
       const h0 = f(inputs[5]);
       const c0 = kind === 'LSTM' ? f(inputs[6]) : null;
-      const acts = a.strings('activations');
+      const acts = activationFns(kind, a, D);
       const results: DirectionResult[] = [];
       for (let d = 0; d < D; d++) {
         const Wd = reshape(slice(W, [d, 0, 0], [1, G * H, W.shape[2]!]), [G * H, W.shape[2]!]);
         const Rd = reshape(slice(R, [d, 0, 0], [1, G * H, H]), [G * H, H]);
         const Bd = B ? reshape(slice(B, [d, 0], [1, 2 * G * H]), [2 * G * H]) : null;
         const reverse = direction === 'reverse' || d === 1;
-        const act = acts?.[d] ?? 'Tanh';
-        results.push(runDirection(kind, x, Wd, Rd, Bd, state(h0, d), kind === 'LSTM' ? state(c0, d) : null, reverse, a, act, mask));
+        const fused = kind !== 'RNN' && isDefault(kind, a, d);
+        results.push(runDirection(kind, x, Wd, Rd, Bd, state(h0, d), kind === 'LSTM' ? state(c0, d) : null, reverse, a, acts[d]!, fused, mask));
       }
       let ys = results.map((r) => r.y);
       if (mask) ys = ys.map((y) => mul(y, reshape(mask!, [N, T, 1])));
