@@ -52,3 +52,20 @@ export function normAxis(axis: number, rank: number, where: string, what = 'axis
   if (!Number.isInteger(a) || a < 0 || a >= rank) throw new Error(`${where}: ${what} ${axis} is out of range for rank ${rank}`);
   return a;
 }
+
+/**
+ * Largest tensor an op may create from sizes read out of the model's data (ConstantOfShape, Expand,
+ * Range, Pad): 2^28 elements (1 GiB of float32). A damaged file can claim any size; failing fast
+ * beats the allocator grinding through gigabytes first.
+ */
+export const MAX_DATA_DRIVEN_ELEMENTS = 2 ** 28;
+
+/** Throws when a shape computed from model data is negative or implausibly large. */
+export function checkCreatedShape(shape: readonly number[], where: string): void {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`${where}: shape [${shape.join(',')}] has an invalid dimension`);
+    n *= d;
+  }
+  if (n > MAX_DATA_DRIVEN_ELEMENTS) throw new Error(`${where}: shape [${shape.join(',')}] has ${n} elements, more than the ${MAX_DATA_DRIVEN_ELEMENTS} allowed`);
+}

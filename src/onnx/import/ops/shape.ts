@@ -2,7 +2,7 @@
 // computed at run time from a Shape node, as PyTorch exports do for the batch size), so they are
 // read with intValues at call time; the data itself moves through differentiable library ops.
 import { cast } from '../../../ops/cast';
-import { tensor } from '../../../ops/creation';
+import { full, tensor } from '../../../ops/creation';
 import { concat, gather, pad } from '../../../ops/movement';
 import { broadcastTo, reshape, slice, squeeze, transpose } from '../../../ops/views';
 import { broadcastShapes } from '../../../tensor/shape';
@@ -10,7 +10,7 @@ import type { Tensor } from '../../../tensor/tensor';
 import { DataType } from '../../proto';
 import type { NodeAttributes, StoredTensor } from '../attributes';
 import { type OnnxOpSpec, type OpContext, unsupported } from '../op-spec';
-import { fromOnnxTensor, int32Tensor, intValues, normAxis } from '../values';
+import { checkCreatedShape, fromOnnxTensor, int32Tensor, intValues, isFloatType, normAxis } from '../values';
 
 function need(inputs: readonly (Tensor | null)[], k: number, ctx: OpContext): Tensor {
   const t = inputs[k];
@@ -129,6 +129,7 @@ function runPad(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpCo
     x = slice(x, begin, size);
   }
   const pos = pairs.map(([b, e]) => [Math.max(b, 0), Math.max(e, 0)] as [number, number]);
+  checkCreatedShape(x.shape.map((d, i) => d + pos[i]![0] + pos[i]![1]), ctx.where);
   if (mode === 'constant') return [pad(x, pos, value)];
   let out = x;
   pos.forEach(([b, e], d) => {
@@ -178,9 +179,9 @@ export const shapeOps: Record<string, OnnxOpSpec> = {
     attributes: ['value'],
     run(inputs, a, ctx) {
       const shape = intValues(inputs[0], 'input', ctx.where);
+      checkCreatedShape(shape, ctx.where);
       const v = a.tensor('value') ?? { dtype: 'float32', shape: [1], data: [0] };
-      const filled: StoredTensor = { dtype: v.dtype, shape, data: new Array<number>(shape.reduce((p, d) => p * d, 1)).fill(v.data[0] ?? 0) };
-      return [fromOnnxTensor(filled, ctx.where)];
+      return [full(shape, v.data[0] ?? 0, isFloatType(v.dtype) ? 'float32' : 'int32')];
     },
   },
   Reshape: { attributes: ['allowzero'], run: runReshape },
@@ -289,6 +290,7 @@ export const shapeOps: Record<string, OnnxOpSpec> = {
       const [s, l, d] = [start!, limit!, delta!].map((t) => t.dataSync()[0]!);
       if (d === 0) throw new Error(`${ctx.where}: delta must not be 0`);
       const n = Math.max(Math.ceil((l! - s!) / d!), 0);
+      checkCreatedShape([n], ctx.where);
       const values = Array.from({ length: n }, (_, i) => s! + i * d!);
       const isInt = [start!, limit!, delta!].every((t) => t.dtype === 'int32');
       return [isInt ? int32Tensor(values) : tensor(Float32Array.from(values), [n], 'float32')];
@@ -299,6 +301,7 @@ export const shapeOps: Record<string, OnnxOpSpec> = {
     run(inputs, _a, ctx) {
       const x = need(inputs, 0, ctx);
       const shape = broadcastShapes('Expand', x.shape, intValues(inputs[1], 'shape', ctx.where), 'input', 'shape');
+      checkCreatedShape(shape, ctx.where);
       return [broadcastTo(x, shape)];
     },
   },
