@@ -65,26 +65,26 @@ const isDims = (d: unknown): d is number[] => Array.isArray(d) && d.every((x) =>
 const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 
 /** Dims for a bare typed array: the input's shape with its one unknown dim solved from the length. */
-function inferDims(fn: string, arg: string, meta: SessionValueMetadata, length: number, got: string): number[] {
+function inferDims(fn: string, arg: string, meta: SessionValueMetadata, length: number, got: () => string): number[] {
   const shape = meta.shape;
   const unknown = shape ? shape.filter((d) => typeof d !== 'number').length : Infinity;
   if (!shape || unknown > 1) {
     const why = shape ? 'more than one dim is unknown' : 'its rank is unknown';
-    argError(fn, arg, `{ data, dims } for input '${meta.name}' of shape ${formatShape(shape)} (${why})`, got);
+    argError(fn, arg, `{ data, dims } for input '${meta.name}' of shape ${formatShape(shape)} (${why})`, got());
   }
   const known = product(shape.filter((d): d is number => typeof d === 'number'));
   const free = known === 0 ? 0 : length / known;
   if (!Number.isInteger(free) || (unknown === 0 && length !== known)) {
-    argError(fn, arg, `a length that fits input '${meta.name}' of shape ${formatShape(shape)}`, `${got} of length ${length}`);
+    argError(fn, arg, `a length that fits input '${meta.name}' of shape ${formatShape(shape)}`, `${got()} of length ${length}`);
   }
   return shape.map((d) => (typeof d === 'number' ? d : free));
 }
 
-function checkShape(fn: string, arg: string, meta: SessionValueMetadata, dims: readonly number[], got: string): void {
+function checkShape(fn: string, arg: string, meta: SessionValueMetadata, dims: readonly number[], got: () => string): void {
   const shape = meta.shape;
   if (!shape) return;
   const ok = shape.length === dims.length && shape.every((d, i) => typeof d !== 'number' || d === dims[i]);
-  if (!ok) argError(fn, arg, `shape ${formatShape(shape)} for input '${meta.name}'`, `${got} of shape [${dims.join(',')}]`);
+  if (!ok) argError(fn, arg, `shape ${formatShape(shape)} for input '${meta.name}'`, `${got()} of shape [${dims.join(',')}]`);
 }
 
 /** Validates one feed against its input's metadata; copies nothing (except a non-contiguous tensor). */
@@ -95,11 +95,12 @@ export function feedView(fn: string, arg: string, meta: SessionValueMetadata, va
   const expected = meta.dtype;
   let data: OrtNumericArray;
   let dims: number[];
-  let got: string;
+  // Described only for an error message: formatting it on every run cost more than the checks.
+  let got: () => string;
   let owner: Tensor | null = null;
   if (value instanceof Tensor) {
     if (value.isDisposed) argError(fn, arg, 'a live tensor', 'a disposed tensor');
-    got = describe(value);
+    got = () => describe(value);
     // Views are materialized first; contiguous tensors are read in place.
     const flat = value.contiguousCopy();
     owner = flat;
@@ -107,7 +108,7 @@ export function feedView(fn: string, arg: string, meta: SessionValueMetadata, va
     dims = [...value.shape];
   } else if (arrayTypeOf(value) !== null) {
     data = value as OrtNumericArray;
-    got = describe(value);
+    got = () => describe(value);
     dims = inferDims(fn, arg, meta, data.length, got);
   } else if (typeof value === 'object' && value !== null && 'data' in value && 'dims' in value) {
     const feed = value as { data: unknown; dims: unknown };
@@ -117,9 +118,9 @@ export function feedView(fn: string, arg: string, meta: SessionValueMetadata, va
     if (!isDims(feed.dims)) argError(fn, `${arg}.dims`, 'an array of non-negative integers', describe(feed.dims));
     data = feed.data as OrtNumericArray;
     dims = [...feed.dims];
-    got = describe(data);
+    got = () => describe(feed.data);
     if (product(dims) !== data.length) {
-      argError(fn, arg, `data whose length is the product of dims [${dims.join(',')}] (${product(dims)})`, `${got}`);
+      argError(fn, arg, `data whose length is the product of dims [${dims.join(',')}] (${product(dims)})`, got());
     }
   } else {
     argError(fn, arg, 'a Tensor, a typed array or { data, dims }', describe(value));
@@ -127,7 +128,7 @@ export function feedView(fn: string, arg: string, meta: SessionValueMetadata, va
   const type = wireTypeFor(arrayTypeOf(data)!, expected);
   if (type === null) {
     const fits = expected === 'bool' ? 'Uint8Array' : expected === 'float16' ? 'Uint16Array (half-float bits)' : `${expected} data`;
-    argError(fn, arg, `${fits} for input '${meta.name}' (dtype ${expected})`, got);
+    argError(fn, arg, `${fits} for input '${meta.name}' (dtype ${expected})`, got());
   }
   checkShape(fn, arg, meta, dims, got);
   return { name: meta.name, type, data, dims, owner };

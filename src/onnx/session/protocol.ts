@@ -60,6 +60,8 @@ export interface WireSessionOptions {
   executionProviders: string[];
   graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
   intraOpSpinning: boolean;
+  /** Linux nice value for the worker thread and the ORT threads it starts (0 = leave as is). */
+  nice: number;
 }
 
 /** The model: a file path (ORT reads it, with any external data beside it) or shared bytes. */

@@ -136,8 +136,22 @@ function sessionWorkerMain(load: (id: string) => unknown): void {
     run(msg.id, msg).catch((e: unknown) => post({ kind: 'run-error', id: msg.id, message: messageOf(e) }));
   });
 
+  // Linux applies setpriority() with a thread id to that thread alone, and threads inherit it, so
+  // this lowers this worker and the ORT threads it creates below, never the event loop's thread.
+  const lowerPriority = (nice: number): void => {
+    if (nice === 0 || process.platform !== 'linux') return;
+    try {
+      const fs = load('node:fs') as typeof import('node:fs');
+      const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+      if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) (load('node:os') as typeof import('node:os')).setPriority(tid, nice);
+    } catch {
+      // Best effort: without /proc the worker simply runs at normal priority.
+    }
+  };
+
   const start = async (): Promise<void> => {
     const o = init.options;
+    lowerPriority(o.nice);
     const sessionOptions: OrtModule.InferenceSession.SessionOptions = {
       intraOpNumThreads: o.intraOpNumThreads,
       interOpNumThreads: o.interOpNumThreads,
