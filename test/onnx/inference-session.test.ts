@@ -368,6 +368,28 @@ describe('InferenceSession', () => {
       }
     });
 
+    it('gives up after workers keep dying without a successful run in between', async () => {
+      const session = await InferenceSession.create(fixture('cnn'), { workers: 1 });
+      const untilReady = async (): Promise<void> => {
+        while (session.poolState().ready < 1) await new Promise((r) => setTimeout(r, 5));
+      };
+      try {
+        for (let crash = 1; crash <= 6; crash++) {
+          await untilReady();
+          const [worker] = session.workerPool.workerHandles();
+          const stopped = worker!.terminate();
+          const doomed = session.run({ input: cnnInput(1, 14) });
+          await stopped;
+          // The first five crashes are replaced; the sixth in a row is not.
+          await expect(doomed).rejects.toThrow(crash <= 5 ? /stopped unexpectedly \(exit code 1\); it is being replaced/ : /stopped unexpectedly \(exit code 1\)$/);
+        }
+        expect(session.poolState()).toMatchObject({ workers: 0, replaced: 5 });
+        await expect(session.run({ input: cnnInput(1, 15) })).rejects.toThrow(/workers keep stopping unexpectedly \(last: exit code 1\); dispose the session and create a new one/);
+      } finally {
+        await session.dispose();
+      }
+    });
+
     it('lets process.exit() wait for runs inside onnxruntime instead of aborting', () => {
       const child = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vite-node', 'vite-node.mjs'), join(ROOT, 'test', 'helpers', 'session-exit-child.ts')], {
         cwd: ROOT,

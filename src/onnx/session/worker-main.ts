@@ -9,7 +9,6 @@ import type * as WorkerThreads from 'node:worker_threads';
 import type {
   FromWorker,
   OrtElementType,
-  OrtNumericArray,
   ToWorker,
   WireOutput,
   WireValueMetadata,
@@ -119,7 +118,7 @@ function sessionWorkerMain(load: (id: string) => unknown): void {
       const data = toLibraryArray(name, value.type, value.data);
       value.dispose();
       outputs[name] = { data, dims: [...value.dims] };
-      // A buffer ORT shares between outputs (or views only partly) is copied rather than moved.
+      // Moved, not copied; a buffer that several outputs view is listed once and arrives shared.
       const buf = data.buffer as ArrayBuffer;
       if (!transfer.includes(buf)) transfer.push(buf);
     }
@@ -171,8 +170,12 @@ function sessionWorkerMain(load: (id: string) => unknown): void {
     let ranks: Map<string, boolean> | null = null;
     const lazyRanks = (): Map<string, boolean> => {
       if (!ranks) {
-        const fileBytes = bytes ?? new Uint8Array((load('node:fs') as typeof import('node:fs')).readFileSync(init.model.kind === 'path' ? init.model.path : ''));
-        ranks = declaredRanks(fileBytes);
+        try {
+          ranks = declaredRanks(bytes ?? new Uint8Array((load('node:fs') as typeof import('node:fs')).readFileSync(path)));
+        } catch {
+          // ORT loaded what protobufjs cannot decode: report the rank as unknown and let ORT check it.
+          ranks = new Map();
+        }
       }
       return ranks;
     };

@@ -47,6 +47,8 @@ export interface PoolMetadata {
 /** Snapshot for tests and diagnostics. */
 export interface PoolState {
   workers: number;
+  /** Workers that have loaded the model and take requests. */
+  ready: number;
   busy: number;
   queued: number;
   threadIds: number[];
@@ -135,6 +137,7 @@ export class WorkerPool {
     const slots = [...this.slots];
     return {
       workers: slots.length,
+      ready: slots.filter((s) => s.ready && !s.retiring).length,
       busy: slots.filter((s) => s.jobs.size > 0).length,
       queued: this.queue.length,
       threadIds: slots.map((s) => s.worker.threadId),
@@ -205,13 +208,16 @@ export class WorkerPool {
 
   private onCrash(slot: Slot, code: number): void {
     const why = `exit code ${code}${slot.crash ? `: ${slot.crash.message}` : ''}`;
+    const replace = !this.closed && slot.ready;
+    if (replace) this.consecutiveCrashes++;
+    const giveUp = replace && this.consecutiveCrashes > MAX_CONSECUTIVE_CRASHES;
+    const fate = replace && !giveUp ? '; it is being replaced' : '';
     for (const job of slot.jobs.values()) {
-      job.reject(new Error(`${this.label}: the worker running this request stopped unexpectedly (${why}); it is being replaced`));
+      job.reject(new Error(`${this.label}: the worker running this request stopped unexpectedly (${why})${fate}`));
     }
     slot.jobs.clear();
-    if (this.closed || !slot.ready) return;
-    this.consecutiveCrashes++;
-    if (this.consecutiveCrashes > MAX_CONSECUTIVE_CRASHES) {
+    if (!replace) return;
+    if (giveUp) {
       this.broken = `${this.label}: workers keep stopping unexpectedly (last: ${why}); dispose the session and create a new one`;
       this.dropQueue(this.broken);
       return;
