@@ -125,6 +125,10 @@ export { argmax as argMax, argmin as argMin } from './ops/reduce';
 
 // ONNX: import as trainable models, export, and the file reader.
 export { importOnnx, OnnxNode, supportedOnnxOps, type ImportOnnxOptions } from './onnx/import';
-export { exportOnnx, exportOnnxBytes, registerOnnxConverter, type ExportOnnxOptions, type LayerConverter, type OnnxExportContext, type OnnxAttr, type ConverterInput } from './onnx/export';
-export { checkOnnxModel } from './onnx/check-model';
+export { exportOnnx, exportOnnxBytes, registerOnnxConverter, DEFAULT_ONNX_OPSET, type OnnxNodeSpec, type ExportOnnxOptions, type LayerConverter, type OnnxExportContext, type OnnxAttr, type ConverterInput } from './onnx/export';
+export { checkOnnxModel, onnxModelProblems } from './onnx/check-model';
+export {
+  InferenceSession, type InferenceSessionOptions, type RunOptions, type BatchRunOptions, type SessionFeed, type ArrayFeed,
+  type SessionValueMetadata, type SessionDim, type OrtElementType, type OrtNumericArray,
+} from './onnx/inference-session';
 export { readOnnxModel, type OnnxModel, type OnnxGraph, type OnnxTensor } from './onnx/read-model';
