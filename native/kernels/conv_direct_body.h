@@ -84,22 +84,126 @@ inline void forward_block(int64_t k, const float* col, const float* w, int64_t l
   for (int b = 0; b < B; b++) storev(out + L * b, acc[b]);
 }
 
+// One output pixel through the gathered column (border pixels, whose window crosses the padding).
+inline void forward_pixel(const ConvShape& s, const float* col, const float* w, const float* bias, bool relu,
+                          float* out) {
+  const int64_t k = s.kh * s.kw * s.c, cout = s.cout;
+  int64_t o = 0;
+  for (; o + 32 <= cout; o += 32) forward_block<32>(k, col, w + o, cout, bias ? bias + o : nullptr, relu, out + o);
+  for (; o + 16 <= cout; o += 16) forward_block<16>(k, col, w + o, cout, bias ? bias + o : nullptr, relu, out + o);
+  for (; o < cout; o++) {
+    float a = bias ? bias[o] : 0.0f;
+    for (int64_t t = 0; t < k; t++) a += col[t] * w[t * cout + o];
+    out[o] = relu && a < 0.0f ? 0.0f : a;
+  }
+}
+
+// P interior output pixels (input windows xb + p * xstep + off[t]) x B * L channels: each tap's
+// filter row is loaded once for P pixels and each input is broadcast once for B registers, so
+// the loop runs P * B independent multiply-add chains with no gather into a column buffer.
+template <int P, int B>
+inline void forward_run(const float* xb, int64_t xstep, const int64_t* off, int64_t k, const float* w, int64_t ldw,
+                        const float* bias, bool relu, float* out, int64_t ldo) {
+  vf acc[P][B];
+  for (int b = 0; b < B; b++) {
+    const vf init = bias ? loadv(bias + L * b) : vf{};
+    for (int p = 0; p < P; p++) acc[p][b] = init;
+  }
+  for (int64_t t = 0; t < k; t++) {
+    vf wv[B];
+    for (int b = 0; b < B; b++) wv[b] = loadv(w + t * ldw + L * b);
+    const float* xt = xb + off[t];
+    for (int p = 0; p < P; p++) {
+      const float xv = xt[p * xstep];
+      for (int b = 0; b < B; b++) acc[p][b] += xv * wv[b];
+    }
+  }
+  const vf zero = {};
+  for (int p = 0; p < P; p++)
+    for (int b = 0; b < B; b++) {
+      const vf v = relu ? (acc[p][b] < zero ? zero : acc[p][b]) : acc[p][b];  // keeps NaN, as the GEMM
+      storev(out + p * ldo + L * b, v);
+    }
+}
+
+// Pixels per register block: P * 2 accumulators plus 2 filter registers and a broadcast fit the
+// register file (32 zmm, 16 ymm / xmm).
+constexpr int kRunPixels = L >= 16 ? 8 : 4;
+
+// Output columns [lo, hi) of one row, all inside the image: channel blocks of 2L, then L, run
+// kRunPixels pixels at a time (the last block overlaps the previous one rather than running a
+// narrower tail: the pixels it recomputes get the same values); channels past the last L block
+// and rows shorter than a block go through forward_pixel.
+inline void forward_interior(const ConvShape& s, const float* row, const int64_t* off, const float* w,
+                             const float* bias, bool relu, int64_t lo, int64_t hi, float* yrow) {
+  const int64_t k = s.kh * s.kw * s.c, cout = s.cout, xstep = s.sw * s.c;
+  constexpr int P = kRunPixels;
+  const int64_t n = hi - lo;
+  const int64_t vec_cout = n >= P ? cout / L * L : 0;
+  auto run = [&](auto pixels_tag, auto blocks_tag, int64_t x, int64_t o) {
+    constexpr int PP = decltype(pixels_tag)::value, BB = decltype(blocks_tag)::value;
+    forward_run<PP, BB>(row + x * xstep, xstep, off, k, w + o, cout, bias ? bias + o : nullptr, relu,
+                        yrow + x * cout + o, cout);
+  };
+  using P_t = std::integral_constant<int, P>;
+  using B2 = std::integral_constant<int, 2>;
+  using B1 = std::integral_constant<int, 1>;
+  int64_t o = 0;
+  for (; o + 2 * L <= vec_cout; o += 2 * L) {
+    int64_t x = lo;
+    for (; x + P <= hi; x += P) run(P_t{}, B2{}, x, o);
+    if (x < hi) run(P_t{}, B2{}, hi - P, o);
+  }
+  for (; o < vec_cout; o += L) {
+    int64_t x = lo;
+    for (; x + P <= hi; x += P) run(P_t{}, B1{}, x, o);
+    if (x < hi) run(P_t{}, B1{}, hi - P, o);
+  }
+  if (o == cout) return;
+  // Channels [o, cout): per pixel through the column (all channels when the row is short).
+  alignas(64) float col[kDirectMaxK];
+  alignas(64) float full[4 * L];
+  for (int64_t x = lo; x < hi; x++) {
+    const float* base = row + x * xstep;
+    for (int64_t t = 0; t < k; t++) col[t] = base[off[t]];
+    if (o == 0) {
+      forward_pixel(s, col, w, bias, relu, yrow + x * cout);
+      continue;
+    }
+    for (int64_t oo = o; oo < cout; oo++) {
+      float a = bias ? bias[oo] : 0.0f;
+      for (int64_t t = 0; t < k; t++) a += col[t] * w[t * cout + oo];
+      full[oo - o] = relu && a < 0.0f ? 0.0f : a;
+    }
+    for (int64_t oo = o; oo < cout; oo++) yrow[x * cout + oo] = full[oo - o];
+  }
+}
+
 void forward(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t p0,
              int64_t r, float* y) {
-  const int64_t k = s.kh * s.kw * s.c, cout = s.cout;
+  const int64_t cout = s.cout;
   alignas(64) float col[kDirectMaxK];
-  Walker walk(s, xn, p0);
-  for (int64_t q = 0; q < r; q++) {
-    walk.next(col);
-    float* out = y + q * cout;
-    int64_t o = 0;
-    for (; o + 32 <= cout; o += 32) forward_block<32>(k, col, w + o, cout, bias ? bias + o : nullptr, relu, out + o);
-    for (; o + 16 <= cout; o += 16) forward_block<16>(k, col, w + o, cout, bias ? bias + o : nullptr, relu, out + o);
-    for (; o < cout; o++) {
-      float a = bias ? bias[o] : 0.0f;
-      for (int64_t t = 0; t < k; t++) a += col[t] * w[t * cout + o];
-      out[o] = relu && a < 0.0f ? 0.0f : a;
+  Walker walk(s, xn, p0);  // for the tap offsets and the interior bounds
+  const int64_t end = p0 + r;
+  for (int64_t p = p0; p < end;) {
+    const int64_t oy = p / s.ow, xs = p % s.ow, xe = std::min<int64_t>(s.ow, xs + (end - p));
+    float* yrow = y + (p - p0 - xs) * cout;  // column ox of this row is yrow + ox * cout
+    int64_t lo = xs, hi = xs;
+    if (oy >= walk.y_lo && oy < walk.y_hi) {
+      lo = std::max(xs, walk.x_lo);
+      hi = std::max(lo, std::min(xe, walk.x_hi));
     }
+    for (int64_t ox = xs; ox < xe; ox++) {
+      if (ox == lo && hi > lo) {
+        const float* row = xn + ((oy * s.sh - s.pad_top) * s.w - s.pad_left) * s.c;
+        forward_interior(s, row, walk.off, w, bias, relu, lo, hi, yrow);
+        ox = hi - 1;
+        continue;
+      }
+      gather(s, xn, oy * s.ow + ox, col);
+      forward_pixel(s, col, w, bias, relu, yrow + ox * cout);
+    }
+    p += xe - xs;
   }
 }
 
