@@ -7,15 +7,18 @@ import type { DType } from '../../tensor/dtype';
 import type { Tensor } from '../../tensor/tensor';
 import type { OnnxTensor } from '../read-model';
 
-/** A node attribute, tagged with its ONNX attribute type so ints and floats are never confused. */
-export type OnnxAttr =
+/** An attribute value tagged with its ONNX attribute type; `T` is how tensor values are held. */
+export type TaggedAttribute<T> =
   | { type: 'int'; value: number }
   | { type: 'float'; value: number }
   | { type: 'ints'; value: number[] }
   | { type: 'floats'; value: number[] }
   | { type: 'string'; value: string }
   | { type: 'strings'; value: string[] }
-  | { type: 'tensor'; value: OnnxTensor };
+  | { type: 'tensor'; value: T };
+
+/** A node attribute, tagged with its ONNX attribute type so ints and floats are never confused. */
+export type OnnxAttr = TaggedAttribute<OnnxTensor>;
 
 /** A node as a converter describes it; see {@link OnnxExportContext.addNode}. */
 export interface OnnxNodeSpec {

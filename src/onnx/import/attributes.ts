@@ -1,6 +1,7 @@
 // Node attributes in the JSON-safe form imported layers keep in their config, and a typed reader
 // over them. Types travel with values because ONNX tells INT from FLOAT by declaration, and a node
 // must be written back (re-export) with the types it was read with.
+import type { TaggedAttribute } from '../export/converter';
 import type { OnnxAttributeKind, OnnxAttributeValue, OnnxDType, OnnxNode, OnnxTensor } from '../read-model';
 
 /** A tensor-valued attribute in JSON form (int64 values as numbers; they are small here). */
@@ -10,15 +11,8 @@ export interface StoredTensor {
   data: number[];
 }
 
-/** One attribute as an imported layer stores it. */
-export type StoredAttribute =
-  | { type: 'int'; value: number }
-  | { type: 'float'; value: number }
-  | { type: 'ints'; value: number[] }
-  | { type: 'floats'; value: number[] }
-  | { type: 'string'; value: string }
-  | { type: 'strings'; value: string[] }
-  | { type: 'tensor'; value: StoredTensor };
+/** One attribute as an imported layer stores it (tensors in JSON form). */
+export type StoredAttribute = TaggedAttribute<StoredTensor>;
 
 /** Converts a decoded tensor's elements to numbers (bigint int64 included; strings are refused). */
 export function tensorNumbers(t: OnnxTensor, where: string): number[] {

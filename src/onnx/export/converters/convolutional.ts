@@ -60,38 +60,27 @@ function finish(ctx: OnnxExportContext, layer: Layer & { activation: { name: Par
   return back(activation(ctx, y, layer.activation.name, layer.dataFormat === 'channelsLast' ? 1 : -1));
 }
 
-/** Conv2D and DepthwiseConv2D (a Conv2D with groups = input channels). */
-export const convertConv2D: LayerConverter = (args, ctx) => {
-  const layer = expectLayer(args, Conv2D);
-  const { x, spatial, back } = channelsFirstIo(ctx, args, layer.dataFormat === 'channelsLast');
-  const w = oihw(ctx, 'kernel', flatValues(layer.kernel!), layer.kernel!.shape.slice());
-  const inputs = [x, w];
-  if (layer.bias) inputs.push(ctx.addInitializer('bias', { name: '', dtype: 'float32', shape: [layer.filters], data: flatValues(layer.bias) }));
-  const y = node(ctx, 'Conv', inputs, {
-    kernel_shape: attr.ints(layer.kernelSize),
-    strides: attr.ints(layer.strides),
-    dilations: attr.ints(layer.dilationRate),
-    group: attr.int(layer.groups),
-    ...paddingAttrs(layer.padding, spatial, layer.kernelSize, layer.strides, layer.dilationRate),
-  });
-  return [finish(ctx, layer, y, back)];
-};
+/** One ONNX Conv for Conv1D, Conv2D and DepthwiseConv2D (a Conv2D with groups = input channels). */
+function plainConv(Cls: typeof Conv1D | typeof Conv2D): LayerConverter {
+  return (args, ctx) => {
+    const layer = expectLayer<Conv1D | Conv2D>(args, Cls);
+    const { x, spatial, back } = channelsFirstIo(ctx, args, layer.dataFormat === 'channelsLast');
+    const w = oihw(ctx, 'kernel', flatValues(layer.kernel!), layer.kernel!.shape.slice());
+    const inputs = [x, w];
+    if (layer.bias) inputs.push(ctx.addInitializer('bias', { name: '', dtype: 'float32', shape: [layer.filters], data: flatValues(layer.bias) }));
+    const y = node(ctx, 'Conv', inputs, {
+      kernel_shape: attr.ints(layer.kernelSize),
+      strides: attr.ints(layer.strides),
+      dilations: attr.ints(layer.dilationRate),
+      group: attr.int(layer.groups),
+      ...paddingAttrs(layer.padding, spatial, layer.kernelSize, layer.strides, layer.dilationRate),
+    });
+    return [finish(ctx, layer, y, back)];
+  };
+}
 
-export const convertConv1D: LayerConverter = (args, ctx) => {
-  const layer = expectLayer(args, Conv1D);
-  const { x, spatial, back } = channelsFirstIo(ctx, args, layer.dataFormat === 'channelsLast');
-  const w = oihw(ctx, 'kernel', flatValues(layer.kernel!), layer.kernel!.shape.slice());
-  const inputs = [x, w];
-  if (layer.bias) inputs.push(ctx.addInitializer('bias', { name: '', dtype: 'float32', shape: [layer.filters], data: flatValues(layer.bias) }));
-  const y = node(ctx, 'Conv', inputs, {
-    kernel_shape: attr.ints(layer.kernelSize),
-    strides: attr.ints(layer.strides),
-    dilations: attr.ints(layer.dilationRate),
-    group: attr.int(layer.groups),
-    ...paddingAttrs(layer.padding, spatial, layer.kernelSize, layer.strides, layer.dilationRate),
-  });
-  return [finish(ctx, layer, y, back)];
-};
+export const convertConv2D: LayerConverter = plainConv(Conv2D);
+export const convertConv1D: LayerConverter = plainConv(Conv1D);
 
 /** Depthwise (grouped, carrying strides/padding/dilation) then pointwise 1x1 with the bias. */
 export const convertSeparableConv2D: LayerConverter = (args, ctx) => {
