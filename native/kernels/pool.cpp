@@ -1,15 +1,39 @@
 // 2-d pooling and upsampling, channels-last. The channel loop is innermost and contiguous, so the
-// compiler vectorizes it at the baseline ISA; channels-first data arrives as c = 1 planes.
+// compiler vectorizes it at the baseline ISA; channels-first data arrives as c = 1 planes. The
+// max-pool forward has per-ISA builds (pool_internal.h) picked at run time.
 #include "kernels/pool.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
+#include "kernels/cpu_features.h"
+#include "kernels/pool_internal.h"
 #include "kernels/thread_pool.h"
 
 namespace tf::kernels {
+namespace pool_detail {
+namespace sse2 {
+#define POOL_VEC_BYTES 16  // SSE2, the x86-64 baseline
+#include "kernels/pool_body.h"
+#undef POOL_VEC_BYTES
+}  // namespace sse2
+
+void max_rows_sse2(const Pool2dGeom& g, const float* x, float* y, int64_t r0, int64_t r1) {
+  sse2::max_rows(g, x, y, r0, r1);
+}
+}  // namespace pool_detail
+
 namespace {
+
+pool_detail::MaxRowsFn max_rows_kernel() {
+  switch (simd_level()) {
+    case SimdLevel::Avx512: return pool_detail::max_rows_avx512;
+    case SimdLevel::Avx2: return pool_detail::max_rows_avx2;
+    default: return pool_detail::max_rows_sse2;
+  }
+}
 
 // Below about this many inner-loop steps per chunk, waking another thread costs more than it saves.
 constexpr int64_t kGrainWork = 1 << 15;
@@ -33,38 +57,28 @@ Window window(const Pool2dGeom& g, int64_t i, int64_t j) {
 void pool2d_forward(PoolKind kind, const float* x, const Pool2dGeom& g, float* y) {
   const int64_t C = g.c;
   if (g.batch == 0 || g.oh == 0 || g.ow == 0 || C == 0) return;
-  const bool is_max = kind == PoolKind::Max;
-  parallel_for(g.batch * g.oh, grain_for(g.ow * C * g.kh * g.kw), [&](int64_t r0, int64_t r1) {
+  const int64_t grain = grain_for(g.ow * C * g.kh * g.kw);
+  if (kind == PoolKind::Max) {
+    const pool_detail::MaxRowsFn rows = max_rows_kernel();
+    parallel_for(g.batch * g.oh, grain, [&](int64_t r0, int64_t r1) { rows(g, x, y, r0, r1); });
+    return;
+  }
+  parallel_for(g.batch * g.oh, grain, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
       const int64_t b = r / g.oh, i = r % g.oh;
       const float* xb = x + b * g.h * g.w * C;
       for (int64_t j = 0; j < g.ow; j++) {
         const Window win = window(g, i, j);
         float* __restrict yp = y + (r * g.ow + j) * C;
-        if (is_max) {
-          const float* first = xb + (win.h_lo * g.w + win.w_lo) * C;
-          for (int64_t c = 0; c < C; c++) yp[c] = first[c];
-          for (int64_t hh = win.h_lo; hh < win.h_hi; hh++) {
-            for (int64_t ww = win.w_lo; ww < win.w_hi; ww++) {
-              if (hh == win.h_lo && ww == win.w_lo) continue;
-              const float* __restrict xp = xb + (hh * g.w + ww) * C;
-              for (int64_t c = 0; c < C; c++) {
-                const float v = xp[c], m = yp[c];
-                yp[c] = (v > m || v != v) ? v : m;
-              }
-            }
+        for (int64_t c = 0; c < C; c++) yp[c] = 0.0f;
+        for (int64_t hh = win.h_lo; hh < win.h_hi; hh++) {
+          for (int64_t ww = win.w_lo; ww < win.w_hi; ww++) {
+            const float* __restrict xp = xb + (hh * g.w + ww) * C;
+            for (int64_t c = 0; c < C; c++) yp[c] += xp[c];
           }
-        } else {
-          for (int64_t c = 0; c < C; c++) yp[c] = 0.0f;
-          for (int64_t hh = win.h_lo; hh < win.h_hi; hh++) {
-            for (int64_t ww = win.w_lo; ww < win.w_hi; ww++) {
-              const float* __restrict xp = xb + (hh * g.w + ww) * C;
-              for (int64_t c = 0; c < C; c++) yp[c] += xp[c];
-            }
-          }
-          const float n = static_cast<float>(win.count());
-          for (int64_t c = 0; c < C; c++) yp[c] /= n;
         }
+        const float n = static_cast<float>(win.count());
+        for (int64_t c = 0; c < C; c++) yp[c] /= n;
       }
     }
   });
