@@ -102,8 +102,11 @@ inline void forward_pixel(const ConvShape& s, const float* col, const float* w, 
 // filter row is loaded once for P pixels and each input is broadcast once for B registers, so
 // the loop runs P * B independent multiply-add chains with no gather into a column buffer.
 template <int P, int B>
-inline void forward_run(const float* xb, int64_t xstep, const int64_t* off, int64_t k, const float* w, int64_t ldw,
-                        const float* bias, bool relu, float* out, int64_t ldo) {
+inline void forward_run(const float* xb, int64_t xstep_arg, const int64_t* off, int64_t k, const float* w,
+                        int64_t ldw, const float* bias, bool relu, float* out, int64_t ldo) {
+  // Unit stride over one channel (xstep_arg == 0 passed for 1): the pixel loads then use constant
+  // displacements instead of a chain of address adds.
+  const int64_t xstep = xstep_arg == 0 ? 1 : xstep_arg;
   vf acc[P][B];
   for (int b = 0; b < B; b++) {
     const vf init = bias ? loadv(bias + L * b) : vf{};
@@ -131,36 +134,50 @@ inline void forward_run(const float* xb, int64_t xstep, const int64_t* off, int6
 constexpr int kRunPixels = L >= 16 ? 8 : 4;
 
 // Output columns [lo, hi) of one row, all inside the image: channel blocks of 2L, then L, run
-// kRunPixels pixels at a time (the last block overlaps the previous one rather than running a
-// narrower tail: the pixels it recomputes get the same values); channels past the last L block
-// and rows shorter than a block go through forward_pixel.
+// kRunPixels pixels at a time, then one narrower block for the rest of the row; channels past
+// the last L block go through the column, pixel by pixel.
 inline void forward_interior(const ConvShape& s, const float* row, const int64_t* off, const float* w,
                              const float* bias, bool relu, int64_t lo, int64_t hi, float* yrow) {
   const int64_t k = s.kh * s.kw * s.c, cout = s.cout, xstep = s.sw * s.c;
   constexpr int P = kRunPixels;
-  const int64_t n = hi - lo;
-  const int64_t vec_cout = n >= P ? cout / L * L : 0;
+  const int64_t vec_cout = cout / L * L;
   auto run = [&](auto pixels_tag, auto blocks_tag, int64_t x, int64_t o) {
     constexpr int PP = decltype(pixels_tag)::value, BB = decltype(blocks_tag)::value;
-    forward_run<PP, BB>(row + x * xstep, xstep, off, k, w + o, cout, bias ? bias + o : nullptr, relu,
-                        yrow + x * cout + o, cout);
+    if (xstep == 1) {
+      forward_run<PP, BB>(row + x, 0, off, k, w + o, cout, bias ? bias + o : nullptr, relu, yrow + x * cout + o, cout);
+    } else {
+      forward_run<PP, BB>(row + x * xstep, xstep, off, k, w + o, cout, bias ? bias + o : nullptr, relu,
+                          yrow + x * cout + o, cout);
+    }
   };
   using P_t = std::integral_constant<int, P>;
   using B2 = std::integral_constant<int, 2>;
   using B1 = std::integral_constant<int, 1>;
+  // The last rem < P pixels of a row run a block sized to them.
+  auto tail = [&](auto blocks_tag, int64_t x, int64_t o) {
+    switch (hi - x) {
+      case 1: return run(std::integral_constant<int, 1>{}, blocks_tag, x, o);
+      case 2: return run(std::integral_constant<int, 2>{}, blocks_tag, x, o);
+      case 3: return run(std::integral_constant<int, 3>{}, blocks_tag, x, o);
+      case 4: return run(std::integral_constant<int, (P > 4 ? 4 : 1)>{}, blocks_tag, x, o);
+      case 5: return run(std::integral_constant<int, (P > 5 ? 5 : 1)>{}, blocks_tag, x, o);
+      case 6: return run(std::integral_constant<int, (P > 6 ? 6 : 1)>{}, blocks_tag, x, o);
+      default: return run(std::integral_constant<int, (P > 7 ? 7 : 1)>{}, blocks_tag, x, o);
+    }
+  };
   int64_t o = 0;
   for (; o + 2 * L <= vec_cout; o += 2 * L) {
     int64_t x = lo;
     for (; x + P <= hi; x += P) run(P_t{}, B2{}, x, o);
-    if (x < hi) run(P_t{}, B2{}, hi - P, o);
+    if (x < hi) tail(B2{}, x, o);
   }
   for (; o < vec_cout; o += L) {
     int64_t x = lo;
     for (; x + P <= hi; x += P) run(P_t{}, B1{}, x, o);
-    if (x < hi) run(P_t{}, B1{}, hi - P, o);
+    if (x < hi) tail(B1{}, x, o);
   }
   if (o == cout) return;
-  // Channels [o, cout): per pixel through the column (all channels when the row is short).
+  // Channels [o, cout): per pixel through the column.
   alignas(64) float col[kDirectMaxK];
   alignas(64) float full[4 * L];
   for (int64_t x = lo; x < hi; x++) {
