@@ -340,7 +340,8 @@ void gemv_dots(int64_t n, int64_t k, const float* x, const float* m, int64_t ld,
 
 const IsaKernels& avx2_kernels() {
   static const IsaKernels k{kMr, kNr, /*kc=*/256, /*mc=*/kMr * 24, /*nc=*/kNr * 128,
-                            pack<kMr>, pack<kNr>, micro_kernel, gemv_rows, gemv_dots, 0, nullptr, nullptr};
+                            pack<kMr>, pack<kNr>, micro_kernel, gemv_rows, gemv_dots, 0, nullptr, nullptr,
+                            nullptr};
   return k;
 }
 

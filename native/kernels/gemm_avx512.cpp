@@ -173,9 +173,12 @@ void store_tile(__m512 (&acc)[R][V], float* c, int64_t ldc, int nr, const TileSt
 // B element (p, j) is at pb[p * b_ks + j]: a packed panel (b_ks == kNr, zero-padded) or B read in
 // place. Masked: the rows end inside the last vector (B in place could end at a page boundary).
 // Only then are masked loads used: they measured 6% slower in the full-width loop.
-template <int R, int V, bool KContig, bool Masked>
+// CopyB: B is read in place and each row is also stored to pb_out as a packed kNr-wide panel
+// (see MicroKernelCopyBFn); its rows further down are prefetched, since this pass is the first
+// to touch them and a row stride of ldb defeats the hardware prefetchers.
+template <int R, int V, bool KContig, bool Masked, bool CopyB = false>
 void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb, int64_t b_ks,
-                 float* c, int64_t ldc, int nr, const TileStore& st) {
+                 float* c, int64_t ldc, int nr, const TileStore& st, float* pb_out = nullptr) {
   __m512 acc[R][V];
 #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
@@ -200,6 +203,15 @@ void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb,
                                   : _mm512_loadu_ps(pb + 16 * v);
     // A is the next panel's stream from L2; B stays in L1 across the A panels of a block.
     if (!KContig) _mm_prefetch(reinterpret_cast<const char*>(pa + 8 * a_stride), _MM_HINT_T0);
+    if (CopyB) {
+      constexpr int kAhead = 16;
+      _mm_prefetch(reinterpret_cast<const char*>(pb + kAhead * b_ks), _MM_HINT_T0);
+      if (V > 1) _mm_prefetch(reinterpret_cast<const char*>(pb + kAhead * b_ks + 16), _MM_HINT_T0);
+      // Masked loads leave zeros past nr: the panel comes out padded.
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v) _mm512_storeu_ps(pb_out + 16 * v, b[v]);
+      pb_out += kNr;
+    }
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       const __m512 a = _mm512_set1_ps(KContig ? pa[i * a_stride] : pa[i]);
@@ -261,6 +273,28 @@ void micro_kernel(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks, const
                   int64_t b_ks, float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
   if (nr > 16) return kernel_cols<2>(kc, pa, a_rs, a_ks, pb, b_ks, c, ldc, mr, nr, st);
   return kernel_cols<1>(kc, pa, a_rs, a_ks, pb, b_ks, c, ldc, mr, nr, st);
+}
+
+// Full kMr-row strip; B in place (b_ks == ldb) and copied out to a packed panel.
+void micro_kernel_copy_b(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks, const float* pb,
+                         int64_t b_ks, float* pb_out, float* c, int64_t ldc, int nr,
+                         const TileStore& st) {
+  const bool k_contig = a_ks == 1;
+  const int64_t a_stride = k_contig ? a_rs : a_ks;
+  if (nr > 16) {
+    if (k_contig) {
+      if (nr < 32) return tile_kernel<kMr, 2, true, true, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st, pb_out);
+      return tile_kernel<kMr, 2, true, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st, pb_out);
+    }
+    if (nr < 32) return tile_kernel<kMr, 2, false, true, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st, pb_out);
+    return tile_kernel<kMr, 2, false, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st, pb_out);
+  }
+  if (k_contig) {
+    if (nr < 16) return tile_kernel<kMr, 1, true, true, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st, pb_out);
+    return tile_kernel<kMr, 1, true, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st, pb_out);
+  }
+  if (nr < 16) return tile_kernel<kMr, 1, false, true, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st, pb_out);
+  return tile_kernel<kMr, 1, false, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st, pb_out);
 }
 
 // --------------------------------------------------------------------------------------------
@@ -449,7 +483,7 @@ void dots(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const fl
 const IsaKernels& avx512_kernels() {
   static const IsaKernels k{kMr, kNr, /*kc=*/256, /*mc=*/kMr * 24, /*nc=*/kNr * 64,
                             pack<kMr>, pack<kNr>, micro_kernel, gemv_rows, gemv_dots,
-                            kDotsMaxN, dots, dots_pack};
+                            kDotsMaxN, dots, dots_pack, micro_kernel_copy_b};
   return k;
 }
 

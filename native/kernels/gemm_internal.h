@@ -34,6 +34,15 @@ using MicroKernelFn = void (*)(int64_t kc, const float* pa, int64_t a_rs, int64_
                                const float* pb, int64_t b_ks, float* c, int64_t ldc, int mr,
                                int nr, const TileStore& st);
 
+// The micro-kernel for a full MR-row strip of A against B read in place (b_ks == ldb, nothing
+// read past column nr), which also writes the B rows it loads to pb_out as a packed NR-wide
+// panel (zero-padded past nr). The first strip of a block thus packs B while it computes: for a
+// short A (a few strips) a separate packing pass over B is memory-bound time the multiply-adds
+// cannot hide.
+using MicroKernelCopyBFn = void (*)(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks,
+                                    const float* pb, int64_t b_ks, float* pb_out, float* c,
+                                    int64_t ldc, int nr, const TileStore& st);
+
 // Matrix-vector products for m == 1 or n == 1, where packing would cost as much as the math.
 // x is contiguous (the driver gathers a strided vector first); y is overwritten.
 // y[j] = sum_p x[p] * m[p * ld + j] for j < n.
@@ -68,6 +77,7 @@ struct IsaKernels {
   int dots_max_n;  // 0: no dot-product path, use the tile kernel
   DotsFn dots;
   DotsPackFn dots_pack;
+  MicroKernelCopyBFn kernel_copy_b;  // null: pack B in a separate pass
 };
 
 const IsaKernels& scalar_kernels();
