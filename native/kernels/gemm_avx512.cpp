@@ -205,8 +205,12 @@ void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb,
     if (!KContig) _mm_prefetch(reinterpret_cast<const char*>(pa + 8 * a_stride), _MM_HINT_T0);
     if (CopyB) {
       constexpr int kAhead = 16;
+      // First and last float of each vector: B need not be 64-byte aligned (a JS ArrayBuffer is
+      // usually 16 bytes off), and then a row's 32 floats touch three lines.
       _mm_prefetch(reinterpret_cast<const char*>(pb + kAhead * b_ks), _MM_HINT_T0);
-      if (V > 1) _mm_prefetch(reinterpret_cast<const char*>(pb + kAhead * b_ks + 16), _MM_HINT_T0);
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v)
+        _mm_prefetch(reinterpret_cast<const char*>(pb + kAhead * b_ks + 16 * v + 15), _MM_HINT_T0);
       // Masked loads leave zeros past nr: the panel comes out padded.
 #pragma GCC unroll 2
       for (int v = 0; v < V; ++v) _mm512_storeu_ps(pb_out + 16 * v, b[v]);
