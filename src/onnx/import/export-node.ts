@@ -12,6 +12,9 @@ const SIGNATURE_CHANGES: Readonly<Record<string, readonly number[]>> = {
   Split: [13, 18], Slice: [10], Pad: [11, 18], Clip: [11], Dropout: [12], Resize: [11, 13], Upsample: [10],
 };
 
+/** Supported ops introduced after opset 13 (the lowest export target). */
+const INTRODUCED: Readonly<Record<string, number>> = { LayerNormalization: 17, Gelu: 20 };
+
 function toOnnxTensor(name: string, t: StoredTensor): OnnxTensor {
   let data: OnnxTensorData;
   switch (t.dtype) {
@@ -46,6 +49,8 @@ registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs }, ctx) => {
     const advice = node.opset >= 13 ? `; export with { opset: ${node.opset} }` : ' (export targets opsets 13 to 21, so this node cannot be written verbatim)';
     throw new Error(`exportOnnx: ${node.opType} node '${node.name}' was imported at opset ${node.opset} and its inputs differ at opset ${ctx.opset}${advice}`);
   }
+  const since = INTRODUCED[node.opType] ?? 0;
+  if (ctx.opset < since) throw new Error(`exportOnnx: ${node.opType} node '${node.name}' needs opset ${since} or later; export with { opset: ${since} }`);
   const weights = node.weightsInfo;
   const stored = node.getConfig()['constants'] as StoredTensor[];
   const nodeInputs = node.inputSlots.map((s) => {

@@ -94,7 +94,7 @@ function prepareNodes(graph: OnnxGraph, opset: number, label: string, unique: (b
     }
     const attributes = storeAttributes(node, where);
     const reader = new NodeAttributes(attributes, where);
-    const ctx: OpContext = { training: false, opset, where };
+    const ctx: OpContext = { training: false, opset, where, outputCount: node.outputs.length };
     spec.validate?.(reader, ctx);
     return { node, spec, name, attributes, reader, ctx };
   });
@@ -151,9 +151,13 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
   // 1. Fold everything computable from initializers and Constant nodes alone.
   const constants = new Map<string, Tensor>();
   const types = new Map<string, OnnxDType>();
+  // Values that come from initializers, directly or folded (e.g. Transpose(W)): they stay trainable.
+  // Each maps to the initializers it derives from, which detects ties through folded values too.
+  const learnable = new Map<string, Set<string>>();
   for (const [name, t] of graph.initializers) {
     constants.set(name, fromOnnxTensor(t, `${label}: initializer '${name}'`));
     types.set(name, t.dtype);
+    learnable.set(name, new Set([name]));
   }
   const dynamic = new Set(graph.inputs.map((i) => i.name));
   const live: PreparedNode[] = [];
@@ -163,10 +167,12 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       for (const o of p.node.outputs) if (o) dynamic.add(o);
     } else {
       const outs = runNode(p, constants);
+      const roots = new Set(p.node.inputs.flatMap((n) => [...(learnable.get(n) ?? [])]));
       p.node.outputs.forEach((o, k) => {
         if (!o) return;
         constants.set(o, outs[k]!);
         types.set(o, foldedType(p, types));
+        if (roots.size) learnable.set(o, roots);
       });
     }
   }
@@ -203,7 +209,19 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
     symbols.set(i.name, t);
     return t;
   });
-  const initializerNames = new Set(graph.initializers.keys());
+  const users = new Map<string, Set<PreparedNode>>();
+  for (const p of live) {
+    for (const n of p.node.inputs) {
+      if (constants.get(n)?.dtype !== 'float32') continue;
+      for (const root of learnable.get(n) ?? []) users.set(root, (users.get(root) ?? new Set()).add(p));
+    }
+  }
+  const shared = [...users].filter(([, u]) => u.size > 1).map(([n]) => n);
+  if (shared.length) {
+    // Each node owns its weights, so a tied weight becomes one copy per node: identical at import,
+    // but fine-tuning moves the copies apart. Say so rather than untie silently.
+    process.emitWarning(`${label}: initializer(s) ${shared.map((n) => `'${n}'`).join(', ')} feed several nodes; each node gets its own copy, which training updates separately`, 'TensorforgeWarning');
+  }
   for (const p of live) {
     const callInputs: SymbolicTensor[] = [];
     const weightSpecs: NodeWeightSpec[] = [];
@@ -220,8 +238,8 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       }
       const c = constants.get(n)!;
       if (c.dtype === 'float32') {
-        // Initializers learn; folded float constants (e.g. from Constant nodes) stay fixed.
-        weightSpecs.push({ name: n, shape: c.shape.slice(), trainable: initializerNames.has(n) });
+        // Initializers (and values folded from them) learn; Constant-node floats stay fixed.
+        weightSpecs.push({ name: n, shape: c.shape.slice(), trainable: learnable.has(n) });
         return { kind: 'weight', index: weightValues.push(c) - 1, name: n };
       }
       constantNames.push(n);

@@ -96,7 +96,7 @@ export class OnnxNode extends Layer {
     this.outputDtypes = args.outputDtypes.slice();
     const where = `${args.opType} node '${this.name}' (opset ${args.opset})`;
     this.reader = new NodeAttributes(args.attributes, where);
-    this.context = { training: false, opset: args.opset, where };
+    this.context = { training: false, opset: args.opset, where, outputCount: args.outputNames.length };
     this.constantTensors = args.constants.map((c) => fromOnnxTensor(c, where));
     this.weightSpecs.forEach((w, k) => {
       const given = args.weightValues?.[k] ?? null;

@@ -2,6 +2,7 @@
 // else fails the import, rather than silently computing something different), an import-time check
 // of attribute values, and the forward computation written with library ops so that autograd gives
 // the backward pass for free.
+import { cast } from '../../ops/cast';
 import type { Tensor } from '../../tensor/tensor';
 import type { NodeAttributes } from './attributes';
 
@@ -13,6 +14,8 @@ export interface OpContext {
   opset: number;
   /** "Conv node '/conv/Conv' (opset 13)": the prefix of every error the op throws. */
   where: string;
+  /** How many outputs the node declares (Split without sizes splits into that many parts). */
+  outputCount: number;
 }
 
 /** One supported ONNX operator. */
@@ -28,4 +31,16 @@ export interface OnnxOpSpec {
 /** Throws the standard "not supported" error for an attribute value. */
 export function unsupported(ctx: OpContext, what: string): never {
   throw new Error(`${ctx.where}: ${what} is not supported`);
+}
+
+/** Input k, which the op cannot do without. */
+export function need(inputs: readonly (Tensor | null)[], k: number, ctx: OpContext): Tensor {
+  const t = inputs[k];
+  if (!t) throw new Error(`${ctx.where}: input ${k} is required`);
+  return t;
+}
+
+/** The tensor as float32 (ONNX float ops also accept integer inputs in places). */
+export function asFloat(t: Tensor): Tensor {
+  return t.dtype === 'float32' ? t : cast(t, 'float32');
 }

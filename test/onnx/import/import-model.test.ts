@@ -175,6 +175,31 @@ describe('importOnnx: save, load and bad input', () => {
     expect(() => importOnnx(dangling)).toThrow("Add node 'a' (opset 17): input 'ghost' is not produced by any earlier node, initializer or graph input");
   });
 
+  it('explains a Reshape that copies (0) a dimension the input lacks', () => {
+    const bytes = buildOnnx({ inputs: [{ name: 'x', shape: ['N', 6] }], outputs: ['y'], initializers: [{ name: 's', shape: [3], data: [-1, 3, 0], dtype: 'int64' }],
+      nodes: [{ op: 'Reshape', inputs: ['x', 's'], outputs: ['y'], name: 'r' }] });
+    expect(() => importOnnx(bytes)).toThrow("Reshape node 'r' (opset 17): shape [-1,3,0] copies (0) a dimension the input [2,6] does not have");
+  });
+
+  it('keeps weights folded from initializers trainable and warns about initializers several nodes share', async () => {
+    const w = { name: 'W', shape: [3, 4], data: Array.from({ length: 12 }, (_, i) => i / 10 - 0.5) };
+    const bytes = buildOnnx({ inputs: [{ name: 'x', shape: ['N', 4] }, { name: 'z', shape: ['N', 3] }], outputs: ['y'], initializers: [w],
+      nodes: [
+        { op: 'Transpose', inputs: ['W'], outputs: ['Wt'], name: 't' }, // folded at import: W^T becomes the MatMul's weight
+        { op: 'MatMul', inputs: ['x', 'Wt'], outputs: ['a'], name: 'mm' },
+        { op: 'MatMul', inputs: ['z', 'W'], outputs: ['b'], name: 'tied' },
+        { op: 'Concat', inputs: ['a', 'b'], outputs: ['y'], attrs: { axis: 1 } },
+      ] });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    const model = importOnnx(bytes);
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    expect(model.getLayer('mm').weightsInfo.map((x) => [x.name, x.trainable])).toEqual([['Wt', true]]);
+    expect(warnings.some((m) => m.includes("initializer(s) 'W' feed several nodes"))).toBe(true);
+  });
+
   it('rejects a wrong input shape at predict time with the expected shape', () => {
     const model = importOnnx(fixture('mlp'));
     expect(() => model.predictOnBatch(tensor(new Float32Array(2 * 783), [2, 783]))).toThrow(/expected input shape \[null,784\]/);

@@ -78,4 +78,11 @@ describe('imported models export again', () => {
       nodes: [{ op: 'Squeeze', inputs: ['x'], outputs: ['s'], attrs: { axes: [1] } }, { op: 'Relu', inputs: ['s'], outputs: ['y'] }] }));
     expect(() => exportOnnxBytes(old, { opset: 13 })).toThrow(/Squeeze node 'Squeeze_0' was imported at opset 11 and its inputs differ at opset 13/);
   });
+
+  it('refuses to write an op older than it exists (LayerNormalization at opset 13)', () => {
+    const model = importOnnx(buildOnnx({ inputs: [{ name: 'x', shape: ['N', 4] }], outputs: ['y'], initializers: [{ name: 's', shape: [4], data: [1, 1, 1, 1] }],
+      nodes: [{ op: 'LayerNormalization', inputs: ['x', 's'], outputs: ['y'], name: 'ln' }] }));
+    expect(() => exportOnnxBytes(model, { opset: 13 })).toThrow("exportOnnx: LayerNormalization node 'ln' needs opset 17 or later; export with { opset: 17 }");
+    expect(() => exportOnnxBytes(model, { opset: 17 })).not.toThrow();
+  });
 });

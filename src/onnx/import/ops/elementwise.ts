@@ -10,19 +10,14 @@ import { Tensor } from '../../../tensor/tensor';
 import { globalGenerator } from '../../../random/generator';
 import { tensor } from '../../../ops/creation';
 import type { NodeAttributes } from '../attributes';
-import { type OnnxOpSpec, type OpContext, unsupported } from '../op-spec';
+import { type OnnxOpSpec, type OpContext, asFloat, need, unsupported } from '../op-spec';
 import { normAxis } from '../values';
 
 type Binary = (a: Tensor, b: Tensor) => Tensor;
 type Unary = (x: Tensor, attrs: NodeAttributes) => Tensor;
 
-function need(inputs: readonly (Tensor | null)[], k: number, ctx: OpContext): Tensor {
-  const t = inputs[k];
-  if (!t) throw new Error(`${ctx.where}: input ${k} is required`);
-  return t;
-}
 
-const float = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : cast(t, 'float32'));
+const float = asFloat;
 
 function binary(fn: Binary): OnnxOpSpec {
   return { attributes: [], run: (inputs, _a, ctx) => [fn(need(inputs, 0, ctx), need(inputs, 1, ctx))] };

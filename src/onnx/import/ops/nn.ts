@@ -2,7 +2,6 @@
 // channels-first; the library's conv and pool ops take NCHW directly (filters in ONNX's
 // [Cout, Cin/groups, kh, kw] order), so weights keep their ONNX layout and re-export unchanged.
 import { add, div, mul, sub } from '../../../ops/binary';
-import { cast } from '../../../ops/cast';
 import { ones } from '../../../ops/creation';
 import { conv1d, conv2d, conv2dTranspose, type ConvPadding } from '../../../ops/conv';
 import { linear } from '../../../ops/linear';
@@ -13,18 +12,14 @@ import { max, mean } from '../../../ops/reduce';
 import { sqrt } from '../../../ops/unary';
 import { reshape, transpose } from '../../../ops/views';
 import { noGrad } from '../../../autograd/tape';
+import { untracked } from '../../../tensor/scope';
 import type { Tensor } from '../../../tensor/tensor';
 import type { NodeAttributes } from '../attributes';
-import { type OnnxOpSpec, type OpContext, unsupported } from '../op-spec';
+import { type OnnxOpSpec, type OpContext, asFloat, need, unsupported } from '../op-spec';
 import { intValues, normAxis } from '../values';
 
-function need(inputs: readonly (Tensor | null)[], k: number, ctx: OpContext): Tensor {
-  const t = inputs[k];
-  if (!t) throw new Error(`${ctx.where}: input ${k} is required`);
-  return t;
-}
 
-const float = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : cast(t, 'float32'));
+const float = asFloat;
 
 function runGemm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
   let A = float(need(inputs, 0, ctx));
@@ -143,6 +138,8 @@ function runConvTranspose(inputs: readonly (Tensor | null)[], a: NodeAttributes,
   return [oneD ? reshape(y, [y.shape[0]!, y.shape[1]!, y.shape[3]!]) : y];
 }
 
+const countCache = new WeakMap<NodeAttributes, Map<string, Tensor>>();
+
 /** Output size of a pooling window along one axis, as ONNX defines it (ceil_mode included). */
 function pooledSize(inSize: number, k: number, s: number, pb: number, pe: number, ceil: boolean): number {
   const span = inSize + pb + pe - k;
@@ -179,11 +176,19 @@ function runPool(kind: 'max' | 'avg') {
       // of counted cells (the pads too when count_include_pad = 1, never the ceil_mode overhang).
       const includePad = a.int('count_include_pad', 0) === 1;
       const sums = avgPool2d(pad(x, pairs, 0), opts);
-      const counts = noGrad(() => {
-        const one = ones([1, 1, ...inSize]);
-        const counted = includePad ? pad(one, [[0, 0], [0, 0], ...s.pads], 1) : pad(one, [[0, 0], [0, 0], ...s.pads], 0);
-        return avgPool2d(pad(counted, [[0, 0], [0, 0], ...extra.map((e) => [0, e] as [number, number])], 0), opts);
-      });
+      // The count map depends only on the node and the spatial size: built once per size.
+      let perNode = countCache.get(a);
+      if (!perNode) countCache.set(a, (perNode = new Map()));
+      const key = inSize.join('x');
+      let counts = perNode.get(key);
+      if (!counts) {
+        counts = untracked(() => noGrad(() => {
+          const one = ones([1, 1, ...inSize]);
+          const counted = pad(one, [[0, 0], [0, 0], ...s.pads], includePad ? 1 : 0);
+          return avgPool2d(pad(counted, [[0, 0], [0, 0], ...extra.map((e) => [0, e] as [number, number])], 0), opts);
+        }));
+        perNode.set(key, counts);
+      }
       y = div(sums, counts);
     }
     return [oneD ? reshape(y, [y.shape[0]!, y.shape[1]!, y.shape[3]!]) : y];

@@ -1,9 +1,8 @@
 // Reductions. Their axes moved from an attribute to an optional input (ReduceSum at opset 13, the
 // others at 18); both forms are read.
-import { cast } from '../../../ops/cast';
 import { max, mean, min, sum } from '../../../ops/reduce';
 import type { Tensor } from '../../../tensor/tensor';
-import type { OnnxOpSpec, OpContext } from '../op-spec';
+import { type OnnxOpSpec, type OpContext, asFloat, need } from '../op-spec';
 import { intValues, normAxis } from '../values';
 
 type Reducer = (x: Tensor, axis: number[] | null, keepDims: boolean) => Tensor;
@@ -12,9 +11,7 @@ function reduction(fn: Reducer, axesInputFrom: number): OnnxOpSpec {
   return {
     attributes: ['axes', 'keepdims', 'noop_with_empty_axes'],
     run(inputs, a, ctx: OpContext) {
-      const x0 = inputs[0];
-      if (!x0) throw new Error(`${ctx.where}: input 0 is required`);
-      const x = x0.dtype === 'float32' ? x0 : cast(x0, 'float32');
+      const x = asFloat(need(inputs, 0, ctx));
       const given = ctx.opset >= axesInputFrom ? (inputs[1] ? intValues(inputs[1], 'axes', ctx.where) : undefined) : a.ints('axes');
       const keep = a.int('keepdims', 1) === 1;
       if (!given || given.length === 0) {

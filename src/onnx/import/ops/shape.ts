@@ -9,14 +9,9 @@ import { broadcastShapes } from '../../../tensor/shape';
 import type { Tensor } from '../../../tensor/tensor';
 import { DataType } from '../../proto';
 import type { NodeAttributes, StoredTensor } from '../attributes';
-import { type OnnxOpSpec, type OpContext, unsupported } from '../op-spec';
+import { type OnnxOpSpec, type OpContext, asFloat, need, unsupported } from '../op-spec';
 import { checkCreatedShape, fromOnnxTensor, int32Tensor, intValues, isFloatType, normAxis } from '../values';
 
-function need(inputs: readonly (Tensor | null)[], k: number, ctx: OpContext): Tensor {
-  const t = inputs[k];
-  if (!t) throw new Error(`${ctx.where}: input ${k} is required`);
-  return t;
-}
 
 /** Axes given as an attribute (older opsets) or as an optional input (newer ones). */
 function axesOf(inputs: readonly (Tensor | null)[], k: number, a: NodeAttributes, ctx: OpContext): number[] | undefined {
@@ -56,7 +51,8 @@ function sliceBounds(shape: readonly number[], starts: number[], ends: number[],
       s = Math.min(Math.max(s, 0), dim);
       e = Math.min(Math.max(e, 0), dim);
     } else {
-      s = Math.min(Math.max(s, -1), dim - 1);
+      // Going backwards, starts clamp to [0, dim - 1] and ends to [-1, dim - 1] (-1: through index 0).
+      s = Math.min(Math.max(s, 0), dim - 1);
       e = Math.min(Math.max(e, -1), dim - 1);
     }
     begin[ax] = s;
@@ -142,8 +138,11 @@ function runPad(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpCo
 function runReshape(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
   const x = need(inputs, 0, ctx);
   const allowZero = a.int('allowzero', 0) === 1;
-  const target = intValues(inputs[1], 'shape', ctx.where).map((d, i) => (d === 0 && !allowZero ? x.shape[i]! : d));
-  if (target.some((d, i) => d === 0 && !allowZero && i >= x.rank)) throw new Error(`${ctx.where}: shape copies a dimension the input does not have`);
+  const raw = intValues(inputs[1], 'shape', ctx.where);
+  if (raw.some((d, i) => d === 0 && !allowZero && i >= x.rank)) {
+    throw new Error(`${ctx.where}: shape [${raw.join(',')}] copies (0) a dimension the input [${x.shape.join(',')}] does not have`);
+  }
+  const target = raw.map((d, i) => (d === 0 && !allowZero ? x.shape[i]! : d));
   return [reshape(x, target)];
 }
 
@@ -242,8 +241,9 @@ export const shapeOps: Record<string, OnnxOpSpec> = {
       const dim = x.shape[axis]!;
       let sizes = inputs[1] ? intValues(inputs[1], 'split', ctx.where) : a.ints('split');
       if (!sizes) {
-        const n = a.int('num_outputs', 0);
-        if (n <= 0) throw new Error(`${ctx.where}: Split needs split sizes or num_outputs`);
+        // Without sizes: num_outputs (opset 18) or, before that, one equal part per declared output.
+        const n = a.int('num_outputs', ctx.outputCount);
+        if (n <= 0) throw new Error(`${ctx.where}: Split needs split sizes, num_outputs or outputs`);
         const chunk = Math.ceil(dim / n);
         sizes = Array.from({ length: n }, (_, i) => Math.max(Math.min(chunk, dim - i * chunk), 0));
       }
