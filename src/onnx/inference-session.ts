@@ -165,10 +165,12 @@ export class InferenceSession {
     const n = sampleCount(fn, views, this.inputMetadata, batchSize);
     if (n <= batchSize) return this.pool.submit(feedJob(views), outputNames);
     const runs: Promise<Record<string, WireOutput>>[] = [];
+    const rows: number[] = [];
     for (let start = 0; start < n; start += batchSize) {
-      runs.push(this.pool.submit(feedJob(views, start, Math.min(batchSize, n - start)), outputNames));
+      rows.push(Math.min(batchSize, n - start));
+      runs.push(this.pool.submit(feedJob(views, start, rows[rows.length - 1]!), outputNames));
     }
-    return concatOutputs(fn, await Promise.all(runs), outputNames);
+    return concatOutputs(fn, await Promise.all(runs), outputNames, rows);
   }
 
   private checkLive(fn: string): void {

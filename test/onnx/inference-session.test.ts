@@ -10,6 +10,7 @@ import { InferenceSession } from '../../src/onnx/inference-session';
 import { DataType, encodeModel } from '../../src/onnx/proto';
 import type { OnnxValueInfoProto } from '../../src/onnx/proto';
 import { seededValues } from '../helpers/layer-check';
+import { buildOnnx } from '../helpers/onnx-graph';
 
 const ROOT = join(__dirname, '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures');
@@ -237,6 +238,18 @@ describe('InferenceSession', () => {
         const feeds = { a: tf.zeros([2, 1, 3]), b: { data: new BigInt64Array(2), dims: [2] }, c: new Uint8Array(2), s: new Uint16Array(1), d: new Float64Array(2) };
         await expect(session.runBatch(feeds, { batchSize: 1 })).rejects.toThrow(/feeds\.s' expected a tensor with a batch dimension/);
         await expect(session.predict(tf.zeros([2, 1, 3]))).rejects.toThrow(/expected a model with exactly one input/);
+      } finally {
+        await session.dispose();
+      }
+    });
+
+    it('refuses to join outputs whose first dimension is not the batch, even when the shapes line up', async () => {
+      // y = x^T: a [4, n] output per chunk; joining chunks of 3 samples along dim 0 would give [8, 3].
+      const timeMajor = buildOnnx({ inputs: [{ name: 'x', shape: ['N', 4] }], outputs: ['y'], nodes: [{ op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm: [1, 0] } }] });
+      const session = await InferenceSession.create(timeMajor, { workers: 1 });
+      try {
+        await expect(session.runBatch({ x: tf.zeros([6, 4]) }, { batchSize: 3 })).rejects.toThrow(/output 'y' cannot be joined along dim 0: batches returned shapes \[4,3\] and \[4,3\]/);
+        expect((await session.runBatch({ x: tf.zeros([6, 4]) }, { batchSize: 6 }))['y']!.shape).toEqual([4, 6]);
       } finally {
         await session.dispose();
       }

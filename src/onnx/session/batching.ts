@@ -27,8 +27,12 @@ export function sampleCount(fn: string, views: readonly FeedView[], inputs: read
   return n;
 }
 
-/** Concatenates each output's chunks along dim 0 into one array (the one copy batching adds). */
-export function concatOutputs(fn: string, chunks: readonly Record<string, WireOutput>[], names: readonly string[]): Record<string, WireOutput> {
+/**
+ * Concatenates each output's chunks along dim 0 into one array (the one copy batching adds).
+ * `rows[k]` is chunk k's sample count: an output whose dim 0 is not the batch (e.g. an RNN's
+ * time-major Y) cannot be joined, even when its shapes happen to line up.
+ */
+export function concatOutputs(fn: string, chunks: readonly Record<string, WireOutput>[], names: readonly string[], rows: readonly number[]): Record<string, WireOutput> {
   const out: Record<string, WireOutput> = {};
   for (const name of names) {
     const parts = chunks.map((c) => c[name]!);
@@ -38,9 +42,9 @@ export function concatOutputs(fn: string, chunks: readonly Record<string, WireOu
       continue;
     }
     const tail = first.dims.slice(1);
-    for (const p of parts) {
+    for (const [k, p] of parts.entries()) {
       const sameTail = p.dims.length === first.dims.length && p.dims.slice(1).every((d, i) => d === tail[i]);
-      if (first.dims.length === 0 || !sameTail || p.data.constructor !== first.data.constructor) {
+      if (first.dims.length === 0 || !sameTail || p.dims[0] !== rows[k] || p.data.constructor !== first.data.constructor) {
         throw new Error(
           `${fn}: output '${name}' cannot be joined along dim 0: batches returned shapes ` +
             `[${first.dims.join(',')}] and [${p.dims.join(',')}]; run it without batching`,
