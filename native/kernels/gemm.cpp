@@ -25,8 +25,16 @@ using gemm_detail::TileStore;
 // 64^3 loses 1.6x. A worker that wakes late only costs the caller the futex call, since the caller
 // claims unstarted chunks itself.
 constexpr double kParallelFlops = 1.0e6;
-// GEMV is bandwidth-bound; split it only when it streams enough matrix to hide the wake-up.
-constexpr int64_t kParallelGemvElems = 1 << 17;
+// The same while the workers are still polling after a recent job (pool_warm): a split then costs
+// about a microsecond of hand-off.
+constexpr double kParallelFlopsWarm = 2.0e5;
+// GEMV is bandwidth-bound; split it only when it streams enough matrix to hide the wake-up, which
+// on this 2-vCPU VM costs 25-70 us (a parked vCPU is halted). The 784x512 GEMV of a batch-1 dense
+// layer (~15 us on one thread) lost 13-25 us when split cold and gains ~8 us split warm.
+constexpr int64_t kParallelGemvElems = 1 << 21;
+constexpr int64_t kParallelGemvElemsWarm = 1 << 15;
+
+double parallel_flops() { return pool_warm() ? kParallelFlopsWarm : kParallelFlops; }
 // Depth slice of the dot-product path: n rows of B^T this long (20 KB at n = 10) stay in L1 while
 // A streams past.
 constexpr int64_t kDotsKc = 512;
@@ -220,7 +228,7 @@ void compute(const IsaKernels& K, const Problem& g, bool allow_threads) {
   const int threads = allow_threads ? num_threads() : 1;
   const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) *
                        static_cast<double>(g.k);
-  if (threads <= 1 || flops < kParallelFlops) {
+  if (threads <= 1 || flops < parallel_flops()) {
     compute_block(K, g, 0, g.m, 0, g.n);
     return;
   }
@@ -313,7 +321,7 @@ void gemv(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_t n,
     }
   };
   const int threads = allow_threads ? num_threads() : 1;
-  if (threads > 1 && len * k >= kParallelGemvElems) {
+  if (threads > 1 && (len * k >= kParallelGemvElems || (len * k >= kParallelGemvElemsWarm && pool_warm()))) {
     // Grain: chunks narrower than this would leave the rows form in its slow tail loop.
     parallel_for(len, rows_form ? 64 : 16, run);
   } else {
@@ -331,7 +339,7 @@ void dots(const IsaKernels& K, bool trans_b, int64_t m, int64_t n, int64_t k, fl
   const int64_t kc_max = std::min(k, kDotsKc);
   float* bt = trans_b ? nullptr : t_scratch.t.get(n * round_up(kc_max, 16));
   const int threads = allow_threads ? num_threads() : 1;
-  const bool split = threads > 1 && 2.0 * m * n * k >= kParallelFlops && m >= 16;
+  const bool split = threads > 1 && m >= 16 && 2.0 * m * n * k >= parallel_flops();
   for (int64_t pc = 0; pc < k; pc += kDotsKc) {
     const int64_t kc = std::min(kDotsKc, k - pc);
     const bool last = pc + kc >= k;

@@ -23,10 +23,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Fn = std::function<void(int64_t, int64_t)>;
 
-// How long an idle worker keeps polling after a job before parking. Kept to a few microseconds:
-// with 2 vCPUs a longer spin steals the core the caller (or the next JS op) needs, but a short
-// one still catches back-to-back kernels without paying a futex wake-up.
-constexpr auto kWorkerSpin = std::chrono::microseconds(4);
+// How long an idle worker keeps polling after a job (or a kick) before parking. Waking a parked
+// worker costs 25-70 us on this 2-vCPU VM (its vCPU halts), more than most kernels take, so the
+// spin covers the gap between the layers of one forward pass and between back-to-back requests
+// (an MLP predictOnBatch at batch 64, 2 threads: 270-316 -> 205-220 us with pool_warm). Longer
+// spins (100-300 us, pause or sched_yield) gained nothing more and, with another process busy on
+// the second core, took CPU time from the caller.
+constexpr auto kWorkerSpin = std::chrono::microseconds(50);
 // How long the caller polls for the workers' chunks before sleeping. The caller has nothing else to
 // do, and a sleeping caller adds a second wake-up to the kernel's latency; past this bound the
 // worker is probably descheduled and polling would only compete with whoever runs instead.
@@ -58,6 +61,18 @@ class Pool {
     }
     work_cv_.notify_all();
     for (auto& t : workers_) t.join();
+  }
+
+  // True while no worker is parked: a job now starts on every thread within a microsecond or so.
+  bool workers_awake() const { return sleepers_.load(std::memory_order_acquire) == 0; }
+
+  // Wakes parked workers without giving them work, so they poll for the next job. Lock-free: a
+  // worker that is just about to park misses it, which only costs that prewarm.
+  void kick() {
+    if (sleepers_.load(std::memory_order_acquire) == 0) return;
+    if (kick_pending_.exchange(true, std::memory_order_acq_rel)) return;
+    kick_.fetch_add(1, std::memory_order_acq_rel);
+    work_cv_.notify_all();
   }
 
   // Returns false without running anything when another thread owns the pool.
@@ -145,13 +160,17 @@ class Pool {
       if (gen == seen) {
         std::unique_lock<std::mutex> lk(mu_);
         sleepers_.fetch_add(1, std::memory_order_acq_rel);
+        const uint64_t kicked = kick_.load(std::memory_order_acquire);
         work_cv_.wait(lk, [&] {
-          return stop_ || generation_.load(std::memory_order_acquire) != seen;
+          return stop_ || generation_.load(std::memory_order_acquire) != seen ||
+                 kick_.load(std::memory_order_acquire) != kicked;
         });
         sleepers_.fetch_sub(1, std::memory_order_acq_rel);
+        kick_pending_.store(false, std::memory_order_release);
         gen = generation_.load(std::memory_order_acquire);
       }
       if (stop_flag_.load(std::memory_order_acquire)) return;
+      if (gen == seen) continue;  // kicked awake without a job: poll again
       seen = gen;
       run_chunks(gen);
     }
@@ -164,6 +183,8 @@ class Pool {
   std::atomic<uint64_t> claim_{0};
   std::atomic<int64_t> remaining_{0};
   std::atomic<int> sleepers_{0};
+  std::atomic<uint64_t> kick_{0};
+  std::atomic<bool> kick_pending_{false};
   std::atomic<bool> busy_{false};
   bool stop_ = false;  // guarded by mu_; the cv predicate reads it
   std::atomic<bool> stop_flag_{false};  // the same, for the lock-free paths
@@ -221,6 +242,15 @@ void set_num_threads(int n) {
   Pool* old = g_pool.exchange(nullptr, std::memory_order_acq_rel);
   delete old;
   g_threads.store(n, std::memory_order_release);
+}
+
+bool pool_warm() {
+  const int threads = threads_configured();
+  if (threads <= 1 || t_in_parallel) return false;
+  Pool* p = pool_for(threads);
+  if (p->workers_awake()) return true;
+  p->kick();
+  return false;
 }
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {

@@ -12,6 +12,13 @@ int num_threads();
 // Resizes the pool (joins and restarts workers). Must not be called while kernels run.
 void set_num_threads(int n);
 
+// True when more than one thread is configured and no worker is parked (each is still polling
+// after a recent job), so a parallel_for now pays no wake-up: kernels split smaller work then.
+// A hint only; a worker may park right after the check. When false, parked workers are woken to
+// poll for a while, so a caller that asks again soon (the next layer, the next request) finds
+// them warm: the wake-up latency overlaps the serial run instead of adding to a split one.
+bool pool_warm();
+
 // Calls fn(begin, end) over disjoint chunks covering [0, n). Splits only when n / grain >= 2 and
 // more than one thread is configured; the calling thread always runs one chunk itself. If the pool
 // is already busy (a kernel running on another thread, or a nested call), runs fn(0, n) inline.
