@@ -9,6 +9,8 @@ export interface NativeAddon {
   info(): { simd: string; hardwareSimd: string; threads: number; buildHash: string; napiVersion: number };
   setNumThreads(n: number): number;
   setSimdLevel(level: string): string;
+  /** Address of the buffer's first byte mod 64 (Storage aligns pooled views with it); absent in older builds. */
+  addressMod64?(buf: ArrayBuffer): number;
   unaryOps: string[];
   binaryOps: string[];
   reduceOps: string[];

@@ -28,8 +28,8 @@ function alignPadBytes(buf: ArrayBuffer): number {
     // Optional: an addon built before the probe existed simply leaves views unaligned. A process
     // told to stay on the js backend does not load the binary just for this.
     const addon = process.env['TENSORFORGE_BACKEND'] === 'js' ? null : nativeAddon();
-    const probe = (addon as { addressMod64?: AddressProbe } | null)?.addressMod64;
-    addressMod64 = typeof probe === 'function' ? probe : null;
+    const probe = addon?.addressMod64;
+    addressMod64 = typeof probe === 'function' ? probe.bind(addon) : null;
   }
   if (addressMod64 === null) return 0;
   const mis = addressMod64(buf);
