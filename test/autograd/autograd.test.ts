@@ -145,8 +145,10 @@ describe('grad and grads release the forward value', () => {
     g([x]).forEach((t) => t.dispose());
     const before = tf.pooledBufferBytes();
     const [gx] = g([x]);
-    // The 256 KiB product is released; only the returned gradient stays out of the pool.
-    expect(tf.pooledBufferBytes()).toBeGreaterThanOrEqual(before - 256 * 256 * 4);
+    // The 256 KiB product is released; only the returned gradient stays out of the pool. Its size
+    // class is at most 1.25x the 256 KiB (the class also keeps 64 bytes of alignment slack), so one
+    // buffer out is less than 2 x 256 KiB, and two (the product kept) would be more.
+    expect(tf.pooledBufferBytes()).toBeGreaterThan(before - 2 * 256 * 256 * 4);
     expect(gx!.shape).toEqual([256, 256]);
     const { value } = tf.valueAndGrad((a: tf.Tensor) => tf.sum(tf.mul(a, 2)))(x);
     expect(Number.isFinite(value.item())).toBe(true);
