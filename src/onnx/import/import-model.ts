@@ -126,7 +126,9 @@ function wrapErrors<T>(label: string, fn: () => T): T {
 /**
  * Imports an ONNX model as a trainable model of this library: it predicts, trains (fit, custom
  * loops), saves and exports again. Each ONNX node becomes an `OnnxNode` layer named after the node;
- * float initializers become its weights. Freeze nodes for fine-tuning with
+ * float initializers become its weights. An initializer several nodes read becomes one copy per
+ * node: exporters merge equal-valued initializers (PyTorch shares one zero tensor among biases),
+ * so sharing in the file does not mean the weights are tied. Freeze nodes for fine-tuning with
  * `model.getLayer(name).trainable = false`, or cut the graph with `options.outputs` and put a new
  * head on it with the functional API.
  *
@@ -152,12 +154,12 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
   const constants = new Map<string, Tensor>();
   const types = new Map<string, OnnxDType>();
   // Values that come from initializers, directly or folded (e.g. Transpose(W)): they stay trainable.
-  // Each maps to the initializers it derives from, which detects ties through folded values too.
-  const learnable = new Map<string, Set<string>>();
+  // Values derived from initializers (by name): they stay trainable.
+  const learnable = new Set<string>();
   for (const [name, t] of graph.initializers) {
     constants.set(name, fromOnnxTensor(t, `${label}: initializer '${name}'`));
     types.set(name, t.dtype);
-    learnable.set(name, new Set([name]));
+    learnable.add(name);
   }
   const dynamic = new Set(graph.inputs.map((i) => i.name));
   const live: PreparedNode[] = [];
@@ -167,12 +169,12 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       for (const o of p.node.outputs) if (o) dynamic.add(o);
     } else {
       const outs = runNode(p, constants);
-      const roots = new Set(p.node.inputs.flatMap((n) => [...(learnable.get(n) ?? [])]));
+      const derived = p.node.inputs.some((n) => learnable.has(n));
       p.node.outputs.forEach((o, k) => {
         if (!o) return;
         constants.set(o, outs[k]!);
         types.set(o, foldedType(p, types));
-        if (roots.size) learnable.set(o, roots);
+        if (derived) learnable.add(o);
       });
     }
   }
@@ -209,19 +211,6 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
     symbols.set(i.name, t);
     return t;
   });
-  const users = new Map<string, Set<PreparedNode>>();
-  for (const p of live) {
-    for (const n of p.node.inputs) {
-      if (constants.get(n)?.dtype !== 'float32') continue;
-      for (const root of learnable.get(n) ?? []) users.set(root, (users.get(root) ?? new Set()).add(p));
-    }
-  }
-  const shared = [...users].filter(([, u]) => u.size > 1).map(([n]) => n);
-  if (shared.length) {
-    // Each node owns its weights, so a tied weight becomes one copy per node: identical at import,
-    // but fine-tuning moves the copies apart. Say so rather than untie silently.
-    process.emitWarning(`${label}: initializer(s) ${shared.map((n) => `'${n}'`).join(', ')} feed several nodes; each node gets its own copy, which training updates separately`, 'TensorforgeWarning');
-  }
   for (const p of live) {
     const callInputs: SymbolicTensor[] = [];
     const weightSpecs: NodeWeightSpec[] = [];

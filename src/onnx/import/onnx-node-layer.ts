@@ -3,6 +3,7 @@
 // cutting the graph for a new head work exactly as for hand-built models.
 import { Tensor } from '../../tensor/tensor';
 import { tensor } from '../../ops/creation';
+import { materialize } from '../../ops/copy';
 import type { DType } from '../../tensor/dtype';
 import type { Initializer } from '../../initializers/initializers';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig } from '../../layers/layer';
@@ -52,7 +53,8 @@ class GivenValue implements Initializer {
   readonly className = 'GivenValue';
   constructor(private readonly value: Tensor | null) {}
   apply(shape: readonly number[]): Tensor {
-    if (this.value) return this.value.contiguousCopy();
+    // Always a fresh buffer: two nodes reading one initializer must not share (and double-train) it.
+    if (this.value) return materialize(this.value);
     return tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape.slice(), 'float32');
   }
   getConfig(): Record<string, number | string | null> {
