@@ -154,7 +154,6 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
   const constants = new Map<string, Tensor>();
   const types = new Map<string, OnnxDType>();
   // Values that come from initializers, directly or folded (e.g. Transpose(W)): they stay trainable.
-  // Values derived from initializers (by name): they stay trainable.
   const learnable = new Set<string>();
   for (const [name, t] of graph.initializers) {
     constants.set(name, fromOnnxTensor(t, `${label}: initializer '${name}'`));
