@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -7,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import type { Tensor } from '../../src';
 import { InferenceSession } from '../../src/onnx/inference-session';
+import { GATE_STARTED, type WireOutput } from '../../src/onnx/session/protocol';
+import { WorkerPool, type JobInput } from '../../src/onnx/session/worker-pool';
 import { DataType, encodeModel } from '../../src/onnx/proto';
 import type { OnnxValueInfoProto } from '../../src/onnx/proto';
 import { seededValues } from '../helpers/layer-check';
@@ -73,6 +76,152 @@ function addModel(): Uint8Array {
     },
   });
 }
+
+/**
+ * A stand-in for the session worker that speaks the pool's protocol without onnxruntime, so a test
+ * can stop it mid-request (terminating a thread inside ORT aborts the process) and decide when
+ * each replacement loads. It answers y = 2x. Control (shared through workerData.fake): [0] how many
+ * workers still load at once (the others wait for { kind: 'fake-load', ok }), [1] whether a
+ * request is held until { kind: 'fake-finish' }. It posts { kind: 'fake-started' } when it takes
+ * up a request, after counting it in the gate as the real worker does.
+ */
+const FAKE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const gate = new Int32Array(workerData.gate);
+const control = new Int32Array(workerData.fake);
+const waiting = [];
+let current = null;
+const load = (ok) => parentPort.postMessage(ok ? { kind: 'ready', inputs: [], outputs: [] } : { kind: 'init-error', message: 'fake load failure' });
+const answer = () => {
+  const msg = current;
+  current = null;
+  const x = msg.feeds.x;
+  const data = Float32Array.from(x.data, (v) => 2 * v);
+  parentPort.postMessage({ kind: 'result', id: msg.id, outputs: { y: { data, dims: x.dims } } }, [data.buffer]);
+  next();
+};
+const next = () => {
+  if (current || waiting.length === 0) return;
+  current = waiting.shift();
+  Atomics.add(gate, ${GATE_STARTED}, 1);
+  parentPort.postMessage({ kind: 'fake-started', id: current.id });
+  if (Atomics.load(control, 1) === 0) answer();
+};
+parentPort.on('message', (msg) => {
+  if (msg.kind === 'run') { waiting.push(msg); next(); }
+  else if (msg.kind === 'fake-finish') answer();
+  else if (msg.kind === 'fake-load') load(msg.ok);
+  else if (msg.kind === 'release') parentPort.postMessage({ kind: 'released' });
+});
+if (Atomics.sub(control, 0, 1) > 0) load(true);
+`;
+
+/** Starts a pool of fake workers: `loadAtOnce` of them load by themselves; `hold` keeps requests running until told. */
+async function fakePool(size: number, loadAtOnce: number, hold: boolean): Promise<{ pool: WorkerPool; control: Int32Array }> {
+  const control = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  control[0] = loadAtOnce;
+  control[1] = hold ? 1 : 0;
+  const init = {
+    ortPath: '',
+    protobufPath: '',
+    onnxSchema: {},
+    model: { kind: 'path', path: '' },
+    options: { intraOpNumThreads: 1, interOpNumThreads: 1, executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpSpinning: false, nice: 0 },
+    fake: control.buffer,
+  } as unknown as Parameters<typeof WorkerPool.start>[0];
+  const { pool } = await WorkerPool.start(init, size, 'Pool(fake)', FAKE_WORKER);
+  return { pool, control };
+}
+
+/** A request for the fake worker over `values`, counting how often the pool prepares and releases it. */
+function countedInput(values: number[]): { input: JobInput; prepared: number; released: number } {
+  const counts = {
+    prepared: 0,
+    released: 0,
+    input: {
+      prepare: () => {
+        counts.prepared++;
+        const data = Float32Array.from(values);
+        return { feeds: { x: { type: 'float32' as const, data, dims: [values.length] } }, transfer: [data.buffer] };
+      },
+      release: () => {
+        counts.released++;
+      },
+    },
+  };
+  return counts;
+}
+
+const doubled = (values: number[]): Record<string, WireOutput> => ({ y: { data: Float32Array.from(values, (v) => 2 * v), dims: [values.length] } });
+
+function nextMessage(worker: Worker, kind: string): Promise<{ kind: string; id?: number }> {
+  return new Promise((resolve) => {
+    const listen = (msg: { kind: string; id?: number }): void => {
+      if (msg.kind !== kind) return;
+      worker.off('message', listen);
+      resolve(msg);
+    };
+    worker.on('message', listen);
+  });
+}
+
+describe('WorkerPool (fake workers)', () => {
+  it('a worker dying mid-request rejects only that request; the one waiting in its port runs on the replacement', async () => {
+    const { pool, control } = await fakePool(1, 1, true);
+    try {
+      const [worker] = pool.workerHandles();
+      const started = nextMessage(worker!, 'fake-started');
+      const first = countedInput([1, 2]);
+      const second = countedInput([3, 4]);
+      const running = pool.submit(first.input, ['y']);
+      const waiting = pool.submit(second.input, ['y']);
+      // The worker holds both: the first running, the second waiting in its port.
+      expect((await started).id).toBeDefined();
+      expect(pool.state()).toMatchObject({ busy: 1, queued: 0 });
+      await worker!.terminate();
+      await expect(running).rejects.toThrow(/Pool\(fake\): the worker running this request stopped unexpectedly \(exit code 1\); it is being replaced/);
+      // The waiting request is back in the queue, for the replacement once it has loaded.
+      expect(pool.state()).toMatchObject({ workers: 1, ready: 0, queued: 1, replaced: 1 });
+      Atomics.store(control, 1, 0);
+      pool.workerHandles()[0]!.postMessage({ kind: 'fake-load', ok: true });
+      expect(await waiting).toEqual(doubled([3, 4]));
+      // Each request settled once; only the waiting one had to be copied again.
+      expect([first.prepared, first.released, second.prepared, second.released]).toEqual([1, 1, 2, 1]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('keeps requests while a replacement is still loading, even if another fails to load, and gives up only when none is left', async () => {
+    const { pool } = await fakePool(2, 2, false);
+    try {
+      await Promise.all(pool.workerHandles().map((w) => w.terminate()));
+      expect(pool.state()).toMatchObject({ workers: 2, ready: 0, replaced: 2 });
+      const a = countedInput([5]);
+      const request = pool.submit(a.input, ['y']);
+      const [failing, loading] = pool.workerHandles();
+      const failed = new Promise((r) => failing!.once('exit', r));
+      failing!.postMessage({ kind: 'fake-load', ok: false });
+      await failed;
+      // One replacement failed, but the other is still loading: the request waits for it.
+      expect(pool.state()).toMatchObject({ workers: 1, ready: 0, queued: 1 });
+      loading!.postMessage({ kind: 'fake-load', ok: true });
+      expect(await request).toEqual(doubled([5]));
+      expect(await pool.submit(countedInput([6]).input, ['y'])).toEqual(doubled([6]));
+      // Once the last worker dies and its replacement cannot load, requests are refused.
+      await loading!.terminate();
+      const b = countedInput([7]);
+      const doomed = pool.submit(b.input, ['y']);
+      pool.workerHandles()[0]!.postMessage({ kind: 'fake-load', ok: false });
+      await expect(doomed).rejects.toThrow(/Pool\(fake\): onnxruntime could not load the model: fake load failure/);
+      const c = countedInput([8]);
+      await expect(pool.submit(c.input, ['y'])).rejects.toThrow(/fake load failure/);
+      expect([a.released, b.prepared, b.released, c.prepared, c.released]).toEqual([1, 0, 1, 0, 1]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
 
 describe('InferenceSession', () => {
   let cnn: InferenceSession;
@@ -360,21 +509,24 @@ describe('InferenceSession', () => {
       await session.dispose(); // idempotent
     });
 
-    it('replaces a worker that dies and rejects only the requests it held', async () => {
+    it('replaces a worker that dies and hands the requests it had not started to the replacement', async () => {
       const session = await InferenceSession.create(fixture('cnn'), { workers: 1 });
       try {
+        const inputs = [cnnInput(2, 9), cnnInput(2, 10), cnnInput(1, 11)];
+        const expected = await Promise.all(inputs.map(async (x) => (await cnn.run({ input: x }))['output']!.dataSync()));
         const [worker] = session.workerPool.workerHandles();
         // Stopped while idle: terminating a thread inside onnxruntime would abort the process
-        // (see exit-guard.ts), so that is never done, here or by the pool.
+        // (see exit-guard.ts), so that is never done, here or by the pool. The thread stops before
+        // taking up the two requests posted to it; the third waits in the pool's queue.
         const stopped = worker!.terminate();
-        // A worker holds two requests (one running, one waiting); the third stays in the queue.
-        const doomed = [session.run({ input: cnnInput(2, 9) }), session.run({ input: cnnInput(2, 9) })];
-        const queued = session.run({ input: cnnInput(1, 10) });
+        const runs = inputs.map((x) => session.run({ input: x }));
+        // Inputs may be disposed at once: they stay readable until their request settles, so the
+        // copies lost with the dead worker can be made again.
+        inputs[0]!.dispose();
         await stopped;
-        for (const d of doomed) await expect(d).rejects.toThrow(/the worker running this request stopped unexpectedly \(exit code 1\); it is being replaced/);
-        // The request queued behind it runs on the replacement.
-        expect((await queued)['output']!.shape).toEqual([1, 10]);
-        expect(session.poolState()).toMatchObject({ workers: 1, replaced: 1 });
+        const results = await Promise.all(runs);
+        results.forEach((r, i) => expect(maxAbsDiff(r['output']!.dataSync(), expected[i]!)).toBeLessThan(1e-5));
+        expect(session.poolState()).toMatchObject({ workers: 1, replaced: 1, busy: 0, queued: 0 });
         expect(session.workerPool.workerHandles()[0]!.threadId).not.toBe(-1);
       } finally {
         await session.dispose();
@@ -387,17 +539,21 @@ describe('InferenceSession', () => {
         while (session.poolState().ready < 1) await new Promise((r) => setTimeout(r, 5));
       };
       try {
-        for (let crash = 1; crash <= 6; crash++) {
+        // Crashes of an idle worker: a request would be served by the replacement and reset the count.
+        for (let crash = 1; crash <= 5; crash++) {
           await untilReady();
-          const [worker] = session.workerPool.workerHandles();
-          const stopped = worker!.terminate();
-          const doomed = session.run({ input: cnnInput(1, 14) });
-          await stopped;
-          // The first five crashes are replaced; the sixth in a row is not.
-          await expect(doomed).rejects.toThrow(crash <= 5 ? /stopped unexpectedly \(exit code 1\); it is being replaced/ : /stopped unexpectedly \(exit code 1\)$/);
+          await session.workerPool.workerHandles()[0]!.terminate();
+          expect(session.poolState()).toMatchObject({ workers: 1, replaced: crash });
         }
-        expect(session.poolState()).toMatchObject({ workers: 0, replaced: 5 });
-        await expect(session.run({ input: cnnInput(1, 15) })).rejects.toThrow(/workers keep stopping unexpectedly \(last: exit code 1\); dispose the session and create a new one/);
+        await untilReady();
+        // The sixth in a row is not replaced, and the request it had not started has nowhere to go.
+        const stopped = session.workerPool.workerHandles()[0]!.terminate();
+        const doomed = session.run({ input: cnnInput(1, 14) });
+        await stopped;
+        const broken = /workers keep stopping unexpectedly \(last: exit code 1\); dispose the session and create a new one/;
+        await expect(doomed).rejects.toThrow(broken);
+        expect(session.poolState()).toMatchObject({ workers: 0, replaced: 5, queued: 0 });
+        await expect(session.run({ input: cnnInput(1, 15) })).rejects.toThrow(broken);
       } finally {
         await session.dispose();
       }

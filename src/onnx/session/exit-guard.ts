@@ -4,7 +4,7 @@
 // busy worker, but process.exit() terminates every worker at once. So while the process exits,
 // this guard tells each worker to start no more ORT calls and waits (blocking, as 'exit' handlers
 // must) for the calls already running to return.
-import { GATE_BUSY, GATE_EXITING } from './protocol';
+import { GATE_BUSY, GATE_EXITING, GATE_SLOTS } from './protocol';
 
 // Longest a single ORT call is waited for at exit; beyond it the process exits anyway.
 const EXIT_WAIT_MS = 10_000;
@@ -28,7 +28,7 @@ export function createGate(): { buffer: SharedArrayBuffer; view: Int32Array } {
     process.on('exit', drain);
     installed = true;
   }
-  const buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+  const buffer = new SharedArrayBuffer(GATE_SLOTS * Int32Array.BYTES_PER_ELEMENT);
   const view = new Int32Array(buffer);
   gates.add(view);
   return { buffer, view };
@@ -38,3 +38,4 @@ export function createGate(): { buffer: SharedArrayBuffer; view: Int32Array } {
 export function releaseGate(view: Int32Array): void {
   gates.delete(view);
 }
+

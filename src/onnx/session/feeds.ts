@@ -171,32 +171,29 @@ export function wireTensor(view: FeedView, start = 0, rows = view.dims[0] ?? 1):
 
 /**
  * A pool request over rows [start, start + rows) of the feeds (all rows by default). Tensor
- * storage is pinned until the copy, so disposing an input right after `run()` is safe; a typed
+ * storage stays pinned until the request settles, so disposing an input right after `run()` is
+ * safe and the copy can be made again if the worker it went to died before starting it; a typed
  * array is read when the request starts, as onnxruntime itself does.
  */
 export function feedJob(views: readonly FeedView[], start?: number, rows?: number): JobInput {
   for (const v of views) v.owner?.storage.pin();
-  let done = false;
-  const unpin = (): void => {
-    if (done) return;
-    done = true;
-    for (const v of views) v.owner?.storage.unpin();
-  };
+  let released = false;
   return {
     prepare: () => {
-      try {
-        const feeds: Record<string, WireTensor> = {};
-        const transfer: ArrayBuffer[] = [];
-        for (const v of views) {
-          const t = wireTensor(v, start, rows);
-          feeds[v.name] = t;
-          transfer.push(t.data.buffer as ArrayBuffer);
-        }
-        return { feeds, transfer };
-      } finally {
-        unpin();
+      if (released) throw new Error('feedJob: prepare() after release()');
+      const feeds: Record<string, WireTensor> = {};
+      const transfer: ArrayBuffer[] = [];
+      for (const v of views) {
+        const t = wireTensor(v, start, rows);
+        feeds[v.name] = t;
+        transfer.push(t.data.buffer as ArrayBuffer);
       }
+      return { feeds, transfer };
     },
-    cancel: unpin,
+    release: () => {
+      if (released) return;
+      released = true;
+      for (const v of views) v.owner?.storage.unpin();
+    },
   };
 }

@@ -78,8 +78,9 @@ export interface WorkerInit {
   /** Only the first worker reports metadata; the others just load the model. */
   reportMetadata: boolean;
   /**
-   * Two Int32 slots shared with the main thread: [0] counts the worker's ORT calls that may be
-   * inside native code, [1] is set by the main thread when the process exits (see exit-guard.ts).
+   * Three Int32 slots shared with the main thread: [0] counts the worker's ORT calls that may be
+   * inside native code, [1] is set by the main thread when the process exits (see exit-guard.ts),
+   * [2] counts the run requests the worker has started (see worker-pool.ts onCrash).
    */
   gate: SharedArrayBuffer;
 }
@@ -88,6 +89,13 @@ export interface WorkerInit {
 export const GATE_BUSY = 0;
 /** Index of the "process is exiting, start nothing" flag in the gate. */
 export const GATE_EXITING = 1;
+/**
+ * Index of the count of run requests the worker has taken up, in the order they were posted. It is
+ * shared memory rather than a message so that it is still readable, and exact, after the worker died.
+ */
+export const GATE_STARTED = 2;
+/** Int32 slots in a gate. */
+export const GATE_SLOTS = 3;
 
 export type ToWorker =
   | { kind: 'run'; id: number; feeds: Record<string, WireTensor>; outputNames: string[] }

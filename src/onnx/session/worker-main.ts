@@ -125,6 +125,24 @@ function sessionWorkerMain(load: (id: string) => unknown): void {
     post({ kind: 'result', id, outputs }, transfer);
   };
 
+  // Requests run one at a time, in the order posted. Taking one up bumps the gate's started count
+  // [2] first, so that if this thread dies the pool knows exactly which requests it never touched
+  // and can send them to another worker (the others waiting in ORT's queue would count as started).
+  const waiting: Extract<ToWorker, { kind: 'run' }>[] = [];
+  let running = false;
+  const next = (): void => {
+    const msg = running ? undefined : waiting.shift();
+    if (!msg) return;
+    running = true;
+    Atomics.add(gate, 2, 1);
+    run(msg.id, msg)
+      .catch((e: unknown) => post({ kind: 'run-error', id: msg.id, message: messageOf(e) }))
+      .finally(() => {
+        running = false;
+        next();
+      });
+  };
+
   port.on('message', (msg: ToWorker) => {
     if (msg.kind === 'release') {
       const s = session;
@@ -132,7 +150,8 @@ function sessionWorkerMain(load: (id: string) => unknown): void {
       void (s ? native(() => s.release()) : Promise.resolve()).catch(() => undefined).then(() => post({ kind: 'released' }));
       return;
     }
-    run(msg.id, msg).catch((e: unknown) => post({ kind: 'run-error', id: msg.id, message: messageOf(e) }));
+    waiting.push(msg);
+    next();
   });
 
   // Linux applies setpriority() with a thread id to that thread alone, and threads inherit it, so

@@ -1,19 +1,23 @@
 // A small pool of worker threads, each holding its own ONNX Runtime session over the same model.
 // Requests queue here and go to whichever worker is idle, so ORT's blocking run() never runs on
-// the caller's thread. A worker that dies is replaced; a model that cannot load fails startup.
+// the caller's thread. A worker that dies is replaced and the requests it had not started go to
+// another worker; a model that cannot load fails startup.
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WireOutput, WireTensor, WireValueMetadata, WorkerInit } from './protocol';
+import { GATE_STARTED } from './protocol';
 import { createGate, releaseGate } from './exit-guard';
 import { sessionWorkerSource } from './worker-main';
 
 /**
  * A request's inputs, materialized only when a worker takes the request: copying every queued
- * request's inputs up front would stall the caller's thread on a burst of requests. The pool calls
- * exactly one of `prepare` (at dispatch) or `cancel` (if the request never runs).
+ * request's inputs up front would stall the caller's thread on a burst of requests. `prepare` is
+ * called at each dispatch: again if the worker it went to died before starting it, since the
+ * buffers moved to that worker are gone. `release` is called exactly once, when the request
+ * settles (or is refused), after which `prepare` is never called.
  */
 export interface JobInput {
   prepare(): { feeds: Record<string, WireTensor>; transfer: ArrayBuffer[] };
-  cancel(): void;
+  release(): void;
 }
 
 /** One queued or running request. */
@@ -21,12 +25,19 @@ interface Job {
   id: number;
   input: JobInput;
   outputNames: string[];
+  /** Position among the requests posted to the worker holding it (1-based), compared with its gate's started count. */
+  seq: number;
+  settled: boolean;
   resolve: (outputs: Record<string, WireOutput>) => void;
   reject: (error: Error) => void;
 }
 
 interface Slot {
   worker: Worker;
+  /** Shared with the worker (see protocol.ts GATE_*). */
+  gate: Int32Array;
+  /** Run requests posted to this worker so far. */
+  posted: number;
   ready: boolean;
   /** Requests sent to this worker and not yet answered, by id. */
   jobs: Map<number, Job>;
@@ -70,6 +81,7 @@ export class WorkerPool {
   private closing: Promise<void> | null = null;
   private replaced = 0;
   private consecutiveCrashes = 0;
+  /** Why requests are refused: set once no worker is ready or loading, cleared if one becomes ready. */
   private broken: string | null = null;
 
   private constructor(
@@ -81,10 +93,15 @@ export class WorkerPool {
   /**
    * Starts `size` workers and resolves once all have loaded the model, with the first worker's
    * metadata. If any worker fails to load it, every worker is stopped and the promise rejects with
-   * ORT's message.
+   * ORT's message. `source` (the workers' code) is replaceable for tests of the pool itself.
    */
-  static async start(init: Omit<WorkerInit, 'gate' | 'reportMetadata'>, size: number, label: string): Promise<{ pool: WorkerPool; metadata: PoolMetadata }> {
-    const pool = new WorkerPool(init, label, sessionWorkerSource());
+  static async start(
+    init: Omit<WorkerInit, 'gate' | 'reportMetadata'>,
+    size: number,
+    label: string,
+    source: string = sessionWorkerSource(),
+  ): Promise<{ pool: WorkerPool; metadata: PoolMetadata }> {
+    const pool = new WorkerPool(init, label, source);
     const starts: Promise<PoolMetadata | null>[] = [];
     for (let i = 0; i < size; i++) starts.push(pool.spawn(i === 0));
     const settled = await Promise.allSettled(starts);
@@ -103,21 +120,44 @@ export class WorkerPool {
   submit(input: JobInput, outputNames: string[]): Promise<Record<string, WireOutput>> {
     const refusal = this.closed ? `${this.label}: the session was disposed` : this.broken;
     if (refusal) {
-      input.cancel();
+      input.release();
       return Promise.reject(new Error(refusal));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, input, outputNames, resolve, reject });
+      this.queue.push({ id: this.nextId++, input, outputNames, seq: 0, settled: false, resolve, reject });
       this.pump();
     });
   }
 
+  /** The one way a request settles: its input is released and its promise settled, once. */
+  private settle(job: Job, outcome: { outputs: Record<string, WireOutput> } | { error: Error }): void {
+    if (job.settled) return;
+    job.settled = true;
+    job.input.release();
+    if ('outputs' in outcome) job.resolve(outcome.outputs);
+    else job.reject(outcome.error);
+  }
+
   /** Rejects every queued request (they never reach a worker). */
   private dropQueue(message: string): void {
-    for (const job of this.queue.splice(0)) {
-      job.input.cancel();
-      job.reject(new Error(message));
-    }
+    for (const job of this.queue.splice(0)) this.settle(job, { error: new Error(message) });
+  }
+
+  /** Workers that serve requests now or will once loaded. */
+  private liveWorkers(): number {
+    let live = 0;
+    for (const slot of this.slots) if (!slot.retiring) live++;
+    return live;
+  }
+
+  /**
+   * Gives up (refusing queued and later requests with `reason`) only when no worker is ready or
+   * loading: while one is, the queue waits for it.
+   */
+  private giveUpIfNoWorkers(reason: string): void {
+    if (this.closed || this.liveWorkers() > 0) return;
+    this.broken = reason;
+    this.dropQueue(reason);
   }
 
   /**
@@ -155,7 +195,7 @@ export class WorkerPool {
     const gate = createGate();
     const workerData: WorkerInit = { ...this.init, reportMetadata, gate: gate.buffer };
     const worker = new Worker(this.source, { eval: true, workerData });
-    const slot: Slot = { worker, ready: false, jobs: new Map(), retiring: false, releasing: false, crash: null };
+    const slot: Slot = { worker, gate: gate.view, posted: 0, ready: false, jobs: new Map(), retiring: false, releasing: false, crash: null };
     this.slots.add(slot);
     return new Promise((resolve, reject) => {
       let started = false;
@@ -163,6 +203,7 @@ export class WorkerPool {
         if (msg.kind === 'ready') {
           started = true;
           slot.ready = true;
+          if (!slot.retiring) this.broken = null;
           worker.unref();
           resolve(msg.inputs && msg.outputs ? { inputs: msg.inputs, outputs: msg.outputs } : null);
           if (slot.retiring) void this.retire(slot);
@@ -186,7 +227,8 @@ export class WorkerPool {
           started = true;
           reject(new Error(`${this.label}: a worker stopped while loading the model (exit code ${code}${slot.crash ? `: ${slot.crash.message}` : ''})`));
         }
-        if (!slot.retiring) this.onCrash(slot, code);
+        // A worker stopped on purpose holds no requests; one that died while closing still may.
+        if (!slot.retiring || slot.jobs.size > 0) this.onCrash(slot, code);
       });
     });
   }
@@ -198,37 +240,46 @@ export class WorkerPool {
     if (slot.jobs.size === 0) slot.worker.unref();
     if (msg.kind === 'result') {
       this.consecutiveCrashes = 0;
-      job.resolve(msg.outputs);
+      this.settle(job, { outputs: msg.outputs });
     } else {
-      job.reject(new Error(`${this.label}: onnxruntime failed to run the model: ${msg.message}`));
+      this.settle(job, { error: new Error(`${this.label}: onnxruntime failed to run the model: ${msg.message}`) });
     }
     if (slot.retiring) void this.retire(slot);
     else this.pump();
   }
 
+  /**
+   * Settles what a dead worker held. The request it had started is lost with it and rejects (it
+   * may have been inside ORT, so running it again elsewhere could run it twice); requests still
+   * waiting in its port go back to the front of the queue, in order, for another worker.
+   */
   private onCrash(slot: Slot, code: number): void {
     const why = `exit code ${code}${slot.crash ? `: ${slot.crash.message}` : ''}`;
     const replace = !this.closed && slot.ready;
     if (replace) this.consecutiveCrashes++;
     const giveUp = replace && this.consecutiveCrashes > MAX_CONSECUTIVE_CRASHES;
     const fate = replace && !giveUp ? '; it is being replaced' : '';
+    // The thread is gone, so this count is final; the worker bumps it before touching a request.
+    const started = Atomics.load(slot.gate, GATE_STARTED);
+    const unstarted: Job[] = [];
     for (const job of slot.jobs.values()) {
-      job.reject(new Error(`${this.label}: the worker running this request stopped unexpectedly (${why})${fate}`));
+      if (job.seq > started) unstarted.push(job);
+      else this.settle(job, { error: new Error(`${this.label}: the worker running this request stopped unexpectedly (${why})${fate}`) });
     }
     slot.jobs.clear();
-    if (!replace) return;
-    if (giveUp) {
-      this.broken = `${this.label}: workers keep stopping unexpectedly (last: ${why}); dispose the session and create a new one`;
-      this.dropQueue(this.broken);
-      return;
+    if (this.closed) {
+      for (const job of unstarted) this.settle(job, { error: new Error(`${this.label}: the session was disposed before this request ran`) });
+    } else {
+      this.queue.unshift(...unstarted.sort((a, b) => a.seq - b.seq));
     }
-    this.replaced++;
-    this.spawn(false).catch((e: unknown) => {
-      // The survivors keep serving; only a pool with no working thread left gives up.
-      if ([...this.slots].some((s) => s.ready && !s.retiring)) return;
-      this.broken = e instanceof Error ? e.message : String(e);
-      this.dropQueue(this.broken);
-    });
+    if (replace && !giveUp) {
+      this.replaced++;
+      // If the replacement cannot load, the survivors (or another replacement still loading) serve.
+      this.spawn(false).catch((e: unknown) => this.giveUpIfNoWorkers(e instanceof Error ? e.message : String(e)));
+    } else if (giveUp) {
+      this.giveUpIfNoWorkers(`${this.label}: workers keep stopping unexpectedly (last: ${why}); dispose the session and create a new one`);
+    }
+    this.pump();
   }
 
   /**
@@ -249,9 +300,10 @@ export class WorkerPool {
     try {
       prepared = job.input.prepare();
     } catch (e) {
-      job.reject(e instanceof Error ? e : new Error(String(e)));
+      this.settle(job, { error: e instanceof Error ? e : new Error(String(e)) });
       return;
     }
+    job.seq = ++slot.posted;
     slot.jobs.set(job.id, job);
     // A running request keeps the process alive until it settles; idle workers do not.
     slot.worker.ref();
@@ -260,8 +312,9 @@ export class WorkerPool {
       slot.worker.postMessage(msg, prepared.transfer);
     } catch (e) {
       slot.jobs.delete(job.id);
+      slot.posted--;
       if (slot.jobs.size === 0) slot.worker.unref();
-      job.reject(new Error(`${this.label}: could not send the request to a worker: ${e instanceof Error ? e.message : String(e)}`));
+      this.settle(job, { error: new Error(`${this.label}: could not send the request to a worker: ${e instanceof Error ? e.message : String(e)}`) });
     }
   }
 
