@@ -39,3 +39,12 @@ export function releaseGate(view: Int32Array): void {
   gates.delete(view);
 }
 
+/**
+ * @internal ORT calls in progress across every live worker, as process.exit() would wait for them;
+ * lets a test prove that exit happened while a run was inside onnxruntime.
+ */
+export function callsInProgress(): number {
+  let busy = 0;
+  for (const gate of gates) busy += Atomics.load(gate, GATE_BUSY);
+  return busy;
+}
