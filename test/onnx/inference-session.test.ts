@@ -91,7 +91,12 @@ const gate = new Int32Array(workerData.gate);
 const control = new Int32Array(workerData.fake);
 const waiting = [];
 let current = null;
-const load = (ok) => parentPort.postMessage(ok ? { kind: 'ready', inputs: [], outputs: [] } : { kind: 'init-error', message: 'fake load failure' });
+let loaded = false;
+const load = (ok) => {
+  if (loaded) return;
+  loaded = true;
+  parentPort.postMessage(ok ? { kind: 'ready', inputs: [], outputs: [] } : { kind: 'init-error', message: 'fake load failure' });
+};
 const answer = () => {
   const msg = current;
   current = null;
@@ -154,6 +159,12 @@ function countedInput(values: number[]): { input: JobInput; prepared: number; re
 
 const doubled = (values: number[]): Record<string, WireOutput> => ({ y: { data: Float32Array.from(values, (v) => 2 * v), dims: [values.length] } });
 
+/** Closes a fake pool; workers still loading are let load first, since the pool waits for them. */
+async function closeFake(pool: WorkerPool): Promise<void> {
+  for (const w of pool.workerHandles()) w.postMessage({ kind: 'fake-load', ok: true });
+  await pool.close();
+}
+
 function nextMessage(worker: Worker, kind: string): Promise<{ kind: string; id?: number }> {
   return new Promise((resolve) => {
     const listen = (msg: { kind: string; id?: number }): void => {
@@ -188,7 +199,7 @@ describe('WorkerPool (fake workers)', () => {
       // Each request settled once; only the waiting one had to be copied again.
       expect([first.prepared, first.released, second.prepared, second.released]).toEqual([1, 1, 2, 1]);
     } finally {
-      await pool.close();
+      await closeFake(pool);
     }
   });
 
@@ -218,7 +229,7 @@ describe('WorkerPool (fake workers)', () => {
       await expect(pool.submit(c.input, ['y'])).rejects.toThrow(/fake load failure/);
       expect([a.released, b.prepared, b.released, c.prepared, c.released]).toEqual([1, 0, 1, 0, 1]);
     } finally {
-      await pool.close();
+      await closeFake(pool);
     }
   });
 });
