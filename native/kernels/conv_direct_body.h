@@ -10,6 +10,19 @@ constexpr int V16 = 16 / L;  // registers per 16-channel block
 inline vf loadv(const float* p) { return *reinterpret_cast<const vfu*>(p); }
 inline void storev(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }
 
+#if CONV_VEC_BYTES == 64
+// Eight channels in one half-width register: the channel tail of 8 that a 16-lane target would
+// otherwise compute channel by channel (PyTorch-style stems often have 8 filters). Only the 16-lane
+// build needs it (narrower targets cover 8 channels with full registers).
+typedef float v8 __attribute__((vector_size(32)));
+inline v8 load8(const float* p) {
+  v8 v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store8(float* p, v8 v) { __builtin_memcpy(p, &v, sizeof v); }
+#endif
+
 // Gathers the k = kh * kw * c inputs of output pixel p (zero where padded) into col.
 inline void gather(const ConvShape& s, const float* xn, int64_t p, float* col) {
   const int64_t oy = p / s.ow, ox = p % s.ow, c = s.c;
@@ -129,6 +142,24 @@ inline void forward_run(const float* xb, int64_t xstep_arg, const int64_t* off, 
     }
 }
 
+#if CONV_VEC_BYTES == 64
+// P interior pixels x 8 channels with half-width registers (see v8); otherwise as forward_run.
+template <int P>
+inline void forward_run8(const float* xb, int64_t xstep, const int64_t* off, int64_t k, const float* w, int64_t ldw,
+                         const float* bias, bool relu, float* out, int64_t ldo) {
+  v8 acc[P];
+  const v8 init = bias ? load8(bias) : v8{};
+  for (int p = 0; p < P; p++) acc[p] = init;
+  for (int64_t t = 0; t < k; t++) {
+    const v8 wv = load8(w + t * ldw);
+    const float* xt = xb + off[t];
+    for (int p = 0; p < P; p++) acc[p] += xt[p * xstep] * wv;
+  }
+  const v8 zero = {};
+  for (int p = 0; p < P; p++) store8(out + p * ldo, relu ? (acc[p] < zero ? zero : acc[p]) : acc[p]);
+}
+#endif
+
 // Pixels per register block: P * 2 accumulators plus 2 filter registers and a broadcast fit the
 // register file (32 zmm, 16 ymm / xmm).
 constexpr int kRunPixels = L >= 16 ? 8 : 4;
@@ -176,6 +207,15 @@ inline void forward_interior(const ConvShape& s, const float* row, const int64_t
     for (; x + P <= hi; x += P) run(P_t{}, B1{}, x, o);
     if (x < hi) tail(B1{}, x, o);
   }
+#if CONV_VEC_BYTES == 64
+  if (o + 8 <= cout) {
+    int64_t x = lo;
+    const float* b8 = bias ? bias + o : nullptr;
+    for (; x + 8 <= hi; x += 8) forward_run8<8>(row + x * xstep, xstep, off, k, w + o, cout, b8, relu, yrow + x * cout + o, cout);
+    for (; x < hi; x++) forward_run8<1>(row + x * xstep, xstep, off, k, w + o, cout, b8, relu, yrow + x * cout + o, cout);
+    o += 8;
+  }
+#endif
   if (o == cout) return;
   // Channels [o, cout): per pixel through the column.
   alignas(64) float col[kDirectMaxK];

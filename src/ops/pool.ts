@@ -10,6 +10,7 @@ import { cast } from './cast';
 import { max, mean } from './reduce';
 import { registerOp } from './registry';
 import { packMeta, toTensor } from './util';
+import { transpose } from './views';
 
 type F32 = Float32Array;
 
@@ -230,6 +231,12 @@ function poolBackward(kind: PoolKind, x: Tensor, gyIn: Tensor, g: PoolGeom): Ten
 
 function pool2d(kind: PoolKind, fn: string, xIn: Tensor, opts: Pool2dOptions): Tensor {
   const x = floatInput(fn, xIn);
+  if (x.shape[1]! > 1 && isNchw(fn, opts?.dataFormat)) {
+    // Channels-first data that is really channels-last in memory (a conv output viewed NCHW) runs
+    // the channels-last kernel, vectorized over channels, instead of one channel at a time.
+    const nhwc = transpose(x, [0, 2, 3, 1]);
+    if (nhwc.isContiguous) return transpose(pool2d(kind, fn, nhwc, { ...opts, dataFormat: 'NHWC' }), [0, 3, 1, 2]);
+  }
   const g = poolGeom(fn, x, opts);
   const xc = x.contiguousCopy();
   const out = Tensor.empty(g.outShape, 'float32');

@@ -3,6 +3,8 @@ import { nativeAddon } from '../backend/native-addon';
 import { record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
+import { isDensePermutation } from '../tensor/shape';
+import { Storage } from '../tensor/storage';
 import { add, div, greater, greaterEqual, lessEqual, mul, sub } from './binary';
 import { type Domain, registerOp } from './registry';
 import { erf as erfScalar, erfc as erfcScalar } from './special-functions';
@@ -61,8 +63,14 @@ function activeAddonCodes(): string[] {
 function unaryOp(def: UnaryDef, xIn: Tensor | number, p0: number, p1: number): Tensor {
   const x = toTensor(def.name, 'x', xIn);
   requireFloat(def.name, 'x', x);
-  const xc = x.contiguousCopy();
-  const out = Tensor.empty(x.shape, 'float32');
+  // A transposed view of dense data (conv outputs seen channels-first) is processed in memory
+  // order and the result keeps its strides: no transposing copy in, and the next op (a pool, a
+  // conv) still finds its preferred layout.
+  const keepLayout = !x.isContiguous && isDensePermutation(x.shape, x.strides);
+  const xc = keepLayout ? x : x.contiguousCopy();
+  const out = keepLayout
+    ? new Tensor(Storage.allocate('float32', x.size), x.shape.slice(), x.strides.slice(), 0, 'float32')
+    : Tensor.empty(x.shape, 'float32');
   const addon = activeAddon();
   const xd = xc.buffer;
   const yd = out.buffer;

@@ -27,6 +27,23 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 }
 
 /** True when a view with these strides walks its elements in row-major order without gaps. */
+/**
+ * Whether the elements fill [offset, offset + size) exactly once in some axis order: a transposed
+ * view of contiguous data (e.g. a channels-first view of a channels-last result). Elementwise work
+ * can then run over the memory directly and keep the layout instead of copying into row-major order.
+ */
+export function isDensePermutation(shape: Shape, strides: readonly number[]): boolean {
+  const axes = shape.map((d, i) => [d, strides[i]!] as const).filter(([d]) => d !== 1);
+  if (axes.some(([d, st]) => d === 0 || st <= 0)) return false;
+  axes.sort((a, b) => a[1] - b[1]);
+  let expected = 1;
+  for (const [d, st] of axes) {
+    if (st !== expected) return false;
+    expected *= d;
+  }
+  return true;
+}
+
 export function isContiguous(shape: Shape, strides: readonly number[]): boolean {
   let expected = 1;
   for (let i = shape.length - 1; i >= 0; i--) {

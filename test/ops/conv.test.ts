@@ -216,6 +216,10 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[1, 9, 9, 2], [2, 3, 2, 7], { dilations: [2, 1], padding: [[1, 0], [2, 1]] }],
       [[2, 9, 11, 2], [3, 2, 2, 16], { strides: [2, 3], dilations: [1, 2], padding: 'same', activation: 'relu' }],
       [[2, 9, 11, 1], [3, 2, 1, 16], { strides: [2, 3], dilations: [1, 2], padding: 'same' }],
+      // Channel tails of 8 (half-width registers on AVX-512) with and without a remainder after them.
+      [[3, 28, 28, 1], [3, 3, 1, 8], { activation: 'relu' }],
+      [[2, 13, 12, 1], [3, 3, 1, 12], { strides: [2, 1] }],
+      [[2, 10, 11, 3], [3, 3, 3, 24], { padding: 'same', activation: 'relu' }],
     ];
     cases.forEach(([xs, ws, o], i) => {
       const x = rand(xs, 40 + i);
@@ -229,8 +233,17 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
         return [conv2d(x, w, { ...o, bias: b }), gx!, gw!, gb!];
       };
       const ref = on('js', run);
-      const nat = on('native', run);
-      for (let j = 0; j < 4; j++) expectClose(nat[j]!, ref[j]!, 1e-4, 1e-5, `case ${i} output ${j}`);
+      const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
+      const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+      try {
+        for (const level of levels) {
+          tf.setSimdLevel(level);
+          const nat = on('native', run);
+          for (let j = 0; j < 4; j++) expectClose(nat[j]!, ref[j]!, 1e-4, 1e-5, `case ${i} (${level}) output ${j}`);
+        }
+      } finally {
+        tf.setSimdLevel(hardware);
+      }
     });
   });
 

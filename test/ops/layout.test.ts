@@ -1,0 +1,47 @@
+// Ops that keep a dense transposed layout instead of copying into row-major order: unary ops on a
+// channels-first view of channels-last data, and channels-first pooling of such a view. Values and
+// gradients must equal the row-major computation.
+import { describe, expect, it } from 'vitest';
+import * as tf from '../../src';
+import type { Tensor } from '../../src';
+import { expectClose } from '../helpers/compare';
+
+const nchwViewOfNhwc = (n: number, c: number, h: number, w: number, seed: number): Tensor => {
+  tf.manualSeed(seed);
+  return tf.transpose(tf.randn([n, h, w, c]), [0, 3, 1, 2]);
+};
+
+describe('dense transposed layouts', () => {
+  it('unary ops keep the strides of a dense transposed view, with the same values and gradients', () => {
+    const x = nchwViewOfNhwc(2, 8, 5, 6, 1);
+    for (const f of [tf.relu, tf.sigmoid, tf.tanh, tf.exp, tf.neg]) {
+      const y = f(x);
+      expect(y.strides).toEqual(x.strides);
+      expectClose(tf.contiguous(y), f(tf.contiguous(x)), 0, 0, f.name);
+    }
+    const k = tf.randn(x.shape.slice());
+    const [g] = tf.grads((a: Tensor) => tf.sum(tf.mul(tf.tanh(a), k)))([x]);
+    const [ref] = tf.grads((a: Tensor) => tf.sum(tf.mul(tf.tanh(a), k)))([tf.contiguous(x)]);
+    expectClose(tf.contiguous(g!), ref!, 1e-6, 1e-7, 'gradient');
+    // A sliced view is not dense: it still gets a row-major result.
+    const s = tf.slice(x, [0, 1, 0, 0], [2, 4, 5, 6]);
+    expect(tf.relu(s).isContiguous).toBe(true);
+  });
+
+  it('NCHW pooling of a channels-last-backed view matches pooling its row-major copy, gradients included', () => {
+    for (const c of [3, 8, 12, 21]) {
+      const x = nchwViewOfNhwc(2, c, 9, 8, c);
+      for (const [pool, opts] of [
+        [tf.maxPool2d, { poolSize: 2, dataFormat: 'NCHW' }],
+        [tf.avgPool2d, { poolSize: 3, strides: 2, padding: 'same', dataFormat: 'NCHW' }],
+      ] as const) {
+        const fast = pool(x, opts);
+        const slow = pool(tf.contiguous(x), opts);
+        expectClose(tf.contiguous(fast), slow, 0, 0, `${pool.name} c=${c}`);
+        const [gf] = tf.grads((a: Tensor) => tf.sum(tf.square(pool(a, opts))))([x]);
+        const [gs] = tf.grads((a: Tensor) => tf.sum(tf.square(pool(a, opts))))([tf.contiguous(x)]);
+        expectClose(tf.contiguous(gf!), gs!, 1e-6, 1e-7, `${pool.name} c=${c} gradient`);
+      }
+    }
+  });
+});
