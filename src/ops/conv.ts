@@ -411,7 +411,11 @@ function toNhwc(fn: string, x: Tensor, w: Tensor, nchw: boolean, xArg = 'x'): { 
 
 function fromNhwc(y: Tensor, nchw: boolean, batched: boolean): Tensor {
   const t = nchw ? transpose(y, [0, 3, 1, 2]) : y;
-  return batched ? t : reshape(t, t.shape.slice(1));
+  const out = batched ? t : reshape(t, t.shape.slice(1));
+  // The channels-last result lives on only through the returned view; dropped now (when no backward
+  // pass needs it), disposing that view hands the buffer straight back to the pool.
+  if (out !== y && !y.requiresGrad) y.dispose();
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

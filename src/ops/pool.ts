@@ -235,7 +235,13 @@ function pool2d(kind: PoolKind, fn: string, xIn: Tensor, opts: Pool2dOptions): T
     // Channels-first data that is really channels-last in memory (a conv output viewed NCHW) runs
     // the channels-last kernel, vectorized over channels, instead of one channel at a time.
     const nhwc = transpose(x, [0, 2, 3, 1]);
-    if (nhwc.isContiguous) return transpose(pool2d(kind, fn, nhwc, { ...opts, dataFormat: 'NHWC' }), [0, 3, 1, 2]);
+    if (nhwc.isContiguous) {
+      const y = pool2d(kind, fn, nhwc, { ...opts, dataFormat: 'NHWC' });
+      const out = transpose(y, [0, 3, 1, 2]);
+      // As conv2d's channels-first result: only the view refers to y, so its buffer follows the view.
+      if (!y.requiresGrad) y.dispose();
+      return out;
+    }
   }
   const g = poolGeom(fn, x, opts);
   const xc = x.contiguousCopy();

@@ -44,4 +44,18 @@ describe('dense transposed layouts', () => {
       }
     }
   });
+
+  it('a channels-first conv or pool result hands its buffer back to the pool when disposed (no tape)', () => {
+    const x = tf.randn([4, 8, 20, 20]);
+    const w = tf.randn([16, 8, 3, 3]);
+    const v = nchwViewOfNhwc(4, 16, 20, 20, 3);
+    const runs = [() => tf.conv2d(x, w, { dataFormat: 'NCHW' }), () => tf.maxPool2d(v, { poolSize: 2, dataFormat: 'NCHW' })];
+    for (const run of runs) {
+      const y = run();
+      expect(y.isContiguous).toBe(false); // a channels-first view of the kernel's channels-last result
+      const before = tf.pooledBufferBytes();
+      y.dispose();
+      expect(tf.pooledBufferBytes()).toBeGreaterThanOrEqual(before + y.size * 4);
+    }
+  });
 });
