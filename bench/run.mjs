@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CASE_MODULES } from './cases/index.mjs';
+import { enableBaseline } from './impl/registry.mjs';
+import { loadBaseline } from './impl/tensorforge.mjs';
 import { environment, formatEnvironment } from './env.mjs';
 import { startNoiseProbe } from './noise.mjs';
 import { runCase } from './runner.mjs';
@@ -25,6 +27,11 @@ function parseArgs(argv) {
     if (a === '--quick') opts.quick = true;
     else if (a === '--no-save') opts.save = false;
     else if (a === '--best') opts.stat = 'best';
+    else if (a === '--baseline' || a.startsWith('--baseline=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (!v) throw new UsageError('--baseline needs a directory: another checkout with dist/ built');
+      opts.baseline = v;
+    }
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       if (!v) throw new UsageError('--only needs a value, e.g. --only gemm');
@@ -38,12 +45,14 @@ function parseArgs(argv) {
   return opts;
 }
 
-const HELP = `usage: node bench/run.mjs [--only GROUP|CASE_ID[,...]] [--quick] [--best] [--no-save]
+const HELP = `usage: node bench/run.mjs [--only GROUP|CASE_ID[,...]] [--quick] [--best] [--no-save] [--baseline DIR]
   --only    run only the cases of these groups or ids, comma-separated (groups: ${CASE_MODULES.map((m) => m.group).join(', ')})
   --quick   short timing plan for iteration (figures are noisier)
   --best    report each variant's fastest batch instead of the median one (less sensitive to
             other processes' load; the JSON holds both either way)
-  --no-save do not write bench/results/*.json`;
+  --no-save do not write bench/results/*.json
+  --baseline DIR  also measure the native backend of another checkout (its dist/ built, its addon
+            as it resolves it), interleaved with this one: column tf-base, ratio nat/base, target >=0.95x`;
 
 function selectCases(only) {
   const all = CASE_MODULES.flatMap((m) => m.cases());
@@ -70,6 +79,13 @@ async function main() {
   if (opts.help) {
     console.log(HELP);
     return 0;
+  }
+  if (opts.baseline) {
+    const dir = path.resolve(opts.baseline);
+    if (!fs.existsSync(path.join(dir, 'dist', 'index.js'))) throw new UsageError(`--baseline ${dir}: no dist/index.js there (run npm run build:ts in it)`);
+    enableBaseline();
+    const base = loadBaseline(dir).backendInfo();
+    console.log(`baseline: ${dir} backend=${base.backend} simd=${base.simd} buildHash=${base.buildHash}`);
   }
   const plan = timingPlan(opts.quick);
   const cases = selectCases(opts.only);

@@ -5,7 +5,8 @@
 // A case is { id, group, label, unit, higherIsBetter, score(nsPerCall), relTol, targets, setup(),
 // impls: { [implId]: async (ctx, threads) => variant } }, and a variant is
 // { run(), once() -> Float32Array, async?, enter?(), dispose?() }.
-import { IMPLS, RATIOS, THREADS } from './impl/registry.mjs';
+import { BASELINE_TARGET, IMPLS, RATIOS, THREADS } from './impl/registry.mjs';
+import { withBaseline } from './impl/tensorforge.mjs';
 import { relativeError } from './data.mjs';
 import { measureInterleaved, timedOnce } from './timing.mjs';
 
@@ -14,7 +15,8 @@ const errText = (e) => (e instanceof Error ? e.message : String(e)).split('\n')[
 async function buildVariants(c, ctx, results) {
   const variants = [];
   for (const impl of IMPLS) {
-    const factory = c.impls[impl.id];
+    const native = c.impls.native;
+    const factory = impl.id === 'base' ? native && ((ctx, t) => withBaseline(() => native(ctx, t))) : c.impls[impl.id];
     if (!factory) continue;
     results[impl.id] = { threaded: impl.threaded, byThreads: {} };
     for (const threads of impl.threaded ? THREADS : [1]) {
@@ -62,7 +64,8 @@ export function figure(results, implId, t) {
 }
 
 function verdicts(c, results, ratioTable) {
-  return c.targets.map((tg) => {
+  const targets = results.base ? [...c.targets, BASELINE_TARGET] : c.targets;
+  return targets.map((tg) => {
     const byThreads = {};
     for (const t of THREADS) {
       if (tg.kind === 'ratio') {

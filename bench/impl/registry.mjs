@@ -19,3 +19,14 @@ export const RATIOS = [
   { id: 'native/js', of: 'native', over: 'js', label: 'nat/js' },
   { id: 'native/torch', of: 'native', over: 'torch', label: 'nat/torch' },
 ];
+
+/**
+ * `--baseline DIR`: adds the other checkout's native backend as a column, measured interleaved
+ * with the working tree's, and a target that no case runs more than 5% slower than it.
+ */
+export function enableBaseline() {
+  IMPLS.splice(1, 0, { id: 'base', label: 'tf-base', threaded: true, desc: 'tensorforge native backend of the --baseline checkout' });
+  RATIOS.unshift({ id: 'native/base', of: 'native', over: 'base', label: 'nat/base' });
+}
+
+export const BASELINE_TARGET = { kind: 'ratio', ratio: 'native/base', min: 0.95, label: '>=0.95x base' };

@@ -1,13 +1,40 @@
 // tensorforge under test, loaded from the freshly built dist/ (npm run bench runs build:ts first),
 // so the bench always measures the working tree rather than an installed copy.
 import { createRequire } from 'node:module';
+import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 let tfg;
+let baseline = null;
+let useBaseline = false;
 
+/** The library a variant is built with: the working tree's, or the baseline's while one is built. */
 export function loadTensorforge() {
+  if (useBaseline) return baseline;
   tfg ??= require('../../dist/index.js');
   return tfg;
+}
+
+/**
+ * Loads another checkout of tensorforge (its built dist/ and the addon it resolves itself, e.g.
+ * its own prebuild) to be measured side by side with the working tree (`--baseline DIR`).
+ */
+export function loadBaseline(dir) {
+  baseline = require(path.resolve(dir, 'dist', 'index.js'));
+  return baseline;
+}
+
+/**
+ * Runs a variant factory with the baseline library: case factories capture the library when they
+ * build a variant, so the baseline variant is the native one built against the other checkout.
+ */
+export async function withBaseline(factory) {
+  useBaseline = true;
+  try {
+    return await factory();
+  } finally {
+    useBaseline = false;
+  }
 }
 
 /** Why the native backend cannot be benchmarked, or null when it can. */
