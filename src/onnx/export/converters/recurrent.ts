@@ -12,7 +12,7 @@ import { activation, attr, concat, constF32, constI64, node, pick, reshape, reve
 import { DataType } from '../../proto';
 import { flatValues } from '../tensor-proto';
 import { denseCore } from './basic';
-import { expectLayer } from './util';
+import { expectLayer, registerBuiltinConverter } from './util';
 
 type OpType = 'RNN' | 'LSTM' | 'GRU';
 
@@ -352,3 +352,9 @@ export const convertTimeDistributed: LayerConverter = (args, ctx) => {
     : concat(ctx, [shapeSlice(ctx, x, 0, 2), shapeSlice(ctx, ys[0]!, 1, innerOut.length)], 0);
   return [node(ctx, 'Reshape', [ys[0]!, target])];
 };
+
+registerBuiltinConverter('SimpleRNN', convertRecurrent);
+registerBuiltinConverter('LSTM', convertRecurrent);
+registerBuiltinConverter('GRU', convertRecurrent);
+registerBuiltinConverter('Bidirectional', convertBidirectional);
+registerBuiltinConverter('TimeDistributed', convertTimeDistributed);
