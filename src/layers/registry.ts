@@ -10,6 +10,9 @@ import type { Layer, LayerConfig } from './layer';
 /** A layer class as the registry stores it: constructed from its own `getConfig()` output. */
 export type LayerClass = new (config: never) => Layer;
 
+/** The options argument of a layer class's constructor (for its factory function). */
+export type ArgsOf<C extends abstract new (...args: never[]) => unknown> = ConstructorParameters<C>[0];
+
 /** What a registration may add besides the class. */
 export interface LayerRegistration {
   /** Rebuilds a layer from its saved config (default: `new cls(config)`). */
@@ -75,6 +78,13 @@ export function registerLayer(
   e.wrappable = options?.wrappable ?? false;
   if (options?.onnx) e.onnx = options.onnx;
 }
+
+/** tfjs's spelling: `serialization.registerClass(MyLayer)` is `registerLayer(MyLayer)`. */
+export const serialization = {
+  registerClass(cls: LayerClass & { className?: string }, options?: LayerRegistration): void {
+    registerLayer(cls, options);
+  },
+};
 
 /** Names of the registered layer classes (sorted), optionally only those the wrappers may rebuild. */
 export function layerClassNames(filter: { wrappable?: boolean } = {}): string[] {

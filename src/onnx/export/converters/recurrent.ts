@@ -3,7 +3,11 @@
 // TimeDistributed by folding time into the batch.
 import type { ActivationName } from '../../../activations/activations';
 import type { Layer } from '../../../layers/layer';
-import { Bidirectional, GRU, LSTM, type RecurrentLayer, SimpleRNN, TimeDistributed } from '../../../layers/recurrent';
+import { GRU } from '../../../layers/gru';
+import { LSTM } from '../../../layers/lstm';
+import type { RecurrentLayer } from '../../../layers/recurrent';
+import { SimpleRNN } from '../../../layers/simple-rnn';
+import { Bidirectional, TimeDistributed } from '../../../layers/wrappers';
 import { Dense } from '../../../layers/dense';
 import type { ShapeWithBatch } from '../../../layers/symbolic-tensor';
 import { getOnnxConverter } from '../converter';
