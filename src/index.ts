@@ -2,7 +2,7 @@
  * tensorforge: tensors, autograd and native SIMD kernels for Node.js.
  * Every public function is a named export here.
  */
-import './tensor/methods';
+import './ops/tensor-methods';
 
 export { Tensor, tidy, type NestedArray } from './tensor/tensor';
 export type { DType } from './tensor/dtype';
