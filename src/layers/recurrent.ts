@@ -64,6 +64,7 @@ export function blend(next: Tensor, prev: Tensor, m: Tensor | null): Tensor {
   return m ? add(mul(next, m), mul(prev, sub(1, m))) : next;
 }
 
+/** x [batch, time, ...] with the time axis reversed. */
 export function reverseTime(x: Tensor): Tensor {
   const T = x.shape[1]!;
   return gather(x, Array.from({ length: T }, (_, i) => T - 1 - i), 1);
