@@ -2,7 +2,7 @@
  * tensorforge: tensors, autograd and native SIMD kernels for Node.js.
  * Every public function is a named export here.
  */
-import './tensor/methods';
+import './ops/tensor-methods';
 
 export { Tensor, tidy, type NestedArray } from './tensor/tensor';
 export type { DType } from './tensor/dtype';
@@ -106,7 +106,10 @@ export { grad, grads, valueAndGrad, valueAndGrads, type ValueAndGrads } from './
 export { pooledBufferBytes } from './tensor/storage';
 
 // Training: layers, models, losses, metrics, optimizers, callbacks (tfjs-layers names).
-export { layers, Layer, input, SymbolicTensor, registerLayer, type LayerArgs, type CallContext, type ShapeWithBatch } from './layers';
+export {
+  layers, Layer, input, SymbolicTensor, registerLayer, serialization, type LayerArgs, type CallContext, type ShapeWithBatch, type LayerConfig,
+  type LayerClass, type LayerRegistration,
+} from './layers';
 export { sequential, model, loadModel, foldBatchNorm, LayersModel, Sequential, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs } from './models';
 export { Module } from './nn/module';
 export { callbacks, type Callback, type Logs } from './callbacks';

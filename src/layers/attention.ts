@@ -11,6 +11,7 @@ import { type InitializerIdentifier, getInitializer, serializeInitializer } from
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers/regularizers';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, isShapeList } from './layer';
 import { type ShapeWithBatch, formatShape } from './symbolic-tensor';
+import { registerLayer } from './registry';
 
 /** Options of {@link MultiHeadAttention} (Keras names, camelCase). */
 export interface MultiHeadAttentionArgs extends LayerArgs {
@@ -318,3 +319,10 @@ export class MultiHeadAttention extends Layer {
     };
   }
 }
+
+/** Factories under their tfjs-layers names. */
+export const attentionFactories = {
+  multiHeadAttention: (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args),
+};
+
+registerLayer('MultiHeadAttention', MultiHeadAttention);

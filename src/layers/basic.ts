@@ -7,6 +7,7 @@ import { mul } from '../ops/binary';
 import { reshape } from '../ops/views';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig } from './layer';
 import type { ShapeWithBatch } from './symbolic-tensor';
+import { type ArgsOf, registerLayer } from './registry';
 
 /** Applies an activation function by name. */
 export class Activation extends Layer {
@@ -94,3 +95,16 @@ export class Reshape extends Layer {
     return { ...super.getConfig(), targetShape: this.targetShape };
   }
 }
+
+/** Factories under their tfjs-layers names. */
+export const basicFactories = {
+  activation: (args: ArgsOf<typeof Activation>) => new Activation(args),
+  dropout: (args: ArgsOf<typeof Dropout>) => new Dropout(args),
+  flatten: (args: ArgsOf<typeof Flatten> = {}) => new Flatten(args),
+  reshape: (args: ArgsOf<typeof Reshape>) => new Reshape(args),
+};
+
+registerLayer('Activation', Activation, { wrappable: true });
+registerLayer('Dropout', Dropout, { wrappable: true });
+registerLayer('Flatten', Flatten, { wrappable: true });
+registerLayer('Reshape', Reshape, { wrappable: true });

@@ -7,6 +7,7 @@ import { conv1d, conv2d, conv2dTranspose } from '../ops/conv';
 import { relu } from '../ops/unary';
 import { Layer, type LayerArgs, type LayerConfig } from './layer';
 import type { ShapeWithBatch } from './symbolic-tensor';
+import { type ArgsOf, registerLayer } from './registry';
 
 /** Keras names for the two layouts: channelsLast = NHWC (default), channelsFirst = NCHW. */
 export type LayerDataFormat = 'channelsLast' | 'channelsFirst';
@@ -338,3 +339,18 @@ export class SeparableConv2D extends BaseConv {
     };
   }
 }
+
+/** Factories under their tfjs-layers names. */
+export const convolutionalFactories = {
+  conv1d: (args: ArgsOf<typeof Conv1D>) => new Conv1D(args),
+  conv2d: (args: ArgsOf<typeof Conv2D>) => new Conv2D(args),
+  conv2dTranspose: (args: ArgsOf<typeof Conv2DTranspose>) => new Conv2DTranspose(args),
+  depthwiseConv2d: (args: ArgsOf<typeof DepthwiseConv2D>) => new DepthwiseConv2D(args),
+  separableConv2d: (args: ArgsOf<typeof SeparableConv2D>) => new SeparableConv2D(args),
+};
+
+registerLayer('Conv1D', Conv1D, { wrappable: true });
+registerLayer('Conv2D', Conv2D, { wrappable: true });
+registerLayer('Conv2DTranspose', Conv2DTranspose, { wrappable: true });
+registerLayer('DepthwiseConv2D', DepthwiseConv2D, { wrappable: true });
+registerLayer('SeparableConv2D', SeparableConv2D, { wrappable: true });

@@ -6,6 +6,7 @@ import { type RegularizerIdentifier, getRegularizer } from '../regularizers/regu
 import { linear } from '../ops/linear';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig } from './layer';
 import type { ShapeWithBatch } from './symbolic-tensor';
+import { registerLayer } from './registry';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -79,3 +80,10 @@ export class Dense extends Layer {
     };
   }
 }
+
+/** Factories under their tfjs-layers names. */
+export const denseFactories = {
+  dense: (args: DenseArgs) => new Dense(args),
+};
+
+registerLayer('Dense', Dense, { wrappable: true });

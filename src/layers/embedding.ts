@@ -6,6 +6,7 @@ import { type InitializerIdentifier, getInitializer, serializeInitializer } from
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers/regularizers';
 import { Layer, type LayerArgs, type LayerConfig } from './layer';
 import type { ShapeWithBatch } from './symbolic-tensor';
+import { registerLayer } from './registry';
 
 /** Options of `layers.embedding`. */
 export interface EmbeddingArgs extends LayerArgs {
@@ -83,3 +84,10 @@ export class Embedding extends Layer {
     };
   }
 }
+
+/** Factories under their tfjs-layers names. */
+export const embeddingFactories = {
+  embedding: (args: EmbeddingArgs) => new Embedding(args),
+};
+
+registerLayer('Embedding', Embedding, { wrappable: true });

@@ -3,6 +3,7 @@ import type { DType } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 import { Layer, type LayerArgs } from './layer';
 import { type ShapeWithBatch, SymbolicTensor } from './symbolic-tensor';
+import { type ArgsOf, registerLayer } from './registry';
 
 /** The entry point of a functional model: passes its input through. */
 export class InputLayer extends Layer {
@@ -36,3 +37,10 @@ export function input(args: { shape?: number[]; batchShape?: ShapeWithBatch; bat
   });
   return layer.output;
 }
+
+/** Factories under their tfjs-layers names. */
+export const inputLayerFactories = {
+  inputLayer: (args: ArgsOf<typeof InputLayer>) => new InputLayer(args),
+};
+
+registerLayer('InputLayer', InputLayer);

@@ -3,6 +3,7 @@ import { Tensor } from '../tensor/tensor';
 import { mul } from '../ops/binary';
 import { reshape } from '../ops/views';
 import { Layer, type LayerArgs, type LayerConfig } from './layer';
+import { registerLayer } from './registry';
 
 /** Options of `layers.masking`. */
 export interface MaskingArgs extends LayerArgs {
@@ -63,3 +64,10 @@ export class Masking extends Layer {
     return { ...super.getConfig(), maskValue: this.maskValue };
   }
 }
+
+/** Factories under their tfjs-layers names. */
+export const maskingFactories = {
+  masking: (args: MaskingArgs = {}) => new Masking(args),
+};
+
+registerLayer('Masking', Masking);

@@ -5,6 +5,7 @@ import { add, div, maximum, minimum, mul, sub } from '../ops/binary';
 import { concat } from '../ops/movement';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, isShapeList } from './layer';
 import { type ShapeWithBatch, formatShape } from './symbolic-tensor';
+import { type ArgsOf, registerLayer } from './registry';
 
 /** Shape text for error messages: `[null,3]`. */
 const fmt = (s: ShapeWithBatch | readonly number[]): string => formatShape(s.slice());
@@ -214,3 +215,22 @@ export class Concatenate extends Layer {
     return { ...super.getConfig(), axis: this.axis };
   }
 }
+
+/** Factories under their tfjs-layers names. */
+export const mergeFactories = {
+  add: (args: ArgsOf<typeof Add> = {}) => new Add(args),
+  subtract: (args: ArgsOf<typeof Subtract> = {}) => new Subtract(args),
+  multiply: (args: ArgsOf<typeof Multiply> = {}) => new Multiply(args),
+  average: (args: ArgsOf<typeof Average> = {}) => new Average(args),
+  maximum: (args: ArgsOf<typeof Maximum> = {}) => new Maximum(args),
+  minimum: (args: ArgsOf<typeof Minimum> = {}) => new Minimum(args),
+  concatenate: (args: ConcatenateArgs = {}) => new Concatenate(args),
+};
+
+registerLayer('Add', Add);
+registerLayer('Subtract', Subtract);
+registerLayer('Multiply', Multiply);
+registerLayer('Average', Average);
+registerLayer('Maximum', Maximum);
+registerLayer('Minimum', Minimum);
+registerLayer('Concatenate', Concatenate);

@@ -9,6 +9,7 @@ import { reshape } from '../ops/views';
 import { type InitializerIdentifier, getInitializer, serializeInitializer } from '../initializers/initializers';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig } from './layer';
 import type { ShapeWithBatch } from './symbolic-tensor';
+import { type ArgsOf, registerLayer } from './registry';
 
 interface NormArgs extends LayerArgs {
   axis?: number;
@@ -161,3 +162,12 @@ export class BatchNormalization extends Layer {
     };
   }
 }
+
+/** Factories under their tfjs-layers names. */
+export const normalizationFactories = {
+  batchNormalization: (args: ArgsOf<typeof BatchNormalization> = {}) => new BatchNormalization(args),
+  layerNormalization: (args: ArgsOf<typeof LayerNormalization> = {}) => new LayerNormalization(args),
+};
+
+registerLayer('BatchNormalization', BatchNormalization, { wrappable: true });
+registerLayer('LayerNormalization', LayerNormalization, { wrappable: true });

@@ -5,6 +5,7 @@ import { pad } from '../ops/movement';
 import { Layer, type LayerArgs, type LayerConfig } from './layer';
 import { type LayerDataFormat, convOutputLength } from './convolutional';
 import type { ShapeWithBatch } from './symbolic-tensor';
+import { type ArgsOf, registerLayer } from './registry';
 
 function pair(fn: string, arg: string, v: unknown): [number, number] {
   const list = typeof v === 'number' ? [v, v] : Array.isArray(v) ? v : null;
@@ -182,3 +183,20 @@ export class ZeroPadding2D extends Layer {
     return { ...super.getConfig(), padding: this.padding, dataFormat: this.dataFormat };
   }
 }
+
+/** Factories under their tfjs-layers names. */
+export const poolingFactories = {
+  maxPooling2d: (args: ArgsOf<typeof MaxPooling2D> = {}) => new MaxPooling2D(args),
+  averagePooling2d: (args: ArgsOf<typeof AveragePooling2D> = {}) => new AveragePooling2D(args),
+  globalAveragePooling2d: (args: ArgsOf<typeof GlobalAveragePooling2D> = {}) => new GlobalAveragePooling2D(args),
+  globalMaxPooling2d: (args: ArgsOf<typeof GlobalMaxPooling2D> = {}) => new GlobalMaxPooling2D(args),
+  upSampling2d: (args: ArgsOf<typeof UpSampling2D> = {}) => new UpSampling2D(args),
+  zeroPadding2d: (args: ArgsOf<typeof ZeroPadding2D> = {}) => new ZeroPadding2D(args),
+};
+
+registerLayer('MaxPooling2D', MaxPooling2D, { wrappable: true });
+registerLayer('AveragePooling2D', AveragePooling2D, { wrappable: true });
+registerLayer('GlobalAveragePooling2D', GlobalAveragePooling2D, { wrappable: true });
+registerLayer('GlobalMaxPooling2D', GlobalMaxPooling2D, { wrappable: true });
+registerLayer('UpSampling2D', UpSampling2D, { wrappable: true });
+registerLayer('ZeroPadding2D', ZeroPadding2D, { wrappable: true });

@@ -1,39 +1,130 @@
+// The one table of layer classes. Every layer module registers its classes here when it loads, and
+// everything that turns a className back into a class reads it: model loading, the wrappers
+// (TimeDistributed, Bidirectional) rebuilding a saved inner layer, foldBatchNorm's copies, and the
+// ONNX exporter's converter lookup. It imports no layer class (only types), so any module can read
+// it without an import cycle; src/layers/index.ts loads every built-in layer module.
 import { argError, describe } from '../errors';
-import { Activation, Dropout, Flatten, Reshape } from './basic';
-import { Dense } from './dense';
-import { Embedding } from './embedding';
-import { InputLayer } from './input-layer';
+import type { LayerConverter } from '../onnx/export/converter';
 import type { Layer, LayerConfig } from './layer';
-import { BatchNormalization, LayerNormalization } from './normalization';
-import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './convolutional';
-import { Masking } from './masking';
-import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, UpSampling2D, ZeroPadding2D } from './pooling';
-import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
-import { MultiHeadAttention } from './attention';
-import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed } from './recurrent';
 
-type LayerClass = new (config: never) => Layer;
+/** A layer class as the registry stores it: constructed from its own `getConfig()` output. */
+export type LayerClass = new (config: never) => Layer;
 
-// className -> constructor; every layer's getConfig() output is valid input to its constructor,
-// which is how loadModel rebuilds a model.
-const classes = new Map<string, LayerClass>();
+/** The options argument of a layer class's constructor (for its factory function). */
+export type ArgsOf<C extends abstract new (...args: never[]) => unknown> = ConstructorParameters<C>[0];
 
-/** Registers a layer class for deserialization (later issues' layers register here too). */
-export function registerLayer(className: string, cls: LayerClass): void {
-  classes.set(className, cls);
+/** What a registration may add besides the class. */
+export interface LayerRegistration {
+  /** Rebuilds a layer from its saved config (default: `new cls(config)`). */
+  fromConfig?: (config: LayerConfig) => Layer;
+  /**
+   * Whether TimeDistributed and Bidirectional may rebuild this class from a saved
+   * `{ className, config }` (default false).
+   */
+  wrappable?: boolean;
+  /** Its ONNX export converter (also settable later with `registerOnnxConverter`). */
+  onnx?: LayerConverter;
 }
 
-for (const [name, cls] of Object.entries({
-  Dense, Activation, Dropout, Flatten, Reshape, BatchNormalization, LayerNormalization, Embedding, InputLayer,
-  Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, Masking, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
-  GlobalMaxPooling2D, UpSampling2D, ZeroPadding2D,
-  Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, MultiHeadAttention,
-  SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed,
-})) registerLayer(name, cls as LayerClass);
+interface Entry {
+  cls: LayerClass | null;
+  fromConfig: ((config: LayerConfig) => Layer) | null;
+  wrappable: boolean;
+  onnx: LayerConverter | null;
+}
 
-/** Rebuilds a layer from `{ className, config }` as stored in model.json. */
-export function deserializeLayer(className: string, config: LayerConfig): Layer {
-  const cls = classes.get(className);
-  if (!cls) argError('loadModel', 'layer className', `one of ${[...classes.keys()].join(', ')}`, describe(className));
-  return new cls(config as never);
+const entries = new Map<string, Entry>();
+
+function entry(className: string): Entry {
+  let e = entries.get(className);
+  if (!e) entries.set(className, (e = { cls: null, fromConfig: null, wrappable: false, onnx: null }));
+  return e;
+}
+
+function checkClassName(fn: string, className: unknown): asserts className is string {
+  if (typeof className !== 'string' || className === '') argError(fn, 'className', 'a non-empty string', describe(className));
+}
+
+/**
+ * Registers a layer class so saved models (`loadModel`), wrappers and `foldBatchNorm` can rebuild it
+ * from `{ className, config }`; `className` must equal the instances' `className`. Registering a name
+ * again with another class or with options replaces the registration (an ONNX converter registered
+ * for the name is kept unless `options.onnx` replaces it). The short form `registerLayer(cls)` takes the name from a static `className` on the
+ * class, else from the class's own name.
+ */
+export function registerLayer(className: string, cls: LayerClass, options?: LayerRegistration): void;
+export function registerLayer(cls: LayerClass & { className?: string }, options?: LayerRegistration): void;
+export function registerLayer(
+  a: string | (LayerClass & { className?: string }),
+  b?: LayerClass | LayerRegistration,
+  c?: LayerRegistration,
+): void {
+  const [className, cls, options] = typeof a === 'function'
+    ? [typeof a.className === 'string' ? a.className : a.name, a, b as LayerRegistration | undefined]
+    : [a, b as LayerClass, c];
+  checkClassName('registerLayer', className);
+  if (typeof cls !== 'function') argError('registerLayer', 'cls', `a layer class for '${className}'`, describe(cls));
+  if (options !== undefined && (typeof options !== 'object' || options === null)) argError('registerLayer', 'options', 'an object', describe(options));
+  if (options?.fromConfig !== undefined && typeof options.fromConfig !== 'function') {
+    argError('registerLayer', 'options.fromConfig', 'a function', describe(options.fromConfig));
+  }
+  if (options?.onnx !== undefined && typeof options.onnx !== 'function') argError('registerLayer', 'options.onnx', 'a function', describe(options.onnx));
+  const e = entry(className);
+  // Registering the same class again without options (a module loaded twice, a defensive call)
+  // keeps what its own module declared.
+  if (e.cls === cls && options === undefined) return;
+  e.cls = cls;
+  e.fromConfig = options?.fromConfig ?? null;
+  e.wrappable = options?.wrappable ?? false;
+  if (options?.onnx) e.onnx = options.onnx;
+}
+
+/** tfjs's spelling: `serialization.registerClass(MyLayer)` is `registerLayer(MyLayer)`. */
+export const serialization = {
+  registerClass(cls: LayerClass & { className?: string }, options?: LayerRegistration): void {
+    registerLayer(cls, options);
+  },
+};
+
+/** Names of the registered layer classes (sorted), optionally only those the wrappers may rebuild. */
+export function layerClassNames(filter: { wrappable?: boolean } = {}): string[] {
+  return [...entries].filter(([, e]) => e.cls && (!filter.wrappable || e.wrappable)).map(([name]) => name).sort();
+}
+
+/** The registered class of `className`, or undefined. */
+export function getLayerClass(className: string): LayerClass | undefined {
+  return entries.get(className)?.cls ?? undefined;
+}
+
+/**
+ * Rebuilds a layer from `{ className, config }` as stored in model.json. `fn` names the caller in
+ * the error for an unknown class; `wrappable` limits the classes to those the wrappers accept.
+ */
+export function deserializeLayer(className: string, config: LayerConfig, options: { fn?: string; wrappable?: boolean } = {}): Layer {
+  const fn = options.fn ?? 'loadModel';
+  const e = entries.get(className);
+  if (!e?.cls || (options.wrappable && !e.wrappable)) {
+    argError(fn, 'layer className', `one of ${layerClassNames({ wrappable: options.wrappable }).join(', ')}`, describe(className));
+  }
+  return e.fromConfig ? e.fromConfig(config) : new e.cls(config as never);
+}
+
+/**
+ * Sets the ONNX converter of a class name; with `replace` false an existing one is kept (built-in
+ * converters load after a user may have replaced them). A class need not be registered as a layer
+ * to have a converter.
+ */
+export function setLayerConverter(className: string, converter: LayerConverter, replace: boolean): void {
+  const e = entry(className);
+  if (replace || !e.onnx) e.onnx = converter;
+}
+
+/** The ONNX converter registered for a class name, or undefined. */
+export function getLayerConverter(className: string): LayerConverter | undefined {
+  return entries.get(className)?.onnx ?? undefined;
+}
+
+/** Class names that have an ONNX converter (sorted). */
+export function layerConverterClassNames(): string[] {
+  return [...entries].filter(([, e]) => e.onnx).map(([name]) => name).sort();
 }

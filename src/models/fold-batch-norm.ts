@@ -12,7 +12,8 @@ import { InputLayer, input } from '../layers/input-layer';
 import { Dense } from '../layers/dense';
 import { BatchNormalization } from '../layers/normalization';
 import { Conv1D, Conv2D, SeparableConv2D } from '../layers/convolutional';
-import { deserializeLayer } from '../layers/registry';
+// The layer index, not registry.ts alone: importing it registers every built-in layer class.
+import { deserializeLayer } from '../layers';
 import type { SymbolicTensor } from '../layers/symbolic-tensor';
 import type { GraphNode } from './graph';
 import { LayersModel } from './layers-model';

@@ -18,6 +18,6 @@ export function model(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs
 
 export { LayersModel, Sequential };
 export { History } from './history';
-export { loadModel } from './model-io';
+export { loadModel } from './model-load';
 export { foldBatchNorm } from './fold-batch-norm';
 export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, BatchSource } from './training';

@@ -21,6 +21,7 @@ import {
   trainOnBatchModel,
 } from './training';
 import { printSummary } from './summary';
+import { saveModel } from './model-save';
 
 /**
  * A model: layers wired from inputs to outputs. Built by `model({ inputs, outputs })` (functional
@@ -181,7 +182,6 @@ export class LayersModel {
 
   /** Saves architecture, training config and weights to `dir` (model.json + model.safetensors). */
   async save(dir: string): Promise<void> {
-    const { saveModel } = await import('./model-io');
     await saveModel(this, dir);
   }
 

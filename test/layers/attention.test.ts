@@ -4,12 +4,9 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { MultiHeadAttention, type MultiHeadAttentionArgs } from '../../src/layers/attention';
-import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../../src/layers/merge';
+import { Add } from '../../src/layers/merge';
 import { deserializeLayer, registerLayer } from '../../src/layers/registry';
 import { expectArrayClose, onBackend, seededValues, values } from '../helpers/layer-check';
-
-// Until the lead wires src/layers/registry.ts, register here so save/load can rebuild the classes.
-for (const cls of [MultiHeadAttention, Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract]) registerLayer(cls.name, cls);
 
 type Mat = number[][];
 

@@ -234,6 +234,6 @@ describe('Dense regularization, validation and serialization', () => {
   });
 
   it('deserializeLayer rejects an unknown className, listing the known ones', () => {
-    expect(() => deserializeLayer('Conv9D', {})).toThrow(/one of Dense, Activation/);
+    expect(() => deserializeLayer('Conv9D', {})).toThrow(/expected one of Activation, .*\bDense\b.*, got "Conv9D"/);
   });
 });

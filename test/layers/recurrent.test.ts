@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { nativeAddon } from '../../src/backend/native-addon';
 import type { Tensor } from '../../src';
-import { Bidirectional, GRU, LSTM, Orthogonal, SimpleRNN, TimeDistributed } from '../../src/layers/recurrent';
+import { Orthogonal } from '../../src/initializers/orthogonal';
+import { GRU } from '../../src/layers/gru';
+import { LSTM } from '../../src/layers/lstm';
+import { SimpleRNN } from '../../src/layers/simple-rnn';
+import { Bidirectional, TimeDistributed } from '../../src/layers/wrappers';
 import { Dense } from '../../src/layers/dense';
 import type { LayerConfig } from '../../src/layers/layer';
 import { checkLayerGradients, expectArrayClose, expectBackendsAgree, onBackend, seededValues, values } from '../helpers/layer-check';
@@ -230,10 +234,6 @@ describe('config round trip', () => {
 
 describe('save and load', () => {
   it('a model of recurrent layers and wrappers round-trips through model.save / loadModel', async () => {
-    // src/layers/registry.ts registers these once they are exported; registering here keeps the test standalone.
-    for (const [name, cls] of Object.entries({ SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed })) {
-      tf.registerLayer(name, cls as unknown as new (c: never) => tf.Layer);
-    }
     const model = tf.sequential([
       new Bidirectional({ layer: new LSTM({ units: 3, returnSequences: true }), inputShape: [5, 3] }),
       new TimeDistributed({ layer: new Dense({ units: 2 }) }),

@@ -2,6 +2,7 @@
 // layer (a GraphNode of the model) into ONNX nodes through the context; the exporter owns naming,
 // initializers and node order, so converters never see protobuf messages.
 import type { Layer } from '../../layers/layer';
+import { getLayerConverter, layerConverterClassNames, setLayerConverter } from '../../layers/registry';
 import type { ShapeWithBatch } from '../../layers/symbolic-tensor';
 import type { DType } from '../../tensor/dtype';
 import type { Tensor } from '../../tensor/tensor';
@@ -70,7 +71,7 @@ export interface ConverterInput {
 /** Converts one layer call; returns the ONNX value names of its outputs, by output index. */
 export type LayerConverter = (args: ConverterInput, ctx: OnnxExportContext) => string[];
 
-const converters = new Map<string, LayerConverter>();
+// Converters live in the layer registry beside the classes they export.
 
 /**
  * Registers (or replaces) the ONNX converter for a layer class, identified by `layer.className`.
@@ -83,7 +84,7 @@ export function registerOnnxConverter(className: string, converter: LayerConvert
   if (typeof converter !== 'function') {
     throw new Error(`registerOnnxConverter: converter for '${className}' must be a function, got ${typeof converter}`);
   }
-  converters.set(className, converter);
+  setLayerConverter(className, converter, true);
 }
 
 /**
@@ -92,15 +93,15 @@ export function registerOnnxConverter(className: string, converter: LayerConvert
  * @internal
  */
 export function registerDefaultOnnxConverter(className: string, converter: LayerConverter): void {
-  if (!converters.has(className)) converters.set(className, converter);
+  setLayerConverter(className, converter, false);
 }
 
 /** The converter for a layer class, or undefined. */
 export function getOnnxConverter(className: string): LayerConverter | undefined {
-  return converters.get(className);
+  return getLayerConverter(className);
 }
 
 /** Class names that have a converter (for error messages). */
 export function onnxConverterClassNames(): string[] {
-  return [...converters.keys()].sort();
+  return layerConverterClassNames();
 }

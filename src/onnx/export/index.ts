@@ -12,7 +12,9 @@ import { DataType, encodeModel } from '../proto';
 import type { OnnxModelProto, OnnxValueInfoProto } from '../proto';
 import { getOnnxConverter } from './converter';
 import { embeddingMask, maskingKeep } from './converters/basic';
-import { registerBuiltinConverters } from './converters/index';
+// Loading the converter modules registers the built-in converters, so getOnnxConverter and
+// replacements by registerOnnxConverter see them.
+import './converters/index';
 import { GraphBuilder } from './graph-builder';
 import { reshape } from './ops';
 
@@ -24,10 +26,6 @@ export {
   type OnnxExportContext,
   type OnnxNodeSpec,
 } from './converter';
-
-// Built-in converters are in place as soon as the exporter is loaded, so getOnnxConverter and
-// replacements by registerOnnxConverter see them.
-registerBuiltinConverters();
 
 /** Options of {@link exportOnnx}. */
 export interface ExportOnnxOptions {

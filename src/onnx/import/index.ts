@@ -1,10 +1,6 @@
-// The ONNX importer's public surface. Registering OnnxNode here lets loadModel rebuild imported
-// models that were saved with model.save().
-import { registerLayer } from '../../layers/registry';
-import { OnnxNode } from './onnx-node-layer';
+// The ONNX importer's public surface. Loading it registers OnnxNode (onnx-node-layer.ts) and its
+// converter (export-node.ts), so loadModel rebuilds imported models saved with model.save().
 import './export-node';
-
-registerLayer('OnnxNode', OnnxNode as never);
 
 export { importOnnx, type ImportOnnxOptions } from './import-model';
 export { OnnxNode, type OnnxNodeArgs, type InputSlot, type NodeWeightSpec } from './onnx-node-layer';

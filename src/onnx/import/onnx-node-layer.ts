@@ -7,6 +7,7 @@ import { materialize } from '../../ops/copy';
 import type { DType } from '../../tensor/dtype';
 import type { Initializer } from '../../initializers/initializers';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig } from '../../layers/layer';
+import { registerLayer } from '../../layers/registry';
 import type { ShapeWithBatch } from '../../layers/symbolic-tensor';
 import { NodeAttributes, type StoredAttribute, type StoredTensor } from './attributes';
 import { onnxOp } from './ops';
@@ -159,3 +160,4 @@ export class OnnxNode extends Layer {
   }
 }
 
+registerLayer('OnnxNode', OnnxNode);

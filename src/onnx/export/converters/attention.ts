@@ -6,7 +6,7 @@ import type { LayerConverter, OnnxExportContext } from '../converter';
 import { attr, constF32, node, reshape, shapeSlice, transpose, unsqueeze } from '../ops';
 import { boolTensor, flatValues } from '../tensor-proto';
 import type { Tensor } from '../../../tensor/tensor';
-import { expectLayer } from './util';
+import { expectLayer, registerBuiltinConverter } from './util';
 
 // The layer's value for masked logits (exp underflows to 0 after the max is subtracted).
 const MASKED_LOGIT = -1e9;
@@ -74,3 +74,5 @@ export const convertMultiHeadAttention: LayerConverter = (args, ctx) => {
   if (layer.outputBias) out = node(ctx, 'Add', [out, ctx.addInitializer('attention_output/bias', { name: '', dtype: 'float32', shape: [ok.shape[2]!], data: flatValues(layer.outputBias) })]);
   return layer.returnAttentionScores ? [out, scores] : [out];
 };
+
+registerBuiltinConverter('MultiHeadAttention', convertMultiHeadAttention);

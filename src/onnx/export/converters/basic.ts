@@ -8,7 +8,7 @@ import { DataType } from '../../proto';
 import type { ConverterInput, LayerConverter, OnnxExportContext } from '../converter';
 import { activation, attr, constF32, node, reduce, reshape } from '../ops';
 import { fromTensor } from '../tensor-proto';
-import { expectLayer } from './util';
+import { expectLayer, registerBuiltinConverter } from './util';
 
 /** x @ kernel + bias on the last axis: Gemm for matrices, MatMul + Add for higher ranks. */
 export function denseCore(ctx: OnnxExportContext, layer: Dense, x: string, rank: number): string {
@@ -92,3 +92,12 @@ export const convertMasking: LayerConverter = (args, ctx) => {
   const keep = maskingKeep(ctx, args.inputs[0]!, rank, layer.maskValue);
   return [node(ctx, 'Mul', [args.inputs[0]!, keep])];
 };
+
+registerBuiltinConverter('InputLayer', convertIdentity);
+registerBuiltinConverter('Dense', convertDense);
+registerBuiltinConverter('Activation', convertActivation);
+registerBuiltinConverter('Dropout', convertDropout);
+registerBuiltinConverter('Flatten', convertFlatten);
+registerBuiltinConverter('Reshape', convertReshape);
+registerBuiltinConverter('Embedding', convertEmbedding);
+registerBuiltinConverter('Masking', convertMasking);

@@ -6,7 +6,7 @@ import type { Layer } from '../../../layers/layer';
 import type { ConverterInput, LayerConverter, OnnxAttr, OnnxExportContext } from '../converter';
 import { activation, attr, node, toChannelsFirstPerm, toChannelsLastPerm, transpose } from '../ops';
 import { flatValues, permuteFlat } from '../tensor-proto';
-import { expectLayer } from './util';
+import { expectLayer, registerBuiltinConverter } from './util';
 
 /**
  * TensorFlow 'same' padding of one axis: output ceil(len / stride), the odd extra cell at the end.
@@ -143,3 +143,9 @@ export const convertConv2DTranspose: LayerConverter = (args, ctx) => {
   });
   return [finish(ctx, layer, y, back)];
 };
+
+registerBuiltinConverter('Conv1D', convertConv1D);
+registerBuiltinConverter('Conv2D', convertConv2D);
+registerBuiltinConverter('DepthwiseConv2D', convertConv2D);
+registerBuiltinConverter('SeparableConv2D', convertSeparableConv2D);
+registerBuiltinConverter('Conv2DTranspose', convertConv2DTranspose);

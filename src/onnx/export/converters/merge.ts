@@ -3,7 +3,7 @@ import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from 
 import type { Layer } from '../../../layers/layer';
 import type { LayerConverter } from '../converter';
 import { concat, node } from '../ops';
-import { expectLayer, normAxis } from './util';
+import { expectLayer, normAxis, registerBuiltinConverter } from './util';
 
 function variadic(op: 'Sum' | 'Max' | 'Min' | 'Mean', Cls: abstract new (...a: never[]) => Layer): LayerConverter {
   return (args, ctx) => {
@@ -34,3 +34,11 @@ export const convertConcatenate: LayerConverter = (args, ctx) => {
   const layer = expectLayer(args, Concatenate);
   return [concat(ctx, args.inputs, normAxis(layer.axis, args.inputShapes[0]!.length))];
 };
+
+registerBuiltinConverter('Add', convertAdd);
+registerBuiltinConverter('Subtract', convertSubtract);
+registerBuiltinConverter('Multiply', convertMultiply);
+registerBuiltinConverter('Average', convertAverage);
+registerBuiltinConverter('Maximum', convertMaximum);
+registerBuiltinConverter('Minimum', convertMinimum);
+registerBuiltinConverter('Concatenate', convertConcatenate);

@@ -3,7 +3,7 @@ import { BatchNormalization, LayerNormalization } from '../../../layers/normaliz
 import type { LayerConverter, OnnxExportContext } from '../converter';
 import { attr, constF32, node, reduce, transpose } from '../ops';
 import { flatValues, floatTensor } from '../tensor-proto';
-import { expectLayer, knownDim, normAxis } from './util';
+import { expectLayer, knownDim, normAxis, registerBuiltinConverter } from './util';
 
 /** A per-feature vector as an initializer, or `fill` repeated when the layer has no such weight. */
 function featureVector(ctx: OnnxExportContext, base: string, values: Float32Array | Int32Array | null, size: number, fill: number, shape: number[] = [size]): string {
@@ -70,3 +70,6 @@ export const convertLayerNormalization: LayerConverter = (args, ctx) => {
   if (beta) y = node(ctx, 'Add', [y, featureVector(ctx, 'beta', beta, c, 0, fshape)]);
   return [y];
 };
+
+registerBuiltinConverter('BatchNormalization', convertBatchNormalization);
+registerBuiltinConverter('LayerNormalization', convertLayerNormalization);

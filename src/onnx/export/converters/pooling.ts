@@ -3,7 +3,7 @@ import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPoolin
 import type { LayerConverter, OnnxAttr } from '../converter';
 import { attr, constF32, constI64, node } from '../ops';
 import { channelsFirstIo, paddingAttrs } from './convolutional';
-import { expectLayer } from './util';
+import { expectLayer, registerBuiltinConverter } from './util';
 
 export const convertMaxPooling2D: LayerConverter = (args, ctx) => {
   const layer = expectLayer(args, MaxPooling2D);
@@ -62,3 +62,10 @@ export const convertZeroPadding2D: LayerConverter = (args, ctx) => {
   const pads = constI64(ctx, [0, 0, t, l, 0, 0, b, r], 'pads');
   return [back(node(ctx, 'Pad', [x, pads], { mode: attr.str('constant') }))];
 };
+
+registerBuiltinConverter('MaxPooling2D', convertMaxPooling2D);
+registerBuiltinConverter('AveragePooling2D', convertAveragePooling2D);
+registerBuiltinConverter('GlobalAveragePooling2D', convertGlobalAveragePooling2D);
+registerBuiltinConverter('GlobalMaxPooling2D', convertGlobalMaxPooling2D);
+registerBuiltinConverter('UpSampling2D', convertUpSampling2D);
+registerBuiltinConverter('ZeroPadding2D', convertZeroPadding2D);

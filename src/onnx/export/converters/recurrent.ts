@@ -3,7 +3,11 @@
 // TimeDistributed by folding time into the batch.
 import type { ActivationName } from '../../../activations/activations';
 import type { Layer } from '../../../layers/layer';
-import { Bidirectional, GRU, LSTM, type RecurrentLayer, SimpleRNN, TimeDistributed } from '../../../layers/recurrent';
+import { GRU } from '../../../layers/gru';
+import { LSTM } from '../../../layers/lstm';
+import type { RecurrentLayer } from '../../../layers/recurrent';
+import { SimpleRNN } from '../../../layers/simple-rnn';
+import { Bidirectional, TimeDistributed } from '../../../layers/wrappers';
 import { Dense } from '../../../layers/dense';
 import type { ShapeWithBatch } from '../../../layers/symbolic-tensor';
 import { getOnnxConverter } from '../converter';
@@ -12,7 +16,7 @@ import { activation, attr, concat, constF32, constI64, node, pick, reshape, reve
 import { DataType } from '../../proto';
 import { flatValues } from '../tensor-proto';
 import { denseCore } from './basic';
-import { expectLayer } from './util';
+import { expectLayer, registerBuiltinConverter } from './util';
 
 type OpType = 'RNN' | 'LSTM' | 'GRU';
 
@@ -352,3 +356,9 @@ export const convertTimeDistributed: LayerConverter = (args, ctx) => {
     : concat(ctx, [shapeSlice(ctx, x, 0, 2), shapeSlice(ctx, ys[0]!, 1, innerOut.length)], 0);
   return [node(ctx, 'Reshape', [ys[0]!, target])];
 };
+
+registerBuiltinConverter('SimpleRNN', convertRecurrent);
+registerBuiltinConverter('LSTM', convertRecurrent);
+registerBuiltinConverter('GRU', convertRecurrent);
+registerBuiltinConverter('Bidirectional', convertBidirectional);
+registerBuiltinConverter('TimeDistributed', convertTimeDistributed);

@@ -1,6 +1,23 @@
-// Shared checks for converters.
+// Shared checks for converters, and how the built-in ones register.
 import type { Layer } from '../../../layers/layer';
-import type { ConverterInput } from '../converter';
+import { registerDefaultOnnxConverter } from '../converter';
+import type { ConverterInput, LayerConverter } from '../converter';
+
+const builtins = new Set<string>();
+
+/**
+ * Registers the library's converter for a layer class in the layer registry (a user's replacement
+ * registered earlier wins); each converter module registers its own classes when it loads.
+ */
+export function registerBuiltinConverter(className: string, converter: LayerConverter): void {
+  builtins.add(className);
+  registerDefaultOnnxConverter(className, converter);
+}
+
+/** Layer classes with a built-in converter (those of the converter modules loaded so far). */
+export function builtinConverterClassNames(): string[] {
+  return [...builtins];
+}
 
 /** The call's layer as `Cls`, or a clear error when a converter is registered for the wrong class. */
 export function expectLayer<L extends Layer>(args: ConverterInput, Cls: abstract new (...a: never[]) => L): L {

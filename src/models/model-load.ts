@@ -1,60 +1,19 @@
+// loadModel(dir): rebuilds a model saved by model.save (model-save.ts), looking each layer class up
+// in the layer registry.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { argError, describe } from '../errors';
-import type { Tensor } from '../tensor/tensor';
-import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
-import type { Layer, LayerConfig } from '../layers/layer';
+import { decodeSafetensors } from '../io/safetensors';
+// The layer index, not registry.ts alone: importing it registers every built-in layer class.
+import { deserializeLayer } from '../layers';
+import type { Layer } from '../layers/layer';
 import { InputLayer } from '../layers/input-layer';
-import { deserializeLayer } from '../layers/registry';
 import { SymbolicTensor } from '../layers/symbolic-tensor';
 import { deserializeLoss, type SerializedLoss } from '../losses';
 import { getOptimizer } from '../optimizers';
 import { LayersModel } from './layers-model';
+import { FORMAT, MODEL_FILE, type SavedModel, WEIGHTS_FILE, weightName } from './model-format';
 import { Sequential } from './sequential';
-import { trainingConfig } from './training';
-
-const FORMAT = 'tensorforge-layers-model';
-const MODEL_FILE = 'model.json';
-const WEIGHTS_FILE = 'model.safetensors';
-
-interface SavedLayer {
-  className: string;
-  name: string;
-  config: LayerConfig;
-  inboundNodes: { inputs: [string, number, number][]; listInput: boolean }[];
-}
-interface SavedModel {
-  format: string;
-  formatVersion: number;
-  modelTopology: { className: string; config: { name: string; layers: SavedLayer[]; inputLayers: [string, number, number][]; outputLayers: [string, number, number][] } };
-  trainingConfig: ReturnType<typeof trainingConfig> | null;
-  weightsFile: string;
-}
-
-function weightName(layer: Layer, weight: string): string {
-  return `${layer.name}/${weight}`;
-}
-
-/**
- * Writes `dir/model.json` (architecture and training config) and `dir/model.safetensors`
- * (weights). The directory is created if needed.
- */
-export async function saveModel(model: LayersModel, dir: string): Promise<void> {
-  if (typeof dir !== 'string' || dir === '') argError('save', 'dir', 'a directory path', describe(dir));
-  if (model.inputs.length === 0) throw new Error(`save: model '${model.name}' is not built yet (give its first layer an inputShape or call it once)`);
-  const weights = new Map<string, Tensor>();
-  for (const l of model.layers) for (const w of l.weightsInfo) weights.set(weightName(l, w.name), w.value);
-  const saved: SavedModel = {
-    format: FORMAT,
-    formatVersion: 1,
-    modelTopology: { className: model.className, config: model.getConfig() as SavedModel['modelTopology']['config'] },
-    trainingConfig: model.compiled ? trainingConfig(model.compiled) : null,
-    weightsFile: WEIGHTS_FILE,
-  };
-  await fs.promises.mkdir(dir, { recursive: true });
-  await fs.promises.writeFile(path.join(dir, WEIGHTS_FILE), encodeSafetensors(weights, { format: FORMAT }));
-  await fs.promises.writeFile(path.join(dir, MODEL_FILE), JSON.stringify(saved, null, 1));
-}
 
 function parseModelJson(text: string, file: string): SavedModel {
   let json: unknown;

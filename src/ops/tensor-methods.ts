@@ -1,20 +1,21 @@
-// Chainable op methods (`a.matmul(b).relu()`), attached here so tensor.ts need not import every op.
-import { Tensor } from './tensor';
-import type { DType } from './dtype';
-import * as binary from '../ops/binary';
-import * as unary from '../ops/unary';
-import * as reduce from '../ops/reduce';
-import * as views from '../ops/views';
-import { cast } from '../ops/cast';
-import { contiguous } from '../ops/copy';
-import { matmul } from '../ops/matmul';
-import { softmax, logSoftmax } from '../ops/softmax';
-import { gather, pad } from '../ops/movement';
+// Chainable op methods (`a.matmul(b).relu()`). They live at the ops level, above the ops they call,
+// so the tensor module imports no op; src/index.ts loads this module once for its side effect.
+import { Tensor } from '../tensor/tensor';
+import type { DType } from '../tensor/dtype';
+import * as binary from './binary';
+import * as unary from './unary';
+import * as reduce from './reduce';
+import * as views from './views';
+import { cast } from './cast';
+import { contiguous } from './copy';
+import { matmul } from './matmul';
+import { softmax, logSoftmax } from './softmax';
+import { gather, pad } from './movement';
 import { backward } from '../autograd/backward';
 
 type Operand = Tensor | number;
 
-declare module './tensor' {
+declare module '../tensor/tensor' {
   interface Tensor {
     add(b: Operand): Tensor;
     sub(b: Operand): Tensor;

@@ -1,0 +1,31 @@
+// model.save(dir). Apart from model-load.ts, which needs the model classes to rebuild a model, so
+// that LayersModel can call this without an import cycle.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { argError, describe } from '../errors';
+import type { Tensor } from '../tensor/tensor';
+import { encodeSafetensors } from '../io/safetensors';
+import type { LayersModel } from './layers-model';
+import { FORMAT, MODEL_FILE, type SavedModel, WEIGHTS_FILE, weightName } from './model-format';
+import { trainingConfig } from './training';
+
+/**
+ * Writes `dir/model.json` (architecture and training config) and `dir/model.safetensors`
+ * (weights). The directory is created if needed.
+ */
+export async function saveModel(model: LayersModel, dir: string): Promise<void> {
+  if (typeof dir !== 'string' || dir === '') argError('save', 'dir', 'a directory path', describe(dir));
+  if (model.inputs.length === 0) throw new Error(`save: model '${model.name}' is not built yet (give its first layer an inputShape or call it once)`);
+  const weights = new Map<string, Tensor>();
+  for (const l of model.layers) for (const w of l.weightsInfo) weights.set(weightName(l, w.name), w.value);
+  const saved: SavedModel = {
+    format: FORMAT,
+    formatVersion: 1,
+    modelTopology: { className: model.className, config: model.getConfig() as SavedModel['modelTopology']['config'] },
+    trainingConfig: model.compiled ? trainingConfig(model.compiled) : null,
+    weightsFile: WEIGHTS_FILE,
+  };
+  await fs.promises.mkdir(dir, { recursive: true });
+  await fs.promises.writeFile(path.join(dir, WEIGHTS_FILE), encodeSafetensors(weights, { format: FORMAT }));
+  await fs.promises.writeFile(path.join(dir, MODEL_FILE), JSON.stringify(saved, null, 1));
+}
