@@ -9,6 +9,7 @@ import { deserializeLayer } from '../layers/registry';
 import { SymbolicTensor } from '../layers/symbolic-tensor';
 import { deserializeLoss, type SerializedLoss } from '../losses';
 import { getOptimizer } from '../optimizers';
+import { loadOptimizerState, saveOptimizerState } from '../optimizers/saved-state';
 import { LayersModel } from './layers-model';
 import { Sequential } from './sequential';
 import { trainingConfig } from './training';
@@ -16,6 +17,7 @@ import { trainingConfig } from './training';
 const FORMAT = 'tensorforge-layers-model';
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'model.safetensors';
+const OPTIMIZER_FILE = 'optimizer.safetensors';
 
 interface SavedLayer {
   className: string;
@@ -29,15 +31,22 @@ interface SavedModel {
   modelTopology: { className: string; config: { name: string; layers: SavedLayer[]; inputLayers: [string, number, number][]; outputLayers: [string, number, number][] } };
   trainingConfig: ReturnType<typeof trainingConfig> | null;
   weightsFile: string;
+  /** The optimizer's state (slots by weight name, iterations), when the model was saved compiled and trained. */
+  optimizerWeightsFile?: string;
 }
 
 function weightName(layer: Layer, weight: string): string {
   return `${layer.name}/${weight}`;
 }
 
+function namedWeights(model: LayersModel): [string, Tensor][] {
+  return model.layers.flatMap((l) => l.weightsInfo.map((w) => [weightName(l, w.name), w.value] as [string, Tensor]));
+}
+
 /**
- * Writes `dir/model.json` (architecture and training config) and `dir/model.safetensors`
- * (weights). The directory is created if needed.
+ * Writes `dir/model.json` (architecture and training config), `dir/model.safetensors` (weights)
+ * and, for a compiled model whose optimizer has state, `dir/optimizer.safetensors` (so training
+ * resumes where it stopped after loadModel). The directory is created if needed.
  */
 export async function saveModel(model: LayersModel, dir: string): Promise<void> {
   if (typeof dir !== 'string' || dir === '') argError('save', 'dir', 'a directory path', describe(dir));
@@ -53,6 +62,9 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
   };
   await fs.promises.mkdir(dir, { recursive: true });
   await fs.promises.writeFile(path.join(dir, WEIGHTS_FILE), encodeSafetensors(weights, { format: FORMAT }));
+  if (model.compiled && (await saveOptimizerState(model.compiled.optimizer, namedWeights(model), path.join(dir, OPTIMIZER_FILE)))) {
+    saved.optimizerWeightsFile = OPTIMIZER_FILE;
+  }
   await fs.promises.writeFile(path.join(dir, MODEL_FILE), JSON.stringify(saved, null, 1));
 }
 
@@ -110,7 +122,8 @@ function rebuild(saved: SavedModel, file: string): LayersModel {
 
 /**
  * Loads a model saved by `model.save(dir)`: same architecture, same weights (identical predictions),
- * compiled again when it was saved compiled. Corrupt or truncated files throw a clear Error.
+ * compiled again when it was saved compiled, with the optimizer's state restored when it was saved.
+ * Corrupt or truncated files throw a clear Error.
  */
 export async function loadModel(dir: string): Promise<LayersModel> {
   if (typeof dir !== 'string' || dir === '') argError('loadModel', 'dir', 'a directory path', describe(dir));
@@ -147,6 +160,11 @@ export async function loadModel(dir: string): Promise<LayersModel> {
       metrics: tc.metrics as string[][],
       lossWeights: tc.lossWeights as number[],
     } as never);
+    if (saved.optimizerWeightsFile) {
+      await loadOptimizerState(model.optimizer!, namedWeights(model), path.join(dir, saved.optimizerWeightsFile)).catch((err: Error) => {
+        throw new Error(`loadModel: ${err.message}`);
+      });
+    }
   }
   return model;
 }
