@@ -242,35 +242,12 @@ export abstract class Optimizer {
     if (!(Number.isFinite(lr) && lr >= 0)) {
       throw new Error(`applyGradients: the learning-rate schedule gave ${lr} at step ${this.iters}; expected a finite number >= 0`);
     }
-    noGrad(() =>
-      scoped(
-        () => {
-          const gs = pairs.map(([p, g]) => gradientBuffer(p, g));
-          const states = pairs.map(([p]) => this.stateFor(p));
-          const scales = normClipScales(gs, this);
-          const decay = this.weightDecay ? lr * this.weightDecay : 0;
-          const kernel = this.activeFusedKernel();
-          if (kernel && kernel.begin(lr, this.iters + 1, this.clipValue ?? 0, decay)) {
-            for (let i = 0; i < pairs.length; i++) {
-              const state = states[i]!;
-              state.kernelSlots ??= kernel.slotArrays(state.slots);
-              kernel.run(state.variable, gs[i]!, state.kernelSlots, scales ? scales[i]! : 1);
-            }
-            return;
-          }
-          for (let i = 0; i < pairs.length; i++) {
-            const variable = states[i]!.variable;
-            let g = gs[i]!;
-            const scale = scales ? scales[i]! : 1;
-            if (scale !== 1) g = mul(g, scale);
-            if (this.clipValue !== null) g = clip(g, -this.clipValue, this.clipValue);
-            if (decay > 0) this.assignSub(variable, mul(variable, decay));
-            this.updateStep(g, variable, lr);
-          }
-        },
-        () => [],
-      ),
-    );
+    const decay = this.weightDecay ? lr * this.weightDecay : 0;
+    noGrad(() => {
+      const kernel = this.activeFusedKernel();
+      if (kernel?.begin(lr, this.iters + 1, this.clipValue ?? 0, decay)) this.applyFused(kernel, pairs);
+      else scoped(() => this.applyWithOps(pairs, lr, decay), () => []);
+    });
     this.iters++;
   }
 
@@ -412,6 +389,44 @@ export abstract class Optimizer {
     this.byVariable.clear();
   }
 
+  /** One fused native pass per parameter: clipping, decay and the update rule together. */
+  private applyFused(kernel: FusedUpdate, pairs: readonly (readonly [Tensor, Tensor])[]): void {
+    // The training loop's hot path: temporaries (only for non-contiguous or aliasing gradients)
+    // are tracked by hand rather than through a scope.
+    const temporaries: Tensor[] = [];
+    try {
+      const gs = pairs.map(([p, g]) => {
+        const c = gradientBuffer(p, g);
+        if (c !== g) temporaries.push(c);
+        return c;
+      });
+      const scales = normClipScales(gs, this);
+      for (let i = 0; i < pairs.length; i++) {
+        const state = this.stateFor(pairs[i]![0]);
+        state.kernelSlots ??= kernel.slotArrays(state.slots);
+        kernel.run(state.variable, gs[i]!, state.kernelSlots, scales ? scales[i]! : 1);
+      }
+    } finally {
+      for (const t of temporaries) t.dispose();
+    }
+  }
+
+  /** Clipping and decay with ops, then the subclass's updateStep, per parameter. */
+  private applyWithOps(pairs: readonly (readonly [Tensor, Tensor])[], lr: number, decay: number): void {
+    const gs = pairs.map(([p, g]) => gradientBuffer(p, g));
+    const variables = pairs.map(([p]) => this.stateFor(p).variable);
+    const scales = normClipScales(gs, this);
+    for (let i = 0; i < pairs.length; i++) {
+      const variable = variables[i]!;
+      let g = gs[i]!;
+      const scale = scales ? scales[i]! : 1;
+      if (scale !== 1) g = mul(g, scale);
+      if (this.clipValue !== null) g = clip(g, -this.clipValue, this.clipValue);
+      if (decay > 0) this.assignSub(variable, mul(variable, decay));
+      this.updateStep(g, variable, lr);
+    }
+  }
+
   /** The fused kernel, unless a subclass replaced the update it computes. */
   private activeFusedKernel(): FusedUpdate | null {
     const kernel = this.fusedKernel();
@@ -509,10 +524,7 @@ function collectPairs(grads: GradientPairs): (readonly [Tensor, Tensor])[] {
   return out;
 }
 
-/**
- * A contiguous gradient whose memory is not the parameter's (an in-place update must not read what
- * it writes). Copies are made inside the caller's scope, which releases them.
- */
+/** A contiguous gradient whose memory is not the parameter's (an in-place update must not read what it writes). */
 function gradientBuffer(p: Tensor, g: Tensor): Tensor {
   const c = g.contiguousCopy();
   if (c.storage !== p.storage) return c;
