@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { BACKENDS, expectValues, onBackend, param, runSteps } from './helpers';
 
@@ -52,9 +52,13 @@ tf.registerOptimizer(Adamax);
 const P0 = [1, -2];
 const G = [0.5, -1];
 
+const dirs: string[] = [];
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'tf-custom-optimizer-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-custom-optimizer-'));
+  dirs.push(dir);
+  return dir;
 }
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 function regressionData(): { x: tf.Tensor; y: tf.Tensor } {
   tf.manualSeed(11);

@@ -3,14 +3,18 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors';
 import { BACKENDS, onBackend } from './helpers';
 
+const dirs: string[] = [];
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'tf-optimizer-state-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-optimizer-state-'));
+  dirs.push(dir);
+  return dir;
 }
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 function data(): { x: tf.Tensor; y: tf.Tensor } {
   tf.manualSeed(21);
