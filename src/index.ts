@@ -119,7 +119,7 @@ export { ACTIVATION_NAMES, type ActivationName } from './activations/activations
 export * as losses from './losses';
 export * as metrics from './metrics';
 export * as optimizers from './optimizers';
-export { schedules } from './optimizers';
+export { schedules, Optimizer, registerOptimizer } from './optimizers';
 export * as train from './optimizers/train';
 export * from './data';
 

@@ -11,8 +11,9 @@ import { InputLayer } from '../layers/input-layer';
 import { SymbolicTensor } from '../layers/symbolic-tensor';
 import { deserializeLoss, type SerializedLoss } from '../losses';
 import { getOptimizer } from '../optimizers';
+import { loadOptimizerState } from '../optimizers/saved-state';
 import { LayersModel } from './layers-model';
-import { FORMAT, MODEL_FILE, type SavedModel, WEIGHTS_FILE, weightName } from './model-format';
+import { FORMAT, MODEL_FILE, type SavedModel, WEIGHTS_FILE, namedWeights, weightName } from './model-format';
 import { Sequential } from './sequential';
 
 function parseModelJson(text: string, file: string): SavedModel {
@@ -69,7 +70,8 @@ function rebuild(saved: SavedModel, file: string): LayersModel {
 
 /**
  * Loads a model saved by `model.save(dir)`: same architecture, same weights (identical predictions),
- * compiled again when it was saved compiled. Corrupt or truncated files throw a clear Error.
+ * compiled again when it was saved compiled, with the optimizer's state restored when it was saved.
+ * Corrupt or truncated files throw a clear Error.
  */
 export async function loadModel(dir: string): Promise<LayersModel> {
   if (typeof dir !== 'string' || dir === '') argError('loadModel', 'dir', 'a directory path', describe(dir));
@@ -106,6 +108,11 @@ export async function loadModel(dir: string): Promise<LayersModel> {
       metrics: tc.metrics as string[][],
       lossWeights: tc.lossWeights as number[],
     } as never);
+    if (saved.optimizerWeightsFile) {
+      await loadOptimizerState(model.optimizer!, namedWeights(model), path.join(dir, saved.optimizerWeightsFile)).catch((err: Error) => {
+        throw new Error(`loadModel: ${err.message}`);
+      });
+    }
   }
   return model;
 }

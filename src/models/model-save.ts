@@ -6,18 +6,20 @@ import { argError, describe } from '../errors';
 import type { Tensor } from '../tensor/tensor';
 import { encodeSafetensors } from '../io/safetensors';
 import type { LayersModel } from './layers-model';
-import { FORMAT, MODEL_FILE, type SavedModel, WEIGHTS_FILE, weightName } from './model-format';
+import { saveOptimizerState } from '../optimizers/saved-state';
+import { FORMAT, MODEL_FILE, OPTIMIZER_FILE, type SavedModel, WEIGHTS_FILE, namedWeights } from './model-format';
 import { trainingConfig } from './training';
 
 /**
- * Writes `dir/model.json` (architecture and training config) and `dir/model.safetensors`
- * (weights). The directory is created if needed.
+ * Writes `dir/model.json` (architecture and training config), `dir/model.safetensors` (weights)
+ * and, for a compiled model whose optimizer has state, `dir/optimizer.safetensors` (so training
+ * resumes where it stopped after loadModel). The directory is created if needed.
  */
 export async function saveModel(model: LayersModel, dir: string): Promise<void> {
   if (typeof dir !== 'string' || dir === '') argError('save', 'dir', 'a directory path', describe(dir));
   if (model.inputs.length === 0) throw new Error(`save: model '${model.name}' is not built yet (give its first layer an inputShape or call it once)`);
-  const weights = new Map<string, Tensor>();
-  for (const l of model.layers) for (const w of l.weightsInfo) weights.set(weightName(l, w.name), w.value);
+  const named = namedWeights(model);
+  const weights = new Map<string, Tensor>(named);
   const saved: SavedModel = {
     format: FORMAT,
     formatVersion: 1,
@@ -27,5 +29,8 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
   };
   await fs.promises.mkdir(dir, { recursive: true });
   await fs.promises.writeFile(path.join(dir, WEIGHTS_FILE), encodeSafetensors(weights, { format: FORMAT }));
+  if (model.compiled && (await saveOptimizerState(model.compiled.optimizer, named, path.join(dir, OPTIMIZER_FILE)))) {
+    saved.optimizerWeightsFile = OPTIMIZER_FILE;
+  }
   await fs.promises.writeFile(path.join(dir, MODEL_FILE), JSON.stringify(saved, null, 1));
 }

@@ -1,6 +1,10 @@
-import { M } from './fused-update';
+import { add, div, mul } from '../ops/binary';
+import { sqrt, square } from '../ops/unary';
+import type { Tensor } from '../tensor/tensor';
+import { FusedKernel, type FusedUpdate } from './fused-kernel';
 import { numberOption, readOptions } from './options';
-import { COMMON_OPTION_KEYS, Optimizer, type OptimizerConfig, type OptimizerOptions, type SlotLayout, optionsFromConfig } from './optimizer';
+import { Optimizer, type OptimizerConfig, type OptimizerOptions, optionsFromConfig } from './optimizer';
+import { registerOptimizer } from './registry';
 
 /** Options of {@link Adagrad}. */
 export interface AdagradOptions extends OptimizerOptions {
@@ -12,21 +16,23 @@ export interface AdagradOptions extends OptimizerOptions {
   epsilon?: number;
 }
 
-const KEYS = [...COMMON_OPTION_KEYS, 'initialAccumulatorValue', 'epsilon'];
+const OWN_KEYS = ['initialAccumulatorValue', 'epsilon'];
 
 /** Adagrad, as Keras: `acc += g^2; p -= lr * g / sqrt(acc + epsilon)`. */
 export class Adagrad extends Optimizer {
   readonly className = 'Adagrad';
-  protected readonly kind = 'adagrad';
   readonly initialAccumulatorValue: number;
   readonly epsilon: number;
+  private readonly fused = new FusedKernel('adagrad', Adagrad.prototype, (h) => {
+    h.epsilon = this.epsilon;
+  });
 
   constructor(options: AdagradOptions = {}) {
-    const fn = 'adagrad';
-    const o = readOptions(fn, options, KEYS);
-    super(fn, o, { learningRate: 0.001 });
-    this.initialAccumulatorValue = numberOption(fn, 'initialAccumulatorValue', o['initialAccumulatorValue'], 0.1, { min: 0 });
-    this.epsilon = numberOption(fn, 'epsilon', o['epsilon'], 1e-7, { min: 0 });
+    const name = 'adagrad';
+    super(options, { name, learningRate: 0.001, optionKeys: OWN_KEYS });
+    const o = readOptions(name, options, null);
+    this.initialAccumulatorValue = numberOption(name, 'initialAccumulatorValue', o['initialAccumulatorValue'], 0.1, { min: 0 });
+    this.epsilon = numberOption(name, 'epsilon', o['epsilon'], 1e-7, { min: 0 });
   }
 
   /** Rebuilds an Adagrad from {@link getConfig} output (or a Keras/tfjs config). */
@@ -34,22 +40,27 @@ export class Adagrad extends Optimizer {
     return new Adagrad(optionsFromConfig('Adagrad.fromConfig', config) as AdagradOptions);
   }
 
-  protected slotLayout(): SlotLayout {
-    return ['accumulator', null, null];
+  protected override buildSlots(variable: Tensor): void {
+    this.addSlot(variable, 'accumulator', this.initialAccumulatorValue);
   }
 
-  protected override slotInitialValue(): number {
-    return this.initialAccumulatorValue;
+  protected override updateStep(gradient: Tensor, variable: Tensor, learningRate: number): void {
+    const acc = this.getSlot(variable, 'accumulator');
+    this.assignAdd(acc, square(gradient));
+    this.assignSub(variable, div(mul(gradient, learningRate), sqrt(add(acc, this.epsilon))));
   }
 
-  protected writeHyperparameters(meta: Float64Array): void {
-    meta[M.h0] = this.epsilon;
+  /** @internal */
+  protected override fusedKernel(): FusedUpdate {
+    return this.fused;
   }
 
-  protected ownConfig(): OptimizerConfig {
-    return { initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
+  override getConfig(): OptimizerConfig {
+    return { ...super.getConfig(), initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
   }
 }
+
+registerOptimizer(Adagrad);
 
 /** `new Adagrad(options)`: `optimizers.adagrad({ learningRate: 0.01 })`. */
 export function adagrad(options?: AdagradOptions): Adagrad {

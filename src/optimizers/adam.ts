@@ -1,6 +1,10 @@
-import { M } from './fused-update';
+import { add, div, maximum, mul, sub } from '../ops/binary';
+import { sqrt, square } from '../ops/unary';
+import type { Tensor } from '../tensor/tensor';
+import { FusedKernel, type FusedUpdate } from './fused-kernel';
 import { booleanOption, numberOption, readOptions } from './options';
-import { COMMON_OPTION_KEYS, Optimizer, type OptimizerConfig, type OptimizerOptions, type SlotLayout, optionsFromConfig } from './optimizer';
+import { Optimizer, type OptimizerConfig, type OptimizerOptions, optionsFromConfig } from './optimizer';
+import { registerOptimizer } from './registry';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions extends OptimizerOptions {
@@ -16,8 +20,7 @@ export interface AdamOptions extends OptimizerOptions {
   amsgrad?: boolean;
 }
 
-/** Option names of Adam (AdamW adds nothing new: weightDecay is common). */
-export const ADAM_KEYS = [...COMMON_OPTION_KEYS, 'beta1', 'beta2', 'epsilon', 'amsgrad'];
+const OWN_KEYS = ['beta1', 'beta2', 'epsilon', 'amsgrad'];
 
 /**
  * Adam, in Keras's formulation: `m += (g - m) * (1 - beta1); v += (g^2 - v) * (1 - beta2);
@@ -27,11 +30,17 @@ export const ADAM_KEYS = [...COMMON_OPTION_KEYS, 'beta1', 'beta2', 'epsilon', 'a
  */
 export class Adam extends Optimizer {
   readonly className: string = 'Adam';
-  protected readonly kind = 'adam';
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
   readonly amsgrad: boolean;
+  private readonly fused = new FusedKernel('adam', Adam.prototype, (h, learningRate, step) => {
+    h.oneMinusBeta1 = 1 - this.beta1;
+    h.oneMinusBeta2 = 1 - this.beta2;
+    h.epsilon = this.epsilon;
+    h.alpha = this.alpha(learningRate, step);
+    h.amsgrad = this.amsgrad ? 1 : 0;
+  });
 
   /** Name in error messages; AdamW overrides it and the weight-decay default. */
   protected static readonly fnName: string = 'adam';
@@ -40,13 +49,13 @@ export class Adam extends Optimizer {
   constructor(options: AdamOptions = {}) {
     // new.target is AdamW when constructing one: its statics pick the name and the decay default.
     const cls = new.target as unknown as { fnName: string; defaultWeightDecay: number | undefined };
-    const fn = cls.fnName;
-    const o = readOptions(fn, options, ADAM_KEYS);
-    super(fn, o, { learningRate: 0.001, weightDecay: cls.defaultWeightDecay });
-    this.beta1 = numberOption(fn, 'beta1', o['beta1'], 0.9, { min: 0, max: 1, maxExclusive: true });
-    this.beta2 = numberOption(fn, 'beta2', o['beta2'], 0.999, { min: 0, max: 1, maxExclusive: true });
-    this.epsilon = numberOption(fn, 'epsilon', o['epsilon'], 1e-7, { min: 0 });
-    this.amsgrad = booleanOption(fn, 'amsgrad', o['amsgrad'], false);
+    const name = cls.fnName;
+    super(options, { name, learningRate: 0.001, weightDecay: cls.defaultWeightDecay, optionKeys: OWN_KEYS });
+    const o = readOptions(name, options, null);
+    this.beta1 = numberOption(name, 'beta1', o['beta1'], 0.9, { min: 0, max: 1, maxExclusive: true });
+    this.beta2 = numberOption(name, 'beta2', o['beta2'], 0.999, { min: 0, max: 1, maxExclusive: true });
+    this.epsilon = numberOption(name, 'epsilon', o['epsilon'], 1e-7, { min: 0 });
+    this.amsgrad = booleanOption(name, 'amsgrad', o['amsgrad'], false);
   }
 
   /** Rebuilds an Adam from {@link getConfig} output (or a Keras/tfjs config). */
@@ -54,24 +63,42 @@ export class Adam extends Optimizer {
     return new Adam(optionsFromConfig('Adam.fromConfig', config) as AdamOptions);
   }
 
-  protected slotLayout(): SlotLayout {
-    return ['momentum', 'velocity', this.amsgrad ? 'velocity_hat' : null];
+  protected override buildSlots(variable: Tensor): void {
+    this.addSlot(variable, 'momentum');
+    this.addSlot(variable, 'velocity');
+    if (this.amsgrad) this.addSlot(variable, 'velocity_hat');
   }
 
-  protected writeHyperparameters(meta: Float64Array, learningRate: number, step: number): void {
-    const correction1 = 1 - this.beta1 ** step;
-    const correction2 = 1 - this.beta2 ** step;
-    meta[M.h0] = 1 - this.beta1;
-    meta[M.h1] = 1 - this.beta2;
-    meta[M.h2] = this.epsilon;
-    meta[M.h3] = (learningRate * Math.sqrt(correction2)) / correction1;
-    meta[M.h4] = this.amsgrad ? 1 : 0;
+  protected override updateStep(gradient: Tensor, variable: Tensor, learningRate: number): void {
+    const m = this.getSlot(variable, 'momentum');
+    let v = this.getSlot(variable, 'velocity');
+    this.assignAdd(m, mul(sub(gradient, m), 1 - this.beta1));
+    this.assignAdd(v, mul(sub(square(gradient), v), 1 - this.beta2));
+    if (this.amsgrad) {
+      const vHat = this.getSlot(variable, 'velocity_hat');
+      this.assign(vHat, maximum(vHat, v));
+      v = vHat;
+    }
+    const alpha = this.alpha(learningRate, this.iterations + 1);
+    this.assignSub(variable, div(mul(m, alpha), add(sqrt(v), this.epsilon)));
   }
 
-  protected ownConfig(): OptimizerConfig {
-    return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
+  /** The step size with both bias corrections folded in, computed in double once per step. */
+  private alpha(learningRate: number, step: number): number {
+    return (learningRate * Math.sqrt(1 - this.beta2 ** step)) / (1 - this.beta1 ** step);
+  }
+
+  /** @internal */
+  protected override fusedKernel(): FusedUpdate {
+    return this.fused;
+  }
+
+  override getConfig(): OptimizerConfig {
+    return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
   }
 }
+
+registerOptimizer(Adam);
 
 /** `new Adam(options)`: `optimizers.adam({ learningRate: 1e-3 })`. */
 export function adam(options?: AdamOptions): Adam {

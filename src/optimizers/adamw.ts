@@ -1,6 +1,7 @@
 import { argError } from '../errors';
 import { Adam, type AdamOptions } from './adam';
 import { type OptimizerConfig, optionsFromConfig } from './optimizer';
+import { registerOptimizer } from './registry';
 
 /** Options of {@link AdamW}: Adam's, with `weightDecay` defaulting to 0.004. */
 export type AdamWOptions = AdamOptions;
@@ -26,6 +27,8 @@ export class AdamW extends Adam {
     return new AdamW(optionsFromConfig('AdamW.fromConfig', config) as AdamWOptions);
   }
 }
+
+registerOptimizer(AdamW);
 
 /** `new AdamW(options)`: `optimizers.adamw({ learningRate: 1e-3, weightDecay: 0.01 })`. */
 export function adamw(options?: AdamWOptions): AdamW {

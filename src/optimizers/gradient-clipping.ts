@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor/tensor';
-import { sumSquares } from './fused-update';
+import { sumSquares } from './fused-kernel';
 
 /** The clipping an optimizer applies to gradients before its update (Keras semantics; at most one is set). */
 export interface ClipSettings {

@@ -2,6 +2,7 @@
 export {
   Optimizer,
   type OptimizerOptions,
+  type OptimizerDefaults,
   type OptimizerConfig,
   type GradientPairs,
   type NamedTensor,
@@ -11,6 +12,7 @@ export { Adagrad, adagrad, type AdagradOptions } from './adagrad';
 export { RMSprop, rmsprop, type RMSpropOptions } from './rmsprop';
 export { Adam, adam, type AdamOptions } from './adam';
 export { AdamW, adamw, type AdamWOptions } from './adamw';
+export { registerOptimizer, type OptimizerClass } from './registry';
 export { getOptimizer, serializeOptimizer, deserializeOptimizer, type OptimizerIdentifier } from './serialization';
 export type { SerializedObject, JsonValue } from './options';
 /** Keras's `optimizers.schedules` lives here too. */

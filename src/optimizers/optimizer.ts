@@ -1,13 +1,17 @@
 import { backward } from '../autograd/backward';
 import { noGrad } from '../autograd/tape';
 import { argError, describe } from '../errors';
-import { scalar, tensor } from '../ops/creation';
-import { scoped } from '../tensor/scope';
+import { mul, sub, add } from '../ops/binary';
+import { copyView } from '../ops/copy';
+import { scalar } from '../ops/creation';
+import { clip } from '../ops/unary';
+import { broadcastTo } from '../ops/views';
+import { scoped, untracked } from '../tensor/scope';
 import { shapesEqual } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { type Slots, type UpdateKind, M, META_LENGTH, fusedStep } from './fused-update';
+import type { FusedUpdate, KernelSlots } from './fused-kernel';
 import { normClipScales } from './gradient-clipping';
-import { type JsonValue, configToOptions, nullableNumberOption } from './options';
+import { type JsonValue, configToOptions, nullableNumberOption, readOptions } from './options';
 import { LearningRateSchedule, deserializeSchedule, serializeSchedule } from './schedules';
 
 /** Options every optimizer takes (Keras names in camelCase). */
@@ -30,6 +34,21 @@ export interface OptimizerOptions {
 /** Option names shared by every optimizer (for unknown-key checks). */
 export const COMMON_OPTION_KEYS = ['learningRate', 'clipNorm', 'globalClipNorm', 'clipValue', 'weightDecay'] as const;
 
+/** What a subclass tells the {@link Optimizer} constructor. */
+export interface OptimizerDefaults {
+  /** The learning rate when the options give none. */
+  learningRate: number;
+  /** The weight decay when the options give none (AdamW's 0.004); by default there is none. */
+  weightDecay?: number;
+  /**
+   * The subclass's own option names. When given, any other key than these and the common ones is
+   * refused (a typo like `lr` must not silently fall back to a default).
+   */
+  optionKeys?: readonly string[];
+  /** Name used in error messages; defaults to the class name. */
+  name?: string;
+}
+
 /** Parameter/gradient pairs for {@link Optimizer.applyGradients}; a null gradient skips its parameter. */
 export type GradientPairs =
   | ReadonlyArray<readonly [Tensor, Tensor | null | undefined]>
@@ -44,31 +63,37 @@ export interface NamedTensor {
 /** The JSON-safe result of {@link Optimizer.getConfig}. */
 export type OptimizerConfig = { [key: string]: JsonValue };
 
-interface ParamState {
-  readonly param: Tensor;
-  readonly slots: Slots;
+interface VariableState {
+  readonly variable: Tensor;
+  /** Slot tensors by name, in the order they were added. */
+  readonly slots: Map<string, Tensor>;
+  /** The slots in fused-kernel order, made on the first fused update. */
+  kernelSlots: KernelSlots | null;
 }
-
-/** Slot names in kernel order ([s0, s1, s2]); null for slots the configuration does not use. */
-export type SlotLayout = readonly [string | null, string | null, string | null];
 
 const nonNegative = { min: 0 };
 const positive = { min: 0, minExclusive: true };
 
 /**
- * Base class of the optimizers. Each update runs as one fused pass per parameter (native kernel on
- * the native backend, TypeScript reference on the js backend) that reads the parameter, its
- * gradient and its state and writes the parameter and state in place.
+ * Base class of the optimizers, built-in or written by users (as Keras 3's `Optimizer`).
  *
- * State (momenta, accumulators) is created on a parameter's first update and kept per parameter
- * tensor, in the order parameters were first seen; {@link getWeights} and {@link setWeights} use
- * that order, so {@link build} with the model's parameters before restoring saved state.
+ * A subclass declares its per-variable state in {@link buildSlots} with {@link addSlot} and writes
+ * its rule in {@link updateStep} with tensor ops, updating the variable and its slots in place with
+ * {@link assign}, {@link assignAdd} and {@link assignSub}. The base class does everything else for
+ * every optimizer: validating gradients, gradient clipping (`clipNorm`, `globalClipNorm`,
+ * `clipValue`), decoupled weight decay, learning-rate schedules, the iteration count, state export
+ * and import by name ({@link getWeights}, {@link setWeights}, `model.save`), and configs.
+ *
+ * The built-in optimizers also run as one fused native pass per parameter when the native backend
+ * is active; their updateStep is the reference that pass is tested against and what runs on the js
+ * backend (and in any subclass that overrides updateStep).
+ *
+ * State is created on a variable's first update (or by {@link build}) and kept per variable tensor,
+ * in the order variables were first seen; {@link getWeights} and {@link setWeights} use that order.
  */
 export abstract class Optimizer {
-  /** Name used when serialized (Keras class name). */
+  /** Name used when serialized (Keras class name); register the class under it with registerOptimizer. */
   abstract readonly className: string;
-  /** The fused kernel's update rule. */
-  protected abstract readonly kind: UpdateKind;
 
   readonly clipNorm: number | null;
   readonly globalClipNorm: number | null;
@@ -77,21 +102,21 @@ export abstract class Optimizer {
 
   private lr: number | LearningRateSchedule;
   private iters = 0;
-  private readonly states: ParamState[] = [];
-  private readonly byParam = new Map<Tensor, ParamState>();
-  private readonly meta = new Float64Array(META_LENGTH);
+  private readonly states: VariableState[] = [];
+  private readonly byVariable = new Map<Tensor, VariableState>();
 
-  /** `options` must already be checked for unknown keys by the subclass. */
-  protected constructor(
-    fn: string,
-    options: Readonly<Record<string, unknown>>,
-    defaults: { learningRate: number; weightDecay?: number },
-  ) {
-    this.lr = checkLearningRate(fn, options['learningRate'] ?? defaults.learningRate);
-    this.clipNorm = nullableNumberOption(fn, 'clipNorm', options['clipNorm'], positive);
-    this.globalClipNorm = nullableNumberOption(fn, 'globalClipNorm', options['globalClipNorm'], positive);
-    this.clipValue = nullableNumberOption(fn, 'clipValue', options['clipValue'], positive);
-    const wd = options['weightDecay'] === undefined ? defaults.weightDecay : options['weightDecay'];
+  /**
+   * Reads the common options (learningRate, clipping, weightDecay) from `options`; the subclass
+   * reads its own. See {@link OptimizerDefaults}.
+   */
+  protected constructor(options: object | undefined, defaults: OptimizerDefaults) {
+    const fn = defaults.name ?? new.target.name;
+    const o = readOptions(fn, options, defaults.optionKeys ? [...COMMON_OPTION_KEYS, ...defaults.optionKeys] : null);
+    this.lr = checkLearningRate(fn, o['learningRate'] ?? defaults.learningRate);
+    this.clipNorm = nullableNumberOption(fn, 'clipNorm', o['clipNorm'], positive);
+    this.globalClipNorm = nullableNumberOption(fn, 'globalClipNorm', o['globalClipNorm'], positive);
+    this.clipValue = nullableNumberOption(fn, 'clipValue', o['clipValue'], positive);
+    const wd = o['weightDecay'] === undefined ? defaults.weightDecay : o['weightDecay'];
     this.weightDecay = nullableNumberOption(fn, 'weightDecay', wd, nonNegative);
     const clips = (['clipNorm', 'globalClipNorm', 'clipValue'] as const).filter((k) => this[k] !== null);
     if (clips.length > 1) {
@@ -99,15 +124,81 @@ export abstract class Optimizer {
     }
   }
 
-  /** Slots this configuration keeps per parameter, in kernel order. */
-  protected abstract slotLayout(): SlotLayout;
-  /** Writes h0..h4 of the kernel meta for one step (`step` counts from 1). */
-  protected abstract writeHyperparameters(meta: Float64Array, learningRate: number, step: number): void;
-  /** The subclass's own config entries. */
-  protected abstract ownConfig(): OptimizerConfig;
-  /** Starting value of a slot (Adagrad's accumulator starts above 0). */
-  protected slotInitialValue(_slot: number): number {
-    return 0;
+  /**
+   * Creates the state one variable needs, with {@link addSlot} (Keras `build`). Called once per
+   * variable, before its first update. The default creates none.
+   */
+  protected buildSlots(_variable: Tensor): void {}
+
+  /**
+   * The update rule for one variable (Keras 3 `update_step`), written with tensor ops: reads the
+   * gradient, the variable and its slots ({@link getSlot}) and writes the variable and slots in
+   * place with {@link assign}, {@link assignAdd} or {@link assignSub}. It runs without gradient
+   * recording; every tensor it creates is released when it returns. The gradient is already clipped,
+   * contiguous and float32, and weight decay is already applied to the variable. The step number,
+   * counting from 1, is `this.iterations + 1`.
+   */
+  protected abstract updateStep(gradient: Tensor, variable: Tensor, learningRate: number): void;
+
+  /**
+   * The native kernel that computes this optimizer's updateStep in one pass (built-ins only).
+   * @internal
+   */
+  protected fusedKernel(): FusedUpdate | null {
+    return null;
+  }
+
+  /**
+   * Adds a state tensor named `name` for `variable` (Keras `add_variable_from_reference`): float32,
+   * of the variable's shape, filled with `initialValue` (a number, or a tensor broadcastable to the
+   * variable's shape). Call it from {@link buildSlots}. Returns the slot.
+   */
+  protected addSlot(variable: Tensor, name: string, initialValue: number | Tensor = 0): Tensor {
+    const fn = `${this.className}.addSlot`;
+    if (typeof name !== 'string' || name === '' || name.includes('/')) argError(fn, 'name', "a non-empty name without '/'", describe(name));
+    const state = this.byVariable.get(variable);
+    if (!state) return argError(fn, 'variable', 'a variable this optimizer updates (call addSlot from buildSlots)', describe(variable));
+    if (state.slots.has(name)) argError(fn, 'name', `a new slot name (the variable already has '${name}')`, describe(name));
+    if (typeof initialValue !== 'number' && !(initialValue instanceof Tensor)) {
+      argError(fn, 'initialValue', 'a number or a tensor', describe(initialValue));
+    }
+    const slot = untracked(() => Tensor.empty([...variable.shape], 'float32'));
+    if (typeof initialValue === 'number') (slot.buffer as Float32Array).fill(initialValue, 0, slot.size);
+    else assignInto(fn, slot, initialValue);
+    state.slots.set(name, slot);
+    state.kernelSlots = null;
+    return slot;
+  }
+
+  /** The state tensor `name` of `variable` (live: it changes as training runs). Throws if there is none. */
+  getSlot(variable: Tensor, name: string): Tensor {
+    const state = this.byVariable.get(variable);
+    const slot = state?.slots.get(name);
+    if (!slot) {
+      const has = state ? `slots ${[...state.slots.keys()].map((n) => `'${n}'`).join(', ') || '(none)'}` : 'no state for this variable yet';
+      return argError('getSlot', 'name', `a slot of ${this.className} for this variable (it has ${has})`, describe(name));
+    }
+    return slot;
+  }
+
+  /** Names of the slots `variable` has, in the order they were added (empty before its first update). */
+  getSlotNames(variable: Tensor): string[] {
+    return [...(this.byVariable.get(variable)?.slots.keys() ?? [])];
+  }
+
+  /** Copies `value` (a tensor broadcastable to the target's shape, or a number) into `target` in place. */
+  protected assign(target: Tensor, value: Tensor | number): void {
+    assignInto(`${this.className}.assign`, target, value);
+  }
+
+  /** `target += value`, in place. */
+  protected assignAdd(target: Tensor, value: Tensor | number): void {
+    assignInto(`${this.className}.assignAdd`, target, add(target, value));
+  }
+
+  /** `target -= value`, in place. */
+  protected assignSub(target: Tensor, value: Tensor | number): void {
+    assignInto(`${this.className}.assignSub`, target, sub(target, value));
   }
 
   /** Number of updates applied so far (Keras `iterations`); schedules are evaluated at it. */
@@ -139,10 +230,10 @@ export abstract class Optimizer {
   }
 
   /**
-   * Updates each parameter in place from its gradient: clipping, weight decay and the update rule
-   * in one pass per parameter. Takes `[param, grad]` pairs or a Map; parameters must be
-   * contiguous float32 leaf tensors, gradients float32 of the same shape (any layout). A null
-   * gradient skips its parameter. Increments {@link iterations} once per call.
+   * Updates each parameter in place from its gradient: clipping, weight decay, then the update
+   * rule. Takes `[param, grad]` pairs or a Map; parameters must be contiguous float32 leaf
+   * tensors, gradients float32 of the same shape (any layout). A null gradient skips its
+   * parameter. Increments {@link iterations} once per call.
    */
   applyGradients(grads: GradientPairs): void {
     const pairs = collectPairs(grads);
@@ -151,30 +242,11 @@ export abstract class Optimizer {
     if (!(Number.isFinite(lr) && lr >= 0)) {
       throw new Error(`applyGradients: the learning-rate schedule gave ${lr} at step ${this.iters}; expected a finite number >= 0`);
     }
+    const decay = this.weightDecay ? lr * this.weightDecay : 0;
     noGrad(() => {
-      const temporaries: Tensor[] = [];
-      const gs = pairs.map(([p, g]) => {
-        const c = gradientBuffer(p, g);
-        if (c !== g) temporaries.push(c);
-        return c;
-      });
-      const scales = normClipScales(gs, this);
-      const meta = this.meta;
-      meta[M.lr] = lr;
-      meta[M.clipValue] = this.clipValue ?? 0;
-      meta[M.decay] = this.weightDecay ? lr * this.weightDecay : 0;
-      this.writeHyperparameters(meta, lr, this.iters + 1);
-      for (let i = 0; i < pairs.length; i++) {
-        const p = pairs[i]![0];
-        const g = gs[i]!;
-        const state = this.stateFor(p);
-        meta[M.paramOffset] = p.offset;
-        meta[M.gradOffset] = g.offset;
-        meta[M.size] = p.size;
-        meta[M.gradScale] = scales ? scales[i]! : 1;
-        fusedStep(this.kind, p.buffer as Float32Array, g.buffer as Float32Array, state.slots, meta);
-      }
-      for (const t of temporaries) t.dispose();
+      const kernel = this.activeFusedKernel();
+      if (kernel?.begin(lr, this.iters + 1, this.clipValue ?? 0, decay)) this.applyFused(kernel, pairs);
+      else scoped(() => this.applyWithOps(pairs, lr, decay), () => []);
     });
     this.iters++;
   }
@@ -241,15 +313,15 @@ export abstract class Optimizer {
   /**
    * The optimizer state as tensors (copies): first the iteration count (`iter`, an int32 scalar,
    * as tfjs), then each parameter's slots in the order the parameters were first seen, named
-   * `param<i>/<slot>` with Keras slot names (`momentum`, `velocity`, ...).
+   * `param<i>/<slot>` with the slot names (`momentum`, `velocity`, ...).
    */
   getWeights(): NamedTensor[] {
     const out: NamedTensor[] = [{ name: 'iter', tensor: scalar(this.iters, 'int32') }];
-    const names = this.slotLayout();
     this.states.forEach((s, i) => {
-      s.slots.forEach((slot, k) => {
-        if (slot) out.push({ name: `param${i}/${names[k]}`, tensor: tensor(slot, [...s.param.shape]) });
-      });
+      for (const [name, slot] of s.slots) {
+        const copy = (slot.buffer as Float32Array).slice(slot.offset, slot.offset + slot.size);
+        out.push({ name: `param${i}/${name}`, tensor: Tensor.fromArray(copy, [...slot.shape]) });
+      }
     });
     return out;
   }
@@ -263,13 +335,8 @@ export abstract class Optimizer {
     const fn = 'setWeights';
     if (params !== undefined) this.build(params);
     if (!Array.isArray(weights)) argError(fn, 'weights', 'an array of tensors or { name, tensor }', describe(weights));
-    const names = this.slotLayout();
-    const expected: { name: string; shape: readonly number[]; target: Float32Array }[] = [];
-    this.states.forEach((s, i) => {
-      s.slots.forEach((slot, k) => {
-        if (slot) expected.push({ name: `${names[k]}`, shape: s.param.shape, target: slot });
-      });
-    });
+    const expected: { name: string; target: Tensor }[] = [];
+    for (const s of this.states) for (const [name, target] of s.slots) expected.push({ name, target });
     if (weights.length !== expected.length + 1) {
       argError(
         fn,
@@ -289,19 +356,22 @@ export abstract class Optimizer {
     if (!(Number.isInteger(count) && count >= 0)) argError(fn, 'weights[0]', 'the iteration count (a scalar integer >= 0)', describe(iter));
     const sources = expected.map((e, i) => {
       const { name, t } = unwrap(weights[i + 1]!, i + 1);
-      if (t.dtype !== 'float32' || !shapesEqual(t.shape, e.shape)) {
-        argError(fn, `weights[${i + 1}]`, `a float32 tensor of shape [${e.shape.join(',')}] (slot '${e.name}')`, describe(t));
+      if (t.dtype !== 'float32' || !shapesEqual(t.shape, e.target.shape)) {
+        argError(fn, `weights[${i + 1}]`, `a float32 tensor of shape [${e.target.shape.join(',')}] (slot '${e.name}')`, describe(t));
       }
       if (name !== null && !name.endsWith(`/${e.name}`) && name !== e.name) {
         argError(fn, `weights[${i + 1}]`, `the '${e.name}' slot of ${this.className}`, `a tensor named ${describe(name)}`);
       }
       return t;
     });
-    sources.forEach((t, i) => expected[i]!.target.set(t.dataSync().subarray(0, t.size)));
+    sources.forEach((t, i) => assignInto(fn, expected[i]!.target, t));
     this.iters = count;
   }
 
-  /** The constructor options as a JSON-safe object (a schedule as `{ className, config }`). */
+  /**
+   * The constructor options as a JSON-safe object (a schedule as `{ className, config }`).
+   * Subclasses add their own: `{ ...super.getConfig(), beta1: this.beta1 }`.
+   */
   getConfig(): OptimizerConfig {
     return {
       learningRate: typeof this.lr === 'number' ? this.lr : serializeSchedule(this.lr),
@@ -309,37 +379,98 @@ export abstract class Optimizer {
       clipNorm: this.clipNorm,
       globalClipNorm: this.globalClipNorm,
       clipValue: this.clipValue,
-      ...this.ownConfig(),
     };
   }
 
   /** Drops all state (momenta, accumulators); the next update starts fresh for every parameter. */
   dispose(): void {
+    for (const s of this.states) for (const slot of s.slots.values()) slot.dispose();
     this.states.length = 0;
-    this.byParam.clear();
+    this.byVariable.clear();
   }
 
-  private stateFor(p: Tensor): ParamState {
-    let state = this.byParam.get(p);
+  /** One fused native pass per parameter: clipping, decay and the update rule together. */
+  private applyFused(kernel: FusedUpdate, pairs: readonly (readonly [Tensor, Tensor])[]): void {
+    // The training loop's hot path: temporaries (only for non-contiguous or aliasing gradients)
+    // are tracked by hand rather than through a scope.
+    const temporaries: Tensor[] = [];
+    try {
+      const gs = pairs.map(([p, g]) => {
+        const c = gradientBuffer(p, g);
+        if (c !== g) temporaries.push(c);
+        return c;
+      });
+      const scales = normClipScales(gs, this);
+      for (let i = 0; i < pairs.length; i++) {
+        const state = this.stateFor(pairs[i]![0]);
+        state.kernelSlots ??= kernel.slotArrays(state.slots);
+        kernel.run(state.variable, gs[i]!, state.kernelSlots, scales ? scales[i]! : 1);
+      }
+    } finally {
+      for (const t of temporaries) t.dispose();
+    }
+  }
+
+  /** Clipping and decay with ops, then the subclass's updateStep, per parameter. */
+  private applyWithOps(pairs: readonly (readonly [Tensor, Tensor])[], lr: number, decay: number): void {
+    const gs = pairs.map(([p, g]) => gradientBuffer(p, g));
+    const variables = pairs.map(([p]) => this.stateFor(p).variable);
+    const scales = normClipScales(gs, this);
+    for (let i = 0; i < pairs.length; i++) {
+      const variable = variables[i]!;
+      let g = gs[i]!;
+      const scale = scales ? scales[i]! : 1;
+      if (scale !== 1) g = mul(g, scale);
+      if (this.clipValue !== null) g = clip(g, -this.clipValue, this.clipValue);
+      if (decay > 0) this.assignSub(variable, mul(variable, decay));
+      this.updateStep(g, variable, lr);
+    }
+  }
+
+  /** The fused kernel, unless a subclass replaced the update it computes. */
+  private activeFusedKernel(): FusedUpdate | null {
+    const kernel = this.fusedKernel();
+    if (!kernel) return null;
+    const reference = kernel.reference as Optimizer;
+    return this.updateStep === reference.updateStep && this.buildSlots === reference.buildSlots ? kernel : null;
+  }
+
+  private stateFor(variable: Tensor): VariableState {
+    let state = this.byVariable.get(variable);
     if (state) return state;
-    const layout = this.slotLayout();
-    const make = (k: number): Float32Array | null => {
-      if (layout[k] === null) return null;
-      const a = new Float32Array(p.size);
-      const init = this.slotInitialValue(k);
-      if (init !== 0) a.fill(init);
-      return a;
-    };
-    state = { param: p, slots: [make(0), make(1), make(2)] };
-    this.byParam.set(p, state);
+    state = { variable, slots: new Map(), kernelSlots: null };
+    this.byVariable.set(variable, state);
     this.states.push(state);
+    try {
+      this.buildSlots(variable);
+    } catch (err) {
+      this.byVariable.delete(variable);
+      this.states.pop();
+      throw err;
+    }
     return state;
   }
 }
 
+/** Writes `value` into `target`'s memory (no recording; `target` keeps its identity). */
+function assignInto(fn: string, target: Tensor, value: Tensor | number): void {
+  if (!(target instanceof Tensor) || target.isDisposed) argError(fn, 'target', 'a live tensor', describe(target));
+  if (target.dtype !== 'float32' || !target.isContiguous) argError(fn, 'target', 'a contiguous float32 tensor', describe(target));
+  if (typeof value === 'number') {
+    (target.buffer as Float32Array).fill(value, target.offset, target.offset + target.size);
+    return;
+  }
+  if (!(value instanceof Tensor) || value.isDisposed || value.dtype !== 'float32') {
+    argError(fn, 'value', `a float32 tensor broadcastable to [${target.shape.join(',')}] or a number`, describe(value));
+  }
+  const v = shapesEqual(value.shape, target.shape) ? value : broadcastTo(value, target.shape);
+  copyView(target.shape, v.buffer, v, target.buffer, target);
+  if (v !== value) v.dispose();
+}
+
 /**
  * Constructor options from a stored config (see configToOptions), with a serialized learning-rate
- * schedule rebuilt. Used by every optimizer's static fromConfig.
+ * schedule rebuilt. Used by fromConfig.
  */
 export function optionsFromConfig(fn: string, config: unknown, aliases: Readonly<Record<string, string>> = {}): Record<string, unknown> {
   const options = configToOptions(fn, config, aliases);
@@ -397,7 +528,5 @@ function collectPairs(grads: GradientPairs): (readonly [Tensor, Tensor])[] {
 function gradientBuffer(p: Tensor, g: Tensor): Tensor {
   const c = g.contiguousCopy();
   if (c.storage !== p.storage) return c;
-  const copy = Tensor.fromArray((c.buffer as Float32Array).slice(c.offset, c.offset + c.size), [...g.shape]);
-  if (c !== g) c.dispose();
-  return copy;
+  return Tensor.fromArray((c.buffer as Float32Array).slice(c.offset, c.offset + c.size), [...g.shape]);
 }

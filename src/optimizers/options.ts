@@ -11,13 +11,14 @@ export type SerializedObject = {
 };
 
 /**
- * Reads a user's options object: rejects non-objects and unknown keys (a typo like `lr` must not
- * silently fall back to a default) and returns it as a record.
+ * Reads a user's options object: rejects non-objects and, given the `known` keys, unknown keys (a
+ * typo like `lr` must not silently fall back to a default) and returns it as a record.
  */
-export function readOptions(fn: string, options: unknown, known: readonly string[]): Record<string, unknown> {
+export function readOptions(fn: string, options: unknown, known: readonly string[] | null): Record<string, unknown> {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object' || Array.isArray(options)) argError(fn, 'options', 'an options object', describe(options));
   const record = options as Record<string, unknown>;
+  if (known === null) return record;
   for (const key of Object.keys(record)) {
     if (!known.includes(key)) argError(fn, key, `one of the options ${known.join(', ')}`, 'an unknown option');
   }

@@ -1,6 +1,10 @@
-import { M } from './fused-update';
+import { add, div, mul, sub } from '../ops/binary';
+import { sqrt, square } from '../ops/unary';
+import type { Tensor } from '../tensor/tensor';
+import { FusedKernel, type FusedUpdate } from './fused-kernel';
 import { booleanOption, numberOption, readOptions } from './options';
-import { COMMON_OPTION_KEYS, Optimizer, type OptimizerConfig, type OptimizerOptions, type SlotLayout, optionsFromConfig } from './optimizer';
+import { Optimizer, type OptimizerConfig, type OptimizerOptions, optionsFromConfig } from './optimizer';
+import { registerOptimizer } from './registry';
 
 /** Options of {@link RMSprop}. */
 export interface RMSpropOptions extends OptimizerOptions {
@@ -16,7 +20,7 @@ export interface RMSpropOptions extends OptimizerOptions {
   centered?: boolean;
 }
 
-const KEYS = [...COMMON_OPTION_KEYS, 'rho', 'momentum', 'epsilon', 'centered'];
+const OWN_KEYS = ['rho', 'momentum', 'epsilon', 'centered'];
 
 /**
  * RMSprop, as Keras: `v = rho * v + (1 - rho) * g^2`; centered also keeps `a = rho * a + (1 - rho) * g`
@@ -25,20 +29,26 @@ const KEYS = [...COMMON_OPTION_KEYS, 'rho', 'momentum', 'epsilon', 'centered'];
  */
 export class RMSprop extends Optimizer {
   readonly className = 'RMSprop';
-  protected readonly kind = 'rmsprop';
   readonly rho: number;
   readonly momentum: number;
   readonly epsilon: number;
   readonly centered: boolean;
+  private readonly fused = new FusedKernel('rmsprop', RMSprop.prototype, (h) => {
+    h.rho = this.rho;
+    h.oneMinusRho = 1 - this.rho;
+    h.momentum = this.momentum;
+    h.centered = this.centered ? 1 : 0;
+    h.epsilon = this.epsilon;
+  });
 
   constructor(options: RMSpropOptions = {}) {
-    const fn = 'rmsprop';
-    const o = readOptions(fn, options, KEYS);
-    super(fn, o, { learningRate: 0.001 });
-    this.rho = numberOption(fn, 'rho', o['rho'], 0.9, { min: 0, max: 1, maxExclusive: true });
-    this.momentum = numberOption(fn, 'momentum', o['momentum'], 0, { min: 0, max: 1 });
-    this.epsilon = numberOption(fn, 'epsilon', o['epsilon'], 1e-7, { min: 0 });
-    this.centered = booleanOption(fn, 'centered', o['centered'], false);
+    const name = 'rmsprop';
+    super(options, { name, learningRate: 0.001, optionKeys: OWN_KEYS });
+    const o = readOptions(name, options, null);
+    this.rho = numberOption(name, 'rho', o['rho'], 0.9, { min: 0, max: 1, maxExclusive: true });
+    this.momentum = numberOption(name, 'momentum', o['momentum'], 0, { min: 0, max: 1 });
+    this.epsilon = numberOption(name, 'epsilon', o['epsilon'], 1e-7, { min: 0 });
+    this.centered = booleanOption(name, 'centered', o['centered'], false);
   }
 
   /** Rebuilds an RMSprop from {@link getConfig} output (or a Keras config, or tfjs's, where `decay` is rho). */
@@ -51,22 +61,45 @@ export class RMSprop extends Optimizer {
     return new RMSprop(optionsFromConfig('RMSprop.fromConfig', c) as RMSpropOptions);
   }
 
-  protected slotLayout(): SlotLayout {
-    return ['velocity', this.momentum > 0 ? 'momentum' : null, this.centered ? 'average_gradient' : null];
+  protected override buildSlots(variable: Tensor): void {
+    this.addSlot(variable, 'velocity');
+    if (this.momentum > 0) this.addSlot(variable, 'momentum');
+    if (this.centered) this.addSlot(variable, 'average_gradient');
   }
 
-  protected writeHyperparameters(meta: Float64Array): void {
-    meta[M.h0] = this.rho;
-    meta[M.h1] = 1 - this.rho;
-    meta[M.h2] = this.momentum;
-    meta[M.h3] = this.centered ? 1 : 0;
-    meta[M.h4] = this.epsilon;
+  protected override updateStep(gradient: Tensor, variable: Tensor, learningRate: number): void {
+    const oneMinusRho = 1 - this.rho;
+    const v = this.getSlot(variable, 'velocity');
+    this.assign(v, add(mul(v, this.rho), mul(square(gradient), oneMinusRho)));
+    let denominator: Tensor;
+    if (this.centered) {
+      const a = this.getSlot(variable, 'average_gradient');
+      this.assign(a, add(mul(a, this.rho), mul(gradient, oneMinusRho)));
+      denominator = add(sub(v, square(a)), this.epsilon);
+    } else {
+      denominator = add(v, this.epsilon);
+    }
+    const increment = div(mul(gradient, learningRate), sqrt(denominator));
+    if (this.momentum > 0) {
+      const m = this.getSlot(variable, 'momentum');
+      this.assign(m, add(mul(m, this.momentum), increment));
+      this.assignSub(variable, m);
+    } else {
+      this.assignSub(variable, increment);
+    }
   }
 
-  protected ownConfig(): OptimizerConfig {
-    return { rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+  /** @internal */
+  protected override fusedKernel(): FusedUpdate {
+    return this.fused;
+  }
+
+  override getConfig(): OptimizerConfig {
+    return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
   }
 }
+
+registerOptimizer(RMSprop);
 
 /** `new RMSprop(options)`: `optimizers.rmsprop({ learningRate: 1e-3, momentum: 0.9 })`. */
 export function rmsprop(options?: RMSpropOptions): RMSprop {

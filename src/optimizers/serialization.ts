@@ -1,25 +1,16 @@
 import { argError, describe } from '../errors';
-import { Adagrad } from './adagrad';
-import { Adam } from './adam';
-import { AdamW } from './adamw';
 import type { SerializedObject } from './options';
-import { Optimizer, type OptimizerConfig } from './optimizer';
-import { RMSprop } from './rmsprop';
-import { SGD } from './sgd';
+import { Optimizer, type OptimizerConfig, optionsFromConfig } from './optimizer';
+import { type OptimizerClass, registeredOptimizer, registeredOptimizerNames } from './registry';
 
-type OptimizerClass = { new (): Optimizer; fromConfig(config: OptimizerConfig): Optimizer };
+// Class names other libraries store for a registered class.
+const FOREIGN_NAMES: Readonly<Record<string, string>> = {
+  momentum: 'sgd', // tfjs's MomentumOptimizer
+};
 
-// Keyed by lower-cased name, so 'Adam', 'adam', 'RMSProp' (tfjs) and 'RMSprop' (Keras) all resolve.
-const classes: ReadonlyMap<string, OptimizerClass> = new Map<string, OptimizerClass>([
-  ['sgd', SGD],
-  ['momentum', SGD], // tfjs's MomentumOptimizer
-  ['adam', Adam],
-  ['rmsprop', RMSprop],
-  ['adagrad', Adagrad],
-  ['adamw', AdamW],
-]);
-
-const VALID = "'sgd', 'adam', 'rmsprop', 'adagrad', 'adamw'";
+function valid(): string {
+  return registeredOptimizerNames().map((n) => `'${n}'`).join(', ');
+}
 
 /** What {@link getOptimizer} (and `model.compile({ optimizer })`) accepts. */
 export type OptimizerIdentifier = Optimizer | string | SerializedObject;
@@ -30,9 +21,15 @@ export function serializeOptimizer(optimizer: Optimizer): SerializedObject {
   return { className: optimizer.className, config: optimizer.getConfig() };
 }
 
+function fromConfig(cls: OptimizerClass, config: OptimizerConfig): Optimizer {
+  if (typeof cls.fromConfig === 'function') return cls.fromConfig(config);
+  return new cls(optionsFromConfig(`${cls.name}.fromConfig`, config) as never);
+}
+
 /**
  * Rebuilds an optimizer from `{ className, config }` ({@link serializeOptimizer} output, or a Keras
  * `{ class_name, config }` with snake_case keys). A learning-rate schedule inside is rebuilt too.
+ * The class must be registered (the built-ins are; see registerOptimizer).
  */
 export function deserializeOptimizer(value: unknown): Optimizer {
   const fn = 'deserializeOptimizer';
@@ -40,27 +37,25 @@ export function deserializeOptimizer(value: unknown): Optimizer {
   const v = value as Record<string, unknown>;
   const className = v['className'] ?? v['class_name'];
   if (typeof className !== 'string') argError(fn, 'className', 'a string', describe(className));
-  const cls = classes.get(className.toLowerCase());
-  if (!cls) argError(fn, 'className', `the class of one of ${VALID} (any case)`, describe(className));
+  const cls = registeredOptimizer(FOREIGN_NAMES[className.toLowerCase()] ?? className);
+  if (!cls) argError(fn, 'className', `the class of one of ${valid()} (any case; register other classes with registerOptimizer)`, describe(className));
   const config = v['config'] ?? {};
   if (typeof config !== 'object' || config === null || Array.isArray(config)) argError(fn, 'config', 'a config object', describe(config));
-  return cls.fromConfig(config as OptimizerConfig);
+  return fromConfig(cls, config as OptimizerConfig);
 }
 
 /**
- * Resolves what `model.compile({ optimizer })` accepts: an Optimizer (returned as is), a name
- * ('sgd', 'adam', 'rmsprop', 'adagrad', 'adamw', any case; Keras defaults), or a serialized
- * `{ className, config }`. Anything else throws, naming the valid choices.
+ * Resolves what `model.compile({ optimizer })` accepts: an Optimizer (returned as is), the name of
+ * a registered class ('sgd', 'adam', 'rmsprop', 'adagrad', 'adamw', ..., any case; with its
+ * defaults), or a serialized `{ className, config }`. Anything else throws, naming the valid choices.
  */
 export function getOptimizer(identifier: OptimizerIdentifier): Optimizer {
   if (identifier instanceof Optimizer) return identifier;
   if (typeof identifier === 'string') {
-    const cls = classes.get(identifier.toLowerCase());
-    if (!cls || identifier.toLowerCase() === 'momentum') {
-      argError('getOptimizer', 'identifier', `one of ${VALID} (case-insensitive)`, describe(identifier));
-    }
+    const cls = registeredOptimizer(identifier);
+    if (!cls) argError('getOptimizer', 'identifier', `one of ${valid()} (case-insensitive)`, describe(identifier));
     return new cls();
   }
   if (typeof identifier === 'object' && identifier !== null && !Array.isArray(identifier)) return deserializeOptimizer(identifier);
-  return argError('getOptimizer', 'identifier', `an Optimizer, one of ${VALID}, or { className, config }`, describe(identifier));
+  return argError('getOptimizer', 'identifier', `an Optimizer, one of ${valid()}, or { className, config }`, describe(identifier));
 }

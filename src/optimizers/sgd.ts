@@ -1,6 +1,9 @@
-import { M } from './fused-update';
+import { add, mul, sub } from '../ops/binary';
+import type { Tensor } from '../tensor/tensor';
+import { FusedKernel, type FusedUpdate } from './fused-kernel';
 import { booleanOption, numberOption, readOptions } from './options';
-import { COMMON_OPTION_KEYS, Optimizer, type OptimizerConfig, type OptimizerOptions, type SlotLayout, optionsFromConfig } from './optimizer';
+import { Optimizer, type OptimizerConfig, type OptimizerOptions, optionsFromConfig } from './optimizer';
+import { registerOptimizer } from './registry';
 
 /** Options of {@link SGD}. */
 export interface SGDOptions extends OptimizerOptions {
@@ -12,7 +15,7 @@ export interface SGDOptions extends OptimizerOptions {
   nesterov?: boolean;
 }
 
-const KEYS = [...COMMON_OPTION_KEYS, 'momentum', 'nesterov'];
+const OWN_KEYS = ['momentum', 'nesterov'];
 
 /**
  * Gradient descent with optional (Nesterov) momentum, as Keras `SGD`:
@@ -20,16 +23,19 @@ const KEYS = [...COMMON_OPTION_KEYS, 'momentum', 'nesterov'];
  */
 export class SGD extends Optimizer {
   readonly className = 'SGD';
-  protected readonly kind = 'sgd';
   readonly momentum: number;
   readonly nesterov: boolean;
+  private readonly fused = new FusedKernel('sgd', SGD.prototype, (h) => {
+    h.momentum = this.momentum;
+    h.nesterov = this.nesterov ? 1 : 0;
+  });
 
   constructor(options: SGDOptions = {}) {
-    const fn = 'sgd';
-    const o = readOptions(fn, options, KEYS);
-    super(fn, o, { learningRate: 0.01 });
-    this.momentum = numberOption(fn, 'momentum', o['momentum'], 0, { min: 0, max: 1 });
-    this.nesterov = booleanOption(fn, 'nesterov', o['nesterov'], false);
+    const name = 'sgd';
+    super(options, { name, learningRate: 0.01, optionKeys: OWN_KEYS });
+    const o = readOptions(name, options, null);
+    this.momentum = numberOption(name, 'momentum', o['momentum'], 0, { min: 0, max: 1 });
+    this.nesterov = booleanOption(name, 'nesterov', o['nesterov'], false);
   }
 
   /** Rebuilds an SGD from {@link getConfig} output (or a Keras/tfjs config). */
@@ -37,19 +43,32 @@ export class SGD extends Optimizer {
     return new SGD(optionsFromConfig('SGD.fromConfig', config, { useNesterov: 'nesterov' }) as SGDOptions);
   }
 
-  protected slotLayout(): SlotLayout {
-    return [this.momentum > 0 ? 'momentum' : null, null, null];
+  protected override buildSlots(variable: Tensor): void {
+    if (this.momentum > 0) this.addSlot(variable, 'momentum');
   }
 
-  protected writeHyperparameters(meta: Float64Array): void {
-    meta[M.h0] = this.momentum;
-    meta[M.h1] = this.nesterov ? 1 : 0;
+  protected override updateStep(gradient: Tensor, variable: Tensor, learningRate: number): void {
+    const step = mul(gradient, learningRate);
+    if (this.momentum === 0) {
+      this.assignSub(variable, step);
+      return;
+    }
+    const m = this.getSlot(variable, 'momentum');
+    this.assign(m, sub(mul(m, this.momentum), step));
+    this.assign(variable, this.nesterov ? sub(add(variable, mul(m, this.momentum)), step) : add(variable, m));
   }
 
-  protected ownConfig(): OptimizerConfig {
-    return { momentum: this.momentum, nesterov: this.nesterov };
+  /** @internal */
+  protected override fusedKernel(): FusedUpdate {
+    return this.fused;
+  }
+
+  override getConfig(): OptimizerConfig {
+    return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov };
   }
 }
+
+registerOptimizer(SGD);
 
 /** `new SGD(options)`: `optimizers.sgd({ learningRate: 0.1, momentum: 0.9 })`. */
 export function sgd(options?: SGDOptions): SGD {

@@ -50,7 +50,7 @@ describe('config', () => {
     const o = opt.adam();
     expect(opt.getOptimizer(o)).toBe(o);
     expect(() => opt.getOptimizer('adamax')).toThrow(
-      /getOptimizer: argument 'identifier' expected one of 'sgd', 'adam', 'rmsprop', 'adagrad', 'adamw' \(case-insensitive\), got "adamax"/,
+      /getOptimizer: argument 'identifier' expected one of 'sgd', 'adagrad', 'rmsprop', 'adam', 'adamw' \(case-insensitive\), got "adamax"/,
     );
     expect(() => opt.getOptimizer(42 as never)).toThrow(/getOptimizer: argument 'identifier'/);
     expect(() => opt.getOptimizer({ className: 'Adamax', config: {} })).toThrow(/className' expected the class of one of/);
