@@ -6,7 +6,9 @@
 
 #include <functional>
 #include <initializer_list>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace tf::binding {
 
@@ -29,5 +31,18 @@ Napi::Value dispatch(const Napi::CallbackInfo& info, bool async, F&& run,
 
 // Registers `name` (sync) and `nameAsync` (returns a Promise) on exports.
 void export_entry(Napi::Env env, Napi::Object exports, const char* name, EntryFn entry);
+
+// Sets exports.layouts[name] (creating exports.layouts on first use) to a list of field names.
+void publish_layout(Napi::Env env, Napi::Object exports, const char* name, const std::vector<std::string>& fields);
+
+// Registers an entry point whose argument block has layout L (binding/layouts.h) and publishes
+// L's field names under the entry's name: the fixed fields, then each tail array as "name[count]".
+template <typename L>
+void export_entry(Napi::Env env, Napi::Object exports, const char* name, EntryFn entry) {
+  std::vector<std::string> fields(L::kFields.begin(), L::kFields.end());
+  for (const char* t : L::kTail) fields.push_back(std::string(t) + "[" + L::kTailLengthName + "]");
+  publish_layout(env, exports, name, fields);
+  export_entry(env, exports, name, entry);
+}
 
 }  // namespace tf::binding
