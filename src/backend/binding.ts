@@ -168,6 +168,7 @@ const basics: { readonly [K in keyof AddonBasics]-?: Kind<AddonBasics[K]> } = {
 /** Entry points whose block has no named layout yet (their positional meta is documented where they are called). */
 const unnamedEntries = ['optimizerStep'] as const;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// Fails to compile unless every kernel entry above has a layout or is listed as unnamed.
 const everyEntryListed: Same<keyof KernelEntries, LayoutName | (typeof unnamedEntries)[number]> = true;
 void everyEntryListed;
 
@@ -188,7 +189,9 @@ export function checkAddon(addon: unknown): asserts addon is NativeAddon {
   if (typeof addon !== 'object' || addon === null) return fail('it exports no object');
   const a = addon as Record<string, unknown>;
   for (const [name, kind] of Object.entries(basics)) {
-    if (typeof a[name] !== kind || a[name] === null) fail(`'${name}' is ${a[name] === null ? 'null' : typeof a[name]}, expected a ${kind}`);
+    if (typeof a[name] !== kind || a[name] === null) {
+      fail(`'${name}' is ${a[name] === null ? 'null' : typeof a[name]}, expected ${kind === 'object' ? 'an object' : 'a function'}`);
+    }
   }
   for (const name of addonFunctions) {
     if (typeof a[name] !== 'function') fail(`it has no function '${name}'`);
