@@ -4,12 +4,16 @@
 // Every entry point takes its scalars (sizes, offsets, strides, parameters) in one Float64Array:
 // one typed array crosses Node-API much faster than a dozen numbers. Each block's fields are listed
 // here as an X-macro; TF_LAYOUT turns a list into a struct whose enumerators are the field indices
-// (the binding reads `args.integer(layout::unary::n)`, never a bare position) and whose name list
-// export_entry publishes as `addon.layouts.<entry>`. src/backend/binding.ts declares the same names,
-// packs by them and refuses an addon whose published lists differ, so the two sides cannot drift.
+// (the binding reads `Args<layout::unary>::integer(layout::unary::n)`, never a bare position) and
+// whose name list export_entry<L> (or publish_layout<L> for a plain function) publishes as
+// `addon.layouts.<function>`. src/backend/binding.ts declares the same names, packs by them and
+// refuses an addon whose published lists differ, so the two sides cannot drift.
 //
 // A block may end in a tail: arrays of equal length, that length being one of the fixed fields
 // (TF_LAYOUT_TAIL). They follow the fixed fields back to back and are published as "name[count]".
+//
+// A new block: a field list and a TF_LAYOUT line here, Args<layout::x> in the entry point,
+// export_entry<layout::x> where it is registered, and the same list in binding.ts's `layouts`.
 #include <array>
 #include <cstddef>
 

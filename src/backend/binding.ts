@@ -167,15 +167,17 @@ const basics: { readonly [K in keyof AddonBasics]-?: Kind<AddonBasics[K]> } = {
 };
 /** Entry points whose block has no named layout yet (their positional meta is documented where they are called). */
 const unnamedEntries = ['optimizerStep'] as const;
+// A layout belongs to a kernel entry of the same name, or to a plain function among the basics.
+const kernelEntryNames = [...Object.keys(layouts).filter((name) => !Object.hasOwn(basics, name)), ...unnamedEntries];
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 // Fails to compile unless every kernel entry above has a layout or is listed as unnamed.
-const everyEntryListed: Same<keyof KernelEntries, LayoutName | (typeof unnamedEntries)[number]> = true;
+const everyEntryListed: Same<keyof KernelEntries, Exclude<LayoutName, keyof AddonBasics> | (typeof unnamedEntries)[number]> = true;
 void everyEntryListed;
 
 /** Every function the interface declares, kernel entries with their async twins. */
 export const addonFunctions: readonly string[] = [
   ...Object.entries(basics).filter(([, kind]) => kind === 'function').map(([name]) => name),
-  ...[...Object.keys(layouts), ...unnamedEntries].flatMap((name) => [name, `${name}Async`]),
+  ...kernelEntryNames.flatMap((name) => [name, `${name}Async`]),
 ];
 
 /**
