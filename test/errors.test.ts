@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '../src';
 import { tensor } from '../src';
-import { nativeAddon } from '../src/backend/native-addon';
+import { type LayoutArgs, nativeAddon, pack } from '../src/backend/binding';
 
 describe('clear errors for bad input', () => {
   const a = tf.zeros([2, 3]);
@@ -60,23 +60,40 @@ describe('clear errors for bad input', () => {
 describe.runIf(nativeAddon() !== null)('the addon rejects malformed calls instead of crashing', () => {
   const addon = nativeAddon()!;
   const f = new Float32Array(4);
+  const unary = (n: number) => pack.unary({ xOffset: 0, yOffset: 0, n, p0: 0, p1: 0 });
+  // A 3x3 by 3x3 product: too large for arrays of 4 floats.
+  const gemm = (change: Partial<LayoutArgs<'gemm'>> = {}) => pack.gemm({
+    transA: 0, transB: 0, m: 3, n: 3, k: 3, lda: 3, ldb: 3, ldc: 3, alpha: 1, beta: 0, activation: 0, batch: 1,
+    aOffsets: [0], bOffsets: [0], cOffsets: [0], ...change,
+  });
+  // What pack never sends: a block too short for its layout, or a binary block with ndim 9.
+  const raw = (...v: number[]) => Float64Array.from(v) as never;
 
   it('checks types, ranges and views', () => {
-    expect(() => addon.unary(0, f, f, Float64Array.of(0, 0, 5, 0, 0))).toThrow(RangeError);
-    expect(() => addon.unary(99, f, f, Float64Array.of(0, 0, 1, 0, 0))).toThrow(/unknown op code/);
-    expect(() => (addon.unary as (...a: unknown[]) => void)(0, [1, 2], f, Float64Array.of(0, 0, 1, 0, 0))).toThrow(TypeError);
-    expect(() => addon.binary(0, f, f, f, Float64Array.of(1, 4, 0, 1, 2, 1))).toThrow(/view reaches/);
-    expect(() => addon.binary(0, f, f, f, Float64Array.of(9))).toThrow(/rank/);
-    expect(() => addon.binary(0, f, f, f, Float64Array.of(1))).toThrow(/too short/);
-    expect(() => addon.stridedCopy(f, f, Float64Array.of(1, 4, -1, 1, 0, 1))).toThrow(RangeError);
-    expect(() => addon.gather(f, Int32Array.of(7), f, Float64Array.of(0, 1, 4, 1, 0, 1))).toThrow(/out of range/);
-    expect(() => addon.gemm(f, f, f, Float64Array.of(0, 0, 3, 3, 3, 3, 3, 3, 1, 0, 0, 1, 0, 0, 0), null)).toThrow(/exceeds/);
-    expect(() => addon.gemm(f, f, f, Float64Array.of(0, 0, 2, 2, 2, 1, 2, 2, 1, 0, 0, 1, 0, 0, 0), null)).toThrow(/leading dimension/);
-    expect(() => addon.softmax(f, f, Float64Array.of(0, 2, 3, 1, 0))).toThrow(RangeError);
+    expect(() => addon.unary(0, f, f, unary(5))).toThrow(RangeError);
+    expect(() => addon.unary(0, f, f, unary(2.5))).toThrow(/unary\.n must be an integer, got 2\.5/);
+    expect(() => addon.unary(99, f, f, unary(1))).toThrow(/unknown op code/);
+    expect(() => (addon.unary as (...a: unknown[]) => void)(0, [1, 2], f, unary(1))).toThrow(TypeError);
+    expect(() => addon.unary(0, f, f, f as never)).toThrow(/unary arguments must be a Float64Array/);
+    const view = { ndim: 1, aOffset: 0, bOffset: 2, shape: [4], aStrides: [1], bStrides: [1] };
+    expect(() => addon.binary(0, f, f, f, pack.binary(view))).toThrow(/view reaches/);
+    expect(() => addon.binary(0, f, f, f, pack.binary({ ...view, bStrides: [0.5] }))).toThrow(/binary\.bStrides\[0\] must be an integer/);
+    expect(() => addon.binary(0, f, f, f, raw(9, 0, 0))).toThrow(/binary\.ndim must be an integer in \[0, 8\], got 9/);
+    expect(() => addon.binary(0, f, f, f, raw(1))).toThrow(/binary arguments are too short: 1 values for 3 fields/);
+    expect(() => addon.binary(0, f, f, f, raw(1, 0, 0, 4))).toThrow(/too short: 4 values for 6 with ndim = 1/);
+    expect(() => addon.stridedCopy(f, f, pack.stridedCopy({
+      ndim: 1, srcOffset: -1, dstOffset: 0, shape: [4], srcStrides: [1], dstStrides: [1],
+    }))).toThrow(RangeError);
+    expect(() => addon.gather(f, Int32Array.of(7), f, pack.gather({ xOffset: 0, outer: 1, len: 4, inner: 1, indicesOffset: 0, nidx: 1 })))
+      .toThrow(/out of range/);
+    expect(() => addon.gemm(f, f, f, gemm(), null)).toThrow(/exceeds/);
+    expect(() => addon.gemm(f, f, f, gemm({ m: 2, n: 2, k: 2, lda: 1, ldb: 2, ldc: 2 }), null)).toThrow(/leading dimension/);
+    expect(() => addon.gemm(f, f, f, gemm({ batch: 2 }), null)).toThrow(/gemm\.aOffsets\[1\] must be an integer/);
+    expect(() => addon.softmax(f, f, pack.softmax({ xOffset: 0, outer: 2, len: 3, inner: 1, log: 0 }))).toThrow(RangeError);
     expect(() => addon.setNumThreads(0)).toThrow(RangeError);
   });
 
   it('rejects an async call with bad arguments synchronously, before any work is queued', () => {
-    expect(() => addon.gemmAsync(f, f, f, Float64Array.of(0, 0, 3, 3, 3, 3, 3, 3, 1, 0, 0, 1, 0, 0, 0), null)).toThrow(/exceeds/);
+    expect(() => addon.gemmAsync(f, f, f, gemm(), null)).toThrow(/exceeds/);
   });
 });

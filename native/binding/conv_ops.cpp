@@ -1,11 +1,11 @@
-// Entry points of the conv kernels. All three share one meta layout (see src/ops/conv.ts):
-//   n, h, w, c, kh, kw, cout, oh, ow, sh, sw, dh, dw, padTop, padLeft, groups, xOff, wOff, yOff
-// where x is the NHWC input (or input gradient), w the HWIO filter (or its gradient) and y the
-// NHWC output (or output gradient). Everything is validated here: a bad call throws, never crashes.
+// Entry points of the conv kernels. All three share the conv2d layout (binding/layouts.h), where x
+// is the NHWC input (or input gradient), w the HWIO filter (or its gradient) and y the NHWC output
+// (or output gradient). Everything is validated here: a bad call throws, never crashes.
 #include <cstdint>
 #include <string>
 
 #include "binding/job.h"
+#include "binding/layouts.h"
 #include "binding/js_args.h"
 #include "binding/ops.h"
 #include "kernels/conv.h"
@@ -15,25 +15,41 @@ namespace k = tf::kernels;
 namespace {
 
 constexpr int64_t kMaxDim = int64_t{1} << 31;
+constexpr int64_t kMaxOffset = int64_t{1} << 53;
 
 struct ConvCall {
   k::ConvShape s;
   int64_t x_off, w_off, y_off;
 };
 
-ConvCall read_conv(const Napi::CallbackInfo& info, size_t meta_index, const char* fn, int64_t x_len,
+ConvCall read_conv(const Napi::CallbackInfo& info, size_t args_index, const char* fn, int64_t x_len,
                    int64_t w_len, int64_t y_len) {
+  using L = layout::conv2d;
   Napi::Env env = info.Env();
-  Meta meta(info, meta_index);
+  Args<L> args(info, args_index);
   ConvCall c{};
   k::ConvShape& s = c.s;
-  int64_t* fields[] = {&s.n,  &s.h,  &s.w,  &s.c,       &s.kh,       &s.kw,     &s.cout,  &s.oh,    &s.ow, &s.sh,
-                       &s.sw, &s.dh, &s.dw, &s.pad_top, &s.pad_left, &s.groups, &c.x_off, &c.w_off, &c.y_off};
-  for (int64_t* f : fields) {
-    *f = meta.next();
-    const int64_t limit = f == &c.x_off || f == &c.w_off || f == &c.y_off ? (int64_t{1} << 53) : kMaxDim;
-    if (*f < 0 || *f > limit) throw_range(env, std::string(fn) + ": size or offset out of range");
-  }
+  auto dim = [&](L::Field f) { return args.integer(f, 0, kMaxDim); };
+  auto offset = [&](L::Field f) { return args.integer(f, 0, kMaxOffset); };
+  s.n = dim(L::n);
+  s.h = dim(L::h);
+  s.w = dim(L::w);
+  s.c = dim(L::c);
+  s.kh = dim(L::kh);
+  s.kw = dim(L::kw);
+  s.cout = dim(L::cout);
+  s.oh = dim(L::oh);
+  s.ow = dim(L::ow);
+  s.sh = dim(L::sh);
+  s.sw = dim(L::sw);
+  s.dh = dim(L::dh);
+  s.dw = dim(L::dw);
+  s.pad_top = dim(L::padTop);
+  s.pad_left = dim(L::padLeft);
+  s.groups = dim(L::groups);
+  c.x_off = offset(L::xOffset);
+  c.w_off = offset(L::wOffset);
+  c.y_off = offset(L::yOffset);
   if (s.sh < 1 || s.sw < 1 || s.dh < 1 || s.dw < 1) throw_range(env, std::string(fn) + ": strides and dilations must be >= 1");
   if (s.groups < 1 || s.c % s.groups != 0 || s.cout % s.groups != 0) {
     throw_range(env, std::string(fn) + ": groups must divide the input and output channels");
@@ -52,7 +68,7 @@ ConvCall read_conv(const Napi::CallbackInfo& info, size_t meta_index, const char
   return c;
 }
 
-// conv2d(x, w, y, meta, bias | null, relu?): y = conv(x, w) + bias, then max(0, .) when relu is true
+// conv2d(x, w, y, args, bias | null, relu?): y = conv(x, w) + bias, then max(0, .) when relu is true
 Napi::Value conv2d_entry(const Napi::CallbackInfo& info, bool async) {
   F32 x = get_f32(info, 0, "x");
   F32 w = get_f32(info, 1, "w");
@@ -72,7 +88,7 @@ Napi::Value conv2d_entry(const Napi::CallbackInfo& info, bool async) {
   return dispatch(info, async, [=] { k::conv2d_forward(s, xp, wp, bias, yp, relu); }, {0, 1, 2, 4});
 }
 
-// conv2dBackpropInput(dy, w, dx, meta): dx = conv^T(dy, w)
+// conv2dBackpropInput(dy, w, dx, args): dx = conv^T(dy, w)
 Napi::Value conv2d_backprop_input_entry(const Napi::CallbackInfo& info, bool async) {
   F32 dy = get_f32(info, 0, "dy");
   F32 w = get_f32(info, 1, "w");
@@ -85,7 +101,7 @@ Napi::Value conv2d_backprop_input_entry(const Napi::CallbackInfo& info, bool asy
   return dispatch(info, async, [=] { k::conv2d_backward_input(s, dyp, wp, dxp); }, {0, 1, 2});
 }
 
-// conv2dBackpropFilter(x, dy, dw, meta): dw = d<dy, conv(x, w)>/dw
+// conv2dBackpropFilter(x, dy, dw, args): dw = d<dy, conv(x, w)>/dw
 Napi::Value conv2d_backprop_filter_entry(const Napi::CallbackInfo& info, bool async) {
   F32 x = get_f32(info, 0, "x");
   F32 dy = get_f32(info, 1, "dy");
@@ -98,35 +114,34 @@ Napi::Value conv2d_backprop_filter_entry(const Napi::CallbackInfo& info, bool as
   return dispatch(info, async, [=] { k::conv2d_backward_filter(s, xp, dyp, dwp); }, {0, 1, 2});
 }
 
-// conv2dReluGrad(dy, y, out, meta): out = y > 0 ? dy : 0 over meta = [size, dyOff, yOff, outOff]
+// conv2dReluGrad(dy, y, out, args): out = y > 0 ? dy : 0 over n elements
 Napi::Value conv2d_relu_grad_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::conv2dReluGrad;
   Napi::Env env = info.Env();
   F32 dy = get_f32(info, 0, "dy");
   F32 y = get_f32(info, 1, "y");
   F32 out = get_f32(info, 2, "out");
-  Meta meta(info, 3);
-  int64_t v[4];
-  for (int64_t& f : v) {
-    f = meta.next();
-    if (f < 0 || f > (int64_t{1} << 53)) throw_range(env, "conv2dReluGrad: size or offset out of range");
-  }
-  check_range(env, "conv2dReluGrad dy", dy.length, v[1], v[0]);
-  check_range(env, "conv2dReluGrad y", y.length, v[2], v[0]);
-  check_range(env, "conv2dReluGrad out", out.length, v[3], v[0]);
-  const int64_t size = v[0];
-  const float* dyp = dy.data + v[1];
-  const float* yp = y.data + v[2];
-  float* op = out.data + v[3];
+  Args<L> args(info, 3);
+  const int64_t size = args.integer(L::n, 0, kMaxOffset);
+  const int64_t dy_off = args.integer(L::dyOffset, 0, kMaxOffset);
+  const int64_t y_off = args.integer(L::yOffset, 0, kMaxOffset);
+  const int64_t out_off = args.integer(L::outOffset, 0, kMaxOffset);
+  check_range(env, "conv2dReluGrad dy", dy.length, dy_off, size);
+  check_range(env, "conv2dReluGrad y", y.length, y_off, size);
+  check_range(env, "conv2dReluGrad out", out.length, out_off, size);
+  const float* dyp = dy.data + dy_off;
+  const float* yp = y.data + y_off;
+  float* op = out.data + out_off;
   return dispatch(info, async, [=] { k::conv2d_relu_grad(size, dyp, yp, op); }, {0, 1, 2});
 }
 
 }  // namespace
 
 void register_conv_ops(Napi::Env env, Napi::Object exports) {
-  export_entry(env, exports, "conv2d", conv2d_entry);
-  export_entry(env, exports, "conv2dBackpropInput", conv2d_backprop_input_entry);
-  export_entry(env, exports, "conv2dBackpropFilter", conv2d_backprop_filter_entry);
-  export_entry(env, exports, "conv2dReluGrad", conv2d_relu_grad_entry);
+  export_entry<layout::conv2d>(env, exports, "conv2d", conv2d_entry);
+  export_entry<layout::conv2d>(env, exports, "conv2dBackpropInput", conv2d_backprop_input_entry);
+  export_entry<layout::conv2d>(env, exports, "conv2dBackpropFilter", conv2d_backprop_filter_entry);
+  export_entry<layout::conv2dReluGrad>(env, exports, "conv2dReluGrad", conv2d_relu_grad_entry);
 }
 
 }  // namespace tf::binding

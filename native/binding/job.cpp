@@ -65,4 +65,11 @@ void export_entry(Napi::Env env, Napi::Object exports, const char* name, EntryFn
                               async_name, data));
 }
 
+void publish_layout(Napi::Env env, Napi::Object exports, const char* name, const std::vector<std::string>& fields) {
+  if (!exports.Has("layouts")) exports.Set("layouts", Napi::Object::New(env));
+  Napi::Array list = Napi::Array::New(env, fields.size());
+  for (uint32_t i = 0; i < fields.size(); i++) list.Set(i, fields[i]);
+  exports.Get("layouts").As<Napi::Object>().Set(name, list);
+}
+
 }  // namespace tf::binding

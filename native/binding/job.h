@@ -6,7 +6,9 @@
 
 #include <functional>
 #include <initializer_list>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace tf::binding {
 
@@ -29,5 +31,25 @@ Napi::Value dispatch(const Napi::CallbackInfo& info, bool async, F&& run,
 
 // Registers `name` (sync) and `nameAsync` (returns a Promise) on exports.
 void export_entry(Napi::Env env, Napi::Object exports, const char* name, EntryFn entry);
+
+// Sets exports.layouts[name] (creating exports.layouts on first use) to a list of field names.
+void publish_layout(Napi::Env env, Napi::Object exports, const char* name, const std::vector<std::string>& fields);
+
+// Publishes layout L (binding/layouts.h) as the argument block of the function `name`: the fixed
+// fields, then each tail array as "name[count]".
+template <typename L>
+void publish_layout(Napi::Env env, Napi::Object exports, const char* name) {
+  std::vector<std::string> fields(L::kFields.begin(), L::kFields.end());
+  for (const char* t : L::kTail) fields.push_back(std::string(t) + "[" + L::kTailLengthName + "]");
+  publish_layout(env, exports, name, fields);
+}
+
+// Registers an entry point (sync and async) whose argument block has layout L, publishing L under
+// the entry's name.
+template <typename L>
+void export_entry(Napi::Env env, Napi::Object exports, const char* name, EntryFn entry) {
+  publish_layout<L>(env, exports, name);
+  export_entry(env, exports, name, entry);
+}
 
 }  // namespace tf::binding

@@ -1,8 +1,15 @@
 #include "binding/js_args.h"
 
 #include <cmath>
+#include <cstdio>
 
 namespace tf::binding {
+
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
 
 void throw_range(Napi::Env env, const std::string& message) {
   throw Napi::RangeError::New(env, "tensorforge native: " + message);
@@ -72,13 +79,26 @@ int64_t get_int(const Napi::CallbackInfo& info, size_t i, const char* what) {
   return static_cast<int64_t>(v);
 }
 
-Meta::Meta(const Napi::CallbackInfo& info, size_t i) : env_(info.Env()) {
+const double* try_f64(const Napi::CallbackInfo& info, size_t i, size_t* length) {
   napi_typedarray_type type;
-  int64_t length;
-  void* data = typed(info, i, "meta", &type, &length);
-  if (type != napi_float64_array) throw Napi::TypeError::New(env_, "tensorforge native: meta must be a Float64Array");
-  data_ = static_cast<const double*>(data);
-  length_ = static_cast<size_t>(length);
+  size_t len = 0;
+  void* data = nullptr;
+  if (i >= info.Length() ||
+      napi_get_typedarray_info(info.Env(), info[i], &type, &len, &data, nullptr, nullptr) != napi_ok) {
+    napi_value ignored;
+    bool pending = false;
+    napi_is_exception_pending(info.Env(), &pending);
+    if (pending) napi_get_and_clear_last_exception(info.Env(), &ignored);
+    return nullptr;
+  }
+  if (type != napi_float64_array) return nullptr;
+  *length = len;
+  return static_cast<const double*>(data);
+}
+
+Meta::Meta(const Napi::CallbackInfo& info, size_t i) : env_(info.Env()) {
+  data_ = try_f64(info, i, &length_);
+  if (!data_) throw Napi::TypeError::New(env_, "tensorforge native: meta must be a Float64Array");
 }
 
 double Meta::next_double() {
@@ -88,18 +108,8 @@ double Meta::next_double() {
 
 int64_t Meta::next() {
   double v = next_double();
-  if (!(std::floor(v) == v) || std::fabs(v) > 9.0e15) throw_range(env_, "meta holds a non-integer");
+  if (!is_integer(v)) throw_range(env_, "meta holds a non-integer");
   return static_cast<int64_t>(v);
-}
-
-int Meta::ndim() {
-  int64_t n = next();
-  if (n < 0 || n > kMaxDims) throw_range(env_, "rank must be between 0 and 8");
-  return static_cast<int>(n);
-}
-
-void Meta::read(int n, int64_t* out) {
-  for (int i = 0; i < n; i++) out[i] = next();
 }
 
 void check_range(Napi::Env env, const char* what, int64_t length, int64_t offset, int64_t count) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "binding/job.h"
+#include "binding/layouts.h"
 #include "binding/js_args.h"
 #include "binding/ops.h"
 #include "kernels/elementwise.h"
@@ -12,6 +13,8 @@
 namespace tf::binding {
 namespace k = tf::kernels;
 namespace {
+
+constexpr int64_t kMaxCount = int64_t{1} << 53;
 
 template <typename E>
 E get_code(const Napi::CallbackInfo& info, size_t i, E count) {
@@ -26,15 +29,16 @@ int64_t volume(int ndim, const int64_t* shape) {
   return n;
 }
 
-// unary(code, x, y, meta = [xOffset, yOffset, n, p0, p1])
+// unary(code, x, y, args)
 Napi::Value unary_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::unary;
   auto op = get_code(info, 0, k::UnaryOp::Count);
   F32 x = get_f32(info, 1, "x");
   F32 y = get_f32(info, 2, "y");
-  Meta meta(info, 3);
-  int64_t x_off = meta.next(), y_off = meta.next(), n = meta.next();
-  float p0 = static_cast<float>(meta.next_double());
-  float p1 = static_cast<float>(meta.next_double());
+  Args<L> args(info, 3);
+  int64_t x_off = args.integer(L::xOffset), y_off = args.integer(L::yOffset), n = args.integer(L::n);
+  float p0 = static_cast<float>(args.number(L::p0));
+  float p1 = static_cast<float>(args.number(L::p1));
   check_range(info.Env(), "unary x", x.length, x_off, n);
   check_range(info.Env(), "unary y", y.length, y_off, n);
   const float* xp = x.data + x_off;
@@ -49,14 +53,17 @@ struct Broadcast {
   int64_t strides[3][kMaxDims];
 };
 
-// meta: ndim, shape..., then for each of `operands`: offset, strides...
-Broadcast read_broadcast(Meta& meta, int operands) {
+// The broadcast views of a layout whose tail is shape[ndim] and then each operand's strides[ndim],
+// its offsets being the named fields `offsets` in operand order.
+template <typename L, size_t N>
+Broadcast read_broadcast(const Args<L>& args, const typename L::Field (&offsets)[N]) {
+  static_assert(N <= 3 && L::kTailCount == N + 1);
   Broadcast b{};
-  b.ndim = meta.ndim();
-  meta.read(b.ndim, b.shape);
-  for (int o = 0; o < operands; o++) {
-    b.off[o] = meta.next();
-    meta.read(b.ndim, b.strides[o]);
+  b.ndim = static_cast<int>(args.tail_length(kMaxDims));
+  args.tail(L::shape, b.ndim, b.shape);
+  for (size_t o = 0; o < N; o++) {
+    b.off[o] = args.integer(offsets[o]);
+    args.tail(static_cast<typename L::Tail>(o + 1), b.ndim, b.strides[o]);
   }
   return b;
 }
@@ -66,8 +73,8 @@ Napi::Value binary_entry(const Napi::CallbackInfo& info, bool async) {
   F32 a = get_f32(info, 1, "a");
   F32 b = get_f32(info, 2, "b");
   F32 out = get_f32(info, 3, "out");
-  Meta meta(info, 4);
-  Broadcast bc = read_broadcast(meta, 2);
+  using L = layout::binary;
+  Broadcast bc = read_broadcast(Args<L>(info, 4), {L::aOffset, L::bOffset});
   check_view(info.Env(), "binary a", a.length, bc.ndim, bc.shape, bc.off[0], bc.strides[0]);
   check_view(info.Env(), "binary b", b.length, bc.ndim, bc.shape, bc.off[1], bc.strides[1]);
   check_range(info.Env(), "binary out", out.length, 0, volume(bc.ndim, bc.shape));
@@ -84,8 +91,8 @@ Napi::Value where_entry(const Napi::CallbackInfo& info, bool async) {
   F32 a = get_f32(info, 1, "a");
   F32 b = get_f32(info, 2, "b");
   F32 out = get_f32(info, 3, "out");
-  Meta meta(info, 4);
-  Broadcast bc = read_broadcast(meta, 3);
+  using L = layout::where;
+  Broadcast bc = read_broadcast(Args<L>(info, 4), {L::condOffset, L::aOffset, L::bOffset});
   check_view(info.Env(), "where cond", c.length, bc.ndim, bc.shape, bc.off[0], bc.strides[0]);
   check_view(info.Env(), "where a", a.length, bc.ndim, bc.shape, bc.off[1], bc.strides[1]);
   check_view(info.Env(), "where b", b.length, bc.ndim, bc.shape, bc.off[2], bc.strides[2]);
@@ -104,8 +111,8 @@ Napi::Value strided_copy_entry(const Napi::CallbackInfo& info, bool async) {
   int64_t src_len = 0, dst_len = 0;
   auto* src = static_cast<int32_t*>(get_any32(info, 0, "src", &src_len));
   auto* dst = static_cast<int32_t*>(get_any32(info, 1, "dst", &dst_len));
-  Meta meta(info, 2);
-  Broadcast bc = read_broadcast(meta, 2);
+  using L = layout::stridedCopy;
+  Broadcast bc = read_broadcast(Args<L>(info, 2), {L::srcOffset, L::dstOffset});
   check_view(info.Env(), "copy src", src_len, bc.ndim, bc.shape, bc.off[0], bc.strides[0]);
   check_view(info.Env(), "copy dst", dst_len, bc.ndim, bc.shape, bc.off[1], bc.strides[1]);
   const int32_t* sp = src + bc.off[0];
@@ -115,12 +122,13 @@ Napi::Value strided_copy_entry(const Napi::CallbackInfo& info, bool async) {
       {0, 1});
 }
 
-// fill(y, meta = [offset, n, value])
+// fill(y, args)
 Napi::Value fill_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::fill;
   F32 y = get_f32(info, 0, "y");
-  Meta meta(info, 1);
-  int64_t off = meta.next(), n = meta.next();
-  float v = static_cast<float>(meta.next_double());
+  Args<L> args(info, 1);
+  int64_t off = args.integer(L::yOffset), n = args.integer(L::n);
+  float v = static_cast<float>(args.number(L::value));
   check_range(info.Env(), "fill", y.length, off, n);
   float* p = y.data + off;
   return dispatch(info, async, [=] { k::fill(p, n, v); }, {0});
@@ -129,20 +137,22 @@ Napi::Value fill_entry(const Napi::CallbackInfo& info, bool async) {
 struct Rows {
   int64_t outer, len, inner;
 };
-Rows get_rows(Napi::Env env, Meta& meta) {
-  Rows r{meta.next(), meta.next(), meta.next()};
-  if (r.outer < 0 || r.len < 0 || r.inner < 0) throw_range(env, "negative extent");
-  return r;
+// The [outer, len, inner] extents of a layout with fields named so.
+template <typename L>
+Rows get_rows(const Args<L>& args) {
+  return Rows{args.integer(L::outer, 0, kMaxCount), args.integer(L::len, 0, kMaxCount),
+              args.integer(L::inner, 0, kMaxCount)};
 }
 
-// reduce(code, x, out, meta = [xOffset, outer, len, inner])
+// reduce(code, x, out, args)
 Napi::Value reduce_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::reduce;
   auto op = get_code(info, 0, k::ReduceOp::Count);
   F32 x = get_f32(info, 1, "x");
   F32 out = get_f32(info, 2, "out");
-  Meta meta(info, 3);
-  int64_t off = meta.next();
-  Rows r = get_rows(info.Env(), meta);
+  Args<L> args(info, 3);
+  int64_t off = args.integer(L::xOffset);
+  Rows r = get_rows(args);
   check_range(info.Env(), "reduce x", x.length, off, r.outer * r.len * r.inner);
   check_range(info.Env(), "reduce out", out.length, 0, r.outer * r.inner);
   const float* xp = x.data + off;
@@ -150,14 +160,15 @@ Napi::Value reduce_entry(const Napi::CallbackInfo& info, bool async) {
   return dispatch(info, async, [=] { k::reduce(op, xp, r.outer, r.len, r.inner, o); }, {1, 2});
 }
 
-// argReduce(code, x, out, meta = [xOffset, outer, len, inner])
+// argReduce(code, x, out, args): the reduce layout
 Napi::Value arg_reduce_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::reduce;
   auto op = get_code(info, 0, k::ArgReduceOp::Count);
   F32 x = get_f32(info, 1, "x");
   I32 out = get_i32(info, 2, "out");
-  Meta meta(info, 3);
-  int64_t off = meta.next();
-  Rows r = get_rows(info.Env(), meta);
+  Args<L> args(info, 3);
+  int64_t off = args.integer(L::xOffset);
+  Rows r = get_rows(args);
   if (r.len < 1) throw_range(info.Env(), "arg reduction over an empty axis");
   check_range(info.Env(), "argReduce x", x.length, off, r.outer * r.len * r.inner);
   check_range(info.Env(), "argReduce out", out.length, 0, r.outer * r.inner);
@@ -166,14 +177,15 @@ Napi::Value arg_reduce_entry(const Napi::CallbackInfo& info, bool async) {
   return dispatch(info, async, [=] { k::arg_reduce(op, xp, r.outer, r.len, r.inner, o); }, {1, 2});
 }
 
-// softmax(x, y, meta = [xOffset, outer, len, inner, log])
+// softmax(x, y, args)
 Napi::Value softmax_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::softmax;
   F32 x = get_f32(info, 0, "x");
   F32 y = get_f32(info, 1, "y");
-  Meta meta(info, 2);
-  int64_t off = meta.next();
-  Rows r = get_rows(info.Env(), meta);
-  bool log = meta.next() != 0;
+  Args<L> args(info, 2);
+  int64_t off = args.integer(L::xOffset);
+  Rows r = get_rows(args);
+  bool log = args.integer(L::log) != 0;
   int64_t n = r.outer * r.len * r.inner;
   check_range(info.Env(), "softmax x", x.length, off, n);
   check_range(info.Env(), "softmax y", y.length, 0, n);
@@ -194,16 +206,17 @@ const int32_t* checked_indices(Napi::Env env, I32 idx, int64_t off, int64_t nidx
   return p;
 }
 
-// gather(x, indices, out, meta = [xOffset, outer, len, inner, indicesOffset, nidx])
+// gather(x, indices, out, args)
 Napi::Value gather_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::gather;
   int64_t x_len = 0, out_len = 0;
   auto* x = static_cast<int32_t*>(get_any32(info, 0, "x", &x_len));
   I32 idx = get_i32(info, 1, "indices");
   auto* out = static_cast<int32_t*>(get_any32(info, 2, "out", &out_len));
-  Meta meta(info, 3);
-  int64_t off = meta.next();
-  Rows r = get_rows(info.Env(), meta);
-  int64_t idx_off = meta.next(), nidx = meta.next();
+  Args<L> args(info, 3);
+  int64_t off = args.integer(L::xOffset);
+  Rows r = get_rows(args);
+  int64_t idx_off = args.integer(L::indicesOffset), nidx = args.integer(L::nidx);
   const int32_t* ip = checked_indices(info.Env(), idx, idx_off, nidx, r.len);
   check_range(info.Env(), "gather x", x_len, off, r.outer * r.len * r.inner);
   check_range(info.Env(), "gather out", out_len, 0, r.outer * nidx * r.inner);
@@ -211,14 +224,15 @@ Napi::Value gather_entry(const Napi::CallbackInfo& info, bool async) {
   return dispatch(info, async, [=] { k::gather(xp, r.outer, r.len, r.inner, ip, nidx, out); }, {0, 1, 2});
 }
 
-// scatterAdd(g, indices, out, meta = [outer, len, inner, indicesOffset, nidx])
+// scatterAdd(g, indices, out, args)
 Napi::Value scatter_add_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::scatterAdd;
   F32 g = get_f32(info, 0, "g");
   I32 idx = get_i32(info, 1, "indices");
   F32 out = get_f32(info, 2, "out");
-  Meta meta(info, 3);
-  Rows r = get_rows(info.Env(), meta);
-  int64_t idx_off = meta.next(), nidx = meta.next();
+  Args<L> args(info, 3);
+  Rows r = get_rows(args);
+  int64_t idx_off = args.integer(L::indicesOffset), nidx = args.integer(L::nidx);
   const int32_t* ip = checked_indices(info.Env(), idx, idx_off, nidx, r.len);
   check_range(info.Env(), "scatterAdd g", g.length, 0, r.outer * nidx * r.inner);
   check_range(info.Env(), "scatterAdd out", out.length, 0, r.outer * r.len * r.inner);
@@ -227,14 +241,15 @@ Napi::Value scatter_add_entry(const Napi::CallbackInfo& info, bool async) {
   return dispatch(info, async, [=] { k::scatter_add(gp, r.outer, r.len, r.inner, ip, nidx, o); }, {0, 1, 2});
 }
 
-// oneHot(indices, out, meta = [indicesOffset, n, depth, onValue, offValue])
+// oneHot(indices, out, args)
 Napi::Value one_hot_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::oneHot;
   I32 idx = get_i32(info, 0, "indices");
   F32 out = get_f32(info, 1, "out");
-  Meta meta(info, 2);
-  int64_t off = meta.next(), n = meta.next(), depth = meta.next();
-  float on = static_cast<float>(meta.next_double());
-  float offv = static_cast<float>(meta.next_double());
+  Args<L> args(info, 2);
+  int64_t off = args.integer(L::indicesOffset), n = args.integer(L::n), depth = args.integer(L::depth);
+  float on = static_cast<float>(args.number(L::onValue));
+  float offv = static_cast<float>(args.number(L::offValue));
   if (depth < 0 || n < 0) throw_range(info.Env(), "negative size");
   check_range(info.Env(), "oneHot indices", idx.length, off, n);
   check_range(info.Env(), "oneHot out", out.length, 0, n * depth);
@@ -252,26 +267,28 @@ void check_matrix(Napi::Env env, const char* what, int64_t length, int64_t offse
   }
 }
 
-// gemm(a, b, c, meta, bias | null)
-// meta: transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, activation, batch,
-//       aOffsets[batch], bOffsets[batch], cOffsets[batch]
+// gemm(a, b, c, args, bias | null): C = alpha op(A) op(B) + beta C (+ bias per column, then relu)
+// for each batch entry
 Napi::Value gemm_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::gemm;
   Napi::Env env = info.Env();
   F32 a = get_f32(info, 0, "a");
   F32 b = get_f32(info, 1, "b");
   F32 c = get_f32(info, 2, "c");
-  Meta meta(info, 3);
-  bool ta = meta.next() != 0, tb = meta.next() != 0;
-  int64_t m = meta.next(), n = meta.next(), kk = meta.next();
-  int64_t lda = meta.next(), ldb = meta.next(), ldc = meta.next();
-  float alpha = static_cast<float>(meta.next_double());
-  float beta = static_cast<float>(meta.next_double());
-  int64_t act = meta.next();
-  int64_t batch = meta.next();
-  if (m < 0 || n < 0 || kk < 0 || batch < 0) throw_range(env, "gemm: negative size");
+  Args<L> args(info, 3);
+  bool ta = args.integer(L::transA) != 0, tb = args.integer(L::transB) != 0;
+  int64_t m = args.integer(L::m), n = args.integer(L::n), kk = args.integer(L::k);
+  int64_t lda = args.integer(L::lda), ldb = args.integer(L::ldb), ldc = args.integer(L::ldc);
+  float alpha = static_cast<float>(args.number(L::alpha));
+  float beta = static_cast<float>(args.number(L::beta));
+  int64_t act = args.integer(L::activation);
+  if (m < 0 || n < 0 || kk < 0) throw_range(env, "gemm: negative size");
   if (act < 0 || act > 1) throw_range(env, "gemm: unknown activation");
+  const int64_t batch = args.tail_length(kMaxCount / 4);
   std::vector<int64_t> offs(static_cast<size_t>(batch) * 3);
-  for (auto& o : offs) o = meta.next();
+  args.tail(L::aOffsets, batch, offs.data());
+  args.tail(L::bOffsets, batch, offs.data() + batch);
+  args.tail(L::cOffsets, batch, offs.data() + 2 * batch);
   int64_t a_rows = ta ? kk : m, a_cols = ta ? m : kk;
   int64_t b_rows = tb ? n : kk, b_cols = tb ? kk : n;
   for (int64_t i = 0; i < batch; i++) {
@@ -307,18 +324,18 @@ Napi::Value gemm_entry(const Napi::CallbackInfo& info, bool async) {
 }  // namespace
 
 void register_ops(Napi::Env env, Napi::Object exports) {
-  export_entry(env, exports, "unary", unary_entry);
-  export_entry(env, exports, "binary", binary_entry);
-  export_entry(env, exports, "where", where_entry);
-  export_entry(env, exports, "stridedCopy", strided_copy_entry);
-  export_entry(env, exports, "fill", fill_entry);
-  export_entry(env, exports, "reduce", reduce_entry);
-  export_entry(env, exports, "argReduce", arg_reduce_entry);
-  export_entry(env, exports, "softmax", softmax_entry);
-  export_entry(env, exports, "gather", gather_entry);
-  export_entry(env, exports, "scatterAdd", scatter_add_entry);
-  export_entry(env, exports, "oneHot", one_hot_entry);
-  export_entry(env, exports, "gemm", gemm_entry);
+  export_entry<layout::unary>(env, exports, "unary", unary_entry);
+  export_entry<layout::binary>(env, exports, "binary", binary_entry);
+  export_entry<layout::where>(env, exports, "where", where_entry);
+  export_entry<layout::stridedCopy>(env, exports, "stridedCopy", strided_copy_entry);
+  export_entry<layout::fill>(env, exports, "fill", fill_entry);
+  export_entry<layout::reduce>(env, exports, "reduce", reduce_entry);
+  export_entry<layout::reduce>(env, exports, "argReduce", arg_reduce_entry);
+  export_entry<layout::softmax>(env, exports, "softmax", softmax_entry);
+  export_entry<layout::gather>(env, exports, "gather", gather_entry);
+  export_entry<layout::scatterAdd>(env, exports, "scatterAdd", scatter_add_entry);
+  export_entry<layout::oneHot>(env, exports, "oneHot", one_hot_entry);
+  export_entry<layout::gemm>(env, exports, "gemm", gemm_entry);
 }
 
 }  // namespace tf::binding

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "binding/job.h"
+#include "binding/layouts.h"
 #include "binding/js_args.h"
 #include "binding/ops.h"
 #include "kernels/pool.h"
@@ -14,11 +15,6 @@ namespace {
 
 constexpr int64_t kMaxExtent = int64_t{1} << 40;
 
-int64_t extent(Napi::Env env, Meta& meta, const char* what, int64_t min) {
-  int64_t v = meta.next();
-  if (v < min || v > kMaxExtent) throw_range(env, std::string(what) + " is out of range: " + std::to_string(v));
-  return v;
-}
 
 // Product of extents, throwing instead of overflowing.
 int64_t volume(Napi::Env env, std::initializer_list<int64_t> dims) {
@@ -29,20 +25,23 @@ int64_t volume(Napi::Env env, std::initializer_list<int64_t> dims) {
   return n;
 }
 
-k::Pool2dGeom read_pool_geom(Napi::Env env, Meta& meta) {
+// The window geometry shared by the pool2d and pool2dBackward layouts.
+template <typename L>
+k::Pool2dGeom read_pool_geom(Napi::Env env, const Args<L>& args) {
+  auto extent = [&](typename L::Field f, int64_t min) { return args.integer(f, min, kMaxExtent); };
   k::Pool2dGeom g{};
-  g.batch = extent(env, meta, "batch", 0);
-  g.h = extent(env, meta, "height", 0);
-  g.w = extent(env, meta, "width", 0);
-  g.c = extent(env, meta, "channels", 0);
-  g.oh = extent(env, meta, "output height", 0);
-  g.ow = extent(env, meta, "output width", 0);
-  g.kh = extent(env, meta, "pool height", 1);
-  g.kw = extent(env, meta, "pool width", 1);
-  g.sh = extent(env, meta, "stride height", 1);
-  g.sw = extent(env, meta, "stride width", 1);
-  g.pt = extent(env, meta, "top padding", 0);
-  g.pl = extent(env, meta, "left padding", 0);
+  g.batch = extent(L::batch, 0);
+  g.h = extent(L::h, 0);
+  g.w = extent(L::w, 0);
+  g.c = extent(L::c, 0);
+  g.oh = extent(L::oh, 0);
+  g.ow = extent(L::ow, 0);
+  g.kh = extent(L::kh, 1);
+  g.kw = extent(L::kw, 1);
+  g.sh = extent(L::sh, 1);
+  g.sw = extent(L::sw, 1);
+  g.pt = extent(L::padTop, 0);
+  g.pl = extent(L::padLeft, 0);
   // Each window must overlap the input: starts before the end, ends after the start.
   if (g.pt >= g.kh || g.pl >= g.kw) throw_range(env, "pool: padding must be smaller than the window");
   if (g.oh > 0 && (g.h == 0 || (g.oh - 1) * g.sh - g.pt >= g.h)) throw_range(env, "pool: output height exceeds the input");
@@ -52,17 +51,18 @@ k::Pool2dGeom read_pool_geom(Napi::Env env, Meta& meta) {
   return g;
 }
 
-// pool2d(kind, x, y, meta = [xOffset, batch, h, w, c, oh, ow, kh, kw, sh, sw, padTop, padLeft])
+// pool2d(kind, x, y, args)
 Napi::Value pool2d_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::pool2d;
   Napi::Env env = info.Env();
   int64_t code = get_int(info, 0, "pool kind");
   if (code < 0 || code >= static_cast<int64_t>(k::PoolKind::Count)) throw_range(env, "unknown pool kind");
   auto kind = static_cast<k::PoolKind>(code);
   F32 x = get_f32(info, 1, "x");
   F32 y = get_f32(info, 2, "y");
-  Meta meta(info, 3);
-  int64_t off = meta.next();
-  k::Pool2dGeom g = read_pool_geom(env, meta);
+  Args<L> args(info, 3);
+  int64_t off = args.integer(L::xOffset);
+  k::Pool2dGeom g = read_pool_geom(env, args);
   check_range(env, "pool2d x", x.length, off, volume(env, {g.batch, g.h, g.w, g.c}));
   check_range(env, "pool2d y", y.length, 0, volume(env, {g.batch, g.oh, g.ow, g.c}));
   const float* xp = x.data + off;
@@ -70,8 +70,9 @@ Napi::Value pool2d_entry(const Napi::CallbackInfo& info, bool async) {
   return dispatch(info, async, [=] { k::pool2d_forward(kind, xp, g, yp); }, {1, 2});
 }
 
-// pool2dBackward(kind, x, gy, gx, meta = [xOffset, gyOffset, batch, h, w, c, oh, ow, kh, kw, sh, sw, padTop, padLeft])
+// pool2dBackward(kind, x, gy, gx, args)
 Napi::Value pool2d_backward_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::pool2dBackward;
   Napi::Env env = info.Env();
   int64_t code = get_int(info, 0, "pool kind");
   if (code < 0 || code >= static_cast<int64_t>(k::PoolKind::Count)) throw_range(env, "unknown pool kind");
@@ -79,9 +80,9 @@ Napi::Value pool2d_backward_entry(const Napi::CallbackInfo& info, bool async) {
   F32 x = get_f32(info, 1, "x");
   F32 gy = get_f32(info, 2, "gy");
   F32 gx = get_f32(info, 3, "gx");
-  Meta meta(info, 4);
-  int64_t x_off = meta.next(), g_off = meta.next();
-  k::Pool2dGeom g = read_pool_geom(env, meta);
+  Args<L> args(info, 4);
+  int64_t x_off = args.integer(L::xOffset), g_off = args.integer(L::gyOffset);
+  k::Pool2dGeom g = read_pool_geom(env, args);
   int64_t n_in = volume(env, {g.batch, g.h, g.w, g.c});
   if (kind == k::PoolKind::Max) check_range(env, "pool2dBackward x", x.length, x_off, n_in);
   check_range(env, "pool2dBackward gy", gy.length, g_off, volume(env, {g.batch, g.oh, g.ow, g.c}));
@@ -98,26 +99,30 @@ k::UpsampleMode read_mode(const Napi::CallbackInfo& info) {
   return static_cast<k::UpsampleMode>(code);
 }
 
-k::Upsample2dGeom read_upsample_geom(Napi::Env env, Meta& meta) {
+// The geometry shared by the upsample2d and upsample2dBackward layouts.
+template <typename L>
+k::Upsample2dGeom read_upsample_geom(const Args<L>& args) {
+  auto extent = [&](typename L::Field f, int64_t min) { return args.integer(f, min, kMaxExtent); };
   k::Upsample2dGeom g{};
-  g.batch = extent(env, meta, "batch", 0);
-  g.h = extent(env, meta, "height", 0);
-  g.w = extent(env, meta, "width", 0);
-  g.c = extent(env, meta, "channels", 0);
-  g.fh = extent(env, meta, "height factor", 1);
-  g.fw = extent(env, meta, "width factor", 1);
+  g.batch = extent(L::batch, 0);
+  g.h = extent(L::h, 0);
+  g.w = extent(L::w, 0);
+  g.c = extent(L::c, 0);
+  g.fh = extent(L::fh, 1);
+  g.fw = extent(L::fw, 1);
   return g;
 }
 
-// upsample2d(mode, x, y, meta = [xOffset, batch, h, w, c, fh, fw])
+// upsample2d(mode, x, y, args)
 Napi::Value upsample2d_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::upsample2d;
   Napi::Env env = info.Env();
   auto mode = read_mode(info);
   F32 x = get_f32(info, 1, "x");
   F32 y = get_f32(info, 2, "y");
-  Meta meta(info, 3);
-  int64_t off = meta.next();
-  k::Upsample2dGeom g = read_upsample_geom(env, meta);
+  Args<L> args(info, 3);
+  int64_t off = args.integer(L::xOffset);
+  k::Upsample2dGeom g = read_upsample_geom(args);
   check_range(env, "upsample2d x", x.length, off, volume(env, {g.batch, g.h, g.w, g.c}));
   check_range(env, "upsample2d y", y.length, 0, volume(env, {g.batch, g.h, g.fh, g.w, g.fw, g.c}));
   const float* xp = x.data + off;
@@ -125,15 +130,16 @@ Napi::Value upsample2d_entry(const Napi::CallbackInfo& info, bool async) {
   return dispatch(info, async, [=] { k::upsample2d_forward(mode, xp, g, yp); }, {1, 2});
 }
 
-// upsample2dBackward(mode, gy, gx, meta = [gyOffset, batch, h, w, c, fh, fw]), h and w of the input
+// upsample2dBackward(mode, gy, gx, args), h and w of the input
 Napi::Value upsample2d_backward_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::upsample2dBackward;
   Napi::Env env = info.Env();
   auto mode = read_mode(info);
   F32 gy = get_f32(info, 1, "gy");
   F32 gx = get_f32(info, 2, "gx");
-  Meta meta(info, 3);
-  int64_t off = meta.next();
-  k::Upsample2dGeom g = read_upsample_geom(env, meta);
+  Args<L> args(info, 3);
+  int64_t off = args.integer(L::gyOffset);
+  k::Upsample2dGeom g = read_upsample_geom(args);
   check_range(env, "upsample2dBackward gy", gy.length, off, volume(env, {g.batch, g.h, g.fh, g.w, g.fw, g.c}));
   check_range(env, "upsample2dBackward gx", gx.length, 0, volume(env, {g.batch, g.h, g.w, g.c}));
   const float* gp = gy.data + off;
@@ -144,10 +150,10 @@ Napi::Value upsample2d_backward_entry(const Napi::CallbackInfo& info, bool async
 }  // namespace
 
 void register_pool_ops(Napi::Env env, Napi::Object exports) {
-  export_entry(env, exports, "pool2d", pool2d_entry);
-  export_entry(env, exports, "pool2dBackward", pool2d_backward_entry);
-  export_entry(env, exports, "upsample2d", upsample2d_entry);
-  export_entry(env, exports, "upsample2dBackward", upsample2d_backward_entry);
+  export_entry<layout::pool2d>(env, exports, "pool2d", pool2d_entry);
+  export_entry<layout::pool2dBackward>(env, exports, "pool2dBackward", pool2d_backward_entry);
+  export_entry<layout::upsample2d>(env, exports, "upsample2d", upsample2d_entry);
+  export_entry<layout::upsample2dBackward>(env, exports, "upsample2dBackward", upsample2d_backward_entry);
 }
 
 }  // namespace tf::binding

@@ -1,4 +1,4 @@
-import { type NativeAddon, nativeAddon, nativeLoadError } from './native-addon';
+import { type NativeAddon, nativeAddon, nativeLoadError } from './binding';
 import { argError, describe } from '../errors';
 
 /** `native`: C++ SIMD kernels through Node-API. `js`: the pure-TypeScript reference kernels. */

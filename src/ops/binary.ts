@@ -1,5 +1,5 @@
 import { activeAddon } from '../backend/backend';
-import { nativeAddon } from '../backend/native-addon';
+import { nativeAddon, pack } from '../backend/binding';
 import { record } from '../autograd/tape';
 import type { DType } from '../tensor/dtype';
 import { broadcastShapes, broadcastStrides, shapesEqual } from '../tensor/shape';
@@ -8,7 +8,7 @@ import { cast } from './cast';
 import { sumTo } from './reduce';
 import { type Domain, registerOp } from './registry';
 import { log } from './unary';
-import { forEachRow, lastStride, stridedMeta, toTensor } from './util';
+import { forEachRow, lastStride, toTensor } from './util';
 
 type Ref = (a: number, b: number) => number;
 type Backward = (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null];
@@ -69,8 +69,9 @@ function binaryOp(def: BinaryDef, aIn: Tensor | number, bIn: Tensor | number): T
   const bView = same ? b : { offset: b.offset, strides: broadcastStrides(b.shape, b.strides, shape) };
   const addon = activeAddon();
   if (addon && !intResult && def.code >= 0) {
-    addon.binary(def.code, a.buffer as Float32Array, b.buffer as Float32Array, out.buffer as Float32Array,
-      stridedMeta(shape, [aView, bView]));
+    addon.binary(def.code, a.buffer as Float32Array, b.buffer as Float32Array, out.buffer as Float32Array, pack.binary({
+      ndim: shape.length, aOffset: aView.offset, bOffset: bView.offset, shape, aStrides: aView.strides, bStrides: bView.strides,
+    }));
   } else {
     const f = def.ref;
     const ad = a.buffer;

@@ -11,6 +11,7 @@
 // groups == 1 (native/kernels/conv.cpp, conv_direct*); a fused relu runs in the same output pass.
 // Reference (js backend): direct loops with float64 accumulation. The padded input counts as zeros (0 * NaN = NaN on both).
 import { activeAddon } from '../backend/backend';
+import { type LayoutArgs, pack } from '../backend/binding';
 import { record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
@@ -19,23 +20,7 @@ import { cast } from './cast';
 import { sum } from './reduce';
 import { registerOp } from './registry';
 import { reshape, transpose } from './views';
-import { packMeta, toTensor } from './util';
-
-declare module '../backend/native-addon' {
-  interface NativeAddon {
-    /** meta: n, h, w, c, kh, kw, cout, oh, ow, sh, sw, dh, dw, padTop, padLeft, groups, xOff, wOff, yOff */
-    conv2d(x: Float32Array, w: Float32Array, y: Float32Array, meta: Float64Array, bias: Float32Array | null, relu?: boolean): void;
-    conv2dAsync(x: Float32Array, w: Float32Array, y: Float32Array, meta: Float64Array, bias: Float32Array | null, relu?: boolean): Promise<void>;
-    /** out = y > 0 ? dy : 0 (the fused relu's backward); meta: size, dyOff, yOff, outOff. */
-    conv2dReluGrad(dy: Float32Array, y: Float32Array, out: Float32Array, meta: Float64Array): void;
-    /** dx = adjoint of conv2d w.r.t. x applied to dy; same meta as conv2d (xOff is dx's offset). */
-    conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, meta: Float64Array): void;
-    conv2dBackpropInputAsync(dy: Float32Array, w: Float32Array, dx: Float32Array, meta: Float64Array): Promise<void>;
-    /** dw = gradient of <dy, conv2d(x, w)> w.r.t. w; same meta as conv2d (wOff is dw's offset). */
-    conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, meta: Float64Array): void;
-    conv2dBackpropFilterAsync(x: Float32Array, dy: Float32Array, dw: Float32Array, meta: Float64Array): Promise<void>;
-  }
-}
+import { toTensor } from './util';
 
 export type ConvPadding = 'valid' | 'same' | readonly (readonly [number, number])[];
 export type Conv2DDataFormat = 'NHWC' | 'NCHW';
@@ -102,8 +87,12 @@ interface Geom {
   groups: number;
 }
 
-function metaOf(g: Geom, xOff: number, wOff: number, yOff: number): Float64Array {
-  return packMeta(g.n, g.h, g.w, g.c, g.kh, g.kw, g.cout, g.oh, g.ow, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.groups, xOff, wOff, yOff);
+/** The conv layouts' fields: the geometry and the offsets of x (or dx), w (or dw) and y (or dy). */
+function convArgs(g: Geom, o: { xOffset: number; wOffset: number; yOffset: number }): LayoutArgs<'conv2d'> {
+  return {
+    n: g.n, h: g.h, w: g.w, c: g.c, kh: g.kh, kw: g.kw, cout: g.cout, oh: g.oh, ow: g.ow, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw,
+    padTop: g.pt, padLeft: g.pl, groups: g.groups, xOffset: o.xOffset, wOffset: o.wOffset, yOffset: o.yOffset,
+  };
 }
 
 function f32(t: Tensor): Float32Array {
@@ -118,7 +107,7 @@ function forwardKernel(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, relu 
   const addon = activeAddon();
   if (addon) {
     const b = bias ? f32(bias).subarray(bias.offset, bias.offset + g.cout) : null;
-    addon.conv2d(f32(x), f32(w), f32(y), metaOf(g, x.offset, w.offset, 0), b, relu);
+    addon.conv2d(f32(x), f32(w), f32(y), pack.conv2d(convArgs(g, { xOffset: x.offset, wOffset: w.offset, yOffset: 0 })), b, relu);
     return y;
   }
   const xd = x.buffer;
@@ -160,7 +149,8 @@ function backpropInputKernel(g: Geom, dy: Tensor, w: Tensor): Tensor {
   const dx = Tensor.empty([g.n, g.h, g.w, g.c], 'float32');
   const addon = activeAddon();
   if (addon) {
-    addon.conv2dBackpropInput(f32(dy), f32(w), f32(dx), metaOf(g, 0, w.offset, dy.offset));
+    addon.conv2dBackpropInput(f32(dy), f32(w), f32(dx),
+      pack.conv2dBackpropInput(convArgs(g, { xOffset: 0, wOffset: w.offset, yOffset: dy.offset })));
     return dx;
   }
   const acc = new Float64Array(dx.size);
@@ -203,7 +193,8 @@ function backpropFilterKernel(g: Geom, x: Tensor, dy: Tensor): Tensor {
   const dw = Tensor.empty([g.kh, g.kw, cg, g.cout], 'float32');
   const addon = activeAddon();
   if (addon) {
-    addon.conv2dBackpropFilter(f32(x), f32(dy), f32(dw), metaOf(g, x.offset, 0, dy.offset));
+    addon.conv2dBackpropFilter(f32(x), f32(dy), f32(dw),
+      pack.conv2dBackpropFilter(convArgs(g, { xOffset: x.offset, wOffset: 0, yOffset: dy.offset })));
     return dw;
   }
   const acc = new Float64Array(dw.size);
@@ -245,7 +236,7 @@ function reluGradCore(gy: Tensor, y: Tensor): Tensor {
   const out = Tensor.empty(y.shape, 'float32');
   const addon = activeAddon();
   if (addon) {
-    addon.conv2dReluGrad(f32(dy), f32(y), f32(out), packMeta(y.size, dy.offset, y.offset, 0));
+    addon.conv2dReluGrad(f32(dy), f32(y), f32(out), pack.conv2dReluGrad({ n: y.size, dyOffset: dy.offset, yOffset: y.offset, outOffset: 0 }));
   } else {
     const dd = dy.buffer;
     const yd = y.buffer;

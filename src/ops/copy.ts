@@ -1,10 +1,11 @@
 import { activeAddon } from '../backend/backend';
+import { pack } from '../backend/binding';
 import { record } from '../autograd/tape';
 import type { DataArray } from '../tensor/dtype';
 import { type Shape } from '../tensor/shape';
 import { Tensor, setStridedCopy } from '../tensor/tensor';
 import { registerOp } from './registry';
-import { forEachRow, lastStride, stridedMeta, toTensor } from './util';
+import { forEachRow, lastStride, toTensor } from './util';
 
 interface View {
   offset: number;
@@ -15,7 +16,10 @@ interface View {
 export function copyView(shape: Shape, src: DataArray, srcView: View, dst: DataArray, dstView: View): void {
   const addon = activeAddon();
   if (addon) {
-    addon.stridedCopy(src, dst, stridedMeta(shape, [srcView, dstView]));
+    addon.stridedCopy(src, dst, pack.stridedCopy({
+      ndim: shape.length, srcOffset: srcView.offset, dstOffset: dstView.offset,
+      shape, srcStrides: srcView.strides, dstStrides: dstView.strides,
+    }));
     return;
   }
   const len = shape.length === 0 ? 1 : shape[shape.length - 1]!;

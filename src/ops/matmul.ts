@@ -1,4 +1,5 @@
 import { activeAddon } from '../backend/backend';
+import { type Packed, pack } from '../backend/binding';
 import { record } from '../autograd/tape';
 import { argError } from '../errors';
 import { broadcastShapes, sizeOf } from '../tensor/shape';
@@ -63,10 +64,14 @@ interface Plan {
   m: number;
   n: number;
   k: number;
-  meta: Float64Array;
+  relu: boolean;
+  /** Element offsets of each batch entry's A, B and C matrices. */
+  aOffs: readonly number[];
+  bOffs: readonly number[];
+  cOffs: readonly number[];
 }
 
-const scratch = new Float64Array(12 + 3 * 16);
+const firstEntry: readonly number[] = [0];
 
 /** @internal lays out C = op(A) op(B) (+ bias, relu) for the GEMM kernels */
 export function plan(a: Tensor, b: Tensor, ta: boolean, tb: boolean, relu = false): Plan {
@@ -87,32 +92,24 @@ export function plan(a: Tensor, b: Tensor, ta: boolean, tb: boolean, relu = fals
   const nb = sizeOf(batch);
   const aOffs = batchOffsets(A.t, batch);
   const bOffs = batchOffsets(B.t, batch);
-  const meta = 12 + 3 * nb <= scratch.length ? scratch : new Float64Array(12 + 3 * nb);
-  meta[0] = A.trans ? 1 : 0;
-  meta[1] = B.trans ? 1 : 0;
-  meta[2] = m;
-  meta[3] = n;
-  meta[4] = k;
-  meta[5] = A.ld;
-  meta[6] = B.ld;
-  meta[7] = Math.max(n, 1);
-  meta[8] = 1; // alpha
-  meta[9] = 0; // beta
-  meta[10] = relu ? 1 : 0;
-  meta[11] = nb;
-  for (let i = 0; i < nb; i++) {
-    meta[12 + i] = aOffs[i]!;
-    meta[12 + nb + i] = bOffs[i]!;
-    meta[12 + 2 * nb + i] = i * m * n;
-  }
-  return { out, a: A, b: B, m, n, k, meta };
+  const cOffs = nb === 1 ? firstEntry : Array.from({ length: nb }, (_, i) => i * m * n);
+  return { out, a: A, b: B, m, n, k, relu, aOffs, bOffs, cOffs };
+}
+
+/** The native GEMM's arguments for a plan (C dense, alpha 1, beta 0). */
+function gemmArgs(p: Plan): Packed<'gemm'> {
+  return pack.gemm({
+    transA: p.a.trans ? 1 : 0, transB: p.b.trans ? 1 : 0, m: p.m, n: p.n, k: p.k, lda: p.a.ld, ldb: p.b.ld,
+    ldc: Math.max(p.n, 1), alpha: 1, beta: 0, activation: p.relu ? 1 : 0, batch: p.aOffs.length,
+    aOffsets: p.aOffs, bOffsets: p.bOffs, cOffsets: p.cOffs,
+  });
 }
 
 /** @internal runs a planned GEMM on the active backend, with an optional fused bias and relu */
 export function runGemm(p: Plan, bias: Tensor | null = null): void {
   const addon = activeAddon();
   if (addon) {
-    addon.gemm(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, p.meta,
+    addon.gemm(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, gemmArgs(p),
       bias ? (bias.buffer as Float32Array).subarray(bias.offset, bias.offset + bias.size) : null);
     return;
   }
@@ -121,18 +118,17 @@ export function runGemm(p: Plan, bias: Tensor | null = null): void {
 
 /** The reference GEMM: i-k-j loops with float64 accumulation, one batch entry at a time. */
 function referenceGemm(p: Plan, bias: Tensor | null): void {
-  const { m, n, k, meta } = p;
+  const { m, n, k } = p;
   const ad = p.a.t.buffer;
   const bd = p.b.t.buffer;
   const cd = p.out.buffer;
-  const nb = meta[11]!;
   const acc = new Float64Array(n);
   const { ld: lda, trans: ta } = p.a;
   const { ld: ldb, trans: tb } = p.b;
-  for (let bi = 0; bi < nb; bi++) {
-    const ao = meta[12 + bi]!;
-    const bo = meta[12 + nb + bi]!;
-    const co = meta[12 + 2 * nb + bi]!;
+  for (let bi = 0; bi < p.aOffs.length; bi++) {
+    const ao = p.aOffs[bi]!;
+    const bo = p.bOffs[bi]!;
+    const co = p.cOffs[bi]!;
     for (let i = 0; i < m; i++) {
       acc.fill(0);
       for (let kk = 0; kk < k; kk++) {
@@ -148,7 +144,7 @@ function referenceGemm(p: Plan, bias: Tensor | null): void {
         const bd2 = bias.buffer;
         for (let j = 0; j < n; j++) acc[j]! += bd2[bias.offset + j]!;
       }
-      if (meta[10] === 1) {
+      if (p.relu) {
         for (let j = 0; j < n; j++) cd[co + i * n + j] = acc[j]! > 0 ? acc[j]! : acc[j] !== acc[j] ? NaN : 0;
       } else {
         for (let j = 0; j < n; j++) cd[co + i * n + j] = acc[j]!;
@@ -234,8 +230,8 @@ export async function matmulAsync(a: Tensor, b: Tensor, transposeA = false, tran
     // recycling them (after dispose or collection of their tensors) while the kernel runs.
     pinned.push(p.a.t, p.b.t, p.out);
     for (const t of pinned) t.storage.pin();
-    // The meta scratch is shared; the async entry copies it before returning.
-    pending = addon.gemmAsync(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, p.meta, null);
+    // The argument block is shared; the async entry reads it before returning.
+    pending = addon.gemmAsync(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, gemmArgs(p), null);
     return recordMatmul(p.out, x, y, ta, tb);
   });
   try {

@@ -1,4 +1,5 @@
 import { activeAddon } from '../backend/backend';
+import { pack } from '../backend/binding';
 import { record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import type { DType } from '../tensor/dtype';
@@ -8,11 +9,11 @@ import { cast } from './cast';
 import { copyView } from './copy';
 import { registerOp } from './registry';
 import { expandDims, slice } from './views';
-import { packMeta, toTensor } from './util';
+import { toTensor } from './util';
 
 function fillBuffer(t: Tensor, value: number): void {
   const addon = activeAddon();
-  if (addon && t.dtype === 'float32') addon.fill(t.buffer as Float32Array, packMeta(0, t.size, value));
+  if (addon && t.dtype === 'float32') addon.fill(t.buffer as Float32Array, pack.fill({ yOffset: 0, n: t.size, value }));
   else t.buffer.fill(value);
 }
 
@@ -132,7 +133,7 @@ export function gather(xIn: Tensor, indicesIn: Tensor | readonly number[] | numb
   const out = Tensor.empty([...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)], x.dtype);
   const addon = activeAddon();
   if (addon) {
-    addon.gather(xc.buffer, idxData, out.buffer, packMeta(xc.offset, outer, len, inner, ic.offset, n));
+    addon.gather(xc.buffer, idxData, out.buffer, pack.gather({ xOffset: xc.offset, outer, len, inner, indicesOffset: ic.offset, nidx: n }));
   } else {
     const xd = xc.buffer;
     const od = out.buffer;
@@ -156,7 +157,7 @@ function gatherGrad(g: Tensor, idx: Int32Array, idxOff: number, n: number, shape
   const addon = activeAddon();
   const gd = gc.offset === 0 ? gc.buffer : gc.buffer.subarray(gc.offset);
   if (addon) {
-    addon.scatterAdd(gd as Float32Array, idx, out.buffer as Float32Array, packMeta(outer, len, inner, idxOff, n));
+    addon.scatterAdd(gd as Float32Array, idx, out.buffer as Float32Array, pack.scatterAdd({ outer, len, inner, indicesOffset: idxOff, nidx: n }));
   } else {
     const od = out.buffer;
     for (let o = 0; o < outer; o++) {
@@ -181,7 +182,8 @@ export function oneHot(indicesIn: Tensor | readonly number[], depth: number, onV
   const out = Tensor.empty([...indices.shape, depth], 'float32');
   const addon = activeAddon();
   if (addon) {
-    addon.oneHot(ic.buffer as Int32Array, out.buffer as Float32Array, packMeta(ic.offset, indices.size, depth, onValue, offValue));
+    addon.oneHot(ic.buffer as Int32Array, out.buffer as Float32Array,
+      pack.oneHot({ indicesOffset: ic.offset, n: indices.size, depth, onValue, offValue }));
   } else {
     const od = out.buffer;
     od.fill(offValue);

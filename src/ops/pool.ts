@@ -2,34 +2,19 @@
 // The kernels see every input as channels-last [batch, h, w, c]: NCHW data is passed as
 // batch = N * C planes of one channel each, so one kernel serves both layouts without a transpose.
 import { activeAddon } from '../backend/backend';
-import { nativeAddon } from '../backend/native-addon';
+import { nativeAddon, pack } from '../backend/binding';
 import { record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { cast } from './cast';
 import { max, mean } from './reduce';
 import { registerOp } from './registry';
-import { packMeta, toTensor } from './util';
+import { toTensor } from './util';
 import { transpose } from './views';
 
 type F32 = Float32Array;
 
-declare module '../backend/native-addon' {
-  interface NativeAddon {
-    /** kind 0 max, 1 avg; meta: xOff, batch, h, w, c, oh, ow, kh, kw, sh, sw, padTop, padLeft (channels-last). */
-    pool2d(kind: number, x: F32, y: F32, meta: Float64Array): void;
-    /** meta: xOff, gyOff, then the geometry of pool2d; x is read only for max. */
-    pool2dBackward(kind: number, x: F32, gy: F32, gx: F32, meta: Float64Array): void;
-    /** mode 0 nearest, 1 bilinear; meta: xOff, batch, h, w, c, fh, fw (channels-last). */
-    upsample2d(mode: number, x: F32, y: F32, meta: Float64Array): void;
-    /** meta: gyOff, batch, h, w, c, fh, fw with h, w those of the input. */
-    upsample2dBackward(mode: number, gy: F32, gx: F32, meta: Float64Array): void;
-    pool2dAsync(kind: number, x: F32, y: F32, meta: Float64Array): Promise<void>;
-    pool2dBackwardAsync(kind: number, x: F32, gy: F32, gx: F32, meta: Float64Array): Promise<void>;
-    upsample2dAsync(mode: number, x: F32, y: F32, meta: Float64Array): Promise<void>;
-    upsample2dBackwardAsync(mode: number, gy: F32, gx: F32, meta: Float64Array): Promise<void>;
-  }
-}
+const hasNative = nativeAddon() !== null;
 
 /** 'NHWC' (channels last, the Keras/tfjs default) or 'NCHW' (channels first, PyTorch/ONNX). */
 export type DataFormat = 'NHWC' | 'NCHW' | 'channelsLast' | 'channelsFirst';
@@ -57,8 +42,6 @@ export interface GlobalPooling2dOptions {
   /** Keep H and W as size-1 axes (ONNX GlobalAveragePool shape); default false ([N, C], as Keras). */
   keepDims?: boolean;
 }
-
-const hasNative = (): boolean => typeof nativeAddon()?.pool2d === 'function';
 
 function isNchw(fn: string, format: unknown): boolean {
   if (format === undefined || format === 'NHWC' || format === 'channelsLast') return false;
@@ -137,8 +120,9 @@ function poolGeom(fn: string, x: Tensor, opts: Pool2dOptions): PoolGeom {
   };
 }
 
-function geomMeta(g: PoolGeom, ...offsets: number[]): Float64Array {
-  return packMeta(...offsets, g.batch, g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl);
+/** The window fields of the pool2d layouts. */
+function windowFields(g: PoolGeom) {
+  return { batch: g.batch, h: g.h, w: g.w, c: g.c, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, padTop: g.pt, padLeft: g.pl };
 }
 
 type PoolKind = 'max' | 'avg';
@@ -221,8 +205,9 @@ function poolBackward(kind: PoolKind, x: Tensor, gyIn: Tensor, g: PoolGeom): Ten
   const addon = activeAddon();
   const xb = x.buffer as F32;
   const gb = gy.buffer as F32;
-  if (addon && typeof addon.pool2dBackward === 'function') {
-    addon.pool2dBackward(poolCode[kind], xb, gb, gx.buffer as F32, geomMeta(g, x.offset, gy.offset));
+  if (addon) {
+    addon.pool2dBackward(poolCode[kind], xb, gb, gx.buffer as F32,
+      pack.pool2dBackward({ xOffset: x.offset, gyOffset: gy.offset, ...windowFields(g) }));
   } else {
     refPoolBackward(kind, xb, x.offset, gb, gy.offset, g, gx.buffer as F32);
   }
@@ -247,8 +232,8 @@ function pool2d(kind: PoolKind, fn: string, xIn: Tensor, opts: Pool2dOptions): T
   const xc = x.contiguousCopy();
   const out = Tensor.empty(g.outShape, 'float32');
   const addon = activeAddon();
-  if (addon && typeof addon.pool2d === 'function') {
-    addon.pool2d(poolCode[kind], xc.buffer as F32, out.buffer as F32, geomMeta(g, xc.offset));
+  if (addon) {
+    addon.pool2d(poolCode[kind], xc.buffer as F32, out.buffer as F32, pack.pool2d({ xOffset: xc.offset, ...windowFields(g) }));
   } else {
     refPool(kind, xc.buffer as F32, xc.offset, g, out.buffer as F32);
   }
@@ -388,11 +373,8 @@ export function upSampling2d(xIn: Tensor, options: UpSampling2dOptions = {}): Te
   const xc = x.contiguousCopy();
   const out = Tensor.empty(outShape, 'float32');
   const addon = activeAddon();
-  const meta = () => packMeta(0, g.batch, g.h, g.w, g.c, g.fh, g.fw);
-  if (addon && typeof addon.upsample2d === 'function') {
-    const m = meta();
-    m[0] = xc.offset;
-    addon.upsample2d(interpCode[mode], xc.buffer as F32, out.buffer as F32, m);
+  if (addon) {
+    addon.upsample2d(interpCode[mode], xc.buffer as F32, out.buffer as F32, pack.upsample2d({ xOffset: xc.offset, ...g }));
   } else {
     refUpsample(mode, xc.buffer as F32, xc.offset, g, out.buffer as F32);
   }
@@ -400,10 +382,9 @@ export function upSampling2d(xIn: Tensor, options: UpSampling2dOptions = {}): Te
     const gy = (gyIn.dtype === 'float32' ? gyIn : cast(gyIn, 'float32')).contiguousCopy();
     const gx = Tensor.empty(x.shape, 'float32');
     const ad = activeAddon();
-    if (ad && typeof ad.upsample2dBackward === 'function') {
-      const m = meta();
-      m[0] = gy.offset;
-      ad.upsample2dBackward(interpCode[mode], gy.buffer as F32, gx.buffer as F32, m);
+    if (ad) {
+      ad.upsample2dBackward(interpCode[mode], gy.buffer as F32, gx.buffer as F32,
+        pack.upsample2dBackward({ gyOffset: gy.offset, ...g }));
     } else {
       refUpsampleBackward(mode, gy.buffer as F32, gy.offset, g, gx.buffer as F32);
     }
@@ -450,7 +431,7 @@ registerOp({
   name: 'maxPool2d',
   onnx: 'MaxPool',
   kind: 'kernel',
-  native: hasNative(),
+  native: hasNative,
   differentiable: true,
   checks: poolChecks(maxPool2d),
 });
@@ -458,7 +439,7 @@ registerOp({
   name: 'avgPool2d',
   onnx: 'AveragePool',
   kind: 'kernel',
-  native: hasNative(),
+  native: hasNative,
   differentiable: true,
   checks: poolChecks(avgPool2d),
 });
@@ -491,7 +472,7 @@ registerOp({
   name: 'upSampling2d',
   onnx: 'Resize',
   kind: 'kernel',
-  native: typeof nativeAddon()?.upsample2d === 'function',
+  native: hasNative,
   differentiable: true,
   checks: [
     { label: 'nearest 2x NHWC', shapes: [[2, 3, 5, 2]], run: (x) => upSampling2d(x) },

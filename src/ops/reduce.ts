@@ -1,5 +1,5 @@
 import { activeAddon } from '../backend/backend';
-import { nativeAddon } from '../backend/native-addon';
+import { nativeAddon, pack } from '../backend/binding';
 import { record } from '../autograd/tape';
 import { type Shape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
@@ -7,7 +7,7 @@ import { div, equal, mul } from './binary';
 import { cast } from './cast';
 import { registerOp } from './registry';
 import { broadcastTo, permuteView, reshape } from './views';
-import { packMeta, toTensor } from './util';
+import { toTensor } from './util';
 
 type ReduceKind = 'sum' | 'mean' | 'max' | 'min';
 type ArgKind = 'argmax' | 'argmin';
@@ -83,7 +83,8 @@ function reduceOp(kind: ReduceKind, xIn: Tensor | number, axis: number | number[
   const addon = activeAddon();
   const code = reduceCodes.indexOf(kind);
   if (addon && code >= 0) {
-    addon.reduce(code, p.src.buffer as Float32Array, out.buffer as Float32Array, packMeta(p.src.offset, p.outer, p.len, p.inner));
+    addon.reduce(code, p.src.buffer as Float32Array, out.buffer as Float32Array,
+      pack.reduce({ xOffset: p.src.offset, outer: p.outer, len: p.len, inner: p.inner }));
   } else {
     refReduce(kind, p, out.buffer as Float32Array);
   }
@@ -109,7 +110,8 @@ function argReduceOp(kind: ArgKind, xIn: Tensor | number, axis: number, keepDims
   const addon = activeAddon();
   const code = argCodes.indexOf(kind);
   if (addon && code >= 0) {
-    addon.argReduce(code, p.src.buffer as Float32Array, out.buffer as Int32Array, packMeta(p.src.offset, p.outer, p.len, p.inner));
+    addon.argReduce(code, p.src.buffer as Float32Array, out.buffer as Int32Array,
+      pack.argReduce({ xOffset: p.src.offset, outer: p.outer, len: p.len, inner: p.inner }));
     return out;
   }
   const xs = p.src.buffer;

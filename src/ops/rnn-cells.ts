@@ -4,7 +4,7 @@
 // recurrent projection of all gates, then the fused cell) as a single tape entry whose backward is
 // backpropagation through time with the fused backward kernels.
 import { activeAddon } from '../backend/backend';
-import { type NativeAddon, nativeAddon } from '../backend/native-addon';
+import { nativeAddon, pack } from '../backend/binding';
 import { record } from '../autograd/tape';
 import { argError } from '../errors';
 import { Tensor } from '../tensor/tensor';
@@ -15,25 +15,10 @@ import { matmul } from './matmul';
 import { concat } from './movement';
 import { registerOp } from './registry';
 import { tanh } from './unary';
-import { packMeta, toTensor } from './util';
+import { toTensor } from './util';
 import { slice } from './views';
 
 type F32 = Float32Array;
-
-declare module '../backend/native-addon' {
-  interface NativeAddon {
-    /** meta: batch, units, xpOff, ldxp, hpOff, ldhp, cpOff, ldcp, hprevOff, ldhprev, maskOff, ldmask, hOff, ldh, cOff, ldc, gatesOff */
-    lstmCellForward(xp: F32, hp: F32 | null, cPrev: F32, hPrev: F32 | null, mask: F32 | null, h: F32, c: F32, gates: F32, meta: Float64Array): void;
-    /** meta: batch, units, gatesOff, cpOff, ldcp, cOff, ldc, dh1Off, lddh1, dh2Off, lddh2, dc1Off, lddc1, dc2Off, lddc2, maskOff, ldmask, dzOff, lddz, dcpOff, lddcp, dhpOff, lddhp */
-    lstmCellBackward(gates: F32, cPrev: F32, c: F32, dh1: F32, dh2: F32 | null, dc1: F32 | null, dc2: F32 | null, mask: F32 | null,
-      dz: F32, dcPrev: F32, dhPass: F32 | null, meta: Float64Array): void;
-    /** meta: batch, units, xpOff, ldxp, hpOff, ldhp, hprevOff, ldhprev, maskOff, ldmask, hOff, ldh, gatesOff */
-    gruCellForward(xp: F32, hp: F32, hPrev: F32, mask: F32 | null, h: F32, gates: F32, meta: Float64Array): void;
-    /** meta: batch, units, gatesOff, hpOff, ldhp, hprevOff, ldhprev, dh1Off, lddh1, dh2Off, lddh2, maskOff, ldmask, dxpOff, lddxp, dhpOff, lddhp, dhdOff, lddhd */
-    gruCellBackward(gates: F32, hp: F32, hPrev: F32, dh1: F32, dh2: F32 | null, mask: F32 | null, dxp: F32, dhp: F32, dhDirect: F32,
-      meta: Float64Array): void;
-  }
-}
 
 /** A row-major matrix inside a typed array: element (r, c) is a[off + r * ld + c]. */
 interface Mat {
@@ -69,12 +54,7 @@ function zeroed(shape: number[]): Tensor {
   return t;
 }
 
-/** The active addon when it has the fused cell kernels (an older prebuild may not): else the reference loops run. */
-function cellAddon(): NativeAddon | null {
-  const addon = activeAddon();
-  return addon && typeof addon.lstmCellForward === 'function' ? addon : null;
-}
-const hasNative = (): boolean => typeof nativeAddon()?.lstmCellForward === 'function';
+const hasNative = nativeAddon() !== null;
 
 const sig = (x: number): number => 1 / (1 + Math.exp(-x));
 const isMasked = (mask: Mat | null, b: number): boolean => mask !== null && mask.a[mask.off + b * mask.ld] === 0;
@@ -88,7 +68,10 @@ function gemmRaw(ta: boolean, tb: boolean, m: number, n: number, k: number, A: M
   if (m === 0 || n === 0) return;
   const addon = activeAddon();
   if (addon) {
-    addon.gemm(A.a, B.a, C.a, packMeta(ta ? 1 : 0, tb ? 1 : 0, m, n, k, A.ld, B.ld, C.ld, 1, beta, 0, 1, A.off, B.off, C.off), bias);
+    addon.gemm(A.a, B.a, C.a, pack.gemm({
+      transA: ta ? 1 : 0, transB: tb ? 1 : 0, m, n, k, lda: A.ld, ldb: B.ld, ldc: C.ld, alpha: 1, beta, activation: 0, batch: 1,
+      aOffsets: [A.off], bOffsets: [B.off], cOffsets: [C.off],
+    }), bias);
     return;
   }
   const acc = new Float64Array(n);
@@ -112,11 +95,13 @@ function gemmRaw(ta: boolean, tb: boolean, m: number, n: number, k: number, A: M
 }
 
 function lstmForwardRaw(B: number, H: number, xp: Mat, hp: Mat | null, cp: Mat, hprev: Mat | null, mask: Mat | null, h: Mat, c: Mat, gates: Mat): void {
-  const addon = cellAddon();
+  const addon = activeAddon();
   if (addon) {
-    addon.lstmCellForward(xp.a, hp?.a ?? null, cp.a, hprev?.a ?? null, mask?.a ?? null, h.a, c.a, gates.a, packMeta(B, H,
-      xp.off, xp.ld, hp?.off ?? 0, hp?.ld ?? 4 * H, cp.off, cp.ld, hprev?.off ?? 0, hprev?.ld ?? H, mask?.off ?? 0, mask?.ld ?? 1,
-      h.off, h.ld, c.off, c.ld, gates.off));
+    addon.lstmCellForward(xp.a, hp?.a ?? null, cp.a, hprev?.a ?? null, mask?.a ?? null, h.a, c.a, gates.a, pack.lstmCellForward({
+      batch: B, units: H, xpOffset: xp.off, xpLd: xp.ld, hpOffset: hp?.off ?? 0, hpLd: hp?.ld ?? 0, cPrevOffset: cp.off,
+      cPrevLd: cp.ld, hPrevOffset: hprev?.off ?? 0, hPrevLd: hprev?.ld ?? 0, maskOffset: mask?.off ?? 0, maskLd: mask?.ld ?? 0,
+      hOffset: h.off, hLd: h.ld, cOffset: c.off, cLd: c.ld, gatesOffset: gates.off,
+    }));
     return;
   }
   for (let b = 0; b < B; b++) {
@@ -146,12 +131,15 @@ function lstmForwardRaw(B: number, H: number, xp: Mat, hp: Mat | null, cp: Mat, 
 
 function lstmBackwardRaw(B: number, H: number, gates: Mat, cp: Mat, c: Mat, dh1: Mat, dh2: Mat | null, dc1: Mat | null, dc2: Mat | null,
   mask: Mat | null, dz: Mat, dcp: Mat, dhp: Mat | null): void {
-  const addon = cellAddon();
+  const addon = activeAddon();
   if (addon) {
     addon.lstmCellBackward(gates.a, cp.a, c.a, dh1.a, dh2?.a ?? null, dc1?.a ?? null, dc2?.a ?? null, mask?.a ?? null, dz.a, dcp.a,
-      dhp?.a ?? null, packMeta(B, H, gates.off, cp.off, cp.ld, c.off, c.ld, dh1.off, dh1.ld, dh2?.off ?? 0, dh2?.ld ?? H,
-        dc1?.off ?? 0, dc1?.ld ?? H, dc2?.off ?? 0, dc2?.ld ?? H, mask?.off ?? 0, mask?.ld ?? 1, dz.off, dz.ld, dcp.off, dcp.ld,
-        dhp?.off ?? 0, dhp?.ld ?? H));
+      dhp?.a ?? null, pack.lstmCellBackward({
+        batch: B, units: H, gatesOffset: gates.off, cPrevOffset: cp.off, cPrevLd: cp.ld, cOffset: c.off, cLd: c.ld,
+        dhOffset: dh1.off, dhLd: dh1.ld, dh2Offset: dh2?.off ?? 0, dh2Ld: dh2?.ld ?? 0, dcOffset: dc1?.off ?? 0, dcLd: dc1?.ld ?? 0,
+        dc2Offset: dc2?.off ?? 0, dc2Ld: dc2?.ld ?? 0, maskOffset: mask?.off ?? 0, maskLd: mask?.ld ?? 0, dzOffset: dz.off,
+        dzLd: dz.ld, dcPrevOffset: dcp.off, dcPrevLd: dcp.ld, dhPassOffset: dhp?.off ?? 0, dhPassLd: dhp?.ld ?? 0,
+      }));
     return;
   }
   for (let b = 0; b < B; b++) {
@@ -181,10 +169,12 @@ function lstmBackwardRaw(B: number, H: number, gates: Mat, cp: Mat, c: Mat, dh1:
 }
 
 function gruForwardRaw(B: number, H: number, xp: Mat, hp: Mat, hprev: Mat, mask: Mat | null, h: Mat, gates: Mat): void {
-  const addon = cellAddon();
+  const addon = activeAddon();
   if (addon) {
-    addon.gruCellForward(xp.a, hp.a, hprev.a, mask?.a ?? null, h.a, gates.a, packMeta(B, H, xp.off, xp.ld, hp.off, hp.ld,
-      hprev.off, hprev.ld, mask?.off ?? 0, mask?.ld ?? 1, h.off, h.ld, gates.off));
+    addon.gruCellForward(xp.a, hp.a, hprev.a, mask?.a ?? null, h.a, gates.a, pack.gruCellForward({
+      batch: B, units: H, xpOffset: xp.off, xpLd: xp.ld, hpOffset: hp.off, hpLd: hp.ld, hPrevOffset: hprev.off, hPrevLd: hprev.ld,
+      maskOffset: mask?.off ?? 0, maskLd: mask?.ld ?? 0, hOffset: h.off, hLd: h.ld, gatesOffset: gates.off,
+    }));
     return;
   }
   for (let b = 0; b < B; b++) {
@@ -212,11 +202,13 @@ function gruForwardRaw(B: number, H: number, xp: Mat, hp: Mat, hprev: Mat, mask:
 
 function gruBackwardRaw(B: number, H: number, gates: Mat, hp: Mat, hprev: Mat, dh1: Mat, dh2: Mat | null, mask: Mat | null,
   dxp: Mat, dhp: Mat, dhd: Mat): void {
-  const addon = cellAddon();
+  const addon = activeAddon();
   if (addon) {
-    addon.gruCellBackward(gates.a, hp.a, hprev.a, dh1.a, dh2?.a ?? null, mask?.a ?? null, dxp.a, dhp.a, dhd.a, packMeta(B, H,
-      gates.off, hp.off, hp.ld, hprev.off, hprev.ld, dh1.off, dh1.ld, dh2?.off ?? 0, dh2?.ld ?? H, mask?.off ?? 0, mask?.ld ?? 1,
-      dxp.off, dxp.ld, dhp.off, dhp.ld, dhd.off, dhd.ld));
+    addon.gruCellBackward(gates.a, hp.a, hprev.a, dh1.a, dh2?.a ?? null, mask?.a ?? null, dxp.a, dhp.a, dhd.a, pack.gruCellBackward({
+      batch: B, units: H, gatesOffset: gates.off, hpOffset: hp.off, hpLd: hp.ld, hPrevOffset: hprev.off, hPrevLd: hprev.ld,
+      dhOffset: dh1.off, dhLd: dh1.ld, dh2Offset: dh2?.off ?? 0, dh2Ld: dh2?.ld ?? 0, maskOffset: mask?.off ?? 0, maskLd: mask?.ld ?? 0,
+      dxpOffset: dxp.off, dxpLd: dxp.ld, dhpOffset: dhp.off, dhpLd: dhp.ld, dhDirectOffset: dhd.off, dhDirectLd: dhd.ld,
+    }));
     return;
   }
   for (let b = 0; b < B; b++) {
@@ -483,7 +475,7 @@ registerOp({
   name: 'lstmCell',
   onnx: 'LSTM',
   kind: 'kernel',
-  native: hasNative(),
+  native: hasNative,
   differentiable: true,
   checks: [
     { shapes: [[2, 12], [2, 3]], domain: 'unit', run: (z, c) => concat(lstmCell(z, c), 1) },
@@ -495,7 +487,7 @@ registerOp({
   name: 'gruCell',
   onnx: 'GRU',
   kind: 'kernel',
-  native: hasNative(),
+  native: hasNative,
   differentiable: true,
   checks: [
     { shapes: [[2, 9], [2, 9], [2, 3]], domain: 'unit', run: (xp, hp, h) => gruCell(xp, hp, h) },
@@ -516,7 +508,7 @@ registerOp({
   name: 'lstmSequence',
   onnx: null,
   kind: 'kernel',
-  native: hasNative(),
+  native: hasNative,
   differentiable: true,
   checks: [
     { shapes: [[2, 3, 12], [3, 12], [2, 3], [2, 3]], domain: 'unit', run: (xp, u, h, c) => lstmSequence(xp, u, h, c) },
@@ -527,7 +519,7 @@ registerOp({
   name: 'gruSequence',
   onnx: null,
   kind: 'kernel',
-  native: hasNative(),
+  native: hasNative,
   differentiable: true,
   checks: [
     { shapes: [[2, 3, 12], [4, 12], [12], [2, 4]], domain: 'unit', run: (xp, u, b, h) => gruSequence(xp, u, b, h) },

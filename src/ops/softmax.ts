@@ -1,4 +1,5 @@
 import { activeAddon } from '../backend/backend';
+import { pack } from '../backend/binding';
 import { record } from '../autograd/tape';
 import { normalizeAxis, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
@@ -6,7 +7,7 @@ import { mul, sub } from './binary';
 import { exp } from './unary';
 import { sum } from './reduce';
 import { registerOp } from './registry';
-import { packMeta, requireFloat, toTensor } from './util';
+import { requireFloat, toTensor } from './util';
 
 function softmaxOp(name: 'softmax' | 'logSoftmax', xIn: Tensor, axis: number): Tensor {
   const x = toTensor(name, 'x', xIn);
@@ -21,7 +22,8 @@ function softmaxOp(name: 'softmax' | 'logSoftmax', xIn: Tensor, axis: number): T
   const log = name === 'logSoftmax';
   const addon = activeAddon();
   if (addon) {
-    addon.softmax(xc.buffer as Float32Array, out.buffer as Float32Array, packMeta(xc.offset, outer, len, inner, log ? 1 : 0));
+    addon.softmax(xc.buffer as Float32Array, out.buffer as Float32Array,
+      pack.softmax({ xOffset: xc.offset, outer, len, inner, log: log ? 1 : 0 }));
   } else {
     const xd = xc.buffer;
     const yd = out.buffer;

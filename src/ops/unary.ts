@@ -1,5 +1,5 @@
 import { activeAddon } from '../backend/backend';
-import { nativeAddon } from '../backend/native-addon';
+import { nativeAddon, pack } from '../backend/binding';
 import { record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
@@ -9,7 +9,7 @@ import { add, div, greater, greaterEqual, lessEqual, mul, sub } from './binary';
 import { type Domain, registerOp } from './registry';
 import { erf as erfScalar, erfc as erfcScalar } from './special-functions';
 import { where } from './where';
-import { packMeta, requireFloat, toTensor } from './util';
+import { requireFloat, toTensor } from './util';
 import { zerosLike } from './creation';
 
 type Ref = (x: number, p0: number, p1: number) => number;
@@ -75,7 +75,7 @@ function unaryOp(def: UnaryDef, xIn: Tensor | number, p0: number, p1: number): T
   const xd = xc.buffer;
   const yd = out.buffer;
   if (addon && def.code >= 0) {
-    addon.unary(def.code, xd as Float32Array, yd as Float32Array, packMeta(xc.offset, 0, out.size, p0, p1));
+    addon.unary(def.code, xd as Float32Array, yd as Float32Array, pack.unary({ xOffset: xc.offset, yOffset: 0, n: out.size, p0, p1 }));
   } else {
     const f = def.ref;
     const o = xc.offset;

@@ -56,28 +56,6 @@ export function requireInt(fn: string, arg: string, t: Tensor): void {
   if (t.dtype !== 'int32') argError(fn, arg, 'an int32 tensor', `dtype ${t.dtype}`);
 }
 
-// One scratch buffer for the shape/stride descriptions sent to native kernels: calls are
-// synchronous on the JS thread, and async entry points copy it before returning.
-const scratch = new Float64Array(64);
-
-/** Packs scalar kernel arguments into the shared scratch (one typed array crosses N-API faster than many numbers). */
-export function packMeta(...values: number[]): Float64Array {
-  for (let i = 0; i < values.length; i++) scratch[i] = values[i]!;
-  return scratch;
-}
-
-/** ndim, shape..., then offset and strides of each view (strides already broadcast to `shape`). */
-export function stridedMeta(shape: Shape, views: readonly { offset: number; strides: readonly number[] }[]): Float64Array {
-  let p = 0;
-  scratch[p++] = shape.length;
-  for (let i = 0; i < shape.length; i++) scratch[p++] = shape[i]!;
-  for (const v of views) {
-    scratch[p++] = v.offset;
-    for (let i = 0; i < shape.length; i++) scratch[p++] = v.strides[i]!;
-  }
-  return scratch;
-}
-
 /**
  * Calls body(offsets of each view at the start of a row) for every innermost row of `shape`;
  * the reference kernels loop over the row themselves. Rank-0 shapes have one row of length 1.

@@ -1,11 +1,12 @@
 import { activeAddon } from '../backend/backend';
+import { pack } from '../backend/binding';
 import { record } from '../autograd/tape';
 import { broadcastShapes, broadcastStrides } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { cast } from './cast';
 import { sumTo } from './reduce';
 import { registerOp } from './registry';
-import { forEachRow, lastStride, stridedMeta, toTensor } from './util';
+import { forEachRow, lastStride, toTensor } from './util';
 import { zerosLike } from './creation';
 
 /** Picks `a` where `condition` is non-zero and `b` elsewhere, broadcasting all three (float32 result). */
@@ -18,11 +19,15 @@ export function where(condition: Tensor | number, a: Tensor | number, b: Tensor 
   if (y.dtype !== 'float32') y = cast(y, 'float32');
   const shape = broadcastShapes('where', broadcastShapes('where', c.shape, x.shape, 'condition', 'a'), y.shape, 'a', 'b');
   const out = Tensor.empty(shape, 'float32');
-  const views = [c, x, y].map((t) => ({ offset: t.offset, strides: broadcastStrides(t.shape, t.strides, shape) }));
+  const view = (t: Tensor) => ({ offset: t.offset, strides: broadcastStrides(t.shape, t.strides, shape) });
+  const [cv, xv, yv] = [view(c), view(x), view(y)] as const;
+  const views = [cv, xv, yv];
   const addon = activeAddon();
   if (addon) {
-    addon.where(c.buffer as Float32Array, x.buffer as Float32Array, y.buffer as Float32Array, out.buffer as Float32Array,
-      stridedMeta(shape, views));
+    addon.where(c.buffer as Float32Array, x.buffer as Float32Array, y.buffer as Float32Array, out.buffer as Float32Array, pack.where({
+      ndim: shape.length, condOffset: cv.offset, aOffset: xv.offset, bOffset: yv.offset,
+      shape, condStrides: cv.strides, aStrides: xv.strides, bStrides: yv.strides,
+    }));
   } else {
     const cd = c.buffer;
     const xd = x.buffer;

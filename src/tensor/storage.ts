@@ -1,4 +1,4 @@
-import { nativeAddon } from '../backend/native-addon';
+import { nativeAddon } from '../backend/binding';
 import { type DType, type DataArray } from './dtype';
 
 // Buffers at least this large come from (and return to) the pool: below it V8 allocates on its own
@@ -25,11 +25,9 @@ let addressMod64: AddressProbe | null | undefined;
 
 function alignPadBytes(buf: ArrayBuffer): number {
   if (addressMod64 === undefined) {
-    // Optional: an addon built before the probe existed simply leaves views unaligned. A process
-    // told to stay on the js backend does not load the binary just for this.
+    // A process told to stay on the js backend does not load the binary just for this.
     const addon = process.env['TENSORFORGE_BACKEND'] === 'js' ? null : nativeAddon();
-    const probe = addon?.addressMod64;
-    addressMod64 = typeof probe === 'function' ? probe.bind(addon) : null;
+    addressMod64 = addon ? addon.addressMod64.bind(addon) : null;
   }
   if (addressMod64 === null) return 0;
   const mis = addressMod64(buf);

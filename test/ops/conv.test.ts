@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import type { Tensor } from '../../src';
 import { type Conv2DOptions, conv1d, conv2d, conv2dTranspose } from '../../src/ops/conv';
-import { nativeAddon } from '../../src/backend/native-addon';
+import { type LayoutArgs, nativeAddon, pack } from '../../src/backend/binding';
 import { Generator } from '../../src/random/generator';
 import { expectClose } from '../helpers/compare';
 
@@ -192,20 +192,21 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     const x = new Float32Array(9);
     const w = new Float32Array(4);
     const y = new Float32Array(4);
-    const meta = (...v: number[]): Float64Array => Float64Array.from(v);
-    // n h w c kh kw cout oh ow sh sw dh dw pt pl groups xOff wOff yOff
-    const ok = [1, 3, 3, 1, 2, 2, 1, 2, 2, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0];
-    addon.conv2d(x, w, y, meta(...ok), null);
-    const bad = (i: number, v: number): Float64Array => meta(...ok.map((o, j) => (j === i ? v : o)));
-    expect(() => addon.conv2d(x, w, y, bad(7, 3), null)).toThrow(RangeError); // y too small
-    expect(() => addon.conv2d(x, w, y, bad(16, 1), null)).toThrow(RangeError); // x offset
-    expect(() => addon.conv2d(x, w, y, bad(9, 0), null)).toThrow(RangeError); // stride 0
-    expect(() => addon.conv2d(x, w, y, bad(15, 2), null)).toThrow(RangeError); // groups
-    expect(() => addon.conv2d(x, w, y, bad(0, -1), null)).toThrow(RangeError);
-    expect(() => addon.conv2d(x, w, y, meta(1, 2), null)).toThrow();
-    expect(() => addon.conv2d(x, w, y, meta(...ok), new Float32Array(0))).toThrow(RangeError);
-    expect(() => addon.conv2dBackpropInput(y, w, new Float32Array(8), meta(...ok))).toThrow(RangeError);
-    expect(() => addon.conv2dBackpropFilter(x, y, new Float32Array(3), meta(...ok))).toThrow(RangeError);
+    const ok: LayoutArgs<'conv2d'> = {
+      n: 1, h: 3, w: 3, c: 1, kh: 2, kw: 2, cout: 1, oh: 2, ow: 2, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0, groups: 1,
+      xOffset: 0, wOffset: 0, yOffset: 0,
+    };
+    addon.conv2d(x, w, y, pack.conv2d(ok), null, false);
+    const bad = (change: Partial<LayoutArgs<'conv2d'>>) => pack.conv2d({ ...ok, ...change });
+    expect(() => addon.conv2d(x, w, y, bad({ oh: 3 }), null, false)).toThrow(RangeError); // y too small
+    expect(() => addon.conv2d(x, w, y, bad({ xOffset: 1 }), null, false)).toThrow(RangeError);
+    expect(() => addon.conv2d(x, w, y, bad({ sh: 0 }), null, false)).toThrow(RangeError);
+    expect(() => addon.conv2d(x, w, y, bad({ groups: 2 }), null, false)).toThrow(RangeError);
+    expect(() => addon.conv2d(x, w, y, bad({ n: -1 }), null, false)).toThrow(/conv2d\.n must be an integer in \[0, 2147483648\], got -1/);
+    expect(() => addon.conv2d(x, w, y, Float64Array.of(1, 2) as never, null, false)).toThrow(/conv2d arguments are too short/);
+    expect(() => addon.conv2d(x, w, y, pack.conv2d(ok), new Float32Array(0), false)).toThrow(RangeError);
+    expect(() => addon.conv2dBackpropInput(y, w, new Float32Array(8), pack.conv2dBackpropInput(ok))).toThrow(RangeError);
+    expect(() => addon.conv2dBackpropFilter(x, y, new Float32Array(3), pack.conv2dBackpropFilter(ok))).toThrow(RangeError);
   });
 
   it('small-k direct kernels (Cin 1-3, padding, strides, dilations, cout tails) match the reference', () => {
@@ -261,10 +262,13 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       });
     }
     const addon = nativeAddon()!;
-    const m = Float64Array.from([4, 0, 0, 0]);
-    addon.conv2dReluGrad(Float32Array.of(1, 2, 3, 4), Float32Array.of(1, -1, 0, 2), new Float32Array(4), m);
-    expect(() => addon.conv2dReluGrad(new Float32Array(3), new Float32Array(4), new Float32Array(4), m)).toThrow(RangeError);
-    expect(() => addon.conv2dReluGrad(new Float32Array(4), new Float32Array(4), new Float32Array(4), Float64Array.from([4, 0, 1, 0]))).toThrow(RangeError);
+    const m = { n: 4, dyOffset: 0, yOffset: 0, outOffset: 0 };
+    const out = new Float32Array(4);
+    addon.conv2dReluGrad(Float32Array.of(1, 2, 3, 4), Float32Array.of(1, -1, 0, 2), out, pack.conv2dReluGrad(m));
+    expect(Array.from(out)).toEqual([1, 0, 0, 4]);
+    expect(() => addon.conv2dReluGrad(new Float32Array(3), new Float32Array(4), new Float32Array(4), pack.conv2dReluGrad(m))).toThrow(RangeError);
+    expect(() => addon.conv2dReluGrad(new Float32Array(4), new Float32Array(4), new Float32Array(4), pack.conv2dReluGrad({ ...m, yOffset: 1 })))
+      .toThrow(RangeError);
   });
 
   it('async entries give the same result', async () => {
@@ -272,7 +276,11 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     const x = Float32Array.from(X);
     const w = Float32Array.from(F);
     const y = new Float32Array(4);
-    await addon.conv2dAsync(x, w, y, Float64Array.from([1, 3, 3, 1, 2, 2, 1, 2, 2, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0]), null);
+    const args = pack.conv2d({
+      n: 1, h: 3, w: 3, c: 1, kh: 2, kw: 2, cout: 1, oh: 2, ow: 2, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0, groups: 1,
+      xOffset: 0, wOffset: 0, yOffset: 0,
+    });
+    await addon.conv2dAsync(x, w, y, args, null, false);
     expect(Array.from(y)).toEqual([37, 47, 67, 77]);
   });
 });

@@ -4,11 +4,10 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import type { Tensor } from '../../src';
 import { gruCell, gruSequence, lstmCell, lstmSequence, simpleRnnCell } from '../../src/ops/rnn-cells';
-import { nativeAddon } from '../../src/backend/native-addon';
+import { nativeAddon, pack } from '../../src/backend/binding';
 import { expectArrayClose, onBackend, seededValues, values } from '../helpers/layer-check';
 
-// The native tests need an addon built with the fused cell kernels.
-const native = typeof nativeAddon()?.lstmCellForward === 'function';
+const native = nativeAddon() !== null;
 const backends = (native ? ['native', 'js'] : ['js']) as tf.BackendName[];
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
 const rand = (shape: number[], seed: number, lo = -1, hi = 1) => tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape);
@@ -155,9 +154,16 @@ describe.runIf(native)('binding bounds checks', () => {
     const addon = nativeAddon()!;
     const a = new Float32Array(8);
     // batch 2, units 2 needs xp of 2 x 8 = 16 floats.
-    const meta = new Float64Array([2, 2, 0, 8, 0, 8, 0, 2, 0, 2, 0, 1, 0, 2, 0, 2, 0]);
-    expect(() => addon.lstmCellForward(a, null, a, null, null, a, a, a, meta)).toThrow(RangeError);
-    expect(() => addon.gruCellForward(a, a, a, null, a, a, new Float64Array([1, 2, -1, 6, 0, 6, 0, 2, 0, 1, 0, 2, 0]))).toThrow(RangeError);
+    const lstm = pack.lstmCellForward({
+      batch: 2, units: 2, xpOffset: 0, xpLd: 8, hpOffset: 0, hpLd: 8, cPrevOffset: 0, cPrevLd: 2, hPrevOffset: 0, hPrevLd: 2,
+      maskOffset: 0, maskLd: 1, hOffset: 0, hLd: 2, cOffset: 0, cLd: 2, gatesOffset: 0,
+    });
+    expect(() => addon.lstmCellForward(a, null, a, null, null, a, a, a, lstm)).toThrow(/lstm xp: matrix exceeds its array/);
+    const gru = pack.gruCellForward({
+      batch: 1, units: 2, xpOffset: -1, xpLd: 6, hpOffset: 0, hpLd: 6, hPrevOffset: 0, hPrevLd: 2, maskOffset: 0, maskLd: 1,
+      hOffset: 0, hLd: 2, gatesOffset: 0,
+    });
+    expect(() => addon.gruCellForward(a, a, a, null, a, a, gru)).toThrow(RangeError);
   });
 });
 

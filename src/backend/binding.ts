@@ -1,0 +1,260 @@
+// The native addon's whole interface, declared once: its functions, the field names of every kernel
+// entry point's argument block, and the loading of the binary, which is refused (the library then
+// runs on the js backend) unless it publishes exactly these functions and layouts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { makePacker } from './arg-block';
+
+type F32 = Float32Array;
+type I32 = Int32Array;
+
+// ---- argument layouts ---------------------------------------------------------------------------
+// The same lists as native/binding/layouts.h, keyed by entry point ("name[count]": a tail array of
+// `count` values after the fixed fields). The addon publishes its lists as `addon.layouts`.
+
+const reduceFields = ['xOffset', 'outer', 'len', 'inner'] as const;
+// NHWC x, HWIO w, NHWC y: forward and both backward passes (dx / dw take x's / w's place).
+const conv2dFields = [
+  'n', 'h', 'w', 'c', 'kh', 'kw', 'cout', 'oh', 'ow', 'sh', 'sw', 'dh', 'dw', 'padTop', 'padLeft', 'groups',
+  'xOffset', 'wOffset', 'yOffset',
+] as const;
+
+/** Field names of each kernel entry point's Float64Array argument block, in block order. */
+export const layouts = {
+  /** p0, p1: the op's parameters (0 when unused). */
+  unary: ['xOffset', 'yOffset', 'n', 'p0', 'p1'],
+  /** out is dense over shape; each operand is a strided view. */
+  binary: ['ndim', 'aOffset', 'bOffset', 'shape[ndim]', 'aStrides[ndim]', 'bStrides[ndim]'],
+  where: ['ndim', 'condOffset', 'aOffset', 'bOffset', 'shape[ndim]', 'condStrides[ndim]', 'aStrides[ndim]', 'bStrides[ndim]'],
+  stridedCopy: ['ndim', 'srcOffset', 'dstOffset', 'shape[ndim]', 'srcStrides[ndim]', 'dstStrides[ndim]'],
+  fill: ['yOffset', 'n', 'value'],
+  /** x is [outer, len, inner], reduced over len into out [outer, inner] at offset 0. */
+  reduce: reduceFields,
+  argReduce: reduceFields,
+  softmax: [...reduceFields, 'log'],
+  gather: [...reduceFields, 'indicesOffset', 'nidx'],
+  scatterAdd: ['outer', 'len', 'inner', 'indicesOffset', 'nidx'],
+  oneHot: ['indicesOffset', 'n', 'depth', 'onValue', 'offValue'],
+  /** activation: 0 none, 1 relu; the tail holds each batch entry's matrix offsets. */
+  gemm: ['transA', 'transB', 'm', 'n', 'k', 'lda', 'ldb', 'ldc', 'alpha', 'beta', 'activation', 'batch',
+    'aOffsets[batch]', 'bOffsets[batch]', 'cOffsets[batch]'],
+  conv2d: conv2dFields,
+  conv2dBackpropInput: conv2dFields,
+  conv2dBackpropFilter: conv2dFields,
+  conv2dReluGrad: ['n', 'dyOffset', 'yOffset', 'outOffset'],
+  /** Channels-last windows; NCHW data runs as batch * channels planes of one channel. */
+  pool2d: ['xOffset', 'batch', 'h', 'w', 'c', 'oh', 'ow', 'kh', 'kw', 'sh', 'sw', 'padTop', 'padLeft'],
+  /** x is read only for max pooling. */
+  pool2dBackward: ['xOffset', 'gyOffset', 'batch', 'h', 'w', 'c', 'oh', 'ow', 'kh', 'kw', 'sh', 'sw', 'padTop', 'padLeft'],
+  /** h, w: the input's; fh, fw: the integer factors. */
+  upsample2d: ['xOffset', 'batch', 'h', 'w', 'c', 'fh', 'fw'],
+  upsample2dBackward: ['gyOffset', 'batch', 'h', 'w', 'c', 'fh', 'fw'],
+  /** Matrices as offset and row stride (Ld); gates is dense; an optional matrix passed as null ignores its fields. */
+  lstmCellForward: ['batch', 'units', 'xpOffset', 'xpLd', 'hpOffset', 'hpLd', 'cPrevOffset', 'cPrevLd', 'hPrevOffset', 'hPrevLd',
+    'maskOffset', 'maskLd', 'hOffset', 'hLd', 'cOffset', 'cLd', 'gatesOffset'],
+  lstmCellBackward: ['batch', 'units', 'gatesOffset', 'cPrevOffset', 'cPrevLd', 'cOffset', 'cLd', 'dhOffset', 'dhLd', 'dh2Offset',
+    'dh2Ld', 'dcOffset', 'dcLd', 'dc2Offset', 'dc2Ld', 'maskOffset', 'maskLd', 'dzOffset', 'dzLd', 'dcPrevOffset', 'dcPrevLd',
+    'dhPassOffset', 'dhPassLd'],
+  gruCellForward: ['batch', 'units', 'xpOffset', 'xpLd', 'hpOffset', 'hpLd', 'hPrevOffset', 'hPrevLd', 'maskOffset', 'maskLd',
+    'hOffset', 'hLd', 'gatesOffset'],
+  gruCellBackward: ['batch', 'units', 'gatesOffset', 'hpOffset', 'hpLd', 'hPrevOffset', 'hPrevLd', 'dhOffset', 'dhLd', 'dh2Offset',
+    'dh2Ld', 'maskOffset', 'maskLd', 'dxpOffset', 'dxpLd', 'dhpOffset', 'dhpLd', 'dhDirectOffset', 'dhDirectLd'],
+} as const;
+
+export type LayoutName = keyof typeof layouts;
+
+/** The values of layout L by name: a number per fixed field, an array per tail field. */
+export type LayoutArgs<L extends LayoutName> = {
+  readonly [F in (typeof layouts)[L][number] as F extends `${infer N}[${string}]` ? N : F]:
+    F extends `${string}[${string}]` ? ArrayLike<number> : number;
+};
+
+declare const layoutBrand: unique symbol;
+/** An argument block packed for layout L: only {@link pack}.L makes one, only entry point L takes it. */
+export type Packed<L extends LayoutName> = Float64Array & { readonly [layoutBrand]: L };
+
+/**
+ * Packs an entry point's arguments by name, e.g.
+ * `addon.unary(code, x, y, pack.unary({ xOffset, yOffset: 0, n, p0, p1 }))`. The block is shared:
+ * pass it straight to the call.
+ */
+export const pack = Object.fromEntries(
+  Object.entries(layouts).map(([name, fields]) => [name, makePacker(name, fields)]),
+) as unknown as { readonly [L in LayoutName]: (args: LayoutArgs<L>) => Packed<L> };
+
+// ---- functions ----------------------------------------------------------------------------------
+
+/** Kernel entry points (offsets and strides in elements). Each also exists as `<name>Async`. */
+interface KernelEntries {
+  unary(code: number, x: F32, y: F32, args: Packed<'unary'>): void;
+  binary(code: number, a: F32, b: F32, out: F32, args: Packed<'binary'>): void;
+  where(cond: F32, a: F32, b: F32, out: F32, args: Packed<'where'>): void;
+  stridedCopy(src: F32 | I32, dst: F32 | I32, args: Packed<'stridedCopy'>): void;
+  fill(y: F32, args: Packed<'fill'>): void;
+  reduce(code: number, x: F32, out: F32, args: Packed<'reduce'>): void;
+  argReduce(code: number, x: F32, out: I32, args: Packed<'argReduce'>): void;
+  softmax(x: F32, y: F32, args: Packed<'softmax'>): void;
+  gather(x: F32 | I32, indices: I32, out: F32 | I32, args: Packed<'gather'>): void;
+  scatterAdd(g: F32, indices: I32, out: F32, args: Packed<'scatterAdd'>): void;
+  oneHot(indices: I32, out: F32, args: Packed<'oneHot'>): void;
+  gemm(a: F32, b: F32, c: F32, args: Packed<'gemm'>, bias: F32 | null): void;
+  /** y = conv(x, w) + bias, then max(0, .) when relu. */
+  conv2d(x: F32, w: F32, y: F32, args: Packed<'conv2d'>, bias: F32 | null, relu: boolean): void;
+  /** dx = adjoint of conv2d w.r.t. x applied to dy. */
+  conv2dBackpropInput(dy: F32, w: F32, dx: F32, args: Packed<'conv2dBackpropInput'>): void;
+  /** dw = gradient of <dy, conv2d(x, w)> w.r.t. w. */
+  conv2dBackpropFilter(x: F32, dy: F32, dw: F32, args: Packed<'conv2dBackpropFilter'>): void;
+  /** out = y > 0 ? dy : 0 (the fused relu's backward). */
+  conv2dReluGrad(dy: F32, y: F32, out: F32, args: Packed<'conv2dReluGrad'>): void;
+  /** kind: 0 max, 1 average. */
+  pool2d(kind: number, x: F32, y: F32, args: Packed<'pool2d'>): void;
+  pool2dBackward(kind: number, x: F32, gy: F32, gx: F32, args: Packed<'pool2dBackward'>): void;
+  /** mode: 0 nearest, 1 bilinear. */
+  upsample2d(mode: number, x: F32, y: F32, args: Packed<'upsample2d'>): void;
+  upsample2dBackward(mode: number, gy: F32, gx: F32, args: Packed<'upsample2dBackward'>): void;
+  lstmCellForward(xp: F32, hp: F32 | null, cPrev: F32, hPrev: F32 | null, mask: F32 | null, h: F32, c: F32, gates: F32,
+    args: Packed<'lstmCellForward'>): void;
+  lstmCellBackward(gates: F32, cPrev: F32, c: F32, dh: F32, dh2: F32 | null, dc: F32 | null, dc2: F32 | null, mask: F32 | null,
+    dz: F32, dcPrev: F32, dhPass: F32 | null, args: Packed<'lstmCellBackward'>): void;
+  gruCellForward(xp: F32, hp: F32, hPrev: F32, mask: F32 | null, h: F32, gates: F32, args: Packed<'gruCellForward'>): void;
+  gruCellBackward(gates: F32, hp: F32, hPrev: F32, dh: F32, dh2: F32 | null, mask: F32 | null, dxp: F32, dhp: F32, dhDirect: F32,
+    args: Packed<'gruCellBackward'>): void;
+  /** One fused update of a parameter and its state slots; meta layout in src/optimizers/fused-update.ts. */
+  optimizerStep(kind: number, param: F32, grad: F32, s0: F32 | null, s1: F32 | null, s2: F32 | null, meta: Float64Array): void;
+}
+
+/** The same entry points run off the JS thread, their arrays pinned until the promise settles. */
+type AsyncEntries = {
+  [K in keyof KernelEntries as `${K}Async`]: (...args: Parameters<KernelEntries[K]>) => Promise<void>;
+};
+
+interface AddonBasics {
+  info(): { simd: string; hardwareSimd: string; threads: number; buildHash: string; napiVersion: number };
+  setNumThreads(n: number): number;
+  setSimdLevel(level: string): string;
+  /** Address of the buffer's first byte mod 64 (Storage aligns pooled views with it). */
+  addressMod64(buf: ArrayBuffer): number;
+  /** Op names in code order: JS resolves each op's code by name once. */
+  unaryOps: string[];
+  binaryOps: string[];
+  reduceOps: string[];
+  argReduceOps: string[];
+  /** Optimizer kinds in code order ('sgd', 'adagrad', 'rmsprop', 'adam'). */
+  optimizerKinds: string[];
+  /** Sum of squares in float64 of meta = [offset, n] of x. */
+  optimizerSumSquares(x: F32, meta: Float64Array): number;
+  /** Each entry point's published field names; equal to {@link layouts} in a binary this file accepts. */
+  layouts: Readonly<Record<string, readonly string[]>>;
+}
+
+/** What the compiled addon exports (native/binding). */
+export type NativeAddon = AddonBasics & KernelEntries & AsyncEntries;
+
+// What load-time verification checks, listed so the compiler rejects a list that misses a member.
+type Kind<T> = T extends (...args: never[]) => unknown ? 'function' : 'object';
+const basics: { readonly [K in keyof AddonBasics]-?: Kind<AddonBasics[K]> } = {
+  info: 'function',
+  setNumThreads: 'function',
+  setSimdLevel: 'function',
+  addressMod64: 'function',
+  unaryOps: 'object',
+  binaryOps: 'object',
+  reduceOps: 'object',
+  argReduceOps: 'object',
+  optimizerKinds: 'object',
+  optimizerSumSquares: 'function',
+  layouts: 'object',
+};
+/** Entry points whose block has no named layout yet (their positional meta is documented where they are called). */
+const unnamedEntries = ['optimizerStep'] as const;
+// A layout belongs to a kernel entry of the same name, or to a plain function among the basics.
+const kernelEntryNames = [...Object.keys(layouts).filter((name) => !Object.hasOwn(basics, name)), ...unnamedEntries];
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// Fails to compile unless every kernel entry above has a layout or is listed as unnamed.
+const everyEntryListed: Same<keyof KernelEntries, Exclude<LayoutName, keyof AddonBasics> | (typeof unnamedEntries)[number]> = true;
+void everyEntryListed;
+
+/** Every function the interface declares, kernel entries with their async twins. */
+export const addonFunctions: readonly string[] = [
+  ...Object.entries(basics).filter(([, kind]) => kind === 'function').map(([name]) => name),
+  ...kernelEntryNames.flatMap((name) => [name, `${name}Async`]),
+];
+
+/**
+ * Throws, naming the first difference, unless `addon` exports every member this file declares with
+ * the right kind and publishes exactly {@link layouts}.
+ */
+export function checkAddon(addon: unknown): asserts addon is NativeAddon {
+  const fail = (why: string): never => {
+    throw new Error(`the native addon does not match src/backend/binding.ts: ${why}; rebuild it (npm run build:native)`);
+  };
+  if (typeof addon !== 'object' || addon === null) return fail('it exports no object');
+  const a = addon as Record<string, unknown>;
+  for (const [name, kind] of Object.entries(basics)) {
+    if (typeof a[name] !== kind || a[name] === null) {
+      fail(`'${name}' is ${a[name] === null ? 'null' : typeof a[name]}, expected ${kind === 'object' ? 'an object' : 'a function'}`);
+    }
+  }
+  for (const name of addonFunctions) {
+    if (typeof a[name] !== 'function') fail(`it has no function '${name}'`);
+  }
+  const published = a['layouts'] as Record<string, unknown>;
+  for (const [name, fields] of Object.entries(layouts) as [string, readonly string[]][]) {
+    const got = published[name];
+    if (!Array.isArray(got)) return fail(`it publishes no layout '${name}'`);
+    for (let i = 0; i < Math.max(got.length, fields.length); i++) {
+      if (got[i] === fields[i]) continue;
+      const theirs = i < got.length ? `'${String(got[i])}'` : 'absent';
+      const ours = i < fields.length ? `'${fields[i]}'` : 'absent';
+      fail(`layout '${name}' field ${i} is ${theirs} in the addon but ${ours} here`);
+    }
+  }
+  for (const name of Object.keys(published)) {
+    if (!Object.hasOwn(layouts, name)) fail(`it publishes layout '${name}', which is not declared here`);
+  }
+}
+
+// ---- loading ------------------------------------------------------------------------------------
+
+const packageRoot = path.resolve(__dirname, '..', '..');
+
+/**
+ * Finds the binary: a prebuild for this platform first (what ships), then the local cmake-js
+ * build through node-gyp-build. TENSORFORGE_ADDON names a file explicitly (tests, debugging).
+ */
+export function resolveAddonPath(root = packageRoot): string {
+  const explicit = process.env['TENSORFORGE_ADDON'];
+  if (explicit) return path.resolve(explicit);
+  const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  if (fs.existsSync(dir)) {
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.node'));
+    if (file) return path.join(dir, file);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+  return nodeGypBuild.path(root);
+}
+
+let loaded: NativeAddon | null | undefined;
+let loadError: Error | null = null;
+
+/** The addon, or null when it cannot load or does not match this file (the library then runs on the js backend). */
+export function nativeAddon(): NativeAddon | null {
+  if (loaded !== undefined) return loaded;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const addon: unknown = require(resolveAddonPath());
+    checkAddon(addon);
+    loaded = addon;
+  } catch (err) {
+    loaded = null;
+    loadError = err instanceof Error ? err : new Error(String(err));
+  }
+  return loaded;
+}
+
+/** Why {@link nativeAddon} returned null, if it did. */
+export function nativeLoadError(): Error | null {
+  nativeAddon();
+  return loadError;
+}
