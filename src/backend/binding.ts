@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makePacker } from './arg-block';
+import { type PublishedOptimizerLayouts, checkOptimizerLayouts } from '../optimizers/fused-layouts';
 
 type F32 = Float32Array;
 type I32 = Int32Array;
@@ -119,7 +120,11 @@ interface KernelEntries {
   gruCellForward(xp: F32, hp: F32, hPrev: F32, mask: F32 | null, h: F32, gates: F32, args: Packed<'gruCellForward'>): void;
   gruCellBackward(gates: F32, hp: F32, hPrev: F32, dh: F32, dh2: F32 | null, mask: F32 | null, dxp: F32, dhp: F32, dhDirect: F32,
     args: Packed<'gruCellBackward'>): void;
-  /** One fused update of a parameter and its state slots; meta layout in src/optimizers/fused-update.ts. */
+  /**
+   * One fused update of a parameter and its state slots. Its block is named per optimizer kind
+   * (common fields, then the kind's hyper-parameters): src/optimizers/fused-layouts.ts, published as
+   * {@link AddonBasics.optimizerLayouts}.
+   */
   optimizerStep(kind: number, param: F32, grad: F32, s0: F32 | null, s1: F32 | null, s2: F32 | null, meta: Float64Array): void;
 }
 
@@ -141,8 +146,10 @@ interface AddonBasics {
   argReduceOps: string[];
   /** Optimizer kinds in code order ('sgd', 'adagrad', 'rmsprop', 'adam'). */
   optimizerKinds: string[];
-  /** Sum of squares in float64 of meta = [offset, n] of x. */
+  /** Sum of squares in float64 of x over the block's fields (offset, n). */
   optimizerSumSquares(x: F32, meta: Float64Array): number;
+  /** The optimizer blocks' field and slot names per kind (native/binding/optimizer_layouts.h). */
+  optimizerLayouts: PublishedOptimizerLayouts;
   /** Each entry point's published field names; equal to {@link layouts} in a binary this file accepts. */
   layouts: Readonly<Record<string, readonly string[]>>;
 }
@@ -163,9 +170,10 @@ const basics: { readonly [K in keyof AddonBasics]-?: Kind<AddonBasics[K]> } = {
   argReduceOps: 'object',
   optimizerKinds: 'object',
   optimizerSumSquares: 'function',
+  optimizerLayouts: 'object',
   layouts: 'object',
 };
-/** Entry points whose block has no named layout yet (their positional meta is documented where they are called). */
+/** Entry points whose blocks are named per optimizer kind rather than by one layout (checked below). */
 const unnamedEntries = ['optimizerStep'] as const;
 // A layout belongs to a kernel entry of the same name, or to a plain function among the basics.
 const kernelEntryNames = [...Object.keys(layouts).filter((name) => !Object.hasOwn(basics, name)), ...unnamedEntries];
@@ -212,6 +220,8 @@ export function checkAddon(addon: unknown): asserts addon is NativeAddon {
   for (const name of Object.keys(published)) {
     if (!Object.hasOwn(layouts, name)) fail(`it publishes layout '${name}', which is not declared here`);
   }
+  const optimizerProblem = checkOptimizerLayouts(a['optimizerLayouts'], a['optimizerKinds']);
+  if (optimizerProblem !== null) fail(optimizerProblem);
 }
 
 // ---- loading ------------------------------------------------------------------------------------

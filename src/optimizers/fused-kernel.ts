@@ -1,4 +1,5 @@
 import { activeAddon } from '../backend/backend';
+import type { NativeAddon } from '../backend/binding';
 import type { Tensor } from '../tensor/tensor';
 import {
   FUSED_KINDS,
@@ -14,14 +15,6 @@ import {
 // here is allocated once per optimizer, so a step allocates nothing.
 
 type F32 = Float32Array;
-
-/** The addon members used here (typed locally; the lead folds them into the typed binding file). */
-interface OptimizerEntryPoints {
-  optimizerKinds: string[];
-  optimizerLayouts?: unknown;
-  optimizerStep(kind: number, param: F32, grad: F32, s0: F32 | null, s1: F32 | null, s2: F32 | null, meta: Float64Array): void;
-  optimizerSumSquares(x: F32, meta: Float64Array): number;
-}
 
 /** State arrays in the kernel's argument order; null where the optimizer keeps no such slot. */
 export type KernelSlots = readonly [F32 | null, F32 | null, F32 | null];
@@ -42,8 +35,8 @@ let problem: string | null = null;
  * layouts differ from fused-layouts.ts (then optimizers run their TypeScript updateStep, and a
  * warning says why once per addon).
  */
-function verifiedAddon(): { addon: OptimizerEntryPoints; codes: Readonly<Record<FusedKind, number>> } | null {
-  const addon = activeAddon() as unknown as OptimizerEntryPoints | null;
+function verifiedAddon(): { addon: NativeAddon; codes: Readonly<Record<FusedKind, number>> } | null {
+  const addon = activeAddon();
   if (!addon) return null;
   if (checkedAddon !== addon) {
     checkedAddon = addon;
@@ -100,7 +93,7 @@ export class FusedKernel<K extends FusedKind> implements FusedUpdate {
   private readonly hyper: FusedHyperparameters<K>;
   private readonly hyperNames: readonly (keyof FusedHyperparameters<K>)[];
   private readonly meta: Float64Array;
-  private addon: OptimizerEntryPoints | null = null;
+  private addon: NativeAddon | null = null;
   private code = -1;
 
   constructor(

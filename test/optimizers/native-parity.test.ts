@@ -4,7 +4,7 @@
 // named layouts the addon publishes; and the addon's own argument checks.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Tensor, backendInfo, getNumThreads, setNumThreads, setSimdLevel, tensor } from '../../src';
-import { nativeAddon } from '../../src/backend/native-addon';
+import { nativeAddon } from '../../src/backend/binding';
 import { Generator } from '../../src/random/generator';
 import * as opt from '../../src/optimizers';
 import { fusedUpdateProblem, setFusedUpdates } from '../../src/optimizers/fused-kernel';
