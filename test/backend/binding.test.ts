@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makePacker, parseLayout } from '../../src/backend/arg-block';
 import { addonFunctions, checkAddon, layouts, nativeAddon, nativeLoadError, pack, resolveAddonPath } from '../../src/backend/binding';
+import { FUSED_KINDS, type FusedKind, SUM_SQUARES_FIELDS, stepFields } from '../../src/optimizers/fused-layouts';
 
 const require = createRequire(__filename);
 
@@ -26,7 +27,12 @@ const raw = rawAddon();
 function fakeAddon(published: Record<string, readonly string[]> = layouts): Record<string, unknown> {
   const fake: Record<string, unknown> = {};
   for (const name of addonFunctions) fake[name] = () => undefined;
-  for (const name of ['unaryOps', 'binaryOps', 'reduceOps', 'argReduceOps', 'optimizerKinds']) fake[name] = [];
+  for (const name of ['unaryOps', 'binaryOps', 'reduceOps', 'argReduceOps']) fake[name] = [];
+  fake['optimizerKinds'] = Object.keys(FUSED_KINDS);
+  fake['optimizerLayouts'] = {
+    step: Object.fromEntries(Object.entries(FUSED_KINDS).map(([k, v]) => [k, { fields: stepFields(k as FusedKind), slots: [...v.slots] }])),
+    sumSquares: [...SUM_SQUARES_FIELDS],
+  };
   fake['layouts'] = published;
   return fake;
 }
@@ -84,6 +90,12 @@ describe('checkAddon refuses a binary that does not match, saying where', () => 
     const { gemm: _gemm, ...withoutGemm } = layouts;
     expect(refusal(fakeAddon(withoutGemm))).toMatch(/it publishes no layout 'gemm'/);
     expect(refusal(fakeAddon({ ...layouts, conv3d: ['n'] }))).toMatch(/it publishes layout 'conv3d', which is not declared here/);
+  });
+
+  it('refuses optimizer layouts that differ', () => {
+    const fake = fakeAddon();
+    (fake['optimizerLayouts'] as { sumSquares: string[] }).sumSquares = ['n', 'offset'];
+    expect(refusal(fake)).toMatch(/optimizerSumSquares fields are \[n, offset\]/);
   });
 
   it('reports a missing function or member', () => {
