@@ -54,6 +54,7 @@ export { sum, mean, max, min, argmax, argmin } from './ops/reduce';
 export { softmax, logSoftmax } from './ops/softmax';
 export { matmul, matMul, matmulAsync } from './ops/matmul';
 export { linear, type FusedActivation } from './ops/linear';
+export * from './ops/normalization';
 export {
   maxPool2d,
   avgPool2d,
