@@ -99,6 +99,6 @@ export function emitUnaryOnnx(entry: UnaryEntry, e: OnnxEmitter, x: string, p0 =
     return e.node(o.op, [x], attributes);
   }
   if (o?.composite) return o.composite(e, x, p0, p1);
-  const why = o?.op ? `needs opset ${o.since} (${o.op})` : 'has no ONNX form';
-  throw new Error(`exportOnnx: op '${entry.name}' ${why}; export with a later opset`);
+  if (o?.op) throw new Error(`exportOnnx: op '${entry.name}' needs opset ${o.since} (${o.op}); export with { opset: ${o.since} }`);
+  throw new Error(`exportOnnx: op '${entry.name}' has no ONNX form`);
 }
