@@ -48,30 +48,13 @@ export {
   less,
   lessEqual,
 } from './ops/binary';
-export {
-  neg,
-  exp,
-  log,
-  sqrt,
-  abs,
-  relu,
-  leakyRelu,
-  sigmoid,
-  tanh,
-  elu,
-  gelu,
-  softplus,
-  erf,
-  sign,
-  square,
-  reciprocal,
-  clip,
-  clipByValue,
-} from './ops/unary';
+// Every unary op (listing them here would be one more place to edit per op).
+export * from './ops/unary';
 export { sum, mean, max, min, argmax, argmin } from './ops/reduce';
 export { softmax, logSoftmax } from './ops/softmax';
 export { matmul, matMul, matmulAsync } from './ops/matmul';
 export { linear, type FusedActivation } from './ops/linear';
+export * from './ops/normalization';
 export {
   maxPool2d,
   avgPool2d,

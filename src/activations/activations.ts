@@ -1,59 +1,76 @@
+// The activation table layers, the ONNX exporter and the recurrent converters read. Activations
+// that are unary ops come from the unary op table (src/ops/unary.ts states their names, ONNX form
+// and recurrent-op name); only the two that are not unary ops, linear and softmax, are written here.
 import { argError, describe } from '../errors';
 import type { Tensor } from '../tensor/tensor';
-import { add, div, mul } from '../ops/binary';
-import { abs, clip, elu, gelu, leakyRelu, relu, sigmoid, softplus, tanh } from '../ops/unary';
 import { softmax } from '../ops/softmax';
+import '../ops/unary'; // fills the unary op table
+import type { UnaryActivationName } from '../ops/unary';
+import { type OnnxEmitter, type UnaryEntry, emitUnaryOnnx, unaryEntries } from '../ops/unary-table';
 import { attachLogits } from './logits';
 
-/** Activation names accepted by layers (tfjs-layers names; Keras snake_case also resolves). */
-export type ActivationName =
-  | 'linear'
-  | 'relu'
-  | 'leakyRelu'
-  | 'elu'
-  | 'selu'
-  | 'gelu'
-  | 'sigmoid'
-  | 'hardSigmoid'
-  | 'tanh'
-  | 'softmax'
-  | 'softplus'
-  | 'softsign'
-  | 'swish';
+export type { OnnxEmitter } from '../ops/unary-table';
 
-const SELU_ALPHA = 1.6732632423543772;
-const SELU_SCALE = 1.0507009873554805;
+/** Activation names accepted by layers (tfjs-layers names; Keras snake_case and other aliases also resolve). */
+export type ActivationName = 'linear' | 'softmax' | UnaryActivationName;
 
-const table: Record<ActivationName, (x: Tensor) => Tensor> = {
-  linear: (x) => x,
-  relu,
-  leakyRelu: (x) => leakyRelu(x, 0.2),
-  elu: (x) => elu(x, 1),
-  selu: (x) => mul(elu(x, SELU_ALPHA), SELU_SCALE),
-  gelu,
-  sigmoid: (x) => attachLogits(sigmoid(x), 'sigmoid', x),
-  // tfjs's piecewise-linear form: clip(0.2 x + 0.5, 0, 1).
-  hardSigmoid: (x) => clip(add(mul(x, 0.2), 0.5), 0, 1),
-  tanh,
-  softmax: (x) => attachLogits(softmax(x, -1), 'softmax', x),
-  softplus,
-  softsign: (x) => div(x, add(abs(x), 1)),
-  swish: (x) => mul(x, sigmoid(x)),
+/** One activation: what layers apply and how ONNX writes it. */
+export interface Activation {
+  readonly name: ActivationName;
+  /** Other names that resolve to it. */
+  readonly aliases: readonly string[];
+  apply(x: Tensor): Tensor;
+  /** Writes it as ONNX nodes on `x`; `axis` is where softmax normalizes (the feature axis). */
+  onnx(e: OnnxEmitter, x: string, axis: number): string;
+  /** Its name (and alpha/beta) in the `activations` of ONNX LSTM/GRU/RNN, or null when they lack it. */
+  readonly rnn: { readonly name: string; readonly alpha?: number; readonly beta?: number } | null;
+}
+
+const linear: Activation = {
+  name: 'linear',
+  aliases: [],
+  apply: (x) => x,
+  onnx: (_e, x) => x,
+  rnn: { name: 'Affine', alpha: 1, beta: 0 },
 };
 
-const aliases: Record<string, ActivationName> = {
-  leaky_relu: 'leakyRelu',
-  leakyrelu: 'leakyRelu',
-  hard_sigmoid: 'hardSigmoid',
-  silu: 'swish',
+const softmaxActivation: Activation = {
+  name: 'softmax',
+  aliases: [],
+  apply: (x) => attachLogits(softmax(x, -1), 'softmax', x),
+  onnx: (e, x, axis) => e.node('Softmax', [x], { axis: { int: axis } }),
+  rnn: null,
 };
 
-export const ACTIVATION_NAMES = Object.keys(table) as ActivationName[];
+function fromUnary(entry: UnaryEntry): Activation | null {
+  const act = entry.activation;
+  if (!act) return null;
+  const values = entry.params.map((p) => p.value);
+  const name = (act.name ?? entry.name) as ActivationName;
+  // Crossentropy losses read the logits behind a sigmoid output (see logits.ts).
+  const apply = name === 'sigmoid' ? (x: Tensor) => attachLogits(entry.apply(x), 'sigmoid', x) : (x: Tensor) => entry.apply(x);
+  return {
+    name,
+    aliases: act.aliases ?? [],
+    apply,
+    onnx: (e, x) => emitUnaryOnnx(entry, e, x),
+    rnn: act.rnn ? { name: act.rnn, alpha: values[0], beta: values[1] } : null,
+  };
+}
+
+const table = new Map<string, Activation>();
+for (const a of [linear, ...unaryEntries().map(fromUnary), softmaxActivation]) if (a) table.set(a.name, a);
+
+/** Every name and alias, lower-cased, so 'LeakyReLU' or 'HardSwish' resolve too. */
+const byLowerName = new Map<string, Activation>();
+for (const a of table.values()) for (const n of [a.name, ...a.aliases]) byLowerName.set(n.toLowerCase(), a);
+
+export const ACTIVATION_NAMES = [...table.keys()] as ActivationName[];
 
 /** Resolves an activation by name (undefined/null means linear); unknown names list the valid ones. */
-export function resolveActivation(fn: string, name: string | null | undefined): { name: ActivationName; apply: (x: Tensor) => Tensor } {
-  if (name === undefined || name === null) return { name: 'linear', apply: table.linear };
-  const key = (typeof name === 'string' && (name in table ? name : aliases[name] ?? aliases[name.toLowerCase()])) as ActivationName | undefined;
-  if (!key || !(key in table)) argError(fn, 'activation', `one of ${ACTIVATION_NAMES.join(', ')}`, describe(name));
-  return { name: key, apply: table[key] };
+export function resolveActivation(fn: string, name: string | null | undefined): Activation {
+  if (name === undefined || name === null) return linear;
+  const found = typeof name === 'string' ? table.get(name) ?? byLowerName.get(name.toLowerCase()) : undefined;
+  if (!found) argError(fn, 'activation', `one of ${ACTIVATION_NAMES.join(', ')}`, describe(name));
+  return found;
 }

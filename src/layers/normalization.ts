@@ -2,10 +2,8 @@ import { argError, describe } from '../errors';
 import { noGrad } from '../autograd/tape';
 import type { Tensor } from '../tensor/tensor';
 import { normalizeAxis } from '../tensor/shape';
-import { add, div, mul, sub } from '../ops/binary';
-import { mean } from '../ops/reduce';
-import { sqrt, square } from '../ops/unary';
-import { reshape } from '../ops/views';
+import { add, mul } from '../ops/binary';
+import { batchNorm, batchNormTraining, layerNorm } from '../ops/normalization';
 import { type InitializerIdentifier, getInitializer, serializeInitializer } from '../initializers/initializers';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig } from './layer';
 import type { ShapeWithBatch } from './symbolic-tensor';
@@ -31,11 +29,6 @@ function featureDim(name: string, axisIn: number, inputShape: ShapeWithBatch): n
   const dim = inputShape[axis];
   if (typeof dim !== 'number') argError(name, 'inputShape', `a known dimension on axis ${axis}`, `[${inputShape.join(',')}]`);
   return dim;
-}
-
-/** Shape that broadcasts a per-feature vector along `axis` of a rank-`rank` input. */
-function featureShape(rank: number, axis: number, size: number): number[] {
-  return Array.from({ length: rank }, (_, i) => (i === axis ? size : 1));
 }
 
 /**
@@ -71,14 +64,7 @@ export class LayerNormalization extends Layer {
 
   call(x: Tensor): Tensor {
     const axis = normalizeAxis(this.name, this.axis, x.rank);
-    const mu = mean(x, axis, true);
-    const centered = sub(x, mu);
-    const variance = mean(square(centered), axis, true);
-    let y = div(centered, sqrt(add(variance, this.epsilon)));
-    const fshape = featureShape(x.rank, axis, x.shape[axis]!);
-    if (this.gamma) y = mul(y, reshape(this.gamma, fshape));
-    if (this.beta) y = add(y, reshape(this.beta, fshape));
-    return y;
+    return layerNorm(x, this.gamma, this.beta, { axis, epsilon: this.epsilon });
   }
 
   override getConfig(): LayerConfig {
@@ -129,29 +115,17 @@ export class BatchNormalization extends Layer {
   }
 
   call(x: Tensor, ctx: CallContext): Tensor {
-    const axis = normalizeAxis(this.name, this.axis, x.rank);
-    const reduceAxes = Array.from({ length: x.rank }, (_, i) => i).filter((i) => i !== axis);
-    const fshape = featureShape(x.rank, axis, x.shape[axis]!);
-    let mu: Tensor;
-    let variance: Tensor;
-    if (ctx.training) {
-      mu = mean(x, reduceAxes, true);
-      variance = mean(square(sub(x, mu)), reduceAxes, true);
-      const m = this.momentum;
-      noGrad(() => {
-        // In place, so the optimizer and saved references see the same tensors.
-        const newMean = add(mul(this.movingMean!, m), mul(reshape(mu, [-1]), 1 - m));
-        const newVar = add(mul(this.movingVariance!, m), mul(reshape(variance, [-1]), 1 - m));
-        this.movingMean!.buffer.set(newMean.contiguousCopy().buffer.subarray(0, newMean.size), this.movingMean!.offset);
-        this.movingVariance!.buffer.set(newVar.contiguousCopy().buffer.subarray(0, newVar.size), this.movingVariance!.offset);
-      });
-    } else {
-      mu = reshape(this.movingMean!, fshape);
-      variance = reshape(this.movingVariance!, fshape);
-    }
-    let y = div(sub(x, mu), sqrt(add(variance, this.epsilon)));
-    if (this.gamma) y = mul(y, reshape(this.gamma, fshape));
-    if (this.beta) y = add(y, reshape(this.beta, fshape));
+    const opts = { axis: normalizeAxis(this.name, this.axis, x.rank), epsilon: this.epsilon };
+    if (!ctx.training) return batchNorm(x, this.movingMean!, this.movingVariance!, this.gamma, this.beta, opts);
+    const { y, mean, variance } = batchNormTraining(x, this.gamma, this.beta, opts);
+    const m = this.momentum;
+    noGrad(() => {
+      // In place, so the optimizer and saved references see the same tensors.
+      const newMean = add(mul(this.movingMean!, m), mul(mean, 1 - m));
+      const newVar = add(mul(this.movingVariance!, m), mul(variance, 1 - m));
+      this.movingMean!.buffer.set(newMean.contiguousCopy().buffer.subarray(0, newMean.size), this.movingMean!.offset);
+      this.movingVariance!.buffer.set(newVar.contiguousCopy().buffer.subarray(0, newVar.size), this.movingVariance!.offset);
+    });
     return y;
   }
 

@@ -35,10 +35,12 @@ const elementwise: Record<Exclude<ActivationName, 'softmax'>, (v: number) => num
   softplus: (v) => Math.log1p(Math.exp(v)),
   softsign: (v) => v / (1 + Math.abs(v)),
   swish: (v) => v * sigmoid(v),
+  hardSwish: (v) => (v * Math.min(6, Math.max(0, v + 3))) / 6,
+  mish: (v) => v * Math.tanh(Math.log1p(Math.exp(v))),
 };
 
-// Points away from every kink (0 and hardSigmoid's +-2.5), two rows of four for softmax.
-const POINTS = [[-3, -1, -0.5, 0.25], [0.5, 1, 2, 3]];
+// Points away from every kink (0, hardSigmoid's +-2.5, hardSwish's +-3), two rows of four for softmax.
+const POINTS = [[-3.5, -1, -0.5, 0.25], [0.5, 1, 2, 3.5]];
 
 function applyByName(name: string, rows: number[][]): number[] {
   return values(resolveActivation('test', name).apply(tf.tensor(rows)));
@@ -47,7 +49,8 @@ function applyByName(name: string, rows: number[][]): number[] {
 describe('activations against hand-computed values', () => {
   it('ACTIVATION_NAMES lists exactly the supported activations', () => {
     expect([...ACTIVATION_NAMES].sort()).toEqual(
-      ['elu', 'gelu', 'hardSigmoid', 'leakyRelu', 'linear', 'relu', 'selu', 'sigmoid', 'softmax', 'softplus', 'softsign', 'swish', 'tanh'],
+      ['elu', 'gelu', 'hardSigmoid', 'hardSwish', 'leakyRelu', 'linear', 'mish', 'relu', 'selu', 'sigmoid', 'softmax', 'softplus', 'softsign', 'swish',
+        'tanh'],
     );
   });
 
@@ -75,6 +78,9 @@ describe('activations against hand-computed values', () => {
     expectArrayClose(applyByName('gelu', [[1, -1]]), [0.8413447460685429, -0.15865525393145707], 1e-6, 1e-7, 'gelu');
     expectArrayClose(applyByName('leakyRelu', [[-5, 5]]), [-1, 5], 1e-6, 1e-7, 'leakyRelu');
     expectArrayClose(applyByName('swish', [[0, 1]]), [0, sigmoid(1)], 1e-6, 1e-7, 'swish');
+    // hardSwish: 0 below -3, x above 3, x (x + 3) / 6 between; mish(0) = 0.
+    expectArrayClose(applyByName('hardSwish', [[-4, -3, 0, 1, 3, 5]]), [0, 0, 0, 4 / 6, 3, 5], 1e-6, 1e-7, 'hardSwish');
+    expectArrayClose(applyByName('mish', [[0, -30, 30]]), [0, -30 * Math.tanh(Math.log1p(Math.exp(-30))), 30], 1e-6, 1e-7, 'mish');
   });
 
   it('softplus and sigmoid stay finite for large |x|', () => {
@@ -89,6 +95,10 @@ describe('activation names', () => {
     expect(resolveActivation('t', 'hard_sigmoid').name).toBe('hardSigmoid');
     expect(resolveActivation('t', 'silu').name).toBe('swish');
     expect(resolveActivation('t', 'LeakyReLU').name).toBe('leakyRelu');
+    expect(resolveActivation('t', 'hard_swish').name).toBe('hardSwish');
+    expect(resolveActivation('t', 'hard_silu').name).toBe('hardSwish');
+    expect(resolveActivation('t', 'HardSwish').name).toBe('hardSwish');
+    expect(resolveActivation('t', 'Mish').name).toBe('mish');
     for (const name of ACTIVATION_NAMES) expect(resolveActivation('t', name).name).toBe(name);
   });
 
@@ -96,6 +106,7 @@ describe('activation names', () => {
     expect(applyByName('hard_sigmoid', POINTS)).toEqual(applyByName('hardSigmoid', POINTS));
     expect(applyByName('silu', POINTS)).toEqual(applyByName('swish', POINTS));
     expect(applyByName('leaky_relu', POINTS)).toEqual(applyByName('leakyRelu', POINTS));
+    expect(applyByName('hard_swish', POINTS)).toEqual(applyByName('hardSwish', POINTS));
   });
 
   it('null and undefined mean linear', () => {
@@ -106,12 +117,12 @@ describe('activation names', () => {
   it('an unknown name throws an error that names the caller and lists every valid name', () => {
     let message = '';
     try {
-      resolveActivation('dense', 'mish');
+      resolveActivation('dense', 'relu7');
     } catch (err) {
       message = (err as Error).message;
     }
     expect(message).toMatch(/^dense: argument 'activation'/);
-    expect(message).toContain('"mish"');
+    expect(message).toContain('"relu7"');
     for (const name of ACTIVATION_NAMES) expect(message).toContain(name);
   });
 

@@ -1,6 +1,6 @@
 // Small emitters for the node patterns converters share: constants, layout transposes, reshapes,
 // reductions whose axes moved from attribute to input across opsets, and activations.
-import type { ActivationName } from '../../activations/activations';
+import { type ActivationName, type OnnxEmitter, resolveActivation } from '../../activations/activations';
 import type { OnnxAttr, OnnxExportContext } from './converter';
 import { floatTensor, int64Tensor } from './tensor-proto';
 
@@ -114,46 +114,23 @@ export function toChannelsLastPerm(rank: number): number[] {
   return [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
 }
 
-const SELU_ALPHA = 1.6732632423543772;
-const SELU_SCALE = 1.0507009873554805;
+/** The exporter's side of {@link OnnxEmitter}: what op definitions use to state their ONNX form. */
+export function emitter(ctx: OnnxExportContext): OnnxEmitter {
+  return {
+    opset: ctx.opset,
+    node: (opType, inputs, attributes) => {
+      const attrs: Record<string, OnnxAttr> = {};
+      for (const [k, v] of Object.entries(attributes ?? {})) attrs[k] = typeof v === 'number' ? float(v) : typeof v === 'string' ? str(v) : int(v.int);
+      return node(ctx, opType, inputs, attributes ? attrs : undefined);
+    },
+    constant: (value) => constF32(ctx, [value]),
+  };
+}
 
 /**
- * Applies one of the library's activations. `axis` is where softmax normalizes (the feature axis
- * in the current layout; -1 for the usual channels-last data).
+ * Applies one of the library's activations, as its definition writes it. `axis` is where softmax
+ * normalizes (the feature axis in the current layout; -1 for the usual channels-last data).
  */
 export function activation(ctx: OnnxExportContext, x: string, name: ActivationName, axis = -1): string {
-  switch (name) {
-    case 'linear':
-      return x;
-    case 'relu':
-      return node(ctx, 'Relu', [x]);
-    case 'leakyRelu':
-      return node(ctx, 'LeakyRelu', [x], { alpha: float(0.2) });
-    case 'elu':
-      return node(ctx, 'Elu', [x], { alpha: float(1) });
-    case 'selu':
-      return node(ctx, 'Selu', [x], { alpha: float(SELU_ALPHA), gamma: float(SELU_SCALE) });
-    case 'gelu':
-      // Gelu is an op from opset 20; before that the exact erf form, as the library computes it.
-      if (ctx.opset >= 20) return node(ctx, 'Gelu', [x], { approximate: str('none') });
-      return node(ctx, 'Mul', [node(ctx, 'Mul', [x, constF32(ctx, [0.5])]),
-        node(ctx, 'Add', [node(ctx, 'Erf', [node(ctx, 'Mul', [x, constF32(ctx, [Math.SQRT1_2])])]), constF32(ctx, [1])])]);
-    case 'sigmoid':
-      return node(ctx, 'Sigmoid', [x]);
-    case 'hardSigmoid':
-      // ONNX HardSigmoid is max(0, min(1, alpha x + beta)): the tfjs piecewise form with 0.2, 0.5.
-      return node(ctx, 'HardSigmoid', [x], { alpha: float(0.2), beta: float(0.5) });
-    case 'tanh':
-      return node(ctx, 'Tanh', [x]);
-    case 'softmax':
-      return node(ctx, 'Softmax', [x], { axis: int(axis) });
-    case 'softplus':
-      return node(ctx, 'Softplus', [x]);
-    case 'softsign':
-      return node(ctx, 'Softsign', [x]);
-    case 'swish':
-      return node(ctx, 'Mul', [x, node(ctx, 'Sigmoid', [x])]);
-    default:
-      throw new Error(`exportOnnx: activation '${String(name)}' has no ONNX form`);
-  }
+  return resolveActivation('exportOnnx', name).onnx(emitter(ctx), x, axis);
 }

@@ -5,15 +5,22 @@ import { registerDefaultOnnxConverter, type OnnxAttr } from '../export/converter
 import type { OnnxTensor, OnnxTensorData } from '../read-model';
 import type { StoredAttribute, StoredTensor } from './attributes';
 import { OnnxNode } from './onnx-node-layer';
+import '../../ops/unary'; // fills the unary op table
+import { unaryEntries } from '../../ops/unary-table';
 
 /** Opset versions at which an op's signature changed (inputs became attributes or vice versa). */
 const SIGNATURE_CHANGES: Readonly<Record<string, readonly number[]>> = {
   Softmax: [13], LogSoftmax: [13], Squeeze: [13], Unsqueeze: [13], ReduceSum: [13], ReduceMean: [18], ReduceMax: [18], ReduceMin: [18],
   Split: [13, 18], Slice: [10], Pad: [11, 18], Clip: [11], Dropout: [12], Resize: [11, 13], Upsample: [10],
+  GroupNormalization: [21],
 };
 
-/** Supported ops introduced after opset 13 (the lowest export target). */
-const INTRODUCED: Readonly<Record<string, number>> = { LayerNormalization: 17, Gelu: 20 };
+/** Supported ops introduced after opset 13 (the lowest export target); unary ops state theirs in their definition. */
+const INTRODUCED: Readonly<Record<string, number>> = {
+  LayerNormalization: 17,
+  GroupNormalization: 18,
+  ...Object.fromEntries(unaryEntries().filter((e) => e.onnx?.op && (e.onnx.since ?? 1) > 13).map((e) => [e.onnx!.op!, e.onnx!.since!])),
+};
 
 function toOnnxTensor(name: string, t: StoredTensor): OnnxTensor {
   let data: OnnxTensorData;

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../../src';
 import type { Layer, LayersModel } from '../../../src';
-import { ACTIVATION_NAMES } from '../../../src/activations/activations';
+import { ACTIVATION_NAMES, type ActivationName } from '../../../src/activations/activations';
+import { readOnnxModel } from '../../../src/onnx/read-model';
 import { exportOnnxBytes } from '../../../src/onnx/export';
 import { expectOnnxMatches, expectOnnxMatchesAtBatches, onnxOpTypes, randomizeWeights } from '../../helpers/onnx-roundtrip';
 
@@ -57,8 +58,42 @@ describe('exportOnnx: Activation', () => {
     expect(onnxOpTypes(at17.bytes)).toContain('Erf');
   });
 
+  it('hardSwish uses HardSwish from opset 14 and x * HardSigmoid(x, 1/6, 1/2) at 13', async () => {
+    const m = seq([8], [tf.layers.activation({ activation: 'hardSwish' })]);
+    const at14 = await expectOnnxMatchesAtBatches(m, { opset: 14, lo: -5, hi: 5 });
+    expect(onnxOpTypes(at14.bytes)).toEqual(['HardSwish']);
+    const at13 = await expectOnnxMatchesAtBatches(m, { opset: 13, lo: -5, hi: 5 });
+    expect(onnxOpTypes(at13.bytes)).toEqual(['HardSigmoid', 'Mul']);
+  });
+
+  it('mish uses Mish from opset 18 and x * tanh(softplus(x)) before', async () => {
+    const m = seq([8], [tf.layers.activation({ activation: 'mish' })]);
+    const at18 = await expectOnnxMatchesAtBatches(m, { opset: 18, lo: -6, hi: 6 });
+    expect(onnxOpTypes(at18.bytes)).toEqual(['Mish']);
+    const at17 = await expectOnnxMatchesAtBatches(m, { opset: 17, lo: -6, hi: 6 });
+    expect(onnxOpTypes(at17.bytes)).toEqual(['Softplus', 'Tanh', 'Mul']);
+  });
+
+  it('softsign, hardSigmoid and selu are their ONNX ops with the library parameters; swish is x * Sigmoid(x)', async () => {
+    const cases: [ActivationName, string[], Record<string, number>][] = [
+      ['softsign', ['Softsign'], {}],
+      ['hardSigmoid', ['HardSigmoid'], { alpha: 0.2, beta: 0.5 }],
+      ['selu', ['Selu'], { alpha: 1.6732632423543772, gamma: 1.0507009873554805 }],
+      ['swish', ['Sigmoid', 'Mul'], {}],
+    ];
+    for (const [activation, ops, attrs] of cases) {
+      const { bytes } = await expectOnnxMatchesAtBatches(seq([8], [tf.layers.activation({ activation })]), { lo: -4, hi: 4 });
+      expect(onnxOpTypes(bytes), activation).toEqual(ops);
+      const node = readOnnxModel(bytes).graph.nodes[0]!;
+      for (const [k, v] of Object.entries(attrs)) {
+        expect(node.attributeKinds[k], `${activation} ${k}`).toBe('float');
+        expect(node.attributes[k] as number, `${activation} ${k}`).toBeCloseTo(v, 6);
+      }
+    }
+  });
+
   it('Dense with each non-linear activation applies it after the projection', async () => {
-    for (const activation of ['softmax', 'gelu', 'selu', 'swish', 'hardSigmoid'] as const) {
+    for (const activation of ['softmax', 'gelu', 'selu', 'swish', 'hardSigmoid', 'hardSwish', 'mish', 'softsign'] as const) {
       await expectOnnxMatchesAtBatches(seq([5], [tf.layers.dense({ units: 4, activation })]), { lo: -3, hi: 3 });
     }
   });

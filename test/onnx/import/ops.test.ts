@@ -20,8 +20,8 @@ interface Case {
   graph: GraphSpec;
   /** Concrete shapes for the graph inputs (defaults to the declared shape with 'N' = 2). */
   feeds?: Record<string, number[]>;
-  /** Input values: 'signed' in [-2, 2) (default), 'positive' in [0.5, 2.5). */
-  range?: 'signed' | 'positive';
+  /** Input values: 'signed' in [-2, 2) (default), 'positive' in [0.5, 2.5), 'wide' in [-6, 6) (saturating ranges). */
+  range?: 'signed' | 'positive' | 'wide';
   tol?: number;
 }
 
@@ -62,6 +62,16 @@ const CASES: Case[] = [
   { name: 'Softplus', graph: one('Softplus', [vec()]) },
   { name: 'Softsign', graph: one('Softsign', [vec()]) },
   { name: 'HardSigmoid', graph: one('HardSigmoid', [vec()], { alpha: 0.3, beta: 0.4 }) },
+  { name: 'HardSigmoid (default alpha, beta)', graph: one('HardSigmoid', [vec()]), range: 'wide' },
+  { name: 'Selu alpha, gamma', graph: one('Selu', [vec()], { alpha: 1.3, gamma: 0.8 }) },
+  { name: 'HardSwish (opset 14)', graph: { ...one('HardSwish', [vec()]), opset: 14 }, range: 'wide' },
+  { name: 'Mish (opset 18)', graph: { ...one('Mish', [vec()]), opset: 18 }, range: 'wide' },
+  { name: 'Softsign (wide)', graph: one('Softsign', [vec()]), range: 'wide' },
+  { name: 'Sign', graph: one('Sign', [vec()]) },
+  { name: 'Gelu (opset 20)', graph: { ...one('Gelu', [vec()]), opset: 20 } },
+  { name: 'Clip (opset 10 attributes)', graph: { ...one('Clip', [vec()], { min: -0.5, max: { float: 1 } }), opset: 10 } },
+  { name: 'Clip (min input only)', graph: { inputs: [vec()], outputs: ['y'], initializers: [{ name: 'lo', shape: [], data: [-0.25] }],
+    nodes: [{ op: 'Clip', inputs: ['x', 'lo'], outputs: ['y'] }] } },
   { name: 'Softmax (opset 13, axis 1)', graph: { ...one('Softmax', [vec()], { axis: 1 }), opset: 13 } },
   { name: 'Softmax (opset 11 coerces to 2-D)', graph: { ...one('Softmax', [vec()], { axis: 1 }), opset: 11 } },
   { name: 'LogSoftmax', graph: one('LogSoftmax', [vec()]) },
@@ -117,6 +127,10 @@ const CASES: Case[] = [
   { name: 'BatchNormalization', graph: one('BatchNormalization', [x4()], { epsilon: 1e-3 }, {
     initializers: [W('s', [3], 1), W('b', [3], 2), W('m', [3], 3), { name: 'v', shape: [3], data: [0.5, 1.5, 2] }] }) },
   { name: 'LayerNormalization', graph: one('LayerNormalization', [vec()], { axis: -1, epsilon: 1e-5 }, { initializers: [W('s', [5], 1), W('b', [5], 2)] }) },
+  { name: 'GroupNormalization (opset 21, per-channel scale)', graph: { ...one('GroupNormalization', [x4('x', 6, 3, 2)], { num_groups: 3, epsilon: 1e-3 },
+    { initializers: [W('s', [6], 1), W('b', [6], 2)] }), opset: 21 } },
+  { name: 'GroupNormalization (opset 18, per-group scale)', graph: { ...one('GroupNormalization', [vec('x', ['N', 4, 5])], { num_groups: 2 },
+    { initializers: [W('s', [2], 1), W('b', [2], 2)] }), opset: 18 } },
   { name: 'LayerNormalization axis 1, no bias', graph: one('LayerNormalization', [vec()], { axis: 1 }, { initializers: [W('s', [4, 5], 1)] }) },
   { name: 'Resize nearest x2', graph: { inputs: [x4()], outputs: ['y'], initializers: [{ name: 's', shape: [4], data: [1, 1, 2, 3] }],
     nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], attrs: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' } }] } },
@@ -235,8 +249,8 @@ describe('importOnnx: every supported op matches onnxruntime-node', () => {
     it(c.name, async () => {
       const bytes = buildOnnx(c.graph);
       const r = rng(c.name.length * 7919);
-      const lo = c.range === 'positive' ? 0.5 : -2;
-      const span = c.range === 'positive' ? 2 : 4;
+      const lo = c.range === 'positive' ? 0.5 : c.range === 'wide' ? -6 : -2;
+      const span = c.range === 'positive' ? 2 : c.range === 'wide' ? 12 : 4;
       const feeds: Record<string, { data: Float32Array; shape: number[] }> = {};
       for (const i of c.graph.inputs) {
         const shape = feedShape(c, i);

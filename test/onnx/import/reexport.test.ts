@@ -85,4 +85,20 @@ describe('imported models export again', () => {
     expect(() => exportOnnxBytes(model, { opset: 13 })).toThrow("exportOnnx: LayerNormalization node 'ln' needs opset 17 or later; export with { opset: 17 }");
     expect(() => exportOnnxBytes(model, { opset: 17 })).not.toThrow();
   });
+
+  it('imported HardSwish, Mish and GroupNormalization re-export only where the opset has them', async () => {
+    const graph = (opset: number) => buildOnnx({ opset, inputs: [{ name: 'x', shape: ['N', 4, 3] }], outputs: ['y'],
+      initializers: [{ name: 's', shape: [4], data: [1, 0.5, -1, 2] }, { name: 'b', shape: [4], data: [0, 0.1, 0.2, 0.3] }],
+      nodes: [{ op: 'HardSwish', inputs: ['x'], outputs: ['h'], name: 'hs' }, { op: 'Mish', inputs: ['h'], outputs: ['m'], name: 'mish' },
+        { op: 'GroupNormalization', inputs: ['m', 's', 'b'], outputs: ['y'], name: 'gn', attrs: { num_groups: 2 } }] });
+    const model = importOnnx(graph(21));
+    expect(() => exportOnnxBytes(model, { opset: 13 })).toThrow("exportOnnx: HardSwish node 'hs' needs opset 14 or later; export with { opset: 14 }");
+    expect(() => exportOnnxBytes(model, { opset: 17 })).toThrow("exportOnnx: Mish node 'mish' needs opset 18 or later; export with { opset: 18 }");
+    // GroupNormalization's scale and bias changed meaning at 21 (per group before, per channel from 21).
+    expect(() => exportOnnxBytes(model, { opset: 18 })).toThrow(/GroupNormalization node 'gn' was imported at opset 21 and its inputs differ at opset 18/);
+    const bytes = exportOnnxBytes(model, { opset: 21 });
+    checkOnnxModel(bytes);
+    const x = tensor(Float32Array.from({ length: 24 }, (_, i) => Math.sin(i) * 5), [2, 4, 3]);
+    expect(maxDiff(await ortRun(bytes, x), (model.predictOnBatch(x) as Tensor).dataSync())).toBeLessThan(1e-5);
+  });
 });

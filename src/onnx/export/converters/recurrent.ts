@@ -1,7 +1,7 @@
 // SimpleRNN, LSTM and GRU as ONNX RNN/LSTM/GRU (time-major, so batch-first data is transposed in
 // and out: onnxruntime's CPU kernels reject layout = 1), Bidirectional as one bidirectional op, and
 // TimeDistributed by folding time into the batch.
-import type { ActivationName } from '../../../activations/activations';
+import { ACTIVATION_NAMES, type Activation, type ActivationName, resolveActivation } from '../../../activations/activations';
 import type { Layer } from '../../../layers/layer';
 import { GRU } from '../../../layers/gru';
 import { LSTM } from '../../../layers/lstm';
@@ -69,37 +69,15 @@ function directionWeights(layer: RecurrentLayer, op: OpType): DirectionWeights {
   return { W, R, B };
 }
 
-interface OnnxActivation {
-  name: string;
-  alpha?: number;
-  beta?: number;
-}
-
-/** The recurrent ops' activation names (those onnxruntime implements) for the library's activations. */
-function onnxActivation(layer: Layer, name: ActivationName): OnnxActivation {
-  switch (name) {
-    case 'sigmoid':
-      return { name: 'Sigmoid' };
-    case 'tanh':
-      return { name: 'Tanh' };
-    case 'relu':
-      return { name: 'Relu' };
-    case 'linear':
-      return { name: 'Affine', alpha: 1, beta: 0 };
-    case 'hardSigmoid':
-      return { name: 'HardSigmoid', alpha: 0.2, beta: 0.5 };
-    case 'leakyRelu':
-      return { name: 'LeakyRelu', alpha: 0.2 };
-    case 'elu':
-      return { name: 'Elu', alpha: 1 };
-    case 'softsign':
-      return { name: 'Softsign' };
-    case 'softplus':
-      return { name: 'Softplus' };
-    default:
-      throw new Error(`exportOnnx: layer '${layer.name}' (${layer.className}) uses activation '${name}', which ONNX recurrent ops do not offer ` +
-        '(supported: sigmoid, tanh, relu, linear, hardSigmoid, leakyRelu, elu, softsign, softplus)');
+/** The recurrent ops' activation (name, alpha, beta) for one of the library's activations. */
+function onnxActivation(layer: Layer, name: ActivationName): NonNullable<Activation['rnn']> {
+  const rnn = resolveActivation('exportOnnx', name).rnn;
+  if (!rnn) {
+    const supported = ACTIVATION_NAMES.filter((n) => resolveActivation('exportOnnx', n).rnn).join(', ');
+    throw new Error(`exportOnnx: layer '${layer.name}' (${layer.className}) uses activation '${name}', which ONNX recurrent ops do not offer ` +
+      `(supported: ${supported})`);
   }
+  return rnn;
 }
 
 /** The activations attribute (f, g, h order) unless it is the op's default. */

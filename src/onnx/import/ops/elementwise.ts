@@ -1,9 +1,11 @@
-// Elementwise and activation operators. Integer tensors (shape arithmetic in exported graphs) stay
+// Elementwise and activation operators. Every unary op that is an ONNX operator comes from the unary
+// op table (src/ops/unary.ts), attributes mapped to its parameters. Integer tensors (shape arithmetic in exported graphs) stay
 // int32 where ONNX keeps them integer: Div truncates, comparisons give 0/1 int32 (ONNX bool).
 import { add, div, equal, greater, greaterEqual, less, lessEqual, maximum, minimum, mul, notEqual, pow, sub } from '../../../ops/binary';
 import { cast } from '../../../ops/cast';
 import { softmax, logSoftmax } from '../../../ops/softmax';
-import { abs, clip, elu, erf, exp, gelu, leakyRelu, log, neg, reciprocal, relu, sigmoid, softplus, sqrt, tanh } from '../../../ops/unary';
+import { neg } from '../../../ops/unary';
+import { type UnaryEntry, onnxParamDefaults, unaryEntries } from '../../../ops/unary-table';
 import { where } from '../../../ops/where';
 import { reshape } from '../../../ops/views';
 import { Tensor } from '../../../tensor/tensor';
@@ -14,8 +16,6 @@ import { type OnnxOpSpec, type OpContext, asFloat, need, unsupported } from '../
 import { normAxis } from '../values';
 
 type Binary = (a: Tensor, b: Tensor) => Tensor;
-type Unary = (x: Tensor, attrs: NodeAttributes) => Tensor;
-
 
 const float = asFloat;
 
@@ -23,8 +23,32 @@ function binary(fn: Binary): OnnxOpSpec {
   return { attributes: [], run: (inputs, _a, ctx) => [fn(need(inputs, 0, ctx), need(inputs, 1, ctx))] };
 }
 
-function unary(fn: Unary, attributes: readonly string[] = []): OnnxOpSpec {
-  return { attributes, run: (inputs, a, ctx) => [fn(float(need(inputs, 0, ctx)), a)] };
+/**
+ * A unary op's ONNX operator: parameters from the attributes named like them, or (Clip from
+ * opset 11) from optional scalar inputs, else ONNX's defaults.
+ */
+function unary(entry: UnaryEntry): OnnxOpSpec {
+  const onnx = entry.onnx!;
+  const fixed = Object.entries(onnx.fixed ?? {});
+  const defaults = onnxParamDefaults(entry);
+  return {
+    attributes: [...entry.params.map((p) => p.name), ...fixed.map(([k]) => k)],
+    validate: fixed.length === 0 ? undefined : (a, ctx) => {
+      for (const [k, v] of fixed) if (a.string(k, v) !== v) unsupported(ctx, `${k}='${a.string(k, '')}'`);
+    },
+    run(inputs, a, ctx) {
+      const values = entry.params.map((p, i) => {
+        const input = onnx.paramsAs === 'inputs' ? inputs[i + 1] : null;
+        return input ? input.dataSync()[0]! : a.float(p.name, defaults[i]!);
+      });
+      return [entry.apply(float(need(inputs, 0, ctx)), ...values)];
+    },
+  };
+}
+
+/** Every unary op that is an ONNX operator, by that operator's name. */
+function unaryOps(): Record<string, OnnxOpSpec> {
+  return Object.fromEntries(unaryEntries().filter((e) => e.onnx?.op).map((e) => [e.onnx!.op!, unary(e)]));
 }
 
 /** Integer division truncates toward zero in ONNX; float division is the usual one. */
@@ -82,14 +106,9 @@ function dropout(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpC
   return [mul(x, mask), cast(greater(mask, 0), 'int32')];
 }
 
-const selu = (x: Tensor, a: NodeAttributes): Tensor => {
-  const alpha = a.float('alpha', 1.67326319217681884765625);
-  const gamma = a.float('gamma', 1.05070102214813232421875);
-  return mul(where(greater(x, 0), x, mul(sub(exp(x), 1), alpha)), gamma);
-};
-
 /** Elementwise operators by ONNX name. */
 export const elementwiseOps: Record<string, OnnxOpSpec> = {
+  ...unaryOps(),
   Add: binary(add),
   Sub: binary(sub),
   Mul: binary(mul),
@@ -104,7 +123,7 @@ export const elementwiseOps: Record<string, OnnxOpSpec> = {
   And: binary((a, b) => toBool(mul(notEqual(a, 0), notEqual(b, 0)))),
   Or: binary((a, b) => toBool(maximum(notEqual(a, 0), notEqual(b, 0)))),
   Not: { attributes: [], run: (inputs, _a, ctx) => [toBool(equal(need(inputs, 0, ctx), 0))] },
-  Sqrt: unary(sqrt),
+  // Integer negation stays integer (shape arithmetic).
   Neg: {
     attributes: [],
     run: (inputs, _a, ctx) => {
@@ -112,43 +131,12 @@ export const elementwiseOps: Record<string, OnnxOpSpec> = {
       return [x.dtype === 'int32' ? sub(0, x) : neg(x)];
     },
   },
-  Abs: unary(abs),
-  Exp: unary(exp),
-  Log: unary(log),
-  Reciprocal: unary(reciprocal),
-  Erf: unary(erf),
-  Relu: unary(relu),
-  LeakyRelu: unary((x, a) => leakyRelu(x, a.float('alpha', 0.01)), ['alpha']),
-  Sigmoid: unary(sigmoid),
-  Tanh: unary(tanh),
-  Elu: unary((x, a) => elu(x, a.float('alpha', 1)), ['alpha']),
-  Selu: unary(selu, ['alpha', 'gamma']),
-  Softplus: unary(softplus),
-  Softsign: unary((x) => div(x, add(abs(x), 1))),
-  HardSigmoid: unary((x, a) => clip(add(mul(x, a.float('alpha', 0.2)), a.float('beta', 0.5)), 0, 1), ['alpha', 'beta']),
-  Gelu: {
-    attributes: ['approximate'],
-    validate: (a, ctx) => {
-      if (a.string('approximate', 'none') !== 'none') unsupported(ctx, `approximate='${a.string('approximate', '')}'`);
-    },
-    run: (inputs, _a, ctx) => [gelu(float(need(inputs, 0, ctx)))],
-  },
   Softmax: softmaxLike(softmax),
   LogSoftmax: softmaxLike(logSoftmax),
   Max: variadic(maximum, false),
   Min: variadic(minimum, false),
   Sum: variadic(add, false),
   Mean: variadic(add, true),
-  Clip: {
-    attributes: ['min', 'max'],
-    run(inputs, a, ctx) {
-      const x = float(need(inputs, 0, ctx));
-      // Bounds are attributes before opset 11 and optional scalar inputs from 11.
-      const lo = inputs[1] ? inputs[1].dataSync()[0]! : a.float('min', -Infinity);
-      const hi = inputs[2] ? inputs[2].dataSync()[0]! : a.float('max', Infinity);
-      return [clip(x, lo, hi)];
-    },
-  },
   Where: {
     attributes: [],
     run: (inputs, _a, ctx) => [where(float(need(inputs, 0, ctx)), need(inputs, 1, ctx), need(inputs, 2, ctx))],

@@ -1,7 +1,7 @@
 // Layer-like operators: Gemm/MatMul, convolutions, pooling, normalization, resizing. ONNX is
 // channels-first; the library's conv and pool ops take NCHW directly (filters in ONNX's
 // [Cout, Cin/groups, kh, kw] order), so weights keep their ONNX layout and re-export unchanged.
-import { add, div, mul, sub } from '../../../ops/binary';
+import { add, div, mul } from '../../../ops/binary';
 import { ones } from '../../../ops/creation';
 import { conv1d, conv2d, conv2dTranspose, type ConvPadding } from '../../../ops/conv';
 import { linear } from '../../../ops/linear';
@@ -9,8 +9,8 @@ import { matmul } from '../../../ops/matmul';
 import { pad } from '../../../ops/movement';
 import { avgPool2d, maxPool2d, upSampling2d } from '../../../ops/pool';
 import { max, mean } from '../../../ops/reduce';
-import { sqrt } from '../../../ops/unary';
-import { reshape, transpose } from '../../../ops/views';
+import { batchNorm, groupNorm, layerNorm } from '../../../ops/normalization';
+import { broadcastTo, reshape, transpose } from '../../../ops/views';
 import { noGrad } from '../../../autograd/tape';
 import { untracked } from '../../../tensor/scope';
 import type { Tensor } from '../../../tensor/tensor';
@@ -204,23 +204,27 @@ function runBatchNorm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx
   const [scale, bias, m, v] = [1, 2, 3, 4].map((k) => float(need(inputs, k, ctx)));
   // Inference form, also while training an imported model: the running statistics are frozen
   // (as Keras fine-tuning recommends for BatchNormalization), scale and bias still learn.
-  const inv = div(scale!, sqrt(add(v!, a.float('epsilon', 1e-5))));
-  const shift = sub(bias!, mul(m!, inv));
-  const shape = [x.shape[1]!, ...x.shape.slice(2).map(() => 1)];
-  return [add(mul(x, reshape(inv, shape)), reshape(shift, shape))];
+  return [batchNorm(x, m!, v!, scale, bias, { axis: 1, epsilon: a.float('epsilon', 1e-5) })];
 }
 
 function runLayerNorm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
   const x = float(need(inputs, 0, ctx));
   const axis = normAxis(a.int('axis', -1), x.rank, ctx.where);
   const axes = x.shape.slice(axis).map((_, i) => axis + i);
-  const mu = mean(x, axes, true);
-  const centred = sub(x, mu);
-  const variance = mean(mul(centred, centred), axes, true);
-  let y = div(centred, sqrt(add(variance, a.float('epsilon', 1e-5))));
-  y = mul(y, float(need(inputs, 1, ctx)));
-  if (inputs[2]) y = add(y, float(inputs[2]));
-  return [y];
+  return [layerNorm(x, float(need(inputs, 1, ctx)), inputs[2] ? float(inputs[2]) : null, { axis: axes, epsilon: a.float('epsilon', 1e-5) })];
+}
+
+/** Opset 18 gives scale and bias per group ([G]), opset 21 per channel ([C]). */
+function runGroupNorm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+  const x = float(need(inputs, 0, ctx));
+  const groups = a.int('num_groups', 0);
+  let [scale, bias] = [1, 2].map((k) => float(need(inputs, k, ctx)));
+  const c = x.shape[1]!;
+  if (scale!.size === groups && groups !== c) {
+    const perGroup = (t: Tensor) => reshape(broadcastTo(reshape(t, [groups, 1]), [groups, c / groups]), [c]);
+    [scale, bias] = [perGroup(scale!), perGroup(bias!)];
+  }
+  return [groupNorm(x, groups, scale, bias, { axis: 1, epsilon: a.float('epsilon', 1e-5) })];
 }
 
 function runResize(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
@@ -285,6 +289,13 @@ export const nnOps: Record<string, OnnxOpSpec> = {
     run: runBatchNorm,
   },
   LayerNormalization: { attributes: ['axis', 'epsilon', 'stash_type'], run: runLayerNorm },
+  GroupNormalization: {
+    attributes: ['epsilon', 'num_groups', 'stash_type'],
+    validate(a, ctx) {
+      if (a.int('num_groups', 0) <= 0) throw new Error(`${ctx.where}: num_groups must be a positive integer`);
+    },
+    run: runGroupNorm,
+  },
   Resize: {
     attributes: ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias'],
     validate(a, ctx) {

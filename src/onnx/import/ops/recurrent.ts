@@ -3,14 +3,15 @@
 // and the recurrent kernel as [H, G*H]. The per-call slicing/transposing below is cheap next to
 // the sequence itself and keeps the imported weights in ONNX layout, so they train and re-export as is.
 // Gate orders: ONNX LSTM i,o,f,c vs the kernels' i,f,c,o; GRU z,r,h in both.
-import { add, div, greater, mul, sub } from '../../../ops/binary';
+import { add, greater, mul, sub } from '../../../ops/binary';
 import { cast } from '../../../ops/cast';
 import { tensor, zeros } from '../../../ops/creation';
 import { linear } from '../../../ops/linear';
 import { matmul } from '../../../ops/matmul';
 import { concat, gather, stack } from '../../../ops/movement';
 import { gruSequence, lstmSequence } from '../../../ops/rnn-cells';
-import { abs, clip, elu, leakyRelu, relu, sigmoid, softplus, tanh } from '../../../ops/unary';
+import { tanh } from '../../../ops/unary';
+import { type UnaryEntry, onnxParamDefaults, unaryEntries } from '../../../ops/unary-table';
 import { reshape, slice, transpose } from '../../../ops/views';
 import type { Tensor } from '../../../tensor/tensor';
 import type { NodeAttributes } from '../attributes';
@@ -23,19 +24,29 @@ const GATES: Record<Kind, number> = { LSTM: 4, GRU: 3, RNN: 1 };
 const DEFAULT_ACTIVATIONS: Record<Kind, string[]> = { LSTM: ['Sigmoid', 'Tanh', 'Tanh'], GRU: ['Sigmoid', 'Tanh'], RNN: ['Tanh'] };
 type Act = (x: Tensor) => Tensor;
 
-/** ONNX recurrent activations; `params` is how many of activation_alpha / activation_beta each takes. */
-const ACTIVATIONS: Record<string, { params: 0 | 1 | 2; make: (alpha: number | undefined, beta: number | undefined) => Act }> = {
-  Sigmoid: { params: 0, make: () => sigmoid },
-  Tanh: { params: 0, make: () => tanh },
-  Relu: { params: 0, make: () => relu },
-  Softsign: { params: 0, make: () => (x) => div(x, add(abs(x), 1)) },
-  Softplus: { params: 0, make: () => softplus },
+interface RecurrentActivation {
+  /** How many of activation_alpha / activation_beta it takes. */
+  params: number;
+  make: (alpha: number | undefined, beta: number | undefined) => Act;
+}
+
+/** The recurrent ops' activations that are no unary op of the library. */
+const RNN_ONLY: Record<string, RecurrentActivation> = {
   Affine: { params: 2, make: (a = 1, b = 0) => (x) => add(mul(x, a), b) },
-  LeakyRelu: { params: 1, make: (a = 0.01) => (x) => leakyRelu(x, a) },
   ThresholdedRelu: { params: 1, make: (a = 1) => (x) => mul(x, cast(greater(x, a), 'float32')) },
   ScaledTanh: { params: 2, make: (a = 1, b = 1) => (x) => mul(tanh(mul(x, b)), a) },
-  HardSigmoid: { params: 2, make: (a = 0.2, b = 0.5) => (x) => clip(add(mul(x, a), b), 0, 1) },
-  Elu: { params: 1, make: (a = 1) => (x) => elu(x, a) },
+};
+
+/** Unary ops that name themselves a recurrent activation; their alpha/beta are the op's parameters. */
+function fromUnaryTable(entry: UnaryEntry): RecurrentActivation {
+  const [d0, d1] = onnxParamDefaults(entry);
+  return { params: entry.params.length, make: (a = d0, b = d1) => (x) => entry.apply(x, a, b) };
+}
+
+/** ONNX recurrent activations by name. */
+const ACTIVATIONS: Record<string, RecurrentActivation> = {
+  ...Object.fromEntries(unaryEntries().filter((e) => e.activation?.rnn).map((e) => [e.activation!.rnn!, fromUnaryTable(e)])),
+  ...RNN_ONLY,
 };
 
 /** The activation functions of every direction, with alphas/betas consumed in order by those taking them. */

@@ -1,0 +1,236 @@
+// Normalizations as functional ops, shared by the layers (LayerNormalization, BatchNormalization)
+// and the ONNX importer (LayerNormalization, BatchNormalization, GroupNormalization), the way
+// linear() serves Dense and Gemm. They are composed of differentiable ops, so autograd gives their
+// backward pass, and each op they use runs its native kernel when there is one.
+import { argError, describe } from '../errors';
+import { normalizeAxes, normalizeAxis } from '../tensor/shape';
+import type { Tensor } from '../tensor/tensor';
+import { add, div, mul, sub } from './binary';
+import { concat } from './movement';
+import { mean } from './reduce';
+import { registerOp } from './registry';
+import { exp, neg, sqrt, square } from './unary';
+import { reshape } from './views';
+import { requireFloat, toTensor } from './util';
+
+/** Options of {@link layerNorm}. */
+export interface LayerNormOptions {
+  /** The normalized axis or axes (default -1, the last). */
+  axis?: number | readonly number[];
+  /** Added to the variance (default 1e-5, as ONNX and PyTorch; Keras layers use 1e-3). */
+  epsilon?: number;
+}
+
+/** Options of {@link batchNorm}, {@link batchNormTraining} and {@link groupNorm}. */
+export interface ChannelNormOptions {
+  /** The feature (channel) axis (default -1, channels-last; 1 for channels-first data). */
+  axis?: number;
+  /** Added to the variance (default 1e-5). */
+  epsilon?: number;
+}
+
+/** What {@link batchNormTraining} returns. */
+export interface BatchNormTrainingResult {
+  y: Tensor;
+  /** Per-feature batch mean, shape [C]. */
+  mean: Tensor;
+  /** Per-feature (biased) batch variance, shape [C]. */
+  variance: Tensor;
+}
+
+function epsilonOf(fn: string, eps: unknown): number {
+  if (eps === undefined) return 1e-5;
+  if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) argError(fn, 'epsilon', 'a positive number', describe(eps));
+  return eps;
+}
+
+function floatInput(fn: string, arg: string, v: unknown): Tensor {
+  const t = toTensor(fn, arg, v);
+  requireFloat(fn, arg, t);
+  return t;
+}
+
+/**
+ * `p` (gamma or beta) shaped to broadcast against x: its dims are aligned with the last of the
+ * `axes` (leading size-1 dims dropped), each equal to that axis's size or 1; other axes get 1.
+ */
+function alignTo(fn: string, arg: string, pIn: Tensor, x: Tensor, axes: readonly number[]): Tensor {
+  const p = floatInput(fn, arg, pIn);
+  let dims = p.shape.slice();
+  while (dims.length > axes.length && dims[0] === 1) dims = dims.slice(1);
+  const lead = axes.length - dims.length;
+  const fits = lead >= 0 && dims.every((d, j) => d === 1 || d === x.shape[axes[lead + j]!]);
+  if (!fits) {
+    const want = axes.map((a) => x.shape[a]).join(',');
+    argError(fn, arg, `a shape that broadcasts to [${want}] (x's sizes on the normalized axes)`, `shape [${p.shape.join(',')}]`);
+  }
+  const target = x.shape.map(() => 1);
+  dims.forEach((d, j) => (target[axes[lead + j]!] = d));
+  return reshape(p, target);
+}
+
+/** A per-feature [C] vector shaped to broadcast along `axis` of x. */
+function perFeature(fn: string, arg: string, v: Tensor, x: Tensor, axis: number): Tensor {
+  const t = floatInput(fn, arg, v);
+  const c = x.shape[axis]!;
+  if (t.size !== c || t.rank > 1) argError(fn, arg, `shape [${c}] (x's size on axis ${axis})`, `shape [${t.shape.join(',')}]`);
+  return reshape(t, x.shape.map((_, i) => (i === axis ? c : 1)));
+}
+
+/** (x - mean) / sqrt(var + eps) over `axes`, with the kept-dims statistics. */
+function standardize(x: Tensor, axes: readonly number[], eps: number): { y: Tensor; mu: Tensor; variance: Tensor; inv: Tensor } {
+  const mu = mean(x, axes as number[], true);
+  const centered = sub(x, mu);
+  const variance = mean(square(centered), axes as number[], true);
+  const inv = div(1, sqrt(add(variance, eps)));
+  return { y: mul(centered, inv), mu, variance, inv };
+}
+
+/**
+ * Layer normalization: each sample normalized over `axis` (one axis or several), then scaled by
+ * gamma and shifted by beta. gamma and beta have the sizes of the normalized axes (trailing ones
+ * may be left out or be 1, as in ONNX); either may be null.
+ */
+export function layerNorm(xIn: Tensor, gamma?: Tensor | null, beta?: Tensor | null, options: LayerNormOptions = {}): Tensor {
+  const x = floatInput('layerNorm', 'x', xIn);
+  const axes = normalizeAxes('layerNorm', options.axis ?? -1, x.rank);
+  if (axes.length === 0) argError('layerNorm', 'axis', 'at least one axis', '[]');
+  const eps = epsilonOf('layerNorm', options.epsilon);
+  const g = gamma ? alignTo('layerNorm', 'gamma', gamma, x, axes) : null;
+  const b = beta ? alignTo('layerNorm', 'beta', beta, x, axes) : null;
+  let y = standardize(x, axes, eps).y;
+  if (g) y = mul(y, g);
+  if (b) y = add(y, b);
+  return y;
+}
+
+/**
+ * Batch normalization in inference form: per feature on `axis`, (x - mean) / sqrt(variance + eps)
+ * * gamma + beta with given (running) statistics, all vectors of x's size on `axis`. Computed as
+ * x * scale + shift so the full-size work is one multiply and one add.
+ */
+export function batchNorm(xIn: Tensor, meanIn: Tensor, varianceIn: Tensor, gamma?: Tensor | null, beta?: Tensor | null, options: ChannelNormOptions = {}): Tensor {
+  const fn = 'batchNorm';
+  const x = floatInput(fn, 'x', xIn);
+  const axis = normalizeAxis(fn, options.axis ?? -1, x.rank);
+  const eps = epsilonOf(fn, options.epsilon);
+  const m = perFeature(fn, 'mean', meanIn, x, axis);
+  const v = perFeature(fn, 'variance', varianceIn, x, axis);
+  const g = gamma ? perFeature(fn, 'gamma', gamma, x, axis) : null;
+  const b = beta ? perFeature(fn, 'beta', beta, x, axis) : null;
+  const inv = div(g ?? 1, sqrt(add(v, eps)));
+  const shift = b ? sub(b, mul(m, inv)) : neg(mul(m, inv));
+  return add(mul(x, inv), shift);
+}
+
+/**
+ * Batch normalization in training form: per feature on `axis`, normalized with the statistics of
+ * this batch (every other axis), which are returned so a layer can update its running averages.
+ */
+export function batchNormTraining(xIn: Tensor, gamma?: Tensor | null, beta?: Tensor | null, options: ChannelNormOptions = {}): BatchNormTrainingResult {
+  const fn = 'batchNormTraining';
+  const x = floatInput(fn, 'x', xIn);
+  const axis = normalizeAxis(fn, options.axis ?? -1, x.rank);
+  const eps = epsilonOf(fn, options.epsilon);
+  const g = gamma ? perFeature(fn, 'gamma', gamma, x, axis) : null;
+  const b = beta ? perFeature(fn, 'beta', beta, x, axis) : null;
+  const others = x.shape.map((_, i) => i).filter((i) => i !== axis);
+  const s = standardize(x, others, eps);
+  // gamma folds into the small per-feature factor, so the full-size work stays sub, square, mul (+ add).
+  let y = g ? mul(sub(x, s.mu), mul(s.inv, g)) : s.y;
+  if (b) y = add(y, b);
+  const c = x.shape[axis]!;
+  return { y, mean: reshape(s.mu, [c]), variance: reshape(s.variance, [c]) };
+}
+
+/**
+ * Group normalization: the channels on `axis` split into `numGroups` consecutive groups, each
+ * sample normalized over its group's channels and every other non-batch axis, then scaled by
+ * gamma and shifted by beta (vectors of x's size on `axis`; either may be null).
+ */
+export function groupNorm(xIn: Tensor, numGroups: number, gamma?: Tensor | null, beta?: Tensor | null, options: ChannelNormOptions = {}): Tensor {
+  const fn = 'groupNorm';
+  const x = floatInput(fn, 'x', xIn);
+  if (x.rank < 2) argError(fn, 'x', 'a tensor of rank >= 2 [batch, ..., channels, ...]', `shape [${x.shape.join(',')}]`);
+  const axis = normalizeAxis(fn, options.axis ?? -1, x.rank);
+  if (axis === 0) argError(fn, 'axis', 'a channel axis other than the batch axis 0', String(options.axis));
+  const c = x.shape[axis]!;
+  if (typeof numGroups !== 'number' || !Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0) {
+    argError(fn, 'numGroups', `a positive integer dividing the ${c} channels`, describe(numGroups));
+  }
+  const eps = epsilonOf(fn, options.epsilon);
+  const g = gamma ? perFeature(fn, 'gamma', gamma, x, axis) : null;
+  const b = beta ? perFeature(fn, 'beta', beta, x, axis) : null;
+  // [..., C, ...] -> [..., G, C/G, ...]: normalize over everything but the batch and group axes.
+  const split = [...x.shape.slice(0, axis), numGroups, c / numGroups, ...x.shape.slice(axis + 1)];
+  const axes = split.map((_, i) => i).filter((i) => i !== 0 && i !== axis);
+  let y = reshape(standardize(reshape(x, split), axes, eps).y, x.shape.slice());
+  if (g) y = mul(y, g);
+  if (b) y = add(y, b);
+  return y;
+}
+
+registerOp({
+  name: 'layerNorm',
+  onnx: 'LayerNormalization',
+  kind: 'kernel',
+  native: false,
+  differentiable: true,
+  checks: [
+    { shapes: [[3, 4, 5], [5], [5]], run: (x, g, b) => layerNorm(x, g, b) },
+    { label: 'two axes, beta broadcast', shapes: [[2, 3, 4], [3, 4], [4]], run: (x, g, b) => layerNorm(x, g, b, { axis: [1, 2], epsilon: 1e-3 }) },
+    { label: 'middle axis, no beta', shapes: [[2, 5, 3], [5]], run: (x, g) => layerNorm(x, g, null, { axis: 1 }) },
+    { label: 'large', shapes: [[16, 300], [300], [300]], grad: false, run: (x, g, b) => layerNorm(x, g, b) },
+  ],
+});
+
+registerOp({
+  name: 'batchNorm',
+  onnx: 'BatchNormalization',
+  kind: 'kernel',
+  native: false,
+  differentiable: true,
+  checks: [
+    // exp keeps the sampled variance positive.
+    { shapes: [[4, 3], [3], [3], [3], [3]], run: (x, m, v, g, b) => batchNorm(x, m, exp(v), g, b) },
+    { label: 'channels first', shapes: [[2, 3, 2, 2], [3], [3], [3]], run: (x, m, v, g) => batchNorm(x, m, exp(v), g, null, { axis: 1, epsilon: 1e-3 }) },
+  ],
+});
+
+registerOp({
+  name: 'batchNormTraining',
+  onnx: 'BatchNormalization',
+  kind: 'kernel',
+  native: false,
+  differentiable: true,
+  checks: [
+    {
+      // Output, batch mean and batch variance in one tensor, so all three are compared and differentiated.
+      shapes: [[6, 3], [3], [3]],
+      run: (x, g, b) => {
+        const r = batchNormTraining(x, g, b);
+        return concat([reshape(r.y, [-1]), r.mean, r.variance], 0);
+      },
+    },
+    {
+      label: 'channels first, no affine',
+      shapes: [[2, 3, 2, 2]],
+      run: (x) => {
+        const r = batchNormTraining(x, null, null, { axis: 1 });
+        return concat([reshape(r.y, [-1]), r.mean, r.variance], 0);
+      },
+    },
+  ],
+});
+
+registerOp({
+  name: 'groupNorm',
+  onnx: 'GroupNormalization',
+  kind: 'kernel',
+  native: false,
+  differentiable: true,
+  checks: [
+    { shapes: [[2, 3, 6], [6], [6]], run: (x, g, b) => groupNorm(x, 2, g, b) },
+    { label: 'channels first', shapes: [[2, 6, 3], [6], [6]], run: (x, g, b) => groupNorm(x, 3, g, b, { axis: 1 }) },
+  ],
+});
