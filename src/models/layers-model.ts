@@ -24,6 +24,12 @@ import { printSummary } from './summary';
 import { saveModel } from './model-save';
 
 /**
+ * Called by {@link LayersModel.forward} after each layer call with its inputs and outputs; a returned
+ * value replaces the outputs downstream.
+ */
+export type ForwardTap = (layer: Layer, inputs: Tensor | Tensor[], outputs: Tensor | Tensor[]) => Tensor | Tensor[] | void;
+
+/**
  * A model: layers wired from inputs to outputs. Built by `model({ inputs, outputs })` (functional
  * API) or `sequential([...])`; trained with compile/fit (see training.ts, mixed in below).
  */
@@ -91,8 +97,11 @@ export class LayersModel {
     return this.outputTensors.map((t) => t.sourceLayer.name);
   }
 
-  /** @internal runs the graph on concrete inputs */
-  forward(xs: Tensor[], ctx: CallContext): Tensor[] {
+  /**
+   * @internal runs the graph on concrete inputs; `tap` sees each layer call's inputs and outputs
+   * and may replace the outputs (interpretation methods read and differentiate inner activations).
+   */
+  forward(xs: Tensor[], ctx: CallContext, tap?: ForwardTap): Tensor[] {
     this.checkInputs(xs);
     const values = new Map<number, Tensor>();
     // Masks ([batch, time], from Masking / Embedding maskZero) travel beside the tensors they describe.
@@ -104,7 +113,8 @@ export class LayersModel {
       // The first input's mask: for recurrent layers the other inputs are initial states.
       const mask = masks.get(node.inputs[0]!.id) ?? null;
       const apply = node.layer.apply as (i: Tensor | Tensor[], c: CallContext) => Tensor | Tensor[];
-      const result = apply.call(node.layer, inArg, mask ? { ...ctx, mask } : ctx);
+      let result = apply.call(node.layer, inArg, mask ? { ...ctx, mask } : ctx);
+      if (tap) result = tap(node.layer, inArg, result) ?? result;
       const outMask = node.layer.computeMask(inArg, mask, result);
       const list = Array.isArray(result) ? result : [result];
       node.outputs.forEach((o, i) => {

@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor/tensor';
 import { type CallContext, Layer } from '../layers/layer';
 import { InputLayer, input } from '../layers/input-layer';
 import type { SymbolicTensor } from '../layers/symbolic-tensor';
-import { LayersModel } from './layers-model';
+import { type ForwardTap, LayersModel } from './layers-model';
 
 /**
  * A linear stack of layers (tfjs `sequential`). The first layer needs `inputShape` (or an input
@@ -55,7 +55,7 @@ export class Sequential extends LayersModel {
     return this.stack.filter((l) => !(l instanceof InputLayer));
   }
 
-  override forward(xs: Tensor[], ctx: CallContext): Tensor[] {
+  override forward(xs: Tensor[], ctx: CallContext, tap?: ForwardTap): Tensor[] {
     if (this.stack.length === 0) throw new Error(`${this.name}: the model has no layers`);
     if (this.inputTensors.length === 0) {
       // Deferred build: learn the input shape from the first batch.
@@ -68,7 +68,8 @@ export class Sequential extends LayersModel {
     // The mask produced by Masking / Embedding maskZero flows along the stack (see Layer.computeMask).
     let mask: Tensor | null = null;
     for (const l of this.stack) {
-      const y = (l.apply as (i: Tensor, c: CallContext) => Tensor).call(l, x, mask ? { ...ctx, mask } : ctx);
+      let y = (l.apply as (i: Tensor, c: CallContext) => Tensor).call(l, x, mask ? { ...ctx, mask } : ctx);
+      if (tap) y = (tap(l, x, y) as Tensor | undefined) ?? y;
       mask = l.computeMask(x, mask, y);
       x = y;
     }
