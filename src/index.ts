@@ -118,3 +118,10 @@ export {
   type SessionValueMetadata, type SessionDim, type OrtElementType, type OrtNumericArray,
 } from './onnx/inference-session';
 export { readOnnxModel, type OnnxModel, type OnnxGraph, type OnnxTensor } from './onnx/read-model';
+
+// Interpretation: attributions and attention weights.
+export {
+  explain, type ClassIndex, type ExplainTarget, type ExplainDataFormat, type SaliencyOptions, type SmoothGradOptions, type IntegratedGradientsOptions,
+  type GradCamOptions, type OcclusionOptions, type PermutationImportanceOptions, type PermutationImportance, type ImportanceMetric,
+  type AttentionMapsOptions,
+} from './explain';
