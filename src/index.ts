@@ -118,3 +118,6 @@ export {
   type SessionValueMetadata, type SessionDim, type OrtElementType, type OrtNumericArray,
 } from './onnx/inference-session';
 export { readOnnxModel, type OnnxModel, type OnnxGraph, type OnnxTensor } from './onnx/read-model';
+
+// TensorBoard event files for custom training loops (the callback is callbacks.tensorBoard).
+export * as summary from './summary';
