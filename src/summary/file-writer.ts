@@ -53,9 +53,8 @@ export class SummaryFileWriter {
   private readonly maxQueue: number;
   private readonly timer: NodeJS.Timeout;
 
-  /** @internal use {@link createFileWriter} */
-  constructor(readonly logDir: string, options: FileWriterOptions = {}) {
-    const fn = 'createFileWriter';
+  /** @internal use {@link createFileWriter}; `fn` names the caller in errors */
+  constructor(readonly logDir: string, options: FileWriterOptions = {}, fn = 'createFileWriter') {
     if (typeof logDir !== 'string' || logDir === '') argError(fn, 'logDir', 'a directory path', describe(logDir));
     if (options === null || typeof options !== 'object') argError(fn, 'options', 'an object', describe(options));
     const maxQueue = options.maxQueue ?? 10;
