@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
-import { type DecodedEvent, decodeGraphDef, decodePng, eventFiles, readEventFile, scalarsByTag } from '../helpers/tfevents-reader';
+import { type DecodedEvent, decodeGraphDef, decodePng, eventFiles, readEventFile, readRecords, scalarsByTag } from '../helpers/tfevents-reader';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -29,13 +29,28 @@ async function roundTrip(fill: (w: tf.summary.SummaryFileWriter) => void): Promi
 describe('summary.createFileWriter', () => {
   it('names the file as TensorBoard expects and starts it with file_version', async () => {
     const before = Date.now() / 1000;
-    const events = await roundTrip(() => {});
-    const dir = path.dirname(eventFiles(path.join(dirs[0]!, 'run'))[0]!);
-    const name = path.basename(eventFiles(dir)[0]!);
+    let file = '';
+    const events = await roundTrip((w) => void (file = w.file));
+    const name = path.basename(file);
     expect(name).toMatch(new RegExp(`^events\\.out\\.tfevents\\.\\d{10}\\.${os.hostname().replace(/\./g, '\\.')}\\.${process.pid}\\.`));
     expect(events).toHaveLength(1);
     expect(events[0]!.fileVersion).toBe('brain.Event:2');
     expect(events[0]!.wallTime).toBeGreaterThanOrEqual(Math.floor(before));
+  });
+
+  it('encodes the first Event with the wire bytes event.proto prescribes', async () => {
+    const dir = tmp();
+    const w = tf.summary.createFileWriter(dir);
+    await w.close();
+    const data = readRecords(fs.readFileSync(w.file))[0]!;
+    // Field 1 (wall_time, double: tag 0x09) and field 3 (file_version, string: tag 0x1a, length 13).
+    expect(data[0]).toBe(0x09);
+    expect(Buffer.from(data.subarray(9, 9 + 15))).toEqual(Buffer.concat([Buffer.from([0x1a, 13]), Buffer.from('brain.Event:2')]));
+  });
+
+  it('keeps 64-bit steps beyond 2^32 exact', async () => {
+    const events = await roundTrip((w) => w.scalar('s', 1, 2 ** 40 + 3));
+    expect(events[1]!.step).toBe(2 ** 40 + 3);
   });
 
   it('writes scalars as DT_FLOAT scalar tensors with the scalars plugin', async () => {
