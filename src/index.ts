@@ -95,7 +95,7 @@ export {
 } from './layers';
 export { sequential, model, loadModel, foldBatchNorm, LayersModel, Sequential, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs } from './models';
 export { Module } from './nn/module';
-export { callbacks, type Callback, type Logs } from './callbacks';
+export { callbacks, type Callback, type Logs, type TensorBoardArgs } from './callbacks';
 export { initializers, type Initializer } from './initializers/initializers';
 export { regularizers, type Regularizer } from './regularizers/regularizers';
 export { ACTIVATION_NAMES, type ActivationName } from './activations/activations';
@@ -125,3 +125,6 @@ export {
   type GradCamOptions, type OcclusionOptions, type PermutationImportanceOptions, type PermutationImportance, type ImportanceMetric,
   type AttentionMapsOptions,
 } from './explain';
+
+// TensorBoard event files for custom training loops (the callback is callbacks.tensorBoard).
+export * as summary from './summary';

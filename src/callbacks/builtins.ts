@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor/tensor';
 import type { LayersModel } from '../models/layers-model';
 import type { Callback, Logs } from './callback';
 import { type Mode, Monitor } from './monitor';
+import { TensorBoard, type TensorBoardArgs } from './tensor-board';
 
 abstract class ModelCallback implements Callback {
   protected model: LayersModel | null = null;
@@ -209,4 +210,6 @@ export const callbacks = {
   reduceLROnPlateau: (args?: ConstructorParameters<typeof ReduceLROnPlateau>[0]) => new ReduceLROnPlateau(args),
   csvLogger: (filename: string, options?: { separator?: string; append?: boolean }) => new CSVLogger(filename, options),
   terminateOnNaN: () => new TerminateOnNaN(),
+  /** TensorBoard logs in `logDir` (train/ and validation/ runs); see {@link TensorBoard}. */
+  tensorBoard: (logDir: string, args?: TensorBoardArgs) => new TensorBoard(logDir, args),
 };

@@ -1,2 +1,3 @@
 export { type Callback, type Logs, type TrainingParams } from './callback';
 export { callbacks, EarlyStopping, ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, CSVLogger, TerminateOnNaN } from './builtins';
+export { TensorBoard, type TensorBoardArgs } from './tensor-board';
