@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
+import { DashboardServer } from '../../src/callbacks/dashboard/server';
 
 type DashboardArgs = Parameters<typeof tf.callbacks.dashboard>[0];
 
@@ -46,9 +47,14 @@ class SseClient {
   ended = false;
   private readonly req: http.ClientRequest;
   private waiters: (() => void)[] = [];
+  /** Resolves when the response headers arrive: by then the server has registered the subscriber. */
+  readonly connected: Promise<void>;
 
   constructor(url: string) {
+    let onConnect = () => {};
+    this.connected = new Promise((r) => (onConnect = r));
     this.req = http.get(url, (res) => {
+      onConnect();
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('text/event-stream');
       res.setEncoding('utf8');
@@ -130,7 +136,7 @@ describe('callbacks.dashboard (HTTP)', () => {
     expect(page.body).not.toMatch(/<(script|link|img|iframe)\b[^>]*\b(src|href)=/i);
 
     const live = new SseClient(`${url}events`);
-    await new Promise((r) => setTimeout(r, 100)); // let it subscribe before training starts
+    await live.connected;
     const { x, y, vx, vy, model } = setup();
     const history = await model.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0, validationData: [vx, vy], callbacks: [dash] });
     await live.until(() => live.events.some((e) => e.type === 'trainEnd'), 'trainEnd');
@@ -179,7 +185,7 @@ describe('callbacks.dashboard (HTTP)', () => {
     const dash = dashboard({ batchIntervalMs: 200 });
     const url = await dash.listening();
     const live = new SseClient(`${url}events`);
-    await new Promise((r) => setTimeout(r, 100));
+    await live.connected;
     const { x, y, model } = setup(256);
     const t0 = performance.now();
     await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, callbacks: [dash] });
@@ -190,6 +196,53 @@ describe('callbacks.dashboard (HTTP)', () => {
     expect(batches.length).toBeLessThanOrEqual(1 + Math.ceil(elapsed / 200));
     expect(batches.length).toBeLessThan(64);
     live.close();
+  });
+
+  it('keeps serving across fits: each starts a new run, /history holds them all', async () => {
+    const dash = dashboard();
+    const url = await dash.listening();
+    const { x, y, model } = setup();
+    const h1 = await model.fit(x, y, { epochs: 1, verbose: 0, callbacks: [dash] });
+    const h2 = await model.fit(x, y, { epochs: 2, verbose: 0, callbacks: [dash] });
+    const { events } = JSON.parse((await get(`${url}history`)).body) as { events: Event[] };
+    expect(events.map((e) => e.type)).toEqual([
+      'trainBegin', 'epochBegin', 'epochEnd', 'trainEnd', 'trainBegin', 'epochBegin', 'epochEnd', 'epochBegin', 'epochEnd', 'trainEnd',
+    ]);
+    const losses = events.filter((e) => e.type === 'epochEnd').map((e) => e.logs!['loss']);
+    expect(losses).toEqual([...h1.history['loss']!, ...h2.history['loss']!]);
+  });
+
+  it('drops a client that stops reading instead of buffering for it, and keeps serving the others', async () => {
+    const server = new DashboardServer('<!doctype html>', 't', 0, '127.0.0.1');
+    open.push(server);
+    const url = await server.ready;
+    const reader = new SseClient(`${url}events`);
+    await reader.connected;
+    // A subscriber that never reads: once the kernel's socket buffers fill, output queues in node.
+    const stalled = net.connect(Number(new URL(url).port), '127.0.0.1');
+    stalled.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${new URL(url).port}\r\n\r\n`);
+    await new Promise<void>((r) => stalled.once('data', () => r()));
+    stalled.pause();
+    expect(server.subscribers).toBe(2);
+    const payload = 'x'.repeat(64 * 1024);
+    const offered = 400;
+    for (let i = 0; i < offered; i++) {
+      server.publish('batchEnd', { batch: i, payload });
+      await reader.until(() => reader.events.length === i + 1, `event ${i}`);
+    }
+    expect(server.subscribers).toBe(1);
+    // Reading now, the stalled client finds its stream cut: it got far less than the 25 MiB offered.
+    let received = 0;
+    const ended = new Promise<void>((r) => stalled.on('close', () => r()));
+    stalled.on('data', (c: Buffer) => (received += c.length));
+    stalled.resume();
+    await ended;
+    expect(received).toBeLessThan((offered * payload.length) / 2);
+    const n = reader.events.length;
+    server.publish('trainEnd', {});
+    await reader.until(() => reader.events.length === n + 1, 'the event after the drop');
+    reader.close();
+    stalled.destroy();
   });
 
   it('keepAlive: false frees the port when fit returns', async () => {

@@ -69,6 +69,11 @@ export class DashboardServer {
     this.server.unref();
   }
 
+  /** Pages currently subscribed to `/events`. */
+  get subscribers(): number {
+    return this.clients.size;
+  }
+
   /** Stamps, records and sends an event to every connected page; never waits for a client. */
   publish(type: DashboardEvent['type'], fields: Record<string, unknown>): void {
     const event: DashboardEvent = { ...fields, type, seq: ++this.seq, time: Date.now() };
