@@ -282,7 +282,8 @@ describe('callbacks.dashboard (HTTP)', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium; CHROMIUM_PATH points elsewhere (never skipped: a missing browser fails the test). */
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 describe('callbacks.dashboard (headless chromium)', () => {
   let browser: Browser | null = null;
