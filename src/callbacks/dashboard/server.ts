@@ -54,7 +54,8 @@ export class DashboardServer {
       socket.on('close', () => this.sockets.delete(socket));
     });
     this.ready = new Promise<string>((resolve, reject) => {
-      this.server.once('error', (e: NodeJS.ErrnoException) => {
+      // `on`, not `once`: after listening, a stray server error must not become an uncaught 'error' event.
+      this.server.on('error', (e: NodeJS.ErrnoException) => {
         const why = e.code === 'EADDRINUSE' ? 'the port is already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
         reject(new Error(`dashboard: cannot listen on ${host}:${requestedPort}: ${why} (pass another port, or port: 0 for a free one)`));
       });
