@@ -289,10 +289,11 @@ describe('callbacks.dashboard (headless chromium)', () => {
   let browser: Browser | null = null;
   // DASHBOARD_SCREENSHOT_DIR keeps the screenshot for a look; otherwise it goes to a temp dir removed afterwards.
   const keep = process.env['DASHBOARD_SCREENSHOT_DIR'];
-  const shots = keep ? (fs.mkdirSync(keep, { recursive: true }), keep) : fs.mkdtempSync(path.join(os.tmpdir(), 'tf-dashboard-'));
+  // Made by the test itself, not at collection, so a filtered-out run leaves nothing behind.
+  let shots: string | null = null;
   afterAll(async () => {
     await browser?.close();
-    if (!keep) fs.rmSync(shots, { recursive: true, force: true });
+    if (shots && !keep) fs.rmSync(shots, { recursive: true, force: true });
   });
 
   async function launch(): Promise<Browser> {
@@ -355,6 +356,7 @@ describe('callbacks.dashboard (headless chromium)', () => {
     expect(await page.evaluate(`document.getElementById('epoch').textContent`)).toBe('epoch 2 / 2');
     expect(await page.evaluate(`document.getElementById('batch').textContent`)).toBe('batch 4 / 4');
 
+    shots = keep ? (fs.mkdirSync(keep, { recursive: true }), keep) : fs.mkdtempSync(path.join(os.tmpdir(), 'tf-dashboard-'));
     const shot = path.join(shots, 'dashboard.png');
     await page.screenshot({ path: shot });
     const png = fs.readFileSync(shot);
