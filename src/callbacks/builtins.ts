@@ -6,6 +6,7 @@ import type { LayersModel } from '../models/layers-model';
 import type { Callback, Logs } from './callback';
 import { type Mode, Monitor } from './monitor';
 import { TensorBoard, type TensorBoardArgs } from './tensor-board';
+import { Dashboard, type DashboardArgs } from './dashboard';
 
 abstract class ModelCallback implements Callback {
   protected model: LayersModel | null = null;
@@ -212,4 +213,6 @@ export const callbacks = {
   terminateOnNaN: () => new TerminateOnNaN(),
   /** TensorBoard logs in `logDir` (train/ and validation/ runs); see {@link TensorBoard}. */
   tensorBoard: (logDir: string, args?: TensorBoardArgs) => new TensorBoard(logDir, args),
+  /** A live dashboard page on 127.0.0.1 that updates during fit(); see {@link Dashboard}. */
+  dashboard: (args?: DashboardArgs) => new Dashboard(args),
 };
