@@ -321,9 +321,12 @@ async function fitSource(model: LayersModel, c: Compiled, source: BatchSource, a
       const xs = asTensorList('fit', 'x', batch.x);
       const ys = asTensorList('fit', 'y', batch.y);
       const size = xs[0]!.shape[0]!;
+      await cbs.batchBegin(b, { batch: b, size });
       const r = trainStep(model, c, xs, ys, null, metrics);
       lossMean.update(r.total, size);
-      await cbs.batchEnd(b++, { batch: b, size, loss: r.total });
+      // As with tensors: the batch's own index, and running epoch averages (Keras's batch logs).
+      await cbs.batchEnd(b, { batch: b, size, loss: lossMean.result(), ...metricLogs(metrics) });
+      b++;
       await yieldToLoop();
       if (model.stopTraining) break;
     }

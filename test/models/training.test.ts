@@ -143,8 +143,25 @@ describe('fit, evaluate, predict', () => {
     const model = small();
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
     const ds = tf.Dataset.fromTensors(x, y).batch(25);
-    const h = await model.fit(ds, { epochs: 2, verbose: 0 });
+    const seen: string[] = [];
+    let lastBatchLoss = Number.NaN;
+    const h = await model.fit(ds, {
+      epochs: 2,
+      verbose: 0,
+      callbacks: {
+        onBatchBegin: (b, logs) => void seen.push(`begin ${b} ${logs?.['batch']}`),
+        onBatchEnd: (b, logs) => {
+          seen.push(`end ${b} ${logs?.['batch']}`);
+          lastBatchLoss = logs?.['loss'] as number;
+        },
+      },
+    });
     expect(h.history['loss']).toHaveLength(2);
+    // Batch callbacks get the batch's own index (as with tensors), and the running epoch loss.
+    const batches = Math.ceil(x.shape[0]! / 25);
+    const perEpoch = Array.from({ length: batches }, (_, b) => [`begin ${b} ${b}`, `end ${b} ${b}`]).flat();
+    expect(seen).toEqual([...perEpoch, ...perEpoch]);
+    expect(lastBatchLoss).toBeCloseTo(h.history['loss']![1]!, 6);
   });
 
   it('prints a Keras-style summary', () => {
