@@ -51,15 +51,12 @@ int64_t grain_for_rows(int64_t grain_elems, int64_t row_elems) {
   return std::max<int64_t>(1, grain_elems / std::max<int64_t>(1, row_elems));
 }
 
-bool is_heavy(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::Exp: case UnaryOp::Log: case UnaryOp::Sigmoid: case UnaryOp::Tanh:
-    case UnaryOp::Elu: case UnaryOp::Gelu: case UnaryOp::Softplus: case UnaryOp::Erf:
-      return true;
-    default:
-      return false;
-  }
-}
+constexpr bool kUnaryHeavy[] = {
+#define TF_HEAVY(e, name, heavy, ...) heavy,
+    TF_UNARY_OPS(TF_HEAVY)
+#undef TF_HEAVY
+};
+bool is_heavy(UnaryOp op) { return kUnaryHeavy[static_cast<int>(op)]; }
 
 // ---------------------------------------------------------------------------------------------
 // N-d shape walking. A Layout is the shape with size-1 dims dropped and adjacent dims merged

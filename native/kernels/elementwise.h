@@ -1,26 +1,20 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/elementwise/op_tables.h"
+
 // Elementwise, reduction and data-movement kernels. Raw pointers, shapes and element strides only:
 // callers (the binding layer) validate every shape, index and size before calling.
 namespace tf::kernels {
 
-// The order of these enums is the wire format with the binding, which publishes the names to JS;
-// names there are the camelCase of the enumerator (LeakyRelu -> "leakyRelu").
-enum class UnaryOp : int {
-  Neg, Exp, Log, Sqrt, Abs, Relu, LeakyRelu /*p0 = alpha*/, Sigmoid, Tanh, Elu /*p0 = alpha*/,
-  Gelu /*exact, erf-based*/, Softplus, Erf, Sign, Square, Reciprocal, Clip /*p0 = lo, p1 = hi*/,
-  Count
-};
-
-enum class BinaryOp : int {
-  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
-  Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual,  // produce 1.0f / 0.0f
-  Count
-};
-
-enum class ReduceOp : int { Sum, Mean, Max, Min, Count };
-enum class ArgReduceOp : int { ArgMax, ArgMin, Count };
+// The op families are declared once, in elementwise/op_tables.h; the enums' order is the wire
+// format with the binding, which publishes the names from the same table.
+#define TF_OP_ENUMERATOR(e, ...) e,
+enum class UnaryOp : int { TF_UNARY_OPS(TF_OP_ENUMERATOR) Count };
+enum class BinaryOp : int { TF_BINARY_OPS(TF_OP_ENUMERATOR) Count };
+enum class ReduceOp : int { TF_REDUCE_OPS(TF_OP_ENUMERATOR) Count };
+enum class ArgReduceOp : int { TF_ARG_REDUCE_OPS(TF_OP_ENUMERATOR) Count };
+#undef TF_OP_ENUMERATOR
 
 // y[i] = f(x[i]) over contiguous arrays; x == y is allowed. NaN in gives NaN out (relu, max, clip too).
 void unary(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1);
