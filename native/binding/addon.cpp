@@ -7,9 +7,9 @@
 #include "binding/js_args.h"
 #include "source_hash.h"
 #include "binding/ops.h"
-#include "kernels/cpu_features.h"
-#include "kernels/elementwise.h"
-#include "kernels/thread_pool.h"
+#include "kernels/common/cpu_features.h"
+#include "kernels/common/thread_pool.h"
+#include "kernels/elementwise/elementwise.h"
 
 namespace tf::binding {
 namespace {

@@ -1,4 +1,4 @@
-// Accuracy and correctness check for native/kernels/elementwise*.cpp at every SIMD level the CPU
+// Accuracy and correctness check for native/kernels/elementwise/ at every SIMD level the CPU
 // runs. References are computed in double with <cmath> and compared with the float results.
 // Build and run: see native/devtools/README.md ("elementwise"). Exit status 0 means all passed.
 //
@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cpu_features.h"
-#include "kernels/elementwise.h"
-#include "kernels/thread_pool.h"
+#include "kernels/common/cpu_features.h"
+#include "kernels/common/thread_pool.h"
+#include "kernels/elementwise/elementwise.h"
 
 using namespace tf::kernels;
 
