@@ -12,7 +12,7 @@ function listSources(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...listSources(full));
-    else if (/\.(h|hpp|cpp|cc|inc)$/.test(entry.name)) out.push(full);
+    else if (/\.(h|hpp|cpp|cc|inc|txt)$/.test(entry.name)) out.push(full);
   }
   return out;
 }

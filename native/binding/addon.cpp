@@ -2,33 +2,27 @@
 #include <napi.h>
 
 #include <cstdint>
-#include <iterator>
 #include <string>
 
 #include "binding/js_args.h"
 #include "source_hash.h"
 #include "binding/ops.h"
-#include "kernels/cpu_features.h"
-#include "kernels/elementwise.h"
-#include "kernels/thread_pool.h"
+#include "kernels/common/cpu_features.h"
+#include "kernels/common/thread_pool.h"
+#include "kernels/elementwise/elementwise.h"
 
 namespace tf::binding {
 namespace {
 namespace k = tf::kernels;
 
-// Names follow the enum order in kernels/elementwise.h; JS resolves codes by name once at load.
-constexpr const char* kUnaryNames[] = {"neg", "exp", "log", "sqrt", "abs", "relu", "leakyRelu",
-                                       "sigmoid", "tanh", "elu", "gelu", "softplus", "erf", "sign",
-                                       "square", "reciprocal", "clip"};
-constexpr const char* kBinaryNames[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
-                                        "equal", "notEqual", "greater", "greaterEqual", "less",
-                                        "lessEqual"};
-constexpr const char* kReduceNames[] = {"sum", "mean", "max", "min"};
-constexpr const char* kArgReduceNames[] = {"argmax", "argmin"};
-static_assert(std::size(kUnaryNames) == static_cast<size_t>(k::UnaryOp::Count));
-static_assert(std::size(kBinaryNames) == static_cast<size_t>(k::BinaryOp::Count));
-static_assert(std::size(kReduceNames) == static_cast<size_t>(k::ReduceOp::Count));
-static_assert(std::size(kArgReduceNames) == static_cast<size_t>(k::ArgReduceOp::Count));
+// Expanded from the same lines as the enums (kernels/elementwise/op_tables.h), so index i is
+// always enumerator i; JS resolves codes by name once at load.
+#define TF_OP_NAME(e, name, ...) name,
+constexpr const char* kUnaryNames[] = {TF_UNARY_OPS(TF_OP_NAME)};
+constexpr const char* kBinaryNames[] = {TF_BINARY_OPS(TF_OP_NAME)};
+constexpr const char* kReduceNames[] = {TF_REDUCE_OPS(TF_OP_NAME)};
+constexpr const char* kArgReduceNames[] = {TF_ARG_REDUCE_OPS(TF_OP_NAME)};
+#undef TF_OP_NAME
 
 template <size_t N>
 Napi::Array names(Napi::Env env, const char* const (&list)[N]) {

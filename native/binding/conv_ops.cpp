@@ -8,7 +8,7 @@
 #include "binding/layouts.h"
 #include "binding/js_args.h"
 #include "binding/ops.h"
-#include "kernels/conv.h"
+#include "kernels/conv/conv.h"
 
 namespace tf::binding {
 namespace k = tf::kernels;

@@ -7,8 +7,8 @@
 #include "binding/layouts.h"
 #include "binding/js_args.h"
 #include "binding/ops.h"
-#include "kernels/elementwise.h"
-#include "kernels/gemm.h"
+#include "kernels/elementwise/elementwise.h"
+#include "kernels/gemm/gemm.h"
 
 namespace tf::binding {
 namespace k = tf::kernels;

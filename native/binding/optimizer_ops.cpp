@@ -8,7 +8,7 @@
 #include "binding/js_args.h"
 #include "binding/ops.h"
 #include "binding/optimizer_layouts.h"
-#include "kernels/optimizer_update.h"
+#include "kernels/optimizer/optimizer_update.h"
 
 namespace tf::binding {
 namespace k = tf::kernels;

@@ -7,7 +7,7 @@
 #include "binding/layouts.h"
 #include "binding/js_args.h"
 #include "binding/ops.h"
-#include "kernels/pool.h"
+#include "kernels/pool/pool.h"
 
 namespace tf::binding {
 namespace k = tf::kernels;

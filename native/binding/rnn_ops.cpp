@@ -7,7 +7,7 @@
 #include "binding/layouts.h"
 #include "binding/js_args.h"
 #include "binding/ops.h"
-#include "kernels/rnn.h"
+#include "kernels/rnn/rnn.h"
 
 namespace tf::binding {
 namespace k = tf::kernels;

@@ -10,9 +10,9 @@
 #include <random>
 #include <vector>
 
-#include "kernels/cpu_features.h"
-#include "kernels/elementwise.h"
-#include "kernels/thread_pool.h"
+#include "kernels/common/cpu_features.h"
+#include "kernels/common/thread_pool.h"
+#include "kernels/elementwise/elementwise.h"
 
 using namespace tf::kernels;
 

@@ -1,4 +1,4 @@
-// Accuracy and correctness check for native/kernels/elementwise*.cpp at every SIMD level the CPU
+// Accuracy and correctness check for native/kernels/elementwise/ at every SIMD level the CPU
 // runs. References are computed in double with <cmath> and compared with the float results.
 // Build and run: see native/devtools/README.md ("elementwise"). Exit status 0 means all passed.
 //
@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cpu_features.h"
-#include "kernels/elementwise.h"
-#include "kernels/thread_pool.h"
+#include "kernels/common/cpu_features.h"
+#include "kernels/common/thread_pool.h"
+#include "kernels/elementwise/elementwise.h"
 
 using namespace tf::kernels;
 
@@ -89,58 +89,45 @@ std::vector<float> unary_inputs(size_t n) {
 // ------------------------------------------------------------------------------------------------
 // References.
 
+// The references and names come from the op table lines (kernels/elementwise/op_tables.h).
 double ref_unary(UnaryOp op, double x, double p0, double p1) {
   switch (op) {
-    case UnaryOp::Neg: return -x;
-    case UnaryOp::Exp: return std::exp(x);
-    case UnaryOp::Log: return std::log(x);
-    case UnaryOp::Sqrt: return std::sqrt(x);
-    case UnaryOp::Abs: return std::fabs(x);
-    case UnaryOp::Relu: return std::isnan(x) ? x : (x > 0 ? x : 0.0);
-    case UnaryOp::LeakyRelu: return x > 0 ? x : p0 * x;
-    case UnaryOp::Sigmoid: return 1.0 / (1.0 + std::exp(-x));
-    case UnaryOp::Tanh: return std::tanh(x);
-    case UnaryOp::Elu: return x > 0 ? x : p0 * std::expm1(x);
-    // 0.5x(1+erf(x/sqrt2)) written through erfc, which keeps the negative side's tiny values
-    // exact in double (the 1+erf form rounds them to 0 below x ~ -8.3: same within 1e-16).
-    case UnaryOp::Gelu: return 0.5 * x * std::erfc(-x / std::sqrt(2.0));
-    case UnaryOp::Softplus: return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
-    case UnaryOp::Erf: return std::erf(x);
-    case UnaryOp::Sign: return std::isnan(x) ? x : (x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0));
-    case UnaryOp::Square: return x * x;
-    case UnaryOp::Reciprocal: return 1.0 / x;
-    case UnaryOp::Clip: return std::isnan(x) ? x : std::fmin(std::fmax(x, p0), p1);
+#define TF_REF(e, name, heavy, params, ...) case UnaryOp::e: return __VA_ARGS__;
+    TF_UNARY_OPS(TF_REF)
+#undef TF_REF
     default: return 0;
   }
 }
 
+// The op's two check parameter pairs.
+std::vector<std::pair<float, float>> unary_params(UnaryOp op) {
+#define TF_LIST(...) __VA_ARGS__
+#define TF_PARAMS(e, name, heavy, params, ...) {TF_LIST params},
+  static const double table[][4] = {TF_UNARY_OPS(TF_PARAMS)};
+#undef TF_PARAMS
+#undef TF_LIST
+  const double* p = table[static_cast<int>(op)];
+  std::vector<std::pair<float, float>> out = {{static_cast<float>(p[0]), static_cast<float>(p[1])}};
+  if (p[2] != p[0] || p[3] != p[1]) out.push_back({static_cast<float>(p[2]), static_cast<float>(p[3])});
+  return out;
+}
+
+#define TF_NAME(e, name, ...) name,
 const char* unary_name(UnaryOp op) {
-  static const char* names[] = {"neg", "exp", "log", "sqrt", "abs", "relu", "leakyRelu",
-                                "sigmoid", "tanh", "elu", "gelu", "softplus", "erf", "sign",
-                                "square", "reciprocal", "clip"};
+  static const char* names[] = {TF_UNARY_OPS(TF_NAME)};
   return names[static_cast<int>(op)];
 }
 const char* binary_name(BinaryOp op) {
-  static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "equal",
-                                "notEqual", "greater", "greaterEqual", "less", "lessEqual"};
+  static const char* names[] = {TF_BINARY_OPS(TF_NAME)};
   return names[static_cast<int>(op)];
 }
+#undef TF_NAME
 
 double ref_binary(BinaryOp op, double a, double b) {
   switch (op) {
-    case BinaryOp::Add: return a + b;
-    case BinaryOp::Sub: return a - b;
-    case BinaryOp::Mul: return a * b;
-    case BinaryOp::Div: return a / b;
-    case BinaryOp::Pow: return std::pow(a, b);
-    case BinaryOp::Maximum: return (std::isnan(a) || std::isnan(b)) ? NAN : std::fmax(a, b);
-    case BinaryOp::Minimum: return (std::isnan(a) || std::isnan(b)) ? NAN : std::fmin(a, b);
-    case BinaryOp::Equal: return a == b;
-    case BinaryOp::NotEqual: return a != b;
-    case BinaryOp::Greater: return a > b;
-    case BinaryOp::GreaterEqual: return a >= b;
-    case BinaryOp::Less: return a < b;
-    case BinaryOp::LessEqual: return a <= b;
+#define TF_REF(e, name, ...) case BinaryOp::e: return __VA_ARGS__;
+    TF_BINARY_OPS(TF_REF)
+#undef TF_REF
     default: return 0;
   }
 }
@@ -177,10 +164,7 @@ void check_unary(SimdLevel level, Stat (&stats)[3][32]) {
   const int L = static_cast<int>(level);
   for (int o = 0; o < static_cast<int>(UnaryOp::Count); ++o) {
     const UnaryOp op = static_cast<UnaryOp>(o);
-    std::vector<std::pair<float, float>> params = {{0.0f, 0.0f}};
-    if (op == UnaryOp::LeakyRelu) params = {{0.2f, 0}, {0.01f, 0}};
-    if (op == UnaryOp::Elu) params = {{1.0f, 0}, {0.3f, 0}};
-    if (op == UnaryOp::Clip) params = {{-0.5f, 2.0f}, {0.0f, 6.0f}};
+    const std::vector<std::pair<float, float>> params = unary_params(op);
     for (auto [p0, p1] : params) {
       std::vector<std::vector<float>> inputs;
       for (size_t n : kLengths) inputs.push_back(unary_inputs(n));
@@ -207,8 +191,8 @@ void check_unary(SimdLevel level, Stat (&stats)[3][32]) {
           const double e = rel_error(y[i], ref, 0.0);
           if (e == -2 || e > 2e-6) {
             char buf[512];
-            std::snprintf(buf, sizeof buf, "%s[%s] x=%.9g (p0=%g): got %.9g want %.9g", unary_name(op),
-                          simd_level_name(level), x[i], p0, y[i], ref);
+            std::snprintf(buf, sizeof buf, "%s[%s] x=%.9g (p=%g,%g): got %.9g want %.9g", unary_name(op),
+                          simd_level_name(level), x[i], p0, p1, y[i], ref);
             fail(buf);
           }
           if (e > stats[L][o].max_rel) stats[L][o] = {e, x[i]};

@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "kernels/cpu_features.h"
-#include "kernels/gemm.h"
-#include "kernels/thread_pool.h"
+#include "kernels/common/cpu_features.h"
+#include "kernels/common/thread_pool.h"
+#include "kernels/gemm/gemm.h"
 
 using namespace tf::kernels;
 using Clock = std::chrono::steady_clock;

@@ -4,8 +4,8 @@
 // chunk-boundary code is exercised exactly as with threads.
 #include <functional>
 
-#include "kernels/cpu_features.h"
-#include "kernels/thread_pool.h"
+#include "kernels/common/cpu_features.h"
+#include "kernels/common/thread_pool.h"
 
 namespace tf::kernels {
 namespace {

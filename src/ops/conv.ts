@@ -8,7 +8,7 @@
 // (views, differentiable) on the way in and out.
 //
 // Kernels. Native: im2col tiles into the sgemm, or direct kernels when kh*kw*C <= 32 and
-// groups == 1 (native/kernels/conv.cpp, conv_direct*); a fused relu runs in the same output pass.
+// groups == 1 (native/kernels/conv/); a fused relu runs in the same output pass.
 // Reference (js backend): direct loops with float64 accumulation. The padded input counts as zeros (0 * NaN = NaN on both).
 import { activeAddon } from '../backend/backend';
 import { type LayoutArgs, pack } from '../backend/binding';

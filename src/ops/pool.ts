@@ -128,7 +128,7 @@ function windowFields(g: PoolGeom) {
 type PoolKind = 'max' | 'avg';
 const poolCode = { max: 0, avg: 1 } as const;
 
-/** Reference kernel: channels-last pooling, mirroring native/kernels/pool.cpp. */
+/** Reference kernel: channels-last pooling, mirroring native/kernels/pool/pool.cpp. */
 function refPool(kind: PoolKind, x: F32, xOff: number, g: PoolGeom, y: F32): void {
   const C = g.c;
   for (let b = 0; b < g.batch; b++) {

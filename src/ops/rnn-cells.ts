@@ -61,7 +61,7 @@ const isMasked = (mask: Mat | null, b: number): boolean => mask !== null && mask
 
 // ---------------------------------------------------------------------------------------------
 // Raw kernels: native when the native backend is active, else the reference loops below (which
-// mirror native/kernels/rnn.cpp).
+// mirror native/kernels/rnn/rnn_body.cpp).
 
 /** C = op(A) op(B) + beta C (+ bias per column). */
 function gemmRaw(ta: boolean, tb: boolean, m: number, n: number, k: number, A: Mat, B: Mat, C: Mat, beta: number, bias: F32 | null = null): void {

@@ -16,9 +16,10 @@ import { zerosLike } from './creation';
 // Every elementwise op of one input, each defined once below: its float64 reference, its backward
 // rule written with ops, how the registry test samples it, its ONNX operator (and the composite
 // older opsets need) and, for activations, the names layers and ONNX recurrent ops know it by.
-// The native kernel is found by name in the addon's `unaryOps`. Adding an op here is all the
-// TypeScript side needs: src/index.ts re-exports this file, and the layers, the ONNX importer and
-// the exporter read the table (src/ops/unary-table.ts) this file fills.
+// Adding an op here is all the TypeScript side needs: src/index.ts re-exports this file, and the
+// layers, the ONNX importer and the exporter read the table (src/ops/unary-table.ts) this file
+// fills. The native kernel is found by name in the addon's `unaryOps`: it takes a line in
+// native/kernels/elementwise/op_tables.h and a TF_UNARY_KERNEL in elementwise_body.cpp there.
 
 type Ref = (x: number, p0: number, p1: number) => number;
 type Backward = (g: Tensor, x: Tensor, y: Tensor, p0: number, p1: number) => Tensor;

@@ -38,6 +38,10 @@ describe('native addon', () => {
   it('ships no -march=native: SIMD is picked at run time', () => {
     const cmake = fs.readFileSync(path.join(root, 'CMakeLists.txt'), 'utf8');
     expect(cmake).not.toMatch(/-march=native/);
+    // The per-ISA compile flags live in one file that CMake and scripts/check-native.cjs read.
+    const levels = fs.readFileSync(path.join(root, 'native', 'kernels', 'common', 'isa_levels.txt'), 'utf8');
+    expect(levels).not.toMatch(/-march|-mtune=native/);
+    expect(levels).toMatch(/^scalar 0\s*$/m);
   });
 
   it('falls back to the js backend with one warning when the addon cannot load', () => {

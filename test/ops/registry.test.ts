@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import type { Tensor } from '../../src';
 import type { OpCheck, OpInfo } from '../../src/ops/registry';
+import { unaryEntries } from '../../src/ops/unary-table';
 import { Generator } from '../../src/random/generator';
 import { expectClose } from '../helpers/compare';
 import { type Layout, makeInput } from '../helpers/random-inputs';
@@ -102,6 +103,12 @@ describe('op registry', () => {
     for (const op of tf.listOps()) {
       if (FOUNDATION_OPS.includes(op.name) && op.kind === 'kernel') expect(op.native, op.name).toBe(true);
     }
+  });
+
+  it.runIf(info.nativeAvailable)('has a native kernel for every unary op (the addon publishes each by name)', () => {
+    const unary = unaryEntries().map((e) => e.name);
+    expect(unary).toEqual(expect.arrayContaining(['hardSwish', 'mish', 'softsign', 'hardSigmoid', 'selu', 'silu']));
+    for (const name of unary) expect(tf.listOps().find((o) => o.name === name)?.native, name).toBe(true);
   });
 });
 

@@ -1,0 +1,269 @@
+#include "kernels/common/thread_pool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define TF_CPU_RELAX() _mm_pause()
+#else
+#define TF_CPU_RELAX() std::this_thread::yield()
+#endif
+
+namespace tf::kernels {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Fn = std::function<void(int64_t, int64_t)>;
+
+// How long an idle worker keeps polling after a job (or a kick) before parking. Waking a parked
+// worker costs 25-70 us on this 2-vCPU VM (its vCPU halts), more than most kernels take, so the
+// spin covers the gap between the layers of one forward pass and between back-to-back requests
+// (an MLP predictOnBatch at batch 64, 2 threads: 270-316 -> 205-220 us with pool_warm). Longer
+// spins (100-300 us, pause or sched_yield) gained nothing more and, with another process busy on
+// the second core, took CPU time from the caller.
+constexpr auto kWorkerSpin = std::chrono::microseconds(50);
+// How long the caller polls for the workers' chunks before sleeping. The caller has nothing else to
+// do, and a sleeping caller adds a second wake-up to the kernel's latency; past this bound the
+// worker is probably descheduled and polling would only compete with whoever runs instead.
+constexpr auto kCallerSpin = std::chrono::microseconds(50);
+
+// Set on pool workers and on a caller while it runs chunks: a parallel_for from inside a chunk
+// runs inline instead of deadlocking on the busy pool.
+thread_local bool t_in_parallel = false;
+
+// The claim word packs [generation:32][chunk count:16][next index:16]. Carrying the generation and
+// count in the same atomic as the index means a worker that wakes late can never claim a chunk
+// of a newer job against the previous job's function or chunk count.
+constexpr int kCountShift = 16;
+constexpr int kGenShift = 32;
+constexpr uint64_t kField = 0xFFFF;
+constexpr int64_t kMaxChunks = 0xFFFF;
+
+class Pool {
+ public:
+  explicit Pool(int threads) {
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+  }
+
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stop_ = true;
+      stop_flag_.store(true, std::memory_order_release);
+    }
+    work_cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+
+  // True while no worker is parked: a job now starts on every thread within a microsecond or so.
+  bool workers_awake() const { return sleepers_.load(std::memory_order_acquire) == 0; }
+
+  // Wakes parked workers without giving them work, so they poll for the next job. Lock-free: a
+  // worker that is just about to park misses it, which only costs that prewarm.
+  void kick() {
+    if (sleepers_.load(std::memory_order_acquire) == 0) return;
+    if (kick_pending_.exchange(true, std::memory_order_acq_rel)) return;
+    kick_.fetch_add(1, std::memory_order_acq_rel);
+    work_cv_.notify_all();
+  }
+
+  // Returns false without running anything when another thread owns the pool.
+  bool try_run(int64_t n, int64_t chunks, const Fn& fn) {
+    if (busy_.exchange(true, std::memory_order_acquire)) return false;
+    fn_ = &fn;
+    n_ = n;
+    remaining_.store(chunks, std::memory_order_relaxed);
+    uint64_t gen;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      gen = (generation_.load(std::memory_order_relaxed) + 1) & 0xFFFFFFFFu;
+      // Chunk 0 is the caller's and not up for claiming: the same thread then always works on
+      // the same part (rows of C stay in its own L2 from one call to the next), while workers
+      // take 1.. in order and the caller steals any a late worker has not started.
+      claim_.store((gen << kGenShift) | (static_cast<uint64_t>(chunks) << kCountShift) | 1u,
+                   std::memory_order_release);
+      generation_.store(gen, std::memory_order_release);
+    }
+    if (sleepers_.load(std::memory_order_acquire) > 0) work_cv_.notify_all();
+
+    t_in_parallel = true;
+    fn(0, n / chunks);
+    remaining_.fetch_sub(1, std::memory_order_acq_rel);
+    run_chunks(gen);
+    t_in_parallel = false;
+    wait_done();
+    fn_ = nullptr;
+    busy_.store(false, std::memory_order_release);
+    return true;
+  }
+
+ private:
+  void run_chunks(uint64_t gen) {
+    for (;;) {
+      uint64_t v = claim_.load(std::memory_order_acquire);
+      int64_t index, count;
+      for (;;) {
+        if ((v >> kGenShift) != gen) return;
+        index = static_cast<int64_t>(v & kField);
+        count = static_cast<int64_t>((v >> kCountShift) & kField);
+        if (index >= count) return;
+        if (claim_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel,
+                                         std::memory_order_acquire))
+          break;
+      }
+      // Safe to read the job now: it cannot finish (and be replaced) before this claimed chunk.
+      const int64_t begin = n_ * index / count;
+      const int64_t end = n_ * (index + 1) / count;
+      (*fn_)(begin, end);
+      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        // Taking the mutex orders this notify after the caller's predicate check, so a caller
+        // that is about to sleep cannot miss it.
+        std::lock_guard<std::mutex> lk(mu_);
+        done_cv_.notify_one();
+      }
+    }
+  }
+
+  void wait_done() {
+    if (remaining_.load(std::memory_order_acquire) == 0) return;
+    const auto deadline = Clock::now() + kCallerSpin;
+    for (int i = 0;; ++i) {
+      if (remaining_.load(std::memory_order_acquire) == 0) return;
+      TF_CPU_RELAX();
+      if ((i & 63) == 63 && Clock::now() > deadline) break;
+    }
+    std::unique_lock<std::mutex> lk(mu_);
+    done_cv_.wait(lk, [this] { return remaining_.load(std::memory_order_acquire) == 0; });
+  }
+
+  void worker_loop() {
+    t_in_parallel = true;
+    uint64_t seen = generation_.load(std::memory_order_acquire);
+    for (;;) {
+      uint64_t gen = generation_.load(std::memory_order_acquire);
+      if (gen == seen && !stop_flag_.load(std::memory_order_acquire)) {
+        const auto deadline = Clock::now() + kWorkerSpin;
+        for (int i = 0; gen == seen; ++i) {
+          TF_CPU_RELAX();
+          gen = generation_.load(std::memory_order_acquire);
+          if ((i & 15) == 15 && Clock::now() > deadline) break;
+        }
+      }
+      if (gen == seen) {
+        std::unique_lock<std::mutex> lk(mu_);
+        sleepers_.fetch_add(1, std::memory_order_acq_rel);
+        const uint64_t kicked = kick_.load(std::memory_order_acquire);
+        work_cv_.wait(lk, [&] {
+          return stop_ || generation_.load(std::memory_order_acquire) != seen ||
+                 kick_.load(std::memory_order_acquire) != kicked;
+        });
+        sleepers_.fetch_sub(1, std::memory_order_acq_rel);
+        kick_pending_.store(false, std::memory_order_release);
+        gen = generation_.load(std::memory_order_acquire);
+      }
+      if (stop_flag_.load(std::memory_order_acquire)) return;
+      if (gen == seen) continue;  // kicked awake without a job: poll again
+      seen = gen;
+      run_chunks(gen);
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int64_t> remaining_{0};
+  std::atomic<int> sleepers_{0};
+  std::atomic<uint64_t> kick_{0};
+  std::atomic<bool> kick_pending_{false};
+  std::atomic<bool> busy_{false};
+  bool stop_ = false;  // guarded by mu_; the cv predicate reads it
+  std::atomic<bool> stop_flag_{false};  // the same, for the lock-free paths
+  const Fn* fn_ = nullptr;
+  int64_t n_ = 0;
+  std::vector<std::thread> workers_;
+};
+
+int default_threads() {
+  if (const char* v = std::getenv("TENSORFORGE_NUM_THREADS")) {
+    const int n = std::atoi(v);
+    if (n > 0) return n;
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw > 0 ? static_cast<int>(hw) : 1;
+}
+
+std::mutex g_config_mu;
+std::atomic<int> g_threads{0};
+// Owned through a raw pointer that is never freed at exit: joining workers from a static
+// destructor can hang when the process (or Node) is tearing down threads in another order.
+std::atomic<Pool*> g_pool{nullptr};
+
+int threads_configured() {
+  int t = g_threads.load(std::memory_order_acquire);
+  if (t > 0) return t;
+  std::lock_guard<std::mutex> lk(g_config_mu);
+  t = g_threads.load(std::memory_order_relaxed);
+  if (t == 0) {
+    t = default_threads();
+    g_threads.store(t, std::memory_order_release);
+  }
+  return t;
+}
+
+Pool* pool_for(int threads) {
+  Pool* p = g_pool.load(std::memory_order_acquire);
+  if (p != nullptr) return p;
+  std::lock_guard<std::mutex> lk(g_config_mu);
+  p = g_pool.load(std::memory_order_relaxed);
+  if (p == nullptr) {
+    p = new Pool(threads);
+    g_pool.store(p, std::memory_order_release);
+  }
+  return p;
+}
+
+}  // namespace
+
+int num_threads() { return threads_configured(); }
+
+void set_num_threads(int n) {
+  if (n < 1) n = 1;
+  std::lock_guard<std::mutex> lk(g_config_mu);
+  Pool* old = g_pool.exchange(nullptr, std::memory_order_acq_rel);
+  delete old;
+  g_threads.store(n, std::memory_order_release);
+}
+
+bool pool_warm() {
+  const int threads = threads_configured();
+  if (threads <= 1 || t_in_parallel) return false;
+  Pool* p = pool_for(threads);
+  if (p->workers_awake()) return true;
+  p->kick();
+  return false;
+}
+
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  if (grain < 1) grain = 1;
+  const int threads = threads_configured();
+  const int64_t pieces = n / grain;
+  if (threads <= 1 || pieces < 2 || t_in_parallel) {
+    fn(0, n);
+    return;
+  }
+  const int64_t chunks = std::min<int64_t>({pieces, threads, kMaxChunks});
+  if (!pool_for(threads)->try_run(n, chunks, fn)) fn(0, n);
+}
+
+}  // namespace tf::kernels

@@ -1,0 +1,258 @@
+// Convolution through im2col + sgemm, except ungrouped convolutions with a small reduction depth
+// k = kh * kw * Cin <= 32 (a CNN's first layer), which run the direct kernels of conv_direct.h for
+// the forward, the filter gradient and (Cin == 1, cout % 16 == 0) the input gradient. Work is split into (image, group, tile of output pixels)
+// tasks run by parallel_for; the sgemm calls inside a task run on that thread (nested
+// parallel_for runs inline). Column buffers are thread_local and only grow, so steady-state
+// calls do not allocate.
+#include "kernels/conv/conv.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "kernels/common/cpu_features.h"
+#include "kernels/common/thread_pool.h"
+#include "kernels/conv/conv_direct.h"
+#include "kernels/gemm/gemm.h"
+
+namespace tf::kernels {
+
+namespace {
+
+// Small-k, ungrouped convolutions (not the pointwise case, which reads x in place) skip the GEMM.
+bool use_direct(const ConvShape& s) {
+  const int64_t k = s.kh * s.kw * s.c;
+  return s.groups == 1 && k > 0 && k <= conv_detail::kDirectMaxK &&
+         !(s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.pad_top == 0 && s.pad_left == 0 &&
+           s.oh == s.h && s.ow == s.w);
+}
+
+const conv_detail::DirectKernels& direct_kernels() { return conv_detail::active_table(); }
+
+// Target size of one im2col tile (floats): about 256 KiB, so a tile stays in L2 while sgemm reads it.
+constexpr int64_t kTileFloats = 64 * 1024;
+
+float* scratch(std::vector<float>& buf, int64_t n) {
+  if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
+  return buf.data();
+}
+
+thread_local std::vector<float> t_cols;
+thread_local std::vector<float> t_partials;
+
+int64_t tile_rows(int64_t k, int64_t m) {
+  int64_t rows = std::max<int64_t>(16, kTileFloats / std::max<int64_t>(k, 1));
+  return std::min(rows, std::max<int64_t>(m, 1));
+}
+
+// Fills cols[r, (i*kw + j)*cg + ci] for output pixels p0 .. p0 + rows of one image and one group.
+void im2col(const ConvShape& s, const float* xn, int64_t c0, int64_t cg, int64_t p0, int64_t rows, float* cols) {
+  const int64_t k = s.kh * s.kw * cg;
+  for (int64_t r = 0; r < rows; r++) {
+    const int64_t p = p0 + r;
+    const int64_t oy = p / s.ow, ox = p % s.ow;
+    float* dst = cols + r * k;
+    for (int64_t i = 0; i < s.kh; i++) {
+      const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
+      if (iy < 0 || iy >= s.h) {
+        std::memset(dst, 0, sizeof(float) * static_cast<size_t>(s.kw * cg));
+        dst += s.kw * cg;
+        continue;
+      }
+      const float* row = xn + iy * s.w * s.c + c0;
+      for (int64_t j = 0; j < s.kw; j++) {
+        const int64_t ix = ox * s.sw - s.pad_left + j * s.dw;
+        if (ix < 0 || ix >= s.w) {
+          std::memset(dst, 0, sizeof(float) * static_cast<size_t>(cg));
+        } else {
+          std::memcpy(dst, row + ix * s.c, sizeof(float) * static_cast<size_t>(cg));
+        }
+        dst += cg;
+      }
+    }
+  }
+}
+
+// dxn[...] += cols scattered back (the adjoint of im2col); padded taps are dropped.
+void col2im(const ConvShape& s, const float* cols, int64_t c0, int64_t cg, int64_t p0, int64_t rows, float* dxn) {
+  for (int64_t r = 0; r < rows; r++) {
+    const int64_t p = p0 + r;
+    const int64_t oy = p / s.ow, ox = p % s.ow;
+    const float* src = cols + r * s.kh * s.kw * cg;
+    for (int64_t i = 0; i < s.kh; i++) {
+      const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
+      if (iy < 0 || iy >= s.h) {
+        src += s.kw * cg;
+        continue;
+      }
+      float* row = dxn + iy * s.w * s.c + c0;
+      for (int64_t j = 0; j < s.kw; j++) {
+        const int64_t ix = ox * s.sw - s.pad_left + j * s.dw;
+        if (ix >= 0 && ix < s.w) {
+          float* d = row + ix * s.c;
+          for (int64_t ci = 0; ci < cg; ci++) d[ci] += src[ci];
+        }
+        src += cg;
+      }
+    }
+  }
+}
+
+// 1x1 stride-1 unpadded convolutions read x directly as the GEMM operand.
+bool is_pointwise(const ConvShape& s) {
+  return s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.pad_top == 0 && s.pad_left == 0 &&
+         s.oh == s.h && s.ow == s.w;
+}
+
+}  // namespace
+
+void conv2d_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y, bool relu) {
+  const int64_t m = s.oh * s.ow;
+  if (s.n == 0 || m == 0 || s.cout == 0) return;
+  const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
+  const int64_t k = s.kh * s.kw * cg;
+  const int64_t rows = tile_rows(k, m);
+  const int64_t tiles = (m + rows - 1) / rows;
+  const int64_t tasks = s.n * s.groups * tiles;
+  const bool direct = is_pointwise(s);
+  const conv_detail::DirectKernels* dk = use_direct(s) ? &direct_kernels() : nullptr;
+  parallel_for(tasks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; t++) {
+      const int64_t tile = t % tiles, g = (t / tiles) % s.groups, n = t / (tiles * s.groups);
+      const int64_t p0 = tile * rows, r = std::min(rows, m - p0);
+      const float* xn = x + n * s.h * s.w * s.c;
+      float* yt = y + (n * m + p0) * s.cout + g * og;
+      GemmEpilogue ep;
+      ep.bias = bias ? bias + g * og : nullptr;
+      if (relu) ep.activation = GemmActivation::Relu;
+      if (k == 0) {
+        for (int64_t i = 0; i < r; i++)
+          for (int64_t o = 0; o < og; o++) {
+            const float v = bias ? bias[g * og + o] : 0.0f;
+            yt[i * s.cout + o] = relu && v < 0.0f ? 0.0f : v;
+          }
+        continue;
+      }
+      if (direct) {
+        sgemm(false, false, r, og, k, 1.0f, xn + p0 * s.c + g * cg, s.c, w + g * og, s.cout, 0.0f, yt, s.cout, ep);
+        continue;
+      }
+      if (dk) {
+        dk->forward(s, xn, w, bias, relu, p0, r, yt);
+        continue;
+      }
+      float* cols = scratch(t_cols, r * k);
+      im2col(s, xn, g * cg, cg, p0, r, cols);
+      sgemm(false, false, r, og, k, 1.0f, cols, k, w + g * og, s.cout, 0.0f, yt, s.cout, ep);
+    }
+  });
+}
+
+void conv2d_relu_grad(int64_t size, const float* dy, const float* y, float* out) {
+  parallel_for(size, 1 << 15, [&](int64_t begin, int64_t end) {
+    // Both loads unconditional so the select vectorizes (a branch mispredicts on random signs).
+    for (int64_t i = begin; i < end; i++) {
+      const float d = dy[i];
+      out[i] = y[i] > 0.0f ? d : 0.0f;
+    }
+  });
+}
+
+void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, float* dx) {
+  const int64_t m = s.oh * s.ow;
+  if (s.n == 0 || s.h * s.w * s.c == 0) return;
+  if (m > 0 && s.cout > 0 && use_direct(s) && s.c == 1 && s.cout % 16 == 0) {
+    // Gathered per input pixel: no overlap between tasks, dx written once. Only wins over
+    // GEMM + col2im for one input channel (one horizontal sum per pixel); measured slower at Cin >= 2.
+    const conv_detail::DirectKernels& dk = direct_kernels();
+    const int64_t hw = s.h * s.w;
+    const int64_t chunk = std::min<int64_t>(hw, 1024);
+    const int64_t chunks = (hw + chunk - 1) / chunk;
+    parallel_for(s.n * chunks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; t++) {
+        const int64_t n = t / chunks, i0 = (t % chunks) * chunk, r = std::min(chunk, hw - i0);
+        dk.input(s, dy + n * m * s.cout, w, i0, r, dx + (n * hw + i0) * s.c);
+      }
+    });
+    return;
+  }
+  std::memset(dx, 0, sizeof(float) * static_cast<size_t>(s.n * s.h * s.w * s.c));
+  if (m == 0 || s.cout == 0) return;
+  const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
+  const int64_t k = s.kh * s.kw * cg;
+  if (k == 0) return;
+  const int64_t rows = tile_rows(k, m);
+  const bool direct = is_pointwise(s);
+  // Tiles of one (image, group) overlap in dx, so they run in order within one task.
+  parallel_for(s.n * s.groups, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; t++) {
+      const int64_t g = t % s.groups, n = t / s.groups;
+      float* dxn = dx + n * s.h * s.w * s.c;
+      const float* dyn = dy + n * m * s.cout + g * og;
+      if (direct) {
+        sgemm(false, true, m, cg, og, 1.0f, dyn, s.cout, w + g * og, s.cout, 0.0f, dxn + g * cg, s.c);
+        continue;
+      }
+      float* cols = scratch(t_cols, rows * k);
+      for (int64_t p0 = 0; p0 < m; p0 += rows) {
+        const int64_t r = std::min(rows, m - p0);
+        // cols[r, k] = dy[r, og] * w_g^T, w_g stored as [k, og] with leading dim cout.
+        sgemm(false, true, r, k, og, 1.0f, dyn + p0 * s.cout, s.cout, w + g * og, s.cout, 0.0f, cols, k);
+        col2im(s, cols, g * cg, cg, p0, r, dxn);
+      }
+    }
+  });
+}
+
+void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw) {
+  const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
+  const int64_t k = s.kh * s.kw * cg;
+  const int64_t wsize = k * s.cout;
+  if (wsize == 0) return;
+  std::memset(dw, 0, sizeof(float) * static_cast<size_t>(wsize));
+  const int64_t m = s.oh * s.ow;
+  if (s.n == 0 || m == 0) return;
+  const int64_t rows = tile_rows(k, m);
+  const int64_t tiles = (m + rows - 1) / rows;
+  const int64_t units = s.n * tiles;
+  // Each part accumulates its share of (image, tile) units into its own copy of dw; the copies are
+  // summed in part order afterwards. Part 0 accumulates straight into dw.
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(num_threads(), units));
+  float* partials = parts > 1 ? scratch(t_partials, (parts - 1) * wsize) : nullptr;
+  const bool direct = is_pointwise(s);
+  const conv_detail::DirectKernels* dk = use_direct(s) ? &direct_kernels() : nullptr;
+  parallel_for(parts, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t part = begin; part < end; part++) {
+      float* acc = part == 0 ? dw : partials + (part - 1) * wsize;
+      if (part > 0) std::memset(acc, 0, sizeof(float) * static_cast<size_t>(wsize));
+      const int64_t u0 = units * part / parts, u1 = units * (part + 1) / parts;
+      for (int64_t u = u0; u < u1; u++) {
+        const int64_t tile = u % tiles, n = u / tiles;
+        const int64_t p0 = tile * rows, r = std::min(rows, m - p0);
+        const float* xn = x + n * s.h * s.w * s.c;
+        const float* dyt = dy + (n * m + p0) * s.cout;
+        float* cols = direct ? nullptr : scratch(t_cols, r * k);
+        if (dk) {
+          dk->filter(s, xn, dyt, p0, r, cols, acc);
+          continue;
+        }
+        for (int64_t g = 0; g < s.groups; g++) {
+          // dw_g[k, og] += cols^T[k, r] * dy_g[r, og]
+          if (direct) {
+            sgemm(true, false, k, og, r, 1.0f, xn + p0 * s.c + g * cg, s.c, dyt + g * og, s.cout, 1.0f, acc + g * og,
+                  s.cout);
+          } else {
+            im2col(s, xn, g * cg, cg, p0, r, cols);
+            sgemm(true, false, k, og, r, 1.0f, cols, k, dyt + g * og, s.cout, 1.0f, acc + g * og, s.cout);
+          }
+        }
+      }
+    }
+  });
+  for (int64_t part = 1; part < parts; part++) {
+    const float* p = partials + (part - 1) * wsize;
+    for (int64_t i = 0; i < wsize; i++) dw[i] += p[i];
+  }
+}
+
+}  // namespace tf::kernels

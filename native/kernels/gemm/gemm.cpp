@@ -1,0 +1,432 @@
+// GEMM driver: picks the ISA's micro-kernel at run time, blocks the problem BLIS-style (NC columns
+// of B -> KC deep slices packed into NR-wide panels -> MC rows of A packed into MR-high panels ->
+// MR x NR micro-tiles), splits work across the thread pool when that pays, and routes vector shapes
+// to GEMV. Narrow C has two special routes: dot products along k when n <= IsaKernels::dots_max_n
+// and A is not transposed, and C^T = B^T A^T (reading the big operand in place) when A is.
+// Baseline x86-64 code only: every SIMD instruction lives behind gemm_internal.h.
+#include "kernels/gemm/gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+#include "kernels/common/cpu_features.h"
+#include "kernels/common/thread_pool.h"
+#include "kernels/gemm/gemm_internal.h"
+
+namespace tf::kernels {
+namespace {
+
+using gemm_detail::IsaKernels;
+using gemm_detail::TileStore;
+
+// Below this many flops (~7 us on one AVX-512 core) a GEMM stays on the calling thread: waking a
+// parked worker costs several microseconds. Measured: 80^3 already gains 1.3x on 2 threads,
+// 64^3 loses 1.6x. A worker that wakes late only costs the caller the futex call, since the caller
+// claims unstarted chunks itself.
+constexpr double kParallelFlops = 1.0e6;
+// The same while the workers are still polling after a recent job (pool_warm): a split then costs
+// about a microsecond of hand-off.
+constexpr double kParallelFlopsWarm = 2.0e5;
+// GEMV is bandwidth-bound; split it only when it streams enough matrix to hide the wake-up, which
+// on this 2-vCPU VM costs 25-70 us (a parked vCPU is halted). The 784x512 GEMV of a batch-1 dense
+// layer (~15 us on one thread) lost 13-25 us when split cold and gains ~8 us split warm.
+constexpr int64_t kParallelGemvElems = 1 << 21;
+constexpr int64_t kParallelGemvElemsWarm = 1 << 15;
+
+double parallel_flops() { return pool_warm() ? kParallelFlopsWarm : kParallelFlops; }
+// Depth slice of the dot-product path: n rows of B^T this long (20 KB at n = 10) stay in L1 while
+// A streams past.
+constexpr int64_t kDotsKc = 512;
+// Below this depth the dot-product path's final horizontal sums cost more than the idle lanes of
+// the tile kernel.
+constexpr int64_t kDotsMinK = 128;
+// Up to this many rows of A per thread, B is packed by the first A strip's kernel as it goes
+// (IsaKernels::kernel_copy_b) rather than in a pass of its own: 64x784x512 with bias + relu,
+// 1 thread: 384 -> 350 us; 28 rows: 203 -> 177 us.
+constexpr int64_t kCopyBMaxRows = 128;
+
+int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+int64_t ceil_div(int64_t x, int64_t d) { return (x + d - 1) / d; }
+
+// Grow-only 64-byte aligned scratch. One per thread and reused across calls: allocating per call
+// would page-fault fresh memory (~3 us per fault here) on every GEMM.
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { std::free(ptr_); }
+
+  float* get(int64_t count) {
+    const size_t need = static_cast<size_t>(count);
+    if (need > cap_) {
+      std::free(ptr_);
+      // Grow geometrically so a sequence of slightly larger shapes does not reallocate each time.
+      size_t cap = std::max(need, cap_ + cap_ / 2);
+      cap = (cap + 15) & ~size_t{15};
+      ptr_ = static_cast<float*>(std::aligned_alloc(64, cap * sizeof(float)));
+      if (ptr_ == nullptr) throw std::bad_alloc();
+      cap_ = cap;
+    }
+    return ptr_;
+  }
+
+ private:
+  float* ptr_ = nullptr;
+  size_t cap_ = 0;
+};
+
+struct ThreadScratch {
+  Scratch a;  // packed A block
+  Scratch b;  // packed B block
+  Scratch x;  // gathered GEMV vector
+  Scratch y;  // GEMV result before the epilogue
+  Scratch t;  // B^T for the dot-product path
+};
+thread_local ThreadScratch t_scratch;
+
+// A GEMM in op() terms. When trans_c is set the driver has swapped operands: the kernels compute
+// C^T = op(B)^T op(A)^T, write element (i, j) to c[j * ldc + i], and bias runs along i.
+struct Problem {
+  bool ta, tb;
+  int64_t m, n, k;
+  float alpha;
+  const float* a;
+  int64_t lda;
+  const float* b;
+  int64_t ldb;
+  float beta;
+  float* c;
+  int64_t ldc;
+  const float* bias;
+  bool relu;
+  bool trans_c;
+};
+
+float apply_epilogue(float acc, float alpha, float beta, const float* old, float bias, bool relu) {
+  float x = alpha * acc;
+  if (beta != 0.0f) x += beta * *old;
+  x += bias;
+  if (relu) x = x < 0.0f ? 0.0f : x;  // keeps NaN, as the SIMD max(0, x) does
+  return x;
+}
+
+// k == 0 or alpha == 0: op(A) op(B) contributes nothing (and, as in BLAS, A and B are not read).
+void scale_only(int64_t m, int64_t n, float beta, float* c, int64_t ldc, const float* bias,
+                bool relu) {
+  for (int64_t i = 0; i < m; ++i) {
+    float* ci = c + i * ldc;
+    for (int64_t j = 0; j < n; ++j) {
+      float x = beta == 0.0f ? 0.0f : beta * ci[j];
+      if (bias != nullptr) x += bias[j];
+      if (relu) x = x < 0.0f ? 0.0f : x;
+      ci[j] = x;
+    }
+  }
+}
+
+// The kernels broadcast A one element at a time, so they can read A in place; packing it only
+// pays when each A strip is reused across enough B panels to amortise the copy (and, for a
+// transposed A, to replace MR short strided rows with one contiguous stream), and when A is big
+// enough that reading it in place would miss L1/L2 and the TLB more than a packed block does.
+bool should_pack_a(const IsaKernels& K, const Problem& g, int64_t m_rows, int64_t n_cols) {
+  const int64_t panels = ceil_div(n_cols, K.nr);
+  if (g.ta) return panels > 2;
+  return panels > 4 && m_rows * g.k >= (int64_t{1} << 17);
+}
+
+// Rows [m0, m1) x columns [n0, n1) of the problem on the calling thread.
+void compute_block(const IsaKernels& K, const Problem& g, int64_t m0, int64_t m1, int64_t n0,
+                   int64_t n1) {
+  const int64_t mr = K.mr, nr = K.nr;
+  // Equal depth slices: a short last one (784 = 3 * 256 + 16) pays a full pass of loads and
+  // stores of C for a few multiply-adds.
+  const int64_t kc_max = std::min<int64_t>(round_up(ceil_div(g.k, ceil_div(g.k, K.kc)), 4), g.k);
+  const int64_t mc_max = std::min<int64_t>(K.mc, round_up(m1 - m0, mr));
+  const int64_t nc_max = std::min<int64_t>(K.nc, round_up(n1 - n0, nr));
+  const bool pack_a = should_pack_a(K, g, m1 - m0, std::min<int64_t>(K.nc, n1 - n0));
+  float* abuf = pack_a ? t_scratch.a.get(mc_max * kc_max) : nullptr;
+  // With a single A strip every B element is used once, so a packed copy would only add a pass
+  // over B (for C^T of a narrow C that pass is over the big operand).
+  const bool direct_b = !g.tb && m1 - m0 <= mr;
+  float* bbuf = direct_b ? nullptr : t_scratch.b.get(nc_max * kc_max);
+  // B row-major and few A strips: the first strip packs each B panel while it multiplies with it
+  // (a full MR rows, since the block has more than one strip). With many strips the separate
+  // packing pass is amortised and measured ~2% faster (1024^3).
+  const bool copy_b = !direct_b && !g.tb && K.kernel_copy_b != nullptr && m1 - m0 <= kCopyBMaxRows;
+  for (int64_t jc = n0; jc < n1; jc += K.nc) {
+    const int64_t nc = std::min<int64_t>(K.nc, n1 - jc);
+    for (int64_t pc = 0; pc < g.k; pc += kc_max) {
+      const int64_t kc = std::min<int64_t>(kc_max, g.k - pc);
+      const bool last = pc + kc >= g.k;
+      if (!direct_b && !copy_b) {
+        for (int64_t jr = 0; jr < nc; jr += nr) {
+          const int64_t j = jc + jr;
+          const float* src = g.tb ? g.b + j * g.ldb + pc : g.b + pc * g.ldb + j;
+          K.pack_b(src, g.ldb, !g.tb, std::min(nr, nc - jr), kc, bbuf + jr * kc);
+        }
+      }
+      // Later depth slices accumulate onto what the first one stored; only the last applies
+      // the epilogue.
+      TileStore st{g.alpha, pc == 0 ? g.beta : 1.0f, nullptr, last && g.relu, g.trans_c};
+      const float* bias = last ? g.bias : nullptr;
+      for (int64_t ic = m0; ic < m1; ic += K.mc) {
+        const int64_t mc = std::min<int64_t>(K.mc, m1 - ic);
+        if (pack_a) {
+          for (int64_t ir = 0; ir < mc; ir += mr) {
+            const int64_t i = ic + ir;
+            const float* src = g.ta ? g.a + pc * g.lda + i : g.a + i * g.lda + pc;
+            K.pack_a(src, g.lda, g.ta, std::min(mr, mc - ir), kc, abuf + ir * kc);
+          }
+        }
+        auto tile = [&](int64_t ir, int64_t jr) {
+          const int64_t i = ic + ir, j = jc + jr;
+          const float* pa;
+          int64_t a_rs, a_ks;
+          if (pack_a) {
+            pa = abuf + ir * kc;
+            a_rs = 1;
+            a_ks = mr;
+          } else {
+            pa = g.ta ? g.a + pc * g.lda + i : g.a + i * g.lda + pc;
+            a_rs = g.ta ? 1 : g.lda;
+            a_ks = g.ta ? g.lda : 1;
+          }
+          float* ct = g.trans_c ? g.c + j * g.ldc + i : g.c + i * g.ldc + j;
+          st.bias = bias != nullptr ? bias + (g.trans_c ? i : j) : nullptr;
+          if (copy_b && ic == m0 && ir == 0) {
+            K.kernel_copy_b(kc, pa, a_rs, a_ks, g.b + pc * g.ldb + j, g.ldb, bbuf + jr * kc, ct, g.ldc,
+                            static_cast<int>(std::min(nr, nc - jr)), st);
+            return;
+          }
+          const float* pb = direct_b ? g.b + pc * g.ldb + j : bbuf + jr * kc;
+          K.kernel(kc, pa, a_rs, a_ks, pb, direct_b ? g.ldb : nr, ct, g.ldc,
+                   static_cast<int>(std::min(mr, mc - ir)), static_cast<int>(std::min(nr, nc - jr)),
+                   st);
+        };
+        // jr outside ir: one NR-wide B panel (kc x NR) stays in L1 while the A strips of the
+        // block stream past it from L2.
+        for (int64_t jr = 0; jr < nc; jr += nr)
+          for (int64_t ir = 0; ir < mc; ir += mr) tile(ir, jr);
+      }
+    }
+  }
+}
+
+// Splits the problem over threads along M or N, whichever duplicates less packing for a
+// balanced split (each thread packs its own copy of the operand it does not split).
+void compute(const IsaKernels& K, const Problem& g, bool allow_threads) {
+  const int threads = allow_threads ? num_threads() : 1;
+  const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) *
+                       static_cast<double>(g.k);
+  if (threads <= 1 || flops < parallel_flops()) {
+    compute_block(K, g, 0, g.m, 0, g.n);
+    return;
+  }
+  const int64_t tiles_m = ceil_div(g.m, K.mr);
+  const int64_t tiles_n = ceil_div(g.n, K.nr);
+  // Estimated slowest-thread cost in flop units; a packed element costs roughly what 16 flops
+  // do at peak (a transposing pack a bit more).
+  auto cost = [&](bool split_m) -> double {
+    const int64_t tiles = split_m ? tiles_m : tiles_n;
+    const int64_t parts = std::min<int64_t>(threads, tiles);
+    if (parts < 2) return 1e300;
+    const double share = static_cast<double>(ceil_div(tiles, parts));
+    double rows = split_m ? std::min<double>(share * K.mr, g.m) : g.m;
+    double cols = split_m ? g.n : std::min<double>(share * K.nr, g.n);
+    double dup;
+    if (split_m) {
+      dup = static_cast<double>(g.k) * g.n * (g.tb ? 24 : 16);
+    } else {
+      const bool packs_a = should_pack_a(K, g, g.m, static_cast<int64_t>(cols));
+      dup = packs_a ? static_cast<double>(g.k) * g.m * (g.ta ? 16 : 24) : 0.0;
+    }
+    return 2.0 * rows * cols * g.k + dup;
+  };
+  const double cost_m = cost(true), cost_n = cost(false);
+  if (cost_m >= 1e300 && cost_n >= 1e300) {
+    compute_block(K, g, 0, g.m, 0, g.n);
+    return;
+  }
+  const bool split_m = cost_m <= cost_n;
+  const int64_t tiles = split_m ? tiles_m : tiles_n;
+  const int64_t parts = std::min<int64_t>(threads, tiles);
+  parallel_for(parts, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const int64_t t0 = tiles * t / parts, t1 = tiles * (t + 1) / parts;
+      if (split_m) {
+        compute_block(K, g, t0 * K.mr, std::min(t1 * K.mr, g.m), 0, g.n);
+      } else {
+        compute_block(K, g, 0, g.m, t0 * K.nr, std::min(t1 * K.nr, g.n));
+      }
+    }
+  });
+}
+
+// m == 1 or n == 1: a matrix-vector product. Packing would touch every matrix element once more
+// than the product itself does, so the matrix is streamed directly.
+void gemv(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+          float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+          float* c, int64_t ldc, const float* bias, bool relu, bool allow_threads) {
+  // Output vector: row 0 of C (m == 1) or column 0 of C (n == 1).
+  const bool row_out = m == 1;
+  const int64_t len = row_out ? n : m;
+  const int64_t out_stride = row_out ? 1 : ldc;
+  // The vector operand and the matrix operand, and whether the output index walks the matrix's
+  // contiguous dimension ("rows" form) or its rows ("dots" form).
+  const float* xsrc;
+  int64_t incx;
+  const float* mat;
+  int64_t ld;
+  bool rows_form;
+  if (row_out) {
+    xsrc = a;
+    incx = trans_a ? lda : 1;
+    mat = b;
+    ld = ldb;
+    rows_form = !trans_b;
+  } else {
+    xsrc = b;
+    incx = trans_b ? 1 : ldb;
+    mat = a;
+    ld = lda;
+    rows_form = trans_a;
+  }
+  const float* x = xsrc;
+  if (incx != 1) {
+    float* gathered = t_scratch.x.get(k);
+    for (int64_t p = 0; p < k; ++p) gathered[p] = xsrc[p * incx];
+    x = gathered;
+  }
+  float* y = t_scratch.y.get(len);
+  auto run = [&](int64_t j0, int64_t j1) {
+    if (rows_form) {
+      K.gemv_rows(j1 - j0, k, x, mat + j0, ld, y + j0);
+    } else {
+      K.gemv_dots(j1 - j0, k, x, mat + j0 * ld, ld, y + j0);
+    }
+    for (int64_t j = j0; j < j1; ++j) {
+      float* out = c + j * out_stride;
+      const float bj = bias == nullptr ? 0.0f : bias[row_out ? j : 0];
+      *out = apply_epilogue(y[j], alpha, beta, out, bj, relu);
+    }
+  };
+  const int threads = allow_threads ? num_threads() : 1;
+  if (threads > 1 && (len * k >= kParallelGemvElems || (len * k >= kParallelGemvElemsWarm && pool_warm()))) {
+    // Grain: chunks narrower than this would leave the rows form in its slow tail loop.
+    parallel_for(len, rows_form ? 64 : 16, run);
+  } else {
+    run(0, len);
+  }
+}
+
+// C = A B with n <= K.dots_max_n and A's rows contiguous along k. A tile of the micro-kernel would
+// leave most lanes idle (n = 10 fills 10 of 16), and computing C^T instead would need a
+// transposing pack of the big A. Here every output is a dot product along k: the SIMD lanes run
+// over k, so all are busy, and only the small B needs transposing (or nothing, if stored as B^T).
+void dots(const IsaKernels& K, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+          int64_t ldc, const float* bias, bool relu, bool allow_threads) {
+  const int64_t kc_max = std::min(k, kDotsKc);
+  float* bt = trans_b ? nullptr : t_scratch.t.get(n * round_up(kc_max, 16));
+  const int threads = allow_threads ? num_threads() : 1;
+  const bool split = threads > 1 && m >= 16 && 2.0 * m * n * k >= parallel_flops();
+  for (int64_t pc = 0; pc < k; pc += kDotsKc) {
+    const int64_t kc = std::min(kDotsKc, k - pc);
+    const bool last = pc + kc >= k;
+    const float* bsrc;
+    int64_t bt_js, bt_cs;
+    if (trans_b) {
+      bsrc = b + pc;
+      bt_js = ldb;
+      bt_cs = 16;
+    } else {
+      K.dots_pack(b + pc * ldb, ldb, n, kc, bt);
+      bsrc = bt;
+      bt_js = 16;
+      bt_cs = 16 * n;
+    }
+    const TileStore st{alpha, pc == 0 ? beta : 1.0f, last ? bias : nullptr, last && relu, false};
+    auto run = [&](int64_t i0, int64_t i1) {
+      K.dots(i1 - i0, n, kc, a + i0 * lda + pc, lda, bsrc, bt_js, bt_cs, c + i0 * ldc, ldc, st);
+    };
+    if (split) {
+      parallel_for(m, 8, run);
+    } else {
+      run(0, m);
+    }
+  }
+}
+
+void gemm_one(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+              float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+              float* c, int64_t ldc, const GemmEpilogue& ep, bool allow_threads) {
+  if (m <= 0 || n <= 0) return;
+  const bool relu = ep.activation == GemmActivation::Relu;
+  if (k <= 0 || alpha == 0.0f) {
+    scale_only(m, n, beta, c, ldc, ep.bias, relu);
+    return;
+  }
+  if (m == 1 || n == 1) {
+    gemv(K, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu,
+         allow_threads);
+    return;
+  }
+  if (!trans_a && n <= K.dots_max_n && k >= kDotsMinK) {
+    dots(K, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu, allow_threads);
+    return;
+  }
+  Problem g{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu, false};
+  // A narrow C wastes most of each vector of a tile (n = 10 fills 10 of 16 lanes). The kernels
+  // size rows exactly, so computing C^T = op(B)^T op(A)^T puts the narrow side on the rows. That
+  // makes op(A)^T the packed B operand, which is a cheap copy only when A is stored transposed;
+  // otherwise the transposing pack of the big operand costs more than the idle lanes (measured).
+  const int64_t lane = K.nr / 2;
+  if (trans_a && n < K.nr && m > n) {
+    const double eff_n = static_cast<double>(n) / round_up(n, lane);
+    const double eff_m = static_cast<double>(m) / round_up(m, lane);
+    if (eff_m > eff_n + 0.1) {
+      g = Problem{!trans_b, !trans_a, n, m, k, alpha, b, ldb, a, lda, beta, c, ldc, ep.bias, relu,
+                  true};
+    }
+  }
+  compute(K, g, allow_threads);
+}
+
+}  // namespace
+
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+           int64_t ldc, const GemmEpilogue& epilogue) {
+  const IsaKernels& K = gemm_detail::active_table();
+  gemm_one(K, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, true);
+}
+
+void sgemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                   const float* a, int64_t lda, const int64_t* a_offsets, const float* b,
+                   int64_t ldb, const int64_t* b_offsets, float beta, float* c, int64_t ldc,
+                   const int64_t* c_offsets, int64_t batch, const GemmEpilogue& epilogue) {
+  if (batch <= 0 || m <= 0 || n <= 0) return;
+  const IsaKernels& K = gemm_detail::active_table();
+  auto one = [&](int64_t i, bool allow_threads) {
+    gemm_one(K, trans_a, trans_b, m, n, k, alpha, a + a_offsets[i], lda, b + b_offsets[i], ldb,
+             beta, c + c_offsets[i], ldc, epilogue, allow_threads);
+  };
+  const int threads = num_threads();
+  const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) *
+                       static_cast<double>(std::max<int64_t>(k, 1));
+  // Whole matrices per thread need no duplicated packing, but an uneven batch (3 over 2 threads)
+  // leaves a thread idle; big uneven batches split each matrix instead.
+  const bool by_batch = threads > 1 && batch >= threads && flops * batch >= kParallelFlops &&
+                        (batch % threads == 0 || batch >= 4 * threads || flops < 8 * kParallelFlops);
+  if (by_batch) {
+    parallel_for(batch, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) one(i, false);
+    });
+  } else {
+    for (int64_t i = 0; i < batch; ++i) one(i, true);
+  }
+}
+
+}  // namespace tf::kernels

@@ -1,0 +1,87 @@
+#pragma once
+#include <cstdint>
+
+#include "kernels/common/isa_dispatch.h"
+
+// Contract between the ISA-independent GEMM driver (gemm.cpp) and the per-ISA micro-kernels
+// (gemm_body.cpp: micro_scalar.h, micro_avx2.h, micro_avx512.h). Only this header crosses the boundary, so
+// no AVX code can be inlined into the baseline driver.
+namespace tf::kernels::gemm_detail {
+
+// What a micro-kernel does with its accumulator tile when it writes C.
+struct TileStore {
+  float alpha;
+  float beta;          // 0 => C is not read
+  const float* bias;   // already offset to the tile's origin; null => no bias
+  bool relu;
+  // Store the tile transposed: result (i, j) goes to c[j * ldc + i] and bias[i] applies to it.
+  // The driver uses this when it swaps operands to compute C^T = B^T A^T for a narrow C.
+  bool trans_c;
+};
+
+// Packs a width-`w` strip (w <= W, zero-padded to W) of a matrix into the micro-panel layout
+// dst[p * W + r], for p < kc. `rows_contiguous` tells whether the strip's W-direction is the
+// contiguous one in memory (src[p * ld + r]) or the strided one (src[r * ld + p]).
+using PackFn = void (*)(const float* src, int64_t ld, bool rows_contiguous, int64_t w, int64_t kc,
+                        float* dst);
+
+// Multiplies an mr x kc strip of A by a kc x nr strip of B and stores the mr x nr result into C
+// (row stride ldc) through `st`. A element (i, p) is read at pa[i * a_rs + p * a_ks], and one of
+// the strides is 1: a packed panel is (1, MR), and the driver may also pass A unpacked as (lda, 1)
+// or (1, lda), since broadcasting needs no contiguity. B element (p, j) is read at
+// pb[p * b_ks + j]: a packed, zero-padded NR-wide panel (b_ks == NR) or, when B is used by a
+// single A strip so packing would not be amortised, B in place (b_ks == ldb, nothing read past
+// column nr).
+using MicroKernelFn = void (*)(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks,
+                               const float* pb, int64_t b_ks, float* c, int64_t ldc, int mr,
+                               int nr, const TileStore& st);
+
+// The micro-kernel for a full MR-row strip of A against B read in place (b_ks == ldb, nothing
+// read past column nr), which also writes the B rows it loads to pb_out as a packed NR-wide
+// panel (zero-padded past nr). The first strip of a block thus packs B while it computes: for a
+// short A (a few strips) a separate packing pass over B is memory-bound time the multiply-adds
+// cannot hide.
+using MicroKernelCopyBFn = void (*)(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks,
+                                    const float* pb, int64_t b_ks, float* pb_out, float* c,
+                                    int64_t ldc, int nr, const TileStore& st);
+
+// Matrix-vector products for m == 1 or n == 1, where packing would cost as much as the math.
+// x is contiguous (the driver gathers a strided vector first); y is overwritten.
+// y[j] = sum_p x[p] * m[p * ld + j] for j < n.
+using GemvRowsFn = void (*)(int64_t n, int64_t k, const float* x, const float* m, int64_t ld,
+                            float* y);
+// y[j] = sum_p x[p] * m[j * ld + p] for j < n.
+using GemvDotsFn = void (*)(int64_t n, int64_t k, const float* x, const float* m, int64_t ld,
+                            float* y);
+
+// Dot-product GEMM for a narrow C: c[i * ldc + j] = st(sum_p a[i * lda + p] * B^T(j, p)) for
+// i < m, j < n <= dots_max_n (trans_c unused; bias runs along j). B^T(j, p) is read at
+// bt[(p / 16) * bt_cs + j * bt_js + p % 16]: either B stored transposed (bt_js = ldb, bt_cs = 16)
+// or the layout dots_pack writes (bt_js = 16, bt_cs = 16 * n).
+using DotsFn = void (*)(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                        const float* bt, int64_t bt_js, int64_t bt_cs, float* c, int64_t ldc,
+                        const TileStore& st);
+// Writes B^T(j, p) = b[p * ldb + j] for j < n, p < kc in 16-deep blocks of n x 16, zero-padding p
+// to a multiple of 16: the n rows of a block are then one contiguous run.
+using DotsPackFn = void (*)(const float* b, int64_t ldb, int64_t n, int64_t kc, float* dst);
+
+struct IsaKernels {
+  int mr;
+  int nr;
+  int kc;  // depth of a packed block
+  int mc;  // rows of packed A per block (multiple of mr)
+  int nc;  // columns of packed B per block (multiple of nr)
+  PackFn pack_a;  // W = mr
+  PackFn pack_b;  // W = nr
+  MicroKernelFn kernel;
+  GemvRowsFn gemv_rows;
+  GemvDotsFn gemv_dots;
+  int dots_max_n;  // 0: no dot-product path, use the tile kernel
+  DotsFn dots;
+  DotsPackFn dots_pack;
+  MicroKernelCopyBFn kernel_copy_b;  // null: pack B in a separate pass
+};
+
+TF_ISA_TABLE(IsaKernels)
+
+}  // namespace tf::kernels::gemm_detail

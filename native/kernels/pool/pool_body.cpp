@@ -1,0 +1,107 @@
+// Body of the max-pool forward rows (see pool_internal.h), compiled once per ISA
+// (tf_kernel_family, see common/isa.h) with POOL_VEC_BYTES the level's register width (64, 32
+// or 16).
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/common/isa.h"
+#include "kernels/pool/pool_internal.h"
+
+#if TF_ISA_LEVEL == TF_ISA_AVX512
+#define POOL_VEC_BYTES 64
+#elif TF_ISA_LEVEL == TF_ISA_AVX2
+#define POOL_VEC_BYTES 32
+#else
+#define POOL_VEC_BYTES 16  // SSE2, the x86-64 baseline
+#endif
+
+namespace tf::kernels::pool_detail::TF_ISA_NS {
+
+
+typedef float vf __attribute__((vector_size(POOL_VEC_BYTES)));
+typedef float vfu __attribute__((vector_size(POOL_VEC_BYTES), aligned(4), may_alias));
+constexpr int L = POOL_VEC_BYTES / 4;
+inline vf loadv(const float* p) { return *reinterpret_cast<const vfu*>(p); }
+inline void storev(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }
+
+// NaN wins, as in the scalar rule: a larger value or a NaN takes over, a NaN already held stays.
+inline vf vmax(vf m, vf v) { return ((v > m) | (v != v)) ? v : m; }
+inline float smax(float m, float v) { return (v > m || v != v) ? v : m; }
+
+// B registers of channels [c, c + B * L) of one window. The window's first cell seeds the
+// maximum and is then visited again with the others (max(m, m) == m, NaN included), so the cell
+// loop needs no test for it.
+template <int B>
+inline void window_max(const float* first, int64_t row_step, int64_t nh, int64_t nw, int64_t cstep, float* out) {
+  vf m[B];
+  for (int b = 0; b < B; b++) m[b] = loadv(first + L * b);
+  for (int64_t hh = 0; hh < nh; hh++) {
+    const float* xp = first + hh * row_step;
+    for (int64_t ww = 0; ww < nw; ww++, xp += cstep)
+      for (int b = 0; b < B; b++) m[b] = vmax(m[b], loadv(xp + L * b));
+  }
+  for (int b = 0; b < B; b++) storev(out + L * b, m[b]);
+}
+
+// One window's maximum over W (8 or 4) channels in one narrower register: the channel tail of a
+// wider target (8 or 4 channels per pixel are common in small CNNs; per channel it is ~10x slower).
+template <int W>
+inline void window_max_tail(const float* first, int64_t row_step, int64_t nh, int64_t nw, int64_t cstep, float* out) {
+  typedef float vw __attribute__((vector_size(4 * W)));
+  vw m;
+  __builtin_memcpy(&m, first, sizeof(vw));
+  for (int64_t hh = 0; hh < nh; hh++) {
+    const float* xp = first + hh * row_step;
+    for (int64_t ww = 0; ww < nw; ww++, xp += cstep) {
+      vw v;
+      __builtin_memcpy(&v, xp, sizeof(vw));
+      m = ((v > m) | (v != v)) ? v : m;
+    }
+  }
+  __builtin_memcpy(out, &m, sizeof(vw));
+}
+
+void max_rows(const Pool2dGeom& g, const float* x, float* y, int64_t r0, int64_t r1) {
+  const int64_t C = g.c;
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t b = r / g.oh, i = r % g.oh;
+    const float* xb = x + b * g.h * g.w * C;
+    const int64_t h0 = i * g.sh - g.pt;
+    const int64_t h_lo = std::max<int64_t>(h0, 0), h_hi = std::min(h0 + g.kh, g.h);
+    for (int64_t j = 0; j < g.ow; j++) {
+      const int64_t w0 = j * g.sw - g.pl;
+      const int64_t w_lo = std::max<int64_t>(w0, 0), w_hi = std::min(w0 + g.kw, g.w);
+      const float* first = xb + (h_lo * g.w + w_lo) * C;
+      float* yp = y + (r * g.ow + j) * C;
+      const int64_t nh = h_hi - h_lo, nw = w_hi - w_lo, row_step = g.w * C;
+      int64_t c = 0;
+      for (; c + 2 * L <= C; c += 2 * L) window_max<2>(first + c, row_step, nh, nw, C, yp + c);
+      for (; c + L <= C; c += L) window_max<1>(first + c, row_step, nh, nw, C, yp + c);
+#if POOL_VEC_BYTES == 64
+      if (c + 8 <= C) {
+        window_max_tail<8>(first + c, row_step, nh, nw, C, yp + c);
+        c += 8;
+      }
+#endif
+#if POOL_VEC_BYTES >= 32
+      if (c + 4 <= C) {
+        window_max_tail<4>(first + c, row_step, nh, nw, C, yp + c);
+        c += 4;
+      }
+#endif
+      for (; c < C; c++) {
+        float m = first[c];
+        for (int64_t hh = 0; hh < nh; hh++)
+          for (int64_t ww = 0; ww < nw; ww++) m = smax(m, first[hh * row_step + ww * C + c]);
+        yp[c] = m;
+      }
+    }
+  }
+}
+
+const Kernels& table() {
+  static const Kernels k{max_rows};
+  return k;
+}
+
+}  // namespace tf::kernels::pool_detail::TF_ISA_NS

@@ -1,0 +1,22 @@
+#pragma once
+#include <cstdint>
+
+#include "kernels/common/isa_dispatch.h"
+#include "kernels/pool/pool.h"
+
+// Max-pool forward rows compiled once per ISA (pool_body.cpp, see tf_kernel_family) and picked
+// by CPUID in pool.cpp: at the baseline a
+// NaN-propagating max is six SSE2 instructions per 4 floats, the wider ISAs do 8 or 16 floats in
+// three.
+namespace tf::kernels::pool_detail {
+
+// y rows r0 .. r1 of the [batch * oh] output rows (each ow * c floats).
+using MaxRowsFn = void (*)(const Pool2dGeom& g, const float* x, float* y, int64_t r0, int64_t r1);
+
+struct Kernels {
+  MaxRowsFn max_rows;
+};
+
+TF_ISA_TABLE(Kernels)
+
+}  // namespace tf::kernels::pool_detail
