@@ -4,6 +4,8 @@
 import { Tensor } from '../../tensor/tensor';
 import { tensor } from '../../ops/creation';
 import { materialize } from '../../ops/copy';
+import { noGrad } from '../../autograd/tape';
+import { shapesEqual } from '../../tensor/shape';
 import type { DType } from '../../tensor/dtype';
 import type { Initializer } from '../../initializers/initializers';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig } from '../../layers/layer';
@@ -65,7 +67,8 @@ class GivenValue implements Initializer {
 
 /**
  * A layer that runs one ONNX operator (made by `importOnnx`). Its float initializers are weights
- * (trainable unless frozen); integer constants (shapes, axes) are part of its config.
+ * (parameters trainable unless frozen, buffers fixed or updated by the op); integer constants
+ * (shapes, axes) are part of its config.
  */
 export class OnnxNode extends Layer {
   readonly className = 'OnnxNode';
@@ -99,7 +102,10 @@ export class OnnxNode extends Layer {
     this.outputDtypes = args.outputDtypes.slice();
     const where = `${args.opType} node '${this.name}' (opset ${args.opset})`;
     this.reader = new NodeAttributes(args.attributes, where);
-    this.context = { training: false, opset: args.opset, where, outputCount: args.outputNames.length };
+    this.context = {
+      training: false, trainable: true, opset: args.opset, where, outputCount: args.outputNames.length,
+      updateWeight: (input, value) => this.updateWeight(input, value),
+    };
     this.constantTensors = args.constants.map((c) => fromOnnxTensor(c, where));
     this.weightSpecs.forEach((w, k) => {
       const given = args.weightValues?.[k] ?? null;
@@ -138,9 +144,22 @@ export class OnnxNode extends Layer {
     });
   }
 
+  /** Writes `value` into the weight behind ONNX input `input`, in place (optimizers and saved references keep the same tensor). */
+  private updateWeight(input: number, value: Tensor): boolean {
+    const slot = this.inputSlots[input];
+    if (!slot || slot.kind !== 'weight') return false;
+    const w = this.weightList[slot.index]!.value;
+    if (!shapesEqual(w.shape, value.shape)) throw new Error(`${this.context.where}: a new value of shape [${value.shape.join(',')}] for weight '${slot.name}' of shape [${w.shape.join(',')}]`);
+    noGrad(() => {
+      const src = value.contiguousCopy();
+      w.buffer.set(src.buffer.subarray(src.offset, src.offset + src.size), w.offset);
+    });
+    return true;
+  }
+
   call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor | Tensor[] {
     const list = Array.isArray(inputs) ? inputs : [inputs];
-    const outs = this.spec.run(this.resolveInputs(list), this.reader, { ...this.context, training: ctx.training });
+    const outs = this.spec.run(this.resolveInputs(list), this.reader, { ...this.context, training: ctx.training, trainable: this.trainable });
     return this.outputShapes.length === 1 ? outs[0]! : outs.slice(0, this.outputShapes.length);
   }
 
