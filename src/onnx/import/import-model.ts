@@ -16,6 +16,7 @@ import { NodeAttributes, type StoredAttribute, storeAttributes } from './attribu
 import { type InputSlot, type NodeWeightSpec, OnnxNode } from './onnx-node-layer';
 import { onnxOp, supportedOnnxOps } from './ops';
 import type { OnnxOpSpec, OpContext } from './op-spec';
+import { setOnnxSignature } from '../signature';
 import { parameterOperands } from './parameters';
 import { fromOnnxTensor, isFloatType, toStoredTensor } from './values';
 
@@ -233,6 +234,7 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
   const modelInputs = graph.inputs.map((i, k) => {
     const batchShape = inputShapes[k]!.map((d) => (typeof d === 'number' ? d : null));
     const t = input({ batchShape, name: i.name, dtype: isFloatType(i.elemType) ? 'float32' : 'int32' });
+    setOnnxSignature(t, { name: i.name, elemType: i.elemType, dims: i.shape });
     symbols.set(i.name, t);
     return t;
   });
@@ -288,6 +290,13 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
     if (constants.has(name)) throw new Error(`output '${name}' is a constant (it does not depend on any input)`);
     if (s) throw new Error(`output '${name}' is a graph input passed straight through, which a model cannot return`);
     throw new Error(`output '${name}' is not a value of the graph`);
+  });
+  // Re-export publishes the outputs as the file did: graph outputs with their declared type and
+  // dims, a cut (options.outputs) float value under its value name.
+  outputs.forEach((s, k) => {
+    const declared = graph.outputs.find((o) => o.name === outputNames[k]);
+    if (declared) setOnnxSignature(s, { name: declared.name, elemType: declared.elemType, dims: declared.shape });
+    else if (s.dtype === 'float32') setOnnxSignature(s, { name: outputNames[k]!, elemType: 'float32', dims: null });
   });
   return new LayersModel({ inputs: modelInputs, outputs, name: options.name ?? (model.graph.name || 'onnx_model') });
 }
