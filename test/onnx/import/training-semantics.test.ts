@@ -37,14 +37,14 @@ const snapshot = (model: LayersModel) => weightsOf(model).map((w) => ({ ...w, da
 // x: [N=2, C=2, L=3]; one BatchNormalization with momentum 0.8 and epsilon 1e-3.
 const X = [1, 2, 3, 4, 5, 6, -1, 0, 2, 7, 1, -3];
 const [SCALE, BIAS, MEAN, VAR] = [[1.5, 0.5], [0.1, -0.2], [0.3, -0.4], [1.2, 0.8]];
-function bnModel(): LayersModel {
+function bnModel(momentum = 0.8): LayersModel {
   return importOnnx(buildOnnx({
     inputs: [{ name: 'x', shape: ['N', 2, 3] }], outputs: ['y'],
     initializers: [
       { name: 'scale', shape: [2], data: SCALE }, { name: 'bias', shape: [2], data: BIAS },
       { name: 'mean', shape: [2], data: MEAN }, { name: 'var', shape: [2], data: VAR },
     ],
-    nodes: [{ op: 'BatchNormalization', inputs: ['x', 'scale', 'bias', 'mean', 'var'], outputs: ['y'], name: 'bn', attrs: { epsilon: { float: 1e-3 }, momentum: { float: 0.8 } } }],
+    nodes: [{ op: 'BatchNormalization', inputs: ['x', 'scale', 'bias', 'mean', 'var'], outputs: ['y'], name: 'bn', attrs: { epsilon: { float: 1e-3 }, momentum: { float: momentum } } }],
   }));
 }
 
@@ -76,6 +76,10 @@ describe('imported BatchNormalization', () => {
     const m1 = stat(model, 'mean');
     model.forward([x], { training: true, losses: [] });
     for (const c of [0, 1]) expect(stat(model, 'mean')[c]!).toBeCloseTo(m1[c]! * 0.8 + channelStats(c).mean * 0.2, 6);
+  });
+
+  it('refuses a momentum outside [0, 1] at import', () => {
+    expect(() => bnModel(1.5)).toThrow("BatchNormalization node 'bn' (opset 17): momentum=1.5 (running statistics need a momentum in [0, 1]) is not supported");
   });
 
   it('in inference mode uses the running statistics and changes nothing', () => {

@@ -297,6 +297,8 @@ export const nnOps: Record<string, OnnxOpSpec> = {
     validate(a, ctx) {
       if (a.int('training_mode', 0) !== 0) unsupported(ctx, 'training_mode=1');
       if (a.int('spatial', 1) !== 1) unsupported(ctx, 'spatial=0');
+      const momentum = a.float('momentum', 0.9);
+      if (!(momentum >= 0 && momentum <= 1)) unsupported(ctx, `momentum=${momentum} (running statistics need a momentum in [0, 1])`);
     },
     run: runBatchNorm,
   },
