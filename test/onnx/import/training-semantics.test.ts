@@ -1,12 +1,14 @@
 // Imported models train as PyTorch and Keras train them: only parameters learn, buffers (causal
 // masks, position ids, running statistics) stay fixed, and BatchNormalization in training mode uses
 // batch statistics and moves its running statistics by momentum, never by gradient.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importOnnx, OnnxNode } from '../../../src/onnx/import';
 import { tensor } from '../../../src/ops/creation';
 import { sgd } from '../../../src/optimizers';
+import { loadModel } from '../../../src/models';
 import type { LayersModel } from '../../../src/models/layers-model';
 import type { Tensor } from '../../../src/tensor/tensor';
 import { buildOnnx } from '../../helpers/onnx-graph';
@@ -188,6 +190,21 @@ describe('imported parameters and buffers', () => {
     const input = f.inputs['input_ids']!;
     const y = fresh.predictOnBatch(tensor(Int32Array.from(input.data), input.shape, 'int32')) as Tensor;
     expect(maxDiff(y.dataSync(), f.outputs['logits']!.data)).toBeLessThan(1e-4);
+  });
+
+  it('saved and loaded, an imported model keeps which weights train and still updates its running statistics', async () => {
+    const model = importOnnx(join(dir, 'bn-net.onnx'));
+    const folder = mkdtempSync(join(tmpdir(), 'tf-onnx-bn-'));
+    try {
+      await model.save(folder);
+      const back = await loadModel(folder);
+      expect(weightsOf(back).map((w) => [w.name, w.trainable])).toEqual(weightsOf(model).map((w) => [w.name, w.trainable]));
+      const before = stat(back, 'bn.running_mean');
+      back.forward([tensor(Float32Array.from({ length: 2 * 3 * 6 * 6 }, (_, i) => Math.sin(i)), [2, 3, 6, 6])], { training: true, losses: [] });
+      expect(maxDiff(stat(back, 'bn.running_mean'), before)).toBeGreaterThan(0);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('the trainable option decides instead of the default rule', () => {
