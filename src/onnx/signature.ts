@@ -1,9 +1,11 @@
 // The interface an imported model had in its ONNX file: input and output names, element types and
 // symbolic dims. The library computes integers as int32 and names outputs after layers, so without
 // this record a re-export would change what a server feeds (int64 token ids) and reads (output
-// names). importOnnx records it on the model's symbolic inputs and outputs; exportOnnx reads it, so
-// any model built on those same symbolic tensors (a new head on an imported body) keeps what still
-// applies. It is not saved by model.save().
+// names). The imported nodes carry it (in their config, so it survives model.save/loadModel): the
+// nodes reading a graph input declare it, the node producing a graph output declares that.
+// exportOnnx asks the layers through this interface, so a model built on an imported body (a new
+// head) keeps what still applies.
+import type { Layer } from '../layers/layer';
 import type { SymbolicTensor } from '../layers/symbolic-tensor';
 import { DataType } from './proto';
 import type { OnnxDim, OnnxDType } from './read-model';
@@ -16,16 +18,40 @@ export interface OnnxValueSignature {
   dims: OnnxDim[] | null;
 }
 
-const signatures = new WeakMap<SymbolicTensor, OnnxValueSignature>();
-
-/** @internal records how `value` (a model input or output) was declared in the imported file */
-export function setOnnxSignature(value: SymbolicTensor, signature: OnnxValueSignature): void {
-  signatures.set(value, { ...signature, dims: signature.dims?.slice() ?? null });
+/** A layer that knows how the values it reads or writes were declared as graph inputs/outputs. */
+export interface DeclaresOnnxSignatures {
+  /** The declaration of the graph input the layer receives as call input `index`, if it is one. */
+  onnxInputSignature(index: number): OnnxValueSignature | undefined;
+  /** The declaration of the graph output the layer produces as output `index`, if it is one. */
+  onnxOutputSignature(index: number): OnnxValueSignature | undefined;
 }
 
-/** @internal the imported declaration of a model input or output, if it has one */
-export function onnxSignature(value: SymbolicTensor): OnnxValueSignature | undefined {
-  return signatures.get(value);
+function declares(layer: Layer): layer is Layer & DeclaresOnnxSignatures {
+  const l = layer as Partial<DeclaresOnnxSignatures>;
+  return typeof l.onnxInputSignature === 'function' && typeof l.onnxOutputSignature === 'function';
+}
+
+/** Layer calls as the exporter walks them. */
+interface Call {
+  layer: Layer;
+  inputs: readonly SymbolicTensor[];
+}
+
+/** @internal the imported declaration of a model input: asked of the layers that read it */
+export function inputSignature(value: SymbolicTensor, calls: readonly Call[]): OnnxValueSignature | undefined {
+  for (const call of calls) {
+    if (!declares(call.layer)) continue;
+    const index = call.inputs.indexOf(value);
+    const signature = index < 0 ? undefined : call.layer.onnxInputSignature(index);
+    if (signature) return signature;
+  }
+  return undefined;
+}
+
+/** @internal the imported declaration of a model output: asked of the layer that produces it */
+export function outputSignature(value: SymbolicTensor): OnnxValueSignature | undefined {
+  const layer = value.sourceLayer;
+  return declares(layer) ? layer.onnxOutputSignature(value.outputIndex) : undefined;
 }
 
 /** ONNX element type codes of the integer and bool types the library holds as int32. */

@@ -10,7 +10,7 @@ import { LayersModel } from '../../models/layers-model';
 import type { DType } from '../../tensor/dtype';
 import { DataType, encodeModel } from '../proto';
 import type { OnnxModelProto, OnnxValueInfoProto } from '../proto';
-import { integerTypeCode, onnxSignature } from '../signature';
+import { integerTypeCode, inputSignature, type OnnxValueSignature, outputSignature } from '../signature';
 import { getOnnxConverter } from './converter';
 import { embeddingMask, maskingKeep } from './converters/basic';
 // Loading the converter modules registers the built-in converters, so getOnnxConverter and
@@ -77,10 +77,10 @@ function checkOptions(options: unknown): { opset: number; inputNames: unknown; o
  * The default public name of a model output: the name it had in an imported file, else its layer's
  * name; suffixed when ambiguous.
  */
-function defaultOutputNames(outputs: readonly SymbolicTensor[], inputNames: readonly string[]): string[] {
+function defaultOutputNames(outputs: readonly SymbolicTensor[], declared: readonly (OnnxValueSignature | undefined)[], inputNames: readonly string[]): string[] {
   const taken = new Set(inputNames);
-  return outputs.map((t) => {
-    const imported = onnxSignature(t)?.name;
+  return outputs.map((t, i) => {
+    const imported = declared[i]?.name;
     const base = imported ?? (t.outputIndex > 0 ? `${t.sourceLayer.name}_${t.outputIndex}` : t.sourceLayer.name);
     let name = base;
     for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
@@ -94,8 +94,7 @@ function defaultOutputNames(outputs: readonly SymbolicTensor[], inputNames: read
  * type when that is an integer type held here as int32 (int64 token ids stay int64), and its
  * symbolic dim names; otherwise the batch is 'batch' and other unknown sizes get their own symbol.
  */
-function valueInfo(name: string, value: SymbolicTensor): OnnxValueInfoProto {
-  const declared = onnxSignature(value);
+function valueInfo(name: string, value: SymbolicTensor, declared: OnnxValueSignature | undefined): OnnxValueInfoProto {
   const declaredDims = declared?.dims && declared.dims.length === value.shape.length ? declared.dims : null;
   const dim = value.shape.map((d, k) => {
     if (d !== null) return { dimValue: d };
@@ -103,12 +102,11 @@ function valueInfo(name: string, value: SymbolicTensor): OnnxValueInfoProto {
     if (typeof symbol === 'string' && symbol !== '') return { dimParam: symbol };
     return { dimParam: k === 0 ? 'batch' : `${name}_dim${k}` };
   });
-  return { name, type: { tensorType: { elemType: declaredIntegerCode(value) ?? ELEM_TYPES[value.dtype], shape: { dim } } } };
+  return { name, type: { tensorType: { elemType: declaredIntegerCode(value, declared) ?? ELEM_TYPES[value.dtype], shape: { dim } } } };
 }
 
 /** The declared ONNX integer type of an imported int32 value when it differs from int32 (e.g. INT64), else undefined. */
-function declaredIntegerCode(value: SymbolicTensor): number | undefined {
-  const declared = onnxSignature(value);
+function declaredIntegerCode(value: SymbolicTensor, declared: OnnxValueSignature | undefined): number | undefined {
   if (!declared || value.dtype !== 'int32') return undefined;
   const code = integerTypeCode(declared.elemType);
   return code === DataType.INT32 ? undefined : code;
@@ -144,8 +142,11 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
   if (modelInputs.length === 0) {
     throw new Error(`exportOnnx: model '${model.name}' is not built yet (its input shape is unknown); give the first layer an inputShape or run the model once before exporting`);
   }
-  const inputNames = checkNames('inputNames', inNamesArg, modelInputs.length) ?? modelInputs.map((t) => t.sourceLayer.name);
-  const outputNames = checkNames('outputNames', outNamesArg, model.outputs.length) ?? defaultOutputNames(model.outputs, inputNames);
+  // How an imported model's inputs and outputs were declared in its file (undefined otherwise).
+  const inputSigs = modelInputs.map((t) => inputSignature(t, model.graphNodes));
+  const outputSigs = model.outputs.map((t) => outputSignature(t));
+  const inputNames = checkNames('inputNames', inNamesArg, modelInputs.length) ?? modelInputs.map((t, i) => inputSigs[i]?.name ?? t.sourceLayer.name);
+  const outputNames = checkNames('outputNames', outNamesArg, model.outputs.length) ?? defaultOutputNames(model.outputs, outputSigs, inputNames);
   const clash = outputNames.find((n) => inputNames.includes(n));
   if (clash !== undefined) argError('exportOnnx', 'outputNames', 'names different from the input names', describe(clash));
 
@@ -161,7 +162,7 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
     const name = inputNames[i]!;
     values.set(t.id, name);
     dtypes.set(t.id, t.dtype);
-    if (declaredIntegerCode(t) === undefined) return;
+    if (declaredIntegerCode(t, inputSigs[i]) === undefined) return;
     int32Views.set(t.id, lazy(() => {
       const prev = builder.scope;
       builder.scope = name;
@@ -212,8 +213,8 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
     if (produced && first) masks.set(first.id, produced);
   }
 
-  const graphInputs = modelInputs.map((t, i) => valueInfo(inputNames[i]!, t));
-  const graphOutputs = model.outputs.map((t, i) => ({ value: values.get(t.id)!, info: valueInfo(outputNames[i]!, t) }));
+  const graphInputs = modelInputs.map((t, i) => valueInfo(inputNames[i]!, t, inputSigs[i]));
+  const graphOutputs = model.outputs.map((t, i) => ({ value: values.get(t.id)!, info: valueInfo(outputNames[i]!, t, outputSigs[i]) }));
   const graph = builder.finish(model.name, graphInputs, graphOutputs);
   const proto: OnnxModelProto = {
     irVersion: irVersionForOpset(opset),

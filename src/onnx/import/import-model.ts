@@ -16,7 +16,7 @@ import { NodeAttributes, type StoredAttribute, storeAttributes } from './attribu
 import { type InputSlot, type NodeWeightSpec, OnnxNode } from './onnx-node-layer';
 import { onnxOp, supportedOnnxOps } from './ops';
 import type { OnnxOpSpec, OpContext } from './op-spec';
-import { setOnnxSignature } from '../signature';
+import type { OnnxValueSignature } from '../signature';
 import { parameterOperands } from './parameters';
 import { fromOnnxTensor, isFloatType, toStoredTensor } from './values';
 
@@ -231,13 +231,23 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
     return decision;
   };
   const symbols = new Map<string, SymbolicTensor>();
+  // The file's interface, carried by the nodes at the graph's edges so a re-export keeps it: each
+  // graph input as declared, and each model output as declared (a cut float value under its name).
+  const declaredInputs = new Map<SymbolicTensor, OnnxValueSignature>();
   const modelInputs = graph.inputs.map((i, k) => {
     const batchShape = inputShapes[k]!.map((d) => (typeof d === 'number' ? d : null));
     const t = input({ batchShape, name: i.name, dtype: isFloatType(i.elemType) ? 'float32' : 'int32' });
-    setOnnxSignature(t, { name: i.name, elemType: i.elemType, dims: i.shape });
     symbols.set(i.name, t);
+    declaredInputs.set(t, { name: i.name, elemType: i.elemType, dims: i.shape });
     return t;
   });
+  const outputNames = options.outputs ?? graph.outputs.map((o) => o.name);
+  const declaredOutput = (name: string): OnnxValueSignature | null => {
+    if (!outputNames.includes(name)) return null;
+    const declared = graph.outputs.find((o) => o.name === name);
+    if (declared) return { name, elemType: declared.elemType, dims: declared.shape };
+    return dtypeOf(name) === 'float32' ? { name, elemType: 'float32', dims: null } : null;
+  };
   for (const p of live) {
     const callInputs: SymbolicTensor[] = [];
     const weightSpecs: NodeWeightSpec[] = [];
@@ -261,9 +271,9 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       constantNames.push(n);
       return { kind: 'constant', index: constantsOut.push(c) - 1, name: n };
     });
-    const outputNames = p.node.outputs.slice();
+    const nodeOutputs = p.node.outputs.slice();
     // Trailing omitted outputs are not computed; inner omitted ones keep their position.
-    while (outputNames.length && outputNames[outputNames.length - 1] === '') outputNames.pop();
+    while (nodeOutputs.length && nodeOutputs[nodeOutputs.length - 1] === '') nodeOutputs.pop();
     const layer = new OnnxNode({
       name: p.name,
       opType: p.node.opType,
@@ -273,30 +283,24 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       weightSpecs,
       weightValues,
       constants: constantsOut.map((c, k) => ({ ...toStoredTensor(c), dtype: types.get(constantNames[k]!) ?? 'int64' })),
-      outputNames,
-      outputShapes: outputNames.map((o) => (o ? shapeOf(o) : [])),
-      outputDtypes: outputNames.map((o) => (o ? dtypeOf(o) : 'float32')),
+      outputNames: nodeOutputs,
+      outputShapes: nodeOutputs.map((o) => (o ? shapeOf(o) : [])),
+      outputDtypes: nodeOutputs.map((o) => (o ? dtypeOf(o) : 'float32')),
+      inputSignatures: callInputs.map((sym) => declaredInputs.get(sym) ?? null),
+      outputSignatures: nodeOutputs.map((o) => (o ? declaredOutput(o) : null)),
     });
     const apply = layer.apply as (i: SymbolicTensor[]) => SymbolicTensor | SymbolicTensor[];
     const out = apply.call(layer, callInputs);
     const list = Array.isArray(out) ? out : [out];
-    outputNames.forEach((o, k) => o && symbols.set(o, list[k]!));
+    nodeOutputs.forEach((o, k) => o && symbols.set(o, list[k]!));
   }
 
-  const outputNames = options.outputs ?? graph.outputs.map((o) => o.name);
   const outputs = outputNames.map((name) => {
     const s = symbols.get(name);
     if (s && !modelInputs.includes(s)) return s;
     if (constants.has(name)) throw new Error(`output '${name}' is a constant (it does not depend on any input)`);
     if (s) throw new Error(`output '${name}' is a graph input passed straight through, which a model cannot return`);
     throw new Error(`output '${name}' is not a value of the graph`);
-  });
-  // Re-export publishes the outputs as the file did: graph outputs with their declared type and
-  // dims, a cut (options.outputs) float value under its value name.
-  outputs.forEach((s, k) => {
-    const declared = graph.outputs.find((o) => o.name === outputNames[k]);
-    if (declared) setOnnxSignature(s, { name: declared.name, elemType: declared.elemType, dims: declared.shape });
-    else if (s.dtype === 'float32') setOnnxSignature(s, { name: outputNames[k]!, elemType: 'float32', dims: null });
   });
   return new LayersModel({ inputs: modelInputs, outputs, name: options.name ?? (model.graph.name || 'onnx_model') });
 }

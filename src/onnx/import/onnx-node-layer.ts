@@ -15,6 +15,7 @@ import { NodeAttributes, type StoredAttribute, type StoredTensor } from './attri
 import { onnxOp } from './ops';
 import type { OnnxOpSpec, OpContext } from './op-spec';
 import { fromOnnxTensor } from './values';
+import type { DeclaresOnnxSignatures, OnnxValueSignature } from '../signature';
 
 /** Where each ONNX input of the node comes from. */
 export type InputSlot =
@@ -47,6 +48,10 @@ export interface OnnxNodeArgs extends LayerArgs {
   outputNames: string[];
   outputShapes: ShapeWithBatch[];
   outputDtypes: DType[];
+  /** How graph inputs this node reads were declared, by call input index (null: not a graph input). */
+  inputSignatures?: (OnnxValueSignature | null)[];
+  /** How graph outputs this node writes were declared, by output index (null: not a graph output). */
+  outputSignatures?: (OnnxValueSignature | null)[];
   /** Initial weight values (import time only; loadModel sets weights after construction). */
   weightValues?: Tensor[];
 }
@@ -70,7 +75,7 @@ class GivenValue implements Initializer {
  * (parameters trainable unless frozen, buffers fixed or updated by the op); integer constants
  * (shapes, axes) are part of its config.
  */
-export class OnnxNode extends Layer {
+export class OnnxNode extends Layer implements DeclaresOnnxSignatures {
   readonly className = 'OnnxNode';
   readonly opType: string;
   readonly opset: number;
@@ -85,6 +90,8 @@ export class OnnxNode extends Layer {
   private readonly spec: OnnxOpSpec;
   private readonly reader: NodeAttributes;
   private readonly context: OpContext;
+  private readonly inputSignatures: readonly (OnnxValueSignature | null)[];
+  private readonly outputSignatures: readonly (OnnxValueSignature | null)[];
 
   constructor(args: OnnxNodeArgs) {
     super({ ...args, dtype: args.outputDtypes?.[0] ?? 'float32' }, 'onnx_node');
@@ -100,6 +107,8 @@ export class OnnxNode extends Layer {
     this.outputNames = args.outputNames.slice();
     this.outputShapes = args.outputShapes.map((s) => s.slice());
     this.outputDtypes = args.outputDtypes.slice();
+    this.inputSignatures = args.inputSignatures?.slice() ?? [];
+    this.outputSignatures = args.outputSignatures?.slice() ?? [];
     const where = `${args.opType} node '${this.name}' (opset ${args.opset})`;
     this.reader = new NodeAttributes(args.attributes, where);
     this.context = {
@@ -112,6 +121,16 @@ export class OnnxNode extends Layer {
       this.addWeight(w.name, w.shape, new GivenValue(given), { trainable: w.trainable });
     });
     this.built = true;
+  }
+
+  /** @internal how the graph input read as call input `index` was declared (used by re-export) */
+  onnxInputSignature(index: number): OnnxValueSignature | undefined {
+    return this.inputSignatures[index] ?? undefined;
+  }
+
+  /** @internal how the graph output written as output `index` was declared (used by re-export) */
+  onnxOutputSignature(index: number): OnnxValueSignature | undefined {
+    return this.outputSignatures[index] ?? undefined;
   }
 
   /** @internal the imported op's attribute reader (used by re-export) */
@@ -175,6 +194,9 @@ export class OnnxNode extends Layer {
       outputNames: this.outputNames,
       outputShapes: this.outputShapes,
       outputDtypes: this.outputDtypes,
+      // Only nodes at the graph's edges carry declarations; the rest keep their config unchanged.
+      ...(this.inputSignatures.some(Boolean) ? { inputSignatures: this.inputSignatures } : {}),
+      ...(this.outputSignatures.some(Boolean) ? { outputSignatures: this.outputSignatures } : {}),
     };
   }
 }

@@ -1,7 +1,8 @@
 // An imported model exports again with the interface of its file: the same input and output names,
 // int64 inputs still int64, the same symbolic dims, so a server feeding the original feeds the
 // re-export unchanged and gets the same outputs.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
@@ -11,7 +12,7 @@ import { checkOnnxModel } from '../../../src/onnx/check-model';
 import { readOnnxModel, type OnnxValueInfo } from '../../../src/onnx/read-model';
 import { tensor } from '../../../src/ops/creation';
 import { layers } from '../../../src/layers';
-import { model as functionalModel } from '../../../src/models';
+import { loadModel, model as functionalModel } from '../../../src/models';
 import { sgd } from '../../../src/optimizers';
 import type { Tensor } from '../../../src/tensor/tensor';
 import { buildOnnx } from '../../helpers/onnx-graph';
@@ -122,6 +123,30 @@ describe('re-export keeps the imported interface', () => {
     expect(Object.keys(out)).toEqual(['vectors', 'extra_embedding']);
     const ours = extended.predictOnBatch(tensor(Int32Array.from([0, 3, 4, 2, 1, 0]), [2, 3], 'int32')) as Tensor[];
     expect(maxDiff(out['extra_embedding']!.data as Float32Array, ours[1]!.dataSync())).toBeLessThan(1e-6);
+  });
+
+  it('the interface survives model.save and loadModel', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tf-onnx-iface-'));
+    try {
+      await importOnnx(fixture('tiny-gpt')).save(folder);
+      const bytes = exportOnnxBytes(await loadModel(folder), { opset: 17 });
+      const [a, b] = [readOnnxModel(fixture('tiny-gpt')).graph, readOnnxModel(bytes).graph];
+      expect(b.inputs.map(declaration)).toEqual(a.inputs.map(declaration));
+      expect(b.outputs.map(declaration)).toEqual(a.outputs.map(declaration));
+      const feeds = feedsOf(io('tiny-gpt'));
+      const [want, got] = [await run(fixture('tiny-gpt'), feeds), await run(bytes, feeds)];
+      expect(maxDiff(got['logits']!.data as Float32Array, want['logits']!.data as Float32Array)).toBeLessThan(1e-5);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('a graph cut with options.outputs publishes the chosen value under its own name', async () => {
+    const cut = importOnnx(fixture('bn-net'), { outputs: ['/Flatten_output_0'] });
+    const bytes = exportOnnxBytes(cut);
+    expect(readOnnxModel(bytes).graph.outputs.map((o) => o.name)).toEqual(['/Flatten_output_0']);
+    const out = await run(bytes, feedsOf(io('bn-net')));
+    expect(out['/Flatten_output_0']!.dims).toEqual([3, 4]);
   });
 
   it('explicit inputNames and outputNames still win', () => {
