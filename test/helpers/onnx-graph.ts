@@ -19,7 +19,8 @@ export interface TensorSpec {
 export interface GraphSpec {
   opset?: number;
   inputs: { name: string; shape: (number | string)[]; dtype?: 'float32' | 'int64' }[];
-  outputs: string[];
+  /** Output names (declared float32 of unknown rank), or full declarations. */
+  outputs: (string | { name: string; shape?: (number | string)[]; dtype?: 'float32' | 'int64' })[];
   initializers?: (TensorSpec & { name: string })[];
   nodes: { op: string; inputs: string[]; outputs: string[]; attrs?: Record<string, AttrValue>; name?: string; domain?: string }[];
 }
@@ -67,7 +68,11 @@ export function buildOnnx(spec: GraphSpec): Uint8Array {
         name: i.name,
         type: { tensorType: { elemType: TYPE_CODES[i.dtype ?? 'float32'], shape: { dim: i.shape.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
       })),
-      output: spec.outputs.map((name) => ({ name, type: { tensorType: { elemType: DataType.FLOAT } } })),
+      output: spec.outputs.map((o) => {
+        if (typeof o === 'string') return { name: o, type: { tensorType: { elemType: DataType.FLOAT } } };
+        const shape = o.shape ? { shape: { dim: o.shape.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } : {};
+        return { name: o.name, type: { tensorType: { elemType: TYPE_CODES[o.dtype ?? 'float32'], ...shape } } };
+      }),
       initializer: (spec.initializers ?? []).map(tensorProto),
     },
   });

@@ -10,6 +10,7 @@ import { LayersModel } from '../../models/layers-model';
 import type { DType } from '../../tensor/dtype';
 import { DataType, encodeModel } from '../proto';
 import type { OnnxModelProto, OnnxValueInfoProto } from '../proto';
+import { integerTypeCode, inputSignature, type OnnxValueSignature, outputSignature } from '../signature';
 import { getOnnxConverter } from './converter';
 import { embeddingMask, maskingKeep } from './converters/basic';
 // Loading the converter modules registers the built-in converters, so getOnnxConverter and
@@ -31,9 +32,9 @@ export {
 export interface ExportOnnxOptions {
   /** Target `ai.onnx` opset, 13 to 21 (default 17). */
   opset?: number;
-  /** Graph input names, one per model input (default: the input layers' names). */
+  /** Graph input names, one per model input (default: the input layers' names, for an imported model the file's). */
   inputNames?: string[];
-  /** Graph output names, one per model output (default: the producing layers' names). */
+  /** Graph output names, one per model output (default: for an imported model the file's, else the producing layers' names). */
   outputNames?: string[];
 }
 
@@ -72,11 +73,15 @@ function checkOptions(options: unknown): { opset: number; inputNames: unknown; o
   return { opset, inputNames: o.inputNames, outputNames: o.outputNames };
 }
 
-/** The default public name of a model output: its layer's name, suffixed when ambiguous. */
-function defaultOutputNames(outputs: readonly SymbolicTensor[], inputNames: readonly string[]): string[] {
+/**
+ * The default public name of a model output: the name it had in an imported file, else its layer's
+ * name; suffixed when ambiguous.
+ */
+function defaultOutputNames(outputs: readonly SymbolicTensor[], declared: readonly (OnnxValueSignature | undefined)[], inputNames: readonly string[]): string[] {
   const taken = new Set(inputNames);
-  return outputs.map((t) => {
-    const base = t.outputIndex > 0 ? `${t.sourceLayer.name}_${t.outputIndex}` : t.sourceLayer.name;
+  return outputs.map((t, i) => {
+    const imported = declared[i]?.name;
+    const base = imported ?? (t.outputIndex > 0 ? `${t.sourceLayer.name}_${t.outputIndex}` : t.sourceLayer.name);
     let name = base;
     for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
     taken.add(name);
@@ -84,10 +89,35 @@ function defaultOutputNames(outputs: readonly SymbolicTensor[], inputNames: read
   });
 }
 
-function valueInfo(name: string, dtype: DType, shape: ShapeWithBatch): OnnxValueInfoProto {
-  // Batch is symbolic ('batch') unless the model fixes it; other unknown sizes get their own symbol.
-  const dim = shape.map((d, k) => (d === null ? { dimParam: k === 0 ? 'batch' : `${name}_dim${k}` } : { dimValue: d }));
-  return { name, type: { tensorType: { elemType: ELEM_TYPES[dtype], shape: { dim } } } };
+/**
+ * The declaration of a graph input or output. An imported model's value keeps its declared element
+ * type when that is an integer type held here as int32 (int64 token ids stay int64), and its
+ * symbolic dim names; otherwise the batch is 'batch' and other unknown sizes get their own symbol.
+ */
+function valueInfo(name: string, value: SymbolicTensor, declared: OnnxValueSignature | undefined): OnnxValueInfoProto {
+  const declaredDims = declared?.dims && declared.dims.length === value.shape.length ? declared.dims : null;
+  const dim = value.shape.map((d, k) => {
+    if (d !== null) return { dimValue: d };
+    const symbol = declaredDims?.[k];
+    if (typeof symbol === 'string' && symbol !== '') return { dimParam: symbol };
+    return { dimParam: k === 0 ? 'batch' : `${name}_dim${k}` };
+  });
+  return { name, type: { tensorType: { elemType: declaredIntegerCode(value, declared) ?? ELEM_TYPES[value.dtype], shape: { dim } } } };
+}
+
+/** The declared ONNX integer type of an imported int32 value when it differs from int32 (e.g. INT64), else undefined. */
+function declaredIntegerCode(value: SymbolicTensor, declared: OnnxValueSignature | undefined): number | undefined {
+  if (!declared || value.dtype !== 'int32') return undefined;
+  const code = integerTypeCode(declared.elemType);
+  return code === DataType.INT32 ? undefined : code;
+}
+
+/**
+ * Imported nodes are written back verbatim, so they read a graph input with the type the file
+ * declared; every other layer computes with the int32 it sees at run time.
+ */
+function readsDeclaredTypes(layer: Layer): boolean {
+  return layer.className === 'OnnxNode';
 }
 
 /** A mask travelling with a value: how to make the [batch, time] float tensor, and its time length. */
@@ -112,8 +142,11 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
   if (modelInputs.length === 0) {
     throw new Error(`exportOnnx: model '${model.name}' is not built yet (its input shape is unknown); give the first layer an inputShape or run the model once before exporting`);
   }
-  const inputNames = checkNames('inputNames', inNamesArg, modelInputs.length) ?? modelInputs.map((t) => t.sourceLayer.name);
-  const outputNames = checkNames('outputNames', outNamesArg, model.outputs.length) ?? defaultOutputNames(model.outputs, inputNames);
+  // How an imported model's inputs and outputs were declared in its file (undefined otherwise).
+  const inputSigs = modelInputs.map((t) => inputSignature(t, model.graphNodes));
+  const outputSigs = model.outputs.map((t) => outputSignature(t));
+  const inputNames = checkNames('inputNames', inNamesArg, modelInputs.length) ?? modelInputs.map((t, i) => inputSigs[i]?.name ?? t.sourceLayer.name);
+  const outputNames = checkNames('outputNames', outNamesArg, model.outputs.length) ?? defaultOutputNames(model.outputs, outputSigs, inputNames);
   const clash = outputNames.find((n) => inputNames.includes(n));
   if (clash !== undefined) argError('exportOnnx', 'outputNames', 'names different from the input names', describe(clash));
 
@@ -122,9 +155,23 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
   const values = new Map<number, string>();
   const dtypes = new Map<number, DType>();
   const masks = new Map<number, MaskInfo>();
+  // Inputs declared with a wider integer type (an imported model's int64 ids): a Cast to int32,
+  // made on first use, for the layers that compute in int32.
+  const int32Views = new Map<number, () => string>();
   modelInputs.forEach((t, i) => {
-    values.set(t.id, inputNames[i]!);
+    const name = inputNames[i]!;
+    values.set(t.id, name);
     dtypes.set(t.id, t.dtype);
+    if (declaredIntegerCode(t, inputSigs[i]) === undefined) return;
+    int32Views.set(t.id, lazy(() => {
+      const prev = builder.scope;
+      builder.scope = name;
+      try {
+        return builder.addNode({ opType: 'Cast', inputs: [name], attributes: { to: { type: 'int', value: DataType.INT32 } } })[0]!;
+      } finally {
+        builder.scope = prev;
+      }
+    }));
   });
 
   for (const call of model.graphNodes) {
@@ -134,7 +181,10 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
       throw new Error(`exportOnnx: layer '${layer.name}' has class ${layer.className}, which has no ONNX converter; register one with registerOnnxConverter('${layer.className}', ...)`);
     }
     if (!layer.built) throw new Error(`exportOnnx: layer '${layer.name}' (${layer.className}) is not built; run the model once before exporting`);
-    const inputs = call.inputs.map((t) => values.get(t.id)!);
+    const inputs = call.inputs.map((t) => {
+      const int32View = readsDeclaredTypes(layer) ? undefined : int32Views.get(t.id);
+      return int32View ? int32View() : values.get(t.id)!;
+    });
     const inputShapes = call.inputs.map((t) => t.shape.slice());
     const out = layer.computeOutputShape(call.listInput ? inputShapes : inputShapes[0]!);
     const outputShapes = isShapeList(out) ? out : [out];
@@ -163,8 +213,8 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
     if (produced && first) masks.set(first.id, produced);
   }
 
-  const graphInputs = modelInputs.map((t, i) => valueInfo(inputNames[i]!, t.dtype, t.shape));
-  const graphOutputs = model.outputs.map((t, i) => ({ value: values.get(t.id)!, info: valueInfo(outputNames[i]!, t.dtype, t.shape) }));
+  const graphInputs = modelInputs.map((t, i) => valueInfo(inputNames[i]!, t, inputSigs[i]));
+  const graphOutputs = model.outputs.map((t, i) => ({ value: values.get(t.id)!, info: valueInfo(outputNames[i]!, t, outputSigs[i]) }));
   const graph = builder.finish(model.name, graphInputs, graphOutputs);
   const proto: OnnxModelProto = {
     irVersion: irVersionForOpset(opset),
@@ -207,8 +257,10 @@ function propagateMask(builder: GraphBuilder, layer: Layer, callInputs: readonly
 /**
  * Exports a model to ONNX: every layer becomes standard `ai.onnx` operators (opset 13-21, default
  * 17), inputs and outputs keep the model's layout (channels-last stays channels-last) with a
- * symbolic batch dimension, and dropout is left out (an inference graph). Writes the file when
- * `path` is given; always resolves to the bytes.
+ * symbolic batch dimension, and dropout is left out (an inference graph). An imported model keeps
+ * its file's interface: input and output names, integer input/output types (int64 ids stay int64;
+ * layers added on top read them through a Cast to int32) and symbolic dim names. Writes the file
+ * when `path` is given; always resolves to the bytes.
  *
  * @param model - a built model (functional or sequential)
  * @param path - where to write the .onnx file, or null/undefined for bytes only

@@ -16,6 +16,8 @@ import { NodeAttributes, type StoredAttribute, storeAttributes } from './attribu
 import { type InputSlot, type NodeWeightSpec, OnnxNode } from './onnx-node-layer';
 import { onnxOp, supportedOnnxOps } from './ops';
 import type { OnnxOpSpec, OpContext } from './op-spec';
+import type { OnnxValueSignature } from '../signature';
+import { parameterOperands } from './parameters';
 import { fromOnnxTensor, isFloatType, toStoredTensor } from './values';
 
 /** Options of {@link importOnnx}. */
@@ -29,6 +31,15 @@ export interface ImportOnnxOptions {
   outputs?: string[];
   /** Source name for error messages when passing bytes. */
   source?: string;
+  /**
+   * Decides which weights train, replacing the default rule. Called with the ONNX name of each
+   * float weight that comes from the file's initializers (an initializer's name, or the name of a
+   * value folded from initializers at import, e.g. a transposed weight). By default only
+   * PyTorch-style parameters train: weight operands of Conv/ConvTranspose, Gemm/MatMul (and the
+   * bias added to a MatMul), the normalizations' scale and bias, embedding tables (Gather data),
+   * RNN W/R/B and PRelu slopes. Buffers (causal masks, position ids, running statistics) stay fixed.
+   */
+  trainable?: (initializerName: string) => boolean;
 }
 
 interface PreparedNode {
@@ -94,7 +105,8 @@ function prepareNodes(graph: OnnxGraph, opset: number, label: string, unique: (b
     }
     const attributes = storeAttributes(node, where);
     const reader = new NodeAttributes(attributes, where);
-    const ctx: OpContext = { training: false, opset, where, outputCount: node.outputs.length };
+    // Import-time runs (folding, probes) are inference runs: they never update weights.
+    const ctx: OpContext = { training: false, trainable: true, updateWeight: () => false, opset, where, outputCount: node.outputs.length };
     spec.validate?.(reader, ctx);
     return { node, spec, name, attributes, reader, ctx };
   });
@@ -126,7 +138,10 @@ function wrapErrors<T>(label: string, fn: () => T): T {
 /**
  * Imports an ONNX model as a trainable model of this library: it predicts, trains (fit, custom
  * loops), saves and exports again. Each ONNX node becomes an `OnnxNode` layer named after the node;
- * float initializers become its weights. An initializer several nodes read becomes one copy per
+ * float initializers become its weights, of which only PyTorch-style parameters are trainable
+ * (see {@link ImportOnnxOptions.trainable}); BatchNormalization in training mode normalizes with
+ * batch statistics and updates its running statistics by the node's momentum, unless its layer
+ * is frozen. An initializer several nodes read becomes one copy per
  * node: exporters merge equal-valued initializers (PyTorch shares one zero tensor among biases),
  * so sharing in the file does not mean the weights are tied. Freeze nodes for fine-tuning with
  * `model.getLayer(name).trainable = false`, or cut the graph with `options.outputs` and put a new
@@ -138,6 +153,9 @@ function wrapErrors<T>(label: string, fn: () => T): T {
 export function importOnnx(pathOrBytes: string | Uint8Array, options: ImportOnnxOptions = {}): LayersModel {
   if (typeof pathOrBytes !== 'string' && !(pathOrBytes instanceof Uint8Array)) {
     argError('importOnnx', 'pathOrBytes', 'a file path or the model bytes (Uint8Array)', describe(pathOrBytes));
+  }
+  if (options.trainable !== undefined && typeof options.trainable !== 'function') {
+    argError('importOnnx', 'options.trainable', 'a function (initializerName: string) => boolean', describe(options.trainable));
   }
   const label = options.source ?? (typeof pathOrBytes === 'string' ? pathOrBytes : 'ONNX bytes');
   const model = readOnnxModel(pathOrBytes, label);
@@ -153,7 +171,8 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
   // 1. Fold everything computable from initializers and Constant nodes alone.
   const constants = new Map<string, Tensor>();
   const types = new Map<string, OnnxDType>();
-  // Values that come from initializers, directly or folded (e.g. Transpose(W)): they stay trainable.
+  // Values that come from initializers, directly or folded (e.g. Transpose(W)): parameters or buffers,
+  // told apart by the ops that read them (parameters.ts); Constant-node values are never trained.
   const learnable = new Set<string>();
   for (const [name, t] of graph.initializers) {
     constants.set(name, fromOnnxTensor(t, `${label}: initializer '${name}'`));
@@ -203,20 +222,39 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
   const dtypeOf = (name: string): DType => probes[0]!.get(name)!.dtype;
 
   // 3. Layers, applied in graph order.
+  const isParameter = parameterOperands(graph.nodes, (v) => constants.has(v));
+  const trainableWeight = (p: PreparedNode, k: number, name: string): boolean => {
+    if (!learnable.has(name)) return false;
+    if (!options.trainable) return isParameter(p.node, k);
+    const decision: unknown = options.trainable(name);
+    if (typeof decision !== 'boolean') argError('importOnnx', 'options.trainable', `a function returning a boolean (for '${name}')`, describe(decision));
+    return decision;
+  };
   const symbols = new Map<string, SymbolicTensor>();
+  // The file's interface, carried by the nodes at the graph's edges so a re-export keeps it: each
+  // graph input as declared, and each model output as declared (a cut float value under its name).
+  const declaredInputs = new Map<SymbolicTensor, OnnxValueSignature>();
   const modelInputs = graph.inputs.map((i, k) => {
     const batchShape = inputShapes[k]!.map((d) => (typeof d === 'number' ? d : null));
     const t = input({ batchShape, name: i.name, dtype: isFloatType(i.elemType) ? 'float32' : 'int32' });
     symbols.set(i.name, t);
+    declaredInputs.set(t, { name: i.name, elemType: i.elemType, dims: i.shape });
     return t;
   });
+  const outputNames = options.outputs ?? graph.outputs.map((o) => o.name);
+  const declaredOutput = (name: string): OnnxValueSignature | null => {
+    if (!outputNames.includes(name)) return null;
+    const declared = graph.outputs.find((o) => o.name === name);
+    if (declared) return { name, elemType: declared.elemType, dims: declared.shape };
+    return dtypeOf(name) === 'float32' ? { name, elemType: 'float32', dims: null } : null;
+  };
   for (const p of live) {
     const callInputs: SymbolicTensor[] = [];
     const weightSpecs: NodeWeightSpec[] = [];
     const weightValues: Tensor[] = [];
     const constantsOut: Tensor[] = [];
     const constantNames: string[] = [];
-    const slots = p.node.inputs.map((n): InputSlot => {
+    const slots = p.node.inputs.map((n, k): InputSlot => {
       if (n === '') return { kind: 'none' };
       const sym = symbols.get(n);
       if (sym) {
@@ -226,16 +264,16 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       }
       const c = constants.get(n)!;
       if (c.dtype === 'float32') {
-        // Initializers (and values folded from them) learn; Constant-node floats stay fixed.
-        weightSpecs.push({ name: n, shape: c.shape.slice(), trainable: learnable.has(n) });
+        // Parameters (read from initializers by parametric ops) learn; buffers and Constant-node floats stay fixed.
+        weightSpecs.push({ name: n, shape: c.shape.slice(), trainable: trainableWeight(p, k, n) });
         return { kind: 'weight', index: weightValues.push(c) - 1, name: n };
       }
       constantNames.push(n);
       return { kind: 'constant', index: constantsOut.push(c) - 1, name: n };
     });
-    const outputNames = p.node.outputs.slice();
+    const nodeOutputs = p.node.outputs.slice();
     // Trailing omitted outputs are not computed; inner omitted ones keep their position.
-    while (outputNames.length && outputNames[outputNames.length - 1] === '') outputNames.pop();
+    while (nodeOutputs.length && nodeOutputs[nodeOutputs.length - 1] === '') nodeOutputs.pop();
     const layer = new OnnxNode({
       name: p.name,
       opType: p.node.opType,
@@ -245,17 +283,18 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       weightSpecs,
       weightValues,
       constants: constantsOut.map((c, k) => ({ ...toStoredTensor(c), dtype: types.get(constantNames[k]!) ?? 'int64' })),
-      outputNames,
-      outputShapes: outputNames.map((o) => (o ? shapeOf(o) : [])),
-      outputDtypes: outputNames.map((o) => (o ? dtypeOf(o) : 'float32')),
+      outputNames: nodeOutputs,
+      outputShapes: nodeOutputs.map((o) => (o ? shapeOf(o) : [])),
+      outputDtypes: nodeOutputs.map((o) => (o ? dtypeOf(o) : 'float32')),
+      inputSignatures: callInputs.map((sym) => declaredInputs.get(sym) ?? null),
+      outputSignatures: nodeOutputs.map((o) => (o ? declaredOutput(o) : null)),
     });
     const apply = layer.apply as (i: SymbolicTensor[]) => SymbolicTensor | SymbolicTensor[];
     const out = apply.call(layer, callInputs);
     const list = Array.isArray(out) ? out : [out];
-    outputNames.forEach((o, k) => o && symbols.set(o, list[k]!));
+    nodeOutputs.forEach((o, k) => o && symbols.set(o, list[k]!));
   }
 
-  const outputNames = options.outputs ?? graph.outputs.map((o) => o.name);
   const outputs = outputNames.map((name) => {
     const s = symbols.get(name);
     if (s && !modelInputs.includes(s)) return s;

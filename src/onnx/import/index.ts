@@ -5,3 +5,4 @@ import './export-node';
 export { importOnnx, type ImportOnnxOptions } from './import-model';
 export { OnnxNode, type OnnxNodeArgs, type InputSlot, type NodeWeightSpec } from './onnx-node-layer';
 export { supportedOnnxOps } from './ops';
+export type { OnnxValueSignature } from '../signature';

@@ -4,6 +4,8 @@
 import { Tensor } from '../../tensor/tensor';
 import { tensor } from '../../ops/creation';
 import { materialize } from '../../ops/copy';
+import { noGrad } from '../../autograd/tape';
+import { shapesEqual } from '../../tensor/shape';
 import type { DType } from '../../tensor/dtype';
 import type { Initializer } from '../../initializers/initializers';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig } from '../../layers/layer';
@@ -13,6 +15,7 @@ import { NodeAttributes, type StoredAttribute, type StoredTensor } from './attri
 import { onnxOp } from './ops';
 import type { OnnxOpSpec, OpContext } from './op-spec';
 import { fromOnnxTensor } from './values';
+import type { DeclaresOnnxSignatures, OnnxValueSignature } from '../signature';
 
 /** Where each ONNX input of the node comes from. */
 export type InputSlot =
@@ -45,6 +48,10 @@ export interface OnnxNodeArgs extends LayerArgs {
   outputNames: string[];
   outputShapes: ShapeWithBatch[];
   outputDtypes: DType[];
+  /** How graph inputs this node reads were declared, by call input index (null: not a graph input). */
+  inputSignatures?: (OnnxValueSignature | null)[];
+  /** How graph outputs this node writes were declared, by output index (null: not a graph output). */
+  outputSignatures?: (OnnxValueSignature | null)[];
   /** Initial weight values (import time only; loadModel sets weights after construction). */
   weightValues?: Tensor[];
 }
@@ -65,9 +72,10 @@ class GivenValue implements Initializer {
 
 /**
  * A layer that runs one ONNX operator (made by `importOnnx`). Its float initializers are weights
- * (trainable unless frozen); integer constants (shapes, axes) are part of its config.
+ * (parameters trainable unless frozen, buffers fixed or updated by the op); integer constants
+ * (shapes, axes) are part of its config.
  */
-export class OnnxNode extends Layer {
+export class OnnxNode extends Layer implements DeclaresOnnxSignatures {
   readonly className = 'OnnxNode';
   readonly opType: string;
   readonly opset: number;
@@ -82,6 +90,8 @@ export class OnnxNode extends Layer {
   private readonly spec: OnnxOpSpec;
   private readonly reader: NodeAttributes;
   private readonly context: OpContext;
+  private readonly inputSignatures: readonly (OnnxValueSignature | null)[];
+  private readonly outputSignatures: readonly (OnnxValueSignature | null)[];
 
   constructor(args: OnnxNodeArgs) {
     super({ ...args, dtype: args.outputDtypes?.[0] ?? 'float32' }, 'onnx_node');
@@ -97,15 +107,30 @@ export class OnnxNode extends Layer {
     this.outputNames = args.outputNames.slice();
     this.outputShapes = args.outputShapes.map((s) => s.slice());
     this.outputDtypes = args.outputDtypes.slice();
+    this.inputSignatures = args.inputSignatures?.slice() ?? [];
+    this.outputSignatures = args.outputSignatures?.slice() ?? [];
     const where = `${args.opType} node '${this.name}' (opset ${args.opset})`;
     this.reader = new NodeAttributes(args.attributes, where);
-    this.context = { training: false, opset: args.opset, where, outputCount: args.outputNames.length };
+    this.context = {
+      training: false, trainable: true, opset: args.opset, where, outputCount: args.outputNames.length,
+      updateWeight: (input, value) => this.updateWeight(input, value),
+    };
     this.constantTensors = args.constants.map((c) => fromOnnxTensor(c, where));
     this.weightSpecs.forEach((w, k) => {
       const given = args.weightValues?.[k] ?? null;
       this.addWeight(w.name, w.shape, new GivenValue(given), { trainable: w.trainable });
     });
     this.built = true;
+  }
+
+  /** @internal how the graph input read as call input `index` was declared (used by re-export) */
+  onnxInputSignature(index: number): OnnxValueSignature | undefined {
+    return this.inputSignatures[index] ?? undefined;
+  }
+
+  /** @internal how the graph output written as output `index` was declared (used by re-export) */
+  onnxOutputSignature(index: number): OnnxValueSignature | undefined {
+    return this.outputSignatures[index] ?? undefined;
   }
 
   /** @internal the imported op's attribute reader (used by re-export) */
@@ -138,9 +163,22 @@ export class OnnxNode extends Layer {
     });
   }
 
+  /** Writes `value` into the weight behind ONNX input `input`, in place (optimizers and saved references keep the same tensor). */
+  private updateWeight(input: number, value: Tensor): boolean {
+    const slot = this.inputSlots[input];
+    if (!slot || slot.kind !== 'weight') return false;
+    const w = this.weightList[slot.index]!.value;
+    if (!shapesEqual(w.shape, value.shape)) throw new Error(`${this.context.where}: a new value of shape [${value.shape.join(',')}] for weight '${slot.name}' of shape [${w.shape.join(',')}]`);
+    noGrad(() => {
+      const src = value.contiguousCopy();
+      w.buffer.set(src.buffer.subarray(src.offset, src.offset + src.size), w.offset);
+    });
+    return true;
+  }
+
   call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor | Tensor[] {
     const list = Array.isArray(inputs) ? inputs : [inputs];
-    const outs = this.spec.run(this.resolveInputs(list), this.reader, { ...this.context, training: ctx.training });
+    const outs = this.spec.run(this.resolveInputs(list), this.reader, { ...this.context, training: ctx.training, trainable: this.trainable });
     return this.outputShapes.length === 1 ? outs[0]! : outs.slice(0, this.outputShapes.length);
   }
 
@@ -156,6 +194,9 @@ export class OnnxNode extends Layer {
       outputNames: this.outputNames,
       outputShapes: this.outputShapes,
       outputDtypes: this.outputDtypes,
+      // Only nodes at the graph's edges carry declarations; the rest keep their config unchanged.
+      ...(this.inputSignatures.some(Boolean) ? { inputSignatures: this.inputSignatures } : {}),
+      ...(this.outputSignatures.some(Boolean) ? { outputSignatures: this.outputSignatures } : {}),
     };
   }
 }

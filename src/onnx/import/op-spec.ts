@@ -8,8 +8,18 @@ import type { NodeAttributes } from './attributes';
 
 /** What an op sees besides its inputs and attributes. */
 export interface OpContext {
-  /** Training mode (Dropout drops). */
+  /** Training mode (Dropout drops, BatchNormalization uses and updates batch statistics). */
   training: boolean;
+  /**
+   * Whether the node's layer is trainable. A frozen BatchNormalization runs in inference mode even
+   * while the model trains (Keras's fine-tuning rule).
+   */
+  trainable: boolean;
+  /**
+   * Overwrites, in place and outside the tape, the weight that input `input` reads (BatchNormalization's
+   * running statistics). Returns false, changing nothing, when that input is not a weight of the node.
+   */
+  updateWeight(input: number, value: Tensor): boolean;
   /** The model's ai.onnx opset version: several ops changed inputs/attributes across versions. */
   opset: number;
   /** "Conv node '/conv/Conv' (opset 13)": the prefix of every error the op throws. */

@@ -9,7 +9,7 @@ import { matmul } from '../../../ops/matmul';
 import { pad } from '../../../ops/movement';
 import { avgPool2d, maxPool2d, upSampling2d } from '../../../ops/pool';
 import { max, mean } from '../../../ops/reduce';
-import { batchNorm, groupNorm, layerNorm } from '../../../ops/normalization';
+import { batchNorm, batchNormTraining, groupNorm, layerNorm } from '../../../ops/normalization';
 import { broadcastTo, reshape, transpose } from '../../../ops/views';
 import { noGrad } from '../../../autograd/tape';
 import { untracked } from '../../../tensor/scope';
@@ -202,9 +202,21 @@ function spatialAxes(x: Tensor): number[] {
 function runBatchNorm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
   const x = float(need(inputs, 0, ctx));
   const [scale, bias, m, v] = [1, 2, 3, 4].map((k) => float(need(inputs, k, ctx)));
-  // Inference form, also while training an imported model: the running statistics are frozen
-  // (as Keras fine-tuning recommends for BatchNormalization), scale and bias still learn.
-  return [batchNorm(x, m!, v!, scale, bias, { axis: 1, epsilon: a.float('epsilon', 1e-5) })];
+  const epsilon = a.float('epsilon', 1e-5);
+  // A frozen node normalizes with its running statistics even while the model trains (Keras's rule
+  // for fine-tuning: batch statistics of a small fine-tuning batch would wreck the learned ones).
+  if (!ctx.training || !ctx.trainable) return [batchNorm(x, m!, v!, scale, bias, { axis: 1, epsilon })];
+  const r = batchNormTraining(x, scale, bias, { axis: 1, epsilon });
+  // Running statistics follow the batch by momentum, never by gradient, as in PyTorch (whose
+  // momentum 0.1 is exported as ONNX momentum 0.9) with the unbiased batch variance.
+  const momentum = a.float('momentum', 0.9);
+  const n = x.size / x.shape[1]!;
+  noGrad(() => {
+    const unbiased = n > 1 ? mul(r.variance, n / (n - 1)) : r.variance;
+    ctx.updateWeight(3, add(mul(m!, momentum), mul(r.mean, 1 - momentum)));
+    ctx.updateWeight(4, add(mul(v!, momentum), mul(unbiased, 1 - momentum)));
+  });
+  return [r.y];
 }
 
 function runLayerNorm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
@@ -285,6 +297,8 @@ export const nnOps: Record<string, OnnxOpSpec> = {
     validate(a, ctx) {
       if (a.int('training_mode', 0) !== 0) unsupported(ctx, 'training_mode=1');
       if (a.int('spatial', 1) !== 1) unsupported(ctx, 'spatial=0');
+      const momentum = a.float('momentum', 0.9);
+      if (!(momentum >= 0 && momentum <= 1)) unsupported(ctx, `momentum=${momentum} (running statistics need a momentum in [0, 1])`);
     },
     run: runBatchNorm,
   },
