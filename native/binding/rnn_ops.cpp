@@ -1,4 +1,4 @@
-// Entry points of the fused recurrent-cell kernels (native/kernels/rnn.h). Every matrix arrives as a
+// Entry points of the fused recurrent-cell kernels (native/kernels/rnn/rnn.h). Every matrix arrives as a
 // typed array plus its offset and row stride fields (binding/layouts.h) and is checked here to lie
 // inside its array; optional ones may be null.
 #include <string>

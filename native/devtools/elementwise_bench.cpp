@@ -1,6 +1,6 @@
 // Throughput of the elementwise kernels at each SIMD level the CPU runs.
 // Build and run: see native/devtools/README.md ("elementwise"). Linked with the stubs it measures
-// one thread; linked with kernels/thread_pool.cpp it uses the pool (--threads N to set its size).
+// one thread; linked with kernels/common/thread_pool.cpp it uses the pool (--threads N to set its size).
 #include <chrono>
 #include <cmath>
 #include <cstdio>

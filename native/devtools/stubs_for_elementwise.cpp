@@ -1,4 +1,4 @@
-// Throwaway stand-ins for kernels/cpu_features.cpp and kernels/thread_pool.cpp, so the elementwise
+// Throwaway stand-ins for kernels/common/cpu_features.cpp and kernels/common/thread_pool.cpp, so the elementwise
 // devtools build without the pool. The level is freely settable (clamped to the hardware), and
 // parallel_for runs serially but still cuts the range into several uneven chunks, so the kernels'
 // chunk-boundary code is exercised exactly as with threads.

@@ -5,7 +5,7 @@
 // AVX-512 copy could be the one the linker keeps for the whole library.
 //
 // The traits S provide (W lanes of float):
-//   V / M / DV (float vector, lane mask, double vector), W, kHasFma, kFrexpHandlesDenormals,
+//   V / M / DV (float vector, lane mask, double vector), W, kFrexpHandlesDenormals,
 //   set1 load store load_part(p,n,fill) store_part(p,v,n), add sub mul div sqrt min max,
 //   fma(a,b,c)=a*b+c, fnma(a,b,c)=c-a*b, two_prod_lo(a,b,hi)=a*b-hi exactly,
 //   band bor bxor bandnot(a,b)=~a&b, round (to nearest), ldexp(p,n)=p*2^n for integral n in
