@@ -3,7 +3,7 @@ import type { LayersModel } from '../models/layers-model';
 import { MultiHeadAttention } from '../layers/attention';
 import type { Tensor } from '../tensor/tensor';
 import { noGrad } from '../autograd/tape';
-import { checkInput, checkModel, runModel } from './target';
+import { checkCall, runModel } from './target';
 
 /** Options of {@link attentionMaps}. */
 export interface AttentionMapsOptions {
@@ -18,9 +18,7 @@ export interface AttentionMapsOptions {
  */
 export async function attentionMaps(model: LayersModel, x: Tensor, options: AttentionMapsOptions = {}): Promise<Record<string, Tensor>> {
   const fn = 'explain.attentionMaps';
-  checkModel(fn, model);
-  checkInput(fn, x);
-  if (typeof options !== 'object' || options === null) argError(fn, 'options', 'an object', describe(options));
+  checkCall(fn, model, x, options);
   const wanted = options.layerName;
   if (wanted !== undefined && typeof wanted !== 'string') argError(fn, 'layerName', 'a layer name (string)', describe(wanted));
   const maps: Record<string, Tensor> = {};

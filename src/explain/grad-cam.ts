@@ -7,7 +7,7 @@ import { gradientsOfWithSeed } from '../autograd/backward';
 import { sum } from '../ops/reduce';
 import { zerosLike, tensor } from '../ops/creation';
 import { slice } from '../ops/views';
-import { type ClassIndex, type ExplainTarget, checkInput, checkModel, checkTarget, classScores, resolveClasses, runModel } from './target';
+import { type ClassIndex, type ExplainTarget, checkCall, checkTarget, classScores, resolveClasses, runModel } from './target';
 import { type ExplainDataFormat, formatOf, resizeBilinear, spatialSize } from './spatial';
 
 /** Options of {@link gradCam}. */
@@ -31,9 +31,7 @@ export interface GradCamOptions {
  */
 export async function gradCam(model: LayersModel, x: Tensor, options: GradCamOptions = {}): Promise<Tensor> {
   const fn = 'explain.gradCam';
-  checkModel(fn, model);
-  checkInput(fn, x);
-  if (typeof options !== 'object' || options === null) argError(fn, 'options', 'an object', describe(options));
+  checkCall(fn, model, x, options);
   const classes = resolveClasses(fn, model, x, options.classIndex);
   const target = options.layerName === undefined ? lastSpatialLayer(fn, model, x) : namedLayer(fn, model, options.layerName);
   const format = formatOf(fn, target, options.dataFormat);

@@ -5,7 +5,7 @@ import { grad } from '../autograd/functional';
 import { sum } from '../ops/reduce';
 import { add, div, mul, sub } from '../ops/binary';
 import { broadcastTo } from '../ops/views';
-import { type ClassIndex, type ExplainTarget, checkTarget, checkInput, checkModel, classScores, positiveInt, resolveClasses, yieldToEventLoop } from './target';
+import { type ClassIndex, type ExplainTarget, checkTarget, checkCall, classScores, positiveInt, resolveClasses, yieldToEventLoop } from './target';
 
 /** Options of {@link integratedGradients}. */
 export interface IntegratedGradientsOptions {
@@ -29,9 +29,7 @@ export interface IntegratedGradientsOptions {
  */
 export async function integratedGradients(model: LayersModel, x: Tensor, options: IntegratedGradientsOptions = {}): Promise<Tensor> {
   const fn = 'explain.integratedGradients';
-  checkModel(fn, model);
-  checkInput(fn, x);
-  if (typeof options !== 'object' || options === null) argError(fn, 'options', 'an object', describe(options));
+  checkCall(fn, model, x, options);
   const steps = positiveInt(fn, 'steps', options.steps, 50);
   const baseline = resolveBaseline(fn, x, options.baseline ?? 0);
   const classes = resolveClasses(fn, model, x, options.classIndex);

@@ -3,7 +3,7 @@ import type { LayersModel } from '../models/layers-model';
 import type { Tensor } from '../tensor/tensor';
 import { noGrad } from '../autograd/tape';
 import { tensor } from '../ops/creation';
-import { type ClassIndex, type ExplainTarget, checkTarget, checkInput, checkModel, classScores, resolveClasses, yieldToEventLoop } from './target';
+import { type ClassIndex, type ExplainTarget, checkTarget, checkCall, classScores, resolveClasses, yieldToEventLoop } from './target';
 import { type ExplainDataFormat, formatOf } from './spatial';
 
 /** Options of {@link occlusion}. */
@@ -29,9 +29,7 @@ export interface OcclusionOptions {
  */
 export async function occlusion(model: LayersModel, x: Tensor, options: OcclusionOptions = {}): Promise<Tensor> {
   const fn = 'explain.occlusion';
-  checkModel(fn, model);
-  checkInput(fn, x);
-  if (typeof options !== 'object' || options === null) argError(fn, 'options', 'an object', describe(options));
+  checkCall(fn, model, x, options);
   if (x.rank !== 2 && x.rank !== 4) argError(fn, 'x', 'images [N, H, W, C] / [N, C, H, W] or features [N, F]', `shape [${x.shape.join(',')}]`);
   const baseline = options.baseline ?? 0;
   if (typeof baseline !== 'number' || !Number.isFinite(baseline)) argError(fn, 'baseline', 'a finite number', describe(baseline));

@@ -5,7 +5,7 @@ import { tensor } from '../ops/creation';
 import { mean } from '../ops/reduce';
 import { noGrad } from '../autograd/tape';
 import { Generator } from '../random/generator';
-import { checkInput, checkModel, outputMatrix, positiveInt, yieldToEventLoop } from './target';
+import { checkCall, outputMatrix, positiveInt, yieldToEventLoop } from './target';
 
 /** A metric of predictions: built-in name or `(yTrue, yPred) => number`. */
 export type ImportanceMetric = 'accuracy' | 'mse' | 'mae' | 'loss' | ((yTrue: Tensor, yPred: Tensor) => number);
@@ -46,11 +46,9 @@ export interface PermutationImportance {
  */
 export async function permutationImportance(model: LayersModel, x: Tensor, y: Tensor, options: PermutationImportanceOptions = {}): Promise<PermutationImportance> {
   const fn = 'explain.permutationImportance';
-  checkModel(fn, model);
-  checkInput(fn, x);
+  checkCall(fn, model, x, options);
   if (!(y instanceof Tensor)) argError(fn, 'y', 'a Tensor of targets', describe(y));
   if (y.shape[0] !== x.shape[0]) argError(fn, 'y', `${x.shape[0]} samples like x`, `shape [${y.shape.join(',')}]`);
-  if (typeof options !== 'object' || options === null) argError(fn, 'options', 'an object', describe(options));
   const repeats = positiveInt(fn, 'repeats', options.repeats, 5);
   const batchSize = positiveInt(fn, 'batchSize', options.batchSize, 256);
   const seed = options.seed ?? 0;

@@ -6,7 +6,7 @@ import { sum, max, min } from '../ops/reduce';
 import { add, div, mul, sub } from '../ops/binary';
 import { randn } from '../ops/creation';
 import { abs } from '../ops/unary';
-import { type ClassIndex, type ExplainTarget, checkTarget, checkInput, checkModel, classScores, positiveInt, resolveClasses, yieldToEventLoop } from './target';
+import { type ClassIndex, type ExplainTarget, checkTarget, checkCall, classScores, positiveInt, resolveClasses, yieldToEventLoop } from './target';
 
 /** SmoothGrad: the gradient averaged over noisy copies of the input (Smilkov et al. 2017). */
 export interface SmoothGradOptions {
@@ -34,9 +34,7 @@ export interface SaliencyOptions {
  */
 export async function saliency(model: LayersModel, x: Tensor, options: SaliencyOptions = {}): Promise<Tensor> {
   const fn = 'explain.saliency';
-  checkModel(fn, model);
-  checkInput(fn, x);
-  if (typeof options !== 'object' || options === null) argError(fn, 'options', 'an object', describe(options));
+  checkCall(fn, model, x, options);
   const classes = resolveClasses(fn, model, x, options.classIndex);
   const target = checkTarget(fn, options.target, 'output');
   const gradient = grad((xi: Tensor) => sum(classScores(fn, model, xi, classes, undefined, target)));

@@ -31,6 +31,13 @@ export function checkInput(fn: string, x: unknown, minRank = 2): Tensor {
   return x;
 }
 
+/** @internal the checks every method starts with: a one-input model, a batch `x`, an options object. */
+export function checkCall(fn: string, model: unknown, x: unknown, options: unknown): void {
+  checkModel(fn, model);
+  checkInput(fn, x);
+  if (typeof options !== 'object' || options === null) argError(fn, 'options', 'an object', describe(options));
+}
+
 /** @internal checks a positive integer option, or returns its default. */
 export function positiveInt(fn: string, arg: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;

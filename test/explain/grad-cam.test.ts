@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
+import { cnnFixture } from './helpers';
 
 const SIZE = 16;
 const HALF = SIZE / 2;
@@ -102,13 +101,9 @@ describe('explain.gradCam', () => {
   });
 
   it('works on an imported PyTorch CNN (channels-first)', async () => {
-    const dir = join(__dirname, '../fixtures');
-    const model = tf.importOnnx(join(dir, 'cnn.onnx'));
-    const io = JSON.parse(readFileSync(join(dir, 'cnn.io.json'), 'utf8')) as { inputs: Record<string, { shape: number[]; data: number[] }> };
-    const input = Object.values(io.inputs)[0]!;
-    const x = tf.tensor(input.data, input.shape);
+    const { model, x, shape } = cnnFixture();
     const cams = await tf.explain.gradCam(model, x);
-    expect(cams.shape).toEqual([input.shape[0], input.shape[2], input.shape[3]]);
+    expect(cams.shape).toEqual([shape[0], shape[2], shape[3]]);
     const values = Array.from(cams.dataSync());
     expect(values.every((v) => v >= 0 && v <= 1 + 1e-6)).toBe(true);
     expect(Math.max(...values)).toBeGreaterThan(0);

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '../../src';
 import type { LayersModel, Tensor } from '../../src';
 
@@ -25,4 +27,12 @@ export function sampleRows(t: Tensor): number[][] {
   const n = t.shape[0]!;
   const per = t.size / n;
   return Array.from({ length: n }, (_, i) => Array.from(d.subarray(i * per, (i + 1) * per)));
+}
+
+/** The shared PyTorch CNN fixture (Conv-ReLU-MaxPool-Flatten-Linear, channels-first) and its inputs. */
+export function cnnFixture(): { model: LayersModel; x: Tensor; shape: number[] } {
+  const dir = join(__dirname, '../fixtures');
+  const io = JSON.parse(readFileSync(join(dir, 'cnn.io.json'), 'utf8')) as { inputs: Record<string, { shape: number[]; data: number[] }> };
+  const input = Object.values(io.inputs)[0]!;
+  return { model: tf.importOnnx(join(dir, 'cnn.onnx')), x: tf.tensor(input.data, input.shape), shape: input.shape };
 }

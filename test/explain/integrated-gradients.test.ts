@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
-import { sampleRows, scoreOf, smoothMlp } from './helpers';
+import { cnnFixture, sampleRows, scoreOf, smoothMlp } from './helpers';
 
 describe('explain.integratedGradients', () => {
   it('is complete: each sample\'s attributions sum to f(x) - f(baseline) within 1%', async () => {
@@ -44,15 +42,11 @@ describe('explain.integratedGradients', () => {
   });
 
   it('is complete on an imported PyTorch CNN too', async () => {
-    const dir = join(__dirname, '../fixtures');
-    const model = tf.importOnnx(join(dir, 'cnn.onnx'));
-    const io = JSON.parse(readFileSync(join(dir, 'cnn.io.json'), 'utf8')) as { inputs: Record<string, { shape: number[]; data: number[] }> };
-    const input = Object.values(io.inputs)[0]!;
-    const x = tf.tensor(input.data, input.shape);
+    const { model, x, shape } = cnnFixture();
     const attributions = await tf.explain.integratedGradients(model, x, { classIndex: 3, steps: 500 });
-    expect(attributions.shape).toEqual(input.shape);
+    expect(attributions.shape).toEqual(shape);
     const fx = scoreOf(model, x, 3);
-    const f0 = scoreOf(model, tf.zeros(input.shape), 3);
+    const f0 = scoreOf(model, tf.zeros(shape), 3);
     sampleRows(attributions).forEach((row, i) => {
       const total = row.reduce((a, b) => a + b, 0);
       const expected = fx[i]! - f0[i]!;
