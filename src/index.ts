@@ -53,7 +53,8 @@ export * from './ops/unary';
 export { sum, mean, max, min, argmax, argmin } from './ops/reduce';
 export { softmax, logSoftmax } from './ops/softmax';
 export { matmul, matMul, matmulAsync } from './ops/matmul';
-export { linear, type FusedActivation } from './ops/linear';
+export { linear } from './ops/linear';
+export { toFusedActivation, type FusedActivation } from './ops/fused-activation';
 export * from './ops/normalization';
 export {
   maxPool2d,

@@ -9,9 +9,9 @@ import { sum } from './reduce';
 import { registerOp } from './registry';
 import { reshape } from './views';
 import { toTensor } from './util';
+import type { FusedActivation } from './fused-activation';
 
 /** Activations `linear` can fuse into the GEMM's store of its output. */
-export type FusedActivation = 'linear' | 'relu';
 
 /**
  * The dense-layer op: `activation(x @ w + bias)` for x [..., in], w [in, out], bias [out], as one
