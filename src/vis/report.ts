@@ -1,0 +1,132 @@
+import { argError, describe } from '../errors';
+import { LayersModel } from '../models/layers-model';
+import { Tensor } from '../tensor/tensor';
+import { type ClassLabels, classIndices, confusionCounts, confusionSvg } from './confusion-matrix';
+import { checkPath, writeOutput } from './files';
+import { type ImageBatch, readImages } from './image-data';
+import { imageGridSvg } from './image-grid';
+import { type HistoryLike, checkHistory, historyMetrics, historySvg } from './plot-history';
+import { modelSvg } from './plot-model';
+import { escapeXml } from './svg';
+
+/** Options of {@link report}. */
+export interface ReportOptions {
+  /** Where to write the page (`.html`). */
+  path: string;
+  /** Held-out samples: `x` as the model takes it, `y` as class indices or one-hot / probability rows. */
+  testData?: { x: Tensor; y: ClassLabels };
+  /** Class names in index order (default '0', '1', ...). */
+  classNames?: readonly string[];
+  /** Most misclassified examples shown (default 16). */
+  maxMisclassified?: number;
+  /** Page heading (default: `Model report: <name>`). */
+  title?: string;
+  /** Batch size of the test predictions (default 256). */
+  batchSize?: number;
+}
+
+const STYLE = `body{font-family:Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1200px}
+h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
+pre{background:#f6f8fa;padding:12px;overflow-x:auto;font-size:12px}
+table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
+th{background:#f0f0f0}.figure{overflow-x:auto}.note{color:#666;font-size:13px}`;
+
+/** Samples `which` of `x` as an image batch, or null when `x` does not hold images. */
+function pickImages(x: Tensor, which: readonly number[]): ImageBatch | null {
+  const c = x.rank === 4 ? x.shape[3]! : 1;
+  if (!(x.rank === 3 || (x.rank === 4 && [1, 3, 4].includes(c)))) return null;
+  const all = readImages('vis.report', 'testData.x', x, 'batch');
+  const size = all.height * all.width * all.channels;
+  const data = new Float32Array(which.length * size);
+  which.forEach((s, i) => {
+    for (let k = 0; k < size; k++) data[i * size + k] = all.data[s * size + k]!;
+  });
+  // Inputs scaled to 0..255 are shown as they are meant, not as solid white.
+  let max = 0;
+  for (const v of data) if (v > max) max = v;
+  if (max > 1) for (let k = 0; k < data.length; k++) data[k] = data[k]! / 255;
+  return { ...all, n: which.length, data };
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const cells = (r: readonly string[], tag: string): string => `<tr>${r.map((c) => `<${tag}>${escapeXml(c)}</${tag}>`).join('')}</tr>`;
+  return `<table>${cells(head, 'th')}${rows.map((r) => cells(r, 'td')).join('')}</table>`;
+}
+
+/** The test section: metrics, confusion matrix and misclassified examples. */
+async function testSection(model: LayersModel, data: NonNullable<ReportOptions['testData']>, options: ReportOptions): Promise<string[]> {
+  const fn = 'vis.report';
+  if (!(data.x instanceof Tensor) || data.x.rank < 2) argError(fn, 'testData.x', 'a Tensor [N, ...] the model takes', describe(data.x));
+  if (model.outputs.length !== 1) argError(fn, 'model', 'a model with one output (for testData)', `${model.outputs.length} outputs`);
+  const predicted = await model.predict(data.x, { batchSize: options.batchSize ?? 256 });
+  const probs = Array.isArray(predicted) ? predicted[0]! : predicted;
+  const yTrue = classIndices(fn, 'testData.y', data.y).indices;
+  const yPred = classIndices(fn, 'prediction', probs).indices;
+  if (yTrue.length !== yPred.length) argError(fn, 'testData.y', `${yPred.length} labels (one per sample of testData.x)`, `${yTrue.length}`);
+  const k = probs.rank === 2 ? Math.max(2, probs.shape[1]!) : 2;
+  const names = options.classNames ? [...options.classNames] : undefined;
+  const { counts, matrix, labels } = confusionCounts(fn, yTrue, yPred, names ? { labels: names } : { numClasses: yTrue.reduce((m, v) => Math.max(m, v + 1), k) });
+  const correct = yTrue.reduce((s, t, i) => s + (t === yPred[i] ? 1 : 0), 0);
+  const rows: string[][] = [['samples', String(yTrue.length)], ['accuracy (from predictions)', (correct / yTrue.length).toFixed(4)]];
+  const notes: string[] = [];
+  if (model.compiled && data.y instanceof Tensor) {
+    try {
+      const logs = await model.evaluate(data.x, data.y, { batchSize: options.batchSize ?? 256 });
+      for (const [name, v] of Object.entries(logs)) rows.push([`${name} (evaluate)`, Number(v).toFixed(4)]);
+    } catch (e) {
+      // The labels may not suit the compiled loss (indices for a one-hot loss); the rest still helps.
+      notes.push(`model.evaluate failed: ${(e as Error).message}`);
+    }
+  }
+  const out = ['<h2>Test results</h2>', table(['metric', 'value'], rows), ...notes.map((n) => `<p class="note">${escapeXml(n)}</p>`)];
+  out.push('<h2>Confusion matrix</h2>', `<div class="figure">${confusionSvg(matrix, counts, labels, 'Confusion matrix (rows: true, columns: predicted)')}</div>`);
+
+  const max = options.maxMisclassified ?? 16;
+  const wrong: number[] = [];
+  for (let i = 0; i < yTrue.length && wrong.length < max; i++) if (yTrue[i] !== yPred[i]) wrong.push(i);
+  const totalWrong = yTrue.length - correct;
+  out.push(`<h2>Misclassified examples</h2><p class="note">${totalWrong} of ${yTrue.length} test samples are misclassified${wrong.length < totalWrong ? `; the first ${wrong.length} are shown` : ''}.</p>`);
+  if (wrong.length) {
+    const p = probs.dataSync();
+    const width = probs.rank === 2 ? probs.shape[1]! : 1;
+    const confidence = (i: number): number => (width > 1 ? p[i * width + yPred[i]!]! : yPred[i] === 1 ? p[i]! : 1 - p[i]!);
+    const captions = wrong.map((i) => `#${i}: true ${labels[yTrue[i]!]}, pred ${labels[yPred[i]!]} (${confidence(i).toFixed(2)})`);
+    const images = pickImages(data.x, wrong);
+    if (images) out.push(`<div class="figure">${imageGridSvg(fn, images, { labels: captions, columns: Math.min(8, wrong.length) })}</div>`);
+    else out.push(table(['sample', 'true', 'predicted', 'confidence'], wrong.map((i) => [String(i), labels[yTrue[i]!]!, labels[yPred[i]!]!, confidence(i).toFixed(3)])));
+  }
+  return out;
+}
+
+/**
+ * Writes one self-contained HTML page about a model (inline SVG and data-URI images, no network
+ * references): its summary and layer graph, the training curves of `history`, and with `testData`
+ * the test accuracy (and `model.evaluate`'s loss and metrics when compiled), the confusion matrix
+ * and the first misclassified examples with true and predicted labels. Resolves to the HTML text.
+ */
+export async function report(model: LayersModel, history: HistoryLike | null | undefined, options: ReportOptions): Promise<string> {
+  const fn = 'vis.report';
+  if (!(model instanceof LayersModel)) argError(fn, 'model', 'a LayersModel (from sequential(), model() or importOnnx())', describe(model));
+  if (typeof options !== 'object' || options === null) argError(fn, 'options', 'an object with a path', describe(options));
+  const path = checkPath(fn, options.path, ['.html', '.htm']);
+  const values = history === null || history === undefined ? null : checkHistory(fn, history);
+  if (options.maxMisclassified !== undefined && !(Number.isInteger(options.maxMisclassified) && options.maxMisclassified >= 0)) {
+    argError(fn, 'options.maxMisclassified', 'an integer >= 0', describe(options.maxMisclassified));
+  }
+  if (options.testData !== undefined && (typeof options.testData !== 'object' || options.testData === null)) argError(fn, 'options.testData', '{ x, y }', describe(options.testData));
+  const title = options.title ?? `Model report: ${model.name}`;
+  const summary: string[] = [];
+  model.summary(90, (line) => summary.push(line));
+  const parts = [
+    `<h1>${escapeXml(title)}</h1>`,
+    '<h2>Model summary</h2>',
+    `<pre>${escapeXml(summary.join('\n'))}</pre>`,
+    `<details><summary>Layer graph</summary><div class="figure">${modelSvg(model)}</div></details>`,
+    '<h2>Training curves</h2>',
+    values && historyMetrics(values).length ? `<div class="figure">${historySvg(values)}</div>` : '<p class="note">No training history given.</p>',
+  ];
+  if (options.testData) parts.push(...(await testSection(model, options.testData, options)));
+  const html = `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title><style>${STYLE}</style></head>\n<body>\n${parts.join('\n')}\n</body></html>\n`;
+  await writeOutput(path, html);
+  return html;
+}
