@@ -9,7 +9,7 @@ import { el, escapeXml, svgRoot, text } from './svg';
 export interface ImageGridOptions {
   /** Images per row (default: about the square root of the count, at most 10). */
   columns?: number;
-  /** A caption per image (SVG only), e.g. `true 3 / predicted 5`. */
+  /** A caption per image (SVG only), e.g. `true 3\npredicted 5` (`\n` starts a new line). */
   labels?: readonly string[];
   /** Integer magnification of every pixel (default: 1 for PNG; enough to make cells about 96 px wide in SVG). */
   scale?: number;
@@ -72,10 +72,11 @@ export function imageGridSvg(fn: string, batch: ImageBatch, options: ImageGridOp
   const { columns, rows, scale, padding } = gridOf(fn, batch, options, Math.max(1, Math.floor(96 / Math.max(batch.height, batch.width))));
   const cellW = batch.width * scale;
   const cellH = batch.height * scale;
-  const caption = options.labels ? 16 : 0;
+  const lines = (options.labels ?? []).map((l) => l.split('\n'));
+  const caption = 14 * lines.reduce((m, l) => Math.max(m, l.length), 0) + (options.labels ? 2 : 0);
   const head = options.title === undefined ? 0 : 30;
   const gap = Math.max(padding, 8);
-  const cellTotalW = Math.max(cellW, options.labels ? 7 * options.labels.reduce((m, l) => Math.max(m, l.length), 0) : 0);
+  const cellTotalW = Math.max(cellW, 6.2 * lines.flat().reduce((m, l) => Math.max(m, l.length), 0));
   const width = columns * cellTotalW + (columns + 1) * gap;
   const height = head + rows * (cellH + caption) + (rows + 1) * gap;
   const body: string[] = [el('rect', { x: 0, y: 0, width, height, fill: '#ffffff' })];
@@ -87,7 +88,7 @@ export function imageGridSvg(fn: string, batch: ImageBatch, options: ImageGridOp
       el('image', { x: x + (cellTotalW - cellW) / 2, y, width: cellW, height: cellH, href: pngDataUri(imagePng(batch, i)), style: 'image-rendering:pixelated', preserveAspectRatio: 'none' }),
     ];
     const label = options.labels?.[i];
-    if (label !== undefined) parts.push(text(x + cellTotalW / 2, y + cellH + 12, label, { 'text-anchor': 'middle', 'font-size': 11, fill: '#222' }));
+    lines[i]?.forEach((line, k) => parts.push(text(x + cellTotalW / 2, y + cellH + 13 + 14 * k, line, { 'text-anchor': 'middle', 'font-size': 11, fill: '#222' })));
     body.push(el('g', { class: 'image', 'data-index': i }, [label === undefined ? '' : el('title', {}, escapeXml(label)), ...parts]));
   }
   return svgRoot(width, height, body, options.title ?? 'Images');

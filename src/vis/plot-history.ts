@@ -1,7 +1,7 @@
 import { argError, describe } from '../errors';
 import { History } from '../models/history';
 import { checkPath, writeOutput } from './files';
-import { el, escapeXml, num, svgRoot, text } from './svg';
+import { clip, el, escapeXml, num, svgRoot, text } from './svg';
 
 /** Per-epoch values by name, as in `history.history`. */
 export type HistoryLike = History | Record<string, number[]>;
@@ -78,7 +78,8 @@ function chart(name: string, train: number[] | undefined, val: number[] | undefi
   const sy = (v: number): number => top + plotH - ((v - lo) / (hi - lo)) * plotH;
   const out: string[] = [
     el('rect', { x: x0, y: y0, width: CHART_W, height: CHART_H, fill: '#ffffff', stroke: '#ddd' }),
-    text(x0 + CHART_W / 2, y0 + 18, name, { 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 'bold', fill: '#222' }),
+    // Title left and legend right in the header row, so neither covers the curves.
+    text(x0 + 10, y0 + 18, clip(name, 24), { 'font-size': 13, 'font-weight': 'bold', fill: '#222' }),
   ];
   for (const t of niceTicks(lo, hi)) {
     const y = sy(t);
@@ -106,10 +107,10 @@ function chart(name: string, train: number[] | undefined, val: number[] | undefi
     s.values.forEach((v, i) => {
       if (Number.isFinite(v)) out.push(el('circle', { cx: sx(i), cy: sy(v), r: 2.5, fill: s.color }, el('title', {}, escapeXml(`${s.label} epoch ${i + 1}: ${v}`))));
     });
-    const ly = top + 6 + k * 14;
-    const lx = left + plotW - 92;
-    out.push(el('line', { x1: lx, y1: ly, x2: lx + 18, y2: ly, stroke: s.color, 'stroke-width': 2, 'stroke-dasharray': s.dash }));
-    out.push(text(lx + 22, ly + 4, k === 0 ? 'train' : 'validation', { 'font-size': 10, fill: '#333' }));
+    const ly = y0 + 14;
+    const lx = x0 + CHART_W - 140 + k * 58;
+    out.push(el('line', { x1: lx, y1: ly, x2: lx + 16, y2: ly, stroke: s.color, 'stroke-width': 2, 'stroke-dasharray': s.dash }));
+    out.push(text(lx + 19, ly + 4, s.label === name ? 'train' : 'validation', { 'font-size': 10, fill: '#333' }));
   });
   return out;
 }

@@ -1,6 +1,7 @@
 import { argError, describe } from '../errors';
 import { LayersModel } from '../models/layers-model';
 import { Tensor } from '../tensor/tensor';
+import { tensor } from '../ops/creation';
 import { type ClassLabels, classIndices, confusionCounts, confusionSvg } from './confusion-matrix';
 import { checkPath, writeOutput } from './files';
 import { type ImageBatch, readImages } from './image-data';
@@ -69,14 +70,29 @@ async function testSection(model: LayersModel, data: NonNullable<ReportOptions['
   const correct = yTrue.reduce((s, t, i) => s + (t === yPred[i] ? 1 : 0), 0);
   const rows: string[][] = [['samples', String(yTrue.length)], ['accuracy (from predictions)', (correct / yTrue.length).toFixed(4)]];
   const notes: string[] = [];
-  if (model.compiled && data.y instanceof Tensor) {
-    try {
-      const logs = await model.evaluate(data.x, data.y, { batchSize: options.batchSize ?? 256 });
-      for (const [name, v] of Object.entries(logs)) rows.push([`${name} (evaluate)`, Number(v).toFixed(4)]);
-    } catch (e) {
-      // The labels may not suit the compiled loss (indices for a one-hot loss); the rest still helps.
-      notes.push(`model.evaluate failed: ${(e as Error).message}`);
+  if (model.compiled) {
+    // The labels as given, then as one-hot rows when they are indices: a categorical loss wants
+    // one-hot targets, a sparse one indices, and the report does not know which was compiled.
+    const candidates: Tensor[] = [];
+    if (data.y instanceof Tensor) candidates.push(data.y);
+    if (!(data.y instanceof Tensor && data.y.rank === 2) && probs.rank === 2 && probs.shape[1]! > 1) {
+      const hot = new Float32Array(yTrue.length * probs.shape[1]!);
+      yTrue.forEach((c, i) => (hot[i * probs.shape[1]! + c] = 1));
+      candidates.push(tensor(hot, [yTrue.length, probs.shape[1]!]));
     }
+    let failure: string | null = null;
+    for (const y of candidates) {
+      try {
+        const logs = await model.evaluate(data.x, y, { batchSize: options.batchSize ?? 256 });
+        for (const [name, v] of Object.entries(logs)) rows.push([`${name} (evaluate)`, Number(v).toFixed(4)]);
+        failure = null;
+        break;
+      } catch (e) {
+        failure ??= (e as Error).message;
+      }
+    }
+    // The rest of the report still helps when the labels suit neither form.
+    if (failure !== null) notes.push(`model.evaluate failed: ${failure}`);
   }
   const out = ['<h2>Test results</h2>', table(['metric', 'value'], rows), ...notes.map((n) => `<p class="note">${escapeXml(n)}</p>`)];
   out.push('<h2>Confusion matrix</h2>', `<div class="figure">${confusionSvg(matrix, counts, labels, 'Confusion matrix (rows: true, columns: predicted)')}</div>`);
@@ -90,7 +106,7 @@ async function testSection(model: LayersModel, data: NonNullable<ReportOptions['
     const p = probs.dataSync();
     const width = probs.rank === 2 ? probs.shape[1]! : 1;
     const confidence = (i: number): number => (width > 1 ? p[i * width + yPred[i]!]! : yPred[i] === 1 ? p[i]! : 1 - p[i]!);
-    const captions = wrong.map((i) => `#${i}: true ${labels[yTrue[i]!]}, pred ${labels[yPred[i]!]} (${confidence(i).toFixed(2)})`);
+    const captions = wrong.map((i) => `#${i}: true ${labels[yTrue[i]!]}\npred ${labels[yPred[i]!]} (${confidence(i).toFixed(2)})`);
     const images = pickImages(data.x, wrong);
     if (images) out.push(`<div class="figure">${imageGridSvg(fn, images, { labels: captions, columns: Math.min(8, wrong.length) })}</div>`);
     else out.push(table(['sample', 'true', 'predicted', 'confidence'], wrong.map((i) => [String(i), labels[yTrue[i]!]!, labels[yPred[i]!]!, confidence(i).toFixed(3)])));

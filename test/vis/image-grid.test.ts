@@ -43,7 +43,7 @@ describe('vis.imageGrid', () => {
   });
 
   it('writes SVG with each image as an embedded PNG and its caption', async () => {
-    const svg = (await imageGrid(images(), tmp.file('grid.svg'), { labels: ['one', 'two', 'a<b'], title: 'Digits' })) as string;
+    const svg = (await imageGrid(images(), tmp.file('grid.svg'), { labels: ['one', 'two\nlines', 'a<b'], title: 'Digits' })) as string;
     const root = parseXml(svg);
     const imgs = findAll(root, (e) => e.name === 'image');
     expect(imgs).toHaveLength(3);
@@ -52,7 +52,7 @@ describe('vis.imageGrid', () => {
       expect(uri.startsWith('data:image/png;base64,')).toBe(true);
       expect(readPng(Buffer.from(uri.split(',')[1]!, 'base64'))).toMatchObject({ width: 3, height: 2, colorType: 0 });
     }
-    expect(allText(root)).toEqual(expect.arrayContaining(['Digits', 'one', 'two', 'a<b']));
+    expect(allText(root)).toEqual(expect.arrayContaining(['Digits', 'one', 'two', 'lines', 'a<b']));
     expect(svg).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
   });
 

@@ -70,13 +70,18 @@ describe('vis.report', () => {
     for (const g of images) {
       const uri = findAll(g, (e) => e.name === 'image')[0]!.attrs.href!;
       expect(readPng(Buffer.from(uri.replace('data:image/png;base64,', ''), 'base64'))).toMatchObject({ width: 6, height: 6 });
-      const caption = findAll(g, (e) => e.name === 'text')[0]!.text;
-      const [, sample, t, p] = /^#(\d+): true (\w+), pred (\w+) \(\d\.\d\d\)$/.exec(caption)!;
+      const caption = findAll(g, (e) => e.name === 'text').map((e) => e.text).join(' | ');
+      const [, sample, t, p] = /^#(\d+): true (\w+) \| pred (\w+) \(\d\.\d\d\)$/.exec(caption)!;
       const names = ['red', 'green', 'blue'];
       expect(t).toBe(names[truth[Number(sample)]!]);
       expect(p).toBe(names[pred[Number(sample)]!]);
       expect(t).not.toBe(p);
     }
+
+    // Class indices for a model compiled with a one-hot loss: evaluate gets them one-hot.
+    const fromIndices = await tf.vis.report(model, history, { path, testData: { x, y: labels } });
+    expect(fromIndices).toMatch(/<td>loss \(evaluate\)<\/td>/);
+    expect(fromIndices).not.toContain('evaluate failed');
   });
 
   it('lists misclassified rows of tabular data in a table, and works without history or compile', async () => {
