@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { type XmlElement, findAll, parseXml, readPng, tempDir } from './helpers';
@@ -96,6 +97,22 @@ describe('vis.report', () => {
     expect(html).toContain('<tr><td>3</td><td>0</td><td>1</td>');
     expect(html).not.toContain('(evaluate)');
     inlineSvgs(html);
+  });
+
+  it('reports on an imported ONNX model (channels-first images are listed, not drawn)', async () => {
+    const model = tf.importOnnx(join(__dirname, '../fixtures/cnn.onnx'));
+    tf.manualSeed(5);
+    const x = tf.rand([12, 1, 28, 28]);
+    const y = tf.randint(0, 10, [12]);
+    const html = await tf.vis.report(model, null, { path: tmp.file('onnx.html'), testData: { x, y } });
+    const layers = inlineSvgs(html).flatMap((s) => findAll(s, (e) => e.attrs.class === 'layer'));
+    expect(layers).toHaveLength(model.inputs.length + model.graphNodes.length);
+    expect(html).toContain('Conv (ONNX)');
+    expect(html).toContain('of 12 test samples are misclassified');
+    // Random labels (seeded): some are wrong, and [N, 1, 28, 28] is not [N, H, W, C], so a table lists them.
+    expect(html).toContain('<th>sample</th><th>true</th><th>predicted</th><th>confidence</th>');
+    expect(html).not.toContain('data:image/png');
+    expect(html.replaceAll('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:/);
   });
 
   it('names the argument that is wrong', async () => {
