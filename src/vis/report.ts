@@ -4,7 +4,7 @@ import { Tensor } from '../tensor/tensor';
 import { tensor } from '../ops/creation';
 import { type ClassLabels, classIndices, confusionCounts, confusionSvg } from './confusion-matrix';
 import { checkPath, writeOutput } from './files';
-import { type ImageBatch, readImages } from './image-data';
+import type { ImageBatch } from './image-data';
 import { imageGridSvg } from './image-grid';
 import { type HistoryLike, checkHistory, historyMetrics, historySvg } from './plot-history';
 import { modelSvg } from './plot-model';
@@ -32,21 +32,34 @@ pre{background:#f6f8fa;padding:12px;overflow-x:auto;font-size:12px}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
 th{background:#f0f0f0}.figure{overflow-x:auto}.note{color:#666;font-size:13px}`;
 
-/** Samples `which` of `x` as an image batch, or null when `x` does not hold images. */
+/**
+ * Samples `which` of `x` as channels-last images in [0, 1], or null when `x` does not hold images.
+ * Channels-first batches (ONNX imports) are transposed; values outside [0, 1] (0..255 pixels,
+ * standardized inputs) are stretched per image by its own range, as they are meant to be seen.
+ */
 function pickImages(x: Tensor, which: readonly number[]): ImageBatch | null {
-  const c = x.rank === 4 ? x.shape[3]! : 1;
-  if (!(x.rank === 3 || (x.rank === 4 && [1, 3, 4].includes(c)))) return null;
-  const all = readImages('vis.report', 'testData.x', x, 'batch');
-  const size = all.height * all.width * all.channels;
+  const s = x.shape;
+  const channelsOk = (c: number | undefined): boolean => c === 1 || c === 3 || c === 4;
+  let layout: 'nhwc' | 'nchw';
+  if (x.rank === 3) layout = 'nhwc';
+  else if (x.rank === 4 && channelsOk(s[3])) layout = 'nhwc';
+  else if (x.rank === 4 && channelsOk(s[1])) layout = 'nchw';
+  else return null;
+  const [height, width, channels] = x.rank === 3 ? [s[1]!, s[2]!, 1] : layout === 'nhwc' ? [s[1]!, s[2]!, s[3]!] : [s[2]!, s[3]!, s[1]!];
+  const src = x.dataSync();
+  const size = height * width * channels;
   const data = new Float32Array(which.length * size);
-  which.forEach((s, i) => {
-    for (let k = 0; k < size; k++) data[i * size + k] = all.data[s * size + k]!;
+  which.forEach((sample, i) => {
+    const base = sample * size;
+    const img = data.subarray(i * size, (i + 1) * size);
+    if (layout === 'nhwc') img.set(src.subarray(base, base + size));
+    else for (let c = 0; c < channels; c++) for (let p = 0; p < height * width; p++) img[p * channels + c] = src[base + c * height * width + p]!;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of img) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    if ((lo < 0 || hi > 1) && hi > lo) for (let k = 0; k < size; k++) img[k] = (img[k]! - lo) / (hi - lo);
   });
-  // Inputs scaled to 0..255 are shown as they are meant, not as solid white.
-  let max = 0;
-  for (const v of data) if (v > max) max = v;
-  if (max > 1) for (let k = 0; k < data.length; k++) data[k] = data[k]! / 255;
-  return { ...all, n: which.length, data };
+  return { n: which.length, height, width, channels, data };
 }
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -99,7 +99,7 @@ describe('vis.report', () => {
     inlineSvgs(html);
   });
 
-  it('reports on an imported ONNX model (channels-first images are listed, not drawn)', async () => {
+  it('reports on an imported ONNX model, drawing its channels-first inputs as images', async () => {
     const model = tf.importOnnx(join(__dirname, '../fixtures/cnn.onnx'));
     tf.manualSeed(5);
     const x = tf.rand([12, 1, 28, 28]);
@@ -109,10 +109,26 @@ describe('vis.report', () => {
     expect(layers).toHaveLength(model.inputs.length + model.graphNodes.length);
     expect(html).toContain('Conv (ONNX)');
     expect(html).toContain('of 12 test samples are misclassified');
-    // Random labels (seeded): some are wrong, and [N, 1, 28, 28] is not [N, H, W, C], so a table lists them.
-    expect(html).toContain('<th>sample</th><th>true</th><th>predicted</th><th>confidence</th>');
-    expect(html).not.toContain('data:image/png');
+    // Random labels (seeded): some are wrong; [N, 1, 28, 28] inputs are shown as 28x28 images.
+    const images = inlineSvgs(html).flatMap((s) => findAll(s, (e) => e.name === 'image'));
+    expect(images.length).toBeGreaterThan(0);
+    for (const img of images) expect(readPng(Buffer.from(img.attrs.href!.split(',')[1]!, 'base64'))).toMatchObject({ width: 28, height: 28, colorType: 0 });
     expect(html.replaceAll('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:/);
+  });
+
+  it('transposes channels-first images and stretches values outside [0, 1] for display', async () => {
+    const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [3, 1, 2] }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    model.setWeights([tf.zeros([6, 2]), tf.tensor([1, 0])]); // always predicts class 0
+    // Sample 0: red left pixel, blue right pixel (channels first). Sample 1: the same in 0..255.
+    const x = tf.tensor([1, 0, 0, 0, 0, 1, 255, 0, 0, 0, 0, 255], [2, 3, 1, 2]);
+    const html = await tf.vis.report(model, null, { path: tmp.file('chw.html'), testData: { x, y: [1, 1] } });
+    const images = inlineSvgs(html).flatMap((s) => findAll(s, (e) => e.name === 'image'));
+    expect(images).toHaveLength(2);
+    for (const img of images) {
+      const png = readPng(Buffer.from(img.attrs.href!.split(',')[1]!, 'base64'));
+      expect(png).toMatchObject({ width: 2, height: 1, colorType: 2 });
+      expect([...png.pixels]).toEqual([255, 0, 0, 0, 0, 255]);
+    }
   });
 
   it('names the argument that is wrong', async () => {
