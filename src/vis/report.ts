@@ -71,7 +71,9 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
 async function testSection(model: LayersModel, data: NonNullable<ReportOptions['testData']>, options: ReportOptions): Promise<string[]> {
   const fn = 'vis.report';
   if (!(data.x instanceof Tensor) || data.x.rank < 2) argError(fn, 'testData.x', 'a Tensor [N, ...] the model takes', describe(data.x));
-  if (model.outputs.length !== 1) argError(fn, 'model', 'a model with one output (for testData)', `${model.outputs.length} outputs`);
+  // A Sequential that has not seen data has no outputs yet (and predict() cannot batch it).
+  if (model.outputs.length === 0) argError(fn, 'model', 'a built model (an inputShape on the first layer, or fit() first)', 'a Sequential not built yet');
+  if (model.outputs.length > 1) argError(fn, 'model', 'a model with one output (for testData)', `${model.outputs.length} outputs`);
   const predicted = await model.predict(data.x, { batchSize: options.batchSize ?? 256 });
   const probs = Array.isArray(predicted) ? predicted[0]! : predicted;
   const yTrue = classIndices(fn, 'testData.y', data.y).indices;
@@ -79,6 +81,8 @@ async function testSection(model: LayersModel, data: NonNullable<ReportOptions['
   if (yTrue.length !== yPred.length) argError(fn, 'testData.y', `${yPred.length} labels (one per sample of testData.x)`, `${yTrue.length}`);
   const k = probs.rank === 2 ? Math.max(2, probs.shape[1]!) : 2;
   const names = options.classNames ? [...options.classNames] : undefined;
+  const classes = [yTrue, yPred].reduce((m, list) => list.reduce((a, v) => Math.max(a, v + 1), m), 0);
+  if (names && names.length < classes) argError(fn, 'options.classNames', `at least ${classes} names (the largest class index is ${classes - 1})`, `${names.length}`);
   const { counts, matrix, labels } = confusionCounts(fn, yTrue, yPred, names ? { labels: names } : { numClasses: yTrue.reduce((m, v) => Math.max(m, v + 1), k) });
   const correct = yTrue.reduce((s, t, i) => s + (t === yPred[i] ? 1 : 0), 0);
   const rows: string[][] = [['samples', String(yTrue.length)], ['accuracy (from predictions)', (correct / yTrue.length).toFixed(4)]];
@@ -143,6 +147,9 @@ export async function report(model: LayersModel, history: HistoryLike | null | u
     argError(fn, 'options.maxMisclassified', 'an integer >= 0', describe(options.maxMisclassified));
   }
   if (options.testData !== undefined && (typeof options.testData !== 'object' || options.testData === null)) argError(fn, 'options.testData', '{ x, y }', describe(options.testData));
+  if (options.classNames !== undefined && !(Array.isArray(options.classNames) && options.classNames.length > 0 && options.classNames.every((c) => typeof c === 'string'))) {
+    argError(fn, 'options.classNames', 'a non-empty array of strings', describe(options.classNames));
+  }
   const title = options.title ?? `Model report: ${model.name}`;
   const summary: string[] = [];
   model.summary(90, (line) => summary.push(line));

@@ -97,6 +97,7 @@ describe('vis.report', () => {
     expect(html).toContain('<tr><td>3</td><td>0</td><td>1</td>');
     expect(html).not.toContain('(evaluate)');
     inlineSvgs(html);
+
   });
 
   it('reports on an imported ONNX model, drawing its channels-first inputs as images', async () => {
@@ -136,6 +137,14 @@ describe('vis.report', () => {
     await expect(tf.vis.report(model, null, { path: tmp.file('r.svg') })).rejects.toThrow(/vis\.report: argument 'path' expected a file path ending in \.html or \.htm/);
     await expect(tf.vis.report(model, null, { path: tmp.file('r.html'), testData: { x: tf.zeros([3, 2]), y: [0, 1] } })).rejects.toThrow(
       /argument 'testData.y' expected 3 labels \(one per sample of testData.x\), got 2/,
+    );
+    await expect(tf.vis.report(model, null, { path: tmp.file('r.html'), testData: { x: tf.zeros([2, 2]), y: [0, 1] }, classNames: ['only'] })).rejects.toThrow(
+      /argument 'options.classNames' expected at least 2 names \(the largest class index is 1\), got 1/,
+    );
+    await expect(tf.vis.report(model, null, { path: tmp.file('r.html'), classNames: 'ab' as unknown as string[] })).rejects.toThrow(/argument 'options.classNames' expected a non-empty array of strings/);
+    const lazy = tf.sequential({ layers: [tf.layers.dense({ units: 2 })] });
+    await expect(tf.vis.report(lazy, null, { path: tmp.file('r.html'), testData: { x: tf.zeros([2, 2]), y: [0, 1] } })).rejects.toThrow(
+      /argument 'model' expected a built model \(an inputShape on the first layer, or fit\(\) first\), got a Sequential not built yet/,
     );
     await expect(tf.vis.report(model, { loss: 'x' } as unknown as Record<string, number[]>, { path: tmp.file('r.html') })).rejects.toThrow(/argument 'history'/);
   });
