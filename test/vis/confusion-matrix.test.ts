@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { confusionMatrix } from '../../src/vis/confusion-matrix';
 import { type XmlElement, allText, findAll, parseXml, tempDir } from './helpers';
 
-let tmp = tempDir();
-afterEach(() => {
-  tmp.remove();
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(() => {
   tmp = tempDir();
 });
+afterEach(() => tmp.remove());
 
 const cells = (root: XmlElement): XmlElement[] => findAll(root, (e) => e.name === 'g' && e.attrs.class === 'cell');
 const cellText = (root: XmlElement, row: number, col: number): string =>

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { colormapColor, heatmapOverlay } from '../../src/vis/heatmap';
 import { readPng, tempDir } from './helpers';
 
-let tmp = tempDir();
-afterEach(() => {
-  tmp.remove();
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(() => {
   tmp = tempDir();
 });
+afterEach(() => tmp.remove());
 
 const rgbAt = (png: ReturnType<typeof readPng>, x: number, y: number): number[] => [...png.pixels.subarray((y * png.width + x) * 3, (y * png.width + x) * 3 + 3)];
 

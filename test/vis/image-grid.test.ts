@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { imageGrid } from '../../src/vis/image-grid';
 import { allText, findAll, parseXml, readPng, tempDir } from './helpers';
 
-let tmp = tempDir();
-afterEach(() => {
-  tmp.remove();
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(() => {
   tmp = tempDir();
 });
+afterEach(() => tmp.remove());
 
 /** Three 2x3 grayscale images: image i has value (i + 1) / 4 everywhere except pixel (0, 0) = 1. */
 function images(): tf.Tensor {

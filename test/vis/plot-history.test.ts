@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { niceTicks, plotHistory } from '../../src/vis/plot-history';
 import { type XmlElement, allText, findAll, parseXml, tempDir } from './helpers';
 
-let tmp = tempDir();
-afterEach(() => {
-  tmp.remove();
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(() => {
   tmp = tempDir();
 });
+afterEach(() => tmp.remove());
 
 const charts = (root: XmlElement): XmlElement[] => findAll(root, (e) => e.name === 'g' && e.attrs.class === 'chart');
 const series = (chart: XmlElement): XmlElement[] => findAll(chart, (e) => e.name === 'path' && e.attrs.class === 'series');

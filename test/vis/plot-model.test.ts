@@ -1,15 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { plotModel } from '../../src/vis/plot-model';
 import { type XmlElement, allText, findAll, parseXml, tempDir } from './helpers';
 
-let tmp = tempDir();
-afterEach(() => {
-  tmp.remove();
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(() => {
   tmp = tempDir();
 });
+afterEach(() => tmp.remove());
 
 const layerBoxes = (root: XmlElement): XmlElement[] => findAll(root, (e) => e.name === 'g' && e.attrs.class === 'layer');
 const edges = (root: XmlElement): XmlElement[] => findAll(root, (e) => e.name === 'path' && e.attrs.class === 'edge');

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { type XmlElement, findAll, parseXml, readPng, tempDir } from './helpers';
 
-let tmp = tempDir();
-afterEach(() => {
-  tmp.remove();
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(() => {
   tmp = tempDir();
 });
+afterEach(() => tmp.remove());
 
 /** Every inline `<svg>...</svg>` of an HTML page, each checked to be well-formed XML. */
 function inlineSvgs(html: string): XmlElement[] {
