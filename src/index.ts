@@ -129,3 +129,6 @@ export {
 
 // TensorBoard event files for custom training loops (the callback is callbacks.tensorBoard).
 export * as summary from './summary';
+
+// Pictures as files: model graphs, training curves, confusion matrices, image grids, heat maps, HTML reports.
+export { vis, type PlotModelOptions, type PlotHistoryOptions, type HistoryLike, type ConfusionMatrixOptions, type ClassLabels, type ImageGridOptions, type HeatmapOverlayOptions, type Colormap, type ReportOptions } from './vis';
