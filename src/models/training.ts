@@ -403,7 +403,8 @@ export async function predictModel(model: LayersModel, x: unknown, args: Predict
   const batchSize = checkPositiveInt('predict', 'batchSize', args.batchSize ?? 32);
   const xs = asTensorList('predict', 'x', x);
   const n = sampleCount('predict', [{ name: 'x', tensors: xs }]);
-  const parts: Tensor[][] = model.outputNames.map(() => []);
+  // Sized from the first batch's outputs: a Sequential without an input shape is wired only then.
+  let parts: Tensor[][] | null = null;
   let lastYield = performance.now();
   for (let start = 0; start < n; start += batchSize) {
     const size = Math.min(batchSize, n - start);
@@ -411,12 +412,15 @@ export async function predictModel(model: LayersModel, x: unknown, args: Predict
       () => noGrad(() => model.forward(takeRows(xs, null, start, size), { training: false, losses: [] })),
       (r) => r,
     );
-    outs.forEach((o, i) => parts[i]!.push(o));
+    parts ??= outs.map(() => []);
+    outs.forEach((o, i) => parts![i]!.push(o));
     if (performance.now() - lastYield > 10) {
       await yieldToLoop();
       lastYield = performance.now();
     }
   }
+  // No samples: one pass over the empty batch gives the outputs' shapes.
+  if (!parts) return predictOnBatch(model, xs);
   const joined = parts.map((p) => (p.length === 1 ? p[0]! : scoped(() => concat(p, 0), (r) => [r])));
   return joined.length === 1 ? joined[0]! : joined;
 }

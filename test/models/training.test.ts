@@ -164,6 +164,14 @@ describe('fit, evaluate, predict', () => {
     expect(lastBatchLoss).toBeCloseTo(h.history['loss']![1]!, 6);
   });
 
+  it('predicts with a Sequential that learns its input shape from the data', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 3 })] });
+    const y = (await model.predict(tf.ones([5, 4]), { batchSize: 2 })) as tf.Tensor;
+    expect(y.shape).toEqual([5, 3]);
+    const whole = (model.predictOnBatch(tf.ones([5, 4])) as tf.Tensor).dataSync();
+    y.dataSync().forEach((v, i) => expect(v).toBeCloseTo(whole[i]!, 5));
+  });
+
   it('prints a Keras-style summary', () => {
     const model = small();
     const lines: string[] = [];
