@@ -20,18 +20,27 @@ export interface GradCamOptions {
   dataFormat?: ExplainDataFormat;
   /** Resize the map to the input's height and width (default true when `x` is spatial like the layer). */
   upsample?: boolean;
+  /**
+   * `'gradCam'` (default) weights each channel by its mean gradient; `'hiResCam'` (Draelos & Carin
+   * 2020) multiplies gradients and activations position by position, which stays faithful when the
+   * layer feeds a Flatten + Dense head (where mean weights can cancel and leave a blank map).
+   */
+  method?: 'gradCam' | 'hiResCam';
   /** Explain the scores before a final softmax / sigmoid (`'logits'`, the default) or the output itself. */
   target?: ExplainTarget;
 }
 
 /**
  * Grad-CAM (Selvaraju et al. 2017): the layer's feature maps weighted by the spatial mean of the
- * class score's gradient, summed over channels, ReLU'd and scaled to [0, 1] per sample. Returns
+ * class score's gradient (or, with `method: 'hiResCam'`, by the gradient at each position), summed
+ * over channels, ReLU'd and scaled to [0, 1] per sample. Returns
  * `[N, H, W]` (`[N, 1, T]` for sequences), at the input's resolution unless `upsample` is false.
  */
 export async function gradCam(model: LayersModel, x: Tensor, options: GradCamOptions = {}): Promise<Tensor> {
   const fn = 'explain.gradCam';
   checkCall(fn, model, x, options);
+  const method = options.method ?? 'gradCam';
+  if (method !== 'gradCam' && method !== 'hiResCam') argError(fn, 'method', "'gradCam' or 'hiResCam'", describe(method));
   const classes = resolveClasses(fn, model, x, options.classIndex);
   const target = options.layerName === undefined ? lastSpatialLayer(fn, model, x) : namedLayer(fn, model, options.layerName);
   const format = formatOf(fn, target, options.dataFormat);
@@ -76,7 +85,8 @@ export async function gradCam(model: LayersModel, x: Tensor, options: GradCamOpt
     let peak = 0;
     for (let p = 0; p < positions; p++) {
       let v = 0;
-      for (let c = 0; c < channels; c++) v += alpha[c]! * a[at(s, p, c)]!;
+      if (method === 'gradCam') for (let c = 0; c < channels; c++) v += alpha[c]! * a[at(s, p, c)]!;
+      else for (let c = 0; c < channels; c++) v += g[at(s, p, c)]! * a[at(s, p, c)]!;
       cam[p] = v > 0 ? v : 0;
       if (cam[p]! > peak) peak = cam[p]!;
     }

@@ -89,6 +89,45 @@ describe('explain.gradCam', () => {
     expect(outsideMass).toBeGreaterThan(insideMass);
   });
 
+  it("with method 'hiResCam' lights the quadrant a Flatten + Dense head reads, where mean weights cancel", async () => {
+    // Class 1 reads feature 0 in the top-left quadrant only, through a Dense layer over the flattened map.
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ filters: 1, kernelSize: 1, activation: 'relu', inputShape: [SIZE, SIZE, 2], name: 'features' }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
+    const dense = new Float32Array(SIZE * SIZE * 2);
+    for (let r = 0; r < SIZE; r++) {
+      for (let c = 0; c < SIZE; c++) {
+        // Unit 1: +1 inside the top-left quadrant, -1 elsewhere (a bright pixel elsewhere argues against class 1).
+        dense[(r * SIZE + c) * 2 + 1] = r < HALF && c < HALF ? 1 : -1;
+      }
+    }
+    model.setWeights([tf.tensor([1, 0], [1, 1, 2, 1]), tf.tensor([-0.5]), tf.tensor(dense, [SIZE * SIZE, 2]), tf.tensor([0, 0])]);
+    const x = images([[0, 1, 2, 3]]);
+    const hiRes = (await tf.explain.gradCam(model, x, { classIndex: 1, method: 'hiResCam' })).dataSync();
+    let inside = 0;
+    for (let r = 0; r < SIZE; r++) {
+      for (let c = 0; c < SIZE; c++) {
+        const v = hiRes[r * SIZE + c]!;
+        if (r < HALF && c < HALF) inside += v;
+        else expect(v).toBe(0);
+      }
+    }
+    expect(inside).toBeGreaterThan(0);
+    // Mean weighting: one square inside against three outside gives a negative channel weight, a blank map.
+    const mean = (await tf.explain.gradCam(model, x, { classIndex: 1 })).dataSync();
+    expect(Array.from(mean).every((v) => v === 0)).toBe(true);
+    // With global pooling the two methods agree.
+    const pooled = quadrantModel();
+    const a = (await tf.explain.gradCam(pooled, x, { classIndex: 1 })).dataSync();
+    const b = (await tf.explain.gradCam(pooled, x, { classIndex: 1, method: 'hiResCam' })).dataSync();
+    a.forEach((v, i) => expect(b[i]!).toBeCloseTo(v, 5));
+    await expect(tf.explain.gradCam(model, x, { method: 'cam' as 'gradCam' })).rejects.toThrow("argument 'method' expected 'gradCam' or 'hiResCam', got \"cam\"");
+  });
+
   it('explains the scores before the softmax by default (probabilities of a confident model saturate)', async () => {
     const model = quadrantModel();
     const x = images([[0, 1]]);
