@@ -7,7 +7,8 @@
 // Cout / C). Internally everything runs in NHWC with HWIO filters: NCHW arguments are transposed
 // (views, differentiable) on the way in and out.
 //
-// Kernels. Native: im2col tiles into the sgemm, or direct kernels when kh*kw*C <= 32 and
+// Kernels. Native: depthwise kernels when groups == C (vectorized over channels), im2col tiles
+// into the sgemm, or direct kernels when kh*kw*C <= 32 and
 // groups == 1 (native/kernels/conv/); a fused relu runs in the same output pass.
 // Reference (js backend): direct loops with float64 accumulation. The padded input counts as zeros (0 * NaN = NaN on both).
 import { activeAddon } from '../backend/backend';
@@ -557,6 +558,48 @@ registerOp({
     { label: 'groups 2, bias', shapes: [[2, 5, 6, 4], [3, 3, 2, 6], [6]], run: (x, w, b) => conv2d(x, w, { groups: 2, bias: b }) },
     { label: 'depthwise', shapes: [[1, 5, 6, 3], [3, 3, 1, 6]], run: (x, w) => conv2d(x, w, { groups: 3, padding: 'same' }) },
     { label: '1x1', shapes: [[2, 4, 5, 3], [1, 1, 3, 5], [5]], run: (x, w, b) => conv2d(x, w, { bias: b }) },
+    // Depthwise kernels (groups == C): channel counts off the vector widths (tails of 8, 4, 1),
+    // interior runs of several register blocks, borders, strides, dilations, multipliers.
+    {
+      label: 'depthwise 3x3 s1 same, C=21, bias', shapes: [[2, 7, 19, 21], [3, 3, 1, 21], [21]],
+      run: (x, w, b) => conv2d(x, w, { groups: 21, padding: 'same', bias: b }),
+    },
+    {
+      label: 'depthwise 3x3 s2 pad 1, C=13', shapes: [[1, 9, 20, 13], [3, 3, 1, 13]],
+      run: (x, w) => conv2d(x, w, { groups: 13, strides: 2, padding: [[1, 1], [1, 1]] }),
+    },
+    {
+      label: 'depthwise 5x5 s1 same, C=24, bias', shapes: [[1, 6, 17, 24], [5, 5, 1, 24], [24]],
+      run: (x, w, b) => conv2d(x, w, { groups: 24, padding: 'same', bias: b }),
+    },
+    {
+      label: 'depthwise 5x5 s2 same, C=5', shapes: [[2, 11, 12, 5], [5, 5, 1, 5]],
+      run: (x, w) => conv2d(x, w, { groups: 5, strides: 2, padding: 'same' }),
+    },
+    {
+      label: 'depthwise 3x3 dilation 2, strides [2,1]', shapes: [[1, 9, 11, 6], [3, 3, 1, 6]],
+      run: (x, w) => conv2d(x, w, { groups: 6, dilations: 2, strides: [2, 1], padding: 'same' }),
+    },
+    {
+      label: 'depthwise 2x4 dilations [1,2], valid', shapes: [[2, 5, 12, 4], [2, 4, 1, 4]],
+      run: (x, w) => conv2d(x, w, { groups: 4, dilations: [1, 2] }),
+    },
+    {
+      label: 'depthwise multiplier 3, stride 2, bias', shapes: [[2, 6, 7, 5], [3, 3, 1, 15], [15]],
+      run: (x, w, b) => conv2d(x, w, { groups: 5, strides: 2, padding: 'same', bias: b }),
+    },
+    {
+      label: 'depthwise tiny 1x2, padding past the kernel, relu', shapes: [[1, 1, 2, 3], [3, 3, 1, 3]], domain: 'awayFromZero',
+      run: (x, w) => conv2d(x, mul(w, 0.01), { groups: 3, padding: [[3, 2], [4, 3]], activation: 'relu' }),
+    },
+    {
+      label: 'depthwise NCHW 3x3 s2 multiplier 2', shapes: [[2, 3, 7, 9], [6, 1, 3, 3]],
+      run: (x, w) => conv2d(x, w, { dataFormat: 'NCHW', groups: 3, strides: 2, padding: [[1, 1], [1, 1]] }),
+    },
+    {
+      label: 'depthwise large 3x3 s1, C=40', shapes: [[2, 20, 23, 40], [3, 3, 1, 40], [40]],
+      run: (x, w, b) => conv2d(x, w, { groups: 40, padding: 'same', bias: b }), grad: false,
+    },
     {
       label: 'NCHW, same, stride 2, bias', shapes: [[2, 3, 5, 6], [4, 3, 3, 3], [4]],
       run: (x, w, b) => conv2d(x, w, { dataFormat: 'NCHW', strides: 2, padding: 'same', bias: b }),
