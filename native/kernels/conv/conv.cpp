@@ -8,6 +8,7 @@
 #include "kernels/conv/conv.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -144,11 +145,13 @@ void depthwise_forward(const ConvShape& s0, const float* x0, const float* w, con
   const ConvShape s = repeated_shape(s0);
   const depthwise_detail::DepthwiseKernels& dk = depthwise_kernels();
   const int64_t row = s.ow * s.c;
+  bool w_finite = true;
+  for (int64_t i = 0; i < s.kh * s.kw * s.c; i++) w_finite = w_finite && std::isfinite(w[i]);
   parallel_for(s.n * s.oh, row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
       const int64_t n = t / s.oh, oy = t % s.oh;
       float* yrow = y + t * row;
-      dk.forward_row(s, x + n * s.h * s.w * s.c, w, bias, oy, yrow);
+      dk.forward_row(s, x + n * s.h * s.w * s.c, w, bias, w_finite, oy, yrow);
       if (relu) {
         for (int64_t i = 0; i < row; i++) yrow[i] = yrow[i] < 0.0f ? 0.0f : yrow[i];
       }

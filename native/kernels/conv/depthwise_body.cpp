@@ -142,21 +142,33 @@ template <int K, int SW, bool FLIP>
 inline void run_row(const float* const* rows_at0, const float* const* wrow, int nr, int64_t c, const float* bias,
                     int64_t lo, int64_t hi, float* yrow) {
   const float* rows[64];
-  int64_t x = lo;
   auto at = [&](int64_t px) {
     for (int r = 0; r < nr; r++) rows[r] = rows_at0[r] + px * SW * c;
   };
+  int64_t x = lo;
   for (; x + kPixels <= hi; x += kPixels) {
     at(x);
     for_channel_blocks(c, [&](auto lanes, int64_t ch) {
       run_block<K, SW, kPixels, decltype(lanes)::value, FLIP>(rows, wrow, nr, c, bias, ch, yrow + x * c);
     });
   }
-  for (; x < hi; x++) {
-    at(x);
+  if (x == hi) return;
+  // The last hi - x < kPixels pixels in one block sized to them.
+  at(x);
+  auto rest = [&](auto pixels) {
+    constexpr int PP = decltype(pixels)::value;
     for_channel_blocks(c, [&](auto lanes, int64_t ch) {
-      run_block<K, SW, 1, decltype(lanes)::value, FLIP>(rows, wrow, nr, c, bias, ch, yrow + x * c);
+      run_block<K, SW, PP, decltype(lanes)::value, FLIP>(rows, wrow, nr, c, bias, ch, yrow + x * c);
     });
+  };
+  switch (hi - x) {
+    case 1: return rest(Lanes<1>{});
+    case 2: return rest(Lanes<2>{});
+    case 3: return rest(Lanes<3>{});
+    case 4: return rest(Lanes<(kPixels > 4 ? 4 : 1)>{});
+    case 5: return rest(Lanes<(kPixels > 5 ? 5 : 1)>{});
+    case 6: return rest(Lanes<(kPixels > 6 ? 6 : 1)>{});
+    default: return rest(Lanes<(kPixels > 7 ? 7 : 1)>{});
   }
 }
 
@@ -171,7 +183,8 @@ inline bool run_fast(int64_t k, int64_t sw, const float* const* rows_at0, const 
   return true;
 }
 
-void forward_row(const ConvShape& s, const float* xn, const float* w, const float* bias, int64_t oy, float* yrow) {
+void forward_row(const ConvShape& s, const float* xn, const float* w, const float* bias, bool w_finite, int64_t oy,
+                 float* yrow) {
   const int64_t c = s.c;
   // Interior columns: every tap's column inside the image.
   const int64_t x_lo = std::min(s.ow, (s.pad_left + s.sw - 1) / s.sw);
@@ -187,7 +200,7 @@ void forward_row(const ConvShape& s, const float* xn, const float* w, const floa
       for (int64_t j = 0; j < s.kw; j++) {
         const int64_t ix = ox * s.sw - s.pad_left + j * s.dw;
         const bool in = row_in && ix >= 0 && ix < s.w;
-        t.add(in ? xn + (iy * s.w + ix) * c : zero, w + (i * s.kw + j) * c);
+        if (in || !w_finite) t.add(in ? xn + (iy * s.w + ix) * c : zero, w + (i * s.kw + j) * c);
       }
     }
     dot_taps(t, bias, c, yrow + ox * c);
@@ -195,9 +208,10 @@ void forward_row(const ConvShape& s, const float* xn, const float* w, const floa
   int64_t ox = 0;
   for (; ox < x_lo; ox++) pixel(ox);
   bool done = false;
-  // Rows with a padded kernel row (the top and bottom few) go pixel by pixel, for the zeros.
+  // With a NaN or inf in w, rows with a padded kernel row (the top and bottom few) go pixel by
+  // pixel, for the zeros; otherwise padded taps add exact zeros and are skipped.
   const int64_t y0 = oy * s.sh - s.pad_top;
-  const bool rows_in = y0 >= 0 && y0 + (s.kh - 1) * s.dh < s.h;
+  const bool rows_in = w_finite || (y0 >= 0 && y0 + (s.kh - 1) * s.dh < s.h);
   if (rows_in && x_hi > x_lo && s.kh == s.kw && s.dw == 1 && s.kh <= 64) {
     const float* rows_at0[64];
     const float* wrow[64];
