@@ -9,9 +9,7 @@ import { sum } from './reduce';
 import { registerOp } from './registry';
 import { reshape } from './views';
 import { toTensor } from './util';
-import type { FusedActivation } from './fused-activation';
-
-/** Activations `linear` can fuse into the GEMM's store of its output. */
+import { type FusedActivation, applyActivation, resolveFusedActivation } from './fused-activation';
 
 /**
  * The dense-layer op: `activation(x @ w + bias)` for x [..., in], w [in, out], bias [out], as one
@@ -35,12 +33,17 @@ export function linear(xIn: Tensor, wIn: Tensor, biasIn?: Tensor | null, activat
     }
     bias = bias.contiguousCopy();
   }
-  if (activation !== 'linear' && activation !== 'relu') argError('linear', 'activation', "'linear' or 'relu'", describe(activation));
+  const act = resolveFusedActivation('linear', activation);
+  if (act.name !== null && act.name !== 'relu') {
+    // The GEMM's epilogue has bias and relu only: other activations run as their op on the output.
+    return applyActivation(act, linear(x, w, bias, 'linear'));
+  }
   const inF = w.shape[0]!;
   const outF = w.shape[1]!;
   const lead = x.shape.slice(0, -1);
   const x2 = x.rank === 2 ? x : reshape(x, [-1, inF]);
-  const p = plan(x2, w, false, false, activation === 'relu');
+  const relu = act.name === 'relu';
+  const p = plan(x2, w, false, false, relu);
   runGemm(p, bias);
   const y2 = p.out;
   // An unrecorded view: the tape entry below covers y, and backward works on the 2-d y2.
@@ -48,7 +51,7 @@ export function linear(xIn: Tensor, wIn: Tensor, biasIn?: Tensor | null, activat
   const inputs = bias ? [x, w, bias] : [x, w];
   return record(y, 'linear', inputs, (g) => {
     const g2 = g.rank === 2 ? g : reshape(g, [-1, outF]);
-    const gz = activation === 'relu' ? mul(g2, greater(y2, 0)) : g2;
+    const gz = relu ? mul(g2, greater(y2, 0)) : g2;
     const gx = x.requiresGrad ? matmulCore(gz, w, false, true) : null;
     const gw = w.requiresGrad ? matmulCore(x2, gz, true, false) : null;
     const gb = bias && bias.requiresGrad ? sum(gz, 0) : null;

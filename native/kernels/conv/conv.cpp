@@ -107,6 +107,26 @@ bool is_pointwise(const ConvShape& s) {
          s.oh == s.h && s.ow == s.w;
 }
 
+// The rest of the epilogue on rows x cols of y (row stride ld; the residual has y's layout):
+// y += residual, then the activation, on data the tile's kernel has just written.
+void finish_tile(const ConvEpilogue& ep, float* y, int64_t ld, const float* res, int64_t rows, int64_t cols) {
+  auto one = [&](float* yr, const float* rr, int64_t len) {
+    if (rr) {
+      for (int64_t i = 0; i < len; i++) yr[i] += rr[i];
+    }
+    if (ep.has_activation) unary(ep.activation, yr, yr, len, ep.p0, ep.p1);
+  };
+  if (ld == cols) {
+    one(y, res, rows * cols);
+    return;
+  }
+  for (int64_t r = 0; r < rows; r++) one(y + r * ld, res ? res + r * ld : nullptr, cols);
+}
+
+// Relu with no residual goes into the kernels' own store; anything else runs in finish_tile.
+bool store_relu(const ConvEpilogue& ep) { return ep.has_activation && ep.activation == UnaryOp::Relu && !ep.residual; }
+bool needs_finish(const ConvEpilogue& ep) { return ep.residual || (ep.has_activation && !store_relu(ep)); }
+
 // One input channel per group (groups == C > 1): the depthwise kernels of depthwise.h.
 bool is_depthwise(const ConvShape& s) { return s.groups > 1 && s.c == s.groups; }
 
@@ -139,7 +159,7 @@ const float* repeat_channels(const ConvShape& s, const float* x, std::vector<flo
 // Rows per task so that a task is at least ~0.2 MFLOP: waking a worker costs microseconds.
 int64_t row_grain(int64_t row_flops) { return std::max<int64_t>(1, 200000 / std::max<int64_t>(row_flops, 1)); }
 
-void depthwise_forward(const ConvShape& s0, const float* x0, const float* w, const float* bias, float* y, bool relu) {
+void depthwise_forward(const ConvShape& s0, const float* x0, const float* w, float* y, const ConvEpilogue& ep) {
   std::vector<float> rep;
   const float* x = repeat_channels(s0, x0, rep);
   const ConvShape s = repeated_shape(s0);
@@ -151,10 +171,8 @@ void depthwise_forward(const ConvShape& s0, const float* x0, const float* w, con
     for (int64_t t = begin; t < end; t++) {
       const int64_t n = t / s.oh, oy = t % s.oh;
       float* yrow = y + t * row;
-      dk.forward_row(s, x + n * s.h * s.w * s.c, w, bias, w_finite, oy, yrow);
-      if (relu) {
-        for (int64_t i = 0; i < row; i++) yrow[i] = yrow[i] < 0.0f ? 0.0f : yrow[i];
-      }
+      dk.forward_row(s, x + n * s.h * s.w * s.c, w, ep.bias, w_finite, oy, yrow);
+      if (ep.residual || ep.has_activation) finish_tile(ep, yrow, row, ep.residual ? ep.residual + t * row : nullptr, 1, row);
     }
   });
 }
@@ -222,10 +240,13 @@ void depthwise_backward_filter(const ConvShape& s0, const float* x0, const float
 
 }  // namespace
 
-void conv2d_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y, bool relu) {
+void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y, const ConvEpilogue& epi) {
   const int64_t m = s.oh * s.ow;
   if (s.n == 0 || m == 0 || s.cout == 0) return;
-  if (is_depthwise(s)) return depthwise_forward(s, x, w, bias, y, relu);
+  if (is_depthwise(s)) return depthwise_forward(s, x, w, y, epi);
+  const float* bias = epi.bias;
+  const bool relu = store_relu(epi);
+  const bool finish = needs_finish(epi);
   const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
   const int64_t k = s.kh * s.kw * cg;
   const int64_t rows = tile_rows(k, m);
@@ -248,19 +269,19 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, const fl
             const float v = bias ? bias[g * og + o] : 0.0f;
             yt[i * s.cout + o] = relu && v < 0.0f ? 0.0f : v;
           }
-        continue;
-      }
-      if (direct) {
+      } else if (direct) {
         sgemm(false, false, r, og, k, 1.0f, xn + p0 * s.c + g * cg, s.c, w + g * og, s.cout, 0.0f, yt, s.cout, ep);
-        continue;
-      }
-      if (dk) {
+      } else if (dk) {
         dk->forward(s, xn, w, bias, relu, p0, r, yt);
-        continue;
+      } else {
+        float* cols = scratch(t_cols, r * k);
+        im2col(s, xn, g * cg, cg, p0, r, cols);
+        sgemm(false, false, r, og, k, 1.0f, cols, k, w + g * og, s.cout, 0.0f, yt, s.cout, ep);
       }
-      float* cols = scratch(t_cols, r * k);
-      im2col(s, xn, g * cg, cg, p0, r, cols);
-      sgemm(false, false, r, og, k, 1.0f, cols, k, w + g * og, s.cout, 0.0f, yt, s.cout, ep);
+      if (finish) {
+        const float* res = epi.residual ? epi.residual + (yt - y) : nullptr;
+        finish_tile(epi, yt, s.cout, res, r, og);
+      }
     }
   });
 }
