@@ -273,38 +273,86 @@ void input_row(const ConvShape& s, const float* dyn, const float* w, int64_t iy,
   for (int64_t ix = 0; ix < s.w; ix++) pixel(ix);
 }
 
+// acc[j][ch..] += sum over output columns ox in [lo, hi) of x(column ox * sw + j) * dy(ox) for
+// j < K: the K taps of one kernel row share each dy load. x0 is the input at column lo * sw - pad.
+template <int K>
+inline void filter_taps_row(const float* x0, int64_t xstep, const float* dp0, int64_t c, int64_t n, float* acc) {
+  for_channel_blocks(c, [&](auto lanes, int64_t ch) {
+    constexpr int N = decltype(lanes)::value;
+    V<N> a[K];
+    for (int j = 0; j < K; j++) a[j] = V<N>{};
+    const float* xp = x0 + ch;
+    const float* dp = dp0 + ch;
+    for (int64_t q = 0; q < n; q++) {
+      const V<N> d = load<N>(dp + q * c);
+      for (int j = 0; j < K; j++) a[j] += load<N>(xp + q * xstep + j * c) * d;
+    }
+    for (int j = 0; j < K; j++) store<N>(acc + j * c + ch, load<N>(acc + j * c + ch) + a[j]);
+  });
+}
+
 void filter_row(const ConvShape& s, const float* xn, const float* dyrow, int64_t oy, float* acc) {
   const int64_t c = s.c;
+  const int64_t xstep = s.sw * c;
+  // Output columns whose tap j is inside: 0 <= ox * sw - pad_left + j * dw < w.
+  auto cols = [&](int64_t j, int64_t& lo, int64_t& hi) {
+    const int64_t first = s.pad_left - j * s.dw;  // ox * sw >= first
+    lo = first <= 0 ? 0 : (first + s.sw - 1) / s.sw;
+    const int64_t last = s.w - 1 + s.pad_left - j * s.dw;  // ox * sw <= last
+    hi = last < 0 ? 0 : std::min(s.ow, last / s.sw + 1);
+  };
+  const bool fast = s.dw == 1 && (s.kw == 3 || s.kw == 5);
+  int64_t in_lo = 0, in_hi = 0;  // columns where every tap of a row is inside (fast path)
+  if (fast) {
+    int64_t l0, h0, l1, h1;
+    cols(0, l0, h0);
+    cols(s.kw - 1, l1, h1);
+    in_lo = std::max(l0, l1);
+    in_hi = std::max(in_lo, std::min(h0, h1));
+  }
   for (int64_t i = 0; i < s.kh; i++) {
     const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
     if (iy < 0 || iy >= s.h) continue;
     const float* xrow = xn + iy * s.w * c;
+    float* arow = acc + i * s.kw * c;
+    if (fast && in_hi > in_lo) {
+      const float* x0 = xrow + (in_lo * s.sw - s.pad_left) * c;
+      if (s.kw == 3) filter_taps_row<3>(x0, xstep, dyrow + in_lo * c, c, in_hi - in_lo, arow);
+      else filter_taps_row<5>(x0, xstep, dyrow + in_lo * c, c, in_hi - in_lo, arow);
+    }
     for (int64_t j = 0; j < s.kw; j++) {
-      // Output columns whose tap j is inside: 0 <= ox * sw - pad_left + j * dw < w.
-      const int64_t first = s.pad_left - j * s.dw;  // ox * sw >= first
-      const int64_t lo = first <= 0 ? 0 : (first + s.sw - 1) / s.sw;
-      const int64_t last = s.w - 1 + s.pad_left - j * s.dw;  // ox * sw <= last
-      const int64_t hi = last < 0 ? 0 : std::min(s.ow, last / s.sw + 1);
-      if (hi <= lo) continue;
-      const float* x0 = xrow + (lo * s.sw - s.pad_left + j * s.dw) * c;
-      const int64_t xstep = s.sw * c;
-      float* a = acc + (i * s.kw + j) * c;
-      for_channel_blocks(c, [&](auto lanes, int64_t ch) {
-        constexpr int N = decltype(lanes)::value;
-        V<N> a0{}, a1{}, a2{}, a3{};
-        const float* xp = x0 + ch;
-        const float* dp = dyrow + lo * c + ch;
-        int64_t q = 0;
-        const int64_t n = hi - lo;
-        for (; q + 4 <= n; q += 4) {
-          a0 += load<N>(xp + q * xstep) * load<N>(dp + q * c);
-          a1 += load<N>(xp + (q + 1) * xstep) * load<N>(dp + (q + 1) * c);
-          a2 += load<N>(xp + (q + 2) * xstep) * load<N>(dp + (q + 2) * c);
-          a3 += load<N>(xp + (q + 3) * xstep) * load<N>(dp + (q + 3) * c);
-        }
-        for (; q < n; q++) a0 += load<N>(xp + q * xstep) * load<N>(dp + q * c);
-        store<N>(a + ch, load<N>(a + ch) + ((a0 + a1) + (a2 + a3)));
-      });
+      int64_t lo, hi;
+      cols(j, lo, hi);
+      // The columns the fast path did not cover: [lo, in_lo) and [in_hi, hi).
+      const int64_t skip_lo = fast && in_hi > in_lo ? std::max(lo, in_lo) : hi;
+      const int64_t skip_hi = fast && in_hi > in_lo ? std::min(hi, in_hi) : hi;
+      float* a = arow + j * c;
+      auto range = [&](int64_t q0, int64_t q1) {
+        if (q1 <= q0) return;
+        const float* x0 = xrow + (q0 * s.sw - s.pad_left + j * s.dw) * c;
+        for_channel_blocks(c, [&](auto lanes, int64_t ch) {
+          constexpr int N = decltype(lanes)::value;
+          V<N> a0{}, a1{}, a2{}, a3{};
+          const float* xp = x0 + ch;
+          const float* dp = dyrow + q0 * c + ch;
+          int64_t q = 0;
+          const int64_t n = q1 - q0;
+          for (; q + 4 <= n; q += 4) {
+            a0 += load<N>(xp + q * xstep) * load<N>(dp + q * c);
+            a1 += load<N>(xp + (q + 1) * xstep) * load<N>(dp + (q + 1) * c);
+            a2 += load<N>(xp + (q + 2) * xstep) * load<N>(dp + (q + 2) * c);
+            a3 += load<N>(xp + (q + 3) * xstep) * load<N>(dp + (q + 3) * c);
+          }
+          for (; q < n; q++) a0 += load<N>(xp + q * xstep) * load<N>(dp + q * c);
+          store<N>(a + ch, load<N>(a + ch) + ((a0 + a1) + (a2 + a3)));
+        });
+      };
+      if (skip_hi > skip_lo) {
+        range(lo, skip_lo);
+        range(skip_hi, hi);
+      } else {
+        range(lo, hi);
+      }
     }
   }
 }
