@@ -68,24 +68,40 @@ ConvCall read_conv(const Napi::CallbackInfo& info, size_t args_index, const char
   return c;
 }
 
-// conv2d(x, w, y, args, bias | null, relu?): y = conv(x, w) + bias, then max(0, .) when relu is true
+// conv2d(x, w, y, args, bias | null, activation, p0, p1, residual | null):
+// y = act(conv(x, w) + bias + residual), act the unary op of code `activation` (-1: none) with
+// parameters p0, p1; bias is [cout], residual has y's size (both at offset 0 of their arrays).
 Napi::Value conv2d_entry(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
   F32 x = get_f32(info, 0, "x");
   F32 w = get_f32(info, 1, "w");
   F32 y = get_f32(info, 2, "y");
   ConvCall c = read_conv(info, 3, "conv2d", x.length, w.length, y.length);
-  const float* bias = nullptr;
+  k::ConvEpilogue ep;
   if (info.Length() > 4 && !info[4].IsNull() && !info[4].IsUndefined()) {
     F32 b = get_f32(info, 4, "bias");
-    check_range(info.Env(), "conv2d bias", b.length, 0, c.s.cout);
-    bias = b.data;
+    check_range(env, "conv2d bias", b.length, 0, c.s.cout);
+    ep.bias = b.data;
   }
-  const bool relu = info.Length() > 5 && info[5].IsBoolean() && info[5].As<Napi::Boolean>().Value();
+  if (info.Length() < 9 || !info[5].IsNumber() || !info[6].IsNumber() || !info[7].IsNumber()) {
+    throw_range(env, "conv2d: expected (x, w, y, args, bias, activation, p0, p1, residual)");
+  }
+  const int64_t act = info[5].As<Napi::Number>().Int64Value();
+  if (act < -1 || act >= static_cast<int64_t>(k::UnaryOp::Count)) throw_range(env, "conv2d: unknown activation code");
+  ep.has_activation = act >= 0;
+  if (ep.has_activation) ep.activation = static_cast<k::UnaryOp>(act);
+  ep.p0 = info[6].As<Napi::Number>().FloatValue();
+  ep.p1 = info[7].As<Napi::Number>().FloatValue();
+  if (!info[8].IsNull() && !info[8].IsUndefined()) {
+    F32 r = get_f32(info, 8, "residual");
+    check_range(env, "conv2d residual", r.length, 0, c.s.n * c.s.oh * c.s.ow * c.s.cout);
+    ep.residual = r.data;
+  }
   const float* xp = x.data + c.x_off;
   const float* wp = w.data + c.w_off;
   float* yp = y.data + c.y_off;
   k::ConvShape s = c.s;
-  return dispatch(info, async, [=] { k::conv2d_forward(s, xp, wp, bias, yp, relu); }, {0, 1, 2, 4});
+  return dispatch(info, async, [=] { k::conv2d_forward(s, xp, wp, yp, ep); }, {0, 1, 2, 4, 8});
 }
 
 // conv2dBackpropInput(dy, w, dx, args): dx = conv^T(dy, w)

@@ -267,8 +267,23 @@ void check_matrix(Napi::Env env, const char* what, int64_t length, int64_t offse
   }
 }
 
-// gemm(a, b, c, args, bias | null): C = alpha op(A) op(B) + beta C (+ bias per column, then relu)
-// for each batch entry
+// A unary op applied to each finished block of C (GemmEpilogue::block).
+struct GemmUnary {
+  k::UnaryOp op;
+  float p0, p1;
+};
+void gemm_unary_block(const void* ctx, float* c, int64_t ldc, int64_t, int64_t, int64_t rows, int64_t cols) {
+  const GemmUnary& u = *static_cast<const GemmUnary*>(ctx);
+  if (ldc == cols) {
+    k::unary(u.op, c, c, rows * cols, u.p0, u.p1);
+    return;
+  }
+  for (int64_t r = 0; r < rows; r++) k::unary(u.op, c + r * ldc, c + r * ldc, cols, u.p0, u.p1);
+}
+
+// gemm(a, b, c, args, bias | null, p0?, p1?): C = alpha op(A) op(B) + beta C (+ bias per column),
+// then the activation: 0 none, 1 relu, 2 + u the unary op of code u with parameters p0, p1
+// (applied per finished block of C), for each batch entry
 Napi::Value gemm_entry(const Napi::CallbackInfo& info, bool async) {
   using L = layout::gemm;
   Napi::Env env = info.Env();
@@ -283,7 +298,10 @@ Napi::Value gemm_entry(const Napi::CallbackInfo& info, bool async) {
   float beta = static_cast<float>(args.number(L::beta));
   int64_t act = args.integer(L::activation);
   if (m < 0 || n < 0 || kk < 0) throw_range(env, "gemm: negative size");
-  if (act < 0 || act > 1) throw_range(env, "gemm: unknown activation");
+  if (act < 0 || act >= 2 + static_cast<int64_t>(k::UnaryOp::Count)) throw_range(env, "gemm: unknown activation");
+  auto param = [&](size_t i) { return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().FloatValue() : 0.0f; };
+  GemmUnary unary_ctx{k::UnaryOp::Relu, param(5), param(6)};
+  if (act >= 2) unary_ctx.op = static_cast<k::UnaryOp>(act - 2);
   const int64_t batch = args.tail_length(kMaxCount / 4);
   std::vector<int64_t> offs(static_cast<size_t>(batch) * 3);
   args.tail(L::aOffsets, batch, offs.data());
@@ -302,15 +320,19 @@ Napi::Value gemm_entry(const Napi::CallbackInfo& info, bool async) {
     check_range(env, "gemm bias", bs.length, 0, n);
     bias = bs.data;
   }
-  k::GemmEpilogue ep;
-  ep.bias = bias;
-  ep.activation = static_cast<k::GemmActivation>(act);
+  k::GemmEpilogue ep0;
+  ep0.bias = bias;
+  ep0.activation = act == 1 ? k::GemmActivation::Relu : k::GemmActivation::None;
+  if (act >= 2) ep0.block = gemm_unary_block;
   const float* ap = a.data;
   const float* bp = b.data;
   float* cp = c.data;
   return dispatch(
       info, async,
       [=, offs = std::move(offs)] {
+        // The block hook reads the op through this copy, which lives as long as the call.
+        k::GemmEpilogue ep = ep0;
+        if (ep.block) ep.block_ctx = &unary_ctx;
         if (batch == 1) {
           k::sgemm(ta, tb, m, n, kk, alpha, ap + offs[0], lda, bp + offs[1], ldb, beta, cp + offs[2], ldc, ep);
         } else {

@@ -98,9 +98,14 @@ interface KernelEntries {
   gather(x: F32 | I32, indices: I32, out: F32 | I32, args: Packed<'gather'>): void;
   scatterAdd(g: F32, indices: I32, out: F32, args: Packed<'scatterAdd'>): void;
   oneHot(indices: I32, out: F32, args: Packed<'oneHot'>): void;
-  gemm(a: F32, b: F32, c: F32, args: Packed<'gemm'>, bias: F32 | null): void;
-  /** y = conv(x, w) + bias, then max(0, .) when relu. */
-  conv2d(x: F32, w: F32, y: F32, args: Packed<'conv2d'>, bias: F32 | null, relu: boolean): void;
+  /** activation 2 + u applies the unary op of code u with parameters p0, p1 (default 0) to C. */
+  gemm(a: F32, b: F32, c: F32, args: Packed<'gemm'>, bias: F32 | null, p0?: number, p1?: number): void;
+  /**
+   * y = act(conv(x, w) + bias + residual): act is the unary op of code `activation` in unaryOps
+   * (-1: none) with parameters p0, p1; residual has y's size.
+   */
+  conv2d(x: F32, w: F32, y: F32, args: Packed<'conv2d'>, bias: F32 | null, activation: number, p0: number, p1: number,
+    residual: F32 | null): void;
   /** dx = adjoint of conv2d w.r.t. x applied to dy. */
   conv2dBackpropInput(dy: F32, w: F32, dx: F32, args: Packed<'conv2dBackpropInput'>): void;
   /** dw = gradient of <dy, conv2d(x, w)> w.r.t. w. */

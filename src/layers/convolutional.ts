@@ -4,6 +4,7 @@ import { type ActivationName, resolveActivation } from '../activations/activatio
 import { type InitializerIdentifier, getInitializer, serializeInitializer } from '../initializers/initializers';
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers/regularizers';
 import { conv1d, conv2d, conv2dTranspose } from '../ops/conv';
+import { toFusedActivation } from '../ops/fused-activation';
 import { relu } from '../ops/unary';
 import { Layer, type LayerArgs, type LayerConfig } from './layer';
 import type { ShapeWithBatch } from './symbolic-tensor';
@@ -150,8 +151,10 @@ export class Conv2D extends BaseConv {
     // The layer keeps Keras's HWIO kernel; for channelsFirst the op wants OIHW.
     const last = this.dataFormat === 'channelsLast';
     const filter = last ? this.kernel! : this.kernel!.permute([3, 2, 0, 1]);
-    // relu rides in the convolution's output store (and its gradient mask in one pass).
-    const fuse = this.activation.name === 'relu';
+    // The activation rides in the convolution's epilogue when it has one; sigmoid stays separate so
+    // that crossentropy losses still find the logits behind it (activations/logits.ts).
+    const name = this.activation.name;
+    const fused = name === 'sigmoid' || name === 'linear' ? null : toFusedActivation(name === 'swish' ? 'silu' : name);
     const y = conv2d(x, filter, {
       strides: this.strides as [number, number],
       padding: this.padding,
@@ -159,9 +162,9 @@ export class Conv2D extends BaseConv {
       groups: this.groups,
       dataFormat: last ? 'NHWC' : 'NCHW',
       bias: this.bias,
-      activation: fuse ? 'relu' : 'linear',
+      activation: fused ?? 'linear',
     });
-    return fuse ? y : this.activate(y);
+    return fused ? y : this.activate(y);
   }
 }
 

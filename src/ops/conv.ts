@@ -7,8 +7,10 @@
 // Cout / C). Internally everything runs in NHWC with HWIO filters: NCHW arguments are transposed
 // (views, differentiable) on the way in and out.
 //
-// Kernels. Native: im2col tiles into the sgemm, or direct kernels when kh*kw*C <= 32 and
-// groups == 1 (native/kernels/conv/); a fused relu runs in the same output pass.
+// Kernels. Native: depthwise kernels when groups == C (vectorized over channels), im2col tiles
+// into the sgemm, or direct kernels when kh*kw*C <= 32 and
+// groups == 1 (native/kernels/conv/). The epilogue (bias, residual, activation: see
+// fused-activation.ts) runs on each output tile or row right after the kernel writes it.
 // Reference (js backend): direct loops with float64 accumulation. The padded input counts as zeros (0 * NaN = NaN on both).
 import { activeAddon } from '../backend/backend';
 import { type LayoutArgs, pack } from '../backend/binding';
@@ -18,9 +20,13 @@ import { Tensor } from '../tensor/tensor';
 import { add, mul } from './binary';
 import { cast } from './cast';
 import { sum } from './reduce';
-import { registerOp } from './registry';
+import { type OpCheck, registerOp } from './registry';
 import { reshape, transpose } from './views';
 import { toTensor } from './util';
+import {
+  type FusedActivation, type ResolvedActivation, NO_ACTIVATION, activationGradFromOutput, applyActivation, gradFromOutput,
+  resolveFusedActivation,
+} from './fused-activation';
 
 export type ConvPadding = 'valid' | 'same' | readonly (readonly [number, number])[];
 export type Conv2DDataFormat = 'NHWC' | 'NCHW';
@@ -42,10 +48,14 @@ export interface Conv2DOptions {
   /** [Cout], added to every output position. */
   bias?: Tensor | null;
   /**
-   * Applied to the output in the same pass (default 'linear'); 'relu' is max(0, conv + bias) and
-   * its backward masks the incoming gradient by (y > 0) in one pass.
+   * Applied to each output tile while it is in cache (default 'linear'): relu, sigmoid, silu,
+   * hardSwish, gelu, or { name: 'clip', min, max } (relu6: min 0, max 6), { name: 'leakyRelu', alpha },
+   * { name: 'hardSigmoid', alpha, beta }, each the unary op of that name. The output is
+   * activation(conv + bias + residual).
    */
-  activation?: 'linear' | 'relu';
+  activation?: FusedActivation;
+  /** A tensor of the output's shape (and data format) added before the activation (a residual connection). */
+  residual?: Tensor | null;
 }
 
 export interface Conv2DTransposeOptions extends Conv2DOptions {
@@ -102,12 +112,18 @@ function f32(t: Tensor): Float32Array {
 // ---------------------------------------------------------------------------------------------
 // Kernels (contiguous NHWC / HWIO tensors)
 
-function forwardKernel(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, relu = false): Tensor {
+/** act(conv(x, w) + bias + residual); residual (contiguous) has the output's NHWC shape. */
+function forwardKernel(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, act: ResolvedActivation = NO_ACTIVATION,
+  residual: Tensor | null = null): Tensor {
   const y = Tensor.empty([g.n, g.oh, g.ow, g.cout], 'float32');
   const addon = activeAddon();
   if (addon) {
     const b = bias ? f32(bias).subarray(bias.offset, bias.offset + g.cout) : null;
-    addon.conv2d(f32(x), f32(w), f32(y), pack.conv2d(convArgs(g, { xOffset: x.offset, wOffset: w.offset, yOffset: 0 })), b, relu);
+    const r = residual ? f32(residual).subarray(residual.offset, residual.offset + y.size) : null;
+    const code = act.name === null ? -1 : addon.unaryOps.indexOf(act.name);
+    if (act.name !== null && code < 0) throw new Error(`conv2d: the addon has no '${act.name}' kernel`);
+    addon.conv2d(f32(x), f32(w), f32(y), pack.conv2d(convArgs(g, { xOffset: x.offset, wOffset: w.offset, yOffset: 0 })), b,
+      code, act.p0, act.p1, r);
     return y;
   }
   const xd = x.buffer;
@@ -137,12 +153,16 @@ function forwardKernel(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, relu 
           }
         }
         const yBase = ((n * g.oh + oy) * g.ow + ox) * g.cout;
-        if (relu) for (let o = 0; o < g.cout; o++) yd[yBase + o] = acc[o]! > 0 ? acc[o]! : acc[o] === acc[o] ? 0 : acc[o]!;
-        else for (let o = 0; o < g.cout; o++) yd[yBase + o] = acc[o]!;
+        for (let o = 0; o < g.cout; o++) yd[yBase + o] = acc[o]!;
       }
     }
   }
-  return y;
+  // The reference epilogue: the residual added in float32, then the unary op's own reference.
+  if (residual) for (let i = 0; i < y.size; i++) yd[i] = Math.fround(yd[i]! + residual.buffer[residual.offset + i]!);
+  if (act.name === null) return y;
+  const out = applyActivation(act, y);
+  y.dispose();
+  return out;
 }
 
 function backpropInputKernel(g: Geom, dy: Tensor, w: Tensor): Tensor {
@@ -246,14 +266,24 @@ function reluGradCore(gy: Tensor, y: Tensor): Tensor {
   return record(out, 'conv2dReluGrad', [gy], (gg) => [gy.requiresGrad ? reluGradCore(gg, y) : null]);
 }
 
-function conv2dCore(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, relu = false): Tensor {
-  const y = forwardKernel(g, x.contiguousCopy(), w.contiguousCopy(), bias ? bias.contiguousCopy() : null, relu);
-  return record(y, 'conv2d', bias ? [x, w, bias] : [x, w], (gyIn) => {
-    const gy = relu ? reluGradCore(gyIn, y) : gyIn;
+function conv2dCore(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, act: ResolvedActivation = NO_ACTIVATION,
+  residual: Tensor | null = null): Tensor {
+  const training = x.requiresGrad || w.requiresGrad || (bias?.requiresGrad ?? false) || (residual?.requiresGrad ?? false);
+  if (training && !gradFromOutput(act)) {
+    // The activation's gradient needs its input: keep z = conv + bias + residual and apply the op.
+    return applyActivation(act, conv2dCore(g, x, w, bias, NO_ACTIVATION, residual));
+  }
+  const y = forwardKernel(g, x.contiguousCopy(), w.contiguousCopy(), bias ? bias.contiguousCopy() : null, act,
+    residual ? residual.contiguousCopy() : null);
+  const inputs = [x, w, ...(bias ? [bias] : []), ...(residual ? [residual] : [])];
+  return record(y, 'conv2d', inputs, (gyIn) => {
+    const gy = act.name === 'relu' ? reluGradCore(gyIn, y) : activationGradFromOutput(act, gyIn, y);
     const gx = x.requiresGrad ? backpropInputCore(g, gy, w) : null;
     const gw = w.requiresGrad ? backpropFilterCore(g, x, gy) : null;
-    const gb = bias && bias.requiresGrad ? sum(gy, [0, 1, 2]) : null;
-    return bias ? [gx, gw, gb] : [gx, gw];
+    const grads: (Tensor | null)[] = [gx, gw];
+    if (bias) grads.push(bias.requiresGrad ? sum(gy, [0, 1, 2]) : null);
+    if (residual) grads.push(residual.requiresGrad ? gy : null);
+    return grads;
   });
 }
 
@@ -373,11 +403,17 @@ function checkOptions(fn: string, o: unknown): Conv2DOptions {
   return opts;
 }
 
-/** true for a fused relu. */
-function activationOf(fn: string, a: unknown): boolean {
-  if (a === undefined || a === null || a === 'linear') return false;
-  if (a === 'relu') return true;
-  return argError(fn, 'activation', "'linear' or 'relu'", describe(a));
+/** The residual as an NHWC tensor of the output's shape (a transposed view for NCHW). */
+function residualOf(fn: string, r: unknown, g: Geom, nchw: boolean, batched: boolean): Tensor | null {
+  if (r === undefined || r === null) return null;
+  const t = floatInput(fn, 'residual', r);
+  const want = nchw ? [g.n, g.cout, g.oh, g.ow] : [g.n, g.oh, g.ow, g.cout];
+  const shape = batched ? want : want.slice(1);
+  if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    argError(fn, 'residual', `the output's shape [${shape.join(',')}]`, `shape [${t.shape.join(',')}]`);
+  }
+  const t4 = batched ? t : reshape(t, want);
+  return nchw ? transpose(t4, [0, 2, 3, 1]) : t4;
 }
 
 function biasOf(fn: string, b: unknown, channels: number): Tensor | null {
@@ -426,7 +462,9 @@ export function conv2d(xIn: Tensor, filterIn: Tensor, options?: Conv2DOptions): 
   const { x4, w4, batched } = toNhwc(fn, x, w, nchw);
   const g = geometry(fn, x4.shape, w4.shape, o, x.shape, w.shape);
   const bias = biasOf(fn, o.bias, g.cout);
-  return fromNhwc(conv2dCore(g, x4, w4, bias, activationOf(fn, o.activation)), nchw, batched);
+  const act = resolveFusedActivation(fn, o.activation);
+  const residual = residualOf(fn, o.residual, g, nchw, batched);
+  return fromNhwc(conv2dCore(g, x4, w4, bias, act, residual), nchw, batched);
 }
 
 /** conv2d of 4-d tensors with argument errors phrased for `fn` and the caller's own shapes. */
@@ -436,7 +474,7 @@ function conv2dFor(fn: string, x4: Tensor, w4: Tensor, o: Conv2DOptions, xShape:
   const { x4: xn, w4: wn } = toNhwc(fn, x4, w4, nchw);
   const g = geometry(fn, xn.shape, wn.shape, o, xShape, wShape, 'x', chanLabel);
   const bias = biasOf(fn, o.bias, g.cout);
-  return fromNhwc(conv2dCore(g, xn, wn, bias, activationOf(fn, o.activation)), nchw, true);
+  return fromNhwc(conv2dCore(g, xn, wn, bias, resolveFusedActivation(fn, o.activation)), nchw, true);
 }
 
 /**
@@ -540,6 +578,56 @@ export function conv1d(xIn: Tensor, filterIn: Tensor, options?: Conv1DOptions): 
 // ---------------------------------------------------------------------------------------------
 // Registry
 
+// Fused epilogues on each kernel path: depthwise, im2col + GEMM, pointwise GEMM, direct small-k.
+// Filters are scaled down so the outputs stay inside the smooth ranges of hardSwish (+-3) and
+// hardSigmoid (+-3.7 here); leakyRelu's kink at 0 is avoided as the relu checks do (bias-dominated
+// outputs); clip's bounds are wide for finite differences, and saturated ranges are checked
+// without gradients.
+const EPILOGUES: readonly (readonly [string, FusedActivation])[] = [
+  ['sigmoid', 'sigmoid'], ['silu', 'silu'], ['gelu', 'gelu'], ['hardSwish', 'hardSwish'],
+  ['hardSigmoid', { name: 'hardSigmoid', alpha: 0.15, beta: 0.55 }], ['clip wide', { name: 'clip', min: -10, max: 10 }],
+];
+const EPILOGUE_PATHS: readonly { label: string; shapes: number[][]; opts: Conv2DOptions }[] = [
+  { label: 'depthwise 3x3 same', shapes: [[2, 5, 6, 5], [3, 3, 1, 5], [5], [2, 5, 6, 5]], opts: { groups: 5, padding: 'same' } },
+  { label: '3x3 im2col', shapes: [[2, 5, 6, 12], [3, 3, 12, 6], [6], [2, 3, 4, 6]], opts: {} },
+  { label: '1x1', shapes: [[2, 4, 5, 3], [1, 1, 3, 5], [5], [2, 4, 5, 5]], opts: {} },
+  { label: 'direct small-k, stride 2', shapes: [[1, 7, 6, 2], [3, 3, 2, 4], [4], [1, 4, 3, 4]], opts: { strides: 2, padding: 'same' } },
+];
+const epilogueChecks: OpCheck[] = EPILOGUES.flatMap(([name, activation]) => EPILOGUE_PATHS.map((path) => ({
+  label: `${name}, ${path.label}, bias + residual`, shapes: path.shapes,
+  run: (x: Tensor, w: Tensor, b: Tensor, r: Tensor) => conv2d(x, mul(w, 0.2), { ...path.opts, bias: b, residual: r, activation }),
+})));
+epilogueChecks.push(
+  ...EPILOGUE_PATHS.map((path) => ({
+    label: `leakyRelu, ${path.label}, bias`, shapes: path.shapes.slice(0, 3), domain: 'awayFromZero' as const,
+    run: (x: Tensor, w: Tensor, b: Tensor) => conv2d(x, mul(w, 0.01), { ...path.opts, bias: mul(b, 5), activation: { name: 'leakyRelu', alpha: 0.1 } }),
+  })),
+  {
+    label: 'leakyRelu alpha -0.3 (gradient from the input), depthwise', shapes: [[2, 5, 6, 5], [3, 3, 1, 5], [5]], domain: 'awayFromZero',
+    run: (x, w, b) => conv2d(x, mul(w, 0.01), { groups: 5, padding: 'same', bias: mul(b, 5), activation: { name: 'leakyRelu', alpha: -0.3 } }),
+  },
+  {
+    label: 'relu + residual, 1x1', shapes: [[2, 4, 5, 3], [1, 1, 3, 5], [5], [2, 4, 5, 5]], domain: 'awayFromZero',
+    run: (x, w, b, r) => conv2d(x, mul(w, 0.01), { bias: mul(b, 5), residual: mul(r, 0.01), activation: 'relu' }),
+  },
+  {
+    label: 'residual, NCHW depthwise multiplier 2', shapes: [[2, 3, 7, 6], [6, 1, 3, 3], [6], [2, 6, 4, 3]],
+    run: (x, w, b, r) => conv2d(x, w, { dataFormat: 'NCHW', groups: 3, strides: 2, padding: [[1, 1], [1, 1]], bias: b, residual: r }),
+  },
+  ...([['relu6', { name: 'clip', min: 0, max: 6 }], ['clip', { name: 'clip', min: -0.5, max: 0.7 }], ['hardSigmoid', { name: 'hardSigmoid', alpha: 0.2, beta: 0.5 }],
+    ['hardSwish', 'hardSwish'], ['leakyRelu', { name: 'leakyRelu', alpha: 0.2 }]] as const).flatMap(([name, activation]) => [
+    {
+      label: `${name} saturated, large depthwise`, shapes: [[2, 9, 20, 21], [3, 3, 1, 21], [21], [2, 9, 20, 21]], grad: false,
+      run: (x: Tensor, w: Tensor, b: Tensor, r: Tensor) => conv2d(x, mul(w, 3), { groups: 21, padding: 'same', bias: b, residual: r, activation }),
+    },
+    {
+      label: `${name} saturated, large im2col`, shapes: [[2, 17, 19, 4], [3, 3, 4, 16], [16], [2, 17, 19, 16]], grad: false,
+      // Scaled down so float32 accumulation error stays within the absolute tolerance where z cancels to ~0.
+      run: (x: Tensor, w: Tensor, b: Tensor, r: Tensor) => conv2d(x, mul(w, 0.25), { padding: 'same', bias: b, residual: mul(r, 0.25), activation }),
+    },
+  ]),
+);
+
 registerOp({
   name: 'conv2d',
   onnx: 'Conv',
@@ -557,6 +645,48 @@ registerOp({
     { label: 'groups 2, bias', shapes: [[2, 5, 6, 4], [3, 3, 2, 6], [6]], run: (x, w, b) => conv2d(x, w, { groups: 2, bias: b }) },
     { label: 'depthwise', shapes: [[1, 5, 6, 3], [3, 3, 1, 6]], run: (x, w) => conv2d(x, w, { groups: 3, padding: 'same' }) },
     { label: '1x1', shapes: [[2, 4, 5, 3], [1, 1, 3, 5], [5]], run: (x, w, b) => conv2d(x, w, { bias: b }) },
+    // Depthwise kernels (groups == C): channel counts off the vector widths (tails of 8, 4, 1),
+    // interior runs of several register blocks, borders, strides, dilations, multipliers.
+    {
+      label: 'depthwise 3x3 s1 same, C=21, bias', shapes: [[2, 7, 19, 21], [3, 3, 1, 21], [21]],
+      run: (x, w, b) => conv2d(x, w, { groups: 21, padding: 'same', bias: b }),
+    },
+    {
+      label: 'depthwise 3x3 s2 pad 1, C=13', shapes: [[1, 9, 20, 13], [3, 3, 1, 13]],
+      run: (x, w) => conv2d(x, w, { groups: 13, strides: 2, padding: [[1, 1], [1, 1]] }),
+    },
+    {
+      label: 'depthwise 5x5 s1 same, C=24, bias', shapes: [[1, 6, 17, 24], [5, 5, 1, 24], [24]],
+      run: (x, w, b) => conv2d(x, w, { groups: 24, padding: 'same', bias: b }),
+    },
+    {
+      label: 'depthwise 5x5 s2 same, C=5', shapes: [[2, 11, 12, 5], [5, 5, 1, 5]],
+      run: (x, w) => conv2d(x, w, { groups: 5, strides: 2, padding: 'same' }),
+    },
+    {
+      label: 'depthwise 3x3 dilation 2, strides [2,1]', shapes: [[1, 9, 11, 6], [3, 3, 1, 6]],
+      run: (x, w) => conv2d(x, w, { groups: 6, dilations: 2, strides: [2, 1], padding: 'same' }),
+    },
+    {
+      label: 'depthwise 2x4 dilations [1,2], valid', shapes: [[2, 5, 12, 4], [2, 4, 1, 4]],
+      run: (x, w) => conv2d(x, w, { groups: 4, dilations: [1, 2] }),
+    },
+    {
+      label: 'depthwise multiplier 3, stride 2, bias', shapes: [[2, 6, 7, 5], [3, 3, 1, 15], [15]],
+      run: (x, w, b) => conv2d(x, w, { groups: 5, strides: 2, padding: 'same', bias: b }),
+    },
+    {
+      label: 'depthwise tiny 1x2, padding past the kernel, relu', shapes: [[1, 1, 2, 3], [3, 3, 1, 3]], domain: 'awayFromZero',
+      run: (x, w) => conv2d(x, mul(w, 0.01), { groups: 3, padding: [[3, 2], [4, 3]], activation: 'relu' }),
+    },
+    {
+      label: 'depthwise NCHW 3x3 s2 multiplier 2', shapes: [[2, 3, 7, 9], [6, 1, 3, 3]],
+      run: (x, w) => conv2d(x, w, { dataFormat: 'NCHW', groups: 3, strides: 2, padding: [[1, 1], [1, 1]] }),
+    },
+    {
+      label: 'depthwise large 3x3 s1, C=40', shapes: [[2, 20, 23, 40], [3, 3, 1, 40], [40]],
+      run: (x, w, b) => conv2d(x, w, { groups: 40, padding: 'same', bias: b }), grad: false,
+    },
     {
       label: 'NCHW, same, stride 2, bias', shapes: [[2, 3, 5, 6], [4, 3, 3, 3], [4]],
       run: (x, w, b) => conv2d(x, w, { dataFormat: 'NCHW', strides: 2, padding: 'same', bias: b }),
@@ -587,6 +717,7 @@ registerOp({
       label: 'relu, large', shapes: [[2, 33, 35, 8], [3, 3, 8, 16], [16]],
       run: (x, w, b) => conv2d(x, w, { padding: 'same', bias: b, activation: 'relu' }), grad: false,
     },
+    ...epilogueChecks,
   ],
 });
 

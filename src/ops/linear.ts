@@ -9,13 +9,13 @@ import { sum } from './reduce';
 import { registerOp } from './registry';
 import { reshape } from './views';
 import { toTensor } from './util';
-import type { FusedActivation } from './fused-activation';
-
-/** Activations `linear` can fuse into the GEMM's store of its output. */
+import { activeAddon } from '../backend/backend';
+import { type FusedActivation, activationGradFromOutput, applyActivation, gradFromOutput, resolveFusedActivation } from './fused-activation';
 
 /**
  * The dense-layer op: `activation(x @ w + bias)` for x [..., in], w [in, out], bias [out], as one
- * GEMM whose epilogue adds the bias and applies relu, so the output is written once.
+ * GEMM whose epilogue adds the bias and applies the activation (any {@link FusedActivation}) to
+ * each finished block of the output, so the output is written once.
  */
 export function linear(xIn: Tensor, wIn: Tensor, biasIn?: Tensor | null, activation: FusedActivation = 'linear'): Tensor {
   let x = toTensor('linear', 'x', xIn);
@@ -35,20 +35,29 @@ export function linear(xIn: Tensor, wIn: Tensor, biasIn?: Tensor | null, activat
     }
     bias = bias.contiguousCopy();
   }
-  if (activation !== 'linear' && activation !== 'relu') argError('linear', 'activation', "'linear' or 'relu'", describe(activation));
+  const act = resolveFusedActivation('linear', activation);
+  const addon = activeAddon();
+  const training = x.requiresGrad || w.requiresGrad || (bias?.requiresGrad ?? false);
+  const blockCode = act.name !== null && act.name !== 'relu' && addon ? addon.unaryOps.indexOf(act.name) : -1;
+  if (act.name !== null && act.name !== 'relu' && (blockCode < 0 || (training && !gradFromOutput(act)))) {
+    // The reference backend, or a gradient that needs the activation's input: the GEMM keeps
+    // z = x @ w + bias and the activation runs as its own op.
+    return applyActivation(act, linear(x, w, bias, 'linear'));
+  }
   const inF = w.shape[0]!;
   const outF = w.shape[1]!;
   const lead = x.shape.slice(0, -1);
   const x2 = x.rank === 2 ? x : reshape(x, [-1, inF]);
-  const p = plan(x2, w, false, false, activation === 'relu');
-  runGemm(p, bias);
+  const relu = act.name === 'relu';
+  const p = plan(x2, w, false, false, relu);
+  runGemm(p, bias, blockCode >= 0 ? { code: blockCode, p0: act.p0, p1: act.p1 } : null);
   const y2 = p.out;
   // An unrecorded view: the tape entry below covers y, and backward works on the 2-d y2.
   const y = x.rank === 2 ? y2 : new Tensor(y2.storage, [...lead, outF], stridesOf([...lead, outF]), 0, 'float32');
   const inputs = bias ? [x, w, bias] : [x, w];
   return record(y, 'linear', inputs, (g) => {
     const g2 = g.rank === 2 ? g : reshape(g, [-1, outF]);
-    const gz = activation === 'relu' ? mul(g2, greater(y2, 0)) : g2;
+    const gz = relu ? mul(g2, greater(y2, 0)) : activationGradFromOutput(act, g2, y2);
     const gx = x.requiresGrad ? matmulCore(gz, w, false, true) : null;
     const gw = w.requiresGrad ? matmulCore(x2, gz, true, false) : null;
     const gb = bias && bias.requiresGrad ? sum(gz, 0) : null;
@@ -67,5 +76,19 @@ registerOp({
     { label: 'relu', shapes: [[6, 5], [5, 7], [7]], domain: 'awayFromZero', run: (x, w, b) => linear(x, w, b, 'relu') },
     { label: 'no bias, rank 3', shapes: [[2, 3, 4], [4, 2]], run: (x, w) => linear(x, w) },
     { label: 'large', shapes: [[33, 257], [257, 65], [65]], run: (x, w, b) => linear(x, w, b, 'relu'), grad: false },
+    // Activations in the GEMM's per-block epilogue, on each GEMM route: tiles, dot products (n <= 16,
+    // k >= 128), GEMV (one row) and the transposed narrow C.
+    ...([['sigmoid', 'sigmoid'], ['silu', 'silu'], ['gelu', 'gelu'], ['hardSwish', 'hardSwish'],
+      ['clip', { name: 'clip', min: -0.5, max: 0.7 }], ['hardSigmoid', { name: 'hardSigmoid', alpha: 0.15, beta: 0.55 }]] as const)
+      .flatMap(([name, a]) => [
+        { label: `${name}, tiles`, shapes: [[6, 5], [5, 7], [7]], run: (x: Tensor, w: Tensor, b: Tensor) => linear(x, mul(w, 0.3), b, a) },
+        { label: `${name}, large`, shapes: [[70, 40], [40, 150], [150]], grad: false, run: (x: Tensor, w: Tensor, b: Tensor) => linear(x, mul(w, 0.3), b, a) },
+        { label: `${name}, dots`, shapes: [[20, 130], [130, 10]], grad: false, run: (x: Tensor, w: Tensor) => linear(x, mul(w, 0.1), null, a) },
+        { label: `${name}, gemv`, shapes: [[1, 30], [30, 9], [9]], run: (x: Tensor, w: Tensor, b: Tensor) => linear(x, mul(w, 0.3), b, a) },
+      ]),
+    {
+      label: 'leakyRelu', shapes: [[6, 5], [5, 7], [7]], domain: 'awayFromZero',
+      run: (x, w, b) => linear(x, mul(w, 0.01), mul(b, 5), { name: 'leakyRelu', alpha: 0.1 }),
+    },
   ],
 });

@@ -97,20 +97,30 @@ export function plan(a: Tensor, b: Tensor, ta: boolean, tb: boolean, relu = fals
 }
 
 /** The native GEMM's arguments for a plan (C dense, alpha 1, beta 0). */
-function gemmArgs(p: Plan): Packed<'gemm'> {
+/** A unary op (by its addon code) applied to each finished block of C. */
+export interface GemmUnary {
+  readonly code: number;
+  readonly p0: number;
+  readonly p1: number;
+}
+
+function gemmArgs(p: Plan, unary: GemmUnary | null): Packed<'gemm'> {
   return pack.gemm({
     transA: p.a.trans ? 1 : 0, transB: p.b.trans ? 1 : 0, m: p.m, n: p.n, k: p.k, lda: p.a.ld, ldb: p.b.ld,
-    ldc: Math.max(p.n, 1), alpha: 1, beta: 0, activation: p.relu ? 1 : 0, batch: p.aOffs.length,
+    ldc: Math.max(p.n, 1), alpha: 1, beta: 0, activation: unary ? 2 + unary.code : p.relu ? 1 : 0, batch: p.aOffs.length,
     aOffsets: p.aOffs, bOffsets: p.bOffs, cOffsets: p.cOffs,
   });
 }
 
-/** @internal runs a planned GEMM on the active backend, with an optional fused bias and relu */
-export function runGemm(p: Plan, bias: Tensor | null = null): void {
+/**
+ * @internal runs a planned GEMM on the native backend, with an optional fused bias and relu, or a
+ * unary op applied per finished block (native only: the caller applies it itself on the js backend)
+ */
+export function runGemm(p: Plan, bias: Tensor | null = null, unary: GemmUnary | null = null): void {
   const addon = activeAddon();
   if (addon) {
-    addon.gemm(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, gemmArgs(p),
-      bias ? (bias.buffer as Float32Array).subarray(bias.offset, bias.offset + bias.size) : null);
+    addon.gemm(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, gemmArgs(p, unary),
+      bias ? (bias.buffer as Float32Array).subarray(bias.offset, bias.offset + bias.size) : null, unary?.p0 ?? 0, unary?.p1 ?? 0);
     return;
   }
   referenceGemm(p, bias);
@@ -231,7 +241,7 @@ export async function matmulAsync(a: Tensor, b: Tensor, transposeA = false, tran
     pinned.push(p.a.t, p.b.t, p.out);
     for (const t of pinned) t.storage.pin();
     // The argument block is shared; the async entry reads it before returning.
-    pending = addon.gemmAsync(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, gemmArgs(p), null);
+    pending = addon.gemmAsync(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, gemmArgs(p, null), null);
     return recordMatmul(p.out, x, y, ta, tb);
   });
   try {

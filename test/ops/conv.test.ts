@@ -5,6 +5,7 @@ import { type Conv2DOptions, conv1d, conv2d, conv2dTranspose } from '../../src/o
 import { type LayoutArgs, nativeAddon, pack } from '../../src/backend/binding';
 import { Generator } from '../../src/random/generator';
 import { expectClose } from '../helpers/compare';
+import { type FusedActivation, toFusedActivation } from '../../src/ops/fused-activation';
 
 const info = tf.backendInfo();
 const backends = (info.nativeAvailable ? ['js', 'native'] : ['js']) as ('js' | 'native')[];
@@ -196,15 +197,18 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       n: 1, h: 3, w: 3, c: 1, kh: 2, kw: 2, cout: 1, oh: 2, ow: 2, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0, groups: 1,
       xOffset: 0, wOffset: 0, yOffset: 0,
     };
-    addon.conv2d(x, w, y, pack.conv2d(ok), null, false);
+    addon.conv2d(x, w, y, pack.conv2d(ok), null, -1, 0, 0, null);
     const bad = (change: Partial<LayoutArgs<'conv2d'>>) => pack.conv2d({ ...ok, ...change });
-    expect(() => addon.conv2d(x, w, y, bad({ oh: 3 }), null, false)).toThrow(RangeError); // y too small
-    expect(() => addon.conv2d(x, w, y, bad({ xOffset: 1 }), null, false)).toThrow(RangeError);
-    expect(() => addon.conv2d(x, w, y, bad({ sh: 0 }), null, false)).toThrow(RangeError);
-    expect(() => addon.conv2d(x, w, y, bad({ groups: 2 }), null, false)).toThrow(RangeError);
-    expect(() => addon.conv2d(x, w, y, bad({ n: -1 }), null, false)).toThrow(/conv2d\.n must be an integer in \[0, 2147483648\], got -1/);
-    expect(() => addon.conv2d(x, w, y, Float64Array.of(1, 2) as never, null, false)).toThrow(/conv2d arguments are too short/);
-    expect(() => addon.conv2d(x, w, y, pack.conv2d(ok), new Float32Array(0), false)).toThrow(RangeError);
+    expect(() => addon.conv2d(x, w, y, bad({ oh: 3 }), null, -1, 0, 0, null)).toThrow(RangeError); // y too small
+    expect(() => addon.conv2d(x, w, y, bad({ xOffset: 1 }), null, -1, 0, 0, null)).toThrow(RangeError);
+    expect(() => addon.conv2d(x, w, y, bad({ sh: 0 }), null, -1, 0, 0, null)).toThrow(RangeError);
+    expect(() => addon.conv2d(x, w, y, bad({ groups: 2 }), null, -1, 0, 0, null)).toThrow(RangeError);
+    expect(() => addon.conv2d(x, w, y, bad({ n: -1 }), null, -1, 0, 0, null)).toThrow(/conv2d\.n must be an integer in \[0, 2147483648\], got -1/);
+    expect(() => addon.conv2d(x, w, y, Float64Array.of(1, 2) as never, null, -1, 0, 0, null)).toThrow(/conv2d arguments are too short/);
+    expect(() => addon.conv2d(x, w, y, pack.conv2d(ok), new Float32Array(0), -1, 0, 0, null)).toThrow(RangeError);
+    expect(() => addon.conv2d(x, w, y, pack.conv2d(ok), null, -1, 0, 0, new Float32Array(3))).toThrow(RangeError); // residual
+    expect(() => addon.conv2d(x, w, y, pack.conv2d(ok), null, 9999, 0, 0, null)).toThrow(RangeError); // activation code
+    expect(() => (addon.conv2d as (...a: unknown[]) => void)(x, w, y, pack.conv2d(ok), null, false)).toThrow(RangeError);
     expect(() => addon.conv2dBackpropInput(y, w, new Float32Array(8), pack.conv2dBackpropInput(ok))).toThrow(RangeError);
     expect(() => addon.conv2dBackpropFilter(x, y, new Float32Array(3), pack.conv2dBackpropFilter(ok))).toThrow(RangeError);
   });
@@ -248,6 +252,71 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     });
   });
 
+  it('every fused epilogue == its unfused graph (conv + bias + residual, then the unary op) in value and gradients', () => {
+    const acts: FusedActivation[] = ['relu', 'sigmoid', 'silu', 'gelu', 'hardSwish', { name: 'clip', min: 0, max: 6 },
+      { name: 'clip', min: -0.3, max: 0.4 }, { name: 'leakyRelu', alpha: 0.1 }, { name: 'leakyRelu', alpha: -0.2 },
+      { name: 'hardSigmoid', alpha: 0.2, beta: 0.5 }];
+    const unfused = (a: FusedActivation, z: Tensor): Tensor => {
+      if (typeof a === 'string') return a === 'linear' ? z : (tf[a] as (t: Tensor) => Tensor)(z);
+      if (a.name === 'clip') return tf.clip(z, a.min, a.max);
+      if (a.name === 'leakyRelu') return tf.leakyRelu(z, a.alpha);
+      return tf.hardSigmoid(z, a.alpha, a.beta);
+    };
+    const paths: { label: string; x: number[]; w: number[]; o: Conv2DOptions }[] = [
+      { label: 'depthwise', x: [2, 7, 9, 19], w: [3, 3, 1, 19], o: { groups: 19, padding: 'same' } },
+      { label: 'depthwise NCHW s2 m2', x: [1, 5, 8, 9], w: [10, 1, 5, 5], o: { groups: 5, strides: 2, padding: 'same', dataFormat: 'NCHW' } },
+      { label: '1x1', x: [2, 6, 5, 24], w: [1, 1, 24, 40], o: {} },
+      { label: 'im2col groups 2', x: [2, 7, 6, 12], w: [3, 3, 6, 8], o: { groups: 2, padding: 'same' } },
+    ];
+    let seed = 300;
+    for (const p of paths) {
+      const x = rand(p.x, seed++);
+      const w = tf.mul(rand(p.w, seed++), 0.3);
+      const y0 = conv2d(x, w, p.o);
+      const b = rand([y0.shape[p.o.dataFormat === 'NCHW' ? 1 : 3]!], seed++);
+      const r = rand(y0.shape.slice(), seed++);
+      for (const a of acts) {
+        for (const backend of backends) {
+          on(backend, () => {
+            const what = `${p.label} ${JSON.stringify(a)} ${backend}`;
+            const fused = conv2d(x, w, { ...p.o, bias: b, residual: r, activation: a });
+            const split = unfused(a, tf.add(conv2d(x, w, { ...p.o, bias: b }), r));
+            expectClose(fused, split, 1e-5, 1e-6, what);
+            const loss = (useFused: boolean) => (xa: Tensor, wa: Tensor, ba: Tensor, ra: Tensor) => tf.sum(tf.square(useFused
+              ? conv2d(xa, wa, { ...p.o, bias: ba, residual: ra, activation: a })
+              : unfused(a, tf.add(conv2d(xa, wa, { ...p.o, bias: ba }), ra))));
+            const gf = tf.grads(loss(true))([x, w, b, r]);
+            const gs = tf.grads(loss(false))([x, w, b, r]);
+            for (let i = 0; i < 4; i++) expectClose(gf[i]!, gs[i]!, 1e-5, 1e-5, `${what} grad ${i}`);
+          });
+        }
+      }
+    }
+  });
+
+  it('toFusedActivation maps the unary ops the epilogues implement, with their parameters', () => {
+    expect(toFusedActivation('relu')).toBe('relu');
+    expect(toFusedActivation('silu')).toBe('silu');
+    expect(toFusedActivation('gelu')).toBe('gelu');
+    expect(toFusedActivation('sigmoid')).toBe('sigmoid');
+    expect(toFusedActivation('hardSwish')).toBe('hardSwish');
+    expect(toFusedActivation('clip', 0, 6)).toEqual({ name: 'clip', min: 0, max: 6 });
+    expect(toFusedActivation('clip')).toEqual({ name: 'clip', min: -Infinity, max: Infinity });
+    expect(toFusedActivation('clip', 2, 1)).toBeNull();
+    expect(toFusedActivation('leakyRelu', 0.01)).toEqual({ name: 'leakyRelu', alpha: 0.01 });
+    expect(toFusedActivation('hardSigmoid', 0.2, 0.5)).toEqual({ name: 'hardSigmoid', alpha: 0.2, beta: 0.5 });
+    expect(toFusedActivation('tanh')).toBeNull();
+    expect(toFusedActivation('elu', 1)).toBeNull();
+    // Every name it accepts is a unary op whose descriptor conv2d and linear take.
+    const x = rand([1, 3, 3, 2], 5);
+    const w = rand([1, 1, 2, 3], 6);
+    for (const name of ['relu', 'silu', 'gelu', 'sigmoid', 'hardSwish', 'clip', 'leakyRelu', 'hardSigmoid']) {
+      const a = toFusedActivation(name, name === 'clip' ? 0 : undefined, name === 'clip' ? 6 : undefined)!;
+      expect(conv2d(x, w, { activation: a }).shape).toEqual([1, 3, 3, 3]);
+      expect(tf.linear(tf.reshape(x, [9, 2]), tf.reshape(w, [2, 3]), null, a).shape).toEqual([9, 3]);
+    }
+  });
+
   it('fused relu == relu(conv2d) in value and gradients, and its mask entry is range-checked', () => {
     const x = rand([2, 9, 8, 3], 70);
     const w = rand([3, 3, 3, 5], 71);
@@ -280,7 +349,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       n: 1, h: 3, w: 3, c: 1, kh: 2, kw: 2, cout: 1, oh: 2, ow: 2, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0, groups: 1,
       xOffset: 0, wOffset: 0, yOffset: 0,
     });
-    await addon.conv2dAsync(x, w, y, args, null, false);
+    await addon.conv2dAsync(x, w, y, args, null, -1, 0, 0, null);
     expect(Array.from(y)).toEqual([37, 47, 67, 77]);
   });
 });
@@ -314,7 +383,9 @@ describe('conv errors', () => {
     expect(() => conv2d(x(), w, { padding: [[1, 1]] })).toThrow(/'padding'/);
     expect(() => conv2d(x(), w, { dataFormat: 'NWHC' as 'NHWC' })).toThrow(/'dataFormat'/);
     expect(() => conv2d(x(), w, { bias: tf.zeros([3]) })).toThrow(/'bias' expected shape \[2\]/);
-    expect(() => conv2d(x(), w, { activation: 'tanh' as 'relu' })).toThrow(/'activation' expected 'linear' or 'relu'/);
+    expect(() => conv2d(x(), w, { activation: 'tanh' as 'relu' })).toThrow(/'activation' expected 'linear', 'relu'.*got "tanh"/);
+    expect(() => conv2d(x(), w, { activation: { name: 'clip', min: 2, max: 1 } })).toThrow(/'activation' expected .*min <= max/);
+    expect(() => conv2d(x(), w, { residual: tf.zeros([1, 4, 4, 3]) })).toThrow(/'residual' expected the output's shape/);
     expect(() => conv2d(tf.zeros([4, 4]), w)).toThrow(/'x' expected a rank-4 tensor/);
     expect(() => conv2d(x(), tf.zeros([2, 3, 2]))).toThrow(/'filter' expected a rank-4 filter/);
     expect(() => conv1d(tf.zeros([1, 4, 3]), tf.zeros([2, 3, 1]), { stride: 0 })).toThrow(/conv1d: argument 'stride'/);

@@ -1,4 +1,5 @@
-// Convolution through im2col + sgemm, except ungrouped convolutions with a small reduction depth
+// Convolution through im2col + sgemm, except depthwise convolutions (groups == C > 1, the kernels
+// of depthwise.h) and ungrouped convolutions with a small reduction depth
 // k = kh * kw * Cin <= 32 (a CNN's first layer), which run the direct kernels of conv_direct.h for
 // the forward, the filter gradient and (Cin == 1, cout % 16 == 0) the input gradient. Work is split into (image, group, tile of output pixels)
 // tasks run by parallel_for; the sgemm calls inside a task run on that thread (nested
@@ -7,12 +8,14 @@
 #include "kernels/conv/conv.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
 #include "kernels/common/cpu_features.h"
 #include "kernels/common/thread_pool.h"
 #include "kernels/conv/conv_direct.h"
+#include "kernels/conv/depthwise.h"
 #include "kernels/gemm/gemm.h"
 
 namespace tf::kernels {
@@ -104,11 +107,146 @@ bool is_pointwise(const ConvShape& s) {
          s.oh == s.h && s.ow == s.w;
 }
 
+// The rest of the epilogue on rows x cols of y (row stride ld; the residual has y's layout):
+// y += residual, then the activation, on data the tile's kernel has just written.
+void finish_tile(const ConvEpilogue& ep, float* y, int64_t ld, const float* res, int64_t rows, int64_t cols) {
+  auto one = [&](float* yr, const float* rr, int64_t len) {
+    if (rr) {
+      for (int64_t i = 0; i < len; i++) yr[i] += rr[i];
+    }
+    if (ep.has_activation) unary(ep.activation, yr, yr, len, ep.p0, ep.p1);
+  };
+  if (ld == cols) {
+    one(y, res, rows * cols);
+    return;
+  }
+  for (int64_t r = 0; r < rows; r++) one(y + r * ld, res ? res + r * ld : nullptr, cols);
+}
+
+// Relu with no residual goes into the kernels' own store; anything else runs in finish_tile.
+bool store_relu(const ConvEpilogue& ep) { return ep.has_activation && ep.activation == UnaryOp::Relu && !ep.residual; }
+bool needs_finish(const ConvEpilogue& ep) { return ep.residual || (ep.has_activation && !store_relu(ep)); }
+
+// One input channel per group (groups == C > 1): the depthwise kernels of depthwise.h.
+bool is_depthwise(const ConvShape& s) { return s.groups > 1 && s.c == s.groups; }
+
+const depthwise_detail::DepthwiseKernels& depthwise_kernels() { return depthwise_detail::active_table(); }
+
+// The depthwise shape after repeating each input channel m = cout / c times: multiplier 1 over
+// cout channels (output channel c * m + j reads input channel c, which is repeat channel c * m + j).
+ConvShape repeated_shape(const ConvShape& s) {
+  ConvShape r = s;
+  r.c = s.cout;
+  r.groups = s.cout;
+  return r;
+}
+
+// x with each channel repeated m times ([n, h, w, c * m]), or x itself when m == 1.
+const float* repeat_channels(const ConvShape& s, const float* x, std::vector<float>& buf) {
+  const int64_t m = s.cout / s.c;
+  if (m == 1) return x;
+  const int64_t pixels = s.n * s.h * s.w;
+  buf.resize(static_cast<size_t>(pixels * s.cout));
+  float* out = buf.data();
+  parallel_for(pixels, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; p++)
+      for (int64_t ch = 0; ch < s.c; ch++)
+        for (int64_t j = 0; j < m; j++) out[p * s.cout + ch * m + j] = x[p * s.c + ch];
+  });
+  return out;
+}
+
+// Rows per task so that a task is at least ~0.2 MFLOP: waking a worker costs microseconds.
+int64_t row_grain(int64_t row_flops) { return std::max<int64_t>(1, 200000 / std::max<int64_t>(row_flops, 1)); }
+
+void depthwise_forward(const ConvShape& s0, const float* x0, const float* w, float* y, const ConvEpilogue& ep) {
+  std::vector<float> rep;
+  const float* x = repeat_channels(s0, x0, rep);
+  const ConvShape s = repeated_shape(s0);
+  const depthwise_detail::DepthwiseKernels& dk = depthwise_kernels();
+  const int64_t row = s.ow * s.c;
+  bool w_finite = true;
+  for (int64_t i = 0; i < s.kh * s.kw * s.c; i++) w_finite = w_finite && std::isfinite(w[i]);
+  parallel_for(s.n * s.oh, row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; t++) {
+      const int64_t n = t / s.oh, oy = t % s.oh;
+      float* yrow = y + t * row;
+      dk.forward_row(s, x + n * s.h * s.w * s.c, w, ep.bias, w_finite, oy, yrow);
+      if (ep.residual || ep.has_activation) finish_tile(ep, yrow, row, ep.residual ? ep.residual + t * row : nullptr, 1, row);
+    }
+  });
+}
+
+void depthwise_backward_input(const ConvShape& s0, const float* dy, const float* w, float* dx0) {
+  const ConvShape s = repeated_shape(s0);
+  const int64_t m = s0.cout / s0.c;
+  std::vector<float> rep;
+  float* dx = dx0;
+  if (m > 1) {
+    rep.resize(static_cast<size_t>(s.n * s.h * s.w * s.c));
+    dx = rep.data();
+  }
+  const depthwise_detail::DepthwiseKernels& dk = depthwise_kernels();
+  const int64_t row = s.w * s.c;
+  parallel_for(s.n * s.h, row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; t++) {
+      const int64_t n = t / s.h, iy = t % s.h;
+      dk.input_row(s, dy + n * s.oh * s.ow * s.c, w, iy, dx + t * row);
+    }
+  });
+  if (m == 1) return;
+  // Repeat channel c * m + j came from input channel c: its gradients add up.
+  const int64_t pixels = s.n * s.h * s.w;
+  parallel_for(pixels, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; p++)
+      for (int64_t ch = 0; ch < s0.c; ch++) {
+        float a = 0.0f;
+        for (int64_t j = 0; j < m; j++) a += dx[p * s.c + ch * m + j];
+        dx0[p * s0.c + ch] = a;
+      }
+  });
+}
+
+void depthwise_backward_filter(const ConvShape& s0, const float* x0, const float* dy, float* dw) {
+  std::vector<float> rep;
+  const float* x = repeat_channels(s0, x0, rep);
+  const ConvShape s = repeated_shape(s0);
+  const depthwise_detail::DepthwiseKernels& dk = depthwise_kernels();
+  const int64_t wsize = s.kh * s.kw * s.c;
+  std::memset(dw, 0, sizeof(float) * static_cast<size_t>(wsize));
+  const int64_t units = s.n * s.oh;
+  if (units == 0) return;
+  const int64_t row_flops = 2 * s.ow * s.c * s.kh * s.kw;
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>({num_threads(), units, units / row_grain(row_flops) + 1}));
+  // Each part reduces its share of (image, output row) units into its own copy of dw; the copies
+  // are summed in part order afterwards, so the result does not depend on scheduling.
+  float* partials = parts > 1 ? scratch(t_partials, (parts - 1) * wsize) : nullptr;
+  parallel_for(parts, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t part = begin; part < end; part++) {
+      float* acc = part == 0 ? dw : partials + (part - 1) * wsize;
+      if (part > 0) std::memset(acc, 0, sizeof(float) * static_cast<size_t>(wsize));
+      const int64_t u0 = units * part / parts, u1 = units * (part + 1) / parts;
+      for (int64_t u = u0; u < u1; u++) {
+        const int64_t n = u / s.oh, oy = u % s.oh;
+        dk.filter_row(s, x + n * s.h * s.w * s.c, dy + u * s.ow * s.c, oy, acc);
+      }
+    }
+  });
+  for (int64_t part = 1; part < parts; part++) {
+    const float* p = partials + (part - 1) * wsize;
+    for (int64_t i = 0; i < wsize; i++) dw[i] += p[i];
+  }
+}
+
 }  // namespace
 
-void conv2d_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y, bool relu) {
+void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y, const ConvEpilogue& epi) {
   const int64_t m = s.oh * s.ow;
   if (s.n == 0 || m == 0 || s.cout == 0) return;
+  if (is_depthwise(s)) return depthwise_forward(s, x, w, y, epi);
+  const float* bias = epi.bias;
+  const bool relu = store_relu(epi);
+  const bool finish = needs_finish(epi);
   const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
   const int64_t k = s.kh * s.kw * cg;
   const int64_t rows = tile_rows(k, m);
@@ -131,19 +269,19 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, const fl
             const float v = bias ? bias[g * og + o] : 0.0f;
             yt[i * s.cout + o] = relu && v < 0.0f ? 0.0f : v;
           }
-        continue;
-      }
-      if (direct) {
+      } else if (direct) {
         sgemm(false, false, r, og, k, 1.0f, xn + p0 * s.c + g * cg, s.c, w + g * og, s.cout, 0.0f, yt, s.cout, ep);
-        continue;
-      }
-      if (dk) {
+      } else if (dk) {
         dk->forward(s, xn, w, bias, relu, p0, r, yt);
-        continue;
+      } else {
+        float* cols = scratch(t_cols, r * k);
+        im2col(s, xn, g * cg, cg, p0, r, cols);
+        sgemm(false, false, r, og, k, 1.0f, cols, k, w + g * og, s.cout, 0.0f, yt, s.cout, ep);
       }
-      float* cols = scratch(t_cols, r * k);
-      im2col(s, xn, g * cg, cg, p0, r, cols);
-      sgemm(false, false, r, og, k, 1.0f, cols, k, w + g * og, s.cout, 0.0f, yt, s.cout, ep);
+      if (finish) {
+        const float* res = epi.residual ? epi.residual + (yt - y) : nullptr;
+        finish_tile(epi, yt, s.cout, res, r, og);
+      }
     }
   });
 }
@@ -161,6 +299,7 @@ void conv2d_relu_grad(int64_t size, const float* dy, const float* y, float* out)
 void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, float* dx) {
   const int64_t m = s.oh * s.ow;
   if (s.n == 0 || s.h * s.w * s.c == 0) return;
+  if (is_depthwise(s)) return depthwise_backward_input(s, dy, w, dx);
   if (m > 0 && s.cout > 0 && use_direct(s) && s.c == 1 && s.cout % 16 == 0) {
     // Gathered per input pixel: no overlap between tasks, dx written once. Only wins over
     // GEMM + col2im for one input channel (one horizontal sum per pixel); measured slower at Cin >= 2.
@@ -209,6 +348,7 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
   const int64_t k = s.kh * s.kw * cg;
   const int64_t wsize = k * s.cout;
   if (wsize == 0) return;
+  if (is_depthwise(s)) return depthwise_backward_filter(s, x, dy, dw);
   std::memset(dw, 0, sizeof(float) * static_cast<size_t>(wsize));
   const int64_t m = s.oh * s.ow;
   if (s.n == 0 || m == 0) return;

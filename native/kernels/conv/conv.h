@@ -1,6 +1,8 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/elementwise/elementwise.h"
+
 // 2-d convolution on NHWC activations and HWIO filters ([kh, kw, Cin/groups, Cout]), lowered to
 // sgemm through im2col tiles. Group g reads input channels [g*Cin/groups, (g+1)*Cin/groups) and
 // writes output channels [g*Cout/groups, (g+1)*Cout/groups). Zero padding: the padded input is 0.
@@ -15,9 +17,20 @@ struct ConvShape {
   int64_t groups;
 };
 
-// y[n, oh, ow, cout] = sum x * w (+ bias[cout]), then max(0, .) when relu. bias may be null.
-void conv2d_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
-                    bool relu = false);
+// What the forward does with each output tile while it is still in cache: y = act(conv + bias +
+// residual). The activation is the elementwise family's unary kernel (the same vector math as the
+// standalone op, so a fused and an unfused graph agree); relu without a residual is folded into
+// the GEMM's or the direct kernels' own store.
+struct ConvEpilogue {
+  const float* bias = nullptr;      // [cout], or null
+  const float* residual = nullptr;  // [n, oh, ow, cout] like y, or null
+  bool has_activation = false;
+  UnaryOp activation = UnaryOp::Relu;
+  float p0 = 0.0f, p1 = 0.0f;  // the unary op's parameters
+};
+
+// y[n, oh, ow, cout] = act(sum x * w + bias[cout] + residual[n, oh, ow, cout]).
+void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y, const ConvEpilogue& ep);
 
 // Backward of the fused relu in one pass: out[i] = y[i] > 0 ? dy[i] : 0 (y is the relu output).
 void conv2d_relu_grad(int64_t size, const float* dy, const float* y, float* out);

@@ -102,6 +102,8 @@ struct Problem {
   const float* bias;
   bool relu;
   bool trans_c;
+  GemmBlockFn block;
+  const void* block_ctx;
 };
 
 float apply_epilogue(float acc, float alpha, float beta, const float* old, float bias, bool relu) {
@@ -209,6 +211,13 @@ void compute_block(const IsaKernels& K, const Problem& g, int64_t m0, int64_t m1
         // block stream past it from L2.
         for (int64_t jr = 0; jr < nc; jr += nr)
           for (int64_t ir = 0; ir < mc; ir += mr) tile(ir, jr);
+        if (last && g.block != nullptr) {
+          if (g.trans_c) {
+            g.block(g.block_ctx, g.c + jc * g.ldc + ic, g.ldc, jc, ic, nc, mc);
+          } else {
+            g.block(g.block_ctx, g.c + ic * g.ldc + jc, g.ldc, ic, jc, mc, nc);
+          }
+        }
       }
     }
   }
@@ -268,7 +277,7 @@ void compute(const IsaKernels& K, const Problem& g, bool allow_threads) {
 // than the product itself does, so the matrix is streamed directly.
 void gemv(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
           float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
-          float* c, int64_t ldc, const float* bias, bool relu, bool allow_threads) {
+          float* c, int64_t ldc, const float* bias, bool relu, bool allow_threads, const GemmEpilogue& ep) {
   // Output vector: row 0 of C (m == 1) or column 0 of C (n == 1).
   const bool row_out = m == 1;
   const int64_t len = row_out ? n : m;
@@ -311,6 +320,13 @@ void gemv(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_t n,
       const float bj = bias == nullptr ? 0.0f : bias[row_out ? j : 0];
       *out = apply_epilogue(y[j], alpha, beta, out, bj, relu);
     }
+    if (ep.block != nullptr) {
+      if (row_out) {
+        ep.block(ep.block_ctx, c + j0, ldc, 0, j0, 1, j1 - j0);
+      } else {
+        ep.block(ep.block_ctx, c + j0 * ldc, ldc, j0, 0, j1 - j0, 1);
+      }
+    }
   };
   const int threads = allow_threads ? num_threads() : 1;
   if (threads > 1 && (len * k >= kParallelGemvElems || (len * k >= kParallelGemvElemsWarm && pool_warm()))) {
@@ -327,7 +343,7 @@ void gemv(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_t n,
 // over k, so all are busy, and only the small B needs transposing (or nothing, if stored as B^T).
 void dots(const IsaKernels& K, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-          int64_t ldc, const float* bias, bool relu, bool allow_threads) {
+          int64_t ldc, const float* bias, bool relu, bool allow_threads, const GemmEpilogue& ep) {
   const int64_t kc_max = std::min(k, kDotsKc);
   float* bt = trans_b ? nullptr : t_scratch.t.get(n * round_up(kc_max, 16));
   const int threads = allow_threads ? num_threads() : 1;
@@ -350,6 +366,7 @@ void dots(const IsaKernels& K, bool trans_b, int64_t m, int64_t n, int64_t k, fl
     const TileStore st{alpha, pc == 0 ? beta : 1.0f, last ? bias : nullptr, last && relu, false};
     auto run = [&](int64_t i0, int64_t i1) {
       K.dots(i1 - i0, n, kc, a + i0 * lda + pc, lda, bsrc, bt_js, bt_cs, c + i0 * ldc, ldc, st);
+      if (last && ep.block != nullptr) ep.block(ep.block_ctx, c + i0 * ldc, ldc, i0, 0, i1 - i0, n);
     };
     if (split) {
       parallel_for(m, 8, run);
@@ -366,18 +383,19 @@ void gemm_one(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_
   const bool relu = ep.activation == GemmActivation::Relu;
   if (k <= 0 || alpha == 0.0f) {
     scale_only(m, n, beta, c, ldc, ep.bias, relu);
+    if (ep.block != nullptr) ep.block(ep.block_ctx, c, ldc, 0, 0, m, n);
     return;
   }
   if (m == 1 || n == 1) {
     gemv(K, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu,
-         allow_threads);
+         allow_threads, ep);
     return;
   }
   if (!trans_a && n <= K.dots_max_n && k >= kDotsMinK) {
-    dots(K, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu, allow_threads);
+    dots(K, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu, allow_threads, ep);
     return;
   }
-  Problem g{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu, false};
+  Problem g{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu, false, ep.block, ep.block_ctx};
   // A narrow C wastes most of each vector of a tile (n = 10 fills 10 of 16 lanes). The kernels
   // size rows exactly, so computing C^T = op(B)^T op(A)^T puts the narrow side on the rows. That
   // makes op(A)^T the packed B operand, which is a cheap copy only when A is stored transposed;
@@ -388,7 +406,7 @@ void gemm_one(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_
     const double eff_m = static_cast<double>(m) / round_up(m, lane);
     if (eff_m > eff_n + 0.1) {
       g = Problem{!trans_b, !trans_a, n, m, k, alpha, b, ldb, a, lda, beta, c, ldc, ep.bias, relu,
-                  true};
+                  true, ep.block, ep.block_ctx};
     }
   }
   compute(K, g, allow_threads);

@@ -6,10 +6,18 @@ namespace tf::kernels {
 
 enum class GemmActivation : int { None = 0, Relu = 1 };
 
+// Called on each finished block of C (after bias and relu) while it is still in cache: rows
+// [i0, i0 + rows) and columns [j0, j0 + cols) of C, c pointing at element (i0, j0), row stride ldc.
+// Blocks do not overlap and together cover C once; they may run on different threads.
+using GemmBlockFn = void (*)(const void* ctx, float* c, int64_t ldc, int64_t i0, int64_t j0, int64_t rows,
+                             int64_t cols);
+
 // Optional work fused into the store of C so that a dense layer is one pass over its output.
 struct GemmEpilogue {
   const float* bias = nullptr;  // length n, added to every row of C after alpha/beta
   GemmActivation activation = GemmActivation::None;
+  GemmBlockFn block = nullptr;  // then this, per finished block (e.g. any other activation)
+  const void* block_ctx = nullptr;
 };
 
 // C = alpha * op(A) * op(B) + beta * C, then the epilogue.

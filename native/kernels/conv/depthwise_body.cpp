@@ -1,0 +1,367 @@
+// Body of the depthwise kernels (see depthwise.h), compiled once per ISA (tf_kernel_family) with
+// DW_LANES the level's register width in floats. Channels run in blocks of DW_LANES, then 8, 4 and
+// 1 for the tail (GCC vector extensions of those widths; multiply-adds contract to FMA).
+//
+// Forward: the interior pixels of a row, for 3x3 and 5x5 filters with unit column dilation and
+// column stride 1 or 2, run P pixels at a time: per kernel row the P * stride + k - stride input
+// columns are loaded once and shared by the P accumulators. Everything else (borders, other sizes,
+// dilated columns) walks a per-pixel list of the taps that are inside the image.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "kernels/common/isa.h"
+#include "kernels/conv/depthwise.h"
+
+#if TF_ISA_LEVEL == TF_ISA_AVX512
+#define DW_LANES 16
+#elif TF_ISA_LEVEL == TF_ISA_AVX2
+#define DW_LANES 8
+#else
+#define DW_LANES 4  // SSE2, the x86-64 baseline
+#endif
+
+namespace tf::kernels::depthwise_detail::TF_ISA_NS {
+namespace {
+
+constexpr int L = DW_LANES;
+// Output pixels per register block: P accumulators plus the shared input columns and the filter
+// row fit 32 zmm; 16 ymm / xmm take half.
+constexpr int kPixels = L >= 16 ? 8 : 4;
+
+template <int N>
+struct Vec {
+  typedef float type __attribute__((vector_size(4 * N)));
+};
+template <int N>
+using V = typename Vec<N>::type;
+
+template <int N>
+inline V<N> load(const float* p) {
+  V<N> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <int N>
+inline void store(float* p, V<N> v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+template <int N>
+using Lanes = std::integral_constant<int, N>;
+
+// f(Lanes<N>{}, ch) over the channel blocks of [0, c).
+template <class F>
+inline void for_channel_blocks(int64_t c, F&& f) {
+  int64_t ch = 0;
+  for (; ch + L <= c; ch += L) f(Lanes<L>{}, ch);
+  if constexpr (L > 8) {
+    if (ch + 8 <= c) {
+      f(Lanes<8>{}, ch);
+      ch += 8;
+    }
+  }
+  if constexpr (L > 4) {
+    if (ch + 4 <= c) {
+      f(Lanes<4>{}, ch);
+      ch += 4;
+    }
+  }
+  for (; ch < c; ch++) f(Lanes<1>{}, ch);
+}
+
+// Taps of one pixel as (data, filter) pointers at channel 0.
+struct Taps {
+  std::vector<const float*> data, filt;
+  int64_t n = 0;
+  void reset(int64_t cap) {
+    if (static_cast<int64_t>(data.size()) < cap) {
+      data.resize(static_cast<size_t>(cap));
+      filt.resize(static_cast<size_t>(cap));
+    }
+    n = 0;
+  }
+  void add(const float* d, const float* f) {
+    data[n] = d;
+    filt[n] = f;
+    n++;
+  }
+};
+thread_local Taps t_taps;
+// c zeros: the forward's padded taps read them, so that 0 * w propagates a NaN or inf in w as
+// the im2col path and the reference do.
+thread_local std::vector<float> t_zeros;
+const float* zeros(int64_t c) {
+  if (static_cast<int64_t>(t_zeros.size()) < c) t_zeros.assign(static_cast<size_t>(c), 0.0f);
+  return t_zeros.data();
+}
+
+// out[ch..] = init + sum over the taps of data[tap][ch..] * w[tap][ch..] for every channel block.
+inline void dot_taps(const Taps& t, const float* bias, int64_t c, float* out) {
+  for_channel_blocks(c, [&](auto lanes, int64_t ch) {
+    constexpr int N = decltype(lanes)::value;
+    V<N> a0 = bias ? load<N>(bias + ch) : V<N>{}, a1{};
+    int64_t k = 0;
+    for (; k + 2 <= t.n; k += 2) {
+      a0 += load<N>(t.data[k] + ch) * load<N>(t.filt[k] + ch);
+      a1 += load<N>(t.data[k + 1] + ch) * load<N>(t.filt[k + 1] + ch);
+    }
+    if (k < t.n) a0 += load<N>(t.data[k] + ch) * load<N>(t.filt[k] + ch);
+    store<N>(out + ch, a0 + a1);
+  });
+}
+
+// P pixels of one output row x N channels, K x K filter, column stride SW, unit column dilation.
+// rows[r] points at the first input column of the first pixel in the r-th valid kernel row, whose
+// filter row starts at wrow[r]. FLIP reads filter column K-1-j for input column j (the input
+// gradient of a stride-1 convolution is this correlation with the flipped filter).
+template <int K, int SW, int P, int N, bool FLIP>
+inline void run_block(const float* const* rows, const float* const* wrow, int nr, int64_t c, const float* bias,
+                      int64_t ch, float* out) {
+  constexpr int NC = (P - 1) * SW + K;
+  V<N> acc[P];
+  const V<N> init = bias ? load<N>(bias + ch) : V<N>{};
+  for (int p = 0; p < P; p++) acc[p] = init;
+  for (int r = 0; r < nr; r++) {
+    const float* xr = rows[r] + ch;
+    const float* wr = wrow[r] + ch;
+    V<N> wv[K];
+    for (int j = 0; j < K; j++) wv[j] = load<N>(wr + (FLIP ? K - 1 - j : j) * c);
+    V<N> xv[NC];
+    for (int q = 0; q < NC; q++) xv[q] = load<N>(xr + q * c);
+    for (int p = 0; p < P; p++)
+      for (int j = 0; j < K; j++) acc[p] += xv[p * SW + j] * wv[j];
+  }
+  for (int p = 0; p < P; p++) store<N>(out + p * c + ch, acc[p]);
+}
+
+// Pixels [lo, hi) of a row through run_block; x0 is the first input column of pixel lo.
+template <int K, int SW, bool FLIP>
+inline void run_row(const float* const* rows_at0, const float* const* wrow, int nr, int64_t c, const float* bias,
+                    int64_t lo, int64_t hi, float* yrow) {
+  const float* rows[64];
+  auto at = [&](int64_t px) {
+    for (int r = 0; r < nr; r++) rows[r] = rows_at0[r] + px * SW * c;
+  };
+  int64_t x = lo;
+  for (; x + kPixels <= hi; x += kPixels) {
+    at(x);
+    for_channel_blocks(c, [&](auto lanes, int64_t ch) {
+      run_block<K, SW, kPixels, decltype(lanes)::value, FLIP>(rows, wrow, nr, c, bias, ch, yrow + x * c);
+    });
+  }
+  if (x == hi) return;
+  // The last hi - x < kPixels pixels in one block sized to them.
+  at(x);
+  auto rest = [&](auto pixels) {
+    constexpr int PP = decltype(pixels)::value;
+    for_channel_blocks(c, [&](auto lanes, int64_t ch) {
+      run_block<K, SW, PP, decltype(lanes)::value, FLIP>(rows, wrow, nr, c, bias, ch, yrow + x * c);
+    });
+  };
+  switch (hi - x) {
+    case 1: return rest(Lanes<1>{});
+    case 2: return rest(Lanes<2>{});
+    case 3: return rest(Lanes<3>{});
+    case 4: return rest(Lanes<(kPixels > 4 ? 4 : 1)>{});
+    case 5: return rest(Lanes<(kPixels > 5 ? 5 : 1)>{});
+    case 6: return rest(Lanes<(kPixels > 6 ? 6 : 1)>{});
+    default: return rest(Lanes<(kPixels > 7 ? 7 : 1)>{});
+  }
+}
+
+template <bool FLIP>
+inline bool run_fast(int64_t k, int64_t sw, const float* const* rows_at0, const float* const* wrow, int nr, int64_t c,
+                     const float* bias, int64_t lo, int64_t hi, float* yrow) {
+  if (k == 3 && sw == 1) run_row<3, 1, FLIP>(rows_at0, wrow, nr, c, bias, lo, hi, yrow);
+  else if (k == 3 && sw == 2 && !FLIP) run_row<3, 2, FLIP>(rows_at0, wrow, nr, c, bias, lo, hi, yrow);
+  else if (k == 5 && sw == 1) run_row<5, 1, FLIP>(rows_at0, wrow, nr, c, bias, lo, hi, yrow);
+  else if (k == 5 && sw == 2 && !FLIP) run_row<5, 2, FLIP>(rows_at0, wrow, nr, c, bias, lo, hi, yrow);
+  else return false;
+  return true;
+}
+
+void forward_row(const ConvShape& s, const float* xn, const float* w, const float* bias, bool w_finite, int64_t oy,
+                 float* yrow) {
+  const int64_t c = s.c;
+  // Interior columns: every tap's column inside the image.
+  const int64_t x_lo = std::min(s.ow, (s.pad_left + s.sw - 1) / s.sw);
+  const int64_t xlim = s.w - 1 - (s.kw - 1) * s.dw + s.pad_left;
+  const int64_t x_hi = std::max(x_lo, std::min(s.ow, xlim < 0 ? 0 : xlim / s.sw + 1));
+  Taps& t = t_taps;
+  const float* zero = zeros(c);
+  auto pixel = [&](int64_t ox) {
+    t.reset(s.kh * s.kw);
+    for (int64_t i = 0; i < s.kh; i++) {
+      const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
+      const bool row_in = iy >= 0 && iy < s.h;
+      for (int64_t j = 0; j < s.kw; j++) {
+        const int64_t ix = ox * s.sw - s.pad_left + j * s.dw;
+        const bool in = row_in && ix >= 0 && ix < s.w;
+        if (in || !w_finite) t.add(in ? xn + (iy * s.w + ix) * c : zero, w + (i * s.kw + j) * c);
+      }
+    }
+    dot_taps(t, bias, c, yrow + ox * c);
+  };
+  int64_t ox = 0;
+  for (; ox < x_lo; ox++) pixel(ox);
+  bool done = false;
+  // With a NaN or inf in w, rows with a padded kernel row (the top and bottom few) go pixel by
+  // pixel, for the zeros; otherwise padded taps add exact zeros and are skipped.
+  const int64_t y0 = oy * s.sh - s.pad_top;
+  const bool rows_in = w_finite || (y0 >= 0 && y0 + (s.kh - 1) * s.dh < s.h);
+  if (rows_in && x_hi > x_lo && s.kh == s.kw && s.dw == 1 && s.kh <= 64) {
+    const float* rows_at0[64];
+    const float* wrow[64];
+    int nr = 0;
+    for (int64_t i = 0; i < s.kh; i++) {
+      const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
+      if (iy < 0 || iy >= s.h) continue;
+      rows_at0[nr] = xn + (iy * s.w - s.pad_left) * c;
+      wrow[nr] = w + i * s.kw * c;
+      nr++;
+    }
+    done = run_fast<false>(s.kw, s.sw, rows_at0, wrow, nr, c, bias, x_lo, x_hi, yrow);
+  }
+  if (done) ox = x_hi;
+  for (; ox < s.ow; ox++) pixel(ox);
+}
+
+void input_row(const ConvShape& s, const float* dyn, const float* w, int64_t iy, float* dxrow) {
+  const int64_t c = s.c;
+  Taps& t = t_taps;
+  auto pixel = [&](int64_t ix) {
+    t.reset(s.kh * s.kw);
+    for (int64_t i = 0; i < s.kh; i++) {
+      const int64_t ny = iy + s.pad_top - i * s.dh;
+      if (ny < 0 || ny % s.sh != 0 || ny / s.sh >= s.oh) continue;
+      const int64_t oy = ny / s.sh;
+      for (int64_t j = 0; j < s.kw; j++) {
+        const int64_t nx = ix + s.pad_left - j * s.dw;
+        if (nx < 0 || nx % s.sw != 0 || nx / s.sw >= s.ow) continue;
+        t.add(dyn + (oy * s.ow + nx / s.sw) * c, w + (i * s.kw + j) * c);
+      }
+    }
+    dot_taps(t, nullptr, c, dxrow + ix * c);
+  };
+  // Stride 1, unit column dilation: dx is the correlation of dy with the flipped filter. Input
+  // column ix reads dy columns ix + pad_left - (kw - 1) .. ix + pad_left, all inside for [lo, hi).
+  if (s.sh == 1 && s.sw == 1 && s.dw == 1 && s.kh == s.kw && s.kh <= 64 && (s.kw == 3 || s.kw == 5)) {
+    const int64_t lo = std::min(s.w, std::max<int64_t>(0, s.kw - 1 - s.pad_left));
+    const int64_t hi = std::max(lo, std::min(s.w, s.ow - s.pad_left));
+    const float* rows_at0[64];
+    const float* wrow[64];
+    int nr = 0;
+    for (int64_t i = 0; i < s.kh; i++) {
+      const int64_t oy = iy + s.pad_top - i * s.dh;
+      if (oy < 0 || oy >= s.oh) continue;
+      rows_at0[nr] = dyn + (oy * s.ow + s.pad_left - (s.kw - 1)) * c;
+      wrow[nr] = w + i * s.kw * c;
+      nr++;
+    }
+    int64_t ix = 0;
+    for (; ix < lo; ix++) pixel(ix);
+    if (hi > lo) {
+      run_fast<true>(s.kw, 1, rows_at0, wrow, nr, c, nullptr, lo, hi, dxrow);
+      ix = hi;
+    }
+    for (; ix < s.w; ix++) pixel(ix);
+    return;
+  }
+  for (int64_t ix = 0; ix < s.w; ix++) pixel(ix);
+}
+
+// acc[j][ch..] += sum over output columns ox in [lo, hi) of x(column ox * sw + j) * dy(ox) for
+// j < K: the K taps of one kernel row share each dy load. x0 is the input at column lo * sw - pad.
+template <int K>
+inline void filter_taps_row(const float* x0, int64_t xstep, const float* dp0, int64_t c, int64_t n, float* acc) {
+  for_channel_blocks(c, [&](auto lanes, int64_t ch) {
+    constexpr int N = decltype(lanes)::value;
+    V<N> a[K];
+    for (int j = 0; j < K; j++) a[j] = V<N>{};
+    const float* xp = x0 + ch;
+    const float* dp = dp0 + ch;
+    for (int64_t q = 0; q < n; q++) {
+      const V<N> d = load<N>(dp + q * c);
+      for (int j = 0; j < K; j++) a[j] += load<N>(xp + q * xstep + j * c) * d;
+    }
+    for (int j = 0; j < K; j++) store<N>(acc + j * c + ch, load<N>(acc + j * c + ch) + a[j]);
+  });
+}
+
+void filter_row(const ConvShape& s, const float* xn, const float* dyrow, int64_t oy, float* acc) {
+  const int64_t c = s.c;
+  const int64_t xstep = s.sw * c;
+  // Output columns whose tap j is inside: 0 <= ox * sw - pad_left + j * dw < w.
+  auto cols = [&](int64_t j, int64_t& lo, int64_t& hi) {
+    const int64_t first = s.pad_left - j * s.dw;  // ox * sw >= first
+    lo = first <= 0 ? 0 : (first + s.sw - 1) / s.sw;
+    const int64_t last = s.w - 1 + s.pad_left - j * s.dw;  // ox * sw <= last
+    hi = last < 0 ? 0 : std::min(s.ow, last / s.sw + 1);
+  };
+  const bool fast = s.dw == 1 && (s.kw == 3 || s.kw == 5);
+  int64_t in_lo = 0, in_hi = 0;  // columns where every tap of a row is inside (fast path)
+  if (fast) {
+    int64_t l0, h0, l1, h1;
+    cols(0, l0, h0);
+    cols(s.kw - 1, l1, h1);
+    in_lo = std::max(l0, l1);
+    in_hi = std::max(in_lo, std::min(h0, h1));
+  }
+  for (int64_t i = 0; i < s.kh; i++) {
+    const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
+    if (iy < 0 || iy >= s.h) continue;
+    const float* xrow = xn + iy * s.w * c;
+    float* arow = acc + i * s.kw * c;
+    if (fast && in_hi > in_lo) {
+      const float* x0 = xrow + (in_lo * s.sw - s.pad_left) * c;
+      if (s.kw == 3) filter_taps_row<3>(x0, xstep, dyrow + in_lo * c, c, in_hi - in_lo, arow);
+      else filter_taps_row<5>(x0, xstep, dyrow + in_lo * c, c, in_hi - in_lo, arow);
+    }
+    for (int64_t j = 0; j < s.kw; j++) {
+      int64_t lo, hi;
+      cols(j, lo, hi);
+      // The columns the fast path did not cover: [lo, in_lo) and [in_hi, hi).
+      const int64_t skip_lo = fast && in_hi > in_lo ? std::max(lo, in_lo) : hi;
+      const int64_t skip_hi = fast && in_hi > in_lo ? std::min(hi, in_hi) : hi;
+      float* a = arow + j * c;
+      auto range = [&](int64_t q0, int64_t q1) {
+        if (q1 <= q0) return;
+        const float* x0 = xrow + (q0 * s.sw - s.pad_left + j * s.dw) * c;
+        for_channel_blocks(c, [&](auto lanes, int64_t ch) {
+          constexpr int N = decltype(lanes)::value;
+          V<N> a0{}, a1{}, a2{}, a3{};
+          const float* xp = x0 + ch;
+          const float* dp = dyrow + q0 * c + ch;
+          int64_t q = 0;
+          const int64_t n = q1 - q0;
+          for (; q + 4 <= n; q += 4) {
+            a0 += load<N>(xp + q * xstep) * load<N>(dp + q * c);
+            a1 += load<N>(xp + (q + 1) * xstep) * load<N>(dp + (q + 1) * c);
+            a2 += load<N>(xp + (q + 2) * xstep) * load<N>(dp + (q + 2) * c);
+            a3 += load<N>(xp + (q + 3) * xstep) * load<N>(dp + (q + 3) * c);
+          }
+          for (; q < n; q++) a0 += load<N>(xp + q * xstep) * load<N>(dp + q * c);
+          store<N>(a + ch, load<N>(a + ch) + ((a0 + a1) + (a2 + a3)));
+        });
+      };
+      if (skip_hi > skip_lo) {
+        range(lo, skip_lo);
+        range(skip_hi, hi);
+      } else {
+        range(lo, hi);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+const DepthwiseKernels& table() {
+  static const DepthwiseKernels k{forward_row, input_row, filter_row};
+  return k;
+}
+
+}  // namespace tf::kernels::depthwise_detail::TF_ISA_NS
