@@ -37,7 +37,8 @@ function runGemm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpC
   return [y];
 }
 
-interface Spatial {
+/** A conv/pool node's window geometry. */
+export interface Spatial {
   kernel: number[];
   strides: number[];
   dilations: number[];
@@ -46,7 +47,7 @@ interface Spatial {
 }
 
 /** Kernel, strides, dilations and pads of a conv/pool node, with auto_pad resolved for this input. */
-function spatial(a: NodeAttributes, ctx: OpContext, inShape: readonly number[], kernelFromWeight?: readonly number[]): Spatial {
+export function spatial(a: NodeAttributes, ctx: OpContext, inShape: readonly number[], kernelFromWeight?: readonly number[]): Spatial {
   const n = inShape.length;
   const kernel = a.ints('kernel_shape') ?? kernelFromWeight?.slice();
   if (!kernel || kernel.length !== n) throw new Error(`${ctx.where}: kernel_shape must give ${n} spatial sizes`);
@@ -149,6 +150,50 @@ function pooledSize(inSize: number, k: number, s: number, pb: number, pe: number
   return out;
 }
 
+/**
+ * ONNX MaxPool/AveragePool of a rank-4 input, channels-first as ONNX defines it or, for an
+ * inference plan that keeps activations channels-last, on [N, H, W, C] (same attributes, same
+ * result in that layout).
+ */
+export function pool2dNode(kind: 'max' | 'avg', x: Tensor, a: NodeAttributes, ctx: OpContext, channelsLast: boolean): Tensor {
+  const inSize = channelsLast ? x.shape.slice(1, 3) : x.shape.slice(2);
+  const s = spatial(a, ctx, inSize);
+  return pool2dWith(kind, x, a, s, inSize, channelsLast);
+}
+
+function pool2dWith(kind: 'max' | 'avg', x: Tensor, a: NodeAttributes, s: Spatial, inSize: number[], channelsLast: boolean): Tensor {
+  const ceil = a.int('ceil_mode', 0) === 1;
+  const outSize = inSize.map((d, i) => pooledSize(d, s.kernel[i]!, s.strides[i]!, s.pads[i]![0], s.pads[i]![1], ceil));
+  // Extra end padding so a 'valid' pool over the padded input yields exactly outSize.
+  const extra = outSize.map((o, i) => Math.max((o - 1) * s.strides[i]! + s.kernel[i]! - (inSize[i]! + s.pads[i]![0] + s.pads[i]![1]), 0));
+  const opts = { poolSize: s.kernel as [number, number], strides: s.strides as [number, number], dataFormat: channelsLast ? 'NHWC' as const : 'NCHW' as const };
+  const padded = s.pads.some(([b, e]) => b || e) || extra.some((e) => e > 0);
+  // Pad pairs for the spatial axes, placed in the layout's order.
+  const place = (spatialPairs: [number, number][]): [number, number][] =>
+    channelsLast ? [[0, 0], ...spatialPairs, [0, 0]] : [[0, 0], [0, 0], ...spatialPairs];
+  const pairs = place(s.pads.map(([b, e], i) => [b, e + extra[i]!] as [number, number]));
+  if (kind === 'max') return maxPool2d(padded ? pad(x, pairs, -Infinity) : x, opts);
+  if (!padded) return avgPool2d(x, opts);
+  // Average over the counted positions: the window sum over zero padding divided by the number
+  // of counted cells (the pads too when count_include_pad = 1, never the ceil_mode overhang).
+  const includePad = a.int('count_include_pad', 0) === 1;
+  const sums = avgPool2d(pad(x, pairs, 0), opts);
+  // The count map depends only on the node, the spatial size and the layout: built once per size.
+  let perNode = countCache.get(a);
+  if (!perNode) countCache.set(a, (perNode = new Map()));
+  const key = `${inSize.join('x')}${channelsLast ? 'c' : ''}`;
+  let counts = perNode.get(key);
+  if (!counts) {
+    counts = untracked(() => noGrad(() => {
+      const one = ones(channelsLast ? [1, ...inSize, 1] : [1, 1, ...inSize]);
+      const counted = pad(one, place(s.pads), includePad ? 1 : 0);
+      return avgPool2d(pad(counted, place(extra.map((e) => [0, e] as [number, number])), 0), opts);
+    }));
+    perNode.set(key, counts);
+  }
+  return div(sums, counts);
+}
+
 function runPool(kind: 'max' | 'avg') {
   return (inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] => {
     let x = float(need(inputs, 0, ctx));
@@ -158,39 +203,7 @@ function runPool(kind: 'max' | 'avg') {
     const s0 = spatial(a, ctx, oneD ? [x.shape[3]!] : x.shape.slice(2));
     const s = oneD ? { kernel: [1, ...s0.kernel], strides: [1, ...s0.strides], dilations: [1, ...s0.dilations], pads: [[0, 0], ...s0.pads] as [number, number][] } : s0;
     if (s.dilations.some((d) => d !== 1)) unsupported(ctx, 'pooling with dilations');
-    const ceil = a.int('ceil_mode', 0) === 1;
-    const inSize = x.shape.slice(2);
-    const outSize = inSize.map((d, i) => pooledSize(d, s.kernel[i]!, s.strides[i]!, s.pads[i]![0], s.pads[i]![1], ceil));
-    // Extra end padding so a 'valid' pool over the padded input yields exactly outSize.
-    const extra = outSize.map((o, i) => Math.max((o - 1) * s.strides[i]! + s.kernel[i]! - (inSize[i]! + s.pads[i]![0] + s.pads[i]![1]), 0));
-    const opts = { poolSize: s.kernel as [number, number], strides: s.strides as [number, number], dataFormat: 'NCHW' as const };
-    const padded = s.pads.some(([b, e]) => b || e) || extra.some((e) => e > 0);
-    const pairs: [number, number][] = [[0, 0], [0, 0], ...s.pads.map(([b, e], i) => [b, e + extra[i]!] as [number, number])];
-    let y: Tensor;
-    if (kind === 'max') {
-      y = maxPool2d(padded ? pad(x, pairs, -Infinity) : x, opts);
-    } else if (!padded) {
-      y = avgPool2d(x, opts);
-    } else {
-      // Average over the counted positions: the window sum over zero padding divided by the number
-      // of counted cells (the pads too when count_include_pad = 1, never the ceil_mode overhang).
-      const includePad = a.int('count_include_pad', 0) === 1;
-      const sums = avgPool2d(pad(x, pairs, 0), opts);
-      // The count map depends only on the node and the spatial size: built once per size.
-      let perNode = countCache.get(a);
-      if (!perNode) countCache.set(a, (perNode = new Map()));
-      const key = inSize.join('x');
-      let counts = perNode.get(key);
-      if (!counts) {
-        counts = untracked(() => noGrad(() => {
-          const one = ones([1, 1, ...inSize]);
-          const counted = pad(one, [[0, 0], [0, 0], ...s.pads], includePad ? 1 : 0);
-          return avgPool2d(pad(counted, [[0, 0], [0, 0], ...extra.map((e) => [0, e] as [number, number])], 0), opts);
-        }));
-        perNode.set(key, counts);
-      }
-      y = div(sums, counts);
-    }
+    const y = pool2dWith(kind, x, a, s, x.shape.slice(2), false);
     return [oneD ? reshape(y, [y.shape[0]!, y.shape[1]!, y.shape[3]!]) : y];
   };
 }
