@@ -4,18 +4,17 @@
 // Softmax, ...) and at the graph's outputs. Before, every convolution transposed its input to
 // channels-last and its output back.
 import { batchNorm } from '../../ops/normalization';
-import { materialize } from '../../ops/copy';
+import { copyView, materialize } from '../../ops/copy';
 import { concat } from '../../ops/movement';
 import { max, mean } from '../../ops/reduce';
 import { reshape, transpose } from '../../ops/views';
-import type { Tensor } from '../../tensor/tensor';
+import { Tensor } from '../../tensor/tensor';
 import { pool2dNode } from '../import/ops/nn';
 import { asFloat, type OpContext } from '../import/op-spec';
 import { normAxis } from '../import/values';
 import type { IrGraph, IrNode, Operand } from './ir';
 
 const TO_NHWC = [0, 2, 3, 1];
-const TO_NCHW = [0, 3, 1, 2];
 /** Where channels-first axis k of a rank-4 tensor sits channels-last. */
 const AXIS_IN_NHWC = [0, 3, 1, 2];
 
@@ -47,9 +46,34 @@ function constantNhwc(t: Tensor): Tensor | null {
   return c;
 }
 
+/**
+ * x moved between [N, C, HW] and [N, HW, C] (H and W together). The copy's inner loop runs along
+ * the longer of C and HW: a strided copy in destination order would run 3-long inner loops over an
+ * RGB image's channels (2 ms for a 224x224 input, against 0.2 ms along HW).
+ */
+function convertLayout(xIn: Tensor, toNhwc: boolean): Tensor {
+  const x = xIn.isContiguous ? xIn : materialize(xIn);
+  const [n, a, b, c] = x.shape as [number, number, number, number];
+  const [C, HW] = toNhwc ? [a, b * c] : [c, a * b];
+  const out = Tensor.empty(toNhwc ? [n, b, c, a] : [n, C, a, b], x.dtype);
+  // Strides of [N, C, HW] in the channels-first and the channels-last tensor.
+  const first = [C * HW, HW, 1];
+  const last = [C * HW, 1, C];
+  const [src, dst] = toNhwc ? [first, last] : [last, first];
+  const shape = [n, C, HW];
+  if (C > HW) {
+    // Inner loop over C: iterate [N, HW, C].
+    const swap = (s: number[]): number[] => [s[0]!, s[2]!, s[1]!];
+    copyView([n, HW, C], x.buffer, { offset: x.offset, strides: swap(src) }, out.buffer, { offset: 0, strides: swap(dst) });
+  } else {
+    copyView(shape, x.buffer, { offset: x.offset, strides: src }, out.buffer, { offset: 0, strides: dst });
+  }
+  return out;
+}
+
 function conversion(op: 'ToNhwc' | 'ToNchw', from: number, to: number): IrNode {
-  const perm = op === 'ToNhwc' ? TO_NHWC : TO_NCHW;
-  return { op, name: op, inputs: [{ kind: 'value', id: from }], outputs: [to], attrs: null, run: (ins) => [permuted(ins[0]!, perm)] };
+  const toNhwc = op === 'ToNhwc';
+  return { op, name: op, inputs: [{ kind: 'value', id: from }], outputs: [to], attrs: null, run: (ins) => [convertLayout(ins[0]!, toNhwc)] };
 }
 
 /** Rewrites the graph to run channels-last where it can. Returns how many layout conversions the plan keeps. */
