@@ -56,6 +56,16 @@ function toStep(n: IrNode): Step {
   };
 }
 
+/** Union-find over value ids: values that may be the same tensor object. */
+function aliasRoots(n: number): { find(i: number): number; union(a: number, b: number): void } {
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  return { find, union: (a, b) => void (parent[find(a)] = find(b)) };
+}
+
 /** The compiled graph for one input shape signature. */
 export class InferencePlan {
   readonly stats: PlanStats;
@@ -63,6 +73,8 @@ export class InferencePlan {
   private readonly inputIds: Int32Array;
   private readonly outputIds: Int32Array;
   private readonly valueCount: number;
+  /** Per step: values dead after it, whose tensors go back to the buffer pool for the next steps. */
+  private freeAfter: Int32Array[] = [];
 
   /** Compiles `g` (fresh from buildIr) with one recording run on `xs`; the caller runs this untracked. */
   constructor(g: IrGraph, xs: readonly Tensor[]) {
@@ -80,14 +92,66 @@ export class InferencePlan {
     this.outputIds = Int32Array.from(g.outputs);
     this.valueCount = g.valueCount;
     g.recorded = [];
+    this.planFrees(xs);
     this.stats = { importedNodes, steps: this.steps.length, foldedStatic, foldedBatchNorms, gatedActivations, kernels, fusedEpilogues, layoutConversions };
+  }
+
+  /**
+   * Frees each intermediate right after its last reader, so later steps reuse its buffer while it is
+   * still in cache (the buffers of one call are planned once, not grown per call). Some ops hand
+   * back an input or a fixed tensor itself (Identity, a one-part Concat, Cast to the same type):
+   * a probe run finds which values may be one object, and such a group is freed only after all its
+   * readers, never when it holds an input, a fixed tensor or an output.
+   */
+  private planFrees(xs: readonly Tensor[]): void {
+    const n = this.valueCount;
+    const alias = aliasRoots(n);
+    const fixedSet = new Set<Tensor>(xs);
+    for (const s of this.steps) for (const t of s.fixed) if (t) fixedSet.add(t);
+    const keep = new Uint8Array(n);
+    for (const id of this.inputIds) keep[id] = 1;
+    for (const id of this.outputIds) keep[id] = 1;
+    const made = new Set<Tensor>();
+    this.execute(xs, null, (step, ins, outs) => {
+      for (const t of outs) made.add(t);
+      for (let k = 0; k < step.outs.length; k++) {
+        const id = step.outs[k]!;
+        const t = outs[k];
+        if (id < 0 || !t) continue;
+        if (fixedSet.has(t)) keep[id] = 1;
+        ins.forEach((x, j) => {
+          if (x === t && step.src[j]! >= 0) alias.union(id, step.src[j]!);
+        });
+      }
+    });
+    // The probe's tensors are nobody's: back to the pool now rather than at garbage collection.
+    for (const t of made) if (!fixedSet.has(t)) t.dispose();
+    for (let id = 0; id < n; id++) if (keep[id]) keep[alias.find(id)] = 1;
+    const last = new Int32Array(n).fill(-1);
+    this.steps.forEach((s, k) => {
+      for (const id of s.src) if (id >= 0) last[alias.find(id)] = Math.max(last[alias.find(id)]!, k);
+    });
+    const free: number[][] = this.steps.map(() => []);
+    for (let id = 0; id < n; id++) {
+      const root = alias.find(id);
+      if (!keep[root] && last[root]! >= 0) free[last[root]!]!.push(id);
+    }
+    this.freeAfter = free.map((ids) => Int32Array.from(ids));
   }
 
   /** Runs the plan; with `profile`, adds each step's milliseconds to its op's entry. */
   run(xs: readonly Tensor[], profile?: Map<string, number>): Tensor[] {
+    return this.execute(xs, profile ?? null);
+  }
+
+  private execute(xs: readonly Tensor[], profile: Map<string, number> | null,
+    probe?: (step: Step, ins: readonly (Tensor | null)[], outs: readonly Tensor[]) => void): Tensor[] {
     const vals = new Array<Tensor | undefined>(this.valueCount);
     for (let i = 0; i < this.inputIds.length; i++) vals[this.inputIds[i]!] = xs[i];
-    for (const s of this.steps) {
+    const steps = this.steps;
+    const freeAfter = this.freeAfter;
+    for (let j = 0; j < steps.length; j++) {
+      const s = steps[j]!;
       const ins = s.scratch;
       for (let k = 0; k < ins.length; k++) {
         const id = s.src[k]!;
@@ -95,14 +159,21 @@ export class InferencePlan {
       }
       const t0 = profile ? performance.now() : 0;
       const outs = s.run(ins);
-      if (profile) {
-        profile.set(s.op, (profile.get(s.op) ?? 0) + performance.now() - t0);
-      }
+      if (profile) profile.set(s.op, (profile.get(s.op) ?? 0) + performance.now() - t0);
+      if (probe) probe(s, ins, outs);
       for (let k = 0; k < s.outs.length; k++) {
         const id = s.outs[k]!;
         if (id >= 0) vals[id] = outs[k];
       }
       ins.fill(null);
+      const free = freeAfter[j];
+      if (free) {
+        for (let k = 0; k < free.length; k++) {
+          const id = free[k]!;
+          vals[id]?.dispose();
+          vals[id] = undefined;
+        }
+      }
     }
     return Array.from(this.outputIds, (id) => vals[id]!);
   }
