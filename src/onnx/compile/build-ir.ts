@@ -3,10 +3,10 @@
 import type { LayersModel } from '../../models/layers-model';
 import type { Tensor } from '../../tensor/tensor';
 import { OnnxNode } from '../import/onnx-node-layer';
-import type { IrGraph, IrNode, Operand } from './ir';
+import type { DerivedCache, IrGraph, IrNode, Operand } from './ir';
 
 /** The graph of an imported model, or null when some layer is not an imported ONNX node. */
-export function buildIr(model: LayersModel): IrGraph | null {
+export function buildIr(model: LayersModel, derived: DerivedCache): IrGraph | null {
   const ids = new Map<number, number>();
   let next = 0;
   const idOf = (symId: number): number => {
@@ -36,7 +36,7 @@ export function buildIr(model: LayersModel): IrGraph | null {
     });
   }
   const outputs = model.outputs.map((t) => idOf(t.id));
-  return { nodes, inputs, outputs, recorded: [], valueCount: next };
+  return { derived, nodes, inputs, outputs, recorded: [], valueCount: next };
 }
 
 /** Runs the graph once as imported, keeping every value (the caller runs this untracked). */

@@ -2,7 +2,7 @@
 // with s = scale / sqrt(var + eps) is affine per channel, so scaling the producer's weights per
 // output channel and rewriting its bias removes one full pass over the activations.
 import { Tensor } from '../../tensor/tensor';
-import { type IrGraph, type IrNode, consumers, fixed, onlyUse } from './ir';
+import { type IrGraph, type IrNode, consumers, derive, fixed, onlyUse } from './ir';
 
 function floats(t: Tensor): Float32Array {
   const c = t.contiguousCopy();
@@ -34,21 +34,24 @@ function foldedBias(bias: Tensor | null, scale: Float64Array, shift: Float64Arra
 }
 
 /** Conv: weight [Cout, ...] scaled along its first axis. */
-function foldIntoConv(conv: IrNode, scale: Float64Array, shift: Float64Array): boolean {
+function foldIntoConv(g: IrGraph, conv: IrNode, scale: Float64Array, shift: Float64Array): boolean {
   const w = fixed(conv.inputs[1] ?? null);
   if (!w || w.shape[0] !== scale.length) return false;
   const bias = conv.inputs[2] ? fixed(conv.inputs[2]) : null;
   if (conv.inputs[2] && !bias) return false;
-  const k = floats(w);
-  const per = k.length / scale.length;
-  for (let i = 0; i < k.length; i++) k[i] = k[i]! * scale[Math.floor(i / per)]!;
-  conv.inputs = [conv.inputs[0]!, { kind: 'tensor', tensor: Tensor.fromArray(k, w.shape.slice()), weight: false },
-    { kind: 'tensor', tensor: foldedBias(bias, scale, shift), weight: false }];
+  const kernel = derive(g.derived, w, 'bn-folded', () => {
+    const k = floats(w);
+    const per = k.length / scale.length;
+    for (let i = 0; i < k.length; i++) k[i] = k[i]! * scale[Math.floor(i / per)]!;
+    return Tensor.fromArray(k, w.shape.slice());
+  });
+  const b = derive(g.derived, w, 'bn-folded-bias', () => foldedBias(bias, scale, shift));
+  conv.inputs = [conv.inputs[0]!, { kind: 'tensor', tensor: kernel, weight: false }, { kind: 'tensor', tensor: b, weight: false }];
   return true;
 }
 
 /** Gemm y = A·op(B) + C (alpha = beta = 1, C per output column): op(B)'s columns scaled. */
-function foldIntoGemm(gemm: IrNode, scale: Float64Array, shift: Float64Array): boolean {
+function foldIntoGemm(g: IrGraph, gemm: IrNode, scale: Float64Array, shift: Float64Array): boolean {
   const a = gemm.attrs!;
   if (a.float('alpha', 1) !== 1 || a.float('beta', 1) !== 1 || a.int('transA', 0) !== 0) return false;
   const B = fixed(gemm.inputs[1] ?? null);
@@ -57,11 +60,14 @@ function foldIntoGemm(gemm: IrNode, scale: Float64Array, shift: Float64Array): b
   if (!B || B.rank !== 2 || B.shape[transB ? 0 : 1] !== C) return false;
   const bias = gemm.inputs[2] ? fixed(gemm.inputs[2]) : null;
   if (gemm.inputs[2] && (!bias || bias.rank !== 1 || bias.shape[0] !== C)) return false;
-  const k = floats(B);
-  const cols = B.shape[1]!;
-  for (let i = 0; i < k.length; i++) k[i] = k[i]! * scale[transB ? Math.floor(i / cols) : i % cols]!;
-  gemm.inputs = [gemm.inputs[0]!, { kind: 'tensor', tensor: Tensor.fromArray(k, B.shape.slice()), weight: false },
-    { kind: 'tensor', tensor: foldedBias(bias, scale, shift), weight: false }];
+  const weight = derive(g.derived, B, 'bn-folded', () => {
+    const k = floats(B);
+    const cols = B.shape[1]!;
+    for (let i = 0; i < k.length; i++) k[i] = k[i]! * scale[transB ? Math.floor(i / cols) : i % cols]!;
+    return Tensor.fromArray(k, B.shape.slice());
+  });
+  const b = derive(g.derived, B, 'bn-folded-bias', () => foldedBias(bias, scale, shift));
+  gemm.inputs = [gemm.inputs[0]!, { kind: 'tensor', tensor: weight, weight: false }, { kind: 'tensor', tensor: b, weight: false }];
   return true;
 }
 
@@ -81,7 +87,7 @@ export function foldBatchNorms(g: IrGraph): number {
     if (!rec || rec.rank < 2) return;
     const aff = affine(bn);
     if (!aff || rec.shape[1] !== aff.scale.length) return;
-    if (!(p.op === 'Conv' ? foldIntoConv(p, aff.scale, aff.shift) : foldIntoGemm(p, aff.scale, aff.shift))) return;
+    if (!(p.op === 'Conv' ? foldIntoConv(g, p, aff.scale, aff.shift) : foldIntoGemm(g, p, aff.scale, aff.shift))) return;
     p.outputs[0] = bn.outputs[0]!;
     bn.outputs = bn.outputs.map(() => -1);
     folded++;

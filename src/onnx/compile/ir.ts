@@ -39,7 +39,25 @@ export interface IrNode {
   unary?: { name: string; p0?: number; p1?: number };
 }
 
+/**
+ * Tensors derived from fixed ones (folded BatchNorm, packed filters), by source tensor and kind:
+ * shared by the plans of every input shape and dropped with them when a weight changes, so a
+ * model predicting at several batch sizes holds one packed copy of its weights, not one per size.
+ */
+export type DerivedCache = Map<Tensor, Map<string, Tensor>>;
+
+/** The tensor `make` derives from `source` as `kind`, made once per cache. */
+export function derive(cache: DerivedCache, source: Tensor, kind: string, make: () => Tensor): Tensor {
+  let bySource = cache.get(source);
+  if (!bySource) cache.set(source, (bySource = new Map()));
+  let t = bySource.get(kind);
+  if (!t) bySource.set(kind, (t = make()));
+  return t;
+}
+
 export interface IrGraph {
+  /** Shared with the model's other plans (see {@link DerivedCache}). */
+  derived: DerivedCache;
   nodes: IrNode[];
   inputs: number[];
   outputs: number[];

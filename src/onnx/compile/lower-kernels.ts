@@ -7,7 +7,7 @@ import { transpose } from '../../ops/views';
 import type { Tensor } from '../../tensor/tensor';
 import { spatial } from '../import/ops/nn';
 import type { OpContext } from '../import/op-spec';
-import { type IrGraph, type IrNode, consumers, fixed, onlyUse } from './ir';
+import { type IrGraph, type IrNode, consumers, derive, fixed, onlyUse } from './ir';
 
 function packed(t: Tensor, perm: number[]): Tensor {
   return materialize(transpose(t, perm));
@@ -23,7 +23,7 @@ function lowerConv(g: IrGraph, n: IrNode): void {
   const ctx = { where: `Conv node '${n.name}'` } as OpContext;
   const s = spatial(n.attrs!, ctx, rec.shape.slice(2), w.shape.slice(2));
   n.kernel = {
-    kind: 'conv2d', weight: packed(w, [2, 3, 1, 0]), bias, activation: 'linear',
+    kind: 'conv2d', weight: derive(g.derived, w, 'hwio', () => packed(w, [2, 3, 1, 0])), bias, activation: 'linear',
     strides: s.strides as [number, number], dilations: s.dilations as [number, number], pads: s.pads, groups: n.attrs!.int('group', 1),
   };
 }
@@ -39,7 +39,7 @@ function lowerGemm(g: IrGraph, n: IrNode): void {
   const out = B.shape[transB ? 0 : 1]!;
   if (C && (a.float('beta', 1) !== 1 || C.rank !== 1 || C.shape[0] !== out)) return;
   if (g.recorded[A.id]?.rank !== 2) return;
-  n.kernel = { kind: 'linear', weight: transB ? packed(B, [1, 0]) : B, bias: C, activation: 'linear' };
+  n.kernel = { kind: 'linear', weight: transB ? derive(g.derived, B, 'transposed', () => packed(B, [1, 0])) : B, bias: C, activation: 'linear' };
 }
 
 /** MatMul(x, W) with a fixed 2-D W, and the bias Add after it when there is one. */

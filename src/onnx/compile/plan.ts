@@ -4,7 +4,6 @@ import { conv2d, type Conv2DOptions } from '../../ops/conv';
 import { linear } from '../../ops/linear';
 import type { Tensor } from '../../tensor/tensor';
 import { asFloat } from '../import/op-spec';
-import { recordRun } from './build-ir';
 import { foldBatchNorms } from './fold-batch-norm';
 import { foldStatic } from './fold-static';
 import { fuseEpilogues, fuseGatedActivations } from './fuse-activations';
@@ -76,10 +75,9 @@ export class InferencePlan {
   /** Per step: values dead after it, whose tensors go back to the buffer pool for the next steps. */
   private freeAfter: Int32Array[] = [];
 
-  /** Compiles `g` (fresh from buildIr) with one recording run on `xs`; the caller runs this untracked. */
+  /** Compiles `g` (fresh from buildIr, after its recording run on `xs`); the caller runs this untracked. */
   constructor(g: IrGraph, xs: readonly Tensor[]) {
     const importedNodes = g.nodes.length;
-    recordRun(g, xs);
     const foldedStatic = foldStatic(g);
     const foldedBatchNorms = foldBatchNorms(g);
     const gatedActivations = fuseGatedActivations(g);

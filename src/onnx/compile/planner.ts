@@ -5,22 +5,42 @@ import { noGrad } from '../../autograd/tape';
 import type { InferencePlanner, LayersModel } from '../../models/layers-model';
 import type { Tensor } from '../../tensor/tensor';
 import { untracked } from '../../tensor/scope';
-import { buildIr } from './build-ir';
+import { buildIr, recordRun } from './build-ir';
 import { InferencePlan, type PlanStats } from './plan';
+import type { DerivedCache } from './ir';
 
 /** Input signatures kept at once (a model predicting at many batch sizes compiles each; this bounds it). */
 const MAX_PLANS = 8;
 
+function signature(xs: readonly Tensor[]): string {
+  return xs.map((x) => `${x.dtype}[${x.shape.join(',')}]`).join(';');
+}
+
 export class ImportedModelPlanner implements InferencePlanner {
   private readonly plans = new Map<string, InferencePlan | null>();
+  private readonly derived: DerivedCache = new Map();
   private weights: Tensor[] = [];
   private versions: number[] = [];
 
   constructor(private readonly model: LayersModel) {}
 
+  /**
+   * @internal why the last signature that could not be compiled or run compiled fell back to the
+   * imported graph (a bug in a pass, or inputs the graph itself rejects: then the graph run throws)
+   */
+  lastError: unknown = null;
+
   run(xs: readonly Tensor[]): Tensor[] | null {
     const plan = this.planFor(xs);
-    return plan ? plan.run(xs) : null;
+    if (!plan) return null;
+    try {
+      return plan.run(xs);
+    } catch (e) {
+      // A plan has no side effects: running the graph instead gives the right answer, or the
+      // graph's own error for inputs it rejects (an out-of-range token id).
+      this.lastError = e;
+      return null;
+    }
   }
 
   /** @internal milliseconds per op type over one call (the plan for these inputs) */
@@ -39,7 +59,7 @@ export class ImportedModelPlanner implements InferencePlanner {
 
   private planFor(xs: readonly Tensor[]): InferencePlan | null {
     this.dropIfWeightsChanged();
-    const key = xs.map((x) => `${x.dtype}[${x.shape.join(',')}]`).join(';');
+    const key = signature(xs);
     let plan = this.plans.get(key);
     if (plan === undefined) {
       if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
@@ -50,13 +70,22 @@ export class ImportedModelPlanner implements InferencePlanner {
   }
 
   private compile(xs: readonly Tensor[]): InferencePlan | null {
-    const g = buildIr(this.model);
+    const g = buildIr(this.model, this.derived);
     if (!g) return null;
     if (this.weights.length === 0) {
       this.weights = this.model.weights;
       this.versions = this.weights.map((w) => w.storage.version);
     }
-    return new InferencePlan(g, xs);
+    // The recording run is the imported graph's own forward pass: inputs it rejects throw here,
+    // as they would uncompiled, and the signature is tried again next time.
+    recordRun(g, xs);
+    try {
+      return new InferencePlan(g, xs);
+    } catch (e) {
+      // A pass that cannot handle this graph leaves the signature uncompiled, never failing a prediction.
+      this.lastError = e;
+      return null;
+    }
   }
 
   private dropIfWeightsChanged(): void {
@@ -64,6 +93,7 @@ export class ImportedModelPlanner implements InferencePlanner {
     for (let i = 0; i < w.length; i++) {
       if (w[i]!.storage.version !== this.versions[i]) {
         this.plans.clear();
+        this.derived.clear();
         this.versions = w.map((t) => t.storage.version);
         return;
       }

@@ -145,6 +145,35 @@ describe('compiled inference of imported models', () => {
     }
   });
 
+  it('plans for several batch sizes share one packed copy of the weights', () => {
+    const model = importOnnx(file('mobile-block'));
+    const derived = (planner(model) as unknown as { derived: Map<Tensor, Map<string, Tensor>> }).derived;
+    outputs(model, inputsOf('mobile-block'));
+    const count = [...derived.values()].reduce((n, m) => n + m.size, 0);
+    expect(count).toBeGreaterThan(8);
+    outputs(model, inputsOf('mobile-block', 8));
+    expect(planner(model).stats(inputsOf('mobile-block', 8))).not.toBeNull();
+    expect([...derived.values()].reduce((n, m) => n + m.size, 0)).toBe(count);
+  });
+
+  it('inputs the graph rejects fail as uncompiled, and the shape still compiles for good inputs', () => {
+    const model = importOnnx(file('tiny-gpt'));
+    const plain = importOnnx(file('tiny-gpt'), { compile: false });
+    const bad = tensor(Int32Array.from([1, 2, 99, 3, 4, 5, 6, 7, 8, 9]), [2, 5], 'int32');
+    let expected = '';
+    try {
+      plain.predictOnBatch(bad);
+    } catch (e) {
+      expected = (e as Error).message;
+    }
+    expect(expected).not.toBe('');
+    expect(() => model.predictOnBatch(bad)).toThrow(expected);
+    const xs = inputsOf('tiny-gpt');
+    expect(relError(outputs(model, xs)[0]!, outputs(plain, xs)[0]!)).toBeLessThan(1e-5);
+    expect(planner(model).stats(xs)).not.toBeNull();
+    expect(planner(model).lastError).toBeNull();
+  });
+
   it('rejects a non-boolean compile option', () => {
     expect(() => importOnnx(file('mlp'), { compile: 'yes' as unknown as boolean })).toThrow(/options\.compile.*a boolean/);
   });
