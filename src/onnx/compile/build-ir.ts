@@ -32,6 +32,7 @@ export function buildIr(model: LayersModel, derived: DerivedCache): IrGraph | nu
       inputs: operands,
       outputs: Array.from({ length: count }, (_, k) => (gn.outputs[k] ? idOf(gn.outputs[k]!.id) : -1)),
       attrs: layer.attributeReader,
+      opset: layer.opset,
       run: (ins) => layer.runInference(ins),
     });
   }

@@ -45,7 +45,7 @@ export function unaryNode(name: string, like: IrNode, input: IrNode['inputs'][nu
   const entry = unaryEntries().find((e) => e.name === name);
   if (!entry) throw new Error(`inference plan: unary op '${name}' is missing from the table`);
   return {
-    op: 'Unary', name: like.name, inputs: [input], outputs, attrs: null,
+    op: 'Unary', name: like.name, inputs: [input], outputs, attrs: null, opset: 0,
     unary: { name, p0, p1 },
     run: (ins: readonly (Tensor | null)[]) => [entry.apply(ins[0]!, p0, p1)],
   };

@@ -31,6 +31,8 @@ export interface IrNode {
   /** Value ids; -1 for an output nobody computes. */
   outputs: number[];
   attrs: NodeAttributes | null;
+  /** The model's ai.onnx opset (op semantics depend on it); 0 for the plan's own ops. */
+  opset: number;
   /** Runs the node in the graph's original (ONNX, channels-first) semantics. */
   run: (inputs: readonly (Tensor | null)[]) => Tensor[];
   /** Set by lowering: the node is a convolution or GEMM the plan runs itself. */

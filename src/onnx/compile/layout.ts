@@ -6,13 +6,14 @@
 import { batchNorm } from '../../ops/normalization';
 import { copyView, materialize } from '../../ops/copy';
 import { concat } from '../../ops/movement';
-import { max, mean } from '../../ops/reduce';
+import { max, mean, min, sum } from '../../ops/reduce';
+import { logSoftmax, softmax } from '../../ops/softmax';
 import { reshape, transpose } from '../../ops/views';
 import { Tensor } from '../../tensor/tensor';
 import { pool2dNode } from '../import/ops/nn';
 import { asFloat, type OpContext } from '../import/op-spec';
-import { normAxis } from '../import/values';
-import type { IrGraph, IrNode, Operand } from './ir';
+import { int32Tensor, normAxis } from '../import/values';
+import { type IrGraph, type IrNode, type Operand, fixed } from './ir';
 
 const TO_NHWC = [0, 2, 3, 1];
 /** Where channels-first axis k of a rank-4 tensor sits channels-last. */
@@ -73,7 +74,7 @@ function convertLayout(xIn: Tensor, toNhwc: boolean): Tensor {
 
 function conversion(op: 'ToNhwc' | 'ToNchw', from: number, to: number): IrNode {
   const toNhwc = op === 'ToNhwc';
-  return { op, name: op, inputs: [{ kind: 'value', id: from }], outputs: [to], attrs: null, run: (ins) => [convertLayout(ins[0]!, toNhwc)] };
+  return { op, name: op, inputs: [{ kind: 'value', id: from }], outputs: [to], attrs: null, opset: 0, run: (ins) => [convertLayout(ins[0]!, toNhwc)] };
 }
 
 /** Rewrites the graph to run channels-last where it can. Returns how many layout conversions the plan keeps. */
@@ -192,8 +193,54 @@ export function assignLayout(g: IrGraph): number {
         };
         return true;
       }
+      case 'Softmax':
+      case 'LogSoftmax': {
+        // Before opset 13 these flatten from `axis` on: not a per-axis op to move.
+        if (!single || n.opset < 13) return false;
+        const axis = AXIS_IN_NHWC[normAxis(a!.int('axis', -1), 4, ctxOf(n).where)]!;
+        const fn = n.op === 'Softmax' ? softmax : logSoftmax;
+        n.run = (ins) => [fn(asFloat(ins[0]!), axis)];
+        return true;
+      }
+      case 'ReduceSum':
+      case 'ReduceMean':
+      case 'ReduceMax':
+      case 'ReduceMin': {
+        // Kept dims keep the rank (and the layout); the axes are read once, here.
+        if (!single || a!.int('keepdims', 1) !== 1) return false;
+        const fromInput = n.inputs.length > 1 && n.inputs[1] !== null;
+        const axesTensor = fromInput ? fixed(n.inputs[1]!) : null;
+        if (fromInput && !axesTensor) return false;
+        const given = axesTensor ? Array.from(axesTensor.dataSync()) : a!.ints('axes');
+        if (!given || given.length === 0) return false;
+        const axes = given.map((ax) => AXIS_IN_NHWC[normAxis(ax, 4, ctxOf(n).where)]!);
+        const fn = REDUCERS[n.op]!;
+        n.inputs = [n.inputs[0]!];
+        n.run = (ins) => [fn(asFloat(ins[0]!), axes, true)];
+        return true;
+      }
+      case 'Pad': {
+        // From opset 11 the pads are an input ([begin per axis, end per axis], or per listed axes):
+        // the same op pads channels-last once the pads (or axes) follow the axes.
+        if (!single || n.opset < 11 || !n.inputs[1] || n.inputs.slice(1).some((o) => o?.kind === 'value')) return false;
+        const padsT = fixed(n.inputs[1]);
+        const axesT = n.inputs[3] ? fixed(n.inputs[3]) : null;
+        if (!padsT || (n.inputs[3] && !axesT)) return false;
+        if (axesT) {
+          const axes = Array.from(axesT.dataSync(), (ax) => AXIS_IN_NHWC[normAxis(ax, 4, ctxOf(n).where)]!);
+          n.inputs[3] = { kind: 'tensor', tensor: int32Tensor(axes), weight: false };
+        } else {
+          const p = Array.from(padsT.dataSync());
+          if (p.length !== 8) return false;
+          const order = [0, 2, 3, 1];
+          n.inputs[1] = { kind: 'tensor', tensor: int32Tensor([...order.map((k) => p[k]!), ...order.map((k) => p[4 + k]!)]), weight: false };
+        }
+        return true;
+      }
       default:
         return false;
     }
   }
 }
+
+const REDUCERS: Readonly<Record<string, (x: Tensor, axes: number[], keep: boolean) => Tensor>> = { ReduceSum: sum, ReduceMean: mean, ReduceMax: max, ReduceMin: min };

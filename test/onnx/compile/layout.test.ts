@@ -56,8 +56,8 @@ describe('compiled layouts', () => {
     expect(s.layoutConversions).toBe(2);
   });
 
-  it('a conv output read by BatchNorm and by another op keeps its BatchNorm; pooling with padding; Pad and Transpose leave the region', () => {
-    compare({
+  it('a conv output read by BatchNorm and by another op keeps its BatchNorm; pooling with padding; reductions, Pad and LogSoftmax follow the layout; Transpose leaves it', () => {
+    const p = compare({
       inputs: [{ name: 'x', shape: ['N', 3, 6, 6] }], outputs: ['y'],
       initializers: [conv('w1', 3, 4), conv('w2', 4, 4),
         ...['g', 'b', 'm'].map((n, k) => ({ name: n, shape: [4], data: values(4, k) })), { name: 'v', shape: [4], data: [0.5, 1, 1.5, 2] },
@@ -71,10 +71,34 @@ describe('compiled layouts', () => {
         { op: 'MaxPool', inputs: ['ap'], outputs: ['mp'], attrs: { kernel_shape: [2, 2], ceil_mode: 1, strides: [2, 2] } },
         { op: 'Conv', inputs: ['mp', 'w2'], outputs: ['c2'], attrs: { pads: [1, 1, 1, 1] } },
         { op: 'GlobalMaxPool', inputs: ['c2'], outputs: ['gm'] },
-        { op: 'Mul', inputs: ['c2', 'gm'], outputs: ['sc'] },
-        { op: 'Pad', inputs: ['sc', 'pads'], outputs: ['pd'] },
+        { op: 'Mul', inputs: ['c2', 'gm'], outputs: ['sc0'] },
+        { op: 'ReduceMean', inputs: ['c2'], outputs: ['rm'], attrs: { axes: [1, -1] } },
+        { op: 'Sub', inputs: ['sc0', 'rm'], outputs: ['sc'] },
+        { op: 'Pad', inputs: ['sc', 'pads'], outputs: ['pd0'] },
+        { op: 'LogSoftmax', inputs: ['pd0'], outputs: ['pd'], attrs: { axis: 2 } },
         { op: 'Transpose', inputs: ['pd'], outputs: ['y'], attrs: { perm: [0, 2, 3, 1] } },
       ],
     }, X);
+    const s = p.stats([X])!;
+    expect(s.foldedBatchNorms).toBe(0);
+    // Into channels-last at the input, out before the Transpose.
+    expect(s.layoutConversions).toBe(2);
+  });
+
+  it('opset 18: reduction axes and Pad axes as inputs follow the layout', () => {
+    const p = compare({
+      opset: 18,
+      inputs: [{ name: 'x', shape: ['N', 3, 6, 6] }], outputs: ['y'],
+      initializers: [conv('w1', 3, 4), { name: 'ax', shape: [2], data: [2, 1], dtype: 'int64' },
+        { name: 'pads', shape: [4], data: [1, 2, 0, 1], dtype: 'int64' }, { name: 'pax', shape: [2], data: [1, 3], dtype: 'int64' }],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1'], outputs: ['c1'] },
+        { op: 'ReduceMax', inputs: ['c1', 'ax'], outputs: ['r'] },
+        { op: 'Div', inputs: ['c1', 'r'], outputs: ['d'] },
+        { op: 'Pad', inputs: ['d', 'pads', '', 'pax'], outputs: ['pd'], attrs: { mode: 'reflect' } },
+        { op: 'Flatten', inputs: ['pd'], outputs: ['y'] },
+      ],
+    }, X);
+    expect(p.stats([X])!.layoutConversions).toBe(2);
   });
 });
