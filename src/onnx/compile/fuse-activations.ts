@@ -100,7 +100,7 @@ export function fuseEpilogues(g: IrGraph): number {
     const x = act.inputs[0];
     if (x?.kind !== 'value' || act.outputs.filter((o) => o >= 0).length !== 1) return;
     const p = producer.get(x.id);
-    if (!p?.kernel || p.kernel.activation !== 'linear' || p.outputs[0] !== x.id || !onlyUse(g, uses, x.id, k)) return;
+    if (!p?.kernel || p.kernel.kind === 'conv2dTranspose' || p.kernel.activation !== 'linear' || p.outputs[0] !== x.id || !onlyUse(g, uses, x.id, k)) return;
     const a = activationOf(act);
     const fused = a ? toFusedActivation(a.name, a.p0, a.p1) : null;
     if (!fused) return;

@@ -11,8 +11,8 @@ export type Operand = { kind: 'value'; id: number } | { kind: 'tensor'; tensor: 
 
 /** A convolution or dense layer lowered for the plan, with its epilogue. */
 export interface KernelDesc {
-  kind: 'conv2d' | 'linear';
-  /** Conv: [kh, kw, Cin/groups, Cout] packed once; linear: [in, out]. */
+  kind: 'conv2d' | 'conv2dTranspose' | 'linear';
+  /** Conv: [kh, kw, Cin/groups, Cout] packed once; ConvTranspose: [kh, kw, Cout/groups, Cin]; linear: [in, out]. */
   weight: Tensor;
   bias: Tensor | null;
   activation: FusedActivation;
@@ -20,6 +20,8 @@ export interface KernelDesc {
   dilations?: [number, number];
   pads?: [number, number][];
   groups?: number;
+  /** ConvTranspose: the output's [H, W]. */
+  outSize?: [number, number];
 }
 
 export interface IrNode {

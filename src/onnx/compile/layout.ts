@@ -102,7 +102,7 @@ export function assignLayout(g: IrGraph): number {
   const ctxOf = (n: IrNode): OpContext => ({ where: `${n.op} node '${n.name}'` } as OpContext);
 
   for (const n of g.nodes) {
-    if (n.kernel?.kind === 'conv2d') {
+    if (n.kernel?.kind === 'conv2d' || n.kernel?.kind === 'conv2dTranspose') {
       const x = n.inputs[0] as { kind: 'value'; id: number };
       n.inputs[0] = { kind: 'value', id: isNhwc(x.id) ? x.id : convert('ToNhwc', x.id) };
       out.push(n);

@@ -5,7 +5,7 @@
 import { materialize } from '../../ops/copy';
 import { transpose } from '../../ops/views';
 import type { Tensor } from '../../tensor/tensor';
-import { spatial } from '../import/ops/nn';
+import { convTransposeGeometry, spatial } from '../import/ops/nn';
 import type { OpContext } from '../import/op-spec';
 import { type IrGraph, type IrNode, consumers, derive, fixed, onlyUse } from './ir';
 
@@ -25,6 +25,20 @@ function lowerConv(g: IrGraph, n: IrNode): void {
   n.kernel = {
     kind: 'conv2d', weight: derive(g.derived, w, 'hwio', () => packed(w, [2, 3, 1, 0])), bias, activation: 'linear',
     strides: s.strides as [number, number], dilations: s.dilations as [number, number], pads: s.pads, groups: n.attrs!.int('group', 1),
+  };
+}
+
+function lowerConvTranspose(g: IrGraph, n: IrNode): void {
+  const x = n.inputs[0];
+  const w = fixed(n.inputs[1] ?? null);
+  const bias = n.inputs[2] ? fixed(n.inputs[2]) : null;
+  if (x?.kind !== 'value' || !w || w.rank !== 4 || (n.inputs[2] && !bias) || (bias && bias.rank !== 1)) return;
+  const rec = g.recorded[x.id];
+  if (!rec || rec.rank !== 4 || rec.dtype !== 'float32' || w.dtype !== 'float32') return;
+  const geo = convTransposeGeometry(n.attrs!, rec.shape.slice(2), w.shape.slice(2), false);
+  n.kernel = {
+    kind: 'conv2dTranspose', weight: derive(g.derived, w, 'hwoi', () => packed(w, [2, 3, 1, 0])), bias, activation: 'linear',
+    strides: geo.strides, dilations: geo.dilations, pads: geo.pads, groups: geo.groups, outSize: geo.outSize as [number, number],
   };
 }
 
@@ -61,11 +75,12 @@ function lowerMatMul(g: IrGraph, n: IrNode, k: number, uses: number[][]): void {
   reader.outputs = reader.outputs.map(() => -1);
 }
 
-/** Lowers every Conv (2-D), Gemm and MatMul with fixed weights. */
+/** Lowers every Conv and ConvTranspose (2-D), Gemm and MatMul with fixed weights. */
 export function lowerKernels(g: IrGraph): number {
   const uses = consumers(g);
   g.nodes.forEach((n, k) => {
     if (n.op === 'Conv') lowerConv(g, n);
+    else if (n.op === 'ConvTranspose') lowerConvTranspose(g, n);
     else if (n.op === 'Gemm') lowerGemm(g, n);
     else if (n.op === 'MatMul') lowerMatMul(g, n, k, uses);
   });

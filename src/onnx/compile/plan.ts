@@ -1,6 +1,6 @@
 // An inference plan: the imported graph compiled for one input shape signature, run as a flat list
 // of steps over an array of values (no name look-ups, no per-call validation or shape arithmetic).
-import { conv2d, type Conv2DOptions } from '../../ops/conv';
+import { conv2d, conv2dTranspose, type Conv2DOptions } from '../../ops/conv';
 import { linear } from '../../ops/linear';
 import type { Tensor } from '../../tensor/tensor';
 import { asFloat } from '../import/op-spec';
@@ -37,6 +37,11 @@ interface Step {
 
 function kernelRun(k: KernelDesc): (inputs: readonly (Tensor | null)[]) => Tensor[] {
   if (k.kind === 'linear') return (ins) => [linear(asFloat(ins[0]!), k.weight, k.bias, k.activation)];
+  if (k.kind === 'conv2dTranspose') {
+    // The transposed convolution has no epilogue: fuseEpilogues leaves it linear.
+    const o = { dataFormat: 'NHWC' as const, strides: k.strides, dilations: k.dilations, padding: k.pads, groups: k.groups, bias: k.bias, outputShape: k.outSize };
+    return (ins) => [conv2dTranspose(asFloat(ins[0]!), k.weight, o)];
+  }
   const opts: Conv2DOptions = {
     dataFormat: 'NHWC', strides: k.strides, dilations: k.dilations, padding: k.pads, groups: k.groups, bias: k.bias,
     activation: k.activation as Conv2DOptions['activation'],

@@ -92,24 +92,23 @@ function runConv(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpC
   return [conv2d(x, w, { dataFormat: 'NCHW', strides: s.strides as [number, number], dilations: s.dilations as [number, number], groups, padding, bias })];
 }
 
-function runConvTranspose(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
-  let x = float(need(inputs, 0, ctx));
-  let w = float(need(inputs, 1, ctx));
-  const bias = inputs[2] ? float(inputs[2]) : null;
-  const oneD = x.rank === 3;
-  if (oneD) {
-    // A 1-D transposed convolution is the 2-D one over a height of 1.
-    x = reshape(x, [x.shape[0]!, x.shape[1]!, 1, x.shape[2]!]);
-    w = reshape(w, [w.shape[0]!, w.shape[1]!, 1, w.shape[2]!]);
-  }
-  if (x.rank !== 4) unsupported(ctx, `a ${x.rank - 2}-D transposed convolution`);
+/** A 2-D ConvTranspose node's geometry for an input of spatial size `inSize` and a filter of spatial size `kernel`. */
+export interface ConvTransposeGeometry {
+  strides: [number, number];
+  dilations: [number, number];
+  pads: [number, number][];
+  /** The output's spatial size. */
+  outSize: number[];
+  groups: number;
+}
+
+/** Geometry of a ConvTranspose node (1-D ones lifted to a height of 1). */
+export function convTransposeGeometry(a: NodeAttributes, inSize: readonly number[], kernel: readonly number[], oneD: boolean): ConvTransposeGeometry {
   const n = oneD ? 1 : 2;
   const lift = (v: number[] | undefined, fill: number): number[] | undefined => (v && oneD ? [fill, ...v] : v);
-  const kernel = w.shape.slice(2);
   const strides = lift(a.ints('strides'), 1) ?? [1, 1];
   const dilations = lift(a.ints('dilations'), 1) ?? [1, 1];
   const outPad = lift(a.ints('output_padding'), 0) ?? [0, 0];
-  const inSize = x.shape.slice(2);
   const keff = kernel.map((k, i) => (k - 1) * dilations[i]! + 1);
   const full = inSize.map((d, i) => strides[i]! * (d - 1) + outPad[i]! + keff[i]!);
   let pads: [number, number][];
@@ -131,10 +130,24 @@ function runConvTranspose(inputs: readonly (Tensor | null)[], a: NodeAttributes,
     pads = raw.length ? kernel.map((_, i) => [raw[i]!, raw[i + 2]!]) : [[0, 0], [0, 0]];
   }
   if (n === 1 && pads.length !== 2) pads = [[0, 0], pads[0]!];
-  const out = full.map((f, i) => f - pads[i]![0] - pads[i]![1]);
+  const outSize = full.map((f, i) => f - pads[i]![0] - pads[i]![1]);
+  return { strides: strides as [number, number], dilations: dilations as [number, number], pads, outSize, groups: a.int('group', 1) };
+}
+
+function runConvTranspose(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+  let x = float(need(inputs, 0, ctx));
+  let w = float(need(inputs, 1, ctx));
+  const bias = inputs[2] ? float(inputs[2]) : null;
+  const oneD = x.rank === 3;
+  if (oneD) {
+    // A 1-D transposed convolution is the 2-D one over a height of 1.
+    x = reshape(x, [x.shape[0]!, x.shape[1]!, 1, x.shape[2]!]);
+    w = reshape(w, [w.shape[0]!, w.shape[1]!, 1, w.shape[2]!]);
+  }
+  if (x.rank !== 4) unsupported(ctx, `a ${x.rank - 2}-D transposed convolution`);
+  const g = convTransposeGeometry(a, x.shape.slice(2), w.shape.slice(2), oneD);
   const y = conv2dTranspose(x, w, {
-    dataFormat: 'NCHW', strides: strides as [number, number], dilations: dilations as [number, number], groups: a.int('group', 1),
-    padding: pads, outputShape: out, bias,
+    dataFormat: 'NCHW', strides: g.strides, dilations: g.dilations, groups: g.groups, padding: g.pads, outputShape: g.outSize, bias,
   });
   return [oneD ? reshape(y, [y.shape[0]!, y.shape[1]!, y.shape[3]!]) : y];
 }
