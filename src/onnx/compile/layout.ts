@@ -10,7 +10,7 @@ import { max, mean, min, sum } from '../../ops/reduce';
 import { logSoftmax, softmax } from '../../ops/softmax';
 import { reshape, transpose } from '../../ops/views';
 import { Tensor } from '../../tensor/tensor';
-import { pool2dNode } from '../import/ops/nn';
+import { pool2dNode, resizeNode } from '../import/ops/nn';
 import { asFloat, type OpContext } from '../import/op-spec';
 import { int32Tensor, normAxis } from '../import/values';
 import { type IrGraph, type IrNode, type Operand, fixed } from './ir';
@@ -191,6 +191,12 @@ export function assignLayout(g: IrGraph): number {
           const parts = (xs as Tensor[]).filter((t) => t.shape[axis] !== 0);
           return [parts.length === 1 ? parts[0]! : concat(parts.length ? parts : (xs as Tensor[]), axis)];
         };
+        return true;
+      }
+      case 'Resize': {
+        if (!single || n.inputs.slice(1).some((o) => o?.kind === 'value')) return false;
+        const ctx = { ...ctxOf(n), opset: n.opset };
+        n.run = (ins) => [resizeNode(ins, a!, ctx, true)];
         return true;
       }
       case 'Softmax':

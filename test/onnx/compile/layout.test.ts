@@ -102,15 +102,18 @@ describe('compiled layouts', () => {
     expect(p.stats([X])!.layoutConversions).toBe(2);
   });
 
-  it('grouped, strided transposed convolutions with output padding run channels-last', () => {
+  it('grouped, strided transposed convolutions with output padding and Resize run channels-last', () => {
     const p = compare({
       inputs: [{ name: 'x', shape: ['N', 3, 6, 6] }], outputs: ['y'],
-      initializers: [conv('w1', 3, 4), { name: 'wt', shape: [4, 3, 3, 3], data: values(108, 5) }, { name: 'bt', shape: [6], data: values(6, 2) }],
+      initializers: [conv('w1', 3, 4), { name: 'wt', shape: [4, 3, 3, 3], data: values(108, 5) }, { name: 'bt', shape: [6], data: values(6, 2) },
+        { name: 'scales', shape: [4], data: [1, 1, 2, 3] }],
       nodes: [
         { op: 'Conv', inputs: ['x', 'w1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } },
         { op: 'Relu', inputs: ['c1'], outputs: ['r1'] },
         { op: 'ConvTranspose', inputs: ['r1', 'wt', 'bt'], outputs: ['ct'], attrs: { group: 2, strides: [2, 2], pads: [1, 0, 1, 1], output_padding: [1, 0] } },
-        { op: 'Relu', inputs: ['ct'], outputs: ['y'] },
+        { op: 'Resize', inputs: ['ct', '', 'scales'], outputs: ['rs'], attrs: { mode: 'nearest' } },
+        { op: 'Resize', inputs: ['ct', '', 'scales'], outputs: ['rl'], attrs: { mode: 'linear' } },
+        { op: 'Sub', inputs: ['rs', 'rl'], outputs: ['y'] },
       ],
     }, X);
     const s = p.stats([X])!;

@@ -265,14 +265,20 @@ function runGroupNorm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx
   return [groupNorm(x, groups, scale, bias, { axis: 1, epsilon: a.float('epsilon', 1e-5) })];
 }
 
-function runResize(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+/**
+ * ONNX Resize of a rank-4 input as whole-number upsampling of H and W: channels-first as ONNX
+ * defines it or, in an inference plan's channels-last region, on [N, H, W, C] (scales and sizes
+ * still name the channels-first axes).
+ */
+export function resizeNode(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext, channelsLast: boolean): Tensor {
   const x = float(need(inputs, 0, ctx));
   if (x.rank !== 4) unsupported(ctx, `Resize of a rank-${x.rank} tensor`);
+  const shape = channelsLast ? [x.shape[0]!, x.shape[3]!, x.shape[1]!, x.shape[2]!] : x.shape;
   // opset 10 takes scales as input 1; from 11 they are input 2 (after roi), or sizes as input 3.
   const scalesIn = ctx.opset < 11 ? inputs[1] : inputs[2];
   let scales: number[];
   if (scalesIn && scalesIn.size > 0) scales = Array.from(scalesIn.dataSync());
-  else if (inputs[3]) scales = intValues(inputs[3], 'sizes', ctx.where).map((d, i) => d / x.shape[i]!);
+  else if (inputs[3]) scales = intValues(inputs[3], 'sizes', ctx.where).map((d, i) => d / shape[i]!);
   else throw new Error(`${ctx.where}: Resize needs scales or sizes`);
   const [sh, sw] = [scales[2]!, scales[3]!];
   if (scales[0] !== 1 || scales[1] !== 1 || !Number.isInteger(sh) || !Number.isInteger(sw) || sh < 1 || sw < 1) {
@@ -280,17 +286,22 @@ function runResize(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: O
   }
   const mode = a.string('mode', 'nearest');
   const ctm = a.string('coordinate_transformation_mode', 'half_pixel');
+  const dataFormat = channelsLast ? 'NHWC' as const : 'NCHW' as const;
   if (mode === 'nearest') {
     // With whole-number scales these coordinate/rounding pairs all pick source pixel floor(dst / s).
     const nearest = a.string('nearest_mode', 'round_prefer_floor');
     const ok = (ctm === 'asymmetric' && nearest === 'floor') || (['half_pixel', 'pytorch_half_pixel'].includes(ctm) && nearest.startsWith('round_prefer'));
     if (!ok) unsupported(ctx, `nearest Resize with coordinate_transformation_mode='${ctm}', nearest_mode='${nearest}'`);
-    return [upSampling2d(x, { size: [sh, sw], interpolation: 'nearest', dataFormat: 'NCHW' })];
+    return upSampling2d(x, { size: [sh, sw], interpolation: 'nearest', dataFormat });
   }
   if (mode === 'linear' && (ctm === 'half_pixel' || ctm === 'pytorch_half_pixel')) {
-    return [upSampling2d(x, { size: [sh, sw], interpolation: 'bilinear', dataFormat: 'NCHW' })];
+    return upSampling2d(x, { size: [sh, sw], interpolation: 'bilinear', dataFormat });
   }
   return unsupported(ctx, `Resize mode='${mode}' with coordinate_transformation_mode='${ctm}'`);
+}
+
+function runResize(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+  return [resizeNode(inputs, a, ctx, false)];
 }
 
 /** Layer-like operators by ONNX name. */
