@@ -37,7 +37,9 @@ export function buildIr(model: LayersModel, derived: DerivedCache): IrGraph | nu
     });
   }
   const outputs = model.outputs.map((t) => idOf(t.id));
-  return { derived, nodes, inputs, outputs, recorded: [], valueCount: next };
+  const pinned = new Set<Tensor>();
+  for (const n of nodes) for (const o of n.inputs) if (o?.kind === 'tensor') pinned.add(o.tensor);
+  return { derived, nodes, inputs, outputs, recorded: [], pinned, valueCount: next };
 }
 
 /** Runs the graph once as imported, keeping every value (the caller runs this untracked). */

@@ -67,6 +67,8 @@ export interface IrGraph {
   outputs: number[];
   /** Per value id: the tensor of the recording run (original layout), for shapes and static folding. */
   recorded: (Tensor | undefined)[];
+  /** Every weight and constant the imported nodes read (never released by the plan). */
+  pinned: Set<Tensor>;
   valueCount: number;
 }
 

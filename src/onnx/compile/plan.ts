@@ -94,9 +94,21 @@ export class InferencePlan {
     this.inputIds = Int32Array.from(g.inputs);
     this.outputIds = Int32Array.from(g.outputs);
     this.valueCount = g.valueCount;
-    g.recorded = [];
+    this.releaseRecording(g, xs);
     this.planFrees(xs);
     this.stats = { importedNodes, steps: this.steps.length, foldedStatic, foldedBatchNorms, gatedActivations, kernels, fusedEpilogues, layoutConversions };
+  }
+
+  /**
+   * Hands the recording run's tensors back to the buffer pool now rather than at garbage
+   * collection (a batch of 224x224 images leaves ~100 MB of them), keeping those the plan reads
+   * (static constants), the inputs, and anything that is a weight or constant of the graph.
+   */
+  private releaseRecording(g: IrGraph, xs: readonly Tensor[]): void {
+    const keep = new Set<Tensor>([...xs, ...g.pinned]);
+    for (const s of this.steps) for (const t of s.fixed) if (t) keep.add(t);
+    for (const t of g.recorded) if (t && !keep.has(t)) t.dispose();
+    g.recorded = [];
   }
 
   /**
