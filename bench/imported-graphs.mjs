@@ -83,13 +83,14 @@ for (const file of files) {
     const [ma, mc] = [median(a), median(c)];
     console.log(`| ${name} | ${b} | ${ma.toFixed(3)} | ${mc.toFixed(3)} | ${(ma / mc).toFixed(2)}x | ${session ? median(o).toFixed(3) : '-'} | ${s.steps} / ${s.importedNodes} |`);
     if (b === 1) {
-      const times = new Map();
-      for (let r = 0; r < 5; r++) tf.tidy(() => { for (const [op, ms] of compiled.inferencePlanner.profile(xs)) times.set(op, (times.get(op) ?? 0) + ms / 5); });
-      profiles.push({ name, times });
+      // Per op type, the median over 7 profiled calls (one descheduled call must not dominate).
+      const runs = new Map();
+      for (let r = 0; r < 7; r++) tf.tidy(() => { for (const [op, ms] of compiled.inferencePlanner.profile(xs)) runs.set(op, [...(runs.get(op) ?? []), ms]); });
+      profiles.push({ name, times: new Map([...runs].map(([op, v]) => [op, median(v)])) });
     }
   }
 }
-console.log('\nCompiled plan, batch 1: milliseconds per call by op type (top 6)');
+console.log('\nCompiled plan, batch 1: milliseconds per call by op type (median of 7 calls; top 6)');
 for (const { name, times } of profiles) {
   const total = [...times.values()].reduce((p, v) => p + v, 0);
   const top = [...times].sort((x, y) => y[1] - x[1]).slice(0, 6).map(([op, ms]) => `${op} ${ms.toFixed(3)} (${Math.round((100 * ms) / total)}%)`);
