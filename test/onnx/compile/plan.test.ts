@@ -1,7 +1,8 @@
 // Imported graphs compiled for inference predict what the imported graph predicts (within 1e-5
 // relative to the output's scale) on every fixture, train through the unfused graph, re-export
 // unchanged, and rebuild their plan when weights change.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../../src/onnx/import';
@@ -9,6 +10,7 @@ import { exportOnnxBytes } from '../../../src/onnx/export';
 import { ImportedModelPlanner } from '../../../src/onnx/compile/planner';
 import { tensor } from '../../../src/ops/creation';
 import { sgd } from '../../../src/optimizers';
+import { loadModel } from '../../../src/models';
 import type { LayersModel } from '../../../src/models/layers-model';
 import type { Tensor } from '../../../src/tensor/tensor';
 
@@ -172,6 +174,20 @@ describe('compiled inference of imported models', () => {
     expect(relError(outputs(model, xs)[0]!, outputs(plain, xs)[0]!)).toBeLessThan(1e-5);
     expect(planner(model).stats(xs)).not.toBeNull();
     expect(planner(model).lastError).toBeNull();
+  });
+
+  it('a saved imported model loads with a compiled plan again', async () => {
+    const model = importOnnx(file('mobile-block'));
+    const dir = mkdtempSync(join(tmpdir(), 'tf-compiled-'));
+    try {
+      await model.save(dir);
+      const loaded = await loadModel(dir);
+      const xs = inputsOf('mobile-block', 8);
+      expect(relError(outputs(loaded, xs)[0]!, outputs(importOnnx(file('mobile-block'), { compile: false }), xs)[0]!)).toBeLessThan(1e-5);
+      expect(planner(loaded).stats(xs)!.foldedBatchNorms).toBe(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a non-boolean compile option', () => {
