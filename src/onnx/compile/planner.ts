@@ -21,6 +21,10 @@ export class ImportedModelPlanner implements InferencePlanner {
   private readonly derived: DerivedCache = new Map();
   private weights: Tensor[] = [];
   private versions: number[] = [];
+  /** Inference calls since the weights last changed (the first model call counts as after a change of nothing: it compiles). */
+  private callsSinceChange = 1;
+  /** @internal plans built so far (tests check that training steps do not rebuild one per prediction) */
+  compiles = 0;
 
   constructor(private readonly model: LayersModel) {}
 
@@ -45,7 +49,7 @@ export class ImportedModelPlanner implements InferencePlanner {
 
   /** @internal milliseconds per op type over one call (the plan for these inputs) */
   profile(xs: readonly Tensor[]): Map<string, number> | null {
-    const plan = this.planFor(xs);
+    const plan = this.planFor(xs, true);
     if (!plan) return null;
     const times = new Map<string, number>();
     plan.run(xs, times);
@@ -54,13 +58,17 @@ export class ImportedModelPlanner implements InferencePlanner {
 
   /** @internal what compiling for these inputs did (null: this signature runs uncompiled) */
   stats(xs: readonly Tensor[]): PlanStats | null {
-    return this.planFor(xs)?.stats ?? null;
+    return this.planFor(xs, true)?.stats ?? null;
   }
 
-  private planFor(xs: readonly Tensor[]): InferencePlan | null {
-    this.dropIfWeightsChanged();
+  private planFor(xs: readonly Tensor[], force = false): InferencePlan | null {
+    if (this.dropIfWeightsChanged()) this.callsSinceChange = 0;
     const key = signature(xs);
     let plan = this.plans.get(key);
+    // After the weights change, the next call runs the imported graph: a plan costs about two
+    // forward passes to build, which pays off over repeated predictions, not when predictions
+    // alternate with training steps (or evaluation batches end each epoch) and every plan dies young.
+    if (plan === undefined && this.callsSinceChange++ < 1 && !force) return null;
     if (plan === undefined) {
       if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
       plan = untracked(() => noGrad(() => this.compile(xs)));
@@ -79,6 +87,7 @@ export class ImportedModelPlanner implements InferencePlanner {
     // The recording run is the imported graph's own forward pass: inputs it rejects throw here,
     // as they would uncompiled, and the signature is tried again next time.
     recordRun(g, xs);
+    this.compiles++;
     try {
       return new InferencePlan(g, xs);
     } catch (e) {
@@ -88,15 +97,17 @@ export class ImportedModelPlanner implements InferencePlanner {
     }
   }
 
-  private dropIfWeightsChanged(): void {
+  /** Drops every plan when a weight was written since they were built; true when it did. */
+  private dropIfWeightsChanged(): boolean {
     const w = this.weights;
     for (let i = 0; i < w.length; i++) {
       if (w[i]!.storage.version !== this.versions[i]) {
         this.plans.clear();
         this.derived.clear();
         this.versions = w.map((t) => t.storage.version);
-        return;
+        return true;
       }
     }
+    return false;
   }
 }

@@ -126,6 +126,25 @@ describe('compiled inference of imported models', () => {
     expect(relError(after, reference)).toBeLessThan(1e-5);
   });
 
+  it('predictions alternating with training steps run the imported graph instead of a new plan each time', async () => {
+    const model = importOnnx(file('bn-net'));
+    const plain = importOnnx(file('bn-net'), { compile: false });
+    const xs = inputsOf('bn-net', 8);
+    outputs(model, xs);
+    expect(planner(model).compiles).toBe(1);
+    model.compile({ optimizer: sgd({ learningRate: 0.05 }), loss: 'meanSquaredError' });
+    const target = tensor(new Float32Array(8 * 2).fill(1), [8, 2]);
+    for (let step = 0; step < 3; step++) {
+      await model.trainOnBatch(xs[0]!, target);
+      plain.setWeights(model.getWeights());
+      expect(relError(outputs(model, xs)[0]!, outputs(plain, xs)[0]!)).toBeLessThan(1e-5);
+    }
+    expect(planner(model).compiles).toBe(1);
+    // Weights that stay put for a second prediction get their plan.
+    expect(relError(outputs(model, xs)[0]!, outputs(plain, xs)[0]!)).toBeLessThan(1e-5);
+    expect(planner(model).compiles).toBe(2);
+  });
+
   it('setWeights drops the plan built from the old weights', () => {
     const model = importOnnx(file('mobile-block'));
     const xs = inputsOf('mobile-block');
