@@ -16,6 +16,10 @@ function signature(xs: readonly Tensor[]): string {
   return xs.map((x) => `${x.dtype}[${x.shape.join(',')}]`).join(';');
 }
 
+/**
+ * Serves an imported model's inference-mode forward passes from plans compiled per input shape
+ * (attached by importOnnx and loadModel; `null` from run means "run the imported graph").
+ */
 export class ImportedModelPlanner implements InferencePlanner {
   private readonly plans = new Map<string, InferencePlan | null>();
   private readonly derived: DerivedCache = new Map();
