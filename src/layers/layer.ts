@@ -233,6 +233,7 @@ export abstract class Layer {
       const w = this.weightList[i]!;
       const src = v.contiguousCopy();
       w.value.buffer.set(src.buffer.subarray(src.offset, src.offset + src.size), w.value.offset);
+      w.value.storage.version++;
     });
   }
 

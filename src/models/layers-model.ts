@@ -1,4 +1,5 @@
 import { argError, describe } from '../errors';
+import { isGradEnabled } from '../autograd/tape';
 import type { Tensor } from '../tensor/tensor';
 import { type CallContext, Layer } from '../layers/layer';
 import { InputLayer } from '../layers/input-layer';
@@ -30,6 +31,14 @@ import { saveModel } from './model-save';
 export type ForwardTap = (layer: Layer, inputs: Tensor | Tensor[], outputs: Tensor | Tensor[]) => Tensor | Tensor[] | void;
 
 /**
+ * @internal runs a model's inference-mode forward pass from a compiled form (an imported ONNX
+ * model's plan); null means "run the layers".
+ */
+export interface InferencePlanner {
+  run(xs: readonly Tensor[]): Tensor[] | null;
+}
+
+/**
  * A model: layers wired from inputs to outputs. Built by `model({ inputs, outputs })` (functional
  * API) or `sequential([...])`; trained with compile/fit (see training.ts, mixed in below).
  */
@@ -43,6 +52,8 @@ export class LayersModel {
   protected nodes: GraphNode[] = [];
   /** @internal set by compile() */
   compiled: Compiled | null = null;
+  /** @internal set by importOnnx: serves inference-mode forward passes made without gradient recording */
+  inferencePlanner: InferencePlanner | null = null;
 
   constructor(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[]; name?: string } | null, name = 'model') {
     this.name = args?.name ?? name;
@@ -103,6 +114,10 @@ export class LayersModel {
    */
   forward(xs: Tensor[], ctx: CallContext, tap?: ForwardTap): Tensor[] {
     this.checkInputs(xs);
+    if (this.inferencePlanner && !ctx.training && !tap && !isGradEnabled()) {
+      const planned = this.inferencePlanner.run(xs);
+      if (planned) return planned;
+    }
     const values = new Map<number, Tensor>();
     // Masks ([batch, time], from Masking / Embedding maskZero) travel beside the tensors they describe.
     const masks = new Map<number, Tensor>();

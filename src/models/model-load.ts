@@ -15,6 +15,8 @@ import { loadOptimizerState } from '../optimizers/saved-state';
 import { LayersModel } from './layers-model';
 import { FORMAT, MODEL_FILE, type SavedModel, WEIGHTS_FILE, namedWeights, weightName } from './model-format';
 import { Sequential } from './sequential';
+import { OnnxNode } from '../onnx/import/onnx-node-layer';
+import { ImportedModelPlanner } from '../onnx/compile/planner';
 
 function parseModelJson(text: string, file: string): SavedModel {
   let json: unknown;
@@ -99,6 +101,10 @@ export async function loadModel(dir: string): Promise<LayersModel> {
       return t;
     });
     if (values.length) l.setWeights(values);
+  }
+  // A saved imported model (every layer an ONNX node) predicts through a compiled plan again.
+  if (model.layers.every((l) => l instanceof InputLayer || l instanceof OnnxNode) && model.layers.some((l) => l instanceof OnnxNode)) {
+    model.inferencePlanner = new ImportedModelPlanner(model);
   }
   const tc = saved.trainingConfig;
   if (tc) {

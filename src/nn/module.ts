@@ -111,6 +111,7 @@ export abstract class Module {
       const target = mine.get(name)!;
       const src = value.contiguousCopy();
       target.buffer.set(src.buffer.subarray(src.offset, src.offset + src.size), target.offset);
+      target.storage.version++;
     }
   }
 }

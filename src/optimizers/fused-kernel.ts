@@ -132,6 +132,7 @@ export class FusedKernel<K extends FusedKind> implements FusedUpdate {
   /** Updates one contiguous parameter in place from a contiguous gradient (after {@link begin}). */
   run(param: Tensor, grad: Tensor, slots: KernelSlots, gradScale: number): void {
     const meta = this.meta;
+    param.storage.version++;
     meta[C.paramOffset] = param.offset;
     meta[C.gradOffset] = grad.offset;
     meta[C.n] = param.size;

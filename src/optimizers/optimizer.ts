@@ -456,6 +456,7 @@ export abstract class Optimizer {
 function assignInto(fn: string, target: Tensor, value: Tensor | number): void {
   if (!(target instanceof Tensor) || target.isDisposed) argError(fn, 'target', 'a live tensor', describe(target));
   if (target.dtype !== 'float32' || !target.isContiguous) argError(fn, 'target', 'a contiguous float32 tensor', describe(target));
+  target.storage.version++;
   if (typeof value === 'number') {
     (target.buffer as Float32Array).fill(value, target.offset, target.offset + target.size);
     return;

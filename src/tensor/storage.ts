@@ -81,6 +81,12 @@ export class Storage {
   escaped: boolean;
   /** Live (not disposed) tensors that view this storage. */
   views = 0;
+  /**
+   * Bumped by every in-place write through the library's APIs (optimizer steps, setWeights,
+   * running statistics), so values derived from weights (an imported model's compiled inference
+   * plan: folded BatchNorm, pre-packed filters) know when to be rebuilt.
+   */
+  version = 0;
   /** Async kernels currently borrowing this memory; release waits for them. */
   private pins = 0;
   private releasePending = false;

@@ -18,6 +18,7 @@ import { onnxOp, supportedOnnxOps } from './ops';
 import type { OnnxOpSpec, OpContext } from './op-spec';
 import type { OnnxValueSignature } from '../signature';
 import { parameterOperands } from './parameters';
+import { ImportedModelPlanner } from '../compile/planner';
 import { fromOnnxTensor, isFloatType, toStoredTensor } from './values';
 
 /** Options of {@link importOnnx}. */
@@ -40,6 +41,14 @@ export interface ImportOnnxOptions {
    * RNN W/R/B and PRelu slopes. Buffers (causal masks, position ids, running statistics) stay fixed.
    */
   trainable?: (initializerName: string) => boolean;
+  /**
+   * Compile the graph for inference (default true): on the first inference-mode prediction for an
+   * input shape, build a plan with static shapes folded, BatchNormalization folded into the
+   * convolutions, activations fused into the kernels' epilogues, weights packed once and
+   * activations kept channels-last between convolutions. Training and export use the imported
+   * graph; the plan is rebuilt after the weights change. `false` runs every prediction node by node.
+   */
+  compile?: boolean;
 }
 
 interface PreparedNode {
@@ -153,6 +162,9 @@ function wrapErrors<T>(label: string, fn: () => T): T {
 export function importOnnx(pathOrBytes: string | Uint8Array, options: ImportOnnxOptions = {}): LayersModel {
   if (typeof pathOrBytes !== 'string' && !(pathOrBytes instanceof Uint8Array)) {
     argError('importOnnx', 'pathOrBytes', 'a file path or the model bytes (Uint8Array)', describe(pathOrBytes));
+  }
+  if (options.compile !== undefined && typeof options.compile !== 'boolean') {
+    argError('importOnnx', 'options.compile', 'a boolean', describe(options.compile));
   }
   if (options.trainable !== undefined && typeof options.trainable !== 'function') {
     argError('importOnnx', 'options.trainable', 'a function (initializerName: string) => boolean', describe(options.trainable));
@@ -302,5 +314,7 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
     if (s) throw new Error(`output '${name}' is a graph input passed straight through, which a model cannot return`);
     throw new Error(`output '${name}' is not a value of the graph`);
   });
-  return new LayersModel({ inputs: modelInputs, outputs, name: options.name ?? (model.graph.name || 'onnx_model') });
+  const result = new LayersModel({ inputs: modelInputs, outputs, name: options.name ?? (model.graph.name || 'onnx_model') });
+  if (options.compile !== false) result.inferencePlanner = new ImportedModelPlanner(result);
+  return result;
 }

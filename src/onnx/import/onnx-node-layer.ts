@@ -28,6 +28,9 @@ export type InputSlot =
   /** An omitted optional input (''). */
   | { kind: 'none' };
 
+/** One ONNX input of a node as an inference plan sees it (see {@link OnnxNode.planOperands}). */
+export type PlanOperand = { kind: 'input'; index: number } | { kind: 'weight' | 'constant'; tensor: Tensor } | null;
+
 /** A weight of an imported node: its ONNX initializer name and whether it trains. */
 export interface NodeWeightSpec {
   name: string;
@@ -90,6 +93,7 @@ export class OnnxNode extends Layer implements DeclaresOnnxSignatures {
   private readonly spec: OnnxOpSpec;
   private readonly reader: NodeAttributes;
   private readonly context: OpContext;
+  private readonly inferenceContext: OpContext;
   private readonly inputSignatures: readonly (OnnxValueSignature | null)[];
   private readonly outputSignatures: readonly (OnnxValueSignature | null)[];
 
@@ -115,6 +119,7 @@ export class OnnxNode extends Layer implements DeclaresOnnxSignatures {
       training: false, trainable: true, opset: args.opset, where, outputCount: args.outputNames.length,
       updateWeight: (input, value) => this.updateWeight(input, value),
     };
+    this.inferenceContext = { ...this.context, training: false };
     this.constantTensors = args.constants.map((c) => fromOnnxTensor(c, where));
     this.weightSpecs.forEach((w, k) => {
       const given = args.weightValues?.[k] ?? null;
@@ -163,6 +168,35 @@ export class OnnxNode extends Layer implements DeclaresOnnxSignatures {
     });
   }
 
+  /**
+   * @internal the node's ONNX inputs for the inference compiler: a call-input index, a weight (the
+   * live tensor: optimizers write it in place), a constant, or null for an omitted input
+   */
+  get planOperands(): readonly PlanOperand[] {
+    return this.inputSlots.map((s): PlanOperand => {
+      switch (s.kind) {
+        case 'input':
+          return { kind: 'input', index: s.index };
+        case 'weight':
+          return { kind: 'weight', tensor: this.weightList[s.index]!.value };
+        case 'constant':
+          return { kind: 'constant', tensor: this.constantTensors[s.index]! };
+        default:
+          return null;
+      }
+    });
+  }
+
+  /** @internal the op on resolved ONNX inputs, in inference mode (what a compiled plan calls) */
+  runInference(inputs: readonly (Tensor | null)[]): Tensor[] {
+    return this.spec.run(inputs, this.reader, this.inferenceContext);
+  }
+
+  /** @internal how many outputs a call returns */
+  get outputCount(): number {
+    return this.outputShapes.length;
+  }
+
   /** Writes `value` into the weight behind ONNX input `input`, in place (optimizers and saved references keep the same tensor). */
   private updateWeight(input: number, value: Tensor): boolean {
     const slot = this.inputSlots[input];
@@ -172,6 +206,7 @@ export class OnnxNode extends Layer implements DeclaresOnnxSignatures {
     noGrad(() => {
       const src = value.contiguousCopy();
       w.buffer.set(src.buffer.subarray(src.offset, src.offset + src.size), w.offset);
+      w.storage.version++;
     });
     return true;
   }

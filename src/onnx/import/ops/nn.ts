@@ -37,7 +37,8 @@ function runGemm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpC
   return [y];
 }
 
-interface Spatial {
+/** A conv/pool node's window geometry. */
+export interface Spatial {
   kernel: number[];
   strides: number[];
   dilations: number[];
@@ -46,7 +47,7 @@ interface Spatial {
 }
 
 /** Kernel, strides, dilations and pads of a conv/pool node, with auto_pad resolved for this input. */
-function spatial(a: NodeAttributes, ctx: OpContext, inShape: readonly number[], kernelFromWeight?: readonly number[]): Spatial {
+export function spatial(a: NodeAttributes, ctx: OpContext, inShape: readonly number[], kernelFromWeight?: readonly number[]): Spatial {
   const n = inShape.length;
   const kernel = a.ints('kernel_shape') ?? kernelFromWeight?.slice();
   if (!kernel || kernel.length !== n) throw new Error(`${ctx.where}: kernel_shape must give ${n} spatial sizes`);
@@ -91,24 +92,23 @@ function runConv(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpC
   return [conv2d(x, w, { dataFormat: 'NCHW', strides: s.strides as [number, number], dilations: s.dilations as [number, number], groups, padding, bias })];
 }
 
-function runConvTranspose(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
-  let x = float(need(inputs, 0, ctx));
-  let w = float(need(inputs, 1, ctx));
-  const bias = inputs[2] ? float(inputs[2]) : null;
-  const oneD = x.rank === 3;
-  if (oneD) {
-    // A 1-D transposed convolution is the 2-D one over a height of 1.
-    x = reshape(x, [x.shape[0]!, x.shape[1]!, 1, x.shape[2]!]);
-    w = reshape(w, [w.shape[0]!, w.shape[1]!, 1, w.shape[2]!]);
-  }
-  if (x.rank !== 4) unsupported(ctx, `a ${x.rank - 2}-D transposed convolution`);
+/** A 2-D ConvTranspose node's geometry for an input of spatial size `inSize` and a filter of spatial size `kernel`. */
+export interface ConvTransposeGeometry {
+  strides: [number, number];
+  dilations: [number, number];
+  pads: [number, number][];
+  /** The output's spatial size. */
+  outSize: number[];
+  groups: number;
+}
+
+/** Geometry of a ConvTranspose node (1-D ones lifted to a height of 1). */
+export function convTransposeGeometry(a: NodeAttributes, inSize: readonly number[], kernel: readonly number[], oneD: boolean): ConvTransposeGeometry {
   const n = oneD ? 1 : 2;
   const lift = (v: number[] | undefined, fill: number): number[] | undefined => (v && oneD ? [fill, ...v] : v);
-  const kernel = w.shape.slice(2);
   const strides = lift(a.ints('strides'), 1) ?? [1, 1];
   const dilations = lift(a.ints('dilations'), 1) ?? [1, 1];
   const outPad = lift(a.ints('output_padding'), 0) ?? [0, 0];
-  const inSize = x.shape.slice(2);
   const keff = kernel.map((k, i) => (k - 1) * dilations[i]! + 1);
   const full = inSize.map((d, i) => strides[i]! * (d - 1) + outPad[i]! + keff[i]!);
   let pads: [number, number][];
@@ -130,10 +130,24 @@ function runConvTranspose(inputs: readonly (Tensor | null)[], a: NodeAttributes,
     pads = raw.length ? kernel.map((_, i) => [raw[i]!, raw[i + 2]!]) : [[0, 0], [0, 0]];
   }
   if (n === 1 && pads.length !== 2) pads = [[0, 0], pads[0]!];
-  const out = full.map((f, i) => f - pads[i]![0] - pads[i]![1]);
+  const outSize = full.map((f, i) => f - pads[i]![0] - pads[i]![1]);
+  return { strides: strides as [number, number], dilations: dilations as [number, number], pads, outSize, groups: a.int('group', 1) };
+}
+
+function runConvTranspose(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+  let x = float(need(inputs, 0, ctx));
+  let w = float(need(inputs, 1, ctx));
+  const bias = inputs[2] ? float(inputs[2]) : null;
+  const oneD = x.rank === 3;
+  if (oneD) {
+    // A 1-D transposed convolution is the 2-D one over a height of 1.
+    x = reshape(x, [x.shape[0]!, x.shape[1]!, 1, x.shape[2]!]);
+    w = reshape(w, [w.shape[0]!, w.shape[1]!, 1, w.shape[2]!]);
+  }
+  if (x.rank !== 4) unsupported(ctx, `a ${x.rank - 2}-D transposed convolution`);
+  const g = convTransposeGeometry(a, x.shape.slice(2), w.shape.slice(2), oneD);
   const y = conv2dTranspose(x, w, {
-    dataFormat: 'NCHW', strides: strides as [number, number], dilations: dilations as [number, number], groups: a.int('group', 1),
-    padding: pads, outputShape: out, bias,
+    dataFormat: 'NCHW', strides: g.strides, dilations: g.dilations, groups: g.groups, padding: g.pads, outputShape: g.outSize, bias,
   });
   return [oneD ? reshape(y, [y.shape[0]!, y.shape[1]!, y.shape[3]!]) : y];
 }
@@ -149,6 +163,50 @@ function pooledSize(inSize: number, k: number, s: number, pb: number, pe: number
   return out;
 }
 
+/**
+ * ONNX MaxPool/AveragePool of a rank-4 input, channels-first as ONNX defines it or, for an
+ * inference plan that keeps activations channels-last, on [N, H, W, C] (same attributes, same
+ * result in that layout).
+ */
+export function pool2dNode(kind: 'max' | 'avg', x: Tensor, a: NodeAttributes, ctx: OpContext, channelsLast: boolean): Tensor {
+  const inSize = channelsLast ? x.shape.slice(1, 3) : x.shape.slice(2);
+  const s = spatial(a, ctx, inSize);
+  return pool2dWith(kind, x, a, s, inSize, channelsLast);
+}
+
+function pool2dWith(kind: 'max' | 'avg', x: Tensor, a: NodeAttributes, s: Spatial, inSize: number[], channelsLast: boolean): Tensor {
+  const ceil = a.int('ceil_mode', 0) === 1;
+  const outSize = inSize.map((d, i) => pooledSize(d, s.kernel[i]!, s.strides[i]!, s.pads[i]![0], s.pads[i]![1], ceil));
+  // Extra end padding so a 'valid' pool over the padded input yields exactly outSize.
+  const extra = outSize.map((o, i) => Math.max((o - 1) * s.strides[i]! + s.kernel[i]! - (inSize[i]! + s.pads[i]![0] + s.pads[i]![1]), 0));
+  const opts = { poolSize: s.kernel as [number, number], strides: s.strides as [number, number], dataFormat: channelsLast ? 'NHWC' as const : 'NCHW' as const };
+  const padded = s.pads.some(([b, e]) => b || e) || extra.some((e) => e > 0);
+  // Pad pairs for the spatial axes, placed in the layout's order.
+  const place = (spatialPairs: [number, number][]): [number, number][] =>
+    channelsLast ? [[0, 0], ...spatialPairs, [0, 0]] : [[0, 0], [0, 0], ...spatialPairs];
+  const pairs = place(s.pads.map(([b, e], i) => [b, e + extra[i]!] as [number, number]));
+  if (kind === 'max') return maxPool2d(padded ? pad(x, pairs, -Infinity) : x, opts);
+  if (!padded) return avgPool2d(x, opts);
+  // Average over the counted positions: the window sum over zero padding divided by the number
+  // of counted cells (the pads too when count_include_pad = 1, never the ceil_mode overhang).
+  const includePad = a.int('count_include_pad', 0) === 1;
+  const sums = avgPool2d(pad(x, pairs, 0), opts);
+  // The count map depends only on the node, the spatial size and the layout: built once per size.
+  let perNode = countCache.get(a);
+  if (!perNode) countCache.set(a, (perNode = new Map()));
+  const key = `${inSize.join('x')}${channelsLast ? 'c' : ''}`;
+  let counts = perNode.get(key);
+  if (!counts) {
+    counts = untracked(() => noGrad(() => {
+      const one = ones(channelsLast ? [1, ...inSize, 1] : [1, 1, ...inSize]);
+      const counted = pad(one, place(s.pads), includePad ? 1 : 0);
+      return avgPool2d(pad(counted, place(extra.map((e) => [0, e] as [number, number])), 0), opts);
+    }));
+    perNode.set(key, counts);
+  }
+  return div(sums, counts);
+}
+
 function runPool(kind: 'max' | 'avg') {
   return (inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] => {
     let x = float(need(inputs, 0, ctx));
@@ -158,39 +216,7 @@ function runPool(kind: 'max' | 'avg') {
     const s0 = spatial(a, ctx, oneD ? [x.shape[3]!] : x.shape.slice(2));
     const s = oneD ? { kernel: [1, ...s0.kernel], strides: [1, ...s0.strides], dilations: [1, ...s0.dilations], pads: [[0, 0], ...s0.pads] as [number, number][] } : s0;
     if (s.dilations.some((d) => d !== 1)) unsupported(ctx, 'pooling with dilations');
-    const ceil = a.int('ceil_mode', 0) === 1;
-    const inSize = x.shape.slice(2);
-    const outSize = inSize.map((d, i) => pooledSize(d, s.kernel[i]!, s.strides[i]!, s.pads[i]![0], s.pads[i]![1], ceil));
-    // Extra end padding so a 'valid' pool over the padded input yields exactly outSize.
-    const extra = outSize.map((o, i) => Math.max((o - 1) * s.strides[i]! + s.kernel[i]! - (inSize[i]! + s.pads[i]![0] + s.pads[i]![1]), 0));
-    const opts = { poolSize: s.kernel as [number, number], strides: s.strides as [number, number], dataFormat: 'NCHW' as const };
-    const padded = s.pads.some(([b, e]) => b || e) || extra.some((e) => e > 0);
-    const pairs: [number, number][] = [[0, 0], [0, 0], ...s.pads.map(([b, e], i) => [b, e + extra[i]!] as [number, number])];
-    let y: Tensor;
-    if (kind === 'max') {
-      y = maxPool2d(padded ? pad(x, pairs, -Infinity) : x, opts);
-    } else if (!padded) {
-      y = avgPool2d(x, opts);
-    } else {
-      // Average over the counted positions: the window sum over zero padding divided by the number
-      // of counted cells (the pads too when count_include_pad = 1, never the ceil_mode overhang).
-      const includePad = a.int('count_include_pad', 0) === 1;
-      const sums = avgPool2d(pad(x, pairs, 0), opts);
-      // The count map depends only on the node and the spatial size: built once per size.
-      let perNode = countCache.get(a);
-      if (!perNode) countCache.set(a, (perNode = new Map()));
-      const key = inSize.join('x');
-      let counts = perNode.get(key);
-      if (!counts) {
-        counts = untracked(() => noGrad(() => {
-          const one = ones([1, 1, ...inSize]);
-          const counted = pad(one, [[0, 0], [0, 0], ...s.pads], includePad ? 1 : 0);
-          return avgPool2d(pad(counted, [[0, 0], [0, 0], ...extra.map((e) => [0, e] as [number, number])], 0), opts);
-        }));
-        perNode.set(key, counts);
-      }
-      y = div(sums, counts);
-    }
+    const y = pool2dWith(kind, x, a, s, x.shape.slice(2), false);
     return [oneD ? reshape(y, [y.shape[0]!, y.shape[1]!, y.shape[3]!]) : y];
   };
 }
@@ -239,14 +265,20 @@ function runGroupNorm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx
   return [groupNorm(x, groups, scale, bias, { axis: 1, epsilon: a.float('epsilon', 1e-5) })];
 }
 
-function runResize(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+/**
+ * ONNX Resize of a rank-4 input as whole-number upsampling of H and W: channels-first as ONNX
+ * defines it or, in an inference plan's channels-last region, on [N, H, W, C] (scales and sizes
+ * still name the channels-first axes).
+ */
+export function resizeNode(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext, channelsLast: boolean): Tensor {
   const x = float(need(inputs, 0, ctx));
   if (x.rank !== 4) unsupported(ctx, `Resize of a rank-${x.rank} tensor`);
+  const shape = channelsLast ? [x.shape[0]!, x.shape[3]!, x.shape[1]!, x.shape[2]!] : x.shape;
   // opset 10 takes scales as input 1; from 11 they are input 2 (after roi), or sizes as input 3.
   const scalesIn = ctx.opset < 11 ? inputs[1] : inputs[2];
   let scales: number[];
   if (scalesIn && scalesIn.size > 0) scales = Array.from(scalesIn.dataSync());
-  else if (inputs[3]) scales = intValues(inputs[3], 'sizes', ctx.where).map((d, i) => d / x.shape[i]!);
+  else if (inputs[3]) scales = intValues(inputs[3], 'sizes', ctx.where).map((d, i) => d / shape[i]!);
   else throw new Error(`${ctx.where}: Resize needs scales or sizes`);
   const [sh, sw] = [scales[2]!, scales[3]!];
   if (scales[0] !== 1 || scales[1] !== 1 || !Number.isInteger(sh) || !Number.isInteger(sw) || sh < 1 || sw < 1) {
@@ -254,17 +286,22 @@ function runResize(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: O
   }
   const mode = a.string('mode', 'nearest');
   const ctm = a.string('coordinate_transformation_mode', 'half_pixel');
+  const dataFormat = channelsLast ? 'NHWC' as const : 'NCHW' as const;
   if (mode === 'nearest') {
     // With whole-number scales these coordinate/rounding pairs all pick source pixel floor(dst / s).
     const nearest = a.string('nearest_mode', 'round_prefer_floor');
     const ok = (ctm === 'asymmetric' && nearest === 'floor') || (['half_pixel', 'pytorch_half_pixel'].includes(ctm) && nearest.startsWith('round_prefer'));
     if (!ok) unsupported(ctx, `nearest Resize with coordinate_transformation_mode='${ctm}', nearest_mode='${nearest}'`);
-    return [upSampling2d(x, { size: [sh, sw], interpolation: 'nearest', dataFormat: 'NCHW' })];
+    return upSampling2d(x, { size: [sh, sw], interpolation: 'nearest', dataFormat });
   }
   if (mode === 'linear' && (ctm === 'half_pixel' || ctm === 'pytorch_half_pixel')) {
-    return [upSampling2d(x, { size: [sh, sw], interpolation: 'bilinear', dataFormat: 'NCHW' })];
+    return upSampling2d(x, { size: [sh, sw], interpolation: 'bilinear', dataFormat });
   }
   return unsupported(ctx, `Resize mode='${mode}' with coordinate_transformation_mode='${ctm}'`);
+}
+
+function runResize(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
+  return [resizeNode(inputs, a, ctx, false)];
 }
 
 /** Layer-like operators by ONNX name. */

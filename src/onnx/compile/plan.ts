@@ -1,0 +1,195 @@
+// An inference plan: the imported graph compiled for one input shape signature, run as a flat list
+// of steps over an array of values (no name look-ups, no per-call validation or shape arithmetic).
+import { conv2d, conv2dTranspose, type Conv2DOptions } from '../../ops/conv';
+import { linear } from '../../ops/linear';
+import type { Tensor } from '../../tensor/tensor';
+import { asFloat } from '../import/op-spec';
+import { foldBatchNorms } from './fold-batch-norm';
+import { foldStatic } from './fold-static';
+import { fuseEpilogues, fuseGatedActivations } from './fuse-activations';
+import { type IrGraph, type IrNode, type KernelDesc, removeDead } from './ir';
+import { assignLayout } from './layout';
+import { lowerKernels } from './lower-kernels';
+
+/** What compilation did, for tests and reports. */
+export interface PlanStats {
+  /** Nodes of the imported graph. */
+  importedNodes: number;
+  /** Steps the plan runs per call. */
+  steps: number;
+  foldedStatic: number;
+  foldedBatchNorms: number;
+  gatedActivations: number;
+  kernels: number;
+  fusedEpilogues: number;
+  layoutConversions: number;
+}
+
+interface Step {
+  op: string;
+  run: (inputs: readonly (Tensor | null)[]) => Tensor[];
+  /** Per input: a value id, or -1 for the fixed tensor (or null) at the same index of `fixed`. */
+  src: Int32Array;
+  fixed: (Tensor | null)[];
+  outs: Int32Array;
+  scratch: (Tensor | null)[];
+}
+
+function kernelRun(k: KernelDesc): (inputs: readonly (Tensor | null)[]) => Tensor[] {
+  if (k.kind === 'linear') return (ins) => [linear(asFloat(ins[0]!), k.weight, k.bias, k.activation)];
+  if (k.kind === 'conv2dTranspose') {
+    // The transposed convolution has no epilogue: fuseEpilogues leaves it linear.
+    const o = { dataFormat: 'NHWC' as const, strides: k.strides, dilations: k.dilations, padding: k.pads, groups: k.groups, bias: k.bias, outputShape: k.outSize };
+    return (ins) => [conv2dTranspose(asFloat(ins[0]!), k.weight, o)];
+  }
+  const opts: Conv2DOptions = {
+    dataFormat: 'NHWC', strides: k.strides, dilations: k.dilations, padding: k.pads, groups: k.groups, bias: k.bias,
+    activation: k.activation as Conv2DOptions['activation'],
+  };
+  return (ins) => [conv2d(asFloat(ins[0]!), k.weight, opts)];
+}
+
+function toStep(n: IrNode): Step {
+  return {
+    op: n.kernel ? `${n.op}+${n.kernel.activation}` : n.unary ? n.unary.name : n.op,
+    run: n.kernel ? kernelRun(n.kernel) : n.run,
+    src: Int32Array.from(n.inputs, (o) => (o?.kind === 'value' ? o.id : -1)),
+    fixed: n.inputs.map((o) => (o?.kind === 'tensor' ? o.tensor : null)),
+    outs: Int32Array.from(n.outputs),
+    scratch: new Array<Tensor | null>(n.inputs.length).fill(null),
+  };
+}
+
+/** Union-find over value ids: values that may be the same tensor object. */
+function aliasRoots(n: number): { find(i: number): number; union(a: number, b: number): void } {
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  return { find, union: (a, b) => void (parent[find(a)] = find(b)) };
+}
+
+/** The compiled graph for one input shape signature. */
+export class InferencePlan {
+  readonly stats: PlanStats;
+  private readonly steps: Step[];
+  private readonly inputIds: Int32Array;
+  private readonly outputIds: Int32Array;
+  private readonly valueCount: number;
+  /** Per step: values dead after it, whose tensors go back to the buffer pool for the next steps. */
+  private freeAfter: Int32Array[] = [];
+
+  /** Compiles `g` (fresh from buildIr, after its recording run on `xs`); the caller runs this untracked. */
+  constructor(g: IrGraph, xs: readonly Tensor[]) {
+    const importedNodes = g.nodes.length;
+    const foldedStatic = foldStatic(g);
+    const foldedBatchNorms = foldBatchNorms(g);
+    const gatedActivations = fuseGatedActivations(g);
+    const kernels = lowerKernels(g);
+    const fusedEpilogues = fuseEpilogues(g);
+    const layoutConversions = assignLayout(g);
+    removeDead(g);
+    this.steps = g.nodes.map(toStep);
+    this.inputIds = Int32Array.from(g.inputs);
+    this.outputIds = Int32Array.from(g.outputs);
+    this.valueCount = g.valueCount;
+    this.releaseRecording(g, xs);
+    this.planFrees(xs);
+    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, foldedBatchNorms, gatedActivations, kernels, fusedEpilogues, layoutConversions };
+  }
+
+  /**
+   * Hands the recording run's tensors back to the buffer pool now rather than at garbage
+   * collection (a batch of 224x224 images leaves ~100 MB of them), keeping those the plan reads
+   * (static constants), the inputs, and anything that is a weight or constant of the graph.
+   */
+  private releaseRecording(g: IrGraph, xs: readonly Tensor[]): void {
+    const keep = new Set<Tensor>([...xs, ...g.pinned]);
+    for (const s of this.steps) for (const t of s.fixed) if (t) keep.add(t);
+    for (const t of g.recorded) if (t && !keep.has(t)) t.dispose();
+    g.recorded = [];
+  }
+
+  /**
+   * Frees each intermediate right after its last reader, so later steps reuse its buffer while it is
+   * still in cache (the buffers of one call are planned once, not grown per call). Some ops hand
+   * back an input or a fixed tensor itself (Identity, a one-part Concat, Cast to the same type):
+   * a probe run finds which values may be one object, and such a group is freed only after all its
+   * readers, never when it holds an input, a fixed tensor or an output.
+   */
+  private planFrees(xs: readonly Tensor[]): void {
+    const n = this.valueCount;
+    const alias = aliasRoots(n);
+    const fixedSet = new Set<Tensor>(xs);
+    for (const s of this.steps) for (const t of s.fixed) if (t) fixedSet.add(t);
+    const keep = new Uint8Array(n);
+    for (const id of this.inputIds) keep[id] = 1;
+    for (const id of this.outputIds) keep[id] = 1;
+    const made = new Set<Tensor>();
+    this.execute(xs, null, (step, ins, outs) => {
+      for (const t of outs) made.add(t);
+      for (let k = 0; k < step.outs.length; k++) {
+        const id = step.outs[k]!;
+        const t = outs[k];
+        if (id < 0 || !t) continue;
+        if (fixedSet.has(t)) keep[id] = 1;
+        ins.forEach((x, j) => {
+          if (x === t && step.src[j]! >= 0) alias.union(id, step.src[j]!);
+        });
+      }
+    });
+    // The probe's tensors are nobody's: back to the pool now rather than at garbage collection.
+    for (const t of made) if (!fixedSet.has(t)) t.dispose();
+    for (let id = 0; id < n; id++) if (keep[id]) keep[alias.find(id)] = 1;
+    const last = new Int32Array(n).fill(-1);
+    this.steps.forEach((s, k) => {
+      for (const id of s.src) if (id >= 0) last[alias.find(id)] = Math.max(last[alias.find(id)]!, k);
+    });
+    const free: number[][] = this.steps.map(() => []);
+    for (let id = 0; id < n; id++) {
+      const root = alias.find(id);
+      if (!keep[root] && last[root]! >= 0) free[last[root]!]!.push(id);
+    }
+    this.freeAfter = free.map((ids) => Int32Array.from(ids));
+  }
+
+  /** Runs the plan; with `profile`, adds each step's milliseconds to its op's entry. */
+  run(xs: readonly Tensor[], profile?: Map<string, number>): Tensor[] {
+    return this.execute(xs, profile ?? null);
+  }
+
+  private execute(xs: readonly Tensor[], profile: Map<string, number> | null,
+    probe?: (step: Step, ins: readonly (Tensor | null)[], outs: readonly Tensor[]) => void): Tensor[] {
+    const vals = new Array<Tensor | undefined>(this.valueCount);
+    for (let i = 0; i < this.inputIds.length; i++) vals[this.inputIds[i]!] = xs[i];
+    const steps = this.steps;
+    const freeAfter = this.freeAfter;
+    for (let j = 0; j < steps.length; j++) {
+      const s = steps[j]!;
+      const ins = s.scratch;
+      for (let k = 0; k < ins.length; k++) {
+        const id = s.src[k]!;
+        ins[k] = id >= 0 ? vals[id]! : s.fixed[k]!;
+      }
+      const t0 = profile ? performance.now() : 0;
+      const outs = s.run(ins);
+      if (profile) profile.set(s.op, (profile.get(s.op) ?? 0) + performance.now() - t0);
+      if (probe) probe(s, ins, outs);
+      for (let k = 0; k < s.outs.length; k++) {
+        const id = s.outs[k]!;
+        if (id >= 0) vals[id] = outs[k];
+      }
+      ins.fill(null);
+      const free = freeAfter[j];
+      if (free) {
+        for (let k = 0; k < free.length; k++) {
+          const id = free[k]!;
+          vals[id]?.dispose();
+          vals[id] = undefined;
+        }
+      }
+    }
+    return Array.from(this.outputIds, (id) => vals[id]!);
+  }
+}

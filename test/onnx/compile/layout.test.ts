@@ -1,0 +1,123 @@
+// The channels-last regions of a compiled plan around ops that are and are not layout-aware: each
+// graph below mixes them, and the plan must predict what the imported graph predicts, call after
+// call (intermediates are freed after their last reader; values that are one object stay).
+import { describe, expect, it } from 'vitest';
+import { importOnnx } from '../../../src/onnx/import';
+import { ImportedModelPlanner } from '../../../src/onnx/compile/planner';
+import { tensor } from '../../../src/ops/creation';
+import type { Tensor } from '../../../src/tensor/tensor';
+import { buildOnnx } from '../../helpers/onnx-graph';
+
+type Graph = Parameters<typeof buildOnnx>[0];
+
+function values(n: number, seed: number): number[] {
+  return Array.from({ length: n }, (_, i) => Math.sin(i * 0.7 + seed) * 0.5);
+}
+
+const conv = (name: string, cin: number, cout: number, k = 3) => ({ name, shape: [cout, cin, k, k], data: values(cout * cin * k * k, cout + k) });
+
+function compare(graph: Graph, x: Tensor): ImportedModelPlanner {
+  const bytes = buildOnnx(graph);
+  const compiled = importOnnx(bytes);
+  const plain = importOnnx(bytes, { compile: false });
+  const want = (plain.predictOnBatch(x) as Tensor).dataSync();
+  for (let call = 0; call < 3; call++) {
+    const got = (compiled.predictOnBatch(x) as Tensor).dataSync();
+    expect(got.length).toBe(want.length);
+    let scale = 1e-3;
+    for (const v of want) scale = Math.max(scale, Math.abs(v));
+    got.forEach((v, i) => expect(Math.abs(v - want[i]!) / scale).toBeLessThan(1e-5));
+  }
+  return compiled.inferencePlanner as ImportedModelPlanner;
+}
+
+const X = tensor(Float32Array.from(values(2 * 3 * 6 * 6, 1)), [2, 3, 6, 6]);
+
+describe('compiled layouts', () => {
+  it('identity aliases, a per-channel constant, a residual with the raw input, concat, softmax over channels', () => {
+    const p = compare({
+      inputs: [{ name: 'x', shape: ['N', 3, 6, 6] }], outputs: ['y'],
+      initializers: [conv('w1', 3, 4), conv('w2', 4, 3, 1), { name: 'cs', shape: [4, 1, 1], data: [0.5, -1, 2, 1.5] },
+        { name: 'b1', shape: [4], data: [0.1, -0.2, 0.3, 0] }],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'Identity', inputs: ['c1'], outputs: ['i1'] },
+        { op: 'LeakyRelu', inputs: ['i1'], outputs: ['l1'], attrs: { alpha: { float: 0.2 } } },
+        { op: 'Mul', inputs: ['l1', 'cs'], outputs: ['m1'] },
+        { op: 'Conv', inputs: ['m1', 'w2'], outputs: ['c2'] },
+        { op: 'Add', inputs: ['c2', 'x'], outputs: ['r'] },
+        { op: 'Concat', inputs: ['r', 'i1'], outputs: ['cat'], attrs: { axis: 1 } },
+        { op: 'Softmax', inputs: ['cat'], outputs: ['y'], attrs: { axis: 1 } },
+      ],
+    }, X);
+    const s = p.stats([X])!;
+    expect(s.kernels).toBe(2);
+    // x in (for the conv and, separately cached, the residual uses the same conversion), and out before Softmax.
+    expect(s.layoutConversions).toBe(2);
+  });
+
+  it('a conv output read by BatchNorm and by another op keeps its BatchNorm; pooling with padding; reductions, Pad and LogSoftmax follow the layout; Transpose leaves it', () => {
+    const p = compare({
+      inputs: [{ name: 'x', shape: ['N', 3, 6, 6] }], outputs: ['y'],
+      initializers: [conv('w1', 3, 4), conv('w2', 4, 4),
+        ...['g', 'b', 'm'].map((n, k) => ({ name: n, shape: [4], data: values(4, k) })), { name: 'v', shape: [4], data: [0.5, 1, 1.5, 2] },
+        { name: 'pads', shape: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], dtype: 'int64' }],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1], strides: [1, 1] } },
+        { op: 'BatchNormalization', inputs: ['c1', 'g', 'b', 'm', 'v'], outputs: ['bn'] },
+        { op: 'Clip', inputs: ['bn'], outputs: ['cl'], attrs: { min: { float: 0 }, max: { float: 0.3 } } },
+        { op: 'Sub', inputs: ['cl', 'c1'], outputs: ['d'] },
+        { op: 'AveragePool', inputs: ['d'], outputs: ['ap'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] } },
+        { op: 'MaxPool', inputs: ['ap'], outputs: ['mp'], attrs: { kernel_shape: [2, 2], ceil_mode: 1, strides: [2, 2] } },
+        { op: 'Conv', inputs: ['mp', 'w2'], outputs: ['c2'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'GlobalMaxPool', inputs: ['c2'], outputs: ['gm'] },
+        { op: 'Mul', inputs: ['c2', 'gm'], outputs: ['sc0'] },
+        { op: 'ReduceMean', inputs: ['c2'], outputs: ['rm'], attrs: { axes: [1, -1] } },
+        { op: 'Sub', inputs: ['sc0', 'rm'], outputs: ['sc'] },
+        { op: 'Pad', inputs: ['sc', 'pads'], outputs: ['pd0'] },
+        { op: 'LogSoftmax', inputs: ['pd0'], outputs: ['pd'], attrs: { axis: 2 } },
+        { op: 'Transpose', inputs: ['pd'], outputs: ['y'], attrs: { perm: [0, 2, 3, 1] } },
+      ],
+    }, X);
+    const s = p.stats([X])!;
+    expect(s.foldedBatchNorms).toBe(0);
+    // Into channels-last at the input, out before the Transpose.
+    expect(s.layoutConversions).toBe(2);
+  });
+
+  it('opset 18: reduction axes and Pad axes as inputs follow the layout', () => {
+    const p = compare({
+      opset: 18,
+      inputs: [{ name: 'x', shape: ['N', 3, 6, 6] }], outputs: ['y'],
+      initializers: [conv('w1', 3, 4), { name: 'ax', shape: [2], data: [2, 1], dtype: 'int64' },
+        { name: 'pads', shape: [4], data: [1, 2, 0, 1], dtype: 'int64' }, { name: 'pax', shape: [2], data: [1, 3], dtype: 'int64' }],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1'], outputs: ['c1'] },
+        { op: 'ReduceMax', inputs: ['c1', 'ax'], outputs: ['r'] },
+        { op: 'Div', inputs: ['c1', 'r'], outputs: ['d'] },
+        { op: 'Pad', inputs: ['d', 'pads', '', 'pax'], outputs: ['pd'], attrs: { mode: 'reflect' } },
+        { op: 'Flatten', inputs: ['pd'], outputs: ['y'] },
+      ],
+    }, X);
+    expect(p.stats([X])!.layoutConversions).toBe(2);
+  });
+
+  it('grouped, strided transposed convolutions with output padding and Resize run channels-last', () => {
+    const p = compare({
+      inputs: [{ name: 'x', shape: ['N', 3, 6, 6] }], outputs: ['y'],
+      initializers: [conv('w1', 3, 4), { name: 'wt', shape: [4, 3, 3, 3], data: values(108, 5) }, { name: 'bt', shape: [6], data: values(6, 2) },
+        { name: 'scales', shape: [4], data: [1, 1, 2, 3] }],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'Relu', inputs: ['c1'], outputs: ['r1'] },
+        { op: 'ConvTranspose', inputs: ['r1', 'wt', 'bt'], outputs: ['ct'], attrs: { group: 2, strides: [2, 2], pads: [1, 0, 1, 1], output_padding: [1, 0] } },
+        { op: 'Resize', inputs: ['ct', '', 'scales'], outputs: ['rs'], attrs: { mode: 'nearest' } },
+        { op: 'Resize', inputs: ['ct', '', 'scales'], outputs: ['rl'], attrs: { mode: 'linear' } },
+        { op: 'Sub', inputs: ['rs', 'rl'], outputs: ['y'] },
+      ],
+    }, X);
+    const s = p.stats([X])!;
+    expect(s.kernels).toBe(2);
+    expect(s.layoutConversions).toBe(2);
+  });
+});

@@ -1,0 +1,215 @@
+// Imported graphs compiled for inference predict what the imported graph predicts (within 1e-5
+// relative to the output's scale) on every fixture, train through the unfused graph, re-export
+// unchanged, and rebuild their plan when weights change.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importOnnx } from '../../../src/onnx/import';
+import { exportOnnxBytes } from '../../../src/onnx/export';
+import { ImportedModelPlanner } from '../../../src/onnx/compile/planner';
+import { tensor } from '../../../src/ops/creation';
+import { sgd } from '../../../src/optimizers';
+import { loadModel } from '../../../src/models';
+import type { LayersModel } from '../../../src/models/layers-model';
+import type { Tensor } from '../../../src/tensor/tensor';
+
+interface IoFile {
+  inputs: Record<string, { shape: number[]; data: number[]; dtype?: string }>;
+  outputs: Record<string, { shape: number[]; data: number[] }>;
+}
+const dir = join(__dirname, '../../fixtures');
+const file = (name: string): string => join(dir, `${name}.onnx`);
+const io = (name: string): IoFile => JSON.parse(readFileSync(join(dir, `${name}.io.json`), 'utf8')) as IoFile;
+const FIXTURES = ['mlp', 'cnn', 'lstm', 'gru', 'bilstm', 'resblock', 'transformer', 'misc', 'conv1d-gru', 'tiny-gpt', 'bn-net', 'mobile-block'];
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** The fixture's inputs, and the same inputs at batch `batch` (rows repeated, floats jittered). */
+function inputsOf(name: string, batch?: number): Tensor[] {
+  const r = rng(name.length * 31 + (batch ?? 0));
+  return Object.values(io(name).inputs).map((i) => {
+    const isInt = i.dtype !== undefined && i.dtype.startsWith('int');
+    const n0 = i.shape[0]!;
+    const row = i.data.length / n0;
+    const b = batch ?? n0;
+    const data = Array.from({ length: b * row }, (_, k) => {
+      const v = i.data[k % i.data.length]!;
+      return isInt ? v : v + (batch ? r() - 0.5 : 0);
+    });
+    const shape = [b, ...i.shape.slice(1)];
+    return isInt ? tensor(Int32Array.from(data), shape, 'int32') : tensor(Float32Array.from(data), shape, 'float32');
+  });
+}
+
+function outputs(model: LayersModel, xs: Tensor[]): Float32Array[] {
+  const y = model.predictOnBatch(xs.length === 1 ? xs[0]! : xs);
+  return (Array.isArray(y) ? y : [y]).map((t) => Float32Array.from(t.dataSync()));
+}
+
+/** max |a - b| over max(|b|, 1e-3): the error relative to the output's scale. */
+function relError(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let diff = 0;
+  let scale = 1e-3;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
+}
+
+function planner(model: LayersModel): ImportedModelPlanner {
+  expect(model.inferencePlanner).toBeInstanceOf(ImportedModelPlanner);
+  return model.inferencePlanner as ImportedModelPlanner;
+}
+
+describe('compiled inference of imported models', () => {
+  for (const name of FIXTURES) {
+    it(`${name}: compiled predictions equal the imported graph's (fixture batch and batch 8)`, () => {
+      const compiled = importOnnx(file(name));
+      const plain = importOnnx(file(name), { compile: false });
+      expect(plain.inferencePlanner).toBeNull();
+      for (const xs of [inputsOf(name), inputsOf(name, 8)]) {
+        const a = outputs(compiled, xs);
+        const b = outputs(plain, xs);
+        a.forEach((y, k) => expect(relError(y, b[k]!)).toBeLessThan(1e-5));
+        expect(planner(compiled).stats(xs)).not.toBeNull();
+      }
+      // And still PyTorch's outputs.
+      const ref = Object.values(io(name).outputs)[0]!.data;
+      expect(relError(outputs(compiled, inputsOf(name))[0]!, Float32Array.from(ref))).toBeLessThan(1e-4);
+    });
+  }
+
+  it('mobile-block: BatchNorms fold, gated activations fuse, shape arithmetic folds, convolutions stay channels-last', () => {
+    const model = importOnnx(file('mobile-block'));
+    const s = planner(model).stats(inputsOf('mobile-block'))!;
+    expect(s.foldedBatchNorms).toBe(4);
+    // SiLU as x·sigmoid(x) and x·hardsigmoid(x); the squeeze-excitation's sigmoid gates another value.
+    expect(s.gatedActivations).toBe(2);
+    expect(s.foldedStatic).toBeGreaterThan(0);
+    expect(s.kernels).toBe(8);
+    // Into channels-last once at the input, back once before the flatten, and for the squeeze-excitation
+    // product nothing (its [N,C,1,1] gate stays channels-last too).
+    expect(s.layoutConversions).toBe(2);
+    // 30 imported nodes: the shape chain and the BatchNorms go, relu joins its conv (more activations
+    // join theirs as the kernels gain epilogues), two conversions come in.
+    expect(s.importedNodes).toBe(30);
+    expect(s.steps).toBeLessThanOrEqual(21);
+  });
+
+  it('transformer: the per-call steps leave out the shape sub-graphs', () => {
+    const model = importOnnx(file('transformer'));
+    const s = planner(model).stats(inputsOf('transformer'))!;
+    expect(s.foldedStatic).toBeGreaterThan(10);
+    expect(s.steps).toBeLessThan(s.importedNodes);
+  });
+
+  it('training uses the imported graph, and predictions after a step reflect the new weights', async () => {
+    const model = importOnnx(file('bn-net'));
+    const xs = inputsOf('bn-net', 8);
+    const before = outputs(model, xs)[0]!;
+    model.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+    const target = tensor(new Float32Array(8 * 2).fill(1), [8, 2]);
+    await model.fit(xs[0]!, target, { epochs: 1, batchSize: 8, verbose: 0 });
+    const after = outputs(model, xs)[0]!;
+    expect(relError(after, before)).toBeGreaterThan(1e-3);
+    // The same weights run node by node (no plan) give the same predictions.
+    const saved = model.inferencePlanner;
+    model.inferencePlanner = null;
+    const reference = outputs(model, xs)[0]!;
+    model.inferencePlanner = saved;
+    expect(relError(after, reference)).toBeLessThan(1e-5);
+  });
+
+  it('predictions alternating with training steps run the imported graph instead of a new plan each time', async () => {
+    const model = importOnnx(file('bn-net'));
+    const plain = importOnnx(file('bn-net'), { compile: false });
+    const xs = inputsOf('bn-net', 8);
+    outputs(model, xs);
+    expect(planner(model).compiles).toBe(1);
+    model.compile({ optimizer: sgd({ learningRate: 0.05 }), loss: 'meanSquaredError' });
+    const target = tensor(new Float32Array(8 * 2).fill(1), [8, 2]);
+    for (let step = 0; step < 3; step++) {
+      await model.trainOnBatch(xs[0]!, target);
+      plain.setWeights(model.getWeights());
+      expect(relError(outputs(model, xs)[0]!, outputs(plain, xs)[0]!)).toBeLessThan(1e-5);
+    }
+    expect(planner(model).compiles).toBe(1);
+    // Weights that stay put for a second prediction get their plan.
+    expect(relError(outputs(model, xs)[0]!, outputs(plain, xs)[0]!)).toBeLessThan(1e-5);
+    expect(planner(model).compiles).toBe(2);
+  });
+
+  it('setWeights drops the plan built from the old weights', () => {
+    const model = importOnnx(file('mobile-block'));
+    const xs = inputsOf('mobile-block');
+    const before = outputs(model, xs)[0]!;
+    model.setWeights(model.getWeights().map((w) => tensor(Float32Array.from(w.dataSync(), (v) => v * 0.9), w.shape.slice())));
+    const after = outputs(model, xs)[0]!;
+    const plain = importOnnx(file('mobile-block'), { compile: false });
+    plain.setWeights(model.getWeights());
+    expect(relError(after, before)).toBeGreaterThan(1e-3);
+    expect(relError(after, outputs(plain, xs)[0]!)).toBeLessThan(1e-5);
+  });
+
+  it('exports the same ONNX after compiled predictions', () => {
+    for (const name of ['mobile-block', 'resblock']) {
+      const model = importOnnx(file(name));
+      const fresh = exportOnnxBytes(model, { opset: 17 });
+      outputs(model, inputsOf(name));
+      expect(Buffer.from(exportOnnxBytes(model, { opset: 17 })).equals(Buffer.from(fresh))).toBe(true);
+    }
+  });
+
+  it('plans for several batch sizes share one packed copy of the weights', () => {
+    const model = importOnnx(file('mobile-block'));
+    const derived = (planner(model) as unknown as { derived: Map<Tensor, Map<string, Tensor>> }).derived;
+    outputs(model, inputsOf('mobile-block'));
+    const count = [...derived.values()].reduce((n, m) => n + m.size, 0);
+    expect(count).toBeGreaterThan(8);
+    outputs(model, inputsOf('mobile-block', 8));
+    expect(planner(model).stats(inputsOf('mobile-block', 8))).not.toBeNull();
+    expect([...derived.values()].reduce((n, m) => n + m.size, 0)).toBe(count);
+  });
+
+  it('inputs the graph rejects fail as uncompiled, and the shape still compiles for good inputs', () => {
+    const model = importOnnx(file('tiny-gpt'));
+    const plain = importOnnx(file('tiny-gpt'), { compile: false });
+    const bad = tensor(Int32Array.from([1, 2, 99, 3, 4, 5, 6, 7, 8, 9]), [2, 5], 'int32');
+    let expected = '';
+    try {
+      plain.predictOnBatch(bad);
+    } catch (e) {
+      expected = (e as Error).message;
+    }
+    expect(expected).not.toBe('');
+    expect(() => model.predictOnBatch(bad)).toThrow(expected);
+    const xs = inputsOf('tiny-gpt');
+    expect(relError(outputs(model, xs)[0]!, outputs(plain, xs)[0]!)).toBeLessThan(1e-5);
+    expect(planner(model).stats(xs)).not.toBeNull();
+    expect(planner(model).lastError).toBeNull();
+  });
+
+  it('a saved imported model loads with a compiled plan again', async () => {
+    const model = importOnnx(file('mobile-block'));
+    const dir = mkdtempSync(join(tmpdir(), 'tf-compiled-'));
+    try {
+      await model.save(dir);
+      const loaded = await loadModel(dir);
+      const xs = inputsOf('mobile-block', 8);
+      expect(relError(outputs(loaded, xs)[0]!, outputs(importOnnx(file('mobile-block'), { compile: false }), xs)[0]!)).toBeLessThan(1e-5);
+      expect(planner(loaded).stats(xs)!.foldedBatchNorms).toBe(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a non-boolean compile option', () => {
+    expect(() => importOnnx(file('mlp'), { compile: 'yes' as unknown as boolean })).toThrow(/options\.compile.*a boolean/);
+  });
+});
