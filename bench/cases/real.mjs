@@ -109,6 +109,8 @@ function realCase(m, batch) {
     // Random-init deep networks: float32 sums in different orders over dozens of layers.
     relTol: 1e-3,
     targets: [],
+    // A median of at least 3 calls even for the networks that take seconds per call (not in --quick).
+    timing: (plan) => ({ slowMinReps: Math.max(plan.slowMinReps, plan.name === 'quick' ? 1 : 3) }),
     setup: () => ({ inputs: makeInputs(m, batch) }),
     impls: {
       native: (ctx, threads) => nativeVariant(m, ctx, threads),
