@@ -11,7 +11,7 @@ export const REAL_MODELS = [
   'regnet_x_400mf', 'mobilenet_v2', 'efficientnet_b0', 'resnet18', 'resnet50', 'densenet121', 'convnext_tiny',
 ];
 
-export const EXPORT_COMMAND = '/usr/bin/python3 bench/models/export-real-models.py [DIR]';
+const exportCommand = (dir, names) => `/usr/bin/python3 bench/models/export-real-models.py ${dir}${names ? ` --only ${names.join(',')}` : ''}`;
 
 /** --models DIR, else $TENSORFORGE_REAL_MODELS, else ~/.cache/tensorforge/real-models. */
 export function modelsDir(option) {
@@ -25,22 +25,22 @@ export function modelsDir(option) {
 export function findModels(dir) {
   const manifestPath = path.join(dir, 'manifest.json');
   if (!fs.existsSync(manifestPath)) {
-    return { models: [], notes: [`real: no ${manifestPath}; skipping every real network (write them with: ${EXPORT_COMMAND})`] };
+    return { models: [], notes: [`real: no ${manifestPath}; every real network skipped (write them with: ${exportCommand(dir)})`] };
   }
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
   const listed = manifest.models ?? {};
   const names = [...REAL_MODELS, ...Object.keys(listed).filter((n) => !REAL_MODELS.includes(n))];
   const models = [];
-  const notes = [];
+  const absent = [];
   for (const name of names) {
     const entry = listed[name];
     const file = entry && path.join(dir, entry.file);
-    if (!entry || !fs.existsSync(file)) {
-      notes.push(`real: ${name} skipped (no ${name}.onnx in ${dir}; ${EXPORT_COMMAND} --only ${name})`);
-      continue;
-    }
-    models.push({ name, file, inputs: entry.inputs, params: entry.params ?? null });
+    if (!entry || !fs.existsSync(file)) absent.push(name);
+    else models.push({ name, file, inputs: entry.inputs, params: entry.params ?? null });
   }
+  const notes = absent.length
+    ? [`real: ${absent.length} network(s) absent from ${dir}, skipped: ${absent.join(', ')} (write them with: ${exportCommand(dir, absent)})`]
+    : [];
   return { models, notes };
 }
 
