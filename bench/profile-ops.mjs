@@ -30,22 +30,45 @@ function add(totals, op, ns) {
   } else totals.set(op, { ns, calls: 1 });
 }
 
+const attr = (layer, name) => layer.attributes?.[name]?.value;
+
+/**
+ * Which kind of convolution a Conv / ConvTranspose node is (kernel, stride, depthwise or grouped),
+ * or null for other ops: in convolutional networks nearly all time is Conv, and which kind is slow
+ * is the question that follows.
+ */
+export function convKind(layer, inputs) {
+  if (layer.opType !== 'Conv' && layer.opType !== 'ConvTranspose') return null;
+  const k = attr(layer, 'kernel_shape');
+  const stride = attr(layer, 'strides')?.find((v) => v !== 1);
+  const group = attr(layer, 'group') ?? 1;
+  const channels = (Array.isArray(inputs) ? inputs[0] : inputs)?.shape?.[1];
+  const grouping = group === 1 ? '' : group === channels ? ' depthwise' : ` groups=${group}`;
+  return `${layer.opType} ${k ? k.join('x') : '?'}${stride ? ` s${stride}` : ''}${grouping}`;
+}
+
 /**
  * tensorforge: the model's forward tap runs after each layer call, so the time since the previous
  * tap (or since the pass began) is that layer's: its op plus any argument checks and output
  * allocation, all of which a user pays. Imported layers are OnnxNode with the ONNX opType; time
  * after the last layer (collecting outputs) is '(outputs)'. One unrecorded pass warms up first.
+ * `convKinds` splits the convolutions' time by kind (convKind).
  */
 export function profileNative(t, model, xs, perPassMs) {
   const passes = profilePasses(perPassMs);
   const totals = new Map();
+  const kinds = new Map();
   const ctx = { training: false, losses: [] };
   for (let p = 0; p <= passes; p++) {
     const record = p > 0;
     let last = 0;
-    const tap = (layer) => {
+    const tap = (layer, inputs) => {
       const now = nowNs();
-      if (record) add(totals, layer.opType ?? layer.className ?? layer.constructor.name, now - last);
+      if (record) {
+        add(totals, layer.opType ?? layer.className ?? layer.constructor.name, now - last);
+        const kind = convKind(layer, inputs);
+        if (kind) add(kinds, kind, now - last);
+      }
       last = now;
     };
     const outs = t.tidy(() => t.noGrad(() => {
@@ -56,7 +79,10 @@ export function profileNative(t, model, xs, perPassMs) {
     }));
     outs.forEach((y) => y.dispose());
   }
-  return summarize(totals, passes, 'forward tap');
+  const out = summarize(totals, passes, 'forward tap');
+  // Shares of the whole pass, like byOp's.
+  out.convKinds = summarize(kinds, passes, 'forward tap').byOp.map((e) => ({ ...e, pct: (100 * e.ms) / out.totalMs }));
+  return out;
 }
 
 /**
@@ -88,11 +114,17 @@ export async function profileOrt(bytes, feeds, threads, perPassMs) {
   }
 }
 
-/** `Conv 40.1 ms 61%, Add 3.2 ms 5%, ...`: the top `n` entries of a summary. */
+const fmtMs = (ms) => (ms >= 10 ? ms.toFixed(1) : ms.toPrecision(2));
+
+/** `Conv 40.1 ms 61%, Add 3.2 ms 5%, ...`: the top `n` entries of a list of { op, ms, pct }. */
+export function formatEntries(entries, n = 6) {
+  const top = entries.slice(0, n).map((e) => `${e.op} ${fmtMs(e.ms)} ms ${e.pct.toFixed(0)}%`);
+  return `${top.join(', ')}${entries.length > n ? `, ${entries.length - n} more` : ''}`;
+}
+
+/** `123 ms: Conv 40.1 ms 61%, ...`: a summary's total per pass and its top `n` op types. */
 export function formatProfile(p, n = 6) {
   if (!p) return '-';
   if (p.error) return `failed: ${p.error}`;
-  const top = p.byOp.slice(0, n).map((e) => `${e.op} ${e.ms >= 10 ? e.ms.toFixed(1) : e.ms.toPrecision(2)} ms ${e.pct.toFixed(0)}%`);
-  const rest = p.byOp.length > n ? `, ${p.byOp.length - n} more` : '';
-  return `${p.totalMs.toPrecision(3)} ms: ${top.join(', ')}${rest}`;
+  return `${p.totalMs.toPrecision(3)} ms: ${formatEntries(p.byOp, n)}`;
 }

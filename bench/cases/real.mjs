@@ -11,7 +11,7 @@ import { createSession, ortTensor, sessionRunner } from '../impl/ort.mjs';
 import { THREADS } from '../impl/registry.mjs';
 import { enterNative, loadTensorforge } from '../impl/tensorforge.mjs';
 import { findModels, makeInputs, modelsDir } from '../real-models.mjs';
-import { formatProfile, profileNative, profileOrt } from '../profile-ops.mjs';
+import { formatEntries, formatProfile, profileNative, profileOrt } from '../profile-ops.mjs';
 import { figure } from '../runner.mjs';
 import { fmtNum } from '../table.mjs';
 
@@ -161,10 +161,15 @@ export function summary(rows) {
   const errors = real.flatMap((r) => ['native', 'ort'].flatMap((impl) => THREADS.map((t) => r.results[impl]?.byThreads[t]?.error)
     .filter(Boolean).slice(0, 1).map((e) => `${r.id} ${impl}: ${e}`)));
   const profiled = real.filter((r) => r.profile);
-  const prof = profiled.flatMap((r) => [
-    `${r.id} (${r.profile.threads} thread) ours ${formatProfile(r.profile.native)}`,
-    `${' '.repeat(r.id.length)} ${' '.repeat(String(r.profile.threads).length + 10)}ORT  ${formatProfile(r.profile.ort)}`,
-  ]);
+  const prof = profiled.flatMap((r) => {
+    const pad = ' '.repeat(r.id.length + String(r.profile.threads).length + 11);
+    const kinds = r.profile.native?.convKinds ?? [];
+    return [
+      `${r.id} (${r.profile.threads} thread) ours ${formatProfile(r.profile.native)}`,
+      ...(kinds.length ? [`${pad}     ${formatEntries(kinds, 4)}`] : []),
+      `${pad}ORT  ${formatProfile(r.profile.ort)}`,
+    ];
+  });
   return [
     'Real networks (ms per forward pass; ours/ORT = tensorforge time over onnxruntime-node time, >1 = slower; ! = outputs disagree):',
     ...lines,
