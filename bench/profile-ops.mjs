@@ -12,22 +12,37 @@ export function profilePasses(perPassMs, targetMs = 600) {
   return Math.max(2, Math.min(20, Math.round(targetMs / Math.max(perPassMs, 1e-3))));
 }
 
-/** { op -> { ns, calls } } accumulated over `passes` into a sorted table of per-pass means. */
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/**
+ * Per-pass times by op (`totals`: op -> { ns: per-pass sums, calls }) as a table sorted by time:
+ * each op's median over the passes (a burst of another process's work lands in one pass, not in
+ * every op's figure), its share of the sum of medians, and the median whole pass.
+ */
 function summarize(totals, passes, source) {
-  let all = 0;
-  for (const v of totals.values()) all += v.ns;
-  const byOp = [...totals.entries()]
-    .map(([op, v]) => ({ op, ms: v.ns / passes / 1e6, pct: all ? (100 * v.ns) / all : 0, calls: v.calls / passes }))
-    .sort((a, b) => b.ms - a.ms);
-  return { source, passes, totalMs: all / passes / 1e6, byOp };
+  const passSums = new Float64Array(passes);
+  const byOp = [...totals.entries()].map(([op, v]) => {
+    v.ns.forEach((ns, p) => { passSums[p] += ns; });
+    return { op, ms: median(v.ns) / 1e6, calls: v.calls / passes };
+  });
+  const sumMs = byOp.reduce((a, e) => a + e.ms, 0);
+  for (const e of byOp) e.pct = sumMs ? (100 * e.ms) / sumMs : 0;
+  byOp.sort((a, b) => b.ms - a.ms);
+  // totalMs is what the shares add up to; a pass hit by preemption in some op usually takes longer
+  // (passMs), since each op's median drops the bursts that land in it.
+  return { source, passes, totalMs: sumMs, passMs: median(passSums) / 1e6, byOp };
 }
 
-function add(totals, op, ns) {
-  const e = totals.get(op);
-  if (e) {
-    e.ns += ns;
-    e.calls += 1;
-  } else totals.set(op, { ns, calls: 1 });
+/** Adds `ns` to op's time in pass `pass` (0-based, of `passes`). */
+function add(totals, passes, op, pass, ns) {
+  let e = totals.get(op);
+  if (!e) totals.set(op, (e = { ns: new Float64Array(passes), calls: 0 }));
+  e.ns[pass] += ns;
+  e.calls += 1;
 }
 
 const attr = (layer, name) => layer.attributes?.[name]?.value;
@@ -65,23 +80,24 @@ export function profileNative(t, model, xs, perPassMs) {
     const tap = (layer, inputs) => {
       const now = nowNs();
       if (record) {
-        add(totals, layer.opType ?? layer.className ?? layer.constructor.name, now - last);
+        add(totals, passes, layer.opType ?? layer.className ?? layer.constructor.name, p - 1, now - last);
         const kind = convKind(layer, inputs);
-        if (kind) add(kinds, kind, now - last);
+        if (kind) add(kinds, passes, kind, p - 1, now - last);
       }
       last = now;
     };
     const outs = t.tidy(() => t.noGrad(() => {
       last = nowNs();
       const ys = model.forward(xs, ctx, tap);
-      if (record) add(totals, '(outputs)', nowNs() - last);
+      if (record) add(totals, passes, '(outputs)', p - 1, nowNs() - last);
       return ys;
     }));
     outs.forEach((y) => y.dispose());
   }
   const out = summarize(totals, passes, 'forward tap');
-  // Shares of the whole pass, like byOp's.
-  out.convKinds = summarize(kinds, passes, 'forward tap').byOp.map((e) => ({ ...e, pct: (100 * e.ms) / out.totalMs }));
+  // Shares of the same whole as byOp's.
+  const opsMs = out.byOp.reduce((a, e) => a + e.ms, 0);
+  out.convKinds = summarize(kinds, passes, 'forward tap').byOp.map((e) => ({ ...e, pct: (100 * e.ms) / opsMs }));
   return out;
 }
 
@@ -89,6 +105,7 @@ export function profileNative(t, model, xs, perPassMs) {
  * onnxruntime-node: a session with enableProfiling writes a Chrome trace; its 'Node' events carry
  * each kernel's duration and op_name (the op types of ORT's optimized graph, so fused ones such as
  * FusedConv appear instead of Conv + Relu). Events of the first, warm-up run are dropped.
+ * Only kernel time is counted, not the session's own per-run work.
  */
 export async function profileOrt(bytes, feeds, threads, perPassMs) {
   const passes = profilePasses(perPassMs);
@@ -101,14 +118,16 @@ export async function profileOrt(bytes, feeds, threads, perPassMs) {
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
     if (!file) throw new Error(`onnxruntime wrote no profile into ${dir}`);
     const events = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
-    const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
-    const warmEnd = runs.length ? runs[0].ts + runs[0].dur : 0;
+    // Each kernel event belongs to the model_run it falls in; the first run is the warm-up.
+    const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts).slice(1);
     const totals = new Map();
     for (const e of events) {
-      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < warmEnd) continue;
-      add(totals, e.args?.op_name ?? e.name, e.dur * 1e3);
+      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+      const r = runs.findIndex((run) => e.ts >= run.ts && e.ts <= run.ts + run.dur);
+      if (r >= 0) add(totals, runs.length, e.args?.op_name ?? e.name, r, e.dur * 1e3);
     }
-    return summarize(totals, Math.max(1, runs.length - 1), 'onnxruntime profiler');
+    if (!runs.length) throw new Error('the onnxruntime profile has no model_run events');
+    return summarize(totals, runs.length, 'onnxruntime profiler');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -122,9 +141,9 @@ export function formatEntries(entries, n = 6) {
   return `${top.join(', ')}${entries.length > n ? `, ${entries.length - n} more` : ''}`;
 }
 
-/** `123 ms: Conv 40.1 ms 61%, ...`: a summary's total per pass and its top `n` op types. */
+/** `123 ms (pass 130): Conv 40.1 ms 61%, ...`: a summary's op total, median pass and top `n` op types. */
 export function formatProfile(p, n = 6) {
   if (!p) return '-';
   if (p.error) return `failed: ${p.error}`;
-  return `${p.totalMs.toPrecision(3)} ms: ${formatEntries(p.byOp, n)}`;
+  return `${p.totalMs.toPrecision(3)} ms (pass ${p.passMs.toPrecision(3)}): ${formatEntries(p.byOp, n)}`;
 }

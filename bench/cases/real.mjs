@@ -174,6 +174,6 @@ export function summary(rows) {
     'Real networks (ms per forward pass; ours/ORT = tensorforge time over onnxruntime-node time, >1 = slower; ! = outputs disagree):',
     ...lines,
     ...(errors.length ? ['', ...errors] : []),
-    ...(prof.length ? ['', 'Per-op-type time (mean per pass; ORT names the op types of its optimized graph):', ...prof] : []),
+    ...(prof.length ? ['', 'Per-op-type time at 1 thread: median per pass of each op type, their sum and share of it; (pass) = median whole pass, longer when other processes preempt it; ORT counts kernel time only and names the op types of its optimized graph:', ...prof] : []),
   ].join('\n');
 }
