@@ -107,11 +107,11 @@ export function profileNative(t, model, xs, perPassMs) {
  * FusedConv appear instead of Conv + Relu). Events of the first, warm-up run are dropped.
  * Only kernel time is counted, not the session's own per-run work.
  */
-export async function profileOrt(bytes, feeds, threads, perPassMs) {
+export async function profileOrt(model, feeds, threads, perPassMs) {
   const passes = profilePasses(perPassMs);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tensorforge-ort-profile-'));
   try {
-    const session = await createSession(bytes, threads, { enableProfiling: true, profileFilePrefix: path.join(dir, 'ort') });
+    const session = await createSession(model, threads, { enableProfiling: true, profileFilePrefix: path.join(dir, 'ort') });
     for (let p = 0; p <= passes; p++) await session.run(feeds);
     session.endProfiling();
     await session.release?.();
