@@ -29,3 +29,20 @@ export function relativeError(x, ref) {
   }
   return maxDiff / maxRef;
 }
+
+/**
+ * Max |x - ref| relative to max |ref| with no floor: for outputs whose scale is not O(1) (a random
+ * network's logits can be 1e-2 or 1e+2), where relativeError's floor of 1 would hide a wrong answer.
+ */
+export function scaledError(x, ref) {
+  if (x.length !== ref.length) return Infinity;
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const d = Math.abs(x[i] - ref[i]);
+    if (!(d <= maxDiff)) maxDiff = d;
+    const r = Math.abs(ref[i]);
+    if (r > maxRef) maxRef = r;
+  }
+  return maxRef > 0 ? maxDiff / maxRef : maxDiff === 0 ? 0 : Infinity;
+}

@@ -3,6 +3,7 @@
 // table and writes bench/results/<timestamp>.json and latest.json.
 //
 //   node bench/run.mjs [--only gemm,add | --only gemm/1024x1024x1024] [--quick] [--best] [--no-save]
+//                      [--models DIR] [--profile]
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { environment, formatEnvironment } from './env.mjs';
 import { startNoiseProbe } from './noise.mjs';
 import { runCase } from './runner.mjs';
 import { formatTable } from './table.mjs';
+import { formatProfile } from './profile-ops.mjs';
 import { timingPlan } from './timing.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -21,12 +23,18 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const opts = { only: null, quick: false, save: true, stat: 'median' };
+  const opts = { only: null, quick: false, save: true, stat: 'median', profile: false, models: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') opts.quick = true;
     else if (a === '--no-save') opts.save = false;
     else if (a === '--best') opts.stat = 'best';
+    else if (a === '--profile') opts.profile = true;
+    else if (a === '--models' || a.startsWith('--models=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (!v) throw new UsageError('--models needs a directory: where export-real-models.py wrote the ONNX files');
+      opts.models = v;
+    }
     else if (a === '--baseline' || a.startsWith('--baseline=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       if (!v) throw new UsageError('--baseline needs a directory: another checkout with dist/ built');
@@ -52,14 +60,23 @@ const HELP = `usage: node bench/run.mjs [--only GROUP|CASE_ID[,...]] [--quick] [
             other processes' load; the JSON holds both either way)
   --no-save do not write bench/results/*.json
   --baseline DIR  also measure the native backend of another checkout (its dist/ built, its addon
-            as it resolves it), interleaved with this one: column tf-base, ratio nat/base, target >=0.95x`;
+            as it resolves it), interleaved with this one: column tf-base, ratio nat/base, target >=0.95x
+  --models DIR  the ONNX networks of group real (default $TENSORFORGE_REAL_MODELS, else
+            ~/.cache/tensorforge/real-models; write them with
+            /usr/bin/python3 bench/models/export-real-models.py DIR); absent ones are skipped with a note
+  --profile per-op-type time breakdown of each real network (1 thread, ours and ORT), printed and in the JSON`;
 
-function selectCases(only) {
-  const all = CASE_MODULES.flatMap((m) => m.cases());
-  if (!only) return all;
+/** The selected cases, and the notes of the selected groups (e.g. real networks that are absent). */
+function selectCases(opts) {
+  const { only } = opts;
+  const all = CASE_MODULES.flatMap((m) => m.cases(opts));
+  const groups = CASE_MODULES.filter((m) => !only || only.includes(m.group));
+  const notes = groups.flatMap((m) => m.notes?.() ?? []);
+  if (!only) return { cases: all, notes };
   const picked = all.filter((c) => only.some((o) => c.group === o || c.id === o || c.id.startsWith(`${o}/`)));
-  if (!picked.length) throw new UsageError(`--only ${only.join(',')} matches no case; ids: ${all.map((c) => c.id).join(', ')}`);
-  return picked;
+  // A group that is selected but has no case here (no real networks exported) is explained by its notes.
+  if (!picked.length && !notes.length) throw new UsageError(`--only ${only.join(',')} matches no case; ids: ${all.map((c) => c.id).join(', ')}`);
+  return { cases: picked, notes };
 }
 
 function save(report) {
@@ -88,7 +105,7 @@ async function main() {
     console.log(`baseline: ${dir} backend=${base.backend} simd=${base.simd} buildHash=${base.buildHash}`);
   }
   const plan = timingPlan(opts.quick);
-  const cases = selectCases(opts.only);
+  const { cases, notes } = selectCases(opts);
   const env = environment();
   console.log(formatEnvironment(env, plan, argv, opts.stat));
   if (env.machine.loadAvg1m > 1) console.log(`WARNING: load average ${env.machine.loadAvg1m} before starting: the machine is busy.`);
@@ -104,14 +121,24 @@ async function main() {
     // CPU they took during each case says how far to trust its row.
     console.error(`[${c.id}]`);
     const probe = startNoiseProbe();
-    const row = await runCase(c, plan, (s) => console.error(s), opts.stat);
+    // A case may adjust the plan (c.timing(plan)), e.g. real networks: 3 calls of a slow one, not 2.
+    const row = await runCase(c, c.timing ? { ...plan, ...c.timing(plan) } : plan, (s) => console.error(s), opts.stat);
     row.noise = probe();
     console.error(`  other processes: ${row.noise.otherCpuPct ?? '?'}% of CPU, steal ${row.noise.stealPct ?? '?'}%`);
+    if (opts.profile && c.profile) {
+      row.profile = await c.profile(row);
+      console.error(`  profile: ours ${formatProfile(row.profile.native, 3)}; ORT ${formatProfile(row.profile.ort, 3)}`);
+    }
     rows.push(row);
   }
   const elapsedS = (Date.now() - t0) / 1000;
 
   console.log(formatTable(rows, opts.stat));
+  for (const m of CASE_MODULES) {
+    const text = m.summary?.(rows);
+    if (text) console.log(`\n${text}`);
+  }
+  if (notes.length) console.log(`\n${notes.join('\n')}`);
   const mismatches = rows.flatMap((r) => Object.entries(r.results).flatMap(([impl, res]) =>
     Object.entries(res.byThreads).filter(([, m]) => m.check && !m.check.ok).map(([t]) => `${r.id} ${impl}@${t}T`)));
   const errors = rows.flatMap((r) => Object.entries(r.results).flatMap(([impl, res]) =>
@@ -124,7 +151,7 @@ async function main() {
 
   if (opts.save) {
     const report = {
-      meta: { ...env, argv, quick: opts.quick, only: opts.only, stat: opts.stat, timing: plan, elapsedS },
+      meta: { ...env, argv, quick: opts.quick, only: opts.only, stat: opts.stat, timing: plan, elapsedS, notes },
       cases: rows,
     };
     console.log(`results: ${path.relative(process.cwd(), save(report))} (and latest.json)`);

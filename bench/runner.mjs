@@ -2,8 +2,8 @@
 // call whose output is cross-checked against tensorforge native's, measures them interleaved, and
 // turns times into scores, ratios and target verdicts.
 //
-// A case is { id, group, label, unit, higherIsBetter, score(nsPerCall), relTol, targets, setup(),
-// impls: { [implId]: async (ctx, threads) => variant } }, and a variant is
+// A case is { id, group, label, unit, higherIsBetter, score(nsPerCall), relTol, compare?(out, ref),
+// targets, setup(), impls: { [implId]: async (ctx, threads) => variant } }, and a variant is
 // { run(), once() -> Float32Array, async?, enter?(), dispose?() }.
 import { BASELINE_TARGET, IMPLS, RATIOS, THREADS } from './impl/registry.mjs';
 import { withBaseline } from './impl/tensorforge.mjs';
@@ -99,7 +99,7 @@ export async function runCase(c, plan, log = () => {}, stat = 'median') {
   // Cross-check before timing: a fast wrong answer must not look like a win.
   const ref = variants.find((v) => v.impl === 'native') ?? variants[0];
   for (const v of variants) {
-    const err = ref ? relativeError(v.output, ref.output) : 0;
+    const err = ref ? (c.compare ?? relativeError)(v.output, ref.output) : 0;
     v.check = { relErr: err, ok: err <= c.relTol, against: ref?.key ?? null };
   }
   for (const v of variants) v.output = null;

@@ -23,8 +23,9 @@ export function ortVersion() {
  * sequential execution (single-node graphs have no parallel branches), all graph optimizations
  * (nothing to fold, since every operand is a graph input). Spinning is left at ORT's default,
  * as a user would run it; the timing loop pauses between batches so spinning workers go idle.
+ * `extra` adds session options (the profiler's, for bench --profile).
  */
-export async function createSession(modelBytes, threads) {
+export async function createSession(modelBytes, threads, extra = {}) {
   const { InferenceSession } = loadOrt();
   return InferenceSession.create(modelBytes, {
     executionProviders: ['cpu'],
@@ -32,11 +33,12 @@ export async function createSession(modelBytes, threads) {
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    ...extra,
   });
 }
 
-export function ortTensor(data, dims) {
-  return new (loadOrt().Tensor)('float32', data, dims);
+export function ortTensor(data, dims, dtype = 'float32') {
+  return new (loadOrt().Tensor)(dtype, data, dims);
 }
 
 /**

@@ -1,0 +1,258 @@
+#!/usr/bin/python3
+"""Exports the networks of the bench group `real` (npm run bench -- --only real) as ONNX files.
+
+A dev tool: Debian python3-torch + python3-torchvision, run with /usr/bin/python3. Users never need
+it. Weights are random (weights=None, fixed seed): the bench measures speed, and random weights give
+the same work as trained ones while needing no download. BatchNorm statistics are calibrated on
+random inputs so activations keep a realistic scale (calibrate_batch_norm). Every model is exported in eval mode with
+a dynamic batch axis, into a folder outside the repository (the files are large):
+
+    /usr/bin/python3 bench/models/export-real-models.py [DIR] [--only name,name]
+
+DIR defaults to $TENSORFORGE_REAL_MODELS, else ~/.cache/tensorforge/real-models. A manifest.json
+beside the models lists each file's inputs (name, shape with 'N' for the batch axis, dtype) so the
+bench can build inputs without parsing the graph.
+"""
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+OPSET = 17
+SEED = 1234
+
+
+def default_dir():
+    env = os.environ.get('TENSORFORGE_REAL_MODELS')
+    if env:
+        return env
+    return os.path.join(os.path.expanduser('~'), '.cache', 'tensorforge', 'real-models')
+
+
+# --- hand-built small transformer and U-Net models -------------------------------------------
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block (Q/K/V projections, softmax attention, GELU MLP); causal when seq is given."""
+
+    def __init__(self, d, heads, seq=None):
+        super().__init__()
+        self.heads = heads
+        self.ln1 = nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.ln2 = nn.LayerNorm(d)
+        self.fc1 = nn.Linear(d, 4 * d)
+        self.fc2 = nn.Linear(4 * d, d)
+        self.causal = seq is not None
+        if self.causal:
+            self.register_buffer('mask', torch.triu(torch.full((seq, seq), float('-inf')), diagonal=1))
+
+    def forward(self, x):
+        b, t, d = x.shape
+        h = self.heads
+        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
+        q = q.reshape(b, t, h, d // h).transpose(1, 2)
+        k = k.reshape(b, t, h, d // h).transpose(1, 2)
+        v = v.reshape(b, t, h, d // h).transpose(1, 2)
+        att = (q @ k.transpose(2, 3)) / math.sqrt(d // h)
+        if self.causal:
+            att = att + self.mask[:t, :t]
+        y = (att.softmax(-1) @ v).transpose(1, 2).reshape(b, t, d)
+        x = x + self.proj(y)
+        return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+
+
+class SmallViT(nn.Module):
+    """ViT: patch 4 on 32x32x3 (64 patches), d=64, 2 pre-norm encoder blocks, 4 heads, class token."""
+
+    def __init__(self, d=64, layers=2, heads=4, patch=4, image=32, classes=10):
+        super().__init__()
+        self.patch = nn.Conv2d(3, d, patch, stride=patch)
+        n = (image // patch) ** 2
+        self.cls = nn.Parameter(torch.randn(1, 1, d) * 0.02)
+        self.pos = nn.Parameter(torch.randn(1, n + 1, d) * 0.02)
+        # Blocks written out: nn.TransformerEncoderLayer in eval mode takes a fused fast path that
+        # torch.onnx cannot export.
+        self.blocks = nn.ModuleList([Block(d, heads) for _ in range(layers)])
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, classes)
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2)
+        cls = self.cls.expand(x.shape[0], -1, -1)
+        x = torch.cat([cls, x], dim=1) + self.pos
+        for blk in self.blocks:
+            x = blk(x)
+        return self.head(self.norm(x[:, 0]))
+
+
+class SmallGPT(nn.Module):
+    """GPT decoder: vocab 256, seq 32, d=64, 2 causal blocks, 4 heads; int64 tokens in, logits out."""
+
+    def __init__(self, vocab=256, d=64, layers=2, heads=4, seq=32):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d)
+        self.pos = nn.Parameter(torch.randn(1, seq, d) * 0.02)
+        self.blocks = nn.ModuleList([Block(d, heads, seq) for _ in range(layers)])
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, vocab, bias=False)
+
+    def forward(self, tokens):
+        x = self.tok(tokens) + self.pos
+        for blk in self.blocks:
+            x = blk(x)
+        return self.head(self.norm(x))
+
+
+def conv_block(cin, cout):
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(),
+        nn.Conv2d(cout, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU())
+
+
+class SmallUNet(nn.Module):
+    """U-Net on 64x64x3: 3 levels (16, 32, 64 channels) + bottleneck 128, ConvTranspose up, skip concats."""
+
+    def __init__(self, base=16, classes=2):
+        super().__init__()
+        c = [base, base * 2, base * 4, base * 8]
+        self.down = nn.ModuleList([conv_block(3, c[0]), conv_block(c[0], c[1]), conv_block(c[1], c[2])])
+        self.mid = conv_block(c[2], c[3])
+        self.up = nn.ModuleList([nn.ConvTranspose2d(c[i + 1], c[i], 2, stride=2) for i in (2, 1, 0)])
+        self.dec = nn.ModuleList([conv_block(2 * c[i], c[i]) for i in (2, 1, 0)])
+        self.out = nn.Conv2d(c[0], classes, 1)
+
+    def forward(self, x):
+        skips = []
+        for blk in self.down:
+            x = blk(x)
+            skips.append(x)
+            x = F.max_pool2d(x, 2)
+        x = self.mid(x)
+        for up, dec, skip in zip(self.up, self.dec, reversed(skips)):
+            x = dec(torch.cat([up(x), skip], dim=1))
+        return self.out(x)
+
+
+# --- the list -------------------------------------------------------------------------------
+
+
+def torchvision_model(name):
+    def build():
+        import torchvision.models as tvm
+        return getattr(tvm, name)(weights=None)
+    return build
+
+
+IMAGE = {'name': 'input', 'shape': ['N', 3, 224, 224], 'dtype': 'float32'}
+
+# name -> (builder, inputs). Order: cheap first, so a partial run still covers many families.
+MODELS = {
+    'vit_small': (SmallViT, [{'name': 'input', 'shape': ['N', 3, 32, 32], 'dtype': 'float32'}]),
+    'gpt_small': (SmallGPT, [{'name': 'tokens', 'shape': ['N', 32], 'dtype': 'int64', 'max': 256}]),
+    'unet_small': (SmallUNet, [{'name': 'input', 'shape': ['N', 3, 64, 64], 'dtype': 'float32'}]),
+    'shufflenet_v2_x0_5': (torchvision_model('shufflenet_v2_x0_5'), [IMAGE]),
+    'squeezenet1_1': (torchvision_model('squeezenet1_1'), [IMAGE]),
+    'mobilenet_v3_small': (torchvision_model('mobilenet_v3_small'), [IMAGE]),
+    'regnet_x_400mf': (torchvision_model('regnet_x_400mf'), [IMAGE]),
+    'mobilenet_v2': (torchvision_model('mobilenet_v2'), [IMAGE]),
+    'efficientnet_b0': (torchvision_model('efficientnet_b0'), [IMAGE]),
+    'resnet18': (torchvision_model('resnet18'), [IMAGE]),
+    'resnet50': (torchvision_model('resnet50'), [IMAGE]),
+    'densenet121': (torchvision_model('densenet121'), [IMAGE]),
+    'convnext_tiny': (torchvision_model('convnext_tiny'), [IMAGE]),
+}
+
+
+def example_input(spec, batch=1):
+    shape = [batch if d == 'N' else d for d in spec['shape']]
+    if spec['dtype'] == 'int64':
+        return torch.randint(0, spec.get('max', 2), shape, dtype=torch.int64)
+    return torch.rand(shape)
+
+
+def calibrate_batch_norm(model, inputs, batches=4, batch=8):
+    """Sets BatchNorm running statistics from a few random batches (cumulative average).
+
+    With fresh statistics (mean 0, variance 1) several random-init networks (MobileNets,
+    EfficientNet) shrink their activations layer after layer to outputs of 1e-9..1e-14: a
+    cross-check of outputs then checks nothing, and tiny intermediates can hit float32 denormals,
+    which would time the CPU's slow path instead of the network. Calibrated statistics keep the
+    activations O(1) as in a trained network.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None
+    model.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            model(*[example_input(s, batch) for s in inputs])
+
+
+def export(name, out_dir):
+    builder, inputs = MODELS[name]
+    torch.manual_seed(SEED)
+    model = builder()
+    calibrate_batch_norm(model, inputs)
+    model.eval()
+    args = tuple(example_input(s) for s in inputs)
+    file = os.path.join(out_dir, f'{name}.onnx')
+    dynamic = {s['name']: {0: 'N'} for s in inputs}
+    dynamic['output'] = {0: 'N'}
+    with torch.no_grad():
+        torch.onnx.export(model, args, file, opset_version=OPSET, input_names=[s['name'] for s in inputs],
+                          output_names=['output'], dynamic_axes=dynamic, do_constant_folding=True)
+    return {'file': f'{name}.onnx', 'inputs': inputs, 'opset': OPSET, 'seed': SEED, 'batchNormCalibrated': True,
+            'params': sum(p.numel() for p in model.parameters())}
+
+
+def main(argv):
+    only = None
+    rest = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == '--only':
+            only = argv[i + 1].split(',')
+            i += 2
+        else:
+            rest.append(argv[i])
+            i += 1
+    out_dir = os.path.abspath(rest[0] if rest else default_dir())
+    os.makedirs(out_dir, exist_ok=True)
+    manifest_path = os.path.join(out_dir, 'manifest.json')
+    manifest = {'models': {}}
+    if os.path.exists(manifest_path):
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+    names = only or list(MODELS)
+    for name in names:
+        if name not in MODELS:
+            sys.exit(f'unknown model {name}; known: {", ".join(MODELS)}')
+        t0 = time.time()
+        try:
+            manifest['models'][name] = export(name, out_dir)
+            print(f'{name}: {time.time() - t0:.1f} s', flush=True)
+        except Exception as e:  # one architecture failing to export must not cost the others
+            print(f'{name}: FAILED {type(e).__name__}: {e}', flush=True)
+    manifest['torch'] = torch.__version__
+    try:
+        import torchvision
+        manifest['torchvision'] = torchvision.__version__
+    except ImportError:
+        pass
+    with open(manifest_path, 'w') as f:
+        json.dump(manifest, f, indent=2)
+    print(f'models and manifest.json in {out_dir}')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
