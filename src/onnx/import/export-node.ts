@@ -1,7 +1,8 @@
 // Re-export of imported nodes: an OnnxNode layer writes its node back as it was read, with its
 // current (possibly fine-tuned) weights as initializers. Ops whose inputs or attributes changed
 // between the import opset and the export opset cannot be copied verbatim and are refused.
-import { registerDefaultOnnxConverter, type OnnxAttr } from '../export/converter';
+import { registerDefaultOnnxConverter, type OnnxAttr, type OnnxExportContext } from '../export/converter';
+import { FUSED_ATTENTION } from './patterns/attention';
 import type { OnnxTensor, OnnxTensorData } from '../read-model';
 import type { StoredAttribute, StoredTensor } from './attributes';
 import { OnnxNode } from './onnx-node-layer';
@@ -72,6 +73,7 @@ registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs }, ctx) => {
         return '';
     }
   });
+  if (node.opType === FUSED_ATTENTION) return writeAttentionChain(node, nodeInputs, ctx);
   const attributes: Record<string, OnnxAttr> = {};
   for (const [k, v] of Object.entries(node.attributes)) attributes[k] = toAttr(v);
   return ctx.addNode({
@@ -82,3 +84,23 @@ registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs }, ctx) => {
     attributes,
   });
 });
+
+/** A FusedAttention node (patterns/attention.ts) written back as the standard ops it replaced. */
+function writeAttentionChain(node: OnnxNode, inputs: string[], ctx: OnnxExportContext): string[] {
+  const [q, kT, v, mask] = inputs as [string, string, string, string | undefined];
+  const at = (op: string) => `${node.name}/${op}`;
+  let cur = ctx.addNode({ opType: 'MatMul', name: at('MatMul'), inputs: [q, kT] })[0]!;
+  const scale = node.attributes['scale'];
+  if (scale?.type === 'float' && scale.value !== 1) {
+    const c = ctx.addInitializer(at('scale'), { name: '', dtype: 'float32', shape: [], data: Float32Array.of(scale.value) });
+    cur = ctx.addNode({ opType: 'Mul', name: at('Mul'), inputs: [cur, c] })[0]!;
+  }
+  const axes = node.attributes['unsqueeze'];
+  if (axes?.type === 'ints' && axes.value.length > 0) {
+    const c = ctx.addInitializer(at('axes'), { name: '', dtype: 'int64', shape: [axes.value.length], data: BigInt64Array.from(axes.value, (a) => BigInt(a)) });
+    cur = ctx.addNode({ opType: 'Unsqueeze', name: at('Unsqueeze'), inputs: [cur, c] })[0]!;
+  }
+  if (mask) cur = ctx.addNode({ opType: 'Add', name: at('Add'), inputs: [cur, mask] })[0]!;
+  cur = ctx.addNode({ opType: 'Softmax', name: at('Softmax'), inputs: [cur], attributes: { axis: { type: 'int', value: -1 } } })[0]!;
+  return ctx.addNode({ opType: 'MatMul', name: node.name, inputs: [cur, v], outputs: node.outputNames.length });
+}

@@ -18,6 +18,7 @@ import { onnxOp, supportedOnnxOps } from './ops';
 import type { OnnxOpSpec, OpContext } from './op-spec';
 import type { OnnxValueSignature } from '../signature';
 import { parameterOperands } from './parameters';
+import { fuseTransformerPatterns } from './patterns';
 import { fromOnnxTensor, isFloatType, toStoredTensor } from './values';
 
 /** Options of {@link importOnnx}. */
@@ -40,6 +41,11 @@ export interface ImportOnnxOptions {
    * RNN W/R/B and PRelu slopes. Buffers (causal masks, position ids, running statistics) stay fixed.
    */
   trainable?: (initializerName: string) => boolean;
+  /**
+   * Rewrite attention cores (MatMul, scale, mask, Softmax, MatMul) and decomposed layer norms into
+   * fused nodes backed by native kernels (default true). Re-export writes the original ops back.
+   */
+  fuseAttention?: boolean;
 }
 
 interface PreparedNode {
@@ -160,7 +166,8 @@ export function importOnnx(pathOrBytes: string | Uint8Array, options: ImportOnnx
   const label = options.source ?? (typeof pathOrBytes === 'string' ? pathOrBytes : 'ONNX bytes');
   const model = readOnnxModel(pathOrBytes, label);
   const opset = defaultOpset(model, label);
-  const graph = model.graph;
+  const kept = new Set([...model.graph.outputs.map((o) => o.name), ...(options.outputs ?? [])]);
+  const graph = options.fuseAttention === false ? model.graph : fuseTransformerPatterns(model.graph, opset, kept);
   const unique = uniqueNamer();
   for (const i of graph.inputs) unique(i.name);
   const prepared = prepareNodes(graph, opset, label, unique);

@@ -1,0 +1,93 @@
+// Subgraph rewrites at import: PyTorch transformer exports get their attention cores (and decomposed
+// layer norms) fused, compute what the unfused import computes, train, and export back to standard ops.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { importOnnx, OnnxNode } from '../../../../src/onnx/import';
+import { exportOnnxBytes } from '../../../../src/onnx/export';
+import { tensor } from '../../../../src/ops/creation';
+import { sgd } from '../../../../src/optimizers';
+import type { LayersModel } from '../../../../src/models/layers-model';
+import type { Tensor } from '../../../../src/tensor/tensor';
+
+const dir = join(__dirname, '../../../fixtures');
+
+const opTypes = (m: LayersModel): string[] => m.layers.filter((l): l is OnnxNode => l instanceof OnnxNode).map((l) => l.opType);
+const count = (m: LayersModel, op: string): number => opTypes(m).filter((t) => t === op).length;
+
+function expectRelClose(a: ArrayLike<number>, b: ArrayLike<number>, rtol: number): void {
+  expect(a.length).toBe(b.length);
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
+  for (let i = 0; i < a.length; i++) {
+    if (!(Math.abs(a[i]! - b[i]!) <= rtol * Math.max(Math.abs(b[i]!), scale * 1e-2) + 1e-7)) {
+      throw new Error(`element ${i}: ${a[i]} vs ${b[i]}`);
+    }
+  }
+}
+
+interface Fixture {
+  file: string;
+  input: () => Tensor;
+  attention: number;
+  layerNorm: number;
+}
+const fixtures: Fixture[] = [
+  {
+    file: 'transformer.onnx',
+    input: () => tensor(Float32Array.from({ length: 3 * 6 * 16 }, (_, i) => Math.sin(i * 0.37)), [3, 6, 16]),
+    attention: 1,
+    layerNorm: 2,
+  },
+  {
+    file: 'tiny-gpt.onnx',
+    input: () => tensor(Int32Array.from({ length: 2 * 9 }, (_, i) => (i * 5) % 11), [2, 9], 'int32'),
+    attention: 1,
+    layerNorm: 3,
+  },
+];
+
+describe('importOnnx attention fusion', () => {
+  for (const f of fixtures) {
+    it(`${f.file}: fuses the attention core and computes what the unfused import computes`, () => {
+      const fused = importOnnx(join(dir, f.file));
+      const plain = importOnnx(join(dir, f.file), { fuseAttention: false });
+      expect(count(fused, 'FusedAttention')).toBe(f.attention);
+      expect(count(plain, 'FusedAttention')).toBe(0);
+      expect(count(fused, 'Softmax')).toBe(count(plain, 'Softmax') - f.attention);
+      expect(count(fused, 'LayerNormalization')).toBe(f.layerNorm);
+      const x = f.input();
+      expectRelClose((fused.predictOnBatch(x) as Tensor).dataSync(), (plain.predictOnBatch(x) as Tensor).dataSync(), 1e-5);
+    });
+
+    it(`${f.file}: the fused model trains like the unfused one and exports to standard ops`, async () => {
+      const x = f.input();
+      const y0 = importOnnx(join(dir, f.file)).predictOnBatch(x) as Tensor;
+      const target = tensor(Float32Array.from({ length: y0.size }, (_, i) => Math.cos(i)), y0.shape.slice());
+      const losses: number[][] = [];
+      const models: LayersModel[] = [];
+      for (const fuse of [true, false]) {
+        const m = importOnnx(join(dir, f.file), { fuseAttention: fuse });
+        m.compile({ optimizer: sgd({ learningRate: 0.05 }), loss: 'meanSquaredError' });
+        const h = await m.fit(x, target, { epochs: 3, batchSize: x.shape[0]!, verbose: 0, shuffle: false });
+        losses.push(h.history['loss']!);
+        models.push(m);
+      }
+      expectRelClose(losses[0]!, losses[1]!, 1e-4);
+      expect(losses[0]![2]!).toBeLessThan(losses[0]![0]!);
+      const bytes = exportOnnxBytes(models[0]!);
+      const session = await ort.InferenceSession.create(bytes);
+      const feed = x.dtype === 'int32'
+        ? new ort.Tensor('int64', BigInt64Array.from(x.dataSync(), (v) => BigInt(v)), x.shape.slice())
+        : new ort.Tensor('float32', Float32Array.from(x.dataSync()), x.shape.slice());
+      const out = await session.run({ [session.inputNames[0]!]: feed });
+      await session.release();
+      expectRelClose(out[session.outputNames[0]!]!.data as Float32Array, (models[0]!.predictOnBatch(x) as Tensor).dataSync(), 1e-4);
+    });
+  }
+
+  it('leaves a value the caller asks for unfused', () => {
+    const m = importOnnx(join(dir, 'transformer.onnx'), { outputs: ['/l/self_attn/Softmax_output_0'] });
+    expect(count(m, 'FusedAttention')).toBe(0);
+  });
+});
