@@ -29,6 +29,17 @@ export class GraphView {
     return !this.kept.has(value) && this.readers.get(value) === count;
   }
 
+  /**
+   * Whether `value` is fixed at import: an initializer, a Constant node, or an Identity of one
+   * (exporters deduplicate equal initializers, e.g. every LayerNorm's ones, through Identity nodes).
+   */
+  isStatic(value: string): boolean {
+    if (this.graph.initializers.has(value)) return true;
+    const n = this.producer(value);
+    if (!n || (n.domain !== '' && n.domain !== 'ai.onnx')) return false;
+    return n.opType === 'Constant' || (n.opType === 'Identity' && this.isStatic(n.inputs[0]!));
+  }
+
   /** The elements of a constant value (initializer or Constant node), or null when it is not one. */
   constant(value: string): number[] | null {
     const init = this.graph.initializers.get(value);

@@ -60,13 +60,13 @@ export function fuseLayerNormNodes(nodes: readonly OnnxNode[], g: GraphView): On
     const normed = div.outputs[0]!;
     const mul = readersOf(normed)[0];
     const gamma = mul && mul.opType === 'Mul' && g.readOnly(normed) ? other(mul, normed) : null;
-    if (!mul || !gamma || !g.graph.initializers.has(gamma)) continue;
+    if (!mul || !gamma || !g.isStatic(gamma)) continue;
     let last = mul;
     let beta: string | null = null;
     const scaled = mul.outputs[0]!;
     const add = readersOf(scaled)[0];
     const b = add && add.opType === 'Add' && g.readOnly(scaled) ? other(add, scaled) : null;
-    if (add && b && g.graph.initializers.has(b)) {
+    if (add && b && g.isStatic(b)) {
       beta = b;
       last = add;
     }
