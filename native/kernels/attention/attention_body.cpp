@@ -3,8 +3,8 @@
 // scratch, so nothing here instantiates a template another copy could share.
 //
 // Forward, per block of query rows: each key block is transposed once into scratch, so a row's
-// logits are D multiply-adds over contiguous key columns (vectorized over keys), then folded into
-// the row's running max, sum and output (vectorized over Dv). Reductions are written over 16
+// logits are D multiply-adds over contiguous key columns (vectorized over keys); the block's
+// probabilities then fold into each row's running max, sum and output (vectorized over Dv). Reductions are written over 16
 // explicit lanes: without -ffast-math the compiler would not reorder a float sum.
 #include <cmath>
 #include <cstdint>
@@ -113,10 +113,11 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
   const float* V = s.v.p + b * s.v.sb + h * s.v.sh;
   const float* M = s.mask_kind == AttnMask::None ? nullptr : s.mask.p + b * s.mask.sb + h * s.mask.sh;
   float* kt = scratch;                      // [D][kKeyBlock]: the key block, transposed
-  float* srow = kt + D * kKeyBlock;         // [kKeyBlock]: one row's logits, then probabilities
-  float* o = srow + kKeyBlock;              // [rows][Dv]: unnormalized outputs
+  float* ptile = kt + D * kKeyBlock;        // [kRowBlock][kKeyBlock]: logits, then probabilities
+  float* o = ptile + kRowBlock * kKeyBlock; // [rows][Dv]: unnormalized outputs
   float* mrow = o + kRowBlock * Dv;         // [rows]: running max
   float* lrow = mrow + kRowBlock;           // [rows]: running sum of exp(logit - max)
+  int64_t live[kRowBlock];                  // keys of the current block each row takes (0: none)
   for (int64_t r = 0; r < rows; r++) {
     mrow[r] = kNegInf;
     lrow[r] = 0.0f;
@@ -133,7 +134,9 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
     for (int64_t r = 0; r < rows; r++) {
       const int64_t i = i0 + r;
       const int64_t n = s.causal ? min64(cols, i - j0 + 1) : cols;
+      live[r] = 0;
       if (n <= 0) continue;
+      float* srow = ptile + r * kKeyBlock;
       const float* qi = Q + i * s.q.st;
       for (int64_t c = 0; c < cols; c++) srow[c] = 0.0f;
       for (int64_t d = 0; d < D; d++) axpy(qi[d] * s.scale, kt + d * kKeyBlock, srow, cols);
@@ -153,7 +156,15 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
       mrow[r] = mx;
       float* orow = o + r * Dv;
       for (int64_t e = 0; e < Dv; e++) orow[e] *= corr;
-      for (int64_t c = 0; c < n; c++) axpy(srow[c], V + (j0 + c) * s.v.st, orow, Dv);
+      live[r] = n;
+    }
+    // P V with the rows innermost: consecutive updates go to different output rows, so they do not
+    // wait on each other (row by row, each key's update would wait for the previous one).
+    for (int64_t c = 0; c < cols; c++) {
+      const float* vr = V + (j0 + c) * s.v.st;
+      for (int64_t r = 0; r < rows; r++) {
+        if (c < live[r]) axpy(ptile[r * kKeyBlock + c], vr, o + r * Dv, Dv);
+      }
     }
   }
 

@@ -8,12 +8,12 @@
 namespace tf::kernels::attention_detail {
 
 // Query rows per forward task and keys per block: a row block reuses each transposed key block
-// kRowBlock times; kKeyBlock logits of a row fit in registers' worth of cache lines.
+// kRowBlock times, and the [kRowBlock, kKeyBlock] probability tile (4 KB) stays in L1.
 constexpr int64_t kRowBlock = 16;
 constexpr int64_t kKeyBlock = 64;
 
 // Floats of scratch a forward task needs.
-inline int64_t forward_scratch(const SdpaShape& s) { return kKeyBlock * (s.d + 1) + kRowBlock * (s.dv + 2); }
+inline int64_t forward_scratch(const SdpaShape& s) { return kKeyBlock * (s.d + kRowBlock) + kRowBlock * (s.dv + 2); }
 
 struct Kernels {
   // Rows [i0, i1) of head (b, h).

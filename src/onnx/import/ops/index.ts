@@ -16,5 +16,5 @@ export function onnxOp(opType: string): OnnxOpSpec | undefined {
 
 /** Names of the supported operators, sorted (for error messages and docs). */
 export function supportedOnnxOps(): string[] {
-  return [...table.keys()].sort();
+  return [...table.keys()].filter((op) => op !== FUSED_ATTENTION).sort();
 }
