@@ -19,6 +19,11 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math")
 #endif
+// The vectors below never cross a call between separately compiled code (every function
+// taking or returning one is inline in this file), so the ABI note GCC gives for them is moot.
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 
 namespace tf::kernels::attention_detail::TF_ISA_NS {
 namespace {
@@ -105,6 +110,77 @@ inline void axpy(float a, const float* __restrict x, float* __restrict y, int64_
 
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
+// kW floats as one GCC vector (a zmm register in the AVX-512 copy, a ymm in the AVX2 one, an xmm
+// in the baseline), so the same register-tiled loops compile at every level. Local to this file
+// (inline, internal linkage): no vector type crosses a call boundary between copies. A tile is
+// kGroup query rows by kTileVecs vectors: 16 accumulators with AVX-512's 32 registers, 8 with the
+// 16 of AVX2 and SSE2, leaving room for the loaded key or value vectors.
+#if TF_ISA_LEVEL == TF_ISA_AVX512
+constexpr int kW = 16;
+constexpr int kTileVecs = 4;
+#elif TF_ISA_LEVEL == TF_ISA_AVX2
+constexpr int kW = 8;
+constexpr int kTileVecs = 2;
+#else
+constexpr int kW = 4;
+constexpr int kTileVecs = 2;
+#endif
+typedef float vfw __attribute__((vector_size(4 * kW)));
+constexpr int kGroup = 4;                     // query rows per register tile
+constexpr int kTileCols = kW * kTileVecs;     // columns per register tile
+static_assert(kKeyBlock % kTileCols == 0, "key blocks split into whole logit tiles");
+
+inline vfw loadv(const float* p) {
+  vfw v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void storev(float* p, vfw v) { std::memcpy(p, &v, sizeof v); }
+
+// ptile rows 0..3 (row r at ptile + r * kKeyBlock) = scale * q_r . k_c for the kKeyBlock columns of
+// the transposed key block kt (zero beyond the block's columns), one kTileCols-wide tile at a time:
+// the accumulators stay in registers over the D loop, each step kTileVecs key vectors times 4
+// broadcast q values.
+inline void logits_tile(const float* const q[kGroup], const float* kt, int64_t D, float scale, float* ptile) {
+  for (int c0 = 0; c0 < kKeyBlock; c0 += kTileCols) {
+    vfw acc[kGroup][kTileVecs] = {};
+    for (int64_t d = 0; d < D; d++) {
+      const float* kr = kt + d * kKeyBlock + c0;
+      vfw k[kTileVecs];
+      for (int j = 0; j < kTileVecs; j++) k[j] = loadv(kr + kW * j);
+      for (int r = 0; r < kGroup; r++) {
+        const float qv = q[r][d];
+        for (int j = 0; j < kTileVecs; j++) acc[r][j] += qv * k[j];
+      }
+    }
+    for (int r = 0; r < kGroup; r++) {
+      for (int j = 0; j < kTileVecs; j++) storev(ptile + r * kKeyBlock + c0 + kW * j, acc[r][j] * scale);
+    }
+  }
+}
+
+// o rows 0..3 (stride Dv), columns [e0, e0 + kW NV) += sum over keys c < n of p[r][c] v_c, the
+// rows' accumulators in registers over the key loop.
+template <int NV>
+inline void pv_tile(const float* ptile, const float* V, int64_t vst, int64_t n, float* o, int64_t Dv, int64_t e0) {
+  vfw acc[kGroup][NV];
+  for (int r = 0; r < kGroup; r++) {
+    for (int j = 0; j < NV; j++) acc[r][j] = loadv(o + r * Dv + e0 + kW * j);
+  }
+  for (int64_t c = 0; c < n; c++) {
+    const float* vr = V + c * vst + e0;
+    vfw v[NV];
+    for (int j = 0; j < NV; j++) v[j] = loadv(vr + kW * j);
+    for (int r = 0; r < kGroup; r++) {
+      const float pv = ptile[r * kKeyBlock + c];
+      for (int j = 0; j < NV; j++) acc[r][j] += pv * v[j];
+    }
+  }
+  for (int r = 0; r < kGroup; r++) {
+    for (int j = 0; j < NV; j++) storev(o + r * Dv + e0 + kW * j, acc[r][j]);
+  }
+}
+
 void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_t i1, float* scratch) {
   const SdpaShape& s = a.s;
   const int64_t D = s.d, Dv = s.dv, rows = i1 - i0;
@@ -114,7 +190,7 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
   const float* M = s.mask_kind == AttnMask::None ? nullptr : s.mask.p + b * s.mask.sb + h * s.mask.sh;
   float* kt = scratch;                      // [D][kKeyBlock]: the key block, transposed
   float* ptile = kt + D * kKeyBlock;        // [kRowBlock][kKeyBlock]: logits, then probabilities
-  float* o = ptile + kRowBlock * kKeyBlock; // [rows][Dv]: unnormalized outputs
+  float* o = ptile + kRowBlock * kKeyBlock; // [kRowBlock][Dv]: unnormalized outputs
   float* mrow = o + kRowBlock * Dv;         // [rows]: running max
   float* lrow = mrow + kRowBlock;           // [rows]: running sum of exp(logit - max)
   int64_t live[kRowBlock];                  // keys of the current block each row takes (0: none)
@@ -122,14 +198,23 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
     mrow[r] = kNegInf;
     lrow[r] = 0.0f;
   }
-  for (int64_t e = 0; e < rows * Dv; e++) o[e] = 0.0f;
+  // Every row of the tiles is initialized: the register tiles also run over the padding rows of a
+  // short last block (their results are never read).
+  for (int64_t e = 0; e < kRowBlock * Dv; e++) o[e] = 0.0f;
+  for (int64_t e = 0; e < kRowBlock * kKeyBlock; e++) ptile[e] = 0.0f;
 
   const int64_t jend = s.causal ? min64(s.tk, i1) : s.tk;
   for (int64_t j0 = 0; j0 < jend; j0 += kKeyBlock) {
     const int64_t cols = min64(kKeyBlock, jend - j0);
-    for (int64_t c = 0; c < cols; c++) {
-      const float* kr = K + (j0 + c) * s.k.st;
-      for (int64_t d = 0; d < D; d++) kt[d * kKeyBlock + c] = kr[d];
+    for (int64_t d = 0; d < D; d++) {
+      float* row = kt + d * kKeyBlock;
+      for (int64_t c = 0; c < cols; c++) row[c] = K[(j0 + c) * s.k.st + d];
+      for (int64_t c = cols; c < kKeyBlock; c++) row[c] = 0.0f;
+    }
+    for (int64_t g = 0; g < rows; g += kGroup) {
+      const float* q[kGroup];
+      for (int r = 0; r < kGroup; r++) q[r] = Q + (i0 + (g + r < rows ? g + r : g)) * s.q.st;
+      logits_tile(q, kt, D, s.scale, ptile + g * kKeyBlock);
     }
     for (int64_t r = 0; r < rows; r++) {
       const int64_t i = i0 + r;
@@ -137,9 +222,6 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
       live[r] = 0;
       if (n <= 0) continue;
       float* srow = ptile + r * kKeyBlock;
-      const float* qi = Q + i * s.q.st;
-      for (int64_t c = 0; c < cols; c++) srow[c] = 0.0f;
-      for (int64_t d = 0; d < D; d++) axpy(qi[d] * s.scale, kt + d * kKeyBlock, srow, cols);
       if (M) {
         const float* mr = M + i * s.mask.st + j0;
         if (s.mask_kind == AttnMask::Additive) {
@@ -158,12 +240,29 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
       for (int64_t e = 0; e < Dv; e++) orow[e] *= corr;
       live[r] = n;
     }
-    // P V with the rows innermost: consecutive updates go to different output rows, so they do not
-    // wait on each other (row by row, each key's update would wait for the previous one).
-    for (int64_t c = 0; c < cols; c++) {
-      const float* vr = V + (j0 + c) * s.v.st;
-      for (int64_t r = 0; r < rows; r++) {
-        if (c < live[r]) axpy(ptile[r * kKeyBlock + c], vr, o + r * Dv, Dv);
+    // P V per group of rows: keys every row of the group takes go through the register tile; the
+    // few a causal group's later rows take beyond that, and columns past the last full vector, go
+    // row by row, so an excluded key's value is never touched (0 * NaN would be NaN).
+    const int64_t full = Dv - Dv % kW;
+    for (int64_t g = 0; g < rows; g += kGroup) {
+      int64_t common = cols;
+      for (int r = 0; r < kGroup; r++) common = g + r < rows ? min64(common, live[g + r]) : common;
+      const float* pt = ptile + g * kKeyBlock;
+      const float* vb = V + j0 * s.v.st;
+      float* og = o + g * Dv;
+      int64_t e0 = 0;
+      for (; e0 + kTileCols <= full; e0 += kTileCols) pv_tile<kTileVecs>(pt, vb, s.v.st, common, og, Dv, e0);
+      for (; e0 < full; e0 += kW) pv_tile<1>(pt, vb, s.v.st, common, og, Dv, e0);
+      for (int r = 0; r < kGroup && g + r < rows; r++) {
+        const float* pr = pt + r * kKeyBlock;
+        float* orow = og + r * Dv;
+        for (int64_t c = 0; c < live[g + r]; c++) {
+          const float* vr = vb + c * s.v.st;
+          if (c >= common) {
+            axpy(pr[c], vr, orow, full);
+          }
+          axpy(pr[c], vr + full, orow + full, Dv - full);
+        }
       }
     }
   }
