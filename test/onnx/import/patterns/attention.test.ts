@@ -1,6 +1,7 @@
 // Subgraph rewrites at import: PyTorch transformer exports get their attention cores (and decomposed
 // layer norms) fused, compute what the unfused import computes, train, and export back to standard ops.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
@@ -8,6 +9,7 @@ import { importOnnx, OnnxNode } from '../../../../src/onnx/import';
 import { exportOnnxBytes } from '../../../../src/onnx/export';
 import { tensor } from '../../../../src/ops/creation';
 import { sgd } from '../../../../src/optimizers';
+import { loadModel } from '../../../../src/models';
 import type { LayersModel } from '../../../../src/models/layers-model';
 import type { Tensor } from '../../../../src/tensor/tensor';
 
@@ -136,6 +138,20 @@ describe('importOnnx attention fusion', () => {
       const x = inp.dtype === 'int64' ? tensor(Int32Array.from(inp.data), inp.shape, 'int32') : tensor(Float32Array.from(inp.data), inp.shape);
       const y = importOnnx(join(dir, `${name}.onnx`)).predictOnBatch(x) as Tensor;
       expectRelClose(y.dataSync(), Object.values(f.outputs)[0]!.data, 1e-4);
+    }
+  });
+
+  it('a fused model saves and loads with its fused nodes', async () => {
+    const model = importOnnx(join(dir, 'gpt-small.onnx'));
+    const folder = mkdtempSync(join(tmpdir(), 'tf-fused-'));
+    try {
+      await model.save(folder);
+      const back = await loadModel(folder);
+      expect(count(back, 'FusedAttention')).toBe(2);
+      const x = tensor(Int32Array.from({ length: 5 }, (_, i) => i * 3), [1, 5], 'int32');
+      expect((back.predictOnBatch(x) as Tensor).dataSync()).toEqual((model.predictOnBatch(x) as Tensor).dataSync());
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 
