@@ -47,10 +47,11 @@ if (mode === 'compare') {
   const tf = require(`${a1}/index.js`);
   const ort = require('onnxruntime-node');
   const spec = inputSpec(a2);
-  const variants = {
-    fused: tf.importOnnx(a2),
-    unfused: tf.importOnnx(a2, { fuseAttention: false }), // a build without the option imports unfused twice
-  };
+  // The model imported first runs measurably slower in the same process (seen with two identical
+  // imports), so BENCH_ORDER=reverse imports the unfused one first; average both orders.
+  const reverse = process.env.BENCH_ORDER === 'reverse';
+  const order = reverse ? ['unfused', 'fused'] : ['fused', 'unfused'];
+  const variants = Object.fromEntries(order.map((k) => [k, tf.importOnnx(a2, k === 'unfused' ? { fuseAttention: false } : {})])); // a build without the option imports unfused twice
   const x = spec.int ? tf.tensor(Int32Array.from(spec.data), spec.shape, 'int32') : tf.tensor(Float32Array.from(spec.data), spec.shape);
   // BENCH_THREADS=1 pins both runtimes to one thread (set TENSORFORGE_NUM_THREADS=1 too): steadier on a loaded machine.
   const threads = Number(process.env.BENCH_THREADS ?? 0);
@@ -85,7 +86,7 @@ if (mode === 'compare') {
   }
   const nodes = Object.fromEntries(Object.entries(variants).map(([k, m]) => [k, m.layers.filter((l) => l instanceof tf.OnnxNode).length]));
   const ms = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, +median(v).toFixed(3)]));
-  console.log(JSON.stringify({ dist: a1, model: a2.split('/').pop(), threads: tf.backendInfo().threads, nodes, ms, ratioToOrt: +(ms.fused / ms.ort).toFixed(2) }));
+  console.log(JSON.stringify({ dist: a1, model: a2.split('/').pop(), order: order.join(','), threads: tf.backendInfo().threads, nodes, ms, ratioToOrt: +(ms.fused / ms.ort).toFixed(2) }));
 } else if (mode === 'sdpa') {
   const tf = require(`${a1}/index.js`);
   const rows = [];
