@@ -5,7 +5,7 @@
 // probabilities themselves, so it runs as the unfused composite of ops instead.
 import { activeAddon } from '../backend/backend';
 import { pack } from '../backend/binding';
-import { record } from '../autograd/tape';
+import { needsGrad, record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { globalGenerator, type Generator } from '../random/generator';
 import { Tensor } from '../tensor/tensor';
@@ -13,6 +13,7 @@ import { add, mul, notEqual } from './binary';
 import { cast } from './cast';
 import { matmul } from './matmul';
 import { registerOp } from './registry';
+import { scratchF32 } from './scratch';
 import { softmax } from './softmax';
 import { toTensor } from './util';
 import { broadcastTo } from './views';
@@ -178,8 +179,9 @@ function backwardRef(p: Problem, out: F32, dout: View, lse: F32, dq: F32, dk: F3
   }
 }
 
+/** The forward block; the backward block adds its own fields to these. */
 function packShape(p: Problem) {
-  const m = p.mask ?? { off: 0, sb: 0, sh: 0, st: 0 };
+  const m = p.mask ?? NO_MASK;
   return {
     batch: p.B, heads: p.H, tq: p.tq, tk: p.tk, d: p.d, dv: p.dv,
     qOffset: p.q.off, qStrideB: p.q.sb, qStrideH: p.q.sh, qStrideT: p.q.st,
@@ -187,20 +189,22 @@ function packShape(p: Problem) {
     vOffset: p.v.off, vStrideB: p.v.sb, vStrideH: p.v.sh, vStrideT: p.v.st,
     maskOffset: m.off, maskStrideB: m.sb, maskStrideH: m.sh, maskStrideT: m.st,
     maskKind: p.maskKind, causal: p.causal ? 1 : 0, scale: p.scale, maskedValue: p.maskedValue,
+    outOffset: 0, lseOffset: 0,
   };
 }
+const NO_MASK = { off: 0, sb: 0, sh: 0, st: 0 };
 
 function forwardRaw(p: Problem, out: F32, lse: F32): void {
   const addon = activeAddon();
   if (!addon) return forwardRef(p, out, lse);
-  addon.sdpaForward(p.q.a, p.k.a, p.v.a, p.mask?.a ?? null, out, lse, pack.sdpaForward({ ...packShape(p), outOffset: 0, lseOffset: 0 }));
+  addon.sdpaForward(p.q.a, p.k.a, p.v.a, p.mask?.a ?? null, out, lse, pack.sdpaForward(packShape(p)));
 }
 
 function backwardRaw(p: Problem, out: F32, dout: View, lse: F32, dq: F32, dk: F32, dv: F32): void {
   const addon = activeAddon();
   if (!addon) return backwardRef(p, out, dout, lse, dq, dk, dv);
   addon.sdpaBackward(p.q.a, p.k.a, p.v.a, p.mask?.a ?? null, out, dout.a, lse, dq, dk, dv, pack.sdpaBackward({
-    ...packShape(p), outOffset: 0, lseOffset: 0, doutOffset: dout.off, doutStrideB: dout.sb, doutStrideH: dout.sh,
+    ...packShape(p), doutOffset: dout.off, doutStrideB: dout.sb, doutStrideH: dout.sh,
     doutStrideT: dout.st, dqOffset: 0, dkOffset: 0, dvOffset: 0,
   }));
 }
@@ -287,7 +291,8 @@ export function scaledDotProductAttention(qIn: Tensor, kIn: Tensor, vIn: Tensor,
   if (options.training && rate > 0) return composite(q, k, v, p, { ...options, dropout: rate });
 
   const out = Tensor.empty([...lead, tq, dv], 'float32');
-  const lse = new Float32Array(p.B * p.H * tq);
+  // The log-sum-exp is kept only for a backward pass.
+  const lse = needsGrad([q, k, v]) ? new Float32Array(p.B * p.H * tq) : scratchF32('sdpa.lse', p.B * p.H * tq);
   forwardRaw(p, out.buffer as F32, lse);
   return record(out, FN, [q, k, v], (g) => {
     const dq = Tensor.empty(q.shape.slice(), 'float32');

@@ -6,7 +6,7 @@
 // composite is its reference.
 import { activeAddon } from '../backend/backend';
 import { pack } from '../backend/binding';
-import { record } from '../autograd/tape';
+import { needsGrad, record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { normalizeAxes, normalizeAxis } from '../tensor/shape';
@@ -14,6 +14,7 @@ import { add, div, mul, sub } from './binary';
 import { concat } from './movement';
 import { mean } from './reduce';
 import { registerOp } from './registry';
+import { scratchF32 } from './scratch';
 import { exp, neg, sqrt, square } from './unary';
 import { reshape } from './views';
 import { requireFloat, toTensor } from './util';
@@ -107,14 +108,16 @@ function layerNormNative(x: Tensor, g: Tensor | null, b: Tensor | null, axes: re
   const gc = g ? g.contiguousCopy() : null;
   const bc = b ? b.contiguousCopy() : null;
   const y = Tensor.empty(x.shape.slice(), 'float32');
-  const mean = new Float32Array(rows);
-  const rstd = new Float32Array(rows);
+  const inputs = [x, ...(g ? [g] : []), ...(b ? [b] : [])];
+  // The statistics are kept only for a backward pass.
+  const keep = needsGrad(inputs);
+  const mean = keep ? new Float32Array(rows) : scratchF32('layerNorm.mean', rows);
+  const rstd = keep ? new Float32Array(rows) : scratchF32('layerNorm.rstd', rows);
   addon.layerNormForward(xc.buffer as Float32Array, (gc?.buffer ?? null) as Float32Array | null, (bc?.buffer ?? null) as Float32Array | null,
     y.buffer as Float32Array, mean, rstd, pack.layerNormForward({
       rows, n, xOffset: xc.offset, gammaOffset: gc?.offset ?? 0, betaOffset: bc?.offset ?? 0, eps, yOffset: y.offset,
       meanOffset: 0, rstdOffset: 0,
     }));
-  const inputs = [x, ...(g ? [g] : []), ...(b ? [b] : [])];
   return record(y, 'layerNorm', inputs, (dyIn) => {
     const dy = dyIn.contiguousCopy();
     const dx = Tensor.empty(x.shape.slice(), 'float32');

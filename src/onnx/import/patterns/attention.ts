@@ -171,17 +171,19 @@ function runFusedAttention(inputs: readonly (Tensor | null)[], a: NodeAttributes
   const lead = broadcastLead([q.shape.slice(0, -2), kT.shape.slice(0, -2), v0.shape.slice(0, -2), ...(mask && mask.rank > 2 ? [mask.shape.slice(0, -2)] : [])]);
   const perm = kT.shape.map((_, i) => i);
   perm.splice(-2, 2, kT.rank - 1, kT.rank - 2);
-  let k = broadcastTo(transpose(kT, perm), [...lead, tk, d]);
-  q = broadcastTo(q, [...lead, tq, d]);
-  let v = broadcastTo(v0, [...lead, tk, dv]);
-  let m = mask ? broadcastTo(mask, [...lead, tq, tk]) : null;
+  // Broadcasting views only where a shape differs (the common case needs none).
+  const to = (t: Tensor, shape: number[]): Tensor => (t.shape.length === shape.length && t.shape.every((s, i) => s === shape[i]) ? t : broadcastTo(t, shape));
+  let k = to(transpose(kT, perm), [...lead, tk, d]);
+  q = to(q, [...lead, tq, d]);
+  let v = to(v0, [...lead, tk, dv]);
+  let m = mask; // the op broadcasts the mask itself
   // The kernel takes [B, H, T, dim] (or [B, T, dim]): fold other leading dims into that form.
   const folded = lead.length === 0 ? [1] : lead.length <= 2 ? lead : [lead.slice(0, -1).reduce((x, y) => x * y, 1), lead[lead.length - 1]!];
   if (folded.join() !== lead.join()) {
     q = reshape(q, [...folded, tq, d]);
     k = reshape(k, [...folded, tk, d]);
     v = reshape(v, [...folded, tk, dv]);
-    if (m) m = reshape(m, [...folded, tq, tk]);
+    if (m) m = reshape(to(m, [...lead, tq, tk]), [...folded, tq, tk]);
   }
   const out = scaledDotProductAttention(q, k, v, { scale: a.float('scale', 1), mask: m });
   return [folded.join() === lead.join() ? out : reshape(out, [...lead, tq, dv])];
