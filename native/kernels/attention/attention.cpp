@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <vector>
+#include <memory>
 
 #include "kernels/attention/attention_internal.h"
 #include "kernels/common/thread_pool.h"
@@ -25,12 +25,13 @@ void sdpa_forward(const SdpaForward& a) {
   const int64_t grain = std::max<int64_t>(1, kGrainWork / work);
   const auto& kern = attention_detail::active_table();
   parallel_for(tasks, grain, [&](int64_t t0, int64_t t1) {
-    std::vector<float> scratch(static_cast<std::size_t>(attention_detail::forward_scratch(s)));
+    // Uninitialized: forward_rows initializes what it reads.
+    std::unique_ptr<float[]> scratch(new float[static_cast<std::size_t>(attention_detail::forward_scratch(s))]);
     for (int64_t t = t0; t < t1; t++) {
       const int64_t bh = t / blocks, blk = t % blocks;
       const int64_t i0 = blk * attention_detail::kRowBlock;
       const int64_t i1 = std::min(s.tq, i0 + attention_detail::kRowBlock);
-      kern.forward_rows(a, bh / s.heads, bh % s.heads, i0, i1, scratch.data());
+      kern.forward_rows(a, bh / s.heads, bh % s.heads, i0, i1, scratch.get());
     }
   });
 }

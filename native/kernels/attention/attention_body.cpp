@@ -137,12 +137,12 @@ inline vfw loadv(const float* p) {
 }
 inline void storev(float* p, vfw v) { std::memcpy(p, &v, sizeof v); }
 
-// ptile rows 0..3 (row r at ptile + r * kKeyBlock) = scale * q_r . k_c for the kKeyBlock columns of
-// the transposed key block kt (zero beyond the block's columns), one kTileCols-wide tile at a time:
+// ptile rows 0..3 (row r at ptile + r * kKeyBlock) = scale * q_r . k_c for the first `cols` columns
+// (rounded up to whole tiles) of the transposed key block kt (zero beyond the block's columns):
 // the accumulators stay in registers over the D loop, each step kTileVecs key vectors times 4
 // broadcast q values.
-inline void logits_tile(const float* const q[kGroup], const float* kt, int64_t D, float scale, float* ptile) {
-  for (int c0 = 0; c0 < kKeyBlock; c0 += kTileCols) {
+inline void logits_tile(const float* const q[kGroup], const float* kt, int64_t D, float scale, int64_t cols, float* ptile) {
+  for (int c0 = 0; c0 < cols; c0 += kTileCols) {
     vfw acc[kGroup][kTileVecs] = {};
     for (int64_t d = 0; d < D; d++) {
       const float* kr = kt + d * kKeyBlock + c0;
@@ -214,7 +214,7 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
     for (int64_t g = 0; g < rows; g += kGroup) {
       const float* q[kGroup];
       for (int r = 0; r < kGroup; r++) q[r] = Q + (i0 + (g + r < rows ? g + r : g)) * s.q.st;
-      logits_tile(q, kt, D, s.scale, ptile + g * kKeyBlock);
+      logits_tile(q, kt, D, s.scale, cols, ptile + g * kKeyBlock);
     }
     for (int64_t r = 0; r < rows; r++) {
       const int64_t i = i0 + r;

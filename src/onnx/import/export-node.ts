@@ -92,7 +92,11 @@ registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs, inputShapes }, ctx) =
 function writeAttentionChain(node: OnnxNode, inputs: string[], ctx: OnnxExportContext): string[] {
   const [q, kT, v, mask] = inputs as [string, string, string, string | undefined];
   const at = (op: string) => `${node.name}/${op}`;
-  let cur = ctx.addNode({ opType: 'MatMul', name: at('MatMul'), inputs: [q, kT] })[0]!;
+  const perm = node.attributes['k_perm'];
+  const k = perm?.type === 'ints' && perm.value.length > 0
+    ? ctx.addNode({ opType: 'Transpose', name: at('Transpose'), inputs: [kT], attributes: { perm } })[0]!
+    : kT;
+  let cur = ctx.addNode({ opType: 'MatMul', name: at('MatMul'), inputs: [q, k] })[0]!;
   const scale = node.attributes['scale'];
   if (scale?.type === 'float' && scale.value !== 1) {
     const c = ctx.addInitializer(at('scale'), { name: '', dtype: 'float32', shape: [], data: Float32Array.of(scale.value) });

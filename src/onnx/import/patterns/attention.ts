@@ -1,9 +1,9 @@
 // Recognises the attention core of imported transformers,
 //   MatMul(q, kᵀ) -> [Mul or Div by a scalar]* -> [Unsqueeze] -> [Add(mask)] -> Softmax(last) -> MatMul(., v)
 // and rewrites it into one FusedAttention node that runs scaledDotProductAttention (one native
-// kernel instead of five nodes and the [Tq, Tk] intermediates). kᵀ is taken as it comes (a
-// transposed view is free), so whatever Transpose produced it stays in the graph. On re-export the
-// node writes the original chain back (src/onnx/import/export-node.ts).
+// kernel instead of five nodes and the [Tq, Tk] intermediates). A Transpose producing kᵀ is
+// absorbed (its perm kept as k_perm; transposes are views). On re-export the node writes the
+// original chain back (src/onnx/import/export-node.ts).
 import { scaledDotProductAttention } from '../../../ops/attention';
 import { broadcastTo, reshape, transpose } from '../../../ops/views';
 import type { Tensor } from '../../../tensor/tensor';
@@ -101,6 +101,16 @@ export function fuseAttentionNodes(nodes: readonly OnnxNode[], g: GraphView, ops
     if (!chain || chain.nodes.some((n) => replaced.has(n))) continue;
     const attributes: OnnxNode['attributes'] = { scale: chain.scale };
     const attributeKinds: OnnxNode['attributeKinds'] = { scale: 'float' };
+    // kᵀ from a Transpose read by nothing else: the node reads its input and transposes it itself
+    // (a view), so k usually arrives with its rows contiguous instead of needing a copy.
+    const tr = g.producedBy(chain.kT, 'Transpose');
+    const perm = tr?.attributes['perm'];
+    if (tr && Array.isArray(perm) && g.readOnly(chain.kT) && !replaced.has(tr)) {
+      attributes['k_perm'] = perm as number[];
+      attributeKinds['k_perm'] = 'ints';
+      chain.kT = tr.inputs[0]!;
+      chain.nodes.push(tr);
+    }
     if (chain.unsqueeze) {
       attributes['unsqueeze'] = chain.unsqueeze;
       attributeKinds['unsqueeze'] = 'ints';
@@ -157,6 +167,8 @@ function broadcastLead(shapes: (readonly number[])[]): number[] {
 function runFusedAttention(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
   let q = asFloat(need(inputs, 0, ctx));
   let kT = asFloat(need(inputs, 1, ctx));
+  const kPerm = a.ints('k_perm', []);
+  if (kPerm.length) kT = transpose(kT, kPerm);
   const v0 = asFloat(need(inputs, 2, ctx));
   const mask = inputs[3] ? asFloat(inputs[3]) : null;
   const axes = a.ints('unsqueeze', []);
@@ -190,4 +202,4 @@ function runFusedAttention(inputs: readonly (Tensor | null)[], a: NodeAttributes
 }
 
 /** The FusedAttention op for the importer's op table. */
-export const fusedAttentionOp: OnnxOpSpec = { attributes: ['scale', 'unsqueeze'], run: runFusedAttention };
+export const fusedAttentionOp: OnnxOpSpec = { attributes: ['scale', 'unsqueeze', 'k_perm'], run: runFusedAttention };
