@@ -52,6 +52,7 @@ export {
 export * from './ops/unary';
 export { sum, mean, max, min, argmax, argmin } from './ops/reduce';
 export { softmax, logSoftmax } from './ops/softmax';
+export { scaledDotProductAttention, type AttentionOptions } from './ops/attention';
 export { matmul, matMul, matmulAsync } from './ops/matmul';
 export { linear } from './ops/linear';
 export { toFusedActivation, type FusedActivation } from './ops/fused-activation';

@@ -91,6 +91,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_conv_ops(env, exports);
   register_pool_ops(env, exports);
   register_rnn_ops(env, exports);
+  register_attention_ops(env, exports);
   return exports;
 }
 

@@ -122,4 +122,28 @@ TF_LAYOUT(lstmCellBackward, TF_LSTM_CELL_BACKWARD_FIELDS)
 TF_LAYOUT(gruCellForward, TF_GRU_CELL_FORWARD_FIELDS)
 TF_LAYOUT(gruCellBackward, TF_GRU_CELL_BACKWARD_FIELDS)
 
+// ---- fused attention and layer norm (binding/attention_ops.cpp) ---------------------------------
+// q, k, v (and dout) are [batch, heads, time, dim] views: an offset and three strides each, the last
+// dim contiguous. maskKind: 0 none, 1 additive, 2 keep (0 = replaced by maskedValue); the mask's
+// key index is contiguous, its strides (B, H, query row) may be 0. Outputs are dense from their offset.
+#define TF_ATTN_VIEW(F, x) F(x##Offset) F(x##StrideB) F(x##StrideH) F(x##StrideT)
+#define TF_SDPA_SHAPE_FIELDS(F)                                                               \
+  F(batch) F(heads) F(tq) F(tk) F(d) F(dv) TF_ATTN_VIEW(F, q) TF_ATTN_VIEW(F, k) TF_ATTN_VIEW(F, v) \
+  TF_ATTN_VIEW(F, mask) F(maskKind) F(causal) F(scale) F(maskedValue)
+#define TF_SDPA_FORWARD_FIELDS(F) TF_SDPA_SHAPE_FIELDS(F) F(outOffset) F(lseOffset)
+#define TF_SDPA_BACKWARD_FIELDS(F)                                                             \
+  TF_SDPA_SHAPE_FIELDS(F) F(outOffset) F(lseOffset) TF_ATTN_VIEW(F, dout) F(dqOffset) F(dkOffset) \
+  F(dvOffset)
+// x, y, dy, dx: [rows, n] dense from their offsets; gamma, beta and their gradients [n]; mean, rstd [rows].
+#define TF_LAYER_NORM_FORWARD_FIELDS(F) \
+  F(rows) F(n) F(xOffset) F(gammaOffset) F(betaOffset) F(eps) F(yOffset) F(meanOffset) F(rstdOffset)
+#define TF_LAYER_NORM_BACKWARD_FIELDS(F)                                                          \
+  F(rows) F(n) F(xOffset) F(gammaOffset) F(meanOffset) F(rstdOffset) F(dyOffset) F(dxOffset) \
+  F(dgammaOffset) F(dbetaOffset)
+
+TF_LAYOUT(sdpaForward, TF_SDPA_FORWARD_FIELDS)
+TF_LAYOUT(sdpaBackward, TF_SDPA_BACKWARD_FIELDS)
+TF_LAYOUT(layerNormForward, TF_LAYER_NORM_FORWARD_FIELDS)
+TF_LAYOUT(layerNormBackward, TF_LAYER_NORM_BACKWARD_FIELDS)
+
 }  // namespace tf::binding::layout

@@ -20,6 +20,13 @@ const conv2dFields = [
   'xOffset', 'wOffset', 'yOffset',
 ] as const;
 
+// q, k, v, mask (and dout): [batch, heads, time, dim] views, an offset and three strides each.
+const sdpaShapeFields = [
+  'batch', 'heads', 'tq', 'tk', 'd', 'dv', 'qOffset', 'qStrideB', 'qStrideH', 'qStrideT', 'kOffset', 'kStrideB', 'kStrideH',
+  'kStrideT', 'vOffset', 'vStrideB', 'vStrideH', 'vStrideT', 'maskOffset', 'maskStrideB', 'maskStrideH', 'maskStrideT',
+  'maskKind', 'causal', 'scale', 'maskedValue',
+] as const;
+
 /** Field names of each kernel entry point's Float64Array argument block, in block order. */
 export const layouts = {
   /** p0, p1: the op's parameters (0 when unused). */
@@ -60,6 +67,14 @@ export const layouts = {
     'hOffset', 'hLd', 'gatesOffset'],
   gruCellBackward: ['batch', 'units', 'gatesOffset', 'hpOffset', 'hpLd', 'hPrevOffset', 'hPrevLd', 'dhOffset', 'dhLd', 'dh2Offset',
     'dh2Ld', 'maskOffset', 'maskLd', 'dxpOffset', 'dxpLd', 'dhpOffset', 'dhpLd', 'dhDirectOffset', 'dhDirectLd'],
+  /** maskKind: 0 none, 1 additive, 2 keep (0 = replaced by maskedValue); outputs dense from their offsets. */
+  sdpaForward: [...sdpaShapeFields, 'outOffset', 'lseOffset'],
+  sdpaBackward: [...sdpaShapeFields, 'outOffset', 'lseOffset', 'doutOffset', 'doutStrideB', 'doutStrideH', 'doutStrideT',
+    'dqOffset', 'dkOffset', 'dvOffset'],
+  /** x, y, dy, dx dense [rows, n] from their offsets; gamma, beta [n]; mean, rstd [rows]. */
+  layerNormForward: ['rows', 'n', 'xOffset', 'gammaOffset', 'betaOffset', 'eps', 'yOffset', 'meanOffset', 'rstdOffset'],
+  layerNormBackward: ['rows', 'n', 'xOffset', 'gammaOffset', 'meanOffset', 'rstdOffset', 'dyOffset', 'dxOffset', 'dgammaOffset',
+    'dbetaOffset'],
 } as const;
 
 export type LayoutName = keyof typeof layouts;
@@ -125,6 +140,13 @@ interface KernelEntries {
   gruCellForward(xp: F32, hp: F32, hPrev: F32, mask: F32 | null, h: F32, gates: F32, args: Packed<'gruCellForward'>): void;
   gruCellBackward(gates: F32, hp: F32, hPrev: F32, dh: F32, dh2: F32 | null, mask: F32 | null, dxp: F32, dhp: F32, dhDirect: F32,
     args: Packed<'gruCellBackward'>): void;
+  /** Fused attention: out [B, H, Tq, Dv] and the per-row log-sum-exp lse [B, H, Tq]. */
+  sdpaForward(q: F32, k: F32, v: F32, mask: F32 | null, out: F32, lse: F32, args: Packed<'sdpaForward'>): void;
+  sdpaBackward(q: F32, k: F32, v: F32, mask: F32 | null, out: F32, dout: F32, lse: F32, dq: F32, dk: F32, dv: F32,
+    args: Packed<'sdpaBackward'>): void;
+  layerNormForward(x: F32, gamma: F32 | null, beta: F32 | null, y: F32, mean: F32, rstd: F32, args: Packed<'layerNormForward'>): void;
+  layerNormBackward(x: F32, gamma: F32 | null, mean: F32, rstd: F32, dy: F32, dx: F32, dgamma: F32 | null, dbeta: F32 | null,
+    args: Packed<'layerNormBackward'>): void;
   /**
    * One fused update of a parameter and its state slots. Its block is named per optimizer kind
    * (common fields, then the kind's hyper-parameters): src/optimizers/fused-layouts.ts, published as

@@ -1,6 +1,7 @@
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { globalGenerator, Generator } from '../random/generator';
+import { scaledDotProductAttention } from '../ops/attention';
 import { mul } from '../ops/binary';
 import { linear } from '../ops/linear';
 import { matmul } from '../ops/matmul';
@@ -255,16 +256,37 @@ export class MultiHeadAttention extends Layer {
     const k = project(key, this.keyKernel!, this.keyBias, this.keyDim);
     const v = project(value, this.valueKernel!, this.valueBias, this.valueDim);
 
-    let logits = matmul(q, k, false, true); // [B, h, Tq, Tv]
-    const allowed = this.combinedMask(mask, options.useCausalMask ?? this.useCausalMask, tq, tv);
-    if (allowed) logits = where(allowed, logits, MASKED_LOGIT);
-    const scores = softmax(logits, -1);
-    const probs = options.training && this.dropout > 0 ? this.dropProbs(scores) : scores;
-    const context = matmul(probs, v); // [B, h, Tq, valueDim]
+    const causal = options.useCausalMask ?? this.useCausalMask;
+    const allowed = this.combinedMask(mask, causal, tq, tv);
+    const probabilities = (): Tensor => {
+      let logits = matmul(q, k, false, true); // [B, h, Tq, Tv]
+      if (allowed) logits = where(allowed, logits, MASKED_LOGIT);
+      return softmax(logits, -1);
+    };
+    let context: Tensor; // [B, h, Tq, valueDim]
+    let scores: Tensor | null = null;
+    if (options.training && this.dropout > 0) {
+      scores = probabilities();
+      context = matmul(this.dropProbs(scores), v);
+    } else {
+      // The fused kernel never forms the probabilities; they are computed only if asked for. Without
+      // an explicit mask the causal flag is exact (no row is fully masked); with one, the combined
+      // mask keeps Keras's rule that masked logits become MASKED_LOGIT.
+      const fused = allowed && mask
+        ? { mask: allowed, maskMode: 'keep' as const, maskedValue: MASKED_LOGIT }
+        : { causal };
+      context = scaledDotProductAttention(q, k, v, { ...fused, scale: 1 });
+    }
     const merged = reshape(transpose(context, [0, 2, 1, 3]), [b, tq, h * this.valueDim]);
     const ok = this.outputKernel!;
     const output = linear(merged, reshape(ok, [h * this.valueDim, ok.shape[2]!]), this.outputBias);
-    return { output, scores };
+    return {
+      output,
+      get scores(): Tensor {
+        scores ??= probabilities();
+        return scores;
+      },
+    };
   }
 
   /**

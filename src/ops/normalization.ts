@@ -1,14 +1,20 @@
 // Normalizations as functional ops, shared by the layers (LayerNormalization, BatchNormalization)
 // and the ONNX importer (LayerNormalization, BatchNormalization, GroupNormalization), the way
 // linear() serves Dense and Gemm. They are composed of differentiable ops, so autograd gives their
-// backward pass, and each op they use runs its native kernel when there is one.
+// backward pass, and each op they use runs its native kernel when there is one. layerNorm over
+// trailing axes has its own native kernels (native/kernels/norm), forward and backward; the
+// composite is its reference.
+import { activeAddon } from '../backend/backend';
+import { pack } from '../backend/binding';
+import { needsGrad, record } from '../autograd/tape';
 import { argError, describe } from '../errors';
+import { Tensor } from '../tensor/tensor';
 import { normalizeAxes, normalizeAxis } from '../tensor/shape';
-import type { Tensor } from '../tensor/tensor';
 import { add, div, mul, sub } from './binary';
 import { concat } from './movement';
 import { mean } from './reduce';
 import { registerOp } from './registry';
+import { scratchF32 } from './scratch';
 import { exp, neg, sqrt, square } from './unary';
 import { reshape } from './views';
 import { requireFloat, toTensor } from './util';
@@ -87,6 +93,48 @@ function standardize(x: Tensor, axes: readonly number[], eps: number): { y: Tens
 }
 
 /**
+ * The native kernels when they apply: the normalized axes are the trailing ones and gamma and beta
+ * (already aligned) are full-size over them. null means: use the composite.
+ */
+function layerNormNative(x: Tensor, g: Tensor | null, b: Tensor | null, axes: readonly number[], eps: number): Tensor | null {
+  const addon = activeAddon();
+  if (!addon) return null;
+  const lead = x.rank - axes.length;
+  if (!axes.every((a, i) => a === lead + i)) return null;
+  const n = x.shape.slice(lead).reduce((p, d) => p * d, 1);
+  if (n === 0 || (g && g.size !== n) || (b && b.size !== n)) return null;
+  const rows = x.size / n;
+  const xc = x.contiguousCopy();
+  const gc = g ? g.contiguousCopy() : null;
+  const bc = b ? b.contiguousCopy() : null;
+  const y = Tensor.empty(x.shape.slice(), 'float32');
+  const inputs = [x, ...(g ? [g] : []), ...(b ? [b] : [])];
+  // The statistics are kept only for a backward pass.
+  const keep = needsGrad(inputs);
+  const mean = keep ? new Float32Array(rows) : scratchF32('layerNorm.mean', rows);
+  const rstd = keep ? new Float32Array(rows) : scratchF32('layerNorm.rstd', rows);
+  addon.layerNormForward(xc.buffer as Float32Array, (gc?.buffer ?? null) as Float32Array | null, (bc?.buffer ?? null) as Float32Array | null,
+    y.buffer as Float32Array, mean, rstd, pack.layerNormForward({
+      rows, n, xOffset: xc.offset, gammaOffset: gc?.offset ?? 0, betaOffset: bc?.offset ?? 0, eps, yOffset: y.offset,
+      meanOffset: 0, rstdOffset: 0,
+    }));
+  return record(y, 'layerNorm', inputs, (dyIn) => {
+    const dy = dyIn.contiguousCopy();
+    const dx = Tensor.empty(x.shape.slice(), 'float32');
+    const dg = g ? Tensor.empty(g.shape.slice(), 'float32') : null;
+    const db = b ? Tensor.empty(b.shape.slice(), 'float32') : null;
+    // The backend that ran the forward pass may have been switched since: the kernel is called directly.
+    addon.layerNormBackward(xc.buffer as Float32Array, (gc?.buffer ?? null) as Float32Array | null, mean, rstd, dy.buffer as Float32Array,
+      dx.buffer as Float32Array, (dg?.buffer ?? null) as Float32Array | null, (db?.buffer ?? null) as Float32Array | null,
+      pack.layerNormBackward({
+        rows, n, xOffset: xc.offset, gammaOffset: gc?.offset ?? 0, meanOffset: 0, rstdOffset: 0, dyOffset: dy.offset,
+        dxOffset: 0, dgammaOffset: 0, dbetaOffset: 0,
+      }));
+    return [dx, ...(dg ? [dg] : []), ...(db ? [db] : [])];
+  });
+}
+
+/**
  * Layer normalization: each sample normalized over `axis` (one axis or several), then scaled by
  * gamma and shifted by beta. gamma and beta have the sizes of the normalized axes (trailing ones
  * may be left out or be 1, as in ONNX); either may be null.
@@ -98,6 +146,8 @@ export function layerNorm(xIn: Tensor, gamma?: Tensor | null, beta?: Tensor | nu
   const eps = epsilonOf('layerNorm', options.epsilon);
   const g = gamma ? alignTo('layerNorm', 'gamma', gamma, x, axes) : null;
   const b = beta ? alignTo('layerNorm', 'beta', beta, x, axes) : null;
+  const fused = layerNormNative(x, g, b, axes, eps);
+  if (fused) return fused;
   let y = standardize(x, axes, eps).y;
   if (g) y = mul(y, g);
   if (b) y = add(y, b);
@@ -174,13 +224,15 @@ registerOp({
   name: 'layerNorm',
   onnx: 'LayerNormalization',
   kind: 'kernel',
-  native: false,
+  native: true,
   differentiable: true,
   checks: [
     { shapes: [[3, 4, 5], [5], [5]], run: (x, g, b) => layerNorm(x, g, b) },
     { label: 'two axes, beta broadcast', shapes: [[2, 3, 4], [3, 4], [4]], run: (x, g, b) => layerNorm(x, g, b, { axis: [1, 2], epsilon: 1e-3 }) },
     { label: 'middle axis, no beta', shapes: [[2, 5, 3], [5]], run: (x, g) => layerNorm(x, g, null, { axis: 1 }) },
     { label: 'large', shapes: [[16, 300], [300], [300]], grad: false, run: (x, g, b) => layerNorm(x, g, b) },
+    { label: 'no affine', shapes: [[4, 7]], run: (x) => layerNorm(x) },
+    { label: 'beta only, two trailing axes', shapes: [[3, 2, 5], [2, 5]], run: (x, b) => layerNorm(x, null, b, { axis: [-2, -1] }) },
   ],
 });
 

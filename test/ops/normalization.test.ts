@@ -1,5 +1,6 @@
 // The functional normalizations against float64 references written from their definitions, and
-// their argument errors. Gradients and native == js are covered by the registry test.
+// their argument errors. Gradients and native == js are covered by the registry test; the native
+// backward kernel is compared with the reference (composite) backward here.
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { expectArrayClose, seededValues, values } from '../helpers/layer-check';
@@ -132,5 +133,32 @@ describe('groupNorm', () => {
     expectArrayClose(values(tf.groupNorm(x, 1)), values(tf.layerNorm(x, null, null, { axis: [1, 2] })), 1e-6, 1e-6, 'G = 1');
     expect(() => tf.groupNorm(x, 3)).toThrow("groupNorm: argument 'numGroups' expected a positive integer dividing the 4 channels, got 3");
     expect(() => tf.groupNorm(x, 2, null, null, { axis: 0 })).toThrow(/groupNorm: argument 'axis' expected a channel axis other than the batch axis/);
+  });
+});
+
+describe('layerNorm native backward', () => {
+  const native = tf.backendInfo().nativeAvailable;
+  it.runIf(native)('equals the composite backward (trailing axes, with and without gamma and beta)', () => {
+    const onBackend = <T>(name: tf.BackendName, fn: () => T): T => {
+      const prev = tf.getBackend();
+      tf.setBackend(name);
+      try {
+        return fn();
+      } finally {
+        tf.setBackend(prev);
+      }
+    };
+    const x = tf.tensor(seededValues(6 * 70, 1, -2, 2), [2, 3, 70]);
+    const g = tf.tensor(seededValues(70, 2, 0.5, 1.5), [70]);
+    const b = tf.tensor(seededValues(70, 3), [70]);
+    const w = tf.tensor(seededValues(6 * 70, 4), [2, 3, 70]);
+    const run = (affine: boolean) => () => affine
+      ? tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(tf.layerNorm(a, c, d), w)))([x, g, b])
+      : tf.grads((a: tf.Tensor) => tf.sum(tf.mul(tf.layerNorm(a, null, null, { epsilon: 1e-3 }), w)))([x]);
+    for (const affine of [true, false]) {
+      const nat = onBackend('native', run(affine));
+      const ref = onBackend('js', run(affine));
+      nat.forEach((t, i) => expectArrayClose(values(t), values(ref[i]!), 1e-4, 1e-5, `affine ${affine} grad ${i}`));
+    }
   });
 });

@@ -1,7 +1,8 @@
 // Re-export of imported nodes: an OnnxNode layer writes its node back as it was read, with its
 // current (possibly fine-tuned) weights as initializers. Ops whose inputs or attributes changed
 // between the import opset and the export opset cannot be copied verbatim and are refused.
-import { registerDefaultOnnxConverter, type OnnxAttr } from '../export/converter';
+import { registerDefaultOnnxConverter, type OnnxAttr, type OnnxExportContext } from '../export/converter';
+import { FUSED_ATTENTION } from './patterns/attention';
 import type { OnnxTensor, OnnxTensorData } from '../read-model';
 import type { StoredAttribute, StoredTensor } from './attributes';
 import { OnnxNode } from './onnx-node-layer';
@@ -48,8 +49,11 @@ function toAttr(a: StoredAttribute): OnnxAttr {
   return a.type === 'tensor' ? { type: 'tensor', value: toOnnxTensor('', a.value) } : a;
 }
 
-registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs }, ctx) => {
+registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs, inputShapes }, ctx) => {
   const node = layer as OnnxNode;
+  // Below opset 17 (a decomposed layer norm fused at import, or a LayerNormalization node exported
+  // to an older opset) the node is written as the primitive ops it stands for.
+  if (node.opType === 'LayerNormalization' && ctx.opset < 17) return writeLayerNormChain(node, inputs, inputShapes[0]?.length ?? null, ctx);
   const changes = SIGNATURE_CHANGES[node.opType] ?? [];
   const [lo, hi] = [Math.min(node.opset, ctx.opset), Math.max(node.opset, ctx.opset)];
   if (changes.some((v) => v > lo && v <= hi)) {
@@ -72,6 +76,7 @@ registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs }, ctx) => {
         return '';
     }
   });
+  if (node.opType === FUSED_ATTENTION) return writeAttentionChain(node, nodeInputs, ctx);
   const attributes: Record<string, OnnxAttr> = {};
   for (const [k, v] of Object.entries(node.attributes)) attributes[k] = toAttr(v);
   return ctx.addNode({
@@ -82,3 +87,57 @@ registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs }, ctx) => {
     attributes,
   });
 });
+
+/** A FusedAttention node (patterns/attention.ts) written back as the standard ops it replaced. */
+function writeAttentionChain(node: OnnxNode, inputs: string[], ctx: OnnxExportContext): string[] {
+  const [q, kT, v, mask] = inputs as [string, string, string, string | undefined];
+  const at = (op: string) => `${node.name}/${op}`;
+  const perm = node.attributes['k_perm'];
+  const k = perm?.type === 'ints' && perm.value.length > 0
+    ? ctx.addNode({ opType: 'Transpose', name: at('Transpose'), inputs: [kT], attributes: { perm } })[0]!
+    : kT;
+  let cur = ctx.addNode({ opType: 'MatMul', name: at('MatMul'), inputs: [q, k] })[0]!;
+  const scale = node.attributes['scale'];
+  if (scale?.type === 'float' && scale.value !== 1) {
+    const c = ctx.addInitializer(at('scale'), { name: '', dtype: 'float32', shape: [], data: Float32Array.of(scale.value) });
+    cur = ctx.addNode({ opType: 'Mul', name: at('Mul'), inputs: [cur, c] })[0]!;
+  }
+  const axes = node.attributes['unsqueeze'];
+  if (axes?.type === 'ints' && axes.value.length > 0) {
+    const c = ctx.addInitializer(at('axes'), { name: '', dtype: 'int64', shape: [axes.value.length], data: BigInt64Array.from(axes.value, (a) => BigInt(a)) });
+    cur = ctx.addNode({ opType: 'Unsqueeze', name: at('Unsqueeze'), inputs: [cur, c] })[0]!;
+  }
+  if (mask) cur = ctx.addNode({ opType: 'Add', name: at('Add'), inputs: [cur, mask] })[0]!;
+  cur = ctx.addNode({ opType: 'Softmax', name: at('Softmax'), inputs: [cur], attributes: { axis: { type: 'int', value: -1 } } })[0]!;
+  return ctx.addNode({ opType: 'MatMul', name: node.name, inputs: [cur, v], outputs: node.outputNames.length });
+}
+
+/** LayerNormalization as ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul (, Add), for opsets 13 to 16. */
+function writeLayerNormChain(node: OnnxNode, inputs: string[], rank: number | null, ctx: OnnxExportContext): string[] {
+  const weights = node.weightsInfo;
+  const operand = (k: number): string => {
+    const s = node.inputSlots[k];
+    if (!s || s.kind === 'none') return '';
+    if (s.kind === 'input') return inputs[s.index]!;
+    if (s.kind === 'weight') return ctx.addInitializer(s.name, weights[s.index]!.value);
+    throw new Error(`exportOnnx: LayerNormalization node '${node.name}' has a non-float operand ${k}`);
+  };
+  const [x, gamma, beta] = [operand(0), operand(1), operand(2)];
+  const axisAttr = node.attributes['axis'];
+  const axis = axisAttr?.type === 'int' ? axisAttr.value : -1;
+  if (axis >= 0 && rank === null) throw new Error(`exportOnnx: LayerNormalization node '${node.name}' needs its input rank to write axis ${axis} below opset 17`);
+  const first = axis < 0 ? axis : axis - rank!;
+  const axes = { type: 'ints' as const, value: Array.from({ length: -first }, (_, i) => first + i) };
+  const epsAttr = node.attributes['epsilon'];
+  const eps = epsAttr?.type === 'float' ? epsAttr.value : 1e-5;
+  const at = (op: string) => `${node.name}/${op}`;
+  const scalar = (name: string, v: number) => ctx.addInitializer(at(name), { name: '', dtype: 'float32', shape: [], data: Float32Array.of(v) });
+  const add = (opType: string, ins: string[], attributes?: Record<string, OnnxAttr>) =>
+    ctx.addNode({ opType, name: ctx.uniqueName(at(opType)), inputs: ins, attributes })[0]!;
+  const mean = add('ReduceMean', [x], { axes });
+  const d = add('Sub', [x, mean]);
+  const variance = add('ReduceMean', [add('Pow', [d, scalar('two', 2)])], { axes });
+  const normed = add('Div', [d, add('Sqrt', [add('Add', [variance, scalar('epsilon', eps)])])]);
+  if (!beta) return ctx.addNode({ opType: 'Mul', name: node.name, inputs: [normed, gamma] });
+  return ctx.addNode({ opType: 'Add', name: node.name, inputs: [add('Mul', [normed, gamma]), beta] });
+}

@@ -19,6 +19,7 @@ import type { OnnxOpSpec, OpContext } from './op-spec';
 import type { OnnxValueSignature } from '../signature';
 import { parameterOperands } from './parameters';
 import { ImportedModelPlanner } from '../compile/planner';
+import { fuseTransformerPatterns } from './patterns';
 import { fromOnnxTensor, isFloatType, toStoredTensor } from './values';
 
 /** Options of {@link importOnnx}. */
@@ -49,6 +50,11 @@ export interface ImportOnnxOptions {
    * graph; the plan is rebuilt after the weights change. `false` runs every prediction node by node.
    */
   compile?: boolean;
+  /**
+   * Rewrite attention cores (MatMul, scale, mask, Softmax, MatMul) and decomposed layer norms into
+   * fused nodes backed by native kernels (default true). Re-export writes the original ops back.
+   */
+  fuseAttention?: boolean;
 }
 
 interface PreparedNode {
@@ -172,7 +178,8 @@ export function importOnnx(pathOrBytes: string | Uint8Array, options: ImportOnnx
   const label = options.source ?? (typeof pathOrBytes === 'string' ? pathOrBytes : 'ONNX bytes');
   const model = readOnnxModel(pathOrBytes, label);
   const opset = defaultOpset(model, label);
-  const graph = model.graph;
+  const kept = new Set([...model.graph.outputs.map((o) => o.name), ...(options.outputs ?? [])]);
+  const graph = options.fuseAttention === false ? model.graph : fuseTransformerPatterns(model.graph, opset, kept);
   const unique = uniqueNamer();
   for (const i of graph.inputs) unique(i.name);
   const prepared = prepareNodes(graph, opset, label, unique);

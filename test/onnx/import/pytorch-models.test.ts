@@ -31,7 +31,7 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const MODELS: Record<string, string[]> = {
   resblock: ['Conv', 'Add', 'GlobalAveragePool', 'Gemm'],
-  transformer: ['LayerNormalization', 'Softmax', 'Erf', 'MatMul', 'Shape', 'Reshape'],
+  transformer: ['LayerNormalization', 'FusedAttention', 'Erf', 'MatMul', 'Shape', 'Reshape'],
   bilstm: ['Gather', 'LSTM'],
   'conv1d-gru': ['Conv', 'MaxPool', 'GRU', 'Softmax'],
   misc: ['Pad', 'AveragePool', 'ConvTranspose', 'Resize', 'LogSoftmax'],

@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { importOnnx } from '../../../src/onnx/import';
 import { exportOnnxBytes } from '../../../src/onnx/export';
 import { checkOnnxModel } from '../../../src/onnx/check-model';
+import { readOnnxModel } from '../../../src/onnx/read-model';
 import { tensor } from '../../../src/ops/creation';
 import { oneHot } from '../../../src/ops/movement';
 import { layers } from '../../../src/layers';
@@ -79,11 +80,22 @@ describe('imported models export again', () => {
     expect(() => exportOnnxBytes(old, { opset: 13 })).toThrow(/Squeeze node 'Squeeze_0' was imported at opset 11 and its inputs differ at opset 13/);
   });
 
-  it('refuses to write an op older than it exists (LayerNormalization at opset 13)', () => {
-    const model = importOnnx(buildOnnx({ inputs: [{ name: 'x', shape: ['N', 4] }], outputs: ['y'], initializers: [{ name: 's', shape: [4], data: [1, 1, 1, 1] }],
-      nodes: [{ op: 'LayerNormalization', inputs: ['x', 's'], outputs: ['y'], name: 'ln' }] }));
-    expect(() => exportOnnxBytes(model, { opset: 13 })).toThrow("exportOnnx: LayerNormalization node 'ln' needs opset 17 or later; export with { opset: 17 }");
-    expect(() => exportOnnxBytes(model, { opset: 17 })).not.toThrow();
+  it('writes LayerNormalization below opset 17 as the primitive ops it stands for', async () => {
+    const model = importOnnx(buildOnnx({ inputs: [{ name: 'x', shape: ['N', 3, 4] }], outputs: ['y'],
+      initializers: [{ name: 's', shape: [4], data: [1, 0.5, -1, 2] }, { name: 'b', shape: [4], data: [0, 0.1, 0.2, 0.3] }],
+      nodes: [{ op: 'LayerNormalization', inputs: ['x', 's', 'b'], outputs: ['y'], name: 'ln', attrs: { axis: 2, epsilon: 1e-3 } }] }));
+    const x = tensor(Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(i)), [2, 3, 4]);
+    const want = (model.predictOnBatch(x) as Tensor).dataSync();
+    for (const opset of [13, 17]) {
+      const bytes = exportOnnxBytes(model, { opset });
+      const ops = readOnnxModel(bytes).graph.nodes.map((n) => n.opType);
+      expect(ops.includes('LayerNormalization'), `opset ${opset}`).toBe(opset >= 17);
+      const session = await ort.InferenceSession.create(bytes);
+      const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(x.dataSync()), [2, 3, 4]) });
+      await session.release();
+      const got = out[session.outputNames[0]!]!.data as Float32Array;
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `opset ${opset} [${i}]`).toBeLessThan(1e-5);
+    }
   });
 
   it('imported HardSwish, Mish and GroupNormalization re-export only where the opset has them', async () => {

@@ -1,12 +1,13 @@
 // Every ONNX operator the importer supports (default ai.onnx domain), by op_type.
 import type { OnnxOpSpec } from '../op-spec';
+import { FUSED_ATTENTION, fusedAttentionOp } from '../patterns/attention';
 import { elementwiseOps } from './elementwise';
 import { nnOps } from './nn';
 import { recurrentOps } from './recurrent';
 import { reduceOps } from './reduce';
 import { shapeOps } from './shape';
 
-const table: ReadonlyMap<string, OnnxOpSpec> = new Map(Object.entries({ ...elementwiseOps, ...shapeOps, ...nnOps, ...reduceOps, ...recurrentOps }));
+const table: ReadonlyMap<string, OnnxOpSpec> = new Map(Object.entries({ ...elementwiseOps, ...shapeOps, ...nnOps, ...reduceOps, ...recurrentOps, [FUSED_ATTENTION]: fusedAttentionOp }));
 
 /** The implementation of an ONNX operator, or undefined when it is not supported. */
 export function onnxOp(opType: string): OnnxOpSpec | undefined {
@@ -15,5 +16,5 @@ export function onnxOp(opType: string): OnnxOpSpec | undefined {
 
 /** Names of the supported operators, sorted (for error messages and docs). */
 export function supportedOnnxOps(): string[] {
-  return [...table.keys()].sort();
+  return [...table.keys()].filter((op) => op !== FUSED_ATTENTION).sort();
 }

@@ -1,0 +1,152 @@
+// Entry points of the fused attention kernels (kernels/attention) and the layer-norm kernels
+// (kernels/norm). Every view is checked here to lie inside its typed array, so a bad call throws a
+// RangeError before a kernel runs.
+#include <cstdint>
+#include <string>
+
+#include "binding/job.h"
+#include "binding/js_args.h"
+#include "binding/layouts.h"
+#include "binding/ops.h"
+#include "kernels/attention/attention.h"
+#include "kernels/norm/norm.h"
+
+namespace tf::binding {
+namespace k = tf::kernels;
+namespace {
+
+constexpr int64_t kMaxExtent = int64_t{1} << 40;
+
+bool absent(const Napi::CallbackInfo& info, size_t i) {
+  return i >= info.Length() || info[i].IsNull() || info[i].IsUndefined();
+}
+
+// The furthest element a [B, H, T, cols] view reaches must lie in the array.
+void check_extent(Napi::Env env, const char* what, const F32& a, int64_t off, int64_t sb, int64_t sh, int64_t st,
+                  int64_t B, int64_t H, int64_t T, int64_t cols) {
+  if (B == 0 || H == 0 || T == 0 || cols == 0) return;
+  const int64_t last = off + (B - 1) * sb + (H - 1) * sh + (T - 1) * st + cols;
+  if (last > a.length) throw_range(env, std::string(what) + ": view exceeds its array");
+}
+
+template <typename L>
+k::AttnView read_view(const Napi::CallbackInfo& info, size_t i, const char* what, const Args<L>& args,
+                      typename L::Field off, int64_t B, int64_t H, int64_t T, int64_t cols) {
+  auto field = [&](int delta) { return args.integer(static_cast<typename L::Field>(off + delta), 0, kMaxExtent); };
+  F32 a = get_f32(info, i, what);
+  k::AttnView v{nullptr, field(1), field(2), field(3)};
+  const int64_t o = field(0);
+  check_extent(info.Env(), what, a, o, v.sb, v.sh, v.st, B, H, T, cols);
+  v.p = a.data + o;
+  return v;
+}
+
+// A dense array of n floats from the offset in field `off`.
+template <typename L>
+float* read_dense(const Napi::CallbackInfo& info, size_t i, const char* what, const Args<L>& args,
+                  typename L::Field off, int64_t n) {
+  F32 a = get_f32(info, i, what);
+  const int64_t o = args.integer(off, 0, kMaxExtent);
+  if (o + n > a.length) throw_range(info.Env(), std::string(what) + ": exceeds its array");
+  return a.data + o;
+}
+
+// The shape fields and q, k, v, mask (arguments 0-3) shared by both directions.
+template <typename L>
+k::SdpaShape read_sdpa_shape(const Napi::CallbackInfo& info, const Args<L>& args) {
+  k::SdpaShape s{};
+  s.batch = args.integer(L::batch, 0, kMaxExtent);
+  s.heads = args.integer(L::heads, 0, kMaxExtent);
+  s.tq = args.integer(L::tq, 0, kMaxExtent);
+  s.tk = args.integer(L::tk, 0, kMaxExtent);
+  s.d = args.integer(L::d, 0, kMaxExtent);
+  s.dv = args.integer(L::dv, 0, kMaxExtent);
+  s.q = read_view(info, 0, "sdpa q", args, L::qOffset, s.batch, s.heads, s.tq, s.d);
+  s.k = read_view(info, 1, "sdpa k", args, L::kOffset, s.batch, s.heads, s.tk, s.d);
+  s.v = read_view(info, 2, "sdpa v", args, L::vOffset, s.batch, s.heads, s.tk, s.dv);
+  const int64_t kind = args.integer(L::maskKind, 0, 2);
+  s.mask_kind = static_cast<k::AttnMask>(kind);
+  if (kind != 0) {
+    if (absent(info, 3)) throw_range(info.Env(), "sdpa: maskKind needs a mask");
+    s.mask = read_view(info, 3, "sdpa mask", args, L::maskOffset, s.batch, s.heads, s.tq, s.tk);
+  }
+  s.causal = args.integer(L::causal, 0, 1) != 0;
+  s.scale = static_cast<float>(args.number(L::scale));
+  s.masked_value = static_cast<float>(args.number(L::maskedValue));
+  return s;
+}
+
+// sdpaForward(q, k, v, mask?, out, lse, args)
+Napi::Value sdpa_forward_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::sdpaForward;
+  Args<L> args(info, 6);
+  k::SdpaForward a{};
+  a.s = read_sdpa_shape(info, args);
+  const int64_t rows = a.s.batch * a.s.heads * a.s.tq;
+  a.out = read_dense(info, 4, "sdpa out", args, L::outOffset, rows * a.s.dv);
+  a.lse = read_dense(info, 5, "sdpa lse", args, L::lseOffset, rows);
+  return dispatch(info, async, [=] { k::sdpa_forward(a); }, {0, 1, 2, 3, 4, 5});
+}
+
+// sdpaBackward(q, k, v, mask?, out, dout, lse, dq, dk, dv, args)
+Napi::Value sdpa_backward_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::sdpaBackward;
+  Args<L> args(info, 10);
+  k::SdpaBackward a{};
+  a.s = read_sdpa_shape(info, args);
+  const k::SdpaShape& s = a.s;
+  const int64_t bh = s.batch * s.heads;
+  a.out = read_dense(info, 4, "sdpa out", args, L::outOffset, bh * s.tq * s.dv);
+  a.dout = read_view(info, 5, "sdpa dout", args, L::doutOffset, s.batch, s.heads, s.tq, s.dv);
+  a.lse = read_dense(info, 6, "sdpa lse", args, L::lseOffset, bh * s.tq);
+  a.dq = read_dense(info, 7, "sdpa dq", args, L::dqOffset, bh * s.tq * s.d);
+  a.dk = read_dense(info, 8, "sdpa dk", args, L::dkOffset, bh * s.tk * s.d);
+  a.dv = read_dense(info, 9, "sdpa dv", args, L::dvOffset, bh * s.tk * s.dv);
+  return dispatch(info, async, [=] { k::sdpa_backward(a); }, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+}
+
+// layerNormForward(x, gamma?, beta?, y, mean, rstd, args)
+Napi::Value layer_norm_forward_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::layerNormForward;
+  Args<L> args(info, 6);
+  k::LayerNormForward a{};
+  a.rows = args.integer(L::rows, 0, kMaxExtent);
+  a.n = args.integer(L::n, 1, kMaxExtent);
+  a.x = read_dense(info, 0, "layerNorm x", args, L::xOffset, a.rows * a.n);
+  a.gamma = absent(info, 1) ? nullptr : read_dense(info, 1, "layerNorm gamma", args, L::gammaOffset, a.n);
+  a.beta = absent(info, 2) ? nullptr : read_dense(info, 2, "layerNorm beta", args, L::betaOffset, a.n);
+  a.eps = static_cast<float>(args.number(L::eps));
+  a.y = read_dense(info, 3, "layerNorm y", args, L::yOffset, a.rows * a.n);
+  a.mean = read_dense(info, 4, "layerNorm mean", args, L::meanOffset, a.rows);
+  a.rstd = read_dense(info, 5, "layerNorm rstd", args, L::rstdOffset, a.rows);
+  return dispatch(info, async, [=] { k::layer_norm_forward(a); }, {0, 1, 2, 3, 4, 5});
+}
+
+// layerNormBackward(x, gamma?, mean, rstd, dy, dx, dgamma?, dbeta?, args)
+Napi::Value layer_norm_backward_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::layerNormBackward;
+  Args<L> args(info, 8);
+  k::LayerNormBackward a{};
+  a.rows = args.integer(L::rows, 0, kMaxExtent);
+  a.n = args.integer(L::n, 1, kMaxExtent);
+  a.x = read_dense(info, 0, "layerNorm x", args, L::xOffset, a.rows * a.n);
+  a.gamma = absent(info, 1) ? nullptr : read_dense(info, 1, "layerNorm gamma", args, L::gammaOffset, a.n);
+  a.mean = read_dense(info, 2, "layerNorm mean", args, L::meanOffset, a.rows);
+  a.rstd = read_dense(info, 3, "layerNorm rstd", args, L::rstdOffset, a.rows);
+  a.dy = read_dense(info, 4, "layerNorm dy", args, L::dyOffset, a.rows * a.n);
+  a.dx = read_dense(info, 5, "layerNorm dx", args, L::dxOffset, a.rows * a.n);
+  a.dgamma = absent(info, 6) ? nullptr : read_dense(info, 6, "layerNorm dgamma", args, L::dgammaOffset, a.n);
+  a.dbeta = absent(info, 7) ? nullptr : read_dense(info, 7, "layerNorm dbeta", args, L::dbetaOffset, a.n);
+  return dispatch(info, async, [=] { k::layer_norm_backward(a); }, {0, 1, 2, 3, 4, 5, 6, 7});
+}
+
+}  // namespace
+
+void register_attention_ops(Napi::Env env, Napi::Object exports) {
+  export_entry<layout::sdpaForward>(env, exports, "sdpaForward", sdpa_forward_entry);
+  export_entry<layout::sdpaBackward>(env, exports, "sdpaBackward", sdpa_backward_entry);
+  export_entry<layout::layerNormForward>(env, exports, "layerNormForward", layer_norm_forward_entry);
+  export_entry<layout::layerNormBackward>(env, exports, "layerNormBackward", layer_norm_backward_entry);
+}
+
+}  // namespace tf::binding

@@ -1,0 +1,337 @@
+// The attention kernels of attention.h, compiled once per instruction set (tf_kernel_family, see
+// common/isa.h), each copy in its own namespace. The dispatcher (attention.cpp) hands each call its
+// scratch, so nothing here instantiates a template another copy could share.
+//
+// Forward, per block of query rows: each key block is transposed once into scratch, so a row's
+// logits are D multiply-adds over contiguous key columns (vectorized over keys); the block's
+// probabilities then fold into each row's running max, sum and output (vectorized over Dv). Reductions are written over 16
+// explicit lanes: without -ffast-math the compiler would not reorder a float sum.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "kernels/attention/attention_internal.h"
+#include "kernels/common/isa.h"
+
+// Lets the compiler evaluate both sides of the branch-free selects in vector lanes (FP exception
+// flags are never read here); results, NaN and inf handling are unchanged.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
+// The vectors below never cross a call between separately compiled code (every function
+// taking or returning one is inline in this file), so the ABI note GCC gives for them is moot.
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+namespace tf::kernels::attention_detail::TF_ISA_NS {
+namespace {
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+constexpr int kLanes = 16;
+
+inline uint32_t bits_of(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+inline float float_of(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+// exp(x) within ~2 ulp: x = n ln2 + r with |r| <= ln2 / 2, a degree-7 polynomial in r, 2^n built in
+// the exponent bits. Below the smallest normal result it returns exactly 0 (so -inf, an excluded
+// key, weighs nothing); NaN stays NaN.
+inline float fexp(float x) {
+  const bool underflow = x < -87.33f;
+  float xc = x > 88.0f ? 88.0f : x;
+  xc = xc < -87.0f ? -87.0f : xc;
+  const float round = 12582912.0f;  // 1.5 * 2^23: adding it leaves round(x / ln2) in the low bits
+  const float t = xc * 1.44269504088896341f + round;
+  const float n = t - round;
+  const uint32_t ni = bits_of(t) - bits_of(round);
+  float r = xc - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const float e = p * float_of((ni + 127u) << 23);
+  return underflow ? 0.0f : e;
+}
+
+inline float dot(const float* __restrict a, const float* __restrict b, int64_t n) {
+  float acc[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int l = 0; l < kLanes; l++) acc[l] += a[i + l] * b[i + l];
+  }
+  float s = 0.0f;
+  for (; i < n; i++) s += a[i] * b[i];
+  for (int l = 0; l < kLanes; l++) s += acc[l];
+  return s;
+}
+
+inline float lane_sum(const float* x, int64_t n) {
+  float acc[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int l = 0; l < kLanes; l++) acc[l] += x[i + l];
+  }
+  float s = 0.0f;
+  for (; i < n; i++) s += x[i];
+  for (int l = 0; l < kLanes; l++) s += acc[l];
+  return s;
+}
+
+// The largest of m and x[0..n) (NaN never wins a comparison, so it is skipped here and surfaces in
+// the sum of the probabilities instead).
+inline float lane_max(const float* x, int64_t n, float m) {
+  float acc[kLanes];
+  for (int l = 0; l < kLanes; l++) acc[l] = m;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int l = 0; l < kLanes; l++) acc[l] = x[i + l] > acc[l] ? x[i + l] : acc[l];
+  }
+  for (; i < n; i++) m = x[i] > m ? x[i] : m;
+  for (int l = 0; l < kLanes; l++) m = acc[l] > m ? acc[l] : m;
+  return m;
+}
+
+inline void axpy(float a, const float* __restrict x, float* __restrict y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// kW floats as one GCC vector (a zmm register in the AVX-512 copy, a ymm in the AVX2 one, an xmm
+// in the baseline), so the same register-tiled loops compile at every level. Local to this file
+// (inline, internal linkage): no vector type crosses a call boundary between copies. A tile is
+// kGroup query rows by kTileVecs vectors: 16 accumulators with AVX-512's 32 registers, 8 with the
+// 16 of AVX2 and SSE2, leaving room for the loaded key or value vectors.
+#if TF_ISA_LEVEL == TF_ISA_AVX512
+constexpr int kW = 16;
+constexpr int kTileVecs = 4;
+#elif TF_ISA_LEVEL == TF_ISA_AVX2
+constexpr int kW = 8;
+constexpr int kTileVecs = 2;
+#else
+constexpr int kW = 4;
+constexpr int kTileVecs = 2;
+#endif
+typedef float vfw __attribute__((vector_size(4 * kW)));
+constexpr int kGroup = 4;                     // query rows per register tile
+constexpr int kTileCols = kW * kTileVecs;     // columns per register tile
+static_assert(kKeyBlock % kTileCols == 0, "key blocks split into whole logit tiles");
+
+inline vfw loadv(const float* p) {
+  vfw v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void storev(float* p, vfw v) { std::memcpy(p, &v, sizeof v); }
+
+// ptile rows 0..3 (row r at ptile + r * kKeyBlock) = scale * q_r . k_c for the first `cols` columns
+// (rounded up to whole tiles) of the transposed key block kt (zero beyond the block's columns):
+// the accumulators stay in registers over the D loop, each step kTileVecs key vectors times 4
+// broadcast q values.
+inline void logits_tile(const float* const q[kGroup], const float* kt, int64_t D, float scale, int64_t cols, float* ptile) {
+  for (int c0 = 0; c0 < cols; c0 += kTileCols) {
+    vfw acc[kGroup][kTileVecs] = {};
+    for (int64_t d = 0; d < D; d++) {
+      const float* kr = kt + d * kKeyBlock + c0;
+      vfw k[kTileVecs];
+      for (int j = 0; j < kTileVecs; j++) k[j] = loadv(kr + kW * j);
+      for (int r = 0; r < kGroup; r++) {
+        const float qv = q[r][d];
+        for (int j = 0; j < kTileVecs; j++) acc[r][j] += qv * k[j];
+      }
+    }
+    for (int r = 0; r < kGroup; r++) {
+      for (int j = 0; j < kTileVecs; j++) storev(ptile + r * kKeyBlock + c0 + kW * j, acc[r][j] * scale);
+    }
+  }
+}
+
+// o rows 0..3 (stride Dv), columns [e0, e0 + kW NV) += sum over keys c < n of p[r][c] v_c, the
+// rows' accumulators in registers over the key loop.
+template <int NV>
+inline void pv_tile(const float* ptile, const float* V, int64_t vst, int64_t n, float* o, int64_t Dv, int64_t e0) {
+  vfw acc[kGroup][NV];
+  for (int r = 0; r < kGroup; r++) {
+    for (int j = 0; j < NV; j++) acc[r][j] = loadv(o + r * Dv + e0 + kW * j);
+  }
+  for (int64_t c = 0; c < n; c++) {
+    const float* vr = V + c * vst + e0;
+    vfw v[NV];
+    for (int j = 0; j < NV; j++) v[j] = loadv(vr + kW * j);
+    for (int r = 0; r < kGroup; r++) {
+      const float pv = ptile[r * kKeyBlock + c];
+      for (int j = 0; j < NV; j++) acc[r][j] += pv * v[j];
+    }
+  }
+  for (int r = 0; r < kGroup; r++) {
+    for (int j = 0; j < NV; j++) storev(o + r * Dv + e0 + kW * j, acc[r][j]);
+  }
+}
+
+void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_t i1, float* scratch) {
+  const SdpaShape& s = a.s;
+  const int64_t D = s.d, Dv = s.dv, rows = i1 - i0;
+  const float* Q = s.q.p + b * s.q.sb + h * s.q.sh;
+  const float* K = s.k.p + b * s.k.sb + h * s.k.sh;
+  const float* V = s.v.p + b * s.v.sb + h * s.v.sh;
+  const float* M = s.mask_kind == AttnMask::None ? nullptr : s.mask.p + b * s.mask.sb + h * s.mask.sh;
+  float* kt = scratch;                      // [D][kKeyBlock]: the key block, transposed
+  float* ptile = kt + D * kKeyBlock;        // [kRowBlock][kKeyBlock]: logits, then probabilities
+  float* o = ptile + kRowBlock * kKeyBlock; // [kRowBlock][Dv]: unnormalized outputs
+  float* mrow = o + kRowBlock * Dv;         // [rows]: running max
+  float* lrow = mrow + kRowBlock;           // [rows]: running sum of exp(logit - max)
+  int64_t live[kRowBlock];                  // keys of the current block each row takes (0: none)
+  for (int64_t r = 0; r < rows; r++) {
+    mrow[r] = kNegInf;
+    lrow[r] = 0.0f;
+  }
+  // Every row of the tiles is initialized: the register tiles also run over the padding rows of a
+  // short last block (their results are never read).
+  for (int64_t e = 0; e < kRowBlock * Dv; e++) o[e] = 0.0f;
+  for (int64_t e = 0; e < kRowBlock * kKeyBlock; e++) ptile[e] = 0.0f;
+
+  const int64_t jend = s.causal ? min64(s.tk, i1) : s.tk;
+  for (int64_t j0 = 0; j0 < jend; j0 += kKeyBlock) {
+    const int64_t cols = min64(kKeyBlock, jend - j0);
+    for (int64_t d = 0; d < D; d++) {
+      float* row = kt + d * kKeyBlock;
+      for (int64_t c = 0; c < cols; c++) row[c] = K[(j0 + c) * s.k.st + d];
+      for (int64_t c = cols; c < kKeyBlock; c++) row[c] = 0.0f;
+    }
+    for (int64_t g = 0; g < rows; g += kGroup) {
+      const float* q[kGroup];
+      for (int r = 0; r < kGroup; r++) q[r] = Q + (i0 + (g + r < rows ? g + r : g)) * s.q.st;
+      logits_tile(q, kt, D, s.scale, cols, ptile + g * kKeyBlock);
+    }
+    for (int64_t r = 0; r < rows; r++) {
+      const int64_t i = i0 + r;
+      const int64_t n = s.causal ? min64(cols, i - j0 + 1) : cols;
+      live[r] = 0;
+      if (n <= 0) continue;
+      float* srow = ptile + r * kKeyBlock;
+      if (M) {
+        const float* mr = M + i * s.mask.st + j0;
+        if (s.mask_kind == AttnMask::Additive) {
+          for (int64_t c = 0; c < n; c++) srow[c] += mr[c];
+        } else {
+          for (int64_t c = 0; c < n; c++) srow[c] = mr[c] != 0.0f ? srow[c] : s.masked_value;
+        }
+      }
+      const float mx = lane_max(srow, n, mrow[r]);
+      if (mx == kNegInf) continue;  // every key so far excluded
+      const float corr = fexp(mrow[r] - mx);
+      for (int64_t c = 0; c < n; c++) srow[c] = fexp(srow[c] - mx);
+      lrow[r] = lrow[r] * corr + lane_sum(srow, n);
+      mrow[r] = mx;
+      float* orow = o + r * Dv;
+      for (int64_t e = 0; e < Dv; e++) orow[e] *= corr;
+      live[r] = n;
+    }
+    // P V per group of rows: keys every row of the group takes go through the register tile; the
+    // few a causal group's later rows take beyond that, and columns past the last full vector, go
+    // row by row, so an excluded key's value is never touched (0 * NaN would be NaN).
+    const int64_t full = Dv - Dv % kW;
+    for (int64_t g = 0; g < rows; g += kGroup) {
+      int64_t common = cols;
+      for (int r = 0; r < kGroup; r++) common = g + r < rows ? min64(common, live[g + r]) : common;
+      const float* pt = ptile + g * kKeyBlock;
+      const float* vb = V + j0 * s.v.st;
+      float* og = o + g * Dv;
+      int64_t e0 = 0;
+      for (; e0 + kTileCols <= full; e0 += kTileCols) pv_tile<kTileVecs>(pt, vb, s.v.st, common, og, Dv, e0);
+      for (; e0 < full; e0 += kW) pv_tile<1>(pt, vb, s.v.st, common, og, Dv, e0);
+      for (int r = 0; r < kGroup && g + r < rows; r++) {
+        const float* pr = pt + r * kKeyBlock;
+        float* orow = og + r * Dv;
+        for (int64_t c = 0; c < live[g + r]; c++) {
+          const float* vr = vb + c * s.v.st;
+          if (c >= common) {
+            axpy(pr[c], vr, orow, full);
+          }
+          axpy(pr[c], vr + full, orow + full, Dv - full);
+        }
+      }
+    }
+  }
+
+  const int64_t head = b * s.heads + h;
+  for (int64_t r = 0; r < rows; r++) {
+    const int64_t i = i0 + r;
+    const float inv = 1.0f / lrow[r];
+    const float* orow = o + r * Dv;
+    float* out = a.out + (head * s.tq + i) * Dv;
+    for (int64_t e = 0; e < Dv; e++) out[e] = orow[e] * inv;
+    a.lse[head * s.tq + i] = mrow[r] + std::log(lrow[r]);
+  }
+}
+
+// Row by row: the probabilities recomputed from the saved log-sum-exp, then
+// dS = P (dP - rowsum(dO o)), dq = scale dS k, dk += scale dSᵀ q, dv += Pᵀ dO. A key replaced by
+// masked_value (Keep mask) has a constant logit: it still weighs in dv but passes nothing to q, k.
+void backward_head(const SdpaBackward& a, int64_t b, int64_t h) {
+  const SdpaShape& s = a.s;
+  const int64_t D = s.d, Dv = s.dv;
+  const int64_t head = b * s.heads + h;
+  const float* Q = s.q.p + b * s.q.sb + h * s.q.sh;
+  const float* K = s.k.p + b * s.k.sb + h * s.k.sh;
+  const float* V = s.v.p + b * s.v.sb + h * s.v.sh;
+  const float* M = s.mask_kind == AttnMask::None ? nullptr : s.mask.p + b * s.mask.sb + h * s.mask.sh;
+  const float* dO = a.dout.p + b * a.dout.sb + h * a.dout.sh;
+  const float* O = a.out + head * s.tq * Dv;
+  const float* lse = a.lse + head * s.tq;
+  float* dQ = a.dq + head * s.tq * D;
+  float* dK = a.dk + head * s.tk * D;
+  float* dV = a.dv + head * s.tk * Dv;
+  for (int64_t e = 0; e < s.tk * D; e++) dK[e] = 0.0f;
+  for (int64_t e = 0; e < s.tk * Dv; e++) dV[e] = 0.0f;
+  for (int64_t i = 0; i < s.tq; i++) {
+    const float* qi = Q + i * s.q.st;
+    const float* doi = dO + i * a.dout.st;
+    const float di = dot(doi, O + i * Dv, Dv);
+    const float L = lse[i];
+    float* dqi = dQ + i * D;
+    for (int64_t d = 0; d < D; d++) dqi[d] = 0.0f;
+    const int64_t n = s.causal ? min64(s.tk, i + 1) : s.tk;
+    const float* mr = M ? M + i * s.mask.st : nullptr;
+    for (int64_t j = 0; j < n; j++) {
+      const float* kj = K + j * s.k.st;
+      float logit = s.scale * dot(qi, kj, D);
+      bool live = true;
+      if (mr) {
+        if (s.mask_kind == AttnMask::Additive) {
+          logit += mr[j];
+        } else if (mr[j] == 0.0f) {
+          logit = s.masked_value;
+          live = false;
+        }
+      }
+      const float p = fexp(logit - L);
+      axpy(p, doi, dV + j * Dv, Dv);
+      if (!live) continue;
+      const float ds = p * (dot(doi, V + j * s.v.st, Dv) - di) * s.scale;
+      axpy(ds, kj, dqi, D);
+      axpy(ds, qi, dK + j * D, D);
+    }
+  }
+}
+
+const Kernels kTable{forward_rows, backward_head};
+
+}  // namespace
+
+const Kernels& table() { return kTable; }
+
+}  // namespace tf::kernels::attention_detail::TF_ISA_NS
