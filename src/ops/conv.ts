@@ -695,6 +695,16 @@ registerOp({
       label: 'NCHW, groups 2, dilations [2,1]', shapes: [[1, 4, 6, 7], [4, 2, 2, 2]],
       run: (x, w) => conv2d(x, w, { dataFormat: 'NCHW', groups: 2, dilations: [2, 1] }),
     },
+    // The direct small-k kernels (k = kh*kw*Cin <= 32): output channels in 32-wide and 16-wide
+    // blocks plus a scalar tail, taps in blocks of 12 (AVX-512) or 6, the filter gradient included.
+    {
+      label: 'direct 3x3 Cin=1, 56 output channels', shapes: [[2, 9, 8, 1], [3, 3, 1, 56], [56]],
+      run: (x, w, b) => conv2d(x, w, { bias: b }),
+    },
+    {
+      label: 'direct 3x3 Cin=3 (k = 27), 40 output channels', shapes: [[1, 5, 4, 3], [3, 3, 3, 40]],
+      run: (x, w) => conv2d(x, w),
+    },
     {
       label: 'large (several tiles)', shapes: [[2, 33, 35, 8], [3, 3, 8, 16], [16]],
       run: (x, w, b) => conv2d(x, w, { padding: 'same', bias: b }), grad: false,

@@ -225,6 +225,9 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[3, 28, 28, 1], [3, 3, 1, 8], { activation: 'relu' }],
       [[2, 13, 12, 1], [3, 3, 1, 12], { strides: [2, 1] }],
       [[2, 10, 11, 3], [3, 3, 3, 24], { padding: 'same', activation: 'relu' }],
+      // The filter gradient's 32-channel blocks (AVX-512) followed by a scalar tail, and by a 16-block.
+      [[2, 9, 8, 1], [3, 3, 1, 40], {}],
+      [[2, 9, 8, 2], [3, 3, 2, 56], { padding: 'same' }],
     ];
     cases.forEach(([xs, ws, o], i) => {
       const x = rand(xs, 40 + i);

@@ -280,24 +280,47 @@ void forward(const ConvShape& s, const float* xn, const float* w, const float* b
 }
 
 // acc[t0 + tt, o0 + 0..15] += sum_q cols[q, t0 + tt] * dy[q, o0 + 0..15] for tt < NT.
-template <int NT>
+template <int NT, int NB>
 inline void filter_block(int64_t r, const float* cols, int64_t k, const float* dy, int64_t ldy, float* acc,
                          int64_t ldacc) {
-  vf a[NT][V16];
+  constexpr int W = NB * V16;  // registers across NB blocks of 16 output channels
+  vf a[NT][W];
   for (int tt = 0; tt < NT; tt++)
-    for (int b = 0; b < V16; b++) a[tt][b] = vf{};
+    for (int b = 0; b < W; b++) a[tt][b] = vf{};
   for (int64_t q = 0; q < r; q++) {
-    vf d[V16];
-    for (int b = 0; b < V16; b++) d[b] = loadv(dy + q * ldy + L * b);
+    vf d[W];
+    for (int b = 0; b < W; b++) d[b] = loadv(dy + q * ldy + L * b);
     const float* cp = cols + q * k;
     for (int tt = 0; tt < NT; tt++)
-      for (int b = 0; b < V16; b++) a[tt][b] += cp[tt] * d[b];
+      for (int b = 0; b < W; b++) a[tt][b] += cp[tt] * d[b];
   }
   for (int tt = 0; tt < NT; tt++)
-    for (int b = 0; b < V16; b++) storev(acc + tt * ldacc + L * b, loadv(acc + tt * ldacc + L * b) + a[tt][b]);
+    for (int b = 0; b < W; b++) storev(acc + tt * ldacc + L * b, loadv(acc + tt * ldacc + L * b) + a[tt][b]);
 }
 
-constexpr int kFilterTaps = 6;  // NT x 16 accumulators: 6 zmm, or 12 ymm on AVX2
+// NT taps x NB * 16 channels of accumulators: 12 ymm on AVX2 (6 taps, one block); AVX-512 holds a
+// 16-channel block in one zmm, so 12 taps x 2 blocks (24 zmm): a 3x3 single-channel filter
+// (k = 9) over 32 output channels is then one pass over cols and dy instead of four.
+constexpr int kFilterTaps = V16 == 1 ? 12 : 6;
+constexpr int kFilterBlocks = V16 == 1 ? 2 : 1;
+
+template <int NB>
+void filter_taps(int64_t taps, int64_t r, const float* c0, int64_t k, const float* dy, int64_t ldy, float* a0) {
+  switch (taps) {
+    case 12: filter_block<12, NB>(r, c0, k, dy, ldy, a0, ldy); break;
+    case 11: filter_block<11, NB>(r, c0, k, dy, ldy, a0, ldy); break;
+    case 10: filter_block<10, NB>(r, c0, k, dy, ldy, a0, ldy); break;
+    case 9: filter_block<9, NB>(r, c0, k, dy, ldy, a0, ldy); break;
+    case 8: filter_block<8, NB>(r, c0, k, dy, ldy, a0, ldy); break;
+    case 7: filter_block<7, NB>(r, c0, k, dy, ldy, a0, ldy); break;
+    case 6: filter_block<6, NB>(r, c0, k, dy, ldy, a0, ldy); break;
+    case 5: filter_block<5, NB>(r, c0, k, dy, ldy, a0, ldy); break;
+    case 4: filter_block<4, NB>(r, c0, k, dy, ldy, a0, ldy); break;
+    case 3: filter_block<3, NB>(r, c0, k, dy, ldy, a0, ldy); break;
+    case 2: filter_block<2, NB>(r, c0, k, dy, ldy, a0, ldy); break;
+    default: filter_block<1, NB>(r, c0, k, dy, ldy, a0, ldy); break;
+  }
+}
 
 void filter(const ConvShape& s, const float* xn, const float* dy, int64_t p0, int64_t r, float* cols,
             float* acc) {
@@ -305,19 +328,14 @@ void filter(const ConvShape& s, const float* xn, const float* dy, int64_t p0, in
   Walker walk(s, xn, p0);
   for (int64_t q = 0; q < r; q++) walk.next(cols + q * k);
   int64_t o = 0;
-  for (; o + 16 <= cout; o += 16) {
+  for (; o + 16 <= cout;) {
+    const bool wide = kFilterBlocks == 2 && o + 32 <= cout;
     for (int64_t t0 = 0; t0 < k; t0 += kFilterTaps) {
-      const float* c0 = cols + t0;
-      float* a0 = acc + t0 * cout + o;
-      switch (std::min<int64_t>(kFilterTaps, k - t0)) {
-        case 6: filter_block<6>(r, c0, k, dy + o, cout, a0, cout); break;
-        case 5: filter_block<5>(r, c0, k, dy + o, cout, a0, cout); break;
-        case 4: filter_block<4>(r, c0, k, dy + o, cout, a0, cout); break;
-        case 3: filter_block<3>(r, c0, k, dy + o, cout, a0, cout); break;
-        case 2: filter_block<2>(r, c0, k, dy + o, cout, a0, cout); break;
-        default: filter_block<1>(r, c0, k, dy + o, cout, a0, cout); break;
-      }
+      const int64_t taps = std::min<int64_t>(kFilterTaps, k - t0);
+      if (wide) filter_taps<kFilterBlocks>(taps, r, cols + t0, k, dy + o, cout, acc + t0 * cout + o);
+      else filter_taps<1>(taps, r, cols + t0, k, dy + o, cout, acc + t0 * cout + o);
     }
+    o += wide ? 32 : 16;
   }
   for (; o < cout; o++) {
     for (int64_t t = 0; t < k; t++) {
