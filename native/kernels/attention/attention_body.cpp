@@ -19,6 +19,8 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math")
 #endif
+// After the pragma, so the shared exp is compiled (and inlined) under the same options.
+#include "kernels/common/lane_math.h"
 // The vectors below never cross a call between separately compiled code (every function
 // taking or returning one is inline in this file), so the ABI note GCC gives for them is moot.
 #if defined(__GNUC__)
@@ -28,43 +30,9 @@
 namespace tf::kernels::attention_detail::TF_ISA_NS {
 namespace {
 
+using namespace ::tf::kernels::lane_math::TF_ISA_NS;
+
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-constexpr int kLanes = 16;
-
-inline uint32_t bits_of(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
-inline float float_of(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-
-// exp(x) within ~2 ulp: x = n ln2 + r with |r| <= ln2 / 2, a degree-7 polynomial in r, 2^n built in
-// the exponent bits. Below the smallest normal result it returns exactly 0 (so -inf, an excluded
-// key, weighs nothing); NaN stays NaN.
-inline float fexp(float x) {
-  const bool underflow = x < -87.33f;
-  float xc = x > 88.0f ? 88.0f : x;
-  xc = xc < -87.0f ? -87.0f : xc;
-  const float round = 12582912.0f;  // 1.5 * 2^23: adding it leaves round(x / ln2) in the low bits
-  const float t = xc * 1.44269504088896341f + round;
-  const float n = t - round;
-  const uint32_t ni = bits_of(t) - bits_of(round);
-  float r = xc - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  const float e = p * float_of((ni + 127u) << 23);
-  return underflow ? 0.0f : e;
-}
 
 inline float dot(const float* __restrict a, const float* __restrict b, int64_t n) {
   float acc[kLanes] = {};
@@ -74,18 +42,6 @@ inline float dot(const float* __restrict a, const float* __restrict b, int64_t n
   }
   float s = 0.0f;
   for (; i < n; i++) s += a[i] * b[i];
-  for (int l = 0; l < kLanes; l++) s += acc[l];
-  return s;
-}
-
-inline float lane_sum(const float* x, int64_t n) {
-  float acc[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int l = 0; l < kLanes; l++) acc[l] += x[i + l];
-  }
-  float s = 0.0f;
-  for (; i < n; i++) s += x[i];
   for (int l = 0; l < kLanes; l++) s += acc[l];
   return s;
 }
@@ -232,8 +188,8 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
       }
       const float mx = lane_max(srow, n, mrow[r]);
       if (mx == kNegInf) continue;  // every key so far excluded
-      const float corr = fexp(mrow[r] - mx);
-      for (int64_t c = 0; c < n; c++) srow[c] = fexp(srow[c] - mx);
+      const float corr = fexp_or_zero(mrow[r] - mx);
+      for (int64_t c = 0; c < n; c++) srow[c] = fexp_or_zero(srow[c] - mx);
       lrow[r] = lrow[r] * corr + lane_sum(srow, n);
       mrow[r] = mx;
       float* orow = o + r * Dv;
@@ -318,7 +274,7 @@ void backward_head(const SdpaBackward& a, int64_t b, int64_t h) {
           live = false;
         }
       }
-      const float p = fexp(logit - L);
+      const float p = fexp_or_zero(logit - L);
       axpy(p, doi, dV + j * Dv, Dv);
       if (!live) continue;
       const float ds = p * (dot(doi, V + j * s.v.st, Dv) - di) * s.scale;

@@ -5,24 +5,13 @@
 #include <cstdint>
 
 #include "kernels/common/isa.h"
+#include "kernels/common/lane_math.h"
 #include "kernels/norm/norm_internal.h"
 
 namespace tf::kernels::norm_detail::TF_ISA_NS {
 namespace {
 
-constexpr int kLanes = 16;
-
-inline float lane_sum(const float* x, int64_t n) {
-  float acc[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int l = 0; l < kLanes; l++) acc[l] += x[i + l];
-  }
-  float s = 0.0f;
-  for (; i < n; i++) s += x[i];
-  for (int l = 0; l < kLanes; l++) s += acc[l];
-  return s;
-}
+using namespace ::tf::kernels::lane_math::TF_ISA_NS;
 
 inline float centered_square_sum(const float* x, float m, int64_t n) {
   float acc[kLanes] = {};

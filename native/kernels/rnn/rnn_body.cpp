@@ -16,40 +16,13 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math")
 #endif
+// After the pragma, so the shared exp is compiled (and inlined) under the same options.
+#include "kernels/common/lane_math.h"
 
 namespace tf::kernels::rnn_detail::TF_ISA_NS {
 namespace {
 
-inline uint32_t bits_of(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
-inline float float_of(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-
-// exp(x): x = n ln2 + r, |r| <= ln2 / 2, exp(r) by a degree-7 polynomial, 2^n from the exponent bits.
-inline float fexp(float x) {
-  x = x > 88.0f ? 88.0f : x;
-  x = x < -87.0f ? -87.0f : x;
-  const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer in the low mantissa bits
-  float t = x * 1.44269504088896341f + magic;
-  float n = t - magic;
-  uint32_t ni = bits_of(t) - bits_of(magic);
-  float r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500E-4f;
-  p = p * r + 1.3981999507E-3f;
-  p = p * r + 8.3334519073E-3f;
-  p = p * r + 4.1665795894E-2f;
-  p = p * r + 1.6666665459E-1f;
-  p = p * r + 5.0000001201E-1f;
-  p = p * r * r + r + 1.0f;
-  return p * float_of((ni + 127u) << 23);
-}
+using namespace ::tf::kernels::lane_math::TF_ISA_NS;
 
 inline float fsigmoid(float x) { return 1.0f / (1.0f + fexp(-x)); }
 
