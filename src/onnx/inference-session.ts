@@ -11,6 +11,7 @@ import { feedJob, feedView, feedViews, type FeedView, type SessionFeed } from '.
 import { toSessionMetadata, type SessionValueMetadata } from './session/metadata';
 import { resolveModelSource } from './session/model-source';
 import { resolveOptions, type InferenceSessionOptions } from './session/options';
+import { resolveOrtPath } from './session/ort-path';
 import type { WireOutput } from './session/protocol';
 import { WorkerPool, type PoolState } from './session/worker-pool';
 
@@ -77,7 +78,7 @@ export class InferenceSession {
     const { model, label } = await resolveModelSource(source, resolved.opset);
     const { pool, metadata } = await WorkerPool.start(
       {
-        ortPath: localRequire.resolve('onnxruntime-node'),
+        ortPath: resolveOrtPath('InferenceSession.create'),
         protobufPath: localRequire.resolve('protobufjs'),
         onnxSchema: onnxSchemaJson,
         model,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { manualSeed } from '../../src';
 import { datasets } from '../../src/data';
@@ -48,16 +49,32 @@ describe('datasets.mnist', () => {
     expect(new Set(Array.from(test.labels.dataSync()).slice(0, 50)).size).toBeGreaterThan(5);
   });
 
-  it('holds the package\'s own pixels under the right labels', () => {
-    const dir = join(dirname(require.resolve('mnist')), 'digits');
-    const label = test.labels.dataSync()[0]!;
-    const raw = (JSON.parse(readFileSync(join(dir, `${label}.json`), 'utf8')) as { data: number[] }).data;
+  it('holds the bundled IDX pixels (byte/255 to 3 decimals) under the right labels', () => {
+    const dir = join(__dirname, '..', '..', 'data', 'digits');
+    const images = gunzipSync(readFileSync(join(dir, 'images-idx3-ubyte.gz')));
+    const labels = gunzipSync(readFileSync(join(dir, 'labels-idx1-ubyte.gz')));
+    expect(images.readUInt32BE(0)).toBe(0x803);
+    expect(images.readUInt32BE(4)).toBe(10000);
     const first = Array.from(test.images.dataSync().subarray(0, 784));
-    let found = false;
-    for (let s = 0; s < raw.length / 784 && !found; s++) {
-      found = first.every((v, i) => v === Math.fround(raw[s * 784 + i]!));
+    const label = test.labels.dataSync()[0]!;
+    let found = -1;
+    for (let s = 0; s < 10000 && found < 0; s++) {
+      const at = 16 + s * 784;
+      if (first.every((v, i) => v === Math.fround(Math.round((images[at + i]! * 1000) / 255) / 1000))) found = s;
     }
-    expect(found).toBe(true);
+    expect(found).toBeGreaterThanOrEqual(0);
+    expect(labels[8 + found]).toBe(label);
+  });
+
+  it('gives the split and pixels the mnist-package loader gave (pinned from that version)', () => {
+    expect(Array.from(test.labels.dataSync().subarray(0, 20))).toEqual([5, 5, 5, 2, 6, 6, 2, 7, 2, 1, 5, 3, 9, 8, 6, 1, 2, 0, 3, 7]);
+    const weighted = (d: Float32Array, m: number): number => {
+      let s = 0;
+      for (let i = 0; i < d.length; i++) s += d[i]! * ((i % m) + 1);
+      return s;
+    };
+    expect(weighted(test.images.dataSync() as Float32Array, 97)).toBeCloseTo(10082527.990745256, 3);
+    expect(weighted(train.images.dataSync() as Float32Array, 89)).toBeCloseTo(36999268.303320155, 3);
   });
 
   it('gives the same split on every call whatever manualSeed says, and new tensors each time', () => {
