@@ -105,6 +105,8 @@ export function assignLayout(g: IrGraph): number {
     if (n.kernel?.kind === 'conv2d' || n.kernel?.kind === 'conv2dTranspose') {
       const x = n.inputs[0] as { kind: 'value'; id: number };
       n.inputs[0] = { kind: 'value', id: isNhwc(x.id) ? x.id : convert('ToNhwc', x.id) };
+      const r = n.kernel.residual ? (n.inputs[1] as { kind: 'value'; id: number }) : null;
+      if (r) n.inputs[1] = { kind: 'value', id: isNhwc(r.id) ? r.id : convert('ToNhwc', r.id) };
       out.push(n);
       markOut(n);
       continue;

@@ -9,6 +9,7 @@ import { foldStatic } from './fold-static';
 import { fuseEpilogues, fuseGatedActivations } from './fuse-activations';
 import { type IrGraph, type IrNode, type KernelDesc, removeDead } from './ir';
 import { assignLayout } from './layout';
+import { fuseResidualAdds } from './fuse-residual';
 import { lowerKernels } from './lower-kernels';
 
 /** What compilation did, for tests and reports. */
@@ -21,6 +22,8 @@ export interface PlanStats {
   foldedBatchNorms: number;
   gatedActivations: number;
   kernels: number;
+  /** Residual Adds joined to the convolution before them. */
+  fusedResiduals: number;
   fusedEpilogues: number;
   layoutConversions: number;
 }
@@ -46,12 +49,13 @@ function kernelRun(k: KernelDesc): (inputs: readonly (Tensor | null)[]) => Tenso
     dataFormat: 'NHWC', strides: k.strides, dilations: k.dilations, padding: k.pads, groups: k.groups, bias: k.bias,
     activation: k.activation as Conv2DOptions['activation'],
   };
+  if (k.residual) return (ins) => [conv2d(asFloat(ins[0]!), k.weight, { ...opts, residual: asFloat(ins[1]!) })];
   return (ins) => [conv2d(asFloat(ins[0]!), k.weight, opts)];
 }
 
 function toStep(n: IrNode): Step {
   return {
-    op: n.kernel ? `${n.op}+${n.kernel.activation}` : n.unary ? n.unary.name : n.op,
+    op: n.kernel ? `${n.op}${n.kernel.residual ? '+add' : ''}+${n.kernel.activation}` : n.unary ? n.unary.name : n.op,
     run: n.kernel ? kernelRun(n.kernel) : n.run,
     src: Int32Array.from(n.inputs, (o) => (o?.kind === 'value' ? o.id : -1)),
     fixed: n.inputs.map((o) => (o?.kind === 'tensor' ? o.tensor : null)),
@@ -87,6 +91,7 @@ export class InferencePlan {
     const foldedBatchNorms = foldBatchNorms(g);
     const gatedActivations = fuseGatedActivations(g);
     const kernels = lowerKernels(g);
+    const fusedResiduals = fuseResidualAdds(g);
     const fusedEpilogues = fuseEpilogues(g);
     const layoutConversions = assignLayout(g);
     removeDead(g);
@@ -96,7 +101,7 @@ export class InferencePlan {
     this.valueCount = g.valueCount;
     this.releaseRecording(g, xs);
     this.planFrees(xs);
-    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, foldedBatchNorms, gatedActivations, kernels, fusedEpilogues, layoutConversions };
+    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, foldedBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, layoutConversions };
   }
 
   /**

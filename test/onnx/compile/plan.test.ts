@@ -102,6 +102,14 @@ describe('compiled inference of imported models', () => {
     expect(s.steps).toBeLessThanOrEqual(21);
   });
 
+  it('resblock: the skip connection\'s Add and the ReLU after it join the convolution before the Add', () => {
+    const model = importOnnx(file('resblock'));
+    const s = planner(model).stats(inputsOf('resblock'))!;
+    expect(s.fusedResiduals).toBe(1);
+    // conv+relu, conv+add+relu: the Add and both ReLUs leave the step list.
+    expect(s.fusedEpilogues).toBe(2);
+  });
+
   it('transformer: the per-call steps leave out the shape sub-graphs', () => {
     const model = importOnnx(file('transformer'));
     const s = planner(model).stats(inputsOf('transformer'))!;
