@@ -9,6 +9,7 @@ import { foldStatic } from './fold-static';
 import { fuseEpilogues, fuseGatedActivations } from './fuse-activations';
 import { type IrGraph, type IrNode, type KernelDesc, removeDead } from './ir';
 import { assignLayout } from './layout';
+import { fuseErfGelu } from './fuse-gelu';
 import { fuseResidualAdds } from './fuse-residual';
 import { lowerKernels } from './lower-kernels';
 
@@ -89,7 +90,7 @@ export class InferencePlan {
     const importedNodes = g.nodes.length;
     const foldedStatic = foldStatic(g);
     const foldedBatchNorms = foldBatchNorms(g);
-    const gatedActivations = fuseGatedActivations(g);
+    const gatedActivations = fuseGatedActivations(g) + fuseErfGelu(g);
     const kernels = lowerKernels(g);
     const fusedResiduals = fuseResidualAdds(g);
     const fusedEpilogues = fuseEpilogues(g);

@@ -115,6 +115,8 @@ describe('compiled inference of imported models', () => {
     const s = planner(model).stats(inputsOf('transformer'))!;
     expect(s.foldedStatic).toBeGreaterThan(10);
     expect(s.steps).toBeLessThan(s.importedNodes);
+    // Its feed-forward GELU (exported as Div, Erf, Add, Mul, Mul) is one op, in the linear layer's epilogue.
+    expect(s.gatedActivations).toBe(1);
   });
 
   it('training uses the imported graph, and predictions after a step reflect the new weights', async () => {
