@@ -102,6 +102,24 @@ export function profileNative(t, model, xs, perPassMs) {
 }
 
 /**
+ * tensorforge's compiled inference plan (what predict runs for an imported model): time per plan
+ * step, by the step's op (fused ones named like Conv+add+relu, MatMul+gelu), null when the model
+ * has no plan for these inputs.
+ */
+export function profilePlan(model, xs, perPassMs) {
+  const planner = model.inferencePlanner;
+  if (!planner?.profile) return null;
+  const passes = profilePasses(perPassMs);
+  const totals = new Map();
+  if (!planner.profile(xs)) return null;
+  for (let p = 0; p < passes; p++) {
+    const times = planner.profile(xs);
+    for (const [op, ms] of times) add(totals, passes, op, p, ms * 1e6);
+  }
+  return summarize(totals, passes, 'compiled plan steps');
+}
+
+/**
  * onnxruntime-node: a session with enableProfiling writes a Chrome trace; its 'Node' events carry
  * each kernel's duration and op_name (the op types of ORT's optimized graph, so fused ones such as
  * FusedConv appear instead of Conv + Relu). Events of the first, warm-up run are dropped.

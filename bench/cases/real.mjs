@@ -12,7 +12,7 @@ import { THREADS } from '../impl/registry.mjs';
 import { enterNative, loadTensorforge } from '../impl/tensorforge.mjs';
 import { scaledError } from '../data.mjs';
 import { findModels, makeInputs, modelsDir } from '../real-models.mjs';
-import { formatEntries, formatProfile, profileNative, profileOrt } from '../profile-ops.mjs';
+import { formatEntries, formatProfile, profileNative, profileOrt, profilePlan } from '../profile-ops.mjs';
 import { figure } from '../runner.mjs';
 import { fmtNum } from '../table.mjs';
 
@@ -85,7 +85,9 @@ async function profile(m, row) {
     const t = loadTensorforge();
     enterNative(PROFILE_THREADS)();
     const xs = nativeInputs(ctx.inputs);
-    out.native = profileNative(t, importedModel(m.file), xs, perPass('native'));
+    const model = importedModel(m.file);
+    out.native = profileNative(t, model, xs, perPass('native'));
+    out.plan = profilePlan(model, xs, perPass('native'));
     xs.forEach((x) => x.dispose());
   } catch (e) {
     out.native = { error: (e instanceof Error ? e.message : String(e)).split('\n')[0] };
@@ -168,8 +170,9 @@ export function summary(rows) {
     const pad = ' '.repeat(r.id.length + String(r.profile.threads).length + 11);
     const kinds = r.profile.native?.convKinds ?? [];
     return [
-      `${r.id} (${r.profile.threads} thread) ours ${formatProfile(r.profile.native)}`,
+      `${r.id} (${r.profile.threads} thread) ours ${formatProfile(r.profile.native)} (node by node)`,
       ...(kinds.length ? [`${pad}     ${formatEntries(kinds, 4)}`] : []),
+      ...(r.profile.plan ? [`${pad}plan ${formatProfile(r.profile.plan)}`] : []),
       `${pad}ORT  ${formatProfile(r.profile.ort)}`,
     ];
   });
