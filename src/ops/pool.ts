@@ -419,6 +419,27 @@ const poolChecks = (f: (x: Tensor, o: Pool2dOptions) => Tensor) => [
     run: (x: Tensor) => f(x, { poolSize: 3, strides: 2, padding: 'same' }),
     grad: false,
   },
+  // Planes wider than a vector register (the channels-first max kernel vectorizes along w).
+  {
+    label: 'wide NCHW planes, same 3x3 stride 2',
+    shapes: [[1, 3, 37, 41]],
+    run: (x: Tensor) => f(x, { poolSize: 3, strides: 2, padding: 'same', dataFormat: 'NCHW' }),
+    // The backward is the one the small planes above check; with ~1,500 windows of random values
+    // some pair sits within the finite-difference step, where max has a kink.
+    grad: false,
+  },
+  {
+    label: 'wide NCHW planes, same 5x5 stride 1',
+    shapes: [[1, 2, 11, 35]],
+    run: (x: Tensor) => f(x, { poolSize: 5, strides: 1, padding: 'same', dataFormat: 'NCHW' }),
+    grad: false,
+  },
+  {
+    label: 'wide NCHW planes, valid 2x2 stride [2,3]',
+    shapes: [[2, 2, 9, 50]],
+    run: (x: Tensor) => f(x, { poolSize: 2, strides: [2, 3], dataFormat: 'NCHW' }),
+    grad: false,
+  },
   {
     label: 'large NCHW',
     shapes: [[2, 16, 31, 29]],

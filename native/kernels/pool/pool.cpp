@@ -40,6 +40,16 @@ void pool2d_forward(PoolKind kind, const float* x, const Pool2dGeom& g, float* y
   const int64_t C = g.c;
   if (g.batch == 0 || g.oh == 0 || g.ow == 0 || C == 0) return;
   const int64_t grain = grain_for(g.ow * C * g.kh * g.kw);
+  if (kind == PoolKind::Max && C == 1) {
+    const pool_detail::MaxPlaneRowsFn rows = pool_detail::active_table().max_plane_rows;
+    const int64_t need = pool_detail::plane_scratch(g);
+    parallel_for(g.batch * g.oh, grain_for(g.kh * g.w + g.ow * g.kw), [&](int64_t r0, int64_t r1) {
+      thread_local std::vector<float> scratch;
+      if (static_cast<int64_t>(scratch.size()) < need) scratch.resize(static_cast<size_t>(need));
+      rows(g, x, y, r0, r1, scratch.data());
+    });
+    return;
+  }
   if (kind == PoolKind::Max) {
     const pool_detail::MaxRowsFn rows = max_rows_kernel();
     parallel_for(g.batch * g.oh, grain, [&](int64_t r0, int64_t r1) { rows(g, x, y, r0, r1); });

@@ -99,8 +99,60 @@ void max_rows(const Pool2dGeom& g, const float* x, float* y, int64_t r0, int64_t
   }
 }
 
+// Channels-first planes (c == 1): a window per output cell would run one scalar max chain per
+// cell, ~10x the channels-last time. Instead each output row takes the vertical maximum of its
+// window rows across the whole width (vector loads along w), then a sliding horizontal maximum at
+// stride 1 over that row padded with -inf (the identity of the NaN-winning max, so padded cells act
+// as skipped ones: every window holds a valid cell), then every sw-th column.
+void max_plane_rows(const Pool2dGeom& g, const float* x, float* y, int64_t r0, int64_t r1, float* scratch) {
+  const int64_t W = g.w;
+  // The padded row: pl cells of -inf, the W columns, and enough -inf after for the last window.
+  const int64_t span = (g.ow - 1) * g.sw + g.kw;
+  const int64_t padded = std::max<int64_t>(span, g.pl + W);
+  float* row = scratch;  // [padded]
+  const float ninf = -__builtin_inff();
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t b = r / g.oh, i = r % g.oh;
+    const float* xb = x + b * g.h * W;
+    const int64_t h0 = i * g.sh - g.pt;
+    const int64_t h_lo = std::max<int64_t>(h0, 0), h_hi = std::min(h0 + g.kh, g.h);
+    for (int64_t k = 0; k < g.pl; k++) row[k] = ninf;
+    for (int64_t k = g.pl + W; k < padded; k++) row[k] = ninf;
+    float* mid = row + g.pl;
+    const float* first = xb + h_lo * W;
+    int64_t c = 0;
+    for (; c + L <= W; c += L) {
+      vf m = loadv(first + c);
+      for (int64_t hh = h_lo + 1; hh < h_hi; hh++) m = vmax(m, loadv(xb + hh * W + c));
+      storev(mid + c, m);
+    }
+    for (; c < W; c++) {
+      float m = first[c];
+      for (int64_t hh = h_lo + 1; hh < h_hi; hh++) m = smax(m, xb[hh * W + c]);
+      mid[c] = m;
+    }
+    float* yr = y + r * g.ow;
+    // At stride 1 the sliding maximum is the output row itself.
+    float* slide = g.sw == 1 ? yr : scratch + padded;  // [span - kw + 1]
+    const int64_t ns = span - g.kw + 1;
+    int64_t k = 0;
+    for (; k + L <= ns; k += L) {
+      vf m = loadv(row + k);
+      for (int64_t t = 1; t < g.kw; t++) m = vmax(m, loadv(row + k + t));
+      storev(slide + k, m);
+    }
+    for (; k < ns; k++) {
+      float m = row[k];
+      for (int64_t t = 1; t < g.kw; t++) m = smax(m, row[k + t]);
+      slide[k] = m;
+    }
+    if (g.sw != 1)
+      for (int64_t j = 0; j < g.ow; j++) yr[j] = slide[j * g.sw];
+  }
+}
+
 const Kernels& table() {
-  static const Kernels k{max_rows};
+  static const Kernels k{max_rows, max_plane_rows};
   return k;
 }
 

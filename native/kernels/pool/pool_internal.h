@@ -13,8 +13,18 @@ namespace tf::kernels::pool_detail {
 // y rows r0 .. r1 of the [batch * oh] output rows (each ow * c floats).
 using MaxRowsFn = void (*)(const Pool2dGeom& g, const float* x, float* y, int64_t r0, int64_t r1);
 
+// The same rows for channels-first planes (c == 1); scratch holds plane_scratch(g) floats.
+using MaxPlaneRowsFn = void (*)(const Pool2dGeom& g, const float* x, float* y, int64_t r0, int64_t r1, float* scratch);
+
+inline int64_t plane_scratch(const Pool2dGeom& g) {
+  const int64_t span = (g.ow - 1) * g.sw + g.kw;
+  const int64_t padded = span > g.pl + g.w ? span : g.pl + g.w;
+  return padded + span;
+}
+
 struct Kernels {
   MaxRowsFn max_rows;
+  MaxPlaneRowsFn max_plane_rows;
 };
 
 TF_ISA_TABLE(Kernels)
