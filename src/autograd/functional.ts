@@ -1,8 +1,8 @@
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
-import { zerosLike } from '../ops/creation';
 import { gradientsOfWithSeed } from './backward';
 import { scoped } from '../tensor/scope';
+import { tensorLabel } from './labels';
 
 /** Result of {@link valueAndGrad}: the function's value and the gradient of each argument. */
 export interface ValueAndGrads {
@@ -20,6 +20,13 @@ function collectArgs(fn: string, args: unknown[]): { list: Tensor[]; asList: boo
     if (t.dtype !== 'float32') argError(fn, `args[${i}]`, 'a float32 tensor', `dtype ${t.dtype}`);
   });
   return { list: list as Tensor[], asList };
+}
+
+/** Names argument `i` for gradient errors: its position, weight name when it has one, and shape. */
+function describeTarget(list: readonly Tensor[], i: number, asList: boolean): string {
+  const label = tensorLabel(list[i]!);
+  const where = asList || list.length > 1 ? `argument ${i}` : 'its argument';
+  return `${where}${label ? ` (weight '${label}')` : ''}, ${describe(list[i])}`;
 }
 
 /**
@@ -44,9 +51,20 @@ function evaluateInScope(name: string, f: (...xs: Tensor[]) => Tensor, list: Ten
   try {
     const value = f(...targets);
     if (!(value instanceof Tensor)) argError(name, 'f', 'a function returning a Tensor', describe(value));
-    const found = value.requiresGrad ? gradientsOfWithSeed(value, targets, dy) : targets.map(() => null);
-    const grads = found.map((g, i) => g ?? zerosLike(targets[i]!));
-    return { value: value.detach(), grads, asList };
+    // tfjs throws here too: silent zeros would hide a forward pass run under noGrad (predict,
+    // predictOnBatch) or a closure that never touches the argument.
+    if (!value.requiresGrad) {
+      throw new Error(`${name}: f's result was not computed from ${describeTarget(list, 0, asList)}${list.length > 1 ? ` nor any other of the ${list.length} arguments` : ''}; `
+        + 'it was made without recording gradients (inside noGrad, predict or predictOnBatch?) or from other tensors only. '
+        + 'Compute it with ops on the arguments (for a model: model.apply(x, { training: true }))');
+    }
+    const found = gradientsOfWithSeed(value, targets, dy);
+    const missing = found.findIndex((g) => g === null);
+    if (missing >= 0) {
+      throw new Error(`${name}: f's result does not depend on ${describeTarget(list, missing, asList)}, so it has no gradient `
+        + '(the function never used it, or used it only inside noGrad); pass only the tensors f computes with');
+    }
+    return { value: value.detach(), grads: found as Tensor[], asList };
   } finally {
     targets.forEach((t, i) => (t.requiresGrad = previous[i]!));
   }

@@ -8,13 +8,17 @@ import { type ArgsOf, registerLayer } from './registry';
 /** The entry point of a functional model: passes its input through. */
 export class InputLayer extends Layer {
   readonly className = 'InputLayer';
-  readonly output: SymbolicTensor;
 
   constructor(args: LayerArgs) {
     super(args, 'input');
     if (!this.batchInputShape) argError('inputLayer', 'inputShape', 'an input shape (inputShape or batchInputShape)', describe(args));
     this.built = true;
-    this.output = new SymbolicTensor(this.batchInputShape, this.dtype, this, []);
+    this.inboundNodes.push({ inputs: [], outputs: [new SymbolicTensor(this.batchInputShape, this.dtype, this, [])] });
+  }
+
+  /** The placeholder this input layer feeds. */
+  override get output(): SymbolicTensor {
+    return this.inboundNodes[0]!.outputs[0]!;
   }
 
   call(x: Tensor): Tensor {

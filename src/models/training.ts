@@ -195,6 +195,7 @@ export async function fitModel(model: LayersModel, x: unknown, y: unknown, args:
   const verbose = args.verbose ?? 1;
   let xs = asTensorList('fit', 'x', x);
   let ys = asTensorList('fit', 'y', y);
+  model.ensureWired(xs);
   if (ys.length !== model.outputNames.length) argError('fit', 'y', `${model.outputNames.length} target tensor(s)`, `${ys.length}`);
   const n = sampleCount('fit', [{ name: 'x', tensors: xs }, { name: 'y', tensors: ys }, ...(args.sampleWeight ? [{ name: 'sampleWeight', tensors: [args.sampleWeight] }] : [])]);
   let sampleWeight = args.sampleWeight ?? null;
@@ -394,6 +395,7 @@ export async function evaluateModel(model: LayersModel, x: unknown, y: unknown, 
   if (isBatchSource(x)) return evaluateSource(model, c, x);
   const batchSize = checkPositiveInt('evaluate', 'batchSize', args.batchSize ?? 32);
   const ys = asTensorList('evaluate', 'y', y);
+  model.ensureWired(asTensorList('evaluate', 'x', x));
   if (ys.length !== model.outputNames.length) argError('evaluate', 'y', `${model.outputNames.length} target tensor(s)`, `${ys.length}`);
   return evaluateTensors(model, c, asTensorList('evaluate', 'x', x), ys, args.sampleWeight ?? null, batchSize);
 }
@@ -402,6 +404,7 @@ export async function evaluateModel(model: LayersModel, x: unknown, y: unknown, 
 export async function predictModel(model: LayersModel, x: unknown, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
   const batchSize = checkPositiveInt('predict', 'batchSize', args.batchSize ?? 32);
   const xs = asTensorList('predict', 'x', x);
+  model.ensureWired(xs);
   const n = sampleCount('predict', [{ name: 'x', tensors: xs }]);
   // Sized from the first batch's outputs: a Sequential without an input shape is wired only then.
   let parts: Tensor[][] | null = null;
@@ -428,6 +431,7 @@ export async function predictModel(model: LayersModel, x: unknown, args: Predict
 /** The body of `model.predictOnBatch`: one synchronous forward pass in inference mode. */
 export function predictOnBatch(model: LayersModel, x: unknown): Tensor | Tensor[] {
   const xs = asTensorList('predictOnBatch', 'x', x);
+  model.ensureWired(xs);
   const outs = scoped(() => noGrad(() => model.forward(xs, { training: false, losses: [] })), (r) => r);
   return outs.length === 1 ? outs[0]! : outs;
 }
@@ -437,6 +441,7 @@ export async function trainOnBatchModel(model: LayersModel, x: unknown, y: unkno
   const c = requireCompiled(model, 'trainOnBatch');
   const xs = asTensorList('trainOnBatch', 'x', x);
   const ys = asTensorList('trainOnBatch', 'y', y);
+  model.ensureWired(xs);
   sampleCount('trainOnBatch', [{ name: 'x', tensors: xs }, { name: 'y', tensors: ys }]);
   const metrics = makeMetrics(model, c);
   const r = trainStep(model, c, xs, ys, null, metrics);
