@@ -59,8 +59,9 @@ export class LayersModel extends Layer {
   /** @internal seeds fit()'s shuffling and training-time randomness per step (see training.ts) */
   trainingSeed: number | null = null;
 
-  constructor(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[]; name?: string } | null, name = 'model') {
-    super({ name: args?.name }, name);
+  /** `defaultName` is made unique (model, model_1, ...) as layer names are; an explicit `name` is kept. */
+  constructor(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[]; name?: string } | null, defaultName = 'model', name?: string) {
+    super({ name: args?.name ?? name }, defaultName);
     this.built = true;
     if (args) this.wire(args.inputs, args.outputs);
   }

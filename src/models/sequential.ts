@@ -15,7 +15,7 @@ export class Sequential extends LayersModel {
   private readonly stack: Layer[] = [];
 
   constructor(args: { layers?: Layer[]; name?: string } = {}) {
-    super(null, args.name ?? 'sequential');
+    super(null, 'sequential', args.name);
     if (args.layers !== undefined && !Array.isArray(args.layers)) argError('sequential', 'layers', 'an array of layers', describe(args.layers));
     for (const l of args.layers ?? []) this.add(l);
   }
