@@ -23,10 +23,11 @@ function collectArgs(fn: string, args: unknown[]): { list: Tensor[]; asList: boo
 }
 
 /** Names argument `i` for gradient errors: its position, weight name when it has one, and shape. */
-function describeTarget(list: readonly Tensor[], i: number, asList: boolean): string {
+function describeTarget(list: readonly Tensor[], i: number, asList: boolean, withPosition = true): string {
   const label = tensorLabel(list[i]!);
   const where = asList || list.length > 1 ? `argument ${i}` : 'its argument';
-  return `${where}${label ? ` (weight '${label}')` : ''}, ${describe(list[i])}`;
+  const what = `${label ? `weight '${label}', ` : ''}${describe(list[i])}`;
+  return withPosition ? `${where} (${what})` : what;
 }
 
 /**
@@ -54,7 +55,8 @@ function evaluateInScope(name: string, f: (...xs: Tensor[]) => Tensor, list: Ten
     // tfjs throws here too: silent zeros would hide a forward pass run under noGrad (predict,
     // predictOnBatch) or a closure that never touches the argument.
     if (!value.requiresGrad) {
-      throw new Error(`${name}: f's result was not computed from ${describeTarget(list, 0, asList)}${list.length > 1 ? ` nor any other of the ${list.length} arguments` : ''}; `
+      const which = list.length > 1 ? `any of its ${list.length} arguments (the first: ${describeTarget(list, 0, true, false)})` : describeTarget(list, 0, asList);
+      throw new Error(`${name}: f's result does not depend on ${which}; `
         + 'it was made without recording gradients (inside noGrad, predict or predictOnBatch?) or from other tensors only. '
         + 'Compute it with ops on the arguments (for a model: model.apply(x, { training: true }))');
     }

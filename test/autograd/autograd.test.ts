@@ -104,9 +104,9 @@ describe('functional gradients', () => {
 
   it('throws, naming the argument, for an argument the function does not use (as tfjs does)', () => {
     expect(() => tf.grads((a: tf.Tensor) => tf.sum(a))([tensor([1, 2]), tensor([3])])).toThrow(
-      /grads: f's result does not depend on argument 1, Tensor\(float32, shape \[1\]\)/);
+      /grads: f's result does not depend on argument 1 \(Tensor\(float32, shape \[1\]\)\)/);
     const x = tf.randn([3]);
-    expect(() => tf.grad((_a: tf.Tensor) => tf.sum(x))(tf.randn([3]))).toThrow(/grad: f's result was not computed from its argument/);
+    expect(() => tf.grad((_a: tf.Tensor) => tf.sum(x))(tf.randn([3]))).toThrow(/grad: f's result does not depend on its argument/);
   });
 
   it('throws for a value computed under noGrad instead of returning zero gradients', () => {
@@ -121,7 +121,7 @@ describe('functional gradients', () => {
     used.apply(x);
     unused.apply(x);
     expect(() => tf.valueAndGrad(() => tf.sum(used.apply(x)))([...used.trainableWeights, ...unused.trainableWeights])).toThrow(
-      /does not depend on argument 2 \(weight 'unused\/kernel'\), Tensor\(float32, shape \[4,2\]\)/);
+      /does not depend on argument 2 \(weight 'unused\/kernel', Tensor\(float32, shape \[4,2\]\)\)/);
   });
 });
 
