@@ -16,9 +16,13 @@ import { normalizationFactories } from './normalization';
 import { poolingFactories } from './pooling';
 import { simpleRnnFactories } from './simple-rnn';
 import { wrapperFactories } from './wrappers';
+import { camelFactories } from '../option-names';
 
-/** Layer factories under their tfjs-layers names: `layers.dense({ units: 10, activation: 'softmax' })`. */
-export const layers = {
+/**
+ * Layer factories under their tfjs-layers names: `layers.dense({ units: 10, activation: 'softmax' })`.
+ * Keras's snake_case option names are accepted too (`input_shape`, `kernel_regularizer`).
+ */
+export const layers = camelFactories('layers.', {
   ...denseFactories,
   ...basicFactories,
   ...normalizationFactories,
@@ -33,7 +37,7 @@ export const layers = {
   ...lstmFactories,
   ...gruFactories,
   ...wrapperFactories,
-};
+});
 
 export * from './attention';
 export * from './basic';

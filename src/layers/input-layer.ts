@@ -1,4 +1,5 @@
 import { argError, describe } from '../errors';
+import { camelOptions } from '../option-names';
 import type { DType } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 import { Layer, type LayerArgs } from './layer';
@@ -31,6 +32,7 @@ export class InputLayer extends Layer {
  * `layer.apply(x)` and `model({ inputs: x, outputs })`.
  */
 export function input(args: { shape?: number[]; batchShape?: ShapeWithBatch; batchSize?: number; name?: string; dtype?: DType }): SymbolicTensor {
+  args = camelOptions('input', args);
   if (!args || (!args.shape && !args.batchShape)) argError('input', 'shape', 'an array of dimensions', describe(args?.shape));
   const layer = new InputLayer({
     inputShape: args.shape,

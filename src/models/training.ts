@@ -1,4 +1,5 @@
 import { argError, describe } from '../errors';
+import { camelOptions } from '../option-names';
 import { noGrad } from '../autograd/tape';
 import { gradientsOf } from '../autograd/backward';
 import { scoped } from '../tensor/scope';
@@ -90,8 +91,9 @@ function perOutput<T>(fn: string, arg: string, model: LayersModel, value: T | T[
   return argError(fn, arg, 'a value, an array per output or an object by output name', describe(value));
 }
 
-export function compileModel(model: LayersModel, args: CompileArgs): Compiled {
-  if (!args || typeof args !== 'object') argError('compile', 'args', '{ optimizer, loss, metrics? }', describe(args));
+export function compileModel(model: LayersModel, argsIn: CompileArgs): Compiled {
+  if (!argsIn || typeof argsIn !== 'object') argError('compile', 'args', '{ optimizer, loss, metrics? }', describe(argsIn));
+  const args = camelOptions('compile', argsIn);
   if (args.loss === undefined) argError('compile', 'loss', 'a loss name, function or object', 'undefined');
   const optimizer = getOptimizer(args.optimizer);
   const isLossId = (v: unknown) => typeof v === 'string' || typeof v === 'function';
@@ -187,9 +189,10 @@ function checkPositiveInt(fn: string, arg: string, v: unknown): number {
 }
 
 /** The body of `model.fit`. */
-export async function fitModel(model: LayersModel, x: unknown, y: unknown, args: FitArgs = {}): Promise<History> {
+export async function fitModel(model: LayersModel, x: unknown, y: unknown, argsIn: FitArgs = {}): Promise<History> {
   const c = requireCompiled(model, 'fit');
-  if (isBatchSource(x)) return fitSource(model, c, x, (y ?? {}) as FitArgs);
+  if (isBatchSource(x)) return fitSource(model, c, x, camelOptions('fit', (y ?? {}) as FitArgs));
+  const args = camelOptions('fit', argsIn);
   const epochs = checkPositiveInt('fit', 'epochs', args.epochs ?? 1);
   const batchSize = checkPositiveInt('fit', 'batchSize', args.batchSize ?? 32);
   const verbose = args.verbose ?? 1;
@@ -390,7 +393,8 @@ async function evaluateSource(model: LayersModel, c: Compiled, source: BatchSour
 }
 
 /** The body of `model.evaluate`: loss and metrics over all samples, by name. */
-export async function evaluateModel(model: LayersModel, x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<Logs> {
+export async function evaluateModel(model: LayersModel, x: unknown, y: unknown, argsIn: EvaluateArgs = {}): Promise<Logs> {
+  const args = camelOptions('evaluate', argsIn);
   const c = requireCompiled(model, 'evaluate');
   if (isBatchSource(x)) return evaluateSource(model, c, x);
   const batchSize = checkPositiveInt('evaluate', 'batchSize', args.batchSize ?? 32);
@@ -401,7 +405,8 @@ export async function evaluateModel(model: LayersModel, x: unknown, y: unknown, 
 }
 
 /** The body of `model.predict`: batched inference, yielding to the event loop between batches. */
-export async function predictModel(model: LayersModel, x: unknown, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
+export async function predictModel(model: LayersModel, x: unknown, argsIn: PredictArgs = {}): Promise<Tensor | Tensor[]> {
+  const args = camelOptions('predict', argsIn);
   const batchSize = checkPositiveInt('predict', 'batchSize', args.batchSize ?? 32);
   const xs = asTensorList('predict', 'x', x);
   model.ensureWired(xs);
