@@ -118,6 +118,7 @@ export async function loadModel(dir: string): Promise<LayersModel> {
   if (model.layers.every((l) => l instanceof InputLayer || l instanceof OnnxNode) && model.layers.some((l) => l instanceof OnnxNode)) {
     model.inferencePlanner = new ImportedModelPlanner(model);
   }
+  if (Number.isInteger(saved.trainingSeed) && saved.trainingSeed! >= 0) model.trainingSeed = saved.trainingSeed!;
   const tc = saved.trainingConfig;
   if (tc) {
     model.compile({

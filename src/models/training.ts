@@ -17,6 +17,8 @@ import type { LayersModel } from './layers-model';
 import { History } from './history';
 import { ProgressLogger } from './progress';
 import { asTensorList, permutation, sampleCount, takeRows } from './batching';
+import { shuffleGenerator, stepGenerator } from './training-rng';
+import { withGenerator } from '../random/generator';
 
 /** `model.compile` options (tfjs names). */
 export interface CompileArgs {
@@ -148,7 +150,7 @@ interface StepResult {
  * disposed before it returns, so the next step reuses the same buffers.
  */
 function trainStep(model: LayersModel, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null, metrics: ReturnType<typeof makeMetrics>): StepResult {
-  return scoped(() => {
+  return withGenerator(stepGenerator(model, c.optimizer.iterations), () => scoped(() => {
     const ctx = { training: true, losses: [] as Tensor[] };
     const preds = model.forward(xs, ctx);
     const { total, parts } = totalLoss(c, preds, ys, sw);
@@ -163,7 +165,7 @@ function trainStep(model: LayersModel, c: Compiled, xs: Tensor[], ys: Tensor[], 
     }
     noGrad(() => metrics.forEach((m) => m.metric.update(ys[m.output]!, preds[m.output]!, sw)));
     return { losses: parts.map((p) => p.item()), total: objective.item() };
-  }, () => []);
+  }, () => []));
 }
 
 function totalLoss(c: Compiled, preds: Tensor[], ys: Tensor[], sw: Tensor | null): { total: Tensor; parts: Tensor[] } {
@@ -238,7 +240,7 @@ export async function fitModel(model: LayersModel, x: unknown, y: unknown, argsI
     outputLossMeans.forEach((m) => m.reset());
     metrics.forEach((m) => m.metric.reset());
     await cbs.epochBegin(epoch, {});
-    const order = args.shuffle === false ? null : permutation(nTrain);
+    const order = args.shuffle === false ? null : permutation(nTrain, shuffleGenerator(model, c.optimizer.iterations));
     const wantsBatches = cbs.wantsBatches;
     for (let b = 0; b < steps && !model.stopTraining; b++) {
       const start = b * batchSize;
