@@ -12,6 +12,7 @@ import { inputLayerFactories } from './input-layer';
 import { lstmFactories } from './lstm';
 import { maskingFactories } from './masking';
 import { mergeFactories } from './merge';
+import { noiseFactories } from './noise';
 import { normalizationFactories } from './normalization';
 import { poolingFactories } from './pooling';
 import { simpleRnnFactories } from './simple-rnn';
@@ -32,6 +33,7 @@ export const layers = camelFactories('layers.', {
   ...maskingFactories,
   ...poolingFactories,
   ...mergeFactories,
+  ...noiseFactories,
   ...attentionFactories,
   ...simpleRnnFactories,
   ...lstmFactories,
@@ -49,6 +51,7 @@ export * from './input-layer';
 export * from './lstm';
 export * from './masking';
 export * from './merge';
+export * from './noise';
 export * from './normalization';
 export * from './pooling';
 export * from './recurrent';
