@@ -105,6 +105,24 @@ describe('models as layers', () => {
     expect(svg).toContain('Sequential');
   });
 
+  it('a model applied twice (shared, siamese) computes, saves, loads and exports with both calls', async () => {
+    tf.manualSeed(9);
+    const tower = tf.sequential({ name: 'tower', layers: [tf.layers.dense({ units: 3, activation: 'tanh', inputShape: [4] })] });
+    const a = tf.input({ shape: [4], name: 'left' });
+    const b = tf.input({ shape: [4], name: 'right' });
+    const diff = tf.layers.subtract({}).apply([tower.apply(a) as tf.SymbolicTensor, tower.apply(b) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+    const siamese = tf.model({ inputs: [a, b], outputs: tf.layers.dense({ units: 1 }).apply(diff) as tf.SymbolicTensor });
+    expect(tower.inboundNodes).toHaveLength(2);
+    const xa = tf.randn([3, 4]);
+    const xb = tf.randn([3, 4]);
+    const expected = values(siamese.predictOnBatch([xa, xb]));
+    const dir = tmpDir();
+    await siamese.save(dir);
+    const loaded = await tf.loadModel(dir);
+    expect(values(loaded.predictOnBatch([xa, xb]))).toEqual(expected);
+    await expectOnnxMatches(siamese, [[xa, xb]]);
+  });
+
   it('exports nested models to ONNX (inlined) matching onnxruntime', async () => {
     const { combined, generator, discriminator } = gan();
     await expectOnnxMatches(combined, [tf.randn([3, 2]), tf.randn([1, 2])]);
