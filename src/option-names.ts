@@ -37,12 +37,12 @@ export function camelOptions<T>(fn: string, options: T): T {
   return out as T;
 }
 
-/** Wraps every factory of a table so its options object accepts Keras's snake_case keys. */
+/** Wraps every factory of a table so its options objects (any plain-object argument) accept Keras's snake_case keys. */
 export function camelFactories<T extends Record<string, (...args: never[]) => unknown>>(prefix: string, factories: T): T {
   const out: Record<string, unknown> = {};
   for (const [name, f] of Object.entries(factories)) {
     const fn = f as unknown as (...args: unknown[]) => unknown;
-    out[name] = (...args: unknown[]) => fn(...args.map((a, i) => (i === 0 ? camelOptions(`${prefix}${name}`, a) : a)));
+    out[name] = (...args: unknown[]) => fn(...args.map((a) => camelOptions(`${prefix}${name}`, a)));
   }
   return out as T;
 }

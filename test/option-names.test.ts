@@ -48,6 +48,15 @@ describe('snake_case option aliases', () => {
     expect(((await m.predict(x, { batch_size: 3 } as never)) as tf.Tensor).shape).toEqual([20, 2]);
   });
 
+  it('callbacks accept Keras names', async () => {
+    const stop = tf.callbacks.earlyStopping({ monitor: 'loss', min_delta: 10, patience: 0 } as never);
+    const m = tf.sequential([tf.layers.dense({ units: 1, inputShape: [2] })]);
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    // min_delta 10 means no epoch improves enough: training stops after the second epoch.
+    const h = await m.fit(tf.randn([8, 2]), tf.randn([8, 1]), { epochs: 10, verbose: 0, callbacks: [stop] });
+    expect(h.history['loss']).toHaveLength(2);
+  });
+
   it('losses accept Keras names; optimizers suggest the camelCase name for Keras spellings', () => {
     const loss = tf.losses.categoricalCrossentropy({ from_logits: true, label_smoothing: 0.1 } as never);
     expect(loss.getConfig()).toMatchObject({ fromLogits: true, labelSmoothing: 0.1 });
