@@ -1,6 +1,7 @@
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
-import { gradientsOfWithSeed } from './backward';
+import { gradientsAndReach } from './backward';
+import { zerosLike } from '../ops/creation';
 import { scoped } from '../tensor/scope';
 import { tensorLabel } from './labels';
 
@@ -54,19 +55,22 @@ function evaluateInScope(name: string, f: (...xs: Tensor[]) => Tensor, list: Ten
     if (!(value instanceof Tensor)) argError(name, 'f', 'a function returning a Tensor', describe(value));
     // tfjs throws here too: silent zeros would hide a forward pass run under noGrad (predict,
     // predictOnBatch) or a closure that never touches the argument.
+    if (list.length === 0) return { value: value.detach(), grads: [], asList };
     if (!value.requiresGrad) {
       const which = list.length > 1 ? `any of its ${list.length} arguments (the first: ${describeTarget(list, 0, true, false)})` : describeTarget(list, 0, asList);
       throw new Error(`${name}: f's result does not depend on ${which}; `
         + 'it was made without recording gradients (inside noGrad, predict or predictOnBatch?) or from other tensors only. '
         + 'Compute it with ops on the arguments (for a model: model.apply(x, { training: true }))');
     }
-    const found = gradientsOfWithSeed(value, targets, dy);
-    const missing = found.findIndex((g) => g === null);
+    const { grads: found, reached } = gradientsAndReach(value, targets, dy);
+    const missing = reached.findIndex((r) => !r);
     if (missing >= 0) {
       throw new Error(`${name}: f's result does not depend on ${describeTarget(list, missing, asList)}, so it has no gradient `
         + '(the function never used it, or used it only inside noGrad); pass only the tensors f computes with');
     }
-    return { value: value.detach(), grads: found as Tensor[], asList };
+    // Used only through ops without a gradient (a where condition, a comparison): zero, as the
+    // function is locally constant in it.
+    return { value: value.detach(), grads: found.map((g, i) => g ?? zerosLike(targets[i]!)), asList };
   } finally {
     targets.forEach((t, i) => (t.requiresGrad = previous[i]!));
   }

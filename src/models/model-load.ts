@@ -76,8 +76,8 @@ function rebuildFromConfig(className: string, cfg: SavedModel['modelTopology']['
 }
 
 // A model nested in another is saved as one of its layers; rebuilding it is rebuilding a model.
-for (const className of ['Sequential', 'Model']) {
-  registerLayer(className, LayersModel as never, {
+for (const [className, cls] of [['Sequential', Sequential], ['Model', LayersModel]] as const) {
+  registerLayer(className, cls as never, {
     fromConfig: (config) => rebuildFromConfig(className, config as unknown as SavedModel['modelTopology']['config'], 'nested model'),
   });
 }

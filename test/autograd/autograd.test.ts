@@ -109,6 +109,14 @@ describe('functional gradients', () => {
     expect(() => tf.grad((_a: tf.Tensor) => tf.sum(x))(tf.randn([3]))).toThrow(/grad: f's result does not depend on its argument/);
   });
 
+  it('gives zeros for an argument used only through ops without a gradient, and [] for no arguments', () => {
+    const cond = tensor([1, 0, 1]);
+    const [gc, ga] = tf.grads((c: tf.Tensor, a: tf.Tensor) => tf.sum(tf.where(c, a, 0)))([cond, tensor([5, 6, 7])]);
+    expect(gc!.toArray()).toEqual([0, 0, 0]);
+    expect(ga!.toArray()).toEqual([1, 0, 1]);
+    expect(tf.grads(() => tf.sum(tensor([1, 2])))([])).toEqual([]);
+  });
+
   it('throws for a value computed under noGrad instead of returning zero gradients', () => {
     const w = tf.randn([2, 2]);
     expect(() => tf.valueAndGrad((a: tf.Tensor) => tf.noGrad(() => tf.sum(tf.mul(a, a))))(w)).toThrow(/without recording gradients \(inside noGrad/);
