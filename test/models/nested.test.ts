@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { plotModel } from '../../src/vis/plot-model';
 import { expectOnnxMatches } from '../helpers/onnx-roundtrip';
+import { exportOnnxBytes } from '../../src/onnx/export';
 
 const dirs: string[] = [];
 function tmpDir(): string {
@@ -127,6 +128,18 @@ describe('models as layers', () => {
     const { combined, generator, discriminator } = gan();
     await expectOnnxMatches(combined, [tf.randn([3, 2]), tf.randn([1, 2])]);
     await expectOnnxMatches(tf.sequential([generator, discriminator]), [tf.randn([2, 2])]);
+    // An imported ONNX model nested under a new head: saved, loaded and exported again.
+    const imported = tf.importOnnx(exportOnnxBytes(generator));
+    const z = tf.input({ shape: [2] });
+    const top = tf.model({ inputs: z, outputs: tf.layers.dense({ units: 2 }).apply(imported.apply(z)) as tf.SymbolicTensor });
+    const x = tf.randn([3, 2]);
+    const expected = values(top.predictOnBatch(x));
+    expect(expected.every(Number.isFinite)).toBe(true);
+    await expectOnnxMatches(top, [x]);
+    const dir = tmpDir();
+    await top.save(dir);
+    const back = await tf.loadModel(dir);
+    values(back.predictOnBatch(x)).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
   });
 });
 
@@ -153,6 +166,17 @@ describe('layer.output and model.inputs', () => {
     const head = tf.layers.dense({ units: 3, name: 'new_head' }).apply(feat.output as tf.SymbolicTensor) as tf.SymbolicTensor;
     const transfer = tf.model({ inputs: base.inputs as tf.SymbolicTensor[], outputs: head });
     expect(transfer.layers.map((l) => l.name)).toEqual([base.inputs[0]!.sourceLayer.name, 'hidden', 'feat', 'new_head']);
+  });
+
+  it('an imported ONNX model is cut at a node\'s output the same way', () => {
+    tf.manualSeed(6);
+    const original = tf.sequential([tf.layers.dense({ units: 4, activation: 'relu', inputShape: [3] }), tf.layers.dense({ units: 2 })]);
+    const imported = tf.importOnnx(exportOnnxBytes(original));
+    const relu = imported.layers.find((l) => l.getConfig()['opType'] === 'Relu' || /relu/i.test(l.name))!;
+    const body = tf.model({ inputs: imported.inputs as tf.SymbolicTensor[], outputs: relu.output });
+    const x = tf.randn([5, 3]);
+    const hidden = tf.noGrad(() => original.layers[0]!.apply(x) as tf.Tensor);
+    values(body.predictOnBatch(x)).forEach((v, i) => expect(v).toBeCloseTo(hidden.dataSync()[i]!, 5));
   });
 
   it('layer.output is refused clearly before a symbolic call and when ambiguous', () => {
