@@ -23,6 +23,14 @@ export function describe(value: unknown): string {
     const t = value as { shape: readonly number[]; dtype: string };
     return `Tensor(${t.dtype}, shape [${t.shape.join(',')}])`;
   }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+    const ctor = proto?.constructor?.name;
+    if (proto !== null && ctor && ctor !== 'Object') return `an instance of ${ctor}`;
+    const keys = Object.keys(value);
+    const shown = keys.slice(0, 8).map((k) => (k.length > 30 ? `${k.slice(0, 30)}…` : k));
+    return keys.length === 0 ? 'an empty object' : `an object with keys {${shown.join(', ')}${keys.length > 8 ? ', …' : ''}}`;
+  }
   return typeof value;
 }
 

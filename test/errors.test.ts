@@ -54,6 +54,9 @@ describe('clear errors for bad input', () => {
     expect((err as Error).message.length).toBeLessThan(250);
     expect(() => tf.layers.dense({ units: 2, name: 'x'.repeat(5000) as never, inputShape: [-1] })).toThrow(/got \[-1\]/);
     expect(() => tf.matmul(tf.zeros([2, 2]), 'y'.repeat(10000) as never)).toThrow(/a string of 10000 characters starting "y{40}"…/);
+    expect(() => tf.sequential().add({ units: 3, input_shape: [4] } as never)).toThrow(
+      /sequential.add: argument 'layer' expected a Layer or a model, got an object with keys \{units, input_shape\}/);
+    expect(() => tf.sequential().add(new Map() as never)).toThrow(/got an instance of Map/);
     const small = await m.fit([[1, 2]] as never, tf.zeros([1, 1])).catch((e: Error) => e);
     expect((small as Error).message).toContain('got [[1,2]] (make it a Tensor');
   });
