@@ -203,7 +203,7 @@ export abstract class Layer {
       this.ensureBuilt(inShape);
       const out = this.computeOutputShape(inShape);
       const outs = isShapeList(out) ? out : [out];
-      const made = outs.map((s, i) => new SymbolicTensor(s, this.dtype, this, sym, i, undefined, Array.isArray(inputs)));
+      const made = outs.map((s, i) => new SymbolicTensor(s, this.dtype, this, sym, i, undefined, Array.isArray(inputs), typeof ctx.training === 'boolean' ? ctx.training : null));
       this.inboundNodes.push({ inputs: sym, outputs: made });
       return made.length === 1 && !isShapeList(out) ? made[0]! : made;
     }

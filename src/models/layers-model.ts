@@ -184,7 +184,8 @@ export class LayersModel extends Layer {
       // The first input's mask: for recurrent layers the other inputs are initial states.
       const mask = masks.get(node.inputs[0]!.id) ?? null;
       const apply = node.layer.apply as (i: Tensor | Tensor[], c: CallContext) => Tensor | Tensor[];
-      let result = apply.call(node.layer, inArg, mask ? { ...ctx, mask } : ctx);
+      const callCtx = node.training === null || node.training === ctx.training ? ctx : { ...ctx, training: node.training };
+      let result = apply.call(node.layer, inArg, mask ? { ...callCtx, mask } : callCtx);
       if (tap) result = tap(node.layer, inArg, result) ?? result;
       const outMask = node.layer.computeMask(inArg, mask, result);
       const list = Array.isArray(result) ? result : [result];
@@ -329,7 +330,7 @@ export class LayersModel extends Layer {
           className: l.className,
           name: l.name,
           config: l.getConfig(),
-          inboundNodes: calls.map((n) => ({ inputs: n.inputs.map(nodeOf), listInput: n.listInput })),
+          inboundNodes: calls.map((n) => ({ inputs: n.inputs.map(nodeOf), listInput: n.listInput, ...(n.training !== null ? { training: n.training } : {}) })),
         };
       }),
       inputLayers: this.inputTensors.map(nodeOf),

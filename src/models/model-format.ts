@@ -15,7 +15,7 @@ export interface SavedLayer {
   className: string;
   name: string;
   config: LayerConfig;
-  inboundNodes: { inputs: [string, number, number][]; listInput: boolean }[];
+  inboundNodes: { inputs: [string, number, number][]; listInput: boolean; training?: boolean }[];
 }
 export interface SavedModel {
   format: string;

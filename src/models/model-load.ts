@@ -63,8 +63,8 @@ function rebuildFromConfig(className: string, cfg: SavedModel['modelTopology']['
     if (ready < 0) throw new Error(`loadModel: ${file}: the layer graph references tensors no layer produces`);
     const { layer, node, index } = pending.splice(ready, 1)[0]!;
     const ins = node.inputs.map((r) => made.get(key(r))!);
-    const apply = layer.apply as (i: SymbolicTensor | SymbolicTensor[]) => SymbolicTensor | SymbolicTensor[];
-    const out = apply.call(layer, node.listInput ? ins : ins[0]!);
+    const apply = layer.apply as (i: SymbolicTensor | SymbolicTensor[], ctx?: { training?: boolean }) => SymbolicTensor | SymbolicTensor[];
+    const out = apply.call(layer, node.listInput ? ins : ins[0]!, typeof node.training === 'boolean' ? { training: node.training } : {});
     (Array.isArray(out) ? out : [out]).forEach((o, k) => made.set(key([layer.name, index, k]), o));
   }
   const lookup = (r: [string, number, number]) => {

@@ -1,6 +1,9 @@
 // model.apply(x, { training }) on every kind of model: the training flag reaches each layer through
 // the call context, the tape records (gradients match finite differences), and a custom loop
 // written as TF's GradientTape loop trains.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { exportOnnxBytes } from '../../src/onnx/export';
@@ -43,6 +46,37 @@ describe('model.apply(x, { training })', () => {
     colMeans.forEach((m) => expect(Math.abs(m)).toBeLessThan(1e-4));
     expect(values(bn.weightsInfo[2]!.value)).not.toEqual(movingBefore);
     expect(probe.seen).toEqual([false, false, true, true]);
+  });
+
+  it('a call made with { training: false } on a symbolic tensor stays in inference mode during fit, and after save/load', async () => {
+    tf.manualSeed(12);
+    const bn = tf.layers.batchNormalization({ momentum: 0.5 });
+    const base = tf.sequential([tf.layers.dense({ units: 4, inputShape: [3] }), bn, tf.layers.dropout({ rate: 0.9 })]);
+    const x = tf.input({ shape: [3] });
+    // Keras's transfer-learning recipe: x = base_model(x, training=False)
+    const model = tf.model({ inputs: x, outputs: tf.layers.dense({ units: 1 }).apply(base.apply(x, { training: false })) as tf.SymbolicTensor });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const moving = () => values(bn.weightsInfo[2]!.value);
+    const before = moving();
+    const data = tf.add(tf.randn([32, 3]), 4);
+    await model.fit(data, tf.ones([32, 1]), { epochs: 2, verbose: 0 });
+    expect(moving()).toEqual(before);
+    // The fixed mode also wins over model.apply(x, { training: true }): no dropout, no batch statistics.
+    expect(values(model.apply(data, { training: true }))).toEqual(values(model.apply(data)));
+    // Called directly in training mode, the same base does update its statistics.
+    base.apply(data, { training: true });
+    expect(moving()).not.toEqual(before);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-apply-'));
+    try {
+      await model.save(dir);
+      const saved = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+      const baseEntry = saved.modelTopology.config.layers.find((l: { className: string }) => l.className === 'Sequential');
+      expect(baseEntry.inboundNodes[0].training).toBe(false);
+      const loaded = await tf.loadModel(dir);
+      expect(values(loaded.apply(data, { training: true }))).toEqual(values(loaded.apply(data)));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a frozen batch normalization runs in inference form even in training mode (fine-tuning)', () => {
