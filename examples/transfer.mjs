@@ -45,7 +45,9 @@ base.trainable = false;
 const input = tf.input({ shape: [28, 28, 1] });
 const hidden = tf.layers.dense({ units: 64, activation: 'relu', name: 'new_hidden' });
 const head = tf.layers.dense({ units: 5, activation: 'softmax', name: 'new_head' });
-const transfer = tf.model({ inputs: input, outputs: head.apply(hidden.apply(base.apply(input))) });
+// As in Keras's tutorial, the base is called with training: false, so it stays in inference mode
+// (dropout off, batch-norm statistics fixed) even while the new model trains.
+const transfer = tf.model({ inputs: input, outputs: head.apply(hidden.apply(base.apply(input, { training: false }))) });
 transfer.compile({ optimizer: tf.optimizers.adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
 transfer.summary();
 const frozenBefore = cnn.getLayer('top_conv').getWeights()[0].dataSync().slice();
