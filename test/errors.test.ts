@@ -45,6 +45,22 @@ describe('clear errors for bad input', () => {
     expect(() => tf.add(a, 'x' as unknown as number)).toThrow(/add: argument 'b' expected a Tensor, a number or an array, got "x"/);
   });
 
+  it('never embeds a large input: a plain array to fit is described by its shape and first elements', async () => {
+    const m = tf.sequential([tf.layers.dense({ units: 1, inputShape: [4] })]);
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const big = Array.from({ length: 1000 }, (_, i) => [i, i, i, i]);
+    const err = await m.fit(big as never, tf.zeros([1000, 1]), { verbose: 0 }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/^fit: argument 'x' expected a Tensor or an array of Tensors, got a plain array of shape \[1000,4\] starting \[\[0,0,0,0\],\[1,1,1,1\],.*…\] \(make it a Tensor with tf.tensor\(\.\.\.\)\)$/);
+    expect((err as Error).message.length).toBeLessThan(250);
+    expect(() => tf.layers.dense({ units: 2, name: 'x'.repeat(5000) as never, inputShape: [-1] })).toThrow(/got \[-1\]/);
+    expect(() => tf.matmul(tf.zeros([2, 2]), 'y'.repeat(10000) as never)).toThrow(/a string of 10000 characters starting "y{40}"…/);
+    expect(() => tf.sequential().add({ units: 3, input_shape: [4] } as never)).toThrow(
+      /sequential.add: argument 'layer' expected a Layer or a model, got an object with keys \{units, input_shape\}/);
+    expect(() => tf.sequential().add(new Map() as never)).toThrow(/got an instance of Map/);
+    const small = await m.fit([[1, 2]] as never, tf.zeros([1, 1])).catch((e: Error) => e);
+    expect((small as Error).message).toContain('got [[1,2]] (make it a Tensor');
+  });
+
   it('lets NaN and infinities pass through ops as IEEE arithmetic says', () => {
     const x = tensor([NaN, Infinity, -Infinity, 1]);
     expect(Array.from(tf.add(x, 1).dataSync())).toEqual([NaN, Infinity, -Infinity, 2]);

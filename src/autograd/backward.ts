@@ -95,9 +95,19 @@ export function gradientsOf(root: Tensor, targets: readonly Tensor[]): (Tensor |
 
 /** @internal {@link gradientsOf} with an explicit output gradient (default ones). */
 export function gradientsOfWithSeed(root: Tensor, targets: readonly Tensor[], gradient?: Tensor): (Tensor | null)[] {
+  return gradientsAndReach(root, targets, gradient).grads;
+}
+
+/**
+ * @internal gradients of `root` for `targets`, and whether each target is on the recorded graph at
+ * all: a target reached only through ops without a gradient (a `where` condition, a comparison) has
+ * a zero gradient, one not reached was never used.
+ */
+export function gradientsAndReach(root: Tensor, targets: readonly Tensor[], gradient?: Tensor): { grads: (Tensor | null)[]; reached: boolean[] } {
   const seed = seedFor('gradientsOf', root, gradient);
   const order = topologicalOrder(root);
+  const onGraph = new Set(order);
   const found = new Map<Tensor, Tensor>();
   propagate(order, root, seed, (leaf, g) => found.set(leaf, g));
-  return targets.map((t) => found.get(t) ?? null);
+  return { grads: targets.map((t) => found.get(t) ?? null), reached: targets.map((t) => onGraph.has(t)) };
 }

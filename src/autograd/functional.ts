@@ -1,8 +1,9 @@
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
+import { gradientsAndReach } from './backward';
 import { zerosLike } from '../ops/creation';
-import { gradientsOfWithSeed } from './backward';
 import { scoped } from '../tensor/scope';
+import { tensorLabel } from './labels';
 
 /** Result of {@link valueAndGrad}: the function's value and the gradient of each argument. */
 export interface ValueAndGrads {
@@ -20,6 +21,14 @@ function collectArgs(fn: string, args: unknown[]): { list: Tensor[]; asList: boo
     if (t.dtype !== 'float32') argError(fn, `args[${i}]`, 'a float32 tensor', `dtype ${t.dtype}`);
   });
   return { list: list as Tensor[], asList };
+}
+
+/** Names argument `i` for gradient errors: its position, weight name when it has one, and shape. */
+function describeTarget(list: readonly Tensor[], i: number, asList: boolean, withPosition = true): string {
+  const label = tensorLabel(list[i]!);
+  const where = asList || list.length > 1 ? `argument ${i}` : 'its argument';
+  const what = `${label ? `weight '${label}', ` : ''}${describe(list[i])}`;
+  return withPosition ? `${where} (${what})` : what;
 }
 
 /**
@@ -44,9 +53,24 @@ function evaluateInScope(name: string, f: (...xs: Tensor[]) => Tensor, list: Ten
   try {
     const value = f(...targets);
     if (!(value instanceof Tensor)) argError(name, 'f', 'a function returning a Tensor', describe(value));
-    const found = value.requiresGrad ? gradientsOfWithSeed(value, targets, dy) : targets.map(() => null);
-    const grads = found.map((g, i) => g ?? zerosLike(targets[i]!));
-    return { value: value.detach(), grads, asList };
+    // tfjs throws here too: silent zeros would hide a forward pass run under noGrad (predict,
+    // predictOnBatch) or a closure that never touches the argument.
+    if (list.length === 0) return { value: value.detach(), grads: [], asList };
+    if (!value.requiresGrad) {
+      const which = list.length > 1 ? `any of its ${list.length} arguments (the first: ${describeTarget(list, 0, true, false)})` : describeTarget(list, 0, asList);
+      throw new Error(`${name}: f's result does not depend on ${which}; `
+        + 'it was made without recording gradients (inside noGrad, predict or predictOnBatch?) or from other tensors only. '
+        + 'Compute it with ops on the arguments (for a model: model.apply(x, { training: true }))');
+    }
+    const { grads: found, reached } = gradientsAndReach(value, targets, dy);
+    const missing = reached.findIndex((r) => !r);
+    if (missing >= 0) {
+      throw new Error(`${name}: f's result does not depend on ${describeTarget(list, missing, asList)}, so it has no gradient `
+        + '(the function never used it, or used it only inside noGrad); pass only the tensors f computes with');
+    }
+    // Used only through ops without a gradient (a where condition, a comparison): zero, as the
+    // function is locally constant in it.
+    return { value: value.detach(), grads: found.map((g, i) => g ?? zerosLike(targets[i]!)), asList };
   } finally {
     targets.forEach((t, i) => (t.requiresGrad = previous[i]!));
   }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { argError, describe } from '../errors';
+import { camelFactories } from '../option-names';
 import type { Tensor } from '../tensor/tensor';
 import type { LayersModel } from '../models/layers-model';
 import type { Callback, Logs } from './callback';
@@ -204,7 +205,8 @@ export class TerminateOnNaN extends ModelCallback {
 }
 
 /** Callback factories under their tfjs/Keras names. */
-export const callbacks = {
+/** Callback factories (tfjs names); Keras's snake_case option names are accepted too (`min_delta`, `save_best_only`). */
+export const callbacks = camelFactories('callbacks.', {
   earlyStopping: (args?: EarlyStoppingArgs) => new EarlyStopping(args),
   modelCheckpoint: (args: ConstructorParameters<typeof ModelCheckpoint>[0]) => new ModelCheckpoint(args),
   learningRateScheduler: (schedule: (epoch: number, lr: number) => number) => new LearningRateScheduler(schedule),
@@ -215,4 +217,4 @@ export const callbacks = {
   tensorBoard: (logDir: string, args?: TensorBoardArgs) => new TensorBoard(logDir, args),
   /** A live dashboard page on 127.0.0.1 that updates during fit(); see {@link Dashboard}. */
   dashboard: (args?: DashboardArgs) => new Dashboard(args),
-};
+});

@@ -12,13 +12,18 @@ import { inputLayerFactories } from './input-layer';
 import { lstmFactories } from './lstm';
 import { maskingFactories } from './masking';
 import { mergeFactories } from './merge';
+import { noiseFactories } from './noise';
 import { normalizationFactories } from './normalization';
 import { poolingFactories } from './pooling';
 import { simpleRnnFactories } from './simple-rnn';
 import { wrapperFactories } from './wrappers';
+import { camelFactories } from '../option-names';
 
-/** Layer factories under their tfjs-layers names: `layers.dense({ units: 10, activation: 'softmax' })`. */
-export const layers = {
+/**
+ * Layer factories under their tfjs-layers names: `layers.dense({ units: 10, activation: 'softmax' })`.
+ * Keras's snake_case option names are accepted too (`input_shape`, `kernel_regularizer`).
+ */
+export const layers = camelFactories('layers.', {
   ...denseFactories,
   ...basicFactories,
   ...normalizationFactories,
@@ -28,12 +33,13 @@ export const layers = {
   ...maskingFactories,
   ...poolingFactories,
   ...mergeFactories,
+  ...noiseFactories,
   ...attentionFactories,
   ...simpleRnnFactories,
   ...lstmFactories,
   ...gruFactories,
   ...wrapperFactories,
-};
+});
 
 export * from './attention';
 export * from './basic';
@@ -45,6 +51,7 @@ export * from './input-layer';
 export * from './lstm';
 export * from './masking';
 export * from './merge';
+export * from './noise';
 export * from './normalization';
 export * from './pooling';
 export * from './recurrent';

@@ -1,4 +1,5 @@
 import { argError, describe } from '../errors';
+import { camelOptions } from '../option-names';
 import type { DType } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 import { Layer, type LayerArgs } from './layer';
@@ -8,13 +9,17 @@ import { type ArgsOf, registerLayer } from './registry';
 /** The entry point of a functional model: passes its input through. */
 export class InputLayer extends Layer {
   readonly className = 'InputLayer';
-  readonly output: SymbolicTensor;
 
   constructor(args: LayerArgs) {
     super(args, 'input');
     if (!this.batchInputShape) argError('inputLayer', 'inputShape', 'an input shape (inputShape or batchInputShape)', describe(args));
     this.built = true;
-    this.output = new SymbolicTensor(this.batchInputShape, this.dtype, this, []);
+    this.inboundNodes.push({ inputs: [], outputs: [new SymbolicTensor(this.batchInputShape, this.dtype, this, [])] });
+  }
+
+  /** The placeholder this input layer feeds. */
+  override get output(): SymbolicTensor {
+    return this.inboundNodes[0]!.outputs[0]!;
   }
 
   call(x: Tensor): Tensor {
@@ -27,6 +32,7 @@ export class InputLayer extends Layer {
  * `layer.apply(x)` and `model({ inputs: x, outputs })`.
  */
 export function input(args: { shape?: number[]; batchShape?: ShapeWithBatch; batchSize?: number; name?: string; dtype?: DType }): SymbolicTensor {
+  args = camelOptions('input', args);
   if (!args || (!args.shape && !args.batchShape)) argError('input', 'shape', 'an array of dimensions', describe(args?.shape));
   const layer = new InputLayer({
     inputShape: args.shape,

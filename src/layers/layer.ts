@@ -1,5 +1,6 @@
 import { argError, describe } from '../errors';
 import { noGrad } from '../autograd/tape';
+import { labelTensor } from '../autograd/labels';
 import type { DType } from '../tensor/dtype';
 import { shapesEqual } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
@@ -92,6 +93,58 @@ export abstract class Layer {
     }
   }
 
+  /**
+   * @internal every symbolic call of this layer (functional API, a Sequential's wiring): the
+   * placeholders it took and made, in call order.
+   */
+  readonly inboundNodes: { inputs: SymbolicTensor[]; outputs: SymbolicTensor[] }[] = [];
+
+  /**
+   * The symbolic input of the layer's only call (a list for a multi-input call), so a trained model can
+   * be cut: `model({ inputs: base.inputs, outputs: base.getLayer('feat').output })` (Keras `layer.input`).
+   */
+  get input(): SymbolicTensor | SymbolicTensor[] {
+    const node = this.onlyNode('input');
+    return node.inputs.length === 1 ? node.inputs[0]! : node.inputs.slice();
+  }
+
+  /** The symbolic output of the layer's only call (a list for several outputs); see {@link input}. */
+  get output(): SymbolicTensor | SymbolicTensor[] {
+    const node = this.onlyNode('output');
+    return node.outputs.length === 1 ? node.outputs[0]! : node.outputs.slice();
+  }
+
+  /** The input of the layer's `nodeIndex`-th symbolic call (a layer shared between calls). */
+  getInputAt(nodeIndex: number): SymbolicTensor | SymbolicTensor[] {
+    const node = this.nodeAt('getInputAt', nodeIndex);
+    return node.inputs.length === 1 ? node.inputs[0]! : node.inputs.slice();
+  }
+
+  /** The output of the layer's `nodeIndex`-th symbolic call. */
+  getOutputAt(nodeIndex: number): SymbolicTensor | SymbolicTensor[] {
+    const node = this.nodeAt('getOutputAt', nodeIndex);
+    return node.outputs.length === 1 ? node.outputs[0]! : node.outputs.slice();
+  }
+
+  private onlyNode(what: string): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[] } {
+    if (this.inboundNodes.length === 0) {
+      throw new Error(`${this.name}.${what}: the layer has not been called on a symbolic input yet (apply it to tf.input(...), `
+        + 'or give the first layer of its Sequential an inputShape)');
+    }
+    if (this.inboundNodes.length > 1) {
+      throw new Error(`${this.name}.${what}: the layer was called ${this.inboundNodes.length} times, so its ${what} is ambiguous; `
+        + `use ${what === 'input' ? 'getInputAt' : 'getOutputAt'}(i)`);
+    }
+    return this.inboundNodes[0]!;
+  }
+
+  private nodeAt(fn: string, i: number): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[] } {
+    if (!Number.isInteger(i) || i < 0 || i >= this.inboundNodes.length) {
+      argError(`${this.name}.${fn}`, 'nodeIndex', `an integer in [0, ${this.inboundNodes.length})`, describe(i));
+    }
+    return this.inboundNodes[i]!;
+  }
+
   /** Creates the weights once the input shape is known. */
   build(_inputShape: ShapeWithBatch | ShapeWithBatch[]): void {
     this.built = true;
@@ -150,7 +203,8 @@ export abstract class Layer {
       this.ensureBuilt(inShape);
       const out = this.computeOutputShape(inShape);
       const outs = isShapeList(out) ? out : [out];
-      const made = outs.map((s, i) => new SymbolicTensor(s, this.dtype, this, sym, i, undefined, Array.isArray(inputs)));
+      const made = outs.map((s, i) => new SymbolicTensor(s, this.dtype, this, sym, i, undefined, Array.isArray(inputs), typeof ctx.training === 'boolean' ? ctx.training : null));
+      this.inboundNodes.push({ inputs: sym, outputs: made });
       return made.length === 1 && !isShapeList(out) ? made[0]! : made;
     }
     if (!list.every((t) => t instanceof Tensor)) {
@@ -181,6 +235,7 @@ export abstract class Layer {
     const value = untracked(() => initializer.apply(shape, this.dtype));
     const trainable = options.trainable ?? true;
     value.requiresGrad = trainable && this._trainable;
+    labelTensor(value, `${this.name}/${name}`);
     this.weightList.push({ name, value, trainable, regularizer: options.regularizer ?? null });
     return value;
   }

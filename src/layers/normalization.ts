@@ -116,7 +116,8 @@ export class BatchNormalization extends Layer {
 
   call(x: Tensor, ctx: CallContext): Tensor {
     const opts = { axis: normalizeAxis(this.name, this.axis, x.rank), epsilon: this.epsilon };
-    if (!ctx.training) return batchNorm(x, this.movingMean!, this.movingVariance!, this.gamma, this.beta, opts);
+    // A frozen layer stays in inference form even in training mode (Keras 2.1+ fine-tuning rule).
+    if (!ctx.training || !this.trainable) return batchNorm(x, this.movingMean!, this.movingVariance!, this.gamma, this.beta, opts);
     const { y, mean, variance } = batchNormTraining(x, this.gamma, this.beta, opts);
     const m = this.momentum;
     noGrad(() => {

@@ -24,6 +24,11 @@ export class SymbolicTensor {
     readonly name = `${sourceLayer.name}/out${outputIndex}`,
     /** Whether the layer was applied to a list (it then receives an array at run time too). */
     readonly listInput = false,
+    /**
+     * A training mode fixed at this call (`base.apply(x, { training: false })`, Keras's
+     * `base_model(x, training=False)`): the call runs in it whatever mode the model runs in. Null follows the model.
+     */
+    readonly training: boolean | null = null,
   ) {}
 
   get rank(): number {

@@ -2,7 +2,7 @@ import { add, mul, sub } from '../ops/binary';
 import { mean } from '../ops/reduce';
 import { clip, log, neg, softplus } from '../ops/unary';
 import type { Tensor } from '../tensor/tensor';
-import { logitsOf } from '../activations/logits';
+import { logitsOf, warnIfNotLogits } from '../activations/logits';
 import { EPSILON, type LossOptions, defineLoss } from './loss';
 import { checkPair } from './validate';
 
@@ -31,6 +31,7 @@ export const binaryCrossentropy = defineLoss<BinaryCrossentropyOptions>({
     const yPred = checked.yPred;
     let y: Tensor = checked.yTrue;
     if (labelSmoothing > 0) y = add(mul(y, 1 - labelSmoothing), 0.5 * labelSmoothing);
+    if (fromLogits) warnIfNotLogits('binaryCrossentropy', yPred, 'sigmoid');
     const logits = fromLogits ? yPred : logitsOf(yPred, 'sigmoid');
     if (logits) return mean(sub(softplus(logits), mul(y, logits)), -1);
     const p = clip(yPred, EPSILON, 1 - EPSILON);

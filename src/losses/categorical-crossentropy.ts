@@ -5,7 +5,7 @@ import { clip, log, neg } from '../ops/unary';
 import type { Tensor } from '../tensor/tensor';
 import { EPSILON, type LossOptions, defineLoss } from './loss';
 import { checkPair } from './validate';
-import { logitsOf } from '../activations/logits';
+import { logitsOf, warnIfNotLogits } from '../activations/logits';
 
 /** Options of {@link categoricalCrossentropy}. */
 export interface CategoricalCrossentropyOptions extends LossOptions {
@@ -36,6 +36,7 @@ export const categoricalCrossentropy = defineLoss<CategoricalCrossentropyOptions
       const numClasses = yPred.shape[yPred.rank - 1]!;
       y = add(mul(y, 1 - labelSmoothing), labelSmoothing / numClasses);
     }
+    if (fromLogits) warnIfNotLogits('categoricalCrossentropy', yPred, 'softmax');
     const logits = fromLogits ? yPred : logitsOf(yPred, 'softmax');
     const logP = logits ? logSoftmax(logits, -1) : log(clip(div(yPred, sum(yPred, -1, true)), EPSILON, 1 - EPSILON));
     return neg(sum(mul(y, logP), -1));

@@ -1,5 +1,6 @@
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
+import { camelOptions } from '../option-names';
 
 /**
  * Keras's fuzz factor `epsilon()`: probabilities are clipped to [EPSILON, 1 - EPSILON] before their
@@ -99,7 +100,7 @@ function parseOptions<O extends LossOptions>(spec: LossSpec<O>, raw: unknown): {
   const defaults = spec.defaults as unknown as Record<string, ConfigValue>;
   const options: Record<string, ConfigValue> = { ...defaults };
   let name = spec.name;
-  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(camelOptions(spec.name, raw as Record<string, unknown>))) {
     if (value === undefined) continue;
     if (key === 'name') {
       if (typeof value !== 'string' || value === '') argError(spec.name, 'name', 'a non-empty string', describe(value));

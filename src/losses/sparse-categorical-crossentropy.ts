@@ -1,5 +1,5 @@
 import { div } from '../ops/binary';
-import { logitsOf } from '../activations/logits';
+import { logitsOf, warnIfNotLogits } from '../activations/logits';
 import { tensor } from '../ops/creation';
 import { gather } from '../ops/movement';
 import { sum } from '../ops/reduce';
@@ -36,6 +36,7 @@ export const sparseCategoricalCrossentropy = defineLoss<SparseCategoricalCrossen
     const flat = new Int32Array(labels.length);
     for (let i = 0; i < labels.length; i++) flat[i] = i * numClasses + labels[i]!;
     const index = tensor(flat, [flat.length], 'int32');
+    if (fromLogits) warnIfNotLogits('sparseCategoricalCrossentropy', yPred, 'softmax');
     const logits = fromLogits ? yPred : logitsOf(yPred, 'softmax');
     if (logits) return neg(reshape(gather(reshape(logSoftmax(logits, -1), [-1]), index), rows));
     const p = div(yPred, sum(yPred, -1, true));

@@ -8,7 +8,8 @@ import { Generator, globalGenerator } from '../random/generator';
 export function asTensorList(fn: string, arg: string, value: unknown): Tensor[] {
   const list = value instanceof Tensor ? [value] : Array.isArray(value) ? value : null;
   if (!list || list.length === 0 || !list.every((t) => t instanceof Tensor)) {
-    argError(fn, arg, 'a Tensor or an array of Tensors', describe(value));
+    const plain = Array.isArray(value) && !value.some((t) => t instanceof Tensor);
+    argError(fn, arg, 'a Tensor or an array of Tensors', `${describe(value)}${plain ? ' (make it a Tensor with tf.tensor(...))' : ''}`);
   }
   for (const t of list as Tensor[]) {
     if (t.rank === 0) argError(fn, arg, 'tensors with a batch dimension', 'a scalar');

@@ -148,7 +148,8 @@ export function foldBatchNorm(model: LayersModel): LayersModel {
         continue;
       }
       const layer = clones.get(n.layer)!;
-      const out = n.listInput ? layer.apply(ins) : layer.apply(ins[0]!);
+      const fixed = n.training === null ? {} : { training: n.training };
+      const out = n.listInput ? layer.apply(ins, fixed) : layer.apply(ins[0]!, fixed);
       const list = Array.isArray(out) ? out : [out];
       n.outputs.forEach((o, i) => {
         if (o) made.set(o.id, list[i]);

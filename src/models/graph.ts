@@ -10,6 +10,8 @@ export interface GraphNode {
   outputs: SymbolicTensor[];
   /** Whether the layer was applied to a list (it then receives an array). */
   listInput: boolean;
+  /** The training mode fixed at this call, or null to follow the model's. */
+  training: boolean | null;
 }
 
 /**
@@ -29,7 +31,7 @@ export function buildGraph(inputs: readonly SymbolicTensor[], outputs: readonly 
     if (path.has(t.id)) throw new Error('model: the layer graph has a cycle');
     let node = nodes.get(t.inputs);
     if (!node) {
-      node = { layer: t.sourceLayer, inputs: t.inputs, outputs: [], listInput: t.listInput };
+      node = { layer: t.sourceLayer, inputs: t.inputs, outputs: [], listInput: t.listInput, training: t.training };
       nodes.set(t.inputs, node);
     }
     node.outputs[t.outputIndex] = t;

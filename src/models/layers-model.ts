@@ -1,7 +1,7 @@
 import { argError, describe } from '../errors';
 import { isGradEnabled } from '../autograd/tape';
 import type { Tensor } from '../tensor/tensor';
-import { type CallContext, Layer } from '../layers/layer';
+import { type CallContext, Layer, type LayerWeight, isShapeList } from '../layers/layer';
 import { InputLayer } from '../layers/input-layer';
 import { type ShapeWithBatch, SymbolicTensor, formatShape } from '../layers/symbolic-tensor';
 import { type GraphNode, buildGraph } from './graph';
@@ -40,11 +40,13 @@ export interface InferencePlanner {
 
 /**
  * A model: layers wired from inputs to outputs. Built by `model({ inputs, outputs })` (functional
- * API) or `sequential([...])`; trained with compile/fit (see training.ts, mixed in below).
+ * API) or `sequential([...])`; trained with compile/fit (see training.ts, mixed in below). A model is
+ * itself a layer: `model.apply(x, { training })` runs it on tensors with the tape recording (custom
+ * training loops), on a SymbolicTensor it becomes one node of a bigger model, and it can be added to
+ * a Sequential; its weights stay the same objects wherever it is used.
  */
-export class LayersModel {
+export class LayersModel extends Layer {
   readonly className: string = 'Model';
-  readonly name: string;
   /** Set by callbacks (earlyStopping, terminateOnNaN) to end fit() after the current batch. */
   stopTraining = false;
   protected inputTensors: SymbolicTensor[] = [];
@@ -54,9 +56,13 @@ export class LayersModel {
   compiled: Compiled | null = null;
   /** @internal set by importOnnx: serves inference-mode forward passes made without gradient recording */
   inferencePlanner: InferencePlanner | null = null;
+  /** @internal seeds fit()'s shuffling and training-time randomness per step (see training.ts) */
+  trainingSeed: number | null = null;
 
-  constructor(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[]; name?: string } | null, name = 'model') {
-    this.name = args?.name ?? name;
+  /** `defaultName` is made unique (model, model_1, ...) as layer names are; an explicit `name` is kept. */
+  constructor(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[]; name?: string } | null, defaultName = 'model', name?: string) {
+    super({ name: args?.name ?? name }, defaultName);
+    this.built = true;
     if (args) this.wire(args.inputs, args.outputs);
   }
 
@@ -65,15 +71,65 @@ export class LayersModel {
     const outs = Array.isArray(outputs) ? outputs : [outputs];
     ins.forEach((t, i) => {
       if (!(t instanceof SymbolicTensor) || !(t.sourceLayer instanceof InputLayer)) {
-        argError('model', `inputs[${i}]`, 'a placeholder made by input()', describe(t));
+        argError('model', `inputs[${i}]`, 'a placeholder made by input() (or another model\'s inputs)', describe(t));
       }
     });
     outs.forEach((t, i) => {
-      if (!(t instanceof SymbolicTensor)) argError('model', `outputs[${i}]`, 'a SymbolicTensor from layer.apply()', describe(t));
+      if (!(t instanceof SymbolicTensor)) argError('model', `outputs[${i}]`, 'a SymbolicTensor from layer.apply() or layer.output', describe(t));
     });
-    this.inputTensors = ins;
-    this.outputTensors = outs;
+    this.inputTensors = ins.slice();
+    this.outputTensors = outs.slice();
     this.nodes = buildGraph(ins, outs);
+    this.batchInputShape = ins.length === 1 ? ins[0]!.shape.slice() : null;
+  }
+
+  /** The model's input placeholder (a list when it has several), as `layer.input` is for a layer. */
+  override get input(): SymbolicTensor | SymbolicTensor[] {
+    return this.inputTensors.length === 1 ? this.inputTensors[0]! : this.inputTensors.slice();
+  }
+
+  /** The model's output (a list when it has several): cut a model with `model({ inputs: m.inputs, outputs: ... })`. */
+  override get output(): SymbolicTensor | SymbolicTensor[] {
+    return this.outputTensors.length === 1 ? this.outputTensors[0]! : this.outputTensors.slice();
+  }
+
+  /** Runs the model as a layer: `model.apply(x, { training: true })` records the tape, as Keras's `model(x, training=True)`. */
+  call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor | Tensor[] {
+    const outs = this.forward(Array.isArray(inputs) ? inputs : [inputs], ctx);
+    return outs.length === 1 ? outs[0]! : outs;
+  }
+
+  /** Output shapes for inputs of these shapes (a model applied to symbolic tensors). */
+  override computeOutputShape(inputShape: ShapeWithBatch | ShapeWithBatch[]): ShapeWithBatch | ShapeWithBatch[] {
+    const shapes = isShapeList(inputShape) ? inputShape : [inputShape];
+    this.checkShapes(shapes);
+    const batch = shapes[0]![0] ?? null;
+    const outs = this.outputTensors.map((t) => [batch, ...t.shape.slice(1)]);
+    return outs.length === 1 ? outs[0]! : outs;
+  }
+
+  /** @internal throws when symbolic input shapes cannot feed this model */
+  protected checkShapes(shapes: ShapeWithBatch[]): void {
+    if (shapes.length !== this.inputTensors.length) argError(this.name, 'inputs', `${this.inputTensors.length} input(s)`, `${shapes.length}`);
+    shapes.forEach((s, i) => {
+      const expected = this.inputTensors[i]!.shape;
+      const ok = s.length === expected.length && expected.every((d, k) => d === null || s[k] === null || d === s[k]);
+      if (!ok) argError(this.name, shapes.length > 1 ? `inputs[${i}]` : 'inputs', `input shape ${formatShape(expected)}`, formatShape(s));
+    });
+  }
+
+  /** Freezing a model freezes every layer in it (Keras); unfreezing unfreezes them all. */
+  override get trainable(): boolean {
+    return super.trainable;
+  }
+  override set trainable(value: boolean) {
+    super.trainable = value;
+    for (const l of this.layers) l.trainable = value;
+  }
+
+  /** Every weight of the inner layers, named `<layer>/<weight>` (a nested model nests the prefix). */
+  override get weightsInfo(): readonly LayerWeight[] {
+    return this.layers.flatMap((l) => l.weightsInfo.map((w) => ({ ...w, name: `${l.name}/${w.name}`, trainable: w.trainable && l.trainable })));
   }
 
   /** Layers in call order (input layers first), each once. */
@@ -128,7 +184,8 @@ export class LayersModel {
       // The first input's mask: for recurrent layers the other inputs are initial states.
       const mask = masks.get(node.inputs[0]!.id) ?? null;
       const apply = node.layer.apply as (i: Tensor | Tensor[], c: CallContext) => Tensor | Tensor[];
-      let result = apply.call(node.layer, inArg, mask ? { ...ctx, mask } : ctx);
+      const callCtx = node.training === null || node.training === ctx.training ? ctx : { ...ctx, training: node.training };
+      let result = apply.call(node.layer, inArg, mask ? { ...callCtx, mask } : callCtx);
       if (tap) result = tap(node.layer, inArg, result) ?? result;
       const outMask = node.layer.computeMask(inArg, mask, result);
       const list = Array.isArray(result) ? result : [result];
@@ -140,6 +197,9 @@ export class LayersModel {
     }
     return this.outputTensors.map((t) => values.get(t.id)!);
   }
+
+  /** @internal wires a model whose input shape is learned from its first data (a deferred Sequential); no-op here */
+  ensureWired(_xs: readonly (Tensor | ShapeWithBatch)[]): void {}
 
   /** Throws a clear error when inputs do not match the model's input shapes. */
   protected checkInputs(xs: Tensor[]): void {
@@ -218,24 +278,24 @@ export class LayersModel {
     return found;
   }
 
-  get trainableWeights(): Tensor[] {
+  override get trainableWeights(): Tensor[] {
     return this.layers.flatMap((l) => l.trainableWeights);
   }
-  get nonTrainableWeights(): Tensor[] {
+  override get nonTrainableWeights(): Tensor[] {
     return this.layers.flatMap((l) => l.nonTrainableWeights);
   }
   /** All weights, layer by layer in creation order. */
-  get weights(): Tensor[] {
+  override get weights(): Tensor[] {
     return this.layers.flatMap((l) => l.weights);
   }
 
   /** Copies of every weight, layer by layer (tfjs getWeights). */
-  getWeights(): Tensor[] {
+  override getWeights(): Tensor[] {
     return this.layers.flatMap((l) => l.getWeights());
   }
 
   /** Sets every weight, in the order getWeights returns them. */
-  setWeights(values: Tensor[]): void {
+  override setWeights(values: Tensor[]): void {
     const total = this.layers.reduce((n, l) => n + l.weights.length, 0);
     if (!Array.isArray(values) || values.length !== total) argError(`${this.name}.setWeights`, 'weights', `${total} tensors`, describe(values));
     let k = 0;
@@ -246,17 +306,17 @@ export class LayersModel {
     }
   }
 
-  countParams(): number {
+  override countParams(): number {
     return this.layers.reduce((n, l) => n + l.countParams(), 0);
   }
 
   /** @internal weight penalties of every layer */
-  regularizationLosses(): Tensor[] {
+  override regularizationLosses(): Tensor[] {
     return this.layers.flatMap((l) => l.regularizationLosses());
   }
 
   /** Layer configs and wiring, as stored in model.json. */
-  getConfig(): Record<string, unknown> {
+  override getConfig(): Record<string, unknown> {
     // Keras's [layer name, call index, output index] names a tensor even for shared layers.
     const callIndex = (t: SymbolicTensor): number =>
       t.sourceLayer instanceof InputLayer ? 0 : this.nodes.filter((n) => n.layer === t.sourceLayer).findIndex((n) => n.inputs === t.inputs);
@@ -270,7 +330,7 @@ export class LayersModel {
           className: l.className,
           name: l.name,
           config: l.getConfig(),
-          inboundNodes: calls.map((n) => ({ inputs: n.inputs.map(nodeOf), listInput: n.listInput })),
+          inboundNodes: calls.map((n) => ({ inputs: n.inputs.map(nodeOf), listInput: n.listInput, ...(n.training !== null ? { training: n.training } : {}) })),
         };
       }),
       inputLayers: this.inputTensors.map(nodeOf),

@@ -15,7 +15,7 @@ export interface SavedLayer {
   className: string;
   name: string;
   config: LayerConfig;
-  inboundNodes: { inputs: [string, number, number][]; listInput: boolean }[];
+  inboundNodes: { inputs: [string, number, number][]; listInput: boolean; training?: boolean }[];
 }
 export interface SavedModel {
   format: string;
@@ -25,6 +25,8 @@ export interface SavedModel {
   weightsFile: string;
   /** The optimizer's state (slots by weight name, iterations), when the model was saved compiled and trained. */
   optimizerWeightsFile?: string;
+  /** fit()'s training seed (shuffles and dropout masks derive from it and the step count; see training-rng.ts). */
+  trainingSeed?: number;
 }
 
 /** The safetensors key of a layer's weight. */

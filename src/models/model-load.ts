@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { argError, describe } from '../errors';
 import { decodeSafetensors } from '../io/safetensors';
 // The layer index, not registry.ts alone: importing it registers every built-in layer class.
-import { deserializeLayer } from '../layers';
+import { deserializeLayer, registerLayer } from '../layers';
 import type { Layer } from '../layers/layer';
 import { InputLayer } from '../layers/input-layer';
 import { SymbolicTensor } from '../layers/symbolic-tensor';
@@ -33,7 +33,12 @@ function parseModelJson(text: string, file: string): SavedModel {
 }
 
 function rebuild(saved: SavedModel, file: string): LayersModel {
-  const cfg = saved.modelTopology.config;
+  return rebuildFromConfig(saved.modelTopology.className, saved.modelTopology.config, file);
+}
+
+/** A model (top-level, or nested as a layer of another) from its saved className and config. */
+function rebuildFromConfig(className: string, cfg: SavedModel['modelTopology']['config'], file: string): LayersModel {
+  if (!cfg || !Array.isArray(cfg.layers)) throw new Error(`loadModel: ${file}: model config has no layers list`);
   const layers = new Map<string, Layer>();
   for (const l of cfg.layers) {
     try {
@@ -42,7 +47,7 @@ function rebuild(saved: SavedModel, file: string): LayersModel {
       throw new Error(`loadModel: ${file}: layer '${l.name}': ${(err as Error).message}`);
     }
   }
-  if (saved.modelTopology.className === 'Sequential') {
+  if (className === 'Sequential') {
     return new Sequential({ name: cfg.name, layers: cfg.layers.map((l) => layers.get(l.name)!) });
   }
   // Replay every layer call; shared layers may need inputs made later, so loop until done.
@@ -58,8 +63,8 @@ function rebuild(saved: SavedModel, file: string): LayersModel {
     if (ready < 0) throw new Error(`loadModel: ${file}: the layer graph references tensors no layer produces`);
     const { layer, node, index } = pending.splice(ready, 1)[0]!;
     const ins = node.inputs.map((r) => made.get(key(r))!);
-    const apply = layer.apply as (i: SymbolicTensor | SymbolicTensor[]) => SymbolicTensor | SymbolicTensor[];
-    const out = apply.call(layer, node.listInput ? ins : ins[0]!);
+    const apply = layer.apply as (i: SymbolicTensor | SymbolicTensor[], ctx?: { training?: boolean }) => SymbolicTensor | SymbolicTensor[];
+    const out = apply.call(layer, node.listInput ? ins : ins[0]!, typeof node.training === 'boolean' ? { training: node.training } : {});
     (Array.isArray(out) ? out : [out]).forEach((o, k) => made.set(key([layer.name, index, k]), o));
   }
   const lookup = (r: [string, number, number]) => {
@@ -68,6 +73,13 @@ function rebuild(saved: SavedModel, file: string): LayersModel {
     return t;
   };
   return new LayersModel({ name: cfg.name, inputs: cfg.inputLayers.map(lookup), outputs: cfg.outputLayers.map(lookup) });
+}
+
+// A model nested in another is saved as one of its layers; rebuilding it is rebuilding a model.
+for (const [className, cls] of [['Sequential', Sequential], ['Model', LayersModel]] as const) {
+  registerLayer(className, cls as never, {
+    fromConfig: (config) => rebuildFromConfig(className, config as unknown as SavedModel['modelTopology']['config'], 'nested model'),
+  });
 }
 
 /**
@@ -106,6 +118,7 @@ export async function loadModel(dir: string): Promise<LayersModel> {
   if (model.layers.every((l) => l instanceof InputLayer || l instanceof OnnxNode) && model.layers.some((l) => l instanceof OnnxNode)) {
     model.inferencePlanner = new ImportedModelPlanner(model);
   }
+  if (Number.isInteger(saved.trainingSeed) && saved.trainingSeed! >= 0) model.trainingSeed = saved.trainingSeed!;
   const tc = saved.trainingConfig;
   if (tc) {
     model.compile({

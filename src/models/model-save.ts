@@ -26,6 +26,7 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
     modelTopology: { className: model.className, config: model.getConfig() as SavedModel['modelTopology']['config'] },
     trainingConfig: model.compiled ? trainingConfig(model.compiled) : null,
     weightsFile: WEIGHTS_FILE,
+    ...(model.trainingSeed !== null ? { trainingSeed: model.trainingSeed } : {}),
   };
   await fs.promises.mkdir(dir, { recursive: true });
   await fs.promises.writeFile(path.join(dir, WEIGHTS_FILE), encodeSafetensors(weights, { format: FORMAT }));

@@ -1,4 +1,5 @@
 import { argError, describe } from '../errors';
+import { camelOptions } from '../option-names';
 import { noGrad } from '../autograd/tape';
 import { gradientsOf } from '../autograd/backward';
 import { scoped } from '../tensor/scope';
@@ -16,6 +17,8 @@ import type { LayersModel } from './layers-model';
 import { History } from './history';
 import { ProgressLogger } from './progress';
 import { asTensorList, permutation, sampleCount, takeRows } from './batching';
+import { shuffleGenerator, stepGenerator } from './training-rng';
+import { withGenerator } from '../random/generator';
 
 /** `model.compile` options (tfjs names). */
 export interface CompileArgs {
@@ -90,8 +93,9 @@ function perOutput<T>(fn: string, arg: string, model: LayersModel, value: T | T[
   return argError(fn, arg, 'a value, an array per output or an object by output name', describe(value));
 }
 
-export function compileModel(model: LayersModel, args: CompileArgs): Compiled {
-  if (!args || typeof args !== 'object') argError('compile', 'args', '{ optimizer, loss, metrics? }', describe(args));
+export function compileModel(model: LayersModel, argsIn: CompileArgs): Compiled {
+  if (!argsIn || typeof argsIn !== 'object') argError('compile', 'args', '{ optimizer, loss, metrics? }', describe(argsIn));
+  const args = camelOptions('compile', argsIn);
   if (args.loss === undefined) argError('compile', 'loss', 'a loss name, function or object', 'undefined');
   const optimizer = getOptimizer(args.optimizer);
   const isLossId = (v: unknown) => typeof v === 'string' || typeof v === 'function';
@@ -146,7 +150,7 @@ interface StepResult {
  * disposed before it returns, so the next step reuses the same buffers.
  */
 function trainStep(model: LayersModel, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null, metrics: ReturnType<typeof makeMetrics>): StepResult {
-  return scoped(() => {
+  return withGenerator(stepGenerator(model, c.optimizer.iterations), () => scoped(() => {
     const ctx = { training: true, losses: [] as Tensor[] };
     const preds = model.forward(xs, ctx);
     const { total, parts } = totalLoss(c, preds, ys, sw);
@@ -161,7 +165,7 @@ function trainStep(model: LayersModel, c: Compiled, xs: Tensor[], ys: Tensor[], 
     }
     noGrad(() => metrics.forEach((m) => m.metric.update(ys[m.output]!, preds[m.output]!, sw)));
     return { losses: parts.map((p) => p.item()), total: objective.item() };
-  }, () => []);
+  }, () => []));
 }
 
 function totalLoss(c: Compiled, preds: Tensor[], ys: Tensor[], sw: Tensor | null): { total: Tensor; parts: Tensor[] } {
@@ -187,14 +191,16 @@ function checkPositiveInt(fn: string, arg: string, v: unknown): number {
 }
 
 /** The body of `model.fit`. */
-export async function fitModel(model: LayersModel, x: unknown, y: unknown, args: FitArgs = {}): Promise<History> {
+export async function fitModel(model: LayersModel, x: unknown, y: unknown, argsIn: FitArgs = {}): Promise<History> {
   const c = requireCompiled(model, 'fit');
-  if (isBatchSource(x)) return fitSource(model, c, x, (y ?? {}) as FitArgs);
+  if (isBatchSource(x)) return fitSource(model, c, x, camelOptions('fit', (y ?? {}) as FitArgs));
+  const args = camelOptions('fit', argsIn);
   const epochs = checkPositiveInt('fit', 'epochs', args.epochs ?? 1);
   const batchSize = checkPositiveInt('fit', 'batchSize', args.batchSize ?? 32);
   const verbose = args.verbose ?? 1;
   let xs = asTensorList('fit', 'x', x);
   let ys = asTensorList('fit', 'y', y);
+  model.ensureWired(xs);
   if (ys.length !== model.outputNames.length) argError('fit', 'y', `${model.outputNames.length} target tensor(s)`, `${ys.length}`);
   const n = sampleCount('fit', [{ name: 'x', tensors: xs }, { name: 'y', tensors: ys }, ...(args.sampleWeight ? [{ name: 'sampleWeight', tensors: [args.sampleWeight] }] : [])]);
   let sampleWeight = args.sampleWeight ?? null;
@@ -234,7 +240,7 @@ export async function fitModel(model: LayersModel, x: unknown, y: unknown, args:
     outputLossMeans.forEach((m) => m.reset());
     metrics.forEach((m) => m.metric.reset());
     await cbs.epochBegin(epoch, {});
-    const order = args.shuffle === false ? null : permutation(nTrain);
+    const order = args.shuffle === false ? null : permutation(nTrain, shuffleGenerator(model, c.optimizer.iterations));
     const wantsBatches = cbs.wantsBatches;
     for (let b = 0; b < steps && !model.stopTraining; b++) {
       const start = b * batchSize;
@@ -389,19 +395,23 @@ async function evaluateSource(model: LayersModel, c: Compiled, source: BatchSour
 }
 
 /** The body of `model.evaluate`: loss and metrics over all samples, by name. */
-export async function evaluateModel(model: LayersModel, x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<Logs> {
+export async function evaluateModel(model: LayersModel, x: unknown, y: unknown, argsIn: EvaluateArgs = {}): Promise<Logs> {
+  const args = camelOptions('evaluate', argsIn);
   const c = requireCompiled(model, 'evaluate');
   if (isBatchSource(x)) return evaluateSource(model, c, x);
   const batchSize = checkPositiveInt('evaluate', 'batchSize', args.batchSize ?? 32);
   const ys = asTensorList('evaluate', 'y', y);
+  model.ensureWired(asTensorList('evaluate', 'x', x));
   if (ys.length !== model.outputNames.length) argError('evaluate', 'y', `${model.outputNames.length} target tensor(s)`, `${ys.length}`);
   return evaluateTensors(model, c, asTensorList('evaluate', 'x', x), ys, args.sampleWeight ?? null, batchSize);
 }
 
 /** The body of `model.predict`: batched inference, yielding to the event loop between batches. */
-export async function predictModel(model: LayersModel, x: unknown, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
+export async function predictModel(model: LayersModel, x: unknown, argsIn: PredictArgs = {}): Promise<Tensor | Tensor[]> {
+  const args = camelOptions('predict', argsIn);
   const batchSize = checkPositiveInt('predict', 'batchSize', args.batchSize ?? 32);
   const xs = asTensorList('predict', 'x', x);
+  model.ensureWired(xs);
   const n = sampleCount('predict', [{ name: 'x', tensors: xs }]);
   // Sized from the first batch's outputs: a Sequential without an input shape is wired only then.
   let parts: Tensor[][] | null = null;
@@ -428,6 +438,7 @@ export async function predictModel(model: LayersModel, x: unknown, args: Predict
 /** The body of `model.predictOnBatch`: one synchronous forward pass in inference mode. */
 export function predictOnBatch(model: LayersModel, x: unknown): Tensor | Tensor[] {
   const xs = asTensorList('predictOnBatch', 'x', x);
+  model.ensureWired(xs);
   const outs = scoped(() => noGrad(() => model.forward(xs, { training: false, losses: [] })), (r) => r);
   return outs.length === 1 ? outs[0]! : outs;
 }
@@ -437,6 +448,7 @@ export async function trainOnBatchModel(model: LayersModel, x: unknown, y: unkno
   const c = requireCompiled(model, 'trainOnBatch');
   const xs = asTensorList('trainOnBatch', 'x', x);
   const ys = asTensorList('trainOnBatch', 'y', y);
+  model.ensureWired(xs);
   sampleCount('trainOnBatch', [{ name: 'x', tensors: xs }, { name: 'y', tensors: ys }]);
   const metrics = makeMetrics(model, c);
   const r = trainStep(model, c, xs, ys, null, metrics);

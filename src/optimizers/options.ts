@@ -1,4 +1,5 @@
 import { argError, describe } from '../errors';
+import { camelOptions } from '../option-names';
 
 /** A value that survives `JSON.stringify` / `JSON.parse` unchanged (what getConfig returns). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -17,10 +18,14 @@ export type SerializedObject = {
 export function readOptions(fn: string, options: unknown, known: readonly string[] | null): Record<string, unknown> {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object' || Array.isArray(options)) argError(fn, 'options', 'an options object', describe(options));
-  const record = options as Record<string, unknown>;
+  const record = camelOptions(fn, options as Record<string, unknown>);
   if (known === null) return record;
   for (const key of Object.keys(record)) {
-    if (!known.includes(key)) argError(fn, key, `one of the options ${known.join(', ')}`, 'an unknown option');
+    if (!known.includes(key)) {
+      // Keras spellings that differ by more than case (clipnorm, clipvalue): point at ours.
+      const near = known.find((k) => k.toLowerCase() === key.toLowerCase().replace(/_/g, ''));
+      argError(fn, key, `one of the options ${known.join(', ')}`, `an unknown option${near ? ` (did you mean '${near}'?)` : ''}`);
+    }
   }
   return record;
 }

@@ -88,3 +88,18 @@ export function manualSeed(seed: number): void {
   }
   global = new Generator(seed);
 }
+
+/**
+ * @internal runs `fn` with `g` as the global generator (restored after): fit() gives each training
+ * step its own stream, derived from the model's seed and the step number, so a run resumed from a
+ * checkpoint draws the same dropout masks and shuffles as an uninterrupted one.
+ */
+export function withGenerator<T>(g: Generator, fn: () => T): T {
+  const prev = global;
+  global = g;
+  try {
+    return fn();
+  } finally {
+    global = prev;
+  }
+}

@@ -102,9 +102,34 @@ describe('functional gradients', () => {
     expect(both.grads.map((t) => t.item())).toEqual([5, 2]);
   });
 
-  it('gives zeros for arguments the function does not use', () => {
-    const [, gb] = tf.grads((a: tf.Tensor) => tf.sum(a))([tensor([1, 2]), tensor([3])]);
-    expect(gb!.toArray()).toEqual([0]);
+  it('throws, naming the argument, for an argument the function does not use (as tfjs does)', () => {
+    expect(() => tf.grads((a: tf.Tensor) => tf.sum(a))([tensor([1, 2]), tensor([3])])).toThrow(
+      /grads: f's result does not depend on argument 1 \(Tensor\(float32, shape \[1\]\)\)/);
+    const x = tf.randn([3]);
+    expect(() => tf.grad((_a: tf.Tensor) => tf.sum(x))(tf.randn([3]))).toThrow(/grad: f's result does not depend on its argument/);
+  });
+
+  it('gives zeros for an argument used only through ops without a gradient, and [] for no arguments', () => {
+    const cond = tensor([1, 0, 1]);
+    const [gc, ga] = tf.grads((c: tf.Tensor, a: tf.Tensor) => tf.sum(tf.where(c, a, 0)))([cond, tensor([5, 6, 7])]);
+    expect(gc!.toArray()).toEqual([0, 0, 0]);
+    expect(ga!.toArray()).toEqual([1, 0, 1]);
+    expect(tf.grads(() => tf.sum(tensor([1, 2])))([])).toEqual([]);
+  });
+
+  it('throws for a value computed under noGrad instead of returning zero gradients', () => {
+    const w = tf.randn([2, 2]);
+    expect(() => tf.valueAndGrad((a: tf.Tensor) => tf.noGrad(() => tf.sum(tf.mul(a, a))))(w)).toThrow(/without recording gradients \(inside noGrad/);
+  });
+
+  it('names a layer weight the function does not use', () => {
+    const used = tf.layers.dense({ units: 2, name: 'used' });
+    const unused = tf.layers.dense({ units: 2, name: 'unused' });
+    const x = tf.randn([3, 4]);
+    used.apply(x);
+    unused.apply(x);
+    expect(() => tf.valueAndGrad(() => tf.sum(used.apply(x)))([...used.trainableWeights, ...unused.trainableWeights])).toThrow(
+      /does not depend on argument 2 \(weight 'unused\/kernel', Tensor\(float32, shape \[4,2\]\)\)/);
   });
 });
 

@@ -7,6 +7,7 @@ import { isShapeList, type Layer } from '../../layers/layer';
 import { Masking } from '../../layers/masking';
 import type { ShapeWithBatch, SymbolicTensor } from '../../layers/symbolic-tensor';
 import { LayersModel } from '../../models/layers-model';
+import type { GraphNode } from '../../models/graph';
 import type { DType } from '../../tensor/dtype';
 import { DataType, encodeModel } from '../proto';
 import type { OnnxModelProto, OnnxValueInfoProto } from '../proto';
@@ -174,8 +175,12 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
     }));
   });
 
-  for (const call of model.graphNodes) {
+  const emit = (call: GraphNode): void => {
     const layer = call.layer;
+    if (layer instanceof LayersModel) {
+      emitNested(layer, call);
+      return;
+    }
     const converter = getOnnxConverter(layer.className);
     if (!converter) {
       throw new Error(`exportOnnx: layer '${layer.name}' has class ${layer.className}, which has no ONNX converter; register one with registerOnnxConverter('${layer.className}', ...)`);
@@ -211,7 +216,23 @@ export function exportOnnxBytes(model: LayersModel, options: ExportOnnxOptions =
     const produced = propagateMask(builder, layer, call.inputs, call.listInput, inputs[0]!, outputShapes[0]!, mask);
     const first = call.outputs[0];
     if (produced && first) masks.set(first.id, produced);
-  }
+  };
+  // A model used as a layer is inlined: its inputs alias the call's inputs, its layers are emitted
+  // in place (their names are unique across models), and the call's outputs alias its outputs.
+  const emitNested = (inner: LayersModel, call: GraphNode): void => {
+    if (inner.inputs.length !== call.inputs.length) throw new Error(`exportOnnx: nested model '${inner.name}' takes ${inner.inputs.length} input(s), its call gives ${call.inputs.length}`);
+    const alias = (to: SymbolicTensor, from: SymbolicTensor): void => {
+      values.set(to.id, values.get(from.id)!);
+      dtypes.set(to.id, dtypes.get(from.id) ?? from.dtype);
+      const m = masks.get(from.id);
+      if (m) masks.set(to.id, m);
+      else masks.delete(to.id);
+    };
+    inner.inputs.forEach((t, i) => alias(t, call.inputs[i]!));
+    for (const c of inner.graphNodes) emit(c);
+    call.outputs.forEach((o, i) => o && alias(o, inner.outputs[i]!));
+  };
+  for (const call of model.graphNodes) emit(call);
 
   const graphInputs = modelInputs.map((t, i) => valueInfo(inputNames[i]!, t, inputSigs[i]));
   const graphOutputs = model.outputs.map((t, i) => ({ value: values.get(t.id)!, info: valueInfo(outputNames[i]!, t, outputSigs[i]) }));

@@ -73,7 +73,8 @@ function registeredLayerClasses(): string[] {
 
 describe('exportOnnx: opsets', () => {
   it('every registered layer class has a converter', () => {
-    const missing = registeredLayerClasses().filter((c) => getOnnxConverter(c) === undefined);
+    // Nested models (registered so they load) need none: the exporter inlines their layers (test/models/nested.test.ts).
+    const missing = registeredLayerClasses().filter((c) => getOnnxConverter(c) === undefined && c !== 'Model' && c !== 'Sequential');
     expect(registeredLayerClasses().length).toBeGreaterThan(30);
     expect(missing).toEqual([]);
     expect(builtinConverterClassNames().length).toBeGreaterThan(30);
