@@ -14,6 +14,7 @@ import { maskingFactories } from './masking';
 import { mergeFactories } from './merge';
 import { normalizationFactories } from './normalization';
 import { poolingFactories } from './pooling';
+import { preprocessingFactories } from './preprocessing';
 import { simpleRnnFactories } from './simple-rnn';
 import { wrapperFactories } from './wrappers';
 
@@ -33,6 +34,7 @@ export const layers = {
   ...lstmFactories,
   ...gruFactories,
   ...wrapperFactories,
+  ...preprocessingFactories,
 };
 
 export * from './attention';
@@ -47,6 +49,7 @@ export * from './masking';
 export * from './merge';
 export * from './normalization';
 export * from './pooling';
+export * from './preprocessing';
 export * from './recurrent';
 export * from './simple-rnn';
 export * from './wrappers';
