@@ -44,8 +44,8 @@ export class CenterCrop extends Layer {
       return slice(x, [0, top, left, 0], [n, this.height, this.width, c]);
     }
     const r = aspectCrop(h, w, this.height, this.width);
-    const map = resizeAffine(r.top, r.left, r.height, r.width, this.height, this.width);
-    return sampleImages(this.name, x, new Array(n).fill(map), { outHeight: this.height, outWidth: this.width, interpolation: 'bilinear', fillMode: 'nearest', fillValue: 0 });
+    const map = resizeAffine(r.height, r.width, this.height, this.width);
+    return sampleImages(this.name, x, new Array(n).fill(map), { outHeight: this.height, outWidth: this.width, interpolation: 'bilinear', fillMode: 'nearest', fillValue: 0, region: r });
   }
 
   override getConfig(): LayerConfig {

@@ -32,6 +32,11 @@ export interface SampleOptions {
   interpolation: Interpolation;
   fillMode: FillMode;
   fillValue: number;
+  /**
+   * The part of each input that exists for the map (default the whole image): coordinates are
+   * relative to its top-left corner and the fill mode acts at its edges, as if it were cropped out.
+   */
+  region?: { top: number; left: number; height: number; width: number };
 }
 
 /** Maps a coordinate outside [0, len - 1] back inside, as TensorFlow's image transforms do. */
@@ -67,14 +72,16 @@ function buildTaps(n: number, h: number, w: number, transforms: readonly Affine[
   const outPixels = n * o.outHeight * o.outWidth;
   const pixel = new Int32Array(outPixels * 4).fill(-1);
   const weight = new Float32Array(outPixels * 4);
-  const at = (img: number, yi: number, xi: number): number => (yi < 0 || yi >= h || xi < 0 || xi >= w ? -1 : (img * h + yi) * w + xi);
+  const r = o.region ?? { top: 0, left: 0, height: h, width: w };
+  const at = (img: number, yi: number, xi: number): number =>
+    yi < 0 || yi >= r.height || xi < 0 || xi >= r.width ? -1 : (img * h + r.top + yi) * w + r.left + xi;
   let t = 0;
   for (let img = 0; img < n; img++) {
     const [a0, a1, a2, b0, b1, b2] = transforms[img]!;
     for (let y = 0; y < o.outHeight; y++) {
       for (let x = 0; x < o.outWidth; x++, t += 4) {
-        const xs = mapCoord(a0 * x + a1 * y + a2, w, o.fillMode);
-        const ys = mapCoord(b0 * x + b1 * y + b2, h, o.fillMode);
+        const xs = mapCoord(a0 * x + a1 * y + a2, r.width, o.fillMode);
+        const ys = mapCoord(b0 * x + b1 * y + b2, r.height, o.fillMode);
         if (o.interpolation === 'nearest') {
           pixel[t] = at(img, Math.round(ys), Math.round(xs));
           weight[t] = 1;
@@ -144,9 +151,9 @@ export function sampleImages(fn: string, xIn: Tensor, transforms: readonly Affin
   });
 }
 
-/** The map that resizes an H x W region at (top, left) to outH x outW with half-pixel centers (tf.image.resize). */
-export function resizeAffine(top: number, left: number, h: number, w: number, outH: number, outW: number): Affine {
+/** The map that resizes an h x w image (or region) to outH x outW with half-pixel centres (tf.image.resize). */
+export function resizeAffine(h: number, w: number, outH: number, outW: number): Affine {
   const sx = w / outW;
   const sy = h / outH;
-  return [sx, 0, left + 0.5 * sx - 0.5, 0, sy, top + 0.5 * sy - 0.5];
+  return [sx, 0, 0.5 * sx - 0.5, 0, sy, 0.5 * sy - 0.5];
 }

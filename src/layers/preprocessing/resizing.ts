@@ -59,9 +59,9 @@ export class Resizing extends Layer {
     checkImageShape(this.name, x.shape);
     const [n, h, w] = x.shape as [number, number, number];
     const r = this.region(h, w);
-    const map = resizeAffine(r.top, r.left, r.height, r.width, this.height, this.width);
+    const map = resizeAffine(r.height, r.width, this.height, this.width);
     return sampleImages(this.name, x, new Array(n).fill(map), {
-      outHeight: this.height, outWidth: this.width, interpolation: this.interpolation, fillMode: 'nearest', fillValue: 0,
+      outHeight: this.height, outWidth: this.width, interpolation: this.interpolation, fillMode: 'nearest', fillValue: 0, region: r,
     });
   }
 
