@@ -19,8 +19,9 @@ export function checkImageShape(fn: string, shape: readonly (number | null)[]): 
 
 /** The centred region of an h x w image with the aspect ratio of outH x outW (Keras's crop_to_aspect_ratio). */
 export function aspectCrop(h: number, w: number, outH: number, outW: number): CropBox {
-  const cropH = Math.min(h, Math.round((w * outH) / outW));
-  const cropW = Math.min(w, Math.round((h * outW) / outH));
+  // Keras truncates the crop size (and keeps at least one pixel).
+  const cropH = Math.max(1, Math.min(h, Math.floor((w * outH) / outW)));
+  const cropW = Math.max(1, Math.min(w, Math.floor((h * outW) / outH)));
   return { top: Math.floor((h - cropH) / 2), left: Math.floor((w - cropW) / 2), height: cropH, width: cropW };
 }
 
