@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { argError, describe } from '../errors';
-import { Resizing } from '../layers/preprocessing/resizing';
+import { resizeImages } from '../layers/preprocessing/resizing';
 import { noGrad } from '../autograd/tape';
 import { Tensor } from '../tensor/tensor';
 import { Dataset, type DataElement } from './dataset';
@@ -151,7 +151,6 @@ function batches(fn: string, items: Item[], numClasses: number, labelMode: 'int'
   const batchSize = options.batchSize ?? 32;
   const mode = options.colorMode ?? 'rgb';
   const c = CHANNELS[mode];
-  const resize = new Resizing({ height, width, interpolation: options.interpolation ?? 'bilinear', cropToAspectRatio: options.cropToAspectRatio ?? false });
   const fixed = seed === undefined ? null : generatorFor(fn, seed);
   const count = Math.ceil(items.length / batchSize);
   const decodeOne = async (item: Item): Promise<Float32Array> => {
@@ -165,7 +164,8 @@ function batches(fn: string, items: Item[], numClasses: number, labelMode: 'int'
     const pixels = new Float32Array(img.width * img.height * c);
     writePixels(img, mode, pixels, 0);
     if (img.height === height && img.width === width) return pixels;
-    return noGrad(() => resize.apply(Tensor.fromArray(pixels, [1, img.height, img.width, c])).dataSync() as Float32Array);
+    const image = Tensor.fromArray(pixels, [1, img.height, img.width, c]);
+    return noGrad(() => resizeImages(fn, image, height, width, options.interpolation ?? 'bilinear', options.cropToAspectRatio ?? false).dataSync() as Float32Array);
   };
   return Dataset.fromIterable(async function* (): AsyncGenerator<DataElement> {
     const order = shuffle ? randomPermutation(items.length, fixed ?? generatorFor(fn, undefined)) : Int32Array.from(items.keys());

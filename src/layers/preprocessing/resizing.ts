@@ -26,6 +26,18 @@ export function aspectCrop(h: number, w: number, outH: number, outW: number): Cr
 }
 
 /**
+ * `x` [N, H, W, C] resized to height x width with half-pixel centres (tf.image.resize), after
+ * cropping the centred region of the target aspect ratio when `cropToAspectRatio`. Differentiable.
+ */
+export function resizeImages(fn: string, x: Tensor, height: number, width: number, interpolation: Interpolation, cropToAspectRatio: boolean): Tensor {
+  checkImageShape(fn, x.shape);
+  const [n, h, w] = x.shape as [number, number, number];
+  const r = cropToAspectRatio ? aspectCrop(h, w, height, width) : { top: 0, left: 0, height: h, width: w };
+  const map = resizeAffine(r.height, r.width, height, width);
+  return sampleImages(fn, x, new Array(n).fill(map), { outHeight: height, outWidth: width, interpolation, fillMode: 'nearest', fillValue: 0, region: r });
+}
+
+/**
  * Resizes channels-last images [N, H, W, C] to `height` x `width` (Keras `Resizing`) with bilinear
  * (default) or nearest interpolation and half-pixel centres, as tf.image.resize. With
  * `cropToAspectRatio` the largest centred region of the target aspect ratio is resized, so images
@@ -57,13 +69,7 @@ export class Resizing extends Layer {
   }
 
   call(x: Tensor): Tensor {
-    checkImageShape(this.name, x.shape);
-    const [n, h, w] = x.shape as [number, number, number];
-    const r = this.region(h, w);
-    const map = resizeAffine(r.height, r.width, this.height, this.width);
-    return sampleImages(this.name, x, new Array(n).fill(map), {
-      outHeight: this.height, outWidth: this.width, interpolation: this.interpolation, fillMode: 'nearest', fillValue: 0, region: r,
-    });
+    return resizeImages(this.name, x, this.height, this.width, this.interpolation, this.cropToAspectRatio);
   }
 
   override getConfig(): LayerConfig {
