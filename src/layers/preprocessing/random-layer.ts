@@ -4,6 +4,7 @@ import { argError, describe } from '../../errors';
 import { Generator, globalGenerator } from '../../random/generator';
 import type { Tensor } from '../../tensor/tensor';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig } from '../layer';
+import type { SymbolicTensor } from '../symbolic-tensor';
 
 /** A factor as Keras takes it: `f` for the range [-f, f], or `[lower, upper]`. */
 export type FactorRange = number | readonly [number, number];
@@ -36,8 +37,10 @@ export function checkChoice<T extends string>(fn: string, arg: string, value: un
 
 /**
  * Base of the random augmentation layers: `call` returns its input unchanged unless the call is in
- * training mode (fit, or `apply(x, { training: true })`), where `augment` draws fresh random
- * parameters per image.
+ * training mode, where `augment` draws fresh random parameters per image. Models pass the mode
+ * explicitly (fit: training; predict / evaluate: inference). Called directly without a `training`
+ * flag, the layer augments, as Keras's random layers do (`call(x, training=True)`), so
+ * `layer.apply(images)` shows what training sees.
  */
 export abstract class RandomLayer extends Layer {
   readonly seed: number | undefined;
@@ -59,6 +62,15 @@ export abstract class RandomLayer extends Layer {
   /** Uniform in [lo, hi). */
   protected uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * this.rng().uniform();
+  }
+
+  override apply(inputs: SymbolicTensor, ctx?: Partial<CallContext>): SymbolicTensor;
+  override apply(inputs: SymbolicTensor[], ctx?: Partial<CallContext>): SymbolicTensor | SymbolicTensor[];
+  override apply(inputs: Tensor, ctx?: Partial<CallContext>): Tensor;
+  override apply(inputs: Tensor[], ctx?: Partial<CallContext>): Tensor | Tensor[];
+  override apply(inputs: SymbolicTensor | SymbolicTensor[] | Tensor | Tensor[], ctx: Partial<CallContext> = {}): SymbolicTensor | SymbolicTensor[] | Tensor | Tensor[] {
+    const resolved = ctx.training === undefined ? { ...ctx, training: true } : ctx;
+    return (super.apply as (i: typeof inputs, c: Partial<CallContext>) => SymbolicTensor | SymbolicTensor[] | Tensor | Tensor[]).call(this, inputs, resolved);
   }
 
   call(x: Tensor, ctx: CallContext): Tensor {

@@ -21,13 +21,15 @@ describe('random augmentation layers', () => {
     it(`${name}: identity at inference, random in training, repeatable with manualSeed`, () => {
       const layer = make();
       const x = images();
-      expect(layer.apply(x)).toBe(x);
       expect(layer.apply(x, { training: false })).toBe(x);
       tf.manualSeed(42);
       const a = values(layer.apply(x, { training: true }));
       tf.manualSeed(42);
       const b = values(layer.apply(x, { training: true }));
       expect(a).toEqual(b);
+      // Called directly without a flag it augments, as Keras's call(x, training=True).
+      tf.manualSeed(42);
+      expect(values(layer.apply(x))).toEqual(a);
       expect(a).not.toEqual(values(x));
       // Another draw differs (fresh parameters per call).
       expect(values(layer.apply(x, { training: true }))).not.toEqual(a);
