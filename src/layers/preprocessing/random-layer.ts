@@ -15,12 +15,9 @@ export interface RandomLayerArgs extends LayerArgs {
   seed?: number | null;
 }
 
-/**
- * `[lower, upper]` from a factor: a number f gives [-f, f] (or [0, f] for `oneSided` ranges);
- * every bound must lie in [min, max].
- */
+/** `[lower, upper]` from a factor: a number f gives [-f, f]; both bounds must lie in [min, max]. */
 export function factorRange(fn: string, arg: string, value: unknown, min: number, max: number): [number, number] {
-  const expected = `a number or [lower, upper] within [${min}, ${max}]`;
+  const expected = `a number or [lower, upper] (lower <= upper) within ${max === Infinity ? `[${min}, Infinity)` : `[${min}, ${max}]`}`;
   let range: [number, number];
   if (typeof value === 'number') range = [-Math.abs(value), Math.abs(value)];
   else if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) range = [value[0] as number, value[1] as number];

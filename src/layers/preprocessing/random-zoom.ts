@@ -20,8 +20,8 @@ export class RandomZoom extends RandomAffineLayer {
   constructor(args: RandomAffineArgs & { heightFactor: FactorRange; widthFactor?: FactorRange | null }) {
     super(args, 'random_zoom');
     if (args?.heightFactor === undefined) argError(this.name, 'heightFactor', 'a number or [lower, upper] within [-1, Infinity)', describe(undefined));
-    this.heightFactor = factorRange(this.name, 'heightFactor', args.heightFactor, -1, Number.MAX_VALUE);
-    this.widthFactor = args.widthFactor === undefined || args.widthFactor === null ? null : factorRange(this.name, 'widthFactor', args.widthFactor, -1, Number.MAX_VALUE);
+    this.heightFactor = factorRange(this.name, 'heightFactor', args.heightFactor, -1, Infinity);
+    this.widthFactor = args.widthFactor === undefined || args.widthFactor === null ? null : factorRange(this.name, 'widthFactor', args.widthFactor, -1, Infinity);
   }
 
   protected drawTransform(h: number, w: number): Affine {
