@@ -60,7 +60,7 @@ const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INFINITY = /^([+-]?)inf(?:inity)?$/i;
 
 /** The number a field spells (surrounding spaces allowed), or undefined. Stricter than Number(), which reads '' and '0x1f'. */
-function parseNumber(field: string): number | undefined {
+export function parseNumber(field: string): number | undefined {
   const s = field.trim();
   if (NUMBER.test(s)) return Number(s);
   const inf = INFINITY.exec(s);
@@ -69,7 +69,8 @@ function parseNumber(field: string): number | undefined {
   return undefined;
 }
 
-interface Parsed {
+/** @internal records split from CSV text, with their line numbers and the column names. */
+export interface Parsed {
   fn: string;
   where: string;
   rows: string[][];
@@ -77,7 +78,7 @@ interface Parsed {
   names: string[];
 }
 
-function checkOptions(fn: string, options: unknown): CsvOptions {
+export function checkOptions(fn: string, options: unknown): CsvOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) argError(fn, 'options', 'an options object', describe(options));
   const o = options as CsvOptions;
@@ -118,7 +119,7 @@ function withTextHint(err: unknown, input: string | URL, options: CsvOptions): u
   return err;
 }
 
-function looksLikeHeader(rows: string[][]): boolean {
+export function looksLikeHeader(rows: string[][]): boolean {
   const first = rows[0];
   if (!first) return false;
   if (first.every((f) => parseNumber(f) === undefined)) return true;
@@ -147,7 +148,7 @@ function split(fn: string, where: string, text: string, options: CsvOptions): Pa
   return { fn, where, rows, lines, names };
 }
 
-function resolveColumn(p: Parsed, spec: unknown, arg: string): number {
+export function resolveColumn(p: Parsed, spec: unknown, arg: string): number {
   const width = p.names.length;
   if (typeof spec === 'number') {
     if (!Number.isInteger(spec) || spec < -width || spec >= width) {

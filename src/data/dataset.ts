@@ -139,6 +139,40 @@ function stackElements(items: readonly unknown[]): unknown {
 }
 
 /**
+ * An iterator that asks `source` for up to `depth` elements ahead. Async generators queue
+ * overlapping `next()` calls, so the requests run back to back while the consumer works.
+ */
+function prefetchIterator<E>(source: AsyncIterator<E>, depth: number): AsyncIterator<E> {
+  const pending: Promise<IteratorResult<E>>[] = [];
+  let finished = false;
+  const fill = (): void => {
+    while (!finished && pending.length < depth) {
+      const p = source.next();
+      // An early end or error shows when its turn comes; stop asking past it.
+      p.then((r) => { if (r.done) finished = true; }, () => { finished = true; });
+      pending.push(p);
+    }
+  };
+  return {
+    async next(): Promise<IteratorResult<E>> {
+      fill();
+      const head = pending.shift();
+      if (!head) return { done: true, value: undefined };
+      const r = await head;
+      if (r.done) finished = true;
+      else fill();
+      return r;
+    },
+    async return(): Promise<IteratorResult<E>> {
+      finished = true;
+      pending.length = 0;
+      await source.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+/**
  * A lazy, tf.data-style input pipeline: describe the steps (shuffle, batch, map, take, ...) and
  * iterate with `for await (const { x, y } of ds)`. Every iteration is a fresh pass over the data,
  * so one dataset serves every epoch. Each step returns a new Dataset; the original is unchanged.
@@ -369,6 +403,79 @@ export class Dataset<E = DataElement> implements AsyncIterable<E> {
       }
     };
     return this.derive({ kind: 'stream', iterate }, size);
+  }
+
+  /** Only the elements for which `predicate` (which may be async) returns true; the size becomes unknown. */
+  filter(predicate: (element: E) => boolean | Promise<boolean>): Dataset<E> {
+    if (typeof predicate !== 'function') argError('Dataset.filter', 'predicate', 'a function', describe(predicate));
+    const self = this;
+    const iterate = async function* (): AsyncGenerator<E> {
+      for await (const e of self) if (await predicate(e)) yield e;
+    };
+    return new Dataset<E>({ kind: 'stream', iterate }, undefined, this.batchSize);
+  }
+
+  /**
+   * This dataset's elements, then `other`'s (tf.data `concatenate`). Both should yield elements of
+   * the same structure (and batch size, when batched).
+   */
+  concatenate(other: Dataset<E>): Dataset<E> {
+    if (!(other instanceof Dataset)) argError('Dataset.concatenate', 'other', 'a Dataset', describe(other));
+    const self = this;
+    const iterate = async function* (): AsyncGenerator<E> {
+      yield* self;
+      yield* other;
+    };
+    const size = this.size === undefined || other.size === undefined ? undefined : this.size + other.size;
+    return new Dataset<E>({ kind: 'stream', iterate }, size, this.batchSize === other.batchSize ? this.batchSize : undefined);
+  }
+
+  /**
+   * Keeps up to `bufferSize` upcoming elements in preparation while the current one is used (tf.data
+   * `prefetch`): the next batches' reads, decoding and async `map` steps run while the training step
+   * runs, instead of after it. Elements and their order are unchanged.
+   */
+  prefetch(bufferSize = 1): Dataset<E> {
+    checkCount('Dataset.prefetch', 'bufferSize', bufferSize, 1);
+    const self = this;
+    const iterate = (): AsyncIterator<E> => prefetchIterator(self[Symbol.asyncIterator](), bufferSize);
+    return new Dataset<E>({ kind: 'stream', iterate }, this.size, this.batchSize);
+  }
+
+  /**
+   * Pairs the elements of several datasets by position (tf.data `zip`): `zip([a, b])` yields
+   * `[ea, eb]` and `zip({ x: a, y: b })` yields `{ x: ea, y: eb }` (so a features dataset and a
+   * labels dataset zip into the `{ x, y }` elements `fit` takes). Ends with the shortest dataset.
+   */
+  static zip<T extends readonly Dataset<unknown>[]>(datasets: T): Dataset<{ [K in keyof T]: T[K] extends Dataset<infer U> ? U : never }>;
+  static zip<T extends Record<string, Dataset<unknown>>>(datasets: T): Dataset<{ [K in keyof T]: T[K] extends Dataset<infer U> ? U : never }>;
+  static zip(datasets: readonly Dataset<unknown>[] | Record<string, Dataset<unknown>>): Dataset<unknown> {
+    const fn = 'Dataset.zip';
+    const isList = Array.isArray(datasets);
+    if (typeof datasets !== 'object' || datasets === null) argError(fn, 'datasets', 'an array or an object of Datasets', describe(datasets));
+    const keys = isList ? datasets.map((_, i) => i) : Object.keys(datasets);
+    const list = keys.map((k) => (datasets as Record<string | number, Dataset<unknown>>)[k]!);
+    if (list.length === 0) argError(fn, 'datasets', 'at least one Dataset', 'none');
+    list.forEach((d, i) => {
+      if (!(d instanceof Dataset)) argError(fn, `datasets[${JSON.stringify(keys[i])}]`, 'a Dataset', describe(d));
+    });
+    const iterate = async function* (): AsyncGenerator<unknown> {
+      const its = list.map((d) => d[Symbol.asyncIterator]());
+      try {
+        for (;;) {
+          const results = await Promise.all(its.map((it) => it.next()));
+          if (results.some((r) => r.done)) return;
+          if (isList) yield results.map((r) => r.value);
+          else yield Object.fromEntries(keys.map((k, i) => [k, results[i]!.value]));
+        }
+      } finally {
+        await Promise.all(its.map((it) => it.return?.()));
+      }
+    };
+    const sizes = list.map((d) => d.size);
+    const size = sizes.some((n) => n === undefined) ? undefined : Math.min(...(sizes as number[]));
+    const batch = list[0]!.batchSize;
+    return new Dataset<unknown>({ kind: 'stream', iterate }, size, list.every((d) => d.batchSize === batch) ? batch : undefined);
   }
 
   /** Collects one pass into an array (not for endless datasets). */

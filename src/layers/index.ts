@@ -15,6 +15,7 @@ import { mergeFactories } from './merge';
 import { noiseFactories } from './noise';
 import { normalizationFactories } from './normalization';
 import { poolingFactories } from './pooling';
+import { preprocessingFactories } from './preprocessing';
 import { simpleRnnFactories } from './simple-rnn';
 import { wrapperFactories } from './wrappers';
 import { camelFactories } from '../option-names';
@@ -39,6 +40,7 @@ export const layers = camelFactories('layers.', {
   ...lstmFactories,
   ...gruFactories,
   ...wrapperFactories,
+  ...preprocessingFactories,
 });
 
 export * from './attention';
@@ -54,6 +56,7 @@ export * from './merge';
 export * from './noise';
 export * from './normalization';
 export * from './pooling';
+export * from './preprocessing';
 export * from './recurrent';
 export * from './simple-rnn';
 export * from './wrappers';

@@ -17,7 +17,7 @@ export { Accuracy } from './auto-accuracy';
 export { type ThresholdMetricOptions } from './confusion-counts';
 export { Precision } from './precision';
 export { Recall } from './recall';
-export { F1Score } from './f1-score';
+export { F1Score, type F1ScoreOptions } from './f1-score';
 export { AUC, type AUCOptions } from './auc';
 export { MeanSquaredError, MeanAbsoluteError } from './regression';
 export {
@@ -33,4 +33,13 @@ export {
 export { binaryCrossentropy } from '../losses/binary-crossentropy';
 export { categoricalCrossentropy } from '../losses/categorical-crossentropy';
 export { sparseCategoricalCrossentropy } from '../losses/sparse-categorical-crossentropy';
+export {
+  topKCategoricalAccuracy,
+  sparseTopKCategoricalAccuracy,
+  TopKCategoricalAccuracy,
+  SparseTopKCategoricalAccuracy,
+  type TopKOptions,
+} from './top-k';
+export { confusionMatrix, type ConfusionMatrixArgs } from './confusion-matrix';
+export { classificationReport, type ClassificationReport, type ClassificationReportOptions, type ClassScores } from './classification-report';
 export { getMetric, metricNames, type MetricIdentifier } from './registry';

@@ -8,6 +8,7 @@ import { MeanMetricWrapper } from './mean-metric-wrapper';
 import type { Metric, MetricContext, MetricFunction } from './metric';
 import { Precision } from './precision';
 import { Recall } from './recall';
+import { SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy } from './top-k';
 
 /** Anything `getMetric` resolves: a name, a metric object, or a per-sample function. */
 export type MetricIdentifier = string | Metric | MetricFunction;
@@ -22,6 +23,8 @@ const builders: [string[], Builder][] = [
   [['precision'], (name) => new Precision({ name })],
   [['recall'], (name) => new Recall({ name })],
   [['f1', 'f1Score', 'f1_score'], (name) => new F1Score({ name })],
+  [['topKCategoricalAccuracy', 'top_k_categorical_accuracy'], (name) => new TopKCategoricalAccuracy({ name })],
+  [['sparseTopKCategoricalAccuracy', 'sparse_top_k_categorical_accuracy'], (name) => new SparseTopKCategoricalAccuracy({ name })],
   [['auc'], (name) => new AUC({ name })],
 ];
 
@@ -45,7 +48,8 @@ function isMetric(value: unknown): value is Metric {
  *   (`lossName`, `outputShape`) as Keras/tfjs do, else from the first batch's shapes;
  * - 'binaryAccuracy' (threshold 0.5), 'categoricalAccuracy', 'sparseCategoricalAccuracy',
  *   'precision', 'recall', 'f1' (threshold 0.5, micro-averaged over one-hot classes), 'auc'
- *   (ROC, 200 thresholds), and any loss name ('mse', 'meanSquaredError', 'mae',
+ *   (ROC, 200 thresholds), 'topKCategoricalAccuracy' / 'sparseTopKCategoricalAccuracy' (k = 5; pass
+ *   `new metrics.TopKCategoricalAccuracy({ k })` for another k), and any loss name ('mse', 'meanSquaredError', 'mae',
  *   'binaryCrossentropy'...) for that loss's epoch mean. Keras snake_case and class-style
  *   spellings work too; unknown names throw an Error listing the valid ones.
  * - a Metric object: returned as is (its state is shared wherever it is used);

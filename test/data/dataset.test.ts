@@ -133,3 +133,100 @@ describe('Dataset', () => {
     expect(() => Dataset.fromTensors(x).shuffle(0)).toThrow(/argument 'bufferSize' expected an integer >= 1/);
   });
 });
+
+describe('Dataset.filter, concatenate, zip and prefetch', () => {
+  const numbers = (k: number) => Dataset.fromIterable(() => Array.from({ length: k }, (_, i) => i), k);
+
+  it('filter keeps the elements the (async) predicate accepts; the size becomes unknown', async () => {
+    const even = numbers(7).filter(async (v) => v % 2 === 0);
+    expect(await even.toArray()).toEqual([0, 2, 4, 6]);
+    expect(even.size).toBeUndefined();
+    const rows = Dataset.fromTensors(x, y).filter((e) => e.y!.item() > 4).batch(4);
+    const batches = await rows.toArray();
+    expect(batches.map((b) => Array.from(b.y!.dataSync()))).toEqual([[5, 6]]);
+    expect(() => numbers(2).filter(3 as never)).toThrow(/Dataset.filter: argument 'predicate' expected a function/);
+  });
+
+  it('concatenate appends one dataset after another, every pass', async () => {
+    const both = numbers(3).concatenate(numbers(2).map((v) => v + 10));
+    expect(both.size).toBe(5);
+    expect(await both.toArray()).toEqual([0, 1, 2, 10, 11]);
+    expect(await both.toArray()).toEqual([0, 1, 2, 10, 11]);
+  });
+
+  it('zip pairs by position (array or object form) and stops at the shortest', async () => {
+    expect(await Dataset.zip([numbers(3), numbers(5).map((v) => `s${v}`)]).toArray()).toEqual([[0, 's0'], [1, 's1'], [2, 's2']]);
+    const features = Dataset.fromIterable(() => [tensor([1, 2]), tensor([3, 4])], 2);
+    const labels = Dataset.fromIterable(() => [tensor(0), tensor(1)], 2);
+    const zipped = Dataset.zip({ x: features, y: labels });
+    expect(zipped.size).toBe(2);
+    const batched = await zipped.batch(2).toArray();
+    expect(batched[0]!.x.shape).toEqual([2, 2]);
+    expect(Array.from(batched[0]!.y.dataSync())).toEqual([0, 1]);
+    expect(() => Dataset.zip([numbers(1), [1, 2] as never])).toThrow(/Dataset.zip: argument 'datasets\[1\]' expected a Dataset/);
+  });
+
+  it('zip of datasets feeds fit as { x, y } batches', async () => {
+    const { sequential, layers } = await import('../../src');
+    manualSeed(2);
+    const model = sequential([layers.dense({ units: 1, inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    const ds = Dataset.zip({ x: Dataset.fromTensors(x).map((e) => e.x), y: Dataset.fromTensors(tensor(Array.from({ length: n }, (_, i) => i))).map((e) => e.x) }).batch(4);
+    const h = await model.fit(ds, { epochs: 1, verbose: 0 });
+    expect(Number.isFinite(h.history['loss']![0]!)).toBe(true);
+  });
+
+  it('prefetch asks for the next elements while the current one is being used, without changing them', async () => {
+    const log: string[] = [];
+    const source = Dataset.fromIterable(async function* () {
+      for (let i = 0; i < 4; i++) {
+        log.push(`make ${i}`);
+        await new Promise((r) => setTimeout(r, 1));
+        yield i;
+      }
+    }, 4);
+    const seen: number[] = [];
+    for await (const v of source.prefetch(2)) {
+      log.push(`use ${v}`);
+      // The consumer's own async work (a training step awaiting callbacks, say).
+      await new Promise((r) => setTimeout(r, 5));
+      seen.push(v);
+    }
+    expect(seen).toEqual([0, 1, 2, 3]);
+    // Element 1 is already being made before element 0 has been used up, and 2 before 1 is used.
+    expect(log.indexOf('make 1')).toBeLessThan(log.indexOf('use 0') + 1);
+    expect(log.indexOf('make 2')).toBeLessThan(log.indexOf('use 1'));
+    expect(source.prefetch(3).size).toBe(4);
+    expect(() => source.prefetch(0)).toThrow(/Dataset.prefetch: argument 'bufferSize' expected an integer >= 1/);
+  });
+
+  it('prefetch overlaps a slow producer with a slow consumer', async () => {
+    const slow = Dataset.fromIterable(async function* () {
+      for (let i = 0; i < 6; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        yield i;
+      }
+    }, 6);
+    const consume = async (ds: Dataset<number>): Promise<number> => {
+      const t0 = Date.now();
+      for await (const _ of ds) await new Promise((r) => setTimeout(r, 20));
+      return Date.now() - t0;
+    };
+    const serial = await consume(slow);
+    const overlapped = await consume(slow.prefetch(2));
+    // 6 x (20 + 20) ms serially; about 6 x 20 ms overlapped.
+    expect(overlapped).toBeLessThan(serial * 0.8);
+  });
+
+  it('an error in the source surfaces at its element through prefetch', async () => {
+    const broken = Dataset.fromIterable(async function* () {
+      yield 1;
+      throw new Error('disk gone');
+    });
+    const got: number[] = [];
+    await expect((async () => {
+      for await (const v of broken.prefetch(3)) got.push(v);
+    })()).rejects.toThrow(/disk gone/);
+    expect(got).toEqual([1]);
+  });
+});
