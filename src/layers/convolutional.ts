@@ -352,8 +352,8 @@ export const convolutionalFactories = {
   separableConv2d: (args: ArgsOf<typeof SeparableConv2D>) => new SeparableConv2D(args),
 };
 
-registerLayer('Conv1D', Conv1D, { wrappable: true });
-registerLayer('Conv2D', Conv2D, { wrappable: true });
-registerLayer('Conv2DTranspose', Conv2DTranspose, { wrappable: true });
+registerLayer('Conv1D', Conv1D, { wrappable: true, keras: { names: ['Convolution1D'] } });
+registerLayer('Conv2D', Conv2D, { wrappable: true, keras: { names: ['Convolution2D'] } });
+registerLayer('Conv2DTranspose', Conv2DTranspose, { wrappable: true, keras: { names: ['Convolution2DTranspose'] } });
 registerLayer('DepthwiseConv2D', DepthwiseConv2D, { wrappable: true });
-registerLayer('SeparableConv2D', SeparableConv2D, { wrappable: true });
+registerLayer('SeparableConv2D', SeparableConv2D, { wrappable: true, keras: { names: ['SeparableConvolution2D'] } });
