@@ -55,12 +55,16 @@ export function toTfjsArtifacts(model: LayersModel, fn = 'toTfjsArtifacts'): Tfj
  * `model.save('file://dir')` writes). `dir` may be a path or a `file://` URL; it is created if needed.
  */
 export async function saveTfjsModel(model: LayersModel, dir: string | URL, fn = 'save'): Promise<void> {
+  await writeTfjsArtifacts(toTfjsArtifacts(model, fn), dir, fn);
+}
+
+/** Writes tfjs ModelArtifacts as `dir/model.json` + `dir/weights.bin` (tfjs-node's file:// layout). */
+export async function writeTfjsArtifacts(a: Pick<TfjsArtifacts, 'modelTopology' | 'weightSpecs' | 'weightData'> & { format?: string; generatedBy?: string }, dir: string | URL, fn = 'save'): Promise<void> {
   const target = toFsPath(fn, 'dir', dir);
-  const a = toTfjsArtifacts(model, fn);
   const json: TfjsModelJson = {
     modelTopology: a.modelTopology,
-    format: a.format,
-    generatedBy: a.generatedBy,
+    format: a.format ?? 'layers-model',
+    generatedBy: a.generatedBy ?? 'tensorforge',
     convertedBy: null,
     weightsManifest: [{ paths: [`./${TFJS_WEIGHTS_FILE}`], weights: a.weightSpecs }],
   };
