@@ -4,6 +4,8 @@ import { flatten } from './util';
 
 function values(x: unknown): number[] {
   if (x instanceof Tensor) return Array.from(x.dataSync());
+  // Any tensor-like (e.g. one from @tensorflow/tfjs itself).
+  if (x && typeof (x as { dataSync?: unknown }).dataSync === 'function') return Array.from((x as { dataSync(): ArrayLike<number> }).dataSync());
   if (typeof x === 'number') return [x];
   return flatten(x as number[]).map(Number);
 }
