@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { argError, describe } from '../errors';
 import type { Layer } from '../layers/layer';
+import { kerasWeightName, kerasWeightShape } from '../layers/registry';
+import { reshape } from '../ops/views';
 import type { LayersModel } from '../models/layers-model';
 import { FORMAT } from '../models/model-format';
 import { loadModel, rebuild } from '../models/model-load';
@@ -42,11 +44,12 @@ function joinBuffers(data: ArrayBuffer | ArrayBuffer[] | Uint8Array | undefined)
 // `layer/cell/weight` for recurrent cells, and Keras 3's `layer/index`.
 function findWeight(layer: Layer, i: number, name: string, weights: Map<string, Tensor>, used: Set<string>): [string, Tensor] | undefined {
   const exact = `${layer.name}/${name}`;
-  for (const key of [exact, `${exact}:0`, `${layer.name}/${i}`]) {
+  const keras = `${layer.name}/${kerasWeightName(layer.className, name)}`;
+  for (const key of [keras, exact, `${keras}:0`, `${layer.name}/${i}`]) {
     const t = weights.get(key);
     if (t && !used.has(key)) return [key, t];
   }
-  const leaf = name.split('/').pop()!;
+  const leaf = kerasWeightName(layer.className, name).split('/').pop()!;
   for (const [key, t] of weights) {
     if (used.has(key)) continue;
     const parts = key.replace(/:0$/, '').split('/');
@@ -66,7 +69,8 @@ function assignWeights(fn: string, where: string, model: LayersModel, weights: M
         const have = [...weights.keys()].filter((k) => !used.has(k)).slice(0, 6).join(', ');
         throw new Error(`${fn}: ${where} has no weight '${layer.name}/${w.name}' (unused weights: ${have || 'none'})`);
       }
-      const [key, t] = found;
+      const [key, stored] = found;
+      const t = stored.shape.join(',') === kerasWeightShape(layer, w.name, w.value.shape).join(',') ? reshape(stored, w.value.shape) : stored;
       if (t.shape.join(',') !== w.value.shape.join(',')) {
         throw new Error(`${fn}: ${where}: weight '${key}' has shape [${t.shape.join(',')}], layer '${layer.name}' expects [${w.value.shape.join(',')}]`);
       }

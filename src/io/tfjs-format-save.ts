@@ -3,7 +3,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LayersModel } from '../models/layers-model';
-import { type SavedModel, namedWeights } from '../models/model-format';
+import type { SavedModel } from '../models/model-format';
+import { kerasWeightName, kerasWeightShape } from '../layers/registry';
+import { reshape } from '../ops/views';
+import type { Tensor } from '../tensor/tensor';
 import { type KerasTopology, toKerasTopology } from './tfjs-format-config';
 import { type WeightSpec, type WeightsGroup, encodeWeights } from './tfjs-format-weights';
 import { toFsPath } from './path';
@@ -39,7 +42,11 @@ export interface TfjsArtifacts {
 export function toTfjsArtifacts(model: LayersModel, fn = 'toTfjsArtifacts'): TfjsArtifacts {
   if (model.inputs.length === 0) throw new Error(`${fn}: model '${model.name}' is not built yet (give its first layer an inputShape or call it once)`);
   const config = model.getConfig() as SavedModel['modelTopology']['config'];
-  const { specs, data } = encodeWeights(namedWeights(model));
+  const named = model.layers.flatMap((l) => l.weightsInfo.map((w) => {
+    const shape = kerasWeightShape(l, w.name, w.value.shape);
+    return [`${l.name}/${kerasWeightName(l.className, w.name)}`, shape.join(',') === w.value.shape.join(',') ? w.value : reshape(w.value, shape)] as [string, Tensor];
+  }));
+  const { specs, data } = encodeWeights(named);
   return {
     modelTopology: toKerasTopology(model.className, config),
     weightSpecs: specs,

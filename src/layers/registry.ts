@@ -36,6 +36,10 @@ export interface LayerRegistration {
 export interface KerasSpelling {
   names?: readonly string[];
   keys?: Readonly<Record<string, string>>;
+  /** Weight names that differ from Keras's (`{ kernel: 'depthwise_kernel' }`). */
+  weights?: Readonly<Record<string, string>>;
+  /** Keras's shape of a weight stored in the same element order under another shape. */
+  weightShape?: (layer: Layer, weight: string, shape: readonly number[]) => number[];
 }
 
 interface Entry {
@@ -141,6 +145,16 @@ export function getLayerConverter(className: string): LayerConverter | undefined
 /** Class names that have an ONNX converter (sorted). */
 export function layerConverterClassNames(): string[] {
   return [...entries].filter(([, e]) => e.onnx).map(([name]) => name).sort();
+}
+
+/** The Keras shape of a layer's weight (its own shape unless the registration says otherwise). */
+export function kerasWeightShape(layer: Layer, weight: string, shape: readonly number[]): number[] {
+  return entries.get(layer.className)?.keras?.weightShape?.(layer, weight, shape) ?? shape.slice();
+}
+
+/** The Keras weight name of a registered class's weight (its own name unless the registration renames it). */
+export function kerasWeightName(className: string, weight: string): string {
+  return entries.get(className)?.keras?.weights?.[weight] ?? weight;
 }
 
 /**
