@@ -9,6 +9,7 @@
  * const tf = require('tensorforge/tfjs'); // was require('@tensorflow/tfjs-node')
  */
 import './tensor';
+import type { Tensor } from '../tensor/tensor';
 import { setBackend as setNativeBackend, type BackendName } from '../backend/backend';
 
 export * from '../index';
@@ -21,6 +22,17 @@ export * as util from './util';
 export * as data from './data';
 export * as io from './io';
 export * as test_util from './test-util';
+export { Callback, CustomCallback, type CustomCallbackArgs } from './callback';
+
+/** tfjs's rank-named tensor types: all the one Tensor class here. */
+export type Scalar = Tensor;
+export type Tensor1D = Tensor;
+export type Tensor2D = Tensor;
+export type Tensor3D = Tensor;
+export type Tensor4D = Tensor;
+export type Tensor5D = Tensor;
+export type Tensor6D = Tensor;
+export type Rank = 'R0' | 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6';
 
 /** tfjs `setBackend(name)`: tfjs's backend names ('tensorflow', 'cpu', ...) all mean the native backend here. */
 export async function setBackend(name: string): Promise<boolean> {

@@ -167,6 +167,23 @@ describe('models', () => {
     expect(Array.isArray(tob) && tob.length === 2).toBe(true);
   });
 
+  it('tf.Callback subclasses and tf.CustomCallback hook into fit; stopTraining ends it', async () => {
+    class StopAfterTwo extends tf.Callback {
+      epochs = 0;
+      override async onEpochEnd(): Promise<void> {
+        if (++this.epochs === 2) this.model!.stopTraining = true;
+      }
+    }
+    const stop = new StopAfterTwo();
+    const batches: number[] = [];
+    const m = tinyClassifier();
+    const h = await m.fit(tf.tensor2d(X), tf.tensor2d(Y), { epochs: 10, batchSize: 4, verbose: 0, callbacks: [stop, new tf.CustomCallback({ onBatchEnd: async (b) => void batches.push(b) })] });
+    expect(h.history.loss).toHaveLength(2);
+    expect(batches).toEqual([0, 1, 0, 1]);
+    const s: tf.Scalar = tf.scalar(1);
+    expect(s.rank).toBe(0);
+  });
+
   it('fit and fitDataset take datasets of { xs, ys } and [xs, ys] elements; evaluateDataset resolves to scalars', async () => {
     tf.manualSeed(7);
     const m = tinyClassifier();
