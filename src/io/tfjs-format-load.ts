@@ -79,6 +79,13 @@ function assignWeights(fn: string, where: string, model: LayersModel, weights: M
     });
     layer.setWeights(values);
   }
+  // As tfjs's loader: a weight no layer takes means the file and the topology disagree (or the
+  // model was never built, e.g. a Sequential without an input shape).
+  const unused = [...weights.keys()].filter((k) => !used.has(k));
+  if (unused.length) {
+    const hint = model.inputs.length === 0 ? ' (the model declares no input shape, so its layers have no weights yet)' : '';
+    throw new Error(`${fn}: ${where} holds weights no layer takes: ${unused.slice(0, 6).join(', ')}${unused.length > 6 ? ', ...' : ''}${hint}`);
+  }
 }
 
 /**

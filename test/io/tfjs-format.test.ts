@@ -227,6 +227,20 @@ describe('errors', () => {
     await expect(loadLayersModel(dir)).rejects.toThrow(/needs bytes .* the weight files hold 10/);
   });
 
+  it('weights no layer takes are an error, as in tfjs', async () => {
+    const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] });
+    const dir = path.join(tmp, 'extra');
+    await saveFromTfjs(m, dir);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    json.weightsManifest[0].weights.push({ name: 'ghost/kernel', shape: [0], dtype: 'float32' });
+    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
+    await expect(loadLayersModel(dir)).rejects.toThrow(/holds weights no layer takes: ghost\/kernel/);
+    delete json.modelTopology.config.layers[0].config.batch_input_shape;
+    json.weightsManifest[0].weights.pop();
+    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
+    await expect(loadLayersModel(dir)).rejects.toThrow(/declares no input shape/);
+  });
+
   it('a shard path leaving the model directory is refused', async () => {
     const dir = path.join(tmp, 'escape');
     fs.mkdirSync(dir, { recursive: true });
