@@ -11,7 +11,7 @@ import type { LayersModel } from '../models/layers-model';
 import { FORMAT } from '../models/model-format';
 import { loadModel, rebuild } from '../models/model-load';
 import type { Tensor } from '../tensor/tensor';
-import { fromKerasTopology } from './tfjs-format-config';
+import { fromKerasSpelling, fromKerasTopology } from './tfjs-format-config';
 import { TFJS_MODEL_FILE, type TfjsModelJson } from './tfjs-format-save';
 import { type WeightSpec, type WeightsGroup, decodeWeights } from './tfjs-format-weights';
 import { type PathLike, toFsPath } from './path';
@@ -22,6 +22,8 @@ export interface TfjsModelArtifacts {
   weightSpecs?: WeightSpec[];
   weightData?: ArrayBuffer | ArrayBuffer[] | Uint8Array;
   format?: string;
+  /** Loss, metrics and optimizer (tfjs's includeOptimizer saves, Keras's training_config). */
+  trainingConfig?: unknown;
 }
 
 /** A tfjs IOHandler with a `load` method (tf.io.fromMemory, custom handlers); optional as in tfjs's type. */
@@ -103,9 +105,33 @@ export function modelFromTfjsArtifacts(artifacts: TfjsModelArtifacts, where = 'm
   } catch (err) {
     throw new Error((err as Error).message.replace(/^loadModel:/, `${fn}:`), { cause: err });
   }
-  const weights = decodeWeights(fn, where, artifacts.weightSpecs ?? [], joinBuffers(artifacts.weightData));
+  const specs = artifacts.weightSpecs ?? [];
+  const weights = decodeWeights(fn, where, specs, joinBuffers(artifacts.weightData));
+  // Optimizer state saved by tfjs (includeOptimizer) has no tensorforge counterpart; training resumes with fresh slots.
+  for (const s of specs) if (s.group === 'optimizer') weights.delete(s.name);
   assignWeights(fn, where, model, weights);
+  compileFrom(model, artifacts.trainingConfig ?? (artifacts.modelTopology as { training_config?: unknown }).training_config);
   return model;
+}
+
+/**
+ * Compiles a loaded model from its saved training config, as tfjs does. Best effort: a loss,
+ * metric or optimizer tensorforge cannot rebuild leaves the model uncompiled (compile() it before
+ * fit), since the architecture and weights loaded fine.
+ */
+function compileFrom(model: LayersModel, trainingConfig: unknown): void {
+  if (!trainingConfig || typeof trainingConfig !== 'object') return;
+  const tc = fromKerasSpelling(trainingConfig) as { loss?: unknown; metrics?: unknown; optimizerConfig?: unknown };
+  if (tc.loss === undefined || tc.loss === null) return;
+  try {
+    model.compile({
+      optimizer: (tc.optimizerConfig ?? 'adam') as never,
+      loss: tc.loss as never,
+      metrics: (Array.isArray(tc.metrics) ? tc.metrics : undefined) as never,
+    });
+  } catch {
+    model.compiled = null;
+  }
 }
 
 function readJson(fn: string, file: string): unknown {
@@ -163,5 +189,5 @@ export async function loadLayersModel(source: PathLike | TfjsLoadHandler): Promi
   if (json && json.format === FORMAT) return loadModel(path.dirname(file));
   if (!json || typeof json !== 'object' || !json.modelTopology) throw new Error(`${fn}: ${file} has no modelTopology (not a tfjs Layers model.json)`);
   const { specs, data } = readShards(fn, path.dirname(file), json.weightsManifest, file);
-  return modelFromTfjsArtifacts({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: data }, file, fn);
+  return modelFromTfjsArtifacts({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: data, trainingConfig: json.trainingConfig }, file, fn);
 }

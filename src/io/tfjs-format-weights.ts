@@ -7,6 +7,8 @@ export interface WeightSpec {
   name: string;
   shape: number[];
   dtype: string;
+  /** 'optimizer' for optimizer state (tfjs's includeOptimizer), else the model's. */
+  group?: string;
   /** Quantized storage: value = q * scale + min (uint8/uint16), or IEEE half floats. */
   quantization?: { dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number };
 }

@@ -131,6 +131,24 @@ describe('tfjs -> tensorforge (model.json + weights.bin written by real tfjs)', 
     closeTo((ours.predictOnBatch([tensor(nest(xa, [3, 4])), tensor(nest(xb, [3, 4]))]) as Tensor).dataSync(), expected);
   });
 
+  it('a saved training config compiles the loaded model (tfjs includeOptimizer, Keras training_config)', async () => {
+    const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, activation: 'softmax' })] });
+    m.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    let artifacts: tf.io.ModelArtifacts | null = null;
+    await m.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })), { includeOptimizer: true });
+    expect(artifacts!.trainingConfig).toBeDefined();
+    const ours = await loadLayersModel(tf.io.fromMemory(artifacts!));
+    expect(ours.compiled).not.toBeNull();
+    expect(ours.optimizer!.getConfig()['learningRate']).toBeCloseTo(0.01);
+    const h = await ours.fit(tensor([[1, 0, 0], [0, 1, 0]]), tensor([[1, 0], [0, 1]]), { epochs: 1, verbose: 0 });
+    expect(Object.keys(h.history)).toEqual(['loss', 'accuracy']);
+    // Keras's spelling, nested in the topology; an unknown loss leaves the model uncompiled.
+    const keras = { ...artifacts!, trainingConfig: undefined, modelTopology: { ...(artifacts!.modelTopology as object), training_config: { loss: 'mean_squared_error', optimizer_config: { class_name: 'SGD', config: { learning_rate: 0.5 } } } } };
+    expect((await loadLayersModel(tf.io.fromMemory(keras))).compiled!.losses[0]!.name).toMatch(/mean_?squared_?error/i);
+    const odd = { ...keras, modelTopology: { ...(artifacts!.modelTopology as object), training_config: { loss: 'no_such_loss' } } };
+    expect((await loadLayersModel(tf.io.fromMemory(odd))).compiled).toBeNull();
+  });
+
   it('an IOHandler (tf.io.fromMemory) instead of a path', async () => {
     const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] });
     let artifacts: tf.io.ModelArtifacts | null = null;
