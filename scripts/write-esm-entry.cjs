@@ -5,7 +5,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const dist = path.resolve(__dirname, '..', 'dist');
+// The build output; a test passes another directory.
+const dist = path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'dist'));
 // Entry points, as package.json "exports" lists them (relative to dist/).
 const entries = ['index.js', path.join('tfjs', 'index.js')];
 
