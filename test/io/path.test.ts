@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { callbacks, layers, loadModel, readCsv, readCsvSync, readIdx, sequential, summary, tensor } from '../../src';
+import { callbacks, exportOnnx, layers, loadModel, readCsv, readCsvSync, readIdx, readOnnxModel, sequential, summary, tensor, vis } from '../../src';
 import { toFsPath } from '../../src/io/path';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-path-'));
@@ -64,5 +64,22 @@ describe('file:// across the library', () => {
     expect(() => summary.createFileWriter('s3://bucket/logs')).toThrow(/'s3:\/\/' scheme/);
     expect(() => callbacks.tensorBoard(`gs://bucket/logs`)).toThrow(/'gs:\/\/' scheme/);
     expect(tensor([1]).size).toBe(1);
+  });
+
+  it('vis outputs, ONNX export/read and the CSV logger', async () => {
+    const svg = path.join(tmp, 'plots', 'h.svg');
+    await vis.plotHistory({ loss: [1, 0.5] }, `file://${svg}`);
+    expect(fs.readFileSync(svg, 'utf8')).toMatch(/^<svg/);
+    await expect(vis.plotHistory({ loss: [1] }, 'ftp://x/h.svg')).rejects.toThrow(/'ftp:\/\/' scheme/);
+    const m = sequential([layers.dense({ inputShape: [2], units: 1 })]);
+    const onnx = path.join(tmp, 'm.onnx');
+    await exportOnnx(m, `file://${onnx}`);
+    expect(readOnnxModel(`file://${onnx}`).graph.inputs.length).toBe(1);
+    await expect(exportOnnx(m, 'http://x/m.onnx')).rejects.toThrow(/'http:\/\/' scheme/);
+    const log = path.join(tmp, 'log.csv');
+    const logger = callbacks.csvLogger(`file://${log}`);
+    await logger.onTrainBegin!();
+    await logger.onEpochEnd!(0, { loss: 1 });
+    expect(fs.readFileSync(log, 'utf8')).toMatch(/^epoch,loss/);
   });
 });
