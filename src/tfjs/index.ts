@@ -11,12 +11,19 @@
 import './tensor';
 import type { Tensor } from '../tensor/tensor';
 import { setBackend as setNativeBackend, type BackendName } from '../backend/backend';
+import * as mainTrain from '../optimizers/train';
+import { Optimizer } from '../optimizers';
 
 export * from '../index';
 export { tidy, keep, dispose, memory, engine, ready, nextFrame, enableProdMode, enableDebugMode, type MemoryInfo } from './engine';
 export { tensor, tensor1d, tensor2d, tensor3d, tensor4d, tensor5d, tensor6d, scalar, fill, range, randomNormal, randomUniform, variable, type Variable, type TensorLike } from './tensor';
 export { sequential, model, input, loadLayersModel, TfjsLayersModel, TfjsLayersModel as LayersModel, TfjsLayersModel as Sequential, type TfjsFitArgs, type SaveResult } from './model';
 export { layers } from './layers';
+
+/** tfjs's `tf.train`: the optimizer factories and the Optimizer base class. */
+export const train = { ...mainTrain, Optimizer };
+export { unstack, linspace, moments, buffer, TensorBuffer } from './ops';
+export { TfjsLayersModel as Model } from './model';
 export { node } from './node';
 export * as util from './util';
 export * as data from './data';

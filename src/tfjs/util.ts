@@ -108,3 +108,8 @@ export function sizeToSquarishShape(size: number): [number, number] {
   const w = Math.ceil(Math.sqrt(size));
   return [w, Math.ceil(size / w)];
 }
+
+/** Throws unless the two shapes are equal. */
+export function assertShapesMatch(a: readonly number[], b: readonly number[], errorMessagePrefix = ''): void {
+  assert(arraysEqual(a, b), () => `${errorMessagePrefix}Shapes [${a.join(',')}] and [${b.join(',')}] must match`);
+}

@@ -86,6 +86,25 @@ describe('tensors', () => {
   });
 });
 
+describe('ops tfjs has under its own names', () => {
+  it('unstack, linspace, moments, buffer, util.assertShapesMatch, Model, train.Optimizer, layers.Layer', () => {
+    const parts = tf.unstack(tf.tensor2d([[1, 2], [3, 4]]), 1);
+    expect(parts.map((p) => p.arraySync())).toEqual([[1, 3], [2, 4]]);
+    expect(Array.from(tf.linspace(0, 1, 5).dataSync())).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    const { mean, variance } = tf.moments(tf.tensor1d([1, 2, 3, 6]));
+    expect(mean.item()).toBe(3);
+    expect(variance.item()).toBe(3.5);
+    const b = tf.buffer([2, 2]);
+    b.set(5, 1, 0);
+    expect(b.get(1, 0)).toBe(5);
+    expect(b.toTensor().arraySync()).toEqual([[0, 0], [5, 0]]);
+    expect(() => tf.util.assertShapesMatch([1, 2], [2, 1], 'x: ')).toThrow('x: Shapes [1,2] and [2,1] must match');
+    expect(tf.sequential()).toBeInstanceOf(tf.Model);
+    expect(tf.train.adam()).toBeInstanceOf(tf.train.Optimizer);
+    expect(tf.layers.dense({ units: 1 })).toBeInstanceOf(tf.layers.Layer);
+  });
+});
+
 describe('util', () => {
   it('assert, sizeFromShape, flatten, arraysEqual, inferShape', () => {
     expect(() => tf.util.assert(false, 'boom')).toThrow('boom');
