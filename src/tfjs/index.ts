@@ -9,6 +9,7 @@
  * const tf = require('tensorforge/tfjs'); // was require('@tensorflow/tfjs-node')
  */
 import './tensor';
+import './gradients';
 import type { Tensor } from '../tensor/tensor';
 import { setBackend as setNativeBackend, type BackendName } from '../backend/backend';
 import * as mainTrain from '../optimizers/train';
@@ -22,6 +23,7 @@ export { layers } from './layers';
 
 /** tfjs's `tf.train`: the optimizer factories and the Optimizer base class. */
 export const train = { ...mainTrain, Optimizer };
+export { variableGrads } from './gradients';
 export { unstack, linspace, moments, buffer, TensorBuffer } from './ops';
 export { TfjsLayersModel as Model } from './model';
 export { node } from './node';

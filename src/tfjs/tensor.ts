@@ -81,6 +81,20 @@ export function randomUniform(shape: readonly number[], minval = 0, maxval = 1):
 export type Variable = Tensor & { readonly trainable: boolean; readonly name: string; assign(value: Tensor): void };
 
 let variableCount = 0;
+// Trainable variables made by variable(), for tfjs's defaults: minimize() and variableGrads()
+// without a varList use them all. Weak, so a dropped variable is not kept alive.
+const trainableVariables = new Set<WeakRef<Variable>>();
+
+/** The live trainable variables made by {@link variable}, oldest first. */
+export function registeredVariables(): Variable[] {
+  const out: Variable[] = [];
+  for (const ref of trainableVariables) {
+    const v = ref.deref();
+    if (v && !v.isDisposed) out.push(v);
+    else trainableVariables.delete(ref);
+  }
+  return out;
+}
 
 /** tfjs `variable(initialValue, trainable?, name?, dtype?)`. */
 export function variable(initialValue: Tensor, trainable = true, name?: string, dtype?: TfjsDType): Variable {
@@ -102,6 +116,7 @@ export function variable(initialValue: Tensor, trainable = true, name?: string, 
       },
     },
   });
+  if (trainable) trainableVariables.add(new WeakRef(v));
   return v;
 }
 

@@ -105,6 +105,26 @@ describe('ops tfjs has under its own names', () => {
   });
 });
 
+describe('custom training loops', () => {
+  it('optimizer.minimize(f) without a varList trains every trainable tf.variable; variableGrads by name', () => {
+    const a = tf.variable(tf.scalar(0), true, 'a');
+    const b = tf.variable(tf.scalar(0), true, 'b');
+    const frozen = tf.variable(tf.scalar(1), false, 'frozen');
+    const xs = tf.tensor1d([0, 1, 2, 3]);
+    const ys = tf.tensor1d([1, 3, 5, 7]);
+    const loss = () => a.mul(xs).add(b).mul(frozen).sub(ys).square().mean();
+    const { value, grads } = tf.variableGrads(loss);
+    expect(value.item()).toBe(21);
+    expect(Object.keys(grads).filter((k) => k === 'a' || k === 'b').sort()).toEqual(['a', 'b']);
+    expect(grads['a']!.item()).toBeCloseTo(-17);
+    const opt = tf.train.sgd(0.05);
+    for (let i = 0; i < 300; i++) opt.minimize(loss);
+    expect(a.item()).toBeCloseTo(2, 1);
+    expect(b.item()).toBeCloseTo(1, 1);
+    expect(frozen.item()).toBe(1);
+  });
+});
+
 describe('util', () => {
   it('assert, sizeFromShape, flatten, arraysEqual, inferShape', () => {
     expect(() => tf.util.assert(false, 'boom')).toThrow('boom');
