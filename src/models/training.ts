@@ -109,8 +109,7 @@ export function compileModel(model: LayersModel, args: CompileArgs): Compiled {
   return { optimizer, losses, lossWeights, metricIds, args };
 }
 
-/** Metric objects for one run (fit epoch or evaluate), named as Keras names them. */
-/** @internal also used by the tfjs adapter's synchronous evaluate */
+/** @internal metric objects for one run (fit epoch or evaluate), named as Keras names them; also used by the tfjs adapter's synchronous evaluate */
 export function makeMetrics(model: LayersModel, c: Compiled): { metric: Metric; output: number; name: string }[] {
   const multi = model.outputNames.length > 1;
   return c.metricIds.flatMap((ids, i) =>
@@ -121,6 +120,7 @@ export function makeMetrics(model: LayersModel, c: Compiled): { metric: Metric; 
   );
 }
 
+/** @internal the compiled state, or an Error telling to compile first */
 export function requireCompiled(model: LayersModel, fn: string): Compiled {
   const c = (model as unknown as { compiled: Compiled | null }).compiled;
   if (!c) throw new Error(`${fn}: call model.compile({ optimizer, loss }) first`);

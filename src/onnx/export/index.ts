@@ -271,11 +271,11 @@ export async function exportOnnx(model: LayersModel, path?: string | null, optio
   if (path !== undefined && path !== null && (typeof path !== 'string' || path === '')) {
     argError('exportOnnx', 'path', 'a file path or null', describe(path));
   }
-  if (path) toFsPath('exportOnnx', 'path', path);
+  const file = path ? toFsPath('exportOnnx', 'path', path) : null;
   const bytes = exportOnnxBytes(model, options);
-  if (path) {
+  if (file) {
     try {
-      await writeFile(toFsPath('exportOnnx', 'path', path), bytes);
+      await writeFile(file, bytes);
     } catch (e) {
       throw new Error(`exportOnnx: cannot write '${path}': ${(e as Error).message}`);
     }
