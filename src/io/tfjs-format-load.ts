@@ -46,12 +46,12 @@ function joinBuffers(data: ArrayBuffer | ArrayBuffer[] | Uint8Array | undefined)
 // `layer/cell/weight` for recurrent cells, and Keras 3's `layer/index`.
 function findWeight(layer: Layer, i: number, name: string, weights: Map<string, Tensor>, used: Set<string>): [string, Tensor] | undefined {
   const exact = `${layer.name}/${name}`;
-  const keras = `${layer.name}/${kerasWeightName(layer.className, name)}`;
+  const keras = `${layer.name}/${kerasWeightName(layer, name)}`;
   for (const key of [keras, exact, `${keras}:0`, `${layer.name}/${i}`]) {
     const t = weights.get(key);
     if (t && !used.has(key)) return [key, t];
   }
-  const leaf = kerasWeightName(layer.className, name).split('/').pop()!;
+  const leaf = kerasWeightName(layer, name).split('/').pop()!;
   for (const [key, t] of weights) {
     if (used.has(key)) continue;
     const parts = key.replace(/:0$/, '').split('/');

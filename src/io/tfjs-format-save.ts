@@ -44,7 +44,7 @@ export function toTfjsArtifacts(model: LayersModel, fn = 'toTfjsArtifacts'): Tfj
   const config = model.getConfig() as SavedModel['modelTopology']['config'];
   const named = model.layers.flatMap((l) => l.weightsInfo.map((w) => {
     const shape = kerasWeightShape(l, w.name, w.value.shape);
-    return [`${l.name}/${kerasWeightName(l.className, w.name)}`, shape.join(',') === w.value.shape.join(',') ? w.value : reshape(w.value, shape)] as [string, Tensor];
+    return [`${l.name}/${kerasWeightName(l, w.name)}`, shape.join(',') === w.value.shape.join(',') ? w.value : reshape(w.value, shape)] as [string, Tensor];
   }));
   const { specs, data } = encodeWeights(named);
   return {

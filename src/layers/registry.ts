@@ -38,6 +38,8 @@ export interface KerasSpelling {
   keys?: Readonly<Record<string, string>>;
   /** Weight names that differ from Keras's (`{ kernel: 'depthwise_kernel' }`). */
   weights?: Readonly<Record<string, string>>;
+  /** Keras's name of a weight when it depends on the layer (a wrapper's inner layer name). */
+  weightName?: (layer: Layer, weight: string) => string;
   /** Keras's shape of a weight stored in the same element order under another shape. */
   weightShape?: (layer: Layer, weight: string, shape: readonly number[]) => number[];
 }
@@ -152,9 +154,10 @@ export function kerasWeightShape(layer: Layer, weight: string, shape: readonly n
   return entries.get(layer.className)?.keras?.weightShape?.(layer, weight, shape) ?? shape.slice();
 }
 
-/** The Keras weight name of a registered class's weight (its own name unless the registration renames it). */
-export function kerasWeightName(className: string, weight: string): string {
-  return entries.get(className)?.keras?.weights?.[weight] ?? weight;
+/** The Keras name of a layer's weight (its own name unless the registration renames it). */
+export function kerasWeightName(layer: Layer, weight: string): string {
+  const k = entries.get(layer.className)?.keras;
+  return k?.weightName?.(layer, weight) ?? k?.weights?.[weight] ?? weight;
 }
 
 /**

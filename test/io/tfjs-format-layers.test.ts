@@ -58,7 +58,7 @@ const cases: Record<string, Case> = {
   SimpleRNN: { build: seq(layers.simpleRNN({ units: 3, returnSequences: true, inputShape: [4, 2] })), inputs: one([2, 4, 2]), tfjs: true },
   LSTM: { build: seq(layers.lstm({ units: 3, goBackwards: true, inputShape: [4, 2] })), inputs: one([2, 4, 2]), tfjs: true },
   GRU: { build: seq(layers.gru({ units: 3, resetAfter: false, inputShape: [4, 2] })), inputs: one([2, 4, 2]), tfjs: true },
-  Bidirectional: { build: seq(layers.bidirectional({ layer: layers.lstm({ units: 2 }), inputShape: [4, 2] })), inputs: one([2, 4, 2]), tfjs: false },
+  Bidirectional: { build: seq(layers.bidirectional({ layer: layers.lstm({ units: 2 }), inputShape: [4, 2] })), inputs: one([2, 4, 2]), tfjs: true },
   TimeDistributed: { build: seq(layers.timeDistributed({ layer: layers.dense({ units: 2 }), inputShape: [3, 4] })), inputs: one([2, 3, 4]), tfjs: true },
   MultiHeadAttention: {
     build: () => {

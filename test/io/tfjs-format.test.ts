@@ -88,6 +88,14 @@ describe('tfjs -> tensorforge (model.json + weights.bin written by real tfjs)', 
       shape: [3, 6, 2],
     },
     {
+      name: 'bidirectional LSTM + timeDistributed dense',
+      build: () => tf.sequential({ layers: [
+        tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 3, returnSequences: true }) as never, inputShape: [5, 2], mergeMode: 'concat' }),
+        tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2 }) }),
+      ] }),
+      shape: [2, 5, 2],
+    },
+    {
       name: 'embedding + simpleRNN',
       build: () => tf.sequential({ layers: [tf.layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 5 }), tf.layers.simpleRNN({ units: 3 })] }),
       shape: [2, 5],
