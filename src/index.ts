@@ -133,3 +133,8 @@ export * as summary from './summary';
 
 // Pictures as files: model graphs, training curves, confusion matrices, image grids, heat maps, HTML reports.
 export { vis, type PlotModelOptions, type PlotHistoryOptions, type HistoryLike, type ConfusionMatrixOptions, type ClassLabels, type ImageGridOptions, type HeatmapOverlayOptions, type Colormap, type ReportOptions } from './vis';
+
+// tfjs Layers format (model.json + weights.bin): load tfjs / Keras models, save for tfjs (model.save(dir, { format: 'tfjs' })).
+export { loadLayersModel, modelFromTfjsArtifacts, type TfjsModelArtifacts, type TfjsLoadHandler } from './io/tfjs-format-load';
+export { toTfjsArtifacts, type TfjsArtifacts } from './io/tfjs-format-save';
+export type { SaveOptions } from './models/model-save';

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { toFsPath } from '../io/path';
 import { argError, describe } from '../errors';
 import { camelFactories } from '../option-names';
 import type { Tensor } from '../tensor/tensor';
@@ -172,8 +173,10 @@ export class ReduceLROnPlateau extends ModelCallback {
 /** Appends one CSV row per epoch (epoch and every log value) to `filename`. */
 export class CSVLogger implements Callback {
   private keys: string[] | null = null;
-  constructor(private readonly filename: string, private readonly options: { separator?: string; append?: boolean } = {}) {
+  private readonly filename: string;
+  constructor(filename: string, private readonly options: { separator?: string; append?: boolean } = {}) {
     if (typeof filename !== 'string' || filename === '') argError('csvLogger', 'filename', 'a file path', describe(filename));
+    this.filename = toFsPath('csvLogger', 'filename', filename);
   }
   async onTrainBegin(): Promise<void> {
     this.keys = null;

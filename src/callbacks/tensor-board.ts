@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { toFsPath } from '../io/path';
 import { argError, describe } from '../errors';
 import type { LayersModel } from '../models/layers-model';
 import { SummaryFileWriter } from '../summary/file-writer';
@@ -36,9 +37,13 @@ export class TensorBoard implements Callback {
   /** Batches trained by every fit() this callback has seen: the step of batch-level scalars. */
   private globalBatch = 0;
 
-  constructor(readonly logDir: string, args: TensorBoardArgs = {}) {
+  readonly logDir: string;
+
+  constructor(logDir: string, args: TensorBoardArgs = {}) {
     const fn = 'tensorBoard';
     if (typeof logDir !== 'string' || logDir === '') argError(fn, 'logDir', 'a directory path', describe(logDir));
+    // Resolved now: path.join would fold a file:// URL's slashes into a literal 'file:' folder.
+    this.logDir = toFsPath(fn, 'logDir', logDir);
     if (args === null || typeof args !== 'object') argError(fn, 'args', 'an object', describe(args));
     const freq = args.updateFreq ?? 'epoch';
     const every = freq === 'epoch' ? 0 : freq === 'batch' ? 1 : freq;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { argError, describe } from '../errors';
+import { toFsPath } from '../io/path';
 
 /** A file location as the readers accept it. */
 export type FilePath = string | URL;
@@ -25,8 +26,9 @@ function wrap(fn: string, path: FilePath, err: unknown): Error {
 /** Whole file as bytes; errors name the function and the file. */
 export function readBytesSync(fn: string, path: FilePath): Buffer {
   checkPath(fn, path);
+  const file = toFsPath(fn, 'path', path);
   try {
-    return readFileSync(path);
+    return readFileSync(file);
   } catch (err) {
     throw wrap(fn, path, err);
   }
@@ -35,8 +37,9 @@ export function readBytesSync(fn: string, path: FilePath): Buffer {
 /** Asynchronous {@link readBytesSync}. */
 export async function readBytes(fn: string, path: FilePath): Promise<Buffer> {
   checkPath(fn, path);
+  const file = toFsPath(fn, 'path', path);
   try {
-    return await readFile(path);
+    return await readFile(file);
   } catch (err) {
     throw wrap(fn, path, err);
   }

@@ -352,8 +352,15 @@ export const convolutionalFactories = {
   separableConv2d: (args: ArgsOf<typeof SeparableConv2D>) => new SeparableConv2D(args),
 };
 
-registerLayer('Conv1D', Conv1D, { wrappable: true });
-registerLayer('Conv2D', Conv2D, { wrappable: true });
-registerLayer('Conv2DTranspose', Conv2DTranspose, { wrappable: true });
-registerLayer('DepthwiseConv2D', DepthwiseConv2D, { wrappable: true });
-registerLayer('SeparableConv2D', SeparableConv2D, { wrappable: true });
+registerLayer('Conv1D', Conv1D, { wrappable: true, keras: { names: ['Convolution1D'] } });
+registerLayer('Conv2D', Conv2D, { wrappable: true, keras: { names: ['Convolution2D'] } });
+registerLayer('Conv2DTranspose', Conv2DTranspose, { wrappable: true, keras: { names: ['Convolution2DTranspose'] } });
+// Keras stores the depthwise kernel as [kh, kw, channels, multiplier]: the same order as ours.
+registerLayer('DepthwiseConv2D', DepthwiseConv2D, {
+  wrappable: true,
+  keras: {
+    weights: { kernel: 'depthwise_kernel' },
+    weightShape: (l, w, s) => (w === 'kernel' ? [s[0]!, s[1]!, (l as DepthwiseConv2D).groups, (l as DepthwiseConv2D).depthMultiplier] : s.slice()),
+  },
+});
+registerLayer('SeparableConv2D', SeparableConv2D, { wrappable: true, keras: { names: ['SeparableConvolution2D'] } });

@@ -49,4 +49,5 @@ export const inputLayerFactories = {
   inputLayer: (args: ArgsOf<typeof InputLayer>) => new InputLayer(args),
 };
 
-registerLayer('InputLayer', InputLayer);
+// Keras 3 writes the input shape as batch_shape.
+registerLayer('InputLayer', InputLayer, { keras: { keys: { batchShape: 'batchInputShape' } } });

@@ -194,9 +194,9 @@ export const poolingFactories = {
   zeroPadding2d: (args: ArgsOf<typeof ZeroPadding2D> = {}) => new ZeroPadding2D(args),
 };
 
-registerLayer('MaxPooling2D', MaxPooling2D, { wrappable: true });
-registerLayer('AveragePooling2D', AveragePooling2D, { wrappable: true });
-registerLayer('GlobalAveragePooling2D', GlobalAveragePooling2D, { wrappable: true });
-registerLayer('GlobalMaxPooling2D', GlobalMaxPooling2D, { wrappable: true });
+registerLayer('MaxPooling2D', MaxPooling2D, { wrappable: true, keras: { names: ['MaxPool2D'] } });
+registerLayer('AveragePooling2D', AveragePooling2D, { wrappable: true, keras: { names: ['AvgPool2D'] } });
+registerLayer('GlobalAveragePooling2D', GlobalAveragePooling2D, { wrappable: true, keras: { names: ['GlobalAvgPool2D'], keys: { keepdims: 'keepDims' } } });
+registerLayer('GlobalMaxPooling2D', GlobalMaxPooling2D, { wrappable: true, keras: { names: ['GlobalMaxPool2D'], keys: { keepdims: 'keepDims' } } });
 registerLayer('UpSampling2D', UpSampling2D, { wrappable: true });
 registerLayer('ZeroPadding2D', ZeroPadding2D, { wrappable: true });

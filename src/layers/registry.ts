@@ -24,6 +24,24 @@ export interface LayerRegistration {
   wrappable?: boolean;
   /** Its ONNX export converter (also settable later with `registerOnnxConverter`). */
   onnx?: LayerConverter;
+  /**
+   * How Keras / tfjs model.json files spell it, for `loadLayersModel`: other class names
+   * (`MaxPool2D` for `MaxPooling2D`) and config keys whose camelCased Keras name differs from
+   * this class's option (`{ keepdims: 'keepDims' }`).
+   */
+  keras?: KerasSpelling;
+}
+
+/** Keras's spelling of a registered class: extra class names and config-key renames. */
+export interface KerasSpelling {
+  names?: readonly string[];
+  keys?: Readonly<Record<string, string>>;
+  /** Weight names that differ from Keras's (`{ kernel: 'depthwise_kernel' }`). */
+  weights?: Readonly<Record<string, string>>;
+  /** Keras's name of a weight when it depends on the layer (a wrapper's inner layer name). */
+  weightName?: (layer: Layer, weight: string) => string;
+  /** Keras's shape of a weight stored in the same element order under another shape. */
+  weightShape?: (layer: Layer, weight: string, shape: readonly number[]) => number[];
 }
 
 interface Entry {
@@ -31,13 +49,14 @@ interface Entry {
   fromConfig: ((config: LayerConfig) => Layer) | null;
   wrappable: boolean;
   onnx: LayerConverter | null;
+  keras: KerasSpelling | null;
 }
 
 const entries = new Map<string, Entry>();
 
 function entry(className: string): Entry {
   let e = entries.get(className);
-  if (!e) entries.set(className, (e = { cls: null, fromConfig: null, wrappable: false, onnx: null }));
+  if (!e) entries.set(className, (e = { cls: null, fromConfig: null, wrappable: false, onnx: null, keras: null }));
   return e;
 }
 
@@ -77,6 +96,7 @@ export function registerLayer(
   e.fromConfig = options?.fromConfig ?? null;
   e.wrappable = options?.wrappable ?? false;
   if (options?.onnx) e.onnx = options.onnx;
+  e.keras = options?.keras ?? null;
 }
 
 /** tfjs's spelling: `serialization.registerClass(MyLayer)` is `registerLayer(MyLayer)`. */
@@ -127,4 +147,28 @@ export function getLayerConverter(className: string): LayerConverter | undefined
 /** Class names that have an ONNX converter (sorted). */
 export function layerConverterClassNames(): string[] {
   return [...entries].filter(([, e]) => e.onnx).map(([name]) => name).sort();
+}
+
+/** The Keras shape of a layer's weight (its own shape unless the registration says otherwise). */
+export function kerasWeightShape(layer: Layer, weight: string, shape: readonly number[]): number[] {
+  return entries.get(layer.className)?.keras?.weightShape?.(layer, weight, shape) ?? shape.slice();
+}
+
+/** The Keras name of a layer's weight (its own name unless the registration renames it). */
+export function kerasWeightName(layer: Layer, weight: string): string {
+  const k = entries.get(layer.className)?.keras;
+  return k?.weightName?.(layer, weight) ?? k?.weights?.[weight] ?? weight;
+}
+
+/**
+ * The registered class a Keras / tfjs model.json class name stands for (its own name or one of the
+ * `keras.names` of a registration) and the config-key renames that class declared; undefined when
+ * no registered class has that name.
+ */
+export function kerasLayerClass(kerasName: string): { className: string; keys: Readonly<Record<string, string>> } | undefined {
+  for (const [className, e] of entries) {
+    if (!e.cls) continue;
+    if (className === kerasName || e.keras?.names?.includes(kerasName)) return { className, keys: e.keras?.keys ?? {} };
+  }
+  return undefined;
 }

@@ -147,5 +147,8 @@ export const wrapperFactories = {
   timeDistributed: (args: TimeDistributedArgs) => new TimeDistributed(args),
 };
 
-registerLayer('Bidirectional', Bidirectional);
+// Keras names the two directions' weights forward_<inner>/... and backward_<inner>/....
+registerLayer('Bidirectional', Bidirectional, {
+  keras: { weightName: (l, w) => w.replace(/^(forward|backward)\//, (_, d: string) => `${d}_${(l as Bidirectional).forwardLayer.name}/`) },
+});
 registerLayer('TimeDistributed', TimeDistributed);

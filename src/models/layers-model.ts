@@ -22,7 +22,7 @@ import {
   trainOnBatchModel,
 } from './training';
 import { printSummary } from './summary';
-import { saveModel } from './model-save';
+import { type SaveOptions, saveModel } from './model-save';
 
 /**
  * Called by {@link LayersModel.forward} after each layer call with its inputs and outputs; a returned
@@ -265,9 +265,12 @@ export class LayersModel extends Layer {
     printSummary(this, lineLength, printFn);
   }
 
-  /** Saves architecture, training config and weights to `dir` (model.json + model.safetensors). */
-  async save(dir: string): Promise<void> {
-    await saveModel(this, dir);
+  /**
+   * Saves architecture, training config and weights to `dir` (a path or `file://` URL):
+   * model.json + model.safetensors, or tfjs's model.json + weights.bin with `{ format: 'tfjs' }`.
+   */
+  async save(dir: string, options?: SaveOptions): Promise<void> {
+    await saveModel(this, dir, options);
   }
 
   /** Looks a layer up by name or index. */

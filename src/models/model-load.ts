@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { argError, describe } from '../errors';
+import { toFsPath } from '../io/path';
 import { decodeSafetensors } from '../io/safetensors';
 // The layer index, not registry.ts alone: importing it registers every built-in layer class.
 import { deserializeLayer, registerLayer } from '../layers';
@@ -32,7 +33,8 @@ function parseModelJson(text: string, file: string): SavedModel {
   return m as SavedModel;
 }
 
-function rebuild(saved: SavedModel, file: string): LayersModel {
+/** @internal rebuilds the layers and wiring of a saved topology (also used for tfjs model.json files) */
+export function rebuild(saved: Pick<SavedModel, 'modelTopology'>, file: string): LayersModel {
   return rebuildFromConfig(saved.modelTopology.className, saved.modelTopology.config, file);
 }
 
@@ -89,6 +91,7 @@ for (const [className, cls] of [['Sequential', Sequential], ['Model', LayersMode
  */
 export async function loadModel(dir: string): Promise<LayersModel> {
   if (typeof dir !== 'string' || dir === '') argError('loadModel', 'dir', 'a directory path', describe(dir));
+  dir = toFsPath('loadModel', 'dir', dir);
   const modelFile = path.join(dir, MODEL_FILE);
   let text: string;
   try {

@@ -3,6 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { argError, describe } from '../errors';
+import { toFsPath } from '../io/path';
+import { saveTfjsModel } from '../io/tfjs-format-save';
 import type { Tensor } from '../tensor/tensor';
 import { encodeSafetensors } from '../io/safetensors';
 import type { LayersModel } from './layers-model';
@@ -10,13 +12,28 @@ import { saveOptimizerState } from '../optimizers/saved-state';
 import { FORMAT, MODEL_FILE, OPTIMIZER_FILE, type SavedModel, WEIGHTS_FILE, namedWeights } from './model-format';
 import { trainingConfig } from './training';
 
+/** Options of `model.save`. */
+export interface SaveOptions {
+  /**
+   * 'tensorforge' (default): model.json + model.safetensors (+ optimizer state), read by loadModel.
+   * 'tfjs': tfjs's Layers format, model.json + weights.bin, read by `loadLayersModel` here and
+   * in @tensorflow/tfjs (architecture and weights; no optimizer state).
+   */
+  format?: 'tensorforge' | 'tfjs';
+}
+
 /**
  * Writes `dir/model.json` (architecture and training config), `dir/model.safetensors` (weights)
  * and, for a compiled model whose optimizer has state, `dir/optimizer.safetensors` (so training
  * resumes where it stopped after loadModel). The directory is created if needed.
  */
-export async function saveModel(model: LayersModel, dir: string): Promise<void> {
+export async function saveModel(model: LayersModel, dir: string, options: SaveOptions = {}): Promise<void> {
   if (typeof dir !== 'string' || dir === '') argError('save', 'dir', 'a directory path', describe(dir));
+  if (options === null || typeof options !== 'object') argError('save', 'options', 'an object', describe(options));
+  const format = options.format ?? 'tensorforge';
+  if (format === 'tfjs') return saveTfjsModel(model, dir);
+  if (format !== 'tensorforge') argError('save', 'options.format', "'tensorforge' or 'tfjs'", describe(format));
+  dir = toFsPath('save', 'dir', dir);
   if (model.inputs.length === 0) throw new Error(`save: model '${model.name}' is not built yet (give its first layer an inputShape or call it once)`);
   const named = namedWeights(model);
   const weights = new Map<string, Tensor>(named);

@@ -113,8 +113,8 @@ export function compileModel(model: LayersModel, argsIn: CompileArgs): Compiled 
   return { optimizer, losses, lossWeights, metricIds, args };
 }
 
-/** Metric objects for one run (fit epoch or evaluate), named as Keras names them. */
-function makeMetrics(model: LayersModel, c: Compiled): { metric: Metric; output: number; name: string }[] {
+/** @internal metric objects for one run (fit epoch or evaluate), named as Keras names them; also used by the tfjs adapter's synchronous evaluate */
+export function makeMetrics(model: LayersModel, c: Compiled): { metric: Metric; output: number; name: string }[] {
   const multi = model.outputNames.length > 1;
   return c.metricIds.flatMap((ids, i) =>
     ids.map((id) => {
@@ -124,7 +124,8 @@ function makeMetrics(model: LayersModel, c: Compiled): { metric: Metric; output:
   );
 }
 
-function requireCompiled(model: LayersModel, fn: string): Compiled {
+/** @internal the compiled state, or an Error telling to compile first */
+export function requireCompiled(model: LayersModel, fn: string): Compiled {
   const c = (model as unknown as { compiled: Compiled | null }).compiled;
   if (!c) throw new Error(`${fn}: call model.compile({ optimizer, loss }) first`);
   return c;
@@ -349,7 +350,8 @@ async function fitSource(model: LayersModel, c: Compiled, source: BatchSource, a
   return history;
 }
 
-function evalStep(model: LayersModel, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null, metrics: ReturnType<typeof makeMetrics>): StepResult {
+/** @internal also used by the tfjs adapter's synchronous evaluate */
+export function evalStep(model: LayersModel, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null, metrics: ReturnType<typeof makeMetrics>): StepResult {
   return scoped(() => noGrad(() => {
     const preds = model.forward(xs, { training: false, losses: [] });
     const { total, parts } = totalLoss(c, preds, ys, sw);

@@ -2,6 +2,7 @@
 // tests) want, with tensor payloads already decoded into typed arrays and every malformation
 // reported as an Error naming the file, instead of a protobufjs exception or a silent garbage read.
 import { readFileSync } from 'node:fs';
+import { toFsPath } from '../io/path';
 import { endianness } from 'node:os';
 import { AttributeType, DataLocation, DataType, decodeModel } from './proto';
 import type { OnnxAttributeProto, OnnxGraphProto, OnnxModelProto, OnnxTensorProto, OnnxValueInfoProto } from './proto';
@@ -384,8 +385,9 @@ export function readOnnxModel(pathOrBytes: string | Uint8Array, source?: string)
   const label = source ?? (typeof pathOrBytes === 'string' ? pathOrBytes : 'ONNX bytes');
   let bytes: Uint8Array;
   if (typeof pathOrBytes === 'string') {
+    const file = toFsPath('readOnnxModel', 'path', pathOrBytes);
     try {
-      bytes = readFileSync(pathOrBytes);
+      bytes = readFileSync(file);
     } catch (e) {
       throw new Error(`${label}: cannot read ONNX model: ${(e as Error).message}`, { cause: e });
     }

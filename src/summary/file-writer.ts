@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { argError, describe } from '../errors';
+import { toFsPath } from '../io/path';
 import { Tensor } from '../tensor/tensor';
 import type { LayersModel } from '../models/layers-model';
 import { DataClass, DataType, type EventObject, FILE_VERSION, type SummaryValueObject, encodeEvent, encodeGraphDef } from './event-proto';
@@ -54,8 +55,11 @@ export class SummaryFileWriter {
   private readonly timer: NodeJS.Timeout;
 
   /** @internal use {@link createFileWriter}; `fn` names the caller in errors */
-  constructor(readonly logDir: string, options: FileWriterOptions = {}, fn = 'createFileWriter') {
+  readonly logDir: string;
+
+  constructor(logDir: string, options: FileWriterOptions = {}, fn = 'createFileWriter') {
     if (typeof logDir !== 'string' || logDir === '') argError(fn, 'logDir', 'a directory path', describe(logDir));
+    this.logDir = logDir = toFsPath(fn, 'logDir', logDir);
     if (options === null || typeof options !== 'object') argError(fn, 'options', 'an object', describe(options));
     const maxQueue = options.maxQueue ?? 10;
     checkPositiveInt(fn, 'options.maxQueue', maxQueue);

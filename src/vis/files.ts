@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { argError, describe } from '../errors';
+import { toFsPath } from '../io/path';
 
 /** Checks that `path` is a non-empty string ending in one of `extensions` (lower-case, with dot). */
 export function checkPath(fn: string, path: unknown, extensions: readonly string[]): string {
@@ -12,7 +13,7 @@ export function checkPath(fn: string, path: unknown, extensions: readonly string
 
 /** Writes `data` to `path`, creating parent directories first. */
 export async function writeOutput(path: string, data: string | Uint8Array): Promise<void> {
-  const full = resolve(path);
+  const full = resolve(toFsPath('writeOutput', 'path', path));
   await mkdir(dirname(full), { recursive: true });
   await writeFile(full, data);
 }

@@ -2,6 +2,7 @@
 // ONNX nodes, and encodes the result as a ModelProto with a dynamic batch dimension.
 import { writeFile } from 'node:fs/promises';
 import { argError, describe } from '../../errors';
+import { toFsPath } from '../../io/path';
 import { Embedding } from '../../layers/embedding';
 import { isShapeList, type Layer } from '../../layers/layer';
 import { Masking } from '../../layers/masking';
@@ -291,10 +292,11 @@ export async function exportOnnx(model: LayersModel, path?: string | null, optio
   if (path !== undefined && path !== null && (typeof path !== 'string' || path === '')) {
     argError('exportOnnx', 'path', 'a file path or null', describe(path));
   }
+  const file = path ? toFsPath('exportOnnx', 'path', path) : null;
   const bytes = exportOnnxBytes(model, options);
-  if (path) {
+  if (file) {
     try {
-      await writeFile(path, bytes);
+      await writeFile(file, bytes);
     } catch (e) {
       throw new Error(`exportOnnx: cannot write '${path}': ${(e as Error).message}`);
     }

@@ -2,6 +2,7 @@
 // into what workers load: a path ORT opens itself, or bytes shared by every worker.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { toFsPath } from '../../io/path';
 import { argError, describe } from '../../errors';
 import { LayersModel } from '../../models/layers-model';
 import type { WireModelSource } from './protocol';
@@ -18,7 +19,7 @@ function shareBytes(bytes: Uint8Array): WireModelSource {
 /** The model for the workers and a label for messages. */
 export async function resolveModelSource(source: unknown, opset: number | undefined): Promise<{ model: WireModelSource; label: string }> {
   if (typeof source === 'string') {
-    const path = resolve(source);
+    const path = resolve(toFsPath(FN, 'source', source));
     let isFile = false;
     try {
       isFile = (await stat(path)).isFile();
