@@ -133,3 +133,6 @@ export * as summary from './summary';
 
 // Pictures as files: model graphs, training curves, confusion matrices, image grids, heat maps, HTML reports.
 export { vis, type PlotModelOptions, type PlotHistoryOptions, type HistoryLike, type ConfusionMatrixOptions, type ClassLabels, type ImageGridOptions, type HeatmapOverlayOptions, type Colormap, type ReportOptions } from './vis';
+
+// Hardening (issue 16): the memory budget every size from user input or a file is checked against.
+export { setMemoryBudget, getMemoryBudget } from './tensor/budget';

@@ -17,6 +17,7 @@ import { FORMAT, MODEL_FILE, type SavedModel, WEIGHTS_FILE, namedWeights, weight
 import { Sequential } from './sequential';
 import { OnnxNode } from '../onnx/import/onnx-node-layer';
 import { ImportedModelPlanner } from '../onnx/compile/planner';
+import { confinedModelFile, readModelFile, readRegularFile } from './model-files';
 
 function parseModelJson(text: string, file: string): SavedModel {
   let json: unknown;
@@ -78,18 +79,11 @@ function rebuild(saved: SavedModel, file: string): LayersModel {
 export async function loadModel(dir: string): Promise<LayersModel> {
   if (typeof dir !== 'string' || dir === '') argError('loadModel', 'dir', 'a directory path', describe(dir));
   const modelFile = path.join(dir, MODEL_FILE);
-  let text: string;
-  try {
-    text = await fs.promises.readFile(modelFile, 'utf8');
-  } catch (err) {
-    throw new Error(`loadModel: cannot read ${modelFile}: ${(err as Error).message}`);
-  }
+  const text = (await readRegularFile('loadModel', modelFile)).toString('utf8');
   const saved = parseModelJson(text, modelFile);
   const model = rebuild(saved, modelFile);
-  const weightsFile = path.join(dir, saved.weightsFile || WEIGHTS_FILE);
-  const bytes = await fs.promises.readFile(weightsFile).catch((err: Error) => {
-    throw new Error(`loadModel: cannot read ${weightsFile}: ${err.message}`);
-  });
+  // Names inside model.json are untrusted: confined to the folder (see model-files.ts).
+  const { file: weightsFile, bytes } = await readModelFile('loadModel', dir, 'model.json weightsFile', saved.weightsFile || WEIGHTS_FILE);
   const { tensors } = decodeSafetensors(bytes, weightsFile);
   for (const l of model.layers) {
     const values = l.weightsInfo.map((w) => {
@@ -115,7 +109,8 @@ export async function loadModel(dir: string): Promise<LayersModel> {
       lossWeights: tc.lossWeights as number[],
     } as never);
     if (saved.optimizerWeightsFile) {
-      await loadOptimizerState(model.optimizer!, namedWeights(model), path.join(dir, saved.optimizerWeightsFile)).catch((err: Error) => {
+      const optimizerFile = await confinedModelFile('loadModel', dir, 'model.json optimizerWeightsFile', saved.optimizerWeightsFile);
+      await loadOptimizerState(model.optimizer!, namedWeights(model), optimizerFile).catch((err: Error) => {
         throw new Error(`loadModel: ${err.message}`);
       });
     }
