@@ -13,6 +13,8 @@ import { resolveModelSource } from './session/model-source';
 import { resolveOptions, type InferenceSessionOptions } from './session/options';
 import type { WireOutput } from './session/protocol';
 import { WorkerPool, type PoolState } from './session/worker-pool';
+import { validateSessionModel } from './session/validate-model';
+import { readRegularFile } from '../models/model-files';
 
 export type { ArrayFeed, SessionFeed } from './session/feeds';
 export type { SessionDim, SessionValueMetadata } from './session/metadata';
@@ -75,6 +77,9 @@ export class InferenceSession {
   static async create(source: string | Uint8Array | LayersModel, options?: InferenceSessionOptions): Promise<InferenceSession> {
     const resolved = resolveOptions(options);
     const { model, label } = await resolveModelSource(source, resolved.opset);
+    // Our own reader first: models known to crash onnxruntime are refused here (validate-model.ts).
+    const bytes = model.kind === 'bytes' ? new Uint8Array(model.bytes) : await readRegularFile('InferenceSession.create', model.path);
+    validateSessionModel('InferenceSession.create', label, bytes);
     const { pool, metadata } = await WorkerPool.start(
       {
         ortPath: localRequire.resolve('onnxruntime-node'),
@@ -85,6 +90,8 @@ export class InferenceSession {
       },
       resolved.workers,
       `InferenceSession(${label})`,
+      undefined,
+      resolved.isolation,
     );
     return new InferenceSession(pool, toSessionMetadata(metadata.inputs), toSessionMetadata(metadata.outputs), resolved.workers);
   }
