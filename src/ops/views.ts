@@ -78,6 +78,7 @@ export function reshape(xIn: Tensor | number, shape: readonly number[]): Tensor 
 /** Permutes axes (reverses them when `perm` is omitted). A view. */
 export function transpose(xIn: Tensor | number, perm?: readonly number[]): Tensor {
   const x = toTensor('transpose', 'x', xIn);
+  if (perm !== undefined && !Array.isArray(perm)) argError('transpose', 'perm', `a permutation of ${x.rank} axes`, describe(perm));
   const p = perm ? perm.map((a) => normalizeAxis('transpose', a, x.rank, 'perm')) : x.shape.map((_, i) => x.rank - 1 - i);
   if (p.length !== x.rank || new Set(p).size !== p.length) {
     argError('transpose', 'perm', `a permutation of ${x.rank} axes`, describe(perm));
