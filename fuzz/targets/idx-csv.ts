@@ -50,14 +50,17 @@ function csvCase(r: Rng): CaseResult {
   const cols = r.int(1, 5);
   const rows = r.int(0, 8);
   const names = Array.from({ length: cols }, (_, i) => `c${i}`);
-  const cells = Array.from({ length: rows }, () => Array.from({ length: cols }, () => field(r)));
+  let cells = Array.from({ length: rows }, () => Array.from({ length: cols }, () => field(r)));
   let text = [names.join(','), ...cells.map((row) => row.join(','))].join(r.pick(['\n', '\r\n']));
   const truncated = r.chance(0.1);
   if (truncated) text = text.slice(0, r.int(0, text.length + 1));
   const label = r.chance(0.6) ? names[cols - 1]! : undefined;
   const labelDtype = label && r.chance(0.6) ? 'int32' : undefined;
+  if (process.env['TENSORFORGE_FUZZ_TRACE']) console.log(JSON.stringify(text), label, labelDtype);
   const d = tf.readCsvSync(text, { source: 'text', labelColumn: label, labelDtype, missing: r.chance(0.3) ? 0 : undefined, categorical: r.chance(0.2) ? true : undefined });
   if (truncated || (d.categories && Object.keys(d.categories).length > 0)) return;
+  // Blank lines are skipped by the reader, as by every CSV reader.
+  cells = cells.filter((row) => row.join(',') !== '');
   // Loaded numerically: every value must be exactly what its field spells (to float32), and int32
   // labels exactly the integer.
   const parse = (s: string): number | null => {

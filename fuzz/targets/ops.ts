@@ -10,7 +10,7 @@ import { Rng } from '../rng';
 import type { CaseResult, FuzzTarget } from '../outcome';
 
 const ACCUMULATING = new Set(['linear', 'conv2d', 'conv1d', 'conv2dTranspose', 'avgPool2d', 'upSampling2d', 'lstmCell', 'gruCell', 'gruSequence',
-  'matmul', 'sum', 'mean', 'softmax', 'logSoftmax', 'sdpa', 'layerNorm', 'batchNorm']);
+  'matmul', 'sum', 'mean', 'softmax', 'logSoftmax', 'scaledDotProductAttention', 'layerNorm', 'batchNorm']);
 
 function withBackend<T>(name: 'js' | 'native', fn: () => T): T {
   const prev = tf.getBackend();
@@ -37,7 +37,8 @@ function mutateShape(r: Rng, shape: number[]): number[] {
   if (u < 0.55) return shape.slice();
   if (u < 0.8) return shape.map((d) => (r.chance(0.3) ? r.dim() : d));
   if (u < 0.9) return r.chance(0.5) ? shape.slice(1) : [r.dim(), ...shape];
-  return shape.map((d) => (r.chance(0.2) ? 2 ** r.int(16, 34) : d));
+  // Past the budget on its own (2^27 floats = 512 MB), so the case tests the refusal, not arithmetic speed.
+  return shape.map((d) => (r.chance(0.2) ? 2 ** r.int(27, 40) : d));
 }
 
 type Outcome = { ok: true; value: Float32Array | Int32Array; shape: number[] } | { ok: false; error: unknown };
@@ -52,7 +53,7 @@ function attempt(fn: () => Tensor | Tensor[]): Outcome {
   }
 }
 
-function compare(what: string, nat: Outcome, js: Outcome, accumulating: boolean): CaseResult {
+function compare(what: string, nat: Outcome, js: Outcome, accumulating: boolean, classesOnly = false): CaseResult {
   if (!nat.ok && !js.ok) {
     // Both refused: fine, unless one refusal is internal (rethrown so it is counted as such).
     for (const e of [nat.error, js.error]) if (!(e instanceof Error) || e.constructor !== Error) throw e;
@@ -67,6 +68,7 @@ function compare(what: string, nat: Outcome, js: Outcome, accumulating: boolean)
   if ((nat as { shape: number[] }).shape.join() !== (js as { shape: number[] }).shape.join() || a.length !== b.length) {
     return { mismatch: `${what}: shapes differ` };
   }
+  if (classesOnly) return;
   let scale = 1;
   for (let i = 0; i < b.length; i++) if (Number.isFinite(b[i]!)) scale = Math.max(scale, Math.abs(b[i]!));
   for (let i = 0; i < b.length; i++) {
@@ -89,9 +91,13 @@ function registryCase(r: Rng, ops: OpInfo[]): CaseResult {
   const check: OpCheck = r.pick(op.checks);
   const shapes = check.shapes.map((s) => mutateShape(r, s));
   const inputs = shapes.map((s, i) => input(r, s, check.dtypes?.[i] === 'int32' ? 'int32' : 'float32', check.intRange ?? [0, 3]));
+  // Edge values in an accumulating op: float32 (native) and float64 (js) accumulation may differ
+  // anywhere downstream of an overflow (documented in test/ops/registry.test.ts), so only the
+  // agreement on refusing or accepting the call is checked then.
+  const extreme = inputs.some((t) => t.dtype === 'float32' && t.dataSync().some((v) => !Number.isFinite(v) || Math.abs(v) > 1e30));
   const what = `${op.name} ${check.label ?? ''} [${shapes.map((s) => `[${s.join(',')}]`).join(' ')}]`;
   if (process.env['TENSORFORGE_FUZZ_TRACE']) console.log(`ops: ${what}`);
-  return tf.tidy(() => compare(what, withBackend('native', () => attempt(() => check.run(...inputs))), withBackend('js', () => attempt(() => check.run(...inputs))), ACCUMULATING.has(op.name)));
+  return tf.tidy(() => compare(what, withBackend('native', () => attempt(() => check.run(...inputs))), withBackend('js', () => attempt(() => check.run(...inputs))), ACCUMULATING.has(op.name), ACCUMULATING.has(op.name) && extreme));
 }
 
 /** Small inputs, large outputs, odd arguments. */

@@ -81,7 +81,14 @@ export async function loadModel(dir: string): Promise<LayersModel> {
   const modelFile = path.join(dir, MODEL_FILE);
   const text = (await readRegularFile('loadModel', modelFile)).toString('utf8');
   const saved = parseModelJson(text, modelFile);
-  const model = rebuild(saved, modelFile);
+  let model: LayersModel;
+  try {
+    model = rebuild(saved, modelFile);
+  } catch (err) {
+    // A field of the wrong kind deep in a hand-edited topology surfaces as a TypeError: say where.
+    if (err instanceof TypeError) throw new Error(`loadModel: ${modelFile}: malformed modelTopology (${err.message})`, { cause: err });
+    throw err;
+  }
   // Names inside model.json are untrusted: confined to the folder (see model-files.ts).
   const { file: weightsFile, bytes } = await readModelFile('loadModel', dir, 'model.json weightsFile', saved.weightsFile || WEIGHTS_FILE);
   const { tensors } = decodeSafetensors(bytes, weightsFile);
@@ -91,6 +98,10 @@ export async function loadModel(dir: string): Promise<LayersModel> {
       if (!t) throw new Error(`loadModel: ${weightsFile} has no weight '${weightName(l, w.name)}'`);
       if (t.shape.join(',') !== w.value.shape.join(',')) {
         throw new Error(`loadModel: ${weightsFile}: weight '${weightName(l, w.name)}' has shape [${t.shape.join(',')}], the layer expects [${w.value.shape.join(',')}]`);
+      }
+      // A header naming another dtype would reinterpret the stored bits (0.127 as 1040323840).
+      if (t.dtype !== w.value.dtype) {
+        throw new Error(`loadModel: ${weightsFile}: weight '${weightName(l, w.name)}' is stored as ${t.dtype}, the layer expects ${w.value.dtype}`);
       }
       return t;
     });

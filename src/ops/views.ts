@@ -100,6 +100,8 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
  */
 export function slice(xIn: Tensor, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
   const x = toTensor('slice', 'x', xIn);
+  if (typeof begin !== 'number' && !Array.isArray(begin)) argError('slice', 'begin', 'a number or an array of numbers', describe(begin));
+  if (size !== undefined && typeof size !== 'number' && !Array.isArray(size)) argError('slice', 'size', 'a number or an array of numbers', describe(size));
   const b = typeof begin === 'number' ? [begin] : begin.slice();
   const s = size === undefined ? [] : typeof size === 'number' ? [size] : size.slice();
   if (b.length > x.rank) argError('slice', 'begin', `at most ${x.rank} values`, describe(begin));
