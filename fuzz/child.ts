@@ -10,7 +10,7 @@ interface CaseMsg {
   seed: number;
 }
 
-const budget = Number(process.env['TENSORFORGE_FUZZ_BUDGET'] ?? 256 * 1024 * 1024);
+const budget = Number(process.env['TENSORFORGE_FUZZ_BUDGET'] ?? 32 * 1024 * 1024);
 tf.setMemoryBudget(budget);
 const targets = new Map<string, FuzzTarget>(TARGETS.map((t) => [t.name, t]));
 const ready = new Set<string>();

@@ -56,7 +56,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   for (const t of targets) if (!TARGET_NAMES.includes(t)) throw new Error(`fuzz: unknown target '${t}' (known: ${TARGET_NAMES.join(', ')})`);
   const workers = opts.workers ?? 2;
   const base = opts.seed ?? 1;
-  const budget = opts.budget ?? 256 * 1024 * 1024;
+  // Small enough that anything the budget admits also runs in well under the hang limit in JS.
+  const budget = opts.budget ?? 32 * 1024 * 1024;
   const rssLimit = opts.rssLimit ?? 4 * budget + 768 * 1024 * 1024;
   const caseTimeout = opts.caseTimeoutMs ?? 10_000;
   const log = opts.log ?? (() => undefined);
@@ -176,7 +177,7 @@ export async function main(): Promise<void> {
     const [target, seed] = replay.split(':');
     const { TARGETS } = await import('./targets');
     const tf = await import('../src');
-    tf.setMemoryBudget(Number(arg('budget') ?? 256 * 1024 * 1024));
+    tf.setMemoryBudget(Number(arg('budget') ?? 32 * 1024 * 1024));
     const t = TARGETS.find((x) => x.name === target);
     if (!t) throw new Error(`unknown target ${target}`);
     await t.setup?.();
@@ -188,6 +189,7 @@ export async function main(): Promise<void> {
     targets: arg('targets')?.split(','),
     workers: Number(arg('workers') ?? 2),
     seed: Number(arg('seed') ?? 1),
+    budget: arg('budget') ? Number(arg('budget')) : undefined,
     log: (l) => console.log(l),
   });
   console.log(formatReport(report));
