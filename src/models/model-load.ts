@@ -113,12 +113,18 @@ export async function loadModel(dir: string): Promise<LayersModel> {
   }
   const tc = saved.trainingConfig;
   if (tc) {
-    model.compile({
-      optimizer: getOptimizer(tc.optimizer as never),
-      loss: (tc.loss as SerializedLoss[]).map((l) => deserializeLoss(l)),
-      metrics: tc.metrics as string[][],
-      lossWeights: tc.lossWeights as number[],
-    } as never);
+    if (typeof tc !== 'object' || !Array.isArray(tc.loss)) throw new Error(`loadModel: ${modelFile}: trainingConfig.loss must be a list of losses`);
+    try {
+      model.compile({
+        optimizer: getOptimizer(tc.optimizer as never),
+        loss: (tc.loss as SerializedLoss[]).map((l) => deserializeLoss(l)),
+        metrics: tc.metrics as string[][],
+        lossWeights: tc.lossWeights as number[],
+      } as never);
+    } catch (err) {
+      if (err instanceof TypeError) throw new Error(`loadModel: ${modelFile}: malformed trainingConfig (${err.message})`, { cause: err });
+      throw err;
+    }
     if (saved.optimizerWeightsFile) {
       const optimizerFile = await confinedModelFile('loadModel', dir, 'model.json optimizerWeightsFile', saved.optimizerWeightsFile);
       await loadOptimizerState(model.optimizer!, namedWeights(model), optimizerFile).catch((err: Error) => {
