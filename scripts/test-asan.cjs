@@ -50,6 +50,10 @@ if (!process.env.TENSORFORGE_ASAN_SKIP_BUILD) {
   if (r.status !== 0) process.exit(r.status || 1);
 }
 
+// Some suites run the built package (dist/) in child processes.
+const ts = run('npm', ['run', 'build:ts'], process.env);
+if (ts.status !== 0) process.exit(ts.status || 1);
+
 const addon = path.join(buildDir, 'Release', 'tensorforge.node');
 if (!fs.existsSync(addon)) throw new Error(`test:asan: ${addon} was not built`);
 const env = {

@@ -145,8 +145,10 @@ int64_t checked_volume(Napi::Env env, const char* what, int ndim, const int64_t*
 void check_range(Napi::Env env, const char* what, int64_t length, int64_t offset, int64_t count) {
   // Written as count > length - offset: offset + count could wrap.
   if (offset < 0 || count < 0 || offset > length || count > length - offset) {
-    throw_range(env, std::string(what) + ": " + std::to_string(count) + " elements from offset " +
-                         std::to_string(offset) + " are outside an array of length " + std::to_string(length));
+    int64_t end = 0;
+    const std::string end_text = __builtin_add_overflow(offset, count, &end) ? "overflow" : std::to_string(end);
+    throw_range(env, std::string(what) + ": range [" + std::to_string(offset) + ", " + end_text +
+                         ") is outside an array of length " + std::to_string(length));
   }
 }
 
