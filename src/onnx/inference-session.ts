@@ -93,7 +93,31 @@ export class InferenceSession {
       undefined,
       resolved.isolation,
     );
-    return new InferenceSession(pool, toSessionMetadata(metadata.inputs), toSessionMetadata(metadata.outputs), resolved.workers);
+    const session = new InferenceSession(pool, toSessionMetadata(metadata.inputs), toSessionMetadata(metadata.outputs), resolved.workers);
+    if (resolved.warmup) await session.warmUp();
+    return session;
+  }
+
+  /**
+   * One run per worker on zeros (unknown dims as 1) before the session is handed out, so the first
+   * requests a server sends do not pay onnxruntime's first-run costs (arena allocation, kernel
+   * selection). A model that cannot run on such a batch simply skips it.
+   */
+  private async warmUp(): Promise<void> {
+    const ARRAYS: Partial<Record<string, (n: number) => ArrayBufferView>> = {
+      float32: (n) => new Float32Array(n), float64: (n) => new Float64Array(n), int32: (n) => new Int32Array(n),
+      int64: (n) => new BigInt64Array(n), uint8: (n) => new Uint8Array(n), bool: (n) => new Uint8Array(n), int8: (n) => new Int8Array(n),
+    };
+    const feeds: Record<string, SessionFeed> = {};
+    for (const m of this.inputMetadata) {
+      const make = m.dtype ? ARRAYS[m.dtype] : undefined;
+      if (!m.isTensor || !m.shape || !make) return;
+      const dims = m.shape.map((d) => (typeof d === 'number' ? d : 1));
+      const n = dims.reduce((a, b) => a * b, 1);
+      if (n > 1 << 20) return;
+      feeds[m.name] = { data: make(n), dims } as unknown as SessionFeed;
+    }
+    await Promise.all(Array.from({ length: this.workers }, () => this.run(feeds).catch(() => undefined)));
   }
 
   /** Whether {@link dispose} was called. */

@@ -37,11 +37,16 @@ export interface InferenceSessionOptions {
    * loads the model, and this process lives on. Costs a copy of inputs and outputs per request.
    */
   isolation?: 'thread' | 'process';
+  /**
+   * Run each worker once on zeros before create() resolves (default true), so the first real
+   * requests are as fast as later ones. Skipped for inputs of unknown rank or type.
+   */
+  warmup?: boolean;
 }
 
 const FN = 'InferenceSession.create';
 const LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
-const KNOWN = new Set(['workers', 'intraOpThreads', 'interOpThreads', 'executionProviders', 'graphOptimizationLevel', 'intraOpSpinning', 'workerNice', 'opset', 'isolation']);
+const KNOWN = new Set(['workers', 'intraOpThreads', 'interOpThreads', 'executionProviders', 'graphOptimizationLevel', 'intraOpSpinning', 'workerNice', 'opset', 'isolation', 'warmup']);
 
 function positiveInt(name: string, value: unknown, max: number): number {
   if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
@@ -55,6 +60,7 @@ export interface ResolvedOptions {
   session: WireSessionOptions;
   opset: number | undefined;
   isolation: 'thread' | 'process';
+  warmup: boolean;
 }
 
 export function resolveOptions(options: unknown): ResolvedOptions {
@@ -90,7 +96,10 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const opset = o.opset === undefined ? undefined : positiveInt('opset', o.opset, 1000);
   const isolation = o.isolation ?? 'thread';
   if (isolation !== 'thread' && isolation !== 'process') argError(FN, 'options.isolation', "'thread' or 'process'", describe(isolation));
+  const warmup = o.warmup ?? true;
+  if (typeof warmup !== 'boolean') argError(FN, 'options.warmup', 'a boolean', describe(warmup));
   return {
+    warmup,
     isolation,
     workers,
     session: { intraOpNumThreads: intra, interOpNumThreads: inter, executionProviders: [...eps], graphOptimizationLevel: level, intraOpSpinning: spinning, nice },
