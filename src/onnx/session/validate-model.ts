@@ -2,13 +2,18 @@
 // runs in this process (worker threads), and some malformed-but-decodable models crash it outright
 // (a segfault or an abort takes the whole server down) instead of failing with an error. Each rule
 // here is keyed by op type and refuses one such shape of node with a clear Error.
-import { AttributeType, decodeModel } from '../proto';
+import { getMemoryBudget } from '../../tensor/budget';
+import { AttributeType, DataType, decodeModel } from '../proto';
 import type { OnnxGraphProto, OnnxNodeProto, OnnxTensorProto } from '../proto';
 
 /** What a rule may ask about the graph around a node. */
 export interface GraphFacts {
   /** The rank of a value when the model states it (graph input, value_info, initializer, Constant). */
   rank(name: string): number | null;
+  /** The dims of a value when all are stated as sizes. */
+  dims(name: string): number[] | null;
+  /** The values of a small float or int constant, when stored inline. */
+  constValues(name: string): number[] | null;
   /** The length of a rank-1 constant (initializer or Constant output), when known. */
   constLength(name: string): number | null;
 }
@@ -44,6 +49,18 @@ function resizeRule(node: OnnxNodeProto, facts: GraphFacts): string | null {
     if (len !== null && len !== 0 && rank !== null && len !== rank) {
       return `'${label}' has ${len} values but input X has rank ${rank}; they must match`;
     }
+  }
+  // The output a constant scales tensor asks for, against the memory budget: onnxruntime would
+  // allocate it (a 500-byte model asking for gigabytes) with no check of its own.
+  const xDims = facts.dims(x);
+  const scaleValues = scales !== '' ? facts.constValues(scales) : null;
+  const sizeValues = sizes !== '' ? facts.constValues(sizes) : null;
+  let out: number[] | null = null;
+  if (xDims && scaleValues && scaleValues.length === xDims.length) out = xDims.map((d, i) => Math.floor(d * scaleValues[i]!));
+  if (sizeValues && xDims && sizeValues.length === xDims.length) out = sizeValues;
+  if (out) {
+    const bytes = out.reduce((a, b) => a * Math.max(b, 0), 4);
+    if (!(bytes <= getMemoryBudget())) return `the output [${out.join(',')}] needs ${bytes} bytes, over the memory budget of ${getMemoryBudget()} bytes`;
   }
   const roi = inputs[1] ?? '';
   if (roi !== '' && rank !== null) {
@@ -97,18 +114,38 @@ function constantValue(node: OnnxNodeProto): OnnxTensorProto | null {
   return null;
 }
 
+/** Inline values of a small float32/int64/int32 tensor (raw or typed fields), else null. */
+function smallValues(t: OnnxTensorProto): number[] | null {
+  if (t.floatData?.length) return t.floatData.slice(0, 64);
+  if (t.int64Data?.length) return t.int64Data.slice(0, 64).map(Number);
+  if (t.int32Data?.length) return t.int32Data.slice(0, 64);
+  const raw = t.rawData;
+  if (!raw || raw.byteLength > 512) return null;
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (t.dataType === DataType.FLOAT) return Array.from({ length: raw.byteLength >> 2 }, (_, i) => view.getFloat32(4 * i, true));
+  if (t.dataType === DataType.INT64) return Array.from({ length: raw.byteLength >> 3 }, (_, i) => Number(view.getBigInt64(8 * i, true)));
+  return null;
+}
+
 function graphFacts(graph: OnnxGraphProto, outer: GraphFacts | null): GraphFacts {
   const ranks = new Map<string, number>();
   const lengths = new Map<string, number>();
+  const shapes = new Map<string, number[]>();
+  const values = new Map<string, number[]>();
   for (const vi of [...(graph.input ?? []), ...(graph.valueInfo ?? []), ...(graph.output ?? [])]) {
     const dims = vi.type?.tensorType?.shape?.dim;
-    if (vi.name && dims) ranks.set(vi.name, dims.length);
+    if (vi.name && dims) {
+      ranks.set(vi.name, dims.length);
+      if (dims.every((d) => d.dimValue !== undefined && d.dimParam === undefined)) shapes.set(vi.name, dims.map((d) => Number(d.dimValue)));
+    }
   }
   const addTensor = (name: string | undefined, t: OnnxTensorProto): void => {
     if (!name) return;
     ranks.set(name, tensorRank(t));
     const len = tensorLength(t);
     if (len !== null) lengths.set(name, len);
+    const v = smallValues(t);
+    if (v) values.set(name, v);
   };
   for (const t of graph.initializer ?? []) addTensor(t.name, t);
   for (const n of graph.node ?? []) {
@@ -118,6 +155,8 @@ function graphFacts(graph: OnnxGraphProto, outer: GraphFacts | null): GraphFacts
     }
   }
   return {
+    dims: (name) => shapes.get(name) ?? outer?.dims(name) ?? null,
+    constValues: (name) => values.get(name) ?? outer?.constValues(name) ?? null,
     rank: (name) => ranks.get(name) ?? outer?.rank(name) ?? null,
     constLength: (name) => lengths.get(name) ?? outer?.constLength(name) ?? null,
   };

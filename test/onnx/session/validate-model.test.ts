@@ -48,6 +48,11 @@ describe('session model validation', () => {
     expect(sessionModelProblems(resize([1, 1, 2, 2]))).toEqual([]);
   });
 
+  it('Resize whose constant scales ask for an output over the memory budget is refused', () => {
+    expect(sessionModelProblems(resize([1, 1, 1e6, 1e6]))[0]).toMatch(/the output \[1,1,4000000,4000000\] needs .* bytes, over the memory budget/);
+    expect(sessionModelProblems(resize([1, 1, 4, 4]))).toEqual([]);
+  });
+
   it('Resize with both scales and sizes is refused', () => {
     expect(sessionModelProblems(resize([1, 1, 2, 2], { sizes: true }))[0]).toMatch(/both 'scales' and 'sizes'/);
   });
