@@ -9,7 +9,7 @@ import type { OpCheck, OpInfo } from '../../src/ops/registry';
 import { Rng } from '../rng';
 import type { CaseResult, FuzzTarget } from '../outcome';
 
-const ACCUMULATING = new Set(['linear', 'conv2d', 'conv1d', 'conv2dTranspose', 'avgPool2d', 'upSampling2d', 'lstmCell', 'gruCell', 'gruSequence',
+const ACCUMULATING = new Set(['linear', 'conv2d', 'conv1d', 'conv2dTranspose', 'avgPool2d', 'upSampling2d', 'lstmCell', 'gruCell', 'gruSequence', 'lstmSequence', 'simpleRnnSequence',
   'matmul', 'sum', 'mean', 'softmax', 'logSoftmax', 'scaledDotProductAttention', 'layerNorm', 'batchNorm']);
 
 function withBackend<T>(name: 'js' | 'native', fn: () => T): T {
