@@ -138,3 +138,5 @@ export { vis, type PlotModelOptions, type PlotHistoryOptions, type HistoryLike, 
 export { loadLayersModel, modelFromTfjsArtifacts, type TfjsModelArtifacts, type TfjsLoadHandler } from './io/tfjs-format-load';
 export { toTfjsArtifacts, type TfjsArtifacts } from './io/tfjs-format-save';
 export type { SaveOptions } from './models/model-save';
+// Hardening (issue 16): the memory budget every size from user input or a file is checked against.
+export { setMemoryBudget, getMemoryBudget } from './tensor/budget';

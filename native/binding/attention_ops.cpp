@@ -25,8 +25,11 @@ bool absent(const Napi::CallbackInfo& info, size_t i) {
 void check_extent(Napi::Env env, const char* what, const F32& a, int64_t off, int64_t sb, int64_t sh, int64_t st,
                   int64_t B, int64_t H, int64_t T, int64_t cols) {
   if (B == 0 || H == 0 || T == 0 || cols == 0) return;
-  const int64_t last = off + (B - 1) * sb + (H - 1) * sh + (T - 1) * st + cols;
-  if (last > a.length) throw_range(env, std::string(what) + ": view exceeds its array");
+  int64_t last = cols;
+  last = checked_add(env, what, last, checked_mul(env, what, B - 1, sb));
+  last = checked_add(env, what, last, checked_mul(env, what, H - 1, sh));
+  last = checked_add(env, what, last, checked_mul(env, what, T - 1, st));
+  check_range(env, what, a.length, off, last);
 }
 
 template <typename L>
@@ -47,7 +50,7 @@ float* read_dense(const Napi::CallbackInfo& info, size_t i, const char* what, co
                   typename L::Field off, int64_t n) {
   F32 a = get_f32(info, i, what);
   const int64_t o = args.integer(off, 0, kMaxExtent);
-  if (o + n > a.length) throw_range(info.Env(), std::string(what) + ": exceeds its array");
+  check_range(info.Env(), what, a.length, o, n);
   return a.data + o;
 }
 
@@ -82,8 +85,8 @@ Napi::Value sdpa_forward_entry(const Napi::CallbackInfo& info, bool async) {
   Args<L> args(info, 6);
   k::SdpaForward a{};
   a.s = read_sdpa_shape(info, args);
-  const int64_t rows = a.s.batch * a.s.heads * a.s.tq;
-  a.out = read_dense(info, 4, "sdpa out", args, L::outOffset, rows * a.s.dv);
+  const int64_t rows = checked_volume(info.Env(), "sdpa", {a.s.batch, a.s.heads, a.s.tq});
+  a.out = read_dense(info, 4, "sdpa out", args, L::outOffset, checked_mul(info.Env(), "sdpa out", rows, a.s.dv));
   a.lse = read_dense(info, 5, "sdpa lse", args, L::lseOffset, rows);
   return dispatch(info, async, [=] { k::sdpa_forward(a); }, {0, 1, 2, 3, 4, 5});
 }
@@ -95,13 +98,13 @@ Napi::Value sdpa_backward_entry(const Napi::CallbackInfo& info, bool async) {
   k::SdpaBackward a{};
   a.s = read_sdpa_shape(info, args);
   const k::SdpaShape& s = a.s;
-  const int64_t bh = s.batch * s.heads;
-  a.out = read_dense(info, 4, "sdpa out", args, L::outOffset, bh * s.tq * s.dv);
+  const int64_t bh = checked_mul(info.Env(), "sdpa", s.batch, s.heads);
+  a.out = read_dense(info, 4, "sdpa out", args, L::outOffset, checked_volume(info.Env(), "sdpa", {bh, s.tq, s.dv}));
   a.dout = read_view(info, 5, "sdpa dout", args, L::doutOffset, s.batch, s.heads, s.tq, s.dv);
-  a.lse = read_dense(info, 6, "sdpa lse", args, L::lseOffset, bh * s.tq);
-  a.dq = read_dense(info, 7, "sdpa dq", args, L::dqOffset, bh * s.tq * s.d);
-  a.dk = read_dense(info, 8, "sdpa dk", args, L::dkOffset, bh * s.tk * s.d);
-  a.dv = read_dense(info, 9, "sdpa dv", args, L::dvOffset, bh * s.tk * s.dv);
+  a.lse = read_dense(info, 6, "sdpa lse", args, L::lseOffset, checked_volume(info.Env(), "sdpa", {bh, s.tq}));
+  a.dq = read_dense(info, 7, "sdpa dq", args, L::dqOffset, checked_volume(info.Env(), "sdpa", {bh, s.tq, s.d}));
+  a.dk = read_dense(info, 8, "sdpa dk", args, L::dkOffset, checked_volume(info.Env(), "sdpa", {bh, s.tk, s.d}));
+  a.dv = read_dense(info, 9, "sdpa dv", args, L::dvOffset, checked_volume(info.Env(), "sdpa", {bh, s.tk, s.dv}));
   return dispatch(info, async, [=] { k::sdpa_backward(a); }, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
 }
 
@@ -112,11 +115,11 @@ Napi::Value layer_norm_forward_entry(const Napi::CallbackInfo& info, bool async)
   k::LayerNormForward a{};
   a.rows = args.integer(L::rows, 0, kMaxExtent);
   a.n = args.integer(L::n, 1, kMaxExtent);
-  a.x = read_dense(info, 0, "layerNorm x", args, L::xOffset, a.rows * a.n);
+  a.x = read_dense(info, 0, "layerNorm x", args, L::xOffset, checked_mul(info.Env(), "layerNorm", a.rows, a.n));
   a.gamma = absent(info, 1) ? nullptr : read_dense(info, 1, "layerNorm gamma", args, L::gammaOffset, a.n);
   a.beta = absent(info, 2) ? nullptr : read_dense(info, 2, "layerNorm beta", args, L::betaOffset, a.n);
   a.eps = static_cast<float>(args.number(L::eps));
-  a.y = read_dense(info, 3, "layerNorm y", args, L::yOffset, a.rows * a.n);
+  a.y = read_dense(info, 3, "layerNorm y", args, L::yOffset, checked_mul(info.Env(), "layerNorm", a.rows, a.n));
   a.mean = read_dense(info, 4, "layerNorm mean", args, L::meanOffset, a.rows);
   a.rstd = read_dense(info, 5, "layerNorm rstd", args, L::rstdOffset, a.rows);
   return dispatch(info, async, [=] { k::layer_norm_forward(a); }, {0, 1, 2, 3, 4, 5});
@@ -129,12 +132,12 @@ Napi::Value layer_norm_backward_entry(const Napi::CallbackInfo& info, bool async
   k::LayerNormBackward a{};
   a.rows = args.integer(L::rows, 0, kMaxExtent);
   a.n = args.integer(L::n, 1, kMaxExtent);
-  a.x = read_dense(info, 0, "layerNorm x", args, L::xOffset, a.rows * a.n);
+  a.x = read_dense(info, 0, "layerNorm x", args, L::xOffset, checked_mul(info.Env(), "layerNorm", a.rows, a.n));
   a.gamma = absent(info, 1) ? nullptr : read_dense(info, 1, "layerNorm gamma", args, L::gammaOffset, a.n);
   a.mean = read_dense(info, 2, "layerNorm mean", args, L::meanOffset, a.rows);
   a.rstd = read_dense(info, 3, "layerNorm rstd", args, L::rstdOffset, a.rows);
-  a.dy = read_dense(info, 4, "layerNorm dy", args, L::dyOffset, a.rows * a.n);
-  a.dx = read_dense(info, 5, "layerNorm dx", args, L::dxOffset, a.rows * a.n);
+  a.dy = read_dense(info, 4, "layerNorm dy", args, L::dyOffset, checked_mul(info.Env(), "layerNorm", a.rows, a.n));
+  a.dx = read_dense(info, 5, "layerNorm dx", args, L::dxOffset, checked_mul(info.Env(), "layerNorm", a.rows, a.n));
   a.dgamma = absent(info, 6) ? nullptr : read_dense(info, 6, "layerNorm dgamma", args, L::dgammaOffset, a.n);
   a.dbeta = absent(info, 7) ? nullptr : read_dense(info, 7, "layerNorm dbeta", args, L::dbetaOffset, a.n);
   return dispatch(info, async, [=] { k::layer_norm_backward(a); }, {0, 1, 2, 3, 4, 5, 6, 7});

@@ -94,7 +94,7 @@ Napi::Value conv2d_entry(const Napi::CallbackInfo& info, bool async) {
   ep.p1 = info[7].As<Napi::Number>().FloatValue();
   if (!info[8].IsNull() && !info[8].IsUndefined()) {
     F32 r = get_f32(info, 8, "residual");
-    check_range(env, "conv2d residual", r.length, 0, c.s.n * c.s.oh * c.s.ow * c.s.cout);
+    check_range(env, "conv2d residual", r.length, 0, checked_volume(env, "conv2d residual", {c.s.n, c.s.oh, c.s.ow, c.s.cout}));
     ep.residual = r.data;
   }
   const float* xp = x.data + c.x_off;

@@ -112,11 +112,56 @@ int64_t Meta::next() {
   return static_cast<int64_t>(v);
 }
 
+int64_t checked_mul(Napi::Env env, const char* what, int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (a < 0 || b < 0) throw_range(env, std::string(what) + ": negative extent");
+  if (__builtin_mul_overflow(a, b, &r) || r > kMaxElements) {
+    throw_range(env, std::string(what) + ": size " + std::to_string(a) + " x " + std::to_string(b) +
+                         " exceeds 2^53 elements");
+  }
+  return r;
+}
+
+int64_t checked_add(Napi::Env env, const char* what, int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r) || r > kMaxElements || r < -kMaxElements) {
+    throw_range(env, std::string(what) + ": offset arithmetic exceeds 2^53");
+  }
+  return r;
+}
+
+int64_t checked_volume(Napi::Env env, const char* what, std::initializer_list<int64_t> dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) n = checked_mul(env, what, n, d);
+  return n;
+}
+
+int64_t checked_volume(Napi::Env env, const char* what, int ndim, const int64_t* shape) {
+  int64_t n = 1;
+  for (int d = 0; d < ndim; d++) n = checked_mul(env, what, n, shape[d]);
+  return n;
+}
+
 void check_range(Napi::Env env, const char* what, int64_t length, int64_t offset, int64_t count) {
-  if (offset < 0 || count < 0 || offset + count > length) {
-    throw_range(env, std::string(what) + ": range [" + std::to_string(offset) + ", " +
-                         std::to_string(offset + count) + ") is outside an array of length " +
-                         std::to_string(length));
+  // Written as count > length - offset: offset + count could wrap.
+  if (offset < 0 || count < 0 || offset > length || count > length - offset) {
+    int64_t end = 0;
+    const std::string end_text = __builtin_add_overflow(offset, count, &end) ? "overflow" : std::to_string(end);
+    throw_range(env, std::string(what) + ": range [" + std::to_string(offset) + ", " + end_text +
+                         ") is outside an array of length " + std::to_string(length));
+  }
+}
+
+void check_matrix(Napi::Env env, const char* what, int64_t length, int64_t offset, int64_t rows, int64_t cols,
+                  int64_t ld) {
+  if (rows < 0 || cols < 0) throw_range(env, std::string(what) + ": negative size");
+  if (ld < cols || ld < 1) throw_range(env, std::string(what) + ": leading dimension too small");
+  if (rows == 0 || cols == 0) return;
+  const int64_t last = checked_add(env, what, checked_mul(env, what, rows - 1, ld), cols);
+  if (offset < 0 || offset > length || last > length - offset) {
+    throw_range(env, std::string(what) + ": matrix exceeds its array (" + std::to_string(rows) + " x " +
+                         std::to_string(cols) + ", row stride " + std::to_string(ld) + ", offset " +
+                         std::to_string(offset) + ", array length " + std::to_string(length) + ")");
   }
 }
 
@@ -126,8 +171,14 @@ void check_view(Napi::Env env, const char* what, int64_t length, int ndim, const
   for (int d = 0; d < ndim; d++) {
     if (shape[d] < 0) throw_range(env, std::string(what) + ": negative dimension");
     if (shape[d] == 0) return;  // empty view touches nothing
-    int64_t span = (shape[d] - 1) * strides[d];
-    if (span < 0) lo += span; else hi += span;
+  }
+  for (int d = 0; d < ndim; d++) {
+    int64_t span = 0;
+    if (__builtin_mul_overflow(shape[d] - 1, strides[d], &span)) {
+      throw_range(env, std::string(what) + ": view extent overflows");
+    }
+    if (span < 0) lo = checked_add(env, what, lo, span);
+    else hi = checked_add(env, what, hi, span);
   }
   if (lo < 0 || hi >= length) {
     throw_range(env, std::string(what) + ": view reaches elements [" + std::to_string(lo) + ", " +

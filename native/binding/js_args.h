@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,18 @@ class Meta {
 void check_view(Napi::Env env, const char* what, int64_t length, int ndim, const int64_t* shape,
                 int64_t offset, const int64_t* strides);
 void check_range(Napi::Env env, const char* what, int64_t length, int64_t offset, int64_t count);
+// Throws unless a rows x cols matrix with row stride ld at offset lies inside [0, length).
+void check_matrix(Napi::Env env, const char* what, int64_t length, int64_t offset, int64_t rows, int64_t cols,
+                  int64_t ld);
+
+// Extents arrive as doubles from JS and their products are taken here, so a product that wraps
+// int64 (or exceeds 2^53, past any array JS can hold) would pass a bounds check it must fail. These
+// throw a RangeError naming `what` instead: for a negative extent, or a result above 2^53.
+constexpr int64_t kMaxElements = int64_t{1} << 53;
+int64_t checked_mul(Napi::Env env, const char* what, int64_t a, int64_t b);
+int64_t checked_add(Napi::Env env, const char* what, int64_t a, int64_t b);
+int64_t checked_volume(Napi::Env env, const char* what, std::initializer_list<int64_t> dims);
+int64_t checked_volume(Napi::Env env, const char* what, int ndim, const int64_t* shape);
 [[noreturn]] void throw_range(Napi::Env env, const std::string& message);
 
 // The Float64Array in argument i, or nullptr when the argument is anything else.

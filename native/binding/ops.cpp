@@ -23,10 +23,8 @@ E get_code(const Napi::CallbackInfo& info, size_t i, E count) {
   return static_cast<E>(c);
 }
 
-int64_t volume(int ndim, const int64_t* shape) {
-  int64_t n = 1;
-  for (int d = 0; d < ndim; d++) n *= shape[d];
-  return n;
+int64_t volume(Napi::Env env, int ndim, const int64_t* shape) {
+  return checked_volume(env, "broadcast shape", ndim, shape);
 }
 
 // unary(code, x, y, args)
@@ -77,7 +75,7 @@ Napi::Value binary_entry(const Napi::CallbackInfo& info, bool async) {
   Broadcast bc = read_broadcast(Args<L>(info, 4), {L::aOffset, L::bOffset});
   check_view(info.Env(), "binary a", a.length, bc.ndim, bc.shape, bc.off[0], bc.strides[0]);
   check_view(info.Env(), "binary b", b.length, bc.ndim, bc.shape, bc.off[1], bc.strides[1]);
-  check_range(info.Env(), "binary out", out.length, 0, volume(bc.ndim, bc.shape));
+  check_range(info.Env(), "binary out", out.length, 0, volume(info.Env(), bc.ndim, bc.shape));
   const float* ap = a.data + bc.off[0];
   const float* bp = b.data + bc.off[1];
   float* op_out = out.data;
@@ -96,7 +94,7 @@ Napi::Value where_entry(const Napi::CallbackInfo& info, bool async) {
   check_view(info.Env(), "where cond", c.length, bc.ndim, bc.shape, bc.off[0], bc.strides[0]);
   check_view(info.Env(), "where a", a.length, bc.ndim, bc.shape, bc.off[1], bc.strides[1]);
   check_view(info.Env(), "where b", b.length, bc.ndim, bc.shape, bc.off[2], bc.strides[2]);
-  check_range(info.Env(), "where out", out.length, 0, volume(bc.ndim, bc.shape));
+  check_range(info.Env(), "where out", out.length, 0, volume(info.Env(), bc.ndim, bc.shape));
   const float* cp = c.data + bc.off[0];
   const float* ap = a.data + bc.off[1];
   const float* bp = b.data + bc.off[2];
@@ -153,8 +151,8 @@ Napi::Value reduce_entry(const Napi::CallbackInfo& info, bool async) {
   Args<L> args(info, 3);
   int64_t off = args.integer(L::xOffset);
   Rows r = get_rows(args);
-  check_range(info.Env(), "reduce x", x.length, off, r.outer * r.len * r.inner);
-  check_range(info.Env(), "reduce out", out.length, 0, r.outer * r.inner);
+  check_range(info.Env(), "reduce x", x.length, off, checked_volume(info.Env(), "extents", {r.outer, r.len, r.inner}));
+  check_range(info.Env(), "reduce out", out.length, 0, checked_volume(info.Env(), "extents", {r.outer, r.inner}));
   const float* xp = x.data + off;
   float* o = out.data;
   return dispatch(info, async, [=] { k::reduce(op, xp, r.outer, r.len, r.inner, o); }, {1, 2});
@@ -170,8 +168,8 @@ Napi::Value arg_reduce_entry(const Napi::CallbackInfo& info, bool async) {
   int64_t off = args.integer(L::xOffset);
   Rows r = get_rows(args);
   if (r.len < 1) throw_range(info.Env(), "arg reduction over an empty axis");
-  check_range(info.Env(), "argReduce x", x.length, off, r.outer * r.len * r.inner);
-  check_range(info.Env(), "argReduce out", out.length, 0, r.outer * r.inner);
+  check_range(info.Env(), "argReduce x", x.length, off, checked_volume(info.Env(), "extents", {r.outer, r.len, r.inner}));
+  check_range(info.Env(), "argReduce out", out.length, 0, checked_volume(info.Env(), "extents", {r.outer, r.inner}));
   const float* xp = x.data + off;
   int32_t* o = out.data;
   return dispatch(info, async, [=] { k::arg_reduce(op, xp, r.outer, r.len, r.inner, o); }, {1, 2});
@@ -186,7 +184,7 @@ Napi::Value softmax_entry(const Napi::CallbackInfo& info, bool async) {
   int64_t off = args.integer(L::xOffset);
   Rows r = get_rows(args);
   bool log = args.integer(L::log) != 0;
-  int64_t n = r.outer * r.len * r.inner;
+  int64_t n = checked_volume(info.Env(), "extents", {r.outer, r.len, r.inner});
   check_range(info.Env(), "softmax x", x.length, off, n);
   check_range(info.Env(), "softmax y", y.length, 0, n);
   const float* xp = x.data + off;
@@ -218,8 +216,8 @@ Napi::Value gather_entry(const Napi::CallbackInfo& info, bool async) {
   Rows r = get_rows(args);
   int64_t idx_off = args.integer(L::indicesOffset), nidx = args.integer(L::nidx);
   const int32_t* ip = checked_indices(info.Env(), idx, idx_off, nidx, r.len);
-  check_range(info.Env(), "gather x", x_len, off, r.outer * r.len * r.inner);
-  check_range(info.Env(), "gather out", out_len, 0, r.outer * nidx * r.inner);
+  check_range(info.Env(), "gather x", x_len, off, checked_volume(info.Env(), "extents", {r.outer, r.len, r.inner}));
+  check_range(info.Env(), "gather out", out_len, 0, checked_volume(info.Env(), "extents", {r.outer, nidx, r.inner}));
   const int32_t* xp = x + off;
   return dispatch(info, async, [=] { k::gather(xp, r.outer, r.len, r.inner, ip, nidx, out); }, {0, 1, 2});
 }
@@ -234,8 +232,8 @@ Napi::Value scatter_add_entry(const Napi::CallbackInfo& info, bool async) {
   Rows r = get_rows(args);
   int64_t idx_off = args.integer(L::indicesOffset), nidx = args.integer(L::nidx);
   const int32_t* ip = checked_indices(info.Env(), idx, idx_off, nidx, r.len);
-  check_range(info.Env(), "scatterAdd g", g.length, 0, r.outer * nidx * r.inner);
-  check_range(info.Env(), "scatterAdd out", out.length, 0, r.outer * r.len * r.inner);
+  check_range(info.Env(), "scatterAdd g", g.length, 0, checked_volume(info.Env(), "extents", {r.outer, nidx, r.inner}));
+  check_range(info.Env(), "scatterAdd out", out.length, 0, checked_volume(info.Env(), "extents", {r.outer, r.len, r.inner}));
   const float* gp = g.data;
   float* o = out.data;
   return dispatch(info, async, [=] { k::scatter_add(gp, r.outer, r.len, r.inner, ip, nidx, o); }, {0, 1, 2});
@@ -252,19 +250,10 @@ Napi::Value one_hot_entry(const Napi::CallbackInfo& info, bool async) {
   float offv = static_cast<float>(args.number(L::offValue));
   if (depth < 0 || n < 0) throw_range(info.Env(), "negative size");
   check_range(info.Env(), "oneHot indices", idx.length, off, n);
-  check_range(info.Env(), "oneHot out", out.length, 0, n * depth);
+  check_range(info.Env(), "oneHot out", out.length, 0, checked_volume(info.Env(), "oneHot", {n, depth}));
   const int32_t* ip = idx.data + off;
   float* o = out.data;
   return dispatch(info, async, [=] { k::one_hot(ip, n, depth, on, offv, o); }, {0, 1});
-}
-
-void check_matrix(Napi::Env env, const char* what, int64_t length, int64_t offset, int64_t rows,
-                  int64_t cols, int64_t ld) {
-  if (ld < cols || ld < 1) throw_range(env, std::string(what) + ": leading dimension too small");
-  if (rows == 0 || cols == 0) return;
-  if (offset < 0 || offset + (rows - 1) * ld + cols > length) {
-    throw_range(env, std::string(what) + ": matrix exceeds its array");
-  }
 }
 
 // A unary op applied to each finished block of C (GemmEpilogue::block).

@@ -33,9 +33,7 @@ Mat read_mat(const Napi::CallbackInfo& info, size_t i, const char* what, const A
   int64_t ld = ld_field == kDense ? cols : args.integer(static_cast<typename L::Field>(ld_field));
   F32 a = get_f32(info, i, what);
   if (ld < cols || ld < 0 || ld > kMaxExtent * 4) throw_range(env, std::string(what) + ": row stride too small");
-  if (rows > 0 && cols > 0 && (off < 0 || off + (rows - 1) * ld + cols > a.length)) {
-    throw_range(env, std::string(what) + ": matrix exceeds its array");
-  }
+  if (rows > 0 && cols > 0) check_matrix(env, what, a.length, off, rows, cols, ld);
   return {a.data + off, ld};
 }
 

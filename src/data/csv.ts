@@ -236,6 +236,16 @@ function valueAt(p: Parsed, row: number, col: number, enc: Encoding, options: Cs
   return fieldError(p, row, col, `expected a number, got ${JSON.stringify(raw)} (list the column in options.categorical to encode it as categories)`);
 }
 
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A finite value float32 cannot hold (it would silently become Infinity) is an error. */
+function checkFloat32(p: Parsed, row: number, col: number, v: number): number {
+  if (Number.isFinite(v) && Math.abs(v) > FLOAT32_MAX && !Number.isFinite(Math.fround(v))) {
+    fieldError(p, row, col, `${v} is outside the float32 range (about ±3.4e38)`);
+  }
+  return v;
+}
+
 function build(p: Parsed, options: CsvOptions): CsvData {
   const label = options.labelColumn === undefined ? undefined : resolveColumn(p, options.labelColumn, 'options.labelColumn');
   const featureCols = options.columns
@@ -256,7 +266,7 @@ function build(p: Parsed, options: CsvOptions): CsvData {
   for (let r = 0; r < n; r++) {
     for (let j = 0; j < f; j++) {
       const col = featureCols[j]!;
-      features[r * f + j] = valueAt(p, r, col, encodings.get(col)!, options);
+      features[r * f + j] = checkFloat32(p, r, col, valueAt(p, r, col, encodings.get(col)!, options));
     }
   }
   const out: CsvData = { features: Tensor.fromArray(features, [n, f]), columns: featureCols.map((c) => p.names[c]!), categories };
@@ -266,7 +276,13 @@ function build(p: Parsed, options: CsvOptions): CsvData {
     const labels = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
     for (let r = 0; r < n; r++) {
       const v = valueAt(p, r, label, enc, options);
-      if (dtype === 'int32' && !Number.isInteger(v)) fieldError(p, r, label, `labelDtype 'int32' needs whole numbers, got ${v}`);
+      if (dtype === 'int32') {
+        if (!Number.isInteger(v)) fieldError(p, r, label, `labelDtype 'int32' needs whole numbers, got ${v}`);
+        // Int32Array would wrap 3000000000 to -1294967296 and 1e300 to 0.
+        if (v < -(2 ** 31) || v > 2 ** 31 - 1) fieldError(p, r, label, `labelDtype 'int32' needs values in [-2147483648, 2147483647], got ${v}`);
+      } else {
+        checkFloat32(p, r, label, v);
+      }
       labels[r] = v;
     }
     out.labels = Tensor.fromArray(labels, [n]);

@@ -1,6 +1,7 @@
-import { gunzip, gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { Tensor } from '../tensor/tensor';
+import { checkBytes } from '../tensor/budget';
 import { type FilePath, pathName, readBytes, readBytesSync } from './read-file';
 
 /** How one IDX element type is stored and which tensor dtype it becomes. */
@@ -20,7 +21,7 @@ const IDX_TYPES: ReadonlyMap<number, IdxType> = new Map([
   [0x0e, { name: 'double', bytes: 8, float: true }],
 ]);
 
-const gunzipAsync = promisify(gunzip);
+const gunzipAsync = promisify(gunzip) as (buf: Uint8Array, options: { maxOutputLength: number }) => Promise<Buffer>;
 
 function hex(n: number, digits: number): string {
   return `0x${n.toString(16).toUpperCase().padStart(digits, '0')}`;
@@ -39,11 +40,21 @@ function gunzipFailed(fn: string, name: string, err: unknown): never {
   return invalid(fn, name, `it starts with the gzip bytes 1f 8b but does not decompress (${reason})`, err);
 }
 
+interface IdxHeader {
+  type: IdxType;
+  shape: number[];
+  count: number;
+  /** Header bytes (magic number and dimensions). */
+  header: number;
+  /** Header plus data: the size the whole file must have. */
+  total: number;
+}
+
 /**
- * Decodes the bytes of an (already decompressed) IDX file. Checks every length before reading,
- * so a truncated or corrupt file gives an Error, never an out-of-range read.
+ * Reads and checks the header at the start of `bytes` (only the header need be there), including
+ * the declared data size against the memory budget.
  */
-function decodeIdx(fn: string, name: string, bytes: Uint8Array): Tensor {
+function readHeader(fn: string, name: string, bytes: Uint8Array): IdxHeader {
   if (bytes.length < 4) invalid(fn, name, `it has ${bytes.length} bytes, fewer than the 4-byte magic number`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     const magic = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
@@ -66,6 +77,20 @@ function decodeIdx(fn: string, name: string, bytes: Uint8Array): Tensor {
     shape.push(d);
     count *= d;
   }
+  // Each dimension is below 2^32, so the product may pass 2^53 and round: the budget check (in
+  // doubles, never wrapping) refuses such sizes long before that matters.
+  checkBytes(fn, `'${name}' declares ${type.name} shape [${shape.join(',')}] whose data`, count * type.bytes);
+  checkBytes(fn, `'${name}' declares shape [${shape.join(',')}] whose tensor`, count * 4);
+  return { type, shape, count, header, total: header + count * type.bytes };
+}
+
+/**
+ * Decodes the bytes of an (already decompressed) IDX file. Checks every length before reading,
+ * so a truncated or corrupt file gives an Error, never an out-of-range read.
+ */
+function decodeIdx(fn: string, name: string, bytes: Uint8Array): Tensor {
+  const { type, shape, count, header } = readHeader(fn, name, bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const expected = count * type.bytes;
   const actual = bytes.length - header;
   if (actual !== expected) {
@@ -73,6 +98,58 @@ function decodeIdx(fn: string, name: string, bytes: Uint8Array): Tensor {
     invalid(fn, name, `expected ${expected} bytes of data for ${type.name} shape [${shape.join(',')}], file has ${actual} (${hint})`);
   }
   return Tensor.fromArray(decodeValues(bytes, view, header, count, type), shape);
+}
+
+// The largest IDX header: magic number and 255 dimensions.
+const MAX_HEADER = 4 + 4 * 255;
+
+/**
+ * The header of a gzipped IDX file, read by inflating growing prefixes of the compressed bytes
+ * (each prefix's output is bounded by the deflate ratio, ~1000:1), so nothing near the full size
+ * is inflated before the header is checked.
+ */
+function gzipHeader(fn: string, name: string, gz: Uint8Array): IdxHeader {
+  let out: Uint8Array = new Uint8Array(0);
+  for (let prefix = 256; ; prefix *= 4) {
+    const part = gz.subarray(0, Math.min(prefix, gz.length));
+    try {
+      out = gunzipSync(part, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 24 });
+    } catch (err) {
+      // A prefix may end mid-block; only the whole input failing is a corrupt file.
+      if (part.length === gz.length) gunzipFailed(fn, name, err);
+    }
+    if (out.length >= 4) {
+      const rank = out[3]!;
+      if (out.length >= 4 + 4 * rank || out.length >= MAX_HEADER) return readHeader(fn, name, out);
+    }
+    if (part.length === gz.length) return readHeader(fn, name, out);
+  }
+}
+
+function tooLong(fn: string, name: string, h: IdxHeader, err: unknown): never {
+  const code = (err as { code?: string } | null)?.code;
+  if (code === 'ERR_BUFFER_TOO_LARGE') {
+    invalid(fn, name, `it decompresses to more than the ${h.total} bytes its header declares for ${h.type.name} shape [${h.shape.join(',')}] (trailing bytes)`);
+  }
+  return gunzipFailed(fn, name, err);
+}
+
+function inflateSync(fn: string, name: string, gz: Uint8Array): Uint8Array {
+  const h = gzipHeader(fn, name, gz);
+  try {
+    return gunzipSync(gz, { maxOutputLength: Math.max(h.total, 1) });
+  } catch (err) {
+    return tooLong(fn, name, h, err);
+  }
+}
+
+async function inflate(fn: string, name: string, gz: Uint8Array): Promise<Uint8Array> {
+  const h = gzipHeader(fn, name, gz);
+  try {
+    return await gunzipAsync(gz, { maxOutputLength: Math.max(h.total, 1) });
+  } catch (err) {
+    return tooLong(fn, name, h, err);
+  }
 }
 
 function decodeValues(bytes: Uint8Array, view: DataView, at: number, count: number, type: IdxType): Float32Array | Int32Array {
@@ -134,11 +211,7 @@ export function readIdxSync(source: FilePath | Uint8Array): Tensor {
   const name = sourceName(source);
   let bytes: Uint8Array = source instanceof Uint8Array ? source : readBytesSync(fn, source);
   if (isGzip(bytes)) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      gunzipFailed(fn, name, err);
-    }
+    bytes = inflateSync(fn, name, bytes);
   }
   return decodeIdx(fn, name, bytes);
 }
@@ -149,11 +222,7 @@ export async function readIdx(source: FilePath | Uint8Array): Promise<Tensor> {
   const name = sourceName(source);
   let bytes: Uint8Array = source instanceof Uint8Array ? source : await readBytes(fn, source);
   if (isGzip(bytes)) {
-    try {
-      bytes = await gunzipAsync(bytes);
-    } catch (err) {
-      gunzipFailed(fn, name, err);
-    }
+    bytes = await inflate(fn, name, bytes);
   }
   return decodeIdx(fn, name, bytes);
 }

@@ -2,6 +2,7 @@
 // it: only the recurrent layers accept it, through resolveRecurrentInitializer.
 import { argError } from '../errors';
 import { Tensor } from '../tensor/tensor';
+import { checkCount, checkedElements, checkWork } from '../tensor/budget';
 import { Generator, globalGenerator } from '../random/generator';
 import { type Initializer, type InitializerIdentifier, getInitializer } from './initializers';
 
@@ -16,6 +17,10 @@ export class Orthogonal implements Initializer {
     const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const n = Math.max(rows, cols);
     const k = Math.min(rows, cols);
+    // Sized before the Gram-Schmidt loop: its k vectors of n doubles, the result, and its O(k^2 n) steps.
+    checkedElements('orthogonal', 'the weight', shape);
+    checkCount('orthogonal', 'the Gram-Schmidt basis', k * n, 8);
+    checkWork('orthogonal', `a [${shape.join(',')}] weight`, k * k * n, "use a cheaper initializer such as 'glorotUniform' for layers this large");
     const g = this.seed === undefined ? globalGenerator() : new Generator(this.seed);
     // k orthonormal vectors of length n (Gram-Schmidt, twice for stability).
     const q: Float64Array[] = [];

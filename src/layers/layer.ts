@@ -9,6 +9,7 @@ import { untracked } from '../tensor/scope';
 import { type Initializer } from '../initializers/initializers';
 import { type Regularizer, getRegularizer, type RegularizerIdentifier } from '../regularizers/regularizers';
 import { type ShapeWithBatch, SymbolicTensor, formatShape } from './symbolic-tensor';
+import { checkedElements } from '../tensor/budget';
 
 /** Options every layer accepts (tfjs-layers names). */
 export interface LayerArgs {
@@ -231,6 +232,7 @@ export abstract class Layer {
 
   /** Creates a weight; frozen layers create it frozen. */
   protected addWeight(name: string, shape: number[], initializer: Initializer, options: { trainable?: boolean; regularizer?: Regularizer | null } = {}): Tensor {
+    checkedElements(this.name, `weight '${name}'`, shape);
     // Weights outlive any tidy/valueAndGrad scope that happens to build the layer.
     const value = untracked(() => initializer.apply(shape, this.dtype));
     const trainable = options.trainable ?? true;

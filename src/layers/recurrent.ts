@@ -16,6 +16,7 @@ import { gather } from '../ops/movement';
 import { reshape, slice } from '../ops/views';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, isShapeList } from './layer';
 import type { ShapeWithBatch, SymbolicTensor } from './symbolic-tensor';
+import { checkBytes } from '../tensor/budget';
 
 declare module './layer' {
   interface CallContext {
@@ -165,6 +166,9 @@ export abstract class RecurrentLayer extends ContextLayer {
       argError(this.name, 'inputShape', '[batch, time, features] with known features', `[${shape.join(',')}]`);
     }
     const G = this.gateCount * this.units;
+    // All three sizes checked before the first is initialized: a saved `units: 1e7` fails here, not
+    // after filling a 1.6 GB kernel.
+    checkBytes(this.name, 'the weights', (f * G + this.units * G + G) * 4);
     this.kernel = this.addWeight('kernel', [f, G], this.kernelInit, { regularizer: this.kernelReg });
     this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, G], this.recurrentInit, { regularizer: this.recurrentReg });
     if (this.useBias) this.bias = this.addWeight('bias', this.biasShape(), this.biasInit, { regularizer: this.biasReg });

@@ -18,6 +18,7 @@ import { FORMAT, MODEL_FILE, type SavedModel, WEIGHTS_FILE, namedWeights, weight
 import { Sequential } from './sequential';
 import { OnnxNode } from '../onnx/import/onnx-node-layer';
 import { ImportedModelPlanner } from '../onnx/compile/planner';
+import { confinedModelFile, readModelFile, readRegularFile } from './model-files';
 
 function parseModelJson(text: string, file: string): SavedModel {
   let json: unknown;
@@ -93,18 +94,18 @@ export async function loadModel(dir: string): Promise<LayersModel> {
   if (typeof dir !== 'string' || dir === '') argError('loadModel', 'dir', 'a directory path', describe(dir));
   dir = toFsPath('loadModel', 'dir', dir);
   const modelFile = path.join(dir, MODEL_FILE);
-  let text: string;
-  try {
-    text = await fs.promises.readFile(modelFile, 'utf8');
-  } catch (err) {
-    throw new Error(`loadModel: cannot read ${modelFile}: ${(err as Error).message}`);
-  }
+  const text = (await readRegularFile('loadModel', modelFile)).toString('utf8');
   const saved = parseModelJson(text, modelFile);
-  const model = rebuild(saved, modelFile);
-  const weightsFile = path.join(dir, saved.weightsFile || WEIGHTS_FILE);
-  const bytes = await fs.promises.readFile(weightsFile).catch((err: Error) => {
-    throw new Error(`loadModel: cannot read ${weightsFile}: ${err.message}`);
-  });
+  let model: LayersModel;
+  try {
+    model = rebuild(saved, modelFile);
+  } catch (err) {
+    // A field of the wrong kind deep in a hand-edited topology surfaces as a TypeError: say where.
+    if (err instanceof TypeError) throw new Error(`loadModel: ${modelFile}: malformed modelTopology (${err.message})`, { cause: err });
+    throw err;
+  }
+  // Names inside model.json are untrusted: confined to the folder (see model-files.ts).
+  const { file: weightsFile, bytes } = await readModelFile('loadModel', dir, 'model.json weightsFile', saved.weightsFile || WEIGHTS_FILE);
   const { tensors } = decodeSafetensors(bytes, weightsFile);
   for (const l of model.layers) {
     const values = l.weightsInfo.map((w) => {
@@ -112,6 +113,10 @@ export async function loadModel(dir: string): Promise<LayersModel> {
       if (!t) throw new Error(`loadModel: ${weightsFile} has no weight '${weightName(l, w.name)}'`);
       if (t.shape.join(',') !== w.value.shape.join(',')) {
         throw new Error(`loadModel: ${weightsFile}: weight '${weightName(l, w.name)}' has shape [${t.shape.join(',')}], the layer expects [${w.value.shape.join(',')}]`);
+      }
+      // A header naming another dtype would reinterpret the stored bits (0.127 as 1040323840).
+      if (t.dtype !== w.value.dtype) {
+        throw new Error(`loadModel: ${weightsFile}: weight '${weightName(l, w.name)}' is stored as ${t.dtype}, the layer expects ${w.value.dtype}`);
       }
       return t;
     });
@@ -124,14 +129,21 @@ export async function loadModel(dir: string): Promise<LayersModel> {
   if (Number.isInteger(saved.trainingSeed) && saved.trainingSeed! >= 0) model.trainingSeed = saved.trainingSeed!;
   const tc = saved.trainingConfig;
   if (tc) {
-    model.compile({
-      optimizer: getOptimizer(tc.optimizer as never),
-      loss: (tc.loss as SerializedLoss[]).map((l) => deserializeLoss(l)),
-      metrics: tc.metrics as string[][],
-      lossWeights: tc.lossWeights as number[],
-    } as never);
+    if (typeof tc !== 'object' || !Array.isArray(tc.loss)) throw new Error(`loadModel: ${modelFile}: trainingConfig.loss must be a list of losses`);
+    try {
+      model.compile({
+        optimizer: getOptimizer(tc.optimizer as never),
+        loss: (tc.loss as SerializedLoss[]).map((l) => deserializeLoss(l)),
+        metrics: tc.metrics as string[][],
+        lossWeights: tc.lossWeights as number[],
+      } as never);
+    } catch (err) {
+      if (err instanceof TypeError) throw new Error(`loadModel: ${modelFile}: malformed trainingConfig (${err.message})`, { cause: err });
+      throw err;
+    }
     if (saved.optimizerWeightsFile) {
-      await loadOptimizerState(model.optimizer!, namedWeights(model), path.join(dir, saved.optimizerWeightsFile)).catch((err: Error) => {
+      const optimizerFile = await confinedModelFile('loadModel', dir, 'model.json optimizerWeightsFile', saved.optimizerWeightsFile);
+      await loadOptimizerState(model.optimizer!, namedWeights(model), optimizerFile).catch((err: Error) => {
         throw new Error(`loadModel: ${err.message}`);
       });
     }

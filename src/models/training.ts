@@ -61,7 +61,11 @@ export interface FitArgs {
   sampleWeight?: Tensor;
   initialEpoch?: number;
   validationBatchSize?: number;
-  /** The longest stretch (ms) fit() computes before letting the event loop run (default 10). */
+  /**
+   * The longest stretch (ms) fit() computes before letting the event loop run. Default 0: it yields
+   * after every training step, so a request queued during fit (a prediction on a server) waits at
+   * most one step. A setImmediate per step costs microseconds; raise this only for tiny steps.
+   */
   yieldEveryMs?: number;
 }
 
@@ -191,8 +195,28 @@ function checkPositiveInt(fn: string, arg: string, v: unknown): number {
   return v as number;
 }
 
-/** The body of `model.fit`. */
-export async function fitModel(model: LayersModel, x: unknown, y: unknown, argsIn: FitArgs = {}): Promise<History> {
+// Models with a fit() in progress. Two fits on one model would interleave their steps on the same
+// weights and optimizer state (the result matching neither run), so the second is an Error.
+const fitting = new WeakSet<LayersModel>();
+
+function checkNotFitting(model: LayersModel, fn: string): void {
+  if (fitting.has(model)) {
+    throw new Error(`${fn}: model '${model.name}' is already being trained by a fit() in progress; await it (or stop it with model.stopTraining = true) before training again`);
+  }
+}
+
+/** The body of `model.fit`: one at a time per model. */
+export async function fitModel(model: LayersModel, x: unknown, y: unknown, args: FitArgs = {}): Promise<History> {
+  checkNotFitting(model, 'fit');
+  fitting.add(model);
+  try {
+    return await fitModelOnce(model, x, y, args);
+  } finally {
+    fitting.delete(model);
+  }
+}
+
+async function fitModelOnce(model: LayersModel, x: unknown, y: unknown, argsIn: FitArgs): Promise<History> {
   const c = requireCompiled(model, 'fit');
   if (isBatchSource(x)) return fitSource(model, c, x, camelOptions('fit', (y ?? {}) as FitArgs));
   const args = camelOptions('fit', argsIn);
@@ -231,7 +255,7 @@ export async function fitModel(model: LayersModel, x: unknown, y: unknown, argsI
     epochs, initialEpoch: args.initialEpoch ?? 0, samples: nTrain, steps, batchSize, verbose, doValidation: validation !== null,
   });
   model.stopTraining = false;
-  const yieldMs = args.yieldEveryMs ?? 10;
+  const yieldMs = args.yieldEveryMs ?? 0;
   let lastYield = performance.now();
   await cbs.trainBegin({});
   const lossMean = new Mean('loss');
@@ -261,7 +285,7 @@ export async function fitModel(model: LayersModel, x: unknown, y: unknown, argsI
       if (r.losses.length > 1) r.losses.forEach((l, i) => outputLossMeans[i]!.update(l, size));
       // Keras reports running epoch averages in batch logs, not the last batch's value.
       if (wantsBatches) await cbs.batchEnd(b, { batch: b, size, loss: lossMean.result(), ...metricLogs(metrics) });
-      if (performance.now() - lastYield > yieldMs) {
+      if (performance.now() - lastYield >= yieldMs) {
         await yieldToLoop();
         lastYield = performance.now();
       }
@@ -447,6 +471,7 @@ export function predictOnBatch(model: LayersModel, x: unknown): Tensor | Tensor[
 
 /** The body of `model.trainOnBatch`: one optimizer step; resolves to the loss and metrics of that batch. */
 export async function trainOnBatchModel(model: LayersModel, x: unknown, y: unknown): Promise<Logs> {
+  checkNotFitting(model, 'trainOnBatch');
   const c = requireCompiled(model, 'trainOnBatch');
   const xs = asTensorList('trainOnBatch', 'x', x);
   const ys = asTensorList('trainOnBatch', 'y', y);

@@ -14,6 +14,8 @@ import { resolveOptions, type InferenceSessionOptions } from './session/options'
 import { resolveOrtPath } from './session/ort-path';
 import type { WireOutput } from './session/protocol';
 import { WorkerPool, type PoolState } from './session/worker-pool';
+import { validateSessionModel } from './session/validate-model';
+import { readRegularFile } from '../models/model-files';
 
 export type { ArrayFeed, SessionFeed } from './session/feeds';
 export type { SessionDim, SessionValueMetadata } from './session/metadata';
@@ -76,6 +78,9 @@ export class InferenceSession {
   static async create(source: string | Uint8Array | LayersModel, options?: InferenceSessionOptions): Promise<InferenceSession> {
     const resolved = resolveOptions(options);
     const { model, label } = await resolveModelSource(source, resolved.opset);
+    // Our own reader first: models known to crash onnxruntime are refused here (validate-model.ts).
+    const bytes = model.kind === 'bytes' ? new Uint8Array(model.bytes) : await readRegularFile('InferenceSession.create', model.path);
+    validateSessionModel('InferenceSession.create', label, bytes);
     const { pool, metadata } = await WorkerPool.start(
       {
         ortPath: resolveOrtPath('InferenceSession.create'),
@@ -86,8 +91,34 @@ export class InferenceSession {
       },
       resolved.workers,
       `InferenceSession(${label})`,
+      undefined,
+      resolved.isolation,
     );
-    return new InferenceSession(pool, toSessionMetadata(metadata.inputs), toSessionMetadata(metadata.outputs), resolved.workers);
+    const session = new InferenceSession(pool, toSessionMetadata(metadata.inputs), toSessionMetadata(metadata.outputs), resolved.workers);
+    if (resolved.warmup) await session.warmUp();
+    return session;
+  }
+
+  /**
+   * One run per worker on zeros (unknown dims as 1) before the session is handed out, so the first
+   * requests a server sends do not pay onnxruntime's first-run costs (arena allocation, kernel
+   * selection). A model that cannot run on such a batch simply skips it.
+   */
+  private async warmUp(): Promise<void> {
+    const ARRAYS: Partial<Record<string, (n: number) => ArrayBufferView>> = {
+      float32: (n) => new Float32Array(n), float64: (n) => new Float64Array(n), int32: (n) => new Int32Array(n),
+      int64: (n) => new BigInt64Array(n), uint8: (n) => new Uint8Array(n), bool: (n) => new Uint8Array(n), int8: (n) => new Int8Array(n),
+    };
+    const feeds: Record<string, SessionFeed> = {};
+    for (const m of this.inputMetadata) {
+      const make = m.dtype ? ARRAYS[m.dtype] : undefined;
+      if (!m.isTensor || !m.shape || !make) return;
+      const dims = m.shape.map((d) => (typeof d === 'number' ? d : 1));
+      const n = dims.reduce((a, b) => a * b, 1);
+      if (n > 1 << 20) return;
+      feeds[m.name] = { data: make(n), dims } as unknown as SessionFeed;
+    }
+    await Promise.all(Array.from({ length: this.workers }, () => this.run(feeds).catch(() => undefined)));
   }
 
   /** Whether {@link dispose} was called. */

@@ -99,10 +99,20 @@ const addDef = define('add', 'Add', (a, b) => a + b, (g) => [g, g], true);
 const subDef = define('sub', 'Sub', (a, b) => a - b, (g) => [g, neg1(g)], true);
 const mulDef = define('mul', 'Mul', (a, b) => a * b, (g, a, b) => [mul(g, b), mul(g, a)], true);
 const divDef = define('div', 'Div', (a, b) => a / b, (g, _a, b, y) => [div(g, b), mul(div(g, b), mul(y, -1))], false, 'positive');
+/**
+ * IEEE 754 / C pow, which Math.pow departs from in two places: pow(1, y) is 1 for every y (NaN
+ * included) and pow(-1, ±Infinity) is 1; Math.pow gives NaN for both. The native kernel follows C.
+ */
+function ieeePow(a: number, b: number): number {
+  if (a === 1 || b === 0) return 1;
+  if (a === -1 && (b === Infinity || b === -Infinity)) return 1;
+  return Math.pow(a, b);
+}
+
 const powDef = define(
   'pow',
   'Pow',
-  Math.pow,
+  ieeePow,
   (g, a, b, y) => [mul(g, mul(b, pow(a, sub(b, 1)))), mul(g, mul(y, log(a)))],
   false,
   'positive',

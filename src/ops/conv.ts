@@ -308,15 +308,17 @@ function backpropFilterCore(g: Geom, x: Tensor, dy: Tensor): Tensor {
 // ---------------------------------------------------------------------------------------------
 // Argument handling
 
+// Sizes, strides and dilations past int32 are refused here: the native kernels take them as int32
+// (and no tensor has such an extent anyway).
 function isInt(v: unknown, min: number): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= min;
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= 2 ** 31 - 1;
 }
 
 function pair(fn: string, arg: string, v: unknown, dflt: number): [number, number] {
   if (v === undefined) return [dflt, dflt];
   if (isInt(v, 1)) return [v, v];
   if (Array.isArray(v) && v.length === 2 && isInt(v[0], 1) && isInt(v[1], 1)) return [v[0], v[1]];
-  return argError(fn, arg, 'a positive integer or a pair of positive integers', describe(v));
+  return argError(fn, arg, 'a positive integer or a pair of positive integers (each below 2^31)', describe(v));
 }
 
 function floatInput(fn: string, arg: string, v: unknown): Tensor {

@@ -90,6 +90,9 @@ function poolGeom(fn: string, x: Tensor, opts: Pool2dOptions): PoolGeom {
   const padding = opts.padding ?? 'valid';
   if (padding !== 'valid' && padding !== 'same') argError(fn, 'padding', "'valid' or 'same'", describe(padding));
   const [n, c, h, w] = nchw ? x.shape : [x.shape[0]!, x.shape[3]!, x.shape[1]!, x.shape[2]!];
+  // The native kernels index one image's pixels in 32 bits; refused on both backends alike (an
+  // empty batch could otherwise pass on one and not the other).
+  if (h! * w! > 2 ** 31 - 1) argError(fn, 'x', 'images of at most 2^31 - 1 pixels', describe(x));
   let oh: number, ow: number, pt = 0, pl = 0;
   if (padding === 'valid') {
     if (h! < kh || w! < kw) {

@@ -38,12 +38,14 @@ function erfSeries(x: number): number {
 
 export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
+  if (!Number.isFinite(x)) return x > 0 ? 1 : -1;
   if (Math.abs(x) < 2.5) return erfSeries(x);
   return x > 0 ? 1 - erfcLarge(x) : erfcLarge(-x) - 1;
 }
 
 export function erfc(x: number): number {
   if (Number.isNaN(x)) return NaN;
+  if (!Number.isFinite(x)) return x > 0 ? 0 : 2;
   if (x >= 2.5) return erfcLarge(x);
   if (x <= -2.5) return 2 - erfcLarge(-x);
   return 1 - erfSeries(x);

@@ -78,6 +78,7 @@ export function reshape(xIn: Tensor | number, shape: readonly number[]): Tensor 
 /** Permutes axes (reverses them when `perm` is omitted). A view. */
 export function transpose(xIn: Tensor | number, perm?: readonly number[]): Tensor {
   const x = toTensor('transpose', 'x', xIn);
+  if (perm !== undefined && !Array.isArray(perm)) argError('transpose', 'perm', `a permutation of ${x.rank} axes`, describe(perm));
   const p = perm ? perm.map((a) => normalizeAxis('transpose', a, x.rank, 'perm')) : x.shape.map((_, i) => x.rank - 1 - i);
   if (p.length !== x.rank || new Set(p).size !== p.length) {
     argError('transpose', 'perm', `a permutation of ${x.rank} axes`, describe(perm));
@@ -99,6 +100,8 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
  */
 export function slice(xIn: Tensor, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
   const x = toTensor('slice', 'x', xIn);
+  if (typeof begin !== 'number' && !Array.isArray(begin)) argError('slice', 'begin', 'a number or an array of numbers', describe(begin));
+  if (size !== undefined && typeof size !== 'number' && !Array.isArray(size)) argError('slice', 'size', 'a number or an array of numbers', describe(size));
   const b = typeof begin === 'number' ? [begin] : begin.slice();
   const s = size === undefined ? [] : typeof size === 'number' ? [size] : size.slice();
   if (b.length > x.rank) argError('slice', 'begin', `at most ${x.rank} values`, describe(begin));

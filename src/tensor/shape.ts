@@ -1,4 +1,5 @@
 import { argError, describe } from '../errors';
+import { checkedElements } from './budget';
 
 /** A tensor's dimensions, outermost first. */
 export type Shape = readonly number[];
@@ -62,6 +63,7 @@ export function checkShape(fn: string, arg: string, shape: unknown): number[] {
       argError(fn, arg, 'an array of non-negative integers', describe(shape));
     }
   }
+  checkedElements(fn, `argument '${arg}'`, shape as number[]);
   return shape.slice() as number[];
 }
 
@@ -81,6 +83,7 @@ export function broadcastShapes(fn: string, a: Shape, b: Shape, argA = 'a', argB
       );
     }
   }
+  checkedElements(fn, 'the broadcast result', out);
   return out;
 }
 

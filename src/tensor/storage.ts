@@ -1,5 +1,6 @@
 import { nativeAddon } from '../backend/binding';
 import { type DType, type DataArray } from './dtype';
+import { checkCount } from './budget';
 
 // Buffers at least this large come from (and return to) the pool: below it V8 allocates on its own
 // heap cheaply, above it a fresh buffer costs a page fault (~3 us here) per 4 KiB touched.
@@ -103,6 +104,7 @@ export class Storage {
   /** Uninitialized storage (contents are whatever the pooled buffer held): kernels overwrite it. */
   static allocate(dtype: DType, length: number): Storage {
     const bytes = length * 4;
+    if (bytes > SLAB_MAX_BYTES) checkCount('allocate', 'a tensor', length);
     if (bytes <= SLAB_MAX_BYTES) {
       if (slabUsed + bytes > SLAB_BYTES) {
         slab = new ArrayBuffer(SLAB_BYTES);

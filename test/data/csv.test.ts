@@ -137,3 +137,22 @@ describe('readCsv: files', () => {
     expect(text('1,2,3').features.toArray()).toEqual([[1, 2, 3]]);
   });
 });
+
+describe('readCsv: values the dtype cannot hold are errors, not wrapped', () => {
+  const opts = { source: 'text', labelColumn: 'y', labelDtype: 'int32' } as const;
+  it('int32 labels outside [-2^31, 2^31) throw naming the line and column', () => {
+    expect(() => readCsvSync('x,y\n1,3000000000\n', opts)).toThrow(/line 2, column 'y': labelDtype 'int32' needs values in \[-2147483648, 2147483647\], got 3000000000/);
+    expect(() => readCsvSync('x,y\n1,1e300\n', opts)).toThrow(/got 1e\+300/);
+    expect(() => readCsvSync('x,y\n1,-2147483649\n', opts)).toThrow(/needs values in/);
+  });
+  it('the int32 limits themselves are kept exactly', () => {
+    const d = readCsvSync('x,y\n1,2147483647\n2,-2147483648\n', opts);
+    expect(Array.from(d.labels!.dataSync())).toEqual([2147483647, -2147483648]);
+  });
+  it('finite numbers beyond float32 are errors in features and float labels', () => {
+    expect(() => readCsvSync('x,y\n1e300,1\n', { source: 'text' })).toThrow(/column 'x': 1e\+300 is outside the float32 range/);
+    expect(() => readCsvSync('x,y\n1,-1e39\n', { source: 'text', labelColumn: 'y' })).toThrow(/outside the float32 range/);
+    // Infinity written as such stays Infinity.
+    expect(readCsvSync('x\ninf\n', { source: 'text' }).features.dataSync()[0]).toBe(Infinity);
+  });
+});

@@ -112,3 +112,27 @@ describe('readIdx', () => {
     expect(() => readIdxSync(42 as unknown as string)).toThrow(/readIdxSync: argument 'path' expected a file path/);
   });
 });
+
+describe('untrusted IDX sizes', () => {
+  // A header declaring 10 ubytes followed by 200 MB of zeros: the gzip is ~200 kB.
+  const bomb = (): Buffer => {
+    const header = Buffer.from([0, 0, 0x08, 1, 0, 0, 0, 10]);
+    return gzipSync(Buffer.concat([header, Buffer.alloc(200 * 1024 * 1024)]), { level: 9 });
+  };
+
+  it('stops inflating at the size the header declares (sync and async)', async () => {
+    const gz = bomb();
+    expect(gz.length).toBeLessThan(1024 * 1024);
+    const before = process.memoryUsage().arrayBuffers;
+    expect(() => readIdxSync(new Uint8Array(gz))).toThrow(/decompresses to more than the 18 bytes its header declares/);
+    await expect(readIdx(new Uint8Array(gz))).rejects.toThrow(/decompresses to more than the 18 bytes/);
+    // Nothing near 200 MB was ever held.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('refuses a header whose declared size exceeds the memory budget before reading data', () => {
+    const header = Buffer.from([0, 0, 0x0d, 3, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]); // float [65536, 65536, 256]
+    expect(() => readIdxSync(new Uint8Array(header))).toThrow(/readIdxSync: .*declares float shape \[65536,65536,256\].*over the memory budget/);
+    expect(() => readIdxSync(new Uint8Array(gzipSync(header)))).toThrow(/over the memory budget/);
+  });
+});

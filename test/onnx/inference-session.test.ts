@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Worker } from 'node:worker_threads';
+import type { SessionWorker } from '../../src/onnx/session/process-worker';
 import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -165,7 +165,7 @@ async function closeFake(pool: WorkerPool): Promise<void> {
   await pool.close();
 }
 
-function nextMessage(worker: Worker, kind: string): Promise<{ kind: string; id?: number }> {
+function nextMessage(worker: SessionWorker, kind: string): Promise<{ kind: string; id?: number }> {
   return new Promise((resolve) => {
     const listen = (msg: { kind: string; id?: number }): void => {
       if (msg.kind !== kind) return;

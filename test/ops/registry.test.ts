@@ -146,3 +146,83 @@ for (const op of tf.listOps()) {
     });
   });
 }
+
+// ---- IEEE edge values ---------------------------------------------------------------------------
+// The contract: on NaN, ±Infinity, ±0, float32's extremes and a denormal, native and js give the
+// same NaN / ±Infinity / finite result for every op, except where documented here. Zero signs are
+// not part of it: relu, tanh, elu, selu, erf of -0 and maximum/minimum of ±0 may differ in the sign
+// of a zero result (IEEE leaves max/min of ±0 open; the SIMD kernels drop the sign).
+const EDGE = [NaN, Infinity, -Infinity, -0, 0, 3e38, -3e38, 1e-45, 1, -1, 88.8, -104];
+
+/**
+ * Ops that accumulate (sums of products, window sums): js accumulates in float64 and rounds once,
+ * native accumulates in float32. Where an intermediate overflows float32, native gives ±Infinity
+ * (or NaN once +Infinity meets -Infinity) where js gives a finite value or the other infinity.
+ * Results agree wherever no intermediate overflows (the checks above); the overflow itself is
+ * pinned by the tests below.
+ */
+const FLOAT64_ACCUMULATION = new Set(['linear', 'conv2d', 'conv1d', 'conv2dTranspose', 'avgPool2d', 'upSampling2d',
+  'lstmCell', 'gruCell', 'gruSequence']);
+
+function edgeInputs(op: OpInfo, check: OpCheck, label: string): Tensor[] {
+  return inputsFor(op, check, label, 'contiguous').map((t, i) => {
+    if (t.dtype !== 'float32' || t.size === 0) return t;
+    return tf.tensor(Array.from({ length: t.size }, (_, k) => EDGE[(k * 7 + i * 3) % EDGE.length]!), t.shape.slice());
+  });
+}
+
+function sameClass(x: number, y: number): boolean {
+  if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) && Number.isNaN(y);
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return x === y;
+  return Math.abs(x - y) <= 1e-5 * Math.abs(y) + 1e-6;
+}
+
+describe('IEEE edge values', () => {
+  for (const op of tf.listOps()) {
+    if (FLOAT64_ACCUMULATION.has(op.name)) continue;
+    op.checks.forEach((check, ci) => {
+      const label = check.label ?? `check ${ci}`;
+      it.runIf(info.nativeAvailable)(`${op.name} ${label}: native and js agree on NaN, ±Infinity, ±0 and extremes`, () => {
+        const inputs = edgeInputs(op, check, label);
+        const ref = withBackend('js', () => check.run(...inputs)).dataSync();
+        const nat = withBackend('native', () => check.run(...inputs)).dataSync();
+        expect(nat.length).toBe(ref.length);
+        for (let k = 0; k < ref.length; k++) {
+          if (!sameClass(nat[k]!, ref[k]!)) throw new Error(`${op.name} ${label}: element ${k} native ${nat[k]} vs js ${ref[k]}`);
+        }
+      });
+    });
+  }
+
+  it('pow follows IEEE 754 on both backends: pow(NaN, 0) = pow(1, NaN) = pow(-1, ±Infinity) = 1', () => {
+    for (const backend of info.nativeAvailable ? (['js', 'native'] as const) : (['js'] as const)) {
+      const y = withBackend(backend, () => tf.pow(tf.tensor([NaN, 1, -1, -1, 1]), tf.tensor([0, NaN, Infinity, -Infinity, Infinity]))).dataSync();
+      expect(Array.from(y), backend).toEqual([1, 1, 1, 1, 1]);
+    }
+  });
+
+  it('erf and gelu saturate at ±Infinity on both backends', () => {
+    for (const backend of info.nativeAvailable ? (['js', 'native'] as const) : (['js'] as const)) {
+      expect(Array.from(withBackend(backend, () => tf.erf(tf.tensor([Infinity, -Infinity]))).dataSync()), backend).toEqual([1, -1]);
+      expect(withBackend(backend, () => tf.gelu(tf.tensor([Infinity]))).dataSync()[0], backend).toBe(Infinity);
+    }
+  });
+
+  it('matmul and conv2d overflow to Infinity on both backends when the exact result exceeds float32', () => {
+    for (const backend of info.nativeAvailable ? (['js', 'native'] as const) : (['js'] as const)) {
+      const mm = withBackend(backend, () => tf.matmul(tf.tensor([[3e38, 3e38]]), tf.tensor([[1], [1]]))).dataSync();
+      expect(mm[0], `matmul ${backend}`).toBe(Infinity);
+      const conv = withBackend(backend, () => tf.conv2d(tf.full([1, 1, 2, 1], 3e38), tf.ones([1, 2, 1, 1]))).dataSync();
+      expect(conv[0], `conv2d ${backend}`).toBe(Infinity);
+    }
+  });
+
+  it.runIf(info.nativeAvailable)('documented difference: an intermediate float32 overflow is Infinity on native, exact on js', () => {
+    // (3e38 + 3e38) / 2 = 3e38 exactly, but its float32 window sum overflows.
+    const x = tf.full([1, 1, 2, 1], 3e38);
+    const js = withBackend('js', () => tf.avgPool2d(x, { poolSize: [1, 2] })).dataSync()[0];
+    const nat = withBackend('native', () => tf.avgPool2d(x, { poolSize: [1, 2] })).dataSync()[0];
+    expect(js).toBeCloseTo(3e38, -33);
+    expect(nat).toBe(Infinity);
+  });
+});

@@ -204,9 +204,15 @@ int default_threads() {
 
 std::mutex g_config_mu;
 std::atomic<int> g_threads{0};
-// Owned through a raw pointer that is never freed at exit: joining workers from a static
-// destructor can hang when the process (or Node) is tearing down threads in another order.
-std::atomic<Pool*> g_pool{nullptr};
+// The current pool, shared: every parallel_for and pool_warm holds a reference for as long as it
+// uses the pool, so set_num_threads can swap in a new pool at any time and the old one is freed
+// (its idle workers joined) by whoever drops the last reference, never under a running job. The
+// holder itself is heap-allocated and never freed: a static destructor joining workers at exit
+// could hang when the process tears threads down in another order.
+std::shared_ptr<Pool>& current_pool() {
+  static auto* holder = new std::shared_ptr<Pool>();
+  return *holder;
+}
 
 int threads_configured() {
   int t = g_threads.load(std::memory_order_acquire);
@@ -220,15 +226,11 @@ int threads_configured() {
   return t;
 }
 
-Pool* pool_for(int threads) {
-  Pool* p = g_pool.load(std::memory_order_acquire);
-  if (p != nullptr) return p;
+// A reference to the pool, created on first use.
+std::shared_ptr<Pool> acquire_pool(int threads) {
   std::lock_guard<std::mutex> lk(g_config_mu);
-  p = g_pool.load(std::memory_order_relaxed);
-  if (p == nullptr) {
-    p = new Pool(threads);
-    g_pool.store(p, std::memory_order_release);
-  }
+  auto& p = current_pool();
+  if (!p) p = std::make_shared<Pool>(threads);
   return p;
 }
 
@@ -238,16 +240,21 @@ int num_threads() { return threads_configured(); }
 
 void set_num_threads(int n) {
   if (n < 1) n = 1;
-  std::lock_guard<std::mutex> lk(g_config_mu);
-  Pool* old = g_pool.exchange(nullptr, std::memory_order_acq_rel);
-  delete old;
-  g_threads.store(n, std::memory_order_release);
+  std::shared_ptr<Pool> old;
+  {
+    std::lock_guard<std::mutex> lk(g_config_mu);
+    old = std::move(current_pool());
+    current_pool().reset();
+    g_threads.store(n, std::memory_order_release);
+  }
+  // `old` is released here, outside the lock: if no job holds it, its idle workers are joined now;
+  // otherwise the last job to finish on it frees it.
 }
 
 bool pool_warm() {
   const int threads = threads_configured();
   if (threads <= 1 || t_in_parallel) return false;
-  Pool* p = pool_for(threads);
+  std::shared_ptr<Pool> p = acquire_pool(threads);
   if (p->workers_awake()) return true;
   p->kick();
   return false;
@@ -263,7 +270,8 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
     return;
   }
   const int64_t chunks = std::min<int64_t>({pieces, threads, kMaxChunks});
-  if (!pool_for(threads)->try_run(n, chunks, fn)) fn(0, n);
+  std::shared_ptr<Pool> p = acquire_pool(threads);
+  if (!p->try_run(n, chunks, fn)) fn(0, n);
 }
 
 }  // namespace tf::kernels

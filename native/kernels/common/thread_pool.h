@@ -9,7 +9,8 @@ namespace tf::kernels {
 // Number of threads kernels may use, counting the calling thread. Defaults to
 // TENSORFORGE_NUM_THREADS, else std::thread::hardware_concurrency().
 int num_threads();
-// Resizes the pool (joins and restarts workers). Must not be called while kernels run.
+// Resizes the pool. Safe while kernels run on other threads: they finish on the pool they started
+// with, which is freed (its idle workers joined) when the last of them returns.
 void set_num_threads(int n);
 
 // True when more than one thread is configured and no worker is parked (each is still polling

@@ -63,12 +63,24 @@ function guessKind(value: OnnxAttributeValue): OnnxAttributeKind {
   return 'tensor';
 }
 
+/**
+ * Attributes the ONNX spec defines as 0/1 flags, whichever op carries them. Checked when a node's
+ * attributes are opened, so a bad value fails the import even on a path that would not read it.
+ */
+const FLAG_ATTRIBUTES: readonly string[] = [
+  'allowzero', 'antialias', 'ceil_mode', 'count_include_pad', 'exclude_outside', 'input_forget', 'keepdims',
+  'linear_before_reset', 'noop_with_empty_axes', 'storage_order', 'training_mode', 'layout', 'spatial',
+  'transA', 'transB', 'detect_negative', 'detect_positive', 'select_last_index', 'exclusive', 'reverse', 'upper',
+];
+
 /** Typed, defaulted access to one node's attributes; wrong types throw naming the node. */
 export class NodeAttributes {
   constructor(
     readonly values: Readonly<Record<string, StoredAttribute>>,
     readonly where: string,
-  ) {}
+  ) {
+    for (const name of FLAG_ATTRIBUTES) if (name in values) this.flag(name, 0);
+  }
 
   has(name: string): boolean {
     return name in this.values;
@@ -83,6 +95,17 @@ export class NodeAttributes {
   int(name: string, fallback: number): number {
     const a = this.get(name, ['int']);
     return a ? (a.value as number) : fallback;
+  }
+
+  /**
+   * An int attribute the spec defines as a boolean flag: 0 or 1 and nothing else. onnxruntime reads
+   * such flags as `!= 0` while a `=== 1` reading would disagree on e.g. 2 or -2, so any other value
+   * is an error rather than one of two silently different models.
+   */
+  flag(name: string, fallback: 0 | 1): 0 | 1 {
+    const v = this.int(name, fallback);
+    if (v !== 0 && v !== 1) throw new Error(`${this.where}: attribute '${name}' must be 0 or 1, got ${v}`);
+    return v;
   }
 
   float(name: string, fallback: number): number {

@@ -21,6 +21,7 @@ import { parameterOperands } from './parameters';
 import { ImportedModelPlanner } from '../compile/planner';
 import { fuseTransformerPatterns } from './patterns';
 import { fromOnnxTensor, isFloatType, toStoredTensor } from './values';
+import { checkBytes, checkedElements } from '../../tensor/budget';
 
 /** Options of {@link importOnnx}. */
 export interface ImportOnnxOptions {
@@ -225,7 +226,13 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
     const values = new Map(constants);
     graph.inputs.forEach((i, k) => {
       const shape = inputShapes[k]!.map((d, axis) => (typeof d === 'number' ? d : axis === 0 ? size : PROBE_OTHER[p]!));
-      const n = shape.reduce((a, b) => a * b, 1);
+      // A probe only infers shapes, so it may use a sixteenth of the budget: a 500-byte file
+      // declaring a 2^28 dim is refused here instead of costing gigabytes per probe.
+      const n = checkedElements('importOnnx', `graph input '${i.name}'`, shape);
+      checkBytes('importOnnx', `the probe batch for graph input '${i.name}' of shape [${shape.join(',')}] (probes may use 1/16 of the budget)`, n * 4 * 16);
+      // Each dim on its own too: with a 0 elsewhere the count is 0, but ops still size JS arrays
+      // by single dims (a [0, 2^31] probe made V8 abort on a 169M-element array).
+      for (const d of shape) checkBytes('importOnnx', `graph input '${i.name}' of shape [${shape.join(',')}] (each dim, as a probe)`, d * 4 * 16);
       values.set(i.name, isFloatType(i.elemType) ? tensor(new Float32Array(n).fill(0.5), shape, 'float32') : tensor(new Int32Array(n), shape, 'int32'));
     });
     for (const p of live) {

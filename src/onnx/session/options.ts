@@ -30,11 +30,23 @@ export interface InferenceSessionOptions {
   workerNice?: number;
   /** ONNX opset used when the source is one of the library's models (exporter's default otherwise). */
   opset?: number;
+  /**
+   * Where onnxruntime runs (default 'thread'): 'thread' uses worker threads of this process;
+   * 'process' uses child processes, so a native crash inside onnxruntime (segfault, abort) on some
+   * model or input kills that child only: its pending requests reject with an Error, a new child
+   * loads the model, and this process lives on. Costs a copy of inputs and outputs per request.
+   */
+  isolation?: 'thread' | 'process';
+  /**
+   * Run each worker once on zeros before create() resolves (default true), so the first real
+   * requests are as fast as later ones. Skipped for inputs of unknown rank or type.
+   */
+  warmup?: boolean;
 }
 
 const FN = 'InferenceSession.create';
 const LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
-const KNOWN = new Set(['workers', 'intraOpThreads', 'interOpThreads', 'executionProviders', 'graphOptimizationLevel', 'intraOpSpinning', 'workerNice', 'opset']);
+const KNOWN = new Set(['workers', 'intraOpThreads', 'interOpThreads', 'executionProviders', 'graphOptimizationLevel', 'intraOpSpinning', 'workerNice', 'opset', 'isolation', 'warmup']);
 
 function positiveInt(name: string, value: unknown, max: number): number {
   if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
@@ -47,6 +59,8 @@ export interface ResolvedOptions {
   workers: number;
   session: WireSessionOptions;
   opset: number | undefined;
+  isolation: 'thread' | 'process';
+  warmup: boolean;
 }
 
 export function resolveOptions(options: unknown): ResolvedOptions {
@@ -80,7 +94,13 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     nice = o.workerNice;
   }
   const opset = o.opset === undefined ? undefined : positiveInt('opset', o.opset, 1000);
+  const isolation = o.isolation ?? 'thread';
+  if (isolation !== 'thread' && isolation !== 'process') argError(FN, 'options.isolation', "'thread' or 'process'", describe(isolation));
+  const warmup = o.warmup ?? true;
+  if (typeof warmup !== 'boolean') argError(FN, 'options.warmup', 'a boolean', describe(warmup));
   return {
+    warmup,
+    isolation,
     workers,
     session: { intraOpNumThreads: intra, interOpNumThreads: inter, executionProviders: [...eps], graphOptimizationLevel: level, intraOpSpinning: spinning, nice },
     opset,

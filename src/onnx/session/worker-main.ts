@@ -203,6 +203,11 @@ function sessionWorkerMain(load: (id: string) => unknown): void {
   start().catch((e: unknown) => post({ kind: 'init-error', message: messageOf(e) }));
 }
 
+/** The worker body's own source text (a function of `load`), for a child process to run. */
+export function sessionWorkerFunctionSource(): string {
+  return sessionWorkerMain.toString();
+}
+
 /** Source text for `new Worker(source, { eval: true })`. */
 export function sessionWorkerSource(): string {
   return `(${sessionWorkerMain.toString()})(require);\n`;

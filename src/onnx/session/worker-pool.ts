@@ -7,6 +7,10 @@ import type { FromWorker, ToWorker, WireOutput, WireTensor, WireValueMetadata, W
 import { GATE_STARTED } from './protocol';
 import { createGate, releaseGate } from './exit-guard';
 import { sessionWorkerSource } from './worker-main';
+import { ProcessWorker, type SessionWorker } from './process-worker';
+
+/** Where the ORT sessions run: worker threads of this process, or child processes (a crash there cannot end this process). */
+export type SessionIsolation = 'thread' | 'process';
 
 /**
  * A request's inputs, materialized only when a worker takes the request: copying every queued
@@ -33,7 +37,7 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  worker: SessionWorker;
   /** Shared with the worker (see protocol.ts GATE_*). */
   gate: Int32Array;
   /** Run requests posted to this worker so far. */
@@ -88,6 +92,7 @@ export class WorkerPool {
     private readonly init: Omit<WorkerInit, 'gate' | 'reportMetadata'>,
     private readonly label: string,
     private readonly source: string,
+    private readonly isolation: SessionIsolation,
   ) {}
 
   /**
@@ -100,8 +105,9 @@ export class WorkerPool {
     size: number,
     label: string,
     source: string = sessionWorkerSource(),
+    isolation: SessionIsolation = 'thread',
   ): Promise<{ pool: WorkerPool; metadata: PoolMetadata }> {
-    const pool = new WorkerPool(init, label, source);
+    const pool = new WorkerPool(init, label, source, isolation);
     const starts: Promise<PoolMetadata | null>[] = [];
     for (let i = 0; i < size; i++) starts.push(pool.spawn(i === 0));
     const settled = await Promise.allSettled(starts);
@@ -187,14 +193,22 @@ export class WorkerPool {
   }
 
   /** @internal for tests: the live Worker objects (to simulate a crash). */
-  workerHandles(): Worker[] {
+  workerHandles(): SessionWorker[] {
     return [...this.slots].map((s) => s.worker);
   }
 
   private spawn(reportMetadata: boolean): Promise<PoolMetadata | null> {
     const gate = createGate();
     const workerData: WorkerInit = { ...this.init, reportMetadata, gate: gate.buffer };
-    const worker = new Worker(this.source, { eval: true, workerData });
+    let worker: SessionWorker;
+    if (this.isolation === 'process') {
+      worker = new ProcessWorker(workerData);
+      // A child's own count of started requests cannot be read once it died: count everything it
+      // held as started, so a request that crashed it is rejected, never retried into another crash.
+      Atomics.store(gate.view, GATE_STARTED, 0x7fffffff);
+    } else {
+      worker = new Worker(this.source, { eval: true, workerData });
+    }
     const slot: Slot = { worker, gate: gate.view, posted: 0, ready: false, jobs: new Map(), retiring: false, releasing: false, crash: null };
     this.slots.add(slot);
     return new Promise((resolve, reject) => {
@@ -203,6 +217,9 @@ export class WorkerPool {
         if (msg.kind === 'ready') {
           started = true;
           slot.ready = true;
+          // A child process that loads the model fine after a crash shows the crash came from a
+          // request, not the model: it does not count towards giving up on the session.
+          if (this.isolation === 'process') this.consecutiveCrashes = 0;
           if (!slot.retiring) this.broken = null;
           worker.unref();
           resolve(msg.inputs && msg.outputs ? { inputs: msg.inputs, outputs: msg.outputs } : null);

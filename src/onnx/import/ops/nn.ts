@@ -175,7 +175,7 @@ export function pool2dNode(kind: 'max' | 'avg', x: Tensor, a: NodeAttributes, ct
 }
 
 function pool2dWith(kind: 'max' | 'avg', x: Tensor, a: NodeAttributes, s: Spatial, inSize: number[], channelsLast: boolean): Tensor {
-  const ceil = a.int('ceil_mode', 0) === 1;
+  const ceil = a.flag('ceil_mode', 0) === 1;
   const outSize = inSize.map((d, i) => pooledSize(d, s.kernel[i]!, s.strides[i]!, s.pads[i]![0], s.pads[i]![1], ceil));
   // Extra end padding so a 'valid' pool over the padded input yields exactly outSize.
   const extra = outSize.map((o, i) => Math.max((o - 1) * s.strides[i]! + s.kernel[i]! - (inSize[i]! + s.pads[i]![0] + s.pads[i]![1]), 0));
@@ -189,7 +189,7 @@ function pool2dWith(kind: 'max' | 'avg', x: Tensor, a: NodeAttributes, s: Spatia
   if (!padded) return avgPool2d(x, opts);
   // Average over the counted positions: the window sum over zero padding divided by the number
   // of counted cells (the pads too when count_include_pad = 1, never the ceil_mode overhang).
-  const includePad = a.int('count_include_pad', 0) === 1;
+  const includePad = a.flag('count_include_pad', 0) === 1;
   const sums = avgPool2d(pad(x, pairs, 0), opts);
   // The count map depends only on the node, the spatial size and the layout: built once per size.
   let perNode = countCache.get(a);
@@ -318,7 +318,7 @@ export const nnOps: Record<string, OnnxOpSpec> = {
     attributes: ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'],
     validate(a, ctx) {
       validateAutoPad(a, ctx);
-      if (a.int('storage_order', 0) !== 0) unsupported(ctx, 'storage_order=1');
+      if (a.flag('storage_order', 0) !== 0) unsupported(ctx, 'storage_order=1');
     },
     run: runPool('max'),
   },
@@ -332,8 +332,8 @@ export const nnOps: Record<string, OnnxOpSpec> = {
   BatchNormalization: {
     attributes: ['epsilon', 'momentum', 'training_mode', 'spatial'],
     validate(a, ctx) {
-      if (a.int('training_mode', 0) !== 0) unsupported(ctx, 'training_mode=1');
-      if (a.int('spatial', 1) !== 1) unsupported(ctx, 'spatial=0');
+      if (a.flag('training_mode', 0) !== 0) unsupported(ctx, 'training_mode=1');
+      if (a.flag('spatial', 1) !== 1) unsupported(ctx, 'spatial=0');
       const momentum = a.float('momentum', 0.9);
       if (!(momentum >= 0 && momentum <= 1)) unsupported(ctx, `momentum=${momentum} (running statistics need a momentum in [0, 1])`);
     },
@@ -350,8 +350,8 @@ export const nnOps: Record<string, OnnxOpSpec> = {
   Resize: {
     attributes: ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias'],
     validate(a, ctx) {
-      if (a.int('antialias', 0) !== 0) unsupported(ctx, 'antialias=1');
-      if (a.int('exclude_outside', 0) !== 0) unsupported(ctx, 'exclude_outside=1');
+      if (a.flag('antialias', 0) !== 0) unsupported(ctx, 'antialias=1');
+      if (a.flag('exclude_outside', 0) !== 0) unsupported(ctx, 'exclude_outside=1');
     },
     run: runResize,
   },

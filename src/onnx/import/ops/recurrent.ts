@@ -71,7 +71,7 @@ function validate(kind: Kind) {
     const direction = a.string('direction', 'forward');
     if (!['forward', 'reverse', 'bidirectional'].includes(direction)) unsupported(ctx, `direction='${direction}'`);
     if (a.has('clip')) unsupported(ctx, 'cell clipping (clip)');
-    if (a.int('input_forget', 0) !== 0) unsupported(ctx, 'input_forget=1');
+    if (a.flag('input_forget', 0) !== 0) unsupported(ctx, 'input_forget=1');
     const acts = a.strings('activations');
     if (acts) {
       const dirs = direction === 'bidirectional' ? 2 : 1;
@@ -125,7 +125,7 @@ function runDirection(kind: Kind, x: Tensor, W: Tensor, R: Tensor, Bw: Tensor | 
   const [N, T] = [xs.shape[0]!, xs.shape[1]!];
   const wb = Bw ? slice(Bw, [0], [G * H]) : null;
   const rb = Bw ? slice(Bw, [G * H], [G * H]) : null;
-  const lbr = a.int('linear_before_reset', 0) === 1;
+  const lbr = a.flag('linear_before_reset', 0) === 1;
   let hs: Tensor;
   let c: Tensor | undefined;
   if (fused && kind === 'LSTM') {
@@ -196,7 +196,7 @@ function recurrent(kind: Kind): OnnxOpSpec {
       if (!X0 || !W || !R) throw new Error(`${ctx.where}: inputs X, W and R are required`);
       const B = f(inputs[3]);
       const seqLens = inputs[4];
-      const layout = a.int('layout', 0);
+      const layout = a.flag('layout', 0);
       const direction = a.string('direction', 'forward');
       const D = direction === 'bidirectional' ? 2 : 1;
       const H = a.int('hidden_size', 0);
@@ -215,7 +215,7 @@ function recurrent(kind: Kind): OnnxOpSpec {
       if (seqLens) {
         const lens = Array.from(seqLens.dataSync());
         if (lens.some((l) => l !== T)) {
-          const fusedPath = kind !== 'RNN' && isDefault(kind, a, 0) && (kind === 'LSTM' || a.int('linear_before_reset', 0) === 1);
+          const fusedPath = kind !== 'RNN' && isDefault(kind, a, 0) && (kind === 'LSTM' || a.flag('linear_before_reset', 0) === 1);
           if (direction !== 'forward' || !fusedPath) {
             unsupported(ctx, 'sequence_lens shorter than the sequence except for forward LSTM and GRU (linear_before_reset=1) with default activations');
           }

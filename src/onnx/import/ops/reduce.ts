@@ -13,9 +13,9 @@ function reduction(fn: Reducer, axesInputFrom: number): OnnxOpSpec {
     run(inputs, a, ctx: OpContext) {
       const x = asFloat(need(inputs, 0, ctx));
       const given = ctx.opset >= axesInputFrom ? (inputs[1] ? intValues(inputs[1], 'axes', ctx.where) : undefined) : a.ints('axes');
-      const keep = a.int('keepdims', 1) === 1;
+      const keep = a.flag('keepdims', 1) === 1;
       if (!given || given.length === 0) {
-        if (a.int('noop_with_empty_axes', 0) === 1) return [x];
+        if (a.flag('noop_with_empty_axes', 0) === 1) return [x];
         return [fn(x, x.shape.map((_, i) => i), keep)];
       }
       return [fn(x, given.map((ax) => normAxis(ax, x.rank, ctx.where)), keep)];

@@ -137,7 +137,7 @@ function runPad(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpCo
 
 function runReshape(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
   const x = need(inputs, 0, ctx);
-  const allowZero = a.int('allowzero', 0) === 1;
+  const allowZero = a.flag('allowzero', 0) === 1;
   const raw = intValues(inputs[1], 'shape', ctx.where);
   if (raw.some((d, i) => d === 0 && !allowZero && i >= x.rank)) {
     throw new Error(`${ctx.where}: shape [${raw.join(',')}] copies (0) a dimension the input [${x.shape.join(',')}] does not have`);
