@@ -1,0 +1,347 @@
+// Driver of the integer kernels: picks the ISA copy, splits work over the thread pool, lowers
+// convolutions to the GEMM core (x itself for 1x1 stride-1 filters, im2col tiles otherwise) or to
+// the depthwise taps, and computes dynamic quantization parameters. Baseline x86-64 code only:
+// every SIMD instruction lives behind quant_internal.h.
+#include "kernels/quant/quant.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "kernels/common/cpu_features.h"
+#include "kernels/common/thread_pool.h"
+#include "kernels/quant/quant_internal.h"
+
+namespace tf::kernels {
+namespace {
+
+using quant_detail::QuantKernels;
+using quant_detail::RowEpilogue;
+
+const QuantKernels& active_table() {
+  switch (simd_level()) {
+    case SimdLevel::Avx512:
+      return cpu_has_avx512_vnni() ? quant_detail::avx512vnni::table() : quant_detail::avx512::table();
+    case SimdLevel::Avx2: return quant_detail::avx2::table();
+    default: return quant_detail::scalar::table();
+  }
+}
+
+// Integer multiply-adds are ~4x cheaper than float ones on VNNI, so a split pays from about four
+// times the float GEMM's thresholds (gemm.cpp: 1e6 flops cold, 2e5 with the workers polling).
+constexpr double kParallelOps = 4.0e6;
+constexpr double kParallelOpsWarm = 8.0e5;
+double parallel_ops() { return pool_warm() ? kParallelOpsWarm : kParallelOps; }
+// Weight panels kept hot in L2 while the activation strips stream past them.
+constexpr int64_t kPanelBlockBytes = 256 * 1024;
+// Rows of an im2col tile per task.
+constexpr int64_t kConvTileRows = 96;
+constexpr int64_t kQuantizeGrain = 1 << 15;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// One GEMM (or one group of a convolution): out[i][j] (row stride ldc) for rows of a (stride lda).
+struct GemmJob {
+  const uint8_t* a;
+  int64_t lda;
+  int64_t k;
+  uint8_t xor_mask;
+  const int8_t* bp;    // packed weights of this GEMM
+  int64_t n;           // its columns
+  RowEpilogue e;       // arrays offset to this GEMM's first column
+  float* out_f32;      // row 0, column 0 of this GEMM's output
+  uint8_t* out_u8;
+  int64_t ldc;
+};
+
+// Rows [i0, i1) x panels [p0, p1) of the job on the calling thread.
+void gemm_block(const QuantKernels& T, const GemmJob& g, int64_t i0, int64_t i1, int64_t p0, int64_t p1) {
+  const int64_t full = g.k / 4;
+  const int64_t groups = ceil_div(g.k, 4);
+  const int64_t rest = g.k - 4 * full;
+  const int64_t ps = groups * 64;
+  const int64_t mr = T.mr;
+  const int64_t block = std::max<int64_t>(T.max_panels, kPanelBlockBytes / ps / T.max_panels * T.max_panels);
+  alignas(64) int32_t acc[quant_detail::kMaxTileRows * 64];
+  const uint8_t* rows[quant_detail::kMaxTileRows];
+  uint32_t tail[quant_detail::kMaxTileRows];
+  for (int64_t pb = p0; pb < p1; pb += block) {
+    const int64_t pe = std::min(p1, pb + block);
+    for (int64_t i = i0; i < i1; i += mr) {
+      const int64_t nrows = std::min(mr, i1 - i);
+      // Rows past the end repeat the last one: computed, never stored.
+      for (int64_t r = 0; r < mr; ++r) rows[r] = g.a + std::min(i + r, i + nrows - 1) * g.lda;
+      if (rest != 0) {
+        for (int64_t r = 0; r < mr; ++r) {
+          uint8_t bytes[4] = {0, 0, 0, 0};
+          for (int64_t t = 0; t < rest; ++t) bytes[t] = rows[r][4 * full + t] ^ g.xor_mask;
+          std::memcpy(&tail[r], bytes, 4);
+        }
+      }
+      for (int64_t p = pb; p < pe; p += T.max_panels) {
+        const int panels = static_cast<int>(std::min<int64_t>(T.max_panels, pe - p));
+        T.kernel(full, rows, g.xor_mask, rest != 0 ? tail : nullptr, g.bp + p * ps, ps, panels, acc);
+        const int64_t j0 = p * kQuantPanel;
+        const int64_t cols = std::min<int64_t>(panels * kQuantPanel, g.n - j0);
+        RowEpilogue e = g.e;
+        e.col_sums += j0;
+        e.mult += j0;
+        e.bias += j0;
+        for (int64_t r = 0; r < nrows; ++r) {
+          const int64_t o = (i + r) * g.ldc + j0;
+          T.epilogue_row(acc + r * 64, cols, e, g.out_f32 ? g.out_f32 + o : nullptr, g.out_u8 ? g.out_u8 + o : nullptr);
+        }
+      }
+    }
+  }
+}
+
+// Splits a GEMM over the pool along rows, or along weight panels when there are too few row tiles.
+void gemm_run(const QuantKernels& T, const GemmJob& g, int64_t m) {
+  const int64_t panels = ceil_div(g.n, kQuantPanel);
+  const int threads = num_threads();
+  const double ops = 2.0 * static_cast<double>(m) * static_cast<double>(g.n) * static_cast<double>(g.k);
+  if (threads <= 1 || ops < parallel_ops()) {
+    gemm_block(T, g, 0, m, 0, panels);
+    return;
+  }
+  const int64_t tiles_m = ceil_div(m, T.mr);
+  const int64_t tiles_n = ceil_div(panels, T.max_panels);
+  // Each thread reads all the weights when rows are split; prefer that unless rows are too few.
+  const bool split_m = tiles_m >= 2 * threads || tiles_m >= tiles_n;
+  const int64_t tiles = split_m ? tiles_m : tiles_n;
+  const int64_t parts = std::min<int64_t>(threads, tiles);
+  if (parts < 2) {
+    gemm_block(T, g, 0, m, 0, panels);
+    return;
+  }
+  parallel_for(parts, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const int64_t t0 = tiles * t / parts, t1 = tiles * (t + 1) / parts;
+      if (split_m) {
+        gemm_block(T, g, t0 * T.mr, std::min(t1 * T.mr, m), 0, panels);
+      } else {
+        gemm_block(T, g, 0, m, t0 * T.max_panels, std::min(t1 * T.max_panels, panels));
+      }
+    }
+  });
+}
+
+// float(scale_a * scale_b[j]) and the bias (zeros without one), per call.
+struct CallConsts {
+  std::vector<float> mult;
+  std::vector<float> bias;
+};
+
+thread_local CallConsts t_consts;
+thread_local std::vector<uint8_t> t_cols;
+thread_local std::vector<int32_t> t_dw_acc;
+
+RowEpilogue make_epilogue(const QuantEpilogue& ep, int64_t n, int32_t a_zero_point) {
+  CallConsts& c = t_consts;
+  c.mult.resize(static_cast<size_t>(n));
+  c.bias.resize(static_cast<size_t>(n));
+  for (int64_t j = 0; j < n; ++j) {
+    c.mult[j] = ep.scale_a * ep.scale_b[j];
+    c.bias[j] = ep.bias != nullptr ? ep.bias[j] : 0.0f;
+  }
+  return RowEpilogue{ep.col_sums, c.mult.data(), c.bias.data(), a_zero_point, static_cast<int>(ep.activation),
+                     ep.out_scale, ep.out_zero_point};
+}
+
+int64_t packed_bytes(int64_t k, int64_t n) { return ceil_div(n, kQuantPanel) * ceil_div(k, 4) * kQuantPanel * 4; }
+
+void depthwise(const QuantKernels& T, const QConvShape& s, const uint8_t* x, uint8_t xm, int32_t zx, const int8_t* w,
+               const RowEpilogue& e, const QuantEpilogue& ep) {
+  const int64_t mult = s.cout / s.c;
+  const int64_t out_rows = s.n * s.oh;
+  auto run = [&](int64_t r0, int64_t r1) {
+    std::vector<int32_t>& acc = t_dw_acc;
+    acc.resize(static_cast<size_t>(s.cout));
+    for (int64_t row = r0; row < r1; ++row) {
+      const int64_t b = row / s.oh, oy = row % s.oh;
+      for (int64_t ox = 0; ox < s.ow; ++ox) {
+        std::fill(acc.begin(), acc.end(), 0);
+        for (int64_t ky = 0; ky < s.kh; ++ky) {
+          const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
+          if (iy < 0 || iy >= s.h) continue;  // padding reads the zero point: adds nothing
+          for (int64_t kx = 0; kx < s.kw; ++kx) {
+            const int64_t ix = ox * s.sw - s.pad_left + kx * s.dw;
+            if (ix < 0 || ix >= s.w) continue;
+            const uint8_t* px = x + ((b * s.h + iy) * s.w + ix) * s.c;
+            const int8_t* wt = w + (ky * s.kw + kx) * s.cout;
+            if (mult == 1) {
+              T.depthwise_tap(s.cout, px, xm, zx, wt, acc.data());
+            } else {
+              for (int64_t co = 0; co < s.cout; ++co) {
+                acc[co] += (static_cast<int32_t>(px[co / mult] ^ xm) - zx) * wt[co];
+              }
+            }
+          }
+        }
+        const int64_t o = ((b * s.oh + oy) * s.ow + ox) * s.cout;
+        T.epilogue_row(acc.data(), s.cout, e, ep.out_f32 ? ep.out_f32 + o : nullptr, ep.out_u8 ? ep.out_u8 + o : nullptr);
+      }
+    }
+  };
+  const double ops = 2.0 * static_cast<double>(out_rows * s.ow) * static_cast<double>(s.cout * s.kh * s.kw);
+  if (num_threads() > 1 && out_rows >= 2 && ops >= parallel_ops()) {
+    parallel_for(out_rows, 1, run);
+  } else {
+    run(0, out_rows);
+  }
+}
+
+// Rows [r0, r1) of the im2col matrix of group g into dst (row stride ld >= k, the depth padded
+// with zeros to ld): values in the uint8 domain, padding = the zero point.
+void im2col(const QConvShape& s, const uint8_t* x, uint8_t xm, uint8_t zx_u8, int64_t g, int64_t r0, int64_t r1,
+            int64_t ld, uint8_t* dst) {
+  const int64_t cg = s.c / s.groups;
+  const int64_t k = s.kh * s.kw * cg;
+  for (int64_t r = r0; r < r1; ++r) {
+    uint8_t* d = dst + (r - r0) * ld;
+    const int64_t b = r / (s.oh * s.ow);
+    const int64_t oy = (r / s.ow) % s.oh, ox = r % s.ow;
+    for (int64_t ky = 0; ky < s.kh; ++ky) {
+      const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
+      for (int64_t kx = 0; kx < s.kw; ++kx, d += cg) {
+        const int64_t ix = ox * s.sw - s.pad_left + kx * s.dw;
+        if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) {
+          std::memset(d, zx_u8, static_cast<size_t>(cg));
+          continue;
+        }
+        const uint8_t* src = x + ((b * s.h + iy) * s.w + ix) * s.c + g * cg;
+        if (xm == 0) {
+          std::memcpy(d, src, static_cast<size_t>(cg));
+        } else {
+          for (int64_t ci = 0; ci < cg; ++ci) d[ci] = src[ci] ^ xm;
+        }
+      }
+    }
+    std::memset(dst + (r - r0) * ld + k, 0, static_cast<size_t>(ld - k));
+  }
+}
+
+}  // namespace
+
+void qgemm(int64_t m, int64_t n, int64_t k, const uint8_t* a, bool a_signed, int32_t a_zero_point,
+           const int8_t* b_packed, const QuantEpilogue& ep) {
+  if (m <= 0 || n <= 0) return;
+  const QuantKernels& T = active_table();
+  const int32_t za = a_signed ? a_zero_point + 128 : a_zero_point;
+  GemmJob g{a, k, k, static_cast<uint8_t>(a_signed ? 0x80 : 0), b_packed, n, make_epilogue(ep, n, za),
+            ep.out_f32, ep.out_u8, n};
+  gemm_run(T, g, m);
+}
+
+void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zero_point, const int8_t* w_packed,
+             bool depthwise_layout, const QuantEpilogue& ep) {
+  if (s.n <= 0 || s.oh <= 0 || s.ow <= 0 || s.cout <= 0) return;
+  const QuantKernels& T = active_table();
+  const uint8_t xm = x_signed ? 0x80 : 0;
+  const int32_t zx = x_signed ? x_zero_point + 128 : x_zero_point;
+  if (depthwise_layout) {
+    // The taps subtract the zero point themselves.
+    const RowEpilogue e = make_epilogue(ep, s.cout, 0);
+    depthwise(T, s, x, xm, zx, w_packed, e, ep);
+    return;
+  }
+  const RowEpilogue e0 = make_epilogue(ep, s.cout, zx);
+  const int64_t cg = s.c / s.groups, ng = s.cout / s.groups;
+  const int64_t k = s.kh * s.kw * cg;
+  const int64_t per_group = packed_bytes(k, ng);
+  const int64_t m = s.n * s.oh * s.ow;
+  auto job_for = [&](int64_t g) {
+    RowEpilogue e = e0;
+    e.col_sums += g * ng;
+    e.mult += g * ng;
+    e.bias += g * ng;
+    return GemmJob{nullptr, 0, k, xm, w_packed + g * per_group, ng, e,
+                   ep.out_f32 ? ep.out_f32 + g * ng : nullptr, ep.out_u8 ? ep.out_u8 + g * ng : nullptr, s.cout};
+  };
+  const bool pointwise = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.pad_top == 0 && s.pad_left == 0 &&
+                         s.oh == s.h && s.ow == s.w;
+  if (pointwise) {
+    // x is the GEMM's activation matrix already: [n * h * w, c], group g at column g * cg.
+    for (int64_t g = 0; g < s.groups; ++g) {
+      GemmJob j = job_for(g);
+      j.a = x + g * cg;
+      j.lda = s.c;
+      gemm_run(T, j, m);
+    }
+    return;
+  }
+  const int64_t ld = ceil_div(k, 4) * 4;
+  const int64_t tiles = ceil_div(m, kConvTileRows);
+  auto run = [&](int64_t t0, int64_t t1) {
+    std::vector<uint8_t>& cols = t_cols;
+    cols.resize(static_cast<size_t>(kConvTileRows * ld));
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r0 = t * kConvTileRows, r1 = std::min(m, r0 + kConvTileRows);
+      for (int64_t g = 0; g < s.groups; ++g) {
+        im2col(s, x, xm, static_cast<uint8_t>(zx), g, r0, r1, ld, cols.data());
+        GemmJob j = job_for(g);
+        // The tile is in the uint8 domain and its depth is zero-padded to whole 4-deep groups.
+        j.a = cols.data();
+        j.lda = ld;
+        j.k = ld;
+        j.xor_mask = 0;
+        if (j.out_f32) j.out_f32 += r0 * s.cout;
+        if (j.out_u8) j.out_u8 += r0 * s.cout;
+        gemm_block(T, j, 0, r1 - r0, 0, ceil_div(ng, kQuantPanel));
+      }
+    }
+  };
+  const double ops = 2.0 * static_cast<double>(m) * static_cast<double>(s.cout) * static_cast<double>(k);
+  if (num_threads() > 1 && tiles >= 2 && ops >= parallel_ops()) {
+    parallel_for(tiles, 1, run);
+  } else {
+    run(0, tiles);
+  }
+}
+
+void quantize_linear(int64_t count, const float* x, float scale, int32_t zero_point, uint8_t* out) {
+  if (count <= 0) return;
+  const QuantKernels& T = active_table();
+  auto run = [&](int64_t i0, int64_t i1) { T.quantize(x + i0, i1 - i0, scale, zero_point, out + i0); };
+  if (num_threads() > 1 && count >= 4 * kQuantizeGrain) {
+    parallel_for(count, kQuantizeGrain, run);
+  } else {
+    run(0, count);
+  }
+}
+
+void quantize_dynamic(int64_t rows, int64_t cols, bool per_row, const float* x, uint8_t* out, float* scales,
+                      int32_t* zero_points) {
+  const QuantKernels& T = active_table();
+  auto params = [&](const float* v, int64_t count, float* scale, int32_t* zp) {
+    float lo = 0.0f, hi = 0.0f;
+    T.min_max(v, count, &lo, &hi);
+    float sc = (hi - lo) / 255.0f;
+    if (sc == 0.0f) sc = 1.0f;
+    const float z = std::nearbyint(-lo / sc);
+    *scale = sc;
+    *zp = static_cast<int32_t>(z < 0.0f ? 0.0f : z > 255.0f ? 255.0f : z);
+  };
+  if (!per_row) {
+    params(x, rows * cols, &scales[0], &zero_points[0]);
+    quantize_linear(rows * cols, x, scales[0], zero_points[0], out);
+    return;
+  }
+  auto run = [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      params(x + r * cols, cols, &scales[r], &zero_points[r]);
+      T.quantize(x + r * cols, cols, scales[r], zero_points[r], out + r * cols);
+    }
+  };
+  if (num_threads() > 1 && rows >= 2 && rows * cols >= 4 * kQuantizeGrain) {
+    parallel_for(rows, std::max<int64_t>(1, kQuantizeGrain / std::max<int64_t>(cols, 1)), run);
+  } else {
+    run(0, rows);
+  }
+}
+
+const char* quant_isa_name() { return active_table().name; }
+
+}  // namespace tf::kernels

@@ -1,0 +1,432 @@
+// The integer kernels, compiled once per ISA level (tf_kernel_family; the avx512vnni level exists
+// for this family only, see common/isa_levels.txt). Each copy defines quant_detail::<level>::table().
+//   avx512vnni: vpdpbusd multiplies 4 uint8 activations by 4 int8 weights into each int32 lane.
+//   avx2 (and the avx512 level of a CPU without VNNI): vpmaddubsw + vpmaddwd. vpmaddubsw adds two
+//     uint8 x int8 products in int16 and saturates (255 * -128 * 2 < -32768), so each activation
+//     is split as a = a_lo + 128 * a_hi (a_lo 7 bits, a_hi 1 bit): both vpmaddubsw then stay in
+//     int16 range and vpmaddwd by 1 and by 128 widens them to int32. Exact for every uint8
+//     activation and int8 weight, with no 7-bit restriction on the weights.
+//   scalar: plain loops.
+// Every level computes the same integers, and the float epilogue rounds once per step with an
+// explicit fma, so all levels give the same bits (quant.h).
+#include <cmath>
+#include <cstring>
+
+#include "kernels/common/isa.h"
+#include "kernels/quant/quant_internal.h"
+
+#if TF_ISA_LEVEL >= TF_ISA_AVX2
+#include <immintrin.h>
+#endif
+#if TF_ISA_LEVEL >= TF_ISA_AVX512
+// GCC 12's AVX-512 intrinsics seed their unmasked forms with a self-initialised `undefined` vector,
+// which -Wmaybe-uninitialized reports at every use (as in gemm/micro_avx512.h).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+namespace tf::kernels::quant_detail::TF_ISA_NS {
+namespace {
+
+// ---- scalar pieces, shared by every level (tails, and the whole scalar copy) --------------------
+
+inline float activate(float v, int act) {
+  if (act == 0) return v;
+  float r = v > 0.0f ? v : 0.0f;  // NaN -> 0, as max_ps(v, 0) gives
+  if (act == 2 && !(r < 6.0f)) r = 6.0f;
+  return r;
+}
+
+inline uint8_t quantize_one(float v, float scale, int32_t zero_point) {
+  float q = v / scale;
+  // Clamped before the conversion (|q| > 2^31 would not convert); NaN -> -1024 -> 0, as the SIMD
+  // max_ps(q, -1024) gives. The bounds are far outside what zero_point + 0..255 can reach.
+  q = q > -1024.0f ? q : -1024.0f;
+  q = q < 1024.0f ? q : 1024.0f;
+  const int32_t r = static_cast<int32_t>(std::nearbyint(q)) + zero_point;
+  return static_cast<uint8_t>(r < 0 ? 0 : r > 255 ? 255 : r);
+}
+
+inline float epilogue_value(int32_t acc, int64_t j, const RowEpilogue& e) {
+  // Wrapping subtraction: the intermediate terms may exceed int32, the true result does not.
+  const int32_t c = static_cast<int32_t>(static_cast<uint32_t>(acc) -
+                                         static_cast<uint32_t>(e.a_zero_point) * static_cast<uint32_t>(e.col_sums[j]));
+  return activate(std::fma(static_cast<float>(c), e.mult[j], e.bias[j]), e.activation);
+}
+
+[[maybe_unused]] void epilogue_tail(const int32_t* acc, int64_t j0, int64_t cols, const RowEpilogue& e, float* out_f32, uint8_t* out_u8) {
+  for (int64_t j = j0; j < cols; ++j) {
+    const float v = epilogue_value(acc[j], j, e);
+    if (out_f32 != nullptr) {
+      out_f32[j] = v;
+    } else {
+      out_u8[j] = quantize_one(v, e.out_scale, e.out_zero_point);
+    }
+  }
+}
+
+void depthwise_tail(int64_t j0, int64_t count, const uint8_t* x, uint8_t xor_mask, int32_t zero_point, const int8_t* w,
+                    int32_t* acc) {
+  for (int64_t j = j0; j < count; ++j) acc[j] += (static_cast<int32_t>(x[j] ^ xor_mask) - zero_point) * w[j];
+}
+
+void min_max_tail(const float* x, int64_t j0, int64_t count, float* lo, float* hi) {
+  float l = *lo, h = *hi;
+  for (int64_t j = j0; j < count; ++j) {
+    if (x[j] < l) l = x[j];
+    if (x[j] > h) h = x[j];
+  }
+  *lo = l;
+  *hi = h;
+}
+
+inline uint32_t load_word(const uint8_t* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+
+#if TF_ISA_LEVEL == TF_ISA_AVX512VNNI
+// ---- AVX-512 VNNI -------------------------------------------------------------------------------
+constexpr int kMr = 6;
+constexpr int kMaxPanels = 4;
+
+// 6 rows x P panels of 16 columns: 6 * P zmm accumulators; per 4-deep group P weight loads and 6
+// activation broadcasts feed 6 * P vpdpbusd.
+template <int P, bool Flip>
+void tile(int64_t full, const uint8_t* const* rows, const uint32_t* tail, const int8_t* pb, int64_t ps,
+          int32_t* acc) {
+  __m512i c[kMr][P];
+#pragma GCC unroll 8
+  for (int r = 0; r < kMr; ++r)
+#pragma GCC unroll 4
+    for (int p = 0; p < P; ++p) c[r][p] = _mm512_setzero_si512();
+  const __m512i flip = _mm512_set1_epi32(static_cast<int>(0x80808080u));
+  const uint8_t* a0 = rows[0];
+  const uint8_t* a1 = rows[1];
+  const uint8_t* a2 = rows[2];
+  const uint8_t* a3 = rows[3];
+  const uint8_t* a4 = rows[4];
+  const uint8_t* a5 = rows[5];
+  auto step = [&](const int8_t* b_at, const uint32_t w[kMr]) {
+    __m512i b[P];
+#pragma GCC unroll 4
+    for (int p = 0; p < P; ++p) b[p] = _mm512_loadu_si512(b_at + p * ps);
+#pragma GCC unroll 8
+    for (int r = 0; r < kMr; ++r) {
+      __m512i a = _mm512_set1_epi32(static_cast<int>(w[r]));
+      if (Flip) a = _mm512_xor_si512(a, flip);
+#pragma GCC unroll 4
+      for (int p = 0; p < P; ++p) c[r][p] = _mm512_dpbusd_epi32(c[r][p], a, b[p]);
+    }
+  };
+  for (int64_t q = 0; q < full; ++q) {
+    const uint32_t w[kMr] = {load_word(a0 + 4 * q), load_word(a1 + 4 * q), load_word(a2 + 4 * q),
+                             load_word(a3 + 4 * q), load_word(a4 + 4 * q), load_word(a5 + 4 * q)};
+    step(pb + q * 64, w);
+  }
+  if (tail != nullptr) {
+    // The tail words are already in the uint8 domain.
+    __m512i b[P];
+#pragma GCC unroll 4
+    for (int p = 0; p < P; ++p) b[p] = _mm512_loadu_si512(pb + full * 64 + p * ps);
+#pragma GCC unroll 8
+    for (int r = 0; r < kMr; ++r) {
+      const __m512i a = _mm512_set1_epi32(static_cast<int>(tail[r]));
+#pragma GCC unroll 4
+      for (int p = 0; p < P; ++p) c[r][p] = _mm512_dpbusd_epi32(c[r][p], a, b[p]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < kMr; ++r)
+#pragma GCC unroll 4
+    for (int p = 0; p < P; ++p) _mm512_storeu_si512(acc + r * 64 + p * 16, c[r][p]);
+}
+
+template <bool Flip>
+void kernel_flip(int64_t full, const uint8_t* const* rows, const uint32_t* tail, const int8_t* pb, int64_t ps,
+                 int panels, int32_t* acc) {
+  switch (panels) {
+    case 1: tile<1, Flip>(full, rows, tail, pb, ps, acc); break;
+    case 2: tile<2, Flip>(full, rows, tail, pb, ps, acc); break;
+    case 3: tile<3, Flip>(full, rows, tail, pb, ps, acc); break;
+    default: tile<4, Flip>(full, rows, tail, pb, ps, acc); break;
+  }
+}
+
+#elif TF_ISA_LEVEL >= TF_ISA_AVX2
+// ---- AVX2: vpmaddubsw on split activations --------------------------------------------------------
+constexpr int kMr = 4;
+constexpr int kMaxPanels = 1;
+
+template <bool Flip>
+void kernel_flip(int64_t full, const uint8_t* const* rows, const uint32_t* tail, const int8_t* pb, int64_t ps,
+                 int panels, int32_t* acc) {
+  const __m256i flip = _mm256_set1_epi32(static_cast<int>(0x80808080u));
+  const __m256i low7 = _mm256_set1_epi8(0x7f);
+  const __m256i bit0 = _mm256_set1_epi8(1);
+  const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i c128 = _mm256_set1_epi16(128);
+  // acc_r += sum of the 4 products per column: (a_lo . b) + 128 (a_hi . b).
+  auto madd = [&](__m256i c, __m256i lo, __m256i hi, __m256i b) {
+    c = _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_maddubs_epi16(lo, b), ones));
+    return _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b), c128));
+  };
+  for (int p = 0; p < panels; ++p) {
+    const int8_t* bp = pb + p * ps;
+    __m256i c[kMr][2];
+    for (int r = 0; r < kMr; ++r) c[r][0] = c[r][1] = _mm256_setzero_si256();
+    auto step = [&](const int8_t* b_at, const uint32_t w[kMr], bool flip_now) {
+      const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b_at));
+      const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b_at + 32));
+#pragma GCC unroll 4
+      for (int r = 0; r < kMr; ++r) {
+        __m256i a = _mm256_set1_epi32(static_cast<int>(w[r]));
+        if (flip_now) a = _mm256_xor_si256(a, flip);
+        const __m256i lo = _mm256_and_si256(a, low7);
+        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(a, 7), bit0);
+        c[r][0] = madd(c[r][0], lo, hi, b0);
+        c[r][1] = madd(c[r][1], lo, hi, b1);
+      }
+    };
+    for (int64_t q = 0; q < full; ++q) {
+      const uint32_t w[kMr] = {load_word(rows[0] + 4 * q), load_word(rows[1] + 4 * q), load_word(rows[2] + 4 * q),
+                               load_word(rows[3] + 4 * q)};
+      step(bp + q * 64, w, Flip);
+    }
+    if (tail != nullptr) step(bp + full * 64, tail, false);
+    for (int r = 0; r < kMr; ++r) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + r * 64 + p * 16), c[r][0]);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + r * 64 + p * 16 + 8), c[r][1]);
+    }
+  }
+}
+
+#else
+// ---- scalar ---------------------------------------------------------------------------------------
+constexpr int kMr = 4;
+constexpr int kMaxPanels = 1;
+
+template <bool Flip>
+void kernel_flip(int64_t full, const uint8_t* const* rows, const uint32_t* tail, const int8_t* pb, int64_t ps,
+                 int panels, int32_t* acc) {
+  const uint8_t x = Flip ? 0x80 : 0;
+  for (int p = 0; p < panels; ++p) {
+    const int8_t* bp = pb + p * ps;
+    for (int r = 0; r < kMr; ++r) {
+      int32_t s[16] = {};
+      for (int64_t q = 0; q < full; ++q) {
+        const uint8_t* a = rows[r] + 4 * q;
+        const int8_t* b = bp + q * 64;
+        for (int j = 0; j < 16; ++j) {
+          s[j] += (a[0] ^ x) * b[4 * j] + (a[1] ^ x) * b[4 * j + 1] + (a[2] ^ x) * b[4 * j + 2] + (a[3] ^ x) * b[4 * j + 3];
+        }
+      }
+      if (tail != nullptr) {
+        uint8_t a[4];
+        std::memcpy(a, &tail[r], 4);
+        const int8_t* b = bp + full * 64;
+        for (int j = 0; j < 16; ++j) {
+          s[j] += a[0] * b[4 * j] + a[1] * b[4 * j + 1] + a[2] * b[4 * j + 2] + a[3] * b[4 * j + 3];
+        }
+      }
+      std::memcpy(acc + r * 64 + p * 16, s, sizeof s);
+    }
+  }
+}
+#endif
+
+void kernel(int64_t full, const uint8_t* const* rows, uint8_t xor_mask, const uint32_t* tail, const int8_t* pb,
+            int64_t ps, int panels, int32_t* acc) {
+  if (xor_mask != 0) {
+    kernel_flip<true>(full, rows, tail, pb, ps, panels, acc);
+  } else {
+    kernel_flip<false>(full, rows, tail, pb, ps, panels, acc);
+  }
+}
+
+// ---- epilogue, depthwise tap, quantization --------------------------------------------------------
+#if TF_ISA_LEVEL >= TF_ISA_AVX512
+void epilogue_row(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32, uint8_t* out_u8) {
+  const __m512i za = _mm512_set1_epi32(e.a_zero_point);
+  const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6.0f);
+  const __m512 inv_lo = _mm512_set1_ps(-1024.0f), inv_hi = _mm512_set1_ps(1024.0f);
+  const __m512 scale = _mm512_set1_ps(e.out_scale);
+  const __m512i zp = _mm512_set1_epi32(e.out_zero_point);
+  const __m512i q0 = _mm512_setzero_si512(), q255 = _mm512_set1_epi32(255);
+  for (int64_t j = 0; j < cols; j += 16) {
+    const __mmask16 m = cols - j >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (cols - j)) - 1);
+    const __m512i a = _mm512_maskz_loadu_epi32(m, acc + j);
+    const __m512i cs = _mm512_maskz_loadu_epi32(m, e.col_sums + j);
+    const __m512i c = _mm512_sub_epi32(a, _mm512_mullo_epi32(za, cs));
+    __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(c), _mm512_maskz_loadu_ps(m, e.mult + j),
+                               _mm512_maskz_loadu_ps(m, e.bias + j));
+    if (e.activation != 0) v = _mm512_max_ps(v, zero);
+    if (e.activation == 2) v = _mm512_min_ps(v, six);
+    if (out_f32 != nullptr) {
+      _mm512_mask_storeu_ps(out_f32 + j, m, v);
+    } else {
+      __m512 q = _mm512_div_ps(v, scale);
+      q = _mm512_min_ps(_mm512_max_ps(q, inv_lo), inv_hi);
+      __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(q), zp);
+      r = _mm512_min_epi32(_mm512_max_epi32(r, q0), q255);
+      _mm512_mask_cvtepi32_storeu_epi8(out_u8 + j, m, r);
+    }
+  }
+}
+
+void depthwise_tap(int64_t count, const uint8_t* x, uint8_t xor_mask, int32_t zero_point, const int8_t* w,
+                   int32_t* acc) {
+  const __m128i xm = _mm_set1_epi8(static_cast<char>(xor_mask));
+  const __m512i zp = _mm512_set1_epi32(zero_point);
+  int64_t j = 0;
+  for (; j + 16 <= count; j += 16) {
+    const __m128i xb = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + j)), xm);
+    const __m512i xv = _mm512_sub_epi32(_mm512_cvtepu8_epi32(xb), zp);
+    const __m512i wv = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + j)));
+    __m512i* ap = reinterpret_cast<__m512i*>(acc + j);
+    _mm512_storeu_si512(ap, _mm512_add_epi32(_mm512_loadu_si512(ap), _mm512_mullo_epi32(xv, wv)));
+  }
+  depthwise_tail(j, count, x, xor_mask, zero_point, w, acc);
+}
+
+void min_max(const float* x, int64_t count, float* lo, float* hi) {
+  __m512 l = _mm512_set1_ps(*lo), h = _mm512_set1_ps(*hi);
+  int64_t j = 0;
+  for (; j + 16 <= count; j += 16) {
+    const __m512 v = _mm512_loadu_ps(x + j);
+    // min_ps(v, l) returns l when v is NaN: NaNs are skipped, as in the scalar loop.
+    l = _mm512_min_ps(v, l);
+    h = _mm512_max_ps(v, h);
+  }
+  float ls[16], hs[16];
+  _mm512_storeu_ps(ls, l);
+  _mm512_storeu_ps(hs, h);
+  min_max_tail(ls, 0, 16, lo, hi);
+  min_max_tail(hs, 0, 16, lo, hi);
+  min_max_tail(x, j, count, lo, hi);
+}
+
+void quantize(const float* x, int64_t count, float scale, int32_t zero_point, uint8_t* out) {
+  const __m512 s = _mm512_set1_ps(scale);
+  const __m512 inv_lo = _mm512_set1_ps(-1024.0f), inv_hi = _mm512_set1_ps(1024.0f);
+  const __m512i zp = _mm512_set1_epi32(zero_point);
+  const __m512i q0 = _mm512_setzero_si512(), q255 = _mm512_set1_epi32(255);
+  int64_t j = 0;
+  for (; j + 16 <= count; j += 16) {
+    __m512 q = _mm512_div_ps(_mm512_loadu_ps(x + j), s);
+    q = _mm512_min_ps(_mm512_max_ps(q, inv_lo), inv_hi);
+    __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(q), zp);
+    r = _mm512_min_epi32(_mm512_max_epi32(r, q0), q255);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + j), _mm512_cvtepi32_epi8(r));
+  }
+  for (; j < count; ++j) out[j] = quantize_one(x[j], scale, zero_point);
+}
+
+#elif TF_ISA_LEVEL == TF_ISA_AVX2
+void epilogue_row(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32, uint8_t* out_u8) {
+  const __m256i za = _mm256_set1_epi32(e.a_zero_point);
+  const __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6.0f);
+  const __m256 inv_lo = _mm256_set1_ps(-1024.0f), inv_hi = _mm256_set1_ps(1024.0f);
+  const __m256 scale = _mm256_set1_ps(e.out_scale);
+  const __m256i zp = _mm256_set1_epi32(e.out_zero_point);
+  int64_t j = 0;
+  for (; j + 8 <= cols; j += 8) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + j));
+    const __m256i cs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e.col_sums + j));
+    const __m256i c = _mm256_sub_epi32(a, _mm256_mullo_epi32(za, cs));
+    __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(c), _mm256_loadu_ps(e.mult + j), _mm256_loadu_ps(e.bias + j));
+    if (e.activation != 0) v = _mm256_max_ps(v, zero);
+    if (e.activation == 2) v = _mm256_min_ps(v, six);
+    if (out_f32 != nullptr) {
+      _mm256_storeu_ps(out_f32 + j, v);
+    } else {
+      __m256 q = _mm256_div_ps(v, scale);
+      q = _mm256_min_ps(_mm256_max_ps(q, inv_lo), inv_hi);
+      const __m256i r = _mm256_add_epi32(_mm256_cvtps_epi32(q), zp);
+      // packus saturates to 0..255 on the way down: the clamp of the contract.
+      const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(out_u8 + j), _mm_packus_epi16(w, w));
+    }
+  }
+  epilogue_tail(acc, j, cols, e, out_f32, out_u8);
+}
+
+void depthwise_tap(int64_t count, const uint8_t* x, uint8_t xor_mask, int32_t zero_point, const int8_t* w,
+                   int32_t* acc) {
+  const __m128i xm = _mm_set1_epi8(static_cast<char>(xor_mask));
+  const __m256i zp = _mm256_set1_epi32(zero_point);
+  int64_t j = 0;
+  for (; j + 8 <= count; j += 8) {
+    const __m128i xb = _mm_xor_si128(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x + j)), xm);
+    const __m256i xv = _mm256_sub_epi32(_mm256_cvtepu8_epi32(xb), zp);
+    const __m256i wv = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + j)));
+    __m256i* ap = reinterpret_cast<__m256i*>(acc + j);
+    _mm256_storeu_si256(ap, _mm256_add_epi32(_mm256_loadu_si256(ap), _mm256_mullo_epi32(xv, wv)));
+  }
+  depthwise_tail(j, count, x, xor_mask, zero_point, w, acc);
+}
+
+void min_max(const float* x, int64_t count, float* lo, float* hi) {
+  __m256 l = _mm256_set1_ps(*lo), h = _mm256_set1_ps(*hi);
+  int64_t j = 0;
+  for (; j + 8 <= count; j += 8) {
+    const __m256 v = _mm256_loadu_ps(x + j);
+    l = _mm256_min_ps(v, l);
+    h = _mm256_max_ps(v, h);
+  }
+  float ls[8], hs[8];
+  _mm256_storeu_ps(ls, l);
+  _mm256_storeu_ps(hs, h);
+  min_max_tail(ls, 0, 8, lo, hi);
+  min_max_tail(hs, 0, 8, lo, hi);
+  min_max_tail(x, j, count, lo, hi);
+}
+
+void quantize(const float* x, int64_t count, float scale, int32_t zero_point, uint8_t* out) {
+  const __m256 s = _mm256_set1_ps(scale);
+  const __m256 inv_lo = _mm256_set1_ps(-1024.0f), inv_hi = _mm256_set1_ps(1024.0f);
+  const __m256i zp = _mm256_set1_epi32(zero_point);
+  int64_t j = 0;
+  for (; j + 8 <= count; j += 8) {
+    __m256 q = _mm256_div_ps(_mm256_loadu_ps(x + j), s);
+    q = _mm256_min_ps(_mm256_max_ps(q, inv_lo), inv_hi);
+    const __m256i r = _mm256_add_epi32(_mm256_cvtps_epi32(q), zp);
+    const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + j), _mm_packus_epi16(w, w));
+  }
+  for (; j < count; ++j) out[j] = quantize_one(x[j], scale, zero_point);
+}
+
+#else
+void epilogue_row(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32, uint8_t* out_u8) {
+  epilogue_tail(acc, 0, cols, e, out_f32, out_u8);
+}
+
+void depthwise_tap(int64_t count, const uint8_t* x, uint8_t xor_mask, int32_t zero_point, const int8_t* w,
+                   int32_t* acc) {
+  depthwise_tail(0, count, x, xor_mask, zero_point, w, acc);
+}
+
+void min_max(const float* x, int64_t count, float* lo, float* hi) { min_max_tail(x, 0, count, lo, hi); }
+
+void quantize(const float* x, int64_t count, float scale, int32_t zero_point, uint8_t* out) {
+  for (int64_t j = 0; j < count; ++j) out[j] = quantize_one(x[j], scale, zero_point);
+}
+#endif
+
+}  // namespace
+
+const QuantKernels& table() {
+#if TF_ISA_LEVEL == TF_ISA_AVX512VNNI
+  static constexpr const char* kName = "avx512vnni";
+#elif TF_ISA_LEVEL >= TF_ISA_AVX2
+  static constexpr const char* kName = "avx2";
+#else
+  static constexpr const char* kName = "scalar";
+#endif
+  static const QuantKernels t{kName, kMr, kMaxPanels, kernel, epilogue_row, depthwise_tap, min_max, quantize};
+  return t;
+}
+
+}  // namespace tf::kernels::quant_detail::TF_ISA_NS
