@@ -55,33 +55,40 @@ struct GemmJob {
   int64_t ldc;
 };
 
+thread_local std::vector<uint8_t> t_pad;
+
 // Rows [i0, i1) x panels [p0, p1) of the job on the calling thread.
 void gemm_block(const QuantKernels& T, const GemmJob& g, int64_t i0, int64_t i1, int64_t p0, int64_t p1) {
-  const int64_t full = g.k / 4;
   const int64_t groups = ceil_div(g.k, 4);
-  const int64_t rest = g.k - 4 * full;
   const int64_t ps = groups * 64;
   const int64_t mr = T.mr;
+  // A depth that is not a whole number of 4-deep groups: each strip is copied, zero-padded and
+  // already in the uint8 domain, so the kernels only ever read whole groups.
+  const bool pad = g.k % 4 != 0;
+  const int64_t ld = groups * 4;
+  if (pad) t_pad.resize(static_cast<size_t>(mr * ld));
   const int64_t block = std::max<int64_t>(T.max_panels, kPanelBlockBytes / ps / T.max_panels * T.max_panels);
   alignas(64) int32_t acc[quant_detail::kMaxTileRows * 64];
   const uint8_t* rows[quant_detail::kMaxTileRows];
-  uint32_t tail[quant_detail::kMaxTileRows];
   for (int64_t pb = p0; pb < p1; pb += block) {
     const int64_t pe = std::min(p1, pb + block);
     for (int64_t i = i0; i < i1; i += mr) {
       const int64_t nrows = std::min(mr, i1 - i);
       // Rows past the end repeat the last one: computed, never stored.
       for (int64_t r = 0; r < mr; ++r) rows[r] = g.a + std::min(i + r, i + nrows - 1) * g.lda;
-      if (rest != 0) {
+      uint8_t xm = g.xor_mask;
+      if (pad) {
         for (int64_t r = 0; r < mr; ++r) {
-          uint8_t bytes[4] = {0, 0, 0, 0};
-          for (int64_t t = 0; t < rest; ++t) bytes[t] = rows[r][4 * full + t] ^ g.xor_mask;
-          std::memcpy(&tail[r], bytes, 4);
+          uint8_t* d = t_pad.data() + r * ld;
+          for (int64_t p = 0; p < g.k; ++p) d[p] = rows[r][p] ^ xm;
+          std::memset(d + g.k, 0, static_cast<size_t>(ld - g.k));
+          rows[r] = d;
         }
+        xm = 0;
       }
       for (int64_t p = pb; p < pe; p += T.max_panels) {
         const int panels = static_cast<int>(std::min<int64_t>(T.max_panels, pe - p));
-        T.kernel(full, rows, g.xor_mask, rest != 0 ? tail : nullptr, g.bp + p * ps, ps, panels, acc);
+        T.kernel(groups, rows, xm, g.bp + p * ps, ps, panels, acc);
         const int64_t j0 = p * kQuantPanel;
         const int64_t cols = std::min<int64_t>(panels * kQuantPanel, g.n - j0);
         RowEpilogue e = g.e;
@@ -208,18 +215,19 @@ void im2col(const QConvShape& s, const uint8_t* x, uint8_t xm, uint8_t zx_u8, in
       for (int64_t kx = 0; kx < s.kw; ++kx, d += cg) {
         const int64_t ix = ox * s.sw - s.pad_left + kx * s.dw;
         if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) {
-          std::memset(d, zx_u8, static_cast<size_t>(cg));
+          for (int64_t ci = 0; ci < cg; ++ci) d[ci] = zx_u8;
           continue;
         }
         const uint8_t* src = x + ((b * s.h + iy) * s.w + ix) * s.c + g * cg;
-        if (xm == 0) {
+        // A few channels (a first layer's 1 or 3): a byte loop beats a memcpy call per tap.
+        if (xm == 0 && cg >= 16) {
           std::memcpy(d, src, static_cast<size_t>(cg));
         } else {
           for (int64_t ci = 0; ci < cg; ++ci) d[ci] = src[ci] ^ xm;
         }
       }
     }
-    std::memset(dst + (r - r0) * ld + k, 0, static_cast<size_t>(ld - k));
+    for (int64_t p = k; p < ld; ++p) dst[(r - r0) * ld + p] = 0;
   }
 }
 

@@ -93,64 +93,66 @@ constexpr int kMaxPanels = 4;
 
 // 6 rows x P panels of 16 columns: 6 * P zmm accumulators; per 4-deep group P weight loads and 6
 // activation broadcasts feed 6 * P vpdpbusd.
+// One row's multiply-adds against the P weight vectors b0..b3 (named variables rather than arrays:
+// GCC keeps arrays of vectors in memory, spilling every accumulator on every step).
+#define TF_QROW(r, word)                                                            \
+  {                                                                                 \
+    __m512i a = _mm512_set1_epi32(static_cast<int>(word));                          \
+    if (flip_now) a = _mm512_xor_si512(a, flip);                                    \
+    c##r##0 = _mm512_dpbusd_epi32(c##r##0, a, b0);                                  \
+    if constexpr (P > 1) c##r##1 = _mm512_dpbusd_epi32(c##r##1, a, b1);             \
+    if constexpr (P > 2) c##r##2 = _mm512_dpbusd_epi32(c##r##2, a, b2);             \
+    if constexpr (P > 3) c##r##3 = _mm512_dpbusd_epi32(c##r##3, a, b3);             \
+  }
+#define TF_QSTORE(r)                                                                   \
+  _mm512_storeu_si512(acc + r * 64, c##r##0);                                          \
+  if constexpr (P > 1) _mm512_storeu_si512(acc + r * 64 + 16, c##r##1);                \
+  if constexpr (P > 2) _mm512_storeu_si512(acc + r * 64 + 32, c##r##2);                \
+  if constexpr (P > 3) _mm512_storeu_si512(acc + r * 64 + 48, c##r##3);
+
 template <int P, bool Flip>
-void tile(int64_t full, const uint8_t* const* rows, const uint32_t* tail, const int8_t* pb, int64_t ps,
-          int32_t* acc) {
-  __m512i c[kMr][P];
-#pragma GCC unroll 8
-  for (int r = 0; r < kMr; ++r)
-#pragma GCC unroll 4
-    for (int p = 0; p < P; ++p) c[r][p] = _mm512_setzero_si512();
+void tile(int64_t full, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int32_t* acc) {
+  const __m512i z = _mm512_setzero_si512();
+  __m512i c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z, c20 = z, c21 = z, c22 = z, c23 = z;
+  __m512i c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z, c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
   const __m512i flip = _mm512_set1_epi32(static_cast<int>(0x80808080u));
+  constexpr bool flip_now = Flip;
   const uint8_t* a0 = rows[0];
   const uint8_t* a1 = rows[1];
   const uint8_t* a2 = rows[2];
   const uint8_t* a3 = rows[3];
   const uint8_t* a4 = rows[4];
   const uint8_t* a5 = rows[5];
-  auto step = [&](const int8_t* b_at, const uint32_t w[kMr]) {
-    __m512i b[P];
-#pragma GCC unroll 4
-    for (int p = 0; p < P; ++p) b[p] = _mm512_loadu_si512(b_at + p * ps);
-#pragma GCC unroll 8
-    for (int r = 0; r < kMr; ++r) {
-      __m512i a = _mm512_set1_epi32(static_cast<int>(w[r]));
-      if (Flip) a = _mm512_xor_si512(a, flip);
-#pragma GCC unroll 4
-      for (int p = 0; p < P; ++p) c[r][p] = _mm512_dpbusd_epi32(c[r][p], a, b[p]);
-    }
-  };
-  for (int64_t q = 0; q < full; ++q) {
-    const uint32_t w[kMr] = {load_word(a0 + 4 * q), load_word(a1 + 4 * q), load_word(a2 + 4 * q),
-                             load_word(a3 + 4 * q), load_word(a4 + 4 * q), load_word(a5 + 4 * q)};
-    step(pb + q * 64, w);
+  const int8_t* bq = pb;
+  for (int64_t q = 0; q < full; ++q, bq += 64) {
+    const __m512i b0 = _mm512_loadu_si512(bq);
+    const __m512i b1 = P > 1 ? _mm512_loadu_si512(bq + ps) : z;
+    const __m512i b2 = P > 2 ? _mm512_loadu_si512(bq + 2 * ps) : z;
+    const __m512i b3 = P > 3 ? _mm512_loadu_si512(bq + 3 * ps) : z;
+    TF_QROW(0, load_word(a0 + 4 * q))
+    TF_QROW(1, load_word(a1 + 4 * q))
+    TF_QROW(2, load_word(a2 + 4 * q))
+    TF_QROW(3, load_word(a3 + 4 * q))
+    TF_QROW(4, load_word(a4 + 4 * q))
+    TF_QROW(5, load_word(a5 + 4 * q))
   }
-  if (tail != nullptr) {
-    // The tail words are already in the uint8 domain.
-    __m512i b[P];
-#pragma GCC unroll 4
-    for (int p = 0; p < P; ++p) b[p] = _mm512_loadu_si512(pb + full * 64 + p * ps);
-#pragma GCC unroll 8
-    for (int r = 0; r < kMr; ++r) {
-      const __m512i a = _mm512_set1_epi32(static_cast<int>(tail[r]));
-#pragma GCC unroll 4
-      for (int p = 0; p < P; ++p) c[r][p] = _mm512_dpbusd_epi32(c[r][p], a, b[p]);
-    }
-  }
-#pragma GCC unroll 8
-  for (int r = 0; r < kMr; ++r)
-#pragma GCC unroll 4
-    for (int p = 0; p < P; ++p) _mm512_storeu_si512(acc + r * 64 + p * 16, c[r][p]);
+  TF_QSTORE(0)
+  TF_QSTORE(1)
+  TF_QSTORE(2)
+  TF_QSTORE(3)
+  TF_QSTORE(4)
+  TF_QSTORE(5)
 }
+#undef TF_QROW
+#undef TF_QSTORE
 
 template <bool Flip>
-void kernel_flip(int64_t full, const uint8_t* const* rows, const uint32_t* tail, const int8_t* pb, int64_t ps,
-                 int panels, int32_t* acc) {
+void kernel_flip(int64_t full, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int panels, int32_t* acc) {
   switch (panels) {
-    case 1: tile<1, Flip>(full, rows, tail, pb, ps, acc); break;
-    case 2: tile<2, Flip>(full, rows, tail, pb, ps, acc); break;
-    case 3: tile<3, Flip>(full, rows, tail, pb, ps, acc); break;
-    default: tile<4, Flip>(full, rows, tail, pb, ps, acc); break;
+    case 1: tile<1, Flip>(full, rows, pb, ps, acc); break;
+    case 2: tile<2, Flip>(full, rows, pb, ps, acc); break;
+    case 3: tile<3, Flip>(full, rows, pb, ps, acc); break;
+    default: tile<4, Flip>(full, rows, pb, ps, acc); break;
   }
 }
 
@@ -160,8 +162,7 @@ constexpr int kMr = 4;
 constexpr int kMaxPanels = 1;
 
 template <bool Flip>
-void kernel_flip(int64_t full, const uint8_t* const* rows, const uint32_t* tail, const int8_t* pb, int64_t ps,
-                 int panels, int32_t* acc) {
+void kernel_flip(int64_t full, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int panels, int32_t* acc) {
   const __m256i flip = _mm256_set1_epi32(static_cast<int>(0x80808080u));
   const __m256i low7 = _mm256_set1_epi8(0x7f);
   const __m256i bit0 = _mm256_set1_epi8(1);
@@ -176,25 +177,19 @@ void kernel_flip(int64_t full, const uint8_t* const* rows, const uint32_t* tail,
     const int8_t* bp = pb + p * ps;
     __m256i c[kMr][2];
     for (int r = 0; r < kMr; ++r) c[r][0] = c[r][1] = _mm256_setzero_si256();
-    auto step = [&](const int8_t* b_at, const uint32_t w[kMr], bool flip_now) {
-      const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b_at));
-      const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b_at + 32));
+    for (int64_t q = 0; q < full; ++q) {
+      const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + q * 64));
+      const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + q * 64 + 32));
 #pragma GCC unroll 4
       for (int r = 0; r < kMr; ++r) {
-        __m256i a = _mm256_set1_epi32(static_cast<int>(w[r]));
-        if (flip_now) a = _mm256_xor_si256(a, flip);
+        __m256i a = _mm256_set1_epi32(static_cast<int>(load_word(rows[r] + 4 * q)));
+        if (Flip) a = _mm256_xor_si256(a, flip);
         const __m256i lo = _mm256_and_si256(a, low7);
         const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(a, 7), bit0);
         c[r][0] = madd(c[r][0], lo, hi, b0);
         c[r][1] = madd(c[r][1], lo, hi, b1);
       }
-    };
-    for (int64_t q = 0; q < full; ++q) {
-      const uint32_t w[kMr] = {load_word(rows[0] + 4 * q), load_word(rows[1] + 4 * q), load_word(rows[2] + 4 * q),
-                               load_word(rows[3] + 4 * q)};
-      step(bp + q * 64, w, Flip);
     }
-    if (tail != nullptr) step(bp + full * 64, tail, false);
     for (int r = 0; r < kMr; ++r) {
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + r * 64 + p * 16), c[r][0]);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + r * 64 + p * 16 + 8), c[r][1]);
@@ -208,8 +203,7 @@ constexpr int kMr = 4;
 constexpr int kMaxPanels = 1;
 
 template <bool Flip>
-void kernel_flip(int64_t full, const uint8_t* const* rows, const uint32_t* tail, const int8_t* pb, int64_t ps,
-                 int panels, int32_t* acc) {
+void kernel_flip(int64_t full, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int panels, int32_t* acc) {
   const uint8_t x = Flip ? 0x80 : 0;
   for (int p = 0; p < panels; ++p) {
     const int8_t* bp = pb + p * ps;
@@ -222,26 +216,18 @@ void kernel_flip(int64_t full, const uint8_t* const* rows, const uint32_t* tail,
           s[j] += (a[0] ^ x) * b[4 * j] + (a[1] ^ x) * b[4 * j + 1] + (a[2] ^ x) * b[4 * j + 2] + (a[3] ^ x) * b[4 * j + 3];
         }
       }
-      if (tail != nullptr) {
-        uint8_t a[4];
-        std::memcpy(a, &tail[r], 4);
-        const int8_t* b = bp + full * 64;
-        for (int j = 0; j < 16; ++j) {
-          s[j] += a[0] * b[4 * j] + a[1] * b[4 * j + 1] + a[2] * b[4 * j + 2] + a[3] * b[4 * j + 3];
-        }
-      }
       std::memcpy(acc + r * 64 + p * 16, s, sizeof s);
     }
   }
 }
 #endif
 
-void kernel(int64_t full, const uint8_t* const* rows, uint8_t xor_mask, const uint32_t* tail, const int8_t* pb,
-            int64_t ps, int panels, int32_t* acc) {
+void kernel(int64_t groups, const uint8_t* const* rows, uint8_t xor_mask, const int8_t* pb, int64_t ps, int panels,
+            int32_t* acc) {
   if (xor_mask != 0) {
-    kernel_flip<true>(full, rows, tail, pb, ps, panels, acc);
+    kernel_flip<true>(groups, rows, pb, ps, panels, acc);
   } else {
-    kernel_flip<false>(full, rows, tail, pb, ps, panels, acc);
+    kernel_flip<false>(groups, rows, pb, ps, panels, acc);
   }
 }
 

@@ -26,12 +26,10 @@ struct QuantKernels {
   int mr;          // rows of a micro tile (<= kMaxTileRows)
   int max_panels;  // 16-column weight panels per micro tile (<= 4)
   // acc[r * 64 + j] = sum_p a_r[p] * b[p][j] for r < mr and the columns of panels [0, panels)
-  // (consecutive panels ps bytes apart from pb). Row r's activations are rows[r][0, 4 * full),
-  // each byte xor xor_mask (0x80 turns int8 into uint8); when tail is not null, tail[r] holds the
-  // row's last, partial 4-deep group (already in the uint8 domain, zero-padded), which meets the
-  // weights' group `full`.
-  void (*kernel)(int64_t full, const uint8_t* const* rows, uint8_t xor_mask, const uint32_t* tail, const int8_t* pb,
-                 int64_t ps, int panels, int32_t* acc);
+  // (consecutive panels ps bytes apart from pb), over `groups` 4-deep groups: row r's activations
+  // are rows[r][0, 4 * groups), each byte xor xor_mask (0x80 turns int8 into uint8).
+  void (*kernel)(int64_t groups, const uint8_t* const* rows, uint8_t xor_mask, const int8_t* pb, int64_t ps, int panels,
+                 int32_t* acc);
   // out[j] for j < cols from acc[j] (float or uint8 output; the other pointer is null).
   void (*epilogue_row)(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32, uint8_t* out_u8);
   // acc[j] += (int(x[j] ^ xor_mask) - zero_point) * w[j] for j < count (the depthwise kernel's tap).
