@@ -200,34 +200,59 @@ void depthwise(const QuantKernels& T, const QConvShape& s, const uint8_t* x, uin
   }
 }
 
+// Copies n bytes into the uint8 domain: a byte loop for the few channels of a first layer (1 or
+// 3), where a memcpy call per tap would cost more than the copy.
+inline void copy_bytes(uint8_t* d, const uint8_t* src, int64_t n, uint8_t xm) {
+  if (xm == 0 && n >= 16) {
+    std::memcpy(d, src, static_cast<size_t>(n));
+  } else {
+    for (int64_t i = 0; i < n; ++i) d[i] = src[i] ^ xm;
+  }
+}
+
 // Rows [r0, r1) of the im2col matrix of group g into dst (row stride ld >= k, the depth padded
 // with zeros to ld): values in the uint8 domain, padding = the zero point.
 void im2col(const QConvShape& s, const uint8_t* x, uint8_t xm, uint8_t zx_u8, int64_t g, int64_t r0, int64_t r1,
             int64_t ld, uint8_t* dst) {
   const int64_t cg = s.c / s.groups;
   const int64_t k = s.kh * s.kw * cg;
+  // With one group and no dilation along w, the kw taps of a filter row are one contiguous run of x.
+  const bool runs = s.groups == 1 && s.dw == 1;
+  int64_t b = r0 / (s.oh * s.ow);
+  int64_t oy = (r0 / s.ow) % s.oh, ox = r0 % s.ow;
   for (int64_t r = r0; r < r1; ++r) {
     uint8_t* d = dst + (r - r0) * ld;
-    const int64_t b = r / (s.oh * s.ow);
-    const int64_t oy = (r / s.ow) % s.oh, ox = r % s.ow;
-    for (int64_t ky = 0; ky < s.kh; ++ky) {
+    const int64_t ix0 = ox * s.sw - s.pad_left;
+    const bool inside_w = ix0 >= 0 && ix0 + (s.kw - 1) * s.dw < s.w;
+    for (int64_t ky = 0; ky < s.kh; ++ky, d += s.kw * cg) {
       const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
-      for (int64_t kx = 0; kx < s.kw; ++kx, d += cg) {
-        const int64_t ix = ox * s.sw - s.pad_left + kx * s.dw;
-        if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) {
-          for (int64_t ci = 0; ci < cg; ++ci) d[ci] = zx_u8;
-          continue;
-        }
-        const uint8_t* src = x + ((b * s.h + iy) * s.w + ix) * s.c + g * cg;
-        // A few channels (a first layer's 1 or 3): a byte loop beats a memcpy call per tap.
-        if (xm == 0 && cg >= 16) {
-          std::memcpy(d, src, static_cast<size_t>(cg));
+      if (iy < 0 || iy >= s.h) {
+        for (int64_t i = 0; i < s.kw * cg; ++i) d[i] = zx_u8;
+        continue;
+      }
+      const uint8_t* row = x + (b * s.h + iy) * s.w * s.c + g * cg;
+      if (runs && inside_w) {
+        copy_bytes(d, row + ix0 * s.c, s.kw * cg, xm);
+        continue;
+      }
+      for (int64_t kx = 0; kx < s.kw; ++kx) {
+        const int64_t ix = ix0 + kx * s.dw;
+        uint8_t* dk = d + kx * cg;
+        if (ix < 0 || ix >= s.w) {
+          for (int64_t ci = 0; ci < cg; ++ci) dk[ci] = zx_u8;
         } else {
-          for (int64_t ci = 0; ci < cg; ++ci) d[ci] = src[ci] ^ xm;
+          copy_bytes(dk, row + ix * s.c, cg, xm);
         }
       }
     }
     for (int64_t p = k; p < ld; ++p) dst[(r - r0) * ld + p] = 0;
+    if (++ox == s.ow) {
+      ox = 0;
+      if (++oy == s.oh) {
+        oy = 0;
+        ++b;
+      }
+    }
   }
 }
 
