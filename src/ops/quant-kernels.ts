@@ -124,6 +124,14 @@ export interface DynamicQuantization {
   zeroPoints: Int32Array;
 }
 
+/**
+ * Which integer-kernel copy runs: 'avx512vnni', 'avx2' or 'scalar' on the native backend (it
+ * follows `setSimdLevel`), 'js' for the TypeScript reference.
+ */
+export function quantKernelIsa(): string {
+  return activeAddon()?.quantIsa() ?? 'js';
+}
+
 // ---- float32 arithmetic as the native kernels do it ---------------------------------------------
 
 const f64 = new Float64Array(1);

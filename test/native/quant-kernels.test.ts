@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { nativeAddon } from '../../src/backend/binding';
 import {
-  type QuantActivation, qconv2d, qconvPackWeights, qgemm, qgemmPackWeights, quantizeDynamic, quantizeLinear,
+  type QuantActivation, quantKernelIsa, qconv2d, qconvPackWeights, qgemm, qgemmPackWeights, quantizeDynamic, quantizeLinear,
 } from '../../src/ops/quant-kernels';
 import { Generator } from '../../src/random/generator';
 
@@ -79,9 +79,10 @@ describe('native integer kernels == reference', () => {
     const names: string[] = [];
     for (const level of levels) {
       tf.setSimdLevel(level);
-      names.push(nativeAddon()!.quantIsa());
+      names.push(quantKernelIsa());
     }
     tf.setSimdLevel(initialLevel);
+    expect(on('js', quantKernelIsa)).toBe('js');
     expect(names[0]).toBe('scalar');
     if (levels.length > 1) expect(names[1]).toBe('avx2');
     if (levels.length > 2) expect(['avx2', 'avx512vnni']).toContain(names[2]);
