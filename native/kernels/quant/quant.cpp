@@ -95,10 +95,8 @@ void gemm_block(const QuantKernels& T, const GemmJob& g, int64_t i0, int64_t i1,
         e.col_sums += j0;
         e.mult += j0;
         e.bias += j0;
-        for (int64_t r = 0; r < nrows; ++r) {
-          const int64_t o = (i + r) * g.ldc + j0;
-          T.epilogue_row(acc + r * 64, cols, e, g.out_f32 ? g.out_f32 + o : nullptr, g.out_u8 ? g.out_u8 + o : nullptr);
-        }
+        const int64_t o = i * g.ldc + j0;
+        T.epilogue(acc, 64, nrows, cols, e, g.out_f32 ? g.out_f32 + o : nullptr, g.out_u8 ? g.out_u8 + o : nullptr, g.ldc);
       }
     }
   }
@@ -188,7 +186,7 @@ void depthwise(const QuantKernels& T, const QConvShape& s, const uint8_t* x, uin
           }
         }
         const int64_t o = ((b * s.oh + oy) * s.ow + ox) * s.cout;
-        T.epilogue_row(acc.data(), s.cout, e, ep.out_f32 ? ep.out_f32 + o : nullptr, ep.out_u8 ? ep.out_u8 + o : nullptr);
+        T.epilogue(acc.data(), 0, 1, s.cout, e, ep.out_f32 ? ep.out_f32 + o : nullptr, ep.out_u8 ? ep.out_u8 + o : nullptr, 0);
       }
     }
   };

@@ -233,7 +233,8 @@ void kernel(int64_t groups, const uint8_t* const* rows, uint8_t xor_mask, const 
 
 // ---- epilogue, depthwise tap, quantization --------------------------------------------------------
 #if TF_ISA_LEVEL >= TF_ISA_AVX512
-void epilogue_row(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32, uint8_t* out_u8) {
+inline __attribute__((always_inline)) void epilogue_row(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32,
+                                                        uint8_t* out_u8) {
   const __m512i za = _mm512_set1_epi32(e.a_zero_point);
   const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6.0f);
   const __m512 inv_lo = _mm512_set1_ps(-1024.0f), inv_hi = _mm512_set1_ps(1024.0f);
@@ -310,7 +311,8 @@ void quantize(const float* x, int64_t count, float scale, int32_t zero_point, ui
 }
 
 #elif TF_ISA_LEVEL == TF_ISA_AVX2
-void epilogue_row(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32, uint8_t* out_u8) {
+inline __attribute__((always_inline)) void epilogue_row(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32,
+                                                        uint8_t* out_u8) {
   const __m256i za = _mm256_set1_epi32(e.a_zero_point);
   const __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6.0f);
   const __m256 inv_lo = _mm256_set1_ps(-1024.0f), inv_hi = _mm256_set1_ps(1024.0f);
@@ -385,7 +387,8 @@ void quantize(const float* x, int64_t count, float scale, int32_t zero_point, ui
 }
 
 #else
-void epilogue_row(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32, uint8_t* out_u8) {
+inline __attribute__((always_inline)) void epilogue_row(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32,
+                                                        uint8_t* out_u8) {
   epilogue_tail(acc, 0, cols, e, out_f32, out_u8);
 }
 
@@ -401,6 +404,14 @@ void quantize(const float* x, int64_t count, float scale, int32_t zero_point, ui
 }
 #endif
 
+void epilogue(const int32_t* acc, int64_t acc_ld, int64_t rows, int64_t cols, const RowEpilogue& e, float* out_f32,
+              uint8_t* out_u8, int64_t ldc) {
+  for (int64_t r = 0; r < rows; ++r) {
+    epilogue_row(acc + r * acc_ld, cols, e, out_f32 != nullptr ? out_f32 + r * ldc : nullptr,
+                 out_u8 != nullptr ? out_u8 + r * ldc : nullptr);
+  }
+}
+
 }  // namespace
 
 const QuantKernels& table() {
@@ -411,7 +422,7 @@ const QuantKernels& table() {
 #else
   static constexpr const char* kName = "scalar";
 #endif
-  static const QuantKernels t{kName, kMr, kMaxPanels, kernel, epilogue_row, depthwise_tap, min_max, quantize};
+  static const QuantKernels t{kName, kMr, kMaxPanels, kernel, epilogue, depthwise_tap, min_max, quantize};
   return t;
 }
 

@@ -30,8 +30,10 @@ struct QuantKernels {
   // are rows[r][0, 4 * groups), each byte xor xor_mask (0x80 turns int8 into uint8).
   void (*kernel)(int64_t groups, const uint8_t* const* rows, uint8_t xor_mask, const int8_t* pb, int64_t ps, int panels,
                  int32_t* acc);
-  // out[j] for j < cols from acc[j] (float or uint8 output; the other pointer is null).
-  void (*epilogue_row)(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32, uint8_t* out_u8);
+  // out[r * ldc + j] from acc[r * acc_ld + j] for r < rows, j < cols (float or uint8 output; the
+  // other pointer is null).
+  void (*epilogue)(const int32_t* acc, int64_t acc_ld, int64_t rows, int64_t cols, const RowEpilogue& e, float* out_f32,
+                   uint8_t* out_u8, int64_t ldc);
   // acc[j] += (int(x[j] ^ xor_mask) - zero_point) * w[j] for j < count (the depthwise kernel's tap).
   void (*depthwise_tap)(int64_t count, const uint8_t* x, uint8_t xor_mask, int32_t zero_point, const int8_t* w,
                         int32_t* acc);
