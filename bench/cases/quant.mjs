@@ -3,17 +3,23 @@
 //   f32     tensorforge's float32 dense layer (linear: GEMM + bias) or conv2d (+ bias);
 //   int8    qgemm / qconv2d on uint8 activations and pre-packed int8 weights, dequantized float32
 //           output with the bias fused (what a statically quantized layer runs);
-//   int8dyn quantizeDynamic of the float32 input, then qgemm (a dynamically quantized dense layer).
+//   int8dyn quantizeDynamic of the float32 input, then qgemm (a dynamically quantized dense layer);
+//   int8u8  qgemm requantizing to uint8 (no bias), against onnxruntime's QLinearMatMul with the
+//           same operands (weights as an initializer, so ORT pre-packs them as we do); outputs
+//           agree within 1 (ORT's requantize rounds in its own way).
 // Scores are GFLOP/s-equivalent (2 * M * N * K multiply-adds per call, integer or float), so the
 // summary's int8/f32 ratio is the speed-up of the integer kernel; issue 14 targets >= 2.5x for the
 // GEMM on AVX-512 VNNI.
 import { createRequire } from 'node:module';
+import { createSession, loadOrt } from '../impl/ort.mjs';
 import { enterNative, loadTensorforge } from '../impl/tensorforge.mjs';
 import { randomFloats } from '../data.mjs';
+import { IR_VERSION } from '../onnx-model.mjs';
 
 export const group = 'quant';
 
 const require = createRequire(import.meta.url);
+const { DataType, encodeModel } = require('../../dist/onnx/proto.js');
 let kernels;
 /** The integer kernels of the built dist/ (not part of the package root's exports). */
 function quantKernels() {
@@ -47,6 +53,50 @@ function uint8Activations(x) {
   return { q, scale, zeroPoint: 128 };
 }
 
+/** A QLinearMatMul model: a [M, K] uint8 input, every other operand an initializer. */
+function qlinearMatMulModel(M, K, N, a, wq, wScale, y) {
+  const scalar = (name, dataType, bytes) => ({ name, dims: [], dataType, rawData: Buffer.from(bytes) });
+  const f32 = (v) => new Uint8Array(Float32Array.of(v).buffer);
+  const inits = [
+    scalar('a_scale', DataType.FLOAT, f32(a.scale)),
+    scalar('a_zero_point', DataType.UINT8, Uint8Array.of(a.zeroPoint)),
+    { name: 'b', dims: [K, N], dataType: DataType.INT8, rawData: Buffer.from(wq.buffer, wq.byteOffset, wq.byteLength) },
+    scalar('b_scale', DataType.FLOAT, f32(wScale)),
+    scalar('b_zero_point', DataType.INT8, Int8Array.of(0)),
+    scalar('y_scale', DataType.FLOAT, f32(y.scale)),
+    scalar('y_zero_point', DataType.UINT8, Uint8Array.of(y.zeroPoint)),
+  ];
+  const info = (name, dims) => ({ name, type: { tensorType: { elemType: DataType.UINT8, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  return encodeModel({
+    irVersion: IR_VERSION,
+    producerName: 'tensorforge-bench',
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'qlinearmatmul_bench',
+      node: [{ name: 'q', opType: 'QLinearMatMul', input: ['a', 'a_scale', 'a_zero_point', 'b', 'b_scale', 'b_zero_point', 'y_scale', 'y_zero_point'], output: ['y'] }],
+      input: [info('a', [M, K])],
+      output: [info('y', [M, N])],
+      initializer: inits,
+    },
+  });
+}
+
+/** Output quantization of x a [M, K] . w [K, N]: min/max of the float product, computed once. */
+function outputQuantization(ctx, M, K, N) {
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < M; i += 8) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let p = 0; p < K; p++) s += ctx.x[i * K + p] * ctx.w[p * N + j];
+      lo = Math.min(lo, s);
+      hi = Math.max(hi, s);
+    }
+  }
+  const scale = (hi - lo) / 255;
+  return { scale, zeroPoint: Math.round(-lo / scale) };
+}
+
 function variant(enter, run, out) {
   return { enter, run, once: () => Float32Array.from(run() ?? out) };
 }
@@ -61,8 +111,10 @@ function gemmCase(kind, [M, K, N]) {
     higherIsBetter: true,
     score: (ns) => flops / ns,
     work: { flops, M, K, N, kind },
-    relTol: 1e-3,
-    targets: [],
+    relTol: kind === 'int8u8' ? 1 : 1e-3,
+    // uint8 outputs: the largest difference in quantization steps.
+    compare: kind === 'int8u8' ? (out, ref) => out.reduce((m, v, i) => Math.max(m, Math.abs(v - ref[i])), 0) : undefined,
+    targets: kind === 'int8u8' ? [{ kind: 'ratio', ratio: 'native/ort', min: 1, label: '>=1x ORT' }] : [],
     setup: () => ({ x: randomFloats(M * K, 31), w: randomFloats(K * N, 32).map((v) => v * Math.sqrt(3 / K)), b: randomFloats(N, 33) }),
     impls: {
       native: (ctx, threads) => {
@@ -85,6 +137,15 @@ function gemmCase(kind, [M, K, N]) {
         const q = quantKernels();
         const { q: wq, scale } = int8Weights(ctx.w);
         const packed = q.qgemmPackWeights(wq, K, N);
+        if (kind === 'int8u8') {
+          const a = uint8Activations(ctx.x);
+          const y = outputQuantization(ctx, M, K, N);
+          const out8 = new Uint8Array(M * N);
+          return variant(enter, () => {
+            q.qgemm({ m: M, a: a.q, aZeroPoint: a.zeroPoint, scaleA: a.scale, b: packed, scaleB: new Float32Array([scale]), out: out8,
+              outScale: y.scale, outZeroPoint: y.zeroPoint });
+          }, out8);
+        }
         const scaleB = new Float32Array([scale]);
         const out = new Float32Array(M * N);
         const bias = Float32Array.from(ctx.b);
@@ -99,6 +160,23 @@ function gemmCase(kind, [M, K, N]) {
           const p = q.quantizeDynamic(ctx.x, M, K, xq);
           q.qgemm({ m: M, a: xq, aZeroPoint: p.zeroPoints[0], scaleA: p.scales[0], b: packed, scaleB, bias, out });
         }, out);
+      },
+      ort: kind !== 'int8u8' ? undefined : async (ctx, threads) => {
+        const { q: wq, scale } = int8Weights(ctx.w);
+        const a = uint8Activations(ctx.x);
+        const session = await createSession(qlinearMatMulModel(M, K, N, a, wq, scale, outputQuantization(ctx, M, K, N)), threads);
+        const { Tensor } = loadOrt();
+        const feeds = { a: new Tensor('uint8', a.q, [M, K]) };
+        const out = new Tensor('uint8', new Uint8Array(M * N), [M, N]);
+        return {
+          async: true,
+          run: () => session.run(feeds, { y: out }),
+          once: async () => {
+            await session.run(feeds, { y: out });
+            return Float32Array.from(out.data);
+          },
+          dispose: () => session.release?.(),
+        };
       },
     },
   };
@@ -162,7 +240,7 @@ function convCase(kind, s) {
 
 export function cases() {
   return [
-    ...GEMMS.flatMap((shape) => ['f32', 'int8', 'int8dyn'].map((kind) => gemmCase(kind, shape))),
+    ...GEMMS.flatMap((shape) => ['f32', 'int8', 'int8dyn', 'int8u8'].map((kind) => gemmCase(kind, shape))),
     ...CONVS.flatMap((s) => ['f32', 'int8'].map((kind) => convCase(kind, s))),
   ];
 }
@@ -182,6 +260,7 @@ export function summary(rows) {
       const f = score(id('f32'), t);
       const parts = [`int8 ${ratio(score(id('int8'), t), f)}`];
       if (byId.has(id('int8dyn'))) parts.push(`int8+dynamic quantize ${ratio(score(id('int8dyn'), t), f)}`);
+      if (byId.has(id('int8u8'))) parts.push(`int8->uint8 ${ratio(score(id('int8u8'), t), f)}`);
       return `${t}T: ${parts.join(', ')}`;
     });
     lines.push(`  ${op} ${name.padEnd(14)} ${cells.join(' | ')}`);
