@@ -136,7 +136,7 @@ describe('native integer kernels == reference', () => {
 
   it('qgemm splits big problems over 2 threads with the same result (rows and weight panels)', () => {
     const g = new Generator(77);
-    for (const [m, k, n] of [[96, 256, 256], [4, 512, 1024]] as const) {
+    for (const [m, k, n] of [[96, 256, 256], [4, 512, 1024], [50, 257, 300]] as const) {
       const b = qgemmPackWeights(weights(g, k * n), k, n);
       const scaleB = floats(g, n, 0.001, 0.01);
       const a = bytes(g, m * k, false);
@@ -164,6 +164,7 @@ describe('native integer kernels == reference', () => {
     { label: '1x1 stride 2', shape: [1, 7, 7, 6], kh: 1, kw: 1, cout: 9, strides: [2, 2] },
     { label: 'depthwise 3x3', shape: [2, 8, 7, 24], kh: 3, kw: 3, cout: 24, groups: 24, pads: [1, 1], outSize: [8, 7] },
     { label: 'depthwise 3x3 stride 2, multiplier 2', shape: [1, 9, 9, 5], kh: 3, kw: 3, cout: 10, groups: 5, strides: [2, 2], pads: [1, 1] },
+    { label: 'depthwise 3x3, big enough to split over threads', shape: [2, 48, 48, 64], kh: 3, kw: 3, cout: 64, groups: 64, pads: [1, 1], outSize: [48, 48] },
     { label: 'tutorial CNN layer', shape: [4, 28, 28, 1], kh: 3, kw: 3, cout: 32 },
     { label: 'bigger 3x3 (threads split tiles)', shape: [2, 20, 20, 32], kh: 3, kw: 3, cout: 64, pads: [1, 1], outSize: [20, 20] },
   ];
