@@ -185,8 +185,10 @@ Napi::Value qconv2d_entry(const Napi::CallbackInfo& info, bool async) {
     throw_range(env, "qconv2d: groups must divide the input and output channels");
   }
   const int64_t cg = s.c / s.groups;
-  const int64_t depth = mul(env, "qconv2d", mul(env, "qconv2d", s.kh, s.kw), cg);
-  if (depth > k::kQuantMaxDepth) throw_range(env, "qconv2d: kh * kw * c / groups must be <= 65536");
+  // Each filter row (kw * cg) takes a whole number of 4-deep groups (src/ops/quant-kernels.ts).
+  const int64_t row = (mul(env, "qconv2d", s.kw, cg) + 3) / 4 * 4;
+  const int64_t depth = mul(env, "qconv2d", s.kh, row);
+  if (depth > k::kQuantMaxDepth) throw_range(env, "qconv2d: kh * ceil(kw * c / groups / 4) * 4 must be <= 65536");
   if (depthwise && (cg != 1 || s.groups < 2)) throw_range(env, "qconv2d: depthwise weights need groups == c > 1");
   const int64_t w_bytes = depthwise ? mul(env, "qconv2d", s.kh * s.kw, s.cout)
                                     : mul(env, "qconv2d", s.groups, packed_bytes(depth, s.cout / s.groups));

@@ -61,8 +61,9 @@ export interface PackedQConvWeights {
   /**
    * True when groups > 1 and each group has one input channel (depthwise, channel multiplier
    * cout / groups): data is then [kh * kw][cout] int8 for the direct kernel. Otherwise data holds
-   * one {@link PackedQGemmWeights} layout per group, back to back, with k = kh * kw * cinPerGroup
-   * (order (ky, kx, ci), the NHWC patch order) and n = cout / groups.
+   * one {@link PackedQGemmWeights} layout per group, back to back, with n = cout / groups and
+   * k = kh * row, row = kw * cinPerGroup rounded up to a multiple of 4: depth index
+   * ky * row + kx * cinPerGroup + ci (the NHWC patch order, each filter row zero-padded).
    */
   readonly depthwise: boolean;
   readonly data: Int8Array;
@@ -287,6 +288,20 @@ function fillPackedGemm(data: Int8Array, base: number, colSums: Int32Array, colB
 }
 
 /**
+ * Depth slots of one filter row (kx, ci) in a packed convolution: kw * cinPerGroup rounded up to a
+ * whole 4-deep group, the tail zero. Each filter row then reads one contiguous run of an NHWC input
+ * row, which the native im2col copies in whole 4-byte words.
+ */
+function convRowLength(kw: number, cinPerGroup: number): number {
+  return Math.ceil((kw * cinPerGroup) / 4) * 4;
+}
+
+/** Depth of the GEMM a packed (non-depthwise) convolution runs: kh filter rows of {@link convRowLength}. */
+function convDepth(kh: number, kw: number, cinPerGroup: number): number {
+  return kh * convRowLength(kw, cinPerGroup);
+}
+
+/**
  * Packs int8 convolution weights for {@link qconv2d}: 'OIHW' [cout, cin/groups, kh, kw] (PyTorch,
  * ONNX) or 'HWIO' [kh, kw, cin/groups, cout] (Keras, this library's NHWC convolution).
  */
@@ -302,7 +317,9 @@ export function qconvPackWeights(w: Int8Array, layout: 'OIHW' | 'HWIO',
   checkInt(fn, 'shape.groups', groups, 1, cout);
   if (cout % groups !== 0) argError(fn, 'shape.groups', `a divisor of cout ${cout}`, describe(groups));
   const depth = kh * kw * cinPerGroup;
-  if (depth > QUANT_MAX_DEPTH) argError(fn, 'shape', `kh * kw * cinPerGroup <= ${QUANT_MAX_DEPTH}`, `${kh} * ${kw} * ${cinPerGroup}`);
+  if (convDepth(kh, kw, cinPerGroup) > QUANT_MAX_DEPTH) {
+    argError(fn, 'shape', `kh * ceil(kw * cinPerGroup / 4) * 4 <= ${QUANT_MAX_DEPTH}`, `${kh} * ${kw} * ${cinPerGroup}`);
+  }
   if (!(w instanceof Int8Array) || w.length !== cout * depth) {
     argError(fn, 'w', `an Int8Array of ${cout * depth} elements (${layout} [${layout === 'OIHW' ? `${cout},${cinPerGroup},${kh},${kw}` : `${kh},${kw},${cinPerGroup},${cout}`}])`, describe(w));
   }
@@ -327,13 +344,16 @@ export function qconvPackWeights(w: Int8Array, layout: 'OIHW' | 'HWIO',
     return { kind: 'qconv', kh, kw, cinPerGroup, cout, groups, depthwise, data, colSums };
   }
   const ng = cout / groups;
-  const per = packedGemmBytes(depth, ng);
+  const row = convRowLength(kw, cinPerGroup);
+  const k = kh * row;
+  const per = packedGemmBytes(k, ng);
   const data = new Int8Array(per * groups);
   for (let g = 0; g < groups; g++) {
-    fillPackedGemm(data, g * per, colSums, g * ng, depth, ng, (p, j) => {
-      const ci = p % cinPerGroup;
-      const t = (p - ci) / cinPerGroup;
-      return at(g * ng + j, Math.floor(t / kw), t % kw, ci);
+    fillPackedGemm(data, g * per, colSums, g * ng, k, ng, (p, j) => {
+      const r = p % row;
+      if (r >= kw * cinPerGroup) return 0;
+      const ci = r % cinPerGroup;
+      return at(g * ng + j, (p - r) / row, (r - ci) / cinPerGroup, ci);
     });
   }
   return { kind: 'qconv', kh, kw, cinPerGroup, cout, groups, depthwise, data, colSums };
@@ -461,13 +481,15 @@ function referenceConv(x: Uint8Array | Int8Array, zx: number, g: ConvGeometry, w
   bias: Float32Array | null, act: number, o: ResolvedOutput): void {
   const { kh, kw, cinPerGroup: cg, cout, groups } = wt;
   const ng = cout / groups;
-  const depth = kh * kw * cg;
+  const row = convRowLength(kw, cg);
+  const depth = kh * row;
   const per = packedGemmBytes(depth, ng);
   const weight = wt.depthwise
     ? (co: number, t: number) => wt.data[t * cout + co]!
     : (co: number, t: number, ci: number) => {
       const grp = Math.floor(co / ng);
-      return wt.data[grp * per + packedIndex(depth, t * cg + ci, co - grp * ng)]!;
+      const kx = t % kw;
+      return wt.data[grp * per + packedIndex(depth, ((t - kx) / kw) * row + kx * cg + ci, co - grp * ng)]!;
     };
   for (let b = 0; b < g.n; b++) {
     for (let oy = 0; oy < g.oh; oy++) {

@@ -198,40 +198,47 @@ void depthwise(const QuantKernels& T, const QConvShape& s, const uint8_t* x, uin
   }
 }
 
-// Copies n bytes into the uint8 domain: a byte loop for the few channels of a first layer (1 or
-// 3), where a memcpy call per tap would cost more than the copy.
-inline void copy_bytes(uint8_t* d, const uint8_t* src, int64_t n, uint8_t xm) {
-  if (xm == 0 && n >= 16) {
-    std::memcpy(d, src, static_cast<size_t>(n));
-  } else {
-    for (int64_t i = 0; i < n; ++i) d[i] = src[i] ^ xm;
-  }
-}
+// Slots of one filter row (kx, ci) in the depth of a packed convolution: kw * cg rounded up to a
+// whole 4-deep group (the weights are zero in the tail), as src/ops/quant-kernels.ts packs them.
+int64_t conv_row_length(const QConvShape& s) { return ceil_div(s.kw * (s.c / s.groups), 4) * 4; }
 
-// Rows [r0, r1) of the im2col matrix of group g into dst (row stride ld >= k, the depth padded
-// with zeros to ld): values in the uint8 domain, padding = the zero point.
-void im2col(const QConvShape& s, const uint8_t* x, uint8_t xm, uint8_t zx_u8, int64_t g, int64_t r0, int64_t r1,
-            int64_t ld, uint8_t* dst) {
+// Rows [r0, r1) of the im2col matrix of group g into dst (row stride ld = kh * row): values in the
+// uint8 domain, padding = the zero point; each filter row fills `row` slots, the last ones junk or
+// zero (their weights are zero). With one group and no dilation along w, a filter row reads one
+// contiguous run of x, copied in 4-byte words (a first layer's 3 bytes of one channel: one word).
+void im2col(const QConvShape& s, const uint8_t* x, const uint8_t* x_end, uint8_t xm, uint8_t zx_u8, int64_t g,
+            int64_t r0, int64_t r1, int64_t ld, uint8_t* dst) {
   const int64_t cg = s.c / s.groups;
-  const int64_t k = s.kh * s.kw * cg;
-  // With one group and no dilation along w, the kw taps of a filter row are one contiguous run of x.
+  const int64_t run = s.kw * cg;
+  const int64_t row = conv_row_length(s);
   const bool runs = s.groups == 1 && s.dw == 1;
+  const uint32_t xw = xm == 0 ? 0u : 0x80808080u;
   int64_t b = r0 / (s.oh * s.ow);
   int64_t oy = (r0 / s.ow) % s.oh, ox = r0 % s.ow;
   for (int64_t r = r0; r < r1; ++r) {
     uint8_t* d = dst + (r - r0) * ld;
     const int64_t ix0 = ox * s.sw - s.pad_left;
     const bool inside_w = ix0 >= 0 && ix0 + (s.kw - 1) * s.dw < s.w;
-    for (int64_t ky = 0; ky < s.kh; ++ky, d += s.kw * cg) {
+    for (int64_t ky = 0; ky < s.kh; ++ky, d += row) {
       const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
       if (iy < 0 || iy >= s.h) {
-        for (int64_t i = 0; i < s.kw * cg; ++i) d[i] = zx_u8;
+        for (int64_t i = 0; i < run; ++i) d[i] = zx_u8;
+        for (int64_t i = run; i < row; ++i) d[i] = 0;
         continue;
       }
-      const uint8_t* row = x + (b * s.h + iy) * s.w * s.c + g * cg;
+      const uint8_t* line = x + (b * s.h + iy) * s.w * s.c + g * cg;
       if (runs && inside_w) {
-        copy_bytes(d, row + ix0 * s.c, s.kw * cg, xm);
-        continue;
+        const uint8_t* src = line + ix0 * s.c;
+        if (src + row <= x_end) {
+          // The words past the run read the next pixels: junk that meets zero weights.
+          for (int64_t i = 0; i < row; i += 4) {
+            uint32_t w;
+            std::memcpy(&w, src + i, 4);
+            w ^= xw;
+            std::memcpy(d + i, &w, 4);
+          }
+          continue;
+        }
       }
       for (int64_t kx = 0; kx < s.kw; ++kx) {
         const int64_t ix = ix0 + kx * s.dw;
@@ -239,11 +246,12 @@ void im2col(const QConvShape& s, const uint8_t* x, uint8_t xm, uint8_t zx_u8, in
         if (ix < 0 || ix >= s.w) {
           for (int64_t ci = 0; ci < cg; ++ci) dk[ci] = zx_u8;
         } else {
-          copy_bytes(dk, row + ix * s.c, cg, xm);
+          const uint8_t* src = line + ix * s.c;
+          for (int64_t ci = 0; ci < cg; ++ci) dk[ci] = src[ci] ^ xm;
         }
       }
+      for (int64_t i = run; i < row; ++i) d[i] = 0;
     }
-    for (int64_t p = k; p < ld; ++p) dst[(r - r0) * ld + p] = 0;
     if (++ox == s.ow) {
       ox = 0;
       if (++oy == s.oh) {
@@ -280,7 +288,7 @@ void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zer
   }
   const RowEpilogue e0 = make_epilogue(ep, s.cout, zx);
   const int64_t cg = s.c / s.groups, ng = s.cout / s.groups;
-  const int64_t k = s.kh * s.kw * cg;
+  const int64_t k = s.kh * conv_row_length(s);
   const int64_t per_group = packed_bytes(k, ng);
   const int64_t m = s.n * s.oh * s.ow;
   auto job_for = [&](int64_t g) {
@@ -299,11 +307,13 @@ void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zer
       GemmJob j = job_for(g);
       j.a = x + g * cg;
       j.lda = s.c;
+      j.k = cg;  // the packed depth is cg rounded up to 4, zero-padded: the same groups
       gemm_run(T, j, m);
     }
     return;
   }
-  const int64_t ld = ceil_div(k, 4) * 4;
+  const int64_t ld = k;
+  const uint8_t* x_end = x + s.n * s.h * s.w * s.c;
   const int64_t tiles = ceil_div(m, kConvTileRows);
   auto run = [&](int64_t t0, int64_t t1) {
     std::vector<uint8_t>& cols = t_cols;
@@ -311,12 +321,11 @@ void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zer
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t r0 = t * kConvTileRows, r1 = std::min(m, r0 + kConvTileRows);
       for (int64_t g = 0; g < s.groups; ++g) {
-        im2col(s, x, xm, static_cast<uint8_t>(zx), g, r0, r1, ld, cols.data());
+        im2col(s, x, x_end, xm, static_cast<uint8_t>(zx), g, r0, r1, ld, cols.data());
         GemmJob j = job_for(g);
-        // The tile is in the uint8 domain and its depth is zero-padded to whole 4-deep groups.
+        // The tile is in the uint8 domain, in whole 4-deep groups.
         j.a = cols.data();
         j.lda = ld;
-        j.k = ld;
         j.xor_mask = 0;
         if (j.out_f32) j.out_f32 += r0 * s.cout;
         if (j.out_u8) j.out_u8 += r0 * s.cout;

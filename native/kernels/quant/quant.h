@@ -63,8 +63,9 @@ struct QConvShape {
 
 // Convolution of NHWC x (uint8, or int8 when x_signed) with padding that reads x_zero_point.
 // depthwise: groups == c and the weights are [kh * kw][cout] int8 (channel multiplier
-// cout / c), run by a direct kernel; otherwise each group's weights are one packed matrix (k =
-// kh * kw * c / groups in (ky, kx, ci) order, n = cout / groups), back to back, run as im2col tiles
+// cout / c), run by a direct kernel; otherwise each group's weights are one packed matrix, back to
+// back, with n = cout / groups and k = kh * row, row = kw * c / groups rounded up to a multiple of
+// 4 (depth index ky * row + kx * c / groups + ci, each filter row's tail zero), run as im2col tiles
 // (or, for 1x1 stride-1 unpadded filters, x itself) through the qgemm core. ep.scale_a is x's scale.
 void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zero_point, const int8_t* w_packed,
              bool depthwise, const QuantEpilogue& ep);

@@ -242,7 +242,10 @@ inline __attribute__((always_inline)) void epilogue_row(const int32_t* acc, int6
   const __m512i zp = _mm512_set1_epi32(e.out_zero_point);
   const __m512i q0 = _mm512_setzero_si512(), q255 = _mm512_set1_epi32(255);
   for (int64_t j = 0; j < cols; j += 16) {
-    const __mmask16 m = cols - j >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (cols - j)) - 1);
+    // Masked only on the last, partial vector: masked narrowing stores (vpmovdb to memory) are
+    // microcoded and slow on some CPUs (Zen 4).
+    const bool whole = cols - j >= 16;
+    const __mmask16 m = whole ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (cols - j)) - 1);
     const __m512i a = _mm512_maskz_loadu_epi32(m, acc + j);
     const __m512i cs = _mm512_maskz_loadu_epi32(m, e.col_sums + j);
     const __m512i c = _mm512_sub_epi32(a, _mm512_mullo_epi32(za, cs));
@@ -251,13 +254,22 @@ inline __attribute__((always_inline)) void epilogue_row(const int32_t* acc, int6
     if (e.activation != 0) v = _mm512_max_ps(v, zero);
     if (e.activation == 2) v = _mm512_min_ps(v, six);
     if (out_f32 != nullptr) {
-      _mm512_mask_storeu_ps(out_f32 + j, m, v);
+      if (whole) {
+        _mm512_storeu_ps(out_f32 + j, v);
+      } else {
+        _mm512_mask_storeu_ps(out_f32 + j, m, v);
+      }
     } else {
       __m512 q = _mm512_div_ps(v, scale);
       q = _mm512_min_ps(_mm512_max_ps(q, inv_lo), inv_hi);
       __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(q), zp);
       r = _mm512_min_epi32(_mm512_max_epi32(r, q0), q255);
-      _mm512_mask_cvtepi32_storeu_epi8(out_u8 + j, m, r);
+      const __m128i bytes = _mm512_cvtepi32_epi8(r);
+      if (whole) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out_u8 + j), bytes);
+      } else {
+        _mm_mask_storeu_epi8(out_u8 + j, m, bytes);
+      }
     }
   }
 }
