@@ -56,43 +56,32 @@ struct GemmJob {
 };
 
 thread_local std::vector<uint8_t> t_pad;
+thread_local std::vector<const uint8_t*> t_rows;
 
-// Rows [i0, i1) x panels [p0, p1) of the job on the calling thread.
-void gemm_block(const QuantKernels& T, const GemmJob& g, int64_t i0, int64_t i1, int64_t p0, int64_t p1) {
-  const int64_t groups = ceil_div(g.k, 4);
-  const int64_t ps = groups * 64;
+// Rows [i0, i1) x panels [p0, p1) of g's output on the calling thread, the depth being `segments`
+// runs of `groups` 4-deep groups. fill(i, nrows, rows) points rows[s * mr + r] at the activations
+// of output row i + r in segment s (rows past nrows: any valid row) and returns the xor mask.
+template <typename Fill>
+void tile_block(const QuantKernels& T, const GemmJob& g, int64_t segments, int64_t groups, int64_t i0, int64_t i1,
+                int64_t p0, int64_t p1, Fill&& fill) {
+  const int64_t ps = segments * groups * 64;
   const int64_t mr = T.mr;
-  // A depth that is not a whole number of 4-deep groups: each strip is copied, zero-padded and
-  // already in the uint8 domain, so the kernels only ever read whole groups.
-  const bool pad = g.k % 4 != 0;
-  const int64_t ld = groups * 4;
-  if (pad) t_pad.resize(static_cast<size_t>(mr * ld));
   const int64_t block = std::max<int64_t>(T.max_panels, kPanelBlockBytes / ps / T.max_panels * T.max_panels);
   alignas(64) int32_t acc[quant_detail::kMaxTileRows * 64];
-  const uint8_t* rows[quant_detail::kMaxTileRows];
+  std::vector<const uint8_t*>& rows = t_rows;
+  rows.resize(static_cast<size_t>(segments * mr));
   for (int64_t pb = p0; pb < p1; pb += block) {
     const int64_t pe = std::min(p1, pb + block);
     for (int64_t i = i0; i < i1; i += mr) {
       const int64_t nrows = std::min(mr, i1 - i);
-      // Rows past the end repeat the last one: computed, never stored.
-      for (int64_t r = 0; r < mr; ++r) rows[r] = g.a + std::min(i + r, i + nrows - 1) * g.lda;
-      uint8_t xm = g.xor_mask;
-      if (pad) {
-        for (int64_t r = 0; r < mr; ++r) {
-          uint8_t* d = t_pad.data() + r * ld;
-          for (int64_t p = 0; p < g.k; ++p) d[p] = rows[r][p] ^ xm;
-          std::memset(d + g.k, 0, static_cast<size_t>(ld - g.k));
-          rows[r] = d;
-        }
-        xm = 0;
-      }
+      const uint8_t xm = fill(i, nrows, rows.data());
       for (int64_t p = pb; p < pe; p += T.max_panels) {
         const int panels = static_cast<int>(std::min<int64_t>(T.max_panels, pe - p));
-        T.kernel(groups, rows, xm, g.bp + p * ps, ps, panels, acc);
+        T.kernel(segments, groups, rows.data(), xm, g.bp + p * ps, ps, panels, acc);
         const int64_t j0 = p * kQuantPanel;
         const int64_t cols = std::min<int64_t>(panels * kQuantPanel, g.n - j0);
         RowEpilogue e = g.e;
-        e.col_sums += j0;
+        e.zero_correction += j0;
         e.mult += j0;
         e.bias += j0;
         const int64_t o = i * g.ldc + j0;
@@ -100,6 +89,29 @@ void gemm_block(const QuantKernels& T, const GemmJob& g, int64_t i0, int64_t i1,
       }
     }
   }
+}
+
+// Rows [i0, i1) x panels [p0, p1) of the GEMM job on the calling thread.
+void gemm_block(const QuantKernels& T, const GemmJob& g, int64_t i0, int64_t i1, int64_t p0, int64_t p1) {
+  const int64_t groups = ceil_div(g.k, 4);
+  const int64_t mr = T.mr;
+  // A depth that is not a whole number of 4-deep groups: each strip is copied, zero-padded and
+  // already in the uint8 domain, so the kernels only ever read whole groups.
+  const bool pad = g.k % 4 != 0;
+  const int64_t ld = groups * 4;
+  if (pad) t_pad.resize(static_cast<size_t>(mr * ld));
+  tile_block(T, g, 1, groups, i0, i1, p0, p1, [&](int64_t i, int64_t nrows, const uint8_t** rows) {
+    // Rows past the end repeat the last one: computed, never stored.
+    for (int64_t r = 0; r < mr; ++r) rows[r] = g.a + std::min(i + r, i + nrows - 1) * g.lda;
+    if (!pad) return g.xor_mask;
+    for (int64_t r = 0; r < mr; ++r) {
+      uint8_t* d = t_pad.data() + r * ld;
+      for (int64_t p = 0; p < g.k; ++p) d[p] = rows[r][p] ^ g.xor_mask;
+      std::memset(d + g.k, 0, static_cast<size_t>(ld - g.k));
+      rows[r] = d;
+    }
+    return uint8_t{0};
+  });
 }
 
 // Splits a GEMM over the pool along rows, or along weight panels when there are too few row tiles.
@@ -137,6 +149,7 @@ void gemm_run(const QuantKernels& T, const GemmJob& g, int64_t m) {
 struct CallConsts {
   std::vector<float> mult;
   std::vector<float> bias;
+  std::vector<int32_t> zero_correction;
 };
 
 thread_local CallConsts t_consts;
@@ -147,11 +160,14 @@ RowEpilogue make_epilogue(const QuantEpilogue& ep, int64_t n, int32_t a_zero_poi
   CallConsts& c = t_consts;
   c.mult.resize(static_cast<size_t>(n));
   c.bias.resize(static_cast<size_t>(n));
+  c.zero_correction.resize(static_cast<size_t>(n));
   for (int64_t j = 0; j < n; ++j) {
     c.mult[j] = ep.scale_a * ep.scale_b[j];
     c.bias[j] = ep.bias != nullptr ? ep.bias[j] : 0.0f;
+    // Wrapping: the product may exceed int32; acc - it is exact (quant.h).
+    c.zero_correction[j] = static_cast<int32_t>(static_cast<uint32_t>(a_zero_point) * static_cast<uint32_t>(ep.col_sums[j]));
   }
-  return RowEpilogue{ep.col_sums, c.mult.data(), c.bias.data(), a_zero_point, static_cast<int>(ep.activation),
+  return RowEpilogue{c.zero_correction.data(), c.mult.data(), c.bias.data(), static_cast<int>(ep.activation),
                      ep.out_scale, ep.out_zero_point};
 }
 
@@ -293,7 +309,7 @@ void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zer
   const int64_t m = s.n * s.oh * s.ow;
   auto job_for = [&](int64_t g) {
     RowEpilogue e = e0;
-    e.col_sums += g * ng;
+    e.zero_correction += g * ng;
     e.mult += g * ng;
     e.bias += g * ng;
     return GemmJob{nullptr, 0, k, xm, w_packed + g * per_group, ng, e,
@@ -315,6 +331,65 @@ void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zer
   const int64_t ld = k;
   const uint8_t* x_end = x + s.n * s.h * s.w * s.c;
   const int64_t tiles = ceil_div(m, kConvTileRows);
+  const double ops = 2.0 * static_cast<double>(m) * static_cast<double>(s.cout) * static_cast<double>(k);
+  const bool split = num_threads() > 1 && tiles >= 2 && ops >= parallel_ops();
+  if (s.groups == 1 && s.dw == 1) {
+    // Each filter row reads one contiguous run of x: the kernel reads it in place (one depth
+    // segment per filter row), so there is no im2col copy. Only a tile's pixels whose filter
+    // window leaves x along w get a patched copy (padding = the zero point, in x's own encoding,
+    // since the kernel applies the xor).
+    const int64_t row = conv_row_length(s);
+    const int64_t mr = T.mr;
+    const uint8_t zx_raw = static_cast<uint8_t>(x_zero_point);
+    const GemmJob j = job_for(0);
+    auto run = [&](int64_t t0, int64_t t1) {
+      std::vector<uint8_t>& patch = t_cols;
+      patch.resize(static_cast<size_t>((s.kh * mr + 1) * row));
+      uint8_t* zp_line = patch.data() + s.kh * mr * row;
+      std::memset(zp_line, zx_raw, static_cast<size_t>(row));
+      const int64_t r0 = t0 * kConvTileRows, r1 = std::min(m, t1 * kConvTileRows);
+      tile_block(T, j, s.kh, row / 4, r0, r1, 0, ceil_div(ng, kQuantPanel), [&](int64_t i, int64_t nrows, const uint8_t** rows) {
+        for (int64_t r = 0; r < mr; ++r) {
+          const int64_t pix = i + std::min(r, nrows - 1);
+          const int64_t b = pix / (s.oh * s.ow), oy = (pix / s.ow) % s.oh, ox = pix % s.ow;
+          const int64_t ix0 = ox * s.sw - s.pad_left;
+          const bool inside_w = ix0 >= 0 && ix0 + s.kw <= s.w;
+          for (int64_t ky = 0; ky < s.kh; ++ky) {
+            const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
+            const uint8_t** slot = rows + ky * mr + r;
+            if (iy < 0 || iy >= s.h) {
+              *slot = zp_line;
+              continue;
+            }
+            const uint8_t* line = x + (b * s.h + iy) * s.w * s.c;
+            // The slots past the run read the next pixels (junk that meets zero weights).
+            if (inside_w && line + ix0 * s.c + row <= x_end) {
+              *slot = line + ix0 * s.c;
+              continue;
+            }
+            uint8_t* d = patch.data() + (ky * mr + r) * row;
+            for (int64_t kx = 0; kx < s.kw; ++kx) {
+              const int64_t ix = ix0 + kx;
+              if (ix < 0 || ix >= s.w) {
+                std::memset(d + kx * s.c, zx_raw, static_cast<size_t>(s.c));
+              } else {
+                std::memcpy(d + kx * s.c, line + ix * s.c, static_cast<size_t>(s.c));
+              }
+            }
+            std::memset(d + s.kw * s.c, 0, static_cast<size_t>(row - s.kw * s.c));
+            *slot = d;
+          }
+        }
+        return xm;
+      });
+    };
+    if (split) {
+      parallel_for(tiles, 1, run);
+    } else {
+      run(0, tiles);
+    }
+    return;
+  }
   auto run = [&](int64_t t0, int64_t t1) {
     std::vector<uint8_t>& cols = t_cols;
     cols.resize(static_cast<size_t>(kConvTileRows * ld));
@@ -333,8 +408,7 @@ void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zer
       }
     }
   };
-  const double ops = 2.0 * static_cast<double>(m) * static_cast<double>(s.cout) * static_cast<double>(k);
-  if (num_threads() > 1 && tiles >= 2 && ops >= parallel_ops()) {
+  if (split) {
     parallel_for(tiles, 1, run);
   } else {
     run(0, tiles);

@@ -49,8 +49,7 @@ inline uint8_t quantize_one(float v, float scale, int32_t zero_point) {
 
 inline float epilogue_value(int32_t acc, int64_t j, const RowEpilogue& e) {
   // Wrapping subtraction: the intermediate terms may exceed int32, the true result does not.
-  const int32_t c = static_cast<int32_t>(static_cast<uint32_t>(acc) -
-                                         static_cast<uint32_t>(e.a_zero_point) * static_cast<uint32_t>(e.col_sums[j]));
+  const int32_t c = static_cast<int32_t>(static_cast<uint32_t>(acc) - static_cast<uint32_t>(e.zero_correction[j]));
   return activate(std::fma(static_cast<float>(c), e.mult[j], e.bias[j]), e.activation);
 }
 
@@ -111,20 +110,22 @@ constexpr int kMaxPanels = 4;
   if constexpr (P > 3) _mm512_storeu_si512(acc + r * 64 + 48, c##r##3);
 
 template <int P, bool Flip>
-void tile(int64_t full, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int32_t* acc) {
+void tile(int64_t segments, int64_t groups, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int32_t* acc) {
   const __m512i z = _mm512_setzero_si512();
   __m512i c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z, c20 = z, c21 = z, c22 = z, c23 = z;
   __m512i c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z, c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
   const __m512i flip = _mm512_set1_epi32(static_cast<int>(0x80808080u));
   constexpr bool flip_now = Flip;
-  const uint8_t* a0 = rows[0];
-  const uint8_t* a1 = rows[1];
-  const uint8_t* a2 = rows[2];
-  const uint8_t* a3 = rows[3];
-  const uint8_t* a4 = rows[4];
-  const uint8_t* a5 = rows[5];
   const int8_t* bq = pb;
-  for (int64_t q = 0; q < full; ++q, bq += 64) {
+  for (int64_t sg = 0; sg < segments; ++sg) {
+  const uint8_t* const* rs = rows + sg * kMr;
+  const uint8_t* a0 = rs[0];
+  const uint8_t* a1 = rs[1];
+  const uint8_t* a2 = rs[2];
+  const uint8_t* a3 = rs[3];
+  const uint8_t* a4 = rs[4];
+  const uint8_t* a5 = rs[5];
+  for (int64_t q = 0; q < groups; ++q, bq += 64) {
     const __m512i b0 = _mm512_loadu_si512(bq);
     const __m512i b1 = P > 1 ? _mm512_loadu_si512(bq + ps) : z;
     const __m512i b2 = P > 2 ? _mm512_loadu_si512(bq + 2 * ps) : z;
@@ -135,6 +136,7 @@ void tile(int64_t full, const uint8_t* const* rows, const int8_t* pb, int64_t ps
     TF_QROW(3, load_word(a3 + 4 * q))
     TF_QROW(4, load_word(a4 + 4 * q))
     TF_QROW(5, load_word(a5 + 4 * q))
+  }
   }
   TF_QSTORE(0)
   TF_QSTORE(1)
@@ -147,12 +149,13 @@ void tile(int64_t full, const uint8_t* const* rows, const int8_t* pb, int64_t ps
 #undef TF_QSTORE
 
 template <bool Flip>
-void kernel_flip(int64_t full, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int panels, int32_t* acc) {
+void kernel_flip(int64_t segments, int64_t groups, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int panels,
+                 int32_t* acc) {
   switch (panels) {
-    case 1: tile<1, Flip>(full, rows, pb, ps, acc); break;
-    case 2: tile<2, Flip>(full, rows, pb, ps, acc); break;
-    case 3: tile<3, Flip>(full, rows, pb, ps, acc); break;
-    default: tile<4, Flip>(full, rows, pb, ps, acc); break;
+    case 1: tile<1, Flip>(segments, groups, rows, pb, ps, acc); break;
+    case 2: tile<2, Flip>(segments, groups, rows, pb, ps, acc); break;
+    case 3: tile<3, Flip>(segments, groups, rows, pb, ps, acc); break;
+    default: tile<4, Flip>(segments, groups, rows, pb, ps, acc); break;
   }
 }
 
@@ -162,7 +165,8 @@ constexpr int kMr = 4;
 constexpr int kMaxPanels = 1;
 
 template <bool Flip>
-void kernel_flip(int64_t full, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int panels, int32_t* acc) {
+void kernel_flip(int64_t segments, int64_t groups, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int panels,
+                 int32_t* acc) {
   const __m256i flip = _mm256_set1_epi32(static_cast<int>(0x80808080u));
   const __m256i low7 = _mm256_set1_epi8(0x7f);
   const __m256i bit0 = _mm256_set1_epi8(1);
@@ -177,12 +181,15 @@ void kernel_flip(int64_t full, const uint8_t* const* rows, const int8_t* pb, int
     const int8_t* bp = pb + p * ps;
     __m256i c[kMr][2];
     for (int r = 0; r < kMr; ++r) c[r][0] = c[r][1] = _mm256_setzero_si256();
-    for (int64_t q = 0; q < full; ++q) {
-      const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + q * 64));
-      const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + q * 64 + 32));
+    const int8_t* bq = bp;
+    for (int64_t sg = 0; sg < segments; ++sg)
+    for (int64_t q = 0; q < groups; ++q, bq += 64) {
+      const uint8_t* const* rs = rows + sg * kMr;
+      const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bq));
+      const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bq + 32));
 #pragma GCC unroll 4
       for (int r = 0; r < kMr; ++r) {
-        __m256i a = _mm256_set1_epi32(static_cast<int>(load_word(rows[r] + 4 * q)));
+        __m256i a = _mm256_set1_epi32(static_cast<int>(load_word(rs[r] + 4 * q)));
         if (Flip) a = _mm256_xor_si256(a, flip);
         const __m256i lo = _mm256_and_si256(a, low7);
         const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(a, 7), bit0);
@@ -203,15 +210,16 @@ constexpr int kMr = 4;
 constexpr int kMaxPanels = 1;
 
 template <bool Flip>
-void kernel_flip(int64_t full, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int panels, int32_t* acc) {
+void kernel_flip(int64_t segments, int64_t groups, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int panels,
+                 int32_t* acc) {
   const uint8_t x = Flip ? 0x80 : 0;
   for (int p = 0; p < panels; ++p) {
     const int8_t* bp = pb + p * ps;
     for (int r = 0; r < kMr; ++r) {
       int32_t s[16] = {};
-      for (int64_t q = 0; q < full; ++q) {
-        const uint8_t* a = rows[r] + 4 * q;
-        const int8_t* b = bp + q * 64;
+      for (int64_t t = 0; t < segments * groups; ++t) {
+        const uint8_t* a = rows[(t / groups) * kMr + r] + 4 * (t % groups);
+        const int8_t* b = bp + t * 64;
         for (int j = 0; j < 16; ++j) {
           s[j] += (a[0] ^ x) * b[4 * j] + (a[1] ^ x) * b[4 * j + 1] + (a[2] ^ x) * b[4 * j + 2] + (a[3] ^ x) * b[4 * j + 3];
         }
@@ -222,12 +230,12 @@ void kernel_flip(int64_t full, const uint8_t* const* rows, const int8_t* pb, int
 }
 #endif
 
-void kernel(int64_t groups, const uint8_t* const* rows, uint8_t xor_mask, const int8_t* pb, int64_t ps, int panels,
-            int32_t* acc) {
+void kernel(int64_t segments, int64_t groups, const uint8_t* const* rows, uint8_t xor_mask, const int8_t* pb, int64_t ps,
+            int panels, int32_t* acc) {
   if (xor_mask != 0) {
-    kernel_flip<true>(groups, rows, pb, ps, panels, acc);
+    kernel_flip<true>(segments, groups, rows, pb, ps, panels, acc);
   } else {
-    kernel_flip<false>(groups, rows, pb, ps, panels, acc);
+    kernel_flip<false>(segments, groups, rows, pb, ps, panels, acc);
   }
 }
 
@@ -235,7 +243,11 @@ void kernel(int64_t groups, const uint8_t* const* rows, uint8_t xor_mask, const 
 #if TF_ISA_LEVEL >= TF_ISA_AVX512
 inline __attribute__((always_inline)) void epilogue_row(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32,
                                                         uint8_t* out_u8) {
-  const __m512i za = _mm512_set1_epi32(e.a_zero_point);
+  // Locals, not e's fields: stores through out_u8 may alias anything, which would reload them.
+  const int32_t* zc = e.zero_correction;
+  const float* mult = e.mult;
+  const float* bias = e.bias;
+  const int act = e.activation;
   const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6.0f);
   const __m512 inv_lo = _mm512_set1_ps(-1024.0f), inv_hi = _mm512_set1_ps(1024.0f);
   const __m512 scale = _mm512_set1_ps(e.out_scale);
@@ -246,13 +258,10 @@ inline __attribute__((always_inline)) void epilogue_row(const int32_t* acc, int6
     // microcoded and slow on some CPUs (Zen 4).
     const bool whole = cols - j >= 16;
     const __mmask16 m = whole ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (cols - j)) - 1);
-    const __m512i a = _mm512_maskz_loadu_epi32(m, acc + j);
-    const __m512i cs = _mm512_maskz_loadu_epi32(m, e.col_sums + j);
-    const __m512i c = _mm512_sub_epi32(a, _mm512_mullo_epi32(za, cs));
-    __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(c), _mm512_maskz_loadu_ps(m, e.mult + j),
-                               _mm512_maskz_loadu_ps(m, e.bias + j));
-    if (e.activation != 0) v = _mm512_max_ps(v, zero);
-    if (e.activation == 2) v = _mm512_min_ps(v, six);
+    const __m512i c = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, acc + j), _mm512_maskz_loadu_epi32(m, zc + j));
+    __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(c), _mm512_maskz_loadu_ps(m, mult + j), _mm512_maskz_loadu_ps(m, bias + j));
+    if (act != 0) v = _mm512_max_ps(v, zero);
+    if (act == 2) v = _mm512_min_ps(v, six);
     if (out_f32 != nullptr) {
       if (whole) {
         _mm512_storeu_ps(out_f32 + j, v);
@@ -325,7 +334,10 @@ void quantize(const float* x, int64_t count, float scale, int32_t zero_point, ui
 #elif TF_ISA_LEVEL == TF_ISA_AVX2
 inline __attribute__((always_inline)) void epilogue_row(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32,
                                                         uint8_t* out_u8) {
-  const __m256i za = _mm256_set1_epi32(e.a_zero_point);
+  const int32_t* zc = e.zero_correction;
+  const float* mult = e.mult;
+  const float* bias = e.bias;
+  const int act = e.activation;
   const __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6.0f);
   const __m256 inv_lo = _mm256_set1_ps(-1024.0f), inv_hi = _mm256_set1_ps(1024.0f);
   const __m256 scale = _mm256_set1_ps(e.out_scale);
@@ -333,11 +345,10 @@ inline __attribute__((always_inline)) void epilogue_row(const int32_t* acc, int6
   int64_t j = 0;
   for (; j + 8 <= cols; j += 8) {
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + j));
-    const __m256i cs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e.col_sums + j));
-    const __m256i c = _mm256_sub_epi32(a, _mm256_mullo_epi32(za, cs));
-    __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(c), _mm256_loadu_ps(e.mult + j), _mm256_loadu_ps(e.bias + j));
-    if (e.activation != 0) v = _mm256_max_ps(v, zero);
-    if (e.activation == 2) v = _mm256_min_ps(v, six);
+    const __m256i c = _mm256_sub_epi32(a, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(zc + j)));
+    __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(c), _mm256_loadu_ps(mult + j), _mm256_loadu_ps(bias + j));
+    if (act != 0) v = _mm256_max_ps(v, zero);
+    if (act == 2) v = _mm256_min_ps(v, six);
     if (out_f32 != nullptr) {
       _mm256_storeu_ps(out_f32 + j, v);
     } else {

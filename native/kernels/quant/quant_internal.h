@@ -9,11 +9,11 @@ namespace tf::kernels::quant_detail {
 
 // One output row's epilogue constants, already offset to the row's first column j0.
 struct RowEpilogue {
-  const int32_t* col_sums;
+  // a_zero_point * col_sums[j] in wrapping int32 (0 when acc is already centred), subtracted from acc.
+  const int32_t* zero_correction;
   const float* mult;  // float(scale_a * scale_b[j])
   const float* bias;  // zeros when the call has no bias
-  int32_t a_zero_point;  // subtracted times col_sums; 0 when acc is already centred
-  int activation;        // QuantActivation
+  int activation;     // QuantActivation
   float out_scale;
   int32_t out_zero_point;
 };
@@ -26,10 +26,12 @@ struct QuantKernels {
   int mr;          // rows of a micro tile (<= kMaxTileRows)
   int max_panels;  // 16-column weight panels per micro tile (<= 4)
   // acc[r * 64 + j] = sum_p a_r[p] * b[p][j] for r < mr and the columns of panels [0, panels)
-  // (consecutive panels ps bytes apart from pb), over `groups` 4-deep groups: row r's activations
-  // are rows[r][0, 4 * groups), each byte xor xor_mask (0x80 turns int8 into uint8).
-  void (*kernel)(int64_t groups, const uint8_t* const* rows, uint8_t xor_mask, const int8_t* pb, int64_t ps, int panels,
-                 int32_t* acc);
+  // (consecutive panels ps bytes apart from pb). The depth is `segments` runs of `groups` 4-deep
+  // groups: in segment s, row r's activations are rows[s * mr + r][0, 4 * groups) (a GEMM has one
+  // segment; a convolution one per filter row, read straight from the input). Each byte is xor-ed
+  // with xor_mask (0x80 turns int8 into uint8). The weights' groups follow each other in pb.
+  void (*kernel)(int64_t segments, int64_t groups, const uint8_t* const* rows, uint8_t xor_mask, const int8_t* pb,
+                 int64_t ps, int panels, int32_t* acc);
   // out[r * ldc + j] from acc[r * acc_ld + j] for r < rows, j < cols (float or uint8 output; the
   // other pointer is null).
   void (*epilogue)(const int32_t* acc, int64_t acc_ld, int64_t rows, int64_t cols, const RowEpilogue& e, float* out_f32,
