@@ -349,9 +349,20 @@ void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zer
       std::memset(zp_line, zx_raw, static_cast<size_t>(row));
       const int64_t r0 = t0 * kConvTileRows, r1 = std::min(m, t1 * kConvTileRows);
       tile_block(T, j, s.kh, row / 4, r0, r1, 0, ceil_div(ng, kQuantPanel), [&](int64_t i, int64_t nrows, const uint8_t** rows) {
+        int64_t b = i / (s.oh * s.ow), oy = (i / s.ow) % s.oh, ox = i % s.ow;
         for (int64_t r = 0; r < mr; ++r) {
-          const int64_t pix = i + std::min(r, nrows - 1);
-          const int64_t b = pix / (s.oh * s.ow), oy = (pix / s.ow) % s.oh, ox = pix % s.ow;
+          if (r >= nrows) {
+            // Past the end: repeat the last pixel (computed, never stored).
+            for (int64_t ky = 0; ky < s.kh; ++ky) rows[ky * mr + r] = rows[ky * mr + nrows - 1];
+            continue;
+          }
+          if (r > 0 && ++ox == s.ow) {
+            ox = 0;
+            if (++oy == s.oh) {
+              oy = 0;
+              ++b;
+            }
+          }
           const int64_t ix0 = ox * s.sw - s.pad_left;
           const bool inside_w = ix0 >= 0 && ix0 + s.kw <= s.w;
           for (int64_t ky = 0; ky < s.kh; ++ky) {
@@ -361,7 +372,7 @@ void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zer
               *slot = zp_line;
               continue;
             }
-            const uint8_t* line = x + (b * s.h + iy) * s.w * s.c;
+            const uint8_t* line = x + ((b * s.h + iy) * s.w) * s.c;
             // The slots past the run read the next pixels (junk that meets zero weights).
             if (inside_w && line + ix0 * s.c + row <= x_end) {
               *slot = line + ix0 * s.c;
