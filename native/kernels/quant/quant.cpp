@@ -348,8 +348,8 @@ void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zer
       uint8_t* zp_line = patch.data() + s.kh * mr * row;
       std::memset(zp_line, zx_raw, static_cast<size_t>(row));
       const int64_t r0 = t0 * kConvTileRows, r1 = std::min(m, t1 * kConvTileRows);
-      tile_block(T, j, s.kh, row / 4, r0, r1, 0, ceil_div(ng, kQuantPanel), [&](int64_t i, int64_t nrows, const uint8_t** rows) {
-        int64_t b = i / (s.oh * s.ow), oy = (i / s.ow) % s.oh, ox = i % s.ow;
+      // Any strip: pixel by pixel, patching windows that leave x along w.
+      auto fill_general = [&](int64_t nrows, const uint8_t** rows, int64_t b, int64_t oy, int64_t ox) {
         for (int64_t r = 0; r < mr; ++r) {
           if (r >= nrows) {
             // Past the end: repeat the last pixel (computed, never stored).
@@ -392,6 +392,27 @@ void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zer
           }
         }
         return xm;
+      };
+      tile_block(T, j, s.kh, row / 4, r0, r1, 0, ceil_div(ng, kQuantPanel), [&](int64_t i, int64_t nrows, const uint8_t** rows) {
+        const int64_t b = i / (s.oh * s.ow), oy = (i / s.ow) % s.oh, ox = i % s.ow;
+        // The common case: a whole strip inside one output row with every window inside x along
+        // w: one pointer per filter row, then steps of sw pixels.
+        const int64_t first = ox * s.sw - s.pad_left, last = (ox + mr - 1) * s.sw - s.pad_left;
+        const int64_t step = s.sw * s.c;
+        bool fast = nrows == mr && ox + mr <= s.ow && first >= 0 && last + s.kw <= s.w;
+        for (int64_t ky = 0; fast && ky < s.kh; ++ky) {
+          const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
+          const uint8_t** slot = rows + ky * mr;
+          if (iy < 0 || iy >= s.h) {
+            for (int64_t r = 0; r < mr; ++r) slot[r] = zp_line;
+            continue;
+          }
+          const uint8_t* p = x + ((b * s.h + iy) * s.w + first) * s.c;
+          // The last window's junk tail must stay inside x; at the very end take the general path.
+          fast = p + (mr - 1) * step + row <= x_end;
+          for (int64_t r = 0; fast && r < mr; ++r) slot[r] = p + r * step;
+        }
+        return fast ? xm : fill_general(nrows, rows, b, oy, ox);
       });
     };
     if (split) {
