@@ -77,15 +77,14 @@ void tile_block(const QuantKernels& T, const GemmJob& g, int64_t segments, int64
       const uint8_t xm = fill(i, nrows, rows.data());
       for (int64_t p = pb; p < pe; p += T.max_panels) {
         const int panels = static_cast<int>(std::min<int64_t>(T.max_panels, pe - p));
-        T.kernel(segments, groups, rows.data(), xm, g.bp + p * ps, ps, panels, acc);
         const int64_t j0 = p * kQuantPanel;
-        const int64_t cols = std::min<int64_t>(panels * kQuantPanel, g.n - j0);
-        RowEpilogue e = g.e;
-        e.zero_correction += j0;
-        e.mult += j0;
-        e.bias += j0;
         const int64_t o = i * g.ldc + j0;
-        T.epilogue(acc, 64, nrows, cols, e, g.out_f32 ? g.out_f32 + o : nullptr, g.out_u8 ? g.out_u8 + o : nullptr, g.ldc);
+        quant_detail::TileOutput out{g.e, g.out_f32 ? g.out_f32 + o : nullptr, g.out_u8 ? g.out_u8 + o : nullptr, g.ldc,
+                                     nrows, std::min<int64_t>(panels * kQuantPanel, g.n - j0)};
+        out.e.zero_correction += j0;
+        out.e.mult += j0;
+        out.e.bias += j0;
+        T.kernel(segments, groups, rows.data(), xm, g.bp + p * ps, ps, panels, acc, &out);
       }
     }
   }

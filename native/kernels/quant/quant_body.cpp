@@ -85,6 +85,40 @@ inline uint32_t load_word(const uint8_t* p) {
   return w;
 }
 
+#if TF_ISA_LEVEL >= TF_ISA_AVX512
+// The epilogue of 16 columns [j, j + 16) of one output row, of which `valid` exist (the contract in
+// quant.h). Masked only on a partial vector: masked narrowing stores (vpmovdb to memory) are
+// microcoded and slow on some CPUs (Zen 4).
+inline __attribute__((always_inline)) void epilogue_vec(__m512i acc, int64_t j, int64_t valid, const RowEpilogue& e,
+                                                        float* out_f32, uint8_t* out_u8) {
+  const bool whole = valid >= 16;
+  const __mmask16 m = whole ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << valid) - 1);
+  const __m512i c = _mm512_sub_epi32(acc, _mm512_maskz_loadu_epi32(m, e.zero_correction + j));
+  __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(c), _mm512_maskz_loadu_ps(m, e.mult + j), _mm512_maskz_loadu_ps(m, e.bias + j));
+  if (e.activation != 0) v = _mm512_max_ps(v, _mm512_setzero_ps());
+  if (e.activation == 2) v = _mm512_min_ps(v, _mm512_set1_ps(6.0f));
+  if (out_f32 != nullptr) {
+    if (whole) {
+      _mm512_storeu_ps(out_f32 + j, v);
+    } else {
+      _mm512_mask_storeu_ps(out_f32 + j, m, v);
+    }
+    return;
+  }
+  __m512 q = _mm512_div_ps(v, _mm512_set1_ps(e.out_scale));
+  // NaN -> -1024 (max_ps returns its second operand), as quantize_one does.
+  q = _mm512_min_ps(_mm512_max_ps(q, _mm512_set1_ps(-1024.0f)), _mm512_set1_ps(1024.0f));
+  __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(q), _mm512_set1_epi32(e.out_zero_point));
+  r = _mm512_min_epi32(_mm512_max_epi32(r, _mm512_setzero_si512()), _mm512_set1_epi32(255));
+  const __m128i bytes = _mm512_cvtepi32_epi8(r);
+  if (whole) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out_u8 + j), bytes);
+  } else {
+    _mm_mask_storeu_epi8(out_u8 + j, m, bytes);
+  }
+}
+#endif
+
 #if TF_ISA_LEVEL == TF_ISA_AVX512VNNI
 // ---- AVX-512 VNNI -------------------------------------------------------------------------------
 constexpr int kMr = 6;
@@ -109,8 +143,20 @@ constexpr int kMaxPanels = 4;
   if constexpr (P > 2) _mm512_storeu_si512(acc + r * 64 + 32, c##r##2);                \
   if constexpr (P > 3) _mm512_storeu_si512(acc + r * 64 + 48, c##r##3);
 
+// Row r's P vectors through the epilogue straight from the registers (rows < out->rows only).
+#define TF_QEMIT(r)                                                                                   \
+  if (r < out->rows) {                                                                                \
+    float* of = out->out_f32 != nullptr ? out->out_f32 + r * out->ldc : nullptr;                      \
+    uint8_t* ou = out->out_u8 != nullptr ? out->out_u8 + r * out->ldc : nullptr;                      \
+    epilogue_vec(c##r##0, 0, out->cols, out->e, of, ou);                                              \
+    if constexpr (P > 1) if (out->cols > 16) epilogue_vec(c##r##1, 16, out->cols - 16, out->e, of, ou); \
+    if constexpr (P > 2) if (out->cols > 32) epilogue_vec(c##r##2, 32, out->cols - 32, out->e, of, ou); \
+    if constexpr (P > 3) if (out->cols > 48) epilogue_vec(c##r##3, 48, out->cols - 48, out->e, of, ou); \
+  }
+
 template <int P, bool Flip>
-void tile(int64_t segments, int64_t groups, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int32_t* acc) {
+void tile(int64_t segments, int64_t groups, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int32_t* acc,
+          const TileOutput* out) {
   const __m512i z = _mm512_setzero_si512();
   __m512i c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z, c20 = z, c21 = z, c22 = z, c23 = z;
   __m512i c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z, c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
@@ -138,6 +184,15 @@ void tile(int64_t segments, int64_t groups, const uint8_t* const* rows, const in
     TF_QROW(5, load_word(a5 + 4 * q))
   }
   }
+  if (out != nullptr) {
+    TF_QEMIT(0)
+    TF_QEMIT(1)
+    TF_QEMIT(2)
+    TF_QEMIT(3)
+    TF_QEMIT(4)
+    TF_QEMIT(5)
+    return;
+  }
   TF_QSTORE(0)
   TF_QSTORE(1)
   TF_QSTORE(2)
@@ -147,26 +202,30 @@ void tile(int64_t segments, int64_t groups, const uint8_t* const* rows, const in
 }
 #undef TF_QROW
 #undef TF_QSTORE
+#undef TF_QEMIT
 
 template <bool Flip>
 void kernel_flip(int64_t segments, int64_t groups, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int panels,
-                 int32_t* acc) {
+                 int32_t* acc, const TileOutput* out) {
   switch (panels) {
-    case 1: tile<1, Flip>(segments, groups, rows, pb, ps, acc); break;
-    case 2: tile<2, Flip>(segments, groups, rows, pb, ps, acc); break;
-    case 3: tile<3, Flip>(segments, groups, rows, pb, ps, acc); break;
-    default: tile<4, Flip>(segments, groups, rows, pb, ps, acc); break;
+    case 1: tile<1, Flip>(segments, groups, rows, pb, ps, acc, out); break;
+    case 2: tile<2, Flip>(segments, groups, rows, pb, ps, acc, out); break;
+    case 3: tile<3, Flip>(segments, groups, rows, pb, ps, acc, out); break;
+    default: tile<4, Flip>(segments, groups, rows, pb, ps, acc, out); break;
   }
 }
+constexpr bool kFusedEpilogue = true;
 
 #elif TF_ISA_LEVEL >= TF_ISA_AVX2
 // ---- AVX2: vpmaddubsw on split activations --------------------------------------------------------
 constexpr int kMr = 4;
 constexpr int kMaxPanels = 1;
 
+constexpr bool kFusedEpilogue = false;
+
 template <bool Flip>
 void kernel_flip(int64_t segments, int64_t groups, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int panels,
-                 int32_t* acc) {
+                 int32_t* acc, const TileOutput*) {
   const __m256i flip = _mm256_set1_epi32(static_cast<int>(0x80808080u));
   const __m256i low7 = _mm256_set1_epi8(0x7f);
   const __m256i bit0 = _mm256_set1_epi8(1);
@@ -209,9 +268,11 @@ void kernel_flip(int64_t segments, int64_t groups, const uint8_t* const* rows, c
 constexpr int kMr = 4;
 constexpr int kMaxPanels = 1;
 
+constexpr bool kFusedEpilogue = false;
+
 template <bool Flip>
 void kernel_flip(int64_t segments, int64_t groups, const uint8_t* const* rows, const int8_t* pb, int64_t ps, int panels,
-                 int32_t* acc) {
+                 int32_t* acc, const TileOutput*) {
   const uint8_t x = Flip ? 0x80 : 0;
   for (int p = 0; p < panels; ++p) {
     const int8_t* bp = pb + p * ps;
@@ -230,12 +291,20 @@ void kernel_flip(int64_t segments, int64_t groups, const uint8_t* const* rows, c
 }
 #endif
 
+void epilogue(const int32_t* acc, int64_t acc_ld, int64_t rows, int64_t cols, const RowEpilogue& e, float* out_f32,
+              uint8_t* out_u8, int64_t ldc);
+
 void kernel(int64_t segments, int64_t groups, const uint8_t* const* rows, uint8_t xor_mask, const int8_t* pb, int64_t ps,
-            int panels, int32_t* acc) {
+            int panels, int32_t* acc, const TileOutput* out) {
+  // The VNNI tile runs the epilogue from its registers; the others leave acc to the epilogue.
+  const TileOutput* fused = kFusedEpilogue ? out : nullptr;
   if (xor_mask != 0) {
-    kernel_flip<true>(segments, groups, rows, pb, ps, panels, acc);
+    kernel_flip<true>(segments, groups, rows, pb, ps, panels, acc, fused);
   } else {
-    kernel_flip<false>(segments, groups, rows, pb, ps, panels, acc);
+    kernel_flip<false>(segments, groups, rows, pb, ps, panels, acc, fused);
+  }
+  if (out != nullptr && fused == nullptr) {
+    epilogue(acc, 64, out->rows, out->cols, out->e, out->out_f32, out->out_u8, out->ldc);
   }
 }
 
@@ -243,43 +312,10 @@ void kernel(int64_t segments, int64_t groups, const uint8_t* const* rows, uint8_
 #if TF_ISA_LEVEL >= TF_ISA_AVX512
 inline __attribute__((always_inline)) void epilogue_row(const int32_t* acc, int64_t cols, const RowEpilogue& e, float* out_f32,
                                                         uint8_t* out_u8) {
-  // Locals, not e's fields: stores through out_u8 may alias anything, which would reload them.
-  const int32_t* zc = e.zero_correction;
-  const float* mult = e.mult;
-  const float* bias = e.bias;
-  const int act = e.activation;
-  const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6.0f);
-  const __m512 inv_lo = _mm512_set1_ps(-1024.0f), inv_hi = _mm512_set1_ps(1024.0f);
-  const __m512 scale = _mm512_set1_ps(e.out_scale);
-  const __m512i zp = _mm512_set1_epi32(e.out_zero_point);
-  const __m512i q0 = _mm512_setzero_si512(), q255 = _mm512_set1_epi32(255);
   for (int64_t j = 0; j < cols; j += 16) {
-    // Masked only on the last, partial vector: masked narrowing stores (vpmovdb to memory) are
-    // microcoded and slow on some CPUs (Zen 4).
-    const bool whole = cols - j >= 16;
-    const __mmask16 m = whole ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (cols - j)) - 1);
-    const __m512i c = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, acc + j), _mm512_maskz_loadu_epi32(m, zc + j));
-    __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(c), _mm512_maskz_loadu_ps(m, mult + j), _mm512_maskz_loadu_ps(m, bias + j));
-    if (act != 0) v = _mm512_max_ps(v, zero);
-    if (act == 2) v = _mm512_min_ps(v, six);
-    if (out_f32 != nullptr) {
-      if (whole) {
-        _mm512_storeu_ps(out_f32 + j, v);
-      } else {
-        _mm512_mask_storeu_ps(out_f32 + j, m, v);
-      }
-    } else {
-      __m512 q = _mm512_div_ps(v, scale);
-      q = _mm512_min_ps(_mm512_max_ps(q, inv_lo), inv_hi);
-      __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(q), zp);
-      r = _mm512_min_epi32(_mm512_max_epi32(r, q0), q255);
-      const __m128i bytes = _mm512_cvtepi32_epi8(r);
-      if (whole) {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out_u8 + j), bytes);
-      } else {
-        _mm_mask_storeu_epi8(out_u8 + j, m, bytes);
-      }
-    }
+    const int64_t valid = cols - j;
+    const __mmask16 m = valid >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << valid) - 1);
+    epilogue_vec(_mm512_maskz_loadu_epi32(m, acc + j), j, valid, e, out_f32, out_u8);
   }
 }
 

@@ -18,6 +18,17 @@ struct RowEpilogue {
   int32_t out_zero_point;
 };
 
+// Where a micro tile's results go through the epilogue: rows [0, rows) x columns [0, cols) of the
+// output from out_f32 / out_u8 (one null), row stride ldc, e offset to the tile's first column.
+struct TileOutput {
+  RowEpilogue e;
+  float* out_f32;
+  uint8_t* out_u8;
+  int64_t ldc;
+  int64_t rows;
+  int64_t cols;
+};
+
 // Rows of a micro tile never exceed this (the driver's row-pointer arrays).
 constexpr int kMaxTileRows = 8;
 
@@ -30,8 +41,10 @@ struct QuantKernels {
   // groups: in segment s, row r's activations are rows[s * mr + r][0, 4 * groups) (a GEMM has one
   // segment; a convolution one per filter row, read straight from the input). Each byte is xor-ed
   // with xor_mask (0x80 turns int8 into uint8). The weights' groups follow each other in pb.
+  // With `out`, the tile then goes through the epilogue into the output instead (acc may be used
+  // as scratch).
   void (*kernel)(int64_t segments, int64_t groups, const uint8_t* const* rows, uint8_t xor_mask, const int8_t* pb,
-                 int64_t ps, int panels, int32_t* acc);
+                 int64_t ps, int panels, int32_t* acc, const TileOutput* out);
   // out[r * ldc + j] from acc[r * acc_ld + j] for r < rows, j < cols (float or uint8 output; the
   // other pointer is null).
   void (*epilogue)(const int32_t* acc, int64_t acc_ld, int64_t rows, int64_t cols, const RowEpilogue& e, float* out_f32,
