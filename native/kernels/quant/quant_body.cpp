@@ -124,8 +124,8 @@ inline __attribute__((always_inline)) void epilogue_vec(__m512i acc, int64_t j, 
 constexpr int kMr = 6;
 constexpr int kMaxPanels = 4;
 
-// 6 rows x P panels of 16 columns: 6 * P zmm accumulators; per 4-deep group P weight loads and 6
-// activation broadcasts feed 6 * P vpdpbusd.
+// The tile: 6 rows x P panels of 16 columns in 6 * P zmm accumulators; per 4-deep group, P weight
+// loads and 6 activation broadcasts feed 6 * P vpdpbusd.
 // One row's multiply-adds against the P weight vectors b0..b3 (named variables rather than arrays:
 // GCC keeps arrays of vectors in memory, spilling every accumulator on every step).
 #define TF_QROW(r, word)                                                            \
@@ -164,25 +164,25 @@ void tile(int64_t segments, int64_t groups, const uint8_t* const* rows, const in
   constexpr bool flip_now = Flip;
   const int8_t* bq = pb;
   for (int64_t sg = 0; sg < segments; ++sg) {
-  const uint8_t* const* rs = rows + sg * kMr;
-  const uint8_t* a0 = rs[0];
-  const uint8_t* a1 = rs[1];
-  const uint8_t* a2 = rs[2];
-  const uint8_t* a3 = rs[3];
-  const uint8_t* a4 = rs[4];
-  const uint8_t* a5 = rs[5];
-  for (int64_t q = 0; q < groups; ++q, bq += 64) {
-    const __m512i b0 = _mm512_loadu_si512(bq);
-    const __m512i b1 = P > 1 ? _mm512_loadu_si512(bq + ps) : z;
-    const __m512i b2 = P > 2 ? _mm512_loadu_si512(bq + 2 * ps) : z;
-    const __m512i b3 = P > 3 ? _mm512_loadu_si512(bq + 3 * ps) : z;
-    TF_QROW(0, load_word(a0 + 4 * q))
-    TF_QROW(1, load_word(a1 + 4 * q))
-    TF_QROW(2, load_word(a2 + 4 * q))
-    TF_QROW(3, load_word(a3 + 4 * q))
-    TF_QROW(4, load_word(a4 + 4 * q))
-    TF_QROW(5, load_word(a5 + 4 * q))
-  }
+    const uint8_t* const* rs = rows + sg * kMr;
+    const uint8_t* a0 = rs[0];
+    const uint8_t* a1 = rs[1];
+    const uint8_t* a2 = rs[2];
+    const uint8_t* a3 = rs[3];
+    const uint8_t* a4 = rs[4];
+    const uint8_t* a5 = rs[5];
+    for (int64_t q = 0; q < groups; ++q, bq += 64) {
+      const __m512i b0 = _mm512_loadu_si512(bq);
+      const __m512i b1 = P > 1 ? _mm512_loadu_si512(bq + ps) : z;
+      const __m512i b2 = P > 2 ? _mm512_loadu_si512(bq + 2 * ps) : z;
+      const __m512i b3 = P > 3 ? _mm512_loadu_si512(bq + 3 * ps) : z;
+      TF_QROW(0, load_word(a0 + 4 * q))
+      TF_QROW(1, load_word(a1 + 4 * q))
+      TF_QROW(2, load_word(a2 + 4 * q))
+      TF_QROW(3, load_word(a3 + 4 * q))
+      TF_QROW(4, load_word(a4 + 4 * q))
+      TF_QROW(5, load_word(a5 + 4 * q))
+    }
   }
   if (out != nullptr) {
     TF_QEMIT(0)
@@ -241,19 +241,20 @@ void kernel_flip(int64_t segments, int64_t groups, const uint8_t* const* rows, c
     __m256i c[kMr][2];
     for (int r = 0; r < kMr; ++r) c[r][0] = c[r][1] = _mm256_setzero_si256();
     const int8_t* bq = bp;
-    for (int64_t sg = 0; sg < segments; ++sg)
-    for (int64_t q = 0; q < groups; ++q, bq += 64) {
+    for (int64_t sg = 0; sg < segments; ++sg) {
       const uint8_t* const* rs = rows + sg * kMr;
-      const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bq));
-      const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bq + 32));
+      for (int64_t q = 0; q < groups; ++q, bq += 64) {
+        const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bq));
+        const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bq + 32));
 #pragma GCC unroll 4
-      for (int r = 0; r < kMr; ++r) {
-        __m256i a = _mm256_set1_epi32(static_cast<int>(load_word(rs[r] + 4 * q)));
-        if (Flip) a = _mm256_xor_si256(a, flip);
-        const __m256i lo = _mm256_and_si256(a, low7);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(a, 7), bit0);
-        c[r][0] = madd(c[r][0], lo, hi, b0);
-        c[r][1] = madd(c[r][1], lo, hi, b1);
+        for (int r = 0; r < kMr; ++r) {
+          __m256i a = _mm256_set1_epi32(static_cast<int>(load_word(rs[r] + 4 * q)));
+          if (Flip) a = _mm256_xor_si256(a, flip);
+          const __m256i lo = _mm256_and_si256(a, low7);
+          const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(a, 7), bit0);
+          c[r][0] = madd(c[r][0], lo, hi, b0);
+          c[r][1] = madd(c[r][1], lo, hi, b1);
+        }
       }
     }
     for (int r = 0; r < kMr; ++r) {
@@ -278,11 +279,13 @@ void kernel_flip(int64_t segments, int64_t groups, const uint8_t* const* rows, c
     const int8_t* bp = pb + p * ps;
     for (int r = 0; r < kMr; ++r) {
       int32_t s[16] = {};
-      for (int64_t t = 0; t < segments * groups; ++t) {
-        const uint8_t* a = rows[(t / groups) * kMr + r] + 4 * (t % groups);
-        const int8_t* b = bp + t * 64;
-        for (int j = 0; j < 16; ++j) {
-          s[j] += (a[0] ^ x) * b[4 * j] + (a[1] ^ x) * b[4 * j + 1] + (a[2] ^ x) * b[4 * j + 2] + (a[3] ^ x) * b[4 * j + 3];
+      const int8_t* b = bp;
+      for (int64_t sg = 0; sg < segments; ++sg) {
+        for (int64_t q = 0; q < groups; ++q, b += 64) {
+          const uint8_t* a = rows[sg * kMr + r] + 4 * q;
+          for (int j = 0; j < 16; ++j) {
+            s[j] += (a[0] ^ x) * b[4 * j] + (a[1] ^ x) * b[4 * j + 1] + (a[2] ^ x) * b[4 * j + 2] + (a[3] ^ x) * b[4 * j + 3];
+          }
         }
       }
       std::memcpy(acc + r * 64 + p * 16, s, sizeof s);
