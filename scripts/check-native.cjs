@@ -27,7 +27,11 @@ function readIsaLevels() {
     if (!/^[a-z]/.test(line)) continue;
     const [name, ...rest] = line.trim().split(/\s+/);
     if (name === 'common') common = rest;
-    else levels.push({ name, level: rest[0], flags: rest.slice(1) });
+    else {
+      // An optional families=a,b column limits the level to those families.
+      const only = rest[1]?.startsWith('families=') ? rest[1].slice('families='.length).split(',') : null;
+      levels.push({ name, level: rest[0], families: only, flags: rest.slice(only ? 2 : 1) });
+    }
   }
   return { common, levels };
 }
@@ -47,7 +51,7 @@ function familyJobs(family, out) {
       jobs.push({ src, obj: path.join(out, `${stem}.o`), flags: baseFlags });
       continue;
     }
-    for (const l of levels) {
+    for (const l of levels.filter((lv) => lv.families === null || lv.families.includes(family))) {
       jobs.push({ src, obj: path.join(out, `${stem}_${l.name}.o`), flags: [...baseFlags, ...l.flags, `-DTF_ISA_LEVEL=${l.level}`] });
     }
   }

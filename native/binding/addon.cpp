@@ -92,6 +92,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_pool_ops(env, exports);
   register_rnn_ops(env, exports);
   register_attention_ops(env, exports);
+  register_quant_ops(env, exports);
   return exports;
 }
 

@@ -8,4 +8,5 @@ void register_conv_ops(Napi::Env env, Napi::Object exports);
 void register_pool_ops(Napi::Env env, Napi::Object exports);
 void register_rnn_ops(Napi::Env env, Napi::Object exports);
 void register_attention_ops(Napi::Env env, Napi::Object exports);
+void register_quant_ops(Napi::Env env, Napi::Object exports);
 }

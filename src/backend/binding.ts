@@ -8,6 +8,8 @@ import { type PublishedOptimizerLayouts, checkOptimizerLayouts } from '../optimi
 
 type F32 = Float32Array;
 type I32 = Int32Array;
+type U8 = Uint8Array;
+type I8 = Int8Array;
 
 // ---- argument layouts ---------------------------------------------------------------------------
 // The same lists as native/binding/layouts.h, keyed by entry point ("name[count]": a tail array of
@@ -75,6 +77,14 @@ export const layouts = {
   layerNormForward: ['rows', 'n', 'xOffset', 'gammaOffset', 'betaOffset', 'eps', 'yOffset', 'meanOffset', 'rstdOffset'],
   layerNormBackward: ['rows', 'n', 'xOffset', 'gammaOffset', 'meanOffset', 'rstdOffset', 'dyOffset', 'dxOffset', 'dgammaOffset',
     'dbetaOffset'],
+  // ---- int8 quantization (native/binding/quant_ops.cpp, src/ops/quant-kernels.ts) ----
+  /** activation: 0 none, 1 relu, 2 relu6; outScale/outZeroPoint apply to a uint8 out. */
+  qgemm: ['m', 'n', 'k', 'aZeroPoint', 'scaleA', 'activation', 'outScale', 'outZeroPoint'],
+  /** NHWC x and out; depthwise: 1 when the weights are in the direct kernel's layout. */
+  qconv2d: ['n', 'h', 'w', 'c', 'kh', 'kw', 'cout', 'oh', 'ow', 'sh', 'sw', 'dh', 'dw', 'padTop', 'padLeft', 'groups',
+    'depthwise', 'xZeroPoint', 'scaleX', 'activation', 'outScale', 'outZeroPoint'],
+  /** mode: 0 the given scale/zero point; 1 dynamic over the tensor; 2 dynamic per row (they are written). */
+  quantizeLinear: ['rows', 'cols', 'mode'],
 } as const;
 
 export type LayoutName = keyof typeof layouts;
@@ -153,6 +163,17 @@ interface KernelEntries {
    * {@link AddonBasics.optimizerLayouts}.
    */
   optimizerStep(kind: number, param: F32, grad: F32, s0: F32 | null, s1: F32 | null, s2: F32 | null, meta: Float64Array): void;
+  // ---- int8 quantization: the contract is documented in src/ops/quant-kernels.ts and native/kernels/quant/quant.h ----
+  /**
+   * out [m, n] = epilogue(sum_p (a[i, p] - aZeroPoint) b[p, j]) with a [m, k] uint8 or int8 (row-major),
+   * b packed by qgemmPackWeights (bPacked, colSums [n]), scaleB [n], bias [n] or null; out float32
+   * (dequantized) or uint8 (requantized with outScale, outZeroPoint).
+   */
+  qgemm(a: U8 | I8, bPacked: I8, colSums: I32, scaleB: F32, bias: F32 | null, out: F32 | U8, args: Packed<'qgemm'>): void;
+  /** NHWC int8 convolution with weights packed by qconvPackWeights; the epilogue of qgemm. */
+  qconv2d(x: U8 | I8, wPacked: I8, colSums: I32, scaleW: F32, bias: F32 | null, out: F32 | U8, args: Packed<'qconv2d'>): void;
+  /** x [rows, cols] float32 -> out uint8 with scales / zeroPoints (read in mode 0, written in modes 1, 2). */
+  quantizeLinear(x: F32, out: U8, scales: F32, zeroPoints: I32, args: Packed<'quantizeLinear'>): void;
 }
 
 /** The same entry points run off the JS thread, their arrays pinned until the promise settles. */
@@ -162,6 +183,8 @@ type AsyncEntries = {
 
 interface AddonBasics {
   info(): { simd: string; hardwareSimd: string; threads: number; buildHash: string; napiVersion: number };
+  /** Which integer-kernel copy runs at the current SIMD level: 'avx512vnni', 'avx2' or 'scalar'. */
+  quantIsa(): string;
   setNumThreads(n: number): number;
   setSimdLevel(level: string): string;
   /** Address of the buffer's first byte mod 64 (Storage aligns pooled views with it). */
@@ -188,6 +211,7 @@ export type NativeAddon = AddonBasics & KernelEntries & AsyncEntries;
 type Kind<T> = T extends (...args: never[]) => unknown ? 'function' : 'object';
 const basics: { readonly [K in keyof AddonBasics]-?: Kind<AddonBasics[K]> } = {
   info: 'function',
+  quantIsa: 'function',
   setNumThreads: 'function',
   setSimdLevel: 'function',
   addressMod64: 'function',

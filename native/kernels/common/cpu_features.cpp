@@ -44,6 +44,29 @@ SimdLevel detect_hardware() {
   return SimdLevel::Avx2;
 }
 
+struct VnniFeatures {
+  bool avx512_vnni = false;
+  bool avx_vnni = false;
+};
+
+VnniFeatures detect_vnni() {
+  VnniFeatures f;
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return f;
+  const unsigned max_subleaf = eax;
+  // The register state checks are the ones detect_hardware() made for the level that runs these.
+  f.avx512_vnni = detect_hardware() == SimdLevel::Avx512 && (ecx & (1u << 11));
+  if (max_subleaf >= 1 && __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) {
+    f.avx_vnni = static_cast<int>(detect_hardware()) >= static_cast<int>(SimdLevel::Avx2) && (eax & (1u << 4));
+  }
+  return f;
+}
+
+const VnniFeatures& vnni_cached() {
+  static const VnniFeatures f = detect_vnni();
+  return f;
+}
+
 // Returns the level requested by TENSORFORGE_SIMD, or `fallback` when unset or unrecognised.
 SimdLevel env_level(SimdLevel fallback) {
   const char* v = std::getenv("TENSORFORGE_SIMD");
@@ -86,6 +109,9 @@ SimdLevel set_simd_level(SimdLevel level) {
   g_level.store(static_cast<int>(chosen), std::memory_order_relaxed);
   return chosen;
 }
+
+bool cpu_has_avx512_vnni() { return vnni_cached().avx512_vnni; }
+bool cpu_has_avx_vnni() { return vnni_cached().avx_vnni; }
 
 const char* simd_level_name(SimdLevel level) {
   switch (level) {

@@ -12,5 +12,10 @@ SimdLevel simd_level();
 SimdLevel set_simd_level(SimdLevel level);
 SimdLevel hardware_simd_level();
 const char* simd_level_name(SimdLevel level);
+// AVX512_VNNI (vpdpbusd on ZMM) with the AVX-512 state the avx512 level needs; the integer kernels
+// run their avx512vnni copy at level avx512 when this holds.
+bool cpu_has_avx512_vnni();
+// AVX-VNNI (the VEX-encoded vpdpbusd of AVX2-only CPUs). Detected for reporting; no kernel uses it yet.
+bool cpu_has_avx_vnni();
 
 }  // namespace tf::kernels
