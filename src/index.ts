@@ -133,3 +133,6 @@ export * as summary from './summary';
 
 // Pictures as files: model graphs, training curves, confusion matrices, image grids, heat maps, HTML reports.
 export { vis, type PlotModelOptions, type PlotHistoryOptions, type HistoryLike, type ConfusionMatrixOptions, type ClassLabels, type ImageGridOptions, type HeatmapOverlayOptions, type Colormap, type ReportOptions } from './vis';
+
+// Pruning: magnitude pruning with schedules and a fit callback, strip, channel pruning.
+export * as pruning from './pruning';
