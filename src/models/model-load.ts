@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { argError, describe } from '../errors';
 import { decodeSafetensors } from '../io/safetensors';
+import { decodeWeights } from '../io/sparse-weights';
 // The layer index, not registry.ts alone: importing it registers every built-in layer class.
 import { deserializeLayer } from '../layers';
 import type { Layer } from '../layers/layer';
@@ -90,7 +91,7 @@ export async function loadModel(dir: string): Promise<LayersModel> {
   const bytes = await fs.promises.readFile(weightsFile).catch((err: Error) => {
     throw new Error(`loadModel: cannot read ${weightsFile}: ${err.message}`);
   });
-  const { tensors } = decodeSafetensors(bytes, weightsFile);
+  const tensors = decodeWeights(decodeSafetensors(bytes, weightsFile), weightsFile);
   for (const l of model.layers) {
     const values = l.weightsInfo.map((w) => {
       const t = tensors.get(weightName(l, w.name));

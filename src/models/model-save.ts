@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { argError, describe } from '../errors';
 import type { Tensor } from '../tensor/tensor';
 import { encodeSafetensors } from '../io/safetensors';
+import { encodeWeights } from '../io/sparse-weights';
 import type { LayersModel } from './layers-model';
 import { saveOptimizerState } from '../optimizers/saved-state';
 import { FORMAT, MODEL_FILE, OPTIMIZER_FILE, type SavedModel, WEIGHTS_FILE, namedWeights } from './model-format';
@@ -28,7 +29,9 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
     weightsFile: WEIGHTS_FILE,
   };
   await fs.promises.mkdir(dir, { recursive: true });
-  await fs.promises.writeFile(path.join(dir, WEIGHTS_FILE), encodeSafetensors(weights, { format: FORMAT }));
+  // Sparse (pruned) kernels and other registered encodings are stored compactly (io/sparse-weights.ts).
+  const stored = encodeWeights(weights, { format: FORMAT });
+  await fs.promises.writeFile(path.join(dir, WEIGHTS_FILE), encodeSafetensors(stored.tensors, stored.metadata));
   if (model.compiled && (await saveOptimizerState(model.compiled.optimizer, named, path.join(dir, OPTIMIZER_FILE)))) {
     saved.optimizerWeightsFile = OPTIMIZER_FILE;
   }
