@@ -4,3 +4,6 @@ export { prune, isPruned, type PruneOptions } from './prune';
 export { updateCallback, PruningCallback } from './update-callback';
 export { strip, sparsity, type SparsityReport, type LayerSparsity } from './strip';
 export { registerPrunableWeight, prunableWeightNames } from './prunable';
+export { pruneChannels } from './prune-channels';
+export { channelPlan, type ChannelPlan, type PlannedLayer, type PruneChannelsOptions } from './channel-plan';
+export { registerChannelRule, registerChannelProducer, type ChannelRule, type ChannelProducer, type ChannelSet, type ChannelStep, type WeightSlice } from './channel-rules';
