@@ -73,6 +73,50 @@ describe('pruning.pruneChannels', () => {
     expect(maxDiff(values(model.predictOnBatch(x)), values(ref.predictOnBatch(x)))).toBeGreaterThan(1e-4);
   });
 
+  it('carries channels into Conv1D, LSTM, Bidirectional GRU, SeparableConv2D, Conv2DTranspose and pooling consumers exactly', () => {
+    tf.manualSeed(15);
+    // Producers with relu/linear activations: zeroing a removed filter's kernel slice and bias
+    // makes that channel exactly 0 downstream, which must equal removing it.
+    const zeroProducers = (ref: tf.LayersModel, plan: tf.pruning.ChannelPlan) => {
+      for (const p of plan.layers) {
+        const l = ref.getLayer(p.name);
+        const removed = new Set(p.removed);
+        const kernelName = l.className === 'SeparableConv2D' ? 'pointwise_kernel' : 'kernel';
+        const axis = l.className === 'Conv2DTranspose' ? 2 : l.weightsInfo.find((w) => w.name === kernelName)!.value.rank - 1;
+        l.setWeights(l.weightsInfo.map((w) => (w.name === kernelName ? zeroAlong(w.value, axis, (i) => removed.has(i)) : w.name === 'bias' ? zeroAlong(w.value, 0, (i) => removed.has(i)) : w.value)));
+      }
+    };
+    const check = (model: tf.LayersModel, x: tf.Tensor, expectPruned: number) => {
+      const plan = tf.pruning.channelPlan(model, { fraction: 0.5 });
+      expect(plan.layers).toHaveLength(expectPruned);
+      const pruned = tf.pruning.pruneChannels(model, { fraction: 0.5 });
+      const ref = tf.pruning.strip(model);
+      zeroProducers(ref, plan);
+      expect(pruned.countParams()).toBeLessThan(model.countParams());
+      expect(maxDiff(values(pruned.predictOnBatch(x)), values(ref.predictOnBatch(x)))).toBeLessThan(1e-5);
+    };
+    const seq = tf.sequential([
+      tf.layers.conv1d({ filters: 6, kernelSize: 3, activation: 'relu', inputShape: [9, 2] }),
+      tf.layers.conv1d({ filters: 8, kernelSize: 2, padding: 'same' }),
+      tf.layers.lstm({ units: 5, returnSequences: true }),
+      tf.layers.bidirectional({ layer: tf.layers.gru({ units: 3 }) as never }),
+      tf.layers.dense({ units: 2 }),
+    ]);
+    check(seq, tf.randn([3, 9, 2]), 2);
+    const img = tf.sequential([
+      tf.layers.conv2dTranspose({ filters: 6, kernelSize: 3, strides: 2, inputShape: [4, 4, 3], activation: 'relu' }),
+      tf.layers.averagePooling2d({ poolSize: 2 }),
+      tf.layers.separableConv2d({ filters: 8, kernelSize: 3, depthMultiplier: 2, activation: 'relu' }),
+      tf.layers.zeroPadding2d({ padding: 1 }),
+      tf.layers.upSampling2d({ size: 2 }),
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, activation: 'relu' }),
+      tf.layers.globalMaxPooling2d(),
+      tf.layers.dense({ units: 7, activation: 'relu' }),
+      tf.layers.dense({ units: 2 }),
+    ]);
+    check(img, tf.randn([2, 4, 4, 3]), 4);
+  });
+
   it('keeps the filters with the largest norms (l1 or l2)', () => {
     tf.manualSeed(12);
     const model = tf.sequential([tf.layers.dense({ units: 4, inputShape: [3] }), tf.layers.dense({ units: 1 })]);
