@@ -3,9 +3,13 @@
 // The safe rule: a producer (Dense, Conv1D/2D, Conv2DTranspose, SeparableConv2D) is pruned only
 // when every path from its output, through layers that keep channels apart (activations, pooling,
 // BatchNormalization, depthwise convolution, Flatten), ends in layers that read the channels through
-// a kernel (Dense, convolutions, recurrent layers), each called once. A path that reaches a merge
-// (Add, Concatenate, ...) stops it: the merge ties channel counts (and positions) across branches.
-// So does a model output (its shape would change), a layer without a rule, or a shared layer.
+// a kernel (Dense, convolutions, recurrent layers), each called once. An elementwise merge (Add,
+// Subtract, Multiply, Average, Maximum, Minimum: residual connections) ties the channels of all its
+// inputs: the producers behind them form one group, pruned together with one kept set chosen by
+// their summed norms, and only when every input of every merge in the group comes from a member
+// (an identity skip from the model input, or from a layer that cannot be pruned, stops the group).
+// Concatenate, a model output (its shape would change), a layer without a rule and a shared layer
+// stop a producer.
 import { argError, describe } from '../errors';
 import type { Layer, LayerConfig } from '../layers/layer';
 import type { SymbolicTensor } from '../layers/symbolic-tensor';
@@ -46,7 +50,7 @@ export interface PlannedLayer {
 /** What {@link channelPlan} decides. */
 export interface ChannelPlan {
   layers: PlannedLayer[];
-  /** Layers that could have been pruned and were not, with the reason (only with skipUnsafe or model outputs). */
+  /** Layers that could have been pruned and were not, with the reason (model outputs, or with skipUnsafe). */
   skipped: { name: string; reason: string }[];
 }
 
@@ -57,7 +61,8 @@ export interface LayerEdit {
 }
 
 const FN = 'pruning.pruneChannels';
-const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']);
+/** Merges whose inputs line up channel by channel: prunable only when all their inputs are pruned alike. */
+const ELEMENTWISE_MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum']);
 
 function checkOptions(fn: string, options: unknown): PruneChannelsOptions {
   if (typeof options !== 'object' || options === null) argError(fn, 'options', '{ fraction, criterion? }', describe(options));
@@ -123,30 +128,77 @@ function addSlice(edits: Map<Layer, LayerEdit>, layer: Layer, s: WeightSlice): v
   axes.set(s.axis, s.kept);
 }
 
-/** Follows `channels` from `start` to the layers that consume them, collecting their edits. */
-function walk(g: Graph, start: SymbolicTensor, channels: ChannelSet, edits: Map<Layer, LayerEdit>): void {
+interface Reach {
+  /** Elementwise merges the channels arrive at (the walk stops there), with the channels arriving. */
+  merges: Map<GraphNode, ChannelSet>;
+  /** Tensors that carry the channels (the start and everything passed through). */
+  owned: Set<number>;
+}
+
+/**
+ * Follows `channels` from `start` to the layers that consume them, collecting their edits. Stops
+ * at elementwise merges (Add, ...), which it reports: they tie channels across their inputs.
+ */
+function walk(g: Graph, start: SymbolicTensor, channels: ChannelSet, edits: Map<Layer, LayerEdit>): Reach {
+  const reach: Reach = { merges: new Map(), owned: new Set() };
   const queue: [SymbolicTensor, ChannelSet][] = [[start, channels]];
   while (queue.length) {
     const [t, set] = queue.shift()!;
+    reach.owned.add(t.id);
     if (g.outputs.has(t.id)) throw new Refusal('its channels reach a model output', true);
     for (const n of g.consumers.get(t.id) ?? []) {
       const { layer } = n;
       const who = `${layer.className} '${layer.name}'`;
-      if (MERGES.has(layer.className)) throw new Refusal(`its channels reach ${who}, which ties channel counts across its inputs`);
-      if (n.inputs.length !== 1 || n.listInput) throw new Refusal(`its channels reach ${who}, which takes several inputs`);
       if ((g.calls.get(layer) ?? 0) > 1) throw new Refusal(`its channels reach ${who}, which is shared (called ${g.calls.get(layer)} times)`);
+      if (ELEMENTWISE_MERGES.has(layer.className) && n.listInput) {
+        const before = reach.merges.get(n);
+        if (before && before.axis !== set.axis) throw new Refusal(`its channels reach ${who} on different axes`);
+        reach.merges.set(n, set);
+        continue;
+      }
+      if (layer.className === 'Concatenate') throw new Refusal(`its channels reach ${who}, which places them after other channels (concatenation is not pruned through)`);
+      if (n.inputs.length !== 1 || n.listInput) throw new Refusal(`its channels reach ${who}, which takes several inputs`);
       const rule = channelRule(layer.className);
       if (!rule) throw new Refusal(`its channels reach ${who}, which has no channel-pruning rule`);
       const out = n.outputs.find((o) => o) ?? null;
       const step = rule(layer, set, n.inputs[0]!.shape, out?.shape ?? null);
       if ('refuse' in step) throw new Refusal(`its channels reach ${step.refuse}`);
-      for (const s of step.slices ?? []) addSlice(edits, layer, s);
+      for (const sl of step.slices ?? []) addSlice(edits, layer, sl);
       if (step.config) Object.assign(editOf(edits, layer).config, step.config);
       if (step.next) {
         if (n.outputs.filter((o) => o).length > 1) throw new Refusal(`its channels reach ${who}, which has several outputs`);
         if (out) queue.push([out, step.next]);
       }
     }
+  }
+  return reach;
+}
+
+const all = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** A channel source: a producer layer, or an elementwise merge whose inputs are all pruned alike. */
+interface Source {
+  key: Layer | GraphNode;
+  /** The pruned layer (producers only). */
+  layer: Layer | null;
+  start: SymbolicTensor | null;
+  set: ChannelSet | null;
+  refusal: Refusal | null;
+  reach: Reach | null;
+}
+
+/** Union-find over sources: a merge joins every source whose channels arrive at it. */
+class Groups {
+  private readonly parent = new Map<object, object>();
+  find(x: object): object {
+    let r = x;
+    while (this.parent.has(r) && this.parent.get(r) !== r) r = this.parent.get(r)!;
+    this.parent.set(x, r);
+    return r;
+  }
+  union(a: object, b: object): void {
+    const [ra, rb] = [this.find(a), this.find(b)];
+    if (ra !== rb) this.parent.set(ra, rb);
   }
 }
 
@@ -158,57 +210,143 @@ export function planChannels(model: LayersModel, options: PruneChannelsOptions, 
   const criterion = o.criterion ?? 'l1';
   const g = graphOf(model);
   const nodeOf = new Map(model.graphNodes.map((n) => [n.layer, n]));
-  const candidates = chosen ?? model.layers.filter((l) => channelProducer(l.className));
+  for (const l of chosen ?? []) {
+    if (!channelProducer(l.className)) {
+      throw new Error(`${fn}: cannot prune ${l.className} '${l.name}': ${l.className} has no removable output channels (prunable: Dense, Conv1D, Conv2D, Conv2DTranspose, SeparableConv2D)`);
+    }
+  }
+
+  // Discovery: every producer's reach with all channels kept, and every merge its channels meet.
+  const sources = new Map<object, Source>();
+  const groups = new Groups();
+  const explore = (src: Source): void => {
+    sources.set(src.key, src);
+    groups.find(src.key);
+    if (src.refusal || !src.start || !src.set) return;
+    try {
+      src.reach = walk(g, src.start, src.set, new Map());
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      src.refusal = err;
+      return;
+    }
+    for (const [m, set] of src.reach.merges) {
+      let ms = sources.get(m);
+      if (!ms) {
+        const out = m.outputs[0] ?? null;
+        ms = { key: m, layer: null, start: out, set: { axis: set.axis, total: set.total, kept: all(set.total) }, refusal: null, reach: null };
+        if (!out) ms.refusal = new Refusal(`its channels reach ${m.layer.className} '${m.layer.name}', whose output is unused`);
+        explore(ms);
+      } else if (ms.set && (ms.set.axis !== set.axis || ms.set.total !== set.total)) {
+        ms.refusal ??= new Refusal(`${m.layer.className} '${m.layer.name}' adds channels of different counts or axes`);
+      }
+      groups.union(src.key, m);
+    }
+  };
+  for (const layer of model.layers) {
+    const producer = channelProducer(layer.className);
+    if (!producer) continue;
+    const node = nodeOf.get(layer);
+    const src: Source = { key: layer, layer, start: null, set: null, refusal: null, reach: null };
+    const calls = g.calls.get(layer) ?? 0;
+    const why = producer.refuse?.(layer);
+    if (!node) src.refusal = new Refusal('it is not called in the model');
+    else if (calls > 1) src.refusal = new Refusal(`it is shared (called ${calls} times)`);
+    else if (why) src.refusal = new Refusal(why);
+    else {
+      src.start = node.outputs[0]!;
+      const total = layer.weightsInfo.find((w) => w.name === producer.weight(layer))!.value.shape[producer.weightAxis(layer)]!;
+      src.set = { axis: producer.outputAxis(layer, src.start.shape.length), total, kept: all(total) };
+    }
+    explore(src);
+  }
+
+  // Decision per group: every member prunable, every merge input carried by a member, one kept set.
+  const byRoot = new Map<object, Source[]>();
+  for (const src of sources.values()) {
+    const root = groups.find(src.key);
+    byRoot.set(root, [...(byRoot.get(root) ?? []), src]);
+  }
   const plan: ChannelPlan = { layers: [], skipped: [] };
   const edits = new Map<Layer, LayerEdit>();
   const unsafe: string[] = [];
-  for (const layer of candidates) {
-    const producer = channelProducer(layer.className);
-    const node = nodeOf.get(layer);
+  const chosenSet = new Set(chosen ?? []);
+  for (const members of byRoot.values()) {
+    const producers = members.filter((m) => m.layer);
+    const merges = members.filter((m) => !m.layer).map((m) => m.key as GraphNode);
+    if (!producers.length) continue;
+    if (chosen) {
+      const picked = producers.filter((p) => chosenSet.has(p.layer!));
+      if (!picked.length) continue;
+      if (picked.length < producers.length && !members.some((m) => m.refusal)) {
+        const missing = producers.filter((p) => !chosenSet.has(p.layer!)).map((p) => `'${p.layer!.name}'`);
+        const via = merges.map((m) => `${m.layer.className} '${m.layer.name}'`).join(', ');
+        throw new Error(`${fn}: cannot prune '${picked[0]!.layer!.name}' alone: its channels are tied through ${via} to ${missing.join(', ')}; name all of them in 'layers' to prune them together`);
+      }
+    }
+    let refusal = members.find((m) => m.refusal && !m.refusal.output)?.refusal ?? members.find((m) => m.refusal)?.refusal ?? null;
+    if (!refusal && merges.length) {
+      const owned = new Set(members.flatMap((m) => [...(m.reach?.owned ?? [])]));
+      for (const m of merges) {
+        const stray = m.inputs.find((t) => !owned.has(t.id));
+        if (stray) {
+          refusal = new Refusal(`its channels meet, at ${m.layer.className} '${m.layer.name}', channels of ${stray.sourceLayer.className} '${stray.sourceLayer.name}', which cannot be pruned with them`);
+          break;
+        }
+      }
+    }
+    if (!refusal && new Set(producers.map((p) => p.set!.total)).size > 1) refusal = new Refusal('the layers tied through merges have different channel counts');
     const attempt = new Map<Layer, LayerEdit>();
-    let planned: PlannedLayer | null = null;
-    try {
-      if (!producer) throw new Refusal(`${layer.className} has no removable output channels (prunable: Dense, Conv1D, Conv2D, Conv2DTranspose, SeparableConv2D)`);
-      if (!node) throw new Refusal('it is not called in the model');
-      if ((g.calls.get(layer) ?? 0) > 1) throw new Refusal(`it is shared (called ${g.calls.get(layer)} times)`);
-      const why = producer.refuse?.(layer);
-      if (why) throw new Refusal(why);
-      const out = node.outputs[0]!;
-      const weight = producer.weight(layer);
-      const wAxis = producer.weightAxis(layer);
-      const norms = channelNorms(layer, weight, wAxis, criterion);
-      const total = norms.length;
-      const kept = keepTop(norms, Math.max(1, total - Math.floor(o.fraction * total)));
-      const keptSet = new Set(kept);
-      planned = { name: layer.name, className: layer.className, channels: total, kept, removed: Array.from(norms.keys()).filter((c) => !keptSet.has(c)) };
-      if (planned.removed.length === 0) continue;
-      addSlice(attempt, layer, { weight, axis: wAxis, kept });
-      if (layer.weightsInfo.some((w) => w.name === 'bias')) addSlice(attempt, layer, { weight: 'bias', axis: 0, kept });
-      attempt.get(layer)!.config[producer.configKey] = kept.length;
-      walk(g, out, { axis: producer.outputAxis(layer, out.shape.length), total, kept }, attempt);
-    } catch (err) {
-      if (!(err instanceof Refusal)) throw err;
-      const reason = `cannot prune ${layer.className} '${layer.name}': ${err.reason}`;
-      if (chosen) throw new Error(`${fn}: ${reason}`);
-      if (!err.output && !o.skipUnsafe) unsafe.push(reason);
-      plan.skipped.push({ name: layer.name, reason: err.reason });
+    const planned: PlannedLayer[] = [];
+    if (!refusal) {
+      try {
+        const total = producers[0]!.set!.total;
+        const norms = new Float64Array(total);
+        for (const p of producers) {
+          const producer = channelProducer(p.layer!.className)!;
+          channelNorms(p.layer!, producer.weight(p.layer!), producer.weightAxis(p.layer!), criterion).forEach((v, c) => (norms[c] = norms[c]! + v));
+        }
+        const kept = keepTop(norms, Math.max(1, total - Math.floor(o.fraction * total)));
+        const keptSet = new Set(kept);
+        const removed = all(total).filter((c) => !keptSet.has(c));
+        if (!removed.length) continue;
+        for (const p of producers) {
+          const layer = p.layer!;
+          const producer = channelProducer(layer.className)!;
+          addSlice(attempt, layer, { weight: producer.weight(layer), axis: producer.weightAxis(layer), kept });
+          if (layer.weightsInfo.some((w) => w.name === 'bias')) addSlice(attempt, layer, { weight: 'bias', axis: 0, kept });
+          editOf(attempt, layer).config[producer.configKey] = kept.length;
+          planned.push({ name: layer.name, className: layer.className, channels: total, kept, removed });
+        }
+        // Each source's walk stops at merges; a merge's own walk carries the channels beyond it.
+        for (const m of members) walk(g, m.start!, { ...m.set!, kept }, attempt);
+      } catch (err) {
+        if (!(err instanceof Refusal)) throw err;
+        refusal = err;
+      }
+    }
+    if (refusal) {
+      for (const p of producers) {
+        const reason = `cannot prune ${p.layer!.className} '${p.layer!.name}': ${refusal.reason}`;
+        if (chosen && chosenSet.has(p.layer!)) throw new Error(`${fn}: ${reason}`);
+        if (!refusal.output && !o.skipUnsafe && !chosen) unsafe.push(reason);
+        plan.skipped.push({ name: p.layer!.name, reason: refusal.reason });
+      }
       continue;
     }
-    plan.layers.push(planned);
+    plan.layers.push(...planned);
     // A layer both consuming upstream channels and producing its own gets both cuts (other axes).
     for (const [l, e] of attempt) {
-      const into = edits.get(l);
-      if (!into) {
-        edits.set(l, e);
-        continue;
-      }
       for (const [w, axes] of e.slices) for (const [axis, kept] of axes) addSliceOrThrow(fn, edits, l, { weight: w, axis, kept });
-      Object.assign(into.config, e.config);
+      Object.assign(editOf(edits, l).config, e.config);
     }
   }
   if (unsafe.length) {
     throw new Error(`${fn}: ${unsafe.join('; ')}. Pass skipUnsafe: true to leave such layers unpruned, or name the layers to prune in 'layers'`);
   }
+  const order = new Map(model.layers.map((l, i) => [l.name, i]));
+  plan.layers.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+  plan.skipped.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
   return { plan, edits };
 }
 

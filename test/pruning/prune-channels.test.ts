@@ -147,7 +147,7 @@ describe('pruning.pruneChannels', () => {
     expect(maxDiff(before, values(pruned.layers[1]!.weights[0]!))).toBeGreaterThan(0);
   });
 
-  it('refuses channels tied by a residual Add, naming the layers, unless skipUnsafe or other layers are chosen', () => {
+  it('refuses channels an Add ties to an unprunable tensor (an identity skip from the input), unless skipUnsafe or other layers are chosen', () => {
     tf.manualSeed(14);
     const inp = tf.input({ shape: [6, 6, 4] });
     const c1 = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'res_conv' }).apply(inp) as tf.SymbolicTensor;
@@ -156,7 +156,7 @@ describe('pruning.pruneChannels', () => {
     const f = tf.layers.flatten().apply(c2) as tf.SymbolicTensor;
     const out = tf.layers.dense({ units: 2 }).apply(f) as tf.SymbolicTensor;
     const model = tf.model({ inputs: inp, outputs: out });
-    expect(() => tf.pruning.pruneChannels(model, { fraction: 0.5 })).toThrow(/cannot prune Conv2D 'res_conv': its channels reach Add 'res_add', which ties channel counts.*skipUnsafe/);
+    expect(() => tf.pruning.pruneChannels(model, { fraction: 0.5 })).toThrow(/cannot prune Conv2D 'res_conv': its channels meet, at Add 'res_add', channels of InputLayer '.*', which cannot be pruned with them.*skipUnsafe/);
     expect(() => tf.pruning.pruneChannels(model, { fraction: 0.5, layers: ['res_conv'] })).toThrow(/res_conv.*res_add/);
     const plan = tf.pruning.channelPlan(model, { fraction: 0.5, skipUnsafe: true });
     expect(plan.layers.map((l) => l.name)).toEqual(['head_conv']);
@@ -165,6 +165,41 @@ describe('pruning.pruneChannels', () => {
     expect(pruned.countParams()).toBeLessThan(model.countParams());
     const x = tf.rand([2, 6, 6, 4]);
     expect(values(pruned.predictOnBatch(x))).toHaveLength(4);
+  });
+
+  it('prunes the members of residual Adds together with one kept set, exactly', () => {
+    tf.manualSeed(16);
+    const inp = tf.input({ shape: [6, 6, 3] });
+    const conv = (name: string, filters: number, activation: 'relu' | 'linear' = 'relu') =>
+      tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation, name });
+    const a = conv('stem', 8).apply(inp) as tf.SymbolicTensor;
+    const b1 = conv('b1_mid', 5).apply(a) as tf.SymbolicTensor;
+    const b1o = conv('b1_out', 8, 'linear').apply(b1) as tf.SymbolicTensor;
+    const s1 = tf.layers.add({ name: 'add1' }).apply([a, b1o]) as tf.SymbolicTensor;
+    const r1 = tf.layers.activation({ activation: 'relu' }).apply(s1) as tf.SymbolicTensor;
+    const b2o = conv('b2_out', 8, 'linear').apply(r1) as tf.SymbolicTensor;
+    const s2 = tf.layers.add({ name: 'add2' }).apply([r1, b2o]) as tf.SymbolicTensor;
+    const pooled = tf.layers.globalAveragePooling2d().apply(s2) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 3 }).apply(pooled) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: inp, outputs: out });
+    const plan = tf.pruning.channelPlan(model, { fraction: 0.5 });
+    expect(plan.layers.map((l) => [l.name, l.kept.length])).toEqual([['stem', 4], ['b1_mid', 3], ['b1_out', 4], ['b2_out', 4]]);
+    const tied = plan.layers.filter((l) => l.name !== 'b1_mid').map((l) => l.kept);
+    expect(tied[1]).toEqual(tied[0]);
+    expect(tied[2]).toEqual(tied[0]);
+    const pruned = tf.pruning.pruneChannels(model, { fraction: 0.5 });
+    // Reference: the removed filters zeroed at their producers (relu/linear: the channels are 0).
+    const ref = tf.pruning.strip(model);
+    for (const p of plan.layers) {
+      const l = ref.getLayer(p.name);
+      const removed = new Set(p.removed);
+      l.setWeights([zeroAlong(l.weights[0]!, 3, (i) => removed.has(i)), zeroAlong(l.weights[1]!, 0, (i) => removed.has(i))]);
+    }
+    const x = tf.randn([2, 6, 6, 3]);
+    expect(maxDiff(values(pruned.predictOnBatch(x)), values(ref.predictOnBatch(x)))).toBeLessThan(1e-5);
+    expect(pruned.countParams()).toBeLessThan(model.countParams() * 0.4);
+    expect(() => tf.pruning.pruneChannels(model, { fraction: 0.5, layers: ['stem'] })).toThrow(/cannot prune 'stem' alone: its channels are tied through Add 'add1', Add 'add2' to 'b1_out', 'b2_out'/);
+    expect(tf.pruning.channelPlan(model, { fraction: 0.5, layers: ['stem', 'b1_out', 'b2_out'] }).layers.map((l) => l.name)).toEqual(['stem', 'b1_out', 'b2_out']);
   });
 
   it('rejects bad options and unprunable layers with clear errors', () => {
