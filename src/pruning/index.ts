@@ -1,7 +1,7 @@
 // tf.pruning: magnitude pruning during training, stripping, and structured (channel) pruning.
 export { polynomialDecay, constantSparsity, type PruningSchedule, type PolynomialDecayOptions, type ConstantSparsityOptions } from './schedule';
 export { prune, isPruned, type PruneOptions } from './prune';
-export { updateCallback, PruningCallback } from './update-callback';
+export { updateCallback, step, PruningCallback } from './update-callback';
 export { strip, sparsity, type SparsityReport, type LayerSparsity } from './strip';
 export { registerPrunableWeight, prunableWeightNames } from './prunable';
 export { pruneChannels } from './prune-channels';

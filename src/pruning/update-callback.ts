@@ -1,4 +1,5 @@
 // tf.pruning.updateCallback: the fit() callback that drives magnitude pruning.
+import { describe } from '../errors';
 import type { Callback } from '../callbacks/callback';
 import type { LayersModel } from '../models/layers-model';
 import { type PruningState, pruningState, reapplyMasks, updateMasks } from './state';
@@ -38,6 +39,19 @@ export class PruningCallback implements Callback {
     reapplyMasks(state);
     state.step++;
   }
+}
+
+/**
+ * For custom training loops (`tf.train`, `trainOnBatch`): call after every optimizer step of a
+ * pruned model. Writes the masks' zeros back, advances the schedule's step and recomputes the masks
+ * when the schedule says so, exactly as {@link updateCallback} does in `fit`.
+ */
+export function step(model: LayersModel): void {
+  const state = pruningState(model);
+  if (!state) throw new Error(`pruning.step: model '${(model as { name?: string } | null)?.name ?? describe(model)}' is not pruned (call tf.pruning.prune(model, options) first)`);
+  reapplyMasks(state);
+  state.step++;
+  if (state.schedule.shouldUpdate(state.step)) updateMasks(state);
 }
 
 /** The callback that updates and enforces pruning masks during `fit` (pass it in `callbacks`). */

@@ -82,6 +82,24 @@ describe('pruning.prune', () => {
     expect(tf.pruning.sparsity(model).layers[0]!.sparsity).toBe(0.5);
   });
 
+  it('step() keeps masks and the schedule in a custom loop (trainOnBatch) as the callback does in fit', async () => {
+    tf.manualSeed(8);
+    const model = mlp();
+    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const { x, y } = data(32);
+    tf.pruning.prune(model, { schedule: tf.pruning.polynomialDecay({ initialSparsity: 0.2, finalSparsity: 0.6, endStep: 4, frequency: 2, power: 1 }) });
+    const seen: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      await model.trainOnBatch(x, y);
+      tf.pruning.step(model);
+      seen.push(tf.pruning.sparsity(model).layers[0]!.sparsity);
+    }
+    // Masks at steps 0 (0.2), 2 (0.4) and 4 (0.6); pruned entries stay zero in between.
+    const at = (s: number) => Math.round(s * 640) / 640;
+    expect(seen).toEqual([at(0.2), at(0.4), at(0.4), at(0.6), at(0.6), at(0.6)]);
+    expect(() => tf.pruning.step(mlp())).toThrow(/pruning.step: model .* is not pruned/);
+  });
+
   it('prunes conv, embedding and recurrent kernels; layers restricts it', () => {
     tf.manualSeed(6);
     const conv = tf.sequential([
