@@ -9,7 +9,7 @@ import { deserializeLayer } from '../layers';
 import type { SymbolicTensor } from '../layers/symbolic-tensor';
 import { LayersModel } from '../models/layers-model';
 import { Sequential } from '../models/sequential';
-import { getOptimizer } from '../optimizers';
+import { type Optimizer, getOptimizer } from '../optimizers';
 
 /** How one layer changes in the copy: config entries to override and its new weights. */
 export interface LayerRewrite {
@@ -30,7 +30,7 @@ function copyLayer(fn: string, layer: Layer, config: LayerConfig): Layer {
 /**
  * A new model with the same graph; `rewrite(layer)` gives a layer's changed config and weights, or
  * null to copy it as is. The copy is compiled like the original (a fresh optimizer of the same
- * class and settings) when the original is compiled.
+ * class and settings) when the original is compiled and its optimizer class is registered.
  */
 export function rebuildModel(fn: string, model: LayersModel, rewrite: (layer: Layer) => LayerRewrite | null): LayersModel {
   const copies = new Map<Layer, Layer>();
@@ -71,8 +71,13 @@ export function rebuildModel(fn: string, model: LayersModel, rewrite: (layer: La
   }
   const c = model.compiled;
   if (c) {
-    const optimizer = getOptimizer({ className: c.optimizer.className, config: c.optimizer.getConfig() });
-    result.compile({ ...c.args, optimizer });
+    let optimizer: Optimizer | null = null;
+    try {
+      optimizer = getOptimizer({ className: c.optimizer.className, config: c.optimizer.getConfig() });
+    } catch {
+      // An optimizer class that is not registered cannot be copied: the copy stays uncompiled.
+    }
+    if (optimizer) result.compile({ ...c.args, optimizer });
   }
   return result;
 }
