@@ -1,8 +1,10 @@
 // The graph walk of channel pruning: from a tensor whose channels are being removed, through the
 // layers that keep channels apart, to the layers that read them, collecting every layer's edits
-// (channel-rules.ts says what each class does). Elementwise merges end a walk and are reported:
-// channel-plan.ts decides whether all their inputs are pruned alike.
+// (channel-rules.ts says what each class does). Merges end a walk and are reported: channel-plan.ts
+// decides whether all inputs of an elementwise merge are pruned alike, and what a concatenation of
+// pruned and unpruned inputs keeps.
 import type { Layer, LayerConfig } from '../layers/layer';
+import { normalizeAxis } from '../tensor/shape';
 import type { SymbolicTensor } from '../layers/symbolic-tensor';
 import type { GraphNode } from '../models/graph';
 import type { LayersModel } from '../models/layers-model';
@@ -55,6 +57,8 @@ export function addSlice(edits: Map<Layer, LayerEdit>, layer: Layer, s: WeightSl
 export interface Reach {
   /** Elementwise merges the channels arrive at (the walk stops there), with the channels arriving. */
   merges: Map<GraphNode, ChannelSet>;
+  /** Concatenations along the channel axis the channels arrive at: input index -> channels arriving. */
+  concats: Map<GraphNode, Map<number, ChannelSet>>;
   /** Tensors that carry the channels (the start and everything passed through). */
   owned: Set<number>;
 }
@@ -64,7 +68,7 @@ export interface Reach {
  * at elementwise merges (Add, ...), which it reports: they tie channels across their inputs.
  */
 export function walk(g: Graph, start: SymbolicTensor, channels: ChannelSet, edits: Map<Layer, LayerEdit>): Reach {
-  const reach: Reach = { merges: new Map(), owned: new Set() };
+  const reach: Reach = { merges: new Map(), concats: new Map(), owned: new Set() };
   const queue: [SymbolicTensor, ChannelSet][] = [[start, channels]];
   while (queue.length) {
     const [t, set] = queue.shift()!;
@@ -80,7 +84,14 @@ export function walk(g: Graph, start: SymbolicTensor, channels: ChannelSet, edit
         reach.merges.set(n, set);
         continue;
       }
-      if (layer.className === 'Concatenate') throw new Refusal(`its channels reach ${who}, which places them after other channels (concatenation is not pruned through)`);
+      if (layer.className === 'Concatenate' && n.listInput) {
+        const axis = normalizeAxis(layer.name, (layer as unknown as { axis: number }).axis, t.shape.length);
+        if (axis !== set.axis) throw new Refusal(`its channels (axis ${set.axis}) reach ${who}, which joins along axis ${axis}`);
+        let arrived = reach.concats.get(n);
+        if (!arrived) reach.concats.set(n, (arrived = new Map()));
+        n.inputs.forEach((x, i) => x.id === t.id && arrived!.set(i, set));
+        continue;
+      }
       if (n.inputs.length !== 1 || n.listInput) throw new Refusal(`its channels reach ${who}, which takes several inputs`);
       const rule = channelRule(layer.className);
       if (!rule) throw new Refusal(`its channels reach ${who}, which has no channel-pruning rule`);

@@ -33,10 +33,11 @@ export function takeAlong(t: Tensor, axis: number, kept: number[]): Tensor {
  * model (compiled like the original) whose outputs equal the original's with those channels'
  * contributions zeroed; fine-tune it to recover accuracy. The original is unchanged.
  *
- * Safe rule: a layer is pruned only if its channels reach no Concatenate, no model output, no
- * shared layer and no layer without a channel rule. Layers whose channels meet at residual merges
- * (Add, ...) are pruned together, keeping the same channels, when every input of those merges comes
- * from one of them; otherwise (e.g. an identity skip from the input) they are refused. Without
+ * Safe rule: a layer is pruned only if its channels reach no model output, no shared layer and no
+ * layer without a channel rule. Layers whose channels meet at residual merges (Add, ...) are pruned
+ * together, keeping the same channels, when every input of those merges comes from one of them;
+ * otherwise (e.g. an identity skip from the input) they are refused. Concatenate keeps each input's
+ * remaining channels at its offset (a concatenation feeding an Add is refused). Without
  * `layers`, a refused layer is an Error (`skipUnsafe: true` leaves it unpruned); with `layers`, a
  * tied group must be named whole. {@link channelPlan} shows the decision without pruning.
  */

@@ -202,6 +202,43 @@ describe('pruning.pruneChannels', () => {
     expect(tf.pruning.channelPlan(model, { fraction: 0.5, layers: ['stem', 'b1_out', 'b2_out'] }).layers.map((l) => l.name)).toEqual(['stem', 'b1_out', 'b2_out']);
   });
 
+  it('prunes through Concatenate (inception and dense-block style): each input keeps its own channels at its offset', () => {
+    tf.manualSeed(17);
+    const inp = tf.input({ shape: [6, 6, 3] });
+    const conv = (name: string, filters: number) => tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', name });
+    const a = conv('branch_a', 4).apply(inp) as tf.SymbolicTensor;
+    const b = conv('branch_b', 6).apply(inp) as tf.SymbolicTensor;
+    const c = tf.layers.concatenate({ name: 'cat1' }).apply([a, b, inp]) as tf.SymbolicTensor;
+    const d = conv('grow', 5).apply(c) as tf.SymbolicTensor;
+    const c2 = tf.layers.concatenate({ name: 'cat2' }).apply([c, d]) as tf.SymbolicTensor;
+    const pooled = tf.layers.maxPooling2d({ poolSize: 2 }).apply(c2) as tf.SymbolicTensor;
+    const f = tf.layers.flatten().apply(pooled) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 2 }).apply(f) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: inp, outputs: out });
+    const plan = tf.pruning.channelPlan(model, { fraction: 0.5 });
+    expect(plan.layers.map((l) => [l.name, l.kept.length])).toEqual([['branch_a', 2], ['branch_b', 3], ['grow', 3]]);
+    const pruned = tf.pruning.pruneChannels(model, { fraction: 0.5 });
+    // grow reads 2 + 3 + 3 channels; the head reads 9 * (8 + 3) features.
+    expect(pruned.getLayer('grow').weights[0]!.shape).toEqual([3, 3, 8, 3]);
+    expect(pruned.getLayer(model.layers[model.layers.length - 1]!.name).weights[0]!.shape).toEqual([9 * 11, 2]);
+    const ref = tf.pruning.strip(model);
+    for (const p of plan.layers) {
+      const l = ref.getLayer(p.name);
+      const removed = new Set(p.removed);
+      l.setWeights([zeroAlong(l.weights[0]!, 3, (i) => removed.has(i)), zeroAlong(l.weights[1]!, 0, (i) => removed.has(i))]);
+    }
+    const x = tf.randn([2, 6, 6, 3]);
+    expect(maxDiff(values(pruned.predictOnBatch(x)), values(ref.predictOnBatch(x)))).toBeLessThan(1e-5);
+    // Choosing one branch leaves the others whole.
+    const one = tf.pruning.pruneChannels(model, { fraction: 0.5, layers: ['branch_b'] });
+    expect(one.getLayer('grow').weights[0]!.shape).toEqual([3, 3, 10, 5]);
+    // A concatenation whose output meets an Add would tie the concatenated channels: refused.
+    const s = tf.layers.add().apply([c, tf.layers.conv2d({ filters: 13, kernelSize: 1, name: 'proj' }).apply(c) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+    const head = tf.layers.dense({ units: 2 }).apply(tf.layers.flatten().apply(s) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const tiedModel = tf.model({ inputs: inp, outputs: head });
+    expect(() => tf.pruning.pruneChannels(tiedModel, { fraction: 0.5 })).toThrow(/cannot prune Conv2D 'branch_a': its channels reach Concatenate 'cat1', whose output meets Add/);
+  });
+
   it('rejects bad options and unprunable layers with clear errors', () => {
     const model = cnn();
     expect(() => tf.pruning.pruneChannels(model, { fraction: 1 })).toThrow(/fraction.*\[0, 1\).*got 1/);
