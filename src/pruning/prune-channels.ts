@@ -46,11 +46,11 @@ export function pruneChannels(model: LayersModel, options: PruneChannelsOptions)
   return rebuildModel('pruning.pruneChannels', model, (layer) => {
     const e = edits.get(layer);
     if (!e) return null;
+    // The copy's setWeights copies the values, so untouched weights can be handed over as they are.
     const weights = layer.weightsInfo.map((w) => {
       let t = w.value;
-      const axes = e.slices.get(w.name);
-      for (const [axis, kept] of axes ?? []) t = takeAlong(t, axis, kept);
-      return axes ? t : layer.getWeights()[layer.weightsInfo.indexOf(w)]!;
+      for (const [axis, kept] of e.slices.get(w.name) ?? []) t = takeAlong(t, axis, kept);
+      return t;
     });
     return { config: e.config, weights };
   });
