@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
-import { SPARSE_BITMASK, decodeWeights, encodeWeights } from '../../src/io/sparse-weights';
+import { SPARSE_BITMASK, decodeWeights, encodeWeights, registerWeightEncoding } from '../../src/io/sparse-weights';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors';
 
 const dirs: string[] = [];
@@ -85,4 +85,27 @@ describe('sparse weight storage', () => {
     const unknown = { tensors: file.tensors, metadata: { 'tensorforge.encodings': JSON.stringify({ 'd/kernel': { encoding: 'zip', shape: [8, 8], parts: {} } }) } };
     expect(() => decodeWeights(unknown, 'm.safetensors')).toThrow(/encoding "zip", known: sparse-bitmask/);
   });
+  // Last: the encoding it registers stays registered for the rest of this file.
+  it('takes registered encodings: first taker wins, save and load use them', async () => {
+    // A toy encoding for constant tensors: one value instead of all of them.
+    registerWeightEncoding({
+      name: 'test-constant',
+      encode: (t) => {
+        const d = t.dataSync();
+        return t.rank === 1 && t.size > 1 && d.every((v) => v === d[0]) ? { value: tf.tensor([d[0]!]) } : null;
+      },
+      decode: (parts, shape) => tf.full(shape, parts['value']!.dataSync()[0]!),
+    });
+    const model = tf.sequential([tf.layers.dense({ units: 6, inputShape: [4], biasInitializer: 'ones' })]);
+    const dir = tmp();
+    await model.save(dir);
+    const { tensors, metadata } = decodeSafetensors(fs.readFileSync(path.join(dir, 'model.safetensors')));
+    const bias = `${model.layers[0]!.name}/bias`;
+    expect(tensors.has(`${bias}#value`)).toBe(true);
+    expect(JSON.parse(metadata['tensorforge.encodings']!)[bias]).toEqual({ encoding: 'test-constant', shape: [6], parts: { value: `${bias}#value` } });
+    const loaded = await tf.loadModel(dir);
+    expect(Array.from(loaded.layers[0]!.weights[1]!.dataSync())).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(() => registerWeightEncoding({ name: '' } as never)).toThrow(/registerWeightEncoding.*encoding.*\{ name, encode, decode \}/);
+  });
+
 });
