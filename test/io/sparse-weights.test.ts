@@ -107,5 +107,4 @@ describe('sparse weight storage', () => {
     expect(Array.from(loaded.layers[0]!.weights[1]!.dataSync())).toEqual([1, 1, 1, 1, 1, 1]);
     expect(() => registerWeightEncoding({ name: '' } as never)).toThrow(/registerWeightEncoding.*encoding.*\{ name, encode, decode \}/);
   });
-
 });
