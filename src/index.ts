@@ -140,3 +140,5 @@ export { toTfjsArtifacts, type TfjsArtifacts } from './io/tfjs-format-save';
 export type { SaveOptions } from './models/model-save';
 // Hardening (issue 16): the memory budget every size from user input or a file is checked against.
 export { setMemoryBudget, getMemoryBudget } from './tensor/budget';
+// Pruning: magnitude pruning with schedules and a fit callback, strip, channel pruning.
+export * as pruning from './pruning';

@@ -13,3 +13,6 @@ import * as real from './real.mjs';
 import * as quant from './quant.mjs';
 
 export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, inferenceLatency, real, quant];
+import * as pruning from './pruning.mjs';
+
+export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, inferenceLatency, real, pruning];

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { argError, describe } from '../errors';
 import { toFsPath } from '../io/path';
 import { decodeSafetensors } from '../io/safetensors';
+import { decodeWeights } from '../io/sparse-weights';
 // The layer index, not registry.ts alone: importing it registers every built-in layer class.
 import { deserializeLayer, registerLayer } from '../layers';
 import type { Layer } from '../layers/layer';
@@ -106,7 +107,7 @@ export async function loadModel(dir: string): Promise<LayersModel> {
   }
   // Names inside model.json are untrusted: confined to the folder (see model-files.ts).
   const { file: weightsFile, bytes } = await readModelFile('loadModel', dir, 'model.json weightsFile', saved.weightsFile || WEIGHTS_FILE);
-  const { tensors } = decodeSafetensors(bytes, weightsFile);
+  const tensors = decodeWeights(decodeSafetensors(bytes, weightsFile), weightsFile);
   for (const l of model.layers) {
     const values = l.weightsInfo.map((w) => {
       const t = tensors.get(weightName(l, w.name));

@@ -7,6 +7,7 @@ import { toFsPath } from '../io/path';
 import { saveTfjsModel } from '../io/tfjs-format-save';
 import type { Tensor } from '../tensor/tensor';
 import { encodeSafetensors } from '../io/safetensors';
+import { encodeWeights } from '../io/sparse-weights';
 import type { LayersModel } from './layers-model';
 import { saveOptimizerState } from '../optimizers/saved-state';
 import { FORMAT, MODEL_FILE, OPTIMIZER_FILE, type SavedModel, WEIGHTS_FILE, namedWeights } from './model-format';
@@ -46,7 +47,9 @@ export async function saveModel(model: LayersModel, dir: string, options: SaveOp
     ...(model.trainingSeed !== null ? { trainingSeed: model.trainingSeed } : {}),
   };
   await fs.promises.mkdir(dir, { recursive: true });
-  await fs.promises.writeFile(path.join(dir, WEIGHTS_FILE), encodeSafetensors(weights, { format: FORMAT }));
+  // Sparse (pruned) kernels and other registered encodings are stored compactly (io/sparse-weights.ts).
+  const stored = encodeWeights(weights, { format: FORMAT });
+  await fs.promises.writeFile(path.join(dir, WEIGHTS_FILE), encodeSafetensors(stored.tensors, stored.metadata));
   if (model.compiled && (await saveOptimizerState(model.compiled.optimizer, named, path.join(dir, OPTIMIZER_FILE)))) {
     saved.optimizerWeightsFile = OPTIMIZER_FILE;
   }
