@@ -10,5 +10,6 @@ import * as cnnTrain from './cnn-train.mjs';
 import * as lstmTrain from './lstm-train.mjs';
 import * as inferenceLatency from './inference-latency.mjs';
 import * as real from './real.mjs';
+import * as realTrain from './real-train.mjs';
 
-export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, inferenceLatency, real];
+export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, realTrain, inferenceLatency, real];
