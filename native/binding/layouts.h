@@ -146,4 +146,13 @@ TF_LAYOUT(sdpaBackward, TF_SDPA_BACKWARD_FIELDS)
 TF_LAYOUT(layerNormForward, TF_LAYER_NORM_FORWARD_FIELDS)
 TF_LAYOUT(layerNormBackward, TF_LAYER_NORM_BACKWARD_FIELDS)
 
+#define TF_BATCH_NORM_FORWARD_FIELDS(F) \
+  F(outer) F(c) F(inner) F(xOffset) F(gammaOffset) F(betaOffset) F(eps) F(yOffset) F(meanOffset) F(varianceOffset) F(rstdOffset)
+#define TF_BATCH_NORM_BACKWARD_FIELDS(F)                                                                 \
+  F(outer) F(c) F(inner) F(xOffset) F(gammaOffset) F(meanOffset) F(rstdOffset) F(dyOffset) F(dxOffset) \
+  F(dgammaOffset) F(dbetaOffset)
+
+TF_LAYOUT(batchNormForward, TF_BATCH_NORM_FORWARD_FIELDS)
+TF_LAYOUT(batchNormBackward, TF_BATCH_NORM_BACKWARD_FIELDS)
+
 }  // namespace tf::binding::layout

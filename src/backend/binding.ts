@@ -75,6 +75,11 @@ export const layouts = {
   layerNormForward: ['rows', 'n', 'xOffset', 'gammaOffset', 'betaOffset', 'eps', 'yOffset', 'meanOffset', 'rstdOffset'],
   layerNormBackward: ['rows', 'n', 'xOffset', 'gammaOffset', 'meanOffset', 'rstdOffset', 'dyOffset', 'dxOffset', 'dgammaOffset',
     'dbetaOffset'],
+  /** Batch norm in training form: x, y, dy, dx dense [outer, c, inner] from their offsets; per-channel vectors [c]. */
+  batchNormForward: ['outer', 'c', 'inner', 'xOffset', 'gammaOffset', 'betaOffset', 'eps', 'yOffset', 'meanOffset', 'varianceOffset',
+    'rstdOffset'],
+  batchNormBackward: ['outer', 'c', 'inner', 'xOffset', 'gammaOffset', 'meanOffset', 'rstdOffset', 'dyOffset', 'dxOffset',
+    'dgammaOffset', 'dbetaOffset'],
 } as const;
 
 export type LayoutName = keyof typeof layouts;
@@ -147,6 +152,10 @@ interface KernelEntries {
   layerNormForward(x: F32, gamma: F32 | null, beta: F32 | null, y: F32, mean: F32, rstd: F32, args: Packed<'layerNormForward'>): void;
   layerNormBackward(x: F32, gamma: F32 | null, mean: F32, rstd: F32, dy: F32, dx: F32, dgamma: F32 | null, dbeta: F32 | null,
     args: Packed<'layerNormBackward'>): void;
+  batchNormForward(x: F32, gamma: F32 | null, beta: F32 | null, y: F32, mean: F32, variance: F32, rstd: F32,
+    args: Packed<'batchNormForward'>): void;
+  batchNormBackward(x: F32, gamma: F32 | null, mean: F32, rstd: F32, dy: F32, dx: F32, dgamma: F32 | null, dbeta: F32 | null,
+    args: Packed<'batchNormBackward'>): void;
   /**
    * One fused update of a parameter and its state slots. Its block is named per optimizer kind
    * (common fields, then the kind's hyper-parameters): src/optimizers/fused-layouts.ts, published as

@@ -101,6 +101,60 @@ void col2im(const ConvShape& s, const float* cols, int64_t c0, int64_t cg, int64
   }
 }
 
+// im2col over rows [r0, r0 + rows) of the batch's flattened (image, output pixel) index, which
+// may cross images; ungrouped (cg = c). Rows split over the pool.
+void im2col_flat(const ConvShape& s, const float* x, int64_t r0, int64_t rows, float* cols) {
+  const int64_t m = s.oh * s.ow, k = s.kh * s.kw * s.c;
+  parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(k, 1)), [&](int64_t b, int64_t e) {
+    int64_t r = b;
+    while (r < e) {
+      const int64_t flat = r0 + r, n = flat / m, p = flat % m;
+      const int64_t cnt = std::min(e - r, m - p);
+      im2col(s, x + n * s.h * s.w * s.c, 0, s.c, p, cnt, cols + r * k);
+      r += cnt;
+    }
+  });
+}
+
+// dx += cols scattered back over rows [r0, r0 + rows) of the flattened index (ungrouped). Rows of
+// one image overlap in dx, so the work splits over channel slices instead: no two threads touch
+// the same element.
+void col2im_flat(const ConvShape& s, const float* cols, int64_t r0, int64_t rows, float* dx) {
+  const int64_t m = s.oh * s.ow, k = s.kh * s.kw * s.c;
+  const int64_t slices = std::max<int64_t>(1, std::min<int64_t>(s.c / 16, 4 * num_threads()));
+  parallel_for(slices, 1, [&](int64_t b, int64_t e) {
+    const int64_t c0 = s.c * b / slices, c1 = s.c * e / slices, width = c1 - c0;
+    for (int64_t r = 0; r < rows; r++) {
+      const int64_t flat = r0 + r, n = flat / m, p = flat % m;
+      const int64_t oy = p / s.ow, ox = p % s.ow;
+      float* dxn = dx + n * s.h * s.w * s.c + c0;
+      const float* src = cols + r * k + c0;
+      for (int64_t i = 0; i < s.kh; i++) {
+        const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
+        if (iy < 0 || iy >= s.h) {
+          src += s.kw * s.c;
+          continue;
+        }
+        for (int64_t j = 0; j < s.kw; j++) {
+          const int64_t ix = ox * s.sw - s.pad_left + j * s.dw;
+          if (ix >= 0 && ix < s.w) {
+            float* d = dxn + (iy * s.w + ix) * s.c;
+            for (int64_t ci = 0; ci < width; ci++) d[ci] += src[ci];
+          }
+          src += s.c;
+        }
+      }
+    }
+  });
+}
+
+// Rows of one gradient GEMM chunk: deep enough that the GEMM's packing of the other operand (the
+// filter, or dw's accumulation) is paid once per many rows, at most ~4 MiB of columns.
+constexpr int64_t kGradColFloats = 1 << 20;
+int64_t grad_chunk_rows(int64_t k, int64_t total) {
+  return std::min(total, std::max<int64_t>(256, kGradColFloats / std::max<int64_t>(k, 1)));
+}
+
 // 1x1 stride-1 unpadded convolutions read x directly as the GEMM operand.
 bool is_pointwise(const ConvShape& s) {
   return s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.pad_top == 0 && s.pad_left == 0 &&
@@ -315,6 +369,25 @@ void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, 
     });
     return;
   }
+  if (s.groups == 1 && m > 0 && s.cout > 0) {
+    // Ungrouped: GEMMs over the whole batch's rows (the pool splits each GEMM), so the filter is
+    // packed once per chunk of many images' rows rather than once per image tile.
+    const int64_t total = s.n * m, k = s.kh * s.kw * s.c;
+    if (is_pointwise(s)) {
+      sgemm(false, true, total, s.c, s.cout, 1.0f, dy, s.cout, w, s.cout, 0.0f, dx, s.c);
+      return;
+    }
+    const int64_t dx_size = s.n * s.h * s.w * s.c;
+    parallel_for(dx_size, 1 << 16, [&](int64_t b, int64_t e) { std::memset(dx + b, 0, sizeof(float) * static_cast<size_t>(e - b)); });
+    const int64_t chunk = grad_chunk_rows(k, total);
+    float* cols = scratch(t_cols, chunk * k);
+    for (int64_t r0 = 0; r0 < total; r0 += chunk) {
+      const int64_t r = std::min(chunk, total - r0);
+      sgemm(false, true, r, k, s.cout, 1.0f, dy + r0 * s.cout, s.cout, w, s.cout, 0.0f, cols, k);
+      col2im_flat(s, cols, r0, r, dx);
+    }
+    return;
+  }
   std::memset(dx, 0, sizeof(float) * static_cast<size_t>(s.n * s.h * s.w * s.c));
   if (m == 0 || s.cout == 0) return;
   const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
@@ -349,8 +422,25 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
   const int64_t wsize = k * s.cout;
   if (wsize == 0) return;
   if (is_depthwise(s)) return depthwise_backward_filter(s, x, dy, dw);
-  std::memset(dw, 0, sizeof(float) * static_cast<size_t>(wsize));
   const int64_t m = s.oh * s.ow;
+  if (s.groups == 1 && s.n > 0 && m > 0 && !use_direct(s)) {
+    // Ungrouped: dw = cols^T dy as GEMMs whose depth is many rows of the whole batch (the pool
+    // splits each GEMM over dw), instead of one shallow GEMM per image tile re-reading all of dw.
+    const int64_t total = s.n * m;
+    if (is_pointwise(s)) {
+      sgemm(true, false, s.c, s.cout, total, 1.0f, x, s.c, dy, s.cout, 0.0f, dw, s.cout);
+      return;
+    }
+    const int64_t chunk = grad_chunk_rows(k, total);
+    float* cols = scratch(t_cols, chunk * k);
+    for (int64_t r0 = 0; r0 < total; r0 += chunk) {
+      const int64_t r = std::min(chunk, total - r0);
+      im2col_flat(s, x, r0, r, cols);
+      sgemm(true, false, k, s.cout, r, 1.0f, cols, k, dy + r0 * s.cout, s.cout, r0 == 0 ? 0.0f : 1.0f, dw, s.cout);
+    }
+    return;
+  }
+  std::memset(dw, 0, sizeof(float) * static_cast<size_t>(wsize));
   if (s.n == 0 || m == 0) return;
   const int64_t rows = tile_rows(k, m);
   const int64_t tiles = (m + rows - 1) / rows;
