@@ -201,7 +201,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       const x = rand(c.x, 21);
       const w = rand(c.w, 22);
       const yShape = on('js', () => conv2d(x, w, c.o)).shape;
-      const gy = rand(yShape, 23);
+      const gy = rand(yShape.slice(), 23);
       const run = (): Tensor[] => tf.grads((a: Tensor, f: Tensor) => tf.sum(tf.mul(conv2d(a, f, c.o), gy)))([x, w]);
       const ref = on('js', run);
       const nat = on('native', run);
