@@ -83,6 +83,8 @@ TF_LAYOUT_TAIL(gemm, TF_GEMM_FIELDS, batch, TF_GEMM_TAIL)
 
 TF_LAYOUT(conv2d, TF_CONV2D_FIELDS)
 TF_LAYOUT(conv2dReluGrad, TF_CONV2D_RELU_GRAD_FIELDS)
+#define TF_CONV2D_FILTER_LAYOUT_FIELDS(F) F(o) F(i) F(t) F(toTapsFirst) F(srcOffset) F(dstOffset)
+TF_LAYOUT(conv2dFilterLayout, TF_CONV2D_FILTER_LAYOUT_FIELDS)
 
 // ---- pooling and upsampling, channels-last (binding/pool_ops.cpp) -------------------------------
 #define TF_POOL2D_GEOMETRY(F) F(batch) F(h) F(w) F(c) F(oh) F(ow) F(kh) F(kw) F(sh) F(sw) F(padTop) F(padLeft)
