@@ -27,6 +27,10 @@ def init(threads, name, weights, data, batch, size, lr, momentum):
     for m in model.modules():
         if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
             m.momentum = 0.1
+        # The ONNX file is exported from eval mode, where Dropout (mobilenet_v2's classifier) is
+        # the identity: both sides train the same function without it.
+        if isinstance(m, torch.nn.Dropout):
+            m.p = 0.0
     d = np.fromfile(data, dtype=np.float32)
     n = batch * 3 * size * size
     x = torch.from_numpy(d[:n].reshape(batch, 3, size, size).copy())
