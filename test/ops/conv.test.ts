@@ -206,6 +206,10 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       const ref = on('js', run);
       const nat = on('native', run);
       for (let i = 0; i < 2; i++) expectClose(nat[i]!, ref[i]!, 1e-4, 1e-5, `${c.name} grad ${i}`);
+      // The forward of deep or small-image filters also tiles the batch's rows, with bias and relu in the store.
+      const b = rand([c.w[3]!], 24);
+      const fwd = (): Tensor => conv2d(x, w, { ...c.o, bias: b, activation: 'relu' });
+      expectClose(on('native', fwd), on('js', fwd), 1e-4, 1e-5, `${c.name} forward`);
     });
   }
 

@@ -34,6 +34,8 @@ const conv_detail::DirectKernels& direct_kernels() { return conv_detail::active_
 
 // Target size of one im2col tile (floats): about 256 KiB, so a tile stays in L2 while sgemm reads it.
 constexpr int64_t kTileFloats = 64 * 1024;
+// Fewest rows of a forward GEMM over the batch's flattened rows (deep filters only, see conv2d_forward).
+constexpr int64_t kFlatMinRows = 128;
 
 float* scratch(std::vector<float>& buf, int64_t n) {
   if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
@@ -303,11 +305,40 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
   const bool finish = needs_finish(epi);
   const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
   const int64_t k = s.kh * s.kw * cg;
+  const bool direct = is_pointwise(s);
+  const conv_detail::DirectKernels* dk = use_direct(s) ? &direct_kernels() : nullptr;
+  if (s.groups == 1 && !direct && !dk && k > 0 && tile_rows(k, m) < kFlatMinRows) {
+    // Deep filters (tile_rows of an image tile would be a few rows, each tile re-packing the whole
+    // filter): tiles over the whole batch's rows, at least kFlatMinRows deep, evened out so no
+    // tile is a single row. Each output element is the same GEMM sum as before.
+    const int64_t total = s.n * m;
+    // A multiple of the thread count, so no thread idles through a last odd tile (the per-element
+    // sums do not depend on the tiling).
+    const int64_t threads = num_threads();
+    int64_t tasks = std::max<int64_t>(1, total / kFlatMinRows);
+    tasks = std::min(std::max<int64_t>(1, total / 2), (tasks + threads - 1) / threads * threads);
+    parallel_for(tasks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; t++) {
+        const int64_t r0 = total * t / tasks, r = total * (t + 1) / tasks - r0;
+        float* cols = scratch(t_cols, r * k);
+        for (int64_t done = 0; done < r;) {
+          const int64_t flat = r0 + done, n = flat / m, p = flat % m, cnt = std::min(r - done, m - p);
+          im2col(s, x + n * s.h * s.w * s.c, 0, s.c, p, cnt, cols + done * k);
+          done += cnt;
+        }
+        float* yt = y + r0 * s.cout;
+        GemmEpilogue ep;
+        ep.bias = bias;
+        if (relu) ep.activation = GemmActivation::Relu;
+        sgemm(false, false, r, s.cout, k, 1.0f, cols, k, w, s.cout, 0.0f, yt, s.cout, ep);
+        if (finish) finish_tile(epi, yt, s.cout, epi.residual ? epi.residual + r0 * s.cout : nullptr, r, s.cout);
+      }
+    });
+    return;
+  }
   const int64_t rows = tile_rows(k, m);
   const int64_t tiles = (m + rows - 1) / rows;
   const int64_t tasks = s.n * s.groups * tiles;
-  const bool direct = is_pointwise(s);
-  const conv_detail::DirectKernels* dk = use_direct(s) ? &direct_kernels() : nullptr;
   parallel_for(tasks, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
       const int64_t tile = t % tiles, g = (t / tiles) % s.groups, n = t / (tiles * s.groups);
