@@ -61,3 +61,26 @@ export function makeInputs(model, batch, seed = 7) {
     return { name: spec.name, dims, dtype: 'float32', data: u.map((v) => (v + 1) / 2) };
   });
 }
+
+/**
+ * The training exports present in `dir` (manifest.json's `training` entries, written by the export
+ * script for TRAIN_MODELS): [{ name, file, weights, inputs, params }] plus notes naming absent ones.
+ */
+export function findTrainingModels(dir) {
+  const wanted = ['resnet18', 'mobilenet_v2'];
+  const manifestPath = path.join(dir, 'manifest.json');
+  const listed = fs.existsSync(manifestPath) ? JSON.parse(fs.readFileSync(manifestPath, 'utf8')).training ?? {} : {};
+  const models = [];
+  const absent = [];
+  for (const name of wanted) {
+    const entry = listed[name];
+    const file = entry && path.join(dir, entry.file);
+    if (!entry || !fs.existsSync(file)) absent.push(name);
+    else models.push({ name, file, weights: path.join(dir, entry.weights), inputs: entry.inputs, params: entry.params ?? null });
+  }
+  const notes = absent.length
+    ? [`train: ${absent.length} training export(s) absent from ${dir}, skipped: ${absent.join(', ')} ` +
+      `(write them with: ${exportCommand(dir, absent.map((n) => `train:${n}`))})`]
+    : [];
+  return { models, notes };
+}

@@ -3,7 +3,7 @@
 // table and writes bench/results/<timestamp>.json and latest.json.
 //
 //   node bench/run.mjs [--only gemm,add | --only gemm/1024x1024x1024] [--quick] [--best] [--no-save]
-//                      [--models DIR] [--profile]
+//                      [--models DIR] [--image N] [--profile]
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,11 @@ function parseArgs(argv) {
       if (!v) throw new UsageError('--models needs a directory: where export-real-models.py wrote the ONNX files');
       opts.models = v;
     }
+    else if (a === '--image' || a.startsWith('--image=')) {
+      const v = Number(a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]);
+      if (!Number.isInteger(v) || v < 32) throw new UsageError('--image needs an image size in pixels >= 32, e.g. --image 112');
+      opts.image = v;
+    }
     else if (a === '--baseline' || a.startsWith('--baseline=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       if (!v) throw new UsageError('--baseline needs a directory: another checkout with dist/ built');
@@ -64,7 +69,10 @@ const HELP = `usage: node bench/run.mjs [--only GROUP|CASE_ID[,...]] [--quick] [
   --models DIR  the ONNX networks of group real (default $TENSORFORGE_REAL_MODELS, else
             ~/.cache/tensorforge/real-models; write them with
             /usr/bin/python3 bench/models/export-real-models.py DIR); absent ones are skipped with a note
-  --profile per-op-type time breakdown of each real network (1 thread, ours and ORT), printed and in the JSON`;
+  --image N train the real networks of group train (resnet18, mobilenet_v2) on NxN images instead
+            of 224x224 (quicker runs; the export script writes them with dynamic height and width)
+  --profile per-op-type time breakdown of each real network (1 thread, ours and ORT) and of each
+            real-network training step (forward, backward and optimizer by op type), printed and in the JSON`;
 
 /** The selected cases, and the notes of the selected groups (e.g. real networks that are absent). */
 function selectCases(opts) {

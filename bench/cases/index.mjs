@@ -16,3 +16,6 @@ export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTr
 import * as pruning from './pruning.mjs';
 
 export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, inferenceLatency, real, pruning];
+import * as realTrain from './real-train.mjs';
+
+export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, realTrain, inferenceLatency, real];

@@ -12,6 +12,14 @@ a dynamic batch axis, into a folder outside the repository (the files are large)
 DIR defaults to $TENSORFORGE_REAL_MODELS, else ~/.cache/tensorforge/real-models. A manifest.json
 beside the models lists each file's inputs (name, shape with 'N' for the batch axis, dtype) so the
 bench can build inputs without parsing the graph.
+
+The training cases of group `train` (resnet18, mobilenet_v2: TRAIN_MODELS) get a second export,
+<name>-train.onnx: exported with training=TrainingMode.PRESERVE from eval mode, so BatchNormalization
+nodes stay in the graph (an eval export folds them into the convolutions, leaving nothing to train
+in batch-statistics mode), and with dynamic image height and width so the bench can train at a
+smaller size for quick runs. Beside it, <name>-train.pt holds the same weights as a state_dict for
+the PyTorch side of the case (bench/pytorch/real_train_worker.py), so both train one function.
+Names in --only may be either list's (`--only train:resnet18` exports only the training copy).
 """
 import json
 import math
@@ -215,6 +223,31 @@ def export(name, out_dir):
             'params': sum(p.numel() for p in model.parameters())}
 
 
+# The torchvision networks the `train` group trains (bench/cases/real-train.mjs).
+TRAIN_MODELS = ['resnet18', 'mobilenet_v2']
+
+
+def export_train(name, out_dir):
+    builder, inputs = MODELS[name]
+    torch.manual_seed(SEED)
+    model = builder()
+    calibrate_batch_norm(model, inputs)
+    model.eval()
+    args = tuple(example_input(s) for s in inputs)
+    file = os.path.join(out_dir, f'{name}-train.onnx')
+    dynamic = {s['name']: {0: 'N', 2: 'H', 3: 'W'} for s in inputs}
+    dynamic['output'] = {0: 'N'}
+    with torch.no_grad():
+        torch.onnx.export(model, args, file, opset_version=OPSET, input_names=[s['name'] for s in inputs],
+                          output_names=['output'], dynamic_axes=dynamic, do_constant_folding=True,
+                          training=torch.onnx.TrainingMode.PRESERVE)
+    # The PyTorch worker sets momentum back to PyTorch's default 0.1 (calibration cleared it): the
+    # ONNX file carries momentum 0.9 in the ONNX sense either way.
+    torch.save(model.state_dict(), os.path.join(out_dir, f'{name}-train.pt'))
+    return {'file': f'{name}-train.onnx', 'weights': f'{name}-train.pt', 'inputs': inputs, 'opset': OPSET, 'seed': SEED,
+            'batchNormCalibrated': True, 'batchNormKept': True, 'params': sum(p.numel() for p in model.parameters())}
+
+
 def main(argv):
     only = None
     rest = []
@@ -233,13 +266,19 @@ def main(argv):
     if os.path.exists(manifest_path):
         with open(manifest_path) as f:
             manifest = json.load(f)
-    names = only or list(MODELS)
+    names = only or list(MODELS) + [f'train:{n}' for n in TRAIN_MODELS]
+    manifest.setdefault('training', {})
     for name in names:
-        if name not in MODELS:
-            sys.exit(f'unknown model {name}; known: {", ".join(MODELS)}')
+        train = name.startswith('train:')
+        base = name[len('train:'):] if train else name
+        if base not in MODELS or (train and base not in TRAIN_MODELS):
+            sys.exit(f'unknown model {name}; known: {", ".join(MODELS)}, ' + ', '.join(f'train:{n}' for n in TRAIN_MODELS))
         t0 = time.time()
         try:
-            manifest['models'][name] = export(name, out_dir)
+            if train:
+                manifest['training'][base] = export_train(base, out_dir)
+            else:
+                manifest['models'][name] = export(name, out_dir)
             print(f'{name}: {time.time() - t0:.1f} s', flush=True)
         except Exception as e:  # one architecture failing to export must not cost the others
             print(f'{name}: FAILED {type(e).__name__}: {e}', flush=True)

@@ -143,6 +143,58 @@ Napi::Value layer_norm_backward_entry(const Napi::CallbackInfo& info, bool async
   return dispatch(info, async, [=] { k::layer_norm_backward(a); }, {0, 1, 2, 3, 4, 5, 6, 7});
 }
 
+// outer * c * inner, the element count of a batch-norm tensor; a product past 2^46 elements is
+// refused before any view is read.
+int64_t batch_norm_size(Napi::Env env, int64_t outer, int64_t c, int64_t inner) {
+  constexpr int64_t kMaxElements = int64_t{1} << 46;
+  if (outer == 0 || c == 0 || inner == 0) return 0;
+  if (outer > kMaxElements / c || outer * c > kMaxElements / inner) {
+    throw_range(env, "batchNorm: outer * c * inner = " + std::to_string(outer) + " * " + std::to_string(c) + " * " +
+                         std::to_string(inner) + " exceeds 2^46 elements");
+  }
+  return outer * c * inner;
+}
+
+// batchNormForward(x, gamma?, beta?, y, mean, variance, rstd, args)
+Napi::Value batch_norm_forward_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::batchNormForward;
+  Args<L> args(info, 7);
+  k::BatchNormForward a{};
+  a.outer = args.integer(L::outer, 0, kMaxExtent);
+  a.c = args.integer(L::c, 1, kMaxExtent);
+  a.inner = args.integer(L::inner, 1, kMaxExtent);
+  const int64_t size = batch_norm_size(info.Env(), a.outer, a.c, a.inner);
+  a.x = read_dense(info, 0, "batchNorm x", args, L::xOffset, size);
+  a.gamma = absent(info, 1) ? nullptr : read_dense(info, 1, "batchNorm gamma", args, L::gammaOffset, a.c);
+  a.beta = absent(info, 2) ? nullptr : read_dense(info, 2, "batchNorm beta", args, L::betaOffset, a.c);
+  a.eps = static_cast<float>(args.number(L::eps));
+  a.y = read_dense(info, 3, "batchNorm y", args, L::yOffset, size);
+  a.mean = read_dense(info, 4, "batchNorm mean", args, L::meanOffset, a.c);
+  a.variance = read_dense(info, 5, "batchNorm variance", args, L::varianceOffset, a.c);
+  a.rstd = read_dense(info, 6, "batchNorm rstd", args, L::rstdOffset, a.c);
+  return dispatch(info, async, [=] { k::batch_norm_forward(a); }, {0, 1, 2, 3, 4, 5, 6});
+}
+
+// batchNormBackward(x, gamma?, mean, rstd, dy, dx, dgamma?, dbeta?, args)
+Napi::Value batch_norm_backward_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::batchNormBackward;
+  Args<L> args(info, 8);
+  k::BatchNormBackward a{};
+  a.outer = args.integer(L::outer, 0, kMaxExtent);
+  a.c = args.integer(L::c, 1, kMaxExtent);
+  a.inner = args.integer(L::inner, 1, kMaxExtent);
+  const int64_t size = batch_norm_size(info.Env(), a.outer, a.c, a.inner);
+  a.x = read_dense(info, 0, "batchNorm x", args, L::xOffset, size);
+  a.gamma = absent(info, 1) ? nullptr : read_dense(info, 1, "batchNorm gamma", args, L::gammaOffset, a.c);
+  a.mean = read_dense(info, 2, "batchNorm mean", args, L::meanOffset, a.c);
+  a.rstd = read_dense(info, 3, "batchNorm rstd", args, L::rstdOffset, a.c);
+  a.dy = read_dense(info, 4, "batchNorm dy", args, L::dyOffset, size);
+  a.dx = read_dense(info, 5, "batchNorm dx", args, L::dxOffset, size);
+  a.dgamma = absent(info, 6) ? nullptr : read_dense(info, 6, "batchNorm dgamma", args, L::dgammaOffset, a.c);
+  a.dbeta = absent(info, 7) ? nullptr : read_dense(info, 7, "batchNorm dbeta", args, L::dbetaOffset, a.c);
+  return dispatch(info, async, [=] { k::batch_norm_backward(a); }, {0, 1, 2, 3, 4, 5, 6, 7});
+}
+
 }  // namespace
 
 void register_attention_ops(Napi::Env env, Napi::Object exports) {
@@ -150,6 +202,8 @@ void register_attention_ops(Napi::Env env, Napi::Object exports) {
   export_entry<layout::sdpaBackward>(env, exports, "sdpaBackward", sdpa_backward_entry);
   export_entry<layout::layerNormForward>(env, exports, "layerNormForward", layer_norm_forward_entry);
   export_entry<layout::layerNormBackward>(env, exports, "layerNormBackward", layer_norm_backward_entry);
+  export_entry<layout::batchNormForward>(env, exports, "batchNormForward", batch_norm_forward_entry);
+  export_entry<layout::batchNormBackward>(env, exports, "batchNormBackward", batch_norm_backward_entry);
 }
 
 }  // namespace tf::binding

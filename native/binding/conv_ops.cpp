@@ -151,6 +151,32 @@ Napi::Value conv2d_relu_grad_entry(const Napi::CallbackInfo& info, bool async) {
   return dispatch(info, async, [=] { k::conv2d_relu_grad(size, dyp, yp, op); }, {0, 1, 2});
 }
 
+// conv2dFilterLayout(src, dst, args): filter [O, I, kh*kw] <-> [kh*kw, I, O] (toTapsFirst 1: OIHW -> HWIO)
+Napi::Value conv2d_filter_layout_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::conv2dFilterLayout;
+  Napi::Env env = info.Env();
+  F32 src = get_f32(info, 0, "src");
+  F32 dst = get_f32(info, 1, "dst");
+  Args<L> args(info, 2);
+  constexpr int64_t kMaxExtent = int64_t{1} << 31;
+  const int64_t o = args.integer(L::o, 0, kMaxExtent);
+  const int64_t i = args.integer(L::i, 0, kMaxExtent);
+  const int64_t t = args.integer(L::t, 0, kMaxExtent);
+  const bool to_taps_first = args.integer(L::toTapsFirst, 0, 1) == 1;
+  const int64_t src_off = args.integer(L::srcOffset, 0, kMaxOffset);
+  const int64_t dst_off = args.integer(L::dstOffset, 0, kMaxOffset);
+  // Each extent < 2^31 but the product can pass 2^53: refused before any view is checked.
+  if (o > 0 && i > 0 && t > 0 && (o > kMaxOffset / i || o * i > kMaxOffset / t)) {
+    throw_range(env, "conv2dFilterLayout: o * i * t exceeds 2^53 elements");
+  }
+  const int64_t size = o * i * t;
+  check_range(env, "conv2dFilterLayout src", src.length, src_off, size);
+  check_range(env, "conv2dFilterLayout dst", dst.length, dst_off, size);
+  const float* sp = src.data + src_off;
+  float* dp = dst.data + dst_off;
+  return dispatch(info, async, [=] { k::conv2d_filter_layout(o, i, t, to_taps_first, sp, dp); }, {0, 1});
+}
+
 }  // namespace
 
 void register_conv_ops(Napi::Env env, Napi::Object exports) {
@@ -158,6 +184,7 @@ void register_conv_ops(Napi::Env env, Napi::Object exports) {
   export_entry<layout::conv2d>(env, exports, "conv2dBackpropInput", conv2d_backprop_input_entry);
   export_entry<layout::conv2d>(env, exports, "conv2dBackpropFilter", conv2d_backprop_filter_entry);
   export_entry<layout::conv2dReluGrad>(env, exports, "conv2dReluGrad", conv2d_relu_grad_entry);
+  export_entry<layout::conv2dFilterLayout>(env, exports, "conv2dFilterLayout", conv2d_filter_layout_entry);
 }
 
 }  // namespace tf::binding

@@ -83,6 +83,8 @@ TF_LAYOUT_TAIL(gemm, TF_GEMM_FIELDS, batch, TF_GEMM_TAIL)
 
 TF_LAYOUT(conv2d, TF_CONV2D_FIELDS)
 TF_LAYOUT(conv2dReluGrad, TF_CONV2D_RELU_GRAD_FIELDS)
+#define TF_CONV2D_FILTER_LAYOUT_FIELDS(F) F(o) F(i) F(t) F(toTapsFirst) F(srcOffset) F(dstOffset)
+TF_LAYOUT(conv2dFilterLayout, TF_CONV2D_FILTER_LAYOUT_FIELDS)
 
 // ---- pooling and upsampling, channels-last (binding/pool_ops.cpp) -------------------------------
 #define TF_POOL2D_GEOMETRY(F) F(batch) F(h) F(w) F(c) F(oh) F(ow) F(kh) F(kw) F(sh) F(sw) F(padTop) F(padLeft)
@@ -145,5 +147,14 @@ TF_LAYOUT(sdpaForward, TF_SDPA_FORWARD_FIELDS)
 TF_LAYOUT(sdpaBackward, TF_SDPA_BACKWARD_FIELDS)
 TF_LAYOUT(layerNormForward, TF_LAYER_NORM_FORWARD_FIELDS)
 TF_LAYOUT(layerNormBackward, TF_LAYER_NORM_BACKWARD_FIELDS)
+
+#define TF_BATCH_NORM_FORWARD_FIELDS(F) \
+  F(outer) F(c) F(inner) F(xOffset) F(gammaOffset) F(betaOffset) F(eps) F(yOffset) F(meanOffset) F(varianceOffset) F(rstdOffset)
+#define TF_BATCH_NORM_BACKWARD_FIELDS(F)                                                                 \
+  F(outer) F(c) F(inner) F(xOffset) F(gammaOffset) F(meanOffset) F(rstdOffset) F(dyOffset) F(dxOffset) \
+  F(dgammaOffset) F(dbetaOffset)
+
+TF_LAYOUT(batchNormForward, TF_BATCH_NORM_FORWARD_FIELDS)
+TF_LAYOUT(batchNormBackward, TF_BATCH_NORM_BACKWARD_FIELDS)
 
 }  // namespace tf::binding::layout

@@ -52,6 +52,8 @@ export const layouts = {
   conv2dBackpropInput: conv2dFields,
   conv2dBackpropFilter: conv2dFields,
   conv2dReluGrad: ['n', 'dyOffset', 'yOffset', 'outOffset'],
+  /** Filter [o, i, t] (OIHW, t = kh * kw) <-> [t, i, o] (HWIO); toTapsFirst 1 converts OIHW -> HWIO. */
+  conv2dFilterLayout: ['o', 'i', 't', 'toTapsFirst', 'srcOffset', 'dstOffset'],
   /** Channels-last windows; NCHW data runs as batch * channels planes of one channel. */
   pool2d: ['xOffset', 'batch', 'h', 'w', 'c', 'oh', 'ow', 'kh', 'kw', 'sh', 'sw', 'padTop', 'padLeft'],
   /** x is read only for max pooling. */
@@ -85,6 +87,11 @@ export const layouts = {
     'depthwise', 'xZeroPoint', 'scaleX', 'activation', 'outScale', 'outZeroPoint'],
   /** mode: 0 the given scale/zero point; 1 dynamic over the tensor; 2 dynamic per row (they are written). */
   quantizeLinear: ['rows', 'cols', 'mode'],
+  /** Batch norm in training form: x, y, dy, dx dense [outer, c, inner] from their offsets; per-channel vectors [c]. */
+  batchNormForward: ['outer', 'c', 'inner', 'xOffset', 'gammaOffset', 'betaOffset', 'eps', 'yOffset', 'meanOffset', 'varianceOffset',
+    'rstdOffset'],
+  batchNormBackward: ['outer', 'c', 'inner', 'xOffset', 'gammaOffset', 'meanOffset', 'rstdOffset', 'dyOffset', 'dxOffset',
+    'dgammaOffset', 'dbetaOffset'],
 } as const;
 
 export type LayoutName = keyof typeof layouts;
@@ -137,6 +144,7 @@ interface KernelEntries {
   conv2dBackpropFilter(x: F32, dy: F32, dw: F32, args: Packed<'conv2dBackpropFilter'>): void;
   /** out = y > 0 ? dy : 0 (the fused relu's backward). */
   conv2dReluGrad(dy: F32, y: F32, out: F32, args: Packed<'conv2dReluGrad'>): void;
+  conv2dFilterLayout(src: F32, dst: F32, args: Packed<'conv2dFilterLayout'>): void;
   /** kind: 0 max, 1 average. */
   pool2d(kind: number, x: F32, y: F32, args: Packed<'pool2d'>): void;
   pool2dBackward(kind: number, x: F32, gy: F32, gx: F32, args: Packed<'pool2dBackward'>): void;
@@ -157,6 +165,10 @@ interface KernelEntries {
   layerNormForward(x: F32, gamma: F32 | null, beta: F32 | null, y: F32, mean: F32, rstd: F32, args: Packed<'layerNormForward'>): void;
   layerNormBackward(x: F32, gamma: F32 | null, mean: F32, rstd: F32, dy: F32, dx: F32, dgamma: F32 | null, dbeta: F32 | null,
     args: Packed<'layerNormBackward'>): void;
+  batchNormForward(x: F32, gamma: F32 | null, beta: F32 | null, y: F32, mean: F32, variance: F32, rstd: F32,
+    args: Packed<'batchNormForward'>): void;
+  batchNormBackward(x: F32, gamma: F32 | null, mean: F32, rstd: F32, dy: F32, dx: F32, dgamma: F32 | null, dbeta: F32 | null,
+    args: Packed<'batchNormBackward'>): void;
   /**
    * One fused update of a parameter and its state slots. Its block is named per optimizer kind
    * (common fields, then the kind's hyper-parameters): src/optimizers/fused-layouts.ts, published as

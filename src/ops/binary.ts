@@ -2,7 +2,8 @@ import { activeAddon } from '../backend/backend';
 import { nativeAddon, pack } from '../backend/binding';
 import { record } from '../autograd/tape';
 import type { DType } from '../tensor/dtype';
-import { broadcastShapes, broadcastStrides, shapesEqual } from '../tensor/shape';
+import { broadcastShapes, broadcastStrides, isDensePermutation, shapesEqual } from '../tensor/shape';
+import { Storage } from '../tensor/storage';
 import { Tensor } from '../tensor/tensor';
 import { cast } from './cast';
 import { sumTo } from './reduce';
@@ -64,6 +65,8 @@ function binaryOp(def: BinaryDef, aIn: Tensor | number, bIn: Tensor | number): T
   }
   const same = shapesEqual(a.shape, b.shape);
   const shape = same ? a.shape.slice() : broadcastShapes(def.name, a.shape, b.shape);
+  const layout = keptLayout(a, b, shape);
+  if (layout && !intResult) return binaryInLayout(def, a, b, layout);
   const out = Tensor.empty(shape, intResult ? 'int32' : 'float32');
   const aView = same ? a : { offset: a.offset, strides: broadcastStrides(a.shape, a.strides, shape) };
   const bView = same ? b : { offset: b.offset, strides: broadcastStrides(b.shape, b.strides, shape) };
@@ -84,6 +87,50 @@ function binaryOp(def: BinaryDef, aIn: Tensor | number, bIn: Tensor | number): T
     forEachRow(shape, [aView, bView], ([ao, bo]) => {
       for (let j = 0; j < len; j++) od[o++] = f(ad[ao! + j * sa]!, bd[bo! + j * sb]!);
     });
+  }
+  const backward = def.backward;
+  if (!backward) return out;
+  return record(out, def.name, [a, b], (g) => {
+    const [ga, gb] = backward(g, a, b, out);
+    return [ga && sumTo(ga, a.shape), gb && sumTo(gb, b.shape)];
+  });
+}
+
+/**
+ * The strides an elementwise result keeps: those of a transposed view of dense data (a conv's
+ * channels-last output seen channels-first) when the other operand has the same strides or is one
+ * element, so the op runs as one flat pass in memory order and its result (and the gradients that
+ * flow back through it) stay in that layout, with no transposing walk. null: the usual contiguous
+ * result.
+ */
+function keptLayout(a: Tensor, b: Tensor, shape: readonly number[]): readonly number[] | null {
+  const pick = (x: Tensor, y: Tensor): readonly number[] | null => {
+    if (x.isContiguous || x.size < 2 || !shapesEqual(x.shape, shape) || !isDensePermutation(x.shape, x.strides)) return null;
+    if (y.size === 1) return x.strides;
+    const sameStrides = shapesEqual(y.shape, shape) && y.strides.every((st, i) => st === x.strides[i] || shape[i] === 1);
+    return sameStrides ? x.strides : null;
+  };
+  return pick(a, b) ?? pick(b, a);
+}
+
+/** {@link binaryOp} as one flat pass over dense data in memory order, the result with `strides`. */
+function binaryInLayout(def: BinaryDef, a: Tensor, b: Tensor, strides: readonly number[]): Tensor {
+  const size = a.size === 1 ? b.size : a.size;
+  const shape = a.size === 1 ? b.shape : a.shape;
+  const out = new Tensor(Storage.allocate('float32', size), shape.slice(), strides.slice(), 0, 'float32');
+  const addon = activeAddon();
+  const sa = a.size === 1 && size > 1 ? 0 : 1;
+  const sb = b.size === 1 && size > 1 ? 0 : 1;
+  if (addon && def.code >= 0) {
+    addon.binary(def.code, a.buffer as Float32Array, b.buffer as Float32Array, out.buffer as Float32Array, pack.binary({
+      ndim: 1, aOffset: a.offset, bOffset: b.offset, shape: [size], aStrides: [sa], bStrides: [sb],
+    }));
+  } else {
+    const f = def.ref;
+    const ad = a.buffer;
+    const bd = b.buffer;
+    const od = out.buffer;
+    for (let i = 0; i < size; i++) od[i] = f(ad[a.offset + i * sa]!, bd[b.offset + i * sb]!);
   }
   const backward = def.backward;
   if (!backward) return out;

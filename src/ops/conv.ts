@@ -433,9 +433,39 @@ function toNhwc(fn: string, x: Tensor, w: Tensor, nchw: boolean, xArg = 'x'): { 
   const xb = batched ? x : reshape(x, [1, ...x.shape]);
   return {
     x4: nchw ? transpose(xb, [0, 2, 3, 1]) : xb,
-    w4: nchw ? transpose(w, [2, 3, 1, 0]) : w,
+    w4: nchw ? filterToTapsFirst(w) : w,
     batched,
   };
+}
+
+/** The filter layout kernel: [o, i, t] <-> [t, i, o] of a contiguous copy of `src`, into a fresh tensor of `shape`. */
+function moveFilter(addon: NonNullable<ReturnType<typeof activeAddon>>, src: Tensor, shape: number[], o: number, i: number, t: number,
+  toTapsFirst: boolean): Tensor {
+  const sc = src.contiguousCopy();
+  const out = Tensor.empty(shape, 'float32');
+  addon.conv2dFilterLayout(f32(sc), f32(out), pack.conv2dFilterLayout({ o, i, t, toTapsFirst: toTapsFirst ? 1 : 0, srcOffset: sc.offset, dstOffset: 0 }));
+  return out;
+}
+
+/**
+ * A channels-first filter [O, I, kh, kw] as the contiguous [kh, kw, I, O] the kernels read: the
+ * transpose [2, 3, 1, 0], done natively by a blocked copy, and differentiable so that the filter's
+ * gradient comes back contiguous in its own layout (an optimizer then updates it without first
+ * gathering a transposed view). The js backend keeps the transposed view.
+ */
+function filterToTapsFirst(w: Tensor): Tensor {
+  const addon = activeAddon();
+  if (!addon) return transpose(w, [2, 3, 1, 0]);
+  const [o, i, kh, kw] = w.shape as [number, number, number, number];
+  const out = moveFilter(addon, w, [kh, kw, i, o], o, i, kh * kw, true);
+  return record(out, 'filterToTapsFirst', [w], (g) => [filterToChannelsFirst(addon, g, o, i, kh, kw)]);
+}
+
+/** The gradient of {@link filterToTapsFirst}: [kh, kw, I, O] back to a contiguous [O, I, kh, kw]. */
+function filterToChannelsFirst(addon: NonNullable<ReturnType<typeof activeAddon>>, g: Tensor, o: number, i: number, kh: number,
+  kw: number): Tensor {
+  const out = moveFilter(addon, g, [o, i, kh, kw], o, i, kh * kw, false);
+  return record(out, 'filterToChannelsFirst', [g], (gg) => [moveFilter(addon, gg, [kh, kw, i, o], o, i, kh * kw, true)]);
 }
 
 function fromNhwc(y: Tensor, nchw: boolean, batched: boolean): Tensor {

@@ -2,21 +2,26 @@
 // and the ONNX importer (LayerNormalization, BatchNormalization, GroupNormalization), the way
 // linear() serves Dense and Gemm. They are composed of differentiable ops, so autograd gives their
 // backward pass, and each op they use runs its native kernel when there is one. layerNorm over
-// trailing axes has its own native kernels (native/kernels/norm), forward and backward; the
-// composite is its reference.
+// trailing axes and batchNormTraining have their own native kernels (native/kernels/norm), forward
+// and backward; the composites are their references. batchNormTraining works in x's memory
+// order: a channels-first view of channels-last data (a convolution's output) is normalized in
+// place of layout and its output and input gradient keep those strides, so no transposing copy
+// runs on the way in or out.
 import { activeAddon } from '../backend/backend';
 import { pack } from '../backend/binding';
 import { needsGrad, record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
-import { normalizeAxes, normalizeAxis } from '../tensor/shape';
+import { isDensePermutation, normalizeAxes, normalizeAxis } from '../tensor/shape';
+import { Storage } from '../tensor/storage';
+import { copyView } from './copy';
 import { add, div, mul, sub } from './binary';
 import { concat } from './movement';
 import { mean } from './reduce';
 import { registerOp } from './registry';
 import { scratchF32 } from './scratch';
 import { exp, neg, sqrt, square } from './unary';
-import { reshape } from './views';
+import { reshape, transpose } from './views';
 import { requireFloat, toTensor } from './util';
 
 /** Options of {@link layerNorm}. */
@@ -173,6 +178,86 @@ export function batchNorm(xIn: Tensor, meanIn: Tensor, varianceIn: Tensor, gamma
   return add(mul(x, inv), shift);
 }
 
+/** A fresh float32 tensor of x's shape laid out with x's strides (x a dense permutation). */
+function emptyLike(x: Tensor): Tensor {
+  return new Tensor(Storage.allocate('float32', x.size), x.shape.slice(), x.strides.slice(), 0, 'float32');
+}
+
+/**
+ * x in the memory form the kernel reads, [outer, c, inner]: channels-last storage (the channel
+ * axis has stride 1 in a dense permutation, e.g. a convolution's output seen channels-first) is
+ * read as [size / c, c, 1] with its own strides; anything else as a contiguous copy.
+ */
+function batchNormLayout(x: Tensor, axis: number): { xk: Tensor; outer: number; c: number; inner: number } {
+  const c = x.shape[axis]!;
+  if (!x.isContiguous && c > 1 && x.strides[axis] === 1 && isDensePermutation(x.shape, x.strides)) {
+    return { xk: x, outer: x.size / c, c, inner: 1 };
+  }
+  const xk = x.contiguousCopy();
+  const inner = x.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
+  return { xk, outer: x.size / (c * inner), c, inner };
+}
+
+/** `t` with the strides of `like` (same shape): itself when they already match, else a copy. */
+function withStridesOf(t: Tensor, like: Tensor): Tensor {
+  const same = t.strides.every((st, i) => st === like.strides[i] || like.shape[i] === 1);
+  if (same && (like.isContiguous ? t.isContiguous : isDensePermutation(t.shape, t.strides))) return t;
+  const out = like.isContiguous ? Tensor.empty(like.shape.slice(), 'float32') : emptyLike(like);
+  copyView(t.shape, t.buffer, t, out.buffer, { offset: 0, strides: out.strides });
+  return out;
+}
+
+/**
+ * The native kernels of batchNormTraining (null on the js backend). y, and x's gradient, share
+ * x's memory order; mean and variance are recorded too (their gradients are composed of ops, as
+ * only a differentiated statistic needs them).
+ */
+function batchNormTrainingNative(x: Tensor, gamma: Tensor | null, beta: Tensor | null, axis: number, eps: number): BatchNormTrainingResult | null {
+  const addon = activeAddon();
+  if (!addon || x.size === 0) return null;
+  const { xk, outer, c, inner } = batchNormLayout(x, axis);
+  const gc = gamma ? gamma.contiguousCopy() : null;
+  const bc = beta ? beta.contiguousCopy() : null;
+  const y = xk.isContiguous ? Tensor.empty(x.shape.slice(), 'float32') : emptyLike(xk);
+  const meanT = Tensor.empty([c], 'float32');
+  const varT = Tensor.empty([c], 'float32');
+  const rstd = new Float32Array(c);
+  addon.batchNormForward(xk.buffer as Float32Array, (gc?.buffer ?? null) as Float32Array | null, (bc?.buffer ?? null) as Float32Array | null,
+    y.buffer as Float32Array, meanT.buffer as Float32Array, varT.buffer as Float32Array, rstd, pack.batchNormForward({
+      outer, c, inner, xOffset: xk.offset, gammaOffset: gc?.offset ?? 0, betaOffset: bc?.offset ?? 0, eps, yOffset: 0,
+      meanOffset: 0, varianceOffset: 0, rstdOffset: 0,
+    }));
+  const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
+  const yOut = record(y, 'batchNormTraining', inputs, (dyIn) => {
+    const dy = withStridesOf(dyIn, xk);
+    const dx = xk.isContiguous ? Tensor.empty(x.shape.slice(), 'float32') : emptyLike(xk);
+    const dg = gamma && gamma.requiresGrad ? Tensor.empty([c], 'float32') : null;
+    const db = beta && beta.requiresGrad ? Tensor.empty([c], 'float32') : null;
+    // The backend that ran the forward pass may have been switched since: the kernel is called directly.
+    addon.batchNormBackward(xk.buffer as Float32Array, (gc?.buffer ?? null) as Float32Array | null, meanT.buffer as Float32Array, rstd,
+      dy.buffer as Float32Array, dx.buffer as Float32Array, (dg?.buffer ?? null) as Float32Array | null,
+      (db?.buffer ?? null) as Float32Array | null, pack.batchNormBackward({
+        outer, c, inner, xOffset: xk.offset, gammaOffset: gc?.offset ?? 0, meanOffset: 0, rstdOffset: 0, dyOffset: dy.offset,
+        dxOffset: 0, dgammaOffset: 0, dbetaOffset: 0,
+      }));
+    return [dx, ...(gamma ? [dg ? reshape(dg, gamma.shape.slice()) : null] : []), ...(beta ? [db ? reshape(db, beta.shape.slice()) : null] : [])];
+  });
+  // d mean / dx = 1 / n; d variance / dx = 2 (x - mean) / n, per channel.
+  const n = x.size / c;
+  const bshape = x.shape.map((_, i) => (i === axis ? c : 1));
+  const meanOut = record(meanT, 'batchNormTrainingMean', [x], (g) => [mul(reshape(g, bshape), onesFor(x, 1 / n))]);
+  const varOut = record(varT, 'batchNormTrainingVariance', [x], (g) =>
+    [mul(sub(x, reshape(meanT, bshape)), mul(reshape(g, bshape), 2 / n))]);
+  return { y: yOut, mean: meanOut, variance: varOut };
+}
+
+/** A tensor of x's shape filled with v (broadcast source for a per-channel gradient). */
+function onesFor(x: Tensor, v: number): Tensor {
+  const t = Tensor.empty(x.shape.slice(), 'float32');
+  t.buffer.fill(v);
+  return t;
+}
+
 /**
  * Batch normalization in training form: per feature on `axis`, normalized with the statistics of
  * this batch (every other axis), which are returned so a layer can update its running averages.
@@ -184,6 +269,8 @@ export function batchNormTraining(xIn: Tensor, gamma?: Tensor | null, beta?: Ten
   const eps = epsilonOf(fn, options.epsilon);
   const g = gamma ? perFeature(fn, 'gamma', gamma, x, axis) : null;
   const b = beta ? perFeature(fn, 'beta', beta, x, axis) : null;
+  const fused = batchNormTrainingNative(x, gamma ? floatInput(fn, 'gamma', gamma) : null, beta ? floatInput(fn, 'beta', beta) : null, axis, eps);
+  if (fused) return fused;
   const others = x.shape.map((_, i) => i).filter((i) => i !== axis);
   const s = standardize(x, others, eps);
   // gamma folds into the small per-feature factor, so the full-size work stays sub, square, mul (+ add).
@@ -253,7 +340,7 @@ registerOp({
   name: 'batchNormTraining',
   onnx: 'BatchNormalization',
   kind: 'kernel',
-  native: false,
+  native: true,
   differentiable: true,
   checks: [
     {
@@ -269,6 +356,42 @@ registerOp({
       shapes: [[2, 3, 2, 2]],
       run: (x) => {
         const r = batchNormTraining(x, null, null, { axis: 1 });
+        return concat([reshape(r.y, [-1]), r.mean, r.variance], 0);
+      },
+    },
+    {
+      // A convolution's output seen channels-first: the kernel reads the channels-last storage.
+      label: 'channels-first view of channels-last data',
+      shapes: [[2, 3, 2, 4], [4], [4]],
+      run: (x, g, b) => {
+        const r = batchNormTraining(transpose(x, [0, 3, 1, 2]), g, b, { axis: 1 });
+        return concat([reshape(r.y, [-1]), r.mean, r.variance], 0);
+      },
+    },
+    {
+      label: 'gamma only, channels first, odd plane',
+      shapes: [[3, 2, 17], [2]],
+      run: (x, g) => {
+        const r = batchNormTraining(x, g, null, { axis: 1, epsilon: 1e-3 });
+        return concat([reshape(r.y, [-1]), r.mean, r.variance], 0);
+      },
+    },
+    {
+      // More rows than one part of the channels-last sums: several parts combined in order.
+      label: 'channels last, many rows',
+      shapes: [[1100, 19], [19], [19]],
+      grad: false,
+      run: (x, g, b) => {
+        const r = batchNormTraining(x, g, b);
+        return concat([reshape(r.y, [-1]), r.mean, r.variance], 0);
+      },
+    },
+    {
+      label: 'channels first, large planes',
+      shapes: [[4, 5, 9, 33], [5], [5]],
+      grad: false,
+      run: (x, g, b) => {
+        const r = batchNormTraining(x, g, b, { axis: 1 });
         return concat([reshape(r.y, [-1]), r.mean, r.variance], 0);
       },
     },

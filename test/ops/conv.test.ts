@@ -188,6 +188,31 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     for (let i = 0; i < 2; i++) expectClose(nat[i]!, ref[i]!, 1e-4, 1e-5, `grad ${i}`);
   });
 
+  // Ungrouped gradients run as GEMMs over the whole batch's rows in chunks of >= 256 rows: these
+  // shapes cross images within a chunk, and the deep one (k = 3 * 3 * 600: 256-row chunks) needs two.
+  for (const c of [
+    { name: 'deep 3x3, several chunks', x: [3, 9, 10, 600], w: [3, 3, 600, 5], o: { padding: 'same' } as Conv2DOptions },
+    { name: '3x3 stride 2, rows across images', x: [5, 11, 9, 7], w: [3, 3, 7, 6], o: { strides: 2, padding: [[1, 1], [0, 2]] } as Conv2DOptions },
+    { name: '1x1 stride 1 over the whole batch', x: [4, 9, 8, 12], w: [1, 1, 12, 20], o: {} as Conv2DOptions },
+    { name: '1x1 stride 2', x: [3, 9, 8, 12], w: [1, 1, 12, 20], o: { strides: 2 } as Conv2DOptions },
+    { name: '7x7 stride 2 dilation 1', x: [2, 20, 19, 5], w: [7, 7, 5, 9], o: { strides: 2, padding: 'same' } as Conv2DOptions },
+  ]) {
+    it(`gradients over batch-wide chunks: ${c.name}`, () => {
+      const x = rand(c.x, 21);
+      const w = rand(c.w, 22);
+      const yShape = on('js', () => conv2d(x, w, c.o)).shape;
+      const gy = rand(yShape.slice(), 23);
+      const run = (): Tensor[] => tf.grads((a: Tensor, f: Tensor) => tf.sum(tf.mul(conv2d(a, f, c.o), gy)))([x, w]);
+      const ref = on('js', run);
+      const nat = on('native', run);
+      for (let i = 0; i < 2; i++) expectClose(nat[i]!, ref[i]!, 1e-4, 1e-5, `${c.name} grad ${i}`);
+      // The forward of deep or small-image filters also tiles the batch's rows, with bias and relu in the store.
+      const b = rand([c.w[3]!], 24);
+      const fwd = (): Tensor => conv2d(x, w, { ...c.o, bias: b, activation: 'relu' });
+      expectClose(on('native', fwd), on('js', fwd), 1e-4, 1e-5, `${c.name} forward`);
+    });
+  }
+
   it('the binding rejects out-of-range calls with a RangeError instead of crashing', () => {
     const addon = nativeAddon()!;
     const x = new Float32Array(9);

@@ -28,6 +28,44 @@ describe('dense transposed layouts', () => {
     expect(tf.relu(s).isContiguous).toBe(true);
   });
 
+  it('binary ops keep the layout when the other operand has the same strides or is one element', () => {
+    const x = nchwViewOfNhwc(2, 8, 5, 6, 3);
+    const z = nchwViewOfNhwc(2, 8, 5, 6, 4);
+    const cases: [string, Tensor, Tensor, Tensor][] = [
+      ['same strides', tf.add(x, z), tf.add(tf.contiguous(x), tf.contiguous(z)), x],
+      ['scalar right', tf.mul(x, 0.5), tf.mul(tf.contiguous(x), 0.5), x],
+      ['scalar left', tf.sub(2, z), tf.sub(2, tf.contiguous(z)), z],
+      ['comparison', tf.greaterEqual(x, 0.1), tf.greaterEqual(tf.contiguous(x), 0.1), x],
+    ];
+    for (const [label, y, ref, like] of cases) {
+      expect(y.strides, label).toEqual(like.strides);
+      expectClose(tf.contiguous(y), ref, 0, 0, label);
+    }
+    // A contiguous operand with different strides gets the usual row-major result.
+    expect(tf.add(x, tf.contiguous(z)).isContiguous).toBe(true);
+    const k = tf.randn(x.shape.slice());
+    const grads = tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.mul(tf.mul(a, b), k)))([x, z]);
+    const refs = tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.mul(tf.mul(a, b), k)))([tf.contiguous(x), tf.contiguous(z)]);
+    for (let i = 0; i < 2; i++) expectClose(tf.contiguous(grads[i]!), refs[i]!, 1e-6, 1e-7, `gradient ${i}`);
+  });
+
+  it('batchNormTraining keeps the strides of a channels-last-backed view, values and gradients as its row-major copy', () => {
+    const x = nchwViewOfNhwc(3, 5, 4, 6, 5);
+    const g = tf.randn([5]);
+    const b = tf.randn([5]);
+    const r = tf.batchNormTraining(x, g, b, { axis: 1 });
+    const ref = tf.batchNormTraining(tf.contiguous(x), g, b, { axis: 1 });
+    expect(r.y.strides).toEqual(x.strides);
+    expectClose(tf.contiguous(r.y), ref.y, 1e-5, 1e-6, 'y');
+    expectClose(r.mean, ref.mean, 1e-6, 1e-7, 'mean');
+    expectClose(r.variance, ref.variance, 1e-5, 1e-6, 'variance');
+    const k = tf.randn(x.shape.slice());
+    const f = (xx: Tensor, gg: Tensor, bb: Tensor): Tensor => tf.sum(tf.mul(tf.batchNormTraining(xx, gg, bb, { axis: 1 }).y, k));
+    const got = tf.grads(f)([x, g, b]);
+    const want = tf.grads(f)([tf.contiguous(x), g, b]);
+    for (let i = 0; i < 3; i++) expectClose(tf.contiguous(got[i]!), want[i]!, 1e-4, 1e-5, `gradient ${i}`);
+  });
+
   it('NCHW pooling of a channels-last-backed view matches pooling its row-major copy, gradients included', () => {
     for (const c of [3, 8, 12, 21]) {
       const x = nchwViewOfNhwc(2, c, 9, 8, c);

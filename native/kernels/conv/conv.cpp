@@ -34,6 +34,8 @@ const conv_detail::DirectKernels& direct_kernels() { return conv_detail::active_
 
 // Target size of one im2col tile (floats): about 256 KiB, so a tile stays in L2 while sgemm reads it.
 constexpr int64_t kTileFloats = 64 * 1024;
+// Fewest rows of a forward GEMM over the batch's flattened rows (deep filters only, see conv2d_forward).
+constexpr int64_t kFlatMinRows = 128;
 
 float* scratch(std::vector<float>& buf, int64_t n) {
   if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
@@ -99,6 +101,60 @@ void col2im(const ConvShape& s, const float* cols, int64_t c0, int64_t cg, int64
       }
     }
   }
+}
+
+// im2col over rows [r0, r0 + rows) of the batch's flattened (image, output pixel) index, which
+// may cross images; ungrouped (cg = c). Rows split over the pool.
+void im2col_flat(const ConvShape& s, const float* x, int64_t r0, int64_t rows, float* cols) {
+  const int64_t m = s.oh * s.ow, k = s.kh * s.kw * s.c;
+  parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(k, 1)), [&](int64_t b, int64_t e) {
+    int64_t r = b;
+    while (r < e) {
+      const int64_t flat = r0 + r, n = flat / m, p = flat % m;
+      const int64_t cnt = std::min(e - r, m - p);
+      im2col(s, x + n * s.h * s.w * s.c, 0, s.c, p, cnt, cols + r * k);
+      r += cnt;
+    }
+  });
+}
+
+// dx += cols scattered back over rows [r0, r0 + rows) of the flattened index (ungrouped). Rows of
+// one image overlap in dx, so the work splits over channel slices instead: no two threads touch
+// the same element.
+void col2im_flat(const ConvShape& s, const float* cols, int64_t r0, int64_t rows, float* dx) {
+  const int64_t m = s.oh * s.ow, k = s.kh * s.kw * s.c;
+  const int64_t slices = std::max<int64_t>(1, std::min<int64_t>(s.c / 16, 4 * num_threads()));
+  parallel_for(slices, 1, [&](int64_t b, int64_t e) {
+    const int64_t c0 = s.c * b / slices, c1 = s.c * e / slices, width = c1 - c0;
+    for (int64_t r = 0; r < rows; r++) {
+      const int64_t flat = r0 + r, n = flat / m, p = flat % m;
+      const int64_t oy = p / s.ow, ox = p % s.ow;
+      float* dxn = dx + n * s.h * s.w * s.c + c0;
+      const float* src = cols + r * k + c0;
+      for (int64_t i = 0; i < s.kh; i++) {
+        const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
+        if (iy < 0 || iy >= s.h) {
+          src += s.kw * s.c;
+          continue;
+        }
+        for (int64_t j = 0; j < s.kw; j++) {
+          const int64_t ix = ox * s.sw - s.pad_left + j * s.dw;
+          if (ix >= 0 && ix < s.w) {
+            float* d = dxn + (iy * s.w + ix) * s.c;
+            for (int64_t ci = 0; ci < width; ci++) d[ci] += src[ci];
+          }
+          src += s.c;
+        }
+      }
+    }
+  });
+}
+
+// Rows of one gradient GEMM chunk: deep enough that the GEMM's packing of the other operand (the
+// filter, or dw's accumulation) is paid once per many rows, at most ~4 MiB of columns.
+constexpr int64_t kGradColFloats = 1 << 20;
+int64_t grad_chunk_rows(int64_t k, int64_t total) {
+  return std::min(total, std::max<int64_t>(256, kGradColFloats / std::max<int64_t>(k, 1)));
 }
 
 // 1x1 stride-1 unpadded convolutions read x directly as the GEMM operand.
@@ -249,11 +305,40 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
   const bool finish = needs_finish(epi);
   const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
   const int64_t k = s.kh * s.kw * cg;
+  const bool direct = is_pointwise(s);
+  const conv_detail::DirectKernels* dk = use_direct(s) ? &direct_kernels() : nullptr;
+  if (s.groups == 1 && !direct && !dk && k > 0 && tile_rows(k, m) < kFlatMinRows) {
+    // Deep filters (tile_rows of an image tile would be a few rows, each tile re-packing the whole
+    // filter): tiles over the whole batch's rows, at least kFlatMinRows deep, evened out so no
+    // tile is a single row. Each output element is the same GEMM sum as before.
+    const int64_t total = s.n * m;
+    // A multiple of the thread count, so no thread idles through a last odd tile (the per-element
+    // sums do not depend on the tiling).
+    const int64_t threads = num_threads();
+    int64_t tasks = std::max<int64_t>(1, total / kFlatMinRows);
+    tasks = std::min(std::max<int64_t>(1, total / 2), (tasks + threads - 1) / threads * threads);
+    parallel_for(tasks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; t++) {
+        const int64_t r0 = total * t / tasks, r = total * (t + 1) / tasks - r0;
+        float* cols = scratch(t_cols, r * k);
+        for (int64_t done = 0; done < r;) {
+          const int64_t flat = r0 + done, n = flat / m, p = flat % m, cnt = std::min(r - done, m - p);
+          im2col(s, x + n * s.h * s.w * s.c, 0, s.c, p, cnt, cols + done * k);
+          done += cnt;
+        }
+        float* yt = y + r0 * s.cout;
+        GemmEpilogue ep;
+        ep.bias = bias;
+        if (relu) ep.activation = GemmActivation::Relu;
+        sgemm(false, false, r, s.cout, k, 1.0f, cols, k, w, s.cout, 0.0f, yt, s.cout, ep);
+        if (finish) finish_tile(epi, yt, s.cout, epi.residual ? epi.residual + r0 * s.cout : nullptr, r, s.cout);
+      }
+    });
+    return;
+  }
   const int64_t rows = tile_rows(k, m);
   const int64_t tiles = (m + rows - 1) / rows;
   const int64_t tasks = s.n * s.groups * tiles;
-  const bool direct = is_pointwise(s);
-  const conv_detail::DirectKernels* dk = use_direct(s) ? &direct_kernels() : nullptr;
   parallel_for(tasks, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
       const int64_t tile = t % tiles, g = (t / tiles) % s.groups, n = t / (tiles * s.groups);
@@ -315,6 +400,25 @@ void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, 
     });
     return;
   }
+  if (s.groups == 1 && m > 0 && s.cout > 0) {
+    // Ungrouped: GEMMs over the whole batch's rows (the pool splits each GEMM), so the filter is
+    // packed once per chunk of many images' rows rather than once per image tile.
+    const int64_t total = s.n * m, k = s.kh * s.kw * s.c;
+    if (is_pointwise(s)) {
+      sgemm(false, true, total, s.c, s.cout, 1.0f, dy, s.cout, w, s.cout, 0.0f, dx, s.c);
+      return;
+    }
+    const int64_t dx_size = s.n * s.h * s.w * s.c;
+    parallel_for(dx_size, 1 << 16, [&](int64_t b, int64_t e) { std::memset(dx + b, 0, sizeof(float) * static_cast<size_t>(e - b)); });
+    const int64_t chunk = grad_chunk_rows(k, total);
+    float* cols = scratch(t_cols, chunk * k);
+    for (int64_t r0 = 0; r0 < total; r0 += chunk) {
+      const int64_t r = std::min(chunk, total - r0);
+      sgemm(false, true, r, k, s.cout, 1.0f, dy + r0 * s.cout, s.cout, w, s.cout, 0.0f, cols, k);
+      col2im_flat(s, cols, r0, r, dx);
+    }
+    return;
+  }
   std::memset(dx, 0, sizeof(float) * static_cast<size_t>(s.n * s.h * s.w * s.c));
   if (m == 0 || s.cout == 0) return;
   const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
@@ -349,8 +453,25 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
   const int64_t wsize = k * s.cout;
   if (wsize == 0) return;
   if (is_depthwise(s)) return depthwise_backward_filter(s, x, dy, dw);
-  std::memset(dw, 0, sizeof(float) * static_cast<size_t>(wsize));
   const int64_t m = s.oh * s.ow;
+  if (s.groups == 1 && s.n > 0 && m > 0 && !use_direct(s)) {
+    // Ungrouped: dw = cols^T dy as GEMMs whose depth is many rows of the whole batch (the pool
+    // splits each GEMM over dw), instead of one shallow GEMM per image tile re-reading all of dw.
+    const int64_t total = s.n * m;
+    if (is_pointwise(s)) {
+      sgemm(true, false, s.c, s.cout, total, 1.0f, x, s.c, dy, s.cout, 0.0f, dw, s.cout);
+      return;
+    }
+    const int64_t chunk = grad_chunk_rows(k, total);
+    float* cols = scratch(t_cols, chunk * k);
+    for (int64_t r0 = 0; r0 < total; r0 += chunk) {
+      const int64_t r = std::min(chunk, total - r0);
+      im2col_flat(s, x, r0, r, cols);
+      sgemm(true, false, k, s.cout, r, 1.0f, cols, k, dy + r0 * s.cout, s.cout, r0 == 0 ? 0.0f : 1.0f, dw, s.cout);
+    }
+    return;
+  }
+  std::memset(dw, 0, sizeof(float) * static_cast<size_t>(wsize));
   if (s.n == 0 || m == 0) return;
   const int64_t rows = tile_rows(k, m);
   const int64_t tiles = (m + rows - 1) / rows;
@@ -393,6 +514,28 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
     const float* p = partials + (part - 1) * wsize;
     for (int64_t i = 0; i < wsize; i++) dw[i] += p[i];
   }
+}
+
+void conv2d_filter_layout(int64_t o, int64_t i, int64_t t, bool to_taps_first, const float* src, float* dst) {
+  constexpr int64_t kBlock = 16;
+  const int64_t blocks = (o + kBlock - 1) / kBlock;
+  parallel_for(blocks, std::max<int64_t>(1, 4096 / std::max<int64_t>(kBlock * i * t, 1)), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; b++) {
+      const int64_t o0 = b * kBlock, w = std::min(kBlock, o - o0);
+      for (int64_t ii = 0; ii < i; ii++) {
+        for (int64_t tt = 0; tt < t; tt++) {
+          // [T, I, O] element (tt, ii, o0 + j) <-> [O, I, T] element (o0 + j, ii, tt).
+          const int64_t hw = (tt * i + ii) * o + o0;
+          const int64_t oi = (o0 * i + ii) * t + tt;
+          if (to_taps_first) {
+            for (int64_t j = 0; j < w; j++) dst[hw + j] = src[oi + j * i * t];
+          } else {
+            for (int64_t j = 0; j < w; j++) dst[oi + j * i * t] = src[hw + j];
+          }
+        }
+      }
+    }
+  });
 }
 
 }  // namespace tf::kernels

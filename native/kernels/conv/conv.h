@@ -42,4 +42,8 @@ void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, 
 // dw[kh, kw, c/groups, cout] = gradient of <dy, conv2d(x, w)> w.r.t. w (overwrites dw).
 void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw);
 
+// Filter layouts: dst = src moved between [O, I, T] (PyTorch/ONNX OIHW, T = kh * kw taps) and
+// [T, I, O] (HWIO, what the kernels read). to_taps_first: OIHW -> HWIO, else HWIO -> OIHW. Blocked
+// over 16 output channels so every read and write stream is sequential.
+void conv2d_filter_layout(int64_t o, int64_t i, int64_t t, bool to_taps_first, const float* src, float* dst);
 }  // namespace tf::kernels

@@ -33,4 +33,38 @@ struct LayerNormBackward {
 };
 void layer_norm_backward(const LayerNormBackward& a);
 
+// Batch normalization in training form on x viewed as [outer, c, inner] (channels-first data has
+// outer = N and inner = H * W; channels-last data inner = 1): per channel, the batch mean and
+// biased variance over outer * inner values, then y = (x - mean) * rstd * gamma + beta. Two passes
+// over x: shifted sums (by the channel's first value, accumulated in blocks then in double, so
+// no E[x²] - E[x]² cancellation), then the normalization.
+struct BatchNormForward {
+  int64_t outer, c, inner;
+  const float* x;      // [outer, c, inner]
+  const float* gamma;  // [c] or null (1)
+  const float* beta;   // [c] or null (0)
+  float eps;
+  float* y;         // [outer, c, inner]
+  float* mean;      // [c]
+  float* variance;  // [c], biased
+  float* rstd;      // [c]
+};
+void batch_norm_forward(const BatchNormForward& a);
+
+// Its backward in two passes: the per-channel sums of dy and dy * (x - mean), then
+// dx = gamma * rstd * (dy - mean(dy) - xhat * mean(dy * xhat)), with xhat = (x - mean) * rstd.
+// dgamma = sum of dy * xhat and dbeta = sum of dy (either may be null).
+struct BatchNormBackward {
+  int64_t outer, c, inner;
+  const float* x;
+  const float* gamma;  // may be null
+  const float* mean;
+  const float* rstd;
+  const float* dy;
+  float* dx;
+  float* dgamma;  // may be null
+  float* dbeta;   // may be null
+};
+void batch_norm_backward(const BatchNormBackward& a);
+
 }  // namespace tf::kernels

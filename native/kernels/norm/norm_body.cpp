@@ -95,7 +95,95 @@ void param_grads(const LayerNormBackward& a, int64_t c0, int64_t c1) {
   }
 }
 
-const Kernels kTable{forward_rows, backward_rows, param_grads};
+// Rows per float block before the block's sums are added into the double totals.
+constexpr int64_t kBlockRows = 64;
+
+void bn_sums_rows(const float* p, const float* q, int64_t c, int64_t r0, int64_t r1, const float* shift,
+                  const float* shift2, double* s1, double* s2, float* acc) {
+  float* __restrict a1 = acc;
+  float* __restrict a2 = acc + c;
+  const float* __restrict k1 = shift;
+  const float* __restrict k2 = shift2;
+  for (int64_t b0 = r0; b0 < r1; b0 += kBlockRows) {
+    const int64_t b1 = b0 + kBlockRows < r1 ? b0 + kBlockRows : r1;
+    for (int64_t ch = 0; ch < c; ch++) a1[ch] = a2[ch] = 0.0f;
+    for (int64_t r = b0; r < b1; r++) {
+      const float* __restrict pr = p + r * c;
+      const float* __restrict qr = q + r * c;
+      for (int64_t ch = 0; ch < c; ch++) {
+        const float u = pr[ch] - k1[ch];
+        a1[ch] += u;
+        a2[ch] += u * (qr[ch] - k2[ch]);
+      }
+    }
+    for (int64_t ch = 0; ch < c; ch++) {
+      s1[ch] += a1[ch];
+      s2[ch] += a2[ch];
+    }
+  }
+}
+
+void bn_sums_plane(const float* p, const float* q, int64_t outer, int64_t inner, int64_t stride, float shift,
+                   float shift2, double* s1, double* s2) {
+  double t1 = 0.0, t2 = 0.0;
+  for (int64_t o = 0; o < outer; o++) {
+    const float* __restrict pr = p + o * stride;
+    const float* __restrict qr = q + o * stride;
+    float a1[kLanes] = {}, a2[kLanes] = {};
+    int64_t i = 0;
+    for (; i + kLanes <= inner; i += kLanes) {
+      for (int l = 0; l < kLanes; l++) {
+        const float u = pr[i + l] - shift;
+        a1[l] += u;
+        a2[l] += u * (qr[i + l] - shift2);
+      }
+    }
+    float r1 = 0.0f, r2 = 0.0f;
+    for (; i < inner; i++) {
+      const float u = pr[i] - shift;
+      r1 += u;
+      r2 += u * (qr[i] - shift2);
+    }
+    for (int l = 0; l < kLanes; l++) {
+      r1 += a1[l];
+      r2 += a2[l];
+    }
+    t1 += r1;
+    t2 += r2;
+  }
+  *s1 = t1;
+  *s2 = t2;
+}
+
+void bn_affine_rows(const float* p, const float* q, float* out, int64_t c, int64_t r0, int64_t r1, const float* a,
+                    const float* b, const float* d) {
+  const float* __restrict ka = a;
+  const float* __restrict kb = b;
+  const float* __restrict kd = d;
+  for (int64_t r = r0; r < r1; r++) {
+    const float* __restrict pr = p + r * c;
+    float* __restrict o = out + r * c;
+    if (q) {
+      const float* __restrict qr = q + r * c;
+      for (int64_t ch = 0; ch < c; ch++) o[ch] = ka[ch] * pr[ch] + kb[ch] * qr[ch] + kd[ch];
+    } else {
+      for (int64_t ch = 0; ch < c; ch++) o[ch] = ka[ch] * pr[ch] + kd[ch];
+    }
+  }
+}
+
+void bn_affine_plane(const float* p, const float* q, float* out, int64_t n, float a, float b, float d) {
+  const float* __restrict pr = p;
+  float* __restrict o = out;
+  if (q) {
+    const float* __restrict qr = q;
+    for (int64_t i = 0; i < n; i++) o[i] = a * pr[i] + b * qr[i] + d;
+  } else {
+    for (int64_t i = 0; i < n; i++) o[i] = a * pr[i] + d;
+  }
+}
+
+const Kernels kTable{forward_rows, backward_rows, param_grads, bn_sums_rows, bn_sums_plane, bn_affine_rows, bn_affine_plane};
 
 }  // namespace
 

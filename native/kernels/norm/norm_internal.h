@@ -11,6 +11,21 @@ struct Kernels {
   void (*backward_rows)(const LayerNormBackward& a, int64_t r0, int64_t r1);
   // dgamma and dbeta on columns [c0, c1), summed over every row.
   void (*param_grads)(const LayerNormBackward& a, int64_t c0, int64_t c1);
+
+  // Batch norm, channels-last rows [r0, r1) of [rows, c]: adds sum(u) and sum(u * v) per channel
+  // into s1, s2 (double), with u = p - shift[ch], v = q - shift2[ch] (the forward passes q = p,
+  // shift2 = shift; the backward p = dy, shift = 0, q = x, shift2 = mean). acc: 2 * c floats.
+  void (*bn_sums_rows)(const float* p, const float* q, int64_t c, int64_t r0, int64_t r1, const float* shift,
+                       const float* shift2, double* s1, double* s2, float* acc);
+  // The same over one channel's plane of a channels-first tensor: `outer` rows of `inner` values,
+  // `stride` apart; returns the sums in s1, s2.
+  void (*bn_sums_plane)(const float* p, const float* q, int64_t outer, int64_t inner, int64_t stride, float shift,
+                        float shift2, double* s1, double* s2);
+  // out = a * p + b * q + d per channel: rows [r0, r1) of [rows, c] (q may be null: b ignored).
+  void (*bn_affine_rows)(const float* p, const float* q, float* out, int64_t c, int64_t r0, int64_t r1, const float* a,
+                         const float* b, const float* d);
+  // The same over one channel's plane (n contiguous values).
+  void (*bn_affine_plane)(const float* p, const float* q, float* out, int64_t n, float a, float b, float d);
 };
 
 TF_ISA_TABLE(Kernels)
