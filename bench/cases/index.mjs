@@ -11,11 +11,7 @@ import * as lstmTrain from './lstm-train.mjs';
 import * as inferenceLatency from './inference-latency.mjs';
 import * as real from './real.mjs';
 import * as quant from './quant.mjs';
-
-export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, inferenceLatency, real, quant];
 import * as pruning from './pruning.mjs';
-
-export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, inferenceLatency, real, pruning];
 import * as realTrain from './real-train.mjs';
 
-export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, realTrain, inferenceLatency, real];
+export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, realTrain, inferenceLatency, real, quant, pruning];
