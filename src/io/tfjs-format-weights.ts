@@ -1,6 +1,7 @@
 // The weights half of tfjs's Layers format: a weightsManifest of groups, each a list of shard
 // files read back to back, holding the specs' values in order (little-endian, no padding).
 import { Tensor } from '../tensor/tensor';
+import { halfToFloat } from './half';
 
 /** One weight as a manifest lists it. */
 export interface WeightSpec {
@@ -35,15 +36,6 @@ export function encodeWeights(named: readonly [string, Tensor][]): { specs: Weig
     specs.push({ name, shape: t.shape.slice(), dtype: t.dtype });
   }
   return { specs, data };
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
