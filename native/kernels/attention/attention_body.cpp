@@ -93,26 +93,34 @@ inline vfw loadv(const float* p) {
 }
 inline void storev(float* p, vfw v) { std::memcpy(p, &v, sizeof v); }
 
-// ptile rows 0..3 (row r at ptile + r * kKeyBlock) = scale * q_r . k_c for the first `cols` columns
-// (rounded up to whole tiles) of the transposed key block kt (zero beyond the block's columns):
-// the accumulators stay in registers over the D loop, each step kTileVecs key vectors times 4
-// broadcast q values.
-inline void logits_tile(const float* const q[kGroup], const float* kt, int64_t D, float scale, int64_t cols, float* ptile) {
-  for (int c0 = 0; c0 < cols; c0 += kTileCols) {
-    vfw acc[kGroup][kTileVecs] = {};
-    for (int64_t d = 0; d < D; d++) {
-      const float* kr = kt + d * kKeyBlock + c0;
-      vfw k[kTileVecs];
-      for (int j = 0; j < kTileVecs; j++) k[j] = loadv(kr + kW * j);
-      for (int r = 0; r < kGroup; r++) {
-        const float qv = q[r][d];
-        for (int j = 0; j < kTileVecs; j++) acc[r][j] += qv * k[j];
-      }
-    }
+// ptile rows 0..3, columns [c0, c0 + kW NV) = scale * q_r . k_c from the transposed key block kt:
+// the accumulators stay in registers over the D loop, each step NV key vectors times 4 broadcast
+// q values.
+template <int NV>
+inline void logits_cols(const float* const q[kGroup], const float* kt, int64_t D, float scale, int64_t c0, float* ptile) {
+  vfw acc[kGroup][NV] = {};
+  for (int64_t d = 0; d < D; d++) {
+    const float* kr = kt + d * kKeyBlock + c0;
+    vfw k[NV];
+    for (int j = 0; j < NV; j++) k[j] = loadv(kr + kW * j);
     for (int r = 0; r < kGroup; r++) {
-      for (int j = 0; j < kTileVecs; j++) storev(ptile + r * kKeyBlock + c0 + kW * j, acc[r][j] * scale);
+      const float qv = q[r][d];
+      for (int j = 0; j < NV; j++) acc[r][j] += qv * k[j];
     }
   }
+  for (int r = 0; r < kGroup; r++) {
+    for (int j = 0; j < NV; j++) storev(ptile + r * kKeyBlock + c0 + kW * j, acc[r][j] * scale);
+  }
+}
+
+// ptile rows 0..3 (row r at ptile + r * kKeyBlock) = scale * q_r . k_c for the first `cols` columns
+// (rounded up to whole vectors) of the transposed key block kt (zero beyond the block's columns).
+// A short block (a sequence of 32 keys, or the 65th key of a ViT) takes single-vector tiles past its
+// last whole tile instead of a full one: rounding 1 column up to 64 doubled a 65-token ViT's logits.
+inline void logits_tile(const float* const q[kGroup], const float* kt, int64_t D, float scale, int64_t cols, float* ptile) {
+  int64_t c0 = 0;
+  for (; c0 + kTileCols <= cols; c0 += kTileCols) logits_cols<kTileVecs>(q, kt, D, scale, c0, ptile);
+  for (; c0 < cols; c0 += kW) logits_cols<1>(q, kt, D, scale, c0, ptile);
 }
 
 // o rows 0..3 (stride Dv), columns [e0, e0 + kW NV) += sum over keys c < n of p[r][c] v_c, the
@@ -212,12 +220,14 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
       for (int r = 0; r < kGroup && g + r < rows; r++) {
         const float* pr = pt + r * kKeyBlock;
         float* orow = og + r * Dv;
-        for (int64_t c = 0; c < live[g + r]; c++) {
+        // With no tail columns (Dv a multiple of the vector width) the tile already took keys
+        // below `common`: start past them rather than walk every key of every row for nothing.
+        for (int64_t c = full == Dv ? common : 0; c < live[g + r]; c++) {
           const float* vr = vb + c * s.v.st;
           if (c >= common) {
             axpy(pr[c], vr, orow, full);
           }
-          axpy(pr[c], vr + full, orow + full, Dv - full);
+          if (full < Dv) axpy(pr[c], vr + full, orow + full, Dv - full);
         }
       }
     }
