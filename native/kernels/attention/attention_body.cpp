@@ -162,10 +162,11 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
     mrow[r] = kNegInf;
     lrow[r] = 0.0f;
   }
-  // Every row of the tiles is initialized: the register tiles also run over the padding rows of a
-  // short last block (their results are never read).
-  for (int64_t e = 0; e < kRowBlock * Dv; e++) o[e] = 0.0f;
-  for (int64_t e = 0; e < kRowBlock * kKeyBlock; e++) ptile[e] = 0.0f;
+  // Every output row is initialized: the register tiles also run over the padding rows of a short
+  // last block (their results are never read). The probability tile needs no clearing: logits_tile
+  // writes every row of a group (padding rows repeat a real one) for every column later read.
+  const int64_t orows = (rows + kGroup - 1) / kGroup * kGroup;
+  for (int64_t e = 0; e < orows * Dv; e++) o[e] = 0.0f;
 
   const int64_t jend = s.causal ? min64(s.tk, i1) : s.tk;
   for (int64_t j0 = 0; j0 < jend; j0 += kKeyBlock) {
