@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor/tensor';
 import { numberOption, readOptions } from './options';
 import { Optimizer, type OptimizerConfig, type OptimizerOptions, optionsFromConfig } from './optimizer';
 import { registerOptimizer } from './registry';
+import { InverseTimeDecay, serializeSchedule } from './schedules';
 
 /** Options of {@link Adamax}. */
 export interface AdamaxOptions extends OptimizerOptions {
@@ -39,9 +40,20 @@ export class Adamax extends Optimizer {
     this.epsilon = numberOption(name, 'epsilon', o['epsilon'], 1e-7, { min: 0 });
   }
 
-  /** Rebuilds an Adamax from {@link getConfig} output (or a Keras/tfjs config). */
+  /**
+   * Rebuilds an Adamax from {@link getConfig} output (or a Keras/tfjs config; tfjs's time-based
+   * `decay` becomes an {@link InverseTimeDecay} of the rate, which is what it computes).
+   */
   static fromConfig(config: OptimizerConfig): Adamax {
-    return new Adamax(optionsFromConfig('Adamax.fromConfig', config) as AdamaxOptions);
+    const c: OptimizerConfig = { ...config };
+    const decay = c['decay'];
+    const key = 'learning_rate' in c ? 'learning_rate' : 'learningRate';
+    const rate = c[key] ?? 0.001;
+    if (typeof decay === 'number' && decay > 0 && typeof rate === 'number') {
+      c[key] = serializeSchedule(new InverseTimeDecay({ initialLearningRate: rate, decaySteps: 1, decayRate: decay }));
+      delete c['decay'];
+    }
+    return new Adamax(optionsFromConfig('Adamax.fromConfig', c) as AdamaxOptions);
   }
 
   protected override buildSlots(variable: Tensor): void {

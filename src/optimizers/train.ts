@@ -4,6 +4,7 @@ import { Adagrad } from './adagrad';
 import { Adam } from './adam';
 import { Adamax } from './adamax';
 import { RMSprop } from './rmsprop';
+import { InverseTimeDecay } from './schedules';
 import { SGD } from './sgd';
 
 // tfjs's `tf.train` factories, with tfjs's positional arguments, building this library's
@@ -46,10 +47,10 @@ export function adadelta(learningRate = 0.001, rho = 0.95, epsilon?: number | nu
 
 /**
  * `tf.train.adamax(learningRate = 0.002, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, decay = 0)`.
- * tfjs's `decay` (the rate divided by 1 + decay * step) has no counterpart here; a non-zero one is
- * refused rather than ignored.
+ * tfjs's `decay` (the rate divided by 1 + decay * step) becomes an {@link InverseTimeDecay} schedule.
  */
 export function adamax(learningRate = 0.002, beta1 = 0.9, beta2 = 0.999, epsilon?: number | null, decay = 0): Adamax {
-  if (decay !== 0) argError('train.adamax', 'decay', '0 (time-based decay is not supported; pass a learning-rate schedule to optimizers.adamax instead)', describe(decay));
-  return new Adamax({ learningRate, beta1, beta2, epsilon: epsilon ?? undefined });
+  if (typeof decay !== 'number' || !Number.isFinite(decay) || decay < 0) argError('train.adamax', 'decay', 'a finite number >= 0', describe(decay));
+  const rate = decay === 0 ? learningRate : new InverseTimeDecay({ initialLearningRate: learningRate, decaySteps: 1, decayRate: decay });
+  return new Adamax({ learningRate: rate, beta1, beta2, epsilon: epsilon ?? undefined });
 }

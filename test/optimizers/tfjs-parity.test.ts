@@ -89,6 +89,7 @@ const cases: [string, () => tfjs.Optimizer, () => opt.Optimizer][] = [
   ['adamax defaults', () => tfjs.train.adamax(), () => train.adamax()],
   ['adamax lr 0.05, beta1 0.8, beta2 0.95, epsilon 1e-5', () => tfjs.train.adamax(0.05, 0.8, 0.95, 1e-5), () => train.adamax(0.05, 0.8, 0.95, 1e-5)],
   ['adamax (Keras options)', () => tfjs.train.adamax(0.01, 0.85, 0.99), () => opt.adamax({ learning_rate: 0.01, beta_1: 0.85, beta_2: 0.99 } as never)],
+  ['adamax with tfjs time-based decay 0.3', () => tfjs.train.adamax(0.05, 0.9, 0.999, undefined, 0.3), () => train.adamax(0.05, 0.9, 0.999, null, 0.3)],
 ];
 
 describe.each(BACKENDS)('Adamax matches @tensorflow/tfjs on the %s backend', (backend) => {
@@ -107,11 +108,12 @@ describe('Adadelta and Adamax configs', () => {
     const d = opt.deserializeOptimizer(JSON.parse(JSON.stringify({ className: delta.getClassName(), config: delta.getConfig() }))) as opt.Adadelta;
     expect(d).toBeInstanceOf(opt.Adadelta);
     expect([d.learningRate, d.rho, d.epsilon]).toEqual([0.3, 0.7, 1e-5]);
-    const max = tfjs.train.adamax(0.03, 0.7, 0.9, 1e-5);
-    const m = opt.deserializeOptimizer(JSON.parse(JSON.stringify({ className: max.getClassName(), config: max.getConfig() })));
-    expect(m).toBeInstanceOf(opt.Adamax);
-    const expected = runTfjs(max, 3);
-    runOurs(m, 3).forEach((a, s) => expectValues(a, expected[s]!, 2e-6, `Adamax step ${s + 1}`));
+    for (const max of [tfjs.train.adamax(0.03, 0.7, 0.9, 1e-5), tfjs.train.adamax(0.03, 0.7, 0.9, 1e-5, 0.5)]) {
+      const m = opt.deserializeOptimizer(JSON.parse(JSON.stringify({ className: max.getClassName(), config: max.getConfig() })));
+      expect(m).toBeInstanceOf(opt.Adamax);
+      const expected = runTfjs(max, 4);
+      runOurs(m, 4).forEach((a, s) => expectValues(a, expected[s]!, 2e-6, `Adamax (decay ${max.getConfig()['decay']}) step ${s + 1}`));
+    }
   });
 
   it('read Keras configs and name their slots as Keras does', () => {
@@ -119,6 +121,9 @@ describe('Adadelta and Adamax configs', () => {
     expect([d.learningRate, d.rho, d.epsilon]).toEqual([1, 0.9, 1e-6]);
     const m = opt.getOptimizer({ class_name: 'Adamax', config: { learning_rate: 0.002, beta_1: 0.8, beta_2: 0.9, epsilon: 1e-8 } } as never) as opt.Adamax;
     expect([m.learningRate, m.beta1, m.beta2, m.epsilon]).toEqual([0.002, 0.8, 0.9, 1e-8]);
+    // Keras 2's legacy Adamax stored a time-based decay: the same inverse-time schedule.
+    const legacy = opt.getOptimizer({ class_name: 'Adamax', config: { learning_rate: 0.01, decay: 0.5 } } as never);
+    expect(legacy.learningRateSchedule?.getConfig()).toEqual({ initialLearningRate: 0.01, decaySteps: 1, decayRate: 0.5, staircase: false });
     const p = param([1, 2]);
     d.applyGradients([[p, tensor([0.1, 0.2])]]);
     m.applyGradients([[p, tensor([0.1, 0.2])]]);
@@ -130,6 +135,6 @@ describe('Adadelta and Adamax configs', () => {
     expect(() => opt.adadelta({ rho: 1 })).toThrow(/adadelta: argument 'rho' expected a finite number in \[0, 1\)/);
     expect(() => opt.adamax({ beta2: -0.1 })).toThrow(/adamax: argument 'beta2' expected a finite number in \[0, 1\)/);
     expect(() => opt.adamax({ lr: 0.1 } as never)).toThrow(/adamax: argument 'lr' expected one of the options/);
-    expect(() => train.adamax(0.002, 0.9, 0.999, null, 0.1)).toThrow(/train.adamax: argument 'decay' expected 0/);
+    expect(() => train.adamax(0.002, 0.9, 0.999, null, -0.1)).toThrow(/train.adamax: argument 'decay' expected a finite number >= 0/);
   });
 });
