@@ -5,7 +5,7 @@
 // per-class renames declared in the layer registry (`keras` in registerLayer).
 import { getInitializer } from '../initializers/initializers';
 import { kerasLayerClass, layerClassNames } from '../layers/registry';
-import type { LayerConfig } from '../layers/layer';
+import type { Layer, LayerConfig } from '../layers/layer';
 import { getRegularizer } from '../regularizers/regularizers';
 import type { SavedLayer, SavedModel } from '../models/model-format';
 
@@ -68,28 +68,57 @@ export function fromKerasSpelling(value: unknown): JsonValue {
 }
 
 type Ref = [string, number, number];
+type ModelConfig = SavedModel['modelTopology']['config'];
+
+/** Class names under which Keras / tfjs files hold a model used as a layer (Keras 2+ writes 'Functional'). */
+const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
+
+/** Whether a layer entry of class `className` is a whole model nested in another. */
+export function isModelClass(className: string): boolean {
+  return MODEL_CLASSES.has(className);
+}
 
 /** Our saved topology (model.getConfig()) as a Keras topology tfjs can read. */
-export function toKerasTopology(className: string, config: SavedModel['modelTopology']['config']): KerasTopology {
+export function toKerasTopology(className: string, config: ModelConfig): KerasTopology {
   const sequential = className === 'Sequential';
+  return { class_name: sequential ? 'Sequential' : 'Model', config: kerasModelConfig(className, config), keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' };
+}
+
+/**
+ * A model's config in Keras's layout. A nested model's entry carries its own model config (as tfjs
+ * and Keras write it), and references to its outputs count its calls from 1: in Keras and tfjs a
+ * built model's node 0 is the one linking its own inputs to its outputs, while our configs count
+ * only the calls made in the enclosing model.
+ */
+function kerasModelConfig(className: string, config: ModelConfig): JsonObject {
+  const sequential = className === 'Sequential';
+  const nested = new Set(config.layers.filter((l) => isModelClass(l.className)).map((l) => l.name));
+  const ref = ([name, node, index]: Ref): Ref => [name, nested.has(name) ? node + 1 : node, index];
   const layers = config.layers.map((l, i): KerasLayerJson => {
-    const c: Record<string, unknown> = { ...l.config, name: l.name };
-    // Only the model's first layer declares the input shape (tfjs rebuilds later ones from it).
-    if (l.className !== 'InputLayer' && !(sequential && i === 0)) delete c['batchInputShape'];
-    if (c['groups'] === 1) delete c['groups'];
-    const layer: KerasLayerJson = { class_name: l.className, config: toKerasSpelling(c) as JsonObject };
+    let cfg: JsonObject;
+    if (isModelClass(l.className)) {
+      cfg = kerasModelConfig(l.className, l.config as unknown as ModelConfig);
+      cfg['name'] = l.name;
+    } else {
+      const c: Record<string, unknown> = { ...l.config, name: l.name };
+      // Only the model's first layer declares the input shape (tfjs rebuilds later ones from it).
+      if (l.className !== 'InputLayer' && !(sequential && i === 0)) delete c['batchInputShape'];
+      if (c['groups'] === 1) delete c['groups'];
+      cfg = toKerasSpelling(c) as JsonObject;
+    }
+    const layer: KerasLayerJson = { class_name: l.className, config: cfg };
     if (!sequential) {
       layer.name = l.name;
-      layer.inbound_nodes = l.inboundNodes.map((n) => n.inputs.map(([name, node, index]) => [name, node, index, {}]));
+      layer.inbound_nodes = l.inboundNodes.map((n) => n.inputs.map((r) => [...ref(r), {}]));
     }
     return layer;
   });
   const cfg: JsonObject = { name: config.name, layers: layers as unknown as JsonValue[] };
   if (!sequential) {
-    cfg['input_layers'] = config.inputLayers;
-    cfg['output_layers'] = config.outputLayers;
+    cfg['input_layers'] = config.inputLayers.map(ref);
+    cfg['output_layers'] = config.outputLayers.map(ref);
   }
-  return { class_name: sequential ? 'Sequential' : 'Model', config: cfg, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' };
+  return cfg;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -133,6 +162,10 @@ function settle(fn: string, config: Record<string, unknown>): void {
 function layerConfig(fn: string, file: string, l: KerasLayerJson): { className: string; name: string; config: LayerConfig } {
   const kerasName = l.class_name;
   const name = typeof l.config?.['name'] === 'string' ? (l.config['name'] as string) : typeof l.name === 'string' ? l.name : kerasName;
+  if (typeof kerasName === 'string' && isModelClass(kerasName)) {
+    const sub = fromKerasTopology(fn, file, { class_name: kerasName, config: l.config });
+    return { className: sub.className, name, config: { ...(sub.config as unknown as LayerConfig), name } };
+  }
   const found = typeof kerasName === 'string' ? kerasLayerClass(kerasName) : undefined;
   if (!found) {
     throw new Error(`${fn}: ${file}: layer '${name}' has class '${String(kerasName)}', which tensorforge does not support (supported: ${layerClassNames().join(', ')})`);
@@ -202,9 +235,50 @@ export function fromKerasTopology(fn: string, file: string, topology: unknown): 
     return { className: 'Sequential', config: { name, layers, inputLayers: [], outputLayers: [] } };
   }
   if (cls !== 'Model' && cls !== 'Functional') throw new Error(`${fn}: ${file}: model class '${cls}' is not supported (expected Sequential, Model or Functional)`);
-  const layers = (cfg['layers'] as KerasLayerJson[]).map((l) => ({
+  const entries = cfg['layers'] as KerasLayerJson[];
+  const offsets = new Map(entries.filter((l) => isModelClass(l.class_name)).map((l) => [l.config?.['name'] ?? l.name, nodeOffset(l)]));
+  // Our configs count a nested model's calls from 0 (see kerasModelConfig).
+  const own = ([name, node, index]: Ref): Ref => [name, Math.max(0, node - (offsets.get(name) ?? 0)), index];
+  const layers = entries.map((l) => ({
     ...layerConfig(fn, file, l),
-    inboundNodes: (Array.isArray(l.inbound_nodes) ? l.inbound_nodes : []).map((n) => inboundNode(fn, file, n)),
+    inboundNodes: (Array.isArray(l.inbound_nodes) ? l.inbound_nodes : []).map((n) => {
+      const node = inboundNode(fn, file, n);
+      return { ...node, inputs: node.inputs.map(own) };
+    }),
   }));
-  return { className: 'Model', config: { name, layers, inputLayers: refList(fn, file, cfg['input_layers']), outputLayers: refList(fn, file, cfg['output_layers']) } };
+  return { className: 'Model', config: { name, layers, inputLayers: refList(fn, file, cfg['input_layers']).map(own), outputLayers: refList(fn, file, cfg['output_layers']).map(own) } };
+}
+
+/**
+ * How many nodes a nested model's entry counts before its first call in the enclosing model: 1 for
+ * a functional model (its own inputs-to-outputs node, as tfjs and Keras number them) and for a
+ * tf.keras / tfjs Sequential, which is functional once built; Keras 3's Sequential is not, and
+ * its files (Keras 3 marks entries with `module` / `registered_name`) count from 0.
+ */
+function nodeOffset(l: KerasLayerJson): number {
+  if (l.class_name !== 'Sequential') return 1;
+  const keras3 = 'module' in (l as object) || 'registered_name' in (l as object);
+  return keras3 ? 0 : 1;
+}
+
+/** A weight-holding layer with the names of the models it is nested in (outermost first). */
+export interface LeafLayer {
+  layer: Layer;
+  path: string[];
+}
+
+/**
+ * The layers of `layers` with nested models opened up, each once: tfjs and Keras name a nested
+ * model's weights after its inner layers (`dense/kernel`), not after the model.
+ */
+export function leafLayers(layers: readonly Layer[], path: string[] = [], seen = new Set<Layer>()): LeafLayer[] {
+  const out: LeafLayer[] = [];
+  for (const layer of layers) {
+    if (seen.has(layer)) continue;
+    seen.add(layer);
+    const inner = (layer as unknown as { layers?: unknown }).layers;
+    if (isModelClass(layer.className) && Array.isArray(inner)) out.push(...leafLayers(inner as Layer[], [...path, layer.name], seen));
+    else out.push({ layer, path });
+  }
+  return out;
 }

@@ -5,13 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { argError, describe } from '../errors';
 import type { Layer } from '../layers/layer';
-import { kerasWeightName, kerasWeightShape } from '../layers/registry';
+import { kerasIgnoredWeights, kerasWeightName, kerasWeightShape, kerasWeightsOptional } from '../layers/registry';
 import { reshape } from '../ops/views';
 import type { LayersModel } from '../models/layers-model';
 import { FORMAT } from '../models/model-format';
 import { loadModel, rebuild } from '../models/model-load';
 import type { Tensor } from '../tensor/tensor';
-import { fromKerasSpelling, fromKerasTopology } from './tfjs-format-config';
+import { fromKerasSpelling, fromKerasTopology, leafLayers } from './tfjs-format-config';
 import { TFJS_MODEL_FILE, type TfjsModelJson } from './tfjs-format-save';
 import { type WeightSpec, type WeightsGroup, decodeWeights } from './tfjs-format-weights';
 import { type PathLike, toFsPath } from './path';
@@ -43,11 +43,13 @@ function joinBuffers(data: ArrayBuffer | ArrayBuffer[] | Uint8Array | undefined)
 }
 
 // Candidate file names of a layer's i-th weight: tfjs's `layer/weight`, TF 2.2+'s
-// `layer/cell/weight` for recurrent cells, and Keras 3's `layer/index`.
-function findWeight(layer: Layer, i: number, name: string, weights: Map<string, Tensor>, used: Set<string>): [string, Tensor] | undefined {
+// `layer/cell/weight` for recurrent cells, and Keras 3's `layer/index`; for a layer of a nested
+// model also the name prefixed with the models it is in (`outer/inner/layer/weight`).
+function findWeight(layer: Layer, path: string[], i: number, name: string, weights: Map<string, Tensor>, used: Set<string>): [string, Tensor] | undefined {
   const exact = `${layer.name}/${name}`;
   const keras = `${layer.name}/${kerasWeightName(layer, name)}`;
-  for (const key of [keras, exact, `${keras}:0`, `${layer.name}/${i}`]) {
+  const prefixed = path.length ? [`${path.join('/')}/${keras}`, `${path[path.length - 1]}/${keras}`] : [];
+  for (const key of [keras, exact, `${keras}:0`, `${layer.name}/${i}`, ...prefixed]) {
     const t = weights.get(key);
     if (t && !used.has(key)) return [key, t];
   }
@@ -62,11 +64,16 @@ function findWeight(layer: Layer, i: number, name: string, weights: Map<string, 
 
 function assignWeights(fn: string, where: string, model: LayersModel, weights: Map<string, Tensor>): void {
   const used = new Set<string>();
-  for (const layer of model.layers) {
+  const leaves = leafLayers(model.layers);
+  for (const { layer } of leaves) {
+    for (const w of kerasIgnoredWeights(layer)) for (const key of [`${layer.name}/${w}`, `${layer.name}/${w}:0`]) weights.delete(key);
+  }
+  for (const { layer, path } of leaves) {
     const infos = layer.weightsInfo;
     if (infos.length === 0) continue;
+    if (kerasWeightsOptional(layer) && infos.every((w, i) => !findWeight(layer, path, i, w.name, weights, used))) continue;
     const values = infos.map((w, i) => {
-      const found = findWeight(layer, i, w.name, weights, used);
+      const found = findWeight(layer, path, i, w.name, weights, used);
       if (!found) {
         const have = [...weights.keys()].filter((k) => !used.has(k)).slice(0, 6).join(', ');
         throw new Error(`${fn}: ${where} has no weight '${layer.name}/${w.name}' (unused weights: ${have || 'none'})`);

@@ -7,7 +7,7 @@ import type { SavedModel } from '../models/model-format';
 import { kerasWeightName, kerasWeightShape } from '../layers/registry';
 import { reshape } from '../ops/views';
 import type { Tensor } from '../tensor/tensor';
-import { type KerasTopology, toKerasTopology } from './tfjs-format-config';
+import { type KerasTopology, leafLayers, toKerasTopology } from './tfjs-format-config';
 import { type WeightSpec, type WeightsGroup, encodeWeights } from './tfjs-format-weights';
 import { toFsPath } from './path';
 
@@ -42,10 +42,16 @@ export interface TfjsArtifacts {
 export function toTfjsArtifacts(model: LayersModel, fn = 'toTfjsArtifacts'): TfjsArtifacts {
   if (model.inputs.length === 0) throw new Error(`${fn}: model '${model.name}' is not built yet (give its first layer an inputShape or call it once)`);
   const config = model.getConfig() as SavedModel['modelTopology']['config'];
-  const named = model.layers.flatMap((l) => l.weightsInfo.map((w) => {
+  // Nested models' weights go under their inner layers' names, as tfjs and Keras write them.
+  const named = leafLayers(model.layers).flatMap(({ layer: l }) => l.weightsInfo.map((w) => {
     const shape = kerasWeightShape(l, w.name, w.value.shape);
     return [`${l.name}/${kerasWeightName(l, w.name)}`, shape.join(',') === w.value.shape.join(',') ? w.value : reshape(w.value, shape)] as [string, Tensor];
   }));
+  const names = new Set<string>();
+  for (const [name] of named) {
+    if (names.has(name)) throw new Error(`${fn}: two layers of model '${model.name}' (in it or in models nested in it) are named '${name.split('/')[0]}', so tfjs's format cannot tell their weights apart; give them distinct names`);
+    names.add(name);
+  }
   const { specs, data } = encodeWeights(named);
   return {
     modelTopology: toKerasTopology(model.className, config),

@@ -42,6 +42,10 @@ export interface KerasSpelling {
   weightName?: (layer: Layer, weight: string) => string;
   /** Keras's shape of a weight stored in the same element order under another shape. */
   weightShape?: (layer: Layer, weight: string, shape: readonly number[]) => number[];
+  /** Weights Keras keeps that this class has no use for (Keras 2 Normalization's `count`): dropped on load. */
+  ignoredWeights?: readonly string[];
+  /** Whether a file may hold none of this layer's weights (Keras writes none when the config fixes them). */
+  weightsOptional?: (layer: Layer) => boolean;
 }
 
 interface Entry {
@@ -158,6 +162,16 @@ export function kerasWeightShape(layer: Layer, weight: string, shape: readonly n
 export function kerasWeightName(layer: Layer, weight: string): string {
   const k = entries.get(layer.className)?.keras;
   return k?.weightName?.(layer, weight) ?? k?.weights?.[weight] ?? weight;
+}
+
+/** Keras weights of a layer's class that have no counterpart here (see {@link KerasSpelling.ignoredWeights}). */
+export function kerasIgnoredWeights(layer: Layer): readonly string[] {
+  return entries.get(layer.className)?.keras?.ignoredWeights ?? [];
+}
+
+/** Whether a Keras / tfjs file may omit the layer's weights (see {@link KerasSpelling.weightsOptional}). */
+export function kerasWeightsOptional(layer: Layer): boolean {
+  return entries.get(layer.className)?.keras?.weightsOptional?.(layer) ?? false;
 }
 
 /**

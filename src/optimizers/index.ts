@@ -12,6 +12,8 @@ export { Adagrad, adagrad, type AdagradOptions } from './adagrad';
 export { RMSprop, rmsprop, type RMSpropOptions } from './rmsprop';
 export { Adam, adam, type AdamOptions } from './adam';
 export { AdamW, adamw, type AdamWOptions } from './adamw';
+export { Adadelta, adadelta, type AdadeltaOptions } from './adadelta';
+export { Adamax, adamax, type AdamaxOptions } from './adamax';
 export { registerOptimizer, type OptimizerClass } from './registry';
 export { getOptimizer, serializeOptimizer, deserializeOptimizer, type OptimizerIdentifier } from './serialization';
 export type { SerializedObject, JsonValue } from './options';

@@ -66,6 +66,48 @@ export class ExponentialDecay extends LearningRateSchedule {
   }
 }
 
+/** Options of {@link inverseTimeDecay}. */
+export interface InverseTimeDecayOptions {
+  initialLearningRate: number;
+  decaySteps: number;
+  decayRate: number;
+  /** Decay in whole periods of `decaySteps` instead of continuously. */
+  staircase?: boolean;
+}
+
+/**
+ * `initialLearningRate / (1 + decayRate * step / decaySteps)`, the ratio floored when `staircase`
+ * (Keras `InverseTimeDecay`). With decaySteps 1 it is tfjs's and Keras 2's time-based `decay`.
+ */
+export class InverseTimeDecay extends LearningRateSchedule {
+  readonly className = 'InverseTimeDecay';
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly decayRate: number;
+  readonly staircase: boolean;
+
+  constructor(options: InverseTimeDecayOptions) {
+    super();
+    const fn = 'inverseTimeDecay';
+    const o = readOptions(fn, options, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
+    this.initialLearningRate = checkNumber(fn, 'initialLearningRate', o['initialLearningRate'], nonNegative);
+    this.decaySteps = checkNumber(fn, 'decaySteps', o['decaySteps'], positive);
+    this.decayRate = checkNumber(fn, 'decayRate', o['decayRate'], nonNegative);
+    this.staircase = booleanOption(fn, 'staircase', o['staircase'], false);
+  }
+
+  call(step: number): number {
+    let p = step / this.decaySteps;
+    if (this.staircase) p = Math.floor(p);
+    return this.initialLearningRate / (1 + this.decayRate * p);
+  }
+
+  getConfig(): { [key: string]: JsonValue } {
+    const { initialLearningRate, decaySteps, decayRate, staircase } = this;
+    return { initialLearningRate, decaySteps, decayRate, staircase };
+  }
+}
+
 /** Options of {@link piecewiseConstantDecay}. */
 export interface PiecewiseConstantDecayOptions {
   /** Increasing step numbers where the rate changes. */
@@ -220,6 +262,11 @@ export function exponentialDecay(options: ExponentialDecayOptions): ExponentialD
   return new ExponentialDecay(options);
 }
 
+/** Inverse time decay schedule; see {@link InverseTimeDecay}. */
+export function inverseTimeDecay(options: InverseTimeDecayOptions): InverseTimeDecay {
+  return new InverseTimeDecay(options);
+}
+
 /** Piecewise constant schedule; see {@link PiecewiseConstantDecay}. */
 export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): PiecewiseConstantDecay {
   return new PiecewiseConstantDecay(options);
@@ -258,6 +305,8 @@ export function deserializeSchedule(value: unknown): LearningRateSchedule {
   switch (className.toLowerCase()) {
     case 'exponentialdecay':
       return new ExponentialDecay(options as unknown as ExponentialDecayOptions);
+    case 'inversetimedecay':
+      return new InverseTimeDecay(options as unknown as InverseTimeDecayOptions);
     case 'piecewiseconstantdecay':
       return new PiecewiseConstantDecay(options as unknown as PiecewiseConstantDecayOptions);
     case 'cosinedecay':
@@ -271,7 +320,7 @@ export function deserializeSchedule(value: unknown): LearningRateSchedule {
       return argError(
         fn,
         'className',
-        "one of 'ExponentialDecay', 'PiecewiseConstantDecay', 'CosineDecay', 'LinearWarmup'",
+        "one of 'ExponentialDecay', 'InverseTimeDecay', 'PiecewiseConstantDecay', 'CosineDecay', 'LinearWarmup'",
         describe(className),
       );
   }

@@ -12,6 +12,8 @@ const makers: [string, () => opt.Optimizer][] = [
   ['rmsprop', () => opt.rmsprop({ learningRate: 0.01, rho: 0.8, momentum: 0.3, centered: true, globalClipNorm: 4 })],
   ['adam', () => opt.adam({ learningRate: 0.02, beta1: 0.8, beta2: 0.99, epsilon: 1e-8, amsgrad: true, weightDecay: 0.01 })],
   ['adamw', () => opt.adamw({ learningRate: schedules.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 3, decayRate: 0.5 }), weightDecay: 0.01 })],
+  ['adadelta', () => opt.adadelta({ learningRate: 0.5, rho: 0.9, epsilon: 1e-6, clipValue: 1 })],
+  ['adamax', () => opt.adamax({ learningRate: 0.02, beta1: 0.8, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.01 })],
 ];
 
 describe('config', () => {
@@ -47,13 +49,15 @@ describe('config', () => {
     expect(opt.getOptimizer('sgd')).toBeInstanceOf(opt.SGD);
     expect(opt.getOptimizer('adagrad')).toBeInstanceOf(opt.Adagrad);
     expect(opt.getOptimizer('AdamW')).toBeInstanceOf(opt.AdamW);
+    expect(opt.getOptimizer('Adadelta')).toBeInstanceOf(opt.Adadelta);
+    expect(opt.getOptimizer('adamax')).toBeInstanceOf(opt.Adamax);
     const o = opt.adam();
     expect(opt.getOptimizer(o)).toBe(o);
-    expect(() => opt.getOptimizer('adamax')).toThrow(
-      /getOptimizer: argument 'identifier' expected one of 'sgd', 'adagrad', 'rmsprop', 'adam', 'adamw' \(case-insensitive\), got "adamax"/,
+    expect(() => opt.getOptimizer('nadam')).toThrow(
+      /getOptimizer: argument 'identifier' expected one of 'sgd', 'adagrad', 'rmsprop', 'adam', 'adamw', 'adadelta', 'adamax' \(case-insensitive\), got "nadam"/,
     );
     expect(() => opt.getOptimizer(42 as never)).toThrow(/getOptimizer: argument 'identifier'/);
-    expect(() => opt.getOptimizer({ className: 'Adamax', config: {} })).toThrow(/className' expected the class of one of/);
+    expect(() => opt.getOptimizer({ className: 'Nadam', config: {} })).toThrow(/className' expected the class of one of/);
   });
 
   it('reads Keras and tfjs configs', () => {

@@ -35,6 +35,8 @@ describe.each(BACKENDS)('optimizer state in model.save on the %s backend', (back
   const makers: [string, () => tf.optimizers.Optimizer][] = [
     ['adam amsgrad', () => tf.optimizers.adam({ learningRate: 0.01, amsgrad: true })],
     ['rmsprop centered momentum', () => tf.optimizers.rmsprop({ learningRate: 0.01, centered: true, momentum: 0.5 })],
+    ['adadelta', () => tf.optimizers.adadelta({ learningRate: 1 })],
+    ['adamax', () => tf.optimizers.adamax({ learningRate: 0.01 })],
     ['sgd nesterov + schedule', () => tf.optimizers.sgd({ learningRate: tf.schedules.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 4, decayRate: 0.5 }), momentum: 0.9, nesterov: true })],
   ];
 

@@ -20,6 +20,17 @@ describe('schedules', () => {
     close(st.call(29), 0.025);
   });
 
+  it('inverseTimeDecay, continuous and staircase', () => {
+    const s = schedules.inverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 });
+    close(s.call(0), 0.1);
+    close(s.call(5), 0.1 / 1.25);
+    close(s.call(20), 0.05);
+    const st = schedules.inverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5, staircase: true });
+    close(st.call(9), 0.1);
+    close(st.call(10), 0.1 / 1.5);
+    expect(() => schedules.inverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: -1 })).toThrow(/inverseTimeDecay: argument 'decayRate' expected a finite number >= 0/);
+  });
+
   it('piecewiseConstantDecay (and its alias stepDecay): boundaries belong to the interval below', () => {
     for (const make of [schedules.piecewiseConstantDecay, schedules.stepDecay]) {
       const s = make({ boundaries: [100, 110], values: [1, 0.5, 0.1] });
@@ -61,6 +72,7 @@ describe('schedules', () => {
     const list = [
       schedules.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 7, decayRate: 0.9, staircase: true }),
       schedules.piecewiseConstantDecay({ boundaries: [3, 8], values: [0.3, 0.2, 0.1] }),
+      schedules.inverseTimeDecay({ initialLearningRate: 0.2, decaySteps: 3, decayRate: 0.7, staircase: true }),
       schedules.cosineDecay({ initialLearningRate: 0.05, decaySteps: 20, alpha: 0.2, warmupTarget: 0.1, warmupSteps: 5 }),
       schedules.warmup({ schedule: schedules.cosineDecay({ initialLearningRate: 0.1, decaySteps: 10 }), warmupSteps: 3, initialLearningRate: 0.01 }),
     ];
@@ -75,6 +87,8 @@ describe('schedules', () => {
       config: { initial_learning_rate: 0.1, decay_steps: 10, decay_rate: 0.5, staircase: true, name: 'ExponentialDecay' },
     });
     close(keras.call(10), 0.05);
+    const inverse = schedules.deserializeSchedule({ class_name: 'InverseTimeDecay', config: { initial_learning_rate: 0.1, decay_steps: 2, decay_rate: 1, staircase: false, name: 'InverseTimeDecay' } });
+    close(inverse.call(4), 0.1 / 3);
   });
 
   it('rejects bad options with clear errors', () => {

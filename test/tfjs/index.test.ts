@@ -281,8 +281,8 @@ describe('models', () => {
 });
 
 describe('tf.train', () => {
-  it('sgd, momentum, adam, rmsprop and adagrad build optimizers that train', async () => {
-    const opts = [tf.train.sgd(0.1), tf.train.momentum(0.1, 0.9), tf.train.adam(0.01), tf.train.rmsprop(0.01), tf.train.adagrad(0.1)];
+  it('sgd, momentum, adam, rmsprop, adagrad, adadelta and adamax build optimizers that train', async () => {
+    const opts = [tf.train.sgd(0.1), tf.train.momentum(0.1, 0.9), tf.train.adam(0.01), tf.train.rmsprop(0.01), tf.train.adagrad(0.1), tf.train.adadelta(1), tf.train.adamax(0.05)];
     for (const opt of opts) {
       tf.manualSeed(9);
       const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [1], units: 1 })] });

@@ -76,7 +76,7 @@ export class Normalization extends Layer {
   variance: Tensor | null = null;
   private keptShape: number[] = [];
 
-  constructor(args: LayerArgs & { axis?: number | number[] | null; mean?: number | readonly number[]; variance?: number | readonly number[]; invert?: boolean } = {}) {
+  constructor(args: LayerArgs & { axis?: number | number[] | null; mean?: number | readonly number[] | NestedArray; variance?: number | readonly number[] | NestedArray; invert?: boolean } = {}) {
     super(args, 'normalization');
     const axis = args.axis === undefined ? [-1] : args.axis === null ? [] : typeof args.axis === 'number' ? [args.axis] : args.axis;
     if (!Array.isArray(axis) || !axis.every((a) => Number.isInteger(a))) argError(this.name, 'axis', 'an integer, a list of integers or null', describe(args.axis));
@@ -85,15 +85,21 @@ export class Normalization extends Layer {
     const flat = (key: 'mean' | 'variance'): number[] | null => {
       const v = args[key];
       if (v === undefined || v === null) return null;
-      const list = typeof v === 'number' ? [v] : Array.isArray(v) ? v : null;
-      if (!list || !list.every((n) => typeof n === 'number' && Number.isFinite(n))) argError(this.name, key, 'a number or an array of numbers', describe(v));
-      return list.slice();
+      // Keras configs may hold the statistics in a broadcastable shape ([[m0, m1, m2]]).
+      const list: unknown[] | null = typeof v === 'number' ? [v] : Array.isArray(v) ? (v as unknown[]).flat(Infinity) : null;
+      if (!list || !list.every((n) => typeof n === 'number' && Number.isFinite(n))) return argError(this.name, key, 'a number or an array of numbers', describe(v));
+      return list as number[];
     };
     this.givenMean = flat('mean');
     this.givenVariance = flat('variance');
     if ((this.givenMean === null) !== (this.givenVariance === null)) {
       argError(this.name, this.givenMean ? 'variance' : 'mean', 'to be given together with the other statistic', 'only one of mean and variance');
     }
+  }
+
+  /** @internal whether the statistics came from the options (Keras then saves no weights for them) */
+  get statisticsGiven(): boolean {
+    return this.givenMean !== null;
   }
 
   /** The kept axes as non-negative indices for an input of `rank`. */
@@ -205,4 +211,8 @@ export const normalizationFactories = {
   normalization: (args: ArgsOf<typeof Normalization> = {}) => new Normalization(args),
 };
 
-registerLayer('Normalization', Normalization, { onnx: convertNormalization });
+registerLayer('Normalization', Normalization, {
+  onnx: convertNormalization,
+  // Keras 2 also keeps the adapted sample count; with mean and variance in the config it saves no weights.
+  keras: { ignoredWeights: ['count'], weightsOptional: (layer) => (layer as Normalization).statisticsGiven },
+});
