@@ -24,8 +24,13 @@ export interface Pool2dOptions {
   poolSize: number | readonly [number, number];
   /** Step between windows [height, width]; defaults to poolSize. */
   strides?: number | readonly [number, number];
-  /** 'valid' (no padding, the default) or 'same' (output = ceil(input / stride), padded as TensorFlow). */
-  padding?: 'valid' | 'same';
+  /**
+   * 'valid' (no padding, the default), 'same' (output = ceil(input / stride), padded as TensorFlow)
+   * or explicit `[[top, bottom], [left, right]]` (as ONNX/PyTorch pads; each smaller than the window,
+   * so every window holds input). Padded cells never count: max ignores them and average divides by
+   * the cells inside the input (ONNX's count_include_pad = 0).
+   */
+  padding?: 'valid' | 'same' | readonly [readonly [number, number], readonly [number, number]];
   dataFormat?: DataFormat;
 }
 
@@ -88,13 +93,26 @@ function poolGeom(fn: string, x: Tensor, opts: Pool2dOptions): PoolGeom {
   const [kh, kw] = pair(fn, 'poolSize', opts.poolSize);
   const [sh, sw] = opts.strides === undefined ? [kh, kw] : pair(fn, 'strides', opts.strides);
   const padding = opts.padding ?? 'valid';
-  if (padding !== 'valid' && padding !== 'same') argError(fn, 'padding', "'valid' or 'same'", describe(padding));
+  const explicit = Array.isArray(padding) ? explicitPads(fn, padding, kh, kw) : null;
+  if (!explicit && padding !== 'valid' && padding !== 'same') {
+    argError(fn, 'padding', "'valid', 'same' or [[top, bottom], [left, right]]", describe(padding));
+  }
   const [n, c, h, w] = nchw ? x.shape : [x.shape[0]!, x.shape[3]!, x.shape[1]!, x.shape[2]!];
   // The native kernels index one image's pixels in 32 bits; refused on both backends alike (an
   // empty batch could otherwise pass on one and not the other).
   if (h! * w! > 2 ** 31 - 1) argError(fn, 'x', 'images of at most 2^31 - 1 pixels', describe(x));
   let oh: number, ow: number, pt = 0, pl = 0;
-  if (padding === 'valid') {
+  if (explicit) {
+    const [[top, bottom], [left, right]] = explicit;
+    oh = Math.floor((h! + top + bottom - kh) / sh) + 1;
+    ow = Math.floor((w! + left + right - kw) / sw) + 1;
+    // A last window starting past the input would hold only padding (no maximum, no average).
+    if (oh < 1 || ow < 1 || (oh - 1) * sh - top >= h! || (ow - 1) * sw - left >= w!) {
+      argError(fn, 'padding', `pads whose windows all overlap the ${h}x${w} input`, describe(padding));
+    }
+    pt = top;
+    pl = left;
+  } else if (padding === 'valid') {
     if (h! < kh || w! < kw) {
       argError(fn, 'poolSize', `a window no larger than the input (${h}x${w}) with 'valid' padding`, `[${kh},${kw}]`);
     }
@@ -121,6 +139,16 @@ function poolGeom(fn: string, x: Tensor, opts: Pool2dOptions): PoolGeom {
     pl,
     outShape: nchw ? [n!, c!, oh, ow] : [n!, oh, ow, c!],
   };
+}
+
+function explicitPads(fn: string, v: readonly unknown[], kh: number, kw: number): [[number, number], [number, number]] {
+  const ok = (p: unknown, k: number): p is number => typeof p === 'number' && Number.isInteger(p) && p >= 0 && p < k;
+  const [a, b] = v as unknown[];
+  if (v.length === 2 && Array.isArray(a) && Array.isArray(b) && a.length === 2 && b.length === 2 &&
+    ok(a[0], kh) && ok(a[1], kh) && ok(b[0], kw) && ok(b[1], kw)) {
+    return [[a[0], a[1]], [b[0], b[1]]];
+  }
+  return argError(fn, 'padding', `[[top, bottom], [left, right]] of integers >= 0 and below the window (${kh}x${kw})`, describe(v));
 }
 
 /** The window fields of the pool2d layouts. */

@@ -202,6 +202,39 @@ for (const backend of backends) {
   });
 }
 
+describe('explicit pool padding', () => {
+  for (const b of backends) {
+    it(`clips windows to the input as -Infinity padding (max) and uncounted padding (avg) do [${b}]`, () => withBackend(b, () => {
+      const x = random([2, 7, 6, 3], 5);
+      const padding = [[1, 2], [2, 0]] as const;
+      const opts = { poolSize: [3, 3] as [number, number], strides: [2, 2] as [number, number] };
+      const yMax = maxPool2d(x, { ...opts, padding });
+      const padded = tf.pad(x, [[0, 0], [1, 2], [2, 0], [0, 0]], -Infinity);
+      expect(yMax.shape).toEqual([2, 4, 3, 3]);
+      expect(values(yMax)).toEqual(values(maxPool2d(padded, opts)));
+      // Average over in-bounds cells: window sums over zero padding divided by the in-bounds counts.
+      const sums = avgPool2d(tf.pad(x, [[0, 0], [1, 2], [2, 0], [0, 0]], 0), opts);
+      const counts = avgPool2d(tf.pad(tf.ones([1, 7, 6, 1]), [[0, 0], [1, 2], [2, 0], [0, 0]], 0), opts);
+      expectClose(avgPool2d(x, { ...opts, padding }), tf.div(sums, counts), 1e-6);
+      // NCHW gives the same numbers.
+      const nchw = maxPool2d(tf.transpose(x, [0, 3, 1, 2]).contiguousCopy(), { ...opts, padding, dataFormat: 'NCHW' });
+      expect(values(tf.transpose(nchw, [0, 2, 3, 1]).contiguousCopy())).toEqual(values(yMax));
+    }));
+    it(`routes the gradient of an explicitly padded max pool to each window's maximum [${b}]`, () => withBackend(b, () => {
+      const g = tf.grad((v: Tensor) => tf.sum(maxPool2d(v, { poolSize: 3, strides: 2, padding: [[1, 1], [1, 1]] })))(x16());
+      // Windows of the 4x4 image 1..16 padded by one: maxima 6, 8, 14, 16.
+      expect(values(g)).toEqual([0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1]);
+    }));
+  }
+  it('rejects pads as large as the window, negative pads and windows entirely in padding', () => {
+    const x = tf.zeros([1, 4, 4, 1]);
+    expect(() => maxPool2d(x, { poolSize: 2, padding: [[2, 0], [0, 0]] })).toThrow(/maxPool2d: argument 'padding' expected \[\[top, bottom\], \[left, right\]\] of integers >= 0 and below the window \(2x2\)/);
+    expect(() => maxPool2d(x, { poolSize: 3, padding: [[-1, 0], [0, 0]] })).toThrow(/argument 'padding'/);
+    expect(() => maxPool2d(x, { poolSize: 3, padding: [[0, 0], [0]] as unknown as [[number, number], [number, number]] })).toThrow(/argument 'padding'/);
+    expect(() => avgPool2d(tf.zeros([1, 1, 1, 1]), { poolSize: 3, strides: 1, padding: [[2, 2], [0, 0]] })).toThrow(/windows all overlap/);
+  });
+});
+
 describe('pooling argument errors', () => {
   const x = tf.zeros([1, 4, 4, 2]);
   it('rejects a window larger than the input with valid padding', () => {

@@ -184,12 +184,23 @@ function pool2dWith(kind: 'max' | 'avg', x: Tensor, a: NodeAttributes, s: Spatia
   // Pad pairs for the spatial axes, placed in the layout's order.
   const place = (spatialPairs: [number, number][]): [number, number][] =>
     channelsLast ? [[0, 0], ...spatialPairs, [0, 0]] : [[0, 0], [0, 0], ...spatialPairs];
-  const pairs = place(s.pads.map(([b, e], i) => [b, e + extra[i]!] as [number, number]));
+  const spatialPairs = s.pads.map(([b, e], i) => [b, e + extra[i]!] as [number, number]);
+  const pairs = place(spatialPairs);
+  const includePad = a.flag('count_include_pad', 0) === 1;
+  // The kernels clip windows to the input, which is what -Infinity padding does for max and what
+  // count_include_pad = 0 does for average, so padding costs no copy when every pad is below the
+  // window and every window overlaps the input (a padded copy of resnet's 112x112x64 stem output
+  // was 2 ms of its 2.1 ms MaxPool).
+  const clipped = padded && (kind === 'max' || !includePad) && spatialPairs.every(([b, e], i) =>
+    b < s.kernel[i]! && e < s.kernel[i]! && (outSize[i]! - 1) * s.strides[i]! - b < inSize[i]!);
+  if (clipped) {
+    const explicit = { ...opts, padding: spatialPairs as [[number, number], [number, number]] };
+    return kind === 'max' ? maxPool2d(x, explicit) : avgPool2d(x, explicit);
+  }
   if (kind === 'max') return maxPool2d(padded ? pad(x, pairs, -Infinity) : x, opts);
   if (!padded) return avgPool2d(x, opts);
   // Average over the counted positions: the window sum over zero padding divided by the number
   // of counted cells (the pads too when count_include_pad = 1, never the ceil_mode overhang).
-  const includePad = a.flag('count_include_pad', 0) === 1;
   const sums = avgPool2d(pad(x, pairs, 0), opts);
   // The count map depends only on the node, the spatial size and the layout: built once per size.
   let perNode = countCache.get(a);
