@@ -75,8 +75,22 @@ const PROBE_OTHER = [16, 17] as const;
 const BOOL_OPS: ReadonlySet<string> = new Set(['Equal', 'Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual', 'Not', 'And', 'Or']);
 const CAST_TYPES: Readonly<Record<number, OnnxDType>> = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool', 11: 'float64' };
 
-/** The ONNX element type of a folded node's output (kept so re-export writes it back the same). */
-function foldedType(p: PreparedNode, types: ReadonlyMap<string, OnnxDType>): OnnxDType {
+/**
+ * Gives the node the ONNX types of its inputs known so far and records its outputs' types: kept so
+ * re-export writes folded constants back with their type, and read by the quantization ops.
+ */
+function typeNode(p: PreparedNode, types: Map<string, OnnxDType>): void {
+  p.ctx = { ...p.ctx, inputTypes: p.node.inputs.map((n) => (n === '' ? undefined : types.get(n))) };
+  const declared = p.spec.outputTypes?.(p.reader, p.ctx);
+  p.node.outputs.forEach((o, k) => {
+    if (!o) return;
+    const t = declared ? declared[k] : outputType(p, types);
+    if (t) types.set(o, t);
+  });
+}
+
+/** The ONNX element type of an output of an op without declared output types. */
+function outputType(p: PreparedNode, types: ReadonlyMap<string, OnnxDType>): OnnxDType {
   const op = p.node.opType;
   if (BOOL_OPS.has(op)) return 'bool';
   if (op === 'Shape' || op === 'Size') return 'int64';
@@ -122,7 +136,8 @@ function prepareNodes(graph: OnnxGraph, opset: number, label: string, unique: (b
     const attributes = storeAttributes(node, where);
     const reader = new NodeAttributes(attributes, where);
     // Import-time runs (folding, probes) are inference runs: they never update weights.
-    const ctx: OpContext = { training: false, trainable: true, updateWeight: () => false, opset, where, outputCount: node.outputs.length };
+    // inputTypes are filled in as the build learns them (typeNode), before the node first runs.
+    const ctx: OpContext = { training: false, trainable: true, updateWeight: () => false, opset, where, outputCount: node.outputs.length, inputTypes: [] };
     spec.validate?.(reader, ctx);
     return { node, spec, name, attributes, reader, ctx };
   });
@@ -200,18 +215,20 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
     learnable.add(name);
   }
   const dynamic = new Set(graph.inputs.map((i) => i.name));
+  for (const i of graph.inputs) types.set(i.name, i.elemType);
   const live: PreparedNode[] = [];
   for (const p of prepared) {
     if (p.node.inputs.some((n) => dynamic.has(n))) {
+      typeNode(p, types);
       live.push(p);
       for (const o of p.node.outputs) if (o) dynamic.add(o);
     } else {
+      typeNode(p, types);
       const outs = runNode(p, constants);
       const derived = p.node.inputs.some((n) => learnable.has(n));
       p.node.outputs.forEach((o, k) => {
         if (!o) return;
         constants.set(o, outs[k]!);
-        types.set(o, foldedType(p, types));
         if (derived) learnable.add(o);
       });
     }
@@ -312,6 +329,8 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       outputNames: nodeOutputs,
       outputShapes: nodeOutputs.map((o) => (o ? shapeOf(o) : [])),
       outputDtypes: nodeOutputs.map((o) => (o ? dtypeOf(o) : 'float32')),
+      // Type-aware ops (those declaring output types: quantization) keep their inputs' ONNX types.
+      ...(p.spec.outputTypes ? { inputTypes: p.ctx.inputTypes.map((t) => t ?? null) } : {}),
       inputSignatures: callInputs.map((sym) => declaredInputs.get(sym) ?? null),
       outputSignatures: nodeOutputs.map((o) => (o ? declaredOutput(o) : null)),
     });

@@ -2,12 +2,14 @@
 import type { OnnxOpSpec } from '../op-spec';
 import { FUSED_ATTENTION, fusedAttentionOp } from '../patterns/attention';
 import { elementwiseOps } from './elementwise';
+import { integerOps } from './integer-ops';
 import { nnOps } from './nn';
+import { quantizationOps } from './quantization';
 import { recurrentOps } from './recurrent';
 import { reduceOps } from './reduce';
 import { shapeOps } from './shape';
 
-const table: ReadonlyMap<string, OnnxOpSpec> = new Map(Object.entries({ ...elementwiseOps, ...shapeOps, ...nnOps, ...reduceOps, ...recurrentOps, [FUSED_ATTENTION]: fusedAttentionOp }));
+const table: ReadonlyMap<string, OnnxOpSpec> = new Map(Object.entries({ ...elementwiseOps, ...shapeOps, ...nnOps, ...reduceOps, ...recurrentOps, ...quantizationOps, ...integerOps, [FUSED_ATTENTION]: fusedAttentionOp }));
 
 /** The implementation of an ONNX operator, or undefined when it is not supported. */
 export function onnxOp(opType: string): OnnxOpSpec | undefined {
