@@ -2,6 +2,7 @@
 // current (possibly fine-tuned) weights as initializers. Ops whose inputs or attributes changed
 // between the import opset and the export opset cannot be copied verbatim and are refused.
 import { registerDefaultOnnxConverter, type OnnxAttr, type OnnxExportContext } from '../export/converter';
+import { DataType } from '../proto';
 import { FUSED_ATTENTION } from './patterns/attention';
 import type { OnnxTensor, OnnxTensorData } from '../read-model';
 import type { StoredAttribute, StoredTensor } from './attributes';
@@ -79,6 +80,13 @@ registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs, inputShapes }, ctx) =
   if (node.opType === FUSED_ATTENTION) return writeAttentionChain(node, nodeInputs, ctx);
   const attributes: Record<string, OnnxAttr> = {};
   for (const [k, v] of Object.entries(node.attributes)) attributes[k] = toAttr(v);
+  const to = node.attributes['to'];
+  if (node.opType === 'Cast' && to?.type === 'int' && to.value === DataType.FLOAT16) {
+    // Float16 values compute as float32 here and the export is float32 throughout: the rounding to
+    // float16 is kept, and the value cast back to float32 for the ops that read it.
+    const half = ctx.addNode({ opType: 'Cast', name: ctx.uniqueName(`${node.name}/to_float16`), inputs: nodeInputs, attributes })[0]!;
+    return ctx.addNode({ opType: 'Cast', name: node.name, inputs: [half], attributes: { to: { type: 'int', value: DataType.FLOAT } } });
+  }
   return ctx.addNode({
     opType: node.opType,
     name: node.name,

@@ -178,6 +178,17 @@ function wrapErrors<T>(label: string, fn: () => T): T {
  * `model.getLayer(name).trainable = false`, or cut the graph with `options.outputs` and put a new
  * head on it with the functional API.
  *
+ * Quantized models import and run with onnxruntime's numerics: QDQ models (QuantizeLinear /
+ * DequantizeLinear, per-tensor or per-axis, uint8/int8/int16) and the integer ops QLinearConv,
+ * QLinearMatMul, ConvInteger, MatMulInteger and DynamicQuantizeLinear (native int8 kernels where
+ * weights are symmetric int8). Quantized values are int32 tensors (their ONNX type is tracked for
+ * saturation). A DequantizeLinear of an initializer (a QDQ model's int8 weight or int32 bias) is
+ * folded at import into a float weight of the node reading it, trainable as any Conv/Gemm/MatMul
+ * weight, and re-exported as a float initializer. Integer ops pass no gradient: in a QDQ model only
+ * float weights after the last QuantizeLinear learn. Float16 initializers, inputs and outputs
+ * compute in float32 with float16 values; a Cast to float16 (and a DequantizeLinear with a float16
+ * scale) rounds to float16, other ops do not round their results as a float16 runtime would.
+ *
  * Throws a clear Error for unreadable or malformed files, and for any unsupported op or attribute
  * (naming the op, the node and the opset).
  */

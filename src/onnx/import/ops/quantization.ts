@@ -3,6 +3,7 @@
 // Quantized values are int32 tensors here (see quant-values.ts); the numerics are onnxruntime's.
 // These ops pass no gradient (their outputs are integers): a QDQ model's float weights that feed a
 // quantized activation only through QuantizeLinear receive none, the rest train as usual.
+import { decodeHalfArray, encodeHalfArray } from '../../../io/half';
 import { quantizeDynamic, quantizeLinear } from '../../../ops/quant-kernels';
 import { tensor } from '../../../ops/creation';
 import type { Tensor } from '../../../tensor/tensor';
@@ -61,7 +62,8 @@ const quantizeLinearOp: OnnxOpSpec = {
 const dequantizeLinearOp: OnnxOpSpec = {
   attributes: ['axis', 'block_size'],
   validate: validateQuantAttributes,
-  outputTypes: () => ['float32'],
+  // The output has the scale's type (opset 19 allows float16 scales).
+  outputTypes: (_a, ctx) => [ctx.inputTypes[1] === 'float16' ? 'float16' : 'float32'],
   run(inputs, a, ctx) {
     const x = need(inputs, 0, ctx);
     const scale = need(inputs, 1, ctx);
@@ -77,7 +79,8 @@ const dequantizeLinearOp: OnnxOpSpec = {
       // (x - zp) is a small integer, so the float64 product is exact and one fround rounds it as float32 does.
       out[i] = Math.fround((xs[i]! - p.zeroPoints[c]!) * p.scales[c]!);
     }
-    return [tensor(out, x.shape.slice(), 'float32')];
+    // A float16 output holds float16 values: onnxruntime computes in float32 and rounds once.
+    return [tensor(ctx.inputTypes[1] === 'float16' ? decodeHalfArray(encodeHalfArray(out)) : out, x.shape.slice(), 'float32')];
   },
 };
 
