@@ -4,6 +4,9 @@ import { sizeOf } from '../tensor/shape';
 
 // The safetensors layout: an 8-byte little-endian header length, a JSON header mapping names to
 // { dtype, shape, data_offsets: [begin, end] } (offsets relative to the data section), then data.
+/** Element types of a safetensors file this library reads and writes. */
+export type SafetensorsDType = 'F32' | 'I32' | 'F16' | 'BF16' | 'I8' | 'U8' | 'I64';
+
 const DTYPE_CODES: Record<DType, string> = { float32: 'F32', int32: 'I32' };
 const CODE_DTYPES: Record<string, DType> = { F32: 'float32', I32: 'int32' };
 const MAX_HEADER = 100 * 1024 * 1024;
