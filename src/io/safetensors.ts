@@ -67,7 +67,8 @@ function fromBytes(src: Uint8Array, code: SafetensorsDType, t: Tensor, name: str
     return;
   }
   // An aligned private copy of the bytes to read typed values from.
-  const raw = src.slice();
+  // (new Uint8Array copies: Buffer.slice would return a view into the shared pool.)
+  const raw = new Uint8Array(src);
   const out = t.buffer;
   if (code === 'F16' || code === 'BF16') {
     out.set(decodeHalfArray(new Uint16Array(raw.buffer, 0, count), code === 'F16' ? 'float16' : 'bfloat16'));
