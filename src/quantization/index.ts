@@ -1,0 +1,10 @@
+// tf.quantization: post-training int8 / float16 quantization and quantization-aware training.
+import './onnx-fallback';
+
+export { quantize, type QuantizedModel } from './quantize';
+export type { QuantizeOptions, QuantizationMode, CalibrationMethod } from './options';
+export type { QuantizationReport, QuantizedLayerEntry, FloatLayerEntry } from './report';
+export {
+  QuantizedLayer, QuantizedDense, QuantizedConv, QuantizedEmbedding,
+  type QuantizedLayerArgs, type QuantizedDenseArgs, type QuantizedConvArgs, type QuantizedEmbeddingArgs, type QuantizedMode, type ActivationQuant,
+} from './layers';
