@@ -2,6 +2,10 @@
 // its graph optimizer on (QDQ fused into int8 kernels) and off (each node on its own), and predicts
 // the same digits classes as the library's int8 model; importOnnx reads the file back to the same
 // predictions.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../../src';
 import { exportOnnxBytes } from '../../../src/onnx/export';
@@ -49,6 +53,19 @@ function inputName(bytes: Uint8Array): string {
 /** The op types of an exported file's nodes. */
 function opTypes(bytes: Uint8Array): string[] {
   return readOnnxModel(bytes).graph.nodes.map((n) => n.opType);
+}
+
+/** The op types onnxruntime's optimizer leaves in the graph (its int8 kernels: QGemm, QLinearConv, ...). */
+async function optimizedOpTypes(bytes: Uint8Array): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'qdq-opt-'));
+  try {
+    const file = join(dir, 'optimized.onnx');
+    const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', optimizedModelFilePath: file });
+    await session.release();
+    return readOnnxModel(file).graph.nodes.map((n) => n.opType);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const data = tf.datasets.mnist({ trainSize: 2000, testSize: 1000 });
@@ -104,6 +121,11 @@ describe('exportOnnx: quantized models as QDQ', () => {
       expect(ops).toContain('QuantizeLinear');
       expect(ops.filter((o) => o === 'DequantizeLinear').length).toBeGreaterThanOrEqual(ops.filter((o) => o === 'QuantizeLinear').length);
       for (const m of [r.fused, r.plain, r.reimported]) expect(m.agreement).toBeGreaterThanOrEqual(0.995);
+      // onnxruntime runs the layers on its int8 kernels (the QDQ groups fused).
+      const fusedOps = await optimizedOpTypes(r.bytes);
+      expect(fusedOps).toContain(name === 'MLP' ? 'QGemm' : 'QLinearConv');
+      expect(fusedOps).not.toContain('Conv');
+      expect(fusedOps).not.toContain('Gemm');
       // Importing the file computes what onnxruntime computes node by node.
       expect(r.reimportVsOrt.agreement).toBeGreaterThanOrEqual(0.995);
     });
@@ -118,6 +140,38 @@ describe('exportOnnx: quantized models as QDQ', () => {
       expect(r.plain.maxDiff).toBeLessThan(1e-3);
     });
   }
+
+  it('covers Conv1D, DepthwiseConv2D, channelsFirst and Dense on rank-3 input (static and dynamic, random inputs)', async () => {
+    tf.manualSeed(11);
+    const seq = tf.sequential([
+      tf.layers.conv1d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [16, 4] }),
+      tf.layers.dense({ units: 5, activation: 'tanh' }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 10 }),
+    ]);
+    const img = tf.sequential([
+      tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu', inputShape: [9, 9, 3] }),
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, dataFormat: 'channelsFirst', activation: 'relu' }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 10 }),
+    ]);
+    for (const [model, shape] of [[seq, [256, 16, 4]], [img, [256, 9, 9, 3]]] as const) {
+      const x = tf.randn(shape.slice());
+      for (const mode of ['static', 'dynamic'] as const) {
+        const q = tf.quantization.quantize(model, mode === 'static' ? { mode, calibrationData: x } : { mode });
+        const ours = (q.predictOnBatch(x) as Tensor).dataSync();
+        const bytes = exportOnnxBytes(q);
+        const quantized = q.layers.filter((l) => l.className.startsWith('Quantized')).length;
+        expect(quantized).toBe(3);
+        expect(opTypes(bytes).filter((o) => o === (mode === 'static' ? 'QuantizeLinear' : 'DynamicQuantizeLinear')).length).toBeGreaterThanOrEqual(3);
+        for (const optimize of [true, false]) {
+          const m = measure(ours, await ortPredict(bytes, x, optimize), 10);
+          console.log(`QDQ ${model === seq ? 'conv1d/rank-3 dense' : 'depthwise/channelsFirst'} ${mode} optimize=${optimize}`, JSON.stringify(m));
+          expect(m.agreement).toBeGreaterThanOrEqual(0.995);
+        }
+      }
+    }
+  });
 
   it('exports a quantized Embedding as Gather from a DequantizeLinear int8 table (exact)', async () => {
     tf.manualSeed(9);
