@@ -173,6 +173,18 @@ describe('exportOnnx: quantized models as QDQ', () => {
     }
   });
 
+  it('exports at opsets 13 and 21 too', async () => {
+    tf.manualSeed(13);
+    const x = tf.randn([64, 28, 28, 1]);
+    const q = tf.quantization.quantize(cnn(), { mode: 'static', calibrationData: x });
+    const ours = (q.predictOnBatch(x) as Tensor).dataSync();
+    for (const opset of [13, 21]) {
+      const bytes = exportOnnxBytes(q, { opset });
+      expect(readOnnxModel(bytes).opsets.find((o) => o.domain === '')?.version).toBe(opset);
+      expect(measure(ours, await ortPredict(bytes, x, true), 10).agreement).toBeGreaterThanOrEqual(0.995);
+    }
+  });
+
   it('exports a quantized Embedding as Gather from a DequantizeLinear int8 table (exact)', async () => {
     tf.manualSeed(9);
     const model = tf.sequential([tf.layers.embedding({ inputDim: 20, outputDim: 6, inputShape: [5] }), tf.layers.flatten(), tf.layers.dense({ units: 3 })]);
