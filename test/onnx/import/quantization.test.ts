@@ -2,6 +2,8 @@
 // per-axis, uint8/int8/int16, opsets 10 to 21), DynamicQuantizeLinear, QLinearConv, QLinearMatMul,
 // ConvInteger, MatMulInteger, and float16 initializers, inputs and outputs. Integer outputs must
 // equal onnxruntime's exactly, float outputs within 1e-5.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeHalfArray, encodeHalfArray } from '../../../src/io/half';
 import { importOnnx } from '../../../src/onnx/import';
@@ -446,4 +448,18 @@ describe('importOnnx: a QDQ model (onnxruntime quantizer layout)', () => {
     for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i]! - theirs[i]!));
     expect(worst).toBeLessThanOrEqual(1e-5);
   });
+});
+
+// Files written by the onnx Python package (raw_data tensors, as exporters write them); see
+// test/fixtures/quantized/make-quantized-models.py.
+describe('importOnnx: quantized and float16 files from the onnx Python package', () => {
+  const dir = join(__dirname, '../../fixtures/quantized');
+  const fixtures: { file: string; inputs: Input[]; outputs: string[] }[] = [
+    { file: 'qdq-cnn.onnx', inputs: [{ name: 'x', shape: [5, 3, 8, 8], data: floats(5 * 192, -2.5, 2.5, 50) }], outputs: ['y'] },
+    { file: 'qoperator.onnx', inputs: [{ name: 'x', shape: [4, 2, 5, 3], data: floats(120, -3, 3, 51) }], outputs: ['y', 'y2'] },
+    { file: 'float16-conv.onnx', inputs: [{ name: 'x', shape: [2, 2, 6, 6], dtype: 'float16', data: floats(144, -2, 2, 52) }], outputs: ['y'] },
+  ];
+  for (const f of fixtures) {
+    it(f.file, () => compare({ name: f.file, graph: { inputs: [], outputs: f.outputs, nodes: [] }, inputs: f.inputs }, new Uint8Array(readFileSync(join(dir, f.file)))));
+  }
 });
