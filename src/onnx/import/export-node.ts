@@ -4,6 +4,7 @@
 import { registerDefaultOnnxConverter, type OnnxAttr, type OnnxExportContext } from '../export/converter';
 import { DataType } from '../proto';
 import { FUSED_ATTENTION } from './patterns/attention';
+import { FAKE_QUANT } from './patterns/fake-quant';
 import type { OnnxTensor, OnnxTensorData } from '../read-model';
 import type { StoredAttribute, StoredTensor } from './attributes';
 import { OnnxNode } from './onnx-node-layer';
@@ -78,6 +79,7 @@ registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs, inputShapes }, ctx) =
     }
   });
   if (node.opType === FUSED_ATTENTION) return writeAttentionChain(node, nodeInputs, ctx);
+  if (node.opType === FAKE_QUANT) return writeQuantizePair(node, nodeInputs, ctx);
   const attributes: Record<string, OnnxAttr> = {};
   for (const [k, v] of Object.entries(node.attributes)) attributes[k] = toAttr(v);
   const to = node.attributes['to'];
@@ -95,6 +97,18 @@ registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs, inputShapes }, ctx) =
     attributes,
   });
 });
+
+/** A fused QuantizeLinear -> DequantizeLinear pair (patterns/fake-quant.ts) written back as the two nodes. */
+function writeQuantizePair(node: OnnxNode, inputs: string[], ctx: OnnxExportContext): string[] {
+  const a = node.attributes;
+  const qAttrs: Record<string, OnnxAttr> = {};
+  const dqAttrs: Record<string, OnnxAttr> = {};
+  if (a['axis']) qAttrs['axis'] = dqAttrs['axis'] = toAttr(a['axis']);
+  if (a['saturate']) qAttrs['saturate'] = toAttr(a['saturate']);
+  const qName = a['quantize_name']?.type === 'string' && a['quantize_name'].value !== '' ? a['quantize_name'].value : `${node.name}/QuantizeLinear`;
+  const q = ctx.addNode({ opType: 'QuantizeLinear', name: ctx.uniqueName(qName), inputs, attributes: qAttrs })[0]!;
+  return ctx.addNode({ opType: 'DequantizeLinear', name: node.name, inputs: [q, ...inputs.slice(1)], attributes: dqAttrs, outputs: node.outputNames.length });
+}
 
 /** A FusedAttention node (patterns/attention.ts) written back as the standard ops it replaced. */
 function writeAttentionChain(node: OnnxNode, inputs: string[], ctx: OnnxExportContext): string[] {

@@ -19,7 +19,7 @@ import type { OnnxOpSpec, OpContext } from './op-spec';
 import type { OnnxValueSignature } from '../signature';
 import { parameterOperands } from './parameters';
 import { ImportedModelPlanner } from '../compile/planner';
-import { fuseTransformerPatterns } from './patterns';
+import { fuseQuantizationPairs, fuseTransformerPatterns } from './patterns';
 import { fromOnnxTensor, isFloatType, toStoredTensor } from './values';
 import { checkBytes, checkedElements } from '../../tensor/budget';
 
@@ -184,8 +184,10 @@ function wrapErrors<T>(label: string, fn: () => T): T {
  * weights are symmetric int8). Quantized values are int32 tensors (their ONNX type is tracked for
  * saturation). A DequantizeLinear of an initializer (a QDQ model's int8 weight or int32 bias) is
  * folded at import into a float weight of the node reading it, trainable as any Conv/Gemm/MatMul
- * weight, and re-exported as a float initializer. Integer ops pass no gradient: in a QDQ model only
- * float weights after the last QuantizeLinear learn. Float16 initializers, inputs and outputs
+ * weight, and re-exported as a float initializer. Each QuantizeLinear -> DequantizeLinear pair
+ * becomes one node with the pair's values and a straight-through gradient (1 inside the quantized
+ * range, 0 where it saturates), so a QDQ model fine-tunes as in quantization-aware training;
+ * other integer ops (QLinearConv, MatMulInteger, ...) pass no gradient. Float16 initializers, inputs and outputs
  * compute in float32 with float16 values; a Cast to float16 (and a DequantizeLinear with a float16
  * scale) rounds to float16, other ops do not round their results as a float16 runtime would.
  *
@@ -206,7 +208,8 @@ export function importOnnx(pathOrBytes: string | Uint8Array, options: ImportOnnx
   const model = readOnnxModel(pathOrBytes, label);
   const opset = defaultOpset(model, label);
   const kept = new Set([...model.graph.outputs.map((o) => o.name), ...(options.outputs ?? [])]);
-  const graph = options.fuseAttention === false ? model.graph : fuseTransformerPatterns(model.graph, opset, kept);
+  const paired = fuseQuantizationPairs(model.graph, kept);
+  const graph = options.fuseAttention === false ? paired : fuseTransformerPatterns(paired, opset, kept);
   const unique = uniqueNamer();
   for (const i of graph.inputs) unique(i.name);
   const prepared = prepareNodes(graph, opset, label, unique);

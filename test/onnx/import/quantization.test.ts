@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeHalfArray, encodeHalfArray } from '../../../src/io/half';
 import { importOnnx } from '../../../src/onnx/import';
 import { supportedOnnxOps } from '../../../src/onnx/import/ops';
+import * as tf from '../../../src';
 import { exportOnnxBytes } from '../../../src/onnx/export';
 import { tensor } from '../../../src/ops/creation';
 import type { Tensor } from '../../../src/tensor/tensor';
@@ -400,7 +401,7 @@ describe('importOnnx: a QDQ model (onnxruntime quantizer layout)', () => {
     expect(weights.filter((w) => w.name === 's1').every((w) => !w.trainable)).toBe(true);
   });
 
-  it('trains its float weights after the last QuantizeLinear; no gradient passes a QuantizeLinear', async () => {
+  it('trains every float weight: QuantizeLinear -> DequantizeLinear passes gradients straight through', async () => {
     const { sgd } = await import('../../../src/optimizers');
     const model = importOnnx(buildOnnx(qdqCnn(false)));
     const before = new Map(model.layers.flatMap((l) => l.weightsInfo.map((w) => [`${l.name}/${w.name}`, Float32Array.from(w.value.dataSync())] as const)));
@@ -411,13 +412,24 @@ describe('importOnnx: a QDQ model (onnxruntime quantizer layout)', () => {
       const now = model.getLayer(layer).weightsInfo.find((w) => w.name === name)!.value.dataSync();
       return now.some((v, i) => v !== before.get(`${layer}/${name}`)![i]);
     };
-    // The float head trains; the convolutions sit behind QuantizeLinear nodes (integer outputs, no gradient).
-    expect(changed('fc', 'w3_f')).toBe(true);
-    expect(changed('fc', 'b3')).toBe(true);
-    expect(changed('conv1', 'w1_f')).toBe(false);
-    expect(changed('conv2', 'b2_f')).toBe(false);
+    for (const [layer, name] of [['fc', 'w3_f'], ['fc', 'b3'], ['conv1', 'w1_f'], ['conv1', 'b1_f'], ['conv2', 'w2_f'], ['conv2', 'b2_f']] as const) {
+      expect(changed(layer, name), `${layer}/${name}`).toBe(true);
+    }
+    // Scales and zero points stay as they were.
+    expect(model.layers.flatMap((l) => l.weightsInfo.filter((w) => w.name.startsWith('s')).map((w) => changed(l.name, w.name)))).not.toContain(true);
     const out = model.predictOnBatch(xs) as Tensor;
     expect(Array.from(out.dataSync()).every(Number.isFinite)).toBe(true);
+  });
+
+  it('gives the straight-through gradient: 1 inside the quantized range, 0 where it saturates', () => {
+    const model = importOnnx(buildOnnx({ opset: 13, inputs: [{ name: 'x', shape: ['N', 6] }], outputs: ['y'],
+      initializers: [F('s', [], [0.5]), I('z', 'int8', [], [-100])],
+      nodes: [{ op: 'QuantizeLinear', inputs: ['x', 's', 'z'], outputs: ['q'] }, { op: 'DequantizeLinear', inputs: ['q', 's', 'z'], outputs: ['y'] }] }));
+    // int8 with zero point -100 covers [-14, 113.5]: -20 and 200 saturate.
+    const x = tensor(Float32Array.from([-20, -13.9, 0.3, 50.26, 113, 200]), [1, 6]);
+    const g = tf.grad((v: Tensor) => tf.sum(model.apply(v) as Tensor))(x);
+    expect(Array.from(g.dataSync())).toEqual([0, 1, 1, 1, 1, 0]);
+    expect(Array.from((model.predictOnBatch(x) as Tensor).dataSync())).toEqual([-14, -14, 0.5, 50.5, 113, 113.5]);
   });
 
   it('saves and loads (quantization nodes keep their input types)', async () => {

@@ -1,10 +1,12 @@
 // QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear: the ops of QDQ models (onnxruntime's
 // quantizer and PyTorch's export put QuantizeLinear -> DequantizeLinear pairs around each float op).
 // Quantized values are int32 tensors here (see quant-values.ts); the numerics are onnxruntime's.
-// These ops pass no gradient (their outputs are integers): a QDQ model's float weights that feed a
-// quantized activation only through QuantizeLinear receive none, the rest train as usual.
+// QuantizeLinear alone passes no gradient (its output is integer); the import fuses each
+// QuantizeLinear -> DequantizeLinear pair into fakeQuantizeOp, which passes it straight through.
+import { needsGrad, record } from '../../../autograd/tape';
 import { decodeHalfArray, encodeHalfArray } from '../../../io/half';
-import { quantizeDynamic, quantizeLinear } from '../../../ops/quant-kernels';
+import { mul } from '../../../ops/binary';
+import { quantizeDynamic, quantizeLinear, roundHalfEven } from '../../../ops/quant-kernels';
 import { tensor } from '../../../ops/creation';
 import type { Tensor } from '../../../tensor/tensor';
 import type { OnnxDType } from '../../read-model';
@@ -95,6 +97,36 @@ const dynamicQuantizeLinearOp: OnnxOpSpec = {
     const u8 = new Uint8Array(xs.length);
     const { scales, zeroPoints } = quantizeDynamic(xs, 1, xs.length, u8);
     return [intTensor(Int32Array.from(u8), x.shape), tensor(Float32Array.of(scales[0]!), [], 'float32'), intTensor(Int32Array.of(zeroPoints[0]!), [])];
+  },
+};
+
+/**
+ * A fused QuantizeLinear -> DequantizeLinear pair (patterns/fake-quant.ts): the pair's values, and
+ * the straight-through gradient of quantization-aware training, 1 where the input's rounded value
+ * fell inside the type's range and 0 where it saturated.
+ */
+export const fakeQuantizeOp: OnnxOpSpec = {
+  attributes: ['axis', 'saturate', 'quantize_name', 'quantized_value'],
+  validate: validateQuantAttributes,
+  outputTypes: (a, ctx) => dequantizeLinearOp.outputTypes!(a, ctx),
+  run(inputs, a, ctx) {
+    const x = need(inputs, 0, ctx);
+    const zp = inputs[2] ?? null;
+    const type = quantizeOutputType(zp !== null, a, ctx);
+    const [q] = quantizeLinearOp.run(inputs, a, ctx);
+    const [y] = dequantizeLinearOp.run([q!, inputs[1] ?? null, zp], a, { ...ctx, inputTypes: [type, ctx.inputTypes[1], ctx.inputTypes[2]] });
+    if (!needsGrad([x])) return [y!];
+    const [lo, hi] = QUANT_RANGES[type];
+    const p = quantParams(x.shape, need(inputs, 1, ctx), zp, a, ctx, [lo, hi]);
+    const xs = floatValues(x);
+    const mask = new Float32Array(xs.length);
+    for (let i = 0; i < xs.length; i++) {
+      const c = p.count === 1 ? 0 : Math.floor(i / p.inner) % p.count;
+      const r = roundHalfEven(Math.fround(xs[i]! / p.scales[c]!)) + p.zeroPoints[c]!;
+      mask[i] = r >= lo && r <= hi ? 1 : 0;
+    }
+    const m = tensor(mask, x.shape.slice(), 'float32');
+    return [record(y!, 'fakeQuantize', [x], (g) => [mul(g, m)])];
   },
 };
 
