@@ -5,6 +5,6 @@ export { quantize, type QuantizedModel } from './quantize';
 export type { QuantizeOptions, QuantizationMode, CalibrationMethod } from './options';
 export type { QuantizationReport, QuantizedLayerEntry, FloatLayerEntry } from './report';
 export {
-  QuantizedLayer, QuantizedDense, QuantizedConv, QuantizedEmbedding,
+  QuantizedLayer, QuantizedDense, QuantizedConv, QuantizedEmbedding, QuantizedLSTM, QuantizedGRU, QuantizedMultiHeadAttention,
   type QuantizedLayerArgs, type QuantizedDenseArgs, type QuantizedConvArgs, type QuantizedEmbeddingArgs, type QuantizedMode, type ActivationQuant,
 } from './layers';

@@ -5,6 +5,12 @@ import type { Layer, LayerConfig } from '../layers/layer';
 import type { LayerRewrite } from '../pruning/rebuild-model';
 import type { ActivationQuant } from './activation-grid';
 import { quantizeWeights } from './int8-weights';
+import { type Int8Slot, int8SlotWeights } from './int8-slots';
+import { RECURRENT_SLOTS } from './quantized-recurrent';
+import { ATTENTION_SLOTS } from './quantized-attention';
+
+/** Float classes whose int8 subclass (Quantized<name>, dynamic) keeps their config and holds these kernels as int8. */
+const SLOT_CLASSES: Readonly<Record<string, readonly Int8Slot[]>> = { LSTM: RECURRENT_SLOTS, GRU: RECURRENT_SLOTS, MultiHeadAttention: ATTENTION_SLOTS };
 
 /** What quantizing one layer needs to know about the model around it. */
 export interface LayerContext {
@@ -70,6 +76,10 @@ export function planLayer(layer: Layer, ctx: LayerContext): LayerPlan {
       config: { ...common(layer, { ...ctx, mode: 'dynamic' }), inputDim: cfg['inputDim'], outputDim: cfg['outputDim'], maskZero: cfg['maskZero'] },
       weights: [q.q, q.scales],
     };
+  }
+  const slots = SLOT_CLASSES[cls];
+  if (slots) {
+    return { className: `Quantized${cls}`, config: cfg, weights: int8SlotWeights(layer, slots, ctx.perChannel) };
   }
   if (cls === 'Conv2DTranspose' || cls === 'SeparableConv2D') return { reason: `${cls} has no int8 kernel here (transposed/separable convolutions stay float)` };
   if (cls === 'Sequential' || cls === 'Model') return { reason: 'nested models are not quantized (quantize the inner model on its own)' };
