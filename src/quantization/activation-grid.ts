@@ -73,7 +73,7 @@ export function fusedActivation(name: string): QuantActivation | null {
 /** Scale and zero point covering [min, max] (widened to include 0) on the uint8 grid. */
 export function gridFromRange(min: number, max: number, symmetric: boolean): ActivationQuant {
   if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) {
-    throw new Error(`quantization: activation range [${min}, ${max}] is not a finite interval (calibration saw NaN or Infinity?)`);
+    throw new Error(`activation range [${min}, ${max}] is not a finite interval (calibration saw Infinity?)`);
   }
   const lo = Math.min(0, min);
   const hi = Math.max(0, max);
