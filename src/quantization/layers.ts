@@ -6,4 +6,5 @@ export { QuantizedConv, type QuantizedConvArgs } from './quantized-conv';
 export { QuantizedEmbedding, type QuantizedEmbeddingArgs } from './quantized-embedding';
 export { QuantizedLSTM, QuantizedGRU } from './quantized-recurrent';
 export { QuantizedMultiHeadAttention } from './quantized-attention';
+import './qat-layers';
 export type { ActivationQuant } from './activation-grid';
