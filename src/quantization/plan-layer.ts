@@ -28,6 +28,25 @@ export type LayerPlan = (LayerRewrite & { className: string }) | { reason: strin
 /** Classes with an int8 form whose input is an activation (static mode needs its grid). */
 export const ACTIVATION_INPUT_CLASSES = new Set(['Dense', 'Conv1D', 'Conv2D', 'DepthwiseConv2D']);
 
+/**
+ * Smallest per-filter depth (kh * kw * in/groups) worth an int8 convolution: below it the integer
+ * path is all per-pixel overhead (bench/RESULTS.md, "Int8 kernels": 0.5x float32 at depth 9).
+ * Depthwise convolutions run a direct int8 kernel and are always converted.
+ */
+export const MIN_CONV_DEPTH = 16;
+
+/** Why a convolution is too shallow for int8 (see MIN_CONV_DEPTH), or null. */
+export function shallowConvReason(layer: Layer): string | null {
+  const cls = layer.className;
+  if (cls !== 'Conv1D' && cls !== 'Conv2D') return null;
+  const kernel = weight(layer, 'kernel');
+  if (!kernel) return null;
+  const depth = kernel.shape.slice(0, -1).reduce((x, y) => x * y, 1);
+  const depthwise = kernel.shape[kernel.rank - 2] === 1 && (layer as Layer & { groups: number }).groups > 1;
+  if (depthwise || depth >= MIN_CONV_DEPTH) return null;
+  return `its filters have only ${depth} taps (kernel x input channels); below ${MIN_CONV_DEPTH} the float kernel is faster than the integer one (a first-layer convolution), so it stays float`;
+}
+
 function weight(layer: Layer, name: string): Tensor | null {
   return layer.weightsInfo.find((w) => w.name === name)?.value ?? null;
 }
@@ -57,6 +76,8 @@ export function planLayer(layer: Layer, ctx: LayerContext): LayerPlan {
       return { className: 'QuantizedDense', config: { ...common(layer, ctx), units: cfg['units'], activation: cfg['activation'], useBias: !!bias }, weights };
     }
     const rank = cls === 'Conv1D' ? 1 : 2;
+    const shallow = shallowConvReason(layer);
+    if (shallow) return { reason: shallow };
     const l = layer as Layer & { filters: number; groups: number; kernelSize: number[]; strides: number[]; dilationRate: number[]; padding: string; dataFormat: string };
     return {
       className: 'QuantizedConv',

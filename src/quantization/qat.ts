@@ -10,6 +10,7 @@ import { rebuildModel } from '../pruning/rebuild-model';
 import type { ActivationQuant } from './activation-grid';
 import { type QatSettings, checkQatSettings, isQatLayer } from './qat-layers';
 import { buildInt8Model, type QuantizedModel } from './quantize';
+import { shallowConvReason } from './plan-layer';
 
 /** Options of `tf.quantization.quantizeAware`. */
 export interface QuantizeAwareOptions {
@@ -30,7 +31,7 @@ function checkModel(fn: string, model: unknown): asserts model is LayersModel {
 
 /**
  * A copy of `model` for quantization-aware training: Dense, Conv1D, Conv2D and DepthwiseConv2D
- * layers fake-quantize their kernels (int8, per output channel) and inputs (uint8 on a moving
+ * layers (except the shallow convolutions quantize keeps float) fake-quantize their kernels (int8, per output channel) and inputs (uint8 on a moving
  * min/max range) in every call, with straight-through gradients, so `fit` learns with the noise int8
  * will add. Compiled like the original when the original is compiled. Train it, then
  * {@link convert} it.
@@ -42,7 +43,8 @@ export function quantizeAware(model: LayersModel, options: QuantizeAwareOptions 
   for (const k of Object.keys(options)) if (!['perChannel', 'symmetric', 'emaDecay'].includes(k)) argError(fn, `options.${k}`, 'one of the options perChannel, symmetric, emaDecay', 'an unknown option');
   const qat: QatSettings = checkQatSettings(fn, options);
   return rebuildModel(fn, model, (layer) => {
-    if (!QAT_CLASSES.has(layer.className) || !layer.weightsInfo.length) return null;
+    // Layers that quantize() keeps float (too shallow a convolution) train without fake-quant.
+    if (!QAT_CLASSES.has(layer.className) || !layer.weightsInfo.length || shallowConvReason(layer)) return null;
     return {
       className: `Qat${layer.className}`,
       config: { ...layer.getConfig(), qat },

@@ -33,7 +33,7 @@ function convModel(): tf.LayersModel {
   const x = tf.input({ shape: [9, 9, 4] });
   let y = tf.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }).apply(x) as tf.SymbolicTensor;
   y = tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu' }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.conv2d({ filters: 4, kernelSize: 2, groups: 4, dilationRate: 1, activation: 'tanh' }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.conv2d({ filters: 4, kernelSize: 2, groups: 2, activation: 'tanh' }).apply(y) as tf.SymbolicTensor;
   y = tf.layers.flatten().apply(y) as tf.SymbolicTensor;
   y = tf.layers.dense({ units: 3 }).apply(y) as tf.SymbolicTensor;
   return tf.model({ inputs: x, outputs: y });
@@ -50,6 +50,7 @@ describe('quantize covers every convolution form', () => {
       expect(q.quantizationReport.float).toEqual([]);
       const depthwise = q.layers.find((l) => (l as tf.quantization.QuantizedConv).sourceClassName === 'DepthwiseConv2D') as tf.quantization.QuantizedConv;
       expect([depthwise.groups, depthwise.filters]).toEqual([6, 12]);
+      expect((q.layers.filter((l) => l.className === 'QuantizedConv')[2] as tf.quantization.QuantizedConv).groups).toBe(2);
       expect(relativeError(ref, q.predictOnBatch(x) as tf.Tensor), mode).toBeLessThan(0.05);
       await roundTrip(q, x, `conv-${mode}`);
     }
@@ -61,17 +62,18 @@ describe('quantize covers every convolution form', () => {
   it('Conv1D (dilated, same) and channelsFirst Conv2D', async () => {
     tf.manualSeed(5);
     const seq = tf.sequential([
-      tf.layers.conv1d({ filters: 5, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu', inputShape: [12, 3] }),
+      tf.layers.conv1d({ filters: 8, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu', inputShape: [12, 6] }),
       tf.layers.conv1d({ filters: 4, kernelSize: 2, strides: 2 }),
     ]);
-    const x = tf.randn([8, 12, 3]);
-    const q = tf.quantization.quantize(seq, { mode: 'static', calibrationData: tf.randn([64, 12, 3]) });
+    const x = tf.randn([8, 12, 6]);
+    const q = tf.quantization.quantize(seq, { mode: 'static', calibrationData: tf.randn([64, 12, 6]) });
     expect(q.layers.map((l) => l.className)).toEqual(['QuantizedConv', 'QuantizedConv']);
     expect(relativeError(seq.predictOnBatch(x) as tf.Tensor, q.predictOnBatch(x) as tf.Tensor)).toBeLessThan(0.05);
     await roundTrip(q, x, 'conv1d');
 
     const cf = tf.sequential([tf.layers.conv2d({ filters: 3, kernelSize: 3, dataFormat: 'channelsFirst', padding: 'same', inputShape: [2, 6, 6] })]);
     const xc = tf.randn([4, 2, 6, 6]);
+    expect(tf.quantization.quantize(cf, { mode: 'dynamic' }).layers[0]!.className).toBe('QuantizedConv');
     const qc = tf.quantization.quantize(cf, { mode: 'dynamic' });
     expect((qc.predictOnBatch(xc) as tf.Tensor).shape).toEqual([4, 3, 6, 6]);
     expect(relativeError(cf.predictOnBatch(xc) as tf.Tensor, qc.predictOnBatch(xc) as tf.Tensor)).toBeLessThan(0.05);
@@ -122,6 +124,13 @@ describe('quantize covers recurrent layers, attention and embeddings', () => {
     expect(mha.weightsInfo.filter((w) => w.value.dtype === 'int32').map((w) => w.name)).toEqual(['query/kernel', 'key/kernel', 'value/kernel', 'attention_output/kernel']);
     expect(relativeError(model.predictOnBatch(x) as tf.Tensor, q.predictOnBatch(x) as tf.Tensor)).toBeLessThan(0.05);
     await roundTrip(q, x, 'mha');
+  });
+
+  it('a convolution with fewer than 16 taps per filter stays float (the float kernel is faster)', () => {
+    const m = tf.sequential([tf.layers.conv2d({ filters: 4, kernelSize: 3, inputShape: [6, 6, 1] }), tf.layers.flatten(), tf.layers.dense({ units: 2 })]);
+    const q = tf.quantization.quantize(m, { mode: 'static', calibrationData: tf.rand([8, 6, 6, 1]) });
+    expect(q.layers.map((l) => l.className)).toEqual(['Conv2D', 'Flatten', 'QuantizedDense']);
+    expect(q.quantizationReport.float).toEqual([{ name: m.layers[0]!.name, className: 'Conv2D', reason: expect.stringMatching(/only 9 taps .* stays float/) }]);
   });
 
   it('layers without an int8 form stay float and are listed with the reason', () => {
