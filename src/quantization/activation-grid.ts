@@ -23,7 +23,9 @@ export interface QuantizedActivation extends ActivationQuant {
   data: Uint8Array;
 }
 
-const handoff = new WeakMap<Float32Array, QuantizedActivation>();
+// Keyed by the float tensor's storage (reshape views such as Flatten share it); the storage version
+// guards against in-place writes after the handoff.
+const handoff = new WeakMap<object, QuantizedActivation & { version: number }>();
 
 /** The row-major float32 values of x, without copying when x is contiguous. */
 export function floatValues(x: Tensor): Float32Array {
@@ -42,9 +44,9 @@ export function quantizeActivation(x: Tensor, grid: ActivationQuant | null): Qua
   const c = x.contiguousCopy();
   const buf = c.buffer;
   if (!(buf instanceof Float32Array)) throw new Error(`quantized layer: expected a float32 input, got ${x.dtype}`);
-  if (grid && c.offset === 0 && buf.length === c.size) {
-    const prev = handoff.get(buf);
-    if (prev && prev.scale === grid.scale && prev.zeroPoint === grid.zeroPoint) return prev;
+  if (grid && c.offset === 0) {
+    const prev = handoff.get(c.storage);
+    if (prev && prev.version === c.storage.version && prev.data.length === c.size && prev.scale === grid.scale && prev.zeroPoint === grid.zeroPoint) return prev;
   }
   const values = buf.subarray(c.offset, c.offset + c.size);
   const data = new Uint8Array(values.length);
@@ -58,11 +60,18 @@ export function quantizeActivation(x: Tensor, grid: ActivationQuant | null): Qua
 
 /** A float32 tensor of the dequantized uint8 values, handing the uint8 copy to the next quantized layer. */
 export function dequantizedTensor(data: Uint8Array, shape: number[], grid: ActivationQuant): Tensor {
-  const out = new Float32Array(data.length);
+  const t = Tensor.empty(shape, 'float32');
+  const out = t.buffer;
   const { scale, zeroPoint } = grid;
   for (let i = 0; i < data.length; i++) out[i] = (data[i]! - zeroPoint) * scale;
-  handoff.set(out, { data, scale, zeroPoint });
-  return Tensor.fromArray(out, shape);
+  handoff.set(t.storage, { data, scale, zeroPoint, version: t.storage.version });
+  return t;
+}
+
+/** A fresh float32 tensor for a kernel to fill, and its array (pooled memory: no page faults per call). */
+export function floatOutput(shape: number[]): { t: Tensor; out: Float32Array } {
+  const t = Tensor.empty(shape, 'float32');
+  return { t, out: t.buffer as Float32Array };
 }
 
 /** The integer kernels' fused form of an activation name, or null when it runs in float afterwards. */
@@ -73,7 +82,7 @@ export function fusedActivation(name: string): QuantActivation | null {
 /** Scale and zero point covering [min, max] (widened to include 0) on the uint8 grid. */
 export function gridFromRange(min: number, max: number, symmetric: boolean): ActivationQuant {
   if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) {
-    throw new Error(`quantization: activation range [${min}, ${max}] is not a finite interval (calibration saw NaN or Infinity?)`);
+    throw new Error(`activation range [${min}, ${max}] is not a finite interval (calibration saw Infinity?)`);
   }
   const lo = Math.min(0, min);
   const hi = Math.max(0, max);

@@ -16,6 +16,7 @@ const BINS = 2048;
 class Observer {
   min = Infinity;
   max = -Infinity;
+  sawNaN = false;
   hist: Float64Array | null = null;
   lo = 0;
   hi = 0;
@@ -27,6 +28,7 @@ class Observer {
       const x = v[i]!;
       if (x < lo) lo = x;
       if (x > hi) hi = x;
+      if (x !== x) this.sawNaN = true;
     }
     this.min = lo;
     this.max = hi;
@@ -47,6 +49,7 @@ class Observer {
   }
 
   grid(method: CalibrationMethod, percentile: number, symmetric: boolean): ActivationQuant {
+    if (this.sawNaN) throw new Error('the calibration data gives NaN at its input');
     if (method === 'minmax' || !this.hist) return gridFromRange(this.min, this.max, symmetric);
     const width = (this.hi - this.lo) / BINS;
     const [b0, b1] = method === 'percentile' ? percentileBins(this.hist, percentile) : entropyBins(this.hist, this.lo, width);
@@ -154,7 +157,7 @@ export function calibrateInputs(model: LayersModel, layers: ReadonlySet<Layer>, 
     try {
       grids.set(layer, o.grid(options.method, options.percentile, options.symmetric));
     } catch (err) {
-      throw new Error(`quantize: layer '${layer.name}': ${(err as Error).message}`);
+      throw new Error(`quantization.quantize: layer '${layer.name}': ${(err as Error).message}`);
     }
   }
   return grids;

@@ -1,14 +1,16 @@
 // Static mode requantizes a layer's output inside the integer kernel when its value reaches the next
-// int8 layer unchanged up to layers that keep values on the grid (Flatten, Reshape, Dropout at
-// inference, max pooling): the output is then written on that layer's input grid.
+// int8 layer untouched (directly, or through Flatten, Reshape and inference-time Dropout and noise,
+// which keep its storage): the output is written on that layer's input grid and handed over as
+// uint8. Through max pooling the output stays float32: the pooling reads float values anyway, and
+// quantizing after a max gives the same uint8 as before it (quantization is monotone), so the
+// result is identical while the large pre-pooling tensor is written once instead of twice.
 import type { Layer } from '../layers/layer';
 import type { LayersModel } from '../models/layers-model';
 import type { ActivationQuant } from './activation-grid';
 import { fusedActivation } from './activation-grid';
 
-/** Layers whose outputs are some of their input values, unchanged (in inference). */
-const GRID_PRESERVING = new Set(['Flatten', 'Reshape', 'Dropout', 'MaxPooling1D', 'MaxPooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
-  'GaussianNoise', 'GaussianDropout', 'SpatialDropout1D', 'SpatialDropout2D']);
+/** Layers whose inference output is their input, as is or as a reshaped view. */
+const PASS_THROUGH = new Set(['Flatten', 'Reshape', 'Dropout', 'GaussianNoise', 'GaussianDropout', 'SpatialDropout1D', 'SpatialDropout2D']);
 
 /** For each int8-bound layer (keys of inputGrids) whose output can be requantized: the grid to use. */
 export function fuseOutputs(model: LayersModel, inputGrids: ReadonlyMap<Layer, ActivationQuant>): Map<Layer, ActivationQuant> {
@@ -34,7 +36,7 @@ export function fuseOutputs(model: LayersModel, inputGrids: ReadonlyMap<Layer, A
         out.set(n.layer, grid);
         break;
       }
-      if (!GRID_PRESERVING.has(c.layer.className) || c.inputs.length !== 1 || c.outputs.length !== 1 || !c.outputs[0]) break;
+      if (!PASS_THROUGH.has(c.layer.className) || c.inputs.length !== 1 || c.outputs.length !== 1 || !c.outputs[0]) break;
       t = c.outputs[0];
     }
   }

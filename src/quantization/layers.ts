@@ -4,4 +4,7 @@ export { QuantizedLayer, hasStoredDtypes, type QuantizedLayerArgs, type Quantize
 export { QuantizedDense, type QuantizedDenseArgs } from './quantized-dense';
 export { QuantizedConv, type QuantizedConvArgs } from './quantized-conv';
 export { QuantizedEmbedding, type QuantizedEmbeddingArgs } from './quantized-embedding';
+export { QuantizedLSTM, QuantizedGRU } from './quantized-recurrent';
+export { QuantizedMultiHeadAttention } from './quantized-attention';
+import './qat-layers';
 export type { ActivationQuant } from './activation-grid';

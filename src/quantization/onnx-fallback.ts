@@ -3,16 +3,17 @@
 // which any converter registered with replacement (registerOnnxConverter) overrides.
 import type { LayerConverter } from '../onnx/export/converter';
 import { getLayerConverter, setLayerConverter } from '../layers/registry';
-import { QuantizedLayer } from './quantized-layer';
+import type { Layer } from '../layers/layer';
 
-/** Exports a QuantizedLayer through its source class's converter on `toFloatLayer()`. */
+/** Exports an int8 layer through its source class's converter on `toFloatLayer()`. */
 export const floatFallbackConverter: LayerConverter = (args, ctx) => {
   const q = args.layer;
-  if (!(q instanceof QuantizedLayer)) throw new Error(`ONNX float fallback: '${q.name}' is not a quantized layer`);
-  const floatLayer = q.toFloatLayer();
+  const toFloat = (q as Partial<{ toFloatLayer(): Layer }>).toFloatLayer;
+  if (typeof toFloat !== 'function') throw new Error(`ONNX float fallback: '${q.name}' is not a quantized layer`);
+  const floatLayer = toFloat.call(q);
   const convert = getLayerConverter(floatLayer.className);
   if (!convert) throw new Error(`exportOnnx: layer '${q.name}': its float class ${floatLayer.className} has no ONNX converter`);
   return convert({ ...args, layer: floatLayer }, ctx);
 };
 
-for (const name of ['QuantizedDense', 'QuantizedConv', 'QuantizedEmbedding']) setLayerConverter(name, floatFallbackConverter, false);
+for (const name of ['QuantizedDense', 'QuantizedConv', 'QuantizedEmbedding', 'QuantizedLSTM', 'QuantizedGRU', 'QuantizedMultiHeadAttention']) setLayerConverter(name, floatFallbackConverter, false);

@@ -5,6 +5,12 @@ import type { Layer, LayerConfig } from '../layers/layer';
 import type { LayerRewrite } from '../pruning/rebuild-model';
 import type { ActivationQuant } from './activation-grid';
 import { quantizeWeights } from './int8-weights';
+import { type Int8Slot, int8SlotWeights } from './int8-slots';
+import { RECURRENT_SLOTS } from './quantized-recurrent';
+import { ATTENTION_SLOTS } from './quantized-attention';
+
+/** Float classes whose int8 subclass (Quantized<name>, dynamic) keeps their config and holds these kernels as int8. */
+const SLOT_CLASSES: Readonly<Record<string, readonly Int8Slot[]>> = { LSTM: RECURRENT_SLOTS, GRU: RECURRENT_SLOTS, MultiHeadAttention: ATTENTION_SLOTS };
 
 /** What quantizing one layer needs to know about the model around it. */
 export interface LayerContext {
@@ -21,6 +27,25 @@ export type LayerPlan = (LayerRewrite & { className: string }) | { reason: strin
 
 /** Classes with an int8 form whose input is an activation (static mode needs its grid). */
 export const ACTIVATION_INPUT_CLASSES = new Set(['Dense', 'Conv1D', 'Conv2D', 'DepthwiseConv2D']);
+
+/**
+ * Smallest per-filter depth (kh * kw * in/groups) worth an int8 convolution: below it the integer
+ * path is all per-pixel overhead (bench/RESULTS.md, "Int8 kernels": 0.5x float32 at depth 9).
+ * Depthwise convolutions run a direct int8 kernel and are always converted.
+ */
+export const MIN_CONV_DEPTH = 16;
+
+/** Why a convolution is too shallow for int8 (see MIN_CONV_DEPTH), or null. */
+export function shallowConvReason(layer: Layer): string | null {
+  const cls = layer.className;
+  if (cls !== 'Conv1D' && cls !== 'Conv2D') return null;
+  const kernel = weight(layer, 'kernel');
+  if (!kernel) return null;
+  const depth = kernel.shape.slice(0, -1).reduce((x, y) => x * y, 1);
+  const depthwise = kernel.shape[kernel.rank - 2] === 1 && (layer as Layer & { groups: number }).groups > 1;
+  if (depthwise || depth >= MIN_CONV_DEPTH) return null;
+  return `its filters have only ${depth} taps (kernel x input channels); below ${MIN_CONV_DEPTH} the float kernel is faster than the integer one (a first-layer convolution), so it stays float`;
+}
 
 function weight(layer: Layer, name: string): Tensor | null {
   return layer.weightsInfo.find((w) => w.name === name)?.value ?? null;
@@ -51,6 +76,8 @@ export function planLayer(layer: Layer, ctx: LayerContext): LayerPlan {
       return { className: 'QuantizedDense', config: { ...common(layer, ctx), units: cfg['units'], activation: cfg['activation'], useBias: !!bias }, weights };
     }
     const rank = cls === 'Conv1D' ? 1 : 2;
+    const shallow = shallowConvReason(layer);
+    if (shallow) return { reason: shallow };
     const l = layer as Layer & { filters: number; groups: number; kernelSize: number[]; strides: number[]; dilationRate: number[]; padding: string; dataFormat: string };
     return {
       className: 'QuantizedConv',
@@ -70,6 +97,10 @@ export function planLayer(layer: Layer, ctx: LayerContext): LayerPlan {
       config: { ...common(layer, { ...ctx, mode: 'dynamic' }), inputDim: cfg['inputDim'], outputDim: cfg['outputDim'], maskZero: cfg['maskZero'] },
       weights: [q.q, q.scales],
     };
+  }
+  const slots = SLOT_CLASSES[cls];
+  if (slots) {
+    return { className: `Quantized${cls}`, config: cfg, weights: int8SlotWeights(layer, slots, ctx.perChannel) };
   }
   if (cls === 'Conv2DTranspose' || cls === 'SeparableConv2D') return { reason: `${cls} has no int8 kernel here (transposed/separable convolutions stay float)` };
   if (cls === 'Sequential' || cls === 'Model') return { reason: 'nested models are not quantized (quantize the inner model on its own)' };

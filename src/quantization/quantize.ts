@@ -82,7 +82,10 @@ export function buildInt8Model(fn: string, model: LayersModel, mode: 'static' | 
  *   per output channel and uint8 inputs on grids calibrated from `calibrationData`; they run the
  *   native integer kernels, requantizing in the kernel when the next layer is int8 too;
  * - 'dynamic': the same layers with activations quantized per call (no calibration);
- * - both: Embedding tables become int8 with one scale per row;
+ * - both: Embedding tables become int8 with one scale per row; LSTM, GRU and MultiHeadAttention run
+ *   their gate / projection GEMMs in int8 with activations quantized per call;
+ * - convolutions whose filters have fewer than 16 taps (kh * kw * in/groups, typically a first layer
+ *   on one input channel) stay float: the float kernel is faster there (reported with the reason);
  * - 'float16': every float32 weight is stored as float16 (compute stays float32).
  * Layers with weights that stay float are listed in `result.quantizationReport.float` with the reason.
  *

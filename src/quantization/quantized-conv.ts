@@ -1,7 +1,7 @@
 // Int8 convolution for Conv1D, Conv2D (grouped too) and DepthwiseConv2D on the integer conv kernel
 // (NHWC; a 1-D convolution runs as a 1 x k 2-D one, channelsFirst inputs are transposed in and out).
 import { argError, describe } from '../errors';
-import { Tensor } from '../tensor/tensor';
+import type { Tensor } from '../tensor/tensor';
 import { resolveActivation } from '../activations/activations';
 import { type CallContext, type LayerConfig } from '../layers/layer';
 import type { ShapeWithBatch } from '../layers/symbolic-tensor';
@@ -9,7 +9,7 @@ import { registerLayer } from '../layers/registry';
 import { convOutputLength } from '../layers/convolutional';
 import { permute, reshape } from '../ops/views';
 import { qconv2d, qconvPackWeights, type PackedQConvWeights } from '../ops/quant-kernels';
-import { dequantizedTensor, floatValues, fusedActivation, quantizeActivation } from './activation-grid';
+import { dequantizedTensor, floatOutput, floatValues, fusedActivation, quantizeActivation } from './activation-grid';
 import { dequantizeWeights, int8Values } from './int8-weights';
 import { QuantizedLayer, type QuantizedLayerArgs } from './quantized-layer';
 
@@ -140,9 +140,9 @@ export class QuantizedConv extends QuantizedLayer {
       qconv2d({ ...common, out, outScale: this.outputQuant.scale, outZeroPoint: this.outputQuant.zeroPoint });
       y = dequantizedTensor(out, nhwcShape, this.outputQuant);
     } else {
-      const out = new Float32Array(n * oh * ow * this.filters);
-      qconv2d({ ...common, out });
-      y = Tensor.fromArray(out, nhwcShape);
+      const f = floatOutput(nhwcShape);
+      qconv2d({ ...common, out: f.out });
+      y = f.t;
       if (!fused) y = this.activation.apply(y);
     }
     if (last) return y;

@@ -1,13 +1,13 @@
 // Int8 Dense: y = act(x @ dequant(kernel) + bias) on the integer GEMM, the input quantized to uint8
 // (calibrated grid in static mode, per call in dynamic mode), relu/relu6 and requantization fused.
 import { argError, describe } from '../errors';
-import { Tensor } from '../tensor/tensor';
+import type { Tensor } from '../tensor/tensor';
 import { resolveActivation } from '../activations/activations';
 import { type CallContext, type LayerConfig } from '../layers/layer';
 import type { ShapeWithBatch } from '../layers/symbolic-tensor';
 import { registerLayer } from '../layers/registry';
 import { qgemm, qgemmPackWeights, type PackedQGemmWeights } from '../ops/quant-kernels';
-import { dequantizedTensor, floatValues, fusedActivation, quantizeActivation } from './activation-grid';
+import { dequantizedTensor, floatOutput, floatValues, fusedActivation, quantizeActivation } from './activation-grid';
 import { dequantizeWeights, int8Values } from './int8-weights';
 import { QuantizedLayer, type QuantizedLayerArgs } from './quantized-layer';
 
@@ -78,9 +78,8 @@ export class QuantizedDense extends QuantizedLayer {
       qgemm({ ...common, out, outScale: this.outputQuant.scale, outZeroPoint: this.outputQuant.zeroPoint });
       return dequantizedTensor(out, shape, this.outputQuant);
     }
-    const out = new Float32Array(m * this.units);
+    const { t: y, out } = floatOutput(shape);
     qgemm({ ...common, out });
-    const y = Tensor.fromArray(out, shape);
     return fused ? y : this.activation.apply(y);
   }
 
