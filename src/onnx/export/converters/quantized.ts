@@ -15,6 +15,8 @@ import { QuantizedEmbedding } from '../../../quantization/quantized-embedding';
 import type { QuantizedLayer } from '../../../quantization/quantized-layer';
 import type { ActivationQuant } from '../../../quantization/activation-grid';
 import { floatFallbackConverter } from '../../../quantization/onnx-fallback';
+import { fakeQuantWeights } from '../../../quantization/fake-quant';
+import { isQatLayer } from '../../../quantization/qat-layers';
 import { getLayerConverter, setLayerConverter } from '../../../layers/registry';
 import { roundHalfEven } from '../../../ops/quant-kernels';
 import type { Tensor } from '../../../tensor/tensor';
@@ -162,10 +164,38 @@ export const convertQuantizedEmbedding: LayerConverter = (args, ctx) => {
   return [node(ctx, 'Gather', [table, ids], { axis: attr.int(0) })];
 };
 
+/**
+ * A quantization-aware layer (quantizeAware) as it computes: QuantizeLinear -> DequantizeLinear on
+ * its input with the learned grid (none before the first training batch), then its float class's
+ * converter on the fake-quantized kernel (float values on the int8 grid). For int8 kernels in
+ * onnxruntime, export the converted model (tf.quantization.convert) instead.
+ */
+export const convertQatLayer: LayerConverter = (args, ctx) => {
+  const layer = args.layer;
+  if (!isQatLayer(layer)) throw new Error(`exportOnnx: layer '${layer.name}' (${layer.className}) is not a quantization-aware layer`);
+  const convert = getLayerConverter(layer.sourceClassName);
+  if (!convert) throw new Error(`exportOnnx: layer '${layer.name}': its float class ${layer.sourceClassName} has no ONNX converter`);
+  const grid = layer.inputGrid();
+  const inputs = grid ? [fakeQuant(ctx, args.inputs[0]!, grid, 'input'), ...args.inputs.slice(1)] : args.inputs;
+  const holder = layer as unknown as { kernel: Tensor | null };
+  const kernel = holder.kernel;
+  if (!kernel) throw new Error(`exportOnnx: layer '${layer.name}' (${layer.className}) is not built; run the model once before exporting`);
+  holder.kernel = fakeQuantWeights(kernel, layer.qat.perChannel);
+  try {
+    return convert({ ...args, inputs }, ctx);
+  } finally {
+    holder.kernel = kernel;
+  }
+};
+
 const CONVERTERS: Readonly<Record<string, LayerConverter>> = {
   QuantizedDense: convertQuantizedDense,
   QuantizedConv: convertQuantizedConv,
   QuantizedEmbedding: convertQuantizedEmbedding,
+  QatDense: convertQatLayer,
+  QatConv2D: convertQatLayer,
+  QatConv1D: convertQatLayer,
+  QatDepthwiseConv2D: convertQatLayer,
 };
 
 for (const [name, converter] of Object.entries(CONVERTERS)) {
