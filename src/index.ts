@@ -142,3 +142,5 @@ export type { SaveOptions } from './models/model-save';
 export { setMemoryBudget, getMemoryBudget } from './tensor/budget';
 // Pruning: magnitude pruning with schedules and a fit callback, strip, channel pruning.
 export * as pruning from './pruning';
+// Quantization: int8 (static / dynamic) and float16 post-training quantization, quantization-aware training.
+export * as quantization from './quantization';

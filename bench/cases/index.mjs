@@ -11,7 +11,8 @@ import * as lstmTrain from './lstm-train.mjs';
 import * as inferenceLatency from './inference-latency.mjs';
 import * as real from './real.mjs';
 import * as quant from './quant.mjs';
+import * as quantModels from './quant-models.mjs';
 import * as pruning from './pruning.mjs';
 import * as realTrain from './real-train.mjs';
 
-export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, realTrain, inferenceLatency, real, quant, pruning];
+export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, realTrain, inferenceLatency, real, quant, quantModels, pruning];

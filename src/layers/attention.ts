@@ -95,7 +95,7 @@ function positiveInt(arg: string, v: unknown): number {
  * attention_output/bias [outputDim].
  */
 export class MultiHeadAttention extends Layer {
-  readonly className = 'MultiHeadAttention';
+  readonly className: string = 'MultiHeadAttention';
   readonly numHeads: number;
   readonly keyDim: number;
   readonly valueDim: number;
@@ -140,6 +140,15 @@ export class MultiHeadAttention extends Layer {
     this.biasInit = getInitializer('multiHeadAttention', 'biasInitializer', args.biasInitializer ?? 'zeros');
     this.kernelReg = getRegularizer('multiHeadAttention', 'kernelRegularizer', args.kernelRegularizer);
     this.biasReg = getRegularizer('multiHeadAttention', 'biasRegularizer', args.biasRegularizer);
+  }
+
+  /**
+   * One projection: x [..., in] @ kernel2d [in, out] + bias. `weight` is the layer's own kernel
+   * (queryKernel, keyKernel, valueKernel or outputKernel), so a subclass (int8 attention) can run
+   * its own GEMM for it.
+   */
+  protected projectionGemm(x: Tensor, kernel2d: Tensor, bias: Tensor | null, _weight: Tensor): Tensor {
+    return linear(x, kernel2d, bias);
   }
 
   /** Splits the input list into query, value, key and mask, checking the count. */
@@ -248,7 +257,7 @@ export class MultiHeadAttention extends Layer {
 
     // One GEMM per projection over all heads at once, then a view as [B, heads, T, dim].
     const project = (x: Tensor, kernel: Tensor, bias: Tensor | null, dim: number): Tensor => {
-      const y = linear(x, reshape(kernel, [kernel.shape[0]!, h * dim]), bias ? reshape(bias, [h * dim]) : null);
+      const y = this.projectionGemm(x, reshape(kernel, [kernel.shape[0]!, h * dim]), bias ? reshape(bias, [h * dim]) : null, kernel);
       return transpose(reshape(y, [b, x.shape[1]!, h, dim]), [0, 2, 1, 3]);
     };
     // Scaling the query (Keras does the same) is cheaper than scaling the [Tq, Tv] logits.
@@ -279,7 +288,7 @@ export class MultiHeadAttention extends Layer {
     }
     const merged = reshape(transpose(context, [0, 2, 1, 3]), [b, tq, h * this.valueDim]);
     const ok = this.outputKernel!;
-    const output = linear(merged, reshape(ok, [h * this.valueDim, ok.shape[2]!]), this.outputBias);
+    const output = this.projectionGemm(merged, reshape(ok, [h * this.valueDim, ok.shape[2]!]), this.outputBias, ok);
     return {
       output,
       get scores(): Tensor {

@@ -170,7 +170,7 @@ export class Conv2D extends BaseConv {
 
 /** Depthwise 2-D convolution (Keras DepthwiseConv2D): one filter per input channel times depthMultiplier. */
 export class DepthwiseConv2D extends Conv2D {
-  override readonly className = 'DepthwiseConv2D';
+  override readonly className: string = 'DepthwiseConv2D';
   readonly depthMultiplier: number;
   constructor(args: Omit<ConvLayerArgs, 'filters' | 'groups'> & { depthMultiplier?: number; filters?: number; groups?: number }) {
     // Filters and groups follow from the input channels, known only at build; placeholders until then.
@@ -190,7 +190,7 @@ export class DepthwiseConv2D extends Conv2D {
 
 /** 1-D convolution over [batch, steps, channels] (Keras Conv1D); kernel [k, in/groups, filters]. */
 export class Conv1D extends BaseConv {
-  readonly className = 'Conv1D';
+  readonly className: string = 'Conv1D';
   constructor(args: ConvLayerArgs) {
     super(args, 1, 'conv1d');
   }

@@ -20,7 +20,7 @@ export interface DenseArgs extends LayerArgs {
 
 /** A fully connected layer: activation(x @ kernel + bias), with relu fused into the GEMM. */
 export class Dense extends Layer {
-  readonly className = 'Dense';
+  readonly className: string = 'Dense';
   readonly units: number;
   readonly activation: ReturnType<typeof resolveActivation>;
   readonly useBias: boolean;

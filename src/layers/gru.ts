@@ -18,7 +18,7 @@ export interface GRUArgs extends GatedRNNArgs {
 
 /** Gated recurrent unit (Cho 2014), Keras gate order z, r, h; resetAfter (default) as Keras 2 / cuDNN. */
 export class GRU extends RecurrentLayer {
-  readonly className = 'GRU';
+  readonly className: string = 'GRU';
   protected readonly gateCount = 3;
   readonly stateCount = 1;
   readonly recurrentActivation: Act;

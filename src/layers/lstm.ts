@@ -19,7 +19,7 @@ export interface LSTMArgs extends GatedRNNArgs {
 
 /** Long short-term memory (Hochreiter 1997), Keras gate order i, f, c, o. */
 export class LSTM extends RecurrentLayer {
-  readonly className = 'LSTM';
+  readonly className: string = 'LSTM';
   protected readonly gateCount = 4;
   readonly stateCount = 2;
   readonly recurrentActivation: Act;

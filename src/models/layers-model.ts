@@ -23,6 +23,7 @@ import {
 } from './training';
 import { printSummary } from './summary';
 import { type SaveOptions, saveModel } from './model-save';
+import type { SafetensorsDType } from '../io/safetensors';
 
 /**
  * Called by {@link LayersModel.forward} after each layer call with its inputs and outputs; a returned
@@ -58,6 +59,12 @@ export class LayersModel extends Layer {
   inferencePlanner: InferencePlanner | null = null;
   /** @internal seeds fit()'s shuffling and training-time randomness per step (see training.ts) */
   trainingSeed: number | null = null;
+  /**
+   * Stored dtypes of weights, by safetensors key (`layer/weight`), that `save` writes narrower than
+   * their in-memory float32: 'F16' / 'BF16' (set by `quantization.quantize(model, { mode: 'float16' })`).
+   * Layers with int8 weights declare theirs themselves; loadModel restores this map.
+   */
+  weightStorage: Record<string, SafetensorsDType> = {};
 
   /** `defaultName` is made unique (model, model_1, ...) as layer names are; an explicit `name` is kept. */
   constructor(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[]; name?: string } | null, defaultName = 'model', name?: string) {

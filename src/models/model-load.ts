@@ -15,7 +15,11 @@ import { deserializeLoss, type SerializedLoss } from '../losses';
 import { getOptimizer } from '../optimizers';
 import { loadOptimizerState } from '../optimizers/saved-state';
 import { LayersModel } from './layers-model';
-import { FORMAT, MODEL_FILE, type SavedModel, WEIGHTS_FILE, namedWeights, weightName } from './model-format';
+import { FORMAT, MODEL_FILE, type SavedModel, WEIGHTS_FILE, namedWeights, storedDtypes, weightName } from './model-format';
+import { type SafetensorsDType, defaultStoredDtype } from '../io/safetensors';
+// Registers the int8 layer classes of quantized models.
+import '../quantization/layers';
+import '../quantization/onnx-fallback';
 import { Sequential } from './sequential';
 import { OnnxNode } from '../onnx/import/onnx-node-layer';
 import { ImportedModelPlanner } from '../onnx/compile/planner';
@@ -86,6 +90,17 @@ for (const [className, cls] of [['Sequential', Sequential], ['Model', LayersMode
   });
 }
 
+const NARROW_FLOATS: readonly SafetensorsDType[] = ['F16', 'BF16'];
+
+/** model.json's weightDtypes: float weights the model stores as F16 / BF16. */
+function checkWeightDtypes(v: unknown, file: string): Record<string, SafetensorsDType> {
+  if (v === undefined) return {};
+  const ok = v !== null && typeof v === 'object' && !Array.isArray(v)
+    && Object.values(v).every((c) => NARROW_FLOATS.includes(c as SafetensorsDType));
+  if (!ok) throw new Error(`loadModel: ${file}: weightDtypes must map weight names to 'F16' or 'BF16', got ${JSON.stringify(v)}`);
+  return { ...(v as Record<string, SafetensorsDType>) };
+}
+
 /**
  * Loads a model saved by `model.save(dir)`: same architecture, same weights (identical predictions),
  * compiled again when it was saved compiled, with the optimizer's state restored when it was saved.
@@ -107,7 +122,11 @@ export async function loadModel(dir: string): Promise<LayersModel> {
   }
   // Names inside model.json are untrusted: confined to the folder (see model-files.ts).
   const { file: weightsFile, bytes } = await readModelFile('loadModel', dir, 'model.json weightsFile', saved.weightsFile || WEIGHTS_FILE);
-  const tensors = decodeWeights(decodeSafetensors(bytes, weightsFile), weightsFile);
+  const file = decodeSafetensors(bytes, weightsFile);
+  const tensors = decodeWeights(file, weightsFile);
+  const weightDtypes = checkWeightDtypes(saved.weightDtypes, modelFile);
+  model.weightStorage = weightDtypes;
+  const expectedDtypes = storedDtypes(model, weightDtypes);
   for (const l of model.layers) {
     const values = l.weightsInfo.map((w) => {
       const t = tensors.get(weightName(l, w.name));
@@ -118,6 +137,13 @@ export async function loadModel(dir: string): Promise<LayersModel> {
       // A header naming another dtype would reinterpret the stored bits (0.127 as 1040323840).
       if (t.dtype !== w.value.dtype) {
         throw new Error(`loadModel: ${weightsFile}: weight '${weightName(l, w.name)}' is stored as ${t.dtype}, the layer expects ${w.value.dtype}`);
+      }
+      // Sparse-encoded weights are decoded from float32 parts: they count as F32.
+      const key = weightName(l, w.name);
+      const found = file.dtypes.get(key) ?? defaultStoredDtype(t.dtype);
+      const expected = expectedDtypes.get(key)!;
+      if (found !== expected) {
+        throw new Error(`loadModel: ${weightsFile}: weight '${key}' is stored as ${found}, the layer expects ${expected}`);
       }
       return t;
     });

@@ -10,7 +10,8 @@ import { encodeSafetensors } from '../io/safetensors';
 import { encodeWeights } from '../io/sparse-weights';
 import type { LayersModel } from './layers-model';
 import { saveOptimizerState } from '../optimizers/saved-state';
-import { FORMAT, MODEL_FILE, OPTIMIZER_FILE, type SavedModel, WEIGHTS_FILE, namedWeights } from './model-format';
+import { FORMAT, MODEL_FILE, OPTIMIZER_FILE, type SavedModel, WEIGHTS_FILE, namedWeights, storedDtypes } from './model-format';
+import { defaultStoredDtype } from '../io/safetensors';
 import { trainingConfig } from './training';
 
 /** Options of `model.save`. */
@@ -45,11 +46,16 @@ export async function saveModel(model: LayersModel, dir: string, options: SaveOp
     trainingConfig: model.compiled ? trainingConfig(model.compiled) : null,
     weightsFile: WEIGHTS_FILE,
     ...(model.trainingSeed !== null ? { trainingSeed: model.trainingSeed } : {}),
+    ...(Object.keys(model.weightStorage).length ? { weightDtypes: { ...model.weightStorage } } : {}),
   };
   await fs.promises.mkdir(dir, { recursive: true });
   // Sparse (pruned) kernels and other registered encodings are stored compactly (io/sparse-weights.ts).
-  const stored = encodeWeights(weights, { format: FORMAT });
-  await fs.promises.writeFile(path.join(dir, WEIGHTS_FILE), encodeSafetensors(stored.tensors, stored.metadata));
+  // Weights stored in a narrow dtype (int8, float16) are written as such; the others may be encoded.
+  const dtypes = storedDtypes(model);
+  const narrow = new Map([...dtypes].filter(([key, code]) => weights.has(key) && code !== defaultStoredDtype(weights.get(key)!.dtype)));
+  const stored = encodeWeights(new Map([...weights].filter(([key]) => !narrow.has(key))), { format: FORMAT });
+  for (const key of narrow.keys()) stored.tensors.set(key, weights.get(key)!);
+  await fs.promises.writeFile(path.join(dir, WEIGHTS_FILE), encodeSafetensors(stored.tensors, stored.metadata, narrow));
   if (model.compiled && (await saveOptimizerState(model.compiled.optimizer, named, path.join(dir, OPTIMIZER_FILE)))) {
     saved.optimizerWeightsFile = OPTIMIZER_FILE;
   }

@@ -15,11 +15,20 @@ import { type Optimizer, getOptimizer } from '../optimizers';
 export interface LayerRewrite {
   config?: LayerConfig;
   weights: Tensor[];
+  /**
+   * Another layer class to build instead (quantization's int8 layers): then `config` is its whole
+   * config, and only the name and a first layer's input shape carry over from the original.
+   */
+  className?: string;
 }
 
-function copyLayer(fn: string, layer: Layer, config: LayerConfig): Layer {
+function copyLayer(fn: string, layer: Layer, config: LayerConfig, className?: string): Layer {
   try {
     const base = layer.getConfig();
+    if (className !== undefined) {
+      const shape = base['batchInputShape'] === undefined ? {} : { batchInputShape: base['batchInputShape'] };
+      return deserializeLayer(className, { ...shape, ...config, name: layer.name });
+    }
     // Shapes are re-derived from the (possibly narrower) inputs; only a first layer keeps its own.
     return deserializeLayer(layer.className, { ...base, ...config, name: layer.name });
   } catch (err) {
@@ -38,7 +47,7 @@ export function rebuildModel(fn: string, model: LayersModel, rewrite: (layer: La
   for (const n of model.graphNodes) {
     if (copies.has(n.layer)) continue;
     const r = rewrite(n.layer);
-    const copy = copyLayer(fn, n.layer, { ...(r?.config ?? {}), ...(copies.size > 0 ? { batchInputShape: undefined } : {}) });
+    const copy = copyLayer(fn, n.layer, { ...(r?.config ?? {}), ...(copies.size > 0 ? { batchInputShape: undefined } : {}) }, r?.className);
     copies.set(n.layer, copy);
     pending.push([copy, r ? r.weights : n.layer.getWeights()]);
   }

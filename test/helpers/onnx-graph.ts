@@ -1,6 +1,7 @@
 // Builds small ONNX models for tests (through the library's protobufjs schema) and runs them in
 // onnxruntime-node, the reference implementation the importer is compared against.
 import * as ortLib from 'onnxruntime-node';
+import { encodeHalfArray } from '../../src/io/half';
 import { AttributeType, DataType, encodeModel, type OnnxAttributeProto, type OnnxTensorProto } from '../../src/onnx/proto';
 
 /** A float attribute even when the value is whole (1.0 would otherwise be written as INT). */
@@ -9,29 +10,37 @@ export interface FloatAttr {
 }
 export type AttrValue = number | number[] | string | string[] | FloatAttr | { tensor: TensorSpec };
 
+/** Element types the test graphs use; float16 data is given as values (encoded to half bits here). */
+export type SpecDType = 'float32' | 'int64' | 'int32' | 'bool' | 'uint8' | 'int8' | 'uint16' | 'int16' | 'float16';
+
 export interface TensorSpec {
   name?: string;
   shape: number[];
   data: ArrayLike<number>;
-  dtype?: 'float32' | 'int64' | 'int32' | 'bool';
+  dtype?: SpecDType;
 }
 
 export interface GraphSpec {
   opset?: number;
-  inputs: { name: string; shape: (number | string)[]; dtype?: 'float32' | 'int64' }[];
+  inputs: { name: string; shape: (number | string)[]; dtype?: SpecDType }[];
   /** Output names (declared float32 of unknown rank), or full declarations. */
-  outputs: (string | { name: string; shape?: (number | string)[]; dtype?: 'float32' | 'int64' })[];
+  outputs: (string | { name: string; shape?: (number | string)[]; dtype?: SpecDType })[];
   initializers?: (TensorSpec & { name: string })[];
   nodes: { op: string; inputs: string[]; outputs: string[]; attrs?: Record<string, AttrValue>; name?: string; domain?: string }[];
 }
 
-const TYPE_CODES = { float32: DataType.FLOAT, int64: DataType.INT64, int32: DataType.INT32, bool: DataType.BOOL } as const;
+const TYPE_CODES = {
+  float32: DataType.FLOAT, int64: DataType.INT64, int32: DataType.INT32, bool: DataType.BOOL, uint8: DataType.UINT8, int8: DataType.INT8,
+  uint16: DataType.UINT16, int16: DataType.INT16, float16: DataType.FLOAT16,
+} as const;
 
 export function tensorProto(t: TensorSpec): OnnxTensorProto {
   const dtype = t.dtype ?? 'float32';
   const base = { name: t.name, dims: t.shape, dataType: TYPE_CODES[dtype] };
   if (dtype === 'float32') return { ...base, floatData: Array.from(t.data) };
   if (dtype === 'int64') return { ...base, int64Data: Array.from(t.data, (v) => BigInt(v)) };
+  // float16 travels as its bit patterns in int32_data, like the narrow integer types.
+  if (dtype === 'float16') return { ...base, int32Data: Array.from(encodeHalfArray(t.data)) };
   return { ...base, int32Data: Array.from(t.data) };
 }
 
@@ -78,13 +87,25 @@ export function buildOnnx(spec: GraphSpec): Uint8Array {
   });
 }
 
-/** Runs ONNX bytes in onnxruntime-node; feeds are float32 (or int64 when given as BigInt64Array). */
-export async function runOrt(bytes: Uint8Array, feeds: Record<string, { data: Float32Array | BigInt64Array; shape: number[] }>): Promise<Record<string, ortLib.Tensor>> {
-  const session = await ortLib.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
+/** A feed for {@link runOrt}: float32, int64 (BigInt64Array), uint8, int8, or float16 (its bits in a Uint16Array with `float16: true`). */
+export interface OrtFeed {
+  data: Float32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array;
+  shape: number[];
+}
+
+function ortTensor(f: OrtFeed): ortLib.Tensor {
+  if (f.data instanceof Float32Array) return new ortLib.Tensor('float32', f.data, f.shape);
+  if (f.data instanceof BigInt64Array) return new ortLib.Tensor('int64', f.data, f.shape);
+  if (f.data instanceof Uint8Array) return new ortLib.Tensor('uint8', f.data, f.shape);
+  if (f.data instanceof Int8Array) return new ortLib.Tensor('int8', f.data, f.shape);
+  return new ortLib.Tensor('float16', f.data, f.shape);
+}
+
+/** Runs ONNX bytes in onnxruntime-node (graph optimizations off: each node runs its own kernel). */
+export async function runOrt(bytes: Uint8Array, feeds: Record<string, OrtFeed>, options: { optimize?: boolean } = {}): Promise<Record<string, ortLib.Tensor>> {
+  const session = await ortLib.InferenceSession.create(bytes, { graphOptimizationLevel: options.optimize ? 'all' : 'disabled', intraOpNumThreads: 1 });
   const ortFeeds: Record<string, ortLib.Tensor> = {};
-  for (const [name, f] of Object.entries(feeds)) {
-    ortFeeds[name] = f.data instanceof Float32Array ? new ortLib.Tensor('float32', f.data, f.shape) : new ortLib.Tensor('int64', f.data, f.shape);
-  }
+  for (const [name, f] of Object.entries(feeds)) ortFeeds[name] = ortTensor(f);
   const out = await session.run(ortFeeds);
   await session.release();
   return out;

@@ -233,7 +233,7 @@ describe('safetensors decode errors are clear and never crash', () => {
   });
 
   it('an unsupported or missing dtype', () => {
-    expectInvalid(buildFile({ w: { dtype: 'F64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8)), /tensor 'w' has unsupported dtype "F64" \(F32 and I32 are supported\)/);
+    expectInvalid(buildFile({ w: { dtype: 'F64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8)), /tensor 'w' has unsupported dtype "F64" \(supported: F32, I32, F16, BF16, I8, U8, I64\)/);
     expectInvalid(buildFile({ w: { shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor 'w' has unsupported dtype/);
     expectInvalid(buildFile({ w: null }), /tensor 'w' has unsupported dtype/);
     expectInvalid(buildFile({ w: 'F32' }), /tensor 'w' has unsupported dtype/);
@@ -259,8 +259,8 @@ describe('safetensors decode errors are clear and never crash', () => {
   });
 
   it('a data size that does not match the shape', () => {
-    expectInvalid(buildFile({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)), /tensor 'w' has 8 bytes for shape \[3\] \(12 expected\)/);
-    expectInvalid(buildFile({ w: { dtype: 'I32', shape: [2, 2], data_offsets: [0, 12] } }, new Uint8Array(12)), /12 bytes for shape \[2,2\] \(16 expected\)/);
+    expectInvalid(buildFile({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)), /tensor 'w' has 8 bytes for shape \[3\] \(12 expected for F32\)/);
+    expectInvalid(buildFile({ w: { dtype: 'I32', shape: [2, 2], data_offsets: [0, 12] } }, new Uint8Array(12)), /12 bytes for shape \[2,2\] \(16 expected for I32\)/);
   });
 
   it('data_offsets that overlap (the spec guarantees addresses in a file never overlap)', () => {

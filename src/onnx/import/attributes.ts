@@ -1,6 +1,7 @@
 // Node attributes in the JSON-safe form imported layers keep in their config, and a typed reader
 // over them. Types travel with values because ONNX tells INT from FLOAT by declaration, and a node
 // must be written back (re-export) with the types it was read with.
+import { decodeHalfArray } from '../../io/half';
 import type { TaggedAttribute } from '../export/converter';
 import type { OnnxAttributeKind, OnnxAttributeValue, OnnxDType, OnnxNode, OnnxTensor } from '../read-model';
 
@@ -14,10 +15,13 @@ export interface StoredTensor {
 /** One attribute as an imported layer stores it (tensors in JSON form). */
 export type StoredAttribute = TaggedAttribute<StoredTensor>;
 
-/** Converts a decoded tensor's elements to numbers (bigint int64 included; strings are refused). */
+/**
+ * Converts a decoded tensor's elements to numbers (bigint int64 included; float16 bit patterns
+ * decoded to their exact values; strings are refused).
+ */
 export function tensorNumbers(t: OnnxTensor, where: string): number[] {
   if (t.dtype === 'string') throw new Error(`${where}: string tensors are not supported`);
-  if (t.dtype === 'float16') throw new Error(`${where}: float16 tensors are not supported yet`);
+  if (t.dtype === 'float16') return Array.from(decodeHalfArray(t.data as Uint16Array));
   const out = new Array<number>(t.data.length);
   const data = t.data as ArrayLike<number | bigint>;
   for (let i = 0; i < out.length; i++) out[i] = Number(data[i]);

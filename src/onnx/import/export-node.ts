@@ -2,7 +2,9 @@
 // current (possibly fine-tuned) weights as initializers. Ops whose inputs or attributes changed
 // between the import opset and the export opset cannot be copied verbatim and are refused.
 import { registerDefaultOnnxConverter, type OnnxAttr, type OnnxExportContext } from '../export/converter';
+import { DataType } from '../proto';
 import { FUSED_ATTENTION } from './patterns/attention';
+import { FAKE_QUANT } from './patterns/fake-quant';
 import type { OnnxTensor, OnnxTensorData } from '../read-model';
 import type { StoredAttribute, StoredTensor } from './attributes';
 import { OnnxNode } from './onnx-node-layer';
@@ -77,8 +79,16 @@ registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs, inputShapes }, ctx) =
     }
   });
   if (node.opType === FUSED_ATTENTION) return writeAttentionChain(node, nodeInputs, ctx);
+  if (node.opType === FAKE_QUANT) return writeQuantizePair(node, nodeInputs, ctx);
   const attributes: Record<string, OnnxAttr> = {};
   for (const [k, v] of Object.entries(node.attributes)) attributes[k] = toAttr(v);
+  const to = node.attributes['to'];
+  if (node.opType === 'Cast' && to?.type === 'int' && to.value === DataType.FLOAT16) {
+    // Float16 values compute as float32 here and the export is float32 throughout: the rounding to
+    // float16 is kept, and the value cast back to float32 for the ops that read it.
+    const half = ctx.addNode({ opType: 'Cast', name: ctx.uniqueName(`${node.name}/to_float16`), inputs: nodeInputs, attributes })[0]!;
+    return ctx.addNode({ opType: 'Cast', name: node.name, inputs: [half], attributes: { to: { type: 'int', value: DataType.FLOAT } } });
+  }
   return ctx.addNode({
     opType: node.opType,
     name: node.name,
@@ -87,6 +97,18 @@ registerDefaultOnnxConverter('OnnxNode', ({ layer, inputs, inputShapes }, ctx) =
     attributes,
   });
 });
+
+/** A fused QuantizeLinear -> DequantizeLinear pair (patterns/fake-quant.ts) written back as the two nodes. */
+function writeQuantizePair(node: OnnxNode, inputs: string[], ctx: OnnxExportContext): string[] {
+  const a = node.attributes;
+  const qAttrs: Record<string, OnnxAttr> = {};
+  const dqAttrs: Record<string, OnnxAttr> = {};
+  if (a['axis']) qAttrs['axis'] = dqAttrs['axis'] = toAttr(a['axis']);
+  if (a['saturate']) qAttrs['saturate'] = toAttr(a['saturate']);
+  const qName = a['quantize_name']?.type === 'string' && a['quantize_name'].value !== '' ? a['quantize_name'].value : `${node.name}/QuantizeLinear`;
+  const q = ctx.addNode({ opType: 'QuantizeLinear', name: ctx.uniqueName(qName), inputs, attributes: qAttrs })[0]!;
+  return ctx.addNode({ opType: 'DequantizeLinear', name: node.name, inputs: [q, ...inputs.slice(1)], attributes: dqAttrs, outputs: node.outputNames.length });
+}
 
 /** A FusedAttention node (patterns/attention.ts) written back as the standard ops it replaced. */
 function writeAttentionChain(node: OnnxNode, inputs: string[], ctx: OnnxExportContext): string[] {

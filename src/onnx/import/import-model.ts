@@ -19,7 +19,7 @@ import type { OnnxOpSpec, OpContext } from './op-spec';
 import type { OnnxValueSignature } from '../signature';
 import { parameterOperands } from './parameters';
 import { ImportedModelPlanner } from '../compile/planner';
-import { fuseTransformerPatterns } from './patterns';
+import { fuseQuantizationPairs, fuseTransformerPatterns } from './patterns';
 import { fromOnnxTensor, isFloatType, toStoredTensor } from './values';
 import { checkBytes, checkedElements } from '../../tensor/budget';
 
@@ -75,8 +75,22 @@ const PROBE_OTHER = [16, 17] as const;
 const BOOL_OPS: ReadonlySet<string> = new Set(['Equal', 'Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual', 'Not', 'And', 'Or']);
 const CAST_TYPES: Readonly<Record<number, OnnxDType>> = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool', 11: 'float64' };
 
-/** The ONNX element type of a folded node's output (kept so re-export writes it back the same). */
-function foldedType(p: PreparedNode, types: ReadonlyMap<string, OnnxDType>): OnnxDType {
+/**
+ * Gives the node the ONNX types of its inputs known so far and records its outputs' types: kept so
+ * re-export writes folded constants back with their type, and read by the quantization ops.
+ */
+function typeNode(p: PreparedNode, types: Map<string, OnnxDType>): void {
+  p.ctx = { ...p.ctx, inputTypes: p.node.inputs.map((n) => (n === '' ? undefined : types.get(n))) };
+  const declared = p.spec.outputTypes?.(p.reader, p.ctx);
+  p.node.outputs.forEach((o, k) => {
+    if (!o) return;
+    const t = declared ? declared[k] : outputType(p, types);
+    if (t) types.set(o, t);
+  });
+}
+
+/** The ONNX element type of an output of an op without declared output types. */
+function outputType(p: PreparedNode, types: ReadonlyMap<string, OnnxDType>): OnnxDType {
   const op = p.node.opType;
   if (BOOL_OPS.has(op)) return 'bool';
   if (op === 'Shape' || op === 'Size') return 'int64';
@@ -122,7 +136,8 @@ function prepareNodes(graph: OnnxGraph, opset: number, label: string, unique: (b
     const attributes = storeAttributes(node, where);
     const reader = new NodeAttributes(attributes, where);
     // Import-time runs (folding, probes) are inference runs: they never update weights.
-    const ctx: OpContext = { training: false, trainable: true, updateWeight: () => false, opset, where, outputCount: node.outputs.length };
+    // inputTypes are filled in as the build learns them (typeNode), before the node first runs.
+    const ctx: OpContext = { training: false, trainable: true, updateWeight: () => false, opset, where, outputCount: node.outputs.length, inputTypes: [] };
     spec.validate?.(reader, ctx);
     return { node, spec, name, attributes, reader, ctx };
   });
@@ -163,6 +178,19 @@ function wrapErrors<T>(label: string, fn: () => T): T {
  * `model.getLayer(name).trainable = false`, or cut the graph with `options.outputs` and put a new
  * head on it with the functional API.
  *
+ * Quantized models import and run with onnxruntime's numerics: QDQ models (QuantizeLinear /
+ * DequantizeLinear, per-tensor or per-axis, uint8/int8/int16) and the integer ops QLinearConv,
+ * QLinearMatMul, ConvInteger, MatMulInteger and DynamicQuantizeLinear (native int8 kernels where
+ * weights are symmetric int8). Quantized values are int32 tensors (their ONNX type is tracked for
+ * saturation). A DequantizeLinear of an initializer (a QDQ model's int8 weight or int32 bias) is
+ * folded at import into a float weight of the node reading it, trainable as any Conv/Gemm/MatMul
+ * weight, and re-exported as a float initializer. Each QuantizeLinear -> DequantizeLinear pair
+ * becomes one node with the pair's values and a straight-through gradient (1 inside the quantized
+ * range, 0 where it saturates), so a QDQ model fine-tunes as in quantization-aware training;
+ * other integer ops (QLinearConv, MatMulInteger, ...) pass no gradient. Float16 initializers, inputs and outputs
+ * compute in float32 with float16 values; a Cast to float16 (and a DequantizeLinear with a float16
+ * scale) rounds to float16, other ops do not round their results as a float16 runtime would.
+ *
  * Throws a clear Error for unreadable or malformed files, and for any unsupported op or attribute
  * (naming the op, the node and the opset).
  */
@@ -180,7 +208,8 @@ export function importOnnx(pathOrBytes: string | Uint8Array, options: ImportOnnx
   const model = readOnnxModel(pathOrBytes, label);
   const opset = defaultOpset(model, label);
   const kept = new Set([...model.graph.outputs.map((o) => o.name), ...(options.outputs ?? [])]);
-  const graph = options.fuseAttention === false ? model.graph : fuseTransformerPatterns(model.graph, opset, kept);
+  const paired = fuseQuantizationPairs(model.graph, kept);
+  const graph = options.fuseAttention === false ? paired : fuseTransformerPatterns(paired, opset, kept);
   const unique = uniqueNamer();
   for (const i of graph.inputs) unique(i.name);
   const prepared = prepareNodes(graph, opset, label, unique);
@@ -200,18 +229,20 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
     learnable.add(name);
   }
   const dynamic = new Set(graph.inputs.map((i) => i.name));
+  for (const i of graph.inputs) types.set(i.name, i.elemType);
   const live: PreparedNode[] = [];
   for (const p of prepared) {
     if (p.node.inputs.some((n) => dynamic.has(n))) {
+      typeNode(p, types);
       live.push(p);
       for (const o of p.node.outputs) if (o) dynamic.add(o);
     } else {
+      typeNode(p, types);
       const outs = runNode(p, constants);
       const derived = p.node.inputs.some((n) => learnable.has(n));
       p.node.outputs.forEach((o, k) => {
         if (!o) return;
         constants.set(o, outs[k]!);
-        types.set(o, foldedType(p, types));
         if (derived) learnable.add(o);
       });
     }
@@ -312,6 +343,8 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       outputNames: nodeOutputs,
       outputShapes: nodeOutputs.map((o) => (o ? shapeOf(o) : [])),
       outputDtypes: nodeOutputs.map((o) => (o ? dtypeOf(o) : 'float32')),
+      // Type-aware ops (those declaring output types: quantization) keep their inputs' ONNX types.
+      ...(p.spec.outputTypes ? { inputTypes: p.ctx.inputTypes.map((t) => t ?? null) } : {}),
       inputSignatures: callInputs.map((sym) => declaredInputs.get(sym) ?? null),
       outputSignatures: nodeOutputs.map((o) => (o ? declaredOutput(o) : null)),
     });

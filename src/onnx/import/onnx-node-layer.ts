@@ -16,6 +16,7 @@ import { onnxOp } from './ops';
 import type { OnnxOpSpec, OpContext } from './op-spec';
 import { fromOnnxTensor } from './values';
 import type { DeclaresOnnxSignatures, OnnxValueSignature } from '../signature';
+import type { OnnxDType } from '../read-model';
 
 /** Where each ONNX input of the node comes from. */
 export type InputSlot =
@@ -51,6 +52,8 @@ export interface OnnxNodeArgs extends LayerArgs {
   outputNames: string[];
   outputShapes: ShapeWithBatch[];
   outputDtypes: DType[];
+  /** ONNX element types of the node's inputs where known (null: unknown); kept by type-aware ops (quantization). */
+  inputTypes?: (OnnxDType | null)[];
   /** How graph inputs this node reads were declared, by call input index (null: not a graph input). */
   inputSignatures?: (OnnxValueSignature | null)[];
   /** How graph outputs this node writes were declared, by output index (null: not a graph output). */
@@ -96,6 +99,7 @@ export class OnnxNode extends Layer implements DeclaresOnnxSignatures {
   private readonly inferenceContext: OpContext;
   private readonly inputSignatures: readonly (OnnxValueSignature | null)[];
   private readonly outputSignatures: readonly (OnnxValueSignature | null)[];
+  private readonly inputTypes: readonly (OnnxDType | null)[] | undefined;
 
   constructor(args: OnnxNodeArgs) {
     super({ ...args, dtype: args.outputDtypes?.[0] ?? 'float32' }, 'onnx_node');
@@ -113,10 +117,18 @@ export class OnnxNode extends Layer implements DeclaresOnnxSignatures {
     this.outputDtypes = args.outputDtypes.slice();
     this.inputSignatures = args.inputSignatures?.slice() ?? [];
     this.outputSignatures = args.outputSignatures?.slice() ?? [];
+    this.inputTypes = args.inputTypes?.slice();
     const where = `${args.opType} node '${this.name}' (opset ${args.opset})`;
     this.reader = new NodeAttributes(args.attributes, where);
+    // Input types: as recorded at import, else what the stored constants say (they keep their ONNX type).
+    const inputTypes = args.inputSlots.map((s, k): OnnxDType | undefined => {
+      const recorded = args.inputTypes?.[k];
+      if (recorded) return recorded;
+      if (s.kind === 'constant') return args.constants[s.index]?.dtype;
+      return s.kind === 'weight' ? 'float32' : undefined;
+    });
     this.context = {
-      training: false, trainable: true, opset: args.opset, where, outputCount: args.outputNames.length,
+      training: false, trainable: true, opset: args.opset, where, outputCount: args.outputNames.length, inputTypes,
       updateWeight: (input, value) => this.updateWeight(input, value),
     };
     this.inferenceContext = { ...this.context, training: false };
@@ -229,6 +241,7 @@ export class OnnxNode extends Layer implements DeclaresOnnxSignatures {
       outputNames: this.outputNames,
       outputShapes: this.outputShapes,
       outputDtypes: this.outputDtypes,
+      ...(this.inputTypes ? { inputTypes: this.inputTypes } : {}),
       // Only nodes at the graph's edges carry declarations; the rest keep their config unchanged.
       ...(this.inputSignatures.some(Boolean) ? { inputSignatures: this.inputSignatures } : {}),
       ...(this.outputSignatures.some(Boolean) ? { outputSignatures: this.outputSignatures } : {}),

@@ -4,6 +4,7 @@
 // the backward pass for free.
 import { cast } from '../../ops/cast';
 import type { Tensor } from '../../tensor/tensor';
+import type { OnnxDType } from '../read-model';
 import type { NodeAttributes } from './attributes';
 
 /** What an op sees besides its inputs and attributes. */
@@ -26,6 +27,13 @@ export interface OpContext {
   where: string;
   /** How many outputs the node declares (Split without sizes splits into that many parts). */
   outputCount: number;
+  /**
+   * The ONNX element type of each input where the import knew it (initializers, graph inputs, and
+   * what ops with declared {@link OnnxOpSpec.outputTypes} produce). The library holds every integer
+   * type as int32, so this is how QuantizeLinear tells a uint8 zero point from an int8 one (their
+   * saturation ranges differ) when the value alone (0) cannot.
+   */
+  inputTypes: readonly (OnnxDType | undefined)[];
 }
 
 /** One supported ONNX operator. */
@@ -34,6 +42,11 @@ export interface OnnxOpSpec {
   readonly attributes: readonly string[];
   /** Rejects attribute values (or opsets) the implementation cannot honour, at import time. */
   validate?(attrs: NodeAttributes, ctx: OpContext): void;
+  /**
+   * The ONNX element types of the outputs, given {@link OpContext.inputTypes}, for ops whose output
+   * type is not their first input's (quantization ops). Undefined: the first typed input's type.
+   */
+  outputTypes?(attrs: NodeAttributes, ctx: OpContext): (OnnxDType | undefined)[];
   /** Inputs in ONNX order (null for an omitted optional input); outputs in ONNX order. */
   run(inputs: readonly (Tensor | null)[], attrs: NodeAttributes, ctx: OpContext): Tensor[];
 }

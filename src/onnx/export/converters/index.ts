@@ -7,6 +7,7 @@ import './convolutional';
 import './merge';
 import './normalization';
 import './pooling';
+import './quantized';
 import './recurrent';
 
 export { builtinConverterClassNames } from './util';

@@ -1,13 +1,16 @@
 // Every ONNX operator the importer supports (default ai.onnx domain), by op_type.
 import type { OnnxOpSpec } from '../op-spec';
 import { FUSED_ATTENTION, fusedAttentionOp } from '../patterns/attention';
+import { FAKE_QUANT } from '../patterns/fake-quant';
 import { elementwiseOps } from './elementwise';
+import { integerOps } from './integer-ops';
 import { nnOps } from './nn';
+import { fakeQuantizeOp, quantizationOps } from './quantization';
 import { recurrentOps } from './recurrent';
 import { reduceOps } from './reduce';
 import { shapeOps } from './shape';
 
-const table: ReadonlyMap<string, OnnxOpSpec> = new Map(Object.entries({ ...elementwiseOps, ...shapeOps, ...nnOps, ...reduceOps, ...recurrentOps, [FUSED_ATTENTION]: fusedAttentionOp }));
+const table: ReadonlyMap<string, OnnxOpSpec> = new Map(Object.entries({ ...elementwiseOps, ...shapeOps, ...nnOps, ...reduceOps, ...recurrentOps, ...quantizationOps, ...integerOps, [FUSED_ATTENTION]: fusedAttentionOp, [FAKE_QUANT]: fakeQuantizeOp }));
 
 /** The implementation of an ONNX operator, or undefined when it is not supported. */
 export function onnxOp(opType: string): OnnxOpSpec | undefined {
@@ -16,5 +19,5 @@ export function onnxOp(opType: string): OnnxOpSpec | undefined {
 
 /** Names of the supported operators, sorted (for error messages and docs). */
 export function supportedOnnxOps(): string[] {
-  return [...table.keys()].filter((op) => op !== FUSED_ATTENTION).sort();
+  return [...table.keys()].filter((op) => op !== FUSED_ATTENTION && op !== FAKE_QUANT).sort();
 }

@@ -1,6 +1,8 @@
 // Shape and data-movement operators. Shapes, axes and indices arrive as small int32 tensors (often
 // computed at run time from a Shape node, as PyTorch exports do for the batch size), so they are
 // read with intValues at call time; the data itself moves through differentiable library ops.
+import { decodeHalfArray, encodeHalfArray } from '../../../io/half';
+import { add } from '../../../ops/binary';
 import { cast } from '../../../ops/cast';
 import { full, tensor } from '../../../ops/creation';
 import { concat, gather, pad } from '../../../ops/movement';
@@ -26,11 +28,27 @@ const INT_CODES: ReadonlySet<number> = new Set([
 ]);
 
 function castTo(x: Tensor, to: number): Tensor {
+  if (to === DataType.FLOAT16) return roundToHalf(x.dtype === 'float32' ? x : cast(x, 'float32'));
   if (FLOAT_CODES.has(to)) return x.dtype === 'float32' ? x : cast(x, 'float32');
   if (to === DataType.BOOL) return tensor(Int32Array.from(x.dataSync(), (v) => (v !== 0 ? 1 : 0)), x.shape.slice(), 'int32');
   if (x.dtype === 'int32') return x;
   // float -> int truncates toward zero, as C casts do.
   return tensor(Int32Array.from(x.dataSync(), (v) => Math.trunc(v)), x.shape.slice(), 'int32');
+}
+
+/**
+ * Cast to float16 as float32 values rounded to the nearest half (ties to even, overflow to
+ * infinity): float16 values compute in float32 here, so the rounding is all a Cast to float16
+ * changes. Written as x + (round(x) - x) with the difference a constant, so gradients pass through
+ * unchanged (a mixed-precision graph's float parts still train).
+ */
+function roundToHalf(x: Tensor): Tensor {
+  const v = x.dataSync();
+  const rounded = decodeHalfArray(encodeHalfArray(v));
+  // rounded - v is exact (the two are within a factor of 2, or rounded is 0 or infinite), so x + delta is rounded.
+  const delta = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) delta[i] = rounded[i] === v[i] ? 0 : rounded[i]! - v[i]!;
+  return add(x, tensor(delta, x.shape.slice(), 'float32'));
 }
 
 /** Start/end/step of every axis, clamped as ONNX Slice specifies (negative steps included). */
