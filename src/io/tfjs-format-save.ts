@@ -41,6 +41,11 @@ export interface TfjsArtifacts {
  */
 export function toTfjsArtifacts(model: LayersModel, fn = 'toTfjsArtifacts'): TfjsArtifacts {
   if (model.inputs.length === 0) throw new Error(`${fn}: model '${model.name}' is not built yet (give its first layer an inputShape or call it once)`);
+  // tfjs has no int8 or quantization-aware layers: such a file would not load anywhere.
+  const quantized = model.layers.find((l) => /^(Quantized|Qat)[A-Z]/.test(l.className));
+  if (quantized) {
+    throw new Error(`${fn}: layer '${quantized.name}' is a ${quantized.className}, which tfjs's format cannot hold; save quantized models in the tensorforge format (model.save(dir)), or convert a QAT model first`);
+  }
   const config = model.getConfig() as SavedModel['modelTopology']['config'];
   // Nested models' weights go under their inner layers' names, as tfjs and Keras write them.
   const named = leafLayers(model.layers).flatMap(({ layer: l }) => l.weightsInfo.map((w) => {

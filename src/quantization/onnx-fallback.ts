@@ -16,4 +16,7 @@ export const floatFallbackConverter: LayerConverter = (args, ctx) => {
   return convert({ ...args, layer: floatLayer }, ctx);
 };
 
-for (const name of ['QuantizedDense', 'QuantizedConv', 'QuantizedEmbedding', 'QuantizedLSTM', 'QuantizedGRU', 'QuantizedMultiHeadAttention']) setLayerConverter(name, floatFallbackConverter, false);
+const CLASSES = ['QuantizedDense', 'QuantizedConv', 'QuantizedEmbedding', 'QuantizedLSTM', 'QuantizedGRU', 'QuantizedMultiHeadAttention',
+  // Quantization-aware layers export as their float layers with the trained float weights.
+  'QatDense', 'QatConv1D', 'QatConv2D', 'QatDepthwiseConv2D'];
+for (const name of CLASSES) setLayerConverter(name, floatFallbackConverter, false);

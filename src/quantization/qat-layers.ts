@@ -9,7 +9,7 @@ import { type CallContext, type Layer, type LayerConfig } from '../layers/layer'
 import type { ShapeWithBatch } from '../layers/symbolic-tensor';
 import { Dense, type DenseArgs } from '../layers/dense';
 import { Conv1D, Conv2D, type ConvLayerArgs, DepthwiseConv2D } from '../layers/convolutional';
-import { registerLayer } from '../layers/registry';
+import { deserializeLayer, registerLayer } from '../layers/registry';
 import { type ActivationQuant, floatValues, gridFromRange } from './activation-grid';
 import { fakeQuantActivation, fakeQuantWeights } from './fake-quant';
 
@@ -131,6 +131,16 @@ function qatClass<A extends object>(Base: Ctor<A>, source: string) {
 
     inputGrid(): ActivationQuant | null {
       return this.range.grid(this.qat);
+    }
+
+    /** The float layer with the current (not fake-quantized) weights: the ONNX float fallback. */
+    toFloatLayer(): Layer {
+      const { qat: _qat, ...config } = this.getConfig();
+      const layer = deserializeLayer(source, { ...config, name: this.name }, { fn: `${this.name}.toFloatLayer` });
+      if (!this.batchInputShape) throw new Error(`${this.name}.toFloatLayer: the layer is not built`);
+      layer.ensureBuilt(this.batchInputShape);
+      layer.setWeights(this.getWeights().slice(0, -1));
+      return layer;
     }
 
     override getConfig(): LayerConfig {

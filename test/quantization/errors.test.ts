@@ -1,5 +1,6 @@
 // Bad options and tampered files fail with Errors that name what was wrong.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
@@ -30,6 +31,11 @@ describe('quantize options', () => {
     expect(() => tf.quantization.quantize(model, { mode: 'static', calibrationData: tf.randn([8, 5]) })).toThrow(/6|shape/);
     const nan = tf.Tensor.fromArray(new Float32Array(6).fill(NaN), [1, 6]);
     expect(() => tf.quantization.quantize(model, { mode: 'static', calibrationData: nan })).toThrow(/quantization\.quantize: layer '.*': the calibration data gives NaN at its input/);
+  });
+
+  it('an int8 model cannot be saved in tfjs format', async () => {
+    const q = tf.quantization.quantize(model, { mode: 'dynamic' });
+    await expect(q.save(fs.mkdtempSync(path.join(os.tmpdir(), 'tf-q-tfjs-')), { format: 'tfjs' })).rejects.toThrow(/is a QuantizedDense, which tfjs's format cannot hold/);
   });
 
   it('an int8 model refuses to train', async () => {
