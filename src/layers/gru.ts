@@ -38,6 +38,24 @@ export class GRU extends RecurrentLayer {
     return this.resetAfter && this.activation.name === 'tanh' && this.recurrentActivation.name === 'sigmoid';
   }
 
+  /** x · kernel + bias for every step at once; int8 subclasses replace the product. */
+  protected projectInput(x: Tensor, bias: Tensor | null): Tensor {
+    return linear(x, this.kernel!, bias);
+  }
+
+  /**
+   * h · (columns of recurrentKernel) (+ bias) for one step: 'all' (resetAfter), or without resetAfter
+   * 'zr' (update and reset gates) and 'h' (the candidate, whose input r * h depends on the reset gate).
+   * Int8 subclasses replace the product.
+   */
+  protected projectState(h: Tensor, columns: 'all' | 'zr' | 'h', bias: Tensor | null): Tensor {
+    const U = this.recurrentKernel!;
+    const H = this.units;
+    const u = columns === 'all' ? U : columns === 'zr' ? slice(U, [0, 0], [H, 2 * H]) : slice(U, [0, 2 * H], [H, H]);
+    const p = matmul(h, u);
+    return bias ? add(p, bias) : p;
+  }
+
   protected run(x: Tensor, states: Tensor[], mask: Tensor | null): { seq: () => Tensor; finals: Tensor[] } {
     const [B, T] = [x.shape[0]!, x.shape[1]!];
     const H = this.units;
@@ -48,7 +66,7 @@ export class GRU extends RecurrentLayer {
       bIn = reshape(slice(this.bias, [0, 0], [1, 3 * H]), [3 * H]);
       bRec = reshape(slice(this.bias, [1, 0], [1, 3 * H]), [3 * H]);
     }
-    const xp = linear(x, this.kernel!, bIn);
+    const xp = this.projectInput(x, bIn);
     if (this.fused) {
       const Y = gruSequence(xp, U, bRec, states[0]!, mask);
       return { seq: () => Y, finals: [reshape(slice(Y, [0, T - 1, 0], [B, 1, H]), [B, H])] };
@@ -61,17 +79,17 @@ export class GRU extends RecurrentLayer {
       const xg = (k: number) => slice(xt, [0, k * H], [B, H]);
       let hNext: Tensor;
       if (this.resetAfter) {
-        const hp = bRec ? add(matmul(h, U), bRec) : matmul(h, U);
+        const hp = this.projectState(h, 'all', bRec);
         const hg = (k: number) => slice(hp, [0, k * H], [B, H]);
         const z = sigma(add(xg(0), hg(0)));
         const r = sigma(add(xg(1), hg(1)));
         const hh = this.activation.apply(add(xg(2), mul(r, hg(2))));
         hNext = add(mul(z, h), mul(sub(1, z), hh));
       } else {
-        const hzr = matmul(h, slice(U, [0, 0], [H, 2 * H]));
+        const hzr = this.projectState(h, 'zr', null);
         const z = sigma(add(xg(0), slice(hzr, [0, 0], [B, H])));
         const r = sigma(add(xg(1), slice(hzr, [0, H], [B, H])));
-        const hh = this.activation.apply(add(xg(2), matmul(mul(r, h), slice(U, [0, 2 * H], [H, H]))));
+        const hh = this.activation.apply(add(xg(2), this.projectState(mul(r, h), 'h', null)));
         hNext = add(mul(z, h), mul(sub(1, z), hh));
       }
       h = blend(hNext, h, mask && maskColumn(mask, t));

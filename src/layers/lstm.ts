@@ -43,10 +43,20 @@ export class LSTM extends RecurrentLayer {
     return this.activation.name === 'tanh' && this.recurrentActivation.name === 'sigmoid';
   }
 
+  /** x · kernel + bias for every step at once; int8 subclasses replace the product. */
+  protected projectInput(x: Tensor, bias: Tensor | null): Tensor {
+    return linear(x, this.kernel!, bias);
+  }
+
+  /** h · recurrentKernel for one step; int8 subclasses replace the product. */
+  protected projectState(h: Tensor): Tensor {
+    return matmul(h, this.recurrentKernel!);
+  }
+
   protected run(x: Tensor, states: Tensor[], mask: Tensor | null): { seq: () => Tensor; finals: Tensor[] } {
     const [B, T] = [x.shape[0]!, x.shape[1]!];
     const H = this.units;
-    const xp = linear(x, this.kernel!, this.bias);
+    const xp = this.projectInput(x, this.bias);
     if (this.fused) {
       const Y = lstmSequence(xp, this.recurrentKernel!, states[0]!, states[1]!, mask);
       const last = (off: number) => reshape(slice(Y, [0, T - 1, off], [B, 1, H]), [B, H]);
@@ -56,7 +66,7 @@ export class LSTM extends RecurrentLayer {
     const outs: Tensor[] = [];
     const sigma = this.recurrentActivation.apply;
     for (let t = 0; t < T; t++) {
-      const z = add(stepOf(xp, t), matmul(h, this.recurrentKernel!));
+      const z = add(stepOf(xp, t), this.projectState(h));
       const gate = (k: number) => slice(z, [0, k * H], [B, H]);
       const cNext = add(mul(sigma(gate(1)), c), mul(sigma(gate(0)), this.activation.apply(gate(2))));
       const hNext = mul(sigma(gate(3)), this.activation.apply(cNext));

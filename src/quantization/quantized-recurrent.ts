@@ -3,12 +3,9 @@
 // gates, cell and state updates stay float32. Masks, initial states, goBackwards, returnSequences
 // and returnState behave as in the float layers (the parents' call does them).
 import { Tensor } from '../tensor/tensor';
-import { add, mul, sub } from '../ops/binary';
-import { stack } from '../ops/movement';
 import { slice } from '../ops/views';
 import { LSTM, type LSTMArgs } from '../layers/lstm';
 import { GRU, type GRUArgs } from '../layers/gru';
-import { blend, maskColumn, stepOf } from '../layers/recurrent';
 import type { Layer } from '../layers/layer';
 import type { ShapeWithBatch } from '../layers/symbolic-tensor';
 import { registerLayer } from '../layers/registry';
@@ -56,25 +53,18 @@ export class QuantizedLSTM extends LSTM {
     return floatSlotWeights(this.weightList, RECURRENT_SLOTS);
   }
 
-  protected override run(x: Tensor, states: Tensor[], mask: Tensor | null): { seq: () => Tensor; finals: Tensor[] } {
-    const [B, T] = [x.shape[0]!, x.shape[1]!];
-    const H = this.units;
-    const xp = dynamicGemm(x, this.packs.get(this.weightList, RECURRENT_SLOTS, 'kernel'), this.bias ? floatValues(this.bias) : null);
-    const rec = this.packs.get(this.weightList, RECURRENT_SLOTS, 'recurrent_kernel');
-    let [h, c] = states as [Tensor, Tensor];
-    const outs: Tensor[] = [];
-    const sigma = this.recurrentActivation.apply;
-    for (let t = 0; t < T; t++) {
-      const z = add(stepOf(xp, t), dynamicGemm(h, rec, null));
-      const gate = (k: number) => slice(z, [0, k * H], [B, H]);
-      const cNext = add(mul(sigma(gate(1)), c), mul(sigma(gate(0)), this.activation.apply(gate(2))));
-      const hNext = mul(sigma(gate(3)), this.activation.apply(cNext));
-      const m = mask && maskColumn(mask, t);
-      h = blend(hNext, h, m);
-      c = blend(cNext, c, m);
-      outs.push(h);
-    }
-    return { seq: () => stack(outs, 1), finals: [h, c] };
+  // The fused sequence kernel reads the float recurrent kernel: the composed steps run instead,
+  // with the int8 products below.
+  override get fused(): boolean {
+    return false;
+  }
+
+  protected override projectInput(x: Tensor, bias: Tensor | null): Tensor {
+    return dynamicGemm(x, this.packs.get(this.weightList, RECURRENT_SLOTS, 'kernel'), bias ? floatValues(bias) : null);
+  }
+
+  protected override projectState(h: Tensor): Tensor {
+    return dynamicGemm(h, this.packs.get(this.weightList, RECURRENT_SLOTS, 'recurrent_kernel'), null);
   }
 }
 
@@ -116,41 +106,19 @@ export class QuantizedGRU extends GRU {
     return floatSlotWeights(this.weightList, RECURRENT_SLOTS);
   }
 
-  protected override run(x: Tensor, states: Tensor[], mask: Tensor | null): { seq: () => Tensor; finals: Tensor[] } {
-    const [B, T] = [x.shape[0]!, x.shape[1]!];
-    const H = this.units;
-    const bias = this.bias ? floatValues(this.bias) : null;
-    const bIn = bias ? bias.subarray(0, 3 * H) : null;
-    const bRec = bias && this.resetAfter ? bias.subarray(3 * H, 6 * H) : null;
-    const xp = dynamicGemm(x, this.packs.get(this.weightList, RECURRENT_SLOTS, 'kernel'), bIn);
-    const rec = this.packs.get(this.weightList, RECURRENT_SLOTS, 'recurrent_kernel');
-    let h = states[0]!;
-    const outs: Tensor[] = [];
-    const sigma = this.recurrentActivation.apply;
-    for (let t = 0; t < T; t++) {
-      const xt = stepOf(xp, t);
-      const xg = (k: number) => slice(xt, [0, k * H], [B, H]);
-      let hNext: Tensor;
-      if (this.resetAfter) {
-        const hp = dynamicGemm(h, rec, bRec);
-        const hg = (k: number) => slice(hp, [0, k * H], [B, H]);
-        const z = sigma(add(xg(0), hg(0)));
-        const r = sigma(add(xg(1), hg(1)));
-        const hh = this.activation.apply(add(xg(2), mul(r, hg(2))));
-        hNext = add(mul(z, h), mul(sub(1, z), hh));
-      } else {
-        // h U_zr and (r * h) U_h are separate products: the candidate's input depends on r.
-        const { zr, hh: packH } = this.recurrentParts();
-        const hzr = dynamicGemm(h, zr, null);
-        const z = sigma(add(xg(0), slice(hzr, [0, 0], [B, H])));
-        const r = sigma(add(xg(1), slice(hzr, [0, H], [B, H])));
-        const hh = this.activation.apply(add(xg(2), dynamicGemm(mul(r, h), packH, null)));
-        hNext = add(mul(z, h), mul(sub(1, z), hh));
-      }
-      h = blend(hNext, h, mask && maskColumn(mask, t));
-      outs.push(h);
-    }
-    return { seq: () => stack(outs, 1), finals: [h] };
+  override get fused(): boolean {
+    return false;
+  }
+
+  protected override projectInput(x: Tensor, bias: Tensor | null): Tensor {
+    return dynamicGemm(x, this.packs.get(this.weightList, RECURRENT_SLOTS, 'kernel'), bias ? floatValues(bias) : null);
+  }
+
+  protected override projectState(h: Tensor, columns: 'all' | 'zr' | 'h', bias: Tensor | null): Tensor {
+    if (columns === 'all') return dynamicGemm(h, this.packs.get(this.weightList, RECURRENT_SLOTS, 'recurrent_kernel'), bias ? floatValues(bias) : null);
+    // Without resetAfter, h U_zr and (r * h) U_h are separate products: the candidate's input depends on r.
+    const parts = this.recurrentParts();
+    return dynamicGemm(h, columns === 'zr' ? parts.zr : parts.hh, bias ? floatValues(bias) : null);
   }
 
   /** resetAfter false: the recurrent kernel's z/r columns and h columns packed separately. */
