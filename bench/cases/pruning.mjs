@@ -8,47 +8,15 @@
 //        cases below; the summary also gives an interleaved in-process ratio).
 // Targets: within 1 point of float for both, >= 1.6x faster CNN predict; file ratio reported.
 // Training happens once (in the first case's setup, ~30 s) and is shared by both cases.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { enterNative, loadTensorforge } from '../impl/tensorforge.mjs';
 import { figure } from '../runner.mjs';
 import { THREADS } from '../impl/registry.mjs';
+import { interleavedMs, savedBytes } from '../impl/model-size-speed.mjs';
 
 export const group = 'pruning';
 
 const figures = {};
 let experiment = null;
-
-async function savedBytes(model) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-bench-pruning-'));
-  try {
-    await model.save(dir);
-    return fs.statSync(path.join(dir, 'model.safetensors')).size;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * ms per predictOnBatch of each model, interleaved round by round so both see the same machine
- * phases: { median, best } over the rounds (best is the least disturbed by other processes).
- */
-function interleavedMs(models, x, rounds = 151, reps = 5) {
-  const times = models.map(() => []);
-  models.forEach((m) => m.predictOnBatch(x).dispose());
-  for (let r = 0; r < rounds; r++) {
-    models.forEach((m, i) => {
-      const t0 = performance.now();
-      for (let k = 0; k < reps; k++) m.predictOnBatch(x).dispose();
-      times[i].push((performance.now() - t0) / reps);
-    });
-  }
-  return times.map((t) => {
-    t.sort((a, b) => a - b);
-    return { median: t[Math.floor(t.length / 2)], best: t[0] };
-  });
-}
 
 async function runExperiment() {
   const tf = loadTensorforge();

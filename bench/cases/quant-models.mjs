@@ -11,13 +11,11 @@
 // filter, where the integer kernel runs at 0.5x float32; see "Int8 kernels" in RESULTS.md), so the
 // CNN's int8 model differs from the float one only in its Dense layer and its speed stays near 1x.
 // Training happens once (in the first case's setup) and is shared by every case.
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import { enterNative, loadTensorforge } from '../impl/tensorforge.mjs';
 import { figure } from '../runner.mjs';
 import { THREADS } from '../impl/registry.mjs';
+import { interleavedMs, savedBytes } from '../impl/model-size-speed.mjs';
 
 export const group = 'quant-models';
 
@@ -25,33 +23,6 @@ const require = createRequire(import.meta.url);
 
 const figures = {};
 let experiment = null;
-
-async function savedBytes(model) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-bench-quant-'));
-  try {
-    await model.save(dir);
-    return fs.statSync(path.join(dir, 'model.safetensors')).size;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** ms per predictOnBatch of each model, interleaved round by round: { median, best } over the rounds. */
-function interleavedMs(models, x, rounds = 101, reps = 5) {
-  const times = models.map(() => []);
-  models.forEach((m) => m.predictOnBatch(x).dispose());
-  for (let r = 0; r < rounds; r++) {
-    models.forEach((m, i) => {
-      const t0 = performance.now();
-      for (let k = 0; k < reps; k++) m.predictOnBatch(x).dispose();
-      times[i].push((performance.now() - t0) / reps);
-    });
-  }
-  return times.map((t) => {
-    t.sort((a, b) => a - b);
-    return { median: t[Math.floor(t.length / 2)], best: t[0] };
-  });
-}
 
 async function study(tf, name, model, xTrain, xTest, yTest) {
   const acc = async (m) => (await m.evaluate(xTest, yTest, { batchSize: 512 })).accuracy;
