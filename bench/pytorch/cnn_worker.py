@@ -10,6 +10,7 @@ converted, so both sides compute the same function.
 import sys
 import numpy as np
 import torch
+from threads import set_threads
 
 model = opt = x = y = None
 BATCH = 64
@@ -17,7 +18,7 @@ BATCH = 64
 
 def init(threads, weights_path, data_path, n):
     global model, opt, x, y
-    torch.set_num_threads(threads)
+    set_threads(threads)
     w = np.fromfile(weights_path, dtype=np.float32)
     d = np.fromfile(data_path, dtype=np.float32)
     model = torch.nn.Sequential(

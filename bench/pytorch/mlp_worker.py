@@ -7,6 +7,7 @@ installed; nothing in tensorforge needs Python). Protocol on stdin/stdout, one l
 import sys
 import numpy as np
 import torch
+from threads import set_threads
 
 model = opt = x = y = None
 BATCH = 128
@@ -14,7 +15,7 @@ BATCH = 128
 
 def init(threads, weights_path, data_path, n):
     global model, opt, x, y
-    torch.set_num_threads(threads)
+    set_threads(threads)
     w = np.fromfile(weights_path, dtype=np.float32)
     d = np.fromfile(data_path, dtype=np.float32)
     model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10))

@@ -13,6 +13,7 @@ data.bin holds the images (batch x 3 x size x size float32) then the labels (bat
 import sys
 import numpy as np
 import torch
+from threads import set_threads
 import torchvision.models as tvm
 
 model = opt = x = y = None
@@ -21,7 +22,7 @@ lossf = torch.nn.CrossEntropyLoss()
 
 def init(threads, name, weights, data, batch, size, lr, momentum):
     global model, opt, x, y
-    torch.set_num_threads(threads)
+    set_threads(threads)
     model = getattr(tvm, name)(weights=None)
     model.load_state_dict(torch.load(weights))
     for m in model.modules():

@@ -22,6 +22,7 @@ import { cast } from './cast';
 import { sum } from './reduce';
 import { type OpCheck, registerOp } from './registry';
 import { reshape, transpose } from './views';
+import { reluGradFromOutput } from './relu-grad';
 import { toTensor } from './util';
 import {
   type FusedActivation, type ResolvedActivation, NO_ACTIVATION, activationGradFromOutput, applyActivation, gradFromOutput,
@@ -250,22 +251,6 @@ function backpropFilterKernel(g: Geom, x: Tensor, dy: Tensor): Tensor {
 // ---------------------------------------------------------------------------------------------
 // Recorded cores (NHWC / HWIO, any layout; each backward is written with the other two cores)
 
-/** gy * (y > 0) in one pass, y being the output of a fused relu (differentiable in gy). */
-function reluGradCore(gy: Tensor, y: Tensor): Tensor {
-  const dy = gy.contiguousCopy();
-  const out = Tensor.empty(y.shape, 'float32');
-  const addon = activeAddon();
-  if (addon) {
-    addon.conv2dReluGrad(f32(dy), f32(y), f32(out), pack.conv2dReluGrad({ n: y.size, dyOffset: dy.offset, yOffset: y.offset, outOffset: 0 }));
-  } else {
-    const dd = dy.buffer;
-    const yd = y.buffer;
-    const od = out.buffer;
-    for (let i = 0; i < y.size; i++) od[i] = yd[y.offset + i]! > 0 ? dd[dy.offset + i]! : 0;
-  }
-  return record(out, 'conv2dReluGrad', [gy], (gg) => [gy.requiresGrad ? reluGradCore(gg, y) : null]);
-}
-
 function conv2dCore(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, act: ResolvedActivation = NO_ACTIVATION,
   residual: Tensor | null = null): Tensor {
   const training = x.requiresGrad || w.requiresGrad || (bias?.requiresGrad ?? false) || (residual?.requiresGrad ?? false);
@@ -277,7 +262,7 @@ function conv2dCore(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, act: Res
     residual ? residual.contiguousCopy() : null);
   const inputs = [x, w, ...(bias ? [bias] : []), ...(residual ? [residual] : [])];
   return record(y, 'conv2d', inputs, (gyIn) => {
-    const gy = act.name === 'relu' ? reluGradCore(gyIn, y) : activationGradFromOutput(act, gyIn, y);
+    const gy = act.name === 'relu' ? reluGradFromOutput(gyIn, y) : activationGradFromOutput(act, gyIn, y);
     const gx = x.requiresGrad ? backpropInputCore(g, gy, w) : null;
     const gw = w.requiresGrad ? backpropFilterCore(g, x, gy) : null;
     const grads: (Tensor | null)[] = [gx, gw];

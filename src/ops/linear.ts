@@ -2,7 +2,8 @@ import { record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { stridesOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { greater, mul } from './binary';
+import { mul } from './binary';
+import { reluGradFromOutput } from './relu-grad';
 import { cast } from './cast';
 import { matmulCore, plan, runGemm } from './matmul';
 import { sum } from './reduce';
@@ -57,7 +58,7 @@ export function linear(xIn: Tensor, wIn: Tensor, biasIn?: Tensor | null, activat
   const inputs = bias ? [x, w, bias] : [x, w];
   return record(y, 'linear', inputs, (g) => {
     const g2 = g.rank === 2 ? g : reshape(g, [-1, outF]);
-    const gz = relu ? mul(g2, greater(y2, 0)) : activationGradFromOutput(act, g2, y2);
+    const gz = relu ? reluGradFromOutput(g2, y2) : activationGradFromOutput(act, g2, y2);
     const gx = x.requiresGrad ? matmulCore(gz, w, false, true) : null;
     const gw = w.requiresGrad ? matmulCore(x2, gz, true, false) : null;
     const gb = bias && bias.requiresGrad ? sum(gz, 0) : null;
