@@ -54,9 +54,14 @@ function kernelRun(k: KernelDesc): (inputs: readonly (Tensor | null)[]) => Tenso
   return (ins) => [conv2d(asFloat(ins[0]!), k.weight, opts)];
 }
 
+/** 'relu', 'clip', ... for profiles (parametrised activations are objects). */
+function activationName(a: KernelDesc['activation']): string {
+  return typeof a === 'string' ? a : a.name;
+}
+
 function toStep(n: IrNode): Step {
   return {
-    op: n.kernel ? `${n.op}${n.kernel.residual ? '+add' : ''}+${n.kernel.activation}` : n.unary ? n.unary.name : n.op,
+    op: n.kernel ? `${n.op}${n.kernel.residual ? '+add' : ''}+${activationName(n.kernel.activation)}` : n.unary ? n.unary.name : n.op,
     run: n.kernel ? kernelRun(n.kernel) : n.run,
     src: Int32Array.from(n.inputs, (o) => (o?.kind === 'value' ? o.id : -1)),
     fixed: n.inputs.map((o) => (o?.kind === 'tensor' ? o.tensor : null)),
