@@ -1,9 +1,11 @@
-// npm run soak [-- --quick] [-- --requests N]: a load test on an HTTP server on 127.0.0.1 serving
-// (1) model.predict, (2) InferenceSession.run, (3) model.predict while model.fit trains a second
-// model in the same process. For each: requests/s, latency p50/p99 (the first wave of requests after
+// npm run soak [-- --quick] [-- --requests N] [-- --scenarios predict,session,fit,train]: a load test
+// on an HTTP server on 127.0.0.1 serving (1) model.predict, (2) InferenceSession.run, (3)
+// model.predict while model.fit trains a second model in the same process, and (4) N training steps
+// (trainOnBatch, no HTTP). For each: calls/s, latency p50/p99 (the first wave of requests after
 // start on its own, to show warm-up), event-loop delay p99, and the post-GC RSS slope in MB per
-// 100,000 calls after warm-up. Run with --expose-gc (npm run soak does) so RSS is measured after
-// collection. Results go to stdout as a table and, with --json FILE, as JSON.
+// 100,000 calls after warm-up (the first fifth of the calls). Run with --expose-gc (npm run soak
+// does) so RSS is measured after collection. Results go to stdout as a table and, with --json FILE,
+// as JSON.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -20,6 +22,9 @@ const argValue = (name: string): string | undefined => {
 const REQUESTS = Number(argValue('requests') ?? (quick ? 4000 : 100_000));
 const IN_FLIGHT = Number(argValue('concurrency') ?? 50);
 const WAVE = IN_FLIGHT;
+const SCENARIOS = new Set((argValue('scenarios') ?? 'predict,session,fit,train').split(','));
+for (const sc of SCENARIOS) if (!['predict', 'session', 'fit', 'train'].includes(sc)) throw new Error(`soak: --scenarios: expected names from predict,session,fit,train, got '${sc}'`);
+if (!Number.isInteger(REQUESTS) || REQUESTS < 1000) throw new Error(`soak: --requests: expected an integer >= 1000, got ${argValue('requests')}`);
 const gc = (globalThis as { gc?: () => void }).gc;
 
 interface Result {
@@ -30,6 +35,10 @@ interface Result {
   firstWaveP99Ms: number;
   p50Ms: number;
   p99Ms: number;
+  /** Server side: the longest handler time (one call's own work) in the first wave, and p50/p99 after it. */
+  firstWaveServiceMaxMs: number;
+  serviceP50Ms: number;
+  serviceP99Ms: number;
   loopDelayP99Ms: number;
   rssStartMb: number;
   rssEndMb: number;
@@ -62,15 +71,29 @@ function postGcRssMb(): number {
   return process.memoryUsage().rss / 2 ** 20;
 }
 
+/** Per-request server-side service times (ms, handler start to answer), in arrival order. */
+let serviceMs: number[] = [];
+
 async function serve(handler: (body: Float32Array) => Promise<Float32Array | Int32Array>): Promise<{ server: http.Server; port: number }> {
+  serviceMs = [];
   const server = http.createServer((req, res) => {
+    // GET answers without touching the model: the client opens its connections with it first.
+    if (req.method === 'GET') {
+      req.resume();
+      res.end('ok');
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const buf = Buffer.concat(chunks);
       const x = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+      const s0 = performance.now();
       handler(x).then(
-        (y) => res.end(Buffer.from(y.buffer, y.byteOffset, y.byteLength)),
+        (y) => {
+          serviceMs.push(performance.now() - s0);
+          res.end(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+        },
         (e: unknown) => {
           res.statusCode = 500;
           res.end(String(e));
@@ -86,9 +109,11 @@ async function load(scenario: string, port: number, features: number): Promise<R
   const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const body = Buffer.from(new Float32Array(features).fill(0.5).buffer);
   const latencies: number[] = [];
+  // Latency by send order: the first wave is the first IN_FLIGHT requests sent, however they finish.
+  const bySend: number[] = [];
   // Requests in flight across one of the forced collections below are left out of the latency
   // figures: the collection is the measurement's own cost, not the server's.
-  const timed: { start: number; end: number }[] = [];
+  const timed: { index: number; start: number; end: number }[] = [];
   const gcWindows: { start: number; end: number }[] = [];
   let errors = 0;
   let sent = 0;
@@ -98,10 +123,21 @@ async function load(scenario: string, port: number, features: number): Promise<R
   const warmup = Math.floor(REQUESTS / 5);
   const delay = monitorEventLoopDelay({ resolution: 1 });
   // (The event-loop delay histogram includes the forced collections; see loopDelayP99Ms in RELIABILITY.md.)
+  // Opens the IN_FLIGHT keep-alive connections before the clock starts (a GET the server answers
+  // without the model). Without this the first wave measures this process's own client connecting
+  // 50 sockets while it also serves (~0.5-0.9 s at p99 with a handler that does nothing at all),
+  // not the model's warm-up.
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, () =>
+      new Promise<void>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => res.resume().on('end', resolve)).on('error', reject);
+      }),
+    ),
+  );
   const rssStart = postGcRssMb();
   const t0 = performance.now();
   delay.enable();
-  const one = (): Promise<void> =>
+  const one = (index: number): Promise<void> =>
     new Promise((resolve) => {
       const start = performance.now();
       const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', agent }, (res) => {
@@ -110,7 +146,8 @@ async function load(scenario: string, port: number, features: number): Promise<R
           if (res.statusCode !== 200) errors++;
           const end = performance.now();
           latencies.push(end - start);
-          timed.push({ start, end });
+          bySend[index] = end - start;
+          timed.push({ index, start, end });
           resolve();
         });
       });
@@ -122,8 +159,7 @@ async function load(scenario: string, port: number, features: number): Promise<R
     });
   const worker = async (): Promise<void> => {
     while (sent < REQUESTS) {
-      sent++;
-      await one();
+      await one(sent++);
       const done = latencies.length;
       if (done > warmup && done % sampleEvery === 0) {
         rssAt.push(done);
@@ -137,9 +173,11 @@ async function load(scenario: string, port: number, features: number): Promise<R
   delay.disable();
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
-  const clean = timed.filter((t) => !gcWindows.some((g) => t.start < g.end && t.end > g.start)).map((t) => t.end - t.start);
-  const first = latencies.slice(0, WAVE).sort((a, b) => a - b);
-  const rest = clean.slice(WAVE).sort((a, b) => a - b);
+  const clean = timed.filter((t) => t.index >= WAVE && !gcWindows.some((g) => t.start < g.end && t.end > g.start)).map((t) => t.end - t.start);
+  const first = bySend.slice(0, WAVE).filter((v) => v !== undefined).sort((a, b) => a - b);
+  const firstService = serviceMs.slice(0, WAVE).sort((a, b) => a - b);
+  const restService = serviceMs.slice(WAVE).sort((a, b) => a - b);
+  const rest = clean.sort((a, b) => a - b);
   return {
     scenario,
     requests: latencies.length,
@@ -148,6 +186,57 @@ async function load(scenario: string, port: number, features: number): Promise<R
     firstWaveP99Ms: percentile(first, 0.99),
     p50Ms: percentile(rest, 0.5),
     p99Ms: percentile(rest, 0.99),
+    firstWaveServiceMaxMs: firstService[firstService.length - 1] ?? NaN,
+    serviceP50Ms: percentile(restService, 0.5),
+    serviceP99Ms: percentile(restService, 0.99),
+    loopDelayP99Ms: delay.percentile(99) / 1e6,
+    rssStartMb: rssStart,
+    rssEndMb: postGcRssMb(),
+    rssSlopeMbPer100k: slope(rssAt, rssMb) * 100_000,
+  };
+}
+
+/** Training steps in a loop (no HTTP): per-step latency, event-loop delay and the RSS slope per 100k steps. */
+async function trainSteps(): Promise<Result> {
+  const model = mlp(3);
+  const x = tf.randn([32, 64]);
+  const y = tf.oneHot(tf.randint(0, 10, [32]), 10);
+  const times: number[] = [];
+  const rssAt: number[] = [];
+  const rssMb: number[] = [];
+  const sampleEvery = Math.max(500, Math.floor(REQUESTS / 20));
+  const warmup = Math.floor(REQUESTS / 5);
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  const rssStart = postGcRssMb();
+  let measured = 0;
+  delay.enable();
+  for (let i = 1; i <= REQUESTS; i++) {
+    const s0 = performance.now();
+    await model.trainOnBatch(x, y);
+    const dt = performance.now() - s0;
+    times.push(dt);
+    measured += dt;
+    if (i > warmup && i % sampleEvery === 0) {
+      rssAt.push(i);
+      rssMb.push(postGcRssMb());
+    }
+    // Lets the event loop run as it would between requests.
+    if (i % 64 === 0) await new Promise((r) => setImmediate(r));
+  }
+  delay.disable();
+  const first = times.slice(0, WAVE).sort((a, b) => a - b);
+  const rest = times.slice(WAVE).sort((a, b) => a - b);
+  return {
+    scenario: 'training steps (trainOnBatch, batch 32)',
+    requests: REQUESTS,
+    errors: 0,
+    reqPerSec: REQUESTS / (measured / 1000),
+    firstWaveP99Ms: percentile(first, 0.99),
+    p50Ms: percentile(rest, 0.5),
+    p99Ms: percentile(rest, 0.99),
+    firstWaveServiceMaxMs: first[first.length - 1] ?? NaN,
+    serviceP50Ms: percentile(rest, 0.5),
+    serviceP99Ms: percentile(rest, 0.99),
     loopDelayP99Ms: delay.percentile(99) / 1e6,
     rssStartMb: rssStart,
     rssEndMb: postGcRssMb(),
@@ -177,12 +266,12 @@ async function main(): Promise<void> {
     return out;
   };
 
-  {
+  if (SCENARIOS.has('predict')) {
     const { server, port } = await serve(predict);
     results.push(await load('predict', port, 64));
     server.close();
   }
-  {
+  if (SCENARIOS.has('session')) {
     const session = await InferenceSession.create(model, { workers: 2 });
     const { server, port } = await serve(async (x) => {
       const out = await session.run({ [session.inputNames[0]!]: { data: x.slice(), dims: [1, 64] } });
@@ -195,7 +284,7 @@ async function main(): Promise<void> {
     server.close();
     await session.dispose();
   }
-  {
+  if (SCENARIOS.has('fit')) {
     const trainee = mlp(2);
     const x = tf.randn([2048, 64]);
     const y = tf.oneHot(tf.randint(0, 10, [2048]), 10);
@@ -213,8 +302,9 @@ async function main(): Promise<void> {
     server.close();
     results.push({ ...r, scenario: `predict during fit (${steps} steps)` });
   }
+  if (SCENARIOS.has('train')) results.push(await trainSteps());
 
-  const cols: (keyof Result)[] = ['scenario', 'requests', 'errors', 'reqPerSec', 'firstWaveP99Ms', 'p50Ms', 'p99Ms', 'loopDelayP99Ms', 'rssStartMb', 'rssEndMb', 'rssSlopeMbPer100k'];
+  const cols: (keyof Result)[] = ['scenario', 'requests', 'errors', 'reqPerSec', 'firstWaveP99Ms', 'p50Ms', 'p99Ms', 'firstWaveServiceMaxMs', 'serviceP50Ms', 'serviceP99Ms', 'loopDelayP99Ms', 'rssStartMb', 'rssEndMb', 'rssSlopeMbPer100k'];
   const fmt = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v));
   console.log(`| ${cols.join(' | ')} |`);
   console.log(`|${cols.map(() => '---').join('|')}|`);
