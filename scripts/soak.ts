@@ -71,11 +71,15 @@ function postGcRssMb(): number {
   return process.memoryUsage().rss / 2 ** 20;
 }
 
+// Every per-call record is preallocated (typed arrays sized by the call count): growing JS arrays
+// here would be the soak's own memory rise (~8 MB per 100k calls), not the library's.
 /** Per-request server-side service times (ms, handler start to answer), in arrival order. */
-let serviceMs: number[] = [];
+let serviceMs = new Float64Array(0);
+let served = 0;
 
 async function serve(handler: (body: Float32Array) => Promise<Float32Array | Int32Array>): Promise<{ server: http.Server; port: number }> {
-  serviceMs = [];
+  serviceMs = new Float64Array(REQUESTS);
+  served = 0;
   const server = http.createServer((req, res) => {
     // GET answers without touching the model: the client opens its connections with it first.
     if (req.method === 'GET') {
@@ -91,7 +95,7 @@ async function serve(handler: (body: Float32Array) => Promise<Float32Array | Int
       const s0 = performance.now();
       handler(x).then(
         (y) => {
-          serviceMs.push(performance.now() - s0);
+          if (served < serviceMs.length) serviceMs[served++] = performance.now() - s0;
           res.end(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
         },
         (e: unknown) => {
@@ -108,12 +112,12 @@ async function serve(handler: (body: Float32Array) => Promise<Float32Array | Int
 async function load(scenario: string, port: number, features: number): Promise<Result> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const body = Buffer.from(new Float32Array(features).fill(0.5).buffer);
-  const latencies: number[] = [];
+  let done = 0;
   // Latency by send order: the first wave is the first IN_FLIGHT requests sent, however they finish.
-  const bySend: number[] = [];
+  const starts = new Float64Array(REQUESTS);
+  const ends = new Float64Array(REQUESTS).fill(NaN);
   // Requests in flight across one of the forced collections below are left out of the latency
   // figures: the collection is the measurement's own cost, not the server's.
-  const timed: { index: number; start: number; end: number }[] = [];
   const gcWindows: { start: number; end: number }[] = [];
   let errors = 0;
   let sent = 0;
@@ -145,9 +149,9 @@ async function load(scenario: string, port: number, features: number): Promise<R
         res.on('end', () => {
           if (res.statusCode !== 200) errors++;
           const end = performance.now();
-          latencies.push(end - start);
-          bySend[index] = end - start;
-          timed.push({ index, start, end });
+          done++;
+          starts[index] = start;
+          ends[index] = end;
           resolve();
         });
       });
@@ -160,7 +164,6 @@ async function load(scenario: string, port: number, features: number): Promise<R
   const worker = async (): Promise<void> => {
     while (sent < REQUESTS) {
       await one(sent++);
-      const done = latencies.length;
       if (done > warmup && done % sampleEvery === 0) {
         rssAt.push(done);
         const g0 = performance.now();
@@ -173,16 +176,20 @@ async function load(scenario: string, port: number, features: number): Promise<R
   delay.disable();
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
-  const clean = timed.filter((t) => t.index >= WAVE && !gcWindows.some((g) => t.start < g.end && t.end > g.start)).map((t) => t.end - t.start);
-  const first = bySend.slice(0, WAVE).filter((v) => v !== undefined).sort((a, b) => a - b);
-  const firstService = serviceMs.slice(0, WAVE).sort((a, b) => a - b);
-  const restService = serviceMs.slice(WAVE).sort((a, b) => a - b);
+  const clean: number[] = [];
+  for (let i = WAVE; i < REQUESTS; i++) {
+    if (Number.isNaN(ends[i]!) || gcWindows.some((g) => starts[i]! < g.end && ends[i]! > g.start)) continue;
+    clean.push(ends[i]! - starts[i]!);
+  }
+  const first = Array.from(ends.subarray(0, WAVE), (e, i) => e - starts[i]!).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  const firstService = Array.from(serviceMs.subarray(0, Math.min(WAVE, served))).sort((a, b) => a - b);
+  const restService = Array.from(serviceMs.subarray(WAVE, served)).sort((a, b) => a - b);
   const rest = clean.sort((a, b) => a - b);
   return {
     scenario,
-    requests: latencies.length,
+    requests: done,
     errors,
-    reqPerSec: latencies.length / seconds,
+    reqPerSec: done / seconds,
     firstWaveP99Ms: percentile(first, 0.99),
     p50Ms: percentile(rest, 0.5),
     p99Ms: percentile(rest, 0.99),
@@ -201,7 +208,7 @@ async function trainSteps(): Promise<Result> {
   const model = mlp(3);
   const x = tf.randn([32, 64]);
   const y = tf.oneHot(tf.randint(0, 10, [32]), 10);
-  const times: number[] = [];
+  const times = new Float64Array(REQUESTS);
   const rssAt: number[] = [];
   const rssMb: number[] = [];
   const sampleEvery = Math.max(500, Math.floor(REQUESTS / 20));
@@ -214,7 +221,7 @@ async function trainSteps(): Promise<Result> {
     const s0 = performance.now();
     await model.trainOnBatch(x, y);
     const dt = performance.now() - s0;
-    times.push(dt);
+    times[i - 1] = dt;
     measured += dt;
     if (i > warmup && i % sampleEvery === 0) {
       rssAt.push(i);
@@ -224,8 +231,8 @@ async function trainSteps(): Promise<Result> {
     if (i % 64 === 0) await new Promise((r) => setImmediate(r));
   }
   delay.disable();
-  const first = times.slice(0, WAVE).sort((a, b) => a - b);
-  const rest = times.slice(WAVE).sort((a, b) => a - b);
+  const first = Array.from(times.subarray(0, WAVE)).sort((a, b) => a - b);
+  const rest = Array.from(times.subarray(WAVE)).sort((a, b) => a - b);
   return {
     scenario: 'training steps (trainOnBatch, batch 32)',
     requests: REQUESTS,
