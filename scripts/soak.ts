@@ -22,8 +22,10 @@ const argValue = (name: string): string | undefined => {
 const REQUESTS = Number(argValue('requests') ?? (quick ? 4000 : 100_000));
 const IN_FLIGHT = Number(argValue('concurrency') ?? 50);
 const WAVE = IN_FLIGHT;
+// 'http' is the baseline: the same server and client with a handler that never touches the library.
+const KNOWN_SCENARIOS = ['predict', 'session', 'fit', 'train', 'http'];
 const SCENARIOS = new Set((argValue('scenarios') ?? 'predict,session,fit,train').split(','));
-for (const sc of SCENARIOS) if (!['predict', 'session', 'fit', 'train'].includes(sc)) throw new Error(`soak: --scenarios: expected names from predict,session,fit,train, got '${sc}'`);
+for (const sc of SCENARIOS) if (!KNOWN_SCENARIOS.includes(sc)) throw new Error(`soak: --scenarios: expected names from ${KNOWN_SCENARIOS.join(',')}, got '${sc}'`);
 if (!Number.isInteger(REQUESTS) || REQUESTS < 1000) throw new Error(`soak: --requests: expected an integer >= 1000, got ${argValue('requests')}`);
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -43,6 +45,8 @@ interface Result {
   rssStartMb: number;
   rssEndMb: number;
   rssSlopeMbPer100k: number;
+  /** Post-GC V8 heap in use: its slope tells a JS leak from allocator growth. */
+  heapSlopeMbPer100k: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -65,10 +69,14 @@ function slope(xs: number[], ys: number[]): number {
   return den === 0 ? 0 : num / den;
 }
 
+let lastHeapMb = 0;
+
 function postGcRssMb(): number {
   gc?.();
   gc?.();
-  return process.memoryUsage().rss / 2 ** 20;
+  const m = process.memoryUsage();
+  lastHeapMb = m.heapUsed / 2 ** 20;
+  return m.rss / 2 ** 20;
 }
 
 // Every per-call record is preallocated (typed arrays sized by the call count): growing JS arrays
@@ -123,6 +131,7 @@ async function load(scenario: string, port: number, features: number): Promise<R
   let sent = 0;
   const rssAt: number[] = [];
   const rssMb: number[] = [];
+  const heapMb: number[] = [];
   const sampleEvery = Math.max(500, Math.floor(REQUESTS / 20));
   const warmup = Math.floor(REQUESTS / 5);
   const delay = monitorEventLoopDelay({ resolution: 1 });
@@ -168,6 +177,7 @@ async function load(scenario: string, port: number, features: number): Promise<R
         rssAt.push(done);
         const g0 = performance.now();
         rssMb.push(postGcRssMb());
+        heapMb.push(lastHeapMb);
         gcWindows.push({ start: g0, end: performance.now() });
       }
     }
@@ -200,6 +210,7 @@ async function load(scenario: string, port: number, features: number): Promise<R
     rssStartMb: rssStart,
     rssEndMb: postGcRssMb(),
     rssSlopeMbPer100k: slope(rssAt, rssMb) * 100_000,
+    heapSlopeMbPer100k: slope(rssAt, heapMb) * 100_000,
   };
 }
 
@@ -211,6 +222,7 @@ async function trainSteps(): Promise<Result> {
   const times = new Float64Array(REQUESTS);
   const rssAt: number[] = [];
   const rssMb: number[] = [];
+  const heapMb: number[] = [];
   const sampleEvery = Math.max(500, Math.floor(REQUESTS / 20));
   const warmup = Math.floor(REQUESTS / 5);
   const delay = monitorEventLoopDelay({ resolution: 1 });
@@ -226,6 +238,7 @@ async function trainSteps(): Promise<Result> {
     if (i > warmup && i % sampleEvery === 0) {
       rssAt.push(i);
       rssMb.push(postGcRssMb());
+      heapMb.push(lastHeapMb);
     }
     // Lets the event loop run as it would between requests.
     if (i % 64 === 0) await new Promise((r) => setImmediate(r));
@@ -248,6 +261,7 @@ async function trainSteps(): Promise<Result> {
     rssStartMb: rssStart,
     rssEndMb: postGcRssMb(),
     rssSlopeMbPer100k: slope(rssAt, rssMb) * 100_000,
+    heapSlopeMbPer100k: slope(rssAt, heapMb) * 100_000,
   };
 }
 
@@ -273,6 +287,12 @@ async function main(): Promise<void> {
     return out;
   };
 
+  if (SCENARIOS.has('http')) {
+    const answer = new Float32Array(10).fill(0.1);
+    const { server, port } = await serve(async () => answer.slice());
+    results.push(await load('http baseline (no library call)', port, 64));
+    server.close();
+  }
   if (SCENARIOS.has('predict')) {
     const { server, port } = await serve(predict);
     results.push(await load('predict', port, 64));
@@ -311,7 +331,7 @@ async function main(): Promise<void> {
   }
   if (SCENARIOS.has('train')) results.push(await trainSteps());
 
-  const cols: (keyof Result)[] = ['scenario', 'requests', 'errors', 'reqPerSec', 'firstWaveP99Ms', 'p50Ms', 'p99Ms', 'firstWaveServiceMaxMs', 'serviceP50Ms', 'serviceP99Ms', 'loopDelayP99Ms', 'rssStartMb', 'rssEndMb', 'rssSlopeMbPer100k'];
+  const cols: (keyof Result)[] = ['scenario', 'requests', 'errors', 'reqPerSec', 'firstWaveP99Ms', 'p50Ms', 'p99Ms', 'firstWaveServiceMaxMs', 'serviceP50Ms', 'serviceP99Ms', 'loopDelayP99Ms', 'rssStartMb', 'rssEndMb', 'rssSlopeMbPer100k', 'heapSlopeMbPer100k'];
   const fmt = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v));
   console.log(`| ${cols.join(' | ')} |`);
   console.log(`|${cols.map(() => '---').join('|')}|`);
