@@ -19,6 +19,7 @@ import { FORMAT, MODEL_FILE, type SavedModel, WEIGHTS_FILE, namedWeights, weight
 import { Sequential } from './sequential';
 import { OnnxNode } from '../onnx/import/onnx-node-layer';
 import { ImportedModelPlanner } from '../onnx/compile/planner';
+import { warmUpInference } from './warm-up';
 import { confinedModelFile, readModelFile, readRegularFile } from './model-files';
 
 function parseModelJson(text: string, file: string): SavedModel {
@@ -148,6 +149,9 @@ export async function loadModel(dir: string): Promise<LayersModel> {
         throw new Error(`loadModel: ${err.message}`);
       });
     }
+  } else {
+    // (compile above warms a model with a training config.)
+    warmUpInference(model);
   }
   return model;
 }
