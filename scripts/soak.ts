@@ -1,7 +1,9 @@
-// npm run soak [-- --quick] [-- --requests N] [-- --scenarios predict,session,fit,train]: a load test
-// on an HTTP server on 127.0.0.1 serving (1) model.predict, (2) InferenceSession.run, (3)
-// model.predict while model.fit trains a second model in the same process, and (4) N training steps
-// (trainOnBatch, no HTTP). For each: calls/s, latency p50/p99 (the first wave of requests after
+// npm run soak [-- --quick] [-- --requests N] [-- --scenarios predict,session,fit,train,...]: a load
+// test on an HTTP server on 127.0.0.1 serving (1) model.predict, (2) InferenceSession.run, (3)
+// model.predict while model.fit trains a second model in the same process, and, in this process
+// without HTTP, (4) N training steps (trainOnBatch); on request also 'http' (the same server with a
+// handler that never calls the library: the harness's own baseline), 'predict-direct' and
+// 'session-direct' (the calls without HTTP). For each: calls/s, latency p50/p99 (the first wave of requests after
 // start on its own, to show warm-up), event-loop delay p99, and the post-GC RSS slope in MB per
 // 100,000 calls after warm-up (the first fifth of the calls). Run with --expose-gc (npm run soak
 // does) so RSS is measured after collection. Results go to stdout as a table and, with --json FILE,
@@ -23,7 +25,7 @@ const REQUESTS = Number(argValue('requests') ?? (quick ? 4000 : 100_000));
 const IN_FLIGHT = Number(argValue('concurrency') ?? 50);
 const WAVE = IN_FLIGHT;
 // 'http' is the baseline: the same server and client with a handler that never touches the library.
-const KNOWN_SCENARIOS = ['predict', 'session', 'fit', 'train', 'http'];
+const KNOWN_SCENARIOS = ['predict', 'session', 'fit', 'train', 'http', 'predict-direct', 'session-direct'];
 const SCENARIOS = new Set((argValue('scenarios') ?? 'predict,session,fit,train').split(','));
 for (const sc of SCENARIOS) if (!KNOWN_SCENARIOS.includes(sc)) throw new Error(`soak: --scenarios: expected names from ${KNOWN_SCENARIOS.join(',')}, got '${sc}'`);
 if (!Number.isInteger(REQUESTS) || REQUESTS < 1000) throw new Error(`soak: --requests: expected an integer >= 1000, got ${argValue('requests')}`);
@@ -215,11 +217,12 @@ async function load(scenario: string, port: number, features: number): Promise<R
   };
 }
 
-/** Training steps in a loop (no HTTP): per-step latency, event-loop delay and the RSS slope per 100k steps. */
-async function trainSteps(): Promise<Result> {
-  const model = mlp(3);
-  const x = tf.randn([32, 64]);
-  const y = tf.oneHot(tf.randint(0, 10, [32]), 10);
+/**
+ * Calls in this process without HTTP (`concurrency` callers): per-call latency, event-loop delay
+ * and the RSS slope per 100k calls of the library alone (the HTTP scenarios include the server's
+ * and client's own creep; see the 'http' baseline).
+ */
+async function direct(scenario: string, call: () => Promise<void>, concurrency: number): Promise<Result> {
   const times = new Float64Array(REQUESTS).fill(NaN);
   const rssAt: number[] = [];
   const rssMb: number[] = [];
@@ -228,30 +231,36 @@ async function trainSteps(): Promise<Result> {
   const warmup = Math.floor(REQUESTS / 5);
   const delay = monitorEventLoopDelay({ resolution: 1 });
   const rssStart = postGcRssMb();
-  let measured = 0;
+  let started = 0;
+  let done = 0;
+  const t0 = performance.now();
   delay.enable();
-  for (let i = 1; i <= REQUESTS; i++) {
-    const s0 = performance.now();
-    await model.trainOnBatch(x, y);
-    const dt = performance.now() - s0;
-    times[i - 1] = dt;
-    measured += dt;
-    if (i > warmup && i % sampleEvery === 0) {
-      rssAt.push(i);
-      rssMb.push(postGcRssMb());
-      heapMb.push(lastHeapMb);
+  const worker = async (): Promise<void> => {
+    while (started < REQUESTS) {
+      const i = started++;
+      const s0 = performance.now();
+      await call();
+      times[i] = performance.now() - s0;
+      done++;
+      if (done > warmup && done % sampleEvery === 0) {
+        rssAt.push(done);
+        rssMb.push(postGcRssMb());
+        heapMb.push(lastHeapMb);
+      }
+      // Lets the event loop run as it would between requests.
+      if (done % 64 === 0) await new Promise((r) => setImmediate(r));
     }
-    // Lets the event loop run as it would between requests.
-    if (i % 64 === 0) await new Promise((r) => setImmediate(r));
-  }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
   delay.disable();
+  const seconds = (performance.now() - t0) / 1000;
   const first = Array.from(times.subarray(0, WAVE)).sort((a, b) => a - b);
   const rest = Array.from(times.subarray(WAVE)).sort((a, b) => a - b);
   return {
-    scenario: 'training steps (trainOnBatch, batch 32)',
+    scenario,
     requests: REQUESTS,
     errors: 0,
-    reqPerSec: REQUESTS / (measured / 1000),
+    reqPerSec: REQUESTS / seconds,
     firstWaveP99Ms: percentile(first, 0.99),
     p50Ms: percentile(rest, 0.5),
     p99Ms: percentile(rest, 0.99),
@@ -330,7 +339,28 @@ async function main(): Promise<void> {
     server.close();
     results.push({ ...r, scenario: `predict during fit (${steps} steps)` });
   }
-  if (SCENARIOS.has('train')) results.push(await trainSteps());
+  if (SCENARIOS.has('train')) {
+    const trainee = mlp(3);
+    const x = tf.randn([32, 64]);
+    const y = tf.oneHot(tf.randint(0, 10, [32]), 10);
+    // One caller: a second trainOnBatch on a model in training is an Error by design.
+    results.push(await direct('training steps (trainOnBatch, batch 32, in process)', async () => void (await trainee.trainOnBatch(x, y)), 1));
+  }
+  if (SCENARIOS.has('predict-direct')) {
+    const body = new Float32Array(64).fill(0.5);
+    results.push(await direct('predict (in process, 50 callers)', async () => void (await predict(body)), IN_FLIGHT));
+  }
+  if (SCENARIOS.has('session-direct')) {
+    const session = await InferenceSession.create(model, { workers: 2 });
+    const body = new Float32Array(64).fill(0.5);
+    results.push(
+      await direct('session (in process, 50 callers)', async () => {
+        const out = await session.run({ [session.inputNames[0]!]: { data: body.slice(), dims: [1, 64] } });
+        out[session.outputNames[0]!]!.dispose();
+      }, IN_FLIGHT),
+    );
+    await session.dispose();
+  }
 
   const cols: (keyof Result)[] = ['scenario', 'requests', 'errors', 'reqPerSec', 'firstWaveP99Ms', 'p50Ms', 'p99Ms', 'firstWaveServiceMaxMs', 'serviceP50Ms', 'serviceP99Ms', 'loopDelayP99Ms', 'rssStartMb', 'rssEndMb', 'rssSlopeMbPer100k', 'heapSlopeMbPer100k'];
   const fmt = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v));
