@@ -19,11 +19,15 @@ function hasStatefulLayer(layers: readonly Layer[]): boolean {
 }
 
 /**
- * Runs `model` once in inference mode on zeros of batch 1. Skipped for models without a known
- * input shape, with large inputs, or with stateful layers (the pass would move their state). Never
+ * Runs `model` once in inference mode on zeros of batch 1. Skipped for imported ONNX models, for
+ * models without a known input shape, with large inputs, or with stateful layers (the pass would
+ * move their state). Never
  * throws and keeps no tensor: a model the zeros do not suit reports its error on the real call.
  */
 export function warmUpInference(model: LayersModel): void {
+  // An imported ONNX model has run its graph in importOnnx's probes already, and a pass here would
+  // only compile an inference plan for batch 1 that serving may never use.
+  if (model.inferencePlanner) return;
   const inputs = model.inputs;
   if (inputs.length === 0) return;
   const shapes: number[][] = [];
