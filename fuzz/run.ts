@@ -195,7 +195,8 @@ export async function main(): Promise<void> {
   console.log(formatReport(report));
   const out = arg('json');
   if (out) fs.writeFileSync(out, JSON.stringify(report, null, 1));
-  const bad = report.total.crash + report.total.hang + report.total['over-budget'] + report.total.mismatch;
+  // An internal TypeError/RangeError is an argument check that did not speak: a finding too.
+  const bad = report.total.crash + report.total.hang + report.total['over-budget'] + report.total.mismatch + report.total.internal;
   process.exitCode = bad > 0 ? 1 : 0;
 }
 

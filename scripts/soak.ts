@@ -1,9 +1,13 @@
-// npm run soak [-- --quick] [-- --requests N]: a load test on an HTTP server on 127.0.0.1 serving
-// (1) model.predict, (2) InferenceSession.run, (3) model.predict while model.fit trains a second
-// model in the same process. For each: requests/s, latency p50/p99 (the first wave of requests after
+// npm run soak [-- --quick] [-- --requests N] [-- --scenarios predict,session,fit,train,...]: a load
+// test on an HTTP server on 127.0.0.1 serving (1) model.predict, (2) InferenceSession.run, (3)
+// model.predict while model.fit trains a second model in the same process, and, in this process
+// without HTTP, (4) N training steps (trainOnBatch); on request also 'http' (the same server with a
+// handler that never calls the library: the harness's own baseline), 'predict-direct' and
+// 'session-direct' (the calls without HTTP). For each: calls/s, latency p50/p99 (the first wave of requests after
 // start on its own, to show warm-up), event-loop delay p99, and the post-GC RSS slope in MB per
-// 100,000 calls after warm-up. Run with --expose-gc (npm run soak does) so RSS is measured after
-// collection. Results go to stdout as a table and, with --json FILE, as JSON.
+// 100,000 calls after warm-up (the first fifth of the calls). Run with --expose-gc (npm run soak
+// does) so RSS is measured after collection. Results go to stdout as a table and, with --json FILE,
+// as JSON.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -20,6 +24,11 @@ const argValue = (name: string): string | undefined => {
 const REQUESTS = Number(argValue('requests') ?? (quick ? 4000 : 100_000));
 const IN_FLIGHT = Number(argValue('concurrency') ?? 50);
 const WAVE = IN_FLIGHT;
+// 'http' is the baseline: the same server and client with a handler that never touches the library.
+const KNOWN_SCENARIOS = ['predict', 'session', 'fit', 'train', 'http', 'predict-direct', 'session-direct'];
+const SCENARIOS = new Set((argValue('scenarios') ?? 'predict,session,fit,train').split(','));
+for (const sc of SCENARIOS) if (!KNOWN_SCENARIOS.includes(sc)) throw new Error(`soak: --scenarios: expected names from ${KNOWN_SCENARIOS.join(',')}, got '${sc}'`);
+if (!Number.isInteger(REQUESTS) || REQUESTS < 1000) throw new Error(`soak: --requests: expected an integer >= 1000, got ${argValue('requests')}`);
 const gc = (globalThis as { gc?: () => void }).gc;
 
 interface Result {
@@ -30,10 +39,16 @@ interface Result {
   firstWaveP99Ms: number;
   p50Ms: number;
   p99Ms: number;
+  /** Server side: the longest handler time (one call's own work) in the first wave, and p50/p99 after it. */
+  firstWaveServiceMaxMs: number;
+  serviceP50Ms: number;
+  serviceP99Ms: number;
   loopDelayP99Ms: number;
   rssStartMb: number;
   rssEndMb: number;
   rssSlopeMbPer100k: number;
+  /** Post-GC V8 heap in use: its slope tells a JS leak from allocator growth. */
+  heapSlopeMbPer100k: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -56,21 +71,44 @@ function slope(xs: number[], ys: number[]): number {
   return den === 0 ? 0 : num / den;
 }
 
+let lastHeapMb = 0;
+
 function postGcRssMb(): number {
   gc?.();
   gc?.();
-  return process.memoryUsage().rss / 2 ** 20;
+  const m = process.memoryUsage();
+  lastHeapMb = m.heapUsed / 2 ** 20;
+  return m.rss / 2 ** 20;
 }
 
+// Every per-call record is preallocated (typed arrays sized by the call count) and written once
+// up front: growing JS arrays (~8 MB per 100k calls), or fresh zero pages first touched as the
+// run goes (~1.6 MB per 100k), would be the soak's own memory rise, not the library's.
+/** Per-request server-side service times (ms, handler start to answer), in arrival order. */
+let serviceMs = new Float64Array(0);
+let served = 0;
+
 async function serve(handler: (body: Float32Array) => Promise<Float32Array | Int32Array>): Promise<{ server: http.Server; port: number }> {
+  serviceMs = new Float64Array(REQUESTS).fill(NaN);
+  served = 0;
   const server = http.createServer((req, res) => {
+    // GET answers without touching the model: the client opens its connections with it first.
+    if (req.method === 'GET') {
+      req.resume();
+      res.end('ok');
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const buf = Buffer.concat(chunks);
       const x = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+      const s0 = performance.now();
       handler(x).then(
-        (y) => res.end(Buffer.from(y.buffer, y.byteOffset, y.byteLength)),
+        (y) => {
+          if (served < serviceMs.length) serviceMs[served++] = performance.now() - s0;
+          res.end(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+        },
         (e: unknown) => {
           res.statusCode = 500;
           res.end(String(e));
@@ -85,23 +123,37 @@ async function serve(handler: (body: Float32Array) => Promise<Float32Array | Int
 async function load(scenario: string, port: number, features: number): Promise<Result> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const body = Buffer.from(new Float32Array(features).fill(0.5).buffer);
-  const latencies: number[] = [];
+  let done = 0;
+  // Latency by send order: the first wave is the first IN_FLIGHT requests sent, however they finish.
+  const starts = new Float64Array(REQUESTS).fill(NaN);
+  const ends = new Float64Array(REQUESTS).fill(NaN);
   // Requests in flight across one of the forced collections below are left out of the latency
   // figures: the collection is the measurement's own cost, not the server's.
-  const timed: { start: number; end: number }[] = [];
   const gcWindows: { start: number; end: number }[] = [];
   let errors = 0;
   let sent = 0;
   const rssAt: number[] = [];
   const rssMb: number[] = [];
+  const heapMb: number[] = [];
   const sampleEvery = Math.max(500, Math.floor(REQUESTS / 20));
   const warmup = Math.floor(REQUESTS / 5);
   const delay = monitorEventLoopDelay({ resolution: 1 });
   // (The event-loop delay histogram includes the forced collections; see loopDelayP99Ms in RELIABILITY.md.)
+  // Opens the IN_FLIGHT keep-alive connections before the clock starts (a GET the server answers
+  // without the model). Without this the first wave measures this process's own client connecting
+  // 50 sockets while it also serves (~0.5-0.9 s at p99 with a handler that does nothing at all),
+  // not the model's warm-up.
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, () =>
+      new Promise<void>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => res.resume().on('end', resolve)).on('error', reject);
+      }),
+    ),
+  );
   const rssStart = postGcRssMb();
   const t0 = performance.now();
   delay.enable();
-  const one = (): Promise<void> =>
+  const one = (index: number): Promise<void> =>
     new Promise((resolve) => {
       const start = performance.now();
       const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', agent }, (res) => {
@@ -109,8 +161,9 @@ async function load(scenario: string, port: number, features: number): Promise<R
         res.on('end', () => {
           if (res.statusCode !== 200) errors++;
           const end = performance.now();
-          latencies.push(end - start);
-          timed.push({ start, end });
+          done++;
+          starts[index] = start;
+          ends[index] = end;
           resolve();
         });
       });
@@ -122,13 +175,12 @@ async function load(scenario: string, port: number, features: number): Promise<R
     });
   const worker = async (): Promise<void> => {
     while (sent < REQUESTS) {
-      sent++;
-      await one();
-      const done = latencies.length;
+      await one(sent++);
       if (done > warmup && done % sampleEvery === 0) {
         rssAt.push(done);
         const g0 = performance.now();
         rssMb.push(postGcRssMb());
+        heapMb.push(lastHeapMb);
         gcWindows.push({ start: g0, end: performance.now() });
       }
     }
@@ -137,21 +189,89 @@ async function load(scenario: string, port: number, features: number): Promise<R
   delay.disable();
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
-  const clean = timed.filter((t) => !gcWindows.some((g) => t.start < g.end && t.end > g.start)).map((t) => t.end - t.start);
-  const first = latencies.slice(0, WAVE).sort((a, b) => a - b);
-  const rest = clean.slice(WAVE).sort((a, b) => a - b);
+  const clean: number[] = [];
+  for (let i = WAVE; i < REQUESTS; i++) {
+    if (Number.isNaN(ends[i]!) || gcWindows.some((g) => starts[i]! < g.end && ends[i]! > g.start)) continue;
+    clean.push(ends[i]! - starts[i]!);
+  }
+  const first = Array.from(ends.subarray(0, WAVE), (e, i) => e - starts[i]!).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  const firstService = Array.from(serviceMs.subarray(0, Math.min(WAVE, served))).sort((a, b) => a - b);
+  const restService = Array.from(serviceMs.subarray(WAVE, served)).sort((a, b) => a - b);
+  const rest = clean.sort((a, b) => a - b);
   return {
     scenario,
-    requests: latencies.length,
+    requests: done,
     errors,
-    reqPerSec: latencies.length / seconds,
+    reqPerSec: done / seconds,
     firstWaveP99Ms: percentile(first, 0.99),
     p50Ms: percentile(rest, 0.5),
     p99Ms: percentile(rest, 0.99),
+    firstWaveServiceMaxMs: firstService[firstService.length - 1] ?? NaN,
+    serviceP50Ms: percentile(restService, 0.5),
+    serviceP99Ms: percentile(restService, 0.99),
     loopDelayP99Ms: delay.percentile(99) / 1e6,
     rssStartMb: rssStart,
     rssEndMb: postGcRssMb(),
     rssSlopeMbPer100k: slope(rssAt, rssMb) * 100_000,
+    heapSlopeMbPer100k: slope(rssAt, heapMb) * 100_000,
+  };
+}
+
+/**
+ * Calls in this process without HTTP (`concurrency` callers): per-call latency, event-loop delay
+ * and the RSS slope per 100k calls of the library alone (the HTTP scenarios include the server's
+ * and client's own creep; see the 'http' baseline).
+ */
+async function direct(scenario: string, call: () => Promise<void>, concurrency: number): Promise<Result> {
+  const times = new Float64Array(REQUESTS).fill(NaN);
+  const rssAt: number[] = [];
+  const rssMb: number[] = [];
+  const heapMb: number[] = [];
+  const sampleEvery = Math.max(500, Math.floor(REQUESTS / 20));
+  const warmup = Math.floor(REQUESTS / 5);
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  const rssStart = postGcRssMb();
+  let started = 0;
+  let done = 0;
+  const t0 = performance.now();
+  delay.enable();
+  const worker = async (): Promise<void> => {
+    while (started < REQUESTS) {
+      const i = started++;
+      const s0 = performance.now();
+      await call();
+      times[i] = performance.now() - s0;
+      done++;
+      if (done > warmup && done % sampleEvery === 0) {
+        rssAt.push(done);
+        rssMb.push(postGcRssMb());
+        heapMb.push(lastHeapMb);
+      }
+      // Lets the event loop run as it would between requests.
+      if (done % 64 === 0) await new Promise((r) => setImmediate(r));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  delay.disable();
+  const seconds = (performance.now() - t0) / 1000;
+  const first = Array.from(times.subarray(0, WAVE)).sort((a, b) => a - b);
+  const rest = Array.from(times.subarray(WAVE)).sort((a, b) => a - b);
+  return {
+    scenario,
+    requests: REQUESTS,
+    errors: 0,
+    reqPerSec: REQUESTS / seconds,
+    firstWaveP99Ms: percentile(first, 0.99),
+    p50Ms: percentile(rest, 0.5),
+    p99Ms: percentile(rest, 0.99),
+    firstWaveServiceMaxMs: first[first.length - 1] ?? NaN,
+    serviceP50Ms: percentile(rest, 0.5),
+    serviceP99Ms: percentile(rest, 0.99),
+    loopDelayP99Ms: delay.percentile(99) / 1e6,
+    rssStartMb: rssStart,
+    rssEndMb: postGcRssMb(),
+    rssSlopeMbPer100k: slope(rssAt, rssMb) * 100_000,
+    heapSlopeMbPer100k: slope(rssAt, heapMb) * 100_000,
   };
 }
 
@@ -177,12 +297,18 @@ async function main(): Promise<void> {
     return out;
   };
 
-  {
+  if (SCENARIOS.has('http')) {
+    const answer = new Float32Array(10).fill(0.1);
+    const { server, port } = await serve(async () => answer.slice());
+    results.push(await load('http baseline (no library call)', port, 64));
+    server.close();
+  }
+  if (SCENARIOS.has('predict')) {
     const { server, port } = await serve(predict);
     results.push(await load('predict', port, 64));
     server.close();
   }
-  {
+  if (SCENARIOS.has('session')) {
     const session = await InferenceSession.create(model, { workers: 2 });
     const { server, port } = await serve(async (x) => {
       const out = await session.run({ [session.inputNames[0]!]: { data: x.slice(), dims: [1, 64] } });
@@ -195,7 +321,7 @@ async function main(): Promise<void> {
     server.close();
     await session.dispose();
   }
-  {
+  if (SCENARIOS.has('fit')) {
     const trainee = mlp(2);
     const x = tf.randn([2048, 64]);
     const y = tf.oneHot(tf.randint(0, 10, [2048]), 10);
@@ -213,8 +339,30 @@ async function main(): Promise<void> {
     server.close();
     results.push({ ...r, scenario: `predict during fit (${steps} steps)` });
   }
+  if (SCENARIOS.has('train')) {
+    const trainee = mlp(3);
+    const x = tf.randn([32, 64]);
+    const y = tf.oneHot(tf.randint(0, 10, [32]), 10);
+    // One caller: a second trainOnBatch on a model in training is an Error by design.
+    results.push(await direct('training steps (trainOnBatch, batch 32, in process)', async () => void (await trainee.trainOnBatch(x, y)), 1));
+  }
+  if (SCENARIOS.has('predict-direct')) {
+    const body = new Float32Array(64).fill(0.5);
+    results.push(await direct('predict (in process, 50 callers)', async () => void (await predict(body)), IN_FLIGHT));
+  }
+  if (SCENARIOS.has('session-direct')) {
+    const session = await InferenceSession.create(model, { workers: 2 });
+    const body = new Float32Array(64).fill(0.5);
+    results.push(
+      await direct('session (in process, 50 callers)', async () => {
+        const out = await session.run({ [session.inputNames[0]!]: { data: body.slice(), dims: [1, 64] } });
+        out[session.outputNames[0]!]!.dispose();
+      }, IN_FLIGHT),
+    );
+    await session.dispose();
+  }
 
-  const cols: (keyof Result)[] = ['scenario', 'requests', 'errors', 'reqPerSec', 'firstWaveP99Ms', 'p50Ms', 'p99Ms', 'loopDelayP99Ms', 'rssStartMb', 'rssEndMb', 'rssSlopeMbPer100k'];
+  const cols: (keyof Result)[] = ['scenario', 'requests', 'errors', 'reqPerSec', 'firstWaveP99Ms', 'p50Ms', 'p99Ms', 'firstWaveServiceMaxMs', 'serviceP50Ms', 'serviceP99Ms', 'loopDelayP99Ms', 'rssStartMb', 'rssEndMb', 'rssSlopeMbPer100k', 'heapSlopeMbPer100k'];
   const fmt = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v));
   console.log(`| ${cols.join(' | ')} |`);
   console.log(`|${cols.map(() => '---').join('|')}|`);

@@ -31,6 +31,18 @@ describe('clear errors for bad input', () => {
     expect(() => tf.gather(a, tensor([0.5]) as tf.Tensor)).toThrow(/gather: argument 'indices' expected an int32 tensor/);
     expect(() => tf.gather(a, [0, 2])).toThrow(/gather: argument 'indices' expected values in \[-2, 2\).*index 2/);
     expect(tf.gather(tf.tensor([5, 6, 7]), [-1, 0]).toArray()).toEqual([7, 5]);
+    // An (empty) axis longer than int32: a negative index cannot be rewritten, on either backend.
+    for (const backend of ['js', 'native'] as const) {
+      if (backend === 'native' && !tf.backendInfo().nativeAvailable) continue;
+      const prev = tf.getBackend();
+      tf.setBackend(backend);
+      try {
+        expect(() => tf.gather(tf.zeros([2 ** 35, 0]), [-2]), backend).toThrow(/gather: argument 'indices' expected non-negative values for axis 0 .*index -2/);
+        expect(tf.gather(tf.zeros([2 ** 35, 0]), [5]).shape, backend).toEqual([1, 0]);
+      } finally {
+        tf.setBackend(prev);
+      }
+    }
     expect(() => tf.reshape(a, [4, 2])).toThrow(/reshape: argument 'shape' expected a shape with 6 elements/);
     expect(() => tf.reshape(a, [-1, -1])).toThrow(/at most one -1/);
     expect(() => tensor([[1, 2], [3]])).toThrow(/rectangular/);

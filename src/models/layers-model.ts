@@ -22,6 +22,7 @@ import {
   trainOnBatchModel,
 } from './training';
 import { printSummary } from './summary';
+import { warmUpInference } from './warm-up';
 import { type SaveOptions, saveModel } from './model-save';
 import type { SafetensorsDType } from '../io/safetensors';
 
@@ -225,6 +226,8 @@ export class LayersModel extends Layer {
   /** Sets the optimizer, loss(es) and metrics for fit/evaluate (tfjs `compile`). */
   compile(args: CompileArgs): void {
     this.compiled = compileModel(this, args);
+    // A compiled model is about to serve or train: its first predict should not be the slow one.
+    warmUpInference(this);
   }
 
   /** The compiled optimizer (for callbacks that change the learning rate). */

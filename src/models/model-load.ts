@@ -23,6 +23,7 @@ import '../quantization/onnx-fallback';
 import { Sequential } from './sequential';
 import { OnnxNode } from '../onnx/import/onnx-node-layer';
 import { ImportedModelPlanner } from '../onnx/compile/planner';
+import { warmUpInference } from './warm-up';
 import { confinedModelFile, readModelFile, readRegularFile } from './model-files';
 
 function parseModelJson(text: string, file: string): SavedModel {
@@ -174,6 +175,9 @@ export async function loadModel(dir: string): Promise<LayersModel> {
         throw new Error(`loadModel: ${err.message}`);
       });
     }
+  } else {
+    // (compile above warms a model with a training config.)
+    warmUpInference(model);
   }
   return model;
 }

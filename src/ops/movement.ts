@@ -98,6 +98,9 @@ function checkIndices(fn: string, idx: Tensor, limit: number, axisName: string):
     const v = data[offset + i]!;
     if (v < -limit || v >= limit) argError(fn, 'indices', `values in [${-limit}, ${limit}) for ${axisName}`, `index ${v}`);
     if (v < 0) {
+      // The rewritten index is stored as int32: past 2^31 - 1 (an axis that long can only be empty
+      // here) it would wrap and both backends would read it differently.
+      if (v + limit > 2147483647) argError(fn, 'indices', `non-negative values for ${axisName} (an axis longer than 2^31 - 1 cannot be indexed from the end)`, `index ${v}`);
       if (data === c.buffer) {
         data = data.slice(offset, offset + idx.size);
         offset = 0;

@@ -404,7 +404,11 @@ export function upSampling2d(xIn: Tensor, options: UpSampling2dOptions = {}): Te
   const xc = x.contiguousCopy();
   const out = Tensor.empty(outShape, 'float32');
   const addon = activeAddon();
-  if (addon) {
+  // An empty output has nothing to compute, but both kernels would still walk every (batch, row)
+  // of it: [2^28, 3, 0, 2] took 23 s.
+  if (out.size === 0) {
+    // (nothing to fill)
+  } else if (addon) {
     addon.upsample2d(interpCode[mode], xc.buffer as F32, out.buffer as F32, pack.upsample2d({ xOffset: xc.offset, ...g }));
   } else {
     refUpsample(mode, xc.buffer as F32, xc.offset, g, out.buffer as F32);
@@ -413,7 +417,9 @@ export function upSampling2d(xIn: Tensor, options: UpSampling2dOptions = {}): Te
     const gy = (gyIn.dtype === 'float32' ? gyIn : cast(gyIn, 'float32')).contiguousCopy();
     const gx = Tensor.empty(x.shape, 'float32');
     const ad = activeAddon();
-    if (ad) {
+    if (gx.size === 0) {
+      // Empty input, empty output (sizes are positive): nothing to walk, as in the forward pass.
+    } else if (ad) {
       ad.upsample2dBackward(interpCode[mode], gy.buffer as F32, gx.buffer as F32,
         pack.upsample2dBackward({ gyOffset: gy.offset, ...g }));
     } else {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { formatReport, runFuzz } from '../../fuzz/run';
 
 describe('fuzz (short run)', () => {
-  it('~15 s over every target: 0 crashes, hangs, over-budget cases and mismatches', async () => {
+  it('~15 s over every target: 0 crashes, hangs, over-budget cases, mismatches and internal errors', async () => {
     const lines: string[] = [];
     const report = await runFuzz({ seconds: 15, workers: 1, seed: 20261206, log: (l) => lines.push(l) });
     const summary = `${formatReport(report)}\n${lines.join('\n')}`;
@@ -14,5 +14,6 @@ describe('fuzz (short run)', () => {
     expect(report.total.hang, summary).toBe(0);
     expect(report.total['over-budget'], summary).toBe(0);
     expect(report.total.mismatch, summary).toBe(0);
+    expect(report.total.internal, summary).toBe(0);
   });
 });

@@ -160,6 +160,18 @@ for (const backend of backends) {
       });
     });
 
+    it('upSampling2d of an empty batch with a huge dim returns at once (no walk over 2^28 rows)', () => {
+      run(() => {
+        const t0 = performance.now();
+        for (const interpolation of ['nearest', 'bilinear'] as const) {
+          const y = upSampling2d(tf.zeros([2 ** 28, 3, 0, 2]), { interpolation });
+          expect(y.shape).toEqual([2 ** 28, 6, 0, 2]);
+          expect(gradOf((t) => upSampling2d(t, { interpolation }), tf.zeros([2 ** 28, 3, 0, 2])).shape).toEqual([2 ** 28, 3, 0, 2]);
+        }
+        expect(performance.now() - t0).toBeLessThan(1000);
+      });
+    });
+
     it('NHWC results equal NCHW results after transposes (forward and backward)', () => {
       run(() => {
         const x = random([2, 7, 5, 3], 7);

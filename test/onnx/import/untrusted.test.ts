@@ -23,6 +23,17 @@ describe('ONNX attributes outside the spec', () => {
     expect(() => importOnnx(avgPool({ count_include_pad: 1, ceil_mode: 0 }))).not.toThrow();
   });
 
+  it('pooling pads not smaller than the kernel are an Error (onnxruntime refuses them too)', () => {
+    expect(() => importOnnx(avgPool({ pads: [0, 0, 2, 0] }))).toThrow(/pads must be smaller than kernel_shape.*axis 0 has kernel 2 and pads \[0, 2\]/);
+    const maxPool1d = buildOnnx({
+      inputs: [{ name: 'x', shape: ['n', 4, 12] }],
+      outputs: ['y'],
+      nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [2], pads: [65535, 0], strides: [2] } }],
+    });
+    expect(() => importOnnx(maxPool1d)).toThrow(/pads must be smaller than kernel_shape/);
+    expect(() => importOnnx(avgPool({ pads: [1, 1, 1, 1] }))).not.toThrow();
+  });
+
   it('ReduceSum keepdims=2 is an Error', () => {
     const bytes = buildOnnx({
       opset: 13,

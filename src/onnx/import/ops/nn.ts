@@ -171,7 +171,20 @@ function pooledSize(inSize: number, k: number, s: number, pb: number, pe: number
 export function pool2dNode(kind: 'max' | 'avg', x: Tensor, a: NodeAttributes, ctx: OpContext, channelsLast: boolean): Tensor {
   const inSize = channelsLast ? x.shape.slice(1, 3) : x.shape.slice(2);
   const s = spatial(a, ctx, inSize);
+  checkPoolPads(s, ctx);
   return pool2dWith(kind, x, a, s, inSize, channelsLast);
+}
+
+/**
+ * Pooling pads must be smaller than the kernel, as onnxruntime requires ("Pad should be smaller
+ * than kernel"): a window made only of padding has no value, and a file's pads of 65535 would
+ * otherwise stretch the import's probe (a GRU over 32k padded steps took seconds).
+ */
+function checkPoolPads(s: Spatial, ctx: OpContext): void {
+  s.pads.forEach(([b, e], i) => {
+    const k = s.kernel[i]!;
+    if (b >= k || e >= k) throw new Error(`${ctx.where}: pads must be smaller than kernel_shape (as onnxruntime requires); spatial axis ${i} has kernel ${k} and pads [${b}, ${e}]`);
+  });
 }
 
 function pool2dWith(kind: 'max' | 'avg', x: Tensor, a: NodeAttributes, s: Spatial, inSize: number[], channelsLast: boolean): Tensor {
@@ -225,6 +238,7 @@ function runPool(kind: 'max' | 'avg') {
     if (oneD) x = reshape(x, [x.shape[0]!, x.shape[1]!, 1, x.shape[2]!]);
     if (x.rank !== 4) unsupported(ctx, `${x.rank - 2}-D pooling`);
     const s0 = spatial(a, ctx, oneD ? [x.shape[3]!] : x.shape.slice(2));
+    checkPoolPads(s0, ctx);
     const s = oneD ? { kernel: [1, ...s0.kernel], strides: [1, ...s0.strides], dilations: [1, ...s0.dilations], pads: [[0, 0], ...s0.pads] as [number, number][] } : s0;
     if (s.dilations.some((d) => d !== 1)) unsupported(ctx, 'pooling with dilations');
     const y = pool2dWith(kind, x, a, s, x.shape.slice(2), false);
