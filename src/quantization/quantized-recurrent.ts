@@ -6,7 +6,7 @@ import { Tensor } from '../tensor/tensor';
 import { slice } from '../ops/views';
 import { LSTM, type LSTMArgs } from '../layers/lstm';
 import { GRU, type GRUArgs } from '../layers/gru';
-import type { Layer } from '../layers/layer';
+import type { Layer, LayerWeight } from '../layers/layer';
 import type { ShapeWithBatch } from '../layers/symbolic-tensor';
 import { registerLayer } from '../layers/registry';
 import type { SafetensorsDType } from '../io/safetensors';
@@ -15,6 +15,18 @@ import { type Int8Slot, SlotPacks, dynamicGemm, floatSlotWeights, makeInt8Slots,
 
 /** The int8 kernels of a recurrent layer. */
 export const RECURRENT_SLOTS: readonly Int8Slot[] = [{ name: 'kernel', inAxes: 1 }, { name: 'recurrent_kernel', inAxes: 1 }];
+
+/** Turns a freshly built LSTM/GRU's kernels into int8 slots and points the layer at them. */
+function adoptInt8Slots(layer: LSTM | GRU, weights: LayerWeight[]): void {
+  makeInt8Slots(layer.name, weights, RECURRENT_SLOTS);
+  layer.kernel = weights.find((w) => w.name === 'kernel')!.value;
+  layer.recurrentKernel = weights.find((w) => w.name === 'recurrent_kernel')!.value;
+}
+
+/** x times the int8 weight `slot` (+ bias), the input quantized per call. */
+function int8Product(packs: SlotPacks, weights: readonly LayerWeight[], slot: 'kernel' | 'recurrent_kernel', x: Tensor, bias: Tensor | null): Tensor {
+  return dynamicGemm(x, packs.get(weights, RECURRENT_SLOTS, slot), bias ? floatValues(bias) : null);
+}
 
 /**
  * Int8 LSTM (dynamic). Config: an LSTM's. Weights, in order: `kernel` [features, 4 units] int8
@@ -35,9 +47,7 @@ export class QuantizedLSTM extends LSTM {
   override build(inputShape: ShapeWithBatch | ShapeWithBatch[]): void {
     super.build(inputShape);
     this.builtShape = inputShape;
-    makeInt8Slots(this.name, this.weightList, RECURRENT_SLOTS);
-    this.kernel = this.weightList.find((w) => w.name === 'kernel')!.value;
-    this.recurrentKernel = this.weightList.find((w) => w.name === 'recurrent_kernel')!.value;
+    adoptInt8Slots(this, this.weightList);
   }
 
   storedWeightDtypes(): Readonly<Record<string, SafetensorsDType>> {
@@ -60,11 +70,11 @@ export class QuantizedLSTM extends LSTM {
   }
 
   protected override projectInput(x: Tensor, bias: Tensor | null): Tensor {
-    return dynamicGemm(x, this.packs.get(this.weightList, RECURRENT_SLOTS, 'kernel'), bias ? floatValues(bias) : null);
+    return int8Product(this.packs, this.weightList, 'kernel', x, bias);
   }
 
   protected override projectState(h: Tensor): Tensor {
-    return dynamicGemm(h, this.packs.get(this.weightList, RECURRENT_SLOTS, 'recurrent_kernel'), null);
+    return int8Product(this.packs, this.weightList, 'recurrent_kernel', h, null);
   }
 }
 
@@ -88,9 +98,7 @@ export class QuantizedGRU extends GRU {
   override build(inputShape: ShapeWithBatch | ShapeWithBatch[]): void {
     super.build(inputShape);
     this.builtShape = inputShape;
-    makeInt8Slots(this.name, this.weightList, RECURRENT_SLOTS);
-    this.kernel = this.weightList.find((w) => w.name === 'kernel')!.value;
-    this.recurrentKernel = this.weightList.find((w) => w.name === 'recurrent_kernel')!.value;
+    adoptInt8Slots(this, this.weightList);
   }
 
   storedWeightDtypes(): Readonly<Record<string, SafetensorsDType>> {
@@ -111,11 +119,11 @@ export class QuantizedGRU extends GRU {
   }
 
   protected override projectInput(x: Tensor, bias: Tensor | null): Tensor {
-    return dynamicGemm(x, this.packs.get(this.weightList, RECURRENT_SLOTS, 'kernel'), bias ? floatValues(bias) : null);
+    return int8Product(this.packs, this.weightList, 'kernel', x, bias);
   }
 
   protected override projectState(h: Tensor, columns: 'all' | 'zr' | 'h', bias: Tensor | null): Tensor {
-    if (columns === 'all') return dynamicGemm(h, this.packs.get(this.weightList, RECURRENT_SLOTS, 'recurrent_kernel'), bias ? floatValues(bias) : null);
+    if (columns === 'all') return int8Product(this.packs, this.weightList, 'recurrent_kernel', h, bias);
     // Without resetAfter, h U_zr and (r * h) U_h are separate products: the candidate's input depends on r.
     const parts = this.recurrentParts();
     return dynamicGemm(h, columns === 'zr' ? parts.zr : parts.hh, bias ? floatValues(bias) : null);
