@@ -84,6 +84,31 @@ function postGcRssMb(): number {
 // Every per-call record is preallocated (typed arrays sized by the call count) and written once
 // up front: growing JS arrays (~8 MB per 100k calls), or fresh zero pages first touched as the
 // run goes (~1.6 MB per 100k), would be the soak's own memory rise, not the library's.
+/** The figures of one scenario, from sorted latencies (ms) and the memory samples. */
+function summarize(r: {
+  scenario: string; requests: number; errors: number; seconds: number; first: number[]; rest: number[];
+  firstService: number[]; restService: number[]; delay: { percentile(p: number): number }; rssStart: number;
+  rssAt: number[]; rssMb: number[]; heapMb: number[];
+}): Result {
+  return {
+    scenario: r.scenario,
+    requests: r.requests,
+    errors: r.errors,
+    reqPerSec: r.requests / r.seconds,
+    firstWaveP99Ms: percentile(r.first, 0.99),
+    p50Ms: percentile(r.rest, 0.5),
+    p99Ms: percentile(r.rest, 0.99),
+    firstWaveServiceMaxMs: r.firstService[r.firstService.length - 1] ?? NaN,
+    serviceP50Ms: percentile(r.restService, 0.5),
+    serviceP99Ms: percentile(r.restService, 0.99),
+    loopDelayP99Ms: r.delay.percentile(99) / 1e6,
+    rssStartMb: r.rssStart,
+    rssEndMb: postGcRssMb(),
+    rssSlopeMbPer100k: slope(r.rssAt, r.rssMb) * 100_000,
+    heapSlopeMbPer100k: slope(r.rssAt, r.heapMb) * 100_000,
+  };
+}
+
 /** Per-request server-side service times (ms, handler start to answer), in arrival order. */
 let serviceMs = new Float64Array(0);
 let served = 0;
@@ -198,23 +223,7 @@ async function load(scenario: string, port: number, features: number): Promise<R
   const firstService = Array.from(serviceMs.subarray(0, Math.min(WAVE, served))).sort((a, b) => a - b);
   const restService = Array.from(serviceMs.subarray(WAVE, served)).sort((a, b) => a - b);
   const rest = clean.sort((a, b) => a - b);
-  return {
-    scenario,
-    requests: done,
-    errors,
-    reqPerSec: done / seconds,
-    firstWaveP99Ms: percentile(first, 0.99),
-    p50Ms: percentile(rest, 0.5),
-    p99Ms: percentile(rest, 0.99),
-    firstWaveServiceMaxMs: firstService[firstService.length - 1] ?? NaN,
-    serviceP50Ms: percentile(restService, 0.5),
-    serviceP99Ms: percentile(restService, 0.99),
-    loopDelayP99Ms: delay.percentile(99) / 1e6,
-    rssStartMb: rssStart,
-    rssEndMb: postGcRssMb(),
-    rssSlopeMbPer100k: slope(rssAt, rssMb) * 100_000,
-    heapSlopeMbPer100k: slope(rssAt, heapMb) * 100_000,
-  };
+  return summarize({ scenario, requests: done, errors, seconds, first, rest, firstService, restService, delay, rssStart, rssAt, rssMb, heapMb });
 }
 
 /**
@@ -256,23 +265,8 @@ async function direct(scenario: string, call: () => Promise<void>, concurrency: 
   const seconds = (performance.now() - t0) / 1000;
   const first = Array.from(times.subarray(0, WAVE)).sort((a, b) => a - b);
   const rest = Array.from(times.subarray(WAVE)).sort((a, b) => a - b);
-  return {
-    scenario,
-    requests: REQUESTS,
-    errors: 0,
-    reqPerSec: REQUESTS / seconds,
-    firstWaveP99Ms: percentile(first, 0.99),
-    p50Ms: percentile(rest, 0.5),
-    p99Ms: percentile(rest, 0.99),
-    firstWaveServiceMaxMs: first[first.length - 1] ?? NaN,
-    serviceP50Ms: percentile(rest, 0.5),
-    serviceP99Ms: percentile(rest, 0.99),
-    loopDelayP99Ms: delay.percentile(99) / 1e6,
-    rssStartMb: rssStart,
-    rssEndMb: postGcRssMb(),
-    rssSlopeMbPer100k: slope(rssAt, rssMb) * 100_000,
-    heapSlopeMbPer100k: slope(rssAt, heapMb) * 100_000,
-  };
+  // In process the service time is the call's own time.
+  return summarize({ scenario, requests: REQUESTS, errors: 0, seconds, first, rest, firstService: first, restService: rest, delay, rssStart, rssAt, rssMb, heapMb });
 }
 
 function mlp(seed: number): tf.Sequential {
