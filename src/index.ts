@@ -57,6 +57,7 @@ export { matmul, matMul, matmulAsync } from './ops/matmul';
 export { linear } from './ops/linear';
 export { toFusedActivation, type FusedActivation } from './ops/fused-activation';
 export * from './ops/normalization';
+export { channelAffine, type ChannelAffineOptions } from './ops/channel-affine';
 export {
   maxPool2d,
   avgPool2d,

@@ -195,6 +195,28 @@ Napi::Value batch_norm_backward_entry(const Napi::CallbackInfo& info, bool async
   return dispatch(info, async, [=] { k::batch_norm_backward(a); }, {0, 1, 2, 3, 4, 5, 6, 7});
 }
 
+// channelAffine(x, scale, shift, y, args): y = act(x * scale + shift) per channel, act the unary
+// op of code `activation` (-1: none) with p0, p1.
+Napi::Value channel_affine_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::channelAffine;
+  Args<L> args(info, 4);
+  k::ChannelAffine a{};
+  a.outer = args.integer(L::outer, 0, kMaxExtent);
+  a.c = args.integer(L::c, 1, kMaxExtent);
+  a.inner = args.integer(L::inner, 1, kMaxExtent);
+  const int64_t size = batch_norm_size(info.Env(), a.outer, a.c, a.inner);
+  a.x = read_dense(info, 0, "channelAffine x", args, L::xOffset, size);
+  a.scale = read_dense(info, 1, "channelAffine scale", args, L::scaleOffset, a.c);
+  a.shift = read_dense(info, 2, "channelAffine shift", args, L::shiftOffset, a.c);
+  a.y = read_dense(info, 3, "channelAffine y", args, L::yOffset, size);
+  const int64_t act = args.integer(L::activation, -1, static_cast<int64_t>(k::UnaryOp::Count) - 1);
+  a.has_activation = act >= 0;
+  if (a.has_activation) a.activation = static_cast<k::UnaryOp>(act);
+  a.p0 = static_cast<float>(args.number(L::p0));
+  a.p1 = static_cast<float>(args.number(L::p1));
+  return dispatch(info, async, [=] { k::channel_affine(a); }, {0, 1, 2, 3});
+}
+
 }  // namespace
 
 void register_attention_ops(Napi::Env env, Napi::Object exports) {
@@ -204,6 +226,7 @@ void register_attention_ops(Napi::Env env, Napi::Object exports) {
   export_entry<layout::layerNormBackward>(env, exports, "layerNormBackward", layer_norm_backward_entry);
   export_entry<layout::batchNormForward>(env, exports, "batchNormForward", batch_norm_forward_entry);
   export_entry<layout::batchNormBackward>(env, exports, "batchNormBackward", batch_norm_backward_entry);
+  export_entry<layout::channelAffine>(env, exports, "channelAffine", channel_affine_entry);
 }
 
 }  // namespace tf::binding

@@ -154,7 +154,11 @@ TF_LAYOUT(layerNormBackward, TF_LAYER_NORM_BACKWARD_FIELDS)
   F(outer) F(c) F(inner) F(xOffset) F(gammaOffset) F(meanOffset) F(rstdOffset) F(dyOffset) F(dxOffset) \
   F(dgammaOffset) F(dbetaOffset)
 
+#define TF_CHANNEL_AFFINE_FIELDS(F) \
+  F(outer) F(c) F(inner) F(xOffset) F(scaleOffset) F(shiftOffset) F(yOffset) F(activation) F(p0) F(p1)
+
 TF_LAYOUT(batchNormForward, TF_BATCH_NORM_FORWARD_FIELDS)
+TF_LAYOUT(channelAffine, TF_CHANNEL_AFFINE_FIELDS)
 TF_LAYOUT(batchNormBackward, TF_BATCH_NORM_BACKWARD_FIELDS)
 
 }  // namespace tf::binding::layout

@@ -92,6 +92,8 @@ export const layouts = {
     'rstdOffset'],
   batchNormBackward: ['outer', 'c', 'inner', 'xOffset', 'gammaOffset', 'meanOffset', 'rstdOffset', 'dyOffset', 'dxOffset',
     'dgammaOffset', 'dbetaOffset'],
+  /** y = act(x * scale + shift) per channel: x, y dense [outer, c, inner]; activation a unary op code (-1 none). */
+  channelAffine: ['outer', 'c', 'inner', 'xOffset', 'scaleOffset', 'shiftOffset', 'yOffset', 'activation', 'p0', 'p1'],
 } as const;
 
 export type LayoutName = keyof typeof layouts;
@@ -169,6 +171,7 @@ interface KernelEntries {
     args: Packed<'batchNormForward'>): void;
   batchNormBackward(x: F32, gamma: F32 | null, mean: F32, rstd: F32, dy: F32, dx: F32, dgamma: F32 | null, dbeta: F32 | null,
     args: Packed<'batchNormBackward'>): void;
+  channelAffine(x: F32, scale: F32, shift: F32, y: F32, args: Packed<'channelAffine'>): void;
   /**
    * One fused update of a parameter and its state slots. Its block is named per optimizer kind
    * (common fields, then the kind's hyper-parameters): src/optimizers/fused-layouts.ts, published as

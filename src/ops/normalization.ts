@@ -16,6 +16,7 @@ import { isDensePermutation, normalizeAxes, normalizeAxis } from '../tensor/shap
 import { Storage } from '../tensor/storage';
 import { copyView } from './copy';
 import { add, div, mul, sub } from './binary';
+import { batchNormAffine, channelAffine } from './channel-affine';
 import { concat } from './movement';
 import { mean } from './reduce';
 import { registerOp } from './registry';
@@ -169,14 +170,15 @@ export function batchNorm(xIn: Tensor, meanIn: Tensor, varianceIn: Tensor, gamma
   const x = floatInput(fn, 'x', xIn);
   const axis = normalizeAxis(fn, options.axis ?? -1, x.rank);
   const eps = epsilonOf(fn, options.epsilon);
-  const m = perFeature(fn, 'mean', meanIn, x, axis);
-  const v = perFeature(fn, 'variance', varianceIn, x, axis);
-  const g = gamma ? perFeature(fn, 'gamma', gamma, x, axis) : null;
-  const b = beta ? perFeature(fn, 'beta', beta, x, axis) : null;
-  const inv = div(g ?? 1, sqrt(add(v, eps)));
-  const shift = b ? sub(b, mul(m, inv)) : neg(mul(m, inv));
-  return add(mul(x, inv), shift);
+  const c = [x.shape[axis]!];
+  const m = reshape(perFeature(fn, 'mean', meanIn, x, axis), c);
+  const v = reshape(perFeature(fn, 'variance', varianceIn, x, axis), c);
+  const g = gamma ? reshape(perFeature(fn, 'gamma', gamma, x, axis), c) : null;
+  const b = beta ? reshape(perFeature(fn, 'beta', beta, x, axis), c) : null;
+  const { scale, shift } = batchNormAffine(m, v, g, b, eps);
+  return channelAffine(x, scale, shift, { axis });
 }
+
 
 /** A fresh float32 tensor of x's shape laid out with x's strides (x a dense permutation). */
 function emptyLike(x: Tensor): Tensor {
@@ -327,7 +329,7 @@ registerOp({
   name: 'batchNorm',
   onnx: 'BatchNormalization',
   kind: 'kernel',
-  native: false,
+  native: true,
   differentiable: true,
   checks: [
     // exp keeps the sampled variance positive.

@@ -118,6 +118,31 @@ void batch_norm_backward(const BatchNormBackward& a) {
   if (n > 0) bn_affine(kern, a.outer, c, a.inner, a.dy, a.x, a.dx, ca.data(), cb.data(), cd.data());
 }
 
+void channel_affine(const ChannelAffine& a) {
+  if (a.outer == 0 || a.c == 0 || a.inner == 0) return;
+  const auto& kern = norm_detail::active_table();
+  if (a.inner == 1) {
+    parallel_for(a.outer, grain_for(3 * a.c), [&](int64_t r0, int64_t r1) {
+      // Blocks of rows small enough to stay in L1/L2 between the affine pass and the activation.
+      const int64_t block = std::max<int64_t>(1, 4096 / a.c);
+      for (int64_t r = r0; r < r1; r += block) {
+        const int64_t e = std::min(r1, r + block);
+        kern.scale_shift_rows(a.x, a.y, a.c, r, e, a.scale, a.shift);
+        if (a.has_activation) unary(a.activation, a.y + r * a.c, a.y + r * a.c, (e - r) * a.c, a.p0, a.p1);
+      }
+    });
+    return;
+  }
+  parallel_for(a.outer * a.c, grain_for(3 * a.inner), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t ch = t % a.c;
+      float* y = a.y + t * a.inner;
+      kern.scale_shift_plane(a.x + t * a.inner, y, a.inner, a.scale[ch], a.shift[ch]);
+      if (a.has_activation) unary(a.activation, y, y, a.inner, a.p0, a.p1);
+    }
+  });
+}
+
 void layer_norm_forward(const LayerNormForward& a) {
   const auto& kern = norm_detail::active_table();
   parallel_for(a.rows, grain_for(3 * a.n), [&](int64_t r0, int64_t r1) { kern.forward_rows(a, r0, r1); });

@@ -4,6 +4,8 @@
 // keeps mean and rstd per row for the backward pass.
 #include <cstdint>
 
+#include "kernels/elementwise/elementwise.h"
+
 namespace tf::kernels {
 
 struct LayerNormForward {
@@ -66,5 +68,21 @@ struct BatchNormBackward {
   float* dbeta;   // may be null
 };
 void batch_norm_backward(const BatchNormBackward& a);
+
+// A per-channel affine map then an optional activation, on x viewed as [outer, c, inner]:
+// y = act(x * scale[ch] + shift[ch]). Inference batch normalization with its statistics folded
+// into scale and shift; the activation is the elementwise family's unary op, applied to each
+// block while it is still in cache, so a fused and an unfused BatchNorm + ReLU agree bit for bit.
+struct ChannelAffine {
+  int64_t outer, c, inner;
+  const float* x;      // [outer, c, inner]
+  const float* scale;  // [c]
+  const float* shift;  // [c]
+  float* y;            // [outer, c, inner], not overlapping x
+  bool has_activation = false;
+  UnaryOp activation = UnaryOp::Relu;
+  float p0 = 0.0f, p1 = 0.0f;
+};
+void channel_affine(const ChannelAffine& a);
 
 }  // namespace tf::kernels

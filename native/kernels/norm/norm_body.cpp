@@ -183,7 +183,30 @@ void bn_affine_plane(const float* p, const float* q, float* out, int64_t n, floa
   }
 }
 
-const Kernels kTable{forward_rows, backward_rows, param_grads, bn_sums_rows, bn_sums_plane, bn_affine_rows, bn_affine_plane};
+// The product is stored before the sum is taken (two loops over a block that stays in cache), so
+// no FMA contraction: the values of a multiply op then an add op, overflow included.
+void scale_shift_rows(const float* x, float* y, int64_t c, int64_t r0, int64_t r1, const float* s, const float* d) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float* __restrict xr = x + r * c;
+    float* __restrict yr = y + r * c;
+    for (int64_t ch = 0; ch < c; ch++) yr[ch] = s[ch] * xr[ch];
+  }
+  for (int64_t r = r0; r < r1; r++) {
+    float* __restrict yr = y + r * c;
+    for (int64_t ch = 0; ch < c; ch++) yr[ch] += d[ch];
+  }
+}
+
+void scale_shift_plane(const float* x, float* y, int64_t n, float s, float d) {
+  const float* __restrict xr = x;
+  float* __restrict yr = y;
+  for (int64_t i = 0; i < n; i++) yr[i] = s * xr[i];
+  for (int64_t i = 0; i < n; i++) yr[i] += d;
+}
+
+const Kernels kTable{forward_rows,   backward_rows,  param_grads,      bn_sums_rows,
+                     bn_sums_plane,  bn_affine_rows, bn_affine_plane,  scale_shift_rows,
+                     scale_shift_plane};
 
 }  // namespace
 

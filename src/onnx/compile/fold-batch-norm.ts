@@ -1,6 +1,11 @@
 // Inference BatchNormalization folded into the convolution or Gemm before it: y = (x - mean) * s + beta
 // with s = scale / sqrt(var + eps) is affine per channel, so scaling the producer's weights per
-// output channel and rewriting its bias removes one full pass over the activations.
+// output channel and rewriting its bias removes one full pass over the activations. One that
+// cannot fold (DenseNet's and pre-activation ResNets' BatchNorm after a Concat or an Add) becomes
+// a channelAffine kernel with the scale and shift computed once, which can then take the
+// activation after it into the same pass.
+import { batchNormAffine } from '../../ops/channel-affine';
+import { reshape } from '../../ops/views';
 import { Tensor } from '../../tensor/tensor';
 import { type IrGraph, type IrNode, consumers, derive, fixed, onlyUse } from './ir';
 
@@ -69,6 +74,29 @@ function foldIntoGemm(g: IrGraph, gemm: IrNode, scale: Float64Array, shift: Floa
   const b = derive(g.derived, B, 'bn-folded-bias', () => foldedBias(bias, scale, shift));
   gemm.inputs = [gemm.inputs[0]!, { kind: 'tensor', tensor: weight, weight: false }, { kind: 'tensor', tensor: b, weight: false }];
   return true;
+}
+
+/**
+ * Lowers every remaining BatchNormalization with fixed statistics to a channelAffine kernel
+ * (channel axis 1 until the layout pass moves it). Returns the count.
+ */
+export function lowerBatchNorms(g: IrGraph): number {
+  let lowered = 0;
+  for (const bn of g.nodes) {
+    if (bn.op !== 'BatchNormalization' || bn.kernel || bn.outputs[0]! < 0 || bn.outputs.filter((o) => o >= 0).length !== 1) continue;
+    const x = bn.inputs[0];
+    const rec = x?.kind === 'value' ? g.recorded[x.id] : undefined;
+    if (!rec || rec.rank < 2 || rec.dtype !== 'float32') continue;
+    const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((k) => fixed(bn.inputs[k] ?? null));
+    const c = rec.shape[1]!;
+    if (!gamma || !beta || !mean || !variance || [gamma, beta, mean, variance].some((t) => t.size !== c || t.dtype !== 'float32')) continue;
+    const flat = (t: Tensor): Tensor => reshape(t, [c]);
+    // As batchNorm computes them, so the plan and the imported layer agree bit for bit.
+    const { scale, shift } = batchNormAffine(flat(mean), flat(variance), flat(gamma), flat(beta), bn.attrs!.float('epsilon', 1e-5));
+    bn.kernel = { kind: 'channelAffine', weight: scale, bias: shift, activation: 'linear', axis: 1 };
+    lowered++;
+  }
+  return lowered;
 }
 
 /** Folds every BatchNormalization whose input is a Conv or Gemm output read by nothing else. Returns the count. */

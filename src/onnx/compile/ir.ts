@@ -9,12 +9,18 @@ import type { FusedActivation } from '../../ops/fused-activation';
 /** An input of a node: a value computed per call, a fixed tensor, or an omitted optional input. */
 export type Operand = { kind: 'value'; id: number } | { kind: 'tensor'; tensor: Tensor; weight: boolean } | null;
 
-/** A convolution or dense layer lowered for the plan, with its epilogue. */
+/** A convolution, dense layer or per-channel affine map lowered for the plan, with its epilogue. */
 export interface KernelDesc {
-  kind: 'conv2d' | 'conv2dTranspose' | 'linear';
-  /** Conv: [kh, kw, Cin/groups, Cout] packed once; ConvTranspose: [kh, kw, Cout/groups, Cin]; linear: [in, out]. */
+  kind: 'conv2d' | 'conv2dTranspose' | 'linear' | 'channelAffine';
+  /**
+   * Conv: [kh, kw, Cin/groups, Cout] packed once; ConvTranspose: [kh, kw, Cout/groups, Cin]; linear: [in, out];
+   * channelAffine: the per-channel scale [C].
+   */
   weight: Tensor;
+  /** The bias; channelAffine: the per-channel shift [C]. */
   bias: Tensor | null;
+  /** channelAffine: the channel axis (1, or 3 once the layout pass runs it channels-last). */
+  axis?: number;
   activation: FusedActivation;
   strides?: [number, number];
   dilations?: [number, number];

@@ -172,6 +172,10 @@ export function assignLayout(g: IrGraph): number {
         return single;
       case 'BatchNormalization': {
         if (!single || n.inputs.slice(1).some((o) => o?.kind !== 'tensor')) return false;
+        if (n.kernel?.kind === 'channelAffine') {
+          n.kernel.axis = 3;
+          return true;
+        }
         const epsilon = a!.float('epsilon', 1e-5);
         n.run = (ins) => [batchNorm(asFloat(ins[0]!), ins[3]!, ins[4]!, ins[1], ins[2], { axis: 3, epsilon })];
         return true;

@@ -85,5 +85,5 @@ export function lowerKernels(g: IrGraph): number {
     else if (n.op === 'MatMul') lowerMatMul(g, n, k, uses);
   });
   g.nodes = g.nodes.filter((n) => n.outputs.some((o) => o >= 0));
-  return g.nodes.filter((n) => n.kernel).length;
+  return g.nodes.filter((n) => n.kernel && n.kernel.kind !== 'channelAffine').length;
 }

@@ -1,10 +1,11 @@
 // An inference plan: the imported graph compiled for one input shape signature, run as a flat list
 // of steps over an array of values (no name look-ups, no per-call validation or shape arithmetic).
+import { channelAffine } from '../../ops/channel-affine';
 import { conv2d, conv2dTranspose, type Conv2DOptions } from '../../ops/conv';
 import { linear } from '../../ops/linear';
 import type { Tensor } from '../../tensor/tensor';
 import { asFloat } from '../import/op-spec';
-import { foldBatchNorms } from './fold-batch-norm';
+import { foldBatchNorms, lowerBatchNorms } from './fold-batch-norm';
 import { foldStatic } from './fold-static';
 import { fuseEpilogues, fuseGatedActivations } from './fuse-activations';
 import { type IrGraph, type IrNode, type KernelDesc, removeDead } from './ir';
@@ -21,6 +22,8 @@ export interface PlanStats {
   steps: number;
   foldedStatic: number;
   foldedBatchNorms: number;
+  /** BatchNormalizations that could not fold, run as one per-channel scale-and-shift pass. */
+  affineBatchNorms: number;
   gatedActivations: number;
   kernels: number;
   /** Residual Adds joined to the convolution before them. */
@@ -41,6 +44,10 @@ interface Step {
 
 function kernelRun(k: KernelDesc): (inputs: readonly (Tensor | null)[]) => Tensor[] {
   if (k.kind === 'linear') return (ins) => [linear(asFloat(ins[0]!), k.weight, k.bias, k.activation)];
+  if (k.kind === 'channelAffine') {
+    const o = { axis: k.axis ?? 1, activation: k.activation };
+    return (ins) => [channelAffine(asFloat(ins[0]!), k.weight, k.bias!, o)];
+  }
   if (k.kind === 'conv2dTranspose') {
     // The transposed convolution has no epilogue: fuseEpilogues leaves it linear.
     const o = { dataFormat: 'NHWC' as const, strides: k.strides, dilations: k.dilations, padding: k.pads, groups: k.groups, bias: k.bias, outputShape: k.outSize };
@@ -95,6 +102,7 @@ export class InferencePlan {
     const importedNodes = g.nodes.length;
     const foldedStatic = foldStatic(g);
     const foldedBatchNorms = foldBatchNorms(g);
+    const affineBatchNorms = lowerBatchNorms(g);
     const gatedActivations = fuseGatedActivations(g) + fuseErfGelu(g);
     const kernels = lowerKernels(g);
     const fusedResiduals = fuseResidualAdds(g);
@@ -107,7 +115,7 @@ export class InferencePlan {
     this.valueCount = g.valueCount;
     this.releaseRecording(g, xs);
     this.planFrees(xs);
-    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, foldedBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, layoutConversions };
+    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, foldedBatchNorms, affineBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, layoutConversions };
   }
 
   /**

@@ -4,7 +4,7 @@
 import { noGrad } from '../../autograd/tape';
 import type { InferencePlanner, LayersModel } from '../../models/layers-model';
 import type { Tensor } from '../../tensor/tensor';
-import { untracked } from '../../tensor/scope';
+import { scoped, untracked } from '../../tensor/scope';
 import { buildIr, recordRun } from './build-ir';
 import { InferencePlan, type PlanStats } from './plan';
 import type { DerivedCache } from './ir';
@@ -56,7 +56,9 @@ export class ImportedModelPlanner implements InferencePlanner {
     const plan = this.planFor(xs, true);
     if (!plan) return null;
     const times = new Map<string, number>();
-    plan.run(xs, times);
+    // As predict runs it (no tape, temporaries freed at the scope's end), so composite steps are
+    // timed as they run there.
+    scoped(() => noGrad(() => plan.run(xs, times)), () => []);
     return times;
   }
 

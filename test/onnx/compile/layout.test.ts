@@ -85,6 +85,35 @@ describe('compiled layouts', () => {
     expect(s.layoutConversions).toBe(2);
   });
 
+  it('BatchNorms that cannot fold (after a Concat, on the raw input) run as one scale-and-shift pass with the activation after them', () => {
+    const bnInits = (p: string, c: number, k: number) => [
+      ...['g', 'b', 'm'].map((n, j) => ({ name: `${p}${n}`, shape: [c], data: values(c, k + j) })),
+      { name: `${p}v`, shape: [c], data: Array.from({ length: c }, (_, j) => 0.5 + 0.25 * j) },
+    ];
+    const bn = (p: string, x: string, y: string) => ({ op: 'BatchNormalization', inputs: [x, `${p}g`, `${p}b`, `${p}m`, `${p}v`], outputs: [y] });
+    const p = compare({
+      inputs: [{ name: 'x', shape: ['N', 3, 6, 6] }], outputs: ['y'],
+      initializers: [conv('w1', 3, 4), conv('w2', 7, 5, 1), ...bnInits('a', 3, 1), ...bnInits('c', 7, 4)],
+      nodes: [
+        // On the channels-first input: channel axis 1, ReLU6 joins it.
+        bn('a', 'x', 'a0'),
+        { op: 'Clip', inputs: ['a0'], outputs: ['a1'], attrs: { min: { float: 0 }, max: { float: 6 } } },
+        { op: 'Conv', inputs: ['a1', 'w1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } },
+        // DenseNet's pre-activation: Concat, BatchNorm, ReLU, then the 1x1 convolution, channels-last.
+        { op: 'Concat', inputs: ['c1', 'x'], outputs: ['cat'], attrs: { axis: 1 } },
+        bn('c', 'cat', 'c0'),
+        { op: 'Relu', inputs: ['c0'], outputs: ['r'] },
+        { op: 'Conv', inputs: ['r', 'w2'], outputs: ['y'] },
+      ],
+    }, X);
+    const s = p.stats([X])!;
+    expect(s.foldedBatchNorms).toBe(0);
+    expect(s.affineBatchNorms).toBe(2);
+    expect(s.fusedEpilogues).toBe(2);
+    // Two BatchNorm steps (activations inside), two convolutions, the Concat and the layout conversions.
+    expect(s.steps).toBe(5 + s.layoutConversions);
+  });
+
   it('opset 18: reduction axes and Pad axes as inputs follow the layout', () => {
     const p = compare({
       opset: 18,
