@@ -10,6 +10,7 @@
 #include "kernels/common/cpu_features.h"
 #include "kernels/common/thread_pool.h"
 #include "kernels/elementwise/elementwise.h"
+#include "kernels/gemm/gemm.h"
 
 namespace tf::binding {
 namespace {
@@ -77,11 +78,18 @@ Napi::Value address_mod64_fn(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(reinterpret_cast<uintptr_t>(data) % 64));
 }
 
+// The GEMM panel width of the active instruction set: what gemmPackB packs to and conv2d's packed
+// filter must have been packed at.
+Napi::Value gemm_pack_width_fn(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(k::sgemm_pack_b_width()));
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, info_fn, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads_fn, "setNumThreads"));
   exports.Set("setSimdLevel", Napi::Function::New(env, set_simd_level_fn, "setSimdLevel"));
   exports.Set("addressMod64", Napi::Function::New(env, address_mod64_fn, "addressMod64"));
+  exports.Set("gemmPackWidth", Napi::Function::New(env, gemm_pack_width_fn, "gemmPackWidth"));
   exports.Set("unaryOps", names(env, kUnaryNames));
   exports.Set("binaryOps", names(env, kBinaryNames));
   exports.Set("reduceOps", names(env, kReduceNames));

@@ -97,11 +97,24 @@ Napi::Value conv2d_entry(const Napi::CallbackInfo& info, bool async) {
     check_range(env, "conv2d residual", r.length, 0, checked_volume(env, "conv2d residual", {c.s.n, c.s.oh, c.s.ow, c.s.cout}));
     ep.residual = r.data;
   }
+  // packed, packedWidth: the filter as gemmPackB packed it (ungrouped convolutions only).
+  k::PackedB packed;
+  if (info.Length() > 9 && !info[9].IsNull() && !info[9].IsUndefined()) {
+    F32 pk = get_f32(info, 9, "packed");
+    if (info.Length() < 11 || !info[10].IsNumber()) throw_range(env, "conv2d: a packed filter needs its panel width");
+    const int64_t width = info[10].As<Napi::Number>().Int64Value();
+    if (width < 1 || width > 64) throw_range(env, "conv2d: packed panel width must be in [1, 64]");
+    if (c.s.groups != 1) throw_range(env, "conv2d: a packed filter is for ungrouped convolutions");
+    const int64_t depth = checked_volume(env, "conv2d packed", {c.s.kh, c.s.kw, c.s.c});
+    check_range(env, "conv2d packed", pk.length, 0, checked_volume(env, "conv2d packed", {(c.s.cout + width - 1) / width, width, depth}));
+    packed.data = pk.data;
+    packed.nr = width;
+  }
   const float* xp = x.data + c.x_off;
   const float* wp = w.data + c.w_off;
   float* yp = y.data + c.y_off;
   k::ConvShape s = c.s;
-  return dispatch(info, async, [=] { k::conv2d_forward(s, xp, wp, yp, ep); }, {0, 1, 2, 4, 8});
+  return dispatch(info, async, [=] { k::conv2d_forward(s, xp, wp, yp, ep, packed); }, {0, 1, 2, 4, 8, 9});
 }
 
 // conv2dBackpropInput(dy, w, dx, args): dx = conv^T(dy, w)

@@ -61,7 +61,10 @@ namespace tf::binding::layout {
   F(transA) F(transB) F(m) F(n) F(k) F(lda) F(ldb) F(ldc) F(alpha) F(beta) F(activation) F(batch)
 #define TF_GEMM_TAIL(F) F(aOffsets) F(bOffsets) F(cOffsets)
 
+#define TF_GEMM_PACK_B_FIELDS(F) F(k) F(n) F(ldb) F(bOffset)
+
 TF_LAYOUT(unary, TF_UNARY_FIELDS)
+TF_LAYOUT(gemmPackB, TF_GEMM_PACK_B_FIELDS)
 TF_LAYOUT_TAIL(binary, TF_BINARY_FIELDS, ndim, TF_BINARY_TAIL)
 TF_LAYOUT_TAIL(where, TF_WHERE_FIELDS, ndim, TF_WHERE_TAIL)
 TF_LAYOUT_TAIL(stridedCopy, TF_STRIDED_COPY_FIELDS, ndim, TF_STRIDED_COPY_TAIL)

@@ -334,7 +334,30 @@ Napi::Value gemm_entry(const Napi::CallbackInfo& info, bool async) {
 
 }  // namespace
 
+// gemmPackB(b, packed, args): b (k x n, row stride ldb, from bOffset) packed at the active
+// instruction set's panel width (gemmPackWidth()) into packed, which must hold
+// ceil(n / width) * width * k floats.
+Napi::Value gemm_pack_b_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::gemmPackB;
+  constexpr int64_t kMaxExtent = int64_t{1} << 40;
+  Napi::Env env = info.Env();
+  F32 b = get_f32(info, 0, "b");
+  F32 packed = get_f32(info, 1, "packed");
+  Args<L> args(info, 2);
+  const int64_t kk = args.integer(L::k, 0, kMaxExtent), n = args.integer(L::n, 0, kMaxExtent);
+  const int64_t ldb = args.integer(L::ldb, 0, kMaxExtent), off = args.integer(L::bOffset, 0, kMaxExtent);
+  if (ldb < n) throw_range(env, "gemmPackB: ldb is less than n");
+  check_matrix(env, "gemmPackB b", b.length, off, kk, n, ldb);
+  const int64_t width = k::sgemm_pack_b_width();
+  const int64_t need = checked_volume(env, "gemmPackB packed", {(n + width - 1) / width, width, kk});
+  check_range(env, "gemmPackB packed", packed.length, 0, need);
+  const float* bp = b.data + off;
+  float* pp = packed.data;
+  return dispatch(info, async, [=] { k::sgemm_pack_b(kk, n, bp, ldb, pp); }, {0, 1});
+}
+
 void register_ops(Napi::Env env, Napi::Object exports) {
+  export_entry<layout::gemmPackB>(env, exports, "gemmPackB", gemm_pack_b_entry);
   export_entry<layout::unary>(env, exports, "unary", unary_entry);
   export_entry<layout::binary>(env, exports, "binary", binary_entry);
   export_entry<layout::where>(env, exports, "where", where_entry);

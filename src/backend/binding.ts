@@ -92,6 +92,8 @@ export const layouts = {
     'rstdOffset'],
   batchNormBackward: ['outer', 'c', 'inner', 'xOffset', 'gammaOffset', 'meanOffset', 'rstdOffset', 'dyOffset', 'dxOffset',
     'dgammaOffset', 'dbetaOffset'],
+  /** b (k x n, row stride ldb) from bOffset, packed into GEMM panels. */
+  gemmPackB: ['k', 'n', 'ldb', 'bOffset'],
   /** y = act(x * scale + shift) per channel: x, y dense [outer, c, inner]; activation a unary op code (-1 none). */
   channelAffine: ['outer', 'c', 'inner', 'xOffset', 'scaleOffset', 'shiftOffset', 'yOffset', 'activation', 'p0', 'p1'],
 } as const;
@@ -139,7 +141,9 @@ interface KernelEntries {
    * (-1: none) with parameters p0, p1; residual has y's size.
    */
   conv2d(x: F32, w: F32, y: F32, args: Packed<'conv2d'>, bias: F32 | null, activation: number, p0: number, p1: number,
-    residual: F32 | null): void;
+    residual: F32 | null, packed?: F32 | null, packedWidth?: number): void;
+  /** Packs b (k x n, row stride ldb) at the active panel width ({@link AddonBasics.gemmPackWidth}) for conv2d's `packed`. */
+  gemmPackB(b: F32, packed: F32, args: Packed<'gemmPackB'>): void;
   /** dx = adjoint of conv2d w.r.t. x applied to dy. */
   conv2dBackpropInput(dy: F32, w: F32, dx: F32, args: Packed<'conv2dBackpropInput'>): void;
   /** dw = gradient of <dy, conv2d(x, w)> w.r.t. w. */
@@ -204,6 +208,8 @@ interface AddonBasics {
   setSimdLevel(level: string): string;
   /** Address of the buffer's first byte mod 64 (Storage aligns pooled views with it). */
   addressMod64(buf: ArrayBuffer): number;
+  /** The GEMM panel width of the active SIMD level (what gemmPackB packs to). */
+  gemmPackWidth(): number;
   /** Op names in code order: JS resolves each op's code by name once. */
   unaryOps: string[];
   binaryOps: string[];
@@ -230,6 +236,7 @@ const basics: { readonly [K in keyof AddonBasics]-?: Kind<AddonBasics[K]> } = {
   setNumThreads: 'function',
   setSimdLevel: 'function',
   addressMod64: 'function',
+  gemmPackWidth: 'function',
   unaryOps: 'object',
   binaryOps: 'object',
   reduceOps: 'object',

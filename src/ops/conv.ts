@@ -113,6 +113,25 @@ function f32(t: Tensor): Float32Array {
 // ---------------------------------------------------------------------------------------------
 // Kernels (contiguous NHWC / HWIO tensors)
 
+/** Filters packed once into the GEMM's panels, by filter tensor (see prepackFilter). */
+const packedFilters = new WeakMap<Tensor, { data: Float32Array; width: number }>();
+
+/**
+ * @internal Packs a fixed HWIO filter once into the panels the native GEMM reads, so later
+ * conv2d calls with this very tensor (ungrouped) skip packing it per output tile: for the
+ * inference plan's weights, which never change once made (a changed weight gets a new plan).
+ */
+export function prepackFilter(w: Tensor): void {
+  const addon = activeAddon();
+  if (!addon || w.rank !== 4 || w.dtype !== 'float32' || !w.isContiguous || packedFilters.has(w)) return;
+  const [kh, kw, ci, co] = w.shape as [number, number, number, number];
+  const k = kh * kw * ci;
+  const width = addon.gemmPackWidth();
+  const data = new Float32Array(Math.ceil(co / width) * width * k);
+  addon.gemmPackB(f32(w), data, pack.gemmPackB({ k, n: co, ldb: co, bOffset: w.offset }));
+  packedFilters.set(w, { data, width });
+}
+
 /** act(conv(x, w) + bias + residual); residual (contiguous) has the output's NHWC shape. */
 function forwardKernel(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, act: ResolvedActivation = NO_ACTIVATION,
   residual: Tensor | null = null): Tensor {
@@ -123,8 +142,9 @@ function forwardKernel(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, act: 
     const r = residual ? f32(residual).subarray(residual.offset, residual.offset + y.size) : null;
     const code = act.name === null ? -1 : addon.unaryOps.indexOf(act.name);
     if (act.name !== null && code < 0) throw new Error(`conv2d: the addon has no '${act.name}' kernel`);
+    const packed = g.groups === 1 ? packedFilters.get(w) : undefined;
     addon.conv2d(f32(x), f32(w), f32(y), pack.conv2d(convArgs(g, { xOffset: x.offset, wOffset: w.offset, yOffset: 0 })), b,
-      code, act.p0, act.p1, r);
+      code, act.p0, act.p1, r, packed?.data ?? null, packed?.width ?? 0);
     return y;
   }
   const xd = x.buffer;

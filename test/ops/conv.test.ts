@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import type { Tensor } from '../../src';
-import { type Conv2DOptions, conv1d, conv2d, conv2dTranspose } from '../../src/ops/conv';
+import { type Conv2DOptions, conv1d, conv2d, conv2dTranspose, prepackFilter } from '../../src/ops/conv';
 import { type LayoutArgs, nativeAddon, pack } from '../../src/backend/binding';
 import { Generator } from '../../src/random/generator';
 import { expectClose } from '../helpers/compare';
@@ -234,6 +234,12 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     expect(() => addon.conv2d(x, w, y, pack.conv2d(ok), null, -1, 0, 0, new Float32Array(3))).toThrow(RangeError); // residual
     expect(() => addon.conv2d(x, w, y, pack.conv2d(ok), null, 9999, 0, 0, null)).toThrow(RangeError); // activation code
     expect(() => (addon.conv2d as (...a: unknown[]) => void)(x, w, y, pack.conv2d(ok), null, false)).toThrow(RangeError);
+    // A packed filter shorter than its panels, without its width, or with a width out of range.
+    expect(() => addon.conv2d(x, w, y, pack.conv2d(ok), null, -1, 0, 0, null, new Float32Array(3), 1)).toThrow(RangeError);
+    expect(() => addon.conv2d(x, w, y, pack.conv2d(ok), null, -1, 0, 0, null, new Float32Array(64))).toThrow(RangeError);
+    expect(() => addon.conv2d(x, w, y, pack.conv2d(ok), null, -1, 0, 0, null, new Float32Array(1024), 65)).toThrow(RangeError);
+    expect(() => addon.gemmPackB(w, new Float32Array(3), pack.gemmPackB({ k: 4, n: 1, ldb: 1, bOffset: 0 }))).toThrow(RangeError);
+    expect(() => addon.gemmPackB(w, new Float32Array(1024), pack.gemmPackB({ k: 4, n: 2, ldb: 2, bOffset: 0 }))).toThrow(RangeError);
     expect(() => addon.conv2dBackpropInput(y, w, new Float32Array(8), pack.conv2dBackpropInput(ok))).toThrow(RangeError);
     expect(() => addon.conv2dBackpropFilter(x, y, new Float32Array(3), pack.conv2dBackpropFilter(ok))).toThrow(RangeError);
   });
@@ -278,6 +284,40 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
         tf.setSimdLevel(hardware);
       }
     });
+  });
+
+  it('filters packed once for the GEMM (prepackFilter) give the unpacked result on every route and SIMD level', () => {
+    const cases: [number[], number[], Conv2DOptions][] = [
+      [[2, 9, 7, 24], [1, 1, 24, 40], { activation: 'relu' }], // pointwise: one GEMM over the batch
+      [[1, 14, 14, 64], [1, 1, 64, 70], { activation: 'silu' }], // pointwise, a finishing epilogue per block
+      [[2, 10, 9, 16], [3, 3, 16, 33], { padding: 'same', activation: 'relu' }], // im2col tiles
+      [[1, 4, 4, 300], [3, 3, 300, 20], { padding: 'same' }], // deep filter: flat tiles over the batch
+      [[2, 11, 11, 8], [1, 1, 8, 48], { strides: 2 }], // strided 1x1 through im2col
+    ];
+    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
+    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    try {
+      cases.forEach(([xs, ws, o], i) => {
+        const x = rand(xs, 70 + i);
+        const b = rand([ws[3]!], 80 + i);
+        const residual = o.strides ? undefined : rand([xs[0]!, xs[1]!, xs[2]!, ws[3]!], 90 + i);
+        for (const level of levels) {
+          tf.setSimdLevel(level);
+          for (const packedAt of levels) {
+            // A fresh filter per packing: the packing is made once per tensor, at the level active then.
+            const w = rand(ws, 60 + i);
+            const want = on('native', () => conv2d(x, w, { ...o, bias: b, residual }));
+            tf.setSimdLevel(packedAt);
+            prepackFilter(w);
+            tf.setSimdLevel(level);
+            const got = on('native', () => conv2d(x, w, { ...o, bias: b, residual }));
+            expectClose(got, want, 1e-5, 1e-6, `case ${i} at ${level}, packed at ${packedAt}`);
+          }
+        }
+      });
+    } finally {
+      tf.setSimdLevel(hardware);
+    }
   });
 
   it('every fused epilogue == its unfused graph (conv + bias + residual, then the unary op) in value and gradients', () => {

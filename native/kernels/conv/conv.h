@@ -2,6 +2,7 @@
 #include <cstdint>
 
 #include "kernels/elementwise/elementwise.h"
+#include "kernels/gemm/gemm.h"
 
 // 2-d convolution on NHWC activations and HWIO filters ([kh, kw, Cin/groups, Cout]), lowered to
 // sgemm through im2col tiles. Group g reads input channels [g*Cin/groups, (g+1)*Cin/groups) and
@@ -29,8 +30,11 @@ struct ConvEpilogue {
   float p0 = 0.0f, p1 = 0.0f;  // the unary op's parameters
 };
 
-// y[n, oh, ow, cout] = act(sum x * w + bias[cout] + residual[n, oh, ow, cout]).
-void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y, const ConvEpilogue& ep);
+// y[n, oh, ow, cout] = act(sum x * w + bias[cout] + residual[n, oh, ow, cout]). `packed`, when
+// given, is w as the [kh * kw * Cin, Cout] GEMM operand packed by sgemm_pack_b (ungrouped
+// convolutions that go through the GEMM use it instead of packing w per output tile).
+void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y, const ConvEpilogue& ep,
+                    const PackedB& packed = {});
 
 // Backward of the fused relu in one pass: out[i] = y[i] > 0 ? dy[i] : 0 (y is the relu output).
 void conv2d_relu_grad(int64_t size, const float* dy, const float* y, float* out);

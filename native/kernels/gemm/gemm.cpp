@@ -104,6 +104,8 @@ struct Problem {
   bool trans_c;
   GemmBlockFn block;
   const void* block_ctx;
+  // B packed once into full-depth NR-wide panels (sgemm_pack_b), or null: pack per block.
+  const float* packed_b = nullptr;
 };
 
 float apply_epilogue(float acc, float alpha, float beta, const float* old, float bias, bool relu) {
@@ -151,18 +153,19 @@ void compute_block(const IsaKernels& K, const Problem& g, int64_t m0, int64_t m1
   float* abuf = pack_a ? t_scratch.a.get(mc_max * kc_max) : nullptr;
   // With a single A strip every B element is used once, so a packed copy would only add a pass
   // over B (for C^T of a narrow C that pass is over the big operand).
-  const bool direct_b = !g.tb && m1 - m0 <= mr;
-  float* bbuf = direct_b ? nullptr : t_scratch.b.get(nc_max * kc_max);
+  const bool prepacked = g.packed_b != nullptr;
+  const bool direct_b = !prepacked && !g.tb && m1 - m0 <= mr;
+  float* bbuf = direct_b || prepacked ? nullptr : t_scratch.b.get(nc_max * kc_max);
   // B row-major and few A strips: the first strip packs each B panel while it multiplies with it
   // (a full MR rows, since the block has more than one strip). With many strips the separate
   // packing pass is amortised and measured ~2% faster (1024^3).
-  const bool copy_b = !direct_b && !g.tb && K.kernel_copy_b != nullptr && m1 - m0 <= kCopyBMaxRows;
+  const bool copy_b = !direct_b && !prepacked && !g.tb && K.kernel_copy_b != nullptr && m1 - m0 <= kCopyBMaxRows;
   for (int64_t jc = n0; jc < n1; jc += K.nc) {
     const int64_t nc = std::min<int64_t>(K.nc, n1 - jc);
     for (int64_t pc = 0; pc < g.k; pc += kc_max) {
       const int64_t kc = std::min<int64_t>(kc_max, g.k - pc);
       const bool last = pc + kc >= g.k;
-      if (!direct_b && !copy_b) {
+      if (!direct_b && !copy_b && !prepacked) {
         for (int64_t jr = 0; jr < nc; jr += nr) {
           const int64_t j = jc + jr;
           const float* src = g.tb ? g.b + j * g.ldb + pc : g.b + pc * g.ldb + j;
@@ -202,7 +205,7 @@ void compute_block(const IsaKernels& K, const Problem& g, int64_t m0, int64_t m1
                             static_cast<int>(std::min(nr, nc - jr)), st);
             return;
           }
-          const float* pb = direct_b ? g.b + pc * g.ldb + j : bbuf + jr * kc;
+          const float* pb = prepacked ? g.packed_b + (j / nr) * g.k * nr + pc * nr : direct_b ? g.b + pc * g.ldb + j : bbuf + jr * kc;
           K.kernel(kc, pa, a_rs, a_ks, pb, direct_b ? g.ldb : nr, ct, g.ldc,
                    static_cast<int>(std::min(mr, mc - ir)), static_cast<int>(std::min(nr, nc - jr)),
                    st);
@@ -246,7 +249,7 @@ void compute(const IsaKernels& K, const Problem& g, bool allow_threads) {
     double cols = split_m ? g.n : std::min<double>(share * K.nr, g.n);
     double dup;
     if (split_m) {
-      dup = static_cast<double>(g.k) * g.n * (g.tb ? 24 : 16);
+      dup = g.packed_b != nullptr ? 0.0 : static_cast<double>(g.k) * g.n * (g.tb ? 24 : 16);
     } else {
       const bool packs_a = should_pack_a(K, g, g.m, static_cast<int64_t>(cols));
       dup = packs_a ? static_cast<double>(g.k) * g.m * (g.ta ? 16 : 24) : 0.0;
@@ -378,7 +381,7 @@ void dots(const IsaKernels& K, bool trans_b, int64_t m, int64_t n, int64_t k, fl
 
 void gemm_one(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
               float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
-              float* c, int64_t ldc, const GemmEpilogue& ep, bool allow_threads) {
+              float* c, int64_t ldc, const GemmEpilogue& ep, bool allow_threads, const float* packed_b = nullptr) {
   if (m <= 0 || n <= 0) return;
   const bool relu = ep.activation == GemmActivation::Relu;
   if (k <= 0 || alpha == 0.0f) {
@@ -395,7 +398,8 @@ void gemm_one(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_
     dots(K, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu, allow_threads, ep);
     return;
   }
-  Problem g{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu, false, ep.block, ep.block_ctx};
+  Problem g{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu, false, ep.block, ep.block_ctx,
+            trans_a || trans_b ? nullptr : packed_b};
   // A narrow C wastes most of each vector of a tile (n = 10 fills 10 of 16 lanes). The kernels
   // size rows exactly, so computing C^T = op(B)^T op(A)^T puts the narrow side on the rows. That
   // makes op(A)^T the packed B operand, which is a cheap copy only when A is stored transposed;
@@ -419,6 +423,30 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
            int64_t ldc, const GemmEpilogue& epilogue) {
   const IsaKernels& K = gemm_detail::active_table();
   gemm_one(K, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, true);
+}
+
+int64_t sgemm_pack_b_width() { return gemm_detail::active_table().nr; }
+
+int64_t sgemm_packed_b_size(int64_t k, int64_t n) {
+  const int64_t nr = sgemm_pack_b_width();
+  return ceil_div(n, nr) * nr * k;
+}
+
+void sgemm_pack_b(int64_t k, int64_t n, const float* b, int64_t ldb, float* packed) {
+  const IsaKernels& K = gemm_detail::active_table();
+  const int64_t panels = ceil_div(n, K.nr);
+  parallel_for(panels, std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, k * K.nr)), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      K.pack_b(b + p * K.nr, ldb, true, std::min<int64_t>(K.nr, n - p * K.nr), k, packed + p * K.nr * k);
+    }
+  });
+}
+
+void sgemm_prepacked(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                     const PackedB& packed, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
+  const IsaKernels& K = gemm_detail::active_table();
+  const float* pb = packed.data != nullptr && packed.nr == K.nr ? packed.data : nullptr;
+  gemm_one(K, false, false, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, epilogue, true, pb);
 }
 
 void sgemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,

@@ -27,6 +27,26 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
            int64_t ldc, const GemmEpilogue& epilogue = {});
 
+// B (k x n, row-major) packed once for products with many A (a layer's fixed weights): the
+// NR-wide panels the active instruction set's micro-kernels read, [ceil(n / nr)][k][nr], columns
+// past n zero. Repacking B per call is a full pass over the weights, and for a convolution tiled
+// over its output rows one pass per tile. A packing fits the instruction set it was made for:
+// `nr` records its width, and a product whose active kernels differ reads B in place.
+struct PackedB {
+  const float* data = nullptr;
+  int64_t nr = 0;
+};
+// The panel width of the active instruction set.
+int64_t sgemm_pack_b_width();
+// Floats a packing of k x n holds at the active width.
+int64_t sgemm_packed_b_size(int64_t k, int64_t n);
+void sgemm_pack_b(int64_t k, int64_t n, const float* b, int64_t ldb, float* packed);
+
+// C = A * B (+ the epilogue) with B also given packed (alpha 1, beta 0, neither transposed); b
+// is still read by the routes that do not tile (GEMV, narrow dot products).
+void sgemm_prepacked(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                     const PackedB& packed, float* c, int64_t ldc, const GemmEpilogue& epilogue = {});
+
 // batch independent GEMMs of the same shape; matrix i uses a + a_offsets[i], b + b_offsets[i],
 // c + c_offsets[i] (offsets in elements). Offsets of A/B may repeat (broadcast batch dims); C's may not.
 void sgemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,

@@ -1,7 +1,7 @@
 // An inference plan: the imported graph compiled for one input shape signature, run as a flat list
 // of steps over an array of values (no name look-ups, no per-call validation or shape arithmetic).
 import { channelAffine } from '../../ops/channel-affine';
-import { conv2d, conv2dTranspose, type Conv2DOptions } from '../../ops/conv';
+import { conv2d, conv2dTranspose, type Conv2DOptions, prepackFilter } from '../../ops/conv';
 import { linear } from '../../ops/linear';
 import type { Tensor } from '../../tensor/tensor';
 import { asFloat } from '../import/op-spec';
@@ -53,6 +53,7 @@ function kernelRun(k: KernelDesc): (inputs: readonly (Tensor | null)[]) => Tenso
     const o = { dataFormat: 'NHWC' as const, strides: k.strides, dilations: k.dilations, padding: k.pads, groups: k.groups, bias: k.bias, outputShape: k.outSize };
     return (ins) => [conv2dTranspose(asFloat(ins[0]!), k.weight, o)];
   }
+  if (k.groups === 1 || k.groups === undefined) prepackFilter(k.weight);
   const opts: Conv2DOptions = {
     dataFormat: 'NHWC', strides: k.strides, dilations: k.dilations, padding: k.pads, groups: k.groups, bias: k.bias,
     activation: k.activation as Conv2DOptions['activation'],
