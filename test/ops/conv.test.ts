@@ -286,6 +286,39 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     });
   });
 
+  it('grouped convolutions with 16-wide output groups (direct kernels) match the reference in value and gradients', () => {
+    const cases: [number[], number[], Conv2DOptions][] = [
+      [[2, 9, 8, 32], [3, 3, 16, 32], { groups: 2, padding: 'same', activation: 'relu' }],
+      [[1, 7, 7, 64], [3, 3, 16, 64], { groups: 4, padding: 'same', strides: 2 }],
+      [[2, 10, 11, 12], [3, 3, 3, 64], { groups: 4, padding: [[2, 1], [0, 2]], dilations: 2, activation: 'silu' }],
+      [[1, 5, 13, 48], [1, 3, 24, 32], { groups: 2, padding: 'valid' }],
+      [[1, 6, 6, 40], [3, 3, 8, 80], { groups: 5, padding: 'same', activation: { name: 'clip', min: 0, max: 6 } }],
+    ];
+    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
+    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    try {
+      cases.forEach(([xs, ws, o], i) => {
+        const x = rand(xs, 110 + i);
+        const w = rand(ws, 120 + i);
+        const b = rand([ws[3]!], 130 + i);
+        const probe = conv2d(x, w, o);
+        const residual = o.strides ? undefined : rand(probe.shape.slice(), 140 + i);
+        const run = (): Tensor[] => {
+          const [gx, gw] = tf.grads((a: Tensor, f: Tensor) => tf.sum(tf.square(conv2d(a, f, { ...o, bias: b, residual }))))([x, w]);
+          return [conv2d(x, w, { ...o, bias: b, residual }), gx!, gw!];
+        };
+        const ref = on('js', run);
+        for (const level of levels) {
+          tf.setSimdLevel(level);
+          const nat = on('native', run);
+          for (let j = 0; j < 3; j++) expectClose(nat[j]!, ref[j]!, 1e-4, 1e-5, `case ${i} (${level}) output ${j}`);
+        }
+      });
+    } finally {
+      tf.setSimdLevel(hardware);
+    }
+  });
+
   it('filters packed once for the GEMM (prepackFilter) give the unpacked result on every route and SIMD level', () => {
     const cases: [number[], number[], Conv2DOptions][] = [
       [[2, 9, 7, 24], [1, 1, 24, 40], { activation: 'relu' }], // pointwise: one GEMM over the batch

@@ -15,6 +15,7 @@
 #include "kernels/common/cpu_features.h"
 #include "kernels/common/thread_pool.h"
 #include "kernels/conv/conv_direct.h"
+#include "kernels/conv/grouped.h"
 #include "kernels/conv/depthwise.h"
 #include "kernels/gemm/gemm.h"
 
@@ -314,6 +315,14 @@ void depthwise_backward_filter(const ConvShape& s0, const float* x0, const float
 
 }  // namespace
 
+namespace grouped_detail {
+bool supports(const ConvShape& s) {
+  if (s.groups <= 1 || s.c == s.groups) return false;
+  const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
+  return og % 16 == 0 && cg <= kMaxGroupChannels;
+}
+}  // namespace grouped_detail
+
 void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y, const ConvEpilogue& epi,
                     const PackedB& packed) {
   const int64_t m = s.oh * s.ow;
@@ -326,6 +335,19 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
   const int64_t k = s.kh * s.kw * cg;
   const bool direct = is_pointwise(s);
   const conv_detail::DirectKernels* dk = use_direct(s) ? &direct_kernels() : nullptr;
+  if (grouped_detail::supports(s)) {
+    const grouped_detail::GroupedKernels& gk = grouped_detail::active_table();
+    const int64_t row_flops = 2 * s.ow * s.cout * k;
+    parallel_for(s.n * s.oh, row_grain(row_flops), [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; t++) {
+        const int64_t n = t / s.oh, oy = t % s.oh;
+        float* yrow = y + t * s.ow * s.cout;
+        gk.forward_row(s, x + n * s.h * s.w * s.c, w, bias, relu, oy, yrow);
+        if (finish) finish_tile(epi, yrow, s.cout, epi.residual ? epi.residual + (yrow - y) : nullptr, s.ow, s.cout);
+      }
+    });
+    return;
+  }
   if (direct && s.groups == 1 && k > 0) {
     // 1x1, stride 1: x's rows across the whole batch are the GEMM's A as they stand (no im2col
     // buffer to size tiles for), so one GEMM blocks and threads the product and reads each weight

@@ -1,0 +1,105 @@
+// Body of the grouped convolution kernels (see grouped.h), compiled once per ISA with
+// GROUPED_VEC_BYTES the level's register width. A block of P output pixels x 16 output channels
+// is P * (16 / L) accumulators; per filter row (one tap, one input channel) the kernel loads the
+// 16 weights once and broadcasts each pixel's input once.
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/common/isa.h"
+#include "kernels/conv/grouped.h"
+
+#if TF_ISA_LEVEL == TF_ISA_AVX512
+#define GROUPED_VEC_BYTES 64
+#elif TF_ISA_LEVEL == TF_ISA_AVX2
+#define GROUPED_VEC_BYTES 32
+#else
+#define GROUPED_VEC_BYTES 16
+#endif
+
+namespace tf::kernels::grouped_detail::TF_ISA_NS {
+namespace {
+
+typedef float vf __attribute__((vector_size(GROUPED_VEC_BYTES)));
+typedef float vfu __attribute__((vector_size(GROUPED_VEC_BYTES), aligned(4), may_alias));
+constexpr int L = GROUPED_VEC_BYTES / 4;
+constexpr int V = 16 / L;  // registers per 16 output channels
+// Pixels per block: 8 x 16 channels is 8 AVX-512 or 16 AVX2 accumulators.
+constexpr int P = 8;
+inline vf loadv(const float* p) { return *reinterpret_cast<const vfu*>(p); }
+inline void storev(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }
+
+// Read in place of an input pixel that lies in the padding.
+alignas(64) const float kZeros[kMaxGroupChannels] = {};
+
+// np <= P output pixels ox0 .. ox0 + np of row oy, output channels [o0, o0 + 16) of group g.
+template <int NP>
+inline void block(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
+                  int64_t ox0, int64_t g, int64_t o0, float* yrow) {
+  const int64_t cg = s.c / s.groups;
+  const vf zero = {};
+  vf acc[NP][V];
+  for (int v = 0; v < V; v++) {
+    const vf init = bias ? loadv(bias + o0 + L * v) : zero;
+    for (int p = 0; p < NP; p++) acc[p][v] = init;
+  }
+  const float* xp[NP];
+  for (int64_t i = 0; i < s.kh; i++) {
+    const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
+    const bool row_in = iy >= 0 && iy < s.h;
+    for (int64_t j = 0; j < s.kw; j++) {
+      for (int p = 0; p < NP; p++) {
+        const int64_t ix = (ox0 + p) * s.sw - s.pad_left + j * s.dw;
+        xp[p] = row_in && ix >= 0 && ix < s.w ? xn + (iy * s.w + ix) * s.c + g * cg : kZeros;
+      }
+      const float* wt = w + (i * s.kw + j) * cg * s.cout + o0;
+      for (int64_t ci = 0; ci < cg; ci++) {
+        const float* wr = wt + ci * s.cout;
+        vf wv[V];
+        for (int v = 0; v < V; v++) wv[v] = loadv(wr + L * v);
+        for (int p = 0; p < NP; p++) {
+          const float xv = xp[p][ci];
+          for (int v = 0; v < V; v++) acc[p][v] += xv * wv[v];
+        }
+      }
+    }
+  }
+  for (int p = 0; p < NP; p++) {
+    float* out = yrow + (ox0 + p) * s.cout + o0;
+    for (int v = 0; v < V; v++) {
+      vf a = acc[p][v];
+      if (relu) a = a < zero ? zero : a;  // keeps NaN, as the GEMM's store does
+      storev(out + L * v, a);
+    }
+  }
+}
+
+void forward_row(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
+                 float* yrow) {
+  const int64_t og = s.cout / s.groups;
+  for (int64_t g = 0; g < s.groups; g++) {
+    for (int64_t o0 = g * og; o0 < (g + 1) * og; o0 += 16) {
+      int64_t ox = 0;
+      for (; ox + P <= s.ow; ox += P) block<P>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+      // The last ow % P pixels as one narrower block (a 7-wide row is all tail).
+      switch (s.ow - ox) {
+        case 7: block<7>(s, xn, w, bias, relu, oy, ox, g, o0, yrow); break;
+        case 6: block<6>(s, xn, w, bias, relu, oy, ox, g, o0, yrow); break;
+        case 5: block<5>(s, xn, w, bias, relu, oy, ox, g, o0, yrow); break;
+        case 4: block<4>(s, xn, w, bias, relu, oy, ox, g, o0, yrow); break;
+        case 3: block<3>(s, xn, w, bias, relu, oy, ox, g, o0, yrow); break;
+        case 2: block<2>(s, xn, w, bias, relu, oy, ox, g, o0, yrow); break;
+        case 1: block<1>(s, xn, w, bias, relu, oy, ox, g, o0, yrow); break;
+        default: break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+const GroupedKernels& table() {
+  static const GroupedKernels k{forward_row};
+  return k;
+}
+
+}  // namespace tf::kernels::grouped_detail::TF_ISA_NS
