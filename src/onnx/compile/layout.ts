@@ -111,6 +111,25 @@ export function assignLayout(g: IrGraph): number {
       markOut(n);
       continue;
     }
+    const perm = n.op === 'Transpose' ? n.attrs!.ints('perm')?.join(',') : undefined;
+    const x0 = n.inputs[0];
+    if (perm && x0?.kind === 'value' && rank(x0.id) === 4 && n.outputs.length === 1 && n.outputs[0]! >= 0) {
+      // ConvNeXt's blocks permute to channels-last around LayerNorm and the MLP and back: a
+      // channels-first value stored channels-last is, permuted to NHWC, its storage as it stands;
+      // and permuting an NHWC tensor to NCHW gives a value whose channels-last form is that tensor.
+      // Both become the identity instead of a layout conversion plus a transposing copy.
+      if (perm === '0,2,3,1' && isNhwc(x0.id)) {
+        n.run = (ins) => [ins[0]!];
+        out.push(n);
+        continue;
+      }
+      if (perm === '0,3,1,2' && !isNhwc(x0.id)) {
+        n.run = (ins) => [ins[0]!];
+        out.push(n);
+        markOut(n);
+        continue;
+      }
+    }
     const anyNhwc = n.inputs.some((o) => o?.kind === 'value' && isNhwc(o.id));
     if (anyNhwc && channelsLast(n)) {
       out.push(n);

@@ -56,7 +56,7 @@ describe('compiled layouts', () => {
     expect(s.layoutConversions).toBe(2);
   });
 
-  it('a conv output read by BatchNorm and by another op keeps its BatchNorm; pooling with padding; reductions, Pad and LogSoftmax follow the layout; Transpose leaves it', () => {
+  it('a conv output read by BatchNorm and by another op keeps its BatchNorm; pooling with padding; reductions, Pad and LogSoftmax follow the layout; a Transpose to NHWC is the storage', () => {
     const p = compare({
       inputs: [{ name: 'x', shape: ['N', 3, 6, 6] }], outputs: ['y'],
       initializers: [conv('w1', 3, 4), conv('w2', 4, 4),
@@ -81,8 +81,8 @@ describe('compiled layouts', () => {
     }, X);
     const s = p.stats([X])!;
     expect(s.foldedBatchNorms).toBe(0);
-    // Into channels-last at the input, out before the Transpose.
-    expect(s.layoutConversions).toBe(2);
+    // Into channels-last at the input only: the final Transpose to NHWC is the channels-last storage itself.
+    expect(s.layoutConversions).toBe(1);
   });
 
   it('BatchNorms that cannot fold (after a Concat, on the raw input) run as one scale-and-shift pass with the activation after them', () => {
@@ -112,6 +112,31 @@ describe('compiled layouts', () => {
     expect(s.fusedEpilogues).toBe(2);
     // Two BatchNorm steps (activations inside), two convolutions, the Concat and the layout conversions.
     expect(s.steps).toBe(5 + s.layoutConversions);
+  });
+
+  it("ConvNeXt's permutes around LayerNorm and the MLP cost no layout conversion: NCHW -> NHWC and back are the channels-last storage itself", () => {
+    const p = compare({
+      inputs: [{ name: 'x', shape: ['N', 3, 6, 6] }], outputs: ['y'],
+      initializers: [conv('w1', 3, 8), { name: 'dw', shape: [8, 1, 3, 3], data: values(72, 3) }, conv('w2', 8, 4, 1),
+        { name: 'g', shape: [8], data: values(8, 1) }, { name: 'b', shape: [8], data: values(8, 2) },
+        { name: 'm1', shape: [8, 16], data: values(128, 4) }, { name: 'm2', shape: [16, 8], data: values(128, 5) },
+        { name: 'ls', shape: [8], data: values(8, 6) }],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'Conv', inputs: ['c1', 'dw'], outputs: ['d'], attrs: { pads: [1, 1, 1, 1], group: 8 } },
+        { op: 'Transpose', inputs: ['d'], outputs: ['t1'], attrs: { perm: [0, 2, 3, 1] } },
+        { op: 'LayerNormalization', inputs: ['t1', 'g', 'b'], outputs: ['ln'], attrs: { axis: -1, epsilon: { float: 1e-6 } } },
+        { op: 'MatMul', inputs: ['ln', 'm1'], outputs: ['h'] },
+        { op: 'Relu', inputs: ['h'], outputs: ['hr'] },
+        { op: 'MatMul', inputs: ['hr', 'm2'], outputs: ['h2'] },
+        { op: 'Mul', inputs: ['h2', 'ls'], outputs: ['h3'] },
+        { op: 'Transpose', inputs: ['h3'], outputs: ['t2'], attrs: { perm: [0, 3, 1, 2] } },
+        { op: 'Add', inputs: ['t2', 'c1'], outputs: ['r'] },
+        { op: 'Conv', inputs: ['r', 'w2'], outputs: ['y'] },
+      ],
+    }, X);
+    // Into channels-last at the input and back at the output only.
+    expect(p.stats([X])!.layoutConversions).toBe(2);
   });
 
   it('opset 18: reduction axes and Pad axes as inputs follow the layout', () => {
