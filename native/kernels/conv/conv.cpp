@@ -220,6 +220,22 @@ const float* repeat_channels(const ConvShape& s, const float* x, std::vector<flo
   return out;
 }
 
+// Rows per output tile of the forward tile loop: `rows` (tile_rows), unless the convolution has
+// only a few tasks (per = images x groups; a batch-1 layer of a small network). Then the tiles are
+// evened out and their number per (image, group) raised so the task count is a multiple of the
+// thread count: 196 output pixels at 128 rows per tile ran as a 128-row and a 68-row task, one
+// thread idle for a third of the layer; now two of 98. Each output element is the same GEMM sum.
+int64_t even_tile_rows(int64_t m, int64_t rows, int64_t per) {
+  const int64_t threads = num_threads();
+  const int64_t tiles = (m + rows - 1) / rows;
+  const int64_t tasks = per * tiles;
+  // One task: the GEMM inside splits itself. Many: balanced chunks even them out.
+  if (threads <= 1 || tasks < 2 || tasks >= 4 * threads) return rows;
+  const int64_t want_tasks = (tasks + threads - 1) / threads * threads;
+  const int64_t want_tiles = std::min(m, (want_tasks + per - 1) / per);
+  return std::max<int64_t>(1, (m + want_tiles - 1) / want_tiles);
+}
+
 // Rows per task so that a task is at least ~0.2 MFLOP: waking a worker costs microseconds.
 int64_t row_grain(int64_t row_flops) { return std::max<int64_t>(1, 200000 / std::max<int64_t>(row_flops, 1)); }
 
@@ -344,7 +360,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
     });
     return;
   }
-  const int64_t rows = tile_rows(k, m);
+  const int64_t rows = even_tile_rows(m, tile_rows(k, m), s.n * s.groups);
   const int64_t tiles = (m + rows - 1) / rows;
   const int64_t tasks = s.n * s.groups * tiles;
   // Output tiles are independent: claimed a few at a time, so a late worker does not leave the
