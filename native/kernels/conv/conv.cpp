@@ -555,7 +555,7 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
 void conv2d_filter_layout(int64_t o, int64_t i, int64_t t, bool to_taps_first, const float* src, float* dst) {
   constexpr int64_t kBlock = 16;
   const int64_t blocks = (o + kBlock - 1) / kBlock;
-  parallel_for(blocks, std::max<int64_t>(1, 4096 / std::max<int64_t>(kBlock * i * t, 1)), [&](int64_t b0, int64_t b1) {
+  parallel_for_balanced(blocks, std::max<int64_t>(1, 4096 / std::max<int64_t>(kBlock * i * t, 1)), [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; b++) {
       const int64_t o0 = b * kBlock, w = std::min(kBlock, o - o0);
       for (int64_t ii = 0; ii < i; ii++) {
