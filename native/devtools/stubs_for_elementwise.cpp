@@ -38,8 +38,11 @@ const char* simd_level_name(SimdLevel level) {
 
 int num_threads() { return g_threads; }
 void set_num_threads(int n) { g_threads = n < 1 ? 1 : n; }
+// Always warm, so the kernels' smaller warm-pool chunks are checked too.
+bool pool_warm() { return g_threads > 1; }
 
-void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+namespace {
+void split(int64_t n, int64_t grain, int per_thread, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   if (grain < 1) grain = 1;
   const int64_t pieces = n / grain;
@@ -47,7 +50,8 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
     fn(0, n);
     return;
   }
-  const int64_t chunks = pieces < g_threads ? pieces : g_threads;
+  const int64_t most = static_cast<int64_t>(g_threads) * per_thread;
+  const int64_t chunks = pieces < most ? pieces : most;
   // Uneven cut points (not multiples of any vector width) to shake out boundary bugs.
   int64_t begin = 0;
   for (int64_t c = 0; c < chunks; ++c) {
@@ -57,6 +61,13 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
     if (end > begin) fn(begin, end);
     begin = end;
   }
+}
+}  // namespace
+
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) { split(n, grain, 1, fn); }
+
+void parallel_for_balanced(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  split(n, grain, kBalancedChunksPerThread, fn);
 }
 
 }  // namespace tf::kernels

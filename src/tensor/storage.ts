@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import { nativeAddon } from '../backend/binding';
 import { type DType, type DataArray } from './dtype';
 import { checkCount } from './budget';
@@ -6,7 +7,24 @@ import { checkCount } from './budget';
 // bytes is a calloc outside V8's heap plus external-memory accounting that brings the next GC forward:
 // with the pool starting at 16 KiB, the 2-8 KiB activations of a small transformer made allocation
 // and GC a quarter of a batch-1 gpt_small forward pass (0.28-0.35 ms -> 0.22 ms per call pooled).
-const POOL_CAP_BYTES = Number(process.env['TENSORFORGE_POOL_MB'] ?? 256) * 1024 * 1024;
+// The cap on parked bytes follows the most memory the process has had in use at once (at least
+// 256 MB, at most a quarter of the machine's memory), as PyTorch's caching allocator keeps what a
+// training step needed: a fixed 256 MB held a fraction of a mobilenet_v2 training step's
+// activations, so every step allocated the rest afresh, and zero-filling those pages plus the
+// garbage collections their external memory brought forward were a third of the step, all on the
+// calling thread (batch 8 at 112x112, 1 thread: ~550 -> ~290 ms per step with the cap at the peak).
+// TENSORFORGE_POOL_MB fixes the cap instead.
+const MiB = 1024 * 1024;
+const FIXED_CAP_BYTES = process.env['TENSORFORGE_POOL_MB'] !== undefined ? Number(process.env['TENSORFORGE_POOL_MB']) * MiB : null;
+const MIN_CAP_BYTES = 256 * MiB;
+const MAX_CAP_BYTES = Math.max(MIN_CAP_BYTES, Math.floor(os.totalmem() / 4));
+/** Bytes of pooled-size buffers handed out and not yet back (or escaped), and their high-water mark. */
+let inUseBytes = 0;
+let peakInUseBytes = 0;
+
+function poolCapBytes(): number {
+  return FIXED_CAP_BYTES ?? Math.min(MAX_CAP_BYTES, Math.max(MIN_CAP_BYTES, peakInUseBytes));
+}
 
 // V8 keeps typed arrays of <= 64 bytes inside its heap and must move them out (an allocation and a
 // copy) the first time native code asks for their memory, which made tiny native ops cost >1 us.
@@ -59,6 +77,8 @@ function takeBuffer(bytes: number): ArrayBuffer {
   let cls = sizeClass(bytes);
   // Room to slide the view up to a 64-byte boundary.
   if (cls - bytes < ALIGN_BYTES) cls = sizeClass(bytes + ALIGN_BYTES);
+  inUseBytes += cls;
+  if (inUseBytes > peakInUseBytes) peakInUseBytes = inUseBytes;
   const list = free.get(cls);
   const buf = list?.pop();
   if (buf) {
@@ -69,16 +89,23 @@ function takeBuffer(bytes: number): ArrayBuffer {
   return new ArrayBuffer(cls);
 }
 
+/** A handed-out buffer leaves the pool's accounting (escaped to user code: never coming back). */
+function forgetBuffer(buf: ArrayBuffer): void {
+  inUseBytes -= buf.byteLength;
+}
+
 function returnBuffer(buf: ArrayBuffer): void {
+  forgetBuffer(buf);
   const size = buf.byteLength;
-  if (size > POOL_CAP_BYTES) return;
+  const cap = poolCapBytes();
+  if (size > cap) return;
   for (const [cls, old] of free) {
-    if (pooledBytes + size <= POOL_CAP_BYTES) break;
+    if (pooledBytes + size <= cap) break;
     if (cls === size) continue;
-    while (old.length > 0 && pooledBytes + size > POOL_CAP_BYTES) pooledBytes -= old.shift()!.byteLength;
+    while (old.length > 0 && pooledBytes + size > cap) pooledBytes -= old.shift()!.byteLength;
     if (old.length === 0) free.delete(cls);
   }
-  if (pooledBytes + size > POOL_CAP_BYTES) return;
+  if (pooledBytes + size > cap) return;
   const list = free.get(size) ?? [];
   list.push(buf);
   touch(size, list);
@@ -155,7 +182,10 @@ export class Storage {
   markEscaped(): void {
     if (this.escaped) return;
     this.escaped = true;
-    if (this.pooled) registry.unregister(this);
+    if (this.pooled) {
+      registry.unregister(this);
+      if (this.data) forgetBuffer(this.data.buffer as ArrayBuffer);
+    }
   }
 
   /** Marks the memory as borrowed by async native work: it is not recycled until unpinned. */

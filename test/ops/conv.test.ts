@@ -179,6 +179,32 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     for (let i = 0; i < 3; i++) expectClose(nat[i]!, ref[i]!, 1e-4, 1e-5, `grad ${i}`);
   });
 
+  it('few-task convolutions (batch 1, a few output tiles) split evenly: 2 threads == 1 thread, and == reference', () => {
+    // 14x14 = 196 output pixels: one or a few tiles per image, re-cut into a multiple of the
+    // thread count. Forms: im2col 3x3 (deep filter), grouped, pointwise 1x1, small-k direct.
+    const forms: [string, number[], number[], Conv2DOptions][] = [
+      ['3x3 im2col', [1, 14, 14, 96], [3, 3, 96, 40], { padding: 'same', activation: 'relu' }],
+      ['3x3 grouped', [1, 14, 14, 32], [3, 3, 8, 24], { padding: 'same', groups: 4 }],
+      ['1x1 pointwise', [1, 14, 14, 64], [1, 1, 64, 48], {}],
+      ['3x3 direct, Cin 3', [1, 16, 16, 3], [3, 3, 3, 32], { padding: 'valid' }],
+    ];
+    for (const [label, xs, ws, opts] of forms) {
+      const x = rand(xs, 40), w = rand(ws, 41);
+      const at = (threads: number): Float32Array => {
+        const before = tf.getNumThreads();
+        tf.setNumThreads(threads);
+        try {
+          return on('native', () => Float32Array.from(conv2d(x, w, opts).dataSync()));
+        } finally {
+          tf.setNumThreads(before);
+        }
+      };
+      const one = at(1);
+      expect(at(2), label).toEqual(one);
+      expectClose(on('native', () => conv2d(x, w, opts)), on('js', () => conv2d(x, w, opts)), 1e-4, 1e-5, label);
+    }
+  });
+
   it('1x1 pointwise gradients', () => {
     const x = rand([3, 7, 5, 4], 17);
     const w = rand([1, 1, 4, 6], 18);

@@ -114,6 +114,35 @@ describe.runIf(native)('native forward and backward kernels == reference', () =>
   }
 });
 
+describe.runIf(native)('native cells split over rows across threads', () => {
+  // Big enough (batch * gates * units >= 128K) to split even when the pool is cold; every third
+  // row masked at one step. Rows are independent: the split result equals one thread's bit for bit.
+  const B = 128, T = 2;
+  const mask = () => tf.tensor(Array.from({ length: B * T }, (_, k) => (k % 3 === 1 && k % T === 1 ? 0 : 1)), [B, T]);
+  const cases: [string, number, (...xs: Tensor[]) => Tensor][] = [
+    ['lstmSequence', 256, (xp, u, h, c) => lstmSequence(xp!, u!, h!, c!, mask())],
+    ['gruSequence', 352, (xp, u, h) => gruSequence(xp!, u!, null, h!, mask())],
+  ];
+  for (const [name, H, f] of cases) {
+    it(`${name}: forward and gradients at 2 threads equal 1 thread's`, () => {
+      const gates = name === 'lstmSequence' ? 4 : 3;
+      const inputs = [rand([B, T, gates * H], 60, -2, 2), rand([H, gates * H], 61, -0.1, 0.1), rand([B, H], 62), rand([B, H], 63)].slice(0, gates === 4 ? 4 : 3);
+      const run = (threads: number) => {
+        const before = tf.getNumThreads();
+        tf.setNumThreads(threads);
+        try {
+          return onBackend('native', () => [values(f(...inputs)), ...gradsOf(f, inputs)]);
+        } finally {
+          tf.setNumThreads(before);
+        }
+      };
+      const one = run(1);
+      const two = run(2);
+      two.forEach((v, i) => expect(Float32Array.from(v)).toEqual(Float32Array.from(one[i]!)));
+    });
+  }
+});
+
 describe('sequence ops', () => {
   for (const backend of backends) {
     it(`masked steps carry h and c over unchanged (${backend})`, () => {

@@ -1,4 +1,5 @@
-// The buffer pool: a full pool gives up least-recently-used size classes for the sizes in use now.
+// The buffer pool: a full pool gives up least-recently-used size classes for the sizes in use now;
+// unless TENSORFORGE_POOL_MB fixes it, the pool holds as much as the process once had in use.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 afterEach(() => {
@@ -23,5 +24,26 @@ describe('buffer pool', () => {
     expect(b.data!.buffer).toBe(buffer);
     b.release();
     expect(pooledBufferBytes()).toBeLessThanOrEqual(1024 * 1024);
+  });
+
+  it('keeps a workload bigger than 256 MB pooled: the cap follows the most bytes in use at once', async () => {
+    vi.stubEnv('TENSORFORGE_POOL_MB', undefined);
+    vi.resetModules();
+    const { Storage, pooledBufferBytes } = await import('../../src/tensor/storage');
+    // 10 x 32 MiB in use together (a training step's activations), released together.
+    const n = 8 * 1024 * 1024;
+    const first = Array.from({ length: 10 }, () => Storage.allocate('float32', n));
+    const buffers = new Set(first.map((st) => st.data!.buffer));
+    const cls = first[0]!.data!.buffer.byteLength;
+    const before = pooledBufferBytes();
+    first.forEach((st) => st.release());
+    expect(pooledBufferBytes() - before).toBe(10 * cls);
+    // The next step gets the same memory back, not fresh pages.
+    const second = Array.from({ length: 10 }, () => Storage.allocate('float32', n));
+    expect(second.every((st) => buffers.has(st.data!.buffer))).toBe(true);
+    // Memory handed to user code leaves the pool for good.
+    second[0]!.markEscaped();
+    second.forEach((st) => st.release());
+    expect(pooledBufferBytes() - before).toBe(9 * cls);
   });
 });

@@ -260,7 +260,8 @@ bool pool_warm() {
   return false;
 }
 
-void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+namespace {
+void split(int64_t n, int64_t grain, int per_thread, const Fn& fn) {
   if (n <= 0) return;
   if (grain < 1) grain = 1;
   const int threads = threads_configured();
@@ -269,9 +270,16 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
     fn(0, n);
     return;
   }
-  const int64_t chunks = std::min<int64_t>({pieces, threads, kMaxChunks});
+  const int64_t chunks = std::min<int64_t>({pieces, static_cast<int64_t>(threads) * per_thread, kMaxChunks});
   std::shared_ptr<Pool> p = acquire_pool(threads);
   if (!p->try_run(n, chunks, fn)) fn(0, n);
+}
+}  // namespace
+
+void parallel_for(int64_t n, int64_t grain, const Fn& fn) { split(n, grain, 1, fn); }
+
+void parallel_for_balanced(int64_t n, int64_t grain, const Fn& fn) {
+  split(n, grain, kBalancedChunksPerThread, fn);
 }
 
 }  // namespace tf::kernels

@@ -25,4 +25,14 @@ bool pool_warm();
 // is already busy (a kernel running on another thread, or a nested call), runs fn(0, n) inline.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
+// parallel_for for independent work items (output tiles, rows of an elementwise pass) whose split
+// points do not change any result: cuts up to kBalancedChunksPerThread chunks per thread (each
+// still >= grain), claimed in order by whichever thread is free. A worker that starts late (woken
+// from park, or its vCPU busy with another process) then costs the caller part of one small chunk
+// instead of a whole half: with one chunk per thread the caller finished its half and slept until
+// the late worker had done the other. Kernels whose threads keep per-thread state across calls
+// (GEMM's packed panels) or whose sums depend on the split keep parallel_for.
+void parallel_for_balanced(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+constexpr int kBalancedChunksPerThread = 4;
+
 }  // namespace tf::kernels

@@ -116,7 +116,7 @@ void col2im(const ConvShape& s, const float* cols, int64_t c0, int64_t cg, int64
 // may cross images; ungrouped (cg = c). Rows split over the pool.
 void im2col_flat(const ConvShape& s, const float* x, int64_t r0, int64_t rows, float* cols) {
   const int64_t m = s.oh * s.ow, k = s.kh * s.kw * s.c;
-  parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(k, 1)), [&](int64_t b, int64_t e) {
+  parallel_for_balanced(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(k, 1)), [&](int64_t b, int64_t e) {
     int64_t r = b;
     while (r < e) {
       const int64_t flat = r0 + r, n = flat / m, p = flat % m;
@@ -133,7 +133,7 @@ void im2col_flat(const ConvShape& s, const float* x, int64_t r0, int64_t rows, f
 void col2im_flat(const ConvShape& s, const float* cols, int64_t r0, int64_t rows, float* dx) {
   const int64_t m = s.oh * s.ow, k = s.kh * s.kw * s.c;
   const int64_t slices = std::max<int64_t>(1, std::min<int64_t>(s.c / 16, 4 * num_threads()));
-  parallel_for(slices, 1, [&](int64_t b, int64_t e) {
+  parallel_for_balanced(slices, 1, [&](int64_t b, int64_t e) {
     const int64_t c0 = s.c * b / slices, c1 = s.c * e / slices, width = c1 - c0;
     for (int64_t r = 0; r < rows; r++) {
       const int64_t flat = r0 + r, n = flat / m, p = flat % m;
@@ -229,6 +229,22 @@ const float* repeat_channels(const ConvShape& s, const float* x, std::vector<flo
         for (int64_t j = 0; j < m; j++) out[p * s.cout + ch * m + j] = x[p * s.c + ch];
   });
   return out;
+}
+
+// Rows per output tile of the forward tile loop: `rows` (tile_rows), unless the convolution has
+// only a few tasks (per = images x groups; a batch-1 layer of a small network). Then the tiles are
+// evened out and their number per (image, group) raised so the task count is a multiple of the
+// thread count: 196 output pixels at 128 rows per tile ran as a 128-row and a 68-row task, one
+// thread idle for a third of the layer; now two of 98. Each output element is the same GEMM sum.
+int64_t even_tile_rows(int64_t m, int64_t rows, int64_t per) {
+  const int64_t threads = num_threads();
+  const int64_t tiles = (m + rows - 1) / rows;
+  const int64_t tasks = per * tiles;
+  // One task: the GEMM inside splits itself. Many: balanced chunks even them out.
+  if (threads <= 1 || tasks < 2 || tasks >= 4 * threads) return rows;
+  const int64_t want_tasks = (tasks + threads - 1) / threads * threads;
+  const int64_t want_tiles = std::min(m, (want_tasks + per - 1) / per);
+  return std::max<int64_t>(1, (m + want_tiles - 1) / want_tiles);
 }
 
 // Rows per task so that a task is at least ~0.2 MFLOP: waking a worker costs microseconds.
@@ -375,7 +391,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
     const int64_t threads = num_threads();
     int64_t tasks = std::max<int64_t>(1, total / kFlatMinRows);
     tasks = std::min(std::max<int64_t>(1, total / 2), (tasks + threads - 1) / threads * threads);
-    parallel_for(tasks, 1, [&](int64_t begin, int64_t end) {
+    parallel_for_balanced(tasks, 1, [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; t++) {
         const int64_t r0 = total * t / tasks, r = total * (t + 1) / tasks - r0;
         float* cols = scratch(t_cols, r * k);
@@ -394,10 +410,12 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
     });
     return;
   }
-  const int64_t rows = tile_rows(k, m);
+  const int64_t rows = even_tile_rows(m, tile_rows(k, m), s.n * s.groups);
   const int64_t tiles = (m + rows - 1) / rows;
   const int64_t tasks = s.n * s.groups * tiles;
-  parallel_for(tasks, 1, [&](int64_t begin, int64_t end) {
+  // Output tiles are independent: claimed a few at a time, so a late worker does not leave the
+  // caller waiting through half the convolution.
+  parallel_for_balanced(tasks, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
       const int64_t tile = t % tiles, g = (t / tiles) % s.groups, n = t / (tiles * s.groups);
       const int64_t p0 = tile * rows, r = std::min(rows, m - p0);
@@ -436,7 +454,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
 }
 
 void conv2d_relu_grad(int64_t size, const float* dy, const float* y, float* out) {
-  parallel_for(size, 1 << 15, [&](int64_t begin, int64_t end) {
+  parallel_for_balanced(size, 1 << 15, [&](int64_t begin, int64_t end) {
     // Both loads unconditional so the select vectorizes (a branch mispredicts on random signs).
     for (int64_t i = begin; i < end; i++) {
       const float d = dy[i];
@@ -473,7 +491,7 @@ void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, 
       return;
     }
     const int64_t dx_size = s.n * s.h * s.w * s.c;
-    parallel_for(dx_size, 1 << 16, [&](int64_t b, int64_t e) { std::memset(dx + b, 0, sizeof(float) * static_cast<size_t>(e - b)); });
+    parallel_for_balanced(dx_size, 1 << 16, [&](int64_t b, int64_t e) { std::memset(dx + b, 0, sizeof(float) * static_cast<size_t>(e - b)); });
     const int64_t chunk = grad_chunk_rows(k, total);
     float* cols = scratch(t_cols, chunk * k);
     for (int64_t r0 = 0; r0 < total; r0 += chunk) {
@@ -491,7 +509,7 @@ void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, 
   const int64_t rows = tile_rows(k, m);
   const bool direct = is_pointwise(s);
   // Tiles of one (image, group) overlap in dx, so they run in order within one task.
-  parallel_for(s.n * s.groups, 1, [&](int64_t begin, int64_t end) {
+  parallel_for_balanced(s.n * s.groups, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
       const int64_t g = t % s.groups, n = t / s.groups;
       float* dxn = dx + n * s.h * s.w * s.c;
@@ -541,12 +559,22 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
   const int64_t tiles = (m + rows - 1) / rows;
   const int64_t units = s.n * tiles;
   // Each part accumulates its share of (image, tile) units into its own copy of dw; the copies are
-  // summed in part order afterwards. Part 0 accumulates straight into dw.
-  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(num_threads(), units));
+  // summed in part order afterwards. Part 0 accumulates straight into dw. With threads, a few parts
+  // per thread (while the copies stay small next to the work) claimed by whichever thread is free:
+  // one part per thread left the caller waiting through the whole part of a worker that started
+  // late (the first kernel of a backward pass finds the worker parked).
+  const int64_t threads = num_threads();
+  int64_t parts = std::min<int64_t>(threads, units);
+  if (threads > 1) {
+    const int64_t unit_flops = 2 * std::min(rows, m) * k * s.cout;
+    const int64_t per_part = std::max<int64_t>(1, unit_flops * units / std::max<int64_t>(1, 8 * wsize));
+    parts = std::min<int64_t>({units, threads * kBalancedChunksPerThread, std::max<int64_t>(threads, per_part)});
+  }
+  parts = std::max<int64_t>(1, parts);
   float* partials = parts > 1 ? scratch(t_partials, (parts - 1) * wsize) : nullptr;
   const bool direct = is_pointwise(s);
   const conv_detail::DirectKernels* dk = use_direct(s) ? &direct_kernels() : nullptr;
-  parallel_for(parts, 1, [&](int64_t begin, int64_t end) {
+  parallel_for_balanced(parts, 1, [&](int64_t begin, int64_t end) {
     for (int64_t part = begin; part < end; part++) {
       float* acc = part == 0 ? dw : partials + (part - 1) * wsize;
       if (part > 0) std::memset(acc, 0, sizeof(float) * static_cast<size_t>(wsize));
@@ -583,7 +611,7 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
 void conv2d_filter_layout(int64_t o, int64_t i, int64_t t, bool to_taps_first, const float* src, float* dst) {
   constexpr int64_t kBlock = 16;
   const int64_t blocks = (o + kBlock - 1) / kBlock;
-  parallel_for(blocks, std::max<int64_t>(1, 4096 / std::max<int64_t>(kBlock * i * t, 1)), [&](int64_t b0, int64_t b1) {
+  parallel_for_balanced(blocks, std::max<int64_t>(1, 4096 / std::max<int64_t>(kBlock * i * t, 1)), [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; b++) {
       const int64_t o0 = b * kBlock, w = std::min(kBlock, o - o0);
       for (int64_t ii = 0; ii < i; ii++) {

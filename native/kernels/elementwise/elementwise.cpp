@@ -34,11 +34,17 @@ const ew::Kernels& kern() { return ew::active_table(); }
 // allocation even on the parallel path.
 template <class F>
 void run(int64_t n, int64_t grain, const F& f) {
-  if (n < 2 * grain) {
+  // Workers still polling after the previous kernel take a chunk within about a microsecond, so
+  // a quarter of the grain pays then (a channel Concat's parts, the passes of a composite op).
+  // pool_warm is asked only when the smaller grain could split: it wakes parked workers.
+  const int64_t warm_grain = std::max<int64_t>(1, grain / 4);
+  if (n < 2 * grain && (n < 2 * warm_grain || !pool_warm())) {
     f(int64_t{0}, n);
     return;
   }
-  parallel_for(n, grain, [&f](int64_t b, int64_t e) { f(b, e); });
+  const int64_t g = n < 2 * grain ? warm_grain : grain;
+  // Every element is independent: balanced chunks, so a late worker costs a small chunk.
+  parallel_for_balanced(n, g, [&f](int64_t b, int64_t e) { f(b, e); });
 }
 
 int64_t grain_for_rows(int64_t grain_elems, int64_t row_elems) {

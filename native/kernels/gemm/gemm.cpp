@@ -372,7 +372,8 @@ void dots(const IsaKernels& K, bool trans_b, int64_t m, int64_t n, int64_t k, fl
       if (last && ep.block != nullptr) ep.block(ep.block_ctx, c + i0 * ldc, ldc, i0, 0, i1 - i0, n);
     };
     if (split) {
-      parallel_for(m, 8, run);
+      // Rows are independent and B^T is shared: balanced chunks cost nothing extra.
+      parallel_for_balanced(m, 8, run);
     } else {
       run(0, m);
     }

@@ -30,7 +30,7 @@ void bn_sums(const norm_detail::Kernels& kern, int64_t outer, int64_t c, int64_t
     const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(kMaxParts, rows / kRowsPerPart));
     std::vector<double> tot(static_cast<size_t>(2 * parts * c), 0.0);
     std::vector<float> acc(static_cast<size_t>(2 * parts * c));
-    parallel_for(parts, 1, [&](int64_t b, int64_t e) {
+    parallel_for_balanced(parts, 1, [&](int64_t b, int64_t e) {
       for (int64_t part = b; part < e; part++) {
         kern.bn_sums_rows(p, q, c, rows * part / parts, rows * (part + 1) / parts, shift, shift2, tot.data() + 2 * part * c,
                           tot.data() + (2 * part + 1) * c, acc.data() + 2 * part * c);
@@ -45,7 +45,7 @@ void bn_sums(const norm_detail::Kernels& kern, int64_t outer, int64_t c, int64_t
     }
     return;
   }
-  parallel_for(c, grain_for(2 * outer * inner), [&](int64_t b, int64_t e) {
+  parallel_for_balanced(c, grain_for(2 * outer * inner), [&](int64_t b, int64_t e) {
     for (int64_t ch = b; ch < e; ch++) {
       kern.bn_sums_plane(p + ch * inner, q + ch * inner, outer, inner, c * inner, shift[ch], shift2[ch], s1 + ch, s2 + ch);
     }
@@ -56,10 +56,10 @@ void bn_sums(const norm_detail::Kernels& kern, int64_t outer, int64_t c, int64_t
 void bn_affine(const norm_detail::Kernels& kern, int64_t outer, int64_t c, int64_t inner, const float* p, const float* q,
                float* out, const float* a, const float* b, const float* d) {
   if (inner == 1) {
-    parallel_for(outer, grain_for(3 * c), [&](int64_t r0, int64_t r1) { kern.bn_affine_rows(p, q, out, c, r0, r1, a, b, d); });
+    parallel_for_balanced(outer, grain_for(3 * c), [&](int64_t r0, int64_t r1) { kern.bn_affine_rows(p, q, out, c, r0, r1, a, b, d); });
     return;
   }
-  parallel_for(outer * c, grain_for(3 * inner), [&](int64_t t0, int64_t t1) {
+  parallel_for_balanced(outer * c, grain_for(3 * inner), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; t++) {
       const int64_t ch = t % c;
       kern.bn_affine_plane(p + t * inner, q ? q + t * inner : nullptr, out + t * inner, inner, a[ch], b ? b[ch] : 0.0f, d[ch]);
@@ -145,15 +145,15 @@ void channel_affine(const ChannelAffine& a) {
 
 void layer_norm_forward(const LayerNormForward& a) {
   const auto& kern = norm_detail::active_table();
-  parallel_for(a.rows, grain_for(3 * a.n), [&](int64_t r0, int64_t r1) { kern.forward_rows(a, r0, r1); });
+  parallel_for_balanced(a.rows, grain_for(3 * a.n), [&](int64_t r0, int64_t r1) { kern.forward_rows(a, r0, r1); });
 }
 
 void layer_norm_backward(const LayerNormBackward& a) {
   const auto& kern = norm_detail::active_table();
-  parallel_for(a.rows, grain_for(4 * a.n), [&](int64_t r0, int64_t r1) { kern.backward_rows(a, r0, r1); });
+  parallel_for_balanced(a.rows, grain_for(4 * a.n), [&](int64_t r0, int64_t r1) { kern.backward_rows(a, r0, r1); });
   if (!a.dgamma && !a.dbeta) return;
   const int64_t blocks = (a.n + kColumnBlock - 1) / kColumnBlock;
-  parallel_for(blocks, grain_for(2 * a.rows * kColumnBlock), [&](int64_t b0, int64_t b1) {
+  parallel_for_balanced(blocks, grain_for(2 * a.rows * kColumnBlock), [&](int64_t b0, int64_t b1) {
     kern.param_grads(a, b0 * kColumnBlock, std::min(a.n, b1 * kColumnBlock));
   });
 }

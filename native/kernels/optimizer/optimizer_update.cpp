@@ -42,7 +42,9 @@ void optimizer_step(const OptimizerHyper& h, float* param, const float* grad, co
     step(h, param, grad, slots, n);
     return;
   }
-  parallel_for(n, kStepGrain, [&](int64_t begin, int64_t end) {
+  // Elements are independent: balanced chunks, so a worker parked through the JS between two
+  // variables' updates costs a small chunk, not half the variable.
+  parallel_for_balanced(n, kStepGrain, [&](int64_t begin, int64_t end) {
     OptimizerSlots part;
     part.s0 = slots.s0 ? slots.s0 + begin : nullptr;
     part.s1 = slots.s1 ? slots.s1 + begin : nullptr;
@@ -63,7 +65,7 @@ double sum_squares(const float* x, int64_t n) {
       partial[b] = block_sum(x + begin, std::min(block, n - begin));
     }
   };
-  if (blocks >= 4) parallel_for(blocks, 2, run);
+  if (blocks >= 4) parallel_for_balanced(blocks, 2, run);
   else run(0, blocks);
   double total = 0;
   for (int64_t b = 0; b < blocks; b++) total += partial[b];

@@ -43,7 +43,7 @@ void pool2d_forward(PoolKind kind, const float* x, const Pool2dGeom& g, float* y
   if (kind == PoolKind::Max && C == 1) {
     const pool_detail::MaxPlaneRowsFn rows = pool_detail::active_table().max_plane_rows;
     const int64_t need = pool_detail::plane_scratch(g);
-    parallel_for(g.batch * g.oh, grain_for(g.kh * g.w + g.ow * g.kw), [&](int64_t r0, int64_t r1) {
+    parallel_for_balanced(g.batch * g.oh, grain_for(g.kh * g.w + g.ow * g.kw), [&](int64_t r0, int64_t r1) {
       thread_local std::vector<float> scratch;
       if (static_cast<int64_t>(scratch.size()) < need) scratch.resize(static_cast<size_t>(need));
       rows(g, x, y, r0, r1, scratch.data());
@@ -52,10 +52,10 @@ void pool2d_forward(PoolKind kind, const float* x, const Pool2dGeom& g, float* y
   }
   if (kind == PoolKind::Max) {
     const pool_detail::MaxRowsFn rows = max_rows_kernel();
-    parallel_for(g.batch * g.oh, grain, [&](int64_t r0, int64_t r1) { rows(g, x, y, r0, r1); });
+    parallel_for_balanced(g.batch * g.oh, grain, [&](int64_t r0, int64_t r1) { rows(g, x, y, r0, r1); });
     return;
   }
-  parallel_for(g.batch * g.oh, grain, [&](int64_t r0, int64_t r1) {
+  parallel_for_balanced(g.batch * g.oh, grain, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
       const int64_t b = r / g.oh, i = r % g.oh;
       const float* xb = x + b * g.h * g.w * C;
@@ -82,7 +82,7 @@ void pool2d_backward(PoolKind kind, const float* x, const float* gy, const Pool2
   const bool is_max = kind == PoolKind::Max;
   const int64_t blocks = (C + kChannelBlock - 1) / kChannelBlock;
   const int64_t per_task = std::min(C, kChannelBlock) * (g.h * g.w + g.oh * g.ow * g.kh * g.kw);
-  parallel_for(g.batch * blocks, grain_for(per_task), [&](int64_t t0, int64_t t1) {
+  parallel_for_balanced(g.batch * blocks, grain_for(per_task), [&](int64_t t0, int64_t t1) {
     float best[kChannelBlock];
     // 32-bit, branch-free selects: the compiler vectorizes the arg-max scan across channels.
     int32_t arg[kChannelBlock];
@@ -162,7 +162,7 @@ void upsample2d_forward(UpsampleMode mode, const float* x, const Upsample2dGeom&
   const int64_t C = g.c, OH = g.h * g.fh, OW = g.w * g.fw;
   if (g.batch == 0 || OH == 0 || OW == 0 || C == 0) return;
   if (mode == UpsampleMode::Nearest) {
-    parallel_for(g.batch * OH, grain_for(OW * C), [&](int64_t r0, int64_t r1) {
+    parallel_for_balanced(g.batch * OH, grain_for(OW * C), [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; r++) {
         const int64_t b = r / OH, i = r % OH;
         const float* xrow = x + (b * g.h + i / g.fh) * g.w * C;
@@ -177,7 +177,7 @@ void upsample2d_forward(UpsampleMode mode, const float* x, const Upsample2dGeom&
     return;
   }
   const std::vector<Lerp> cols = lerps(OW, g.fw, g.w);
-  parallel_for(g.batch * OH, grain_for(OW * C * 4), [&](int64_t r0, int64_t r1) {
+  parallel_for_balanced(g.batch * OH, grain_for(OW * C * 4), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
       const int64_t b = r / OH;
       const Lerp ly = lerp_at(r % OH, g.fh, g.h);
@@ -202,7 +202,7 @@ void upsample2d_backward(UpsampleMode mode, const float* gy, const Upsample2dGeo
   const int64_t C = g.c, OH = g.h * g.fh, OW = g.w * g.fw;
   if (g.batch == 0 || g.h == 0 || g.w == 0 || C == 0) return;
   if (mode == UpsampleMode::Nearest) {
-    parallel_for(g.batch * g.h, grain_for(g.w * C * g.fh * g.fw), [&](int64_t r0, int64_t r1) {
+    parallel_for_balanced(g.batch * g.h, grain_for(g.w * C * g.fh * g.fw), [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; r++) {
         const int64_t b = r / g.h, i = r % g.h;
         float* gxrow = gx + r * g.w * C;
@@ -223,7 +223,7 @@ void upsample2d_backward(UpsampleMode mode, const float* gy, const Upsample2dGeo
   }
   const std::vector<Lerp> cols = lerps(OW, g.fw, g.w);
   // Output rows scatter into two input rows, so tasks own whole images.
-  parallel_for(g.batch, grain_for(OH * OW * C * 4), [&](int64_t b0, int64_t b1) {
+  parallel_for_balanced(g.batch, grain_for(OH * OW * C * 4), [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; b++) {
       float* gxb = gx + b * g.h * g.w * C;
       std::fill(gxb, gxb + g.h * g.w * C, 0.0f);

@@ -3,6 +3,7 @@
 import { channelAffine } from '../../ops/channel-affine';
 import { conv2d, conv2dTranspose, type Conv2DOptions, prepackFilter } from '../../ops/conv';
 import { linear } from '../../ops/linear';
+import { scoped } from '../../tensor/scope';
 import type { Tensor } from '../../tensor/tensor';
 import { asFloat } from '../import/op-spec';
 import { foldBatchNorms, lowerBatchNorms } from './fold-batch-norm';
@@ -77,6 +78,8 @@ function toStep(n: IrNode): Step {
     scratch: new Array<Tensor | null>(n.inputs.length).fill(null),
   };
 }
+
+const keepAll = (outs: Tensor[]): Tensor[] => outs;
 
 /** Union-find over value ids: values that may be the same tensor object. */
 function aliasRoots(n: number): { find(i: number): number; union(a: number, b: number): void } {
@@ -193,7 +196,11 @@ export class InferencePlan {
         ins[k] = id >= 0 ? vals[id]! : s.fixed[k]!;
       }
       const t0 = profile ? performance.now() : 0;
-      const outs = s.run(ins);
+      // A step's own intermediates (a composite op's partial results: BatchNormalization's x * inv)
+      // go back to the buffer pool when it ends, for the next steps to reuse while still in cache;
+      // left to the call's scope they pile up until the call ends, overflow the pool on a large
+      // network and every call pays fresh, zero-filled pages for them.
+      const outs = scoped(() => s.run(ins), keepAll);
       if (profile) profile.set(s.op, (profile.get(s.op) ?? 0) + performance.now() - t0);
       if (probe) probe(s, ins, outs);
       for (let k = 0; k < s.outs.length; k++) {

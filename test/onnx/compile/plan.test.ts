@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { importOnnx } from '../../../src/onnx/import';
 import { exportOnnxBytes } from '../../../src/onnx/export';
 import { ImportedModelPlanner } from '../../../src/onnx/compile/planner';
@@ -13,6 +13,7 @@ import { sgd } from '../../../src/optimizers';
 import { loadModel } from '../../../src/models';
 import type { LayersModel } from '../../../src/models/layers-model';
 import type { Tensor } from '../../../src/tensor/tensor';
+import { Storage } from '../../../src/tensor/storage';
 
 interface IoFile {
   inputs: Record<string, { shape: number[]; data: number[]; dtype?: string }>;
@@ -175,6 +176,36 @@ describe('compiled inference of imported models', () => {
       expect(Buffer.from(exportOnnxBytes(model, { opset: 17 })).equals(Buffer.from(fresh))).toBe(true);
     }
   });
+
+  for (const name of ['misc', 'transformer', 'tiny-gpt']) {
+    it(`${name}: a step's own intermediates are released when the step ends, outside any scope too`, () => {
+      const model = importOnnx(file(name));
+      const xs = inputsOf(name, 8);
+      outputs(model, xs);
+      const p = planner(model);
+      // Nothing encloses profile's run: without per-step release its intermediates would stay live
+      // until garbage collection, and every call would take fresh pages for them.
+      p.profile(xs);
+      const made: Storage[] = [];
+      const allocate = Storage.allocate.bind(Storage);
+      const spy = vi.spyOn(Storage, 'allocate').mockImplementation((dtype, length) => {
+        const st = allocate(dtype, length);
+        made.push(st);
+        return st;
+      });
+      let kept: Storage[];
+      try {
+        const plan = (p as unknown as { plans: Map<string, { run(x: readonly Tensor[]): Tensor[] }> }).plans;
+        const ys = [...plan.values()][0]!.run(xs);
+        kept = ys.map((y) => y.storage);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(made.length).toBeGreaterThan(0);
+      const live = made.filter((st) => st.data !== null && !kept.includes(st));
+      expect(live.map((st) => st.data!.length)).toEqual([]);
+    });
+  }
 
   it('plans for several batch sizes share one packed copy of the weights', () => {
     const model = importOnnx(file('mobile-block'));
