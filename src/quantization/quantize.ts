@@ -15,6 +15,7 @@ import { type QuantizeOptions, resolveOptions } from './options';
 import { ACTIVATION_INPUT_CLASSES, type LayerPlan, planLayer } from './plan-layer';
 import type { QuantizationReport } from './report';
 import { fuseOutputs } from './fuse-outputs';
+import { Int8ModelPlanner } from './int8-planner';
 import './layers';
 
 /** A model returned by quantize / convert: a LayersModel with what happened to each layer. */
@@ -72,6 +73,8 @@ export function buildInt8Model(fn: string, model: LayersModel, mode: 'static' | 
     const plan = plans.get(layer);
     return plan && !('reason' in plan) ? plan : null;
   });
+  // Int8 layers handing bytes to each other: predict keeps those activations in integers.
+  if (Int8ModelPlanner.worthwhile(copy)) copy.inferencePlanner = new Int8ModelPlanner(copy);
   return Object.assign(copy, { quantizationReport: report });
 }
 
@@ -85,7 +88,10 @@ export function buildInt8Model(fn: string, model: LayersModel, mode: 'static' | 
  * - both: Embedding tables become int8 with one scale per row; LSTM, GRU and MultiHeadAttention run
  *   their gate / projection GEMMs in int8 with activations quantized per call;
  * - convolutions whose filters have fewer than 16 taps (kh * kw * in/groups, typically a first layer
- *   on one input channel) stay float: the float kernel is faster there (reported with the reason);
+ *   on one input channel) run a direct int8 kernel when static and feeding an int8 layer (through
+ *   max pooling too, which that kernel then fuses); otherwise they stay float (reported with the reason);
+ * - static models whose int8 layers feed each other predict with those activations kept in uint8
+ *   between the layers (max pooling and Flatten included);
  * - 'float16': every float32 weight is stored as float16 (compute stays float32).
  * Layers with weights that stay float are listed in `result.quantizationReport.float` with the reason.
  *
