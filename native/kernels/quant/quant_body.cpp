@@ -581,8 +581,10 @@ void direct_chunk(const DirectConvRow& r, int64_t p0) {
 template <int P, int G>
 void direct_chunk_fixed(const DirectConvRow& r, int64_t p0) {
   const int64_t j0 = p0 * kQuantPanel;
-  __m512i zc[P];
-  __m512 mu[P], of[P];
+  // The epilogue constants stay in memory (zero padded): in registers they would push the
+  // accumulators out (GCC then spills those on every window).
+  alignas(64) int32_t zcl[P * 16] = {};
+  alignas(64) float mul[P * 16] = {}, ofl[P * 16] = {};
   __mmask16 mk[P];
   bool whole[P];
 #pragma GCC unroll 4
@@ -590,11 +592,13 @@ void direct_chunk_fixed(const DirectConvRow& r, int64_t p0) {
     const int64_t valid = std::min<int64_t>(16, r.cout - j0 - 16 * p);
     whole[p] = valid >= 16;
     mk[p] = whole[p] ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << valid) - 1);
-    zc[p] = _mm512_maskz_loadu_epi32(mk[p], r.zero_correction + j0 + 16 * p);
-    mu[p] = _mm512_maskz_loadu_ps(mk[p], r.mult + j0 + 16 * p);
-    of[p] = _mm512_maskz_loadu_ps(mk[p], r.offset + j0 + 16 * p);
+    for (int64_t j = 0; j < valid; ++j) {
+      zcl[p * 16 + j] = r.zero_correction[j0 + 16 * p + j];
+      mul[p * 16 + j] = r.mult[j0 + 16 * p + j];
+      ofl[p * 16 + j] = r.offset[j0 + 16 * p + j];
+    }
   }
-  const __m512 lo = _mm512_set1_ps(r.lo), hi = _mm512_set1_ps(r.hi);
+  const float lo_s = r.lo, hi_s = r.hi;
   __m512i b[G][P];
 #pragma GCC unroll 8
   for (int g = 0; g < G; ++g) {
@@ -623,10 +627,8 @@ void direct_chunk_fixed(const DirectConvRow& r, int64_t p0) {
     const uint8_t* px[kDirectPixels];
 #pragma GCC unroll 4
     for (int k = 0; k < kDirectPixels; ++k) px[k] = base + std::min<int64_t>(i + k, r.count - 1) * r.pool_step;
-    __m512i c[kDirectPixels][P];
-    for (int64_t wi = 0; wi < windows; ++wi) {
-      const int64_t* go = goff + wi * G;
-      __m512i t[kDirectPixels][P];
+    // The accumulators of one window (G groups for every pixel of the block).
+    auto window = [&](const int64_t* go, __m512i (&t)[kDirectPixels][P]) __attribute__((always_inline)) {
 #pragma GCC unroll 4
       for (int k = 0; k < kDirectPixels; ++k) {
 #pragma GCC unroll 4
@@ -641,12 +643,19 @@ void direct_chunk_fixed(const DirectConvRow& r, int64_t p0) {
           for (int p = 0; p < P; ++p) t[k][p] = _mm512_dpbusd_epi32(t[k][p], a, b[g][p]);
         }
       }
+    };
+    __m512i c[kDirectPixels][P];
+    window(goff, c);
+    for (int64_t wi = 1; wi < windows; ++wi) {
+      __m512i t[kDirectPixels][P];
+      window(goff + wi * G, t);
 #pragma GCC unroll 4
       for (int k = 0; k < kDirectPixels; ++k) {
 #pragma GCC unroll 4
-        for (int p = 0; p < P; ++p) c[k][p] = wi == 0 ? t[k][p] : _mm512_max_epi32(c[k][p], t[k][p]);
+        for (int p = 0; p < P; ++p) c[k][p] = _mm512_max_epi32(c[k][p], t[k][p]);
       }
     }
+    const __m512 lo = _mm512_set1_ps(lo_s), hi = _mm512_set1_ps(hi_s);
     const int64_t n = std::min<int64_t>(kDirectPixels, r.count - i);
 #pragma GCC unroll 4
     for (int k = 0; k < kDirectPixels; ++k) {
@@ -654,8 +663,8 @@ void direct_chunk_fixed(const DirectConvRow& r, int64_t p0) {
       uint8_t* o = r.out + (i + k) * r.cout + j0;
 #pragma GCC unroll 4
       for (int p = 0; p < P; ++p) {
-        const __m512i v = _mm512_sub_epi32(c[k][p], zc[p]);
-        __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), mu[p], of[p]);
+        const __m512i v = _mm512_sub_epi32(c[k][p], _mm512_load_si512(zcl + 16 * p));
+        __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), _mm512_load_ps(mul + 16 * p), _mm512_load_ps(ofl + 16 * p));
         f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
         const __m128i bytes = _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(f));
         if (whole[p]) {
