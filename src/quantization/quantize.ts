@@ -11,7 +11,7 @@ import { decodeHalfArray, encodeHalfArray } from '../io/half';
 import type { ActivationQuant } from './activation-grid';
 import { floatValues } from './activation-grid';
 import { calibrateInputs } from './calibrate';
-import { type QuantizeOptions, resolveOptions } from './options';
+import { type CalibrationSource, type QuantizeOptions, collectCalibrationData, isCalibrationSource, resolveOptions } from './options';
 import { ACTIVATION_INPUT_CLASSES, type LayerPlan, planLayer } from './plan-layer';
 import type { QuantizationReport } from './report';
 import { fuseOutputs } from './fuse-outputs';
@@ -95,13 +95,30 @@ export function buildInt8Model(fn: string, model: LayersModel, mode: 'static' | 
  * - 'float16': every float32 weight is stored as float16 (compute stays float32).
  * Layers with weights that stay float are listed in `result.quantizationReport.float` with the reason.
  *
+ * `calibrationData` may be a Dataset (batches of `{ x, y }` or input tensors, read to its end):
+ * quantize then resolves to the model.
+ *
  * @example
  * const q = tf.quantization.quantize(model, { mode: 'static', calibrationData: xTrain.slice(0, 500) });
+ * const q2 = await tf.quantization.quantize(model, { mode: 'static', calibrationData: trainSet.take(4) });
  * await q.save('model-int8');
  */
-export function quantize(model: LayersModel, options: QuantizeOptions): QuantizedModel {
+export function quantize(model: LayersModel, options: QuantizeOptions & { calibrationData: CalibrationSource }): Promise<QuantizedModel>;
+export function quantize(model: LayersModel, options: QuantizeOptions & { calibrationData?: Tensor | Tensor[] }): QuantizedModel;
+export function quantize(model: LayersModel, options: QuantizeOptions): QuantizedModel | Promise<QuantizedModel>;
+export function quantize(model: LayersModel, options: QuantizeOptions): QuantizedModel | Promise<QuantizedModel> {
   const fn = 'quantization.quantize';
   checkModel(fn, model);
+  // A Dataset is read (asynchronously) first; the result is then a Promise.
+  const cd = options?.calibrationData;
+  if (isCalibrationSource(cd) && options.mode !== 'static') {
+    argError(fn, 'options.calibrationData', "nothing outside 'static' mode (only static mode calibrates)", 'a Dataset');
+  }
+  if (isCalibrationSource(cd)) return collectCalibrationData(fn, cd).then((data) => quantizeNow(fn, model, { ...options, calibrationData: data }));
+  return quantizeNow(fn, model, options);
+}
+
+function quantizeNow(fn: string, model: LayersModel, options: QuantizeOptions): QuantizedModel {
   const o = resolveOptions(fn, options);
   if (o.mode === 'float16') return toFloat16(fn, model);
   let grids = new Map<Layer, ActivationQuant>();
