@@ -256,7 +256,6 @@ Napi::Value qconv2d_direct_entry(const Napi::CallbackInfo& info, bool async) {
   const int64_t hp = mul(env, "qconv2dDirect", s.oh - 1, s.sh) + mul(env, "qconv2dDirect", s.kh - 1, s.dh) + 1;
   const int64_t wp = std::max(mul(env, "qconv2dDirect", s.ow - 1, s.sw) + mul(env, "qconv2dDirect", s.kw - 1, s.dw) + 1, s.pad_left + s.w);
   mul(env, "qconv2dDirect", mul(env, "qconv2dDirect", mul(env, "qconv2dDirect", s.n, hp), wp), s.c);
-  if (s.pad_top >= hp || s.pad_left >= wp) throw_range(env, "qconv2dDirect: the padding leaves no input in any window");
   const int32_t zx = zero_point(env, "qconv2dDirect", x_signed, args.integer(L::xZeroPoint));
   const float x_scale = x_float ? positive(env, "qconv2dDirect.xScale", args.number(L::xScale)) : 1.0f;
   const int64_t lo = args.integer(L::lo, 0, 255);

@@ -208,6 +208,7 @@ describe('native integer kernels == reference', () => {
     { label: '5x5 same on 1 channel, 48 channels', shape: [3, 9, 10, 1], kh: 5, kw: 5, cout: 48, pads: [2, 2], outSize: [9, 10] },
     { label: 'dilated along w, asymmetric pads', shape: [2, 8, 9, 2], kh: 2, kw: 3, cout: 7, dilations: [2, 2], pads: [1, 2], outSize: [7, 8] },
     { label: '1x7 (a 1-D layer), 17 channels', shape: [3, 1, 30, 2], kh: 1, kw: 7, cout: 17, strides: [1, 3] },
+    { label: 'padding wider than the filter (windows of padding only)', shape: [2, 4, 5, 1], kh: 3, kw: 3, cout: 5, pads: [3, 3] },
     { label: 'big enough to split over threads', shape: [16, 32, 32, 1], kh: 3, kw: 3, cout: 64, pads: [1, 1], outSize: [32, 32] },
   ];
   const pooledDirect: (ConvCase & { pool: { size: [number, number]; strides?: [number, number]; outSize: [number, number] } })[] = [
