@@ -699,9 +699,13 @@ void direct_conv_row(const DirectConvRow& r) {
 }
 
 #elif TF_ISA_LEVEL >= TF_ISA_AVX2
-// One panel of 16 channels (two halves of 8) over the whole row, 4 pixels at a time, on vpmaddubsw of
-// split activations as the GEMM kernel does.
+// One panel of 16 channels over the whole row, 2 pixels at a time, on vpmaddwd of widened values:
+// a 4-deep group's activations a0..a3 become the int16 pairs (a0, a1), (a2, a3) repeated in every
+// 64-bit lane, and the weights of 4 columns the int16 pairs (w0, w1), (w2, w3) per column, so one
+// vpmaddwd gives 2 partial sums for each of 4 columns (255 * 127 * 2 fits easily: no saturation,
+// no split of the activations). The partial pairs are added once per pixel (vphaddd).
 void direct_panel(const DirectConvRow& r, int64_t p0) {
+  constexpr int kPx = 2;
   const int64_t groups = r.kh * r.words;
   const int64_t j0 = p0 * kQuantPanel;
   const int64_t valid = std::min<int64_t>(16, r.cout - j0);
@@ -712,21 +716,25 @@ void direct_panel(const DirectConvRow& r, int64_t p0) {
     mul[j] = r.mult[j0 + j];
     ofl[j] = r.offset[j0 + j];
   }
-  const __m256i zc0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(zcl));
-  const __m256i zc1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(zcl + 8));
-  const __m256 mu0 = _mm256_load_ps(mul), mu1 = _mm256_load_ps(mul + 8);
-  const __m256 of0 = _mm256_load_ps(ofl), of1 = _mm256_load_ps(ofl + 8);
+  // Widened weights: per group, 4 vectors of 4 columns x (w0 w1 w2 w3) int16.
+  std::vector<int16_t> wide(static_cast<size_t>(groups * 64));
+  const int8_t* wb = r.w + p0 * groups * 64;
+  for (int64_t g = 0; g < groups; ++g) {
+    for (int c = 0; c < 4; ++c) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(wide.data() + g * 64 + c * 16),
+                          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wb + g * 64 + c * 16))));
+    }
+  }
+  const int64_t windows = r.pool_h * r.pool_w;
   const __m256 lo = _mm256_set1_ps(r.lo), hi = _mm256_set1_ps(r.hi);
-  const __m256i low7 = _mm256_set1_epi8(0x7f);
-  const __m256i bit0 = _mm256_set1_epi8(1);
-  const __m256i ones = _mm256_set1_epi16(1);
-  const __m256i c128 = _mm256_set1_epi16(128);
-  auto madd = [&](__m256i c, __m256i alo, __m256i ahi, __m256i b) {
-    c = _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_maddubs_epi16(alo, b), ones));
-    return _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_maddubs_epi16(ahi, b), c128));
+  // Column sums of the 4 partial-pair vectors (columns 0-3, 4-7, 8-11, 12-15): two vectors of 8 in order.
+  auto reduce = [](const __m256i* t, __m256i* out) __attribute__((always_inline)) {
+    out[0] = _mm256_permute4x64_epi64(_mm256_hadd_epi32(t[0], t[1]), 0xD8);
+    out[1] = _mm256_permute4x64_epi64(_mm256_hadd_epi32(t[2], t[3]), 0xD8);
   };
-  auto emit = [&](__m256i c, __m256i zc, __m256 mu, __m256 of, uint8_t* o, int64_t n) {
-    __m256 f = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(c, zc)), mu, of);
+  auto emit = [&](__m256i c, int h, uint8_t* o, int64_t n) {
+    __m256 f = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(c, _mm256_load_si256(reinterpret_cast<const __m256i*>(zcl + 8 * h)))),
+                               _mm256_load_ps(mul + 8 * h), _mm256_load_ps(ofl + 8 * h));
     f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);
     const __m256i q = _mm256_cvtps_epi32(f);
     const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
@@ -739,46 +747,45 @@ void direct_panel(const DirectConvRow& r, int64_t p0) {
       std::memcpy(o, t, static_cast<size_t>(n));
     }
   };
-  const int8_t* wb = r.w + p0 * groups * 64;
-  for (int64_t i = 0; i < r.count; i += kDirectPixels) {
-    int64_t off[kDirectPixels];
-#pragma GCC unroll 4
-    for (int k = 0; k < kDirectPixels; ++k) off[k] = std::min<int64_t>(i + k, r.count - 1) * r.pool_step;
-    __m256i c0[kDirectPixels], c1[kDirectPixels];
-    for (int64_t dy = 0; dy < r.pool_h; ++dy) {
-      for (int64_t dx = 0; dx < r.pool_w; ++dx) {
-        __m256i t0[kDirectPixels], t1[kDirectPixels];
-#pragma GCC unroll 4
-        for (int k = 0; k < kDirectPixels; ++k) t0[k] = t1[k] = _mm256_setzero_si256();
-        const int8_t* bq = wb;
-        for (int64_t ky = 0; ky < r.kh; ++ky) {
-          const uint8_t* line = r.lines[dy * r.kh + ky] + dx * r.step;
-          for (int64_t q = 0; q < r.words; ++q, bq += 64) {
-            const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bq));
-            const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bq + 32));
-#pragma GCC unroll 4
-            for (int k = 0; k < kDirectPixels; ++k) {
-              const __m256i a = _mm256_set1_epi32(static_cast<int>(load_word(line + off[k] + 4 * q)));
-              const __m256i alo = _mm256_and_si256(a, low7);
-              const __m256i ahi = _mm256_and_si256(_mm256_srli_epi16(a, 7), bit0);
-              t0[k] = madd(t0[k], alo, ahi, b0);
-              t1[k] = madd(t1[k], alo, ahi, b1);
-            }
+  for (int64_t i = 0; i < r.count; i += kPx) {
+    int64_t off[kPx];
+    for (int k = 0; k < kPx; ++k) off[k] = std::min<int64_t>(i + k, r.count - 1) * r.pool_step;
+    __m256i c[kPx][2];
+    for (int64_t wi = 0; wi < windows; ++wi) {
+      const int64_t dy = wi / r.pool_w, dx = wi % r.pool_w;
+      __m256i t[kPx][4];
+      for (int k = 0; k < kPx; ++k) t[k][0] = t[k][1] = t[k][2] = t[k][3] = _mm256_setzero_si256();
+      const int16_t* wq = wide.data();
+      for (int64_t ky = 0; ky < r.kh; ++ky) {
+        const uint8_t* line = r.lines[dy * r.kh + ky] + dx * r.step;
+        for (int64_t q = 0; q < r.words; ++q, wq += 64) {
+          const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq));
+          const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq + 16));
+          const __m256i w2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq + 32));
+          const __m256i w3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq + 48));
+#pragma GCC unroll 2
+          for (int k = 0; k < kPx; ++k) {
+            const __m128i a16 = _mm_cvtepu8_epi16(_mm_cvtsi32_si128(static_cast<int>(load_word(line + off[k] + 4 * q))));
+            const __m256i a = _mm256_broadcastq_epi64(a16);
+            t[k][0] = _mm256_add_epi32(t[k][0], _mm256_madd_epi16(a, w0));
+            t[k][1] = _mm256_add_epi32(t[k][1], _mm256_madd_epi16(a, w1));
+            t[k][2] = _mm256_add_epi32(t[k][2], _mm256_madd_epi16(a, w2));
+            t[k][3] = _mm256_add_epi32(t[k][3], _mm256_madd_epi16(a, w3));
           }
         }
-        const bool first = dy == 0 && dx == 0;
-#pragma GCC unroll 4
-        for (int k = 0; k < kDirectPixels; ++k) {
-          c0[k] = first ? t0[k] : _mm256_max_epi32(c0[k], t0[k]);
-          c1[k] = first ? t1[k] : _mm256_max_epi32(c1[k], t1[k]);
-        }
+      }
+      for (int k = 0; k < kPx; ++k) {
+        __m256i s[2];
+        reduce(t[k], s);
+        c[k][0] = wi == 0 ? s[0] : _mm256_max_epi32(c[k][0], s[0]);
+        c[k][1] = wi == 0 ? s[1] : _mm256_max_epi32(c[k][1], s[1]);
       }
     }
-    const int64_t n = std::min<int64_t>(kDirectPixels, r.count - i);
+    const int64_t n = std::min<int64_t>(kPx, r.count - i);
     for (int64_t k = 0; k < n; ++k) {
       uint8_t* o = r.out + (i + k) * r.cout + j0;
-      emit(c0[k], zc0, mu0, of0, o, valid);
-      emit(c1[k], zc1, mu1, of1, o + 8, valid - 8);
+      emit(c[k][0], 0, o, valid);
+      emit(c[k][1], 1, o + 8, valid - 8);
     }
   }
 }
