@@ -5,6 +5,8 @@
 //           output with the bias fused (what a statically quantized layer runs; conv int8u8: the
 //           same requantized to uint8);
 //   int8dyn quantizeDynamic of the float32 input, then qgemm (a dynamically quantized dense layer);
+//   int8direct (conv a, a first layer's 9 taps) qconv2dDirect: the direct kernel for shallow
+//           filters, requantized to uint8 (what a static int8 first convolution runs);
 //   int8u8  qgemm requantizing to uint8 (no bias), against onnxruntime's QLinearMatMul with the
 //           same operands (weights as an initializer, so ORT pre-packs them as we do); outputs
 //           agree within 1 (ORT's requantize rounds in its own way).
@@ -112,7 +114,7 @@ function gemmCase(kind, [M, K, N]) {
     higherIsBetter: true,
     score: (ns) => flops / ns,
     work: { flops, M, K, N, kind },
-    relTol: kind === 'int8u8' ? 1 : 1e-3,
+    relTol: kind === 'int8u8' || kind === 'int8direct' ? 1 : 1e-3,
     // uint8 outputs: the largest difference in quantization steps.
     compare: kind === 'int8u8' ? (out, ref) => out.reduce((m, v, i) => Math.max(m, Math.abs(v - ref[i])), 0) : undefined,
     // The nat/ORT column compares int8u8 with onnxruntime; issue 14's target is the int8/f32 summary.
@@ -230,7 +232,15 @@ function convCase(kind, s) {
         const scaleW = new Float32Array([scale]);
         const bias = Float32Array.from(ctx.b);
         // int8u8: requantized uint8 output (a quarter of the bytes to write), as between two int8 layers.
-        const out8 = kind === 'int8u8' ? new Uint8Array(out.length) : null;
+        const out8 = kind === 'int8u8' || kind === 'int8direct' ? new Uint8Array(out.length) : null;
+        if (kind === 'int8direct') {
+          return variant(enter, () => {
+            q.qconv2dDirect({
+              x: a.q, shape: [s.n, s.h, s.w, s.c], xZeroPoint: a.zeroPoint, scaleX: a.scale, weights, scaleW, bias,
+              pads: [s.pad, s.pad], outSize: [oh, ow], out: out8, outScale: 0.05, outZeroPoint: 128,
+            });
+          }, out8);
+        }
         return variant(enter, () => {
           q.qconv2d({
             x: a.q, shape: [s.n, s.h, s.w, s.c], xZeroPoint: a.zeroPoint, scaleX: a.scale, weights, scaleW, bias,
@@ -245,7 +255,7 @@ function convCase(kind, s) {
 export function cases() {
   return [
     ...GEMMS.flatMap((shape) => ['f32', 'int8', 'int8dyn', 'int8u8'].map((kind) => gemmCase(kind, shape))),
-    ...CONVS.flatMap((s) => ['f32', 'int8', 'int8u8'].map((kind) => convCase(kind, s))),
+    ...CONVS.flatMap((s) => [...['f32', 'int8', 'int8u8'], ...(s.c * s.k * s.k <= 16 ? ['int8direct'] : [])].map((kind) => convCase(kind, s))),
   ];
 }
 
@@ -265,6 +275,7 @@ export function summary(rows) {
       const parts = [`int8 ${ratio(score(id('int8'), t), f)}`];
       if (byId.has(id('int8dyn'))) parts.push(`int8+dynamic quantize ${ratio(score(id('int8dyn'), t), f)}`);
       if (byId.has(id('int8u8'))) parts.push(`int8->uint8 ${ratio(score(id('int8u8'), t), f)}`);
+      if (byId.has(id('int8direct'))) parts.push(`direct int8->uint8 ${ratio(score(id('int8direct'), t), f)}`);
       return `${t}T: ${parts.join(', ')}`;
     });
     lines.push(`  ${op} ${name.padEnd(14)} ${cells.join(' | ')}`);

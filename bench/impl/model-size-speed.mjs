@@ -34,3 +34,34 @@ export function interleavedMs(models, x, rounds = 151, reps = 5) {
     return { median: t[Math.floor(t.length / 2)], best: t[0] };
   });
 }
+
+/**
+ * CPU ms (process.cpuUsage, user + system) per predictOnBatch of each model, interleaved round by
+ * round: on a machine shared with other work, CPU time is charged only while this process runs, so
+ * the ratio holds better than wall time (at 1 thread, where the process's CPU time is the work).
+ * Returns { median, best } per model and the median of the per-round ratios of model 0 to model 1.
+ */
+export function interleavedCpuMs(models, x, rounds = 41, reps = 20) {
+  const times = models.map(() => []);
+  const ratios = [];
+  models.forEach((m) => m.predictOnBatch(x).dispose());
+  for (let r = 0; r < rounds; r++) {
+    const row = models.map((m, i) => {
+      const c0 = process.cpuUsage();
+      for (let k = 0; k < reps; k++) m.predictOnBatch(x).dispose();
+      const c = process.cpuUsage(c0);
+      const ms = (c.user + c.system) / 1000 / reps;
+      times[i].push(ms);
+      return ms;
+    });
+    ratios.push(row[0] / row[1]);
+  }
+  ratios.sort((a, b) => a - b);
+  return {
+    models: times.map((t) => {
+      t.sort((a, b) => a - b);
+      return { median: t[Math.floor(t.length / 2)], best: t[0] };
+    }),
+    medianRatio: ratios[Math.floor(ratios.length / 2)],
+  };
+}

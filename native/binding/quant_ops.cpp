@@ -1,5 +1,6 @@
 // Entry points of the integer kernels (kernels/quant/quant.h; contract and TS reference in
 // src/ops/quant-kernels.ts). Every size, range and value the kernels rely on is checked here.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -19,7 +20,14 @@ namespace layout {
   F(groups) F(depthwise) F(xZeroPoint) F(scaleX) F(activation) F(outScale) F(outZeroPoint)
 // mode: 0 the given scale / zero point, 1 dynamic over the whole tensor, 2 dynamic per row.
 #define TF_QUANTIZE_LINEAR_FIELDS(F) F(rows) F(cols) F(mode)
+// lo / hi: the output clamps (0..255) of the fused activation; poolH = 0: no fused max pooling.
+#define TF_QCONV2D_DIRECT_FIELDS(F)                                                                \
+  F(n) F(h) F(w) F(c) F(kh) F(kw) F(cout) F(oh) F(ow) F(sh) F(sw) F(dh) F(dw) F(padTop) F(padLeft) \
+  F(xZeroPoint) F(xScale) F(lo) F(hi) F(poolH) F(poolW) F(poolSh) F(poolSw) F(poolOh) F(poolOw)
+#define TF_QMAX_POOL2D_FIELDS(F) F(n) F(h) F(w) F(c) F(kh) F(kw) F(oh) F(ow) F(sh) F(sw) F(padTop) F(padLeft)
 TF_LAYOUT(qgemm, TF_QGEMM_FIELDS)
+TF_LAYOUT(qconv2dDirect, TF_QCONV2D_DIRECT_FIELDS)
+TF_LAYOUT(qmaxPool2d, TF_QMAX_POOL2D_FIELDS)
 TF_LAYOUT(qconv2d, TF_QCONV2D_FIELDS)
 TF_LAYOUT(quantizeLinear, TF_QUANTIZE_LINEAR_FIELDS)
 }  // namespace layout
@@ -206,6 +214,120 @@ Napi::Value qconv2d_entry(const Napi::CallbackInfo& info, bool async) {
   return dispatch(info, async, [=] { k::qconv2d(s, xp, x_signed, zx, wp, depthwise, ep); }, {0, 1, 2, 3, 4, 5});
 }
 
+// qconv2dDirect(x, wPacked, colSums, mult, offset, out, args)
+Napi::Value qconv2d_direct_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::qconv2dDirect;
+  Napi::Env env = info.Env();
+  // x: uint8 / int8 activations, or float32 quantized on the fly with (xScale, xZeroPoint).
+  Bytes x = get_typed(info, 0, "x");
+  const bool x_float = x.type == napi_float32_array;
+  const bool x_signed = x.type == napi_int8_array;
+  if (!x_float && !x_signed && x.type != napi_uint8_array) {
+    throw Napi::TypeError::New(env, "tensorforge native: x must be a Uint8Array, Int8Array or Float32Array");
+  }
+  Bytes w = get_kind(info, 1, "wPacked", napi_int8_array, "an Int8Array");
+  Bytes col_sums = get_kind(info, 2, "colSums", napi_int32_array, "an Int32Array");
+  Bytes mult = get_kind(info, 3, "mult", napi_float32_array, "a Float32Array");
+  Bytes offset = get_kind(info, 4, "offset", napi_float32_array, "a Float32Array");
+  Bytes out = get_kind(info, 5, "out", napi_uint8_array, "a Uint8Array");
+  Args<L> args(info, 6);
+  k::QConvShape s{};
+  auto dim = [&](L::Field f, int64_t lo) { return args.integer(f, lo, kMaxDim); };
+  s.n = dim(L::n, 0);
+  s.h = dim(L::h, 1);
+  s.w = dim(L::w, 1);
+  s.c = dim(L::c, 1);
+  s.kh = dim(L::kh, 1);
+  s.kw = dim(L::kw, 1);
+  s.cout = dim(L::cout, 1);
+  s.oh = dim(L::oh, 1);
+  s.ow = dim(L::ow, 1);
+  s.sh = dim(L::sh, 1);
+  s.sw = dim(L::sw, 1);
+  s.dh = dim(L::dh, 1);
+  s.dw = dim(L::dw, 1);
+  s.pad_top = dim(L::padTop, 0);
+  s.pad_left = dim(L::padLeft, 0);
+  s.groups = 1;
+  const int64_t row = (mul(env, "qconv2dDirect", s.kw, s.c) + 3) / 4 * 4;
+  const int64_t depth = mul(env, "qconv2dDirect", s.kh, row);
+  if (depth > k::kQuantMaxDepth) throw_range(env, "qconv2dDirect: kh * ceil(kw * c / 4) * 4 must be <= 65536");
+  // The padded copy of x spans every window: its size must stay addressable.
+  const int64_t hp = mul(env, "qconv2dDirect", s.oh - 1, s.sh) + mul(env, "qconv2dDirect", s.kh - 1, s.dh) + 1;
+  const int64_t wp = std::max(mul(env, "qconv2dDirect", s.ow - 1, s.sw) + mul(env, "qconv2dDirect", s.kw - 1, s.dw) + 1, s.pad_left + s.w);
+  mul(env, "qconv2dDirect", mul(env, "qconv2dDirect", mul(env, "qconv2dDirect", s.n, hp), wp), s.c);
+  const int32_t zx = zero_point(env, "qconv2dDirect", x_signed, args.integer(L::xZeroPoint));
+  const float x_scale = x_float ? positive(env, "qconv2dDirect.xScale", args.number(L::xScale)) : 1.0f;
+  const int64_t lo = args.integer(L::lo, 0, 255);
+  const int64_t hi = args.integer(L::hi, 0, 255);
+  if (lo > hi) throw_range(env, "qconv2dDirect: lo must be <= hi");
+  check_range(env, "qconv2dDirect x", x.length, 0, mul(env, "qconv2dDirect", mul(env, "qconv2dDirect", mul(env, "qconv2dDirect", s.n, s.h), s.w), s.c));
+  check_range(env, "qconv2dDirect wPacked", w.length, 0, packed_bytes(depth, s.cout));
+  check_range(env, "qconv2dDirect colSums", col_sums.length, 0, s.cout);
+  check_range(env, "qconv2dDirect mult", mult.length, 0, s.cout);
+  check_range(env, "qconv2dDirect offset", offset.length, 0, s.cout);
+  k::QDirectPool pool{};
+  const bool pooled = args.integer(L::poolH, 0, kMaxDim) > 0;
+  if (pooled) {
+    pool.kh = args.integer(L::poolH, 1, kMaxDim);
+    pool.kw = args.integer(L::poolW, 1, kMaxDim);
+    pool.sh = args.integer(L::poolSh, 1, kMaxDim);
+    pool.sw = args.integer(L::poolSw, 1, kMaxDim);
+    pool.oh = args.integer(L::poolOh, 1, kMaxDim);
+    pool.ow = args.integer(L::poolOw, 1, kMaxDim);
+    if (s.dw != 1) throw_range(env, "qconv2dDirect: a fused pooling needs dilation 1 along w");
+    if (mul(env, "qconv2dDirect", pool.oh - 1, pool.sh) + pool.kh > s.oh ||
+        mul(env, "qconv2dDirect", pool.ow - 1, pool.sw) + pool.kw > s.ow) {
+      throw_range(env, "qconv2dDirect: the pooling windows must lie inside the convolution's output");
+    }
+  }
+  const int64_t out_h = pooled ? pool.oh : s.oh, out_w = pooled ? pool.ow : s.ow;
+  check_range(env, "qconv2dDirect out", out.length, 0,
+              mul(env, "qconv2dDirect", mul(env, "qconv2dDirect", mul(env, "qconv2dDirect", s.n, out_h), out_w), s.cout));
+  const auto* xp = x_float ? nullptr : static_cast<const uint8_t*>(x.data);
+  const auto* xf = x_float ? static_cast<const float*>(x.data) : nullptr;
+  const auto* wp8 = static_cast<const int8_t*>(w.data);
+  const auto* cs = static_cast<const int32_t*>(col_sums.data);
+  const auto* mp = static_cast<const float*>(mult.data);
+  const auto* op = static_cast<const float*>(offset.data);
+  auto* outp = static_cast<uint8_t*>(out.data);
+  const auto l32 = static_cast<int32_t>(lo), h32 = static_cast<int32_t>(hi);
+  return dispatch(info, async, [=] { k::qconv2d_direct(s, xp, x_signed, zx, wp8, cs, mp, op, l32, h32, pooled ? &pool : nullptr, outp, xf, x_scale); },
+                  {0, 1, 2, 3, 4, 5});
+}
+
+// qmaxPool2d(x, out, args): x and out both Uint8Array or both Int8Array.
+Napi::Value qmax_pool2d_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::qmaxPool2d;
+  Napi::Env env = info.Env();
+  Bytes x;
+  const bool x_signed = get_activations(info, 0, "x", &x);
+  Bytes out = get_kind(info, 1, "out", x_signed ? napi_int8_array : napi_uint8_array,
+                       x_signed ? "an Int8Array (as x)" : "a Uint8Array (as x)");
+  Args<L> args(info, 2);
+  k::QPoolShape s{};
+  auto dim = [&](L::Field f, int64_t lo) { return args.integer(f, lo, kMaxDim); };
+  s.n = dim(L::n, 0);
+  s.h = dim(L::h, 1);
+  s.w = dim(L::w, 1);
+  s.c = dim(L::c, 1);
+  s.kh = dim(L::kh, 1);
+  s.kw = dim(L::kw, 1);
+  s.oh = dim(L::oh, 1);
+  s.ow = dim(L::ow, 1);
+  s.sh = dim(L::sh, 1);
+  s.sw = dim(L::sw, 1);
+  s.pad_top = dim(L::padTop, 0);
+  s.pad_left = dim(L::padLeft, 0);
+  mul(env, "qmaxPool2d", s.kh, s.kw);
+  check_range(env, "qmaxPool2d x", x.length, 0, mul(env, "qmaxPool2d", mul(env, "qmaxPool2d", mul(env, "qmaxPool2d", s.n, s.h), s.w), s.c));
+  check_range(env, "qmaxPool2d out", out.length, 0,
+              mul(env, "qmaxPool2d", mul(env, "qmaxPool2d", mul(env, "qmaxPool2d", s.n, s.oh), s.ow), s.c));
+  const auto* xp = static_cast<const uint8_t*>(x.data);
+  auto* op = static_cast<uint8_t*>(out.data);
+  return dispatch(info, async, [=] { k::qmax_pool2d(s, xp, x_signed, op); }, {0, 1});
+}
+
 // quantizeLinear(x, out, scales, zeroPoints, args)
 Napi::Value quantize_linear_entry(const Napi::CallbackInfo& info, bool async) {
   using L = layout::quantizeLinear;
@@ -248,6 +370,8 @@ void register_quant_ops(Napi::Env env, Napi::Object exports) {
   export_entry<layout::qgemm>(env, exports, "qgemm", qgemm_entry);
   export_entry<layout::qconv2d>(env, exports, "qconv2d", qconv2d_entry);
   export_entry<layout::quantizeLinear>(env, exports, "quantizeLinear", quantize_linear_entry);
+  export_entry<layout::qconv2dDirect>(env, exports, "qconv2dDirect", qconv2d_direct_entry);
+  export_entry<layout::qmaxPool2d>(env, exports, "qmaxPool2d", qmax_pool2d_entry);
   exports.Set("quantIsa", Napi::Function::New(env, quant_isa_fn, "quantIsa"));
 }
 

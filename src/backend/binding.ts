@@ -87,6 +87,11 @@ export const layouts = {
     'depthwise', 'xZeroPoint', 'scaleX', 'activation', 'outScale', 'outZeroPoint'],
   /** mode: 0 the given scale/zero point; 1 dynamic over the tensor; 2 dynamic per row (they are written). */
   quantizeLinear: ['rows', 'cols', 'mode'],
+  /** NHWC x and uint8 out of the direct shallow convolution; lo / hi: the output clamps 0..255; poolH 0: no fused max pool. */
+  qconv2dDirect: ['n', 'h', 'w', 'c', 'kh', 'kw', 'cout', 'oh', 'ow', 'sh', 'sw', 'dh', 'dw', 'padTop', 'padLeft', 'xZeroPoint', 'xScale', 'lo',
+    'hi', 'poolH', 'poolW', 'poolSh', 'poolSw', 'poolOh', 'poolOw'],
+  /** NHWC uint8 / int8 max pooling; taps in the padding are skipped. */
+  qmaxPool2d: ['n', 'h', 'w', 'c', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'padTop', 'padLeft'],
   /** Batch norm in training form: x, y, dy, dx dense [outer, c, inner] from their offsets; per-channel vectors [c]. */
   batchNormForward: ['outer', 'c', 'inner', 'xOffset', 'gammaOffset', 'betaOffset', 'eps', 'yOffset', 'meanOffset', 'varianceOffset',
     'rstdOffset'],
@@ -193,6 +198,13 @@ interface KernelEntries {
   qconv2d(x: U8 | I8, wPacked: I8, colSums: I32, scaleW: F32, bias: F32 | null, out: F32 | U8, args: Packed<'qconv2d'>): void;
   /** x [rows, cols] float32 -> out uint8 with scales / zeroPoints (read in mode 0, written in modes 1, 2). */
   quantizeLinear(x: F32, out: U8, scales: F32, zeroPoints: I32, args: Packed<'quantizeLinear'>): void;
+  /**
+   * Direct convolution of shallow filters with requantization: out = roundHalfEven(clamp(fma(acc,
+   * mult[j], offset[j]), lo, hi)), weights packed by qconvPackWeights (groups 1).
+   */
+  qconv2dDirect(x: U8 | I8 | F32, wPacked: I8, colSums: I32, mult: F32, offset: F32, out: U8, args: Packed<'qconv2dDirect'>): void;
+  /** NHWC max pooling of uint8 (or int8) values into an array of the same kind. */
+  qmaxPool2d(x: U8 | I8, out: U8 | I8, args: Packed<'qmaxPool2d'>): void;
 }
 
 /** The same entry points run off the JS thread, their arrays pinned until the promise settles. */

@@ -20,6 +20,7 @@ import { type SafetensorsDType, defaultStoredDtype } from '../io/safetensors';
 // Registers the int8 layer classes of quantized models.
 import '../quantization/layers';
 import '../quantization/onnx-fallback';
+import { Int8ModelPlanner } from '../quantization/int8-planner';
 import { Sequential } from './sequential';
 import { OnnxNode } from '../onnx/import/onnx-node-layer';
 import { ImportedModelPlanner } from '../onnx/compile/planner';
@@ -154,6 +155,8 @@ export async function loadModel(dir: string): Promise<LayersModel> {
   if (model.layers.every((l) => l instanceof InputLayer || l instanceof OnnxNode) && model.layers.some((l) => l instanceof OnnxNode)) {
     model.inferencePlanner = new ImportedModelPlanner(model);
   }
+  // A static int8 model predicts with its activations kept in integers between int8 layers again.
+  if (!model.inferencePlanner && Int8ModelPlanner.worthwhile(model)) model.inferencePlanner = new Int8ModelPlanner(model);
   if (Number.isInteger(saved.trainingSeed) && saved.trainingSeed! >= 0) model.trainingSeed = saved.trainingSeed!;
   const tc = saved.trainingConfig;
   if (tc) {

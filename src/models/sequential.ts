@@ -1,3 +1,4 @@
+import { isGradEnabled } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import type { Tensor } from '../tensor/tensor';
 import { type CallContext, Layer } from '../layers/layer';
@@ -93,6 +94,11 @@ export class Sequential extends LayersModel {
     if (this.stack.length === 0) throw new Error(`${this.name}: the model has no layers`);
     this.ensureWired(xs);
     this.checkInputs(xs);
+    // A compiled form (a static int8 model's integer plan) serves inference-mode passes, as in LayersModel.forward.
+    if (this.inferencePlanner && !ctx.training && !tap && !isGradEnabled()) {
+      const planned = this.inferencePlanner.run(xs);
+      if (planned) return planned;
+    }
     let x = xs[0]!;
     // The mask produced by Masking / Embedding maskZero flows along the stack (see Layer.computeMask).
     let mask: Tensor | null = null;

@@ -576,3 +576,226 @@ export function quantizeLinear(x: Float32Array, n: number, scale: number, zeroPo
   }
   for (let i = 0; i < n; i++) out[i] = quantizeValue(x[i]!, s, z);
 }
+
+// ---- direct convolution of shallow filters, uint8 max pooling -----------------------------------
+
+/** Deepest packed filter (kh * ceil(kw * c / 4) * 4) for which {@link qconv2dDirect} beats the im2col GEMM route. */
+export const QCONV_DIRECT_MAX_DEPTH = 32;
+
+/** Arguments of {@link qconv2dDirect}: those of {@link qconv2d} with a uint8 output grid. */
+export interface QConv2dDirectArgs extends Omit<QConv2dArgs, keyof QuantOutput | 'x'> {
+  /**
+   * Input [n, h, w, c] channels-last: uint8 / int8 activations, or float32 values quantized on the
+   * fly with (scaleX, xZeroPoint) as {@link quantizeLinear} does (the same bytes, never written).
+   */
+  x: Uint8Array | Int8Array | Float32Array;
+  /** [n, oh, ow, cout], or with `pool` [n, pool.outSize[0], pool.outSize[1], cout]. */
+  out: Uint8Array;
+  outScale: number;
+  /** 0..255. */
+  outZeroPoint: number;
+  /**
+   * Max pooling fused after the convolution (windows inside its output, no padding; dilation 1
+   * along w): the same bytes as {@link qmaxPool2d} of the unpooled output, without writing it.
+   */
+  pool?: { size: readonly [number, number]; strides?: readonly [number, number]; outSize: readonly [number, number] } | null;
+}
+
+/** The folded requantization of {@link qconv2dDirect}: per channel multiplier and offset, activation clamps. */
+interface DirectRequant {
+  mult: Float32Array;
+  offset: Float32Array;
+  lo: number;
+  hi: number;
+}
+
+function directRequant(scaleX: number, scaleW: Float32Array, bias: Float32Array | null, outScale: number, outZeroPoint: number,
+  act: number): DirectRequant {
+  const n = scaleW.length;
+  const mult = new Float32Array(n);
+  const offset = new Float32Array(n);
+  for (let j = 0; j < n; j++) {
+    mult[j] = Math.fround(Math.fround(scaleX * scaleW[j]!) / outScale);
+    offset[j] = Math.fround(Math.fround((bias ? bias[j]! : 0) / outScale) + outZeroPoint);
+  }
+  // relu / relu6 on the output grid: max(q, grid(0)) and min(q, grid(6)) (quantization is monotone).
+  const lo = act === 0 ? 0 : outZeroPoint;
+  const hi = act === 2 ? Math.max(lo, quantizeValue(6, outScale, outZeroPoint)) : 255;
+  return { mult, offset, lo, hi };
+}
+
+/**
+ * Int8 convolution for shallow filters (a first layer on 1-3 input channels: kh * ceil(kw * c / 4) * 4
+ * up to {@link QCONV_DIRECT_MAX_DEPTH} is where it pays), groups 1, always requantized to uint8.
+ * Its epilogue folds the scales, bias and output zero point into one fma per value:
+ *   acc  = sum (x - xZeroPoint) * w                                       (int32, exact)
+ *   mult = fround(fround(scaleX * scaleW[j]) / outScale), offset = fround(fround(bias[j] / outScale) + outZeroPoint)
+ *   out  = roundHalfEven(min(max(fma(float(acc), mult, offset), lo), hi))
+ * with lo = outZeroPoint under relu / relu6 (else 0) and hi = the grid value of 6 under relu6 (else
+ * 255). Native: each image is copied once, padded, into the uint8 domain and every output pixel's
+ * filter rows are read from it in place (VNNI: 4 pixels x 32 channels per step).
+ */
+export function qconv2dDirect(args: QConv2dDirectArgs): void {
+  const fn = 'qconv2dDirect';
+  const wt = args.weights;
+  if (typeof wt !== 'object' || wt === null || wt.kind !== 'qconv') argError(fn, 'weights', 'weights packed by qconvPackWeights', describe(wt));
+  if (wt.groups !== 1) argError(fn, 'weights', 'weights of an ungrouped convolution (groups 1)', `groups ${wt.groups}`);
+  const g = convGeometry(fn, { ...args, x: new Uint8Array(0) });
+  const { x } = args;
+  const [zlo, zhi] = x instanceof Float32Array ? [0, 255] : zeroPointRange(fn, x, 'x');
+  if (g.c !== wt.cinPerGroup) argError(fn, 'shape', `${wt.cinPerGroup} input channels (the weights')`, describe(args.shape));
+  if (x.length < g.n * g.h * g.w * g.c) argError(fn, 'x', `${g.n * g.h * g.w * g.c} elements (shape [${args.shape.join(',')}])`, describe(x));
+  const zx = checkInt(fn, 'xZeroPoint', args.xZeroPoint, zlo, zhi);
+  const scaleX = checkScale(fn, 'scaleX', args.scaleX);
+  const scaleW = columnScales(fn, 'scaleW', args.scaleW, wt.cout);
+  const bias = checkBias(fn, args.bias, wt.cout);
+  const act = activationCode(fn, args.activation);
+  if (!(args.out instanceof Uint8Array)) argError(fn, 'out', 'a Uint8Array', describe(args.out));
+  const pool = directPool(fn, args.pool, g);
+  const o = resolveOutput(fn, args, g.n * (pool ? pool.oh * pool.ow : g.oh * g.ow) * wt.cout);
+  const rq = directRequant(scaleX, scaleW, bias, o.outScale, o.outZeroPoint, act);
+  if (g.n === 0) return;
+  const addon = activeAddon();
+  if (addon) {
+    addon.qconv2dDirect(x, wt.data, wt.colSums, rq.mult, rq.offset, args.out, pack.qconv2dDirect({
+      n: g.n, h: g.h, w: g.w, c: g.c, kh: wt.kh, kw: wt.kw, cout: wt.cout, oh: g.oh, ow: g.ow, sh: g.sh, sw: g.sw,
+      dh: g.dh, dw: g.dw, padTop: g.padTop, padLeft: g.padLeft, xZeroPoint: zx, xScale: scaleX, lo: rq.lo, hi: rq.hi,
+      poolH: pool?.kh ?? 0, poolW: pool?.kw ?? 0, poolSh: pool?.sh ?? 0, poolSw: pool?.sw ?? 0, poolOh: pool?.oh ?? 0, poolOw: pool?.ow ?? 0,
+    }));
+    return;
+  }
+  const xb = x instanceof Float32Array ? new Uint8Array(g.n * g.h * g.w * g.c) : x;
+  if (x instanceof Float32Array) quantizeLinear(x, xb.length, scaleX, zx, xb as Uint8Array);
+  if (pool) {
+    const full = new Uint8Array(g.n * g.oh * g.ow * wt.cout);
+    referenceDirect(xb, zx, g, wt, rq, full);
+    qmaxPool2d({ x: full, shape: [g.n, g.oh, g.ow, wt.cout], poolSize: [pool.kh, pool.kw], strides: [pool.sh, pool.sw], outSize: [pool.oh, pool.ow], out: args.out });
+    return;
+  }
+  referenceDirect(xb, zx, g, wt, rq, args.out);
+}
+
+interface DirectPool {
+  kh: number; kw: number; sh: number; sw: number; oh: number; ow: number;
+}
+
+function directPool(fn: string, p: QConv2dDirectArgs['pool'], g: ConvGeometry): DirectPool | null {
+  if (p === undefined || p === null) return null;
+  const pair = (name: string, v: readonly [number, number] | undefined): [number, number] => {
+    if (!Array.isArray(v) || v.length !== 2) argError(fn, name, 'two integers', describe(v));
+    return [checkInt(fn, `${name}[0]`, v[0], 1, 65536), checkInt(fn, `${name}[1]`, v[1], 1, 65536)];
+  };
+  const [kh, kw] = pair('pool.size', p.size);
+  const [sh, sw] = pair('pool.strides', p.strides ?? p.size);
+  const [oh, ow] = pair('pool.outSize', p.outSize);
+  if (g.dw !== 1) argError(fn, 'pool', 'null with a dilation along w (the fused pooling reads whole filter rows)', describe(p));
+  if ((oh - 1) * sh + kh > g.oh || (ow - 1) * sw + kw > g.ow) {
+    argError(fn, 'pool.outSize', `windows inside the ${g.oh}x${g.ow} convolution output`, describe(p.outSize));
+  }
+  return { kh, kw, sh, sw, oh, ow };
+}
+
+function referenceDirect(x: Uint8Array | Int8Array, zx: number, g: ConvGeometry, wt: PackedQConvWeights, rq: DirectRequant, out: Uint8Array): void {
+  const { kh, kw, cout } = wt;
+  const row = convRowLength(kw, g.c);
+  const depth = kh * row;
+  const wcol = new Int32Array(kh * kw * g.c);
+  for (let co = 0; co < cout; co++) {
+    for (let ky = 0; ky < kh; ky++) {
+      for (let t = 0; t < kw * g.c; t++) wcol[ky * kw * g.c + t] = wt.data[packedIndex(depth, ky * row + t, co)]!;
+    }
+    const m = rq.mult[co]!, off = rq.offset[co]!;
+    for (let b = 0; b < g.n; b++) {
+      for (let oy = 0; oy < g.oh; oy++) {
+        for (let ox = 0; ox < g.ow; ox++) {
+          let acc = 0;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * g.sh - g.padTop + ky * g.dh;
+            if (iy < 0 || iy >= g.h) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * g.sw - g.padLeft + kx * g.dw;
+              if (ix < 0 || ix >= g.w) continue;
+              const xBase = ((b * g.h + iy) * g.w + ix) * g.c;
+              const wBase = (ky * kw + kx) * g.c;
+              for (let ci = 0; ci < g.c; ci++) acc += (x[xBase + ci]! - zx) * wcol[wBase + ci]!;
+            }
+          }
+          let v = fmaF32(Math.fround(acc), m, off);
+          v = v > rq.lo ? v : rq.lo;
+          v = v < rq.hi ? v : rq.hi;
+          out[((b * g.oh + oy) * g.ow + ox) * cout + co] = roundHalfEven(v);
+        }
+      }
+    }
+  }
+}
+
+/** Arguments of {@link qmaxPool2d}. */
+export interface QMaxPool2dArgs {
+  /** Input [n, h, w, c] channels-last, uint8 or int8. */
+  x: Uint8Array | Int8Array;
+  shape: readonly [number, number, number, number];
+  /** [kh, kw]. */
+  poolSize: readonly [number, number];
+  /** [sh, sw], default poolSize. */
+  strides?: readonly [number, number];
+  /** [top, left] padding (skipped taps), default [0, 0]. */
+  pads?: readonly [number, number];
+  /** [oh, ow]. */
+  outSize: readonly [number, number];
+  /** Output [n, oh, ow, c], the same kind of array as x. */
+  out: Uint8Array | Int8Array;
+}
+
+/**
+ * Max pooling of quantized (uint8 or int8) NHWC values. Exact: quantization is monotone, so the
+ * max of the integers is the integer of the max of the values. Taps in the padding are skipped (a
+ * window with none gives the type's lowest value).
+ */
+export function qmaxPool2d(args: QMaxPool2dArgs): void {
+  const fn = 'qmaxPool2d';
+  const { x, out } = args;
+  zeroPointRange(fn, x, 'x');
+  if (!(out instanceof (x instanceof Int8Array ? Int8Array : Uint8Array))) argError(fn, 'out', `an array of x's kind (${x.constructor.name})`, describe(out));
+  const shape = args.shape;
+  if (!Array.isArray(shape) || shape.length !== 4) argError(fn, 'shape', '[n, h, w, c]', describe(shape));
+  const [n, h, w, c] = shape.map((v, i) => checkInt(fn, `shape[${i}]`, v, i === 0 ? 0 : 1, 2 ** 31 - 1)) as [number, number, number, number];
+  const pair = (name: string, v: readonly [number, number] | undefined, lo: number): [number, number] => {
+    if (!Array.isArray(v) || v.length !== 2) argError(fn, name, 'two integers', describe(v));
+    return [checkInt(fn, `${name}[0]`, v[0], lo, 65536), checkInt(fn, `${name}[1]`, v[1], lo, 65536)];
+  };
+  const [kh, kw] = pair('poolSize', args.poolSize, 1);
+  const [sh, sw] = pair('strides', args.strides ?? args.poolSize, 1);
+  const [padTop, padLeft] = pair('pads', args.pads ?? [0, 0], 0);
+  const [oh, ow] = pair('outSize', args.outSize, 1);
+  if (x.length < n * h * w * c) argError(fn, 'x', `${n * h * w * c} elements (shape [${shape.join(',')}])`, describe(x));
+  if (out.length < n * oh * ow * c) argError(fn, 'out', `at least ${n * oh * ow * c} elements`, describe(out));
+  if (n === 0) return;
+  const addon = activeAddon();
+  if (addon) {
+    addon.qmaxPool2d(x, out, pack.qmaxPool2d({ n, h, w, c, kh, kw, oh, ow, sh, sw, padTop, padLeft }));
+    return;
+  }
+  const lowest = x instanceof Int8Array ? -128 : 0;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const o = ((b * oh + oy) * ow + ox) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let v = lowest;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh - padTop + ky;
+            if (iy < 0 || iy >= h) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * sw - padLeft + kx;
+              if (ix < 0 || ix >= w) continue;
+              const e = x[((b * h + iy) * w + ix) * c + ch]!;
+              if (e > v) v = e;
+            }
+          }
+          out[o + ch] = v;
+        }
+      }
+    }
+  }
+}

@@ -58,13 +58,16 @@ export function quantizeActivation(x: Tensor, grid: ActivationQuant | null): Qua
   return { data, scale: q.scales[0]!, zeroPoint: q.zeroPoints[0]! };
 }
 
-/** A float32 tensor of the dequantized uint8 values, handing the uint8 copy to the next quantized layer. */
-export function dequantizedTensor(data: Uint8Array, shape: number[], grid: ActivationQuant): Tensor {
+/**
+ * A float32 tensor of the dequantized uint8 values, handing the uint8 copy to the next quantized
+ * layer (unless `handOff` is false: the caller reuses `data`).
+ */
+export function dequantizedTensor(data: Uint8Array, shape: number[], grid: ActivationQuant, handOff = true): Tensor {
   const t = Tensor.empty(shape, 'float32');
   const out = t.buffer;
   const { scale, zeroPoint } = grid;
   for (let i = 0; i < data.length; i++) out[i] = (data[i]! - zeroPoint) * scale;
-  handoff.set(t.storage, { data, scale, zeroPoint, version: t.storage.version });
+  if (handOff) handoff.set(t.storage, { data, scale, zeroPoint, version: t.storage.version });
   return t;
 }
 

@@ -1,9 +1,10 @@
 // Static mode requantizes a layer's output inside the integer kernel when its value reaches the next
 // int8 layer untouched (directly, or through Flatten, Reshape and inference-time Dropout and noise,
-// which keep its storage): the output is written on that layer's input grid and handed over as
-// uint8. Through max pooling the output stays float32: the pooling reads float values anyway, and
-// quantizing after a max gives the same uint8 as before it (quantization is monotone), so the
-// result is identical while the large pre-pooling tensor is written once instead of twice.
+// which keep its storage) or through max pooling: the output is written on that layer's input grid
+// and handed over as uint8. Max pooling commutes with quantization (it is monotone), so requantizing
+// before the pool gives the bytes quantizing after it would; the quantized model's inference plan
+// (int8-planner.ts) then pools the bytes (or the direct convolution pools in its kernel) and no
+// float tensor sits between the two int8 layers.
 import type { Layer } from '../layers/layer';
 import type { LayersModel } from '../models/layers-model';
 import type { ActivationQuant } from './activation-grid';
@@ -11,6 +12,8 @@ import { fusedActivation } from './activation-grid';
 
 /** Layers whose inference output is their input, as is or as a reshaped view. */
 const PASS_THROUGH = new Set(['Flatten', 'Reshape', 'Dropout', 'GaussianNoise', 'GaussianDropout', 'SpatialDropout1D', 'SpatialDropout2D']);
+/** Layers whose output is a selection of their input's values (max commutes with the monotone quantization). */
+const MONOTONE = new Set(['MaxPooling1D', 'MaxPooling2D']);
 
 /** For each int8-bound layer (keys of inputGrids) whose output can be requantized: the grid to use. */
 export function fuseOutputs(model: LayersModel, inputGrids: ReadonlyMap<Layer, ActivationQuant>): Map<Layer, ActivationQuant> {
@@ -36,7 +39,7 @@ export function fuseOutputs(model: LayersModel, inputGrids: ReadonlyMap<Layer, A
         out.set(n.layer, grid);
         break;
       }
-      if (!PASS_THROUGH.has(c.layer.className) || c.inputs.length !== 1 || c.outputs.length !== 1 || !c.outputs[0]) break;
+      if (!(PASS_THROUGH.has(c.layer.className) || MONOTONE.has(c.layer.className)) || c.inputs.length !== 1 || c.outputs.length !== 1 || !c.outputs[0]) break;
       t = c.outputs[0];
     }
   }

@@ -1,6 +1,7 @@
 // The options of tf.quantization.quantize, checked up front so a typo fails before any work.
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
+import { concat } from '../ops/movement';
 
 /** How {@link quantize} turns the model into a smaller one. */
 export type QuantizationMode = 'dynamic' | 'static' | 'float16';
@@ -16,8 +17,12 @@ export interface QuantizeOptions {
    * calibration); 'float16': weights stored as float16 (computed in float32).
    */
   mode: QuantizationMode;
-  /** Inputs representative of the data (a few hundred samples); required in 'static' mode. */
-  calibrationData?: Tensor | Tensor[];
+  /**
+   * Inputs representative of the data (a few hundred samples); required in 'static' mode. A
+   * Dataset (any async iterable of batches: `{ x, y }` elements, as `fit` takes, or bare input
+   * tensors) is read to its end, so `take()` the batches to use; quantize then returns a Promise.
+   */
+  calibrationData?: Tensor | Tensor[] | CalibrationSource;
   /** One weight scale per output channel (default true) or one per tensor. */
   perChannel?: boolean;
   /** Activation grids centred on 0 (zero point 128) instead of fitted to [min, max] (default false). */
@@ -28,6 +33,37 @@ export interface QuantizeOptions {
   percentile?: number;
   /** Calibration batch size (default 128). */
   batchSize?: number;
+}
+
+/** Batches of calibration inputs: `{ x }` elements (a Dataset of `{ x, y }` as fit takes), or bare input tensors. */
+export type CalibrationSource = AsyncIterable<{ x: Tensor | Tensor[] } | Tensor | Tensor[]>;
+
+/** True when `v` is an async iterable (a Dataset), not tensors. */
+export function isCalibrationSource(v: unknown): v is CalibrationSource {
+  return typeof v === 'object' && v !== null && !(v instanceof Tensor) && !Array.isArray(v)
+    && typeof (v as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
+}
+
+/**
+ * Reads a calibration Dataset to its end and joins its batches into one tensor per model input.
+ * Throws naming `fn` when an element is neither `{ x }` nor tensors, or the inputs disagree.
+ */
+export async function collectCalibrationData(fn: string, source: CalibrationSource): Promise<Tensor[]> {
+  const parts: Tensor[][] = [];
+  let batches = 0;
+  for await (const element of source) {
+    const x = element instanceof Tensor || Array.isArray(element) ? element : (element as { x?: unknown } | null)?.x;
+    const list = Array.isArray(x) ? x : [x];
+    if (list.length === 0 || !list.every((t) => t instanceof Tensor)) {
+      argError(fn, `options.calibrationData (batch ${batches})`, 'elements { x: Tensor | Tensor[] } or input tensors', describe(element));
+    }
+    if (parts.length === 0) list.forEach(() => parts.push([]));
+    if (list.length !== parts.length) argError(fn, `options.calibrationData (batch ${batches})`, `${parts.length} input tensor(s) as in the first batch`, `${list.length}`);
+    list.forEach((t, i) => parts[i]!.push(t as Tensor));
+    batches++;
+  }
+  if (batches === 0) argError(fn, 'options.calibrationData', 'a Dataset with at least one batch', 'an empty Dataset');
+  return parts.map((p) => (p.length === 1 ? p[0]! : concat(p, 0)));
 }
 
 /** Options after defaults. */
@@ -64,6 +100,7 @@ export function resolveOptions(fn: string, options: QuantizeOptions): ResolvedOp
   if (!Number.isInteger(batchSize) || batchSize < 1) argError(fn, 'options.batchSize', 'a positive integer', describe(batchSize));
   let calibrationData: Tensor[] | null = null;
   const cd = options.calibrationData;
+  if (isCalibrationSource(cd)) throw new Error(`${fn}: internal: a calibration Dataset must be collected first`);
   if (cd !== undefined) {
     const list = Array.isArray(cd) ? cd : [cd];
     if (list.length === 0 || !list.every((t) => t instanceof Tensor)) argError(fn, 'options.calibrationData', 'a Tensor or a list of Tensors (one per model input)', describe(cd));

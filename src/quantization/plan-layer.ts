@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor/tensor';
 import type { Layer, LayerConfig } from '../layers/layer';
 import type { LayerRewrite } from '../pruning/rebuild-model';
 import type { ActivationQuant } from './activation-grid';
+import { QCONV_DIRECT_MAX_DEPTH } from '../ops/quant-kernels';
 import { quantizeWeights } from './int8-weights';
 import { type Int8Slot, int8SlotWeights } from './int8-slots';
 import { RECURRENT_SLOTS } from './quantized-recurrent';
@@ -29,22 +30,34 @@ export type LayerPlan = (LayerRewrite & { className: string }) | { reason: strin
 export const ACTIVATION_INPUT_CLASSES = new Set(['Dense', 'Conv1D', 'Conv2D', 'DepthwiseConv2D']);
 
 /**
- * Smallest per-filter depth (kh * kw * in/groups) worth an int8 convolution: below it the integer
- * path is all per-pixel overhead (bench/RESULTS.md, "Int8 kernels": 0.5x float32 at depth 9).
- * Depthwise convolutions run a direct int8 kernel and are always converted.
+ * Smallest per-filter depth (kh * kw * in/groups) worth the int8 GEMM route of a convolution: below
+ * it that path is all per-pixel overhead (bench/RESULTS.md, "Int8 kernels": 0.5x float32 at depth 9).
+ * Such a shallow convolution (a first layer) still goes int8 when its output feeds an int8 layer in
+ * static mode and it is ungrouped: then the direct kernel (qconv2dDirect) runs it, requantizing (and
+ * max-pooling, when a pool follows) in the kernel. Depthwise convolutions run a direct int8 kernel
+ * and are always converted.
  */
 export const MIN_CONV_DEPTH = 16;
 
-/** Why a convolution is too shallow for int8 (see MIN_CONV_DEPTH), or null. */
-export function shallowConvReason(layer: Layer): string | null {
+/**
+ * Why a convolution is too shallow for int8 (see MIN_CONV_DEPTH), or null. `outputQuant`: the grid
+ * its output would be requantized to (static mode, an int8 consumer), which admits the direct kernel.
+ */
+export function shallowConvReason(layer: Layer, outputQuant: ActivationQuant | null = null): string | null {
   const cls = layer.className;
   if (cls !== 'Conv1D' && cls !== 'Conv2D') return null;
   const kernel = weight(layer, 'kernel');
   if (!kernel) return null;
   const depth = kernel.shape.slice(0, -1).reduce((x, y) => x * y, 1);
-  const depthwise = kernel.shape[kernel.rank - 2] === 1 && (layer as Layer & { groups: number }).groups > 1;
+  const groups = (layer as Layer & { groups: number }).groups;
+  const depthwise = kernel.shape[kernel.rank - 2] === 1 && groups > 1;
   if (depthwise || depth >= MIN_CONV_DEPTH) return null;
-  return `its filters have only ${depth} taps (kernel x input channels); below ${MIN_CONV_DEPTH} the float kernel is faster than the integer one (a first-layer convolution), so it stays float`;
+  // The direct kernel's packed depth: kh filter rows of kw * in rounded up to whole 4-byte words.
+  const [kh, kw, cin] = kernel.rank === 4 ? kernel.shape : [1, kernel.shape[0]!, kernel.shape[1]!];
+  const packedDepth = kh! * Math.ceil((kw! * cin!) / 4) * 4;
+  if (outputQuant && groups === 1 && packedDepth <= QCONV_DIRECT_MAX_DEPTH) return null;
+  return `its filters have only ${depth} taps (kernel x input channels); below ${MIN_CONV_DEPTH} the float kernel is faster than the integer GEMM route,`
+    + ' and the direct int8 kernel for shallow filters needs an ungrouped convolution whose output feeds an int8 layer in static mode (a linear/relu/relu6 activation), so it stays float';
 }
 
 function weight(layer: Layer, name: string): Tensor | null {
@@ -76,7 +89,7 @@ export function planLayer(layer: Layer, ctx: LayerContext): LayerPlan {
       return { className: 'QuantizedDense', config: { ...common(layer, ctx), units: cfg['units'], activation: cfg['activation'], useBias: !!bias }, weights };
     }
     const rank = cls === 'Conv1D' ? 1 : 2;
-    const shallow = shallowConvReason(layer);
+    const shallow = shallowConvReason(layer, ctx.mode === 'static' ? ctx.outputQuant : null);
     if (shallow) return { reason: shallow };
     const l = layer as Layer & { filters: number; groups: number; kernelSize: number[]; strides: number[]; dilationRate: number[]; padding: string; dataFormat: string };
     return {

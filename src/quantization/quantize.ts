@@ -11,10 +11,11 @@ import { decodeHalfArray, encodeHalfArray } from '../io/half';
 import type { ActivationQuant } from './activation-grid';
 import { floatValues } from './activation-grid';
 import { calibrateInputs } from './calibrate';
-import { type QuantizeOptions, resolveOptions } from './options';
+import { type CalibrationSource, type QuantizeOptions, collectCalibrationData, isCalibrationSource, resolveOptions } from './options';
 import { ACTIVATION_INPUT_CLASSES, type LayerPlan, planLayer } from './plan-layer';
 import type { QuantizationReport } from './report';
 import { fuseOutputs } from './fuse-outputs';
+import { Int8ModelPlanner } from './int8-planner';
 import './layers';
 
 /** A model returned by quantize / convert: a LayersModel with what happened to each layer. */
@@ -72,6 +73,8 @@ export function buildInt8Model(fn: string, model: LayersModel, mode: 'static' | 
     const plan = plans.get(layer);
     return plan && !('reason' in plan) ? plan : null;
   });
+  // Int8 layers handing bytes to each other: predict keeps those activations in integers.
+  if (Int8ModelPlanner.worthwhile(copy)) copy.inferencePlanner = new Int8ModelPlanner(copy);
   return Object.assign(copy, { quantizationReport: report });
 }
 
@@ -85,17 +88,37 @@ export function buildInt8Model(fn: string, model: LayersModel, mode: 'static' | 
  * - both: Embedding tables become int8 with one scale per row; LSTM, GRU and MultiHeadAttention run
  *   their gate / projection GEMMs in int8 with activations quantized per call;
  * - convolutions whose filters have fewer than 16 taps (kh * kw * in/groups, typically a first layer
- *   on one input channel) stay float: the float kernel is faster there (reported with the reason);
+ *   on one input channel) run a direct int8 kernel when static and feeding an int8 layer (through
+ *   max pooling too, which that kernel then fuses); otherwise they stay float (reported with the reason);
+ * - static models whose int8 layers feed each other predict with those activations kept in uint8
+ *   between the layers (max pooling and Flatten included);
  * - 'float16': every float32 weight is stored as float16 (compute stays float32).
  * Layers with weights that stay float are listed in `result.quantizationReport.float` with the reason.
  *
+ * `calibrationData` may be a Dataset (batches of `{ x, y }` or input tensors, read to its end):
+ * quantize then resolves to the model.
+ *
  * @example
  * const q = tf.quantization.quantize(model, { mode: 'static', calibrationData: xTrain.slice(0, 500) });
+ * const q2 = await tf.quantization.quantize(model, { mode: 'static', calibrationData: trainSet.take(4) });
  * await q.save('model-int8');
  */
-export function quantize(model: LayersModel, options: QuantizeOptions): QuantizedModel {
+export function quantize(model: LayersModel, options: QuantizeOptions & { calibrationData: CalibrationSource }): Promise<QuantizedModel>;
+export function quantize(model: LayersModel, options: QuantizeOptions & { calibrationData?: Tensor | Tensor[] }): QuantizedModel;
+export function quantize(model: LayersModel, options: QuantizeOptions): QuantizedModel | Promise<QuantizedModel>;
+export function quantize(model: LayersModel, options: QuantizeOptions): QuantizedModel | Promise<QuantizedModel> {
   const fn = 'quantization.quantize';
   checkModel(fn, model);
+  // A Dataset is read (asynchronously) first; the result is then a Promise.
+  const cd = options?.calibrationData;
+  if (isCalibrationSource(cd) && options.mode !== 'static') {
+    argError(fn, 'options.calibrationData', "nothing outside 'static' mode (only static mode calibrates)", 'a Dataset');
+  }
+  if (isCalibrationSource(cd)) return collectCalibrationData(fn, cd).then((data) => quantizeNow(fn, model, { ...options, calibrationData: data }));
+  return quantizeNow(fn, model, options);
+}
+
+function quantizeNow(fn: string, model: LayersModel, options: QuantizeOptions): QuantizedModel {
   const o = resolveOptions(fn, options);
   if (o.mode === 'float16') return toFloat16(fn, model);
   let grids = new Map<Layer, ActivationQuant>();

@@ -1,15 +1,17 @@
 // Int8 convolution for Conv1D, Conv2D (grouped too) and DepthwiseConv2D on the integer conv kernel
 // (NHWC; a 1-D convolution runs as a 1 x k 2-D one, channelsFirst inputs are transposed in and out).
 import { argError, describe } from '../errors';
-import type { Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
 import { resolveActivation } from '../activations/activations';
 import { type CallContext, type LayerConfig } from '../layers/layer';
 import type { ShapeWithBatch } from '../layers/symbolic-tensor';
 import { registerLayer } from '../layers/registry';
 import { convOutputLength } from '../layers/convolutional';
 import { permute, reshape } from '../ops/views';
-import { qconv2d, qconvPackWeights, type PackedQConvWeights } from '../ops/quant-kernels';
-import { dequantizedTensor, floatOutput, floatValues, fusedActivation, quantizeActivation } from './activation-grid';
+import { QCONV_DIRECT_MAX_DEPTH, qconv2d, qconv2dDirect, qconvPackWeights, type PackedQConvWeights } from '../ops/quant-kernels';
+import {
+  dequantizedTensor, floatOutput, floatValues, fusedActivation, quantizeActivation, type QuantizedActivation,
+} from './activation-grid';
 import { dequantizeWeights, int8Values } from './int8-weights';
 import { QuantizedLayer, type QuantizedLayerArgs } from './quantized-layer';
 
@@ -31,6 +33,22 @@ export interface QuantizedConvArgs extends QuantizedLayerArgs {
 function intList(fn: string, arg: string, v: unknown, n: number): number[] {
   if (!Array.isArray(v) || v.length !== n || !v.every((d) => Number.isInteger(d) && d >= 1)) argError(fn, arg, `${n} positive integers`, describe(v));
   return (v as number[]).slice();
+}
+
+/** Where a convolution's kernel reads and writes (QConv2dArgs' geometry fields). */
+interface ConvGeometry {
+  shape: [number, number, number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  pads: [number, number];
+  outSize: [number, number];
+}
+
+/** A max pooling fused into the direct convolution (windows inside its output). */
+export interface FusedPool {
+  size: [number, number];
+  strides: [number, number];
+  outSize: [number, number];
 }
 
 /**
@@ -105,14 +123,9 @@ export class QuantizedConv extends QuantizedLayer {
     });
   }
 
-  call(x: Tensor, ctx?: CallContext): Tensor {
-    this.checkInference(ctx);
-    const last = this.dataFormat === 'channelsLast';
-    if (x.rank !== this.rank + 2) throw new Error(`${this.name}: expected a rank-${this.rank + 2} input, got shape [${x.shape.join(',')}]`);
-    // NHWC view of the input: [n, h, w, c] (h = 1 for 1-D).
-    let nhwc = last ? x : permute(x, this.rank === 2 ? [0, 2, 3, 1] : [0, 2, 1]);
-    if (this.rank === 1) nhwc = reshape(nhwc, [nhwc.shape[0]!, 1, nhwc.shape[1]!, nhwc.shape[2]!]);
-    const [n, h, w, c] = nhwc.shape as [number, number, number, number];
+  /** The kernel's view of a call on an NHWC input [n, h, w, c] (h = 1 for 1-D): strides, dilations, pads, output size. */
+  private geometry(shape: readonly number[]): ConvGeometry {
+    const [n, h, w, c] = shape as [number, number, number, number];
     const [kh, kw] = this.rank === 2 ? this.kernelSize : [1, this.kernelSize[0]!];
     const [sh, sw] = this.rank === 2 ? this.strides : [1, this.strides[0]!];
     const [dh, dw] = this.rank === 2 ? this.dilationRate : [1, this.dilationRate[0]!];
@@ -123,23 +136,82 @@ export class QuantizedConv extends QuantizedLayer {
     };
     const [oh, padTop] = geom(h, kh!, sh!, dh!);
     const [ow, padLeft] = geom(w, kw!, sw!, dw!);
-    if (oh < 1 || ow < 1) throw new Error(`${this.name}: input shape [${x.shape.join(',')}] is smaller than the kernel`);
-    const xq = quantizeActivation(nhwc, this.inputQuant);
-    const fused = fusedActivation(this.activation.name);
+    if (oh < 1 || ow < 1) throw new Error(`${this.name}: input shape [${shape.join(',')}] is smaller than the kernel`);
+    return {
+      shape: [n, h, w, c], strides: [sh!, sw!], dilations: [dh!, dw!], pads: [padTop, padLeft], outSize: [oh, ow],
+    };
+  }
+
+  /**
+   * True when this convolution runs the direct kernel for shallow filters (a first layer): an
+   * ungrouped convolution requantizing its output, with kh * ceil(kw * in / 4) * 4 <= 32.
+   */
+  get direct(): boolean {
+    if (!this.outputQuant || this.groups !== 1 || !this.built) return false;
+    const k = this.weightValue('kernel');
+    const cin = k.shape[k.rank - 2]!;
+    const [kh, kw] = this.rank === 2 ? this.kernelSize : [1, this.kernelSize[0]!];
+    return kh! * Math.ceil((kw! * cin) / 4) * 4 <= QCONV_DIRECT_MAX_DEPTH;
+  }
+
+  /**
+   * @internal the requantized uint8 output (on outputQuant's grid) of a channels-last input already
+   * on this layer's input grid, as NHWC [n, oh, ow, filters] bytes ([n, ow, filters] for 1-D); with
+   * `pool` (only when {@link direct}) max-pooled in the kernel. `out` is reused when it has the size.
+   */
+  quantizedForward(x: QuantizedActivation | Float32Array, nhwcShape: readonly number[], pool: FusedPool | null = null, out?: Uint8Array): { data: Uint8Array; shape: number[] } {
+    const grid = this.outputQuant;
+    if (!grid) throw new Error(`${this.name}: no output grid (its output is float)`);
+    const g = this.geometry(nhwcShape);
+    const [n] = g.shape;
+    const [oh, ow] = pool ? pool.outSize : g.outSize;
+    const size = n * oh * ow * this.filters;
+    const data = out && out.length === size ? out : new Uint8Array(size);
+    const fused = fusedActivation(this.activation.name) ?? 'none';
     const common = {
-      x: xq.data, shape: [n, h, w, c] as [number, number, number, number], xZeroPoint: xq.zeroPoint, scaleX: xq.scale,
       weights: this.packed(), scaleW: floatValues(this.weightValue('kernelScale')),
-      bias: this.useBias ? floatValues(this.weightValue('bias')) : null, activation: fused ?? 'none',
-      strides: [sh!, sw!] as [number, number], dilations: [dh!, dw!] as [number, number], pads: [padTop, padLeft] as [number, number],
-      outSize: [oh, ow] as [number, number],
-    } as const;
-    const nhwcShape = this.rank === 2 ? [n, oh, ow, this.filters] : [n, ow, this.filters];
+      bias: this.useBias ? floatValues(this.weightValue('bias')) : null, activation: fused, ...g,
+      out: data, outScale: grid.scale, outZeroPoint: grid.zeroPoint,
+    };
+    // A float input: the direct kernel quantizes it while copying it in; the GEMM route takes bytes.
+    const floats = x instanceof Float32Array;
+    if (floats && !this.inputQuant) throw new Error(`${this.name}: a float input needs the static input grid`);
+    const xq = floats && !this.direct ? quantizeActivation(Tensor.fromArray(x, [...nhwcShape]), this.inputQuant) : x;
+    const input = xq instanceof Float32Array
+      ? { x: xq, xZeroPoint: this.inputQuant!.zeroPoint, scaleX: this.inputQuant!.scale }
+      : { x: xq.data, xZeroPoint: xq.zeroPoint, scaleX: xq.scale };
+    if (this.direct) {
+      qconv2dDirect({ ...common, ...input, pool });
+    } else {
+      if (pool) throw new Error(`${this.name}: only the direct kernel fuses a pooling`);
+      if (input.x instanceof Float32Array) throw new Error(`${this.name}: internal: float input on the GEMM route`);
+      qconv2d({ ...common, ...input, x: input.x });
+    }
+    return { data, shape: this.rank === 2 ? [n, oh, ow, this.filters] : [n, ow, this.filters] };
+  }
+
+  call(x: Tensor, ctx?: CallContext): Tensor {
+    this.checkInference(ctx);
+    const last = this.dataFormat === 'channelsLast';
+    if (x.rank !== this.rank + 2) throw new Error(`${this.name}: expected a rank-${this.rank + 2} input, got shape [${x.shape.join(',')}]`);
+    // NHWC view of the input: [n, h, w, c] (h = 1 for 1-D).
+    let nhwc = last ? x : permute(x, this.rank === 2 ? [0, 2, 3, 1] : [0, 2, 1]);
+    if (this.rank === 1) nhwc = reshape(nhwc, [nhwc.shape[0]!, 1, nhwc.shape[1]!, nhwc.shape[2]!]);
+    const xq = quantizeActivation(nhwc, this.inputQuant);
     let y: Tensor;
     if (this.outputQuant) {
-      const out = new Uint8Array(n * oh * ow * this.filters);
-      qconv2d({ ...common, out, outScale: this.outputQuant.scale, outZeroPoint: this.outputQuant.zeroPoint });
-      y = dequantizedTensor(out, nhwcShape, this.outputQuant);
+      const q = this.quantizedForward(xq, nhwc.shape);
+      y = dequantizedTensor(q.data, q.shape, this.outputQuant);
     } else {
+      const g = this.geometry(nhwc.shape);
+      const [n] = g.shape;
+      const [oh, ow] = g.outSize;
+      const fused = fusedActivation(this.activation.name);
+      const common = {
+        x: xq.data, xZeroPoint: xq.zeroPoint, scaleX: xq.scale, weights: this.packed(), scaleW: floatValues(this.weightValue('kernelScale')),
+        bias: this.useBias ? floatValues(this.weightValue('bias')) : null, activation: fused ?? 'none', ...g,
+      };
+      const nhwcShape = this.rank === 2 ? [n, oh, ow, this.filters] : [n, ow, this.filters];
       const f = floatOutput(nhwcShape);
       qconv2d({ ...common, out: f.out });
       y = f.t;

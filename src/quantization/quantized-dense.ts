@@ -1,13 +1,15 @@
 // Int8 Dense: y = act(x @ dequant(kernel) + bias) on the integer GEMM, the input quantized to uint8
 // (calibrated grid in static mode, per call in dynamic mode), relu/relu6 and requantization fused.
 import { argError, describe } from '../errors';
-import type { Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
 import { resolveActivation } from '../activations/activations';
 import { type CallContext, type LayerConfig } from '../layers/layer';
 import type { ShapeWithBatch } from '../layers/symbolic-tensor';
 import { registerLayer } from '../layers/registry';
 import { qgemm, qgemmPackWeights, type PackedQGemmWeights } from '../ops/quant-kernels';
-import { dequantizedTensor, floatOutput, floatValues, fusedActivation, quantizeActivation } from './activation-grid';
+import {
+  dequantizedTensor, floatOutput, floatValues, fusedActivation, quantizeActivation, type QuantizedActivation,
+} from './activation-grid';
 import { dequantizeWeights, int8Values } from './int8-weights';
 import { QuantizedLayer, type QuantizedLayerArgs } from './quantized-layer';
 
@@ -63,10 +65,20 @@ export class QuantizedDense extends QuantizedLayer {
     this.checkInference(ctx);
     const inDim = this.weightValue('kernel').shape[0]!;
     if (x.shape[x.rank - 1] !== inDim) throw new Error(`${this.name}: expected input with last dimension ${inDim}, got shape [${x.shape.join(',')}]`);
-    const m = x.size / inDim;
-    const xq = quantizeActivation(x, this.inputQuant);
+    const y = this.quantizedForward(quantizeActivation(x, this.inputQuant), x.shape);
+    return y instanceof Tensor ? y : dequantizedTensor(y.data, y.shape, this.outputQuant!);
+  }
+
+  /**
+   * @internal the output for an input already quantized (`shape`: the input's): uint8 bytes on
+   * outputQuant's grid when it is set (`out` reused when it has the size), else a float32 tensor
+   * with the activation applied.
+   */
+  quantizedForward(xq: QuantizedActivation, shape: readonly number[], out?: Uint8Array): Tensor | { data: Uint8Array; shape: number[] } {
+    const inDim = this.weightValue('kernel').shape[0]!;
+    const m = xq.data.length / inDim;
     const fused = fusedActivation(this.activation.name);
-    const shape = [...x.shape.slice(0, -1), this.units];
+    const yShape = [...shape.slice(0, -1), this.units];
     const common = {
       m, a: xq.data, aZeroPoint: xq.zeroPoint, scaleA: xq.scale, b: this.packed(),
       scaleB: floatValues(this.weightValue('kernelScale')),
@@ -74,12 +86,12 @@ export class QuantizedDense extends QuantizedLayer {
       activation: fused ?? 'none',
     } as const;
     if (this.outputQuant) {
-      const out = new Uint8Array(m * this.units);
-      qgemm({ ...common, out, outScale: this.outputQuant.scale, outZeroPoint: this.outputQuant.zeroPoint });
-      return dequantizedTensor(out, shape, this.outputQuant);
+      const data = out && out.length === m * this.units ? out : new Uint8Array(m * this.units);
+      qgemm({ ...common, out: data, outScale: this.outputQuant.scale, outZeroPoint: this.outputQuant.zeroPoint });
+      return { data, shape: yShape };
     }
-    const { t: y, out } = floatOutput(shape);
-    qgemm({ ...common, out });
+    const { t: y, out: f } = floatOutput(yShape);
+    qgemm({ ...common, out: f });
     return fused ? y : this.activation.apply(y);
   }
 

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { nativeAddon } from '../../src/backend/binding';
 import {
-  type QuantActivation, quantKernelIsa, qconv2d, qconvPackWeights, qgemm, qgemmPackWeights, quantizeDynamic, quantizeLinear,
+  type QuantActivation, quantKernelIsa, qconv2d, qconv2dDirect, qconvPackWeights, qgemm, qgemmPackWeights, qmaxPool2d, quantizeDynamic,
+  quantizeLinear,
 } from '../../src/ops/quant-kernels';
 import { Generator } from '../../src/random/generator';
 
@@ -201,6 +202,151 @@ describe('native integer kernels == reference', () => {
     });
   }
 
+  const directCases: ConvCase[] = [
+    { label: 'tutorial CNN first layer', shape: [5, 28, 28, 1], kh: 3, kw: 3, cout: 32 },
+    { label: 'RGB 3x3 same, stride 2, 20 channels', shape: [2, 11, 9, 3], kh: 3, kw: 3, cout: 20, strides: [2, 2], pads: [1, 1], outSize: [6, 5] },
+    { label: '5x5 same on 1 channel, 48 channels', shape: [3, 9, 10, 1], kh: 5, kw: 5, cout: 48, pads: [2, 2], outSize: [9, 10] },
+    { label: 'dilated along w, asymmetric pads', shape: [2, 8, 9, 2], kh: 2, kw: 3, cout: 7, dilations: [2, 2], pads: [1, 2], outSize: [7, 8] },
+    { label: '1x7 (a 1-D layer), 17 channels', shape: [3, 1, 30, 2], kh: 1, kw: 7, cout: 17, strides: [1, 3] },
+    { label: 'padding wider than the filter (windows of padding only)', shape: [2, 4, 5, 1], kh: 3, kw: 3, cout: 5, pads: [3, 3] },
+    { label: 'big enough to split over threads', shape: [16, 32, 32, 1], kh: 3, kw: 3, cout: 64, pads: [1, 1], outSize: [32, 32] },
+  ];
+  const pooledDirect: (ConvCase & { pool: { size: [number, number]; strides?: [number, number]; outSize: [number, number] } })[] = [
+    { label: 'tutorial CNN first layer + 2x2 max pool', shape: [5, 28, 28, 1], kh: 3, kw: 3, cout: 32, pool: { size: [2, 2], outSize: [13, 13] } },
+    { label: 'RGB 3x3 same + 3x3 stride 2 pool, 20 channels', shape: [2, 11, 9, 3], kh: 3, kw: 3, cout: 20, pads: [1, 1], outSize: [11, 9], pool: { size: [3, 3], strides: [2, 2], outSize: [5, 4] } },
+    { label: 'stride 2 + 2x1 pool, 5 channels, odd output dropped', shape: [3, 13, 12, 2], kh: 2, kw: 2, cout: 5, strides: [2, 2], pool: { size: [2, 1], outSize: [3, 6] } },
+    { label: 'pooled, big enough to split over threads', shape: [16, 32, 32, 1], kh: 3, kw: 3, cout: 40, pool: { size: [2, 2], outSize: [15, 15] } },
+  ];
+  for (const c of pooledDirect) {
+    it(`qconv2dDirect ${c.label}: the fused pool gives the bytes of pooling the convolution`, () => {
+      const g = new Generator(c.label.length * 7 + c.cout);
+      const cin = c.shape[3];
+      const packed = qconvPackWeights(weights(g, c.cout * cin * c.kh * c.kw, -127, 127), 'HWIO', { cout: c.cout, cinPerGroup: cin, kh: c.kh, kw: c.kw });
+      const scaleW = floats(g, c.cout, 0.002, 0.02);
+      const bias = floats(g, c.cout, -1, 1);
+      const size = c.shape.reduce((p, v) => p * v, 1);
+      const xu = bytes(g, size, false);
+      const [n, h, wd] = c.shape;
+      const s = c.strides ?? [1, 1], p = c.pads ?? [0, 0];
+      const [oh, ow] = c.outSize ?? [Math.floor((h + 2 * p[0] - c.kh) / s[0]) + 1, Math.floor((wd + 2 * p[1] - c.kw) / s[1]) + 1];
+      const len = n * c.pool.outSize[0] * c.pool.outSize[1] * c.cout;
+      const geometry = { strides: c.strides, pads: c.pads, outSize: c.outSize };
+      const acts: QuantActivation[] = ['none', 'relu', 'relu6'];
+      const run = (pooled: boolean) => acts.map((activation, i) => {
+        const args = { x: xu, shape: c.shape, xZeroPoint: 50 + 20 * i, scaleX: 0.02, weights: packed, scaleW, bias, activation, outScale: 0.05 * (i + 1), outZeroPoint: 40 * i + 1, ...geometry };
+        const q = new Uint8Array(len);
+        if (pooled) {
+          qconv2dDirect({ ...args, out: q, pool: c.pool });
+        } else {
+          const full = new Uint8Array(n * oh * ow * c.cout);
+          qconv2dDirect({ ...args, out: full });
+          qmaxPool2d({ x: full, shape: [n, oh, ow, c.cout], poolSize: c.pool.size, strides: c.pool.strides, outSize: c.pool.outSize, out: q });
+        }
+        return q;
+      });
+      expectSameEverywhere(`qconv2dDirect ${c.label}`, () => run(true));
+      const fused = on('native', () => run(true));
+      const separate = on('native', () => run(false));
+      fused.forEach((q, i) => expect(Buffer.from(q).equals(Buffer.from(separate[i]!)), `activation ${acts[i]}`).toBe(true));
+    });
+  }
+  for (const c of directCases) {
+    it(`qconv2dDirect ${c.label}: uint8 and int8 inputs, each activation`, () => {
+      const g = new Generator(c.label.length * 104729 + c.cout);
+      const cin = c.shape[3];
+      const packed = qconvPackWeights(weights(g, c.cout * cin * c.kh * c.kw, -127, 127), 'HWIO', { cout: c.cout, cinPerGroup: cin, kh: c.kh, kw: c.kw });
+      const scaleW = floats(g, c.cout, 0.002, 0.02);
+      const bias = floats(g, c.cout, -1, 1);
+      const size = c.shape.reduce((p, v) => p * v, 1);
+      const xu = bytes(g, size, false);
+      const xi = bytes(g, size, true);
+      const [n, h, wd] = c.shape;
+      const s = c.strides ?? [1, 1], d = c.dilations ?? [1, 1], p = c.pads ?? [0, 0];
+      const [oh, ow] = c.outSize ?? [Math.floor((h + 2 * p[0] - d[0] * (c.kh - 1) - 1) / s[0]) + 1,
+        Math.floor((wd + 2 * p[1] - d[1] * (c.kw - 1) - 1) / s[1]) + 1];
+      const len = n * oh * ow * c.cout;
+      const geometry = { strides: c.strides, dilations: c.dilations, pads: c.pads, outSize: c.outSize };
+      const acts: QuantActivation[] = ['none', 'relu', 'relu6'];
+      expectSameEverywhere(`qconv2dDirect ${c.label}`, () => acts.flatMap((activation, i) => {
+        const q = new Uint8Array(len);
+        const qi = new Uint8Array(len);
+        qconv2dDirect({ x: xu, shape: c.shape, xZeroPoint: 31 + 40 * i, scaleX: 0.02, weights: packed, scaleW, bias: i === 1 ? null : bias, activation, out: q, outScale: 0.04 * (i + 1), outZeroPoint: 60 * i + 3, ...geometry });
+        qconv2dDirect({ x: xi, shape: c.shape, xZeroPoint: -9 * i, scaleX: 0.01, weights: packed, scaleW, bias, activation, out: qi, outScale: 0.02, outZeroPoint: 128, ...geometry });
+        return [q, qi];
+      }));
+    });
+  }
+
+  it('qconv2dDirect on a float32 input quantizes it on the fly: the bytes of quantizeLinear first', () => {
+    const g = new Generator(11);
+    const shape = [6, 14, 13, 2] as [number, number, number, number];
+    const packed = qconvPackWeights(weights(g, 9 * 2 * 24, -127, 127), 'HWIO', { cout: 24, cinPerGroup: 2, kh: 3, kw: 3 });
+    const scaleW = floats(g, 24, 0.002, 0.02);
+    const xf = floats(g, 6 * 14 * 13 * 2, -1, 3);
+    xf[5] = 1e30;
+    xf[6] = -1e30;
+    const len = 6 * 7 * 6 * 24;
+    const args = { shape, scaleX: 0.015, xZeroPoint: 60, weights: packed, scaleW, activation: 'relu' as const, pads: [1, 1] as [number, number], outSize: [14, 13] as [number, number], outScale: 0.1, outZeroPoint: 7, pool: { size: [2, 2] as [number, number], outSize: [7, 6] as [number, number] } };
+    expectSameEverywhere('qconv2dDirect float input', () => {
+      const a = new Uint8Array(len);
+      const b = new Uint8Array(len);
+      const xq = new Uint8Array(xf.length);
+      quantizeLinear(xf, xf.length, 0.015, 60, xq);
+      qconv2dDirect({ ...args, x: xf, out: a });
+      qconv2dDirect({ ...args, x: xq, out: b });
+      expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+      return [a];
+    });
+  });
+
+  it('qconv2dDirect agrees with qconv2d requantizing the same convolution to within one step', () => {
+    const g = new Generator(3);
+    const shape = [4, 12, 12, 1] as [number, number, number, number];
+    const packed = qconvPackWeights(weights(g, 9 * 16, -127, 127), 'HWIO', { cout: 16, cinPerGroup: 1, kh: 3, kw: 3 });
+    const scaleW = floats(g, 16, 0.002, 0.02);
+    const bias = floats(g, 16, -0.5, 0.5);
+    const x = bytes(g, 4 * 144, false);
+    const a = new Uint8Array(4 * 100 * 16);
+    const b = new Uint8Array(4 * 100 * 16);
+    const common = { x, shape, xZeroPoint: 20, scaleX: 0.01, weights: packed, scaleW, bias, activation: 'relu' as const, outScale: 0.01, outZeroPoint: 5 };
+    qconv2dDirect({ ...common, out: a });
+    qconv2d({ ...common, out: b });
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(Math.min(...a)).toBe(5);
+  });
+
+  const poolCases: { label: string; shape: [number, number, number, number]; pool: [number, number]; strides?: [number, number]; pads?: [number, number]; out: [number, number] }[] = [
+    { label: '2x2 of 32 channels (the tutorial CNN)', shape: [3, 26, 26, 32], pool: [2, 2], out: [13, 13] },
+    { label: '3x3 stride 2 same on 70 channels', shape: [2, 9, 8, 70], pool: [3, 3], strides: [2, 2], pads: [1, 1], out: [5, 4] },
+    { label: '2x2 of 3 channels, odd size (last row dropped)', shape: [2, 7, 5, 3], pool: [2, 2], out: [3, 2] },
+    { label: 'big enough to split over threads', shape: [32, 64, 64, 16], pool: [2, 2], out: [32, 32] },
+  ];
+  for (const c of poolCases) {
+    it(`qmaxPool2d ${c.label}, uint8 and int8`, () => {
+      const g = new Generator(c.label.length * 31 + c.shape[3]);
+      const size = c.shape.reduce((p, v) => p * v, 1);
+      const xu = bytes(g, size, false) as Uint8Array;
+      const xi = bytes(g, size, true) as Int8Array;
+      const len = c.shape[0] * c.out[0] * c.out[1] * c.shape[3];
+      expectSameEverywhere(`qmaxPool2d ${c.label}`, () => {
+        const u = new Uint8Array(len);
+        const i8 = new Int8Array(len);
+        qmaxPool2d({ x: xu, shape: c.shape, poolSize: c.pool, strides: c.strides, pads: c.pads, outSize: c.out, out: u });
+        qmaxPool2d({ x: xi, shape: c.shape, poolSize: c.pool, strides: c.strides, pads: c.pads, outSize: c.out, out: i8 });
+        return [u, i8];
+      });
+    });
+  }
+
+  it('qmaxPool2d is the max of the window (spot check against the definition)', () => {
+    const x = new Int8Array([-5, 3, -128, 7, 1, 2, -1, -2, 127]);
+    const out = new Int8Array(4);
+    on('native', () => qmaxPool2d({ x, shape: [1, 3, 3, 1], poolSize: [2, 2], strides: [1, 1], outSize: [2, 2], out }));
+    expect([...out]).toEqual([7, 3, 7, 127]);
+  });
+
   it('quantizeDynamic (per tensor and per row) and quantizeLinear, ties and out-of-range values included', () => {
     const g = new Generator(5);
     const rows = 37, cols = 301;
@@ -232,5 +378,12 @@ describe('native integer kernels == reference', () => {
     expect(() => qgemm({ ...base, out: new Uint8Array(3) })).toThrow(/outScale/);
     expect(() => qgemm({ ...base, a: new Uint8Array(1) })).toThrow(/argument 'a' expected 1 \* 2 elements/);
     expect(() => qgemmPackWeights(new Int8Array(4), 2, 3)).toThrow(/argument 'b' expected an Int8Array of 2 \* 3 elements, got Int8Array\(4\)/);
+    const w = qconvPackWeights(new Int8Array(9), 'HWIO', { cout: 1, cinPerGroup: 1, kh: 3, kw: 3 });
+    const conv = { x: new Uint8Array(16), shape: [1, 4, 4, 1] as [number, number, number, number], xZeroPoint: 0, scaleX: 1, weights: w, scaleW: new Float32Array([1]), out: new Uint8Array(4), outScale: 1, outZeroPoint: 0 };
+    expect(() => qconv2dDirect({ ...conv, outZeroPoint: 300 })).toThrow(/qconv2dDirect: argument 'outZeroPoint' expected an integer in \[0, 255\], got 300/);
+    expect(() => qconv2dDirect({ ...conv, out: new Float32Array(4) as unknown as Uint8Array })).toThrow(/argument 'out' expected a Uint8Array/);
+    const grouped = qconvPackWeights(new Int8Array(18), 'HWIO', { cout: 2, cinPerGroup: 1, kh: 3, kw: 3, groups: 2 });
+    expect(() => qconv2dDirect({ ...conv, weights: grouped })).toThrow(/groups 1/);
+    expect(() => qmaxPool2d({ x: new Uint8Array(16), shape: [1, 4, 4, 1], poolSize: [2, 2], outSize: [2, 2], out: new Int8Array(4) })).toThrow(/qmaxPool2d: argument 'out' expected an array of x's kind \(Uint8Array\)/);
   });
 });

@@ -126,11 +126,43 @@ describe('quantize covers recurrent layers, attention and embeddings', () => {
     await roundTrip(q, x, 'mha');
   });
 
-  it('a convolution with fewer than 16 taps per filter stays float (the float kernel is faster)', () => {
-    const m = tf.sequential([tf.layers.conv2d({ filters: 4, kernelSize: 3, inputShape: [6, 6, 1] }), tf.layers.flatten(), tf.layers.dense({ units: 2 })]);
+  it('a convolution with fewer than 16 taps per filter stays float unless the direct kernel can requantize its output', () => {
+    const m = tf.sequential([tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'sigmoid', inputShape: [6, 6, 1] }), tf.layers.flatten(), tf.layers.dense({ units: 2 })]);
     const q = tf.quantization.quantize(m, { mode: 'static', calibrationData: tf.rand([8, 6, 6, 1]) });
     expect(q.layers.map((l) => l.className)).toEqual(['Conv2D', 'Flatten', 'QuantizedDense']);
     expect(q.quantizationReport.float).toEqual([{ name: m.layers[0]!.name, className: 'Conv2D', reason: expect.stringMatching(/only 9 taps .* stays float/) }]);
+    const d = tf.quantization.quantize(m, { mode: 'dynamic' });
+    expect(d.layers.map((l) => l.className)).toEqual(['Conv2D', 'Flatten', 'QuantizedDense']);
+  });
+
+  it('a shallow first convolution feeding int8 layers (through max pooling too) runs the direct kernel, in integers end to end', async () => {
+    tf.manualSeed(21);
+    const m = tf.sequential([
+      tf.layers.conv2d({ filters: 20, kernelSize: 3, activation: 'relu', inputShape: [12, 11, 1] }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 8, kernelSize: [1, 3], padding: 'same', inputShape: [12, 11, 1] }),
+      tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ]);
+    const calibrationData = tf.rand([32, 12, 11, 1]);
+    const q = tf.quantization.quantize(m, { mode: 'static', calibrationData });
+    expect(q.layers.map((l) => l.className)).toEqual(['QuantizedConv', 'MaxPooling2D', 'QuantizedConv', 'MaxPooling2D', 'Flatten', 'QuantizedDense']);
+    expect(q.quantizationReport.float).toEqual([]);
+    const conv = q.layers[0] as tf.quantization.QuantizedConv;
+    expect(conv.direct).toBe(true);
+    expect(conv.outputQuant).toEqual((q.layers[2] as tf.quantization.QuantizedConv).inputQuant);
+    const x = tf.rand([9, 12, 11, 1]);
+    // The integer plan (fused conv + pool, byte pooling) gives the layer-by-layer path's bits.
+    expect(q.inferencePlanner).not.toBeNull();
+    const planned = (q.predictOnBatch(x) as tf.Tensor).dataSync();
+    const planner = q.inferencePlanner;
+    q.inferencePlanner = null;
+    const layered = (q.predictOnBatch(x) as tf.Tensor).dataSync();
+    q.inferencePlanner = planner;
+    expect(Array.from(planned)).toEqual(Array.from(layered));
+    expect(relativeError(m.predictOnBatch(x) as tf.Tensor, q.predictOnBatch(x) as tf.Tensor)).toBeLessThan(0.05);
+    await roundTrip(q, x, 'direct-conv');
   });
 
   it('layers without an int8 form stay float and are listed with the reason', () => {

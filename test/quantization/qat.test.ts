@@ -84,7 +84,7 @@ describe('quantizeAware + convert on digits', () => {
     ]);
     cnn.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const qat = tf.quantization.quantizeAware(cnn, { emaDecay: 0.9 });
-    // The 9-tap first convolution stays float in int8 models, so it trains without fake-quant.
+    // QAT leaves the 9-tap first convolution float (convert keeps it float), so it trains without fake-quant.
     expect(qat.layers.map((l) => l.className)).toEqual(['Conv2D', 'QatConv2D', 'Flatten', 'QatDense']);
     await qat.fit(head(dc.xTrain, 2048), head(dc.yTrain, 2048), { epochs: 2, batchSize: 64, verbose: 0 });
     const int8 = tf.quantization.convert(qat);

@@ -446,6 +446,159 @@ void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zer
   }
 }
 
+namespace {
+thread_local std::vector<uint8_t> t_direct_pad;
+thread_local std::vector<int32_t> t_direct_zc;
+thread_local std::vector<uint8_t> t_direct_gather;
+}  // namespace
+
+void qconv2d_direct(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zero_point, const int8_t* w_packed,
+                    const int32_t* col_sums, const float* mult, const float* offset, int32_t lo, int32_t hi,
+                    const QDirectPool* pool, uint8_t* out, const float* x_float, float x_scale) {
+  if (s.n <= 0 || s.oh <= 0 || s.ow <= 0 || s.cout <= 0) return;
+  const QuantKernels& T = active_table();
+  const uint8_t xm = x_signed ? 0x80 : 0;
+  const int32_t zx = x_signed ? x_zero_point + 128 : x_zero_point;
+  const int64_t row = conv_row_length(s);
+  const int64_t words = row / 4;
+  // The input window of every output pixel, padding included: hp x wp pixels per image, copied once
+  // into the uint8 domain with the zero point around x, so no pixel needs a border case.
+  const int64_t hp = (s.oh - 1) * s.sh + (s.kh - 1) * s.dh + 1;
+  const int64_t wp = std::max((s.ow - 1) * s.sw + (s.kw - 1) * s.dw + 1, s.pad_left + s.w);
+  const int64_t image = hp * wp * s.c;
+  std::vector<uint8_t>& pad = t_direct_pad;
+  // The slack covers the words past the last filter row's run (junk bytes meeting zero weights).
+  pad.resize(static_cast<size_t>(s.n * image + row + 64));
+  std::memset(pad.data() + s.n * image, 0, static_cast<size_t>(row + 64));
+  for (int64_t b = 0; b < s.n; ++b) {
+    for (int64_t y = 0; y < hp; ++y) {
+      uint8_t* d = pad.data() + (b * hp + y) * wp * s.c;
+      const int64_t iy = y - s.pad_top;
+      if (iy < 0 || iy >= s.h) {
+        std::memset(d, zx, static_cast<size_t>(wp * s.c));
+        continue;
+      }
+      const int64_t left = std::min(s.pad_left, wp) * s.c;
+      const int64_t inside = std::min(s.w, wp - s.pad_left) * s.c;
+      std::memset(d, zx, static_cast<size_t>(left));
+      if (x_float != nullptr) {
+        T.quantize(x_float + (b * s.h + iy) * s.w * s.c, inside, x_scale, x_zero_point, d + left);
+      } else {
+        const uint8_t* src = x + (b * s.h + iy) * s.w * s.c;
+        for (int64_t i = 0; i < inside; ++i) d[left + i] = src[i] ^ xm;
+      }
+      std::memset(d + left + inside, zx, static_cast<size_t>(wp * s.c - left - inside));
+    }
+  }
+  std::vector<int32_t>& zc = t_direct_zc;
+  zc.resize(static_cast<size_t>(s.cout));
+  for (int64_t j = 0; j < s.cout; ++j) {
+    zc[j] = static_cast<int32_t>(static_cast<uint32_t>(zx) * static_cast<uint32_t>(col_sums[j]));
+  }
+  quant_detail::DirectConvRow base{};
+  base.kh = s.kh;
+  base.words = words;
+  base.count = pool != nullptr ? pool->ow : s.ow;
+  base.pool_h = pool != nullptr ? pool->kh : 1;
+  base.pool_w = pool != nullptr ? pool->kw : 1;
+  const int64_t rows_out = pool != nullptr ? pool->oh : s.oh;
+  base.w = w_packed;
+  base.cout = s.cout;
+  base.zero_correction = zc.data();
+  base.mult = mult;
+  base.offset = offset;
+  base.lo = static_cast<float>(lo);
+  base.hi = static_cast<float>(hi);
+  const uint8_t* padded = pad.data();
+  // With dilation along w a filter row is not one run of bytes: its taps are gathered per pixel.
+  const bool gather = s.dw != 1;
+  auto run = [&](int64_t r0, int64_t r1) {
+    const uint8_t* lines[64];
+    std::vector<const uint8_t*> many;
+    const uint8_t** lp = lines;
+    const int64_t nlines = base.pool_h * s.kh;
+    if (nlines > 64) {
+      many.resize(static_cast<size_t>(nlines));
+      lp = many.data();
+    }
+    std::vector<uint8_t>& g = t_direct_gather;
+    if (gather) g.resize(static_cast<size_t>(s.ow * s.kh * row));
+    quant_detail::DirectConvRow r = base;
+    r.lines = lp;
+    for (int64_t orow = r0; orow < r1; ++orow) {
+      const int64_t b = orow / rows_out, oy = orow % rows_out;
+      const uint8_t* img = padded + b * image;
+      if (pool != nullptr) {
+        // Convolution row oy * pool->sh + dy of the window's rows.
+        for (int64_t dy = 0; dy < pool->kh; ++dy) {
+          const int64_t cy = oy * pool->sh + dy;
+          for (int64_t ky = 0; ky < s.kh; ++ky) lp[dy * s.kh + ky] = img + (cy * s.sh + ky * s.dh) * wp * s.c;
+        }
+        r.step = s.sw * s.c;
+        r.pool_step = pool->sw * r.step;
+      } else if (!gather) {
+        for (int64_t ky = 0; ky < s.kh; ++ky) lp[ky] = img + (oy * s.sh + ky * s.dh) * wp * s.c;
+        r.step = s.sw * s.c;
+        r.pool_step = r.step;
+      } else {
+        for (int64_t ox = 0; ox < s.ow; ++ox) {
+          for (int64_t ky = 0; ky < s.kh; ++ky) {
+            uint8_t* d = g.data() + (ox * s.kh + ky) * row;
+            const uint8_t* line = img + ((oy * s.sh + ky * s.dh) * wp + ox * s.sw) * s.c;
+            for (int64_t kx = 0; kx < s.kw; ++kx) std::memcpy(d + kx * s.c, line + kx * s.dw * s.c, static_cast<size_t>(s.c));
+            std::memset(d + s.kw * s.c, 0, static_cast<size_t>(row - s.kw * s.c));
+          }
+        }
+        for (int64_t ky = 0; ky < s.kh; ++ky) lp[ky] = g.data() + ky * row;
+        r.step = s.kh * row;
+        r.pool_step = r.step;
+      }
+      r.out = out + orow * base.count * s.cout;
+      T.direct_conv_row(r);
+    }
+  };
+  const int64_t out_rows = s.n * rows_out;
+  const double ops = 2.0 * static_cast<double>(out_rows * base.count * base.pool_h * base.pool_w) *
+                     static_cast<double>(s.cout * s.kh * row);
+  if (num_threads() > 1 && out_rows >= 2 && ops >= parallel_ops()) {
+    parallel_for(out_rows, 1, run);
+  } else {
+    run(0, out_rows);
+  }
+}
+
+void qmax_pool2d(const QPoolShape& s, const uint8_t* x, bool x_signed, uint8_t* out) {
+  if (s.n <= 0 || s.oh <= 0 || s.ow <= 0 || s.c <= 0) return;
+  const QuantKernels& T = active_table();
+  const uint8_t xm = x_signed ? 0x80 : 0;
+  auto run = [&](int64_t r0, int64_t r1) {
+    std::vector<const uint8_t*> taps(static_cast<size_t>(s.kh * s.kw));
+    for (int64_t orow = r0; orow < r1; ++orow) {
+      const int64_t b = orow / s.oh, oy = orow % s.oh;
+      for (int64_t ox = 0; ox < s.ow; ++ox) {
+        int64_t t = 0;
+        for (int64_t ky = 0; ky < s.kh; ++ky) {
+          const int64_t iy = oy * s.sh - s.pad_top + ky;
+          if (iy < 0 || iy >= s.h) continue;
+          for (int64_t kx = 0; kx < s.kw; ++kx) {
+            const int64_t ix = ox * s.sw - s.pad_left + kx;
+            if (ix < 0 || ix >= s.w) continue;
+            taps[static_cast<size_t>(t++)] = x + ((b * s.h + iy) * s.w + ix) * s.c;
+          }
+        }
+        T.max_bytes(taps.data(), t, s.c, xm, out + (orow * s.ow + ox) * s.c);
+      }
+    }
+  };
+  const int64_t out_rows = s.n * s.oh;
+  const double ops = static_cast<double>(out_rows * s.ow) * static_cast<double>(s.c * s.kh * s.kw);
+  if (num_threads() > 1 && out_rows >= 2 && ops >= 4 * parallel_ops()) {
+    parallel_for(out_rows, 1, run);
+  } else {
+    run(0, out_rows);
+  }
+}
+
 void quantize_linear(int64_t count, const float* x, float scale, int32_t zero_point, uint8_t* out) {
   if (count <= 0) return;
   const QuantKernels& T = active_table();

@@ -70,6 +70,44 @@ struct QConvShape {
 void qconv2d(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zero_point, const int8_t* w_packed,
              bool depthwise, const QuantEpilogue& ep);
 
+// Direct convolution with requantization for shallow filters (a first layer: few input channels,
+// so an im2col GEMM is all per-pixel overhead), groups == 1, weights packed as for qconv2d. Each
+// padded input image is copied once into the uint8 domain (padding = the zero point) and every
+// output pixel's kh filter rows are read from it in place. For output (pixel, j):
+//   acc = sum (x - x_zero_point) * w                                   (int32, exact)
+//   out = round_half_even(min(max(fma(float(acc), mult[j], offset[j]), lo), hi))   (uint8)
+// mult and offset fold the input, weight and output scales, the bias and the output zero point
+// (src/ops/quant-kernels.ts computes them); lo / hi (integers in 0..255) are the clamps of the
+// fused activation on the output grid (relu: lo = output zero point). NaN gives lo.
+//
+// With `pool` (its windows inside the convolution's output, no dilation along w), the output is
+// the max pooling of that result, [n, pool->oh, pool->ow, cout], computed as the max of the
+// accumulators of each window before the (monotone) epilogue: the same bytes as pooling after.
+struct QDirectPool {
+  int64_t kh, kw, sh, sw, oh, ow;
+};
+//
+// With x_float (and x null), the input is float32 and quantized on the fly, row by row into the
+// padded copy, with (x_scale, x_zero_point) exactly as quantize_linear does: the same bytes as
+// quantizing first, without writing the uint8 input.
+void qconv2d_direct(const QConvShape& s, const uint8_t* x, bool x_signed, int32_t x_zero_point, const int8_t* w_packed,
+                    const int32_t* col_sums, const float* mult, const float* offset, int32_t lo, int32_t hi,
+                    const QDirectPool* pool, uint8_t* out, const float* x_float = nullptr, float x_scale = 1.0f);
+
+struct QPoolShape {
+  int64_t n, h, w, c;  // input, NHWC
+  int64_t kh, kw;      // window
+  int64_t oh, ow;      // output, NHWC [n, oh, ow, c]
+  int64_t sh, sw;      // strides
+  int64_t pad_top, pad_left;
+};
+
+// Max pooling of uint8 (or int8 when x_signed) NHWC x: the largest value of each window's taps
+// inside x (taps in the padding are skipped; an empty window gives the type's lowest value).
+// Exact for quantized values: quantization is monotone, so the max of the integers is the
+// integer of the max.
+void qmax_pool2d(const QPoolShape& s, const uint8_t* x, bool x_signed, uint8_t* out);
+
 // Quantizes x[count] with (scale, zero_point): clamp(round_half_even(x / scale) + zero_point, 0, 255).
 void quantize_linear(int64_t count, const float* x, float scale, int32_t zero_point, uint8_t* out);
 

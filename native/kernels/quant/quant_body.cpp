@@ -9,8 +9,10 @@
 //   scalar: plain loops.
 // Every level computes the same integers, and the float epilogue rounds once per step with an
 // explicit fma, so all levels give the same bits (quant.h).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "kernels/common/isa.h"
 #include "kernels/quant/quant_internal.h"
@@ -474,6 +476,381 @@ void epilogue(const int32_t* acc, int64_t acc_ld, int64_t rows, int64_t cols, co
   }
 }
 
+// ---- direct convolution of shallow filters, uint8 max ----------------------------------------------
+
+// The requantized byte of one accumulator (quant.h, qconv2d_direct). max before min: NaN -> lo, as
+// max_ps(v, lo) gives (it returns its second operand on NaN).
+[[maybe_unused]] inline uint8_t direct_byte(int32_t acc, float mult, float offset, float lo, float hi) {
+  float v = std::fma(static_cast<float>(acc), mult, offset);
+  v = v > lo ? v : lo;
+  v = v < hi ? v : hi;
+  return static_cast<uint8_t>(static_cast<int32_t>(std::nearbyint(v)));
+}
+
+// Wrapping acc - correction (the true difference fits in int32).
+inline int32_t centred(int32_t acc, int32_t correction) {
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) - static_cast<uint32_t>(correction));
+}
+
+// Pixels per block of the SIMD direct kernels: independent accumulator chains hide vpdpbusd latency.
+[[maybe_unused]] constexpr int kDirectPixels = 4;
+
+#if TF_ISA_LEVEL == TF_ISA_AVX512VNNI
+// P panels [p0, p0 + P) of 16 channels over the whole row: per 4-deep group, P weight vectors and
+// one broadcast word per pixel feed P vpdpbusd per pixel; the epilogue runs from the registers.
+template <int P>
+void direct_chunk(const DirectConvRow& r, int64_t p0) {
+  const int64_t groups = r.kh * r.words;
+  const int64_t j0 = p0 * kQuantPanel;
+  __m512i zc[P];
+  __m512 mu[P], of[P];
+  __mmask16 mk[P];
+  bool whole[P];
+#pragma GCC unroll 4
+  for (int p = 0; p < P; ++p) {
+    const int64_t valid = std::min<int64_t>(16, r.cout - j0 - 16 * p);
+    whole[p] = valid >= 16;
+    mk[p] = whole[p] ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << valid) - 1);
+    zc[p] = _mm512_maskz_loadu_epi32(mk[p], r.zero_correction + j0 + 16 * p);
+    mu[p] = _mm512_maskz_loadu_ps(mk[p], r.mult + j0 + 16 * p);
+    of[p] = _mm512_maskz_loadu_ps(mk[p], r.offset + j0 + 16 * p);
+  }
+  const __m512 lo = _mm512_set1_ps(r.lo), hi = _mm512_set1_ps(r.hi);
+  const int8_t* wb = r.w + p0 * groups * 64;
+  const int64_t ps = groups * 64;
+  for (int64_t i = 0; i < r.count; i += kDirectPixels) {
+    int64_t off[kDirectPixels];
+    // Pixels past the end repeat the last one: computed, never stored.
+#pragma GCC unroll 4
+    for (int k = 0; k < kDirectPixels; ++k) off[k] = std::min<int64_t>(i + k, r.count - 1) * r.pool_step;
+    __m512i c[kDirectPixels][P];
+    for (int64_t dy = 0; dy < r.pool_h; ++dy) {
+      for (int64_t dx = 0; dx < r.pool_w; ++dx) {
+        __m512i t[kDirectPixels][P];
+#pragma GCC unroll 4
+        for (int k = 0; k < kDirectPixels; ++k) {
+#pragma GCC unroll 4
+          for (int p = 0; p < P; ++p) t[k][p] = _mm512_setzero_si512();
+        }
+        const int8_t* bq = wb;
+        for (int64_t ky = 0; ky < r.kh; ++ky) {
+          const uint8_t* line = r.lines[dy * r.kh + ky] + dx * r.step;
+          for (int64_t q = 0; q < r.words; ++q, bq += 64) {
+            __m512i b[P];
+#pragma GCC unroll 4
+            for (int p = 0; p < P; ++p) b[p] = _mm512_loadu_si512(bq + p * ps);
+#pragma GCC unroll 4
+            for (int k = 0; k < kDirectPixels; ++k) {
+              const __m512i a = _mm512_set1_epi32(static_cast<int>(load_word(line + off[k] + 4 * q)));
+#pragma GCC unroll 4
+              for (int p = 0; p < P; ++p) t[k][p] = _mm512_dpbusd_epi32(t[k][p], a, b[p]);
+            }
+          }
+        }
+        const bool first = dy == 0 && dx == 0;
+#pragma GCC unroll 4
+        for (int k = 0; k < kDirectPixels; ++k) {
+#pragma GCC unroll 4
+          for (int p = 0; p < P; ++p) c[k][p] = first ? t[k][p] : _mm512_max_epi32(c[k][p], t[k][p]);
+        }
+      }
+    }
+    const int64_t n = std::min<int64_t>(kDirectPixels, r.count - i);
+#pragma GCC unroll 4
+    for (int k = 0; k < kDirectPixels; ++k) {
+      if (k >= n) break;
+      uint8_t* o = r.out + (i + k) * r.cout + j0;
+#pragma GCC unroll 4
+      for (int p = 0; p < P; ++p) {
+        const __m512i v = _mm512_sub_epi32(c[k][p], zc[p]);
+        __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), mu[p], of[p]);
+        f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
+        const __m128i bytes = _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(f));
+        if (whole[p]) {
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 16 * p), bytes);
+        } else {
+          _mm_mask_storeu_epi8(o + 16 * p, mk[p], bytes);
+        }
+      }
+    }
+  }
+}
+
+// direct_chunk for a depth of exactly G 4-deep groups (a first layer's 3x3 on 1-4 channels: G = 3):
+// the G * P weight vectors stay in registers for the whole row and every loop over the depth unrolls.
+template <int P, int G>
+void direct_chunk_fixed(const DirectConvRow& r, int64_t p0) {
+  const int64_t j0 = p0 * kQuantPanel;
+  // The epilogue constants stay in memory (zero padded): in registers they would push the
+  // accumulators out (GCC then spills those on every window).
+  alignas(64) int32_t zcl[P * 16] = {};
+  alignas(64) float mul[P * 16] = {}, ofl[P * 16] = {};
+  __mmask16 mk[P];
+  bool whole[P];
+#pragma GCC unroll 4
+  for (int p = 0; p < P; ++p) {
+    const int64_t valid = std::min<int64_t>(16, r.cout - j0 - 16 * p);
+    whole[p] = valid >= 16;
+    mk[p] = whole[p] ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << valid) - 1);
+    for (int64_t j = 0; j < valid; ++j) {
+      zcl[p * 16 + j] = r.zero_correction[j0 + 16 * p + j];
+      mul[p * 16 + j] = r.mult[j0 + 16 * p + j];
+      ofl[p * 16 + j] = r.offset[j0 + 16 * p + j];
+    }
+  }
+  const float lo_s = r.lo, hi_s = r.hi;
+  __m512i b[G][P];
+#pragma GCC unroll 8
+  for (int g = 0; g < G; ++g) {
+#pragma GCC unroll 4
+    for (int p = 0; p < P; ++p) b[g][p] = _mm512_loadu_si512(r.w + ((p0 + p) * G + g) * 64);
+  }
+  const int64_t windows = r.pool_h * r.pool_w;
+  // Byte offset of group g of window (dy, dx) from pixel 0's, for every window.
+  int64_t goff_small[4 * 8 * 2];
+  std::vector<int64_t> goff_big;
+  int64_t* goff = goff_small;
+  if (windows * G > 4 * 8 * 2) {
+    goff_big.resize(static_cast<size_t>(windows * G));
+    goff = goff_big.data();
+  }
+  const uint8_t* base = r.lines[0];
+  for (int64_t dy = 0, wi = 0; dy < r.pool_h; ++dy) {
+    for (int64_t dx = 0; dx < r.pool_w; ++dx, ++wi) {
+      for (int g = 0; g < G; ++g) {
+        const int64_t ky = g / r.words, q = g % r.words;
+        goff[wi * G + g] = (r.lines[dy * r.kh + ky] - base) + dx * r.step + 4 * q;
+      }
+    }
+  }
+  for (int64_t i = 0; i < r.count; i += kDirectPixels) {
+    const uint8_t* px[kDirectPixels];
+#pragma GCC unroll 4
+    for (int k = 0; k < kDirectPixels; ++k) px[k] = base + std::min<int64_t>(i + k, r.count - 1) * r.pool_step;
+    // The accumulators of one window (G groups for every pixel of the block).
+    auto window = [&](const int64_t* go, __m512i (&t)[kDirectPixels][P]) __attribute__((always_inline)) {
+#pragma GCC unroll 4
+      for (int k = 0; k < kDirectPixels; ++k) {
+#pragma GCC unroll 4
+        for (int p = 0; p < P; ++p) t[k][p] = _mm512_setzero_si512();
+      }
+#pragma GCC unroll 8
+      for (int g = 0; g < G; ++g) {
+#pragma GCC unroll 4
+        for (int k = 0; k < kDirectPixels; ++k) {
+          const __m512i a = _mm512_set1_epi32(static_cast<int>(load_word(px[k] + go[g])));
+#pragma GCC unroll 4
+          for (int p = 0; p < P; ++p) t[k][p] = _mm512_dpbusd_epi32(t[k][p], a, b[g][p]);
+        }
+      }
+    };
+    __m512i c[kDirectPixels][P];
+    window(goff, c);
+    for (int64_t wi = 1; wi < windows; ++wi) {
+      __m512i t[kDirectPixels][P];
+      window(goff + wi * G, t);
+#pragma GCC unroll 4
+      for (int k = 0; k < kDirectPixels; ++k) {
+#pragma GCC unroll 4
+        for (int p = 0; p < P; ++p) c[k][p] = _mm512_max_epi32(c[k][p], t[k][p]);
+      }
+    }
+    const __m512 lo = _mm512_set1_ps(lo_s), hi = _mm512_set1_ps(hi_s);
+    const int64_t n = std::min<int64_t>(kDirectPixels, r.count - i);
+#pragma GCC unroll 4
+    for (int k = 0; k < kDirectPixels; ++k) {
+      if (k >= n) break;
+      uint8_t* o = r.out + (i + k) * r.cout + j0;
+#pragma GCC unroll 4
+      for (int p = 0; p < P; ++p) {
+        const __m512i v = _mm512_sub_epi32(c[k][p], _mm512_load_si512(zcl + 16 * p));
+        __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), _mm512_load_ps(mul + 16 * p), _mm512_load_ps(ofl + 16 * p));
+        f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
+        const __m128i bytes = _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(f));
+        if (whole[p]) {
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 16 * p), bytes);
+        } else {
+          _mm_mask_storeu_epi8(o + 16 * p, mk[p], bytes);
+        }
+      }
+    }
+  }
+}
+
+template <int P>
+bool direct_fixed(const DirectConvRow& r, int64_t p0) {
+  switch (r.kh * r.words) {
+    case 1: direct_chunk_fixed<P, 1>(r, p0); return true;
+    case 2: direct_chunk_fixed<P, 2>(r, p0); return true;
+    case 3: direct_chunk_fixed<P, 3>(r, p0); return true;
+    case 4: direct_chunk_fixed<P, 4>(r, p0); return true;
+    case 6: direct_chunk_fixed<P, 6>(r, p0); return true;
+    default: return false;
+  }
+}
+
+void direct_conv_row(const DirectConvRow& r) {
+  const int64_t panels = (r.cout + kQuantPanel - 1) / kQuantPanel;
+  int64_t p = 0;
+  for (; p + 2 <= panels; p += 2) {
+    if (!direct_fixed<2>(r, p)) direct_chunk<2>(r, p);
+  }
+  if (p < panels && !direct_fixed<1>(r, p)) direct_chunk<1>(r, p);
+}
+
+#elif TF_ISA_LEVEL >= TF_ISA_AVX2
+// One panel of 16 channels over the whole row, 2 pixels at a time, on vpmaddwd of widened values:
+// a 4-deep group's activations a0..a3 become the int16 pairs (a0, a1), (a2, a3) repeated in every
+// 64-bit lane, and the weights of 4 columns the int16 pairs (w0, w1), (w2, w3) per column, so one
+// vpmaddwd gives 2 partial sums for each of 4 columns (255 * 127 * 2 fits easily: no saturation,
+// no split of the activations). The partial pairs are added once per pixel (vphaddd).
+void direct_panel(const DirectConvRow& r, int64_t p0) {
+  constexpr int kPx = 2;
+  const int64_t groups = r.kh * r.words;
+  const int64_t j0 = p0 * kQuantPanel;
+  const int64_t valid = std::min<int64_t>(16, r.cout - j0);
+  alignas(32) int32_t zcl[16] = {};
+  alignas(32) float mul[16] = {}, ofl[16] = {};
+  for (int64_t j = 0; j < valid; ++j) {
+    zcl[j] = r.zero_correction[j0 + j];
+    mul[j] = r.mult[j0 + j];
+    ofl[j] = r.offset[j0 + j];
+  }
+  // Widened weights: per group, 4 vectors of 4 columns x (w0 w1 w2 w3) int16.
+  std::vector<int16_t> wide(static_cast<size_t>(groups * 64));
+  const int8_t* wb = r.w + p0 * groups * 64;
+  for (int64_t g = 0; g < groups; ++g) {
+    for (int c = 0; c < 4; ++c) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(wide.data() + g * 64 + c * 16),
+                          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wb + g * 64 + c * 16))));
+    }
+  }
+  const int64_t windows = r.pool_h * r.pool_w;
+  const __m256 lo = _mm256_set1_ps(r.lo), hi = _mm256_set1_ps(r.hi);
+  // Column sums of the 4 partial-pair vectors (columns 0-3, 4-7, 8-11, 12-15): two vectors of 8 in order.
+  auto reduce = [](const __m256i* t, __m256i* out) __attribute__((always_inline)) {
+    out[0] = _mm256_permute4x64_epi64(_mm256_hadd_epi32(t[0], t[1]), 0xD8);
+    out[1] = _mm256_permute4x64_epi64(_mm256_hadd_epi32(t[2], t[3]), 0xD8);
+  };
+  auto emit = [&](__m256i c, int h, uint8_t* o, int64_t n) {
+    __m256 f = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(c, _mm256_load_si256(reinterpret_cast<const __m256i*>(zcl + 8 * h)))),
+                               _mm256_load_ps(mul + 8 * h), _mm256_load_ps(ofl + 8 * h));
+    f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);
+    const __m256i q = _mm256_cvtps_epi32(f);
+    const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    const __m128i b = _mm_packus_epi16(w, w);
+    if (n >= 8) {
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(o), b);
+    } else if (n > 0) {
+      alignas(16) uint8_t t[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(t), b);
+      std::memcpy(o, t, static_cast<size_t>(n));
+    }
+  };
+  for (int64_t i = 0; i < r.count; i += kPx) {
+    int64_t off[kPx];
+    for (int k = 0; k < kPx; ++k) off[k] = std::min<int64_t>(i + k, r.count - 1) * r.pool_step;
+    __m256i c[kPx][2];
+    for (int64_t wi = 0; wi < windows; ++wi) {
+      const int64_t dy = wi / r.pool_w, dx = wi % r.pool_w;
+      __m256i t[kPx][4];
+      for (int k = 0; k < kPx; ++k) t[k][0] = t[k][1] = t[k][2] = t[k][3] = _mm256_setzero_si256();
+      const int16_t* wq = wide.data();
+      for (int64_t ky = 0; ky < r.kh; ++ky) {
+        const uint8_t* line = r.lines[dy * r.kh + ky] + dx * r.step;
+        for (int64_t q = 0; q < r.words; ++q, wq += 64) {
+          const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq));
+          const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq + 16));
+          const __m256i w2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq + 32));
+          const __m256i w3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq + 48));
+#pragma GCC unroll 2
+          for (int k = 0; k < kPx; ++k) {
+            const __m128i a16 = _mm_cvtepu8_epi16(_mm_cvtsi32_si128(static_cast<int>(load_word(line + off[k] + 4 * q))));
+            const __m256i a = _mm256_broadcastq_epi64(a16);
+            t[k][0] = _mm256_add_epi32(t[k][0], _mm256_madd_epi16(a, w0));
+            t[k][1] = _mm256_add_epi32(t[k][1], _mm256_madd_epi16(a, w1));
+            t[k][2] = _mm256_add_epi32(t[k][2], _mm256_madd_epi16(a, w2));
+            t[k][3] = _mm256_add_epi32(t[k][3], _mm256_madd_epi16(a, w3));
+          }
+        }
+      }
+      for (int k = 0; k < kPx; ++k) {
+        __m256i s[2];
+        reduce(t[k], s);
+        c[k][0] = wi == 0 ? s[0] : _mm256_max_epi32(c[k][0], s[0]);
+        c[k][1] = wi == 0 ? s[1] : _mm256_max_epi32(c[k][1], s[1]);
+      }
+    }
+    const int64_t n = std::min<int64_t>(kPx, r.count - i);
+    for (int64_t k = 0; k < n; ++k) {
+      uint8_t* o = r.out + (i + k) * r.cout + j0;
+      emit(c[k][0], 0, o, valid);
+      emit(c[k][1], 1, o + 8, valid - 8);
+    }
+  }
+}
+
+void direct_conv_row(const DirectConvRow& r) {
+  const int64_t panels = (r.cout + kQuantPanel - 1) / kQuantPanel;
+  for (int64_t p = 0; p < panels; ++p) direct_panel(r, p);
+}
+
+#else
+void direct_conv_row(const DirectConvRow& r) {
+  const int64_t groups = r.kh * r.words;
+  for (int64_t i = 0; i < r.count; ++i) {
+    for (int64_t j = 0; j < r.cout; ++j) {
+      int32_t acc = 0;
+      for (int64_t dy = 0; dy < r.pool_h; ++dy) {
+        for (int64_t dx = 0; dx < r.pool_w; ++dx) {
+          const int8_t* b = r.w + (j / kQuantPanel) * groups * 64 + (j % kQuantPanel) * 4;
+          int32_t t = 0;
+          for (int64_t ky = 0; ky < r.kh; ++ky) {
+            const uint8_t* a = r.lines[dy * r.kh + ky] + i * r.pool_step + dx * r.step;
+            for (int64_t q = 0; q < r.words; ++q, b += 64) {
+              t += a[4 * q] * b[0] + a[4 * q + 1] * b[1] + a[4 * q + 2] * b[2] + a[4 * q + 3] * b[3];
+            }
+          }
+          acc = (dy == 0 && dx == 0) || t > acc ? t : acc;
+        }
+      }
+      r.out[i * r.cout + j] = direct_byte(centred(acc, r.zero_correction[j]), r.mult[j], r.offset[j], r.lo, r.hi);
+    }
+  }
+}
+#endif
+
+void max_bytes(const uint8_t* const* src, int64_t taps, int64_t count, uint8_t xor_mask, uint8_t* out) {
+  int64_t j = 0;
+#if TF_ISA_LEVEL >= TF_ISA_AVX512
+  const __m512i xm = _mm512_set1_epi8(static_cast<char>(xor_mask));
+  for (; j < count; j += 64) {
+    const int64_t valid = count - j;
+    const __mmask64 m = valid >= 64 ? ~__mmask64{0} : ((__mmask64{1} << valid) - 1);
+    __m512i v = _mm512_setzero_si512();
+    for (int64_t t = 0; t < taps; ++t) v = _mm512_max_epu8(v, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src[t] + j), xm));
+    _mm512_mask_storeu_epi8(out + j, m, _mm512_xor_si512(v, xm));
+  }
+#elif TF_ISA_LEVEL >= TF_ISA_AVX2
+  const __m256i xm = _mm256_set1_epi8(static_cast<char>(xor_mask));
+  for (; j + 32 <= count; j += 32) {
+    __m256i v = _mm256_setzero_si256();
+    for (int64_t t = 0; t < taps; ++t) {
+      v = _mm256_max_epu8(v, _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src[t] + j)), xm));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + j), _mm256_xor_si256(v, xm));
+  }
+#endif
+  for (; j < count; ++j) {
+    uint8_t v = 0;
+    for (int64_t t = 0; t < taps; ++t) {
+      const uint8_t b = src[t][j] ^ xor_mask;
+      if (b > v) v = b;
+    }
+    out[j] = v ^ xor_mask;
+  }
+}
+
 }  // namespace
 
 const QuantKernels& table() {
@@ -484,7 +861,7 @@ const QuantKernels& table() {
 #else
   static constexpr const char* kName = "scalar";
 #endif
-  static const QuantKernels t{kName, kMr, kMaxPanels, kernel, epilogue, depthwise_tap, min_max, quantize};
+  static const QuantKernels t{kName, kMr, kMaxPanels, kernel, epilogue, depthwise_tap, min_max, quantize, direct_conv_row, max_bytes};
   return t;
 }
 

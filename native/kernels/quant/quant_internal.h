@@ -32,6 +32,29 @@ struct TileOutput {
 // Rows of a micro tile never exceed this (the driver's row-pointer arrays).
 constexpr int kMaxTileRows = 8;
 
+// One output row of the direct convolution (quant.h, qconv2d_direct): `count` pixels. With a fused
+// pool_h x pool_w max pooling, output pixel i is the max over the accumulators of the convolution
+// pixels (dy, dx) of its window, whose filter row ky is the 4 * words bytes at
+// lines[dy * kh + ky] + i * pool_step + dx * step (uint8 domain; bytes past the filter's kw * c meet
+// zero weights); without, pool_h = pool_w = 1 and pool_step = step. The max is taken before the
+// epilogue, which is monotone (mult > 0). w: packed weights, ceil(cout / 16) panels of kh * words
+// 4-deep groups.
+struct DirectConvRow {
+  const uint8_t* const* lines;
+  int64_t step;
+  int64_t pool_h, pool_w, pool_step;
+  int64_t kh;
+  int64_t words;
+  int64_t count;
+  const int8_t* w;
+  int64_t cout;
+  const int32_t* zero_correction;  // x_zero_point * col_sums[j] (wrapping)
+  const float* mult;
+  const float* offset;
+  float lo, hi;
+  uint8_t* out;  // pixel 0, channel 0; pixels cout bytes apart
+};
+
 struct QuantKernels {
   const char* name;
   int mr;          // rows of a micro tile (<= kMaxTileRows)
@@ -55,6 +78,9 @@ struct QuantKernels {
   // lo = min(lo, min x), hi = max(hi, max x) over count values; NaNs are skipped.
   void (*min_max)(const float* x, int64_t count, float* lo, float* hi);
   void (*quantize)(const float* x, int64_t count, float scale, int32_t zero_point, uint8_t* out);
+  void (*direct_conv_row)(const DirectConvRow& r);
+  // out[j] = max over t < taps of (src[t][j] ^ xor_mask), xor-ed back, for j < count.
+  void (*max_bytes)(const uint8_t* const* src, int64_t taps, int64_t count, uint8_t xor_mask, uint8_t* out);
 };
 
 namespace scalar {

@@ -150,7 +150,8 @@ describe('exportOnnx: opsets', () => {
     for (const m of [imageModel, sequenceModel, textModel]) m.layers.forEach(visit);
     // Int8 and quantization-aware layers (tf.quantization) come only from quantize() and
     // quantizeAware(); their export is checked against onnxruntime in quantized.test.ts.
-    const quantized = new Set(['QuantizedDense', 'QuantizedConv', 'QuantizedEmbedding', 'QatDense', 'QatConv2D', 'QatConv1D', 'QatDepthwiseConv2D']);
+    const quantized = new Set(['QuantizedDense', 'QuantizedConv', 'QuantizedEmbedding', 'QuantizedLSTM', 'QuantizedGRU', 'QuantizedMultiHeadAttention',
+      'QatDense', 'QatConv2D', 'QatConv1D', 'QatDepthwiseConv2D']);
     expect(builtinConverterClassNames().filter((c) => c !== 'InputLayer' && !quantized.has(c) && !used.has(c))).toEqual([]);
 
     for (let opset = 13; opset <= 21; opset++) {

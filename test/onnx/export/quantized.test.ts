@@ -208,6 +208,60 @@ describe('exportOnnx: quantized models as QDQ', () => {
     expect(r.agreement).toBeGreaterThanOrEqual(0.995);
   });
 
+  it('exports int8 LSTM and GRU as the ONNX op on DequantizeLinear of int8 W / R (int8 in the file, the dequantized weights exactly)', async () => {
+    for (const kind of ['lstm', 'gru', 'gru-reset-before'] as const) {
+      tf.manualSeed(5);
+      const rnn = kind === 'lstm' ? tf.layers.lstm({ units: 48, inputShape: [7, 24] }) : tf.layers.gru({ units: 48, inputShape: [7, 24], resetAfter: kind === 'gru' });
+      const model = tf.sequential([rnn, tf.layers.dense({ units: 5 })]);
+      const x = tf.randn([300, 7, 24]);
+      const q = tf.quantization.quantize(model, { mode: 'dynamic' });
+      const bytes = exportOnnxBytes(q);
+      const graph = readOnnxModel(bytes).graph;
+      expect(opTypes(bytes)).toEqual(expect.arrayContaining([kind === 'lstm' ? 'LSTM' : 'GRU', 'DequantizeLinear', 'MatMulInteger']));
+      const inits = [...graph.initializers.values()];
+      const int8Weights = inits.filter((t) => t.dtype === 'int8' && t.shape.length === 3).map((t) => t.shape);
+      expect(int8Weights).toEqual([[1, (kind === 'lstm' ? 4 : 3) * 48, 24], [1, (kind === 'lstm' ? 4 : 3) * 48, 48]]);
+      expect(inits.some((t) => t.dtype === 'float32' && t.shape.length === 3)).toBe(false);
+      expect(bytes.length / exportOnnxBytes(model).length).toBeLessThan(0.4);
+      const feeds = { [inputName(bytes)]: { data: Float32Array.from(x.dataSync()), shape: [300, 7, 24] } };
+      const theirs = Object.values(await runOrt(bytes, feeds, { optimize: true }))[0]!.data as Float32Array;
+      // The ONNX op computes with the layer's dequantized weights in float: as our model with the
+      // recurrent layer swapped for its float copy (toFloatLayer), up to float rounding order ...
+      const dequantized = tf.sequential([(q.layers[0] as tf.quantization.QuantizedLSTM | tf.quantization.QuantizedGRU).toFloatLayer(), q.layers[1]!]);
+      expect(measure((dequantized.predictOnBatch(x) as Tensor).dataSync(), theirs, 5).maxDiff).toBeLessThan(1e-4);
+      // ... and differs from the int8 model only by its per-step activation quantization: by about
+      // what separates the int8 model from the float one (untrained logits: near ties flip classes).
+      const ours = (q.predictOnBatch(x) as Tensor).dataSync();
+      const m = measure(ours, theirs, 5);
+      const vsFloat = measure(ours, (model.predictOnBatch(x) as Tensor).dataSync(), 5);
+      console.log(`QDQ ${kind}`, JSON.stringify({ ortVsInt8: m, floatVsInt8: vsFloat }));
+      expect(m.agreement).toBeGreaterThanOrEqual(0.95);
+      expect(m.maxDiff).toBeLessThan(Math.max(0.03, 2 * vsFloat.maxDiff));
+    }
+  });
+
+  it('exports int8 MultiHeadAttention projections as DynamicQuantizeLinear + MatMulInteger (as the layer computes them)', async () => {
+    tf.manualSeed(6);
+    const inp = tf.input({ shape: [6, 64] });
+    const att = tf.layers.multiHeadAttention({ numHeads: 4, keyDim: 32 }).apply([inp, inp]) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 5 }).apply(tf.layers.flatten().apply(att) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: inp, outputs: out });
+    const x = tf.randn([200, 6, 64]);
+    const q = tf.quantization.quantize(model, { mode: 'static', calibrationData: x });
+    expect(q.layers.map((l) => l.className)).toContain('QuantizedMultiHeadAttention');
+    const bytes = exportOnnxBytes(q);
+    // Four projections and the Dense.
+    expect(opTypes(bytes).filter((o) => o === 'MatMulInteger').length).toBe(4);
+    expect(bytes.length / exportOnnxBytes(model).length).toBeLessThan(0.4);
+    const ours = (q.predictOnBatch(x) as Tensor).dataSync();
+    for (const optimize of [true, false]) {
+      const theirs = Object.values(await runOrt(bytes, { [inputName(bytes)]: { data: Float32Array.from(x.dataSync()), shape: [200, 6, 64] } }, { optimize }))[0]!.data as Float32Array;
+      const m = measure(ours, theirs, 5);
+      expect(m.agreement).toBeGreaterThanOrEqual(0.995);
+      expect(m.maxDiff).toBeLessThan(1e-3);
+    }
+  });
+
   it('exports a quantized Embedding as Gather from a DequantizeLinear int8 table (exact)', async () => {
     tf.manualSeed(9);
     const model = tf.sequential([tf.layers.embedding({ inputDim: 20, outputDim: 6, inputShape: [5] }), tf.layers.flatten(), tf.layers.dense({ units: 3 })]);

@@ -11,10 +11,30 @@ import { expectLayer, registerBuiltinConverter } from './util';
 // The layer's value for masked logits (exp underflows to 0 after the max is subtracted).
 const MASKED_LOGIT = -1e9;
 
+/**
+ * x @ kernel viewed [rows, cols]. A kernel holding int8 values (an int32 tensor beside a
+ * `<base>/kernel_scale` weight, as tf.quantization's QuantizedMultiHeadAttention keeps them) runs as
+ * the layer does: DynamicQuantizeLinear of x, MatMulInteger on the int8 initializer, the int32 sums
+ * times inputScale * kernelScale[col] in float.
+ */
+function product(ctx: OnnxExportContext, layer: MultiHeadAttention, x: string, kernel: Tensor, rows: number, cols: number, base: string): string {
+  if (kernel.dtype !== 'int32') {
+    const k = ctx.addInitializer(`${base}/kernel`, { name: '', dtype: 'float32', shape: [rows, cols], data: flatValues(kernel) });
+    return node(ctx, 'MatMul', [x, k]);
+  }
+  const scale = layer.weightsInfo.find((w) => w.name === `${base}/kernel_scale`);
+  if (!scale) throw new Error(`exportOnnx: layer '${layer.name}' (${layer.className}) holds int8 ${base}/kernel values without '${base}/kernel_scale'`);
+  const [xq, xs, xz] = ctx.addNode({ opType: 'DynamicQuantizeLinear', inputs: [x], outputs: 3 }) as [string, string, string];
+  const w = ctx.addInitializer(`${base}/kernel_quantized`, { name: '', dtype: 'int8', shape: [rows, cols], data: Int8Array.from(flatValues(kernel)) });
+  const wz = ctx.addInitializer(`${base}/kernel_zero_point`, { name: '', dtype: 'int8', shape: [], data: Int8Array.of(0) });
+  const sums = node(ctx, 'MatMulInteger', [xq, w, xz, wz]);
+  const ks = ctx.addInitializer(`${base}/kernel_scale`, { name: '', dtype: 'float32', shape: [cols], data: Float32Array.from(flatValues(scale.value)) });
+  return node(ctx, 'Mul', [node(ctx, 'Cast', [sums], { to: attr.int(DataType.FLOAT) }), node(ctx, 'Mul', [xs, ks])]);
+}
+
 /** [B, T, heads * dim] projection of x, viewed as [B, T, heads, dim]. */
-function project(ctx: OnnxExportContext, x: string, kernel: Tensor, bias: Tensor | null, heads: number, dim: number, base: string): string {
-  const k = ctx.addInitializer(`${base}/kernel`, { name: '', dtype: 'float32', shape: [kernel.shape[0]!, heads * dim], data: flatValues(kernel) });
-  let y = node(ctx, 'MatMul', [x, k]);
+function project(ctx: OnnxExportContext, layer: MultiHeadAttention, x: string, kernel: Tensor, bias: Tensor | null, heads: number, dim: number, base: string): string {
+  let y = product(ctx, layer, x, kernel, kernel.shape[0]!, heads * dim, base);
   if (bias) y = node(ctx, 'Add', [y, ctx.addInitializer(`${base}/bias`, { name: '', dtype: 'float32', shape: [heads * dim], data: flatValues(bias) })]);
   return reshape(ctx, y, [0, 0, heads, dim]);
 }
@@ -46,9 +66,9 @@ export const convertMultiHeadAttention: LayerConverter = (args, ctx) => {
   const kd = layer.keyDim;
   const vd = layer.valueDim;
 
-  const q = node(ctx, 'Mul', [transpose(ctx, project(ctx, query, layer.queryKernel!, layer.queryBias, h, kd, 'query'), [0, 2, 1, 3]), constF32(ctx, [1 / Math.sqrt(kd)])]);
-  const kT = transpose(ctx, project(ctx, key, layer.keyKernel!, layer.keyBias, h, kd, 'key'), [0, 2, 3, 1]);
-  const v = transpose(ctx, project(ctx, value, layer.valueKernel!, layer.valueBias, h, vd, 'value'), [0, 2, 1, 3]);
+  const q = node(ctx, 'Mul', [transpose(ctx, project(ctx, layer, query, layer.queryKernel!, layer.queryBias, h, kd, 'query'), [0, 2, 1, 3]), constF32(ctx, [1 / Math.sqrt(kd)])]);
+  const kT = transpose(ctx, project(ctx, layer, key, layer.keyKernel!, layer.keyBias, h, kd, 'key'), [0, 2, 3, 1]);
+  const v = transpose(ctx, project(ctx, layer, value, layer.valueKernel!, layer.valueBias, h, vd, 'value'), [0, 2, 1, 3]);
   let logits = node(ctx, 'MatMul', [q, kT]); // [B, h, Tq, Tv]
 
   let allowed: string | null = null;
@@ -69,8 +89,7 @@ export const convertMultiHeadAttention: LayerConverter = (args, ctx) => {
   const context = node(ctx, 'MatMul', [scores, v]); // [B, h, Tq, vd]
   const merged = reshape(ctx, transpose(ctx, context, [0, 2, 1, 3]), [0, 0, h * vd]);
   const ok = layer.outputKernel!;
-  const wo = ctx.addInitializer('attention_output/kernel', { name: '', dtype: 'float32', shape: [h * vd, ok.shape[2]!], data: flatValues(ok) });
-  let out = node(ctx, 'MatMul', [merged, wo]);
+  let out = product(ctx, layer, merged, ok, h * vd, ok.shape[2]!, 'attention_output');
   if (layer.outputBias) out = node(ctx, 'Add', [out, ctx.addInitializer('attention_output/bias', { name: '', dtype: 'float32', shape: [ok.shape[2]!], data: flatValues(layer.outputBias) })]);
   return layer.returnAttentionScores ? [out, scores] : [out];
 };

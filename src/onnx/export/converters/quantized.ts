@@ -7,6 +7,10 @@
 //   dynamic: DynamicQuantizeLinear on the input, MatMulInteger/ConvInteger on int8 weights, the
 //            int32 sums scaled by inputScale * weightScale in float, plus the bias.
 //   embeddings: Gather from DequantizeLinear(int8 table, per-row scales).
+//   LSTM / GRU: the ONNX op on DequantizeLinear(int8 W / R, per gate-row scales): the file stores
+//            int8, the op computes with the layer's dequantized weights (its per-step activation
+//            quantization is not expressed, so outputs differ by that rounding).
+//   MultiHeadAttention: each projection as DynamicQuantizeLinear + MatMulInteger, as the layer runs it.
 // The graph computes what the layer computes up to float32 rounding order (and, static, the bias
 // on its int32 grid); the layer's rounding of each requantized output is QuantizeLinear's.
 import { QuantizedConv } from '../../../quantization/quantized-conv';
@@ -27,6 +31,8 @@ import { activation, attr, node } from '../ops';
 import { flatValues, permuteFlat } from '../tensor-proto';
 import { channelsFirstIo, paddingAttrs } from './convolutional';
 import { expectLayer, registerBuiltinConverter } from './util';
+import { convertRecurrent } from './recurrent';
+import { convertMultiHeadAttention } from './attention';
 
 /** The weight called `name` of a quantized layer. */
 function weight(layer: QuantizedLayer, name: string): Tensor {
@@ -192,6 +198,11 @@ const CONVERTERS: Readonly<Record<string, LayerConverter>> = {
   QuantizedDense: convertQuantizedDense,
   QuantizedConv: convertQuantizedConv,
   QuantizedEmbedding: convertQuantizedEmbedding,
+  // Subclasses of the float layers: their converters emit the int8 kernels (ONNX LSTM/GRU through
+  // DequantizeLinear of int8 W/R, attention projections as DynamicQuantizeLinear + MatMulInteger).
+  QuantizedLSTM: convertRecurrent,
+  QuantizedGRU: convertRecurrent,
+  QuantizedMultiHeadAttention: convertMultiHeadAttention,
   QatDense: convertQatLayer,
   QatConv2D: convertQatLayer,
   QatConv1D: convertQatLayer,

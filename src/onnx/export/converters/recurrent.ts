@@ -104,7 +104,49 @@ interface RunResult {
   Yc: string | null; // LSTM: [dirs, B, H]
 }
 
-/** W, R and B initializers of the recurrent op for `layers` (one per direction, forward first). */
+/**
+ * Per-row scales, in the op's gate-row order, of a kernel that holds int8 values (an int32 tensor
+ * beside a `<name>_scale` weight, as tf.quantization's QuantizedLSTM / QuantizedGRU keep them), or
+ * null for a float kernel.
+ */
+function int8RowScales(layer: RecurrentLayer, name: 'kernel' | 'recurrent_kernel', op: OpType): Float32Array | null {
+  const k = name === 'kernel' ? layer.kernel! : layer.recurrentKernel!;
+  if (k.dtype !== 'int32') return null;
+  const s = layer.weightsInfo.find((w) => w.name === `${name}_scale`);
+  if (!s) throw new Error(`exportOnnx: layer '${layer.name}' (${layer.className}) holds int8 ${name} values without a '${name}_scale' weight`);
+  const scales = flatValues(s.value);
+  const H = layer.units;
+  const gates = KERAS_GATE[op];
+  const out = new Float32Array(gates.length * H);
+  gates.forEach((kg, g) => {
+    for (let j = 0; j < H; j++) out[g * H + j] = scales[kg * H + j]!;
+  });
+  return out;
+}
+
+/**
+ * The W or R input of the recurrent op: a float initializer, or for int8 kernels the int8 values
+ * behind DequantizeLinear with one scale per gate row (per direction, concatenated), so the file
+ * stores int8 and onnxruntime computes with exactly the dequantized weights the layer holds.
+ */
+function weightInput(ctx: OnnxExportContext, name: string, parts: Float32Array[], scales: (Float32Array | null)[], rows: number, cols: number): string {
+  const dirs = parts.length;
+  if (scales.every((s) => s === null)) {
+    const data = new Float32Array(dirs * rows * cols);
+    parts.forEach((p, d) => data.set(p, d * rows * cols));
+    return ctx.addInitializer(name, { name: '', dtype: 'float32', shape: [dirs, rows, cols], data });
+  }
+  if (scales.some((s) => s === null)) throw new Error(`exportOnnx: ${name}: every direction must be int8 or none`);
+  const perDirection = parts.map((p, d) => {
+    const q = ctx.addInitializer(`${name}_quantized`, { name: '', dtype: 'int8', shape: [1, rows, cols], data: Int8Array.from(p) });
+    const s = ctx.addInitializer(`${name}_scale`, { name: '', dtype: 'float32', shape: [rows], data: scales[d]! });
+    const z = ctx.addInitializer(`${name}_zero_point`, { name: '', dtype: 'int8', shape: [rows], data: new Int8Array(rows) });
+    return node(ctx, 'DequantizeLinear', [q, s, z], { axis: attr.int(1) });
+  });
+  return dirs === 1 ? perDirection[0]! : node(ctx, 'Concat', perDirection, { axis: attr.int(0) });
+}
+
+/** W, R and B inputs of the recurrent op for `layers` (one per direction, forward first). */
 function recurrentWeights(ctx: OnnxExportContext, layers: RecurrentLayer[], op: OpType): { W: string; R: string; B: string } {
   const first = layers[0]!;
   const H = first.units;
@@ -117,8 +159,8 @@ function recurrentWeights(ctx: OnnxExportContext, layers: RecurrentLayer[], op: 
     parts.forEach((p, d) => out.set(get(p), d * n));
     return out;
   };
-  const W = ctx.addInitializer('W', { name: '', dtype: 'float32', shape: [dirs, G * H, F], data: stack((p) => p.W, G * H * F) });
-  const R = ctx.addInitializer('R', { name: '', dtype: 'float32', shape: [dirs, G * H, H], data: stack((p) => p.R, G * H * H) });
+  const W = weightInput(ctx, 'W', parts.map((p) => p.W), layers.map((l) => int8RowScales(l, 'kernel', op)), G * H, F);
+  const R = weightInput(ctx, 'R', parts.map((p) => p.R), layers.map((l) => int8RowScales(l, 'recurrent_kernel', op)), G * H, H);
   const B = parts.every((p) => p.B)
     ? ctx.addInitializer('B', { name: '', dtype: 'float32', shape: [dirs, 2 * G * H], data: stack((p) => p.B!, 2 * G * H) })
     : '';
