@@ -49,6 +49,8 @@ interface Result {
   rssSlopeMbPer100k: number;
   /** Post-GC V8 heap in use: its slope tells a JS leak from allocator growth. */
   heapSlopeMbPer100k: number;
+  /** The post-GC samples after warm-up the slopes are fitted to: [calls, RSS MB, heap MB] (JSON only). */
+  samples: [number, number, number][];
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -88,7 +90,7 @@ function postGcRssMb(): number {
 function summarize(r: {
   scenario: string; requests: number; errors: number; seconds: number; first: number[]; rest: number[];
   firstService: number[]; restService: number[]; delay: { percentile(p: number): number }; rssStart: number;
-  rssAt: number[]; rssMb: number[]; heapMb: number[];
+  rssEnd: number; rssAt: number[]; rssMb: number[]; heapMb: number[];
 }): Result {
   return {
     scenario: r.scenario,
@@ -103,9 +105,10 @@ function summarize(r: {
     serviceP99Ms: percentile(r.restService, 0.99),
     loopDelayP99Ms: r.delay.percentile(99) / 1e6,
     rssStartMb: r.rssStart,
-    rssEndMb: postGcRssMb(),
+    rssEndMb: r.rssEnd,
     rssSlopeMbPer100k: slope(r.rssAt, r.rssMb) * 100_000,
     heapSlopeMbPer100k: slope(r.rssAt, r.heapMb) * 100_000,
+    samples: r.rssAt.map((at, i) => [at, r.rssMb[i]!, r.heapMb[i]!]),
   };
 }
 
@@ -213,6 +216,8 @@ async function load(scenario: string, port: number, features: number): Promise<R
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
   delay.disable();
   const seconds = (performance.now() - t0) / 1000;
+  // Before the latency arrays below are built: at 3M calls they alone are ~40 MB.
+  const rssEnd = postGcRssMb();
   agent.destroy();
   const clean: number[] = [];
   for (let i = WAVE; i < REQUESTS; i++) {
@@ -223,7 +228,7 @@ async function load(scenario: string, port: number, features: number): Promise<R
   const firstService = Array.from(serviceMs.subarray(0, Math.min(WAVE, served))).sort((a, b) => a - b);
   const restService = Array.from(serviceMs.subarray(WAVE, served)).sort((a, b) => a - b);
   const rest = clean.sort((a, b) => a - b);
-  return summarize({ scenario, requests: done, errors, seconds, first, rest, firstService, restService, delay, rssStart, rssAt, rssMb, heapMb });
+  return summarize({ scenario, requests: done, errors, seconds, first, rest, firstService, restService, delay, rssStart, rssEnd, rssAt, rssMb, heapMb });
 }
 
 /**
@@ -263,10 +268,11 @@ async function direct(scenario: string, call: () => Promise<void>, concurrency: 
   await Promise.all(Array.from({ length: concurrency }, worker));
   delay.disable();
   const seconds = (performance.now() - t0) / 1000;
+  const rssEnd = postGcRssMb();
   const first = Array.from(times.subarray(0, WAVE)).sort((a, b) => a - b);
   const rest = Array.from(times.subarray(WAVE)).sort((a, b) => a - b);
   // In process the service time is the call's own time.
-  return summarize({ scenario, requests: REQUESTS, errors: 0, seconds, first, rest, firstService: first, restService: rest, delay, rssStart, rssAt, rssMb, heapMb });
+  return summarize({ scenario, requests: REQUESTS, errors: 0, seconds, first, rest, firstService: first, restService: rest, delay, rssStart, rssEnd, rssAt, rssMb, heapMb });
 }
 
 function mlp(seed: number): tf.Sequential {

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { constants as osConstants } from 'node:os';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol';
+import { WORKER_YOUNG_GENERATION_MB } from './worker-heap';
 import { sessionWorkerFunctionSource } from './worker-main';
 
 /** What the pool needs of a worker, met by worker_threads' Worker and by ProcessWorker. */
@@ -69,7 +70,8 @@ export class ProcessWorker extends EventEmitter implements SessionWorker {
   constructor(init: WorkerInit) {
     super();
     this.threadId = -(nextId++);
-    this.child = spawn(process.execPath, ['-e', childSource()], {
+    // The same young-generation bound as a worker thread's (worker-heap.ts), as V8's own flag.
+    this.child = spawn(process.execPath, [`--max-semi-space-size=${Math.floor(WORKER_YOUNG_GENERATION_MB / 3)}`, '-e', childSource()], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });

@@ -8,6 +8,7 @@ import { GATE_STARTED } from './protocol';
 import { createGate, releaseGate } from './exit-guard';
 import { sessionWorkerSource } from './worker-main';
 import { ProcessWorker, type SessionWorker } from './process-worker';
+import { WORKER_YOUNG_GENERATION_MB } from './worker-heap';
 
 /** Where the ORT sessions run: worker threads of this process, or child processes (a crash there cannot end this process). */
 export type SessionIsolation = 'thread' | 'process';
@@ -207,7 +208,7 @@ export class WorkerPool {
       // held as started, so a request that crashed it is rejected, never retried into another crash.
       Atomics.store(gate.view, GATE_STARTED, 0x7fffffff);
     } else {
-      worker = new Worker(this.source, { eval: true, workerData });
+      worker = new Worker(this.source, { eval: true, workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     }
     const slot: Slot = { worker, gate: gate.view, posted: 0, ready: false, jobs: new Map(), retiring: false, releasing: false, crash: null };
     this.slots.add(slot);
