@@ -322,6 +322,25 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     }
   });
 
+  it('under noGrad, trainable filter and bias run the fused epilogue: no tape node, same values as the recorded graph', () => {
+    // Inference with a model's own weights (an imported model's plan) must not take the
+    // recording path's conv-then-activation split just because the weights require gradients.
+    const x = rand([1, 9, 8, 16], 41);
+    const w = tf.mul(rand([3, 3, 1, 16], 42), 0.3);
+    const b = rand([16], 43);
+    w.requiresGrad = true;
+    b.requiresGrad = true;
+    for (const a of ['silu', 'hardSwish', 'gelu'] as const) {
+      const o: Conv2DOptions = { groups: 16, padding: 'same', bias: b, activation: a };
+      const recorded = conv2d(x, w, o);
+      expect(recorded.requiresGrad).toBe(true);
+      const inference = tf.noGrad(() => conv2d(x, w, o));
+      expect(inference.requiresGrad).toBe(false);
+      expect(inference.node).toBeFalsy();
+      expectClose(inference, recorded, 1e-6, 1e-7, a);
+    }
+  });
+
   it('toFusedActivation maps the unary ops the epilogues implement, with their parameters', () => {
     expect(toFusedActivation('relu')).toBe('relu');
     expect(toFusedActivation('silu')).toBe('silu');
