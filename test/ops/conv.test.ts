@@ -238,7 +238,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     expect(() => addon.conv2dBackpropFilter(x, y, new Float32Array(3), pack.conv2dBackpropFilter(ok))).toThrow(RangeError);
   });
 
-  it('small-k direct kernels (Cin 1-3, padding, strides, dilations, cout tails) match the reference', () => {
+  it('small-k direct kernels (Cin 1-3, pointwise Cin <= 32, padding, strides, dilations, cout tails) match the reference', () => {
     const cases: [number[], number[], Conv2DOptions][] = [
       [[3, 28, 28, 1], [3, 3, 1, 32], { activation: 'relu' }],
       [[2, 11, 13, 1], [5, 5, 1, 20], { padding: 'same', strides: [2, 1] }],
@@ -253,6 +253,11 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       // The filter gradient's 32-channel blocks (AVX-512) followed by a scalar tail, and by a 16-block.
       [[2, 9, 8, 1], [3, 3, 1, 40], {}],
       [[2, 9, 8, 2], [3, 3, 2, 56], { padding: 'same' }],
+      // Pointwise with Cin <= 32 (the forward's direct path; the gradients stay on the GEMM), with a
+      // cout tail, and one whose activation is finished chunk by chunk (480 rows, chunks of 170).
+      [[2, 7, 9, 16], [1, 1, 16, 40], { activation: 'relu' }],
+      [[1, 5, 6, 24], [1, 1, 24, 20], {}],
+      [[1, 20, 24, 32], [1, 1, 32, 48], { activation: 'silu' }],
     ];
     cases.forEach(([xs, ws, o], i) => {
       const x = rand(xs, 40 + i);
