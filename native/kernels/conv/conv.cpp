@@ -428,6 +428,17 @@ void conv2d_relu_grad(int64_t size, const float* dy, const float* y, float* out)
   });
 }
 
+void clip_grad(int64_t size, const float* dy, const float* x, float lo, float hi, float* out) {
+  parallel_for(size, 1 << 15, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; i++) {
+      // Both comparisons unconditional (& not &&) so the select vectorizes.
+      const float d = dy[i];
+      const float v = x[i];
+      out[i] = (v >= lo) & (v <= hi) ? d : 0.0f;
+    }
+  });
+}
+
 void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, float* dx) {
   const int64_t m = s.oh * s.ow;
   if (s.n == 0 || s.h * s.w * s.c == 0) return;
