@@ -299,6 +299,10 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       { label: 'depthwise', x: [2, 7, 9, 19], w: [3, 3, 1, 19], o: { groups: 19, padding: 'same' } },
       { label: 'depthwise NCHW s2 m2', x: [1, 5, 8, 9], w: [10, 1, 5, 5], o: { groups: 5, strides: 2, padding: 'same', dataFormat: 'NCHW' } },
       { label: '1x1', x: [2, 6, 5, 24], w: [1, 1, 24, 40], o: {} },
+      // The GEMM paths, whose epilogue runs per block inside sgemm: pointwise with Cin > 32, and a
+      // filter deep enough (k = 576) for the whole-batch tiles.
+      { label: '1x1 GEMM', x: [2, 6, 5, 40], w: [1, 1, 40, 24], o: {} },
+      { label: 'deep filter', x: [2, 5, 4, 64], w: [3, 3, 64, 8], o: { padding: 'same' } },
       { label: 'im2col groups 2', x: [2, 7, 6, 12], w: [3, 3, 6, 8], o: { groups: 2, padding: 'same' } },
     ];
     let seed = 300;
