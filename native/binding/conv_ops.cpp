@@ -164,6 +164,29 @@ Napi::Value conv2d_relu_grad_entry(const Napi::CallbackInfo& info, bool async) {
   return dispatch(info, async, [=] { k::conv2d_relu_grad(size, dyp, yp, op); }, {0, 1, 2});
 }
 
+// clipGrad(dy, x, out, args): out = lo <= x <= hi ? dy : 0 over n elements
+Napi::Value clip_grad_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::clipGrad;
+  Napi::Env env = info.Env();
+  F32 dy = get_f32(info, 0, "dy");
+  F32 x = get_f32(info, 1, "x");
+  F32 out = get_f32(info, 2, "out");
+  Args<L> args(info, 3);
+  const int64_t size = args.integer(L::n, 0, kMaxOffset);
+  const int64_t dy_off = args.integer(L::dyOffset, 0, kMaxOffset);
+  const int64_t x_off = args.integer(L::xOffset, 0, kMaxOffset);
+  const int64_t out_off = args.integer(L::outOffset, 0, kMaxOffset);
+  const float lo = static_cast<float>(args.number(L::lo));
+  const float hi = static_cast<float>(args.number(L::hi));
+  check_range(env, "clipGrad dy", dy.length, dy_off, size);
+  check_range(env, "clipGrad x", x.length, x_off, size);
+  check_range(env, "clipGrad out", out.length, out_off, size);
+  const float* dyp = dy.data + dy_off;
+  const float* xp = x.data + x_off;
+  float* op = out.data + out_off;
+  return dispatch(info, async, [=] { k::clip_grad(size, dyp, xp, lo, hi, op); }, {0, 1, 2});
+}
+
 // conv2dFilterLayout(src, dst, args): filter [O, I, kh*kw] <-> [kh*kw, I, O] (toTapsFirst 1: OIHW -> HWIO)
 Napi::Value conv2d_filter_layout_entry(const Napi::CallbackInfo& info, bool async) {
   using L = layout::conv2dFilterLayout;
@@ -198,6 +221,7 @@ void register_conv_ops(Napi::Env env, Napi::Object exports) {
   export_entry<layout::conv2d>(env, exports, "conv2dBackpropFilter", conv2d_backprop_filter_entry);
   export_entry<layout::conv2dReluGrad>(env, exports, "conv2dReluGrad", conv2d_relu_grad_entry);
   export_entry<layout::conv2dFilterLayout>(env, exports, "conv2dFilterLayout", conv2d_filter_layout_entry);
+  export_entry<layout::clipGrad>(env, exports, "clipGrad", clip_grad_entry);
 }
 
 }  // namespace tf::binding

@@ -86,6 +86,8 @@ TF_LAYOUT_TAIL(gemm, TF_GEMM_FIELDS, batch, TF_GEMM_TAIL)
 
 TF_LAYOUT(conv2d, TF_CONV2D_FIELDS)
 TF_LAYOUT(conv2dReluGrad, TF_CONV2D_RELU_GRAD_FIELDS)
+#define TF_CLIP_GRAD_FIELDS(F) F(n) F(dyOffset) F(xOffset) F(outOffset) F(lo) F(hi)
+TF_LAYOUT(clipGrad, TF_CLIP_GRAD_FIELDS)
 #define TF_CONV2D_FILTER_LAYOUT_FIELDS(F) F(o) F(i) F(t) F(toTapsFirst) F(srcOffset) F(dstOffset)
 TF_LAYOUT(conv2dFilterLayout, TF_CONV2D_FILTER_LAYOUT_FIELDS)
 

@@ -52,6 +52,8 @@ export const layouts = {
   conv2dBackpropInput: conv2dFields,
   conv2dBackpropFilter: conv2dFields,
   conv2dReluGrad: ['n', 'dyOffset', 'yOffset', 'outOffset'],
+  /** lo and hi are clip's bounds (may be infinite). */
+  clipGrad: ['n', 'dyOffset', 'xOffset', 'outOffset', 'lo', 'hi'],
   /** Filter [o, i, t] (OIHW, t = kh * kw) <-> [t, i, o] (HWIO); toTapsFirst 1 converts OIHW -> HWIO. */
   conv2dFilterLayout: ['o', 'i', 't', 'toTapsFirst', 'srcOffset', 'dstOffset'],
   /** Channels-last windows; NCHW data runs as batch * channels planes of one channel. */
@@ -155,6 +157,8 @@ interface KernelEntries {
   conv2dBackpropFilter(x: F32, dy: F32, dw: F32, args: Packed<'conv2dBackpropFilter'>): void;
   /** out = y > 0 ? dy : 0 (the fused relu's backward). */
   conv2dReluGrad(dy: F32, y: F32, out: F32, args: Packed<'conv2dReluGrad'>): void;
+  /** out = lo <= x <= hi ? dy : 0 (the backward of clip). */
+  clipGrad(dy: F32, x: F32, out: F32, args: Packed<'clipGrad'>): void;
   conv2dFilterLayout(src: F32, dst: F32, args: Packed<'conv2dFilterLayout'>): void;
   /** kind: 0 max, 1 average. */
   pool2d(kind: number, x: F32, y: F32, args: Packed<'pool2d'>): void;

@@ -14,7 +14,7 @@
 // Reference (js backend): direct loops with float64 accumulation. The padded input counts as zeros (0 * NaN = NaN on both).
 import { activeAddon } from '../backend/backend';
 import { type LayoutArgs, pack } from '../backend/binding';
-import { record } from '../autograd/tape';
+import { needsGrad, record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { add, mul } from './binary';
@@ -273,7 +273,10 @@ function backpropFilterKernel(g: Geom, x: Tensor, dy: Tensor): Tensor {
 
 function conv2dCore(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, act: ResolvedActivation = NO_ACTIVATION,
   residual: Tensor | null = null): Tensor {
-  const training = x.requiresGrad || w.requiresGrad || (bias?.requiresGrad ?? false) || (residual?.requiresGrad ?? false);
+  // Under noGrad (predict, an imported model's inference plan) a trainable bias or filter records
+  // nothing, so the activation stays fused: testing requiresGrad alone split every conv+silu of an
+  // imported efficientnet into a conv and a separate activation pass.
+  const training = needsGrad(residual ? [x, w, ...(bias ? [bias] : []), residual] : bias ? [x, w, bias] : [x, w]);
   if (training && !gradFromOutput(act)) {
     // The activation's gradient needs its input: keep z = conv + bias + residual and apply the op.
     return applyActivation(act, conv2dCore(g, x, w, bias, NO_ACTIVATION, residual));

@@ -1,4 +1,4 @@
-import { record } from '../autograd/tape';
+import { needsGrad, record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { stridesOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
@@ -38,7 +38,8 @@ export function linear(xIn: Tensor, wIn: Tensor, biasIn?: Tensor | null, activat
   }
   const act = resolveFusedActivation('linear', activation);
   const addon = activeAddon();
-  const training = x.requiresGrad || w.requiresGrad || (bias?.requiresGrad ?? false);
+  // Recording only (not requiresGrad alone): under noGrad a trainable weight keeps the activation fused.
+  const training = needsGrad(bias ? [x, w, bias] : [x, w]);
   const blockCode = act.name !== null && act.name !== 'relu' && addon ? addon.unaryOps.indexOf(act.name) : -1;
   if (act.name !== null && act.name !== 'relu' && (blockCode < 0 || (training && !gradFromOutput(act)))) {
     // The reference backend, or a gradient that needs the activation's input: the GEMM keeps

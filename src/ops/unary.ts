@@ -1,11 +1,12 @@
 import { activeAddon } from '../backend/backend';
 import { nativeAddon, pack } from '../backend/binding';
-import { record } from '../autograd/tape';
+import { isGradEnabled, record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { isDensePermutation } from '../tensor/shape';
 import { Storage } from '../tensor/storage';
-import { add, div, greater, greaterEqual, less, lessEqual, mul, sub } from './binary';
+import { add, div, greater, greaterEqual, less, mul, sub } from './binary';
+import { clipGradFromInput } from './relu-grad';
 import { type Domain, type OpCheck, registerOp } from './registry';
 import { erf as erfScalar, erfc as erfcScalar } from './special-functions';
 import { type OnnxEmitter, type UnaryActivation, type UnaryOnnx, type UnaryParam, addUnaryEntry } from './unary-table';
@@ -70,7 +71,10 @@ const specs = {
     onnx: { op: 'Relu' },
     activation: { rnn: 'Relu' },
     ref: (x) => (x > 0 ? x : x === x ? 0 : x),
-    backward: (g, x) => mul(g, step(x)),
+    backward: (g, x) => {
+      const mask = step(x);
+      return maskedGrad(mul(g, mask), [mask]);
+    },
     domain: 'awayFromZero',
   },
   leakyRelu: {
@@ -152,7 +156,8 @@ const specs = {
     // Bounds are scalar inputs from opset 11 (attributes before, which the importer also reads).
     onnx: { op: 'Clip', paramsAs: 'inputs' },
     ref: (x, lo, hi) => (x < lo ? lo : x > hi ? hi : x),
-    backward: (g, x, _y, lo, hi) => mul(g, mul(greaterEqual(x, lo), lessEqual(x, hi))),
+    // g where lo <= x <= hi, else 0: one native select (a NaN in g outside the range gives 0).
+    backward: (g, x, _y, lo, hi) => clipGradFromInput(g, x, lo, hi),
     domain: 'awayFromZero',
   },
   hardSwish: {
@@ -270,6 +275,17 @@ function define(name: string, spec: UnarySpec): UnaryDef {
 const defs = Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, define(name, spec)])) as Record<keyof Specs, UnaryDef>;
 
 /** Fills in defaults and checks the parameters, then runs the op. */
+/**
+ * `grad`, after handing the masks it was computed from back to the buffer pool when nothing recorded
+ * them (a backward pass runs under noGrad). Left to the pass's end, every activation's masks of a
+ * training step were alive at once, each a fresh allocation of the activation's size: MobileNetV2's
+ * ReLU6 backward at batch 8 (three 38 MB masks per layer) spent most of its time faulting in pages.
+ */
+function maskedGrad(grad: Tensor, masks: readonly Tensor[]): Tensor {
+  if (!isGradEnabled()) for (const m of masks) m.dispose();
+  return grad;
+}
+
 function call(def: UnaryDef, x: Tensor | number, p0?: number, p1?: number): Tensor {
   const values = [p0, p1];
   const given = def.params.map((p, i) => {

@@ -270,7 +270,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     expect(() => addon.conv2dBackpropFilter(x, y, new Float32Array(3), pack.conv2dBackpropFilter(ok))).toThrow(RangeError);
   });
 
-  it('small-k direct kernels (Cin 1-3, padding, strides, dilations, cout tails) match the reference', () => {
+  it('small-k direct kernels (Cin 1-3, pointwise Cin <= 32, padding, strides, dilations, cout tails) match the reference', () => {
     const cases: [number[], number[], Conv2DOptions][] = [
       [[3, 28, 28, 1], [3, 3, 1, 32], { activation: 'relu' }],
       [[2, 11, 13, 1], [5, 5, 1, 20], { padding: 'same', strides: [2, 1] }],
@@ -285,6 +285,11 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       // The filter gradient's 32-channel blocks (AVX-512) followed by a scalar tail, and by a 16-block.
       [[2, 9, 8, 1], [3, 3, 1, 40], {}],
       [[2, 9, 8, 2], [3, 3, 2, 56], { padding: 'same' }],
+      // Pointwise with Cin <= 32 (the forward's direct path; the gradients stay on the GEMM), with a
+      // cout tail, and one whose activation is finished chunk by chunk (480 rows, chunks of 170).
+      [[2, 7, 9, 16], [1, 1, 16, 40], { activation: 'relu' }],
+      [[1, 5, 6, 24], [1, 1, 24, 20], {}],
+      [[1, 20, 24, 32], [1, 1, 32, 48], { activation: 'silu' }],
     ];
     cases.forEach(([xs, ws, o], i) => {
       const x = rand(xs, 40 + i);
@@ -393,6 +398,10 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       { label: 'depthwise', x: [2, 7, 9, 19], w: [3, 3, 1, 19], o: { groups: 19, padding: 'same' } },
       { label: 'depthwise NCHW s2 m2', x: [1, 5, 8, 9], w: [10, 1, 5, 5], o: { groups: 5, strides: 2, padding: 'same', dataFormat: 'NCHW' } },
       { label: '1x1', x: [2, 6, 5, 24], w: [1, 1, 24, 40], o: {} },
+      // The GEMM paths, whose epilogue runs per block inside sgemm: pointwise with Cin > 32, and a
+      // filter deep enough (k = 576) for the whole-batch tiles.
+      { label: '1x1 GEMM', x: [2, 6, 5, 40], w: [1, 1, 40, 24], o: {} },
+      { label: 'deep filter', x: [2, 5, 4, 64], w: [3, 3, 64, 8], o: { padding: 'same' } },
       { label: 'im2col groups 2', x: [2, 7, 6, 12], w: [3, 3, 6, 8], o: { groups: 2, padding: 'same' } },
     ];
     let seed = 300;
@@ -418,6 +427,25 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
           });
         }
       }
+    }
+  });
+
+  it('under noGrad, trainable filter and bias run the fused epilogue: no tape node, same values as the recorded graph', () => {
+    // Inference with a model's own weights (an imported model's plan) must not take the
+    // recording path's conv-then-activation split just because the weights require gradients.
+    const x = rand([1, 9, 8, 16], 41);
+    const w = tf.mul(rand([3, 3, 1, 16], 42), 0.3);
+    const b = rand([16], 43);
+    w.requiresGrad = true;
+    b.requiresGrad = true;
+    for (const a of ['silu', 'hardSwish', 'gelu'] as const) {
+      const o: Conv2DOptions = { groups: 16, padding: 'same', bias: b, activation: a };
+      const recorded = conv2d(x, w, o);
+      expect(recorded.requiresGrad).toBe(true);
+      const inference = tf.noGrad(() => conv2d(x, w, o));
+      expect(inference.requiresGrad).toBe(false);
+      expect(inference.node).toBeFalsy();
+      expectClose(inference, recorded, 1e-6, 1e-7, a);
     }
   });
 

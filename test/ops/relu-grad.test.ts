@@ -3,7 +3,7 @@
 // differentiable in gy (its own gradient is the same mask).
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
-import { reluGradFromOutput } from '../../src/ops/relu-grad';
+import { clipGradFromInput, reluGradFromOutput } from '../../src/ops/relu-grad';
 import { linear } from '../../src/ops/linear';
 
 const backends = (tf.backendInfo().nativeAvailable ? ['js', 'native'] : ['js']) as ('js' | 'native')[];
@@ -49,4 +49,36 @@ describe('reluGradFromOutput', () => {
     const g = tf.grad((gy: tf.Tensor) => tf.sum(tf.mul(reluGradFromOutput(gy, y), tf.tensor([5, 6, 7]))))(tf.tensor([1, 1, 1]));
     expect(Array.from(g.dataSync())).toEqual([5, 0, 7]);
   });
+});
+
+describe('clipGradFromInput (the backward of clip)', () => {
+  for (const b of backends) {
+    it(`${b}: passes gy where lo <= x <= hi (bounds included), zeroes the rest and NaN x`, () => {
+      const x = tf.tensor([-1, 0, 3, 6, 6.5, NaN, 2, -0], [2, 4]);
+      const gy = tf.tensor([1, 2, 3, 4, 5, 6, NaN, 8], [2, 4]);
+      const out = on(b, () => clipGradFromInput(gy, x, 0, 6));
+      expect(out.shape).toEqual([2, 4]);
+      expect(Array.from(out.dataSync())).toEqual([0, 2, 3, 4, 0, 0, NaN, 8]);
+      // Infinite bounds (ONNX Clip's defaults) pass every finite x.
+      expect(Array.from(on(b, () => clipGradFromInput(gy, x, -Infinity, Infinity)).dataSync())).toEqual([1, 2, 3, 4, 5, 0, NaN, 8]);
+    });
+
+    it(`${b}: tf.clip's gradient is that mask on a transposed view too, and it is differentiable in gy`, () => {
+      const base = tf.tensor(Array.from({ length: 24 }, (_, i) => i * 0.5 - 3), [2, 3, 4]);
+      const x = tf.transpose(base, [0, 2, 1]);
+      const [gx] = on(b, () => tf.grads((a: tf.Tensor) => tf.sum(tf.mul(tf.clip(a, -1, 4), tf.clip(a, -1, 4))))([x]));
+      const xv = x.dataSync();
+      const cl = (v: number) => Math.min(4, Math.max(-1, v));
+      expect(Array.from(gx!.dataSync())).toEqual(Array.from(xv, (v) => (v >= -1 && v <= 4 ? 2 * cl(v) : 0)));
+      // A transposed x with gy contiguous, and with gy transposed alike: the result keeps x's layout.
+      const g1 = tf.tensor(Array.from({ length: 24 }, (_, i) => i + 1), [2, 4, 3]);
+      const g2 = tf.transpose(tf.tensor(Array.from(tf.transpose(g1, [0, 2, 1]).dataSync()), [2, 3, 4]), [0, 2, 1]);
+      const want = Array.from(x.dataSync(), (v, i) => (v >= -1 && v <= 4 ? i + 1 : 0));
+      for (const g of [g1, g2]) expect(Array.from(on(b, () => clipGradFromInput(g, x, -1, 4)).dataSync())).toEqual(want);
+      const gy = tf.tensor([1, 2, 3, 4], [4]);
+      const xs = tf.tensor([0, 5, 2, -2], [4]);
+      const [gg] = on(b, () => tf.grads((g: tf.Tensor) => tf.sum(tf.mul(clipGradFromInput(g, xs, -1, 4), 3)))([gy]));
+      expect(Array.from(gg!.dataSync())).toEqual([3, 0, 3, 0]);
+    });
+  }
 });

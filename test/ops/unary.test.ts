@@ -26,6 +26,34 @@ describe('new unary ops match their definitions', () => {
     });
   }
 
+  it.runIf(tf.backendInfo().nativeAvailable)('silu over |x| up to 1000 at every SIMD level: relative accuracy down to the subnormals, -0 below -120', () => {
+    // Vectors mixing moderate lanes with |x| > 80 take the kernel's one-exp path, the others the
+    // plain one; every lane must match x / (1 + e^-x) either way.
+    const xs: number[] = [];
+    for (let k = 0; k < 4000; k++) xs.push(Math.fround(((k * 7919) % 4001 - 2000) * (k % 3 === 0 ? 0.5 : 0.005)));
+    xs.push(-79.5, -80, -80.5, -86.9, -87.1, -103.9, -104.1, -118, -121, -1e6, 87.5, 100, 1e6);
+    const want = xs.map((v) => (v < -120 ? -0 : v / (1 + Math.exp(-v))));
+    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
+    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    const prev = tf.getBackend();
+    try {
+      tf.setBackend('native');
+      for (const level of levels) {
+        tf.setSimdLevel(level);
+        const got = values(tf.silu(tf.tensor(xs)));
+        got.forEach((g, k) => {
+          const w = want[k]!;
+          // Relative to the float32 result, with float32's smallest subnormal as the floor.
+          if (Math.abs(g - w) > 2e-6 * Math.abs(w) + 1.5e-45) throw new Error(`silu(${xs[k]}) at ${level}: ${g}, want ${w}`);
+          if (xs[k]! < -120) expect(Object.is(g, -0), `silu(${xs[k]}) sign at ${level}`).toBe(true);
+        });
+      }
+    } finally {
+      tf.setSimdLevel(hardware);
+      tf.setBackend(prev);
+    }
+  });
+
   it('landmarks: hardSwish(3) = 3, hardSwish(-3) = 0, selu(1) = gamma, softsign(1) = 1/2, mish(0) = silu(0) = 0', () => {
     expectArrayClose(values(tf.hardSwish(tf.tensor([3, -3, 1]))), [3, 0, 4 / 6], 1e-7, 1e-7, 'hardSwish');
     expectArrayClose(values(tf.selu(tf.tensor([1, -40]))), [1.0507009873554805, -1.0507009873554805 * 1.6732632423543772], 1e-7, 1e-7, 'selu');

@@ -39,6 +39,9 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
 // Backward of the fused relu in one pass: out[i] = y[i] > 0 ? dy[i] : 0 (y is the relu output).
 void conv2d_relu_grad(int64_t size, const float* dy, const float* y, float* out);
 
+// Backward of clip(x, lo, hi) (relu6: 0, 6) in one pass: out[i] = lo <= x[i] <= hi ? dy[i] : 0.
+void clip_grad(int64_t size, const float* dy, const float* x, float lo, float hi, float* out);
+
 // dx[n, h, w, c] = adjoint of conv2d_forward w.r.t. x applied to dy (overwrites dx).
 // This is also the forward of the transposed convolution.
 void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, float* dx);

@@ -337,12 +337,26 @@ TF_UNARY_KERNEL(HardSigmoid) {
 TF_UNARY_KERNEL(Selu) {
   return S::sel(S::gt(x, S::set1(0.0f)), S::mul(p1, x), S::mul(S::mul(p1, p0), vexpm1(x)));
 }
-// x * sigmoid(x); below -80 as in mish. -inf gives NaN, as the reference does.
+// x * sigmoid(x) with t = e^-|x|: x / (1 + t) for x >= 0, x * t / (1 + t) below. A vector with
+// |x| > 80 anywhere takes one exp of a per-lane argument instead of the three the IEEE-edged exp
+// and the tiny form would cost (randomly initialised networks reach |x| in the hundreds, where
+// SiLU took 3.7x its usual time): e^-|x| clamped at e^-87 (1 + t rounds to 1 there, so x >= 87
+// gives x), and below -80 e^(x+32) for x * e^x scaled as in mish. Below -120 the result rounds to
+// -0, and -inf gives -inf * 0 = NaN, as the reference does.
 TF_UNARY_KERNEL(Silu) {
-  V r = S::mul(x, vsigmoid(x));
+  V a = S::bor(x, sign_bit());  // -|x|
+  if (!S::any(S::lt(a, S::set1(-80.0f)))) {
+    V t = exp_core(a).e;
+    V s = S::div(S::set1(1.0f), S::add(S::set1(1.0f), t));
+    return S::mul(x, S::sel(S::ge(x, S::set1(0.0f)), s, S::mul(t, s)));
+  }
   const M tiny = S::lt(x, S::set1(-80.0f));
-  if (S::any(tiny)) r = S::sel(tiny, x_times_exp_tiny(x), r);
-  return r;
+  V t = exp_core(S::max(S::set1(-87.0f), S::sel(tiny, S::add(x, S::set1(32.0f)), a))).e;
+  V s = S::div(S::set1(1.0f), S::add(S::set1(1.0f), t));
+  V r = S::mul(x, S::sel(S::ge(x, S::set1(0.0f)), s, S::mul(t, s)));
+  r = S::sel(tiny, S::mul(S::mul(x, t), S::set1(1.26641655e-14f)), r);
+  r = S::sel(S::lt(x, S::set1(-120.0f)), S::mul(x, S::set1(0.0f)), r);
+  return S::sel(S::unord(x, x), x, r);
 }
 #undef TF_UNARY_KERNEL
 

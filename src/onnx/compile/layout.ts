@@ -13,6 +13,7 @@ import { Tensor } from '../../tensor/tensor';
 import { pool2dNode, resizeNode } from '../import/ops/nn';
 import { asFloat, type OpContext } from '../import/op-spec';
 import { int32Tensor, normAxis } from '../import/values';
+import { channelShuffle } from './fuse-channel-shuffle';
 import { type IrGraph, type IrNode, type Operand, fixed } from './ir';
 
 const TO_NHWC = [0, 2, 3, 1];
@@ -216,6 +217,28 @@ export function assignLayout(g: IrGraph): number {
           const parts = (xs as Tensor[]).filter((t) => t.shape[axis] !== 0);
           return [parts.length === 1 ? parts[0]! : concat(parts.length ? parts : (xs as Tensor[]), axis)];
         };
+        return true;
+      }
+      case 'ChannelShuffle': {
+        const groups = n.shuffleGroups;
+        if (!single || groups === undefined) return false;
+        n.run = (ins) => [channelShuffle(ins[0]!, groups, true)];
+        return true;
+      }
+      case 'Slice': {
+        // From opset 10 starts, ends, axes and steps are inputs: with fixed ones, the same op slices
+        // channels-last once the axes follow the layout (a view, as channels-first).
+        if (!single || n.opset < 10 || n.inputs.slice(1).some((o) => o?.kind === 'value')) return false;
+        const starts = fixed(n.inputs[1] ?? null);
+        if (!starts) return false;
+        const axesT = n.inputs[3] ? fixed(n.inputs[3]) : null;
+        if (n.inputs[3] && !axesT) return false;
+        const given = axesT ? Array.from(axesT.dataSync()) : Array.from(starts.dataSync(), (_, i) => i);
+        const axes = given.map((ax) => AXIS_IN_NHWC[normAxis(ax, 4, ctxOf(n).where)]!);
+        const ins = n.inputs.slice();
+        while (ins.length < 4) ins.push(null);
+        ins[3] = { kind: 'tensor', tensor: int32Tensor(axes), weight: false };
+        n.inputs = ins;
         return true;
       }
       case 'Resize': {

@@ -13,6 +13,7 @@ import { type IrGraph, type IrNode, type KernelDesc, removeDead } from './ir';
 import { assignLayout } from './layout';
 import { fuseErfGelu } from './fuse-gelu';
 import { fuseResidualAdds } from './fuse-residual';
+import { fuseChannelShuffles } from './fuse-channel-shuffle';
 import { lowerKernels } from './lower-kernels';
 
 /** What compilation did, for tests and reports. */
@@ -30,6 +31,8 @@ export interface PlanStats {
   /** Residual Adds joined to the convolution before them. */
   fusedResiduals: number;
   fusedEpilogues: number;
+  /** Reshape-Transpose-Reshape channel shuffles made one ChannelShuffle step. */
+  channelShuffles: number;
   layoutConversions: number;
 }
 
@@ -111,6 +114,7 @@ export class InferencePlan {
     const kernels = lowerKernels(g);
     const fusedResiduals = fuseResidualAdds(g);
     const fusedEpilogues = fuseEpilogues(g);
+    const channelShuffles = fuseChannelShuffles(g);
     const layoutConversions = assignLayout(g);
     removeDead(g);
     this.steps = g.nodes.map(toStep);
@@ -119,7 +123,7 @@ export class InferencePlan {
     this.valueCount = g.valueCount;
     this.releaseRecording(g, xs);
     this.planFrees(xs);
-    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, foldedBatchNorms, affineBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, layoutConversions };
+    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, foldedBatchNorms, affineBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, channelShuffles, layoutConversions };
   }
 
   /**
