@@ -35,17 +35,26 @@ function floatArg(fn: string, arg: string, v: unknown): Tensor {
 }
 
 /**
- * x as the kernel reads it, [outer, c, inner] in memory: a channels-last permutation (the channel
- * axis has stride 1) as [size / c, c, 1] with its own strides, anything else as a contiguous copy.
+ * @internal x in the memory form the per-channel kernels (channelAffine, batchNormTraining) read,
+ * [outer, c, inner]: channels-last storage (the channel axis has stride 1 in a dense permutation,
+ * e.g. a convolution's output seen channels-first) as [size / c, c, 1] with its own strides, so no
+ * transposing copy runs; anything else as a contiguous copy.
  */
-function kernelView(x: Tensor, axis: number): { xk: Tensor; outer: number; inner: number } {
+export function channelKernelView(x: Tensor, axis: number): { xk: Tensor; outer: number; c: number; inner: number } {
   const c = x.shape[axis]!;
   if (!x.isContiguous && c > 1 && x.strides[axis] === 1 && isDensePermutation(x.shape, x.strides)) {
-    return { xk: x, outer: x.size / c, inner: 1 };
+    return { xk: x, outer: x.size / c, c, inner: 1 };
   }
   const xk = x.contiguousCopy();
   const inner = x.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
-  return { xk, outer: x.size / (c * inner), inner };
+  return { xk, outer: x.size / (c * inner), c, inner };
+}
+
+/** @internal A fresh float32 tensor shaped like x, laid out with xk's strides (the kernel view's memory order). */
+export function emptyInOrderOf(x: Tensor, xk: Tensor): Tensor {
+  return xk.isContiguous
+    ? Tensor.empty(x.shape.slice(), 'float32')
+    : new Tensor(Storage.allocate('float32', x.size), x.shape.slice(), xk.strides.slice(), 0, 'float32');
 }
 
 /**
@@ -74,12 +83,10 @@ export function channelAffine(xIn: Tensor, scaleIn: Tensor, shiftIn: Tensor, opt
     // The reference (and a gradient that needs the activation's input): the ops one by one.
     return applyActivation(act, add(mul(x, reshape(scale, bshape)), reshape(shift, bshape)));
   }
-  const { xk, outer, inner } = kernelView(x, axis);
+  const { xk, outer, inner } = channelKernelView(x, axis);
   const sc = scale.contiguousCopy();
   const shc = shift.contiguousCopy();
-  const y = xk.isContiguous
-    ? Tensor.empty(x.shape.slice(), 'float32')
-    : new Tensor(Storage.allocate('float32', x.size), x.shape.slice(), xk.strides.slice(), 0, 'float32');
+  const y = emptyInOrderOf(x, xk);
   addon.channelAffine(xk.buffer as Float32Array, sc.buffer as Float32Array, shc.buffer as Float32Array, y.buffer as Float32Array,
     pack.channelAffine({
       outer, c, inner, xOffset: xk.offset, scaleOffset: sc.offset, shiftOffset: shc.offset, yOffset: 0,

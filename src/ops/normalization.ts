@@ -13,10 +13,9 @@ import { needsGrad, record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { isDensePermutation, normalizeAxes, normalizeAxis } from '../tensor/shape';
-import { Storage } from '../tensor/storage';
 import { copyView } from './copy';
 import { add, div, mul, sub } from './binary';
-import { batchNormAffine, channelAffine } from './channel-affine';
+import { batchNormAffine, channelAffine, channelKernelView, emptyInOrderOf } from './channel-affine';
 import { concat } from './movement';
 import { mean } from './reduce';
 import { registerOp } from './registry';
@@ -180,31 +179,11 @@ export function batchNorm(xIn: Tensor, meanIn: Tensor, varianceIn: Tensor, gamma
 }
 
 
-/** A fresh float32 tensor of x's shape laid out with x's strides (x a dense permutation). */
-function emptyLike(x: Tensor): Tensor {
-  return new Tensor(Storage.allocate('float32', x.size), x.shape.slice(), x.strides.slice(), 0, 'float32');
-}
-
-/**
- * x in the memory form the kernel reads, [outer, c, inner]: channels-last storage (the channel
- * axis has stride 1 in a dense permutation, e.g. a convolution's output seen channels-first) is
- * read as [size / c, c, 1] with its own strides; anything else as a contiguous copy.
- */
-function batchNormLayout(x: Tensor, axis: number): { xk: Tensor; outer: number; c: number; inner: number } {
-  const c = x.shape[axis]!;
-  if (!x.isContiguous && c > 1 && x.strides[axis] === 1 && isDensePermutation(x.shape, x.strides)) {
-    return { xk: x, outer: x.size / c, c, inner: 1 };
-  }
-  const xk = x.contiguousCopy();
-  const inner = x.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
-  return { xk, outer: x.size / (c * inner), c, inner };
-}
-
 /** `t` with the strides of `like` (same shape): itself when they already match, else a copy. */
 function withStridesOf(t: Tensor, like: Tensor): Tensor {
   const same = t.strides.every((st, i) => st === like.strides[i] || like.shape[i] === 1);
   if (same && (like.isContiguous ? t.isContiguous : isDensePermutation(t.shape, t.strides))) return t;
-  const out = like.isContiguous ? Tensor.empty(like.shape.slice(), 'float32') : emptyLike(like);
+  const out = emptyInOrderOf(like, like);
   copyView(t.shape, t.buffer, t, out.buffer, { offset: 0, strides: out.strides });
   return out;
 }
@@ -217,10 +196,10 @@ function withStridesOf(t: Tensor, like: Tensor): Tensor {
 function batchNormTrainingNative(x: Tensor, gamma: Tensor | null, beta: Tensor | null, axis: number, eps: number): BatchNormTrainingResult | null {
   const addon = activeAddon();
   if (!addon || x.size === 0) return null;
-  const { xk, outer, c, inner } = batchNormLayout(x, axis);
+  const { xk, outer, c, inner } = channelKernelView(x, axis);
   const gc = gamma ? gamma.contiguousCopy() : null;
   const bc = beta ? beta.contiguousCopy() : null;
-  const y = xk.isContiguous ? Tensor.empty(x.shape.slice(), 'float32') : emptyLike(xk);
+  const y = emptyInOrderOf(x, xk);
   const meanT = Tensor.empty([c], 'float32');
   const varT = Tensor.empty([c], 'float32');
   const rstd = new Float32Array(c);
@@ -232,7 +211,7 @@ function batchNormTrainingNative(x: Tensor, gamma: Tensor | null, beta: Tensor |
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
   const yOut = record(y, 'batchNormTraining', inputs, (dyIn) => {
     const dy = withStridesOf(dyIn, xk);
-    const dx = xk.isContiguous ? Tensor.empty(x.shape.slice(), 'float32') : emptyLike(xk);
+    const dx = emptyInOrderOf(x, xk);
     const dg = gamma && gamma.requiresGrad ? Tensor.empty([c], 'float32') : null;
     const db = beta && beta.requiresGrad ? Tensor.empty([c], 'float32') : null;
     // The backend that ran the forward pass may have been switched since: the kernel is called directly.

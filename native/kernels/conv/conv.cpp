@@ -457,9 +457,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
             const float v = bias ? bias[g * og + o] : 0.0f;
             yt[i * s.cout + o] = relu && v < 0.0f ? 0.0f : v;
           }
-      } else if (direct && s.groups == 1) {
-        sgemm_prepacked(r, og, k, xn + p0 * s.c, s.c, w, s.cout, packed, yt, s.cout, ep);
-      } else if (direct) {
+      } else if (direct) {  // grouped (ungrouped pointwise is one GEMM above)
         sgemm(false, false, r, og, k, 1.0f, xn + p0 * s.c + g * cg, s.c, w + g * og, s.cout, 0.0f, yt, s.cout, ep);
       } else if (dk) {
         // In chunks of ~32 KiB of output, each finished while it is still in L1.
