@@ -162,16 +162,11 @@ Napi::Value qgemm_entry(const Napi::CallbackInfo& info, bool async) {
   return dispatch(info, async, [=] { k::qgemm(m, n, kk, ap, a_signed, za, bp, ep); }, {0, 1, 2, 3, 4, 5});
 }
 
-// qconv2d(x, wPacked, colSums, scaleW, bias | null, out, args)
-Napi::Value qconv2d_entry(const Napi::CallbackInfo& info, bool async) {
-  using L = layout::qconv2d;
-  Napi::Env env = info.Env();
-  Bytes x;
-  const bool x_signed = get_activations(info, 0, "x", &x);
-  Bytes w = get_kind(info, 1, "wPacked", napi_int8_array, "an Int8Array");
-  Args<L> args(info, 6);
+// The geometry both int8 convolution layouts carry under the same names (groups is the caller's).
+template <typename L>
+k::QConvShape read_qconv_shape(const Args<L>& args) {
   k::QConvShape s{};
-  auto dim = [&](L::Field f, int64_t lo) { return args.integer(f, lo, kMaxDim); };
+  auto dim = [&](typename L::Field f, int64_t lo) { return args.integer(f, lo, kMaxDim); };
   s.n = dim(L::n, 0);
   s.h = dim(L::h, 1);
   s.w = dim(L::w, 1);
@@ -187,7 +182,19 @@ Napi::Value qconv2d_entry(const Napi::CallbackInfo& info, bool async) {
   s.dw = dim(L::dw, 1);
   s.pad_top = dim(L::padTop, 0);
   s.pad_left = dim(L::padLeft, 0);
-  s.groups = dim(L::groups, 1);
+  return s;
+}
+
+// qconv2d(x, wPacked, colSums, scaleW, bias | null, out, args)
+Napi::Value qconv2d_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::qconv2d;
+  Napi::Env env = info.Env();
+  Bytes x;
+  const bool x_signed = get_activations(info, 0, "x", &x);
+  Bytes w = get_kind(info, 1, "wPacked", napi_int8_array, "an Int8Array");
+  Args<L> args(info, 6);
+  k::QConvShape s = read_qconv_shape(args);
+  s.groups = args.integer(L::groups, 1, kMaxDim);
   const bool depthwise = args.integer(L::depthwise, 0, 1) == 1;
   if (s.c % s.groups != 0 || s.cout % s.groups != 0) {
     throw_range(env, "qconv2d: groups must divide the input and output channels");
@@ -231,23 +238,7 @@ Napi::Value qconv2d_direct_entry(const Napi::CallbackInfo& info, bool async) {
   Bytes offset = get_kind(info, 4, "offset", napi_float32_array, "a Float32Array");
   Bytes out = get_kind(info, 5, "out", napi_uint8_array, "a Uint8Array");
   Args<L> args(info, 6);
-  k::QConvShape s{};
-  auto dim = [&](L::Field f, int64_t lo) { return args.integer(f, lo, kMaxDim); };
-  s.n = dim(L::n, 0);
-  s.h = dim(L::h, 1);
-  s.w = dim(L::w, 1);
-  s.c = dim(L::c, 1);
-  s.kh = dim(L::kh, 1);
-  s.kw = dim(L::kw, 1);
-  s.cout = dim(L::cout, 1);
-  s.oh = dim(L::oh, 1);
-  s.ow = dim(L::ow, 1);
-  s.sh = dim(L::sh, 1);
-  s.sw = dim(L::sw, 1);
-  s.dh = dim(L::dh, 1);
-  s.dw = dim(L::dw, 1);
-  s.pad_top = dim(L::padTop, 0);
-  s.pad_left = dim(L::padLeft, 0);
+  k::QConvShape s = read_qconv_shape(args);
   s.groups = 1;
   const int64_t row = (mul(env, "qconv2dDirect", s.kw, s.c) + 3) / 4 * 4;
   const int64_t depth = mul(env, "qconv2dDirect", s.kh, row);
