@@ -129,6 +129,25 @@ TF_LAYOUT(lstmCellBackward, TF_LSTM_CELL_BACKWARD_FIELDS)
 TF_LAYOUT(gruCellForward, TF_GRU_CELL_FORWARD_FIELDS)
 TF_LAYOUT(gruCellBackward, TF_GRU_CELL_BACKWARD_FIELDS)
 
+// Whole sequences: xp, y, gates, dy, dxp, du and the mask are dense from their offsets; h0 and c0
+// have row strides; dh0 and dc0 are dense [batch, units].
+#define TF_LSTM_SEQUENCE_FORWARD_FIELDS(F)                                                          \
+  F(batch) F(time) F(units) F(xpOffset) F(uOffset) F(h0Offset) F(h0Ld) F(c0Offset) F(c0Ld) F(maskOffset) \
+  F(yOffset) F(gatesOffset)
+#define TF_LSTM_SEQUENCE_BACKWARD_FIELDS(F)                                                         \
+  F(batch) F(time) F(units) F(uOffset) F(h0Offset) F(h0Ld) F(c0Offset) F(c0Ld) F(maskOffset) F(yOffset) \
+  F(gatesOffset) F(dyOffset) F(dxpOffset) F(duOffset) F(dh0Offset) F(dc0Offset)
+TF_LAYOUT(lstmSequenceForward, TF_LSTM_SEQUENCE_FORWARD_FIELDS)
+TF_LAYOUT(lstmSequenceBackward, TF_LSTM_SEQUENCE_BACKWARD_FIELDS)
+#define TF_GRU_SEQUENCE_FORWARD_FIELDS(F)                                                           \
+  F(batch) F(time) F(units) F(xpOffset) F(uOffset) F(biasOffset) F(h0Offset) F(h0Ld) F(maskOffset)  \
+  F(yOffset) F(gatesOffset) F(hpOffset)
+#define TF_GRU_SEQUENCE_BACKWARD_FIELDS(F)                                                          \
+  F(batch) F(time) F(units) F(uOffset) F(h0Offset) F(h0Ld) F(maskOffset) F(yOffset) F(gatesOffset)  \
+  F(hpOffset) F(dyOffset) F(dxpOffset) F(duOffset) F(dbOffset) F(dh0Offset)
+TF_LAYOUT(gruSequenceForward, TF_GRU_SEQUENCE_FORWARD_FIELDS)
+TF_LAYOUT(gruSequenceBackward, TF_GRU_SEQUENCE_BACKWARD_FIELDS)
+
 // ---- fused attention and layer norm (binding/attention_ops.cpp) ---------------------------------
 // q, k, v (and dout) are [batch, heads, time, dim] views: an offset and three strides each, the last
 // dim contiguous. maskKind: 0 none, 1 additive, 2 keep (0 = replaced by maskedValue); the mask's

@@ -124,6 +124,93 @@ Napi::Value gru_backward_entry(const Napi::CallbackInfo& info, bool async) {
   return dispatch(info, async, [=] { k::gru_cell_backward(a); }, {0, 1, 2, 3, 4, 5, 6, 7, 8});
 }
 
+// Sizes of a whole sequence; the products every matrix check multiplies stay far inside int64.
+template <typename L>
+void read_sequence_sizes(const Napi::CallbackInfo& info, const Args<L>& args, int64_t* batch, int64_t* time,
+                         int64_t* units) {
+  *batch = args.integer(L::batch, 0, kMaxExtent);
+  *time = args.integer(L::time, 0, kMaxExtent);
+  *units = args.integer(L::units, 0, kMaxExtent / 4);
+  if (*batch * *time > kMaxExtent) throw_range(info.Env(), "recurrent sequence: batch * time exceeds 2^31");
+}
+
+// lstmSequenceForward(xp, u, h0, c0, mask?, y, gates, args)
+Napi::Value lstm_sequence_forward_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::lstmSequenceForward;
+  Args<L> args(info, 7);
+  int64_t B, T, H;
+  read_sequence_sizes(info, args, &B, &T, &H);
+  Mat xp = read_mat(info, 0, "lstm xp", args, L::xpOffset, kDense, B * T, 4 * H, false);
+  Mat u = read_mat(info, 1, "lstm recurrentKernel", args, L::uOffset, kDense, H, 4 * H, false);
+  Mat h0 = read_mat(info, 2, "lstm h0", args, L::h0Offset, L::h0Ld, B, H, false);
+  Mat c0 = read_mat(info, 3, "lstm c0", args, L::c0Offset, L::c0Ld, B, H, false);
+  Mat mask = read_mat(info, 4, "lstm mask", args, L::maskOffset, kDense, B, T, true);
+  Mat y = read_mat(info, 5, "lstm y", args, L::yOffset, kDense, B * T, 2 * H, false);
+  Mat g = read_mat(info, 6, "lstm gates", args, L::gatesOffset, kDense, T * B, 4 * H, false);
+  k::LstmSequenceForward a{B, T, H, xp.p, u.p, h0.p, h0.ld, c0.p, c0.ld, mask.p, y.p, g.p};
+  return dispatch(info, async, [=] { k::lstm_sequence_forward(a); }, {0, 1, 2, 3, 4, 5, 6});
+}
+
+// lstmSequenceBackward(u, h0, c0, mask?, y, gates, dy, dxp, du, dh0, dc0, args)
+Napi::Value lstm_sequence_backward_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::lstmSequenceBackward;
+  Args<L> args(info, 11);
+  int64_t B, T, H;
+  read_sequence_sizes(info, args, &B, &T, &H);
+  Mat u = read_mat(info, 0, "lstm recurrentKernel", args, L::uOffset, kDense, H, 4 * H, false);
+  Mat h0 = read_mat(info, 1, "lstm h0", args, L::h0Offset, L::h0Ld, B, H, false);
+  Mat c0 = read_mat(info, 2, "lstm c0", args, L::c0Offset, L::c0Ld, B, H, false);
+  Mat mask = read_mat(info, 3, "lstm mask", args, L::maskOffset, kDense, B, T, true);
+  Mat y = read_mat(info, 4, "lstm y", args, L::yOffset, kDense, B * T, 2 * H, false);
+  Mat g = read_mat(info, 5, "lstm gates", args, L::gatesOffset, kDense, T * B, 4 * H, false);
+  Mat dy = read_mat(info, 6, "lstm dy", args, L::dyOffset, kDense, B * T, 2 * H, false);
+  Mat dxp = read_mat(info, 7, "lstm dxp", args, L::dxpOffset, kDense, B * T, 4 * H, false);
+  Mat du = read_mat(info, 8, "lstm du", args, L::duOffset, kDense, H, 4 * H, false);
+  Mat dh0 = read_mat(info, 9, "lstm dh0", args, L::dh0Offset, kDense, B, H, false);
+  Mat dc0 = read_mat(info, 10, "lstm dc0", args, L::dc0Offset, kDense, B, H, false);
+  k::LstmSequenceBackward a{B, T, H, u.p, h0.p, h0.ld, c0.p, c0.ld, mask.p, y.p, g.p, dy.p, dxp.p, du.p, dh0.p, dc0.p};
+  return dispatch(info, async, [=] { k::lstm_sequence_backward(a); }, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+}
+
+// gruSequenceForward(xp, u, bias?, h0, mask?, y, gates, hp, args)
+Napi::Value gru_sequence_forward_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::gruSequenceForward;
+  Args<L> args(info, 8);
+  int64_t B, T, H;
+  read_sequence_sizes(info, args, &B, &T, &H);
+  Mat xp = read_mat(info, 0, "gru xp", args, L::xpOffset, kDense, B * T, 3 * H, false);
+  Mat u = read_mat(info, 1, "gru recurrentKernel", args, L::uOffset, kDense, H, 3 * H, false);
+  Mat bias = read_mat(info, 2, "gru recurrentBias", args, L::biasOffset, kDense, 1, 3 * H, true);
+  Mat h0 = read_mat(info, 3, "gru h0", args, L::h0Offset, L::h0Ld, B, H, false);
+  Mat mask = read_mat(info, 4, "gru mask", args, L::maskOffset, kDense, B, T, true);
+  Mat y = read_mat(info, 5, "gru y", args, L::yOffset, kDense, B * T, H, false);
+  Mat g = read_mat(info, 6, "gru gates", args, L::gatesOffset, kDense, T * B, 3 * H, false);
+  Mat hp = read_mat(info, 7, "gru hp", args, L::hpOffset, kDense, T * B, 3 * H, false);
+  k::GruSequenceForward a{B, T, H, xp.p, u.p, bias.p, h0.p, h0.ld, mask.p, y.p, g.p, hp.p};
+  return dispatch(info, async, [=] { k::gru_sequence_forward(a); }, {0, 1, 2, 3, 4, 5, 6, 7});
+}
+
+// gruSequenceBackward(u, h0, mask?, y, gates, hp, dy, dxp, du, db?, dh0, args)
+Napi::Value gru_sequence_backward_entry(const Napi::CallbackInfo& info, bool async) {
+  using L = layout::gruSequenceBackward;
+  Args<L> args(info, 11);
+  int64_t B, T, H;
+  read_sequence_sizes(info, args, &B, &T, &H);
+  Mat u = read_mat(info, 0, "gru recurrentKernel", args, L::uOffset, kDense, H, 3 * H, false);
+  Mat h0 = read_mat(info, 1, "gru h0", args, L::h0Offset, L::h0Ld, B, H, false);
+  Mat mask = read_mat(info, 2, "gru mask", args, L::maskOffset, kDense, B, T, true);
+  Mat y = read_mat(info, 3, "gru y", args, L::yOffset, kDense, B * T, H, false);
+  Mat g = read_mat(info, 4, "gru gates", args, L::gatesOffset, kDense, T * B, 3 * H, false);
+  Mat hp = read_mat(info, 5, "gru hp", args, L::hpOffset, kDense, T * B, 3 * H, false);
+  Mat dy = read_mat(info, 6, "gru dy", args, L::dyOffset, kDense, B * T, H, false);
+  Mat dxp = read_mat(info, 7, "gru dxp", args, L::dxpOffset, kDense, B * T, 3 * H, false);
+  Mat du = read_mat(info, 8, "gru du", args, L::duOffset, kDense, H, 3 * H, false);
+  Mat db = read_mat(info, 9, "gru db", args, L::dbOffset, kDense, 1, 3 * H, true);
+  Mat dh0 = read_mat(info, 10, "gru dh0", args, L::dh0Offset, kDense, B, H, false);
+  k::GruSequenceBackward a{B, T, H, u.p, h0.p, h0.ld, mask.p, y.p, g.p, hp.p, dy.p, dxp.p, du.p, db.p, dh0.p};
+  return dispatch(info, async, [=] { k::gru_sequence_backward(a); }, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+}
+
 }  // namespace
 
 void register_rnn_ops(Napi::Env env, Napi::Object exports) {
@@ -131,6 +218,10 @@ void register_rnn_ops(Napi::Env env, Napi::Object exports) {
   export_entry<layout::lstmCellBackward>(env, exports, "lstmCellBackward", lstm_backward_entry);
   export_entry<layout::gruCellForward>(env, exports, "gruCellForward", gru_forward_entry);
   export_entry<layout::gruCellBackward>(env, exports, "gruCellBackward", gru_backward_entry);
+  export_entry<layout::lstmSequenceForward>(env, exports, "lstmSequenceForward", lstm_sequence_forward_entry);
+  export_entry<layout::lstmSequenceBackward>(env, exports, "lstmSequenceBackward", lstm_sequence_backward_entry);
+  export_entry<layout::gruSequenceForward>(env, exports, "gruSequenceForward", gru_sequence_forward_entry);
+  export_entry<layout::gruSequenceBackward>(env, exports, "gruSequenceBackward", gru_sequence_backward_entry);
 }
 
 }  // namespace tf::binding

@@ -73,6 +73,15 @@ export const layouts = {
     'hOffset', 'hLd', 'gatesOffset'],
   gruCellBackward: ['batch', 'units', 'gatesOffset', 'hpOffset', 'hpLd', 'hPrevOffset', 'hPrevLd', 'dhOffset', 'dhLd', 'dh2Offset',
     'dh2Ld', 'maskOffset', 'maskLd', 'dxpOffset', 'dxpLd', 'dhpOffset', 'dhpLd', 'dhDirectOffset', 'dhDirectLd'],
+  /** Whole sequences: matrices dense from their offsets except h0 and c0 (row strides); mask [batch, time] or null. */
+  lstmSequenceForward: ['batch', 'time', 'units', 'xpOffset', 'uOffset', 'h0Offset', 'h0Ld', 'c0Offset', 'c0Ld', 'maskOffset',
+    'yOffset', 'gatesOffset'],
+  lstmSequenceBackward: ['batch', 'time', 'units', 'uOffset', 'h0Offset', 'h0Ld', 'c0Offset', 'c0Ld', 'maskOffset', 'yOffset',
+    'gatesOffset', 'dyOffset', 'dxpOffset', 'duOffset', 'dh0Offset', 'dc0Offset'],
+  gruSequenceForward: ['batch', 'time', 'units', 'xpOffset', 'uOffset', 'biasOffset', 'h0Offset', 'h0Ld', 'maskOffset', 'yOffset',
+    'gatesOffset', 'hpOffset'],
+  gruSequenceBackward: ['batch', 'time', 'units', 'uOffset', 'h0Offset', 'h0Ld', 'maskOffset', 'yOffset', 'gatesOffset', 'hpOffset',
+    'dyOffset', 'dxpOffset', 'duOffset', 'dbOffset', 'dh0Offset'],
   /** maskKind: 0 none, 1 additive, 2 keep (0 = replaced by maskedValue); outputs dense from their offsets. */
   sdpaForward: [...sdpaShapeFields, 'outOffset', 'lseOffset'],
   sdpaBackward: [...sdpaShapeFields, 'outOffset', 'lseOffset', 'doutOffset', 'doutStrideB', 'doutStrideH', 'doutStrideT',
@@ -170,6 +179,13 @@ interface KernelEntries {
     args: Packed<'lstmCellForward'>): void;
   lstmCellBackward(gates: F32, cPrev: F32, c: F32, dh: F32, dh2: F32 | null, dc: F32 | null, dc2: F32 | null, mask: F32 | null,
     dz: F32, dcPrev: F32, dhPass: F32 | null, args: Packed<'lstmCellBackward'>): void;
+  lstmSequenceForward(xp: F32, u: F32, h0: F32, c0: F32, mask: F32 | null, y: F32, gates: F32, args: Packed<'lstmSequenceForward'>): void;
+  lstmSequenceBackward(u: F32, h0: F32, c0: F32, mask: F32 | null, y: F32, gates: F32, dy: F32, dxp: F32, du: F32, dh0: F32, dc0: F32,
+    args: Packed<'lstmSequenceBackward'>): void;
+  gruSequenceForward(xp: F32, u: F32, bias: F32 | null, h0: F32, mask: F32 | null, y: F32, gates: F32, hp: F32,
+    args: Packed<'gruSequenceForward'>): void;
+  gruSequenceBackward(u: F32, h0: F32, mask: F32 | null, y: F32, gates: F32, hp: F32, dy: F32, dxp: F32, du: F32, db: F32 | null,
+    dh0: F32, args: Packed<'gruSequenceBackward'>): void;
   gruCellForward(xp: F32, hp: F32, hPrev: F32, mask: F32 | null, h: F32, gates: F32, args: Packed<'gruCellForward'>): void;
   gruCellBackward(gates: F32, hp: F32, hPrev: F32, dh: F32, dh2: F32 | null, mask: F32 | null, dxp: F32, dhp: F32, dhDirect: F32,
     args: Packed<'gruCellBackward'>): void;

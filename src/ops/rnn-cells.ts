@@ -48,12 +48,6 @@ function contiguousMat(t: Tensor, cols: number): Mat {
   return { a: c.buffer as F32, off: c.offset, ld: cols };
 }
 
-function zeroed(shape: number[]): Tensor {
-  const t = Tensor.empty(shape, 'float32');
-  t.buffer.fill(0, t.offset, t.offset + t.size);
-  return t;
-}
-
 const hasNative = nativeAddon() !== null;
 
 const sig = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -345,6 +339,20 @@ function seqInput(fn: string, v: unknown, gates: number, H: number): { t: Tensor
   return { t, B: t.shape[0]!, T: t.shape[1]! };
 }
 
+/** hPrev of every (row, step) as a [batch * time, units] matrix, rows in the order of [batch, time] sequences. */
+function hPrevRows(B: number, T: number, H: number, hPrevAt: (t: number) => Mat): Mat {
+  const all = Tensor.empty([B * T, H], 'float32');
+  const m: Mat = { a: all.buffer as F32, off: all.offset, ld: H };
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const src = hPrevAt(t);
+      const from = src.off + b * src.ld;
+      m.a.set(src.a.subarray(from, from + H), m.off + (b * T + t) * H);
+    }
+  }
+  return m;
+}
+
 /**
  * An LSTM over a whole sequence. xp = x W + b for every step, [batch, time, 4 * units];
  * recurrentKernel [units, 4 * units]; h0, c0 [batch, units]; mask [batch, time] (0 = padded step:
@@ -369,37 +377,56 @@ export function lstmSequence(xpIn: Tensor, recurrentKernel: Tensor, h0In: Tensor
   const c0M = matOf(c0);
   const Y = Tensor.empty([B, T, 2 * H], 'float32');
   const G = Tensor.empty([T, B, 4 * H], 'float32');
-  const hpT = Tensor.empty([B, 4 * H], 'float32');
   const yM: Mat = { a: Y.buffer as F32, off: Y.offset, ld: 2 * H * T };
   const gM: Mat = { a: G.buffer as F32, off: G.offset, ld: 4 * H };
-  const hpM: Mat = { a: hpT.buffer as F32, off: hpT.offset, ld: 4 * H };
   const hPrevAt = (t: number): Mat => (t === 0 ? h0M : at(yM, (t - 1) * 2 * H));
   const cPrevAt = (t: number): Mat => (t === 0 ? c0M : at(yM, (t - 1) * 2 * H + H));
   const maskAt = (t: number): Mat | null => (maskM ? at(maskM, t) : null);
-  for (let t = 0; t < T; t++) {
-    const hPrev = hPrevAt(t);
-    gemmRaw(false, false, B, 4 * H, H, hPrev, uM, hpM, 0);
-    lstmForwardRaw(B, H, at(xpM, t * 4 * H, 4 * H * T), hpM, cPrevAt(t), hPrev, maskAt(t), at(yM, t * 2 * H), at(yM, t * 2 * H + H),
-      at(gM, t * B * 4 * H));
+  const addon = activeAddon();
+  if (addon) {
+    addon.lstmSequenceForward(xpM.a, uM.a, h0M.a, c0M.a, maskM?.a ?? null, yM.a, gM.a, pack.lstmSequenceForward({
+      batch: B, time: T, units: H, xpOffset: xpM.off, uOffset: uM.off, h0Offset: h0M.off, h0Ld: h0M.ld, c0Offset: c0M.off, c0Ld: c0M.ld,
+      maskOffset: maskM?.off ?? 0, yOffset: yM.off, gatesOffset: gM.off,
+    }));
+  } else {
+    const hpT = Tensor.empty([B, 4 * H], 'float32');
+    const hpM: Mat = { a: hpT.buffer as F32, off: hpT.offset, ld: 4 * H };
+    for (let t = 0; t < T; t++) {
+      const hPrev = hPrevAt(t);
+      gemmRaw(false, false, B, 4 * H, H, hPrev, uM, hpM, 0);
+      lstmForwardRaw(B, H, at(xpM, t * 4 * H, 4 * H * T), hpM, cPrevAt(t), hPrev, maskAt(t), at(yM, t * 2 * H), at(yM, t * 2 * H + H),
+        at(gM, t * B * 4 * H));
+    }
   }
   return record(Y, fn, [xp, U, h0, c0], (g) => {
     const gm: Mat = { ...contiguousMat(g, 2 * H), ld: 2 * H * T };
     const dXP = Tensor.empty([B, T, 4 * H], 'float32');
-    const dU = zeroed([H, 4 * H]);
-    const dh = zeroed([B, H]);
-    const dc = zeroed([B, H]);
+    const dU = Tensor.empty([H, 4 * H], 'float32');
+    const dh = Tensor.empty([B, H], 'float32');
+    const dc = Tensor.empty([B, H], 'float32');
     const dxM: Mat = { a: dXP.buffer as F32, off: dXP.offset, ld: 4 * H * T };
     const duM: Mat = { a: dU.buffer as F32, off: dU.offset, ld: 4 * H };
     const dhM: Mat = { a: dh.buffer as F32, off: dh.offset, ld: H };
     const dcM: Mat = { a: dc.buffer as F32, off: dc.offset, ld: H };
+    const bwd = activeAddon();
+    if (bwd) {
+      bwd.lstmSequenceBackward(uM.a, h0M.a, c0M.a, maskM?.a ?? null, yM.a, gM.a, gm.a, dxM.a, duM.a, dhM.a, dcM.a, pack.lstmSequenceBackward({
+        batch: B, time: T, units: H, uOffset: uM.off, h0Offset: h0M.off, h0Ld: h0M.ld, c0Offset: c0M.off, c0Ld: c0M.ld,
+        maskOffset: maskM?.off ?? 0, yOffset: yM.off, gatesOffset: gM.off, dyOffset: gm.off, dxpOffset: dxM.off, duOffset: duM.off,
+        dh0Offset: dhM.off, dc0Offset: dcM.off,
+      }));
+      return [dXP, dU, dh, dc];
+    }
+    dh.buffer.fill(0, dh.offset, dh.offset + dh.size);
+    dc.buffer.fill(0, dc.offset, dc.offset + dc.size);
     for (let t = T - 1; t >= 0; t--) {
       const dz = at(dxM, t * 4 * H);
-      const hPrev = hPrevAt(t);
       lstmBackwardRaw(B, H, at(gM, t * B * 4 * H), cPrevAt(t), at(yM, t * 2 * H + H), dhM, at(gm, t * 2 * H), dcM, at(gm, t * 2 * H + H),
         maskAt(t), dz, dcM, dhM);
       gemmRaw(false, true, B, H, 4 * H, dz, uM, dhM, 1);
-      gemmRaw(true, false, H, 4 * H, B, hPrev, dz, duM, 1);
     }
+    // dU = the sum over steps of hPrev^T dz: one product over every (row, step), as the native kernel does.
+    gemmRaw(true, false, H, 4 * H, B * T, hPrevRows(B, T, H, hPrevAt), { ...dxM, ld: 4 * H }, duM, 0);
     return [dXP, dU, dh, dc];
   });
 }
@@ -433,36 +460,58 @@ export function gruSequence(xpIn: Tensor, recurrentKernel: Tensor, recurrentBias
   const hpM: Mat = { a: HP.buffer as F32, off: HP.offset, ld: 3 * H };
   const hPrevAt = (t: number): Mat => (t === 0 ? h0M : at(yM, (t - 1) * H));
   const maskAt = (t: number): Mat | null => (maskM ? at(maskM, t) : null);
-  for (let t = 0; t < T; t++) {
-    const hPrev = hPrevAt(t);
-    const hp = at(hpM, t * B * 3 * H);
-    gemmRaw(false, false, B, 3 * H, H, hPrev, uM, hp, 0, bRecA);
-    gruForwardRaw(B, H, at(xpM, t * 3 * H, 3 * H * T), hp, hPrev, maskAt(t), at(yM, t * H), at(gM, t * B * 3 * H));
+  const addon = activeAddon();
+  if (addon) {
+    addon.gruSequenceForward(xpM.a, uM.a, bRecA, h0M.a, maskM?.a ?? null, yM.a, gM.a, hpM.a, pack.gruSequenceForward({
+      batch: B, time: T, units: H, xpOffset: xpM.off, uOffset: uM.off, biasOffset: 0, h0Offset: h0M.off, h0Ld: h0M.ld,
+      maskOffset: maskM?.off ?? 0, yOffset: yM.off, gatesOffset: gM.off, hpOffset: hpM.off,
+    }));
+  } else {
+    for (let t = 0; t < T; t++) {
+      const hPrev = hPrevAt(t);
+      const hp = at(hpM, t * B * 3 * H);
+      gemmRaw(false, false, B, 3 * H, H, hPrev, uM, hp, 0, bRecA);
+      gruForwardRaw(B, H, at(xpM, t * 3 * H, 3 * H * T), hp, hPrev, maskAt(t), at(yM, t * H), at(gM, t * B * 3 * H));
+    }
   }
   const inputs = bRec ? [xp, U, bRec, h0] : [xp, U, h0];
   return record(Y, fn, inputs, (g) => {
     const gm: Mat = { ...contiguousMat(g, H), ld: H * T };
     const dXP = Tensor.empty([B, T, 3 * H], 'float32');
-    const dHP = Tensor.empty([B, 3 * H], 'float32');
-    const dU = zeroed([H, 3 * H]);
-    const db = zeroed([3 * H]);
-    const dh = zeroed([B, H]);
+    const dU = Tensor.empty([H, 3 * H], 'float32');
+    const db = Tensor.empty([3 * H], 'float32');
+    const dh = Tensor.empty([B, H], 'float32');
     const dxM: Mat = { a: dXP.buffer as F32, off: dXP.offset, ld: 3 * H * T };
-    const dhpM: Mat = { a: dHP.buffer as F32, off: dHP.offset, ld: 3 * H };
     const duM: Mat = { a: dU.buffer as F32, off: dU.offset, ld: 3 * H };
     const dhM: Mat = { a: dh.buffer as F32, off: dh.offset, ld: H };
     const dbA = db.buffer as F32;
+    const bwd = activeAddon();
+    if (bwd) {
+      bwd.gruSequenceBackward(uM.a, h0M.a, maskM?.a ?? null, yM.a, gM.a, hpM.a, gm.a, dxM.a, duM.a, bRec ? dbA : null, dhM.a,
+        pack.gruSequenceBackward({
+          batch: B, time: T, units: H, uOffset: uM.off, h0Offset: h0M.off, h0Ld: h0M.ld, maskOffset: maskM?.off ?? 0, yOffset: yM.off,
+          gatesOffset: gM.off, hpOffset: hpM.off, dyOffset: gm.off, dxpOffset: dxM.off, duOffset: duM.off, dbOffset: db.offset,
+          dh0Offset: dhM.off,
+        }));
+      return bRec ? [dXP, dU, db, dh] : [dXP, dU, dh];
+    }
+    // The gradient of hp at every (row, step), so dU and db are one product and one sum over all of
+    // them, as the native kernel computes them.
+    const dHP = Tensor.empty([B, T, 3 * H], 'float32');
+    const dhpAll: Mat = { a: dHP.buffer as F32, off: dHP.offset, ld: 3 * H * T };
+    dh.buffer.fill(0, dh.offset, dh.offset + dh.size);
     for (let t = T - 1; t >= 0; t--) {
-      const hPrev = hPrevAt(t);
-      gruBackwardRaw(B, H, at(gM, t * B * 3 * H), at(hpM, t * B * 3 * H), hPrev, dhM, at(gm, t * H), maskAt(t), at(dxM, t * 3 * H),
+      const dhpM = at(dhpAll, t * 3 * H);
+      gruBackwardRaw(B, H, at(gM, t * B * 3 * H), at(hpM, t * B * 3 * H), hPrevAt(t), dhM, at(gm, t * H), maskAt(t), at(dxM, t * 3 * H),
         dhpM, dhM);
       gemmRaw(false, true, B, H, 3 * H, dhpM, uM, dhM, 1);
-      gemmRaw(true, false, H, 3 * H, B, hPrev, dhpM, duM, 1);
-      if (bRec) {
-        for (let b = 0; b < B; b++) {
-          const row = dhpM.off + b * 3 * H;
-          for (let j = 0; j < 3 * H; j++) dbA[db.offset + j] = dbA[db.offset + j]! + dhpM.a[row + j]!;
-        }
+    }
+    const rows = { ...dhpAll, ld: 3 * H };
+    gemmRaw(true, false, H, 3 * H, B * T, hPrevRows(B, T, H, hPrevAt), rows, duM, 0);
+    db.buffer.fill(0, db.offset, db.offset + db.size);
+    if (bRec) {
+      for (let r = 0; r < B * T; r++) {
+        for (let j = 0; j < 3 * H; j++) dbA[db.offset + j] = dbA[db.offset + j]! + rows.a[rows.off + r * 3 * H + j]!;
       }
     }
     return bRec ? [dXP, dU, db, dh] : [dXP, dU, dh];

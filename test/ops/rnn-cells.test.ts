@@ -79,8 +79,10 @@ function gradsOf(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): number[][] {
 }
 
 function maskOf(B: number, T: number): Tensor {
-  // Row 0 all real, row 1 padded at the end, row 2 with a hole in the middle.
-  const m = [1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1].slice(0, B * T);
+  // Row 0 all real, row 1 padded at the end, row 2 with a hole in the middle; further rows repeat
+  // the pattern of four steps.
+  const rows = [[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 1, 1]];
+  const m = Array.from({ length: B * T }, (_, k) => rows[Math.floor(k / T) % 3]![(k % T) % 4]!);
   return tf.tensor(m, [B, T]);
 }
 
@@ -92,6 +94,10 @@ describe.runIf(native)('native forward and backward kernels == reference', () =>
     ['lstmSequence masked', (xp, u, h, c) => lstmSequence(xp!, u!, h!, c!, maskOf(3, 4)), [[3, 4, 20], [5, 20], [3, 5], [3, 5]]],
     ['gruSequence', (xp, u, b, h) => gruSequence(xp!, u!, b!, h!), [[3, 4, 15], [5, 15], [15], [3, 5]]],
     ['gruSequence masked', (xp, u, b, h) => gruSequence(xp!, u!, b!, h!, maskOf(3, 4)), [[3, 4, 15], [5, 15], [15], [3, 5]]],
+    // Enough rows that the whole-sequence kernels split the batch over the pool (8 rows per thread at least).
+    ['lstmSequence masked, 40 rows', (xp, u, h, c) => lstmSequence(xp!, u!, h!, c!, maskOf(40, 5)), [[40, 5, 32], [8, 32], [40, 8], [40, 8]]],
+    ['gruSequence masked, 40 rows', (xp, u, b, h) => gruSequence(xp!, u!, b!, h!, maskOf(40, 5)), [[40, 5, 24], [8, 24], [24], [40, 8]]],
+    ['gruSequence no recurrent bias, 40 rows', (xp, u, h) => gruSequence(xp!, u!, null, h!), [[40, 3, 24], [8, 24], [40, 8]]],
   ];
   for (const [name, f, shapes] of cases) {
     it(name, () => {

@@ -80,4 +80,77 @@ struct GruBackward {
 };
 void gru_cell_backward(const GruBackward& a);
 
+
+// Whole sequences. Batch rows are independent through time, so the recurrence splits over rows:
+// each thread runs every step for its own rows (one GEMM with the recurrent kernel packed once for
+// the whole sequence, then the fused cell), with no hand-off per step. Sequences are row-major
+// [batch, time, features]; per-step gates are [time, batch, gates * units]; mask is [batch, time]
+// (0 = padded step) or null. Both kernels allocate their own packing and per-thread scratch.
+
+// y [batch, time, 2H] receives h then c after every step.
+struct LstmSequenceForward {
+  int64_t batch, time, units;
+  const float* xp;  // [batch, time, 4H]: x W + b
+  const float* u;   // [H, 4H]
+  const float* h0; int64_t ldh0;
+  const float* c0; int64_t ldc0;
+  const float* mask;
+  float* y;
+  float* gates;  // [time, batch, 4H]
+};
+void lstm_sequence_forward(const LstmSequenceForward& a);
+
+// Backpropagation through time from dy [batch, time, 2H] (the gradients of h and c at every step):
+// dxp [batch, time, 4H], du [H, 4H] (written, one GEMM over every step and row at the end), and the
+// gradients of the initial state dh0, dc0 [batch, H] (dense).
+struct LstmSequenceBackward {
+  int64_t batch, time, units;
+  const float* u;
+  const float* h0; int64_t ldh0;
+  const float* c0; int64_t ldc0;
+  const float* mask;
+  const float* y;
+  const float* gates;
+  const float* dy;
+  float* dxp;
+  float* du;
+  float* dh0;
+  float* dc0;
+};
+void lstm_sequence_backward(const LstmSequenceBackward& a);
+
+// GRU (reset_after) over a whole sequence: y [batch, time, H] receives h after every step; hp
+// [time, batch, 3H] receives h_prev U + b_rec of every step and gates [time, batch, 3H] the
+// activated z, r, hh (both read by the backward pass). bias (b_rec, 3H) may be null.
+struct GruSequenceForward {
+  int64_t batch, time, units;
+  const float* xp;  // [batch, time, 3H]: x W + b_in
+  const float* u;   // [H, 3H]
+  const float* bias;
+  const float* h0; int64_t ldh0;
+  const float* mask;
+  float* y;
+  float* gates;
+  float* hp;
+};
+void gru_sequence_forward(const GruSequenceForward& a);
+
+// dxp [batch, time, 3H], du [H, 3H], db [3H] (may be null: no recurrent bias), dh0 [batch, H] (dense),
+// from dy [batch, time, H].
+struct GruSequenceBackward {
+  int64_t batch, time, units;
+  const float* u;
+  const float* h0; int64_t ldh0;
+  const float* mask;
+  const float* y;
+  const float* gates;
+  const float* hp;
+  const float* dy;
+  float* dxp;
+  float* du;
+  float* db;
+  float* dh0;
+};
+void gru_sequence_backward(const GruSequenceBackward& a);
+
 }  // namespace tf::kernels
