@@ -80,14 +80,15 @@ describe('scaledDotProductAttention', () => {
   });
 
   it.runIf(native)('native forward == reference forward at every SIMD level, across the key and row blockings', () => {
-    // 65 keys take one 128-key block and 65 rows two row blocks (33 + 32); 200 keys one 256-key
-    // block; 300 keys two blocks (256 + 44); 130 causal rows three row blocks.
+    // 65 keys take one 128-key block and 65 rows one row block; 200 keys one 256-key block; 300
+    // keys two blocks (256 + 44); 130 causal rows two row blocks (65 + 65), 300 rows three.
     const shapes: Case[] = [
       { label: 'ViT 65 tokens', q: [1, 4, 65, 16], k: [1, 4, 65, 16], v: [1, 4, 65, 16] },
       { label: '200 keys, Dv 20', q: [2, 1, 7, 8], k: [2, 1, 200, 8], v: [2, 1, 200, 20] },
       { label: '300 keys, masked', q: [1, 2, 33, 8], k: [1, 2, 300, 8], v: [1, 2, 300, 8], mask: [1, 1, 33, 300] },
       { label: 'causal 130', q: [1, 1, 130, 12], k: [1, 1, 130, 12], v: [1, 1, 130, 12], causal: true },
       { label: 'causal 65', q: [1, 2, 65, 16], k: [1, 2, 65, 16], v: [1, 2, 65, 16], causal: true },
+      { label: '300 rows, Dv 16 odd keys', q: [1, 1, 300, 16], k: [1, 1, 33, 16], v: [1, 1, 33, 16] },
     ];
     for (const c of [...cases, ...shapes]) {
       const [q, k, v] = [rand(c.q, 11), rand(c.k, 12), rand(c.v, 13)];

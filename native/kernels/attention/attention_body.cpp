@@ -170,7 +170,23 @@ inline void pv_tile(const float* ptile, int64_t kb, const float* V, int64_t vst,
   for (int r = 0; r < kGroup; r++) {
     for (int j = 0; j < NV; j++) acc[r][j] = loadv(o + r * Dv + e0 + kW * j);
   }
-  for (int64_t c = 0; c < n; c++) {
+  int64_t c = 0;
+  if (NV == 1) {
+    // One vector per row (a head of 16 or fewer values) leaves 4 accumulators, each waiting on the
+    // previous key's multiply-add: odd keys go to a second set, and the two sum at the end.
+    vfw acc2[kGroup];
+    for (int r = 0; r < kGroup; r++) acc2[r] = splat(0.0f);
+    for (; c + 2 <= n; c += 2) {
+      const vfw v0 = loadv(V + c * vst + e0);
+      const vfw v1 = loadv(V + (c + 1) * vst + e0);
+      for (int r = 0; r < kGroup; r++) {
+        acc[r][0] += ptile[r * kb + c] * v0;
+        acc2[r] += ptile[r * kb + c + 1] * v1;
+      }
+    }
+    for (int r = 0; r < kGroup; r++) acc[r][0] += acc2[r];
+  }
+  for (; c < n; c++) {
     const float* vr = V + c * vst + e0;
     vfw v[NV];
     for (int j = 0; j < NV; j++) v[j] = loadv(vr + kW * j);

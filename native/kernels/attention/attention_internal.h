@@ -12,10 +12,10 @@ namespace tf::kernels::attention_detail {
 // the key transposes, which dominate small heads (4x65x16: 58 -> 47 us; 8x128x64: 768 -> 558 us).
 // Sequences up to kMaxKeyBlock keys take one key block (a ViT's 65 tokens used to take a block of
 // 64 and a second pass over the softmax state for the 65th key), and the rows split into even
-// blocks of at most kMaxRowBlock (65 rows: 33 + 32, not 32 + 32 + a 1-row block that transposed the
-// keys again for one row).
+// blocks of at most kMaxRowBlock (65 rows: one block, not 32 + 32 + a 1-row block that transposed
+// the keys again for one row; the [68, 128] tile is 35 KB, in L2). Heads still split across threads.
 constexpr int64_t kRowBlock = 32;
-constexpr int64_t kMaxRowBlock = 64;
+constexpr int64_t kMaxRowBlock = 128;
 constexpr int64_t kKeyBlock = 64;
 constexpr int64_t kMaxKeyBlock = 256;
 // Rows come in register tiles of 4: the scratch rows are rounded up to whole tiles.
