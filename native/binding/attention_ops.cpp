@@ -3,6 +3,7 @@
 // RangeError before a kernel runs.
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "binding/job.h"
 #include "binding/js_args.h"
@@ -86,7 +87,27 @@ Napi::Value sdpa_forward_entry(const Napi::CallbackInfo& info, bool async) {
   k::SdpaForward a{};
   a.s = read_sdpa_shape(info, args);
   const int64_t rows = checked_volume(info.Env(), "sdpa", {a.s.batch, a.s.heads, a.s.tq});
-  a.out = read_dense(info, 4, "sdpa out", args, L::outOffset, checked_mul(info.Env(), "sdpa out", rows, a.s.dv));
+  {
+    // The out view must lie in its array and not overlap itself (threads write its rows at once):
+    // its strides must nest, whichever order the axes are laid out in.
+    F32 out = get_f32(info, 4, "sdpa out");
+    const int64_t off = args.integer(L::outOffset, 0, kMaxExtent);
+    a.out_sb = args.integer(L::outStrideB, 0, kMaxExtent);
+    a.out_sh = args.integer(L::outStrideH, 0, kMaxExtent);
+    a.out_st = args.integer(L::outStrideT, 0, kMaxExtent);
+    int64_t ext[3][2] = {{a.s.tq, a.out_st}, {a.s.heads, a.out_sh}, {a.s.batch, a.out_sb}};
+    // Sorted by stride, each stride must cover the extent of the axes below it.
+    for (int x = 0; x < 3; x++)
+      for (int y = x + 1; y < 3; y++)
+        if (ext[y][1] < ext[x][1]) std::swap(ext[x], ext[y]);
+    int64_t span = a.s.dv;
+    for (auto& e : ext) {
+      if (e[0] > 1 && e[1] < span) throw_range(info.Env(), "sdpa out: overlapping strides");
+      if (e[0] > 1) span = checked_add(info.Env(), "sdpa out", span, checked_mul(info.Env(), "sdpa out", e[0] - 1, e[1]));
+    }
+    check_extent(info.Env(), "sdpa out", out, off, a.out_sb, a.out_sh, a.out_st, a.s.batch, a.s.heads, a.s.tq, a.s.dv);
+    a.out = out.data + off;
+  }
   a.lse = read_dense(info, 5, "sdpa lse", args, L::lseOffset, rows);
   return dispatch(info, async, [=] { k::sdpa_forward(a); }, {0, 1, 2, 3, 4, 5});
 }

@@ -151,12 +151,13 @@ TF_LAYOUT(gruSequenceBackward, TF_GRU_SEQUENCE_BACKWARD_FIELDS)
 // ---- fused attention and layer norm (binding/attention_ops.cpp) ---------------------------------
 // q, k, v (and dout) are [batch, heads, time, dim] views: an offset and three strides each, the last
 // dim contiguous. maskKind: 0 none, 1 additive, 2 keep (0 = replaced by maskedValue); the mask's
-// key index is contiguous, its strides (B, H, query row) may be 0. Outputs are dense from their offset.
+// key index is contiguous, its strides (B, H, query row) may be 0. Outputs are dense from their offset,
+// except the forward out: a [batch, heads, tq, dv] view by its strides (distinct elements, the last dim contiguous).
 #define TF_ATTN_VIEW(F, x) F(x##Offset) F(x##StrideB) F(x##StrideH) F(x##StrideT)
 #define TF_SDPA_SHAPE_FIELDS(F)                                                               \
   F(batch) F(heads) F(tq) F(tk) F(d) F(dv) TF_ATTN_VIEW(F, q) TF_ATTN_VIEW(F, k) TF_ATTN_VIEW(F, v) \
   TF_ATTN_VIEW(F, mask) F(maskKind) F(causal) F(scale) F(maskedValue)
-#define TF_SDPA_FORWARD_FIELDS(F) TF_SDPA_SHAPE_FIELDS(F) F(outOffset) F(lseOffset)
+#define TF_SDPA_FORWARD_FIELDS(F) TF_SDPA_SHAPE_FIELDS(F) F(outOffset) F(lseOffset) F(outStrideB) F(outStrideH) F(outStrideT)
 #define TF_SDPA_BACKWARD_FIELDS(F)                                                             \
   TF_SDPA_SHAPE_FIELDS(F) F(outOffset) F(lseOffset) TF_ATTN_VIEW(F, dout) F(dqOffset) F(dkOffset) \
   F(dvOffset)

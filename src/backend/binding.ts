@@ -82,8 +82,8 @@ export const layouts = {
     'gatesOffset', 'hpOffset'],
   gruSequenceBackward: ['batch', 'time', 'units', 'uOffset', 'h0Offset', 'h0Ld', 'maskOffset', 'yOffset', 'gatesOffset', 'hpOffset',
     'dyOffset', 'dxpOffset', 'duOffset', 'dbOffset', 'dh0Offset'],
-  /** maskKind: 0 none, 1 additive, 2 keep (0 = replaced by maskedValue); outputs dense from their offsets. */
-  sdpaForward: [...sdpaShapeFields, 'outOffset', 'lseOffset'],
+  /** maskKind: 0 none, 1 additive, 2 keep (0 = replaced by maskedValue); lse dense, out a [B, H, Tq, Dv] view by its strides. */
+  sdpaForward: [...sdpaShapeFields, 'outOffset', 'lseOffset', 'outStrideB', 'outStrideH', 'outStrideT'],
   sdpaBackward: [...sdpaShapeFields, 'outOffset', 'lseOffset', 'doutOffset', 'doutStrideB', 'doutStrideH', 'doutStrideT',
     'dqOffset', 'dkOffset', 'dvOffset'],
   /** x, y, dy, dx dense [rows, n] from their offsets; gamma, beta [n]; mean, rstd [rows]. */

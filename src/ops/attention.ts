@@ -76,6 +76,8 @@ interface Problem {
   causal: boolean;
   scale: number;
   maskedValue: number;
+  /** Strides of the forward output (b, h, i): dense [B, H, Tq, Dv] unless an inference plan asks for [B, Tq, H, Dv]. */
+  out: { sb: number; sh: number; st: number };
 }
 
 /** t (rank 3 [B, T, C] or rank 4 [B, H, T, C]) as a view with a contiguous last dim. */
@@ -110,7 +112,7 @@ function forwardRef(p: Problem, out: F32, lse: F32): void {
           s[j] = logit;
           if (logit > m) m = logit; // NaN never wins; it surfaces in the sum
         }
-        const ro = (head * tq + i) * dv;
+        const ro = b * p.out.sb + h * p.out.sh + i * p.out.st;
         if (m === -Infinity) {
           out.fill(NaN, ro, ro + dv);
           lse[head * tq + i] = -Infinity;
@@ -189,7 +191,7 @@ function packShape(p: Problem) {
     vOffset: p.v.off, vStrideB: p.v.sb, vStrideH: p.v.sh, vStrideT: p.v.st,
     maskOffset: m.off, maskStrideB: m.sb, maskStrideH: m.sh, maskStrideT: m.st,
     maskKind: p.maskKind, causal: p.causal ? 1 : 0, scale: p.scale, maskedValue: p.maskedValue,
-    outOffset: 0, lseOffset: 0,
+    outOffset: 0, lseOffset: 0, outStrideB: p.out.sb, outStrideH: p.out.sh, outStrideT: p.out.st,
   };
 }
 const NO_MASK = { off: 0, sb: 0, sh: 0, st: 0 };
@@ -264,6 +266,41 @@ function composite(q: Tensor, k: Tensor, v: Tensor, p: Problem, options: Attenti
  * q, k and v. With dropout in training the unfused composite of ops runs instead.
  */
 export function scaledDotProductAttention(qIn: Tensor, kIn: Tensor, vIn: Tensor, options: AttentionOptions = {}): Tensor {
+  const { q, k, v, p, lead } = problemOf(qIn, kIn, vIn, options);
+  const rate = options.dropout ?? 0;
+  if (options.training && rate > 0) return composite(q, k, v, p, { ...options, dropout: rate });
+
+  const out = Tensor.empty([...lead, p.tq, p.dv], 'float32');
+  // The log-sum-exp is kept only for a backward pass.
+  const lse = needsGrad([q, k, v]) ? new Float32Array(p.B * p.H * p.tq) : scratchF32('sdpa.lse', p.B * p.H * p.tq);
+  forwardRaw(p, out.buffer as F32, lse);
+  return record(out, FN, [q, k, v], (g) => {
+    const dq = Tensor.empty(q.shape.slice(), 'float32');
+    const dk = Tensor.empty(k.shape.slice(), 'float32');
+    const dvT = Tensor.empty(v.shape.slice(), 'float32');
+    backwardRaw(p, out.buffer as F32, viewOf(g), lse, dq.buffer as F32, dk.buffer as F32, dvT.buffer as F32);
+    return [dq, dk, dvT];
+  });
+}
+
+/**
+ * @internal inference only (nothing recorded, no dropout): attention of rank-4 q, k, v
+ * [B, H, T, dim], returned with the heads axis after time, [B, Tq, H, Dv] contiguous (the kernel
+ * writes each row there): the layout the output projection reads after merging the heads, which
+ * otherwise costs a transpose copy per layer (an imported transformer's compiled plan).
+ */
+export function attentionHeadsLast(qIn: Tensor, kIn: Tensor, vIn: Tensor, options: Pick<AttentionOptions, 'mask' | 'maskMode' | 'maskedValue' | 'causal' | 'scale'> = {}): Tensor {
+  if (qIn instanceof Tensor && qIn.rank !== 4) argError(FN, 'q', 'a tensor of rank 4 [batch, heads, time, dim]', shapeText(qIn));
+  const { q, k, v, p } = problemOf(qIn, kIn, vIn, options);
+  if (needsGrad([q, k, v])) throw new Error(`${FN}: the heads-last form is inference only (it records no gradient)`);
+  const out = Tensor.empty([p.B, p.tq, p.H, p.dv], 'float32');
+  p.out = { sb: p.tq * p.H * p.dv, sh: p.dv, st: p.H * p.dv };
+  forwardRaw(p, out.buffer as F32, scratchF32('sdpa.lse', p.B * p.H * p.tq));
+  return out;
+}
+
+/** The checked operands and kernel problem of a call. */
+function problemOf(qIn: Tensor, kIn: Tensor, vIn: Tensor, options: AttentionOptions): { q: Tensor; k: Tensor; v: Tensor; p: Problem; lead: number[] } {
   const q = floatTensor('q', qIn);
   const k = floatTensor('k', kIn);
   const v = floatTensor('v', vIn);
@@ -284,23 +321,13 @@ export function scaledDotProductAttention(qIn: Tensor, kIn: Tensor, vIn: Tensor,
   const maskedValue = options.maskedValue ?? -Infinity;
   if (typeof maskedValue !== 'number' || Number.isNaN(maskedValue)) argError(FN, 'maskedValue', 'a number', describe(maskedValue));
   const masked = options.mask ? maskView(options.mask, options.maskMode, lead, tq, tk) : null;
+  const B = lead[0]!, H = r === 4 ? lead[1]! : 1;
   const p: Problem = {
-    B: lead[0]!, H: r === 4 ? lead[1]! : 1, tq, tk, d, dv, q: viewOf(q), k: viewOf(k), v: viewOf(v),
+    B, H, tq, tk, d, dv, q: viewOf(q), k: viewOf(k), v: viewOf(v),
     mask: masked?.view ?? null, maskKind: masked?.kind ?? MASK_NONE, causal: options.causal === true, scale, maskedValue,
+    out: { sb: H * tq * dv, sh: tq * dv, st: dv },
   };
-  if (options.training && rate > 0) return composite(q, k, v, p, { ...options, dropout: rate });
-
-  const out = Tensor.empty([...lead, tq, dv], 'float32');
-  // The log-sum-exp is kept only for a backward pass.
-  const lse = needsGrad([q, k, v]) ? new Float32Array(p.B * p.H * tq) : scratchF32('sdpa.lse', p.B * p.H * tq);
-  forwardRaw(p, out.buffer as F32, lse);
-  return record(out, FN, [q, k, v], (g) => {
-    const dq = Tensor.empty(q.shape.slice(), 'float32');
-    const dk = Tensor.empty(k.shape.slice(), 'float32');
-    const dvT = Tensor.empty(v.shape.slice(), 'float32');
-    backwardRaw(p, out.buffer as F32, viewOf(g), lse, dq.buffer as F32, dk.buffer as F32, dvT.buffer as F32);
-    return [dq, dk, dvT];
-  });
+  return { q, k, v, p, lead };
 }
 
 /** A fixed additive mask with one fully masked key per row pattern, for the checks. */

@@ -2,7 +2,7 @@ import { needsGrad, record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { stridesOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { mul } from './binary';
+import { add, mul } from './binary';
 import { reluGradFromOutput } from './relu-grad';
 import { cast } from './cast';
 import { matmulCore, plan, runGemm } from './matmul';
@@ -11,7 +11,7 @@ import { registerOp } from './registry';
 import { reshape } from './views';
 import { toTensor } from './util';
 import { activeAddon } from '../backend/backend';
-import { type FusedActivation, activationGradFromOutput, applyActivation, gradFromOutput, resolveFusedActivation } from './fused-activation';
+import { type FusedActivation, type ResolvedActivation, activationGradFromOutput, applyActivation, gradFromOutput, resolveFusedActivation } from './fused-activation';
 
 /**
  * The dense-layer op: `activation(x @ w + bias)` for x [..., in], w [in, out], bias [out], as one
@@ -65,6 +65,35 @@ export function linear(xIn: Tensor, wIn: Tensor, biasIn?: Tensor | null, activat
     const gb = bias && bias.requiresGrad ? sum(gz, 0) : null;
     return [gx && (x.rank === 2 ? gx : reshape(gx, x.shape.slice())), gw, ...(bias ? [gb] : [])];
   });
+}
+
+/**
+ * @internal the dense layer of an inference plan: activation(x @ w + bias + residual) with nothing
+ * recorded, for a float32 x [..., in] whose rows are contiguous, w [in, out] and the optional
+ * residual of the output's shape. The plan checked the shapes once; this skips linear()'s per-call
+ * validation (a transformer at batch 1 runs a dozen small GEMMs, each paying it), and the residual
+ * joins the GEMM's epilogue (C starts as the residual, beta 1) instead of a separate Add pass.
+ * Without the native addon, or an activation its epilogue lacks, it runs the ops.
+ */
+export function linearInference(x: Tensor, w: Tensor, bias: Tensor | null, act: ResolvedActivation, residual: Tensor | null): Tensor {
+  const addon = activeAddon();
+  const code = act.name !== null && act.name !== 'relu' && addon ? addon.unaryOps.indexOf(act.name) : -1;
+  if (!addon || (act.name !== null && act.name !== 'relu' && code < 0)) {
+    const z = linear(x, w, bias);
+    return applyActivation(act, residual ? add(z, residual) : z);
+  }
+  const inF = w.shape[0]!;
+  const outF = w.shape[1]!;
+  const rows = x.size / inF;
+  const x2 = x.rank === 2 ? x : reshape(x, [rows, inF]);
+  const p = plan(x2, w, false, false, act.name === 'relu');
+  if (residual) {
+    const r = residual.contiguousCopy();
+    (p.out.buffer as Float32Array).set((r.buffer as Float32Array).subarray(r.offset, r.offset + p.out.size));
+  }
+  runGemm(p, bias, code >= 0 ? { code, p0: act.p0, p1: act.p1 } : null, residual !== null);
+  const y2 = p.out;
+  return x.rank === 2 ? y2 : new Tensor(y2.storage, [...x.shape.slice(0, -1), outF], stridesOf([...x.shape.slice(0, -1), outF]), 0, 'float32');
 }
 
 registerOp({

@@ -104,30 +104,32 @@ export interface GemmUnary {
   readonly p1: number;
 }
 
-function gemmArgs(p: Plan, unary: GemmUnary | null): Packed<'gemm'> {
+function gemmArgs(p: Plan, unary: GemmUnary | null, accumulate: boolean): Packed<'gemm'> {
   return pack.gemm({
     transA: p.a.trans ? 1 : 0, transB: p.b.trans ? 1 : 0, m: p.m, n: p.n, k: p.k, lda: p.a.ld, ldb: p.b.ld,
-    ldc: Math.max(p.n, 1), alpha: 1, beta: 0, activation: unary ? 2 + unary.code : p.relu ? 1 : 0, batch: p.aOffs.length,
+    ldc: Math.max(p.n, 1), alpha: 1, beta: accumulate ? 1 : 0, activation: unary ? 2 + unary.code : p.relu ? 1 : 0, batch: p.aOffs.length,
     aOffsets: p.aOffs, bOffsets: p.bOffs, cOffsets: p.cOffs,
   });
 }
 
 /**
  * @internal runs a planned GEMM on the native backend, with an optional fused bias and relu, or a
- * unary op applied per finished block (native only: the caller applies it itself on the js backend)
+ * unary op applied per finished block (native only: the caller applies it itself on the js backend).
+ * With `accumulate`, C's contents are added to the product before the bias and the unary op (the
+ * caller fills p.out first: a residual connection joining the GEMM's epilogue).
  */
-export function runGemm(p: Plan, bias: Tensor | null = null, unary: GemmUnary | null = null): void {
+export function runGemm(p: Plan, bias: Tensor | null = null, unary: GemmUnary | null = null, accumulate = false): void {
   const addon = activeAddon();
   if (addon) {
-    addon.gemm(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, gemmArgs(p, unary),
+    addon.gemm(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, gemmArgs(p, unary, accumulate),
       bias ? (bias.buffer as Float32Array).subarray(bias.offset, bias.offset + bias.size) : null, unary?.p0 ?? 0, unary?.p1 ?? 0);
     return;
   }
-  referenceGemm(p, bias);
+  referenceGemm(p, bias, accumulate);
 }
 
 /** The reference GEMM: i-k-j loops with float64 accumulation, one batch entry at a time. */
-function referenceGemm(p: Plan, bias: Tensor | null): void {
+function referenceGemm(p: Plan, bias: Tensor | null, accumulate = false): void {
   const { m, n, k } = p;
   const ad = p.a.t.buffer;
   const bd = p.b.t.buffer;
@@ -150,6 +152,8 @@ function referenceGemm(p: Plan, bias: Tensor | null): void {
           for (let j = 0; j < n; j++) acc[j]! += aik * bd[row + j]!;
         }
       }
+      // As the kernels: the product rounded to float32, plus C, then plus the bias.
+      if (accumulate) for (let j = 0; j < n; j++) acc[j] = Math.fround(Math.fround(acc[j]!) + cd[co + i * n + j]!);
       if (bias) {
         const bd2 = bias.buffer;
         for (let j = 0; j < n; j++) acc[j]! += bd2[bias.offset + j]!;
@@ -241,7 +245,7 @@ export async function matmulAsync(a: Tensor, b: Tensor, transposeA = false, tran
     pinned.push(p.a.t, p.b.t, p.out);
     for (const t of pinned) t.storage.pin();
     // The argument block is shared; the async entry reads it before returning.
-    pending = addon.gemmAsync(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, gemmArgs(p, null), null);
+    pending = addon.gemmAsync(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, gemmArgs(p, null, false), null);
     return recordMatmul(p.out, x, y, ta, tb);
   });
   try {

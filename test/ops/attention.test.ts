@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import type { Tensor } from '../../src';
 import { nativeAddon } from '../../src/backend/binding';
+import { attentionHeadsLast } from '../../src/ops/attention';
 import { Generator } from '../../src/random/generator';
 import { expectArrayClose, onBackend, seededValues, values } from '../helpers/layer-check';
 
@@ -76,6 +77,50 @@ describe('scaledDotProductAttention', () => {
       }
       tf.setSimdLevel(info.hardwareSimd as 'avx512');
     }
+  });
+
+  it.runIf(native)('native forward == reference forward at every SIMD level, across the key and row blockings', () => {
+    // 65 keys take one 128-key block and 65 rows one row block; 200 keys one 256-key block; 300
+    // keys two blocks (256 + 44); 130 causal rows two row blocks (65 + 65), 300 rows three.
+    const shapes: Case[] = [
+      { label: 'ViT 65 tokens', q: [1, 4, 65, 16], k: [1, 4, 65, 16], v: [1, 4, 65, 16] },
+      { label: '200 keys, Dv 20', q: [2, 1, 7, 8], k: [2, 1, 200, 8], v: [2, 1, 200, 20] },
+      { label: '300 keys, masked', q: [1, 2, 33, 8], k: [1, 2, 300, 8], v: [1, 2, 300, 8], mask: [1, 1, 33, 300] },
+      { label: 'causal 130', q: [1, 1, 130, 12], k: [1, 1, 130, 12], v: [1, 1, 130, 12], causal: true },
+      { label: 'causal 65', q: [1, 2, 65, 16], k: [1, 2, 65, 16], v: [1, 2, 65, 16], causal: true },
+      { label: '300 rows, Dv 16 odd keys', q: [1, 1, 300, 16], k: [1, 1, 33, 16], v: [1, 1, 33, 16] },
+    ];
+    for (const c of [...cases, ...shapes]) {
+      const [q, k, v] = [rand(c.q, 11), rand(c.k, 12), rand(c.v, 13)];
+      const mask = c.mask ? maskFor(c.mask) : null;
+      const ref = onBackend('js', () => tf.scaledDotProductAttention(q, k, v, { mask, causal: c.causal }));
+      for (const level of levels) {
+        tf.setSimdLevel(level);
+        const nat = onBackend('native', () => tf.scaledDotProductAttention(q, k, v, { mask, causal: c.causal }));
+        expectArrayClose(values(nat), values(ref), 1e-5, 1e-6, `${c.label} ${level}`);
+      }
+      tf.setSimdLevel(info.hardwareSimd as 'avx512');
+    }
+  });
+
+  it('writes the heads-last layout an inference plan asks for, from strided q, k, v', () => {
+    // q, k, v as the heads of one [B, T, 3·H·D] projection (how an imported transformer splits them).
+    const [B, T, H, D] = [2, 65, 4, 16];
+    const qkv = rand([B, T, 3 * H * D], 14);
+    const head = (i: number) => tf.transpose(tf.reshape(tf.slice(qkv, [0, 0, i * H * D], [B, T, H * D]), [B, T, H, D]), [0, 2, 1, 3]);
+    const [q, k, v] = [head(0), head(1), head(2)];
+    const mask = maskFor([1, 1, T, T]);
+    for (const backend of backends) {
+      for (const level of backend === 'native' ? levels : (['scalar'] as const)) {
+        if (backend === 'native') tf.setSimdLevel(level);
+        const want = onBackend(backend, () => tf.transpose(tf.scaledDotProductAttention(q, k, v, { mask, scale: 0.3 }), [0, 2, 1, 3]));
+        const got = onBackend(backend, () => tf.noGrad(() => attentionHeadsLast(q, k, v, { mask, scale: 0.3 })));
+        expect(got.shape).toEqual([B, T, H, D]);
+        expectArrayClose(values(got), values(want), 1e-6, 1e-7, `${backend} ${level}`);
+      }
+    }
+    tf.setSimdLevel(info.hardwareSimd as 'avx512');
+    expect(() => attentionHeadsLast(rand([2, 3, 4], 1), rand([2, 3, 4], 2), rand([2, 3, 4], 3))).toThrow(/'q'.*rank 4/);
   });
 
   it('falls back to the composite with dropout in training, and drops nothing otherwise', () => {

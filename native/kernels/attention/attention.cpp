@@ -18,20 +18,20 @@ constexpr int64_t kGrainWork = 1 << 15;
 
 void sdpa_forward(const SdpaForward& a) {
   const SdpaShape& s = a.s;
-  const int64_t blocks = (s.tq + attention_detail::kRowBlock - 1) / attention_detail::kRowBlock;
-  const int64_t tasks = s.batch * s.heads * blocks;
-  if (tasks == 0) return;
-  const int64_t work = attention_detail::kRowBlock * std::max<int64_t>(1, s.tk) * (s.d + s.dv);
+  const attention_detail::Blocking blk = attention_detail::forward_blocking(s);
+  const int64_t tasks = s.batch * s.heads * blk.blocks;
+  if (tasks == 0 || s.tq == 0) return;
+  const int64_t work = blk.rows * std::max<int64_t>(1, s.tk) * (s.d + s.dv);
   const int64_t grain = std::max<int64_t>(1, kGrainWork / work);
   const auto& kern = attention_detail::active_table();
   parallel_for(tasks, grain, [&](int64_t t0, int64_t t1) {
     // Uninitialized: forward_rows initializes what it reads.
-    std::unique_ptr<float[]> scratch(new float[static_cast<std::size_t>(attention_detail::forward_scratch(s))]);
+    std::unique_ptr<float[]> scratch(new float[static_cast<std::size_t>(attention_detail::forward_scratch(s, blk))]);
     for (int64_t t = t0; t < t1; t++) {
-      const int64_t bh = t / blocks, blk = t % blocks;
-      const int64_t i0 = blk * attention_detail::kRowBlock;
-      const int64_t i1 = std::min(s.tq, i0 + attention_detail::kRowBlock);
-      kern.forward_rows(a, bh / s.heads, bh % s.heads, i0, i1, scratch.get());
+      const int64_t bh = t / blk.blocks, b = t % blk.blocks;
+      const int64_t i0 = b * blk.rows;
+      const int64_t i1 = std::min(s.tq, i0 + blk.rows);
+      if (i0 < i1) kern.forward_rows(a, bh / s.heads, bh % s.heads, i0, i1, blk.keys, scratch.get());
     }
   });
 }

@@ -29,10 +29,13 @@ struct SdpaShape {
   float scale, masked_value;
 };
 
-// out: dense [B, H, Tq, Dv]; lse: dense [B, H, Tq], the log-sum-exp of each row's logits.
+// out: element (b, h, i, e) at out[b out_sb + h out_sh + i out_st + e] (dense [B, H, Tq, Dv] for the
+// backward pass; an inference plan writes [B, Tq, H, Dv], the layout the projection after attention
+// reads, instead of transposing afterwards); lse: dense [B, H, Tq], each row's log-sum-exp.
 struct SdpaForward {
   SdpaShape s;
   float* out;
+  int64_t out_sb, out_sh, out_st;
   float* lse;
 };
 void sdpa_forward(const SdpaForward& a);

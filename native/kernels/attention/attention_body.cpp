@@ -46,20 +46,6 @@ inline float dot(const float* __restrict a, const float* __restrict b, int64_t n
   return s;
 }
 
-// The largest of m and x[0..n) (NaN never wins a comparison, so it is skipped here and surfaces in
-// the sum of the probabilities instead).
-inline float lane_max(const float* x, int64_t n, float m) {
-  float acc[kLanes];
-  for (int l = 0; l < kLanes; l++) acc[l] = m;
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int l = 0; l < kLanes; l++) acc[l] = x[i + l] > acc[l] ? x[i + l] : acc[l];
-  }
-  for (; i < n; i++) m = x[i] > m ? x[i] : m;
-  for (int l = 0; l < kLanes; l++) m = acc[l] > m ? acc[l] : m;
-  return m;
-}
-
 inline void axpy(float a, const float* __restrict x, float* __restrict y, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
 }
@@ -84,7 +70,8 @@ constexpr int kTileVecs = 2;
 typedef float vfw __attribute__((vector_size(4 * kW)));
 constexpr int kGroup = 4;                     // query rows per register tile
 constexpr int kTileCols = kW * kTileVecs;     // columns per register tile
-static_assert(kKeyBlock % kTileCols == 0, "key blocks split into whole logit tiles");
+static_assert(kKeyBlock % kTileCols == 0 && kMaxKeyBlock % kKeyBlock == 0, "key blocks split into whole logit tiles");
+static_assert(kGroup == kRowTile, "the scratch holds whole row tiles");
 
 inline vfw loadv(const float* p) {
   vfw v;
@@ -93,14 +80,66 @@ inline vfw loadv(const float* p) {
 }
 inline void storev(float* p, vfw v) { std::memcpy(p, &v, sizeof v); }
 
+typedef int32_t viw __attribute__((vector_size(4 * kW)));
+
+inline vfw splat(float x) {
+  vfw v;
+  for (int l = 0; l < kW; l++) v[l] = x;
+  return v;
+}
+
+// Lane l takes lane l ^ w (a butterfly step: log2(kW) of them reduce a vector).
+inline viw xor_lanes(int w) {
+  viw m;
+  for (int l = 0; l < kW; l++) m[l] = l ^ w;
+  return m;
+}
+
+// x where x > m, else m: NaN never wins a comparison (it is skipped, and surfaces in the sum of
+// the probabilities instead).
+inline vfw vmax(vfw x, vfw m) { return x > m ? x : m; }
+
+// The last partial vector of x[c0..n) (n - c0 < kW), the missing lanes `fill`. The whole vector is
+// read (a probability tile row is a whole number of vectors long) and the lanes past n replaced: a
+// lane-by-lane copy through memory stalled the vector load that followed it.
+inline vfw load_tail(const float* x, int64_t c0, int64_t n, float fill) {
+  viw lane;
+  for (int l = 0; l < kW; l++) lane[l] = l;
+  const viw live = lane < static_cast<int32_t>(n - c0);
+  return live ? loadv(x + c0) : splat(fill);
+}
+
+// The largest of m and x[0..n), and the sum of x[0..n) (x a tile row: see load_tail), in vector registers with butterfly
+// reductions: the 16-lane array loops before compiled to stack round trips and a serial chain of
+// 16 scalar steps per row, which cost more than the row's exps on short rows (a ViT's 65 keys).
+inline float row_max(const float* x, int64_t n, float m) {
+  vfw acc = splat(m);
+  int64_t c = 0;
+  for (; c + kW <= n; c += kW) acc = vmax(loadv(x + c), acc);
+  if (c < n) acc = vmax(load_tail(x, c, n, kNegInf), acc);
+#pragma GCC unroll 8
+  for (int w = kW / 2; w >= 1; w /= 2) acc = vmax(__builtin_shuffle(acc, xor_lanes(w)), acc);
+  return acc[0];
+}
+
+inline float row_sum(const float* x, int64_t n) {
+  vfw acc = splat(0.0f);
+  int64_t c = 0;
+  for (; c + kW <= n; c += kW) acc += loadv(x + c);
+  if (c < n) acc += load_tail(x, c, n, 0.0f);
+#pragma GCC unroll 8
+  for (int w = kW / 2; w >= 1; w /= 2) acc += __builtin_shuffle(acc, xor_lanes(w));
+  return acc[0];
+}
+
 // ptile rows 0..3, columns [c0, c0 + kW NV) = scale * q_r . k_c from the transposed key block kt:
 // the accumulators stay in registers over the D loop, each step NV key vectors times 4 broadcast
 // q values.
 template <int NV>
-inline void logits_cols(const float* const q[kGroup], const float* kt, int64_t D, float scale, int64_t c0, float* ptile) {
+inline void logits_cols(const float* const q[kGroup], const float* kt, int64_t D, float scale, int64_t c0, int64_t kb, float* ptile) {
   vfw acc[kGroup][NV] = {};
   for (int64_t d = 0; d < D; d++) {
-    const float* kr = kt + d * kKeyBlock + c0;
+    const float* kr = kt + d * kb + c0;
     vfw k[NV];
     for (int j = 0; j < NV; j++) k[j] = loadv(kr + kW * j);
     for (int r = 0; r < kGroup; r++) {
@@ -109,34 +148,50 @@ inline void logits_cols(const float* const q[kGroup], const float* kt, int64_t D
     }
   }
   for (int r = 0; r < kGroup; r++) {
-    for (int j = 0; j < NV; j++) storev(ptile + r * kKeyBlock + c0 + kW * j, acc[r][j] * scale);
+    for (int j = 0; j < NV; j++) storev(ptile + r * kb + c0 + kW * j, acc[r][j] * scale);
   }
 }
 
-// ptile rows 0..3 (row r at ptile + r * kKeyBlock) = scale * q_r . k_c for the first `cols` columns
+// ptile rows 0..3 (row r at ptile + r * kb, kb the key block's width) = scale * q_r . k_c for the first `cols` columns
 // (rounded up to whole vectors) of the transposed key block kt (zero beyond the block's columns).
 // A short block (a sequence of 32 keys, or the 65th key of a ViT) takes single-vector tiles past its
 // last whole tile instead of a full one: rounding 1 column up to 64 doubled a 65-token ViT's logits.
-inline void logits_tile(const float* const q[kGroup], const float* kt, int64_t D, float scale, int64_t cols, float* ptile) {
+inline void logits_tile(const float* const q[kGroup], const float* kt, int64_t D, float scale, int64_t cols, int64_t kb, float* ptile) {
   int64_t c0 = 0;
-  for (; c0 + kTileCols <= cols; c0 += kTileCols) logits_cols<kTileVecs>(q, kt, D, scale, c0, ptile);
-  for (; c0 < cols; c0 += kW) logits_cols<1>(q, kt, D, scale, c0, ptile);
+  for (; c0 + kTileCols <= cols; c0 += kTileCols) logits_cols<kTileVecs>(q, kt, D, scale, c0, kb, ptile);
+  for (; c0 < cols; c0 += kW) logits_cols<1>(q, kt, D, scale, c0, kb, ptile);
 }
 
 // o rows 0..3 (stride Dv), columns [e0, e0 + kW NV) += sum over keys c < n of p[r][c] v_c, the
 // rows' accumulators in registers over the key loop.
 template <int NV>
-inline void pv_tile(const float* ptile, const float* V, int64_t vst, int64_t n, float* o, int64_t Dv, int64_t e0) {
+inline void pv_tile(const float* ptile, int64_t kb, const float* V, int64_t vst, int64_t n, float* o, int64_t Dv, int64_t e0) {
   vfw acc[kGroup][NV];
   for (int r = 0; r < kGroup; r++) {
     for (int j = 0; j < NV; j++) acc[r][j] = loadv(o + r * Dv + e0 + kW * j);
   }
-  for (int64_t c = 0; c < n; c++) {
+  int64_t c = 0;
+  if (NV == 1) {
+    // One vector per row (a head of 16 or fewer values) leaves 4 accumulators, each waiting on the
+    // previous key's multiply-add: odd keys go to a second set, and the two sum at the end.
+    vfw acc2[kGroup];
+    for (int r = 0; r < kGroup; r++) acc2[r] = splat(0.0f);
+    for (; c + 2 <= n; c += 2) {
+      const vfw v0 = loadv(V + c * vst + e0);
+      const vfw v1 = loadv(V + (c + 1) * vst + e0);
+      for (int r = 0; r < kGroup; r++) {
+        acc[r][0] += ptile[r * kb + c] * v0;
+        acc2[r] += ptile[r * kb + c + 1] * v1;
+      }
+    }
+    for (int r = 0; r < kGroup; r++) acc[r][0] += acc2[r];
+  }
+  for (; c < n; c++) {
     const float* vr = V + c * vst + e0;
     vfw v[NV];
     for (int j = 0; j < NV; j++) v[j] = loadv(vr + kW * j);
     for (int r = 0; r < kGroup; r++) {
-      const float pv = ptile[r * kKeyBlock + c];
+      const float pv = ptile[r * kb + c];
       for (int j = 0; j < NV; j++) acc[r][j] += pv * v[j];
     }
   }
@@ -145,19 +200,21 @@ inline void pv_tile(const float* ptile, const float* V, int64_t vst, int64_t n, 
   }
 }
 
-void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_t i1, float* scratch) {
+void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_t i1, int64_t kb, float* scratch) {
   const SdpaShape& s = a.s;
   const int64_t D = s.d, Dv = s.dv, rows = i1 - i0;
   const float* Q = s.q.p + b * s.q.sb + h * s.q.sh;
   const float* K = s.k.p + b * s.k.sb + h * s.k.sh;
   const float* V = s.v.p + b * s.v.sb + h * s.v.sh;
   const float* M = s.mask_kind == AttnMask::None ? nullptr : s.mask.p + b * s.mask.sb + h * s.mask.sh;
-  float* kt = scratch;                      // [D][kKeyBlock]: the key block, transposed
-  float* ptile = kt + D * kKeyBlock;        // [kRowBlock][kKeyBlock]: logits, then probabilities
-  float* o = ptile + kRowBlock * kKeyBlock; // [kRowBlock][Dv]: unnormalized outputs
-  float* mrow = o + kRowBlock * Dv;         // [rows]: running max
-  float* lrow = mrow + kRowBlock;           // [rows]: running sum of exp(logit - max)
-  int64_t live[kRowBlock];                  // keys of the current block each row takes (0: none)
+  // Rows rounded up to whole register tiles (the tiles also run over a short block's padding rows).
+  const int64_t orows = (rows + kGroup - 1) / kGroup * kGroup;
+  float* kt = scratch;                // [D][kb]: the key block, transposed
+  float* ptile = kt + D * kb;         // [orows][kb]: logits, then probabilities
+  float* o = ptile + orows * kb;      // [orows][Dv]: unnormalized outputs
+  float* mrow = o + orows * Dv;       // [rows]: running max
+  float* lrow = mrow + orows;         // [rows]: running sum of exp(logit - max)
+  int64_t live[kMaxRowBlock];         // keys of the current block each row takes (0: none)
   for (int64_t r = 0; r < rows; r++) {
     mrow[r] = kNegInf;
     lrow[r] = 0.0f;
@@ -165,28 +222,29 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
   // Every output row is initialized: the register tiles also run over the padding rows of a short
   // last block (their results are never read). The probability tile needs no clearing: logits_tile
   // writes every row of a group (padding rows repeat a real one) for every column later read.
-  const int64_t orows = (rows + kGroup - 1) / kGroup * kGroup;
   for (int64_t e = 0; e < orows * Dv; e++) o[e] = 0.0f;
 
   const int64_t jend = s.causal ? min64(s.tk, i1) : s.tk;
-  for (int64_t j0 = 0; j0 < jend; j0 += kKeyBlock) {
-    const int64_t cols = min64(kKeyBlock, jend - j0);
+  for (int64_t j0 = 0; j0 < jend; j0 += kb) {
+    const int64_t cols = min64(kb, jend - j0);
+    // Columns up to the last vector the logit tiles read (the rest of the block is never read).
+    const int64_t padded = min64(kb, (cols + kW - 1) / kW * kW);
     for (int64_t d = 0; d < D; d++) {
-      float* row = kt + d * kKeyBlock;
+      float* row = kt + d * kb;
       for (int64_t c = 0; c < cols; c++) row[c] = K[(j0 + c) * s.k.st + d];
-      for (int64_t c = cols; c < kKeyBlock; c++) row[c] = 0.0f;
+      for (int64_t c = cols; c < padded; c++) row[c] = 0.0f;
     }
     for (int64_t g = 0; g < rows; g += kGroup) {
       const float* q[kGroup];
       for (int r = 0; r < kGroup; r++) q[r] = Q + (i0 + (g + r < rows ? g + r : g)) * s.q.st;
-      logits_tile(q, kt, D, s.scale, cols, ptile + g * kKeyBlock);
+      logits_tile(q, kt, D, s.scale, cols, kb, ptile + g * kb);
     }
     for (int64_t r = 0; r < rows; r++) {
       const int64_t i = i0 + r;
       const int64_t n = s.causal ? min64(cols, i - j0 + 1) : cols;
       live[r] = 0;
       if (n <= 0) continue;
-      float* srow = ptile + r * kKeyBlock;
+      float* srow = ptile + r * kb;
       if (M) {
         const float* mr = M + i * s.mask.st + j0;
         if (s.mask_kind == AttnMask::Additive) {
@@ -195,11 +253,11 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
           for (int64_t c = 0; c < n; c++) srow[c] = mr[c] != 0.0f ? srow[c] : s.masked_value;
         }
       }
-      const float mx = lane_max(srow, n, mrow[r]);
+      const float mx = row_max(srow, n, mrow[r]);
       if (mx == kNegInf) continue;  // every key so far excluded
       const float corr = fexp_or_zero(mrow[r] - mx);
       for (int64_t c = 0; c < n; c++) srow[c] = fexp_or_zero(srow[c] - mx);
-      lrow[r] = lrow[r] * corr + lane_sum(srow, n);
+      lrow[r] = lrow[r] * corr + row_sum(srow, n);
       mrow[r] = mx;
       float* orow = o + r * Dv;
       for (int64_t e = 0; e < Dv; e++) orow[e] *= corr;
@@ -212,14 +270,14 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
     for (int64_t g = 0; g < rows; g += kGroup) {
       int64_t common = cols;
       for (int r = 0; r < kGroup; r++) common = g + r < rows ? min64(common, live[g + r]) : common;
-      const float* pt = ptile + g * kKeyBlock;
+      const float* pt = ptile + g * kb;
       const float* vb = V + j0 * s.v.st;
       float* og = o + g * Dv;
       int64_t e0 = 0;
-      for (; e0 + kTileCols <= full; e0 += kTileCols) pv_tile<kTileVecs>(pt, vb, s.v.st, common, og, Dv, e0);
-      for (; e0 < full; e0 += kW) pv_tile<1>(pt, vb, s.v.st, common, og, Dv, e0);
+      for (; e0 + kTileCols <= full; e0 += kTileCols) pv_tile<kTileVecs>(pt, kb, vb, s.v.st, common, og, Dv, e0);
+      for (; e0 < full; e0 += kW) pv_tile<1>(pt, kb, vb, s.v.st, common, og, Dv, e0);
       for (int r = 0; r < kGroup && g + r < rows; r++) {
-        const float* pr = pt + r * kKeyBlock;
+        const float* pr = pt + r * kb;
         float* orow = og + r * Dv;
         // With no tail columns (Dv a multiple of the vector width) the tile already took keys
         // below `common`: start past them rather than walk every key of every row for nothing.
@@ -239,7 +297,7 @@ void forward_rows(const SdpaForward& a, int64_t b, int64_t h, int64_t i0, int64_
     const int64_t i = i0 + r;
     const float inv = 1.0f / lrow[r];
     const float* orow = o + r * Dv;
-    float* out = a.out + (head * s.tq + i) * Dv;
+    float* out = a.out + b * a.out_sb + h * a.out_sh + i * a.out_st;
     for (int64_t e = 0; e < Dv; e++) out[e] = orow[e] * inv;
     a.lse[head * s.tq + i] = mrow[r] + std::log(lrow[r]);
   }

@@ -2,13 +2,15 @@
 // the sum is formed while the output tile is still in registers (and a ReLU after it joins the same
 // epilogue through fuseEpilogues). ResNet-style blocks otherwise write the convolution's output,
 // read it back with r, and write the sum: two extra passes over the largest tensors of the block.
+// A transformer's Add(x, proj(attn)) and Add(x, mlp(x)) join the linear layer the same way (the
+// GEMM starts from r: one step instead of two, twice per block).
 import { type IrGraph, consumers, onlyUse } from './ir';
 
 function sameShape(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
   return a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Fuses each Add of a lowered convolution's output and a same-shaped value into the convolution. Returns the count. */
+/** Fuses each Add of a lowered convolution's or linear layer's output and a same-shaped value into that kernel. Returns the count. */
 export function fuseResidualAdds(g: IrGraph): number {
   const uses = consumers(g);
   const producerIndex = new Map<number, number>();
@@ -26,7 +28,7 @@ export function fuseResidualAdds(g: IrGraph): number {
       if (pk === undefined) continue;
       const p = g.nodes[pk]!;
       const kernel = p.kernel;
-      if (kernel?.kind !== 'conv2d' || kernel.residual || kernel.activation !== 'linear' || p.outputs[0] !== y.id) continue;
+      if ((kernel?.kind !== 'conv2d' && kernel?.kind !== 'linear') || kernel.residual || kernel.activation !== 'linear' || p.outputs[0] !== y.id) continue;
       if (!onlyUse(g, uses, y.id, k)) continue;
       // No broadcasting: the residual is read as a tensor of exactly the output's shape.
       const yRec = g.recorded[y.id];

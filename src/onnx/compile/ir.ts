@@ -28,7 +28,7 @@ export interface KernelDesc {
   groups?: number;
   /** ConvTranspose: the output's [H, W]. */
   outSize?: [number, number];
-  /** Conv: the node's input 1 is added before the activation (a fused residual Add). */
+  /** Conv, linear: the node's input 1 is added before the activation (a fused residual Add). */
   residual?: boolean;
 }
 

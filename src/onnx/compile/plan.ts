@@ -2,9 +2,10 @@
 // of steps over an array of values (no name look-ups, no per-call validation or shape arithmetic).
 import { channelAffine } from '../../ops/channel-affine';
 import { conv2d, conv2dTranspose, type Conv2DOptions, prepackFilter } from '../../ops/conv';
-import { linear } from '../../ops/linear';
+import { linearInference } from '../../ops/linear';
+import { resolveFusedActivation } from '../../ops/fused-activation';
 import { scoped } from '../../tensor/scope';
-import type { Tensor } from '../../tensor/tensor';
+import { Tensor } from '../../tensor/tensor';
 import { asFloat } from '../import/op-spec';
 import { foldBatchNorms, lowerBatchNorms } from './fold-batch-norm';
 import { foldStatic } from './fold-static';
@@ -14,6 +15,7 @@ import { assignLayout } from './layout';
 import { fuseErfGelu } from './fuse-gelu';
 import { fuseResidualAdds } from './fuse-residual';
 import { fuseChannelShuffles } from './fuse-channel-shuffle';
+import { fuseAttentionHeadsLast } from './fuse-attention';
 import { lowerKernels } from './lower-kernels';
 
 /** What compilation did, for tests and reports. */
@@ -33,12 +35,18 @@ export interface PlanStats {
   fusedEpilogues: number;
   /** Reshape-Transpose-Reshape channel shuffles made one ChannelShuffle step. */
   channelShuffles: number;
+  /** Attentions writing their heads-last output directly (the Transpose after them gone). */
+  headsLastAttentions: number;
+  /** Steps that only make views of their input, run from recorded geometry (see viewStep). */
+  viewSteps: number;
   layoutConversions: number;
 }
 
 interface Step {
   op: string;
   run: (inputs: readonly (Tensor | null)[]) => Tensor[];
+  /** Set when the step only makes views of its input 0 (see viewRun): it allocates nothing, so no scope. */
+  view?: boolean;
   /** Per input: a value id, or -1 for the fixed tensor (or null) at the same index of `fixed`. */
   src: Int32Array;
   fixed: (Tensor | null)[];
@@ -47,7 +55,11 @@ interface Step {
 }
 
 function kernelRun(k: KernelDesc): (inputs: readonly (Tensor | null)[]) => Tensor[] {
-  if (k.kind === 'linear') return (ins) => [linear(asFloat(ins[0]!), k.weight, k.bias, k.activation)];
+  if (k.kind === 'linear') {
+    const act = resolveFusedActivation('linear', k.activation);
+    if (k.residual) return (ins) => [linearInference(asFloat(ins[0]!), k.weight, k.bias, act, asFloat(ins[1]!))];
+    return (ins) => [linearInference(asFloat(ins[0]!), k.weight, k.bias, act, null)];
+  }
   if (k.kind === 'channelAffine') {
     const o = { axis: k.axis ?? 1, activation: k.activation };
     return (ins) => [channelAffine(asFloat(ins[0]!), k.weight, k.bias!, o)];
@@ -84,6 +96,50 @@ function toStep(n: IrNode): Step {
 
 const keepAll = (outs: Tensor[]): Tensor[] => outs;
 
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The step as a view maker, when its probe run made every output a view of its input 0 (Reshape,
+ * Transpose, Squeeze/Unsqueeze, Flatten, Split, Slice and Expand with static arguments: the plan's
+ * shapes are fixed). The generic step re-reads its shape arguments, validates and infers dimensions
+ * on every call; the view step makes each output from the recorded shape, strides and offset. The
+ * input's strides are checked per call (a producer's layout is fixed by the plan, but a changed one
+ * must not be read with stale strides): a different layout runs the generic step.
+ */
+function viewStep(step: Step, ins: readonly (Tensor | null)[], outs: readonly Tensor[]): Step | null {
+  const x = ins[0];
+  if (!x || outs.length === 0 || step.outs.length !== outs.length) return null;
+  if (outs.length === 1 && outs[0] === x) {
+    // The input itself (an Expand or Reshape to the shape it has): hand it on.
+    const shape = x.shape.slice();
+    const generic = step.run;
+    return { ...step, view: true, run: (xs) => (sameNumbers(xs[0]!.shape, shape) ? [xs[0]!] : scoped(() => generic(xs), keepAll)) };
+  }
+  if (!outs.every((t) => t.storage === x.storage && t !== x && t.dtype === x.dtype)) return null;
+  const inStrides = x.strides.slice();
+  const inShape = x.shape.slice();
+  const shapes = outs.map((t) => t.shape.slice());
+  const strides = outs.map((t) => t.strides.slice());
+  const deltas = outs.map((t) => t.offset - x.offset);
+  const generic = step.run;
+  const dtype = x.dtype;
+  const run = (xs: readonly (Tensor | null)[]): Tensor[] => {
+    const t = xs[0]!;
+    if (!sameNumbers(t.strides, inStrides) || !sameNumbers(t.shape, inShape)) return scoped(() => generic(xs), keepAll);
+    const o = t.offset;
+    const r: Tensor[] = new Array<Tensor>(shapes.length);
+    // Fresh arrays per output: a tensor owns its shape and strides (nothing may mutate them, but
+    // sharing one array across calls' tensors would make that a hazard).
+    for (let k = 0; k < shapes.length; k++) r[k] = new Tensor(t.storage, shapes[k]!.slice(), strides[k]!.slice(), o + deltas[k]!, dtype);
+    return r;
+  };
+  return { ...step, run, view: true };
+}
+
 /** Union-find over value ids: values that may be the same tensor object. */
 function aliasRoots(n: number): { find(i: number): number; union(a: number, b: number): void } {
   const parent = Int32Array.from({ length: n }, (_, i) => i);
@@ -115,6 +171,7 @@ export class InferencePlan {
     const fusedResiduals = fuseResidualAdds(g);
     const fusedEpilogues = fuseEpilogues(g);
     const channelShuffles = fuseChannelShuffles(g);
+    const headsLastAttentions = fuseAttentionHeadsLast(g);
     const layoutConversions = assignLayout(g);
     removeDead(g);
     this.steps = g.nodes.map(toStep);
@@ -123,7 +180,7 @@ export class InferencePlan {
     this.valueCount = g.valueCount;
     this.releaseRecording(g, xs);
     this.planFrees(xs);
-    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, foldedBatchNorms, affineBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, channelShuffles, layoutConversions };
+    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, foldedBatchNorms, affineBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, channelShuffles, headsLastAttentions, layoutConversions, viewSteps: this.steps.filter((st) => st.view).length };
   }
 
   /**
@@ -154,8 +211,11 @@ export class InferencePlan {
     for (const id of this.inputIds) keep[id] = 1;
     for (const id of this.outputIds) keep[id] = 1;
     const made = new Set<Tensor>();
+    const views: (Step | null)[] = [];
     this.execute(xs, null, (step, ins, outs) => {
       for (const t of outs) made.add(t);
+      // Steps are probed in order.
+      views.push(viewStep(step, ins, outs));
       for (let k = 0; k < step.outs.length; k++) {
         const id = step.outs[k]!;
         const t = outs[k];
@@ -179,6 +239,9 @@ export class InferencePlan {
       if (!keep[root] && last[root]! >= 0) free[last[root]!]!.push(id);
     }
     this.freeAfter = free.map((ids) => Int32Array.from(ids));
+    views.forEach((v, j) => {
+      if (v) this.steps[j] = v;
+    });
   }
 
   /** Runs the plan; with `profile`, adds each step's milliseconds to its op's entry. */
@@ -204,7 +267,7 @@ export class InferencePlan {
       // go back to the buffer pool when it ends, for the next steps to reuse while still in cache;
       // left to the call's scope they pile up until the call ends, overflow the pool on a large
       // network and every call pays fresh, zero-filled pages for them.
-      const outs = scoped(() => s.run(ins), keepAll);
+      const outs = s.view ? s.run(ins) : scoped(() => s.run(ins), keepAll);
       if (profile) profile.set(s.op, (profile.get(s.op) ?? 0) + performance.now() - t0);
       if (probe) probe(s, ins, outs);
       for (let k = 0; k < s.outs.length; k++) {
