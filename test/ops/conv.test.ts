@@ -187,6 +187,8 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       ['3x3 grouped', [1, 14, 14, 32], [3, 3, 8, 24], { padding: 'same', groups: 4 }],
       ['1x1 pointwise', [1, 14, 14, 64], [1, 1, 64, 48], {}],
       ['3x3 direct, Cin 3', [1, 16, 16, 3], [3, 3, 3, 32], { padding: 'valid' }],
+      // One tile, direct kernel (pointwise, Cin <= 32): cut in two for the pool, with a fused epilogue.
+      ['1x1 direct, Cin 16, one tile', [1, 28, 28, 16], [1, 1, 16, 72], { activation: 'hardSwish' }],
     ];
     for (const [label, xs, ws, opts] of forms) {
       const x = rand(xs, 40), w = rand(ws, 41);
