@@ -14,7 +14,7 @@
 // Reference (js backend): direct loops with float64 accumulation. The padded input counts as zeros (0 * NaN = NaN on both).
 import { activeAddon } from '../backend/backend';
 import { type LayoutArgs, pack } from '../backend/binding';
-import { needsGrad, record } from '../autograd/tape';
+import { isGradEnabled, needsGrad, record } from '../autograd/tape';
 import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { add, mul } from './binary';
@@ -483,6 +483,56 @@ function fromNhwc(y: Tensor, nchw: boolean, batched: boolean): Tensor {
   // pass needs it), disposing that view hands the buffer straight back to the pool.
   if (out !== y && !y.requiresGrad) y.dispose();
   return out;
+}
+
+/** The same numbers, element by element (shapes of one rank). */
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * @internal conv2d (NHWC) bound to one filter, bias, activation and set of options, for the steps of
+ * an imported model's inference plan. The options are checked and the geometry derived once per
+ * input shape, so a call only makes the output and runs the kernel: conv2d itself re-validates the
+ * options, re-parses the padding and re-derives the geometry on every call, about 1 us of a batch-1
+ * mobilenet layer that computes for 5-60 us, over ~50 convolutions per pass. Whatever the bound
+ * path does not cover (the js backend, a recording tape, a strided or non-float32
+ * input, a residual of another layout) goes to conv2d, which also gives its errors.
+ */
+export function bindConv2d(w: Tensor, o: Conv2DOptions): (x: Tensor, residual: Tensor | null) => Tensor {
+  const generic = (x: Tensor, r: Tensor | null): Tensor => conv2d(x, w, r ? { ...o, residual: r } : o);
+  if ((o.dataFormat ?? 'NHWC') !== 'NHWC' || w.rank !== 4 || w.dtype !== 'float32' || !w.isContiguous) return generic;
+  if (o.bias && (o.bias.dtype !== 'float32' || !o.bias.isContiguous)) return generic;
+  let bound: { addon: NonNullable<ReturnType<typeof activeAddon>>; xShape: number[]; g: Geom; code: number; bias: Float32Array | null } | null = null;
+  const bind = (x: Tensor): typeof bound => {
+    const addon = activeAddon();
+    if (!addon || x.rank !== 4) return null;
+    // Checked as conv2d checks them: a bad shape throws here as it would there.
+    const g = geometry('conv2d', x.shape, w.shape, o, x.shape, w.shape);
+    const bias = biasOf('conv2d', o.bias, g.cout);
+    const act = resolveFusedActivation('conv2d', o.activation);
+    const code = act.name === null ? -1 : addon.unaryOps.indexOf(act.name);
+    if (act.name !== null && code < 0) return null;
+    return { addon, xShape: x.shape.slice(), g, code, bias: bias ? f32(bias).subarray(bias.offset, bias.offset + g.cout) : null };
+  };
+  const act = resolveFusedActivation('conv2d', o.activation);
+  return (x, r) => {
+    if (x.dtype !== 'float32' || !x.isContiguous || needsGrad(r ? [x, w, r] : [x, w]) || (o.bias && o.bias.requiresGrad && isGradEnabled())) return generic(x, r);
+    if (!bound || !sameDims(x.shape, bound.xShape) || bound.addon !== activeAddon()) bound = bind(x);
+    if (!bound) return generic(x, r);
+    const { g, addon } = bound;
+    const y = Tensor.empty([g.n, g.oh, g.ow, g.cout], 'float32');
+    if (r && (r.dtype !== 'float32' || !r.isContiguous || !sameDims(r.shape, y.shape))) {
+      y.dispose();
+      return generic(x, r);
+    }
+    const packed = g.groups === 1 ? packedFilters.get(w) : undefined;
+    addon.conv2d(f32(x), f32(w), f32(y), pack.conv2d(convArgs(g, { xOffset: x.offset, wOffset: w.offset, yOffset: 0 })), bound.bias,
+      bound.code, act.p0, act.p1, r ? f32(r).subarray(r.offset, r.offset + y.size) : null, packed?.data ?? null, packed?.width ?? 0);
+    return y;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import type { Tensor } from '../../src';
-import { type Conv2DOptions, conv1d, conv2d, conv2dTranspose, prepackFilter } from '../../src/ops/conv';
+import { type Conv2DOptions, bindConv2d, conv1d, conv2d, conv2dTranspose, prepackFilter } from '../../src/ops/conv';
 import { type LayoutArgs, nativeAddon, pack } from '../../src/backend/binding';
 import { Generator } from '../../src/random/generator';
 import { expectClose } from '../helpers/compare';
@@ -187,6 +187,8 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       ['3x3 grouped', [1, 14, 14, 32], [3, 3, 8, 24], { padding: 'same', groups: 4 }],
       ['1x1 pointwise', [1, 14, 14, 64], [1, 1, 64, 48], {}],
       ['3x3 direct, Cin 3', [1, 16, 16, 3], [3, 3, 3, 32], { padding: 'valid' }],
+      // One tile, direct kernel (pointwise, Cin <= 32): cut in two for the pool, with a fused epilogue.
+      ['1x1 direct, Cin 16, one tile', [1, 28, 28, 16], [1, 1, 16, 72], { activation: 'hardSwish' }],
     ];
     for (const [label, xs, ws, opts] of forms) {
       const x = rand(xs, 40), w = rand(ws, 41);
@@ -203,6 +205,33 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       expect(at(2), label).toEqual(one);
       expectClose(on('native', () => conv2d(x, w, opts)), on('js', () => conv2d(x, w, opts)), 1e-4, 1e-5, label);
     }
+  });
+
+  it('bindConv2d (the inference plan\'s conv steps) == conv2d, also on the inputs it hands to conv2d', () => {
+    const w = rand([3, 3, 8, 16], 51), b = rand([16], 52);
+    const opts: Conv2DOptions = { padding: 'same', strides: 2, bias: b, activation: 'hardSwish' };
+    const conv = bindConv2d(w, opts);
+    on('native', () => tf.noGrad(() => {
+      for (const [label, x] of [
+        ['bound shape', rand([1, 9, 9, 8], 53)],
+        ['same shape again', rand([1, 9, 9, 8], 54)],
+        ['another shape (re-bound)', rand([2, 6, 7, 8], 55)],
+        ['strided view (conv2d)', tf.transpose(rand([1, 8, 9, 9], 56), [0, 2, 3, 1])],
+        ['offset view', tf.slice(rand([3, 9, 9, 8], 57), [1, 0, 0, 0], [1, 9, 9, 8])],
+      ] as [string, Tensor][]) {
+        expectClose(conv(x, null), conv2d(x, w, opts), 0, 0, label);
+      }
+      const x = rand([1, 9, 9, 8], 58), r = rand([1, 5, 5, 16], 59);
+      expectClose(conv(x, r), conv2d(x, w, { ...opts, residual: r }), 0, 0, 'residual');
+      const rt = tf.transpose(rand([1, 16, 5, 5], 60), [0, 2, 3, 1]);
+      expectClose(conv(x, rt), conv2d(x, w, { ...opts, residual: rt }), 0, 0, 'strided residual');
+      expect(() => conv(rand([1, 9, 9, 5], 61), null)).toThrow(/conv2d/);
+    }));
+    // A recording tape takes conv2d's path: the gradient flows.
+    const x = rand([1, 9, 9, 8], 62);
+    const g = on('native', () => tf.grads((a: Tensor) => tf.sum(conv(a, null)))([x])[0]!);
+    const ref = on('native', () => tf.grads((a: Tensor) => tf.sum(conv2d(a, w, opts)))([x])[0]!);
+    expectClose(g, ref, 0, 0, 'gradient');
   });
 
   it('1x1 pointwise gradients', () => {

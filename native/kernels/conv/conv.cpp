@@ -252,12 +252,15 @@ const float* repeat_channels(const ConvShape& s, const float* x, std::vector<flo
 // evened out and their number per (image, group) raised so the task count is a multiple of the
 // thread count: 196 output pixels at 128 rows per tile ran as a 128-row and a 68-row task, one
 // thread idle for a third of the layer; now two of 98. Each output element is the same GEMM sum.
-int64_t even_tile_rows(int64_t m, int64_t rows, int64_t per) {
+// inner_splits: the task's own kernel (the GEMM) splits a lone task over the pool; the direct
+// kernels do not, so a batch-1 layer that fits one tile (mobilenet_v3's 1x1 16 -> 72 at 56x56, one
+// 3136-row tile) ran on one thread at 2 threads: such a layer is cut into tiles like any other.
+int64_t even_tile_rows(int64_t m, int64_t rows, int64_t per, bool inner_splits = true) {
   const int64_t threads = num_threads();
   const int64_t tiles = (m + rows - 1) / rows;
   const int64_t tasks = per * tiles;
   // One task: the GEMM inside splits itself. Many: balanced chunks even them out.
-  if (threads <= 1 || tasks < 2 || tasks >= 4 * threads) return rows;
+  if (threads <= 1 || (tasks < 2 && inner_splits) || tasks >= 4 * threads) return rows;
   const int64_t want_tasks = (tasks + threads - 1) / threads * threads;
   const int64_t want_tiles = std::min(m, (want_tasks + per - 1) / per);
   return std::max<int64_t>(1, (m + want_tiles - 1) / want_tiles);
@@ -430,7 +433,9 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
     });
     return;
   }
-  const int64_t rows = even_tile_rows(m, tile_rows(k, m), s.n * s.groups);
+  // A direct-kernel layer is cut for the pool only when each part is worth a worker's wake-up.
+  const bool dk_splits = dk && 2 * s.n * m * s.cout * k >= 2 * row_grain(1);
+  const int64_t rows = even_tile_rows(m, tile_rows(k, m), s.n * s.groups, !dk_splits);
   const int64_t tiles = (m + rows - 1) / rows;
   const int64_t tasks = s.n * s.groups * tiles;
   // Output tiles are independent: claimed a few at a time, so a late worker does not leave the

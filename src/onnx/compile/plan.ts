@@ -1,7 +1,7 @@
 // An inference plan: the imported graph compiled for one input shape signature, run as a flat list
 // of steps over an array of values (no name look-ups, no per-call validation or shape arithmetic).
 import { channelAffine } from '../../ops/channel-affine';
-import { conv2d, conv2dTranspose, type Conv2DOptions, prepackFilter } from '../../ops/conv';
+import { bindConv2d, conv2dTranspose, type Conv2DOptions, prepackFilter } from '../../ops/conv';
 import { linearInference } from '../../ops/linear';
 import { resolveFusedActivation } from '../../ops/fused-activation';
 import { scoped } from '../../tensor/scope';
@@ -74,8 +74,9 @@ function kernelRun(k: KernelDesc): (inputs: readonly (Tensor | null)[]) => Tenso
     dataFormat: 'NHWC', strides: k.strides, dilations: k.dilations, padding: k.pads, groups: k.groups, bias: k.bias,
     activation: k.activation as Conv2DOptions['activation'],
   };
-  if (k.residual) return (ins) => [conv2d(asFloat(ins[0]!), k.weight, { ...opts, residual: asFloat(ins[1]!) })];
-  return (ins) => [conv2d(asFloat(ins[0]!), k.weight, opts)];
+  const conv = bindConv2d(k.weight, opts);
+  if (k.residual) return (ins) => [conv(asFloat(ins[0]!), asFloat(ins[1]!))];
+  return (ins) => [conv(asFloat(ins[0]!), null)];
 }
 
 /** 'relu', 'clip', ... for profiles (parametrised activations are objects). */
