@@ -413,6 +413,54 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     }
   });
 
+  it('implicit-GEMM convolutions (ungrouped, k > 32: taps read in place or from a padded band) match the reference at every SIMD level, packed or not, 1 or 2 threads', () => {
+    const cases: [number[], number[], Conv2DOptions][] = [
+      // 16 output channels (one vector on AVX-512), rows of 64 = strips 13+13+13+13+12, relu in the store.
+      [[1, 6, 64, 16], [3, 3, 16, 16], { padding: 'same', activation: 'relu' }],
+      // Valid padding: every band reads x in place; output rows of 15 and a cout tail past one panel.
+      [[2, 9, 17, 12], [3, 3, 12, 40], { padding: 'valid' }],
+      // Strides, asymmetric explicit padding, vertical dilation (segments two rows apart).
+      [[2, 13, 11, 8], [3, 5, 8, 33], { strides: [2, 3], padding: [[2, 0], [1, 3]], dilations: [2, 1] }],
+      // A 7x7 stride-2 stem: seven segments of 21 floats.
+      [[1, 30, 29, 3], [7, 7, 3, 64], { strides: 2, padding: [[3, 3], [3, 3]], activation: 'relu' }],
+      // 1x1 stride 2 (a ResNet downsample), a residual-free finishing activation.
+      [[2, 11, 11, 40], [1, 1, 40, 70], { strides: 2, activation: 'silu' }],
+      // Deep filter, short rows (strips of 2 and 3), several bands per image.
+      [[1, 5, 5, 300], [3, 3, 300, 20], { padding: 'same' }],
+      // Output wider than one band of 16K floats, with a residual (finished per band).
+      [[1, 40, 50, 24], [3, 3, 24, 48], { padding: 'same', activation: { name: 'clip', min: 0, max: 6 } }],
+    ];
+    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
+    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    const threadsBefore = tf.getNumThreads();
+    try {
+      cases.forEach(([xs, ws, o], i) => {
+        const x = rand(xs, 400 + i);
+        const b = rand([ws[3]!], 410 + i);
+        const probe = on('js', () => conv2d(x, rand(ws, 0), o));
+        const residual = i === cases.length - 1 ? rand(probe.shape.slice(), 420 + i) : undefined;
+        const w = rand(ws, 430 + i);
+        const want = on('js', () => conv2d(x, w, { ...o, bias: b, residual }));
+        for (const level of levels) {
+          tf.setSimdLevel(level);
+          for (const threads of [1, 2]) {
+            tf.setNumThreads(threads);
+            const got = on('native', () => conv2d(x, w, { ...o, bias: b, residual }));
+            expectClose(got, want, 1e-4, 1e-5, `case ${i} (${level}, ${threads} threads)`);
+          }
+          // A filter packed once for the GEMM at this level.
+          const wp = rand(ws, 430 + i);
+          prepackFilter(wp);
+          const packed = on('native', () => conv2d(x, wp, { ...o, bias: b, residual }));
+          expectClose(packed, want, 1e-4, 1e-5, `case ${i} (${level}, packed)`);
+        }
+      });
+    } finally {
+      tf.setSimdLevel(hardware);
+      tf.setNumThreads(threadsBefore);
+    }
+  });
+
   it('every fused epilogue == its unfused graph (conv + bias + residual, then the unary op) in value and gradients', () => {
     const acts: FusedActivation[] = ['relu', 'sigmoid', 'silu', 'gelu', 'hardSwish', { name: 'clip', min: 0, max: 6 },
       { name: 'clip', min: -0.3, max: 0.4 }, { name: 'leakyRelu', alpha: 0.1 }, { name: 'leakyRelu', alpha: -0.2 },

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <new>
+#include <stdexcept>
 
 #include "kernels/common/cpu_features.h"
 #include "kernels/common/thread_pool.h"
@@ -448,6 +449,45 @@ void sgemm_prepacked(int64_t m, int64_t n, int64_t k, const float* a, int64_t ld
   const IsaKernels& K = gemm_detail::active_table();
   const float* pb = packed.data != nullptr && packed.nr == K.nr ? packed.data : nullptr;
   gemm_one(K, false, false, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, epilogue, true, pb);
+}
+
+void sgemm_segmented(const SegmentedA& A, int64_t n, const PackedB& packed, float* c, int64_t ldc, const float* bias,
+                     bool relu) {
+  const IsaKernels& K = gemm_detail::active_table();
+  if (A.rows <= 0 || A.m <= 0 || n <= 0) return;
+  const int64_t k = A.segs * A.seg_k;
+  if (k <= 0) {
+    for (int64_t q = 0; q < A.rows; ++q) scale_only(A.m, n, 0.0f, c + q * A.m * ldc, ldc, bias, relu);
+    return;
+  }
+  if (packed.data == nullptr || packed.nr != K.nr) throw std::invalid_argument("sgemm_segmented: B must be packed at the active width");
+  const int64_t nr = K.nr;
+  // Strips of equal height: a row of 64 pixels as 13+13+13+13+12 rather than 14*4 + 8, and 16 as
+  // 8+8 rather than 14+2, whose 2-row tile would load a B vector per two FMAs.
+  const int64_t strips = ceil_div(A.m, K.mr);
+  // One B panel (k x NR) at a time, reused by every strip of the band while it is in L1/L2.
+  for (int64_t j = 0; j < n; j += nr) {
+    const float* pb = packed.data + (j / nr) * k * nr;
+    const int cols = static_cast<int>(std::min(nr, n - j));
+    for (int64_t q = 0; q < A.rows; ++q) {
+      for (int64_t t = 0; t < strips; ++t) {
+        const int64_t r0 = A.m * t / strips, r1 = A.m * (t + 1) / strips;
+        const float* pa = A.a + q * A.a_qs + r0 * A.a_rs;
+        float* ct = c + (q * A.m + r0) * ldc + j;
+        const int rows = static_cast<int>(r1 - r0);
+        if (K.seg_kernel != nullptr) {
+          const TileStore st{1.0f, 0.0f, bias != nullptr ? bias + j : nullptr, relu, false};
+          K.seg_kernel(A.segs, A.seg_k, A.seg_stride, pa, A.a_rs, pb, ct, ldc, rows, cols, st);
+          continue;
+        }
+        for (int64_t s = 0; s < A.segs; ++s) {
+          const bool last = s + 1 == A.segs;
+          const TileStore st{1.0f, s == 0 ? 0.0f : 1.0f, last && bias != nullptr ? bias + j : nullptr, last && relu, false};
+          K.kernel(A.seg_k, pa + s * A.seg_stride, A.a_rs, 1, pb + s * A.seg_k * nr, nr, ct, ldc, rows, cols, st);
+        }
+      }
+    }
+  }
 }
 
 void sgemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,

@@ -47,6 +47,24 @@ void sgemm_pack_b(int64_t k, int64_t n, const float* b, int64_t ldb, float* pack
 void sgemm_prepacked(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
                      const PackedB& packed, float* c, int64_t ldc, const GemmEpilogue& epilogue = {});
 
+// An implicit-GEMM operand: A's rows read in place from a convolution's input instead of an
+// im2col copy. Row (q, r) of A (q < rows, r < m) is the concatenation over segments s < segs of
+// the seg_k floats at a + q * a_qs + r * a_rs + s * seg_stride. For an NHWC convolution with
+// unit horizontal dilation, a row of output pixels is (q, r): the kw taps of one filter row are
+// kw adjacent input pixels, i.e. one contiguous run of kw * Cin floats, and the kh filter rows are
+// kh segments one input row apart.
+struct SegmentedA {
+  const float* a = nullptr;
+  int64_t rows = 0, m = 0;  // A has rows * m rows
+  int64_t a_qs = 0, a_rs = 0;
+  int64_t segs = 0, seg_k = 0, seg_stride = 0;
+};
+// C = A * B (+ bias along n, then relu) for a SegmentedA and B (segs * seg_k x n) packed at the
+// active width; C's row (q, r) is c + (q * m + r) * ldc. Runs on the calling thread: the caller
+// splits the work (a convolution, by bands of output rows).
+void sgemm_segmented(const SegmentedA& a, int64_t n, const PackedB& packed, float* c, int64_t ldc, const float* bias,
+                     bool relu);
+
 // batch independent GEMMs of the same shape; matrix i uses a + a_offsets[i], b + b_offsets[i],
 // c + c_offsets[i] (offsets in elements). Offsets of A/B may repeat (broadcast batch dims); C's may not.
 void sgemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,

@@ -65,6 +65,13 @@ using DotsFn = void (*)(int64_t m, int64_t n, int64_t k, const float* a, int64_t
 // to a multiple of 16: the n rows of a block are then one contiguous run.
 using DotsPackFn = void (*)(const float* b, int64_t ldb, int64_t n, int64_t kc, float* dst);
 
+// The implicit-GEMM tile (gemm.h SegmentedA): C = A B for an mr x nr tile whose A row i, i < mr,
+// is the concatenation over s < segs of the seg_k floats at pa + s * seg_stride + i * a_rs, and B
+// a full-depth packed panel (segs * seg_k rows of NR floats, zero-padded). The accumulators stay
+// in registers across the segments, so C is written once.
+using SegKernelFn = void (*)(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa, int64_t a_rs,
+                             const float* pb, float* c, int64_t ldc, int mr, int nr, const TileStore& st);
+
 struct IsaKernels {
   int mr;
   int nr;
@@ -80,6 +87,7 @@ struct IsaKernels {
   DotsFn dots;
   DotsPackFn dots_pack;
   MicroKernelCopyBFn kernel_copy_b;  // null: pack B in a separate pass
+  SegKernelFn seg_kernel;  // null: one `kernel` call per segment, accumulating in C
 };
 
 TF_ISA_TABLE(IsaKernels)

@@ -262,6 +262,58 @@ void micro_kernel(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks, const
   return kernel_cols<1>(kc, pa, a_rs, a_ks, pb, b_ks, c, ldc, mr, nr, st);
 }
 
+// Implicit-GEMM tile (SegKernelFn): tile_kernel's k loop over row-contiguous A, split into
+// segments that each start at their own offset; B is a packed panel, so no masked loads.
+template <int R, int V>
+void seg_tile(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa, int64_t a_rs, const float* pb,
+              float* c, int64_t ldc, int nr, const TileStore& st) {
+  __m256 acc[R][V];
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) acc[i][v] = _mm256_setzero_ps();
+  for (int64_t s = 0; s < segs; ++s) {
+    const float* a = pa + s * seg_stride;
+    for (int64_t p = 0; p < seg_k; ++p) {
+      __m256 b[V];
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v) b[v] = _mm256_loadu_ps(pb + 8 * v);
+#pragma GCC unroll 8
+      for (int i = 0; i < R; ++i) {
+        const __m256 av = _mm256_broadcast_ss(a + i * a_rs + p);
+#pragma GCC unroll 2
+        for (int v = 0; v < V; ++v) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);
+      }
+      pb += kNr;
+    }
+  }
+  __m256 out[R][V];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) out[i][v] = acc[i][v];
+  store_tile<R, V>(out, c, ldc, nr, st);
+}
+
+template <int V>
+void seg_rows(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa, int64_t a_rs, const float* pb,
+              float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
+  switch (mr) {
+    case 1: return seg_tile<1, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 2: return seg_tile<2, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 3: return seg_tile<3, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 4: return seg_tile<4, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 5: return seg_tile<5, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    default: return seg_tile<6, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+  }
+}
+
+void seg_kernel(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa, int64_t a_rs, const float* pb,
+                float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
+  if (nr > 8) return seg_rows<2>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, mr, nr, st);
+  return seg_rows<1>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, mr, nr, st);
+}
+
 // --------------------------------------------------------------------------------------------
 // GEMV
 
@@ -342,7 +394,7 @@ void gemv_dots(int64_t n, int64_t k, const float* x, const float* m, int64_t ld,
 const IsaKernels& table() {
   static const IsaKernels k{kMr, kNr, /*kc=*/256, /*mc=*/kMr * 24, /*nc=*/kNr * 128,
                             pack<kMr>, pack<kNr>, micro_kernel, gemv_rows, gemv_dots, 0, nullptr, nullptr,
-                            nullptr};
+                            nullptr, seg_kernel};
   return k;
 }
 

@@ -302,6 +302,73 @@ void micro_kernel_copy_b(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks
   return tile_kernel<kMr, 1, false, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st, pb_out);
 }
 
+// Implicit-GEMM tile (SegKernelFn): tile_kernel's k loop over row-contiguous A, split into
+// segments that each start at their own offset; B is a packed (zero-padded) panel, so no masked
+// loads. With one B vector (nr <= 16, a 16-channel convolution) each broadcast feeds one FMA and
+// folds into it as an embedded broadcast.
+template <int R, int V>
+void seg_tile(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa, int64_t a_rs, const float* pb,
+              float* c, int64_t ldc, int nr, const TileStore& st) {
+  __m512 acc[R][V];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) acc[i][v] = _mm512_setzero_ps();
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + nr - 1), _MM_HINT_T0);
+  }
+  for (int64_t s = 0; s < segs; ++s) {
+    const float* a = pa + s * seg_stride;
+    for (int64_t p = 0; p < seg_k; ++p) {
+      __m512 b[V];
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v) b[v] = _mm512_loadu_ps(pb + 16 * v);
+#pragma GCC unroll 16
+      for (int i = 0; i < R; ++i) {
+        const __m512 av = _mm512_set1_ps(a[i * a_rs + p]);
+#pragma GCC unroll 2
+        for (int v = 0; v < V; ++v) acc[i][v] = _mm512_fmadd_ps(av, b[v], acc[i][v]);
+      }
+      pb += kNr;
+    }
+  }
+  __m512 out[R][V];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) out[i][v] = acc[i][v];
+  store_tile<R, V>(out, c, ldc, nr, st);
+}
+
+template <int V>
+void seg_rows(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa, int64_t a_rs, const float* pb,
+              float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
+  switch (mr) {
+    case 1: return seg_tile<1, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 2: return seg_tile<2, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 3: return seg_tile<3, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 4: return seg_tile<4, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 5: return seg_tile<5, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 6: return seg_tile<6, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 7: return seg_tile<7, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 8: return seg_tile<8, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 9: return seg_tile<9, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 10: return seg_tile<10, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 11: return seg_tile<11, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 12: return seg_tile<12, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    case 13: return seg_tile<13, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+    default: return seg_tile<14, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
+  }
+}
+
+void seg_kernel(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa, int64_t a_rs, const float* pb,
+                float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
+  if (nr > 16) return seg_rows<2>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, mr, nr, st);
+  return seg_rows<1>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, mr, nr, st);
+}
+
 // --------------------------------------------------------------------------------------------
 // GEMV
 
@@ -488,7 +555,7 @@ void dots(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const fl
 const IsaKernels& table() {
   static const IsaKernels k{kMr, kNr, /*kc=*/256, /*mc=*/kMr * 24, /*nc=*/kNr * 64,
                             pack<kMr>, pack<kNr>, micro_kernel, gemv_rows, gemv_dots,
-                            kDotsMaxN, dots, dots_pack, micro_kernel_copy_b};
+                            kDotsMaxN, dots, dots_pack, micro_kernel_copy_b, seg_kernel};
   return k;
 }
 

@@ -85,7 +85,7 @@ void gemv_dots(int64_t n, int64_t k, const float* x, const float* m, int64_t ld,
 const IsaKernels& table() {
   static const IsaKernels k{kMr, kNr, /*kc=*/256, /*mc=*/kMr * 32, /*nc=*/kNr * 256,
                             pack<kMr>, pack<kNr>, micro_kernel, gemv_rows, gemv_dots, 0, nullptr, nullptr,
-                            nullptr};
+                            nullptr, nullptr};
   return k;
 }
 
