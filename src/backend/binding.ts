@@ -334,38 +334,72 @@ export function checkAddon(addon: unknown): asserts addon is NativeAddon {
 const packageRoot = path.resolve(__dirname, '..', '..');
 
 /**
- * Finds the binary: a prebuild for this platform first (what ships), then the local cmake-js
- * build through node-gyp-build. TENSORFORGE_ADDON names a file explicitly (tests, debugging).
+ * The binaries to try, in order: a prebuild for this platform first (what ships), then the local
+ * cmake-js build through node-gyp-build, which a checkout falls back to when its prebuild predates
+ * the sources (a prebuild that does not match this file is refused, see {@link checkAddon}).
+ * TENSORFORGE_ADDON names a file explicitly and alone (tests, debugging).
  */
-export function resolveAddonPath(root = packageRoot): string {
+export function addonCandidates(root = packageRoot): string[] {
   const explicit = process.env['TENSORFORGE_ADDON'];
-  if (explicit) return path.resolve(explicit);
+  if (explicit) return [path.resolve(explicit)];
+  const out: string[] = [];
   const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   if (fs.existsSync(dir)) {
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.node'));
-    if (file) return path.join(dir, file);
+    if (file) out.push(path.join(dir, file));
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
-  return nodeGypBuild.path(root);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+    const local = nodeGypBuild.path(root);
+    if (!out.includes(local)) out.push(local);
+  } catch (err) {
+    // No local build: only worth reporting when there is no prebuild either.
+    if (!out.length) throw err;
+  }
+  return out;
+}
+
+/** The first binary {@link addonCandidates} names (the one a shipped package loads). */
+export function resolveAddonPath(root = packageRoot): string {
+  return addonCandidates(root)[0]!;
 }
 
 let loaded: NativeAddon | null | undefined;
+let loadedPath: string | null = null;
 let loadError: Error | null = null;
 
-/** The addon, or null when it cannot load or does not match this file (the library then runs on the js backend). */
+/** The addon, or null when none can load or match this file (the library then runs on the js backend). */
 export function nativeAddon(): NativeAddon | null {
   if (loaded !== undefined) return loaded;
+  loaded = null;
+  let candidates: string[] = [];
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const addon: unknown = require(resolveAddonPath());
-    checkAddon(addon);
-    loaded = addon;
+    candidates = addonCandidates();
   } catch (err) {
-    loaded = null;
     loadError = err instanceof Error ? err : new Error(String(err));
   }
+  for (const file of candidates) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const addon: unknown = require(file);
+      checkAddon(addon);
+      loaded = addon;
+      loadedPath = file;
+      loadError = null;
+      break;
+    } catch (err) {
+      // The first refusal is the one to report: it names the binary a user's install would load.
+      loadError ??= err instanceof Error ? err : new Error(String(err));
+    }
+  }
   return loaded;
+}
+
+/** The file {@link nativeAddon} loaded, or null when it loaded none. */
+export function nativeAddonPath(): string | null {
+  nativeAddon();
+  return loadedPath;
 }
 
 /** Why {@link nativeAddon} returned null, if it did. */

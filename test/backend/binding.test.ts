@@ -8,7 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makePacker, parseLayout } from '../../src/backend/arg-block';
-import { addonFunctions, checkAddon, layouts, nativeAddon, nativeLoadError, pack, resolveAddonPath } from '../../src/backend/binding';
+import {
+  addonCandidates, addonFunctions, checkAddon, layouts, nativeAddon, nativeAddonPath, nativeLoadError, pack, resolveAddonPath,
+} from '../../src/backend/binding';
 import { FUSED_KINDS, type FusedKind, SUM_SQUARES_FIELDS, stepFields } from '../../src/optimizers/fused-layouts';
 
 const require = createRequire(__filename);
@@ -16,7 +18,7 @@ const require = createRequire(__filename);
 /** The binary as loaded, before any check (null when there is none to load). */
 function rawAddon(): Record<string, unknown> | null {
   try {
-    return require(resolveAddonPath()) as Record<string, unknown>;
+    return require(nativeAddonPath() ?? resolveAddonPath()) as Record<string, unknown>;
   } catch {
     return null;
   }
@@ -116,7 +118,7 @@ describe.runIf(raw !== null)('a mismatched binary at load', () => {
     // A JS module standing in for the binary: the real addon with one field renamed.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-binding-'));
     const fake = path.join(dir, 'mismatched.js');
-    fs.writeFileSync(fake, `const real = require(${JSON.stringify(resolveAddonPath())});
+    fs.writeFileSync(fake, `const real = require(${JSON.stringify(nativeAddonPath() ?? resolveAddonPath())});
 module.exports = { ...real, layouts: { ...real.layouts, softmax: ['xOffset', 'outer', 'len', 'inner', 'logarithm'] } };\n`);
     try {
       const r = spawnSync(process.execPath, ['-e',
@@ -129,6 +131,31 @@ module.exports = { ...real, layouts: { ...real.layouts, softmax: ['xOffset', 'ou
       expect(r.stderr.match(/native addon unavailable \(the native addon does not match .*layout 'softmax' field 4/g)).toHaveLength(1);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('where the binary comes from', () => {
+  it('tries the prebuild first, then the local build a checkout falls back to when its prebuild is stale', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-candidates-'));
+    const saved = process.env['TENSORFORGE_ADDON'];
+    delete process.env['TENSORFORGE_ADDON'];
+    try {
+      const prebuild = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'tensorforge.node');
+      const local = path.join(root, 'build', 'Release', 'tensorforge.node');
+      fs.mkdirSync(path.dirname(local), { recursive: true });
+      fs.writeFileSync(local, '');
+      expect(addonCandidates(root)).toEqual([local]);
+      fs.mkdirSync(path.dirname(prebuild), { recursive: true });
+      fs.writeFileSync(prebuild, '');
+      expect(addonCandidates(root)).toEqual([prebuild, local]);
+      expect(resolveAddonPath(root)).toBe(prebuild);
+      process.env['TENSORFORGE_ADDON'] = path.join(root, 'elsewhere.node');
+      expect(addonCandidates(root)).toEqual([path.join(root, 'elsewhere.node')]);
+    } finally {
+      if (saved === undefined) delete process.env['TENSORFORGE_ADDON'];
+      else process.env['TENSORFORGE_ADDON'] = saved;
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });

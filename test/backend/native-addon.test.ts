@@ -25,6 +25,16 @@ describe('native addon', () => {
     expect(tf.backendInfo().buildHash).toBe(sourceHash());
   });
 
+  it('ships a prebuild built from the current native sources (regenerate with npm run prebuild)', () => {
+    const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+    const file = fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => f.endsWith('.node')) : undefined;
+    expect(file, `a prebuild in ${dir}`).toBeDefined();
+    // Checked on the file itself: the loader falls back to a local build when the prebuild is stale,
+    // which would hide a prebuild nobody regenerated.
+    const prebuilt = require(path.join(dir, file!)) as { info(): { buildHash: string } };
+    expect(prebuilt.info().buildHash).toBe(sourceHash());
+  });
+
   it('reports backend, SIMD level, threads and build hash', () => {
     const info = tf.backendInfo();
     expect(['native', 'js']).toContain(info.backend);
