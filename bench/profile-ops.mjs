@@ -165,3 +165,52 @@ export function formatProfile(p, n = 6) {
   if (p.error) return `failed: ${p.error}`;
   return `${p.totalMs.toPrecision(3)} ms (pass ${p.passMs.toPrecision(3)}): ${formatEntries(p.byOp, n)}`;
 }
+
+/**
+ * A session whose runs are profiled, for timing one layer by its kernel alone: a one-layer model
+ * run by ORT also reorders its input and output to its blocked layout and pays the session's
+ * per-run work, which a network pays once at its edges, not per layer. `kernelTimes()` (after the
+ * runs) reads ORT's profile: the `opName` kernels' time per run, median and fastest, skipping
+ * the first `skipRuns` (warm-up) runs; `close()` releases the session and its profile.
+ */
+export async function profiledSession(model, threads, opName, skipRuns = 1) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tensorforge-ort-kernel-'));
+  const session = await createSession(model, threads, { enableProfiling: true, profileFilePrefix: path.join(dir, 'ort') });
+  let ended = false;
+  return {
+    session,
+    async kernelTimes() {
+      if (!ended) session.endProfiling();
+      ended = true;
+      const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
+      if (!file) throw new Error(`onnxruntime wrote no profile into ${dir}`);
+      const events = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+      const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts).slice(skipRuns);
+      if (!runs.length) throw new Error('the onnxruntime profile has no model_run events after the warm-up');
+      const starts = runs.map((r) => r.ts);
+      const perRun = new Float64Array(runs.length);
+      for (const e of events) {
+        if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.args?.op_name !== opName) continue;
+        // Runs are sorted: the last one starting at or before the event holds it.
+        let lo = 0;
+        let hi = starts.length - 1;
+        if (e.ts < starts[0]) continue;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (starts[mid] <= e.ts) lo = mid;
+          else hi = mid - 1;
+        }
+        perRun[lo] += e.dur * 1e3;
+      }
+      const ns = [...perRun].filter((v) => v > 0);
+      if (!ns.length) throw new Error(`no ${opName} kernel in the onnxruntime profile`);
+      return { medianNs: median(ns), minNs: Math.min(...ns) };
+    },
+    async close() {
+      if (!ended) session.endProfiling();
+      ended = true;
+      await session.release?.();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

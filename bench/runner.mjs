@@ -4,7 +4,8 @@
 //
 // A case is { id, group, label, unit, higherIsBetter, score(nsPerCall), relTol, compare?(out, ref),
 // targets, setup(), impls: { [implId]: async (ctx, threads) => variant } }, and a variant is
-// { run(), once() -> Float32Array, async?, enter?(), dispose?() }.
+// { run(), once() -> Float32Array, async?, enter?(), dispose?(), kernelTimes?() } (kernelTimes: the
+// measured layer's kernel time over the timed calls, { medianNs, minNs }, for per-layer comparisons).
 import { BASELINE_TARGET, IMPLS, RATIOS, THREADS } from './impl/registry.mjs';
 import { withBaseline } from './impl/tensorforge.mjs';
 import { relativeError } from './data.mjs';
@@ -112,6 +113,16 @@ export async function runCase(c, plan, log = () => {}, stat = 'median') {
   const measured = await measureInterleaved(variants, plan);
   for (const v of variants) {
     const m = measured.get(v.key);
+    if (v.kernelTimes && !m.error) {
+      // The layer's own kernel time, from the variant's profiler over the same timed calls (see
+      // depthwise.mjs); the wall-clock figures stay in the JSON.
+      try {
+        const k = await v.kernelTimes();
+        Object.assign(m, { wallMedianNs: m.medianNs, wallMinNs: m.minNs, medianNs: k.medianNs, minNs: k.minNs, kernelOnly: true });
+      } catch (e) {
+        m.error = errText(e);
+      }
+    }
     await disposeQuietly(v);
     if (m.error) {
       results[v.impl].byThreads[v.threads] = { error: m.error };

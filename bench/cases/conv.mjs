@@ -42,7 +42,7 @@ function setupShape(s) {
 }
 
 /** Permutes a row-major 4-d array of shape dims: output axis a is input axis perm[a]. */
-function permute(src, dims, perm) {
+export function permute(src, dims, perm) {
   const out = new Float32Array(src.length);
   const strides = [dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1];
   const od = perm.map((p) => dims[p]);

@@ -6,6 +6,7 @@ import * as gemm from './gemm.mjs';
 import * as elementwise from './elementwise.mjs';
 import * as mlpTrain from './mlp-train.mjs';
 import * as conv from './conv.mjs';
+import * as depthwise from './depthwise.mjs';
 import * as cnnTrain from './cnn-train.mjs';
 import * as lstmTrain from './lstm-train.mjs';
 import * as inferenceLatency from './inference-latency.mjs';
@@ -15,4 +16,4 @@ import * as quantModels from './quant-models.mjs';
 import * as pruning from './pruning.mjs';
 import * as realTrain from './real-train.mjs';
 
-export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, cnnTrain, lstmTrain, realTrain, inferenceLatency, real, quant, quantModels, pruning];
+export const CASE_MODULES = [gemm, elementwise, mlpTrain, conv, depthwise, cnnTrain, lstmTrain, realTrain, inferenceLatency, real, quant, quantModels, pruning];
