@@ -753,6 +753,20 @@ registerOp({
       label: 'depthwise 5x5 s2 same, C=5', shapes: [[2, 11, 12, 5], [5, 5, 1, 5]],
       run: (x, w) => conv2d(x, w, { groups: 5, strides: 2, padding: 'same' }),
     },
+    // Feature maps so small that most pixels are borders (7x7 with 3x3, 5x6 with 5x5): the border
+    // columns run the blocked kernel over zero-padded copies of their input columns.
+    {
+      label: 'depthwise 3x3 s1 pad 1 on 7x7, C=40, bias', shapes: [[2, 7, 7, 40], [3, 3, 1, 40], [40]],
+      run: (x, w, b) => conv2d(x, w, { groups: 40, padding: [[1, 1], [1, 1]], bias: b }),
+    },
+    {
+      label: 'depthwise 5x5 s1 pad 2 on 5x6, C=20', shapes: [[1, 5, 6, 20], [5, 5, 1, 20]],
+      run: (x, w) => conv2d(x, w, { groups: 20, padding: [[2, 2], [2, 2]] }),
+    },
+    {
+      label: 'depthwise 5x5 s2 pad [1,3] on 9x9, C=17', shapes: [[1, 9, 9, 17], [5, 5, 1, 17]],
+      run: (x, w) => conv2d(x, w, { groups: 17, strides: 2, padding: [[2, 2], [1, 3]] }),
+    },
     {
       label: 'depthwise 3x3 dilation 2, strides [2,1]', shapes: [[1, 9, 11, 6], [3, 3, 1, 6]],
       run: (x, w) => conv2d(x, w, { groups: 6, dilations: 2, strides: [2, 1], padding: 'same' }),
