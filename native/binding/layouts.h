@@ -180,7 +180,7 @@ TF_LAYOUT(layerNormBackward, TF_LAYER_NORM_BACKWARD_FIELDS)
   F(dgammaOffset) F(dbetaOffset)
 
 #define TF_CHANNEL_AFFINE_FIELDS(F) \
-  F(outer) F(c) F(inner) F(xOffset) F(scaleOffset) F(shiftOffset) F(yOffset) F(activation) F(p0) F(p1)
+  F(outer) F(c) F(inner) F(xRowStride) F(xOffset) F(scaleOffset) F(shiftOffset) F(yOffset) F(activation) F(p0) F(p1)
 
 TF_LAYOUT(batchNormForward, TF_BATCH_NORM_FORWARD_FIELDS)
 TF_LAYOUT(channelAffine, TF_CHANNEL_AFFINE_FIELDS)

@@ -111,7 +111,7 @@ export const layouts = {
   /** b (k x n, row stride ldb) from bOffset, packed into GEMM panels. */
   gemmPackB: ['k', 'n', 'ldb', 'bOffset'],
   /** y = act(x * scale + shift) per channel: x, y dense [outer, c, inner]; activation a unary op code (-1 none). */
-  channelAffine: ['outer', 'c', 'inner', 'xOffset', 'scaleOffset', 'shiftOffset', 'yOffset', 'activation', 'p0', 'p1'],
+  channelAffine: ['outer', 'c', 'inner', 'xRowStride', 'xOffset', 'scaleOffset', 'shiftOffset', 'yOffset', 'activation', 'p0', 'p1'],
 } as const;
 
 export type LayoutName = keyof typeof layouts;
