@@ -1,6 +1,7 @@
-// The plan passes DenseNet's shape asks for: prefix-sharing channel Concats written into one buffer
-// (each Concat a channel slice of it), all-zero Pads and Identities elided, and an AveragePool moved
-// before the 1x1 convolution feeding it. Each graph is checked against the uncompiled import
+// Plan passes real networks' shapes ask for: DenseNet's prefix-sharing channel Concats written into
+// one buffer (each Concat a channel slice of it), all-zero Pads and Identities elided, an
+// AveragePool moved before the 1x1 convolution feeding it; MobileNetV3's squeeze-and-excitation
+// gate (HardSigmoid) in its convolution's epilogue. Each graph is checked against the uncompiled import
 // (within 1e-5 relative, call after call: the shared buffer is made afresh per call).
 import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../../src/onnx/import';
@@ -140,5 +141,25 @@ describe('DenseNet plan passes', () => {
     const s = p.stats([X])!;
     expect(s.poolsBeforePointwise).toBe(1);
     expect(s.elidedNoOps).toBe(1);
+  });
+
+  it("MobileNetV3's squeeze-and-excitation: the HardSigmoid gate joins the second 1x1 convolution", () => {
+    const p = compare({
+      inputs: [{ name: 'x', shape: ['N', 3, 8, 8] }], outputs: ['y'],
+      initializers: [conv('w1', 3, 6), conv('s1', 6, 4, 1), conv('s2', 4, 6, 1), { name: 'b2', shape: [6], data: values(6, 2) }],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'GlobalAveragePool', inputs: ['c'], outputs: ['g'] },
+        { op: 'Conv', inputs: ['g', 's1'], outputs: ['g1'] },
+        { op: 'Relu', inputs: ['g1'], outputs: ['g2'] },
+        { op: 'Conv', inputs: ['g2', 's2', 'b2'], outputs: ['g3'] },
+        { op: 'HardSigmoid', inputs: ['g3'], outputs: ['gate'], attrs: { alpha: { float: 1 / 6 }, beta: { float: 0.5 } } },
+        { op: 'Mul', inputs: ['c', 'gate'], outputs: ['y'] },
+      ],
+    }, X);
+    const s = p.stats([X])!;
+    expect(s.fusedEpilogues).toBe(2);
+    // Conv, pool, two convolutions (activations inside), Mul and the layout conversions.
+    expect(s.steps).toBe(5 + s.layoutConversions);
   });
 });
