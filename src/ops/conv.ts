@@ -681,6 +681,7 @@ const EPILOGUE_PATHS: readonly { label: string; shapes: number[][]; opts: Conv2D
   { label: 'depthwise 3x3 same', shapes: [[2, 5, 6, 5], [3, 3, 1, 5], [5], [2, 5, 6, 5]], opts: { groups: 5, padding: 'same' } },
   { label: '3x3 im2col', shapes: [[2, 5, 6, 12], [3, 3, 12, 6], [6], [2, 3, 4, 6]], opts: {} },
   { label: '1x1', shapes: [[2, 4, 5, 3], [1, 1, 3, 5], [5], [2, 4, 5, 5]], opts: {} },
+  { label: '1x1 to 3 channels (transposed GEMM)', shapes: [[2, 4, 5, 6], [1, 1, 6, 3], [3], [2, 4, 5, 3]], opts: {} },
   { label: 'direct small-k, stride 2', shapes: [[1, 7, 6, 2], [3, 3, 2, 4], [4], [1, 4, 3, 4]], opts: { strides: 2, padding: 'same' } },
 ];
 const epilogueChecks: OpCheck[] = EPILOGUES.flatMap(([name, activation]) => EPILOGUE_PATHS.map((path) => ({
@@ -695,6 +696,15 @@ epilogueChecks.push(
   {
     label: 'leakyRelu alpha -0.3 (gradient from the input), depthwise', shapes: [[2, 5, 6, 5], [3, 3, 1, 5], [5]], domain: 'awayFromZero',
     run: (x, w, b) => conv2d(x, mul(w, 0.01), { groups: 5, padding: 'same', bias: mul(b, 5), activation: { name: 'leakyRelu', alpha: -0.3 } }),
+  },
+  {
+    label: 'relu, 1x1 to 4 channels (transposed GEMM), bias', shapes: [[2, 4, 5, 7], [1, 1, 7, 4], [4]], domain: 'awayFromZero',
+    run: (x, w, b) => conv2d(x, mul(w, 0.01), { bias: mul(b, 5), activation: 'relu' }),
+  },
+  {
+    // 2220 pixels: two full blocks of 1024 and a partial one.
+    label: '1x1 to 2 channels, large (transposed GEMM blocks)', shapes: [[2, 30, 37, 5], [1, 1, 5, 2]], grad: false,
+    run: (x, w) => conv2d(x, w),
   },
   {
     label: 'relu + residual, 1x1', shapes: [[2, 4, 5, 3], [1, 1, 3, 5], [5], [2, 4, 5, 5]], domain: 'awayFromZero',
