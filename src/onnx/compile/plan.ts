@@ -14,7 +14,7 @@ import { type IrGraph, type IrNode, type KernelDesc, removeDead } from './ir';
 import { assignLayout } from './layout';
 import { fuseErfGelu } from './fuse-gelu';
 import { fuseResidualAdds } from './fuse-residual';
-import { fuseChannelShuffles } from './fuse-channel-shuffle';
+import { fuseChannelShuffles, fuseConcatShuffles } from './fuse-channel-shuffle';
 import { fuseAttentionHeadsLast } from './fuse-attention';
 import { lowerKernels } from './lower-kernels';
 import { concatInPlace } from './concat-in-place';
@@ -47,6 +47,8 @@ export interface PlanStats {
   elidedNoOps: number;
   /** AveragePools moved before the 1x1 convolution feeding them (it then convolves fewer pixels). */
   poolsBeforePointwise: number;
+  /** Concats of a ChannelShuffle's groups written shuffled in one step (no Concat copy). */
+  concatShuffles: number;
   /** Channel Concats run as slices of one buffer shared with longer Concats of the same leading parts. */
   inPlaceConcats: number;
 }
@@ -186,6 +188,7 @@ export class InferencePlan {
     const headsLastAttentions = fuseAttentionHeadsLast(g);
     const layoutConversions = assignLayout(g);
     removeDead(g);
+    const concatShuffles = fuseConcatShuffles(g);
     const inPlaceConcats = concatInPlace(g);
     this.steps = g.nodes.map(toStep);
     this.inputIds = Int32Array.from(g.inputs);
@@ -193,7 +196,7 @@ export class InferencePlan {
     this.valueCount = g.valueCount;
     this.releaseRecording(g, xs);
     this.planFrees(xs);
-    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, elidedNoOps, poolsBeforePointwise, foldedBatchNorms, affineBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, channelShuffles, headsLastAttentions, layoutConversions, inPlaceConcats, viewSteps: this.steps.filter((st) => st.view).length };
+    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, elidedNoOps, poolsBeforePointwise, foldedBatchNorms, affineBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, channelShuffles, headsLastAttentions, layoutConversions, concatShuffles, inPlaceConcats, viewSteps: this.steps.filter((st) => st.view).length };
   }
 
   /**
