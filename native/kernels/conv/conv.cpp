@@ -455,13 +455,17 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
                     const PackedB& packed) {
   const int64_t m = s.oh * s.ow;
   if (s.n == 0 || m == 0 || s.cout == 0) return;
+  // Pixels ldx apart (a channel slice: ShuffleNet's split halves): only the pointwise GEMM paths
+  // below read x as an operand with a row stride; the binding allows nothing else.
+  const int64_t ldx = s.ldx != 0 ? s.ldx : s.c;
+  const bool strided_x = ldx != s.c;
   if (is_depthwise(s)) return depthwise_forward(s, x, w, y, epi);
   const float* bias = epi.bias;
   const bool relu = store_relu(epi);
   const bool finish = needs_finish(epi);
   const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
   const int64_t k = s.kh * s.kw * cg;
-  const conv_detail::DirectKernels* dk = use_direct_forward(s) ? &direct_kernels() : nullptr;
+  const conv_detail::DirectKernels* dk = use_direct_forward(s) && !strided_x ? &direct_kernels() : nullptr;
   const bool direct = is_pointwise(s) && !dk;
   if (grouped_detail::supports(s)) {
     const grouped_detail::GroupedKernels& gk = grouped_detail::active_table();
@@ -487,7 +491,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
       for (int64_t b = b0; b < b1; b++) {
         const int64_t r0 = b * kNarrowBlock, cnt = std::min(kNarrowBlock, total - r0);
         float* t = scratch(t_cols, s.cout * cnt);
-        sgemm(true, true, s.cout, cnt, k, 1.0f, w, s.cout, x + r0 * s.c, s.c, 0.0f, t, cnt);
+        sgemm(true, true, s.cout, cnt, k, 1.0f, w, s.cout, x + r0 * ldx, ldx, 0.0f, t, cnt);
         float* yb = y + r0 * s.cout;
         for (int64_t p = 0; p < cnt; p++) {
           for (int64_t co = 0; co < s.cout; co++) {
@@ -517,7 +521,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
       ep.block = tile_block;
       ep.block_ctx = &te;
     }
-    sgemm_prepacked(s.n * m, s.cout, k, x, s.c, w, s.cout, packed, y, s.cout, ep);
+    sgemm_prepacked(s.n * m, s.cout, k, x, ldx, w, s.cout, packed, y, s.cout, ep);
     return;
   }
   if (!direct && !dk && use_implicit(s)) return implicit_forward(s, x, w, y, epi, packed);
