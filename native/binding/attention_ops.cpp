@@ -226,7 +226,11 @@ Napi::Value channel_affine_entry(const Napi::CallbackInfo& info, bool async) {
   a.c = args.integer(L::c, 1, kMaxExtent);
   a.inner = args.integer(L::inner, 1, kMaxExtent);
   const int64_t size = batch_norm_size(info.Env(), a.outer, a.c, a.inner);
-  a.x = read_dense(info, 0, "channelAffine x", args, L::xOffset, size);
+  // 0: dense rows; else (channels-last only) rows that far apart in x.
+  const int64_t ldx = args.integer(L::xRowStride, 0, kMaxExtent);
+  if (ldx != 0 && (a.inner != 1 || ldx < a.c)) throw_range(info.Env(), "channelAffine: xRowStride needs inner = 1 and xRowStride >= c");
+  a.ldx = ldx == 0 ? a.c * a.inner : ldx;
+  a.x = read_dense(info, 0, "channelAffine x", args, L::xOffset, size == 0 ? 0 : (a.outer - 1) * a.ldx + a.c * a.inner);
   a.scale = read_dense(info, 1, "channelAffine scale", args, L::scaleOffset, a.c);
   a.shift = read_dense(info, 2, "channelAffine shift", args, L::shiftOffset, a.c);
   a.y = read_dense(info, 3, "channelAffine y", args, L::yOffset, size);

@@ -50,6 +50,7 @@ ConvCall read_conv(const Napi::CallbackInfo& info, size_t args_index, const char
   c.x_off = offset(L::xOffset);
   c.w_off = offset(L::wOffset);
   c.y_off = offset(L::yOffset);
+  s.ldx = dim(L::xPixelStride);
   if (s.sh < 1 || s.sw < 1 || s.dh < 1 || s.dw < 1) throw_range(env, std::string(fn) + ": strides and dilations must be >= 1");
   if (s.groups < 1 || s.c % s.groups != 0 || s.cout % s.groups != 0) {
     throw_range(env, std::string(fn) + ": groups must divide the input and output channels");
@@ -59,7 +60,12 @@ ConvCall read_conv(const Napi::CallbackInfo& info, size_t args_index, const char
     if (a != 0 && b > (int64_t{1} << 53) / a) throw_range(env, std::string(fn) + ": tensor too large");
     return a * b;
   };
-  const int64_t x_size = mul(mul(mul(s.n, s.h), s.w), s.c);
+  int64_t x_size = mul(mul(mul(s.n, s.h), s.w), s.c);
+  if (s.ldx != 0) {
+    if (s.ldx < s.c) throw_range(env, std::string(fn) + ": xPixelStride must be 0 or at least c");
+    const int64_t pixels = mul(mul(s.n, s.h), s.w);
+    x_size = pixels == 0 ? 0 : mul(pixels - 1, s.ldx) + s.c;
+  }
   const int64_t w_size = mul(mul(mul(s.kh, s.kw), s.c / s.groups), s.cout);
   const int64_t y_size = mul(mul(mul(s.n, s.oh), s.ow), s.cout);
   check_range(env, (std::string(fn) + " x").c_str(), x_len, c.x_off, x_size);
@@ -77,6 +83,11 @@ Napi::Value conv2d_entry(const Napi::CallbackInfo& info, bool async) {
   F32 w = get_f32(info, 1, "w");
   F32 y = get_f32(info, 2, "y");
   ConvCall c = read_conv(info, 3, "conv2d", x.length, w.length, y.length);
+  if (c.s.ldx != 0 && c.s.ldx != c.s.c &&
+      !(c.s.groups == 1 && c.s.kh == 1 && c.s.kw == 1 && c.s.sh == 1 && c.s.sw == 1 && c.s.pad_top == 0 && c.s.pad_left == 0 &&
+        c.s.oh == c.s.h && c.s.ow == c.s.w)) {
+    throw_range(info.Env(), "conv2d: an xPixelStride other than c needs a pointwise (1x1, stride 1, unpadded) ungrouped convolution");
+  }
   k::ConvEpilogue ep;
   if (info.Length() > 4 && !info[4].IsNull() && !info[4].IsUndefined()) {
     F32 b = get_f32(info, 4, "bias");
@@ -123,6 +134,7 @@ Napi::Value conv2d_backprop_input_entry(const Napi::CallbackInfo& info, bool asy
   F32 w = get_f32(info, 1, "w");
   F32 dx = get_f32(info, 2, "dx");
   ConvCall c = read_conv(info, 3, "conv2dBackpropInput", dx.length, w.length, dy.length);
+  if (c.s.ldx != 0) throw_range(info.Env(), "conv2dBackpropInput: xPixelStride must be 0");
   const float* dyp = dy.data + c.y_off;
   const float* wp = w.data + c.w_off;
   float* dxp = dx.data + c.x_off;
@@ -136,6 +148,7 @@ Napi::Value conv2d_backprop_filter_entry(const Napi::CallbackInfo& info, bool as
   F32 dy = get_f32(info, 1, "dy");
   F32 dw = get_f32(info, 2, "dw");
   ConvCall c = read_conv(info, 3, "conv2dBackpropFilter", x.length, dw.length, dy.length);
+  if (c.s.ldx != 0) throw_range(info.Env(), "conv2dBackpropFilter: xPixelStride must be 0");
   const float* xp = x.data + c.x_off;
   const float* dyp = dy.data + c.y_off;
   float* dwp = dw.data + c.w_off;

@@ -81,7 +81,7 @@ TF_LAYOUT_TAIL(gemm, TF_GEMM_FIELDS, batch, TF_GEMM_TAIL)
 // forward pass and both backward passes.
 #define TF_CONV2D_FIELDS(F)                                                                      \
   F(n) F(h) F(w) F(c) F(kh) F(kw) F(cout) F(oh) F(ow) F(sh) F(sw) F(dh) F(dw) F(padTop) F(padLeft) \
-  F(groups) F(xOffset) F(wOffset) F(yOffset)
+  F(groups) F(xOffset) F(wOffset) F(yOffset) F(xPixelStride)
 #define TF_CONV2D_RELU_GRAD_FIELDS(F) F(n) F(dyOffset) F(yOffset) F(outOffset)
 
 TF_LAYOUT(conv2d, TF_CONV2D_FIELDS)
@@ -180,7 +180,7 @@ TF_LAYOUT(layerNormBackward, TF_LAYER_NORM_BACKWARD_FIELDS)
   F(dgammaOffset) F(dbetaOffset)
 
 #define TF_CHANNEL_AFFINE_FIELDS(F) \
-  F(outer) F(c) F(inner) F(xOffset) F(scaleOffset) F(shiftOffset) F(yOffset) F(activation) F(p0) F(p1)
+  F(outer) F(c) F(inner) F(xRowStride) F(xOffset) F(scaleOffset) F(shiftOffset) F(yOffset) F(activation) F(p0) F(p1)
 
 TF_LAYOUT(batchNormForward, TF_BATCH_NORM_FORWARD_FIELDS)
 TF_LAYOUT(channelAffine, TF_CHANNEL_AFFINE_FIELDS)

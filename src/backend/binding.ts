@@ -19,7 +19,7 @@ const reduceFields = ['xOffset', 'outer', 'len', 'inner'] as const;
 // NHWC x, HWIO w, NHWC y: forward and both backward passes (dx / dw take x's / w's place).
 const conv2dFields = [
   'n', 'h', 'w', 'c', 'kh', 'kw', 'cout', 'oh', 'ow', 'sh', 'sw', 'dh', 'dw', 'padTop', 'padLeft', 'groups',
-  'xOffset', 'wOffset', 'yOffset',
+  'xOffset', 'wOffset', 'yOffset', 'xPixelStride',
 ] as const;
 
 // q, k, v, mask (and dout): [batch, heads, time, dim] views, an offset and three strides each.
@@ -111,7 +111,7 @@ export const layouts = {
   /** b (k x n, row stride ldb) from bOffset, packed into GEMM panels. */
   gemmPackB: ['k', 'n', 'ldb', 'bOffset'],
   /** y = act(x * scale + shift) per channel: x, y dense [outer, c, inner]; activation a unary op code (-1 none). */
-  channelAffine: ['outer', 'c', 'inner', 'xOffset', 'scaleOffset', 'shiftOffset', 'yOffset', 'activation', 'p0', 'p1'],
+  channelAffine: ['outer', 'c', 'inner', 'xRowStride', 'xOffset', 'scaleOffset', 'shiftOffset', 'yOffset', 'activation', 'p0', 'p1'],
 } as const;
 
 export type LayoutName = keyof typeof layouts;

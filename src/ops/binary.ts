@@ -38,6 +38,9 @@ function define(name: string, onnx: string, ref: Ref, backward: Backward | null,
     checks: [
       { label: 'same shape', shapes: [[3, 4], [3, 4]], domain, run },
       { label: 'row broadcast', shapes: [[2, 3, 5], [5]], domain, run },
+      { label: 'row broadcast first', shapes: [[7], [3, 9, 7]], domain, run },
+      // Channels-last pixels times a per-channel row: blocks of 42 rows and a partial one.
+      { label: 'many short rows', shapes: [[2, 40, 24], [1, 1, 24]], domain, run, grad: false },
       { label: 'column broadcast', shapes: [[4, 1], [4, 6]], domain, run },
       { label: 'both broadcast', shapes: [[2, 1, 3], [1, 4, 1]], domain, run },
       { label: 'scalar', shapes: [[3, 2], []], domain, run },

@@ -18,7 +18,7 @@ import { sum } from './reduce';
 import { registerOp } from './registry';
 import { reluGradFromOutput } from './relu-grad';
 import { requireFloat, toTensor } from './util';
-import { reshape } from './views';
+import { reshape, slice } from './views';
 
 /** Options of {@link channelAffine}. */
 export interface ChannelAffineOptions {
@@ -48,6 +48,31 @@ export function channelKernelView(x: Tensor, axis: number): { xk: Tensor; outer:
   const xk = x.contiguousCopy();
   const inner = x.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
   return { xk, outer: x.size / (c * inner), c, inner };
+}
+
+/**
+ * The distance between x's rows when x is a channels-last tensor whose rows of channels are evenly
+ * spaced but wider apart than the channels (a channel slice of a wider tensor, as the inference
+ * plan's concatenations are: see concat-in-place.ts), else 0. The kernel reads such rows in place.
+ */
+function channelRowStride(x: Tensor, axis: number): number {
+  const r = x.rank;
+  if (axis !== r - 1 || r < 2 || x.strides[axis] !== 1 || x.isContiguous) return 0;
+  const c = x.shape[axis]!;
+  let ld = 0;
+  let expect = 0;
+  for (let k = r - 2; k >= 0; k--) {
+    const d = x.shape[k]!;
+    if (d === 1) continue;
+    if (ld === 0) {
+      ld = x.strides[k]!;
+      if (ld < c) return 0;
+    } else if (x.strides[k] !== expect) {
+      return 0;
+    }
+    expect = x.strides[k]! * d;
+  }
+  return ld;
 }
 
 /** @internal A fresh float32 tensor shaped like x, laid out with xk's strides (the kernel view's memory order). */
@@ -83,13 +108,14 @@ export function channelAffine(xIn: Tensor, scaleIn: Tensor, shiftIn: Tensor, opt
     // The reference (and a gradient that needs the activation's input): the ops one by one.
     return applyActivation(act, add(mul(x, reshape(scale, bshape)), reshape(shift, bshape)));
   }
-  const { xk, outer, inner } = channelKernelView(x, axis);
+  const ld = channelRowStride(x, axis);
+  const { xk, outer, inner } = ld ? { xk: x, outer: x.size / c, inner: 1 } : channelKernelView(x, axis);
   const sc = scale.contiguousCopy();
   const shc = shift.contiguousCopy();
-  const y = emptyInOrderOf(x, xk);
+  const y = ld ? Tensor.empty(x.shape.slice(), 'float32') : emptyInOrderOf(x, xk);
   addon.channelAffine(xk.buffer as Float32Array, sc.buffer as Float32Array, shc.buffer as Float32Array, y.buffer as Float32Array,
     pack.channelAffine({
-      outer, c, inner, xOffset: xk.offset, scaleOffset: sc.offset, shiftOffset: shc.offset, yOffset: 0,
+      outer, c, inner, xRowStride: ld, xOffset: xk.offset, scaleOffset: sc.offset, shiftOffset: shc.offset, yOffset: 0,
       activation: code, p0: act.p0, p1: act.p1,
     }));
   return record(y, fn, [x, scale, shift], (g) => {
@@ -129,6 +155,11 @@ registerOp({
     },
     { label: 'silu', shapes: [[3, 4, 7], [7], [7]], run: (x, s, b) => channelAffine(x, s, b, { activation: 'silu' }) },
     { label: 'large, relu', shapes: [[2, 33, 17, 40], [40], [40]], grad: false, run: (x, s, b) => channelAffine(x, s, b, { activation: 'relu' }) },
+    {
+      // The inference plan's concatenations: rows of 24 channels 40 apart, read in place.
+      label: 'channel slice, relu', shapes: [[2, 5, 3, 40], [24], [24]], domain: 'awayFromZero',
+      run: (x, s, b) => channelAffine(slice(x, [0, 0, 0, 8], [2, 5, 3, 24]), s, b, { activation: 'relu' }),
+    },
     { label: 'large, channels first', shapes: [[2, 40, 33, 17], [40], [40]], grad: false, run: (x, s, b) => channelAffine(x, s, b, { axis: 1, activation: 'gelu' }) },
   ],
 });

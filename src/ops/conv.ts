@@ -99,10 +99,10 @@ interface Geom {
 }
 
 /** The conv layouts' fields: the geometry and the offsets of x (or dx), w (or dw) and y (or dy). */
-function convArgs(g: Geom, o: { xOffset: number; wOffset: number; yOffset: number }): LayoutArgs<'conv2d'> {
+function convArgs(g: Geom, o: { xOffset: number; wOffset: number; yOffset: number; xPixelStride?: number }): LayoutArgs<'conv2d'> {
   return {
     n: g.n, h: g.h, w: g.w, c: g.c, kh: g.kh, kw: g.kw, cout: g.cout, oh: g.oh, ow: g.ow, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw,
-    padTop: g.pt, padLeft: g.pl, groups: g.groups, xOffset: o.xOffset, wOffset: o.wOffset, yOffset: o.yOffset,
+    padTop: g.pt, padLeft: g.pl, groups: g.groups, xOffset: o.xOffset, wOffset: o.wOffset, yOffset: o.yOffset, xPixelStride: o.xPixelStride ?? 0,
   };
 }
 
@@ -486,6 +486,18 @@ function fromNhwc(y: Tensor, nchw: boolean, batched: boolean): Tensor {
 }
 
 /** The same numbers, element by element (shapes of one rank). */
+/**
+ * The distance between the pixels of an NHWC x whose channels are dense but whose pixels are
+ * evenly spaced wider apart (a channel slice of a wider tensor: ShuffleNet's split halves), else 0.
+ */
+function pixelStride(x: Tensor): number {
+  if (x.rank !== 4 || x.strides[3] !== 1) return 0;
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const ld = x.strides[2]!;
+  if (ld < c || (h > 1 && x.strides[1] !== ld * w) || (n > 1 && x.strides[0] !== ld * w * h)) return 0;
+  return ld;
+}
+
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -519,17 +531,24 @@ export function bindConv2d(w: Tensor, o: Conv2DOptions): (x: Tensor, residual: T
   };
   const act = resolveFusedActivation('conv2d', o.activation);
   return (x, r) => {
-    if (x.dtype !== 'float32' || !x.isContiguous || needsGrad(r ? [x, w, r] : [x, w]) || (o.bias && o.bias.requiresGrad && isGradEnabled())) return generic(x, r);
+    if (x.dtype !== 'float32' || needsGrad(r ? [x, w, r] : [x, w]) || (o.bias && o.bias.requiresGrad && isGradEnabled())) return generic(x, r);
+    // A pointwise convolution reads a channel slice's spaced pixels in place (a GEMM operand with a
+    // row stride); anything else strided goes through conv2d's contiguous copy.
+    const ldx = x.isContiguous ? 0 : pixelStride(x);
+    if (!x.isContiguous && ldx === 0) return generic(x, r);
     if (!bound || !sameDims(x.shape, bound.xShape) || bound.addon !== activeAddon()) bound = bind(x);
     if (!bound) return generic(x, r);
     const { g, addon } = bound;
+    if (ldx !== 0 && !(g.groups === 1 && g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt === 0 && g.pl === 0 && g.oh === g.h && g.ow === g.w)) {
+      return generic(x, r);
+    }
     const y = Tensor.empty([g.n, g.oh, g.ow, g.cout], 'float32');
     if (r && (r.dtype !== 'float32' || !r.isContiguous || !sameDims(r.shape, y.shape))) {
       y.dispose();
       return generic(x, r);
     }
     const packed = g.groups === 1 ? packedFilters.get(w) : undefined;
-    addon.conv2d(f32(x), f32(w), f32(y), pack.conv2d(convArgs(g, { xOffset: x.offset, wOffset: w.offset, yOffset: 0 })), bound.bias,
+    addon.conv2d(f32(x), f32(w), f32(y), pack.conv2d(convArgs(g, { xOffset: x.offset, wOffset: w.offset, yOffset: 0, xPixelStride: ldx })), bound.bias,
       bound.code, act.p0, act.p1, r ? f32(r).subarray(r.offset, r.offset + y.size) : null, packed?.data ?? null, packed?.width ?? 0);
     return y;
   };
@@ -681,6 +700,7 @@ const EPILOGUE_PATHS: readonly { label: string; shapes: number[][]; opts: Conv2D
   { label: 'depthwise 3x3 same', shapes: [[2, 5, 6, 5], [3, 3, 1, 5], [5], [2, 5, 6, 5]], opts: { groups: 5, padding: 'same' } },
   { label: '3x3 im2col', shapes: [[2, 5, 6, 12], [3, 3, 12, 6], [6], [2, 3, 4, 6]], opts: {} },
   { label: '1x1', shapes: [[2, 4, 5, 3], [1, 1, 3, 5], [5], [2, 4, 5, 5]], opts: {} },
+  { label: '1x1 to 3 channels (transposed GEMM)', shapes: [[2, 4, 5, 6], [1, 1, 6, 3], [3], [2, 4, 5, 3]], opts: {} },
   { label: 'direct small-k, stride 2', shapes: [[1, 7, 6, 2], [3, 3, 2, 4], [4], [1, 4, 3, 4]], opts: { strides: 2, padding: 'same' } },
 ];
 const epilogueChecks: OpCheck[] = EPILOGUES.flatMap(([name, activation]) => EPILOGUE_PATHS.map((path) => ({
@@ -695,6 +715,15 @@ epilogueChecks.push(
   {
     label: 'leakyRelu alpha -0.3 (gradient from the input), depthwise', shapes: [[2, 5, 6, 5], [3, 3, 1, 5], [5]], domain: 'awayFromZero',
     run: (x, w, b) => conv2d(x, mul(w, 0.01), { groups: 5, padding: 'same', bias: mul(b, 5), activation: { name: 'leakyRelu', alpha: -0.3 } }),
+  },
+  {
+    label: 'relu, 1x1 to 4 channels (transposed GEMM), bias', shapes: [[2, 4, 5, 7], [1, 1, 7, 4], [4]], domain: 'awayFromZero',
+    run: (x, w, b) => conv2d(x, mul(w, 0.01), { bias: mul(b, 5), activation: 'relu' }),
+  },
+  {
+    // 2220 pixels: two full blocks of 1024 and a partial one.
+    label: '1x1 to 2 channels, large (transposed GEMM blocks)', shapes: [[2, 30, 37, 5], [1, 1, 5, 2]], grad: false,
+    run: (x, w) => conv2d(x, w),
   },
   {
     label: 'relu + residual, 1x1', shapes: [[2, 4, 5, 3], [1, 1, 3, 5], [5], [2, 4, 5, 5]], domain: 'awayFromZero',

@@ -194,6 +194,8 @@ for (const kind of ['sum', 'mean', 'max', 'min'] as const) {
       { label: 'scattered axes', shapes: [[2, 3, 4]], run: run([0, 2], true) },
       { label: 'scalar', shapes: [[]], run: run(undefined, false) },
       { label: 'long rows', shapes: [[3, 1031]], run: run(1, false), grad: false },
+      // A channels-last global pool: 63 rows of 16 channels, blocks of 16 rows and a partial one.
+      { label: 'pixels of few channels', shapes: [[2, 7, 9, 16]], run: run([1, 2], true), grad: false },
       ...(kind === 'sum' ? [{ label: 'empty axis', shapes: [[0, 3]], run: run(0, false) }] : []),
     ],
   });

@@ -29,9 +29,12 @@ export function scoped<T>(fn: () => T, keep: (result: T) => readonly Tensor[], e
     throw err;
   }
   current = parent;
-  const kept = new Set(keep(result));
+  const keepList = keep(result);
+  // Most scopes keep one or two tensors (an op's result, an inference step's outputs): a Set per
+  // scope cost more than looking through so short a list.
+  const kept = keepList.length > 8 ? new Set(keepList) : null;
   for (const t of mine) {
-    if (kept.has(t)) {
+    if (kept ? kept.has(t) : keepList.includes(t)) {
       if (!escape) parent?.push(t);
     }
     else t.dispose();

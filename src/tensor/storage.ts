@@ -54,8 +54,14 @@ function alignPadBytes(buf: ArrayBuffer): number {
   return mis === 0 ? 0 : ALIGN_BYTES - mis;
 }
 
-const free = new Map<number, ArrayBuffer[]>();
+/** The parked buffers of one size class and when the class was last used (a tick of useClock). */
+interface SizeClassList {
+  buffers: ArrayBuffer[];
+  used: number;
+}
+const free = new Map<number, SizeClassList>();
 let pooledBytes = 0;
+let useClock = 0;
 
 /** Rounds up to one of four size classes per power of two, so reuse wastes at most ~19%. */
 function sizeClass(bytes: number): number {
@@ -64,13 +70,15 @@ function sizeClass(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
-// Size classes in least- to most-recently used order (a Map iterates in insertion order and a
-// class is re-inserted on every use), so a full pool gives up the buffers of shapes no longer in
-// use: after a resnet training run had filled it with 256 MB of its activation sizes, the tutorial
-// CNN's buffers found no room, and its batch-64 predict paid fresh pages on every call (0.66 -> 2.4 ms).
-function touch(cls: number, list: ArrayBuffer[]): void {
-  free.delete(cls);
-  free.set(cls, list);
+// A full pool gives up the buffers of the size classes least recently used, those of shapes no
+// longer in use: after a resnet training run had filled it with 256 MB of its activation sizes,
+// the tutorial CNN's buffers found no room, and its batch-64 predict paid fresh pages on every
+// call (0.66 -> 2.4 ms). Each use stamps its class; the order is sorted out only when the pool
+// must give buffers up. (Keeping the Map itself in use order, deleting and re-inserting a class on
+// every use, made V8 shrink and reallocate the Map's table each time: 1.5 us of every 1.8 us
+// allocate-and-release of a pooled buffer, in every op of every forward pass.)
+function touch(entry: SizeClassList): void {
+  entry.used = ++useClock;
 }
 
 function takeBuffer(bytes: number): ArrayBuffer {
@@ -79,11 +87,11 @@ function takeBuffer(bytes: number): ArrayBuffer {
   if (cls - bytes < ALIGN_BYTES) cls = sizeClass(bytes + ALIGN_BYTES);
   inUseBytes += cls;
   if (inUseBytes > peakInUseBytes) peakInUseBytes = inUseBytes;
-  const list = free.get(cls);
-  const buf = list?.pop();
+  const entry = free.get(cls);
+  const buf = entry?.buffers.pop();
   if (buf) {
     pooledBytes -= buf.byteLength;
-    touch(cls, list!);
+    touch(entry!);
     return buf;
   }
   return new ArrayBuffer(cls);
@@ -99,16 +107,20 @@ function returnBuffer(buf: ArrayBuffer): void {
   const size = buf.byteLength;
   const cap = poolCapBytes();
   if (size > cap) return;
-  for (const [cls, old] of free) {
-    if (pooledBytes + size <= cap) break;
-    if (cls === size) continue;
-    while (old.length > 0 && pooledBytes + size > cap) pooledBytes -= old.shift()!.byteLength;
-    if (old.length === 0) free.delete(cls);
+  if (pooledBytes + size > cap) {
+    const byAge = [...free.entries()].sort((a, b) => a[1].used - b[1].used);
+    for (const [cls, old] of byAge) {
+      if (pooledBytes + size <= cap) break;
+      if (cls === size) continue;
+      while (old.buffers.length > 0 && pooledBytes + size > cap) pooledBytes -= old.buffers.shift()!.byteLength;
+      if (old.buffers.length === 0) free.delete(cls);
+    }
   }
   if (pooledBytes + size > cap) return;
-  const list = free.get(size) ?? [];
-  list.push(buf);
-  touch(size, list);
+  let entry = free.get(size);
+  if (!entry) free.set(size, (entry = { buffers: [], used: 0 }));
+  entry.buffers.push(buf);
+  touch(entry);
   pooledBytes += size;
 }
 

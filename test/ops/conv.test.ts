@@ -234,6 +234,36 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     expectClose(g, ref, 0, 0, 'gradient');
   });
 
+  it('bindConv2d reads a channel slice in place for pointwise convolutions (pixels wider apart than its channels), == conv2d at every SIMD level', () => {
+    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
+    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    // Cin 12 (the direct kernel's range, run as the GEMM when strided), 40 (GEMM), 3 outputs (the transposed GEMM).
+    for (const [cin, cout, act] of [[12, 20, 'relu'], [40, 24, 'hardSwish'], [12, 3, 'relu'], [7, 2, 'linear']] as const) {
+      const w = rand([1, 1, cin, cout], 70 + cin), b = rand([cout], 71);
+      const opts: Conv2DOptions = { bias: b, activation: act };
+      const conv = bindConv2d(w, opts);
+      const wide = rand([2, 33, 37, cin + 9], 72);
+      const x = tf.slice(wide, [0, 0, 0, 5], [2, 33, 37, cin]);
+      const r = rand([2, 33, 37, cout], 73);
+      try {
+        for (const level of levels) {
+          tf.setSimdLevel(level);
+          on('native', () => tf.noGrad(() => {
+            expectClose(conv(x, null), on('js', () => conv2d(tf.contiguous(x), w, opts)), 1e-4, 1e-5, `${cin}->${cout} ${level}`);
+            expectClose(conv(x, r), on('js', () => conv2d(tf.contiguous(x), w, { ...opts, residual: r })), 1e-4, 1e-5, `${cin}->${cout} residual ${level}`);
+          }));
+        }
+      } finally {
+        tf.setSimdLevel(hardware);
+      }
+    }
+    // Not pointwise: conv2d's copy, same result.
+    const w3 = rand([3, 3, 6, 8], 74);
+    const conv3 = bindConv2d(w3, { padding: 'same' });
+    const xs = tf.slice(rand([1, 7, 8, 10], 75), [0, 0, 0, 2], [1, 7, 8, 6]);
+    on('native', () => tf.noGrad(() => expectClose(conv3(xs, null), conv2d(xs, w3, { padding: 'same' }), 0, 0, '3x3 on a slice')));
+  });
+
   it('1x1 pointwise gradients', () => {
     const x = rand([3, 7, 5, 4], 17);
     const w = rand([1, 1, 4, 6], 18);
@@ -275,7 +305,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     const y = new Float32Array(4);
     const ok: LayoutArgs<'conv2d'> = {
       n: 1, h: 3, w: 3, c: 1, kh: 2, kw: 2, cout: 1, oh: 2, ow: 2, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0, groups: 1,
-      xOffset: 0, wOffset: 0, yOffset: 0,
+      xOffset: 0, wOffset: 0, yOffset: 0, xPixelStride: 0,
     };
     addon.conv2d(x, w, y, pack.conv2d(ok), null, -1, 0, 0, null);
     const bad = (change: Partial<LayoutArgs<'conv2d'>>) => pack.conv2d({ ...ok, ...change });
@@ -283,6 +313,13 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     expect(() => addon.conv2d(x, w, y, bad({ xOffset: 1 }), null, -1, 0, 0, null)).toThrow(RangeError);
     expect(() => addon.conv2d(x, w, y, bad({ sh: 0 }), null, -1, 0, 0, null)).toThrow(RangeError);
     expect(() => addon.conv2d(x, w, y, bad({ groups: 2 }), null, -1, 0, 0, null)).toThrow(RangeError);
+    // Spaced pixels: for pointwise ungrouped convolutions only, at least c apart, within x.
+    expect(() => addon.conv2d(new Float32Array(32), w, y, bad({ xPixelStride: 2 }), null, -1, 0, 0, null)).toThrow(/pointwise/);
+    const pw = { ...ok, h: 2, w: 2, kh: 1, kw: 1, c: 2, cout: 1, xPixelStride: 3 };
+    addon.conv2d(new Float32Array(11), new Float32Array(2), y, pack.conv2d(pw), null, -1, 0, 0, null);
+    expect(() => addon.conv2d(new Float32Array(10), new Float32Array(2), y, pack.conv2d(pw), null, -1, 0, 0, null)).toThrow(RangeError);
+    expect(() => addon.conv2d(new Float32Array(11), new Float32Array(2), y, pack.conv2d({ ...pw, xPixelStride: 1 }), null, -1, 0, 0, null)).toThrow(/at least c/);
+    expect(() => addon.conv2dBackpropInput(y, w, new Float32Array(64), pack.conv2dBackpropInput({ ...ok, xPixelStride: 3 }))).toThrow(/xPixelStride/);
     expect(() => addon.conv2d(x, w, y, bad({ n: -1 }), null, -1, 0, 0, null)).toThrow(/conv2d\.n must be an integer in \[0, 2147483648\], got -1/);
     expect(() => addon.conv2d(x, w, y, Float64Array.of(1, 2) as never, null, -1, 0, 0, null)).toThrow(/conv2d arguments are too short/);
     expect(() => addon.conv2d(x, w, y, pack.conv2d(ok), new Float32Array(0), -1, 0, 0, null)).toThrow(RangeError);
@@ -579,7 +616,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     const y = new Float32Array(4);
     const args = pack.conv2d({
       n: 1, h: 3, w: 3, c: 1, kh: 2, kw: 2, cout: 1, oh: 2, ow: 2, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0, groups: 1,
-      xOffset: 0, wOffset: 0, yOffset: 0,
+      xOffset: 0, wOffset: 0, yOffset: 0, xPixelStride: 0,
     });
     await addon.conv2dAsync(x, w, y, args, null, -1, 0, 0, null);
     expect(Array.from(y)).toEqual([37, 47, 67, 77]);

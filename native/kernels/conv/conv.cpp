@@ -54,6 +54,10 @@ float* scratch(std::vector<float>& buf, int64_t n) {
 }
 
 thread_local std::vector<float> t_cols;
+// 1x1 convolutions to at most this many channels run transposed (see conv2d_forward), over
+// blocks of this many pixels.
+constexpr int64_t kNarrowCout = 4;
+constexpr int64_t kNarrowBlock = 1024;
 thread_local std::vector<float> t_partials;
 
 int64_t tile_rows(int64_t k, int64_t m) {
@@ -451,13 +455,17 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
                     const PackedB& packed) {
   const int64_t m = s.oh * s.ow;
   if (s.n == 0 || m == 0 || s.cout == 0) return;
+  // Pixels ldx apart (a channel slice: ShuffleNet's split halves): only the pointwise GEMM paths
+  // below read x as an operand with a row stride; the binding allows nothing else.
+  const int64_t ldx = s.ldx != 0 ? s.ldx : s.c;
+  const bool strided_x = ldx != s.c;
   if (is_depthwise(s)) return depthwise_forward(s, x, w, y, epi);
   const float* bias = epi.bias;
   const bool relu = store_relu(epi);
   const bool finish = needs_finish(epi);
   const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
   const int64_t k = s.kh * s.kw * cg;
-  const conv_detail::DirectKernels* dk = use_direct_forward(s) ? &direct_kernels() : nullptr;
+  const conv_detail::DirectKernels* dk = use_direct_forward(s) && !strided_x ? &direct_kernels() : nullptr;
   const bool direct = is_pointwise(s) && !dk;
   if (grouped_detail::supports(s)) {
     const grouped_detail::GroupedKernels& gk = grouped_detail::active_table();
@@ -468,6 +476,33 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
         float* yrow = y + t * s.ow * s.cout;
         gk.forward_row(s, x + n * s.h * s.w * s.c, w, bias, relu, oy, yrow);
         if (finish) finish_tile(epi, yrow, s.cout, epi.residual ? epi.residual + (yrow - y) : nullptr, s.ow, s.cout);
+      }
+    });
+    return;
+  }
+  if (is_pointwise(s) && s.groups == 1 && k > 0 && s.cout <= kNarrowCout) {
+    // 1x1 to a few channels (a segmentation head's classes): as [pixels, c] x [c, cout] the GEMM
+    // pads each row's cout columns out to a full vector panel (2 of 32 used: 2 GFLOP/s). Computed
+    // transposed instead, [cout, c] x [c, pixels] per block of pixels, the pixels run along the
+    // panels; the few rows of the result are then stored back pixel by pixel.
+    const int64_t total = s.n * m;
+    const int64_t blocks = (total + kNarrowBlock - 1) / kNarrowBlock;
+    parallel_for_balanced(blocks, 1, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; b++) {
+        const int64_t r0 = b * kNarrowBlock, cnt = std::min(kNarrowBlock, total - r0);
+        float* t = scratch(t_cols, s.cout * cnt);
+        sgemm(true, true, s.cout, cnt, k, 1.0f, w, s.cout, x + r0 * ldx, ldx, 0.0f, t, cnt);
+        float* yb = y + r0 * s.cout;
+        for (int64_t p = 0; p < cnt; p++) {
+          for (int64_t co = 0; co < s.cout; co++) {
+            float v = t[co * cnt + p];
+            if (bias) v += bias[co];
+            yb[p * s.cout + co] = v;
+          }
+        }
+        // The elementwise family's relu, as the standalone op computes it (NaN and -0 alike).
+        if (relu) unary(UnaryOp::Relu, yb, yb, cnt * s.cout, 0.0f, 0.0f);
+        if (finish) finish_tile(epi, yb, s.cout, epi.residual ? epi.residual + r0 * s.cout : nullptr, cnt, s.cout);
       }
     });
     return;
@@ -486,7 +521,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
       ep.block = tile_block;
       ep.block_ctx = &te;
     }
-    sgemm_prepacked(s.n * m, s.cout, k, x, s.c, w, s.cout, packed, y, s.cout, ep);
+    sgemm_prepacked(s.n * m, s.cout, k, x, ldx, w, s.cout, packed, y, s.cout, ep);
     return;
   }
   if (!direct && !dk && use_implicit(s)) return implicit_forward(s, x, w, y, epi, packed);

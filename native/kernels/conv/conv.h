@@ -16,6 +16,9 @@ struct ConvShape {
   int64_t sh, sw, dh, dw;  // strides, dilations (>= 1)
   int64_t pad_top, pad_left;
   int64_t groups;
+  // The forward's x: distance between pixels, 0 for c (dense). Wider rows (a channel slice of a
+  // wider tensor) only for pointwise ungrouped convolutions, which read x as a GEMM operand.
+  int64_t ldx = 0;
 };
 
 // What the forward does with each output tile while it is still in cache: y = act(conv + bias +

@@ -196,6 +196,9 @@ void unary(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) 
       [=](int64_t b, int64_t e) { fn(x + b, y + b, e - b, p0, p1); });
 }
 
+// Longest run of broadcast-row copies binary() builds on the stack.
+constexpr int64_t kRepeatMax = 1024;
+
 void binary(BinaryOp op, int ndim, const int64_t* shape, const float* a, const int64_t* a_strides,
             const float* b, const int64_t* b_strides, float* out) {
   const int o = static_cast<int>(op);
@@ -214,6 +217,26 @@ void binary(BinaryOp op, int ndim, const int64_t* shape, const float* a, const i
     return;
   }
   const ew::BinVVFn vv = k.vv[o];
+  if (L.nd == 2 && sa == 1 && sb == 1 && L.shape[1] <= kRepeatMax / 2 &&
+      ((L.st[0][0] == L.shape[1] && L.st[1][0] == 0) || (L.st[0][0] == 0 && L.st[1][0] == L.shape[1]))) {
+    // Rows times one broadcast row (a squeeze-and-excitation scale, a bias on channels-last
+    // pixels): short rows made one call per row. The broadcast row repeated to fill a block of
+    // rows makes each call a dense run over that many rows instead.
+    const int64_t rows = L.shape[0], c = L.shape[1];
+    const bool a_rep = L.st[0][0] == 0;
+    const int64_t per = std::min(rows, kRepeatMax / c);
+    run(rows, grain_for_rows(grain, c), [=](int64_t r0, int64_t r1) {
+      alignas(64) float rep[kRepeatMax];
+      const float* v = a_rep ? a : b;
+      for (int64_t i = 0; i < per; ++i) std::memcpy(rep + i * c, v, sizeof(float) * static_cast<size_t>(c));
+      for (int64_t r = r0; r < r1; r += per) {
+        const int64_t n = std::min(per, r1 - r) * c;
+        if (a_rep) vv(rep, b + r * c, out + r * c, n);
+        else vv(a + r * c, rep, out + r * c, n);
+      }
+    });
+    return;
+  }
   const ew::BinVSFn vs = k.vs[o];
   const ew::BinSVFn sv = k.sv[o];
   const StridedFn strided = kStrided[o];
@@ -346,7 +369,19 @@ void reduce(ReduceOp op, const float* x, int64_t outer, int64_t len, int64_t inn
           const int64_t cols = std::min(ew::kTile, inner - c0);
           const float* xs = x + o * len * inner + c0;
           float* po = out + o * inner + c0;
-          if (is_sum) {
+          if (is_sum && cols == inner && 2 * inner <= ew::kTile && len > 1) {
+            // Short rows (a global average pool over a few channels): `per` consecutive rows
+            // are one dense run, summed into per * inner partial sums (rows j = r mod per), then
+            // folded; one call per row cost more than its adds.
+            const int64_t per = std::min(len, ew::kTile / inner);
+            std::fill(acc, acc + per * inner, 0.0);
+            int64_t j = 0;
+            for (; j + per <= len; j += per) k.sum_into(acc, xs + j * inner, per * inner);
+            if (j < len) k.sum_into(acc, xs + j * inner, (len - j) * inner);
+            for (int64_t r = 1; r < per; ++r)
+              for (int64_t c = 0; c < cols; ++c) acc[c] += acc[r * inner + c];
+            for (int64_t c = 0; c < cols; ++c) po[c] = finish_sum(acc[c]);
+          } else if (is_sum) {
             std::fill(acc, acc + cols, 0.0);
             for (int64_t j = 0; j < len; ++j) k.sum_into(acc, xs + j * inner, cols);
             for (int64_t c = 0; c < cols; ++c) po[c] = finish_sum(acc[c]);

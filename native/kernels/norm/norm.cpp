@@ -127,7 +127,7 @@ void channel_affine(const ChannelAffine& a) {
       const int64_t block = std::max<int64_t>(1, 4096 / a.c);
       for (int64_t r = r0; r < r1; r += block) {
         const int64_t e = std::min(r1, r + block);
-        kern.scale_shift_rows(a.x, a.y, a.c, r, e, a.scale, a.shift);
+        kern.scale_shift_rows(a.x, a.ldx, a.y, a.c, r, e, a.scale, a.shift);
         if (a.has_activation) unary(a.activation, a.y + r * a.c, a.y + r * a.c, (e - r) * a.c, a.p0, a.p1);
       }
     });

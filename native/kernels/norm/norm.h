@@ -75,7 +75,10 @@ void batch_norm_backward(const BatchNormBackward& a);
 // block while it is still in cache, so a fused and an unfused BatchNorm + ReLU agree bit for bit.
 struct ChannelAffine {
   int64_t outer, c, inner;
-  const float* x;      // [outer, c, inner]
+  // With inner == 1: x's rows are ldx >= c apart (a channel slice of a wider channels-last tensor:
+  // the inference plan's concatenations are such slices of one buffer); else ldx == c * inner.
+  int64_t ldx;
+  const float* x;      // [outer, c, inner] (rows ldx apart)
   const float* scale;  // [c]
   const float* shift;  // [c]
   float* y;            // [outer, c, inner], not overlapping x

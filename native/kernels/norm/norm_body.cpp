@@ -185,9 +185,9 @@ void bn_affine_plane(const float* p, const float* q, float* out, int64_t n, floa
 
 // The product is stored before the sum is taken (two loops over a block that stays in cache), so
 // no FMA contraction: the values of a multiply op then an add op, overflow included.
-void scale_shift_rows(const float* x, float* y, int64_t c, int64_t r0, int64_t r1, const float* s, const float* d) {
+void scale_shift_rows(const float* x, int64_t ldx, float* y, int64_t c, int64_t r0, int64_t r1, const float* s, const float* d) {
   for (int64_t r = r0; r < r1; r++) {
-    const float* __restrict xr = x + r * c;
+    const float* __restrict xr = x + r * ldx;
     float* __restrict yr = y + r * c;
     for (int64_t ch = 0; ch < c; ch++) yr[ch] = s[ch] * xr[ch];
   }

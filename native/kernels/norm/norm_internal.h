@@ -26,8 +26,9 @@ struct Kernels {
                          const float* b, const float* d);
   // The same over one channel's plane (n contiguous values).
   void (*bn_affine_plane)(const float* p, const float* q, float* out, int64_t n, float a, float b, float d);
-  // y = x * s[ch] + d[ch] rounded as a multiply then an add (channel_affine): rows [r0, r1) of [rows, c].
-  void (*scale_shift_rows)(const float* x, float* y, int64_t c, int64_t r0, int64_t r1, const float* s, const float* d);
+  // y = x * s[ch] + d[ch] rounded as a multiply then an add (channel_affine): rows [r0, r1) of [rows, c],
+  // x's rows ldx apart (a channel slice of a wider tensor), y's dense.
+  void (*scale_shift_rows)(const float* x, int64_t ldx, float* y, int64_t c, int64_t r0, int64_t r1, const float* s, const float* d);
   // The same over one channel's plane (n contiguous values).
   void (*scale_shift_plane)(const float* x, float* y, int64_t n, float s, float d);
 };

@@ -21,6 +21,9 @@ export function activationOf(n: IrNode): { name: string; p0?: number; p1?: numbe
       return { name: 'hardSwish' };
     case 'LeakyRelu':
       return { name: 'leakyRelu', p0: n.attrs!.float('alpha', 0.01) };
+    case 'HardSigmoid':
+      // Squeeze-and-excitation's gate (MobileNetV3) after its second 1x1 convolution.
+      return { name: 'hardSigmoid', p0: n.attrs!.float('alpha', 0.2), p1: n.attrs!.float('beta', 0.5) };
     case 'Clip': {
       if (n.inputs.length > 1) {
         const bound = (k: number, dflt: number): number | null => {

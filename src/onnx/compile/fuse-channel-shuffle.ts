@@ -67,3 +67,49 @@ export function fuseChannelShuffles(g: IrGraph): number {
   if (count) g.nodes = g.nodes.filter((node) => node.outputs.some((o) => o >= 0));
   return count;
 }
+
+/**
+ * A channels-last ChannelShuffle of a Concat of `groups` equal parts (ShuffleNet v2 joins its two
+ * branches, then shuffles in 2 groups) as one step: part i's channel j goes straight to output
+ * channel j * groups + i, each part read in place (a slice view too), so the Concat's copy of both
+ * branches goes. Runs after assignLayout (the Concat's channel axis is then 3). Returns the count.
+ */
+export function fuseConcatShuffles(g: IrGraph): number {
+  const uses = consumers(g);
+  const producer = new Map<number, number>();
+  g.nodes.forEach((n, k) => n.outputs.forEach((o) => o >= 0 && producer.set(o, k)));
+  let count = 0;
+  g.nodes.forEach((sh, k) => {
+    const groups = sh.shuffleGroups;
+    const x = sh.inputs[0];
+    if (sh.op !== 'ChannelShuffle' || groups === undefined || x?.kind !== 'value' || sh.outputs.length !== 1 || sh.outputs[0]! < 0) return;
+    const ck = producer.get(x.id);
+    if (ck === undefined) return;
+    const cat = g.nodes[ck]!;
+    if (cat.op !== 'Concat' || cat.concatAxis !== 3 || cat.outputs[0] !== x.id || cat.inputs.length !== groups || !onlyUse(g, uses, x.id, k)) return;
+    const xr = g.recorded[x.id];
+    if (!xr || xr.rank !== 4 || xr.dtype !== 'float32') return;
+    const [n, c, h, w] = xr.shape as [number, number, number, number];
+    const cg = c / groups;
+    const parts: number[] = [];
+    for (const o of cat.inputs) {
+      const r = o?.kind === 'value' ? g.recorded[o.id] : undefined;
+      if (o?.kind !== 'value' || !r || r.dtype !== 'float32' || !shapeIs(r, [n, cg, h, w])) return;
+      parts.push(o.id);
+    }
+    sh.inputs = parts.map((id) => ({ kind: 'value' as const, id }));
+    sh.run = (ins) => {
+      const out = Tensor.empty([n, h, w, c], 'float32');
+      const dst = [h * w * c, w * c, c, groups];
+      for (let i = 0; i < ins.length; i++) {
+        const p = ins[i]!;
+        copyView([n, h, w, cg], p.buffer, p, out.buffer, { offset: i, strides: dst });
+      }
+      return [out];
+    };
+    cat.outputs = [-1];
+    count++;
+  });
+  if (count) g.nodes = g.nodes.filter((node) => node.outputs.some((o) => o >= 0));
+  return count;
+}

@@ -49,6 +49,8 @@ export interface IrNode {
   kernel?: KernelDesc;
   /** Set by rewrites: a unary op of the table with its parameters. */
   unary?: { name: string; p0?: number; p1?: number };
+  /** Set by assignLayout on a Concat it runs channels-last: the axis it joins (3 for channels). */
+  concatAxis?: number;
   /** Set by fuseChannelShuffles: the ChannelShuffle node's group count. */
   shuffleGroups?: number;
 }

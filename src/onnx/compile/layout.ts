@@ -213,6 +213,7 @@ export function assignLayout(g: IrGraph): number {
           }
         }
         n.inputs = ins;
+        n.concatAxis = axis;
         n.run = (xs) => {
           const parts = (xs as Tensor[]).filter((t) => t.shape[axis] !== 0);
           return [parts.length === 1 ? parts[0]! : concat(parts.length ? parts : (xs as Tensor[]), axis)];

@@ -14,9 +14,12 @@ import { type IrGraph, type IrNode, type KernelDesc, removeDead } from './ir';
 import { assignLayout } from './layout';
 import { fuseErfGelu } from './fuse-gelu';
 import { fuseResidualAdds } from './fuse-residual';
-import { fuseChannelShuffles } from './fuse-channel-shuffle';
+import { fuseChannelShuffles, fuseConcatShuffles } from './fuse-channel-shuffle';
 import { fuseAttentionHeadsLast } from './fuse-attention';
 import { lowerKernels } from './lower-kernels';
+import { concatInPlace } from './concat-in-place';
+import { elideNoOps } from './elide-no-ops';
+import { poolBeforePointwise } from './pool-before-pointwise';
 
 /** What compilation did, for tests and reports. */
 export interface PlanStats {
@@ -40,6 +43,14 @@ export interface PlanStats {
   /** Steps that only make views of their input, run from recorded geometry (see viewStep). */
   viewSteps: number;
   layoutConversions: number;
+  /** Identity, Dropout and all-zero Pad nodes whose readers read their input instead. */
+  elidedNoOps: number;
+  /** AveragePools moved before the 1x1 convolution feeding them (it then convolves fewer pixels). */
+  poolsBeforePointwise: number;
+  /** Concats of a ChannelShuffle's groups written shuffled in one step (no Concat copy). */
+  concatShuffles: number;
+  /** Channel Concats run as slices of one buffer shared with longer Concats of the same leading parts. */
+  inPlaceConcats: number;
 }
 
 interface Step {
@@ -165,8 +176,10 @@ export class InferencePlan {
   constructor(g: IrGraph, xs: readonly Tensor[]) {
     const importedNodes = g.nodes.length;
     const foldedStatic = foldStatic(g);
+    const elidedNoOps = elideNoOps(g);
     const foldedBatchNorms = foldBatchNorms(g);
     const affineBatchNorms = lowerBatchNorms(g);
+    const poolsBeforePointwise = poolBeforePointwise(g);
     const gatedActivations = fuseGatedActivations(g) + fuseErfGelu(g);
     const kernels = lowerKernels(g);
     const fusedResiduals = fuseResidualAdds(g);
@@ -175,13 +188,15 @@ export class InferencePlan {
     const headsLastAttentions = fuseAttentionHeadsLast(g);
     const layoutConversions = assignLayout(g);
     removeDead(g);
+    const concatShuffles = fuseConcatShuffles(g);
+    const inPlaceConcats = concatInPlace(g);
     this.steps = g.nodes.map(toStep);
     this.inputIds = Int32Array.from(g.inputs);
     this.outputIds = Int32Array.from(g.outputs);
     this.valueCount = g.valueCount;
     this.releaseRecording(g, xs);
     this.planFrees(xs);
-    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, foldedBatchNorms, affineBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, channelShuffles, headsLastAttentions, layoutConversions, viewSteps: this.steps.filter((st) => st.view).length };
+    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, elidedNoOps, poolsBeforePointwise, foldedBatchNorms, affineBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, channelShuffles, headsLastAttentions, layoutConversions, concatShuffles, inPlaceConcats, viewSteps: this.steps.filter((st) => st.view).length };
   }
 
   /**

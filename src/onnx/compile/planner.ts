@@ -67,9 +67,29 @@ export class ImportedModelPlanner implements InferencePlanner {
     return this.planFor(xs, true)?.stats ?? null;
   }
 
+  /** The last signature looked up and the inputs' dtypes and shapes it was made from. */
+  private lastKey = '';
+  private lastInputs: { dtype: string; shape: readonly number[] }[] = [];
+
+  /** signature(xs), without building the string when the inputs look like the last call's. */
+  private keyOf(xs: readonly Tensor[]): string {
+    const last = this.lastInputs;
+    let same = last.length === xs.length;
+    for (let i = 0; same && i < xs.length; i++) {
+      const x = xs[i]!;
+      const l = last[i]!;
+      same = x.dtype === l.dtype && x.shape.length === l.shape.length && x.shape.every((d, k) => d === l.shape[k]);
+    }
+    if (!same) {
+      this.lastKey = signature(xs);
+      this.lastInputs = xs.map((x) => ({ dtype: x.dtype, shape: x.shape.slice() }));
+    }
+    return this.lastKey;
+  }
+
   private planFor(xs: readonly Tensor[], force = false): InferencePlan | null {
     if (this.dropIfWeightsChanged()) this.callsSinceChange = 0;
-    const key = signature(xs);
+    const key = this.keyOf(xs);
     let plan = this.plans.get(key);
     // After the weights change, the next call runs the imported graph: a plan costs about two
     // forward passes to build, which pays off over repeated predictions, not when predictions

@@ -21,7 +21,7 @@ function randomTensor(shape: number[], seed: number): Tensor {
   return tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, r), shape);
 }
 
-/** Two branches of C/2 channels, concatenated, shuffled in `groups`, split in halves (the second through a conv). */
+/** Two branches of C/2 channels, concatenated, shuffled in `groups`, split in halves (the second through a conv), joined and shuffled again. */
 function shuffleBlock(c: number, groups: number, sliceAxis: number): Uint8Array {
   const r = rng(7);
   const conv = (name: string, cin: number, cout: number) => [
@@ -53,7 +53,11 @@ function shuffleBlock(c: number, groups: number, sliceAxis: number): Uint8Array 
       { op: 'Slice', inputs: ['shuf', 'sh', 'sc', 'axis'], outputs: ['hi'] },
       { op: 'Conv', inputs: ['hi', 'cd_w', 'cd_b'], outputs: ['d0'] },
       { op: 'Relu', inputs: ['d0'], outputs: ['d'] },
-      { op: 'Concat', inputs: ['lo', 'd'], outputs: ['y'], attrs: { axis: 1 } },
+      { op: 'Concat', inputs: ['lo', 'd'], outputs: ['cat2'], attrs: { axis: 1 } },
+      // The next block's shuffle: its Concat's first part is a slice view of the first shuffle.
+      { op: 'Reshape', inputs: ['cat2', 'shape5'], outputs: ['q5'] },
+      { op: 'Transpose', inputs: ['q5'], outputs: ['u5'], attrs: { perm: [0, 2, 1, 3, 4] } },
+      { op: 'Reshape', inputs: ['u5', 'shape4'], outputs: ['y'] },
     ],
   });
 }
@@ -80,7 +84,9 @@ describe('channel shuffle in the inference plan', () => {
         });
         expect(diff / scale).toBeLessThan(1e-5);
         const stats = (compiled.inferencePlanner as ImportedModelPlanner).stats([x])!;
-        expect(stats.channelShuffles).toBe(1);
+        expect(stats.channelShuffles).toBe(2);
+        // In 2 groups the Concat of the two branches is written shuffled in the same step.
+        expect(stats.concatShuffles).toBe(groups === 2 ? 2 : 0);
         // Into channels-last at the input and back at the output only: the shuffle and slices stay channels-last.
         expect(stats.layoutConversions).toBe(2);
       }
