@@ -207,6 +207,33 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     }
   });
 
+  it('transposed convolutions whose stride covers the kernel (rows split over the pool): 2 threads == 1 thread == reference', () => {
+    // A U-Net decoder's 2x2 stride-2 upsampling (16 output channels: one channel slice, which ran
+    // on one thread), a 3x3 stride-3 one, a dilated 2x2 stride-3 one, and a 3x3 stride-2 one whose
+    // taps overlap (the channel-slice split) for contrast; batch 2 so rows cross images.
+    const forms: [string, number[], number[], { strides: number; dilations?: number; outputShape: number[] }][] = [
+      ['2x2 s2, 16 channels', [1, 32, 32, 32], [2, 2, 16, 32], { strides: 2, outputShape: [1, 64, 64, 16] }],
+      ['3x3 s3, batch 2', [2, 7, 9, 8], [3, 3, 5, 8], { strides: 3, outputShape: [2, 21, 27, 5] }],
+      ['2x2 s3 dilation 2, batch 2', [2, 6, 5, 4], [2, 2, 3, 4], { strides: 3, dilations: 2, outputShape: [2, 18, 15, 3] }],
+      ['3x3 s2 (overlapping taps)', [1, 9, 9, 16], [3, 3, 32, 16], { strides: 2, outputShape: [1, 19, 19, 32] }],
+    ];
+    for (const [label, ys, ws, opts] of forms) {
+      const y = rand(ys, 60), w = rand(ws, 61);
+      const at = (threads: number): Float32Array => {
+        const before = tf.getNumThreads();
+        tf.setNumThreads(threads);
+        try {
+          return on('native', () => Float32Array.from(conv2dTranspose(y, w, opts).dataSync()));
+        } finally {
+          tf.setNumThreads(before);
+        }
+      };
+      const one = at(1);
+      expect(at(2), label).toEqual(one);
+      expectClose(on('native', () => conv2dTranspose(y, w, opts)), on('js', () => conv2dTranspose(y, w, opts)), 1e-4, 1e-5, label);
+    }
+  });
+
   it('bindConv2d (the inference plan\'s conv steps) == conv2d, also on the inputs it hands to conv2d', () => {
     const w = rand([3, 3, 8, 16], 51), b = rand([16], 52);
     const opts: Conv2DOptions = { padding: 'same', strides: 2, bias: b, activation: 'hardSwish' };

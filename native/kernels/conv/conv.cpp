@@ -142,6 +142,22 @@ void im2col_flat(const ConvShape& s, const float* x, int64_t r0, int64_t rows, f
 // the same element.
 void col2im_flat(const ConvShape& s, const float* cols, int64_t r0, int64_t rows, float* dx) {
   const int64_t m = s.oh * s.ow, k = s.kh * s.kw * s.c;
+  if ((s.kh - 1) * s.dh < s.sh && (s.kw - 1) * s.dw < s.sw) {
+    // Taps of different rows never meet (a stride covering the kernel: the 2x2 stride-2 transposed
+    // convolutions of a U-Net's decoder), so rows split like independent work and each element of
+    // dx still gets its one sum in the same order. Channel slices left a 16-channel layer on one
+    // thread.
+    parallel_for_balanced(rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(k, 1)), [&](int64_t b, int64_t e) {
+      int64_t r = b;
+      while (r < e) {
+        const int64_t flat = r0 + r, n = flat / m, p = flat % m;
+        const int64_t cnt = std::min(e - r, m - p);
+        col2im(s, cols + r * k, 0, s.c, p, cnt, dx + n * s.h * s.w * s.c);
+        r += cnt;
+      }
+    });
+    return;
+  }
   const int64_t slices = std::max<int64_t>(1, std::min<int64_t>(s.c / 16, 4 * num_threads()));
   parallel_for_balanced(slices, 1, [&](int64_t b, int64_t e) {
     const int64_t c0 = s.c * b / slices, c1 = s.c * e / slices, width = c1 - c0;
