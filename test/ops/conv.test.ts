@@ -181,7 +181,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
 
   it('few-task convolutions (batch 1, a few output tiles) split evenly: 2 threads == 1 thread, and == reference', () => {
     // 14x14 = 196 output pixels: one or a few tiles per image, re-cut into a multiple of the
-    // thread count. Forms: im2col 3x3 (deep filter), grouped, pointwise 1x1, small-k direct.
+    // thread count. Forms: im2col 3x3 (deep filter), grouped, pointwise 1x1, small-k direct, depthwise.
     const forms: [string, number[], number[], Conv2DOptions][] = [
       ['3x3 im2col', [1, 14, 14, 96], [3, 3, 96, 40], { padding: 'same', activation: 'relu' }],
       ['3x3 grouped', [1, 14, 14, 32], [3, 3, 8, 24], { padding: 'same', groups: 4 }],
@@ -189,14 +189,22 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       ['3x3 direct, Cin 3', [1, 16, 16, 3], [3, 3, 3, 32], { padding: 'valid' }],
       // One tile, direct kernel (pointwise, Cin <= 32): cut in two for the pool, with a fused epilogue.
       ['1x1 direct, Cin 16, one tile', [1, 28, 28, 16], [1, 1, 16, 72], { activation: 'hardSwish' }],
+      // Depthwise layers of a few rows (shufflenet's 3x3 over 28x28x24): split only once the
+      // workers are polling (a smaller grain then), so each is run several times in a row below.
+      ['3x3 depthwise, 24 channels', [1, 28, 28, 24], [3, 3, 1, 24], { padding: 'same', groups: 24 }],
+      ['3x3 depthwise s2, 24 channels', [1, 56, 56, 24], [3, 3, 1, 24], { strides: 2, padding: 'same', groups: 24, activation: 'relu' }],
+      ['5x5 depthwise, 7x7x576', [1, 7, 7, 576], [5, 5, 1, 576], { padding: 'same', groups: 576, activation: 'hardSwish' }],
     ];
     for (const [label, xs, ws, opts] of forms) {
       const x = rand(xs, 40), w = rand(ws, 41);
+      // The last of a few back-to-back calls: the first after a resize finds the workers parked.
       const at = (threads: number): Float32Array => {
         const before = tf.getNumThreads();
         tf.setNumThreads(threads);
         try {
-          return on('native', () => Float32Array.from(conv2d(x, w, opts).dataSync()));
+          const runs = Array.from({ length: 4 }, () => on('native', () => Float32Array.from(conv2d(x, w, opts).dataSync())));
+          runs.forEach((r, i) => expect(r, `${label}, run ${i}`).toEqual(runs[0]));
+          return runs[0]!;
         } finally {
           tf.setNumThreads(before);
         }

@@ -285,6 +285,16 @@ int64_t even_tile_rows(int64_t m, int64_t rows, int64_t per, bool inner_splits =
 // Rows per task so that a task is at least ~0.2 MFLOP: waking a worker costs microseconds.
 int64_t row_grain(int64_t row_flops) { return std::max<int64_t>(1, 200000 / std::max<int64_t>(row_flops, 1)); }
 
+// row_grain for splits that do not change any result (rows, bands or tiles of independent
+// outputs): a quarter of it while the workers are still polling after a recent job (pool_warm),
+// when a hand-off costs about a microsecond rather than a wake-up. A batch-1 depthwise layer of a
+// small network (shufflenet's 3x3 over 28x28x24, ~0.34 MFLOP in 28 rows of 16-row grain) ran on
+// one thread; the GEMM's threshold drops the same way (kParallelFlopsWarm).
+int64_t split_row_grain(int64_t row_flops) {
+  const int64_t target = pool_warm() ? 50000 : 200000;
+  return std::max<int64_t>(1, target / std::max<int64_t>(row_flops, 1));
+}
+
 void depthwise_forward(const ConvShape& s0, const float* x0, const float* w, float* y, const ConvEpilogue& ep) {
   std::vector<float> rep;
   const float* x = repeat_channels(s0, x0, rep);
@@ -293,7 +303,8 @@ void depthwise_forward(const ConvShape& s0, const float* x0, const float* w, flo
   const int64_t row = s.ow * s.c;
   bool w_finite = true;
   for (int64_t i = 0; i < s.kh * s.kw * s.c; i++) w_finite = w_finite && std::isfinite(w[i]);
-  parallel_for(s.n * s.oh, row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
+  // Rows are independent: balanced chunks, so a worker that starts late costs a small chunk.
+  parallel_for_balanced(s.n * s.oh, split_row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
       const int64_t n = t / s.oh, oy = t % s.oh;
       float* yrow = y + t * row;
@@ -314,7 +325,7 @@ void depthwise_backward_input(const ConvShape& s0, const float* dy, const float*
   }
   const depthwise_detail::DepthwiseKernels& dk = depthwise_kernels();
   const int64_t row = s.w * s.c;
-  parallel_for(s.n * s.h, row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
+  parallel_for(s.n * s.h, split_row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
       const int64_t n = t / s.h, iy = t % s.h;
       dk.input_row(s, dy + n * s.oh * s.ow * s.c, w, iy, dx + t * row);
@@ -412,7 +423,7 @@ void implicit_forward(const ConvShape& s, const float* x, const float* w, float*
   const int64_t threads = num_threads();
   if (threads > 1) {
     const int64_t want = (kBalancedChunksPerThread * threads + s.n - 1) / s.n;
-    const int64_t min_rows = row_grain(2 * row_out * k);
+    const int64_t min_rows = split_row_grain(2 * row_out * k);
     band = std::max(std::min(band, (s.oh + want - 1) / want), std::min(min_rows, band));
   }
   const int64_t bands = (s.oh + band - 1) / band;
@@ -478,7 +489,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
   if (grouped_detail::supports(s)) {
     const grouped_detail::GroupedKernels& gk = grouped_detail::active_table();
     const int64_t row_flops = 2 * s.ow * s.cout * k;
-    parallel_for(s.n * s.oh, row_grain(row_flops), [&](int64_t begin, int64_t end) {
+    parallel_for(s.n * s.oh, split_row_grain(row_flops), [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; t++) {
         const int64_t n = t / s.oh, oy = t % s.oh;
         float* yrow = y + t * s.ow * s.cout;
@@ -540,7 +551,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
     return;
   }
   // A direct-kernel layer is cut for the pool only when each part is worth a worker's wake-up.
-  const bool dk_splits = dk && 2 * s.n * m * s.cout * k >= 2 * row_grain(1);
+  const bool dk_splits = dk && 2 * s.n * m * s.cout * k >= 2 * split_row_grain(1);
   const int64_t rows = even_tile_rows(m, tile_rows(k, m), s.n * s.groups, !dk_splits);
   const int64_t tiles = (m + rows - 1) / rows;
   const int64_t tasks = s.n * s.groups * tiles;
