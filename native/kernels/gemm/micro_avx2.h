@@ -317,29 +317,39 @@ void seg_kernel(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa
 // --------------------------------------------------------------------------------------------
 // GEMV
 
+// NV vectors of y (the last masked by `last`) in registers over the whole k loop; each row of m is
+// read once. Every column's value is the same k-ordered chain of FMAs from zero whatever NV and
+// wherever the block starts, so a split GEMV gives every column the same bits as an unsplit one.
+template <int NV>
+inline void gemv_rows_block(int64_t k, const float* x, const float* m, int64_t ld, float* y, __m256i last) {
+  __m256 acc[NV];
+  for (int v = 0; v < NV; ++v) acc[v] = _mm256_setzero_ps();
+  for (int64_t p = 0; p < k; ++p) {
+    const __m256 xp = _mm256_broadcast_ss(x + p);
+    const float* row = m + p * ld;
+    for (int v = 0; v < NV - 1; ++v) acc[v] = _mm256_fmadd_ps(xp, _mm256_loadu_ps(row + 8 * v), acc[v]);
+    acc[NV - 1] = _mm256_fmadd_ps(xp, _mm256_maskload_ps(row + 8 * (NV - 1), last), acc[NV - 1]);
+  }
+  for (int v = 0; v < NV - 1; ++v) _mm256_storeu_ps(y + 8 * v, acc[v]);
+  _mm256_maskstore_ps(y + 8 * (NV - 1), last, acc[NV - 1]);
+}
+
 void gemv_rows(int64_t n, int64_t k, const float* x, const float* m, int64_t ld, float* y) {
   int64_t j = 0;
-  for (; j + 64 <= n; j += 64) {
-    __m256 acc[8];
-    for (int v = 0; v < 8; ++v) acc[v] = _mm256_setzero_ps();
-    for (int64_t p = 0; p < k; ++p) {
-      const __m256 xp = _mm256_broadcast_ss(x + p);
-      const float* row = m + p * ld + j;
-      for (int v = 0; v < 8; ++v) acc[v] = _mm256_fmadd_ps(xp, _mm256_loadu_ps(row + 8 * v), acc[v]);
-    }
-    for (int v = 0; v < 8; ++v) _mm256_storeu_ps(y + j + 8 * v, acc[v]);
-  }
-  for (; j < n; j += 8) {
-    const __m256i mask = tail_mask(n - j);
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    int64_t p = 0;
-    for (; p + 2 <= k; p += 2) {
-      acc0 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + p), _mm256_maskload_ps(m + p * ld + j, mask), acc0);
-      acc1 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + p + 1),
-                             _mm256_maskload_ps(m + (p + 1) * ld + j, mask), acc1);
-    }
-    if (p < k) acc0 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + p), _mm256_maskload_ps(m + p * ld + j, mask), acc0);
-    _mm256_maskstore_ps(y + j, mask, _mm256_add_ps(acc0, acc1));
+  for (; j + 64 <= n; j += 64) gemv_rows_block<8>(k, x, m + j, ld, y + j, tail_mask(8));
+  if (j == n) return;
+  const int64_t cols = n - j;  // 1..63
+  const int nv = static_cast<int>((cols + 7) / 8);
+  const __m256i last = tail_mask(cols - 8 * (nv - 1));
+  switch (nv) {
+    case 1: return gemv_rows_block<1>(k, x, m + j, ld, y + j, last);
+    case 2: return gemv_rows_block<2>(k, x, m + j, ld, y + j, last);
+    case 3: return gemv_rows_block<3>(k, x, m + j, ld, y + j, last);
+    case 4: return gemv_rows_block<4>(k, x, m + j, ld, y + j, last);
+    case 5: return gemv_rows_block<5>(k, x, m + j, ld, y + j, last);
+    case 6: return gemv_rows_block<6>(k, x, m + j, ld, y + j, last);
+    case 7: return gemv_rows_block<7>(k, x, m + j, ld, y + j, last);
+    default: return gemv_rows_block<8>(k, x, m + j, ld, y + j, last);
   }
 }
 

@@ -372,30 +372,41 @@ void seg_kernel(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa
 // --------------------------------------------------------------------------------------------
 // GEMV
 
+// NV vectors of y (the last masked by `last`) in registers over the whole k loop; each row of m is
+// read once. Every column's value is the same k-ordered chain of FMAs from zero whatever NV and
+// wherever the block starts, so a column gets the same bits in a 128-wide block, in the tail, or in
+// whichever chunk of a split GEMV it falls (the tail used two chains per vector, and columns of a
+// chunk starting mid-way took the other path).
+template <int NV>
+inline void gemv_rows_block(int64_t k, const float* x, const float* m, int64_t ld, float* y, __mmask16 last) {
+  __m512 acc[NV];
+  for (int v = 0; v < NV; ++v) acc[v] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < k; ++p) {
+    const __m512 xp = _mm512_set1_ps(x[p]);
+    const float* row = m + p * ld;
+    for (int v = 0; v < NV - 1; ++v) acc[v] = _mm512_fmadd_ps(xp, _mm512_loadu_ps(row + 16 * v), acc[v]);
+    acc[NV - 1] = _mm512_fmadd_ps(xp, _mm512_maskz_loadu_ps(last, row + 16 * (NV - 1)), acc[NV - 1]);
+  }
+  for (int v = 0; v < NV - 1; ++v) _mm512_storeu_ps(y + 16 * v, acc[v]);
+  _mm512_mask_storeu_ps(y + 16 * (NV - 1), last, acc[NV - 1]);
+}
+
 void gemv_rows(int64_t n, int64_t k, const float* x, const float* m, int64_t ld, float* y) {
   int64_t j = 0;
-  // 8 vectors of y stay in registers over the whole k loop; each row of m is read once.
-  for (; j + 128 <= n; j += 128) {
-    __m512 acc[8];
-    for (int v = 0; v < 8; ++v) acc[v] = _mm512_setzero_ps();
-    for (int64_t p = 0; p < k; ++p) {
-      const __m512 xp = _mm512_set1_ps(x[p]);
-      const float* row = m + p * ld + j;
-      for (int v = 0; v < 8; ++v) acc[v] = _mm512_fmadd_ps(xp, _mm512_loadu_ps(row + 16 * v), acc[v]);
-    }
-    for (int v = 0; v < 8; ++v) _mm512_storeu_ps(y + j + 16 * v, acc[v]);
-  }
-  for (; j < n; j += 16) {
-    const __mmask16 mask = tail_mask(n - j);
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-    int64_t p = 0;
-    for (; p + 2 <= k; p += 2) {
-      acc0 = _mm512_fmadd_ps(_mm512_set1_ps(x[p]), _mm512_maskz_loadu_ps(mask, m + p * ld + j), acc0);
-      acc1 = _mm512_fmadd_ps(_mm512_set1_ps(x[p + 1]),
-                             _mm512_maskz_loadu_ps(mask, m + (p + 1) * ld + j), acc1);
-    }
-    if (p < k) acc0 = _mm512_fmadd_ps(_mm512_set1_ps(x[p]), _mm512_maskz_loadu_ps(mask, m + p * ld + j), acc0);
-    _mm512_mask_storeu_ps(y + j, mask, _mm512_add_ps(acc0, acc1));
+  for (; j + 128 <= n; j += 128) gemv_rows_block<8>(k, x, m + j, ld, y + j, 0xFFFF);
+  if (j == n) return;
+  const int64_t cols = n - j;  // 1..127
+  const int nv = static_cast<int>((cols + 15) / 16);
+  const __mmask16 last = tail_mask(cols - 16 * (nv - 1));
+  switch (nv) {
+    case 1: return gemv_rows_block<1>(k, x, m + j, ld, y + j, last);
+    case 2: return gemv_rows_block<2>(k, x, m + j, ld, y + j, last);
+    case 3: return gemv_rows_block<3>(k, x, m + j, ld, y + j, last);
+    case 4: return gemv_rows_block<4>(k, x, m + j, ld, y + j, last);
+    case 5: return gemv_rows_block<5>(k, x, m + j, ld, y + j, last);
+    case 6: return gemv_rows_block<6>(k, x, m + j, ld, y + j, last);
+    case 7: return gemv_rows_block<7>(k, x, m + j, ld, y + j, last);
+    default: return gemv_rows_block<8>(k, x, m + j, ld, y + j, last);
   }
 }
 
