@@ -15,8 +15,8 @@ import vm from 'node:vm';
  */
 export function timingPlan(quick) {
   return quick
-    ? { name: 'quick', batches: 3, batchMs: 60, totalMs: 200, slowMinReps: 1, gapMs: 5 }
-    : { name: 'full', batches: 11, batchMs: 90, totalMs: 1000, slowMinReps: 2, gapMs: 10 };
+    ? { name: 'quick', batches: 3, batchMs: 60, totalMs: 200, slowMinReps: 1, gapMs: 30 }
+    : { name: 'full', batches: 11, batchMs: 90, totalMs: 1000, slowMinReps: 2, gapMs: 30 };
 }
 
 const nowNs = () => Number(process.hrtime.bigint());
@@ -79,7 +79,10 @@ export async function runBatch(variant, reps, plan) {
   variant.enter?.();
   if (gcFn) gcFn();
   // Lets worker threads of the previous variant (ORT spins its pool after a run) go idle, so they
-  // do not steal one of the two vCPUs from this batch.
+  // do not steal one of the two vCPUs from this batch. onnxruntime-node 1.30's intra-op worker was
+  // still running 10-20 ms after a 2-thread mobilenet_v3_small run (its thread state, sampled
+  // after sleeps of 0-30 ms) and asleep by 30 ms: a 10 ms gap left it spinning through the start
+  // of the next variant's 2-thread batch.
   await sleep(plan.gapMs);
   return (await timeReps(variant, reps)) / reps;
 }

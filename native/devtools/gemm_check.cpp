@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "kernels/common/cpu_features.h"
@@ -209,6 +210,33 @@ int64_t check_nan_propagation() {
   return bad;
 }
 
+// A GEMV (m == 1) split over the pool gives every output the same bits as one thread: the split
+// points fall anywhere in the columns, so a column must not take a different kernel path (with a
+// different summation) in a chunk that starts mid-block. Several calls in a row at 2 threads: the
+// first may find the worker parked and run unsplit, the later ones split at the warm threshold.
+int64_t check_gemv_split(std::mt19937& rng) {
+  int64_t bad = 0;
+  for (const auto& [n, k] : {std::pair<int64_t, int64_t>{144, 576}, {200, 300}, {1000, 1024}, {2100, 1024}, {75, 1000}}) {
+    std::vector<float> x(static_cast<size_t>(k)), w(static_cast<size_t>(k * n)), one(static_cast<size_t>(n));
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (auto& v : x) v = u(rng);
+    for (auto& v : w) v = u(rng);
+    set_num_threads(1);
+    sgemm(false, false, 1, n, k, 1.0f, x.data(), k, w.data(), n, 0.0f, one.data(), n);
+    set_num_threads(2);
+    for (int call = 0; call < 6; ++call) {
+      std::vector<float> two(static_cast<size_t>(n), -1.0f);
+      sgemm(false, false, 1, n, k, 1.0f, x.data(), k, w.data(), n, 0.0f, two.data(), n);
+      if (std::memcmp(one.data(), two.data(), sizeof(float) * static_cast<size_t>(n)) != 0) {
+        std::printf("GEMV 1x%lldx%lld: 2 threads (call %d) differ from 1 thread\n", (long long)n, (long long)k, call);
+        ++bad;
+        break;
+      }
+    }
+  }
+  return bad;
+}
+
 int64_t check_concurrent(std::mt19937& seed_rng) {
   // Two threads calling sgemm at once (the JS thread and a libuv worker): whichever finds the
   // pool busy must run inline and still be correct.
@@ -344,6 +372,9 @@ int main(int argc, char** argv) {
       total_bad += bad;
       total_cases += cases;
     }
+    const int64_t split_bad = check_gemv_split(rng);
+    std::printf("%-12s GEMV split == unsplit: %lld mismatches\n", simd_level_name(level), (long long)split_bad);
+    total_bad += split_bad != 0;
     set_num_threads(2);
     const int64_t bad = check_concurrent(rng);
     std::printf("%-12s concurrent callers: %lld mismatches\n", simd_level_name(level), (long long)bad);

@@ -181,7 +181,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
 
   it('few-task convolutions (batch 1, a few output tiles) split evenly: 2 threads == 1 thread, and == reference', () => {
     // 14x14 = 196 output pixels: one or a few tiles per image, re-cut into a multiple of the
-    // thread count. Forms: im2col 3x3 (deep filter), grouped, pointwise 1x1, small-k direct.
+    // thread count. Forms: im2col 3x3 (deep filter), grouped, pointwise 1x1, small-k direct, depthwise.
     const forms: [string, number[], number[], Conv2DOptions][] = [
       ['3x3 im2col', [1, 14, 14, 96], [3, 3, 96, 40], { padding: 'same', activation: 'relu' }],
       ['3x3 grouped', [1, 14, 14, 32], [3, 3, 8, 24], { padding: 'same', groups: 4 }],
@@ -189,14 +189,22 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       ['3x3 direct, Cin 3', [1, 16, 16, 3], [3, 3, 3, 32], { padding: 'valid' }],
       // One tile, direct kernel (pointwise, Cin <= 32): cut in two for the pool, with a fused epilogue.
       ['1x1 direct, Cin 16, one tile', [1, 28, 28, 16], [1, 1, 16, 72], { activation: 'hardSwish' }],
+      // Depthwise layers of a few rows (shufflenet's 3x3 over 28x28x24): split only once the
+      // workers are polling (a smaller grain then), so each is run several times in a row below.
+      ['3x3 depthwise, 24 channels', [1, 28, 28, 24], [3, 3, 1, 24], { padding: 'same', groups: 24 }],
+      ['3x3 depthwise s2, 24 channels', [1, 56, 56, 24], [3, 3, 1, 24], { strides: 2, padding: 'same', groups: 24, activation: 'relu' }],
+      ['5x5 depthwise, 7x7x576', [1, 7, 7, 576], [5, 5, 1, 576], { padding: 'same', groups: 576, activation: 'hardSwish' }],
     ];
     for (const [label, xs, ws, opts] of forms) {
       const x = rand(xs, 40), w = rand(ws, 41);
+      // The last of a few back-to-back calls: the first after a resize finds the workers parked.
       const at = (threads: number): Float32Array => {
         const before = tf.getNumThreads();
         tf.setNumThreads(threads);
         try {
-          return on('native', () => Float32Array.from(conv2d(x, w, opts).dataSync()));
+          const runs = Array.from({ length: 4 }, () => on('native', () => Float32Array.from(conv2d(x, w, opts).dataSync())));
+          runs.forEach((r, i) => expect(r, `${label}, run ${i}`).toEqual(runs[0]));
+          return runs[0]!;
         } finally {
           tf.setNumThreads(before);
         }
@@ -204,6 +212,33 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       const one = at(1);
       expect(at(2), label).toEqual(one);
       expectClose(on('native', () => conv2d(x, w, opts)), on('js', () => conv2d(x, w, opts)), 1e-4, 1e-5, label);
+    }
+  });
+
+  it('transposed convolutions whose stride covers the kernel (rows split over the pool): 2 threads == 1 thread == reference', () => {
+    // A U-Net decoder's 2x2 stride-2 upsampling (16 output channels: one channel slice, which ran
+    // on one thread), a 3x3 stride-3 one, a dilated 2x2 stride-3 one, and a 3x3 stride-2 one whose
+    // taps overlap (the channel-slice split) for contrast; batch 2 so rows cross images.
+    const forms: [string, number[], number[], { strides: number; dilations?: number; outputShape: number[] }][] = [
+      ['2x2 s2, 16 channels', [1, 32, 32, 32], [2, 2, 16, 32], { strides: 2, outputShape: [1, 64, 64, 16] }],
+      ['3x3 s3, batch 2', [2, 7, 9, 8], [3, 3, 5, 8], { strides: 3, outputShape: [2, 21, 27, 5] }],
+      ['2x2 s3 dilation 2, batch 2', [2, 6, 5, 4], [2, 2, 3, 4], { strides: 3, dilations: 2, outputShape: [2, 18, 15, 3] }],
+      ['3x3 s2 (overlapping taps)', [1, 9, 9, 16], [3, 3, 32, 16], { strides: 2, outputShape: [1, 19, 19, 32] }],
+    ];
+    for (const [label, ys, ws, opts] of forms) {
+      const y = rand(ys, 60), w = rand(ws, 61);
+      const at = (threads: number): Float32Array => {
+        const before = tf.getNumThreads();
+        tf.setNumThreads(threads);
+        try {
+          return on('native', () => Float32Array.from(conv2dTranspose(y, w, opts).dataSync()));
+        } finally {
+          tf.setNumThreads(before);
+        }
+      };
+      const one = at(1);
+      expect(at(2), label).toEqual(one);
+      expectClose(on('native', () => conv2dTranspose(y, w, opts)), on('js', () => conv2dTranspose(y, w, opts)), 1e-4, 1e-5, label);
     }
   });
 

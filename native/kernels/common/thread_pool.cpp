@@ -26,10 +26,19 @@ using Fn = std::function<void(int64_t, int64_t)>;
 // How long an idle worker keeps polling after a job (or a kick) before parking. Waking a parked
 // worker costs 25-70 us on this 2-vCPU VM (its vCPU halts), more than most kernels take, so the
 // spin covers the gap between the layers of one forward pass and between back-to-back requests
-// (an MLP predictOnBatch at batch 64, 2 threads: 270-316 -> 205-220 us with pool_warm). Longer
-// spins (100-300 us, pause or sched_yield) gained nothing more and, with another process busy on
-// the second core, took CPU time from the caller.
+// (an MLP predictOnBatch at batch 64, 2 threads: 270-316 -> 205-220 us with pool_warm).
 constexpr auto kWorkerSpin = std::chrono::microseconds(50);
+// After kWorkerSpin the worker polls on, yielding its vCPU between short polls, until
+// kWorkerYieldSpin has passed since its last job. A 50 us spin alone left the worker parked for
+// most of an imported network's batch-1 pass: a run of steps that do not split (a
+// squeeze-and-excitation block's pool, two 1x1x1 convolutions, HardSigmoid and Mul, each with its
+// JS around it) lasts longer than that, and every split after it found the worker parked, paid the
+// wake-up and mostly ran on the caller alone (mobilenet_v3_small at batch 1, 2 threads: 75% of
+// jobs started with the worker parked). onnxruntime's workers spin for milliseconds after each
+// op. The yields leave the vCPU to any other runnable thread, so a busy machine loses little.
+constexpr auto kWorkerYieldSpin = std::chrono::microseconds(1000);
+// Polls between yields in the second phase: about 5 us of pause loops.
+constexpr int kPollsPerYield = 256;
 // How long the caller polls for the workers' chunks before sleeping. The caller has nothing else to
 // do, and a sleeping caller adds a second wake-up to the kernel's latency; past this bound the
 // worker is probably descheduled and polling would only compete with whoever runs instead.
@@ -150,11 +159,21 @@ class Pool {
     for (;;) {
       uint64_t gen = generation_.load(std::memory_order_acquire);
       if (gen == seen && !stop_flag_.load(std::memory_order_acquire)) {
-        const auto deadline = Clock::now() + kWorkerSpin;
+        const auto start = Clock::now();
+        const auto deadline = start + kWorkerSpin;
         for (int i = 0; gen == seen; ++i) {
           TF_CPU_RELAX();
           gen = generation_.load(std::memory_order_acquire);
           if ((i & 15) == 15 && Clock::now() > deadline) break;
+        }
+        const auto yield_deadline = start + kWorkerYieldSpin;
+        for (int i = 0; gen == seen && !stop_flag_.load(std::memory_order_acquire); ++i) {
+          TF_CPU_RELAX();
+          gen = generation_.load(std::memory_order_acquire);
+          if ((i % kPollsPerYield) == kPollsPerYield - 1) {
+            if (Clock::now() > yield_deadline) break;
+            std::this_thread::yield();
+          }
         }
       }
       if (gen == seen) {

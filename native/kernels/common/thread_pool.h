@@ -2,8 +2,8 @@
 #include <cstdint>
 #include <functional>
 
-// One persistent pool for every kernel. Idle workers park on a condition variable instead of
-// spinning: on a 2-vCPU machine spinning workers steal the core the caller needs.
+// One persistent pool for every kernel. An idle worker polls for about a millisecond after its last
+// job (yielding its vCPU between short polls), then parks on a condition variable.
 namespace tf::kernels {
 
 // Number of threads kernels may use, counting the calling thread. Defaults to

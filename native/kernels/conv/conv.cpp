@@ -146,6 +146,22 @@ void im2col_flat(const ConvShape& s, const float* x, int64_t r0, int64_t rows, f
 // the same element.
 void col2im_flat(const ConvShape& s, const float* cols, int64_t r0, int64_t rows, float* dx) {
   const int64_t m = s.oh * s.ow, k = s.kh * s.kw * s.c;
+  if ((s.kh - 1) * s.dh < s.sh && (s.kw - 1) * s.dw < s.sw) {
+    // Taps of different rows never meet (a stride covering the kernel: the 2x2 stride-2 transposed
+    // convolutions of a U-Net's decoder), so rows split like independent work and each element of
+    // dx still gets its one sum in the same order. Channel slices left a 16-channel layer on one
+    // thread.
+    parallel_for_balanced(rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(k, 1)), [&](int64_t b, int64_t e) {
+      int64_t r = b;
+      while (r < e) {
+        const int64_t flat = r0 + r, n = flat / m, p = flat % m;
+        const int64_t cnt = std::min(e - r, m - p);
+        col2im(s, cols + r * k, 0, s.c, p, cnt, dx + n * s.h * s.w * s.c);
+        r += cnt;
+      }
+    });
+    return;
+  }
   const int64_t slices = std::max<int64_t>(1, std::min<int64_t>(s.c / 16, 4 * num_threads()));
   parallel_for_balanced(slices, 1, [&](int64_t b, int64_t e) {
     const int64_t c0 = s.c * b / slices, c1 = s.c * e / slices, width = c1 - c0;
@@ -273,6 +289,16 @@ int64_t even_tile_rows(int64_t m, int64_t rows, int64_t per, bool inner_splits =
 // Rows per task so that a task is at least ~0.2 MFLOP: waking a worker costs microseconds.
 int64_t row_grain(int64_t row_flops) { return std::max<int64_t>(1, 200000 / std::max<int64_t>(row_flops, 1)); }
 
+// row_grain for splits that do not change any result (rows, bands or tiles of independent
+// outputs): a quarter of it while the workers are still polling after a recent job (pool_warm),
+// when a hand-off costs about a microsecond rather than a wake-up. A batch-1 depthwise layer of a
+// small network (shufflenet's 3x3 over 28x28x24, ~0.34 MFLOP in 28 rows of 16-row grain) ran on
+// one thread; the GEMM's threshold drops the same way (kParallelFlopsWarm).
+int64_t split_row_grain(int64_t row_flops) {
+  const int64_t target = pool_warm() ? 50000 : 200000;
+  return std::max<int64_t>(1, target / std::max<int64_t>(row_flops, 1));
+}
+
 void depthwise_forward(const ConvShape& s0, const float* x0, const float* w, float* y, const ConvEpilogue& ep) {
   std::vector<float> rep;
   const float* x = repeat_channels(s0, x0, rep);
@@ -281,7 +307,8 @@ void depthwise_forward(const ConvShape& s0, const float* x0, const float* w, flo
   const int64_t row = s.ow * s.c;
   bool w_finite = true;
   for (int64_t i = 0; i < s.kh * s.kw * s.c; i++) w_finite = w_finite && std::isfinite(w[i]);
-  parallel_for(s.n * s.oh, row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
+  // Rows are independent: balanced chunks, so a worker that starts late costs a small chunk.
+  parallel_for_balanced(s.n * s.oh, split_row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
       const int64_t n = t / s.oh, oy = t % s.oh;
       float* yrow = y + t * row;
@@ -302,7 +329,7 @@ void depthwise_backward_input(const ConvShape& s0, const float* dy, const float*
   }
   const depthwise_detail::DepthwiseKernels& dk = depthwise_kernels();
   const int64_t row = s.w * s.c;
-  parallel_for(s.n * s.h, row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
+  parallel_for(s.n * s.h, split_row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
       const int64_t n = t / s.h, iy = t % s.h;
       dk.input_row(s, dy + n * s.oh * s.ow * s.c, w, iy, dx + t * row);
@@ -400,7 +427,7 @@ void implicit_forward(const ConvShape& s, const float* x, const float* w, float*
   const int64_t threads = num_threads();
   if (threads > 1) {
     const int64_t want = (kBalancedChunksPerThread * threads + s.n - 1) / s.n;
-    const int64_t min_rows = row_grain(2 * row_out * k);
+    const int64_t min_rows = split_row_grain(2 * row_out * k);
     band = std::max(std::min(band, (s.oh + want - 1) / want), std::min(min_rows, band));
   }
   const int64_t bands = (s.oh + band - 1) / band;
@@ -470,7 +497,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
   if (grouped_detail::supports(s)) {
     const grouped_detail::GroupedKernels& gk = grouped_detail::active_table();
     const int64_t row_flops = 2 * s.ow * s.cout * k;
-    parallel_for(s.n * s.oh, row_grain(row_flops), [&](int64_t begin, int64_t end) {
+    parallel_for(s.n * s.oh, split_row_grain(row_flops), [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; t++) {
         const int64_t n = t / s.oh, oy = t % s.oh;
         float* yrow = y + t * s.ow * s.cout;
@@ -559,7 +586,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
     return;
   }
   // A direct-kernel layer is cut for the pool only when each part is worth a worker's wake-up.
-  const bool dk_splits = dk && 2 * s.n * m * s.cout * k >= 2 * row_grain(1);
+  const bool dk_splits = dk && 2 * s.n * m * s.cout * k >= 2 * split_row_grain(1);
   const int64_t rows = even_tile_rows(m, tile_rows(k, m), s.n * s.groups, !dk_splits);
   const int64_t tiles = (m + rows - 1) / rows;
   const int64_t tasks = s.n * s.groups * tiles;

@@ -317,30 +317,54 @@ void seg_kernel(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa
 // --------------------------------------------------------------------------------------------
 // GEMV
 
+// NV vectors of y (the last masked by `last`) in registers over the whole k loop; each row of m is
+// read once. Every column's value is the same k-ordered chain of FMAs from zero whatever NV and
+// wherever the block starts, so a split GEMV gives every column the same bits as an unsplit one.
+// Named accumulators rather than an array: with an array GCC kept the accumulators of the
+// narrower blocks in memory and stored them on every k step. FULL: no masked last vector.
+template <int NV, bool FULL>
+__attribute__((always_inline)) inline void gemv_rows_block(int64_t k, const float* x, const float* m, int64_t ld,
+                                                           float* y, __m256i last) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+#define TF_GEMV_ACC(v, a)                                                                              \
+  if constexpr (NV > v) {                                                                              \
+    if constexpr (FULL || v < NV - 1) a = _mm256_fmadd_ps(xp, _mm256_loadu_ps(row + 8 * v), a);      \
+    else a = _mm256_fmadd_ps(xp, _mm256_maskload_ps(row + 8 * v, last), a);                          \
+  }
+  for (int64_t p = 0; p < k; ++p) {
+    const __m256 xp = _mm256_broadcast_ss(x + p);
+    const float* row = m + p * ld;
+    TF_GEMV_ACC(0, a0) TF_GEMV_ACC(1, a1) TF_GEMV_ACC(2, a2) TF_GEMV_ACC(3, a3)
+    TF_GEMV_ACC(4, a4) TF_GEMV_ACC(5, a5) TF_GEMV_ACC(6, a6) TF_GEMV_ACC(7, a7)
+  }
+#undef TF_GEMV_ACC
+#define TF_GEMV_STORE(v, a)                                                \
+  if constexpr (NV > v) {                                                  \
+    if constexpr (FULL || v < NV - 1) _mm256_storeu_ps(y + 8 * v, a);      \
+    else _mm256_maskstore_ps(y + 8 * v, last, a);                          \
+  }
+  TF_GEMV_STORE(0, a0) TF_GEMV_STORE(1, a1) TF_GEMV_STORE(2, a2) TF_GEMV_STORE(3, a3)
+  TF_GEMV_STORE(4, a4) TF_GEMV_STORE(5, a5) TF_GEMV_STORE(6, a6) TF_GEMV_STORE(7, a7)
+#undef TF_GEMV_STORE
+}
+
 void gemv_rows(int64_t n, int64_t k, const float* x, const float* m, int64_t ld, float* y) {
+  const __m256i all = tail_mask(8);
   int64_t j = 0;
-  for (; j + 64 <= n; j += 64) {
-    __m256 acc[8];
-    for (int v = 0; v < 8; ++v) acc[v] = _mm256_setzero_ps();
-    for (int64_t p = 0; p < k; ++p) {
-      const __m256 xp = _mm256_broadcast_ss(x + p);
-      const float* row = m + p * ld + j;
-      for (int v = 0; v < 8; ++v) acc[v] = _mm256_fmadd_ps(xp, _mm256_loadu_ps(row + 8 * v), acc[v]);
-    }
-    for (int v = 0; v < 8; ++v) _mm256_storeu_ps(y + j + 8 * v, acc[v]);
+  for (; j + 64 <= n; j += 64) gemv_rows_block<8, true>(k, x, m + j, ld, y + j, all);
+  // Whole vectors left, then the partial one on its own.
+  switch ((n - j) / 8) {
+    case 1: gemv_rows_block<1, true>(k, x, m + j, ld, y + j, all); break;
+    case 2: gemv_rows_block<2, true>(k, x, m + j, ld, y + j, all); break;
+    case 3: gemv_rows_block<3, true>(k, x, m + j, ld, y + j, all); break;
+    case 4: gemv_rows_block<4, true>(k, x, m + j, ld, y + j, all); break;
+    case 5: gemv_rows_block<5, true>(k, x, m + j, ld, y + j, all); break;
+    case 6: gemv_rows_block<6, true>(k, x, m + j, ld, y + j, all); break;
+    case 7: gemv_rows_block<7, true>(k, x, m + j, ld, y + j, all); break;
+    default: break;
   }
-  for (; j < n; j += 8) {
-    const __m256i mask = tail_mask(n - j);
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    int64_t p = 0;
-    for (; p + 2 <= k; p += 2) {
-      acc0 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + p), _mm256_maskload_ps(m + p * ld + j, mask), acc0);
-      acc1 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + p + 1),
-                             _mm256_maskload_ps(m + (p + 1) * ld + j, mask), acc1);
-    }
-    if (p < k) acc0 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + p), _mm256_maskload_ps(m + p * ld + j, mask), acc0);
-    _mm256_maskstore_ps(y + j, mask, _mm256_add_ps(acc0, acc1));
-  }
+  j += (n - j) / 8 * 8;
+  if (j < n) gemv_rows_block<1, false>(k, x, m + j, ld, y + j, tail_mask(n - j));
 }
 
 inline float hsum(__m256 v) {

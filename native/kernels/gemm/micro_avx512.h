@@ -372,31 +372,52 @@ void seg_kernel(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa
 // --------------------------------------------------------------------------------------------
 // GEMV
 
+// NV vectors of y (the last masked by `last`) in registers over the whole k loop; each row of m is
+// read once. Every column's value is the same k-ordered chain of FMAs from zero whatever NV and
+// wherever the block starts, so a column gets the same bits in a 128-wide block, in the tail, or in
+// whichever chunk of a split GEMV it falls (the tail used two chains per vector, and columns of a
+// chunk starting mid-way took the other path).
+// Named accumulators rather than an array: with an array GCC kept the accumulators of the
+// narrower blocks in memory and stored them on every k step.
+template <int NV>
+__attribute__((always_inline)) inline void gemv_rows_block(int64_t k, const float* x, const float* m, int64_t ld,
+                                                           float* y, __mmask16 last) {
+  constexpr __mmask16 kAll = 0xFFFF;
+  __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+#define TF_GEMV_ACC(v, a)                                                                                 \
+  if constexpr (NV > v) a = _mm512_fmadd_ps(xp, _mm512_maskz_loadu_ps(v == NV - 1 ? last : kAll, row + 16 * v), a);
+  for (int64_t p = 0; p < k; ++p) {
+    const __m512 xp = _mm512_set1_ps(x[p]);
+    const float* row = m + p * ld;
+    TF_GEMV_ACC(0, a0) TF_GEMV_ACC(1, a1) TF_GEMV_ACC(2, a2) TF_GEMV_ACC(3, a3)
+    TF_GEMV_ACC(4, a4) TF_GEMV_ACC(5, a5) TF_GEMV_ACC(6, a6) TF_GEMV_ACC(7, a7)
+  }
+#undef TF_GEMV_ACC
+#define TF_GEMV_STORE(v, a) \
+  if constexpr (NV > v) _mm512_mask_storeu_ps(y + 16 * v, v == NV - 1 ? last : kAll, a);
+  TF_GEMV_STORE(0, a0) TF_GEMV_STORE(1, a1) TF_GEMV_STORE(2, a2) TF_GEMV_STORE(3, a3)
+  TF_GEMV_STORE(4, a4) TF_GEMV_STORE(5, a5) TF_GEMV_STORE(6, a6) TF_GEMV_STORE(7, a7)
+#undef TF_GEMV_STORE
+}
+
 void gemv_rows(int64_t n, int64_t k, const float* x, const float* m, int64_t ld, float* y) {
+  constexpr __mmask16 kAll = 0xFFFF;
   int64_t j = 0;
-  // 8 vectors of y stay in registers over the whole k loop; each row of m is read once.
-  for (; j + 128 <= n; j += 128) {
-    __m512 acc[8];
-    for (int v = 0; v < 8; ++v) acc[v] = _mm512_setzero_ps();
-    for (int64_t p = 0; p < k; ++p) {
-      const __m512 xp = _mm512_set1_ps(x[p]);
-      const float* row = m + p * ld + j;
-      for (int v = 0; v < 8; ++v) acc[v] = _mm512_fmadd_ps(xp, _mm512_loadu_ps(row + 16 * v), acc[v]);
-    }
-    for (int v = 0; v < 8; ++v) _mm512_storeu_ps(y + j + 16 * v, acc[v]);
+  for (; j + 128 <= n; j += 128) gemv_rows_block<8>(k, x, m + j, ld, y + j, kAll);
+  // Whole vectors left, then the partial one on its own (a variable mask in a wider block made GCC
+  // keep the accumulators in memory).
+  switch ((n - j) / 16) {
+    case 1: gemv_rows_block<1>(k, x, m + j, ld, y + j, kAll); break;
+    case 2: gemv_rows_block<2>(k, x, m + j, ld, y + j, kAll); break;
+    case 3: gemv_rows_block<3>(k, x, m + j, ld, y + j, kAll); break;
+    case 4: gemv_rows_block<4>(k, x, m + j, ld, y + j, kAll); break;
+    case 5: gemv_rows_block<5>(k, x, m + j, ld, y + j, kAll); break;
+    case 6: gemv_rows_block<6>(k, x, m + j, ld, y + j, kAll); break;
+    case 7: gemv_rows_block<7>(k, x, m + j, ld, y + j, kAll); break;
+    default: break;
   }
-  for (; j < n; j += 16) {
-    const __mmask16 mask = tail_mask(n - j);
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-    int64_t p = 0;
-    for (; p + 2 <= k; p += 2) {
-      acc0 = _mm512_fmadd_ps(_mm512_set1_ps(x[p]), _mm512_maskz_loadu_ps(mask, m + p * ld + j), acc0);
-      acc1 = _mm512_fmadd_ps(_mm512_set1_ps(x[p + 1]),
-                             _mm512_maskz_loadu_ps(mask, m + (p + 1) * ld + j), acc1);
-    }
-    if (p < k) acc0 = _mm512_fmadd_ps(_mm512_set1_ps(x[p]), _mm512_maskz_loadu_ps(mask, m + p * ld + j), acc0);
-    _mm512_mask_storeu_ps(y + j, mask, _mm512_add_ps(acc0, acc1));
-  }
+  j += (n - j) / 16 * 16;
+  if (j < n) gemv_rows_block<1>(k, x, m + j, ld, y + j, tail_mask(n - j));
 }
 
 // Own horizontal sum: GCC 12's _mm512_reduce_add_ps trips -Wmaybe-uninitialized in its header.

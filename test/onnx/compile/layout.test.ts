@@ -85,6 +85,35 @@ describe('compiled layouts', () => {
     expect(s.layoutConversions).toBe(1);
   });
 
+  it('reductions that drop axes (keepdims 0) read the channels-last tensor when the kept axes keep their order', () => {
+    // ShuffleNet's head: mean over H and W to [N, C]; a mean over C to [N, H, W]; both without a
+    // conversion (and over C and W to [N, H]). A mean over H or W alone leaves [N, C, W] or [N, C, H],
+    // whose channels-last order differs: converted.
+    const graph = (axes: number[]): Graph => ({
+      inputs: [{ name: 'x', shape: ['N', 3, 6, 6] }], outputs: ['y'],
+      initializers: [conv('w1', 3, 4)],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'Relu', inputs: ['c1'], outputs: ['r'] },
+        { op: 'ReduceMean', inputs: ['r'], outputs: ['y'], attrs: { axes, keepdims: 0 } },
+      ],
+    });
+    for (const [axes, conversions] of [[[2, 3], 1], [[-1, -2], 1], [[1], 1], [[0, 2, 3], 1], [[2], 2], [[3], 2], [[1, 3], 1]] as [number[], number][]) {
+      const p = compare(graph(axes), X);
+      expect(p.stats([X])!.layoutConversions, `axes ${axes.join(',')}`).toBe(conversions);
+    }
+    // The same with the axes as an input (opset 18).
+    const p = compare({
+      inputs: [{ name: 'x', shape: ['N', 3, 6, 6] }], outputs: ['y'], opset: 18,
+      initializers: [conv('w1', 3, 4), { name: 'axes', shape: [2], data: [2, 3], dtype: 'int64' }],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'ReduceMean', inputs: ['c1', 'axes'], outputs: ['y'], attrs: { keepdims: 0 } },
+      ],
+    }, X);
+    expect(p.stats([X])!.layoutConversions).toBe(1);
+  });
+
   it('BatchNorms that cannot fold (after a Concat, on the raw input) run as one scale-and-shift pass with the activation after them', () => {
     const bnInits = (p: string, c: number, k: number) => [
       ...['g', 'b', 'm'].map((n, j) => ({ name: `${p}${n}`, shape: [c], data: values(c, k + j) })),
