@@ -196,7 +196,7 @@ inline bool run_fast(int64_t k, int64_t sw, const float* const* rows_at0, const 
 
 // Forward, one channel block [ch, ch + N) of P output pixels of one output row: rows[r] is the
 // input row of the r-th valid kernel row at column 0 and channel ch, wrow[r] its filter row. Tap
-// (p, j) reads input column base + p * SW + j. With EDGE, block columns outside [qlo, qhi) (the
+// (p, j) reads input column base + p * SW + j; a null rows[r] is a padded row (zeros). With EDGE, block columns outside [qlo, qhi) (the
 // padding) are zero vectors in registers: the border pixels run the same register-blocked loop as
 // the interior, and a padded tap still adds 0 * w (a NaN for a non-finite w, as in the reference).
 template <int K, int SW, int P, int N, bool EDGE>
@@ -210,6 +210,13 @@ inline void fwd_block(const float* const* rows, const float* const* wrow, int nr
     const float* wr = wrow[r];
     V<N> wv[K];
     for (int j = 0; j < K; j++) wv[j] = load<N>(wr + j * c);
+    if (!xr) {
+      // A padded kernel row under a non-finite filter: each pixel adds the row's 0 * w.
+      V<N> z{};
+      for (int j = 0; j < K; j++) z += V<N>{} * wv[j];
+      for (int p = 0; p < P; p++) acc[p] += z;
+      continue;
+    }
     V<N> xv[NC];
     for (int q = 0; q < NC; q++) xv[q] = EDGE && (q < qlo || q >= qhi) ? V<N>{} : load<N>(xr + (base + q) * c);
     for (int p = 0; p < P; p++)
@@ -261,8 +268,8 @@ inline void fwd_row_block(const float* const* rows, const float* const* wrow, in
 // neighbouring pixel blocks were fetched from L2 again. Other shapes, and rows with a padded
 // kernel row under a non-finite filter, walk a per-pixel list of taps.
 template <int K, int SW>
-void forward_fast(const ConvShape& s, const float* xn, const float* w, const float* bias, bool w_finite, int64_t oy0,
-                  int64_t oy1, float* y) {
+void forward_fast(const ConvShape& s, const float* xn, const float* w, const float* bias, int64_t oy0, int64_t oy1,
+                  float* y) {
   const int64_t c = s.c;
   const int64_t row = s.ow * c;
   // The input rows the next oy1 - oy0 output rows add (the caller's next chunk, most often), as
@@ -281,18 +288,27 @@ void forward_fast(const ConvShape& s, const float* xn, const float* w, const flo
   for_channel_blocks(c, [&](auto lanes, int64_t ch) {
     constexpr int N = decltype(lanes)::value;
     const V<N> init = bias ? load<N>(bias + ch) : V<N>{};
+    // Padded taps add exact zeros under a finite filter and are skipped; a block whose filter holds
+    // a NaN or inf keeps its padded rows (as zeros) for the 0 * w. v - v is 0 unless v is NaN or inf.
+    V<N> chk{};
+    for (int64_t i = 0; i < s.kh * s.kw; i++) {
+      const V<N> v = load<N>(w + i * c + ch);
+      chk += v - v;
+    }
+    bool finite = true;
+    for (int l = 0; l < N; l++) finite = finite && chk[l] == 0.0f;
     for (const int64_t end = std::min(pf_bytes, pf_done + pf_slice); pf_done < end; pf_done += 64)
       __builtin_prefetch(pf + pf_done, 0, 2);
     for (int64_t oy = oy0; oy < oy1; oy++) {
       const int64_t y0 = oy * s.sh - s.pad_top;
-      if (!w_finite && !(y0 >= 0 && y0 + (s.kh - 1) * s.dh < s.h)) continue;  // per-pixel path
       const float* rows[64];
       const float* wrow[64];
       int nr = 0;
       for (int64_t i = 0; i < s.kh; i++) {
         const int64_t iy = y0 + i * s.dh;
-        if (iy < 0 || iy >= s.h) continue;
-        rows[nr] = xn + iy * s.w * c + ch;
+        const bool in = iy >= 0 && iy < s.h;
+        if (!in && finite) continue;
+        rows[nr] = in ? xn + iy * s.w * c + ch : nullptr;
         wrow[nr] = w + i * s.kw * c + ch;
         nr++;
       }
@@ -301,23 +317,37 @@ void forward_fast(const ConvShape& s, const float* xn, const float* w, const flo
   });
 }
 
-void forward_rows(const ConvShape& s, const float* xn, const float* w, const float* bias, bool w_finite, int64_t oy0,
-                  int64_t oy1, float* y) {
+// No NaN or inf in w[0, n).
+bool all_finite(const float* w, int64_t n) {
+  V<L> chk{};
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    const V<L> v = load<L>(w + i);
+    chk += v - v;
+  }
+  float tail = 0.0f;
+  for (; i < n; i++) tail += w[i] - w[i];
+  bool finite = tail == 0.0f;
+  for (int l = 0; l < L; l++) finite = finite && chk[l] == 0.0f;
+  return finite;
+}
+
+void forward_rows(const ConvShape& s, const float* xn, const float* w, const float* bias, int64_t oy0, int64_t oy1,
+                  float* y) {
+  if (s.kh == s.kw && s.dw == 1 && s.kh <= 64) {
+    if (s.kw == 3 && s.sw == 1) return forward_fast<3, 1>(s, xn, w, bias, oy0, oy1, y);
+    if (s.kw == 3 && s.sw == 2) return forward_fast<3, 2>(s, xn, w, bias, oy0, oy1, y);
+    if (s.kw == 5 && s.sw == 1) return forward_fast<5, 1>(s, xn, w, bias, oy0, oy1, y);
+    if (s.kw == 5 && s.sw == 2) return forward_fast<5, 2>(s, xn, w, bias, oy0, oy1, y);
+  }
   const int64_t c = s.c;
   const int64_t row = s.ow * c;
-  bool fast = s.kh == s.kw && s.dw == 1 && s.kh <= 64;
-  if (fast) {
-    if (s.kw == 3 && s.sw == 1) forward_fast<3, 1>(s, xn, w, bias, w_finite, oy0, oy1, y);
-    else if (s.kw == 3 && s.sw == 2) forward_fast<3, 2>(s, xn, w, bias, w_finite, oy0, oy1, y);
-    else if (s.kw == 5 && s.sw == 1) forward_fast<5, 1>(s, xn, w, bias, w_finite, oy0, oy1, y);
-    else if (s.kw == 5 && s.sw == 2) forward_fast<5, 2>(s, xn, w, bias, w_finite, oy0, oy1, y);
-    else fast = false;
-  }
+  // Padded taps: skipped for a finite w (they add exact zeros), else 0 * w.
+  const bool w_finite = all_finite(w, s.kh * s.kw * c);
   Taps& t = t_taps;
   const float* zero = zeros(c);
   for (int64_t oy = oy0; oy < oy1; oy++) {
     const int64_t y0 = oy * s.sh - s.pad_top;
-    if (fast && (w_finite || (y0 >= 0 && y0 + (s.kh - 1) * s.dh < s.h))) continue;  // done above
     float* yrow = y + (oy - oy0) * row;
     for (int64_t ox = 0; ox < s.ow; ox++) {
       t.reset(s.kh * s.kw);
@@ -327,7 +357,6 @@ void forward_rows(const ConvShape& s, const float* xn, const float* w, const flo
         for (int64_t j = 0; j < s.kw; j++) {
           const int64_t ix = ox * s.sw - s.pad_left + j * s.dw;
           const bool in = row_in && ix >= 0 && ix < s.w;
-          // Padded taps: skipped for a finite w (they add exact zeros), else 0 * w.
           if (in || !w_finite) t.add(in ? xn + (iy * s.w + ix) * c : zero, w + (i * s.kw + j) * c);
         }
       }
