@@ -240,11 +240,39 @@ inline void with_pixels(int64_t n, F&& f) {
   }
 }
 
+// fwd_block with all K kernel rows inside the image and the K * K filter taps already in wk: a
+// 3x3 filter's 9 vectors stay in registers across the row's pixel blocks instead of 3 loads per
+// kernel row and block.
+template <int K, int SW, int P, int N, bool EDGE>
+inline void fwd_block_full(const float* const* rows, const V<N>* wk, int64_t c, V<N> init, int64_t base, int64_t qlo,
+                           int64_t qhi, float* out) {
+  constexpr int NC = (P - 1) * SW + K;
+  V<N> acc[P];
+  for (int p = 0; p < P; p++) acc[p] = init;
+  for (int r = 0; r < K; r++) {
+    const float* xr = rows[r];
+    V<N> xv[NC];
+    for (int q = 0; q < NC; q++) xv[q] = EDGE && (q < qlo || q >= qhi) ? V<N>{} : load<N>(xr + (base + q) * c);
+    for (int p = 0; p < P; p++)
+      for (int j = 0; j < K; j++) acc[p] += xv[p * SW + j] * wk[r * K + j];
+  }
+  for (int p = 0; p < P; p++) store<N>(out + p * c, acc[p]);
+}
+
 // One output row of one channel block, every pixel through fwd_block (out at pixel 0, channel ch).
 template <int K, int SW, int N>
 inline void fwd_row_block(const float* const* rows, const float* const* wrow, int nr, int64_t c, V<N> init,
                           int64_t w, int64_t pad_left, int64_t ow, float* out) {
   constexpr int P = block_pixels<K, SW>();
+  // 5x5's 25 filter vectors would not fit the registers with the accumulators: 3x3 only.
+  bool full = K == 3 && nr == K;
+  for (int r = 0; r < nr; r++) full = full && rows[r];
+  V<N> wk[K * K];
+  if constexpr (K == 3) {
+    if (full)
+      for (int r = 0; r < K; r++)
+        for (int j = 0; j < K; j++) wk[r * K + j] = load<N>(wrow[r] + j * c);
+  }
   for (int64_t x = 0; x < ow; x += P) {
     const int64_t n = std::min<int64_t>(P, ow - x);
     const int64_t base = x * SW - pad_left;
@@ -253,8 +281,18 @@ inline void fwd_row_block(const float* const* rows, const float* const* wrow, in
     const bool edge = qlo > 0 || qhi < nc;
     with_pixels<P>(n, [&](auto pixels) {
       constexpr int PP = decltype(pixels)::value;
-      if (edge) fwd_block<K, SW, PP, N, true>(rows, wrow, nr, c, init, base, qlo, qhi, out + x * c);
-      else fwd_block<K, SW, PP, N, false>(rows, wrow, nr, c, init, base, qlo, qhi, out + x * c);
+      if constexpr (K == 3) {
+        if (full) {
+          if (edge) fwd_block_full<K, SW, PP, N, true>(rows, wk, c, init, base, qlo, qhi, out + x * c);
+          else fwd_block_full<K, SW, PP, N, false>(rows, wk, c, init, base, qlo, qhi, out + x * c);
+          return;
+        }
+      }
+      if (edge) {
+        fwd_block<K, SW, PP, N, true>(rows, wrow, nr, c, init, base, qlo, qhi, out + x * c);
+      } else {
+        fwd_block<K, SW, PP, N, false>(rows, wrow, nr, c, init, base, qlo, qhi, out + x * c);
+      }
     });
   }
 }
