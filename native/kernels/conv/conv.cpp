@@ -305,15 +305,24 @@ void depthwise_forward(const ConvShape& s0, const float* x0, const float* w, flo
   const ConvShape s = repeated_shape(s0);
   const depthwise_detail::DepthwiseKernels& dk = depthwise_kernels();
   const int64_t row = s.ow * s.c;
-  bool w_finite = true;
-  for (int64_t i = 0; i < s.kh * s.kw * s.c; i++) w_finite = w_finite && std::isfinite(w[i]);
-  // Rows are independent: balanced chunks, so a worker that starts late costs a small chunk.
+  // The kernel walks channel blocks outer and rows inner over a chunk of output rows whose input
+  // (~256 KB) stays in L2, so the lines of other channel blocks that the L2 prefetcher brings in with
+  // a block's lines are still there when their block comes; the epilogue then runs on the chunk
+  // while it is in cache.
+  const int64_t in_row_bytes = std::max<int64_t>(1, s.w * s.c * static_cast<int64_t>(sizeof(float)));
+  const int64_t fit = std::max<int64_t>(1, ((256 << 10) / in_row_bytes - s.kh) / std::max<int64_t>(1, s.sh) + 1);
+  // Even chunks per image: 7 rows as 4 + 3, not 6 + 1.
+  const int64_t chunk = (s.oh + (s.oh + fit - 1) / fit - 1) / ((s.oh + fit - 1) / fit);
+  // Balanced chunks: a worker that starts late costs a small chunk.
   parallel_for_balanced(s.n * s.oh, split_row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; t++) {
+    for (int64_t t = begin; t < end;) {
       const int64_t n = t / s.oh, oy = t % s.oh;
+      const int64_t rows = std::min({end - t, s.oh - oy, chunk});
       float* yrow = y + t * row;
-      dk.forward_row(s, x + n * s.h * s.w * s.c, w, ep.bias, w_finite, oy, yrow);
-      if (ep.residual || ep.has_activation) finish_tile(ep, yrow, row, ep.residual ? ep.residual + t * row : nullptr, 1, row);
+      dk.forward_rows(s, x + n * s.h * s.w * s.c, w, ep.bias, oy, oy + rows, yrow);
+      if (ep.residual || ep.has_activation)
+        finish_tile(ep, yrow, row * rows, ep.residual ? ep.residual + t * row : nullptr, 1, row * rows);
+      t += rows;
     }
   });
 }

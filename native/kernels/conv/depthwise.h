@@ -14,10 +14,11 @@
 namespace tf::kernels::depthwise_detail {
 
 struct DepthwiseKernels {
-  // Output row oy of the image xn: yrow[ox * c + ch] = bias[ch] + sum of taps (overwritten).
-  // Padded taps count as 0 * w; w_finite (no NaN or inf in w) lets the kernel skip them.
-  void (*forward_row)(const ConvShape& s, const float* xn, const float* w, const float* bias, bool w_finite,
-                      int64_t oy, float* yrow);
+  // Output rows [oy0, oy1) of the image xn into y (at row oy0): y[((oy - oy0) * ow + ox) * c + ch] =
+  // bias[ch] + sum of taps (overwritten). Padded taps count as 0 * w (a NaN for a NaN or inf in w);
+  // the kernel skips them where w is finite.
+  void (*forward_rows)(const ConvShape& s, const float* xn, const float* w, const float* bias, int64_t oy0,
+                       int64_t oy1, float* y);
   // Input row iy of the image's gradient: dxrow[ix * c + ch] = sum over the output pixels and taps
   // that read (iy, ix) of dy * w (overwritten). dyn is the image's dy.
   void (*input_row)(const ConvShape& s, const float* dyn, const float* w, int64_t iy, float* dxrow);

@@ -2,10 +2,12 @@
 // DW_LANES the level's register width in floats. Channels run in blocks of DW_LANES, then 8, 4 and
 // 1 for the tail (GCC vector extensions of those widths; multiply-adds contract to FMA).
 //
-// Forward: the interior pixels of a row, for 3x3 and 5x5 filters with unit column dilation and
-// column stride 1 or 2, run P pixels at a time: per kernel row the P * stride + k - stride input
-// columns are loaded once and shared by the P accumulators. Everything else (borders, other sizes,
-// dilated columns) walks a per-pixel list of the taps that are inside the image.
+// Forward: 3x3 and 5x5 filters with unit column dilation and column stride 1 or 2 run channel block
+// by channel block over a chunk of rows, P pixels of a row at a time (fwd_block): per kernel row
+// the (P - 1) * stride + k input columns are loaded once and shared by the P accumulators; border
+// pixels run the same blocks with the padded columns as zero registers. The input gradient of a
+// stride-1 convolution uses the older pixel-block-outer run_row on its interior. Everything else
+// (other sizes, dilated columns) walks a per-pixel list of the taps that are inside the image.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -192,50 +194,213 @@ inline bool run_fast(int64_t k, int64_t sw, const float* const* rows_at0, const 
   return true;
 }
 
-void forward_row(const ConvShape& s, const float* xn, const float* w, const float* bias, bool w_finite, int64_t oy,
-                 float* yrow) {
+// Forward, one channel block [ch, ch + N) of P output pixels of one output row: rows[r] is the
+// input row of the r-th valid kernel row at column 0 and channel ch, wrow[r] its filter row. Tap
+// (p, j) reads input column base + p * SW + j; a null rows[r] is a padded row (zeros). With EDGE, block columns outside [qlo, qhi) (the
+// padding) are zero vectors in registers: the border pixels run the same register-blocked loop as
+// the interior, and a padded tap still adds 0 * w (a NaN for a non-finite w, as in the reference).
+template <int K, int SW, int P, int N, bool EDGE>
+inline void fwd_block(const float* const* rows, const float* const* wrow, int nr, int64_t c, V<N> init, int64_t base,
+                      int64_t qlo, int64_t qhi, float* out) {
+  constexpr int NC = (P - 1) * SW + K;
+  V<N> acc[P];
+  for (int p = 0; p < P; p++) acc[p] = init;
+  for (int r = 0; r < nr; r++) {
+    const float* xr = rows[r];
+    const float* wr = wrow[r];
+    V<N> wv[K];
+    for (int j = 0; j < K; j++) wv[j] = load<N>(wr + j * c);
+    if (!xr) {
+      // A padded kernel row under a non-finite filter: each pixel adds the row's 0 * w.
+      V<N> z{};
+      for (int j = 0; j < K; j++) z += V<N>{} * wv[j];
+      for (int p = 0; p < P; p++) acc[p] += z;
+      continue;
+    }
+    V<N> xv[NC];
+    for (int q = 0; q < NC; q++) xv[q] = EDGE && (q < qlo || q >= qhi) ? V<N>{} : load<N>(xr + (base + q) * c);
+    for (int p = 0; p < P; p++)
+      for (int j = 0; j < K; j++) acc[p] += xv[p * SW + j] * wv[j];
+  }
+  for (int p = 0; p < P; p++) store<N>(out + p * c, acc[p]);
+}
+
+// f(Lanes<n>{}) for a block of n pixels, 1 <= n <= P.
+template <int P, class F>
+inline void with_pixels(int64_t n, F&& f) {
+  switch (n) {
+    case 1: return f(Lanes<1>{});
+    case 2: return f(Lanes<2>{});
+    case 3: return f(Lanes<3>{});
+    case 4: return f(Lanes<(P >= 4 ? 4 : 1)>{});
+    case 5: return f(Lanes<(P >= 5 ? 5 : 1)>{});
+    case 6: return f(Lanes<(P >= 6 ? 6 : 1)>{});
+    case 7: return f(Lanes<(P >= 7 ? 7 : 1)>{});
+    default: return f(Lanes<(P >= 8 ? 8 : 1)>{});
+  }
+}
+
+// fwd_block with all K kernel rows inside the image and the K * K filter taps already in wk: a
+// 3x3 filter's 9 vectors stay in registers across the row's pixel blocks instead of 3 loads per
+// kernel row and block.
+template <int K, int SW, int P, int N, bool EDGE>
+inline void fwd_block_full(const float* const* rows, const V<N>* wk, int64_t c, V<N> init, int64_t base, int64_t qlo,
+                           int64_t qhi, float* out) {
+  constexpr int NC = (P - 1) * SW + K;
+  V<N> acc[P];
+  for (int p = 0; p < P; p++) acc[p] = init;
+  for (int r = 0; r < K; r++) {
+    const float* xr = rows[r];
+    V<N> xv[NC];
+    for (int q = 0; q < NC; q++) xv[q] = EDGE && (q < qlo || q >= qhi) ? V<N>{} : load<N>(xr + (base + q) * c);
+    for (int p = 0; p < P; p++)
+      for (int j = 0; j < K; j++) acc[p] += xv[p * SW + j] * wk[r * K + j];
+  }
+  for (int p = 0; p < P; p++) store<N>(out + p * c, acc[p]);
+}
+
+// One output row of one channel block, every pixel through fwd_block (out at pixel 0, channel ch).
+template <int K, int SW, int N>
+inline void fwd_row_block(const float* const* rows, const float* const* wrow, int nr, int64_t c, V<N> init,
+                          int64_t w, int64_t pad_left, int64_t ow, float* out) {
+  constexpr int P = block_pixels<K, SW>();
+  // 5x5's 25 filter vectors would not fit the registers with the accumulators: 3x3 only.
+  bool full = K == 3 && nr == K;
+  for (int r = 0; r < nr; r++) full = full && rows[r];
+  V<N> wk[K * K];
+  if constexpr (K == 3) {
+    if (full)
+      for (int r = 0; r < K; r++)
+        for (int j = 0; j < K; j++) wk[r * K + j] = load<N>(wrow[r] + j * c);
+  }
+  for (int64_t x = 0; x < ow; x += P) {
+    const int64_t n = std::min<int64_t>(P, ow - x);
+    const int64_t base = x * SW - pad_left;
+    const int64_t nc = (n - 1) * SW + K;
+    const int64_t qlo = std::max<int64_t>(0, -base), qhi = std::min<int64_t>(nc, w - base);
+    const bool edge = qlo > 0 || qhi < nc;
+    with_pixels<P>(n, [&](auto pixels) {
+      constexpr int PP = decltype(pixels)::value;
+      if constexpr (K == 3) {
+        if (full) {
+          if (edge) fwd_block_full<K, SW, PP, N, true>(rows, wk, c, init, base, qlo, qhi, out + x * c);
+          else fwd_block_full<K, SW, PP, N, false>(rows, wk, c, init, base, qlo, qhi, out + x * c);
+          return;
+        }
+      }
+      if (edge) {
+        fwd_block<K, SW, PP, N, true>(rows, wrow, nr, c, init, base, qlo, qhi, out + x * c);
+      } else {
+        fwd_block<K, SW, PP, N, false>(rows, wrow, nr, c, init, base, qlo, qhi, out + x * c);
+      }
+    });
+  }
+}
+
+// Output rows [oy0, oy1) of image xn into y (row oy0). 3x3 and 5x5 filters with unit column
+// dilation and column stride 1 or 2 run channel block by channel block (outer) over all rows and
+// pixels (inner): NHWC puts one pixel's channels in one run, so a block's K input rows x W
+// columns are K * W cache lines 4 * C bytes apart, which stay in L1 while every output pixel of the
+// block reads them. With pixels outer and channel blocks inner, each block's loads touched a new
+// line of a working set of K rows x all channels (100+ KB: L2), and the overlapping columns of
+// neighbouring pixel blocks were fetched from L2 again. Other shapes, and rows with a padded
+// kernel row under a non-finite filter, walk a per-pixel list of taps.
+template <int K, int SW>
+void forward_fast(const ConvShape& s, const float* xn, const float* w, const float* bias, int64_t oy0, int64_t oy1,
+                  float* y) {
   const int64_t c = s.c;
-  // Interior columns: every tap's column inside the image.
-  const int64_t x_lo = std::min(s.ow, (s.pad_left + s.sw - 1) / s.sw);
-  const int64_t xlim = s.w - 1 - (s.kw - 1) * s.dw + s.pad_left;
-  const int64_t x_hi = std::max(x_lo, std::min(s.ow, xlim < 0 ? 0 : xlim / s.sw + 1));
+  const int64_t row = s.ow * c;
+  // The input rows the next oy1 - oy0 output rows add (the caller's next chunk, most often), as
+  // bytes of xn: prefetched into L2 in sequential slices, one per channel block, while this chunk
+  // computes. Blocks outer read a line of each pixel per block, 4 * C bytes apart, which the hardware
+  // prefetchers follow poorly from L3 or memory: a 3x3 stride-2 96-channel 112x112 layer ran at half
+  // the speed of the pixel-outer order until the next rows were prefetched.
+  const int64_t in_row = s.w * c;
+  const int64_t next_lo = std::max<int64_t>(0, (oy1 - 1) * s.sh - s.pad_top + (s.kh - 1) * s.dh + 1);
+  const int64_t next_hi = std::min<int64_t>(s.h, (2 * oy1 - oy0 - 1) * s.sh - s.pad_top + (s.kh - 1) * s.dh + 1);
+  const char* pf = reinterpret_cast<const char*>(xn + next_lo * in_row);
+  const int64_t pf_bytes = next_hi > next_lo ? (next_hi - next_lo) * in_row * static_cast<int64_t>(sizeof(float)) : 0;
+  const int64_t blocks = (c + L - 1) / L;
+  const int64_t pf_slice = (pf_bytes / blocks + 63) & ~int64_t{63};
+  int64_t pf_done = 0;
+  for_channel_blocks(c, [&](auto lanes, int64_t ch) {
+    constexpr int N = decltype(lanes)::value;
+    const V<N> init = bias ? load<N>(bias + ch) : V<N>{};
+    // Padded taps add exact zeros under a finite filter and are skipped; a block whose filter holds
+    // a NaN or inf keeps its padded rows (as zeros) for the 0 * w. v - v is 0 unless v is NaN or inf.
+    V<N> chk{};
+    for (int64_t i = 0; i < s.kh * s.kw; i++) {
+      const V<N> v = load<N>(w + i * c + ch);
+      chk += v - v;
+    }
+    bool finite = true;
+    for (int l = 0; l < N; l++) finite = finite && chk[l] == 0.0f;
+    for (const int64_t end = std::min(pf_bytes, pf_done + pf_slice); pf_done < end; pf_done += 64)
+      __builtin_prefetch(pf + pf_done, 0, 2);
+    for (int64_t oy = oy0; oy < oy1; oy++) {
+      const int64_t y0 = oy * s.sh - s.pad_top;
+      const float* rows[64];
+      const float* wrow[64];
+      int nr = 0;
+      for (int64_t i = 0; i < s.kh; i++) {
+        const int64_t iy = y0 + i * s.dh;
+        const bool in = iy >= 0 && iy < s.h;
+        if (!in && finite) continue;
+        rows[nr] = in ? xn + iy * s.w * c + ch : nullptr;
+        wrow[nr] = w + i * s.kw * c + ch;
+        nr++;
+      }
+      fwd_row_block<K, SW, N>(rows, wrow, nr, c, init, s.w, s.pad_left, s.ow, y + (oy - oy0) * row + ch);
+    }
+  });
+}
+
+// No NaN or inf in w[0, n).
+bool all_finite(const float* w, int64_t n) {
+  V<L> chk{};
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    const V<L> v = load<L>(w + i);
+    chk += v - v;
+  }
+  float tail = 0.0f;
+  for (; i < n; i++) tail += w[i] - w[i];
+  bool finite = tail == 0.0f;
+  for (int l = 0; l < L; l++) finite = finite && chk[l] == 0.0f;
+  return finite;
+}
+
+void forward_rows(const ConvShape& s, const float* xn, const float* w, const float* bias, int64_t oy0, int64_t oy1,
+                  float* y) {
+  if (s.kh == s.kw && s.dw == 1 && s.kh <= 64) {
+    if (s.kw == 3 && s.sw == 1) return forward_fast<3, 1>(s, xn, w, bias, oy0, oy1, y);
+    if (s.kw == 3 && s.sw == 2) return forward_fast<3, 2>(s, xn, w, bias, oy0, oy1, y);
+    if (s.kw == 5 && s.sw == 1) return forward_fast<5, 1>(s, xn, w, bias, oy0, oy1, y);
+    if (s.kw == 5 && s.sw == 2) return forward_fast<5, 2>(s, xn, w, bias, oy0, oy1, y);
+  }
+  const int64_t c = s.c;
+  const int64_t row = s.ow * c;
+  // Padded taps: skipped for a finite w (they add exact zeros), else 0 * w.
+  const bool w_finite = all_finite(w, s.kh * s.kw * c);
   Taps& t = t_taps;
   const float* zero = zeros(c);
-  auto pixel = [&](int64_t ox) {
-    t.reset(s.kh * s.kw);
-    for (int64_t i = 0; i < s.kh; i++) {
-      const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
-      const bool row_in = iy >= 0 && iy < s.h;
-      for (int64_t j = 0; j < s.kw; j++) {
-        const int64_t ix = ox * s.sw - s.pad_left + j * s.dw;
-        const bool in = row_in && ix >= 0 && ix < s.w;
-        if (in || !w_finite) t.add(in ? xn + (iy * s.w + ix) * c : zero, w + (i * s.kw + j) * c);
+  for (int64_t oy = oy0; oy < oy1; oy++) {
+    const int64_t y0 = oy * s.sh - s.pad_top;
+    float* yrow = y + (oy - oy0) * row;
+    for (int64_t ox = 0; ox < s.ow; ox++) {
+      t.reset(s.kh * s.kw);
+      for (int64_t i = 0; i < s.kh; i++) {
+        const int64_t iy = y0 + i * s.dh;
+        const bool row_in = iy >= 0 && iy < s.h;
+        for (int64_t j = 0; j < s.kw; j++) {
+          const int64_t ix = ox * s.sw - s.pad_left + j * s.dw;
+          const bool in = row_in && ix >= 0 && ix < s.w;
+          if (in || !w_finite) t.add(in ? xn + (iy * s.w + ix) * c : zero, w + (i * s.kw + j) * c);
+        }
       }
+      dot_taps(t, bias, c, yrow + ox * c);
     }
-    dot_taps(t, bias, c, yrow + ox * c);
-  };
-  int64_t ox = 0;
-  for (; ox < x_lo; ox++) pixel(ox);
-  bool done = false;
-  // With a NaN or inf in w, rows with a padded kernel row (the top and bottom few) go pixel by
-  // pixel, for the zeros; otherwise padded taps add exact zeros and are skipped.
-  const int64_t y0 = oy * s.sh - s.pad_top;
-  const bool rows_in = w_finite || (y0 >= 0 && y0 + (s.kh - 1) * s.dh < s.h);
-  if (rows_in && x_hi > x_lo && s.kh == s.kw && s.dw == 1 && s.kh <= 64) {
-    const float* rows_at0[64];
-    const float* wrow[64];
-    int nr = 0;
-    for (int64_t i = 0; i < s.kh; i++) {
-      const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
-      if (iy < 0 || iy >= s.h) continue;
-      rows_at0[nr] = xn + (iy * s.w - s.pad_left) * c;
-      wrow[nr] = w + i * s.kw * c;
-      nr++;
-    }
-    done = run_fast<false>(s.kw, s.sw, rows_at0, wrow, nr, c, bias, x_lo, x_hi, yrow);
   }
-  if (done) ox = x_hi;
-  for (; ox < s.ow; ox++) pixel(ox);
 }
 
 void input_row(const ConvShape& s, const float* dyn, const float* w, int64_t iy, float* dxrow) {
@@ -369,7 +534,7 @@ void filter_row(const ConvShape& s, const float* xn, const float* dyrow, int64_t
 }  // namespace
 
 const DepthwiseKernels& table() {
-  static const DepthwiseKernels k{forward_row, input_row, filter_row};
+  static const DepthwiseKernels k{forward_rows, input_row, filter_row};
   return k;
 }
 
