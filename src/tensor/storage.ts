@@ -8,16 +8,18 @@ import { checkCount } from './budget';
 // with the pool starting at 16 KiB, the 2-8 KiB activations of a small transformer made allocation
 // and GC a quarter of a batch-1 gpt_small forward pass (0.28-0.35 ms -> 0.22 ms per call pooled).
 // The cap on parked bytes follows the most memory the process has had in use at once (at least
-// 256 MB, at most a quarter of the machine's memory), as PyTorch's caching allocator keeps what a
-// training step needed: a fixed 256 MB held a fraction of a mobilenet_v2 training step's
+// 256 MB, at most half of the machine's memory, and parked plus in-use bytes stay under that
+// ceiling), as PyTorch's caching allocator keeps what a training step needed: a fixed 256 MB held a fraction of a mobilenet_v2 training step's
 // activations, so every step allocated the rest afresh, and zero-filling those pages plus the
 // garbage collections their external memory brought forward were a third of the step, all on the
 // calling thread (batch 8 at 112x112, 1 thread: ~550 -> ~290 ms per step with the cap at the peak).
+// A ceiling of a quarter of the memory was below what a mobilenet_v2 batch-32 step plus the bench's
+// cross-check predict had in use (7.2 GB on a 24 GB machine), so part of every step was re-faulted.
 // TENSORFORGE_POOL_MB fixes the cap instead.
 const MiB = 1024 * 1024;
 const FIXED_CAP_BYTES = process.env['TENSORFORGE_POOL_MB'] !== undefined ? Number(process.env['TENSORFORGE_POOL_MB']) * MiB : null;
 const MIN_CAP_BYTES = 256 * MiB;
-const MAX_CAP_BYTES = Math.max(MIN_CAP_BYTES, Math.floor(os.totalmem() / 4));
+const MAX_CAP_BYTES = Math.max(MIN_CAP_BYTES, Math.floor(os.totalmem() / 2));
 /** Bytes of pooled-size buffers handed out and not yet back (or escaped), and their high-water mark. */
 let inUseBytes = 0;
 let peakInUseBytes = 0;
@@ -54,14 +56,18 @@ function alignPadBytes(buf: ArrayBuffer): number {
   return mis === 0 ? 0 : ALIGN_BYTES - mis;
 }
 
-/** The parked buffers of one size class and when the class was last used (a tick of useClock). */
-interface SizeClassList {
-  buffers: ArrayBuffer[];
-  used: number;
+// Parked buffers per size class, oldest first: each entry carries the tick at which it was parked.
+// Takes pop the newest, so a list stays in parking order and its head is the class's oldest. A
+// class stays in the Map when its list empties: deleting it on a take and re-inserting it on the
+// return made V8 shrink and reallocate the Map's table each time (1.5 us of every 1.8 us
+// allocate-and-release of a pooled buffer, in every op of every forward pass).
+interface Parked {
+  readonly bufs: ArrayBuffer[];
+  readonly ticks: number[];
 }
-const free = new Map<number, SizeClassList>();
+const free = new Map<number, Parked>();
 let pooledBytes = 0;
-let useClock = 0;
+let tick = 0;
 
 /** Rounds up to one of four size classes per power of two, so reuse wastes at most ~19%. */
 function sizeClass(bytes: number): number {
@@ -70,15 +76,33 @@ function sizeClass(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
-// A full pool gives up the buffers of the size classes least recently used, those of shapes no
-// longer in use: after a resnet training run had filled it with 256 MB of its activation sizes,
-// the tutorial CNN's buffers found no room, and its batch-64 predict paid fresh pages on every
-// call (0.66 -> 2.4 ms). Each use stamps its class; the order is sorted out only when the pool
-// must give buffers up. (Keeping the Map itself in use order, deleting and re-inserting a class on
-// every use, made V8 shrink and reallocate the Map's table each time: 1.5 us of every 1.8 us
-// allocate-and-release of a pooled buffer, in every op of every forward pass.)
-function touch(entry: SizeClassList): void {
-  entry.used = ++useClock;
+// A full pool gives up the buffer parked longest ago, whatever its class, so buffers of shapes no
+// longer in use go first: after a resnet training run had filled it with 256 MB of its activation
+// sizes, the tutorial CNN's buffers found no room, and its batch-64 predict paid fresh pages on
+// every call (0.66 -> 2.4 ms). Per buffer, not per class: evicting whole least-recently-used
+// classes kept the spare buffers a predict pass had left in the classes a training step uses (the
+// step never takes the older ones of a list) and instead threw out whole classes of the step's own
+// activations, which every mobilenet_v2 batch-32 step then allocated and zero-filled afresh
+// (0.4-0.5 GB per step on the bench, whose cross-check predict runs before the timed steps).
+function evictOldest(): boolean {
+  let oldestCls = -1;
+  let oldestTick = Infinity;
+  for (const [cls, p] of free) {
+    if (p.ticks.length > 0 && p.ticks[0]! < oldestTick) {
+      oldestTick = p.ticks[0]!;
+      oldestCls = cls;
+    }
+  }
+  if (oldestCls < 0) return false;
+  const p = free.get(oldestCls)!;
+  pooledBytes -= p.bufs.shift()!.byteLength;
+  p.ticks.shift();
+  return true;
+}
+
+/** Evicts the oldest parked buffers until at most `bytes` stay parked. */
+function trimTo(bytes: number): void {
+  while (pooledBytes > bytes && evictOldest());
 }
 
 function takeBuffer(bytes: number): ArrayBuffer {
@@ -87,13 +111,16 @@ function takeBuffer(bytes: number): ArrayBuffer {
   if (cls - bytes < ALIGN_BYTES) cls = sizeClass(bytes + ALIGN_BYTES);
   inUseBytes += cls;
   if (inUseBytes > peakInUseBytes) peakInUseBytes = inUseBytes;
-  const entry = free.get(cls);
-  const buf = entry?.buffers.pop();
+  const p = free.get(cls);
+  const buf = p?.bufs.pop();
   if (buf) {
+    p!.ticks.pop();
     pooledBytes -= buf.byteLength;
-    touch(entry!);
     return buf;
   }
+  // Parked buffers of other sizes never take the process past the pool's ceiling: the fresh buffer
+  // takes the place of the oldest of them.
+  trimTo(Math.max(0, (FIXED_CAP_BYTES ?? MAX_CAP_BYTES) - inUseBytes));
   return new ArrayBuffer(cls);
 }
 
@@ -107,20 +134,11 @@ function returnBuffer(buf: ArrayBuffer): void {
   const size = buf.byteLength;
   const cap = poolCapBytes();
   if (size > cap) return;
-  if (pooledBytes + size > cap) {
-    const byAge = [...free.entries()].sort((a, b) => a[1].used - b[1].used);
-    for (const [cls, old] of byAge) {
-      if (pooledBytes + size <= cap) break;
-      if (cls === size) continue;
-      while (old.buffers.length > 0 && pooledBytes + size > cap) pooledBytes -= old.buffers.shift()!.byteLength;
-      if (old.buffers.length === 0) free.delete(cls);
-    }
-  }
-  if (pooledBytes + size > cap) return;
-  let entry = free.get(size);
-  if (!entry) free.set(size, (entry = { buffers: [], used: 0 }));
-  entry.buffers.push(buf);
-  touch(entry);
+  trimTo(cap - size);
+  let p = free.get(size);
+  if (!p) free.set(size, (p = { bufs: [], ticks: [] }));
+  p.bufs.push(buf);
+  p.ticks.push(++tick);
   pooledBytes += size;
 }
 

@@ -308,6 +308,38 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     for (let i = 0; i < 2; i++) expectClose(nat[i]!, ref[i]!, 1e-4, 1e-5, `grad ${i}`);
   });
 
+  it('filter gradients summed in parts (1x1 split over its depth, depthwise over rows): 2 threads == 1 thread, and == reference', () => {
+    // 4 x 40 x 40 = 6400 rows: the 1x1 product splits its depth into 3 parts, the depthwise
+    // filter gradient its 160 (image, row) units into 8; the parts do not depend on the threads.
+    const forms: [string, number[], number[], Conv2DOptions][] = [
+      ['1x1 16 -> 24', [4, 40, 40, 16], [1, 1, 16, 24], {}],
+      ['depthwise 3x3', [4, 40, 40, 16], [3, 3, 1, 16], { padding: 'same', groups: 16 }],
+      ['depthwise 3x3 stride 2', [4, 40, 40, 16], [3, 3, 1, 16], { padding: 'same', strides: 2, groups: 16 }],
+      ['depthwise 3x3, multiplier 2', [4, 40, 40, 8], [3, 3, 1, 16], { padding: 'same', groups: 8 }],
+    ];
+    for (const [label, xs, ws, opts] of forms) {
+      const x = rand(xs, 70), w = rand(ws, 71);
+      const gy = rand(on('js', () => conv2d(x, w, opts)).shape.slice(), 72);
+      const run = (): Tensor[] => tf.grads((a: Tensor, f: Tensor) => tf.sum(tf.mul(conv2d(a, f, opts), gy)))([x, w]);
+      const at = (threads: number): Float32Array[] => {
+        const before = tf.getNumThreads();
+        tf.setNumThreads(threads);
+        try {
+          return on('native', run).map((g) => Float32Array.from(g.dataSync()));
+        } finally {
+          tf.setNumThreads(before);
+        }
+      };
+      const one = at(1);
+      const two = at(2);
+      expect(two[0], `${label} input grad`).toEqual(one[0]);
+      expect(two[1], `${label} filter grad`).toEqual(one[1]);
+      const ref = on('js', run);
+      const nat = on('native', run);
+      for (let i = 0; i < 2; i++) expectClose(nat[i]!, ref[i]!, 1e-4, 1e-4, `${label} grad ${i}`);
+    }
+  });
+
   // Ungrouped gradients run as GEMMs over the whole batch's rows in chunks of >= 256 rows: these
   // shapes cross images within a chunk, and the deep one (k = 3 * 3 * 600: 256-row chunks) needs two.
   for (const c of [

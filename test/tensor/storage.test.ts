@@ -26,6 +26,24 @@ describe('buffer pool', () => {
     expect(pooledBufferBytes()).toBeLessThanOrEqual(1024 * 1024);
   });
 
+  it('evicts the buffers parked longest ago, so spare buffers of a class in use go before a step\'s own', async () => {
+    vi.stubEnv('TENSORFORGE_POOL_MB', '1');
+    vi.resetModules();
+    const { Storage } = await import('../../src/tensor/storage');
+    // An earlier pass (a cross-check predict) leaves three buffers of class A parked.
+    Array.from({ length: 3 }, () => Storage.allocate('float32', 40_000)).forEach((s) => s.release());
+    // A step uses one A and three Bs: with the spares, more than the 1 MiB cap comes back.
+    const step = () => [Storage.allocate('float32', 40_000), ...Array.from({ length: 3 }, () => Storage.allocate('float32', 50_000))];
+    const first = step();
+    const mine = new Set(first.map((s) => s.data!.buffer));
+    // Released last to first (as a backward pass frees activations): class A is touched last.
+    first.reverse().forEach((s) => s.release());
+    // The next step gets every one of its buffers back: the spare As were evicted, not the Bs.
+    const second = step();
+    expect(second.every((s) => mine.has(s.data!.buffer))).toBe(true);
+    second.forEach((s) => s.release());
+  });
+
   it('keeps a workload bigger than 256 MB pooled: the cap follows the most bytes in use at once', async () => {
     vi.stubEnv('TENSORFORGE_POOL_MB', undefined);
     vi.resetModules();

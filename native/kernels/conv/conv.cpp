@@ -259,7 +259,7 @@ const float* repeat_channels(const ConvShape& s, const float* x, std::vector<flo
   const int64_t pixels = s.n * s.h * s.w;
   buf.resize(static_cast<size_t>(pixels * s.cout));
   float* out = buf.data();
-  parallel_for(pixels, 4096, [&](int64_t begin, int64_t end) {
+  parallel_for_balanced(pixels, 4096, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; p++)
       for (int64_t ch = 0; ch < s.c; ch++)
         for (int64_t j = 0; j < m; j++) out[p * s.cout + ch * m + j] = x[p * s.c + ch];
@@ -338,7 +338,7 @@ void depthwise_backward_input(const ConvShape& s0, const float* dy, const float*
   }
   const depthwise_detail::DepthwiseKernels& dk = depthwise_kernels();
   const int64_t row = s.w * s.c;
-  parallel_for(s.n * s.h, split_row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
+  parallel_for_balanced(s.n * s.h, split_row_grain(2 * row * s.kh * s.kw), [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
       const int64_t n = t / s.h, iy = t % s.h;
       dk.input_row(s, dy + n * s.oh * s.ow * s.c, w, iy, dx + t * row);
@@ -347,7 +347,7 @@ void depthwise_backward_input(const ConvShape& s0, const float* dy, const float*
   if (m == 1) return;
   // Repeat channel c * m + j came from input channel c: its gradients add up.
   const int64_t pixels = s.n * s.h * s.w;
-  parallel_for(pixels, 4096, [&](int64_t begin, int64_t end) {
+  parallel_for_balanced(pixels, 4096, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; p++)
       for (int64_t ch = 0; ch < s0.c; ch++) {
         float a = 0.0f;
@@ -356,6 +356,9 @@ void depthwise_backward_input(const ConvShape& s0, const float* dy, const float*
       }
   });
 }
+
+// Partial filter gradients of depthwise_backward_filter: enough to balance two to four threads.
+constexpr int64_t kFilterParts = 8;
 
 void depthwise_backward_filter(const ConvShape& s0, const float* x0, const float* dy, float* dw) {
   std::vector<float> rep;
@@ -367,11 +370,14 @@ void depthwise_backward_filter(const ConvShape& s0, const float* x0, const float
   const int64_t units = s.n * s.oh;
   if (units == 0) return;
   const int64_t row_flops = 2 * s.ow * s.c * s.kh * s.kw;
-  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>({num_threads(), units, units / row_grain(row_flops) + 1}));
   // Each part reduces its share of (image, output row) units into its own copy of dw; the copies
-  // are summed in part order afterwards, so the result does not depend on scheduling.
+  // are summed in part order afterwards. The part count follows the size alone (up to
+  // kFilterParts, each at least a task's worth of rows), so dw does not depend on the thread count
+  // or on scheduling, and the parts go to whichever thread is free: with one part per thread the
+  // caller waited out a late worker's whole half.
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>({kFilterParts, units, units / row_grain(row_flops)}));
   float* partials = parts > 1 ? scratch(t_partials, (parts - 1) * wsize) : nullptr;
-  parallel_for(parts, 1, [&](int64_t begin, int64_t end) {
+  parallel_for_balanced(parts, 1, [&](int64_t begin, int64_t end) {
     for (int64_t part = begin; part < end; part++) {
       float* acc = part == 0 ? dw : partials + (part - 1) * wsize;
       if (part > 0) std::memset(acc, 0, sizeof(float) * static_cast<size_t>(wsize));
@@ -506,7 +512,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
   if (grouped_detail::supports(s)) {
     const grouped_detail::GroupedKernels& gk = grouped_detail::active_table();
     const int64_t row_flops = 2 * s.ow * s.cout * k;
-    parallel_for(s.n * s.oh, split_row_grain(row_flops), [&](int64_t begin, int64_t end) {
+    parallel_for_balanced(s.n * s.oh, split_row_grain(row_flops), [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; t++) {
         const int64_t n = t / s.oh, oy = t % s.oh;
         float* yrow = y + t * s.ow * s.cout;
@@ -658,7 +664,7 @@ void conv2d_relu_grad(int64_t size, const float* dy, const float* y, float* out)
 }
 
 void clip_grad(int64_t size, const float* dy, const float* x, float lo, float hi, float* out) {
-  parallel_for(size, 1 << 15, [&](int64_t begin, int64_t end) {
+  parallel_for_balanced(size, 1 << 15, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i++) {
       // Both comparisons unconditional (& not &&) so the select vectorizes.
       const float d = dy[i];
@@ -679,7 +685,7 @@ void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, 
     const int64_t hw = s.h * s.w;
     const int64_t chunk = std::min<int64_t>(hw, 1024);
     const int64_t chunks = (hw + chunk - 1) / chunk;
-    parallel_for(s.n * chunks, 1, [&](int64_t begin, int64_t end) {
+    parallel_for_balanced(s.n * chunks, 1, [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; t++) {
         const int64_t n = t / chunks, i0 = (t % chunks) * chunk, r = std::min(chunk, hw - i0);
         dk.input(s, dy + n * m * s.cout, w, i0, r, dx + (n * hw + i0) * s.c);
@@ -734,6 +740,43 @@ void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, 
   });
 }
 
+namespace {
+
+// Largest dw (floats) whose product is split over its depth; bigger ones have output tiles enough.
+constexpr int64_t kSplitDepthMaxOutput = 1 << 16;
+// Rows of depth per part at the least: each part's GEMM stays long enough to amortize its packing.
+constexpr int64_t kSplitDepthMinRows = 2048;
+
+// dw[c, cout] = x[total, c]^T dy[total, cout] for a 1x1 stride-1 convolution. The product is deep
+// (every pixel of the batch) and its output small: mobilenet_v2's 32 -> 16 layer at 112x112 and
+// batch 32 is a 32 x 16 output over 401k rows, which the GEMM's own split (over output tiles of
+// 14 rows) cut 28 / 4 rows between two threads. Here the depth is cut into parts whose count
+// follows the size alone (kFilterParts at most); each part's GEMM runs on one thread into its own
+// copy of dw, and the copies are summed in part order, so dw does not depend on the thread count.
+void pointwise_backward_filter(int64_t c, int64_t cout, int64_t total, const float* x, const float* dy, float* dw) {
+  const int64_t wsize = c * cout;
+  const int64_t parts = wsize > kSplitDepthMaxOutput ? 1 : std::min(kFilterParts, total / kSplitDepthMinRows);
+  if (parts < 2) {
+    sgemm(true, false, c, cout, total, 1.0f, x, c, dy, cout, 0.0f, dw, cout);
+    return;
+  }
+  float* partials = scratch(t_partials, (parts - 1) * wsize);
+  parallel_for_balanced(parts, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t part = begin; part < end; part++) {
+      const int64_t r0 = total * part / parts, r1 = total * (part + 1) / parts;
+      float* acc = part == 0 ? dw : partials + (part - 1) * wsize;
+      // Inside a parallel_for the GEMM runs on this thread alone.
+      sgemm(true, false, c, cout, r1 - r0, 1.0f, x + r0 * c, c, dy + r0 * cout, cout, 0.0f, acc, cout);
+    }
+  });
+  for (int64_t part = 1; part < parts; part++) {
+    const float* p = partials + (part - 1) * wsize;
+    for (int64_t i = 0; i < wsize; i++) dw[i] += p[i];
+  }
+}
+
+}  // namespace
+
 void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw) {
   const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
   const int64_t k = s.kh * s.kw * cg;
@@ -746,7 +789,7 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
     // splits each GEMM over dw), instead of one shallow GEMM per image tile re-reading all of dw.
     const int64_t total = s.n * m;
     if (is_pointwise(s)) {
-      sgemm(true, false, s.c, s.cout, total, 1.0f, x, s.c, dy, s.cout, 0.0f, dw, s.cout);
+      pointwise_backward_filter(s.c, s.cout, total, x, dy, dw);
       return;
     }
     const int64_t chunk = grad_chunk_rows(k, total);
