@@ -4,17 +4,10 @@
 // gate (HardSigmoid) in its convolution's epilogue. Each graph is checked against the uncompiled import
 // (within 1e-5 relative, call after call: the shared buffer is made afresh per call).
 import { describe, expect, it } from 'vitest';
-import { importOnnx } from '../../../src/onnx/import';
-import { ImportedModelPlanner } from '../../../src/onnx/compile/planner';
 import { tensor } from '../../../src/ops/creation';
-import type { Tensor } from '../../../src/tensor/tensor';
-import { buildOnnx } from '../../helpers/onnx-graph';
+import { compareCompiled, type Graph, values } from '../../helpers/compiled-plan';
 
-type Graph = Parameters<typeof buildOnnx>[0];
 
-function values(n: number, seed: number): number[] {
-  return Array.from({ length: n }, (_, i) => Math.sin(i * 0.7 + seed) * 0.5);
-}
 
 const conv = (name: string, cin: number, cout: number, k = 3) => ({ name, shape: [cout, cin, k, k], data: values(cout * cin * k * k, cout + k + cin) });
 
@@ -26,20 +19,7 @@ function bnInits(p: string, c: number, k: number) {
 }
 const bn = (p: string, x: string, y: string) => ({ op: 'BatchNormalization', inputs: [x, `${p}g`, `${p}b`, `${p}m`, `${p}v`], outputs: [y] });
 
-function compare(graph: Graph, x: Tensor): ImportedModelPlanner {
-  const bytes = buildOnnx(graph);
-  const compiled = importOnnx(bytes);
-  const plain = importOnnx(bytes, { compile: false });
-  const want = (plain.predictOnBatch(x) as Tensor).dataSync();
-  for (let call = 0; call < 3; call++) {
-    const got = (compiled.predictOnBatch(x) as Tensor).dataSync();
-    expect(got.length).toBe(want.length);
-    let scale = 1e-3;
-    for (const v of want) scale = Math.max(scale, Math.abs(v));
-    got.forEach((v, i) => expect(Math.abs(v - want[i]!) / scale).toBeLessThan(1e-5));
-  }
-  return compiled.inferencePlanner as ImportedModelPlanner;
-}
+const compare = compareCompiled;
 
 const X = tensor(Float32Array.from(values(2 * 3 * 8 * 8, 1)), [2, 3, 8, 8]);
 
