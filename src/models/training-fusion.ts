@@ -40,14 +40,15 @@ export function planTrainingFusions(nodes: readonly GraphNode[], outputs: readon
   }
   const modelOutputs = new Set(outputs.map((t) => t.id));
   for (const n of nodes) {
-    if (!fusesInTraining(n.layer) || n.training !== null) continue;
+    // A fused call skips apply(), so neither layer may have an activity regularizer to add there.
+    if (!fusesInTraining(n.layer) || n.training !== null || n.layer.hasActivityRegularizer) continue;
     // Only output 0 used, by exactly one call that reads nothing else, and not a model output.
     const out = n.outputs[0];
     if (!out || n.outputs.some((o, i) => i > 0 && o) || modelOutputs.has(out.id)) continue;
     const next = readers.get(out.id);
     if (next?.length !== 1) continue;
     const m = next[0]!;
-    if (m.inputs.length !== 1 || m.training !== null || m.layer === n.layer || fusions.has(m)) continue;
+    if (m.inputs.length !== 1 || m.training !== null || m.layer === n.layer || m.layer.hasActivityRegularizer || fusions.has(m)) continue;
     const run = n.layer.trainingFusion(m.layer);
     if (run) fusions.set(n, { next: m, run });
   }

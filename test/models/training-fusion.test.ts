@@ -78,6 +78,24 @@ describe('training fusions of imported graphs', () => {
     a.forEach((v, i) => expectArrayClose(v, b[i]!, 1e-5, 1e-6, `output or gradient ${i}`));
   });
 
+  it('Keras layers: BatchNormalization then Activation("relu") fuse, with the layer-by-layer values and gradients', () => {
+    const model = tf.sequential([
+      tf.layers.conv2d({ filters: 6, kernelSize: 3, inputShape: [7, 7, 2] }),
+      tf.layers.batchNormalization(),
+      tf.layers.activation({ activation: 'relu' }),
+      tf.layers.batchNormalization(),
+      tf.layers.activation({ activation: 'tanh' }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3 }),
+    ]);
+    const x = tf.tensor(seededValues(4 * 7 * 7 * 2, 21, -2, 2), [4, 7, 7, 2]);
+    model.predict(x);
+    expect(planTrainingFusions(model.graphNodes, model.outputs).size).toBe(1);
+    const fused = trainingPass(model, x, false);
+    const plain = trainingPass(model, x, true);
+    fused.forEach((v, i) => expectArrayClose(v, plain[i]!, 1e-5, 1e-6, `keras ${i}`));
+  });
+
   it('a frozen BatchNormalization does not fuse: it runs in inference form, then the activation', () => {
     const { model, x } = fixture('bn-net');
     for (const l of model.layers) if ((l as { opType?: string }).opType === 'BatchNormalization') l.trainable = false;

@@ -237,7 +237,7 @@ export class OnnxNode extends Layer implements DeclaresOnnxSignatures {
    * activation and its gradient in the same passes. Null when the pair does not fuse.
    */
   trainingFusion(next: Layer): FusedTrainingCall | null {
-    if (this.opType !== 'BatchNormalization' || !(next instanceof OnnxNode) || this.activityRegularizer || next.activityRegularizer) return null;
+    if (this.opType !== 'BatchNormalization' || !(next instanceof OnnxNode)) return null;
     if (next.opType !== 'Relu' && next.opType !== 'Clip') return null;
     // Clip bounds computed by the graph are not known before the call.
     if (next.inputSlots.some((s, k) => k > 0 && s.kind === 'input')) return null;
