@@ -71,7 +71,9 @@ let tick = 0;
 
 /** Rounds up to one of four size classes per power of two, so reuse wastes at most ~19%. */
 function sizeClass(bytes: number): number {
-  const p = 2 ** Math.floor(Math.log2(bytes));
+  // The highest power of two <= bytes; clz32 instead of log2 and pow below 4 GiB (every pooled
+  // allocation of every inference step computes this).
+  const p = bytes < 0x100000000 ? 0x80000000 >>> Math.clz32(bytes) : 2 ** Math.floor(Math.log2(bytes));
   const step = p / 4;
   return Math.ceil(bytes / step) * step;
 }
@@ -146,6 +148,19 @@ function returnBuffer(buf: ArrayBuffer): void {
 // dispose() still stop paying for fresh pages once the collector catches up.
 const registry = new FinalizationRegistry<ArrayBuffer>((buf) => returnBuffer(buf));
 
+// While set, pooled storages are created without a registry entry: an inference plan's
+// intermediates are all disposed by the plan (each after its last reader), so registering each one
+// and unregistering it a few steps later was pure cost on every step (~1.5% of a batch-1 pass of a
+// small network). The plan registers what it hands to the caller (Storage.register).
+let deferRegistration = false;
+
+/** @internal sets whether new pooled storages skip the registry (see Storage.register); returns the previous setting */
+export function deferPoolRegistration(on: boolean): boolean {
+  const prev = deferRegistration;
+  deferRegistration = on;
+  return prev;
+}
+
 /**
  * The JS-owned memory behind one or more tensor views. Native kernels borrow `data` for the
  * duration of a call (or pin it while async work runs).
@@ -168,13 +183,27 @@ export class Storage {
   private pins = 0;
   private releasePending = false;
   private readonly pooled: boolean;
+  /** Has a registry entry (returns its buffer to the pool when collected). */
+  private registered: boolean;
 
   private constructor(data: DataArray, dtype: DType, pooled: boolean, escaped: boolean) {
     this.data = data;
     this.dtype = dtype;
     this.pooled = pooled;
     this.escaped = escaped;
-    if (pooled) registry.register(this, data.buffer as ArrayBuffer, this);
+    this.registered = pooled && !deferRegistration;
+    if (this.registered) registry.register(this, data.buffer as ArrayBuffer, this);
+  }
+
+  /**
+   * Gives a storage made while registration was deferred (deferPoolRegistration) its registry
+   * entry, so that its buffer returns to the pool when the collector frees it: for tensors leaving
+   * the code that deferred (an inference plan's outputs). @internal
+   */
+  register(): void {
+    if (this.registered || !this.pooled || this.escaped || !this.data) return;
+    this.registered = true;
+    registry.register(this, this.data.buffer as ArrayBuffer, this);
   }
 
   /** Uninitialized storage (contents are whatever the pooled buffer held): kernels overwrite it. */
@@ -213,7 +242,8 @@ export class Storage {
     if (this.escaped) return;
     this.escaped = true;
     if (this.pooled) {
-      registry.unregister(this);
+      if (this.registered) registry.unregister(this);
+      this.registered = false;
       if (this.data) forgetBuffer(this.data.buffer as ArrayBuffer);
     }
   }
@@ -240,7 +270,8 @@ export class Storage {
     }
     this.data = null;
     if (this.pooled) {
-      registry.unregister(this);
+      if (this.registered) registry.unregister(this);
+      this.registered = false;
       if (!this.escaped) returnBuffer(data.buffer as ArrayBuffer);
     }
   }
