@@ -323,7 +323,6 @@ export class InferencePlan {
         // they pile up until the call ends, overflow the pool on a large network and every call pays
         // fresh, zero-filled pages for them. The outputs it keeps are the plan's to free
         // (freeAfter), so they join no enclosing scope either.
-        made.length = 0;
         const parent = openScope(made);
         let outs: Tensor[];
         try {
@@ -339,11 +338,11 @@ export class InferencePlan {
         }
         // Everything the step made except the outputs the plan keeps (outputs lowering dropped,
         // such as a MatMul's before its merged bias Add, have id -1).
-        for (let m = 0; m < made.length; m++) {
-          const t = made[m]!;
+        // Emptied by pop (setting length is a runtime call, per step).
+        while (made.length > 0) {
+          const t = made.pop()!;
           if (!keptOutput(t, outs, s.outs)) t.dispose();
         }
-        made.length = 0;
         for (let k = 0; k < ins.length; k++) ins[k] = null;
         const free = freeAfter[j];
         if (free) {
@@ -362,6 +361,9 @@ export class InferencePlan {
       for (const t of vals) if (t && !this.fixedTensors.has(t) && !xs.includes(t)) t.dispose();
       throw err;
     }
-    return Array.from(this.outputIds, (id) => vals[id]!);
+    const ids = this.outputIds;
+    const result = new Array<Tensor>(ids.length);
+    for (let i = 0; i < ids.length; i++) result[i] = vals[ids[i]!]!;
+    return result;
   }
 }
