@@ -264,17 +264,33 @@ void compute(const IsaKernels& K, const Problem& g, bool allow_threads) {
   }
   const bool split_m = cost_m <= cost_n;
   const int64_t tiles = split_m ? tiles_m : tiles_n;
-  const int64_t parts = std::min<int64_t>(threads, tiles);
-  parallel_for(parts, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      const int64_t t0 = tiles * t / parts, t1 = tiles * (t + 1) / parts;
-      if (split_m) {
-        compute_block(K, g, t0 * K.mr, std::min(t1 * K.mr, g.m), 0, g.n);
-      } else {
-        compute_block(K, g, 0, g.m, t0 * K.nr, std::min(t1 * K.nr, g.n));
+  auto run = [&](int64_t parts) {
+    return [&, parts](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) {
+        const int64_t t0 = tiles * t / parts, t1 = tiles * (t + 1) / parts;
+        if (split_m) {
+          compute_block(K, g, t0 * K.mr, std::min(t1 * K.mr, g.m), 0, g.n);
+        } else {
+          compute_block(K, g, 0, g.m, t0 * K.nr, std::min(t1 * K.nr, g.n));
+        }
       }
-    }
-  });
+    };
+  };
+  // A split that packs nothing twice (B packed once by the inference plan, split along M; or A read
+  // in place, split along N) cuts a few parts per thread, claimed by whichever thread is free: with
+  // one part per thread a worker that starts late (woken from park at the first layer of a
+  // batch-1 pass, or its vCPU briefly taken) left the caller waiting through its whole half. Each
+  // element of C is the same sum however the parts fall.
+  const bool no_dup = split_m ? g.packed_b != nullptr : !should_pack_a(K, g, g.m, std::min<int64_t>(K.nc, g.n));
+  if (no_dup) {
+    const int64_t min_tiles = std::max<int64_t>(
+        1, static_cast<int64_t>(parallel_flops() / (2.0 * g.k * (split_m ? K.mr * static_cast<double>(g.n) : K.nr * static_cast<double>(g.m)))));
+    const int64_t parts = std::max<int64_t>(std::min<int64_t>(threads, tiles), std::min<int64_t>(tiles / min_tiles, threads * kBalancedChunksPerThread));
+    parallel_for_balanced(parts, 1, run(parts));
+    return;
+  }
+  const int64_t parts = std::min<int64_t>(threads, tiles);
+  parallel_for(parts, 1, run(parts));
 }
 
 // m == 1 or n == 1: a matrix-vector product. Packing would touch every matrix element once more
