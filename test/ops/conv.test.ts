@@ -576,6 +576,8 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       // Pointwise through the prepacked GEMM: few rows (49 and 196) split in parts along M or N.
       [[1, 7, 7, 160], [1, 1, 160, 320], { activation: { name: 'clip', min: 0, max: 6 } }],
       [[1, 14, 14, 96], [1, 1, 96, 80], {}],
+      // 49 rows split along M in parts of equal height (12 + 12 + 12 + 13), not strips of 14.
+      [[1, 7, 7, 256], [1, 1, 256, 96], { activation: 'relu' }],
     ];
     const threadsBefore = tf.getNumThreads();
     try {
@@ -591,6 +593,16 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
         expect(runs[1], `case ${i}`).toEqual(runs[0]);
         expect(runs[2], `case ${i}`).toEqual(runs[0]);
       });
+      // Plain matmuls: split along N with A read in place, and along M packing B per part.
+      for (const [m, k, n] of [[49, 512, 640], [300, 200, 100], [61, 300, 72]] as const) {
+        const a = rand([m, k], m);
+        const b = rand([k, n], n);
+        const runs = [1, 2].map((threads) => {
+          tf.setNumThreads(threads);
+          return on('native', () => tf.matmul(a, b)).dataSync().slice();
+        });
+        expect(runs[1], `matmul ${m}x${k}x${n}`).toEqual(runs[0]);
+      }
     } finally {
       tf.setNumThreads(threadsBefore);
     }

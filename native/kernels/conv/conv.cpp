@@ -295,9 +295,9 @@ int64_t row_grain(int64_t row_flops) { return std::max<int64_t>(1, 200000 / std:
 // when a hand-off costs about a microsecond rather than a wake-up. A batch-1 depthwise layer of a
 // small network (shufflenet's 3x3 over 28x28x24, ~0.34 MFLOP in 28 rows of 16-row grain) ran on
 // one thread; the GEMM's threshold drops the same way (kParallelFlopsWarm).
+int64_t split_flops() { return pool_warm() ? 50000 : 200000; }
 int64_t split_row_grain(int64_t row_flops) {
-  const int64_t target = pool_warm() ? 50000 : 200000;
-  return std::max<int64_t>(1, target / std::max<int64_t>(row_flops, 1));
+  return std::max<int64_t>(1, split_flops() / std::max<int64_t>(row_flops, 1));
 }
 
 void depthwise_forward(const ConvShape& s0, const float* x0, const float* w, float* y, const ConvEpilogue& ep) {
@@ -431,6 +431,8 @@ std::atomic<uint64_t> g_implicit_calls{0};
 constexpr double kBigBBytes = 1 << 20;
 // Padded input of one band of a big-B layer: stays in L2 while the panels pass.
 constexpr int64_t kBandInputBytes = 256 << 10;
+// Threads whose loads the batch-1 task planner simulates (more are treated as this many).
+constexpr int64_t kMaxSimThreads = 64;
 
 void implicit_forward(const ConvShape& s, const float* x, const float* w, float* y, const ConvEpilogue& epi,
                       const PackedB& packed) {
@@ -463,26 +465,56 @@ void implicit_forward(const ConvShape& s, const float* x, const float* w, float*
     band = std::clamp<int64_t>(rows, band, s.oh);
   }
   int64_t groups = 1;  // tasks per band, each over a run of B's panels
+  int64_t bands = (s.oh + band - 1) / band;
   const int64_t threads = num_threads();
   if (threads > 1) {
-    const int64_t want = kBalancedChunksPerThread * threads;
-    const int64_t bands = (s.oh + band - 1) / band;
-    const int64_t min_rows = split_row_grain(2 * row_out * k);
-    if (s.n * bands < want && panels >= 2) {
-      // Too few bands to balance the threads (a batch-1 layer): split B's panels between tasks
-      // rather than cutting the bands thinner, which would stream B once more per extra band (and
-      // 7 one-row bands of a 7x7 map still split 4:3). Each task reads its band's input again,
-      // from L2. A task stays worth a hand-off (min_rows of the whole width).
-      const int64_t worth = std::max<int64_t>(1, band / std::max<int64_t>(1, min_rows) * panels);
-      groups = std::min({panels, (want + s.n * bands - 1) / (s.n * bands), worth});
-    } else {
-      // Enough tasks to balance the threads (a batch-1 layer has few bands), each still worth
-      // waking a worker for.
-      const int64_t want_bands = (want + s.n - 1) / s.n;
-      band = std::max(std::min(band, (s.oh + want_bands - 1) / want_bands), std::min(min_rows, band));
+    const int64_t cap = kBalancedChunksPerThread * threads;
+    const double min_flops = static_cast<double>(split_flops());
+    if (s.n * bands < 2 * cap) {
+      // Few tasks (a batch-1 layer): choose the band count (at least the one-thread count: a band
+      // no taller, so its input stays in L2) and the split of B's panels between the tasks of a
+      // band whose chunks, claimed in order by the first free thread, finish together. Cutting
+      // only bands left 7x7 and 14x14 maps with 7 one- or two-row bands (4:3 on two threads),
+      // each streaming all of B again; a task of a panel group reads its band's input again,
+      // from L2.
+      const int64_t max_rows = (s.oh + bands - 1) / bands;
+      double best = 1e300;
+      int64_t best_b = bands, best_g = 1;
+      for (int64_t b = bands; b <= s.oh && s.n * b <= 2 * cap; b++) {
+        for (int64_t g = 1; g <= panels && s.n * b * g <= 2 * cap; g++) {
+          const int64_t tasks = s.n * b * g;
+          // Each task worth a hand-off.
+          if (tasks > 1 && 2.0 * static_cast<double>((s.oh / b) * s.ow * (panels / g) * nr * k) < min_flops) continue;
+          if ((s.oh + b - 1) / b > max_rows) continue;
+          const int64_t chunks = std::min<int64_t>(tasks, cap);
+          double load[kMaxSimThreads] = {};
+          for (int64_t c = 0; c < chunks; c++) {
+            double size = 0;
+            for (int64_t t = tasks * c / chunks; t < tasks * (c + 1) / chunks; t++) {
+              const int64_t bi = t / g % b, gi = t % g;
+              size += static_cast<double>(s.oh * (bi + 1) / b - s.oh * bi / b) * static_cast<double>(panels * (gi + 1) / g - panels * gi / g);
+            }
+            int64_t who = 0;
+            for (int64_t th = 1; th < std::min<int64_t>(threads, kMaxSimThreads); th++)
+              if (load[th] < load[who]) who = th;
+            load[who] += size;
+          }
+          double span = 0;
+          for (int64_t th = 0; th < std::min<int64_t>(threads, kMaxSimThreads); th++) span = std::max(span, load[th]);
+          // Equal spans: fewer bands (B streamed fewer times), then more chunks (up to the cap),
+          // so a worker that starts late costs the caller a smaller piece.
+          const bool more_chunks = b == best_b && std::min<int64_t>(tasks, cap) > std::min<int64_t>(s.n * best_b * best_g, cap);
+          if (span < best - 1e-9 || (span < best + 1e-9 && more_chunks)) {
+            best = span;
+            best_b = b;
+            best_g = g;
+          }
+        }
+      }
+      bands = best_b;
+      groups = best_g;
     }
   }
-  const int64_t bands = (s.oh + band - 1) / band;
   // Tasks are (image, band, panel group), groups innermost: a thread that claims consecutive tasks
   // of one band pads its input once (t_band_key).
   const uint64_t call = g_implicit_calls.fetch_add(1, std::memory_order_relaxed) + 1;

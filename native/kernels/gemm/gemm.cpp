@@ -285,7 +285,25 @@ void compute(const IsaKernels& K, const Problem& g, bool allow_threads) {
   if (no_dup) {
     const int64_t min_tiles = std::max<int64_t>(
         1, static_cast<int64_t>(parallel_flops() / (2.0 * g.k * (split_m ? K.mr * static_cast<double>(g.n) : K.nr * static_cast<double>(g.m)))));
-    const int64_t parts = std::max<int64_t>(std::min<int64_t>(threads, tiles), std::min<int64_t>(tiles / min_tiles, threads * kBalancedChunksPerThread));
+    // Parts of equal size, as many as divide the tiles evenly (up to a few per thread): 14 strips
+    // as 8 parts of 1 or 2 would split 8:6 when the worker is on time.
+    int64_t parts = std::min<int64_t>(threads, tiles);
+    for (int64_t p = threads * kBalancedChunksPerThread; p > threads; p -= threads) {
+      if (p <= tiles / min_tiles && tiles % p == 0) {
+        parts = p;
+        break;
+      }
+    }
+    if (split_m && tiles_m < threads * kBalancedChunksPerThread && (tiles_m % threads != 0 || g.m % K.mr != 0)) {
+      // Few row strips (a 7x7 map's 49 rows: strips of 14, 14, 14 and 7, at best 28:21 on two
+      // threads): parts of equal height instead, as many as the strips rounded up to a multiple of
+      // the thread count (49 rows as 12+12+12+13). Rows are independent sums, so C is unchanged.
+      const int64_t even = (tiles_m + threads - 1) / threads * threads;
+      parallel_for_balanced(even, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t t = begin; t < end; ++t) compute_block(K, g, g.m * t / even, g.m * (t + 1) / even, 0, g.n);
+      });
+      return;
+    }
     parallel_for_balanced(parts, 1, run(parts));
     return;
   }
