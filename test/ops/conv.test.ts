@@ -594,7 +594,8 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
         expect(runs[2], `case ${i}`).toEqual(runs[0]);
       });
       // Plain matmuls: split along N with A read in place, and along M packing B per part.
-      for (const [m, k, n] of [[49, 512, 640], [300, 200, 100], [61, 300, 72]] as const) {
+      // And GEMVs (a batch-1 classifier, both forms), split in balanced chunks.
+      for (const [m, k, n] of [[49, 512, 640], [300, 200, 100], [61, 300, 72], [1, 1280, 1000], [1000, 512, 1]] as const) {
         const a = rand([m, k], m);
         const b = rand([k, n], n);
         const runs = [1, 2].map((threads) => {
