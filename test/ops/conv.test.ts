@@ -531,6 +531,9 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[2, 11, 11, 40], [1, 1, 40, 70], { strides: 2, activation: 'silu' }],
       // Deep filter, short rows (strips of 2 and 3), several bands per image.
       [[1, 5, 5, 300], [3, 3, 300, 20], { padding: 'same' }],
+      // A filter of over 1 MB on a small map (bands sized by their padded input; at 2 threads the
+      // tasks split B's panels, 5 panels with a tail of 16 columns), a residual finished per group.
+      [[1, 7, 7, 256], [3, 3, 256, 144], { padding: 'same', activation: 'relu' }],
       // Output wider than one band of 16K floats, with a residual (finished per band).
       [[1, 40, 50, 24], [3, 3, 24, 48], { padding: 'same', activation: { name: 'clip', min: 0, max: 6 } }],
     ];
@@ -542,7 +545,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
         const x = rand(xs, 400 + i);
         const b = rand([ws[3]!], 410 + i);
         const probe = on('js', () => conv2d(x, rand(ws, 0), o));
-        const residual = i === cases.length - 1 ? rand(probe.shape.slice(), 420 + i) : undefined;
+        const residual = i >= cases.length - 2 ? rand(probe.shape.slice(), 420 + i) : undefined;
         const w = rand(ws, 430 + i);
         const want = on('js', () => conv2d(x, w, { ...o, bias: b, residual }));
         for (const level of levels) {
@@ -561,6 +564,47 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       });
     } finally {
       tf.setSimdLevel(hardware);
+      tf.setNumThreads(threadsBefore);
+    }
+  });
+
+  it('batch-1 splits over the pool (bands x panel groups of an implicit GEMM, balanced GEMM parts) give the same bits on 1 and 2 threads', () => {
+    const cases: [number[], number[], Conv2DOptions][] = [
+      // Implicit GEMM, few bands: B's panels split between tasks, padded band reused by a thread.
+      [[1, 7, 7, 256], [3, 3, 256, 144], { padding: 'same', activation: 'relu' }],
+      [[1, 14, 14, 64], [3, 3, 64, 96], { padding: 'same', strides: 2 }],
+      // Pointwise through the prepacked GEMM: few rows (49 and 196) split in parts along M or N.
+      [[1, 7, 7, 160], [1, 1, 160, 320], { activation: { name: 'clip', min: 0, max: 6 } }],
+      [[1, 14, 14, 96], [1, 1, 96, 80], {}],
+      // 49 rows split along M in parts of equal height (12 + 12 + 12 + 13), not strips of 14.
+      [[1, 7, 7, 256], [1, 1, 256, 96], { activation: 'relu' }],
+    ];
+    const threadsBefore = tf.getNumThreads();
+    try {
+      cases.forEach(([xs, ws, o], i) => {
+        const x = rand(xs, 700 + i);
+        const w = rand(ws, 710 + i);
+        const b = rand([ws[3]!], 720 + i);
+        prepackFilter(w);
+        const runs = [1, 2, 2].map((threads) => {
+          tf.setNumThreads(threads);
+          return on('native', () => conv2d(x, w, { ...o, bias: b })).dataSync().slice();
+        });
+        expect(runs[1], `case ${i}`).toEqual(runs[0]);
+        expect(runs[2], `case ${i}`).toEqual(runs[0]);
+      });
+      // Plain matmuls: split along N with A read in place, and along M packing B per part.
+      // And GEMVs (a batch-1 classifier, both forms), split in balanced chunks.
+      for (const [m, k, n] of [[49, 512, 640], [300, 200, 100], [61, 300, 72], [1, 1280, 1000], [1000, 512, 1]] as const) {
+        const a = rand([m, k], m);
+        const b = rand([k, n], n);
+        const runs = [1, 2].map((threads) => {
+          tf.setNumThreads(threads);
+          return on('native', () => tf.matmul(a, b)).dataSync().slice();
+        });
+        expect(runs[1], `matmul ${m}x${k}x${n}`).toEqual(runs[0]);
+      }
+    } finally {
       tf.setNumThreads(threadsBefore);
     }
   });

@@ -97,3 +97,34 @@ describe('dense transposed layouts', () => {
     }
   });
 });
+
+describe('layout conversions (strided copies that transpose the last two merged dims)', () => {
+  it.runIf(tf.backendInfo().nativeAvailable)('native == js, bit for bit, on 1 and 2 threads: RGB planes, many channels, batches, sliced sources', () => {
+    const shapes = [[1, 3, 224, 224], [2, 3, 33, 35], [1, 512, 7, 7], [3, 40, 17, 33], [2, 5, 1, 9]];
+    const threadsBefore = tf.getNumThreads();
+    const backendBefore = tf.getBackend();
+    try {
+      shapes.forEach((shape, i) => {
+        tf.manualSeed(800 + i);
+        const x = tf.randn(shape);
+        const views = [
+          () => tf.transpose(x, [0, 2, 3, 1]),
+          () => tf.transpose(tf.contiguous(tf.transpose(x, [0, 2, 3, 1])), [0, 3, 1, 2]),
+          () => tf.transpose(tf.slice(x, [0, 0, 0, 0], [shape[0]!, shape[1]!, shape[2]!, Math.max(1, shape[3]! - 1)]), [0, 2, 3, 1]),
+        ];
+        views.forEach((view, j) => {
+          tf.setBackend('js');
+          const want = Array.from(tf.contiguous(view()).dataSync());
+          tf.setBackend('native');
+          for (const threads of [1, 2]) {
+            tf.setNumThreads(threads);
+            expect(Array.from(tf.contiguous(view()).dataSync()), `shape ${i} view ${j} ${threads} threads`).toEqual(want);
+          }
+        });
+      });
+    } finally {
+      tf.setBackend(backendBefore);
+      tf.setNumThreads(threadsBefore);
+    }
+  });
+});

@@ -40,9 +40,14 @@ constexpr auto kWorkerYieldSpin = std::chrono::microseconds(1000);
 // Polls between yields in the second phase: about 5 us of pause loops.
 constexpr int kPollsPerYield = 256;
 // How long the caller polls for the workers' chunks before sleeping. The caller has nothing else to
-// do, and a sleeping caller adds a second wake-up to the kernel's latency; past this bound the
-// worker is probably descheduled and polling would only compete with whoever runs instead.
+// do, and a sleeping caller adds a second wake-up to the kernel's latency.
 constexpr auto kCallerSpin = std::chrono::microseconds(50);
+// After kCallerSpin the caller polls on, yielding its vCPU between short polls, until this much
+// time has passed. A worker's last chunk of a batch-1 convolution (an eighth of a 0.6-1.2 ms
+// layer) often ends 50-150 us after the caller's: a caller asleep by then paid a futex wake-up
+// (25-70 us on this 2-vCPU VM) on top, on most layers of a network. Past this bound the worker is
+// probably descheduled; the yields leave the vCPU to whoever runs instead meanwhile.
+constexpr auto kCallerYieldSpin = std::chrono::microseconds(1000);
 
 // Set on pool workers and on a caller while it runs chunks: a parallel_for from inside a chunk
 // runs inline instead of deadlocking on the busy pool.
@@ -143,11 +148,21 @@ class Pool {
 
   void wait_done() {
     if (remaining_.load(std::memory_order_acquire) == 0) return;
-    const auto deadline = Clock::now() + kCallerSpin;
+    const auto start = Clock::now();
+    const auto deadline = start + kCallerSpin;
     for (int i = 0;; ++i) {
       if (remaining_.load(std::memory_order_acquire) == 0) return;
       TF_CPU_RELAX();
       if ((i & 63) == 63 && Clock::now() > deadline) break;
+    }
+    const auto yield_deadline = start + kCallerYieldSpin;
+    for (int i = 0;; ++i) {
+      if (remaining_.load(std::memory_order_acquire) == 0) return;
+      TF_CPU_RELAX();
+      if ((i % kPollsPerYield) == kPollsPerYield - 1) {
+        if (Clock::now() > yield_deadline) break;
+        std::this_thread::yield();
+      }
     }
     std::unique_lock<std::mutex> lk(mu_);
     done_cv_.wait(lk, [this] { return remaining_.load(std::memory_order_acquire) == 0; });

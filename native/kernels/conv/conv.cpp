@@ -8,6 +8,7 @@
 #include "kernels/conv/conv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -294,9 +295,9 @@ int64_t row_grain(int64_t row_flops) { return std::max<int64_t>(1, 200000 / std:
 // when a hand-off costs about a microsecond rather than a wake-up. A batch-1 depthwise layer of a
 // small network (shufflenet's 3x3 over 28x28x24, ~0.34 MFLOP in 28 rows of 16-row grain) ran on
 // one thread; the GEMM's threshold drops the same way (kParallelFlopsWarm).
+int64_t split_flops() { return pool_warm() ? 50000 : 200000; }
 int64_t split_row_grain(int64_t row_flops) {
-  const int64_t target = pool_warm() ? 50000 : 200000;
-  return std::max<int64_t>(1, target / std::max<int64_t>(row_flops, 1));
+  return std::max<int64_t>(1, split_flops() / std::max<int64_t>(row_flops, 1));
 }
 
 void depthwise_forward(const ConvShape& s0, const float* x0, const float* w, float* y, const ConvEpilogue& ep) {
@@ -418,6 +419,20 @@ bool use_implicit(const ConvShape& s) { return s.groups == 1 && s.dw == 1 && s.k
 constexpr int64_t kBandFloats = 16 * 1024;
 
 thread_local std::vector<float> t_band;
+// Which band t_band holds: (implicit_forward call, image * bands + band).
+struct BandKey {
+  uint64_t call = 0;
+  int64_t band = -1;
+  bool operator==(const BandKey& o) const { return call == o.call && band == o.band; }
+};
+thread_local BandKey t_band_key;
+std::atomic<uint64_t> g_implicit_calls{0};
+// B above this size is streamed from beyond L2 by every band (see implicit_forward).
+constexpr double kBigBBytes = 1 << 20;
+// Padded input of one band of a big-B layer: stays in L2 while the panels pass.
+constexpr int64_t kBandInputBytes = 256 << 10;
+// Threads whose loads the batch-1 task planner simulates (more are treated as this many).
+constexpr int64_t kMaxSimThreads = 64;
 
 void implicit_forward(const ConvShape& s, const float* x, const float* w, float* y, const ConvEpilogue& epi,
                       const PackedB& packed) {
@@ -436,19 +451,80 @@ void implicit_forward(const ConvShape& s, const float* x, const float* w, float*
   const int64_t row_out = s.ow * s.cout;
   // Input columns the taps of one output row reach, starting at column -pad_left.
   const int64_t wp = (s.ow - 1) * s.sw + s.kw;
+  const int64_t nr = pb.nr;
+  const int64_t panels = (s.cout + nr - 1) / nr;
+  // Each band streams all of B (panel by panel, every row of the band reusing a panel while it is
+  // in L1/L2). A deep layer's B is megabytes (ResNet's 3x3 512 -> 512: 9.4 MB) and bands sized by
+  // their output (one or two rows of 7x7x512) read it from memory once per band, so there the band
+  // is sized by its padded input instead, which is what must stay in L2 across the panels.
+  const bool big_b = 4.0 * static_cast<double>(k) * static_cast<double>(panels * nr) > kBigBBytes;
   int64_t band = std::clamp<int64_t>(kBandFloats / std::max<int64_t>(row_out, 1), 1, s.oh);
-  // Enough tasks to balance the threads (a batch-1 layer has few bands), each still worth waking a
-  // worker for.
+  if (big_b) {
+    const int64_t in_rows = kBandInputBytes / std::max<int64_t>(1, wp * s.c * static_cast<int64_t>(sizeof(float)));
+    const int64_t rows = (in_rows - (s.kh - 1) * s.dh - 1) / s.sh + 1;
+    band = std::clamp<int64_t>(rows, band, s.oh);
+  }
+  int64_t groups = 1;  // tasks per band, each over a run of B's panels
+  int64_t bands = (s.oh + band - 1) / band;
   const int64_t threads = num_threads();
   if (threads > 1) {
-    const int64_t want = (kBalancedChunksPerThread * threads + s.n - 1) / s.n;
-    const int64_t min_rows = split_row_grain(2 * row_out * k);
-    band = std::max(std::min(band, (s.oh + want - 1) / want), std::min(min_rows, band));
+    const int64_t cap = kBalancedChunksPerThread * threads;
+    const double min_flops = static_cast<double>(split_flops());
+    if (s.n * bands < 2 * cap) {
+      // Few tasks (a batch-1 layer): choose the band count (at least the one-thread count: a band
+      // no taller, so its input stays in L2) and the split of B's panels between the tasks of a
+      // band whose chunks, claimed in order by the first free thread, finish together. Cutting
+      // only bands left 7x7 and 14x14 maps with 7 one- or two-row bands (4:3 on two threads),
+      // each streaming all of B again; a task of a panel group reads its band's input again,
+      // from L2.
+      const int64_t max_rows = (s.oh + bands - 1) / bands;
+      double best = 1e300;
+      int64_t best_b = bands, best_g = 1;
+      for (int64_t b = bands; b <= s.oh && s.n * b <= 2 * cap; b++) {
+        for (int64_t g = 1; g <= panels && s.n * b * g <= 2 * cap; g++) {
+          const int64_t tasks = s.n * b * g;
+          // Each task worth a hand-off.
+          if (tasks > 1 && 2.0 * static_cast<double>((s.oh / b) * s.ow * (panels / g) * nr * k) < min_flops) continue;
+          if ((s.oh + b - 1) / b > max_rows) continue;
+          const int64_t chunks = std::min<int64_t>(tasks, cap);
+          double load[kMaxSimThreads] = {};
+          for (int64_t c = 0; c < chunks; c++) {
+            double size = 0;
+            for (int64_t t = tasks * c / chunks; t < tasks * (c + 1) / chunks; t++) {
+              const int64_t bi = t / g % b, gi = t % g;
+              size += static_cast<double>(s.oh * (bi + 1) / b - s.oh * bi / b) * static_cast<double>(panels * (gi + 1) / g - panels * gi / g);
+            }
+            int64_t who = 0;
+            for (int64_t th = 1; th < std::min<int64_t>(threads, kMaxSimThreads); th++)
+              if (load[th] < load[who]) who = th;
+            load[who] += size;
+          }
+          double span = 0;
+          for (int64_t th = 0; th < std::min<int64_t>(threads, kMaxSimThreads); th++) span = std::max(span, load[th]);
+          // Equal spans: fewer bands (B streamed fewer times), then more chunks (up to the cap),
+          // so a worker that starts late costs the caller a smaller piece.
+          const bool more_chunks = b == best_b && std::min<int64_t>(tasks, cap) > std::min<int64_t>(s.n * best_b * best_g, cap);
+          if (span < best - 1e-9 || (span < best + 1e-9 && more_chunks)) {
+            best = span;
+            best_b = b;
+            best_g = g;
+          }
+        }
+      }
+      bands = best_b;
+      groups = best_g;
+    }
   }
-  const int64_t bands = (s.oh + band - 1) / band;
-  parallel_for_balanced(s.n * bands, 1, [&](int64_t begin, int64_t end) {
+  // Tasks are (image, band, panel group), groups innermost: a thread that claims consecutive tasks
+  // of one band pads its input once (t_band_key).
+  const uint64_t call = g_implicit_calls.fetch_add(1, std::memory_order_relaxed) + 1;
+  parallel_for_balanced(s.n * bands * groups, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
-      const int64_t n = t / bands, oy0 = t % bands * band, oy1 = std::min(s.oh, oy0 + band);
+      const int64_t grp = t % groups, nb = t / groups;
+      // Bands of even height (oh split as evenly as their count allows).
+      const int64_t n = nb / bands, bi = nb % bands, oy0 = s.oh * bi / bands, oy1 = s.oh * (bi + 1) / bands;
+      const int64_t p0 = panels * grp / groups, p1 = panels * (grp + 1) / groups;
+      const int64_t j0 = p0 * nr, cols = std::min(s.cout, p1 * nr) - j0;
       const int64_t iy0 = oy0 * s.sh - s.pad_top, iy1 = (oy1 - 1) * s.sh - s.pad_top + (s.kh - 1) * s.dh + 1;
       const int64_t ix0 = -s.pad_left, ix1 = ix0 + wp;
       const float* xn = x + n * s.h * s.w * s.c;
@@ -461,17 +537,21 @@ void implicit_forward(const ConvShape& s, const float* x, const float* w, float*
         // The band's input rows with the zero padding made real, so every tap reads memory.
         row_stride = wp * s.c;
         float* buf = scratch(t_band, (iy1 - iy0) * row_stride);
-        const int64_t lo = std::max<int64_t>(0, ix0), hi = std::min(s.w, ix1);
-        for (int64_t iy = iy0; iy < iy1; iy++) {
-          float* dst = buf + (iy - iy0) * row_stride;
-          if (iy < 0 || iy >= s.h || hi <= lo) {
-            std::memset(dst, 0, sizeof(float) * static_cast<size_t>(row_stride));
-            continue;
+        const BandKey key{call, nb};
+        if (!(t_band_key == key)) {
+          const int64_t lo = std::max<int64_t>(0, ix0), hi = std::min(s.w, ix1);
+          for (int64_t iy = iy0; iy < iy1; iy++) {
+            float* dst = buf + (iy - iy0) * row_stride;
+            if (iy < 0 || iy >= s.h || hi <= lo) {
+              std::memset(dst, 0, sizeof(float) * static_cast<size_t>(row_stride));
+              continue;
+            }
+            const int64_t left = (lo - ix0) * s.c, mid = (hi - lo) * s.c;
+            std::memset(dst, 0, sizeof(float) * static_cast<size_t>(left));
+            std::memcpy(dst + left, xn + (iy * s.w + lo) * s.c, sizeof(float) * static_cast<size_t>(mid));
+            std::memset(dst + left + mid, 0, sizeof(float) * static_cast<size_t>(row_stride - left - mid));
           }
-          const int64_t left = (lo - ix0) * s.c, mid = (hi - lo) * s.c;
-          std::memset(dst, 0, sizeof(float) * static_cast<size_t>(left));
-          std::memcpy(dst + left, xn + (iy * s.w + lo) * s.c, sizeof(float) * static_cast<size_t>(mid));
-          std::memset(dst + left + mid, 0, sizeof(float) * static_cast<size_t>(row_stride - left - mid));
+          t_band_key = key;
         }
         base = buf;
       }
@@ -484,9 +564,12 @@ void implicit_forward(const ConvShape& s, const float* x, const float* w, float*
       a.segs = s.kh;
       a.seg_k = s.kw * s.c;
       a.seg_stride = s.dh * row_stride;
-      float* yt = y + (n * s.oh + oy0) * row_out;
-      sgemm_segmented(a, s.cout, pb, yt, s.cout, epi.bias, relu);
-      if (finish) finish_tile(epi, yt, s.cout, epi.residual ? epi.residual + (yt - y) : nullptr, a.rows * s.ow, s.cout);
+      float* yt = y + (n * s.oh + oy0) * row_out + j0;
+      // The group's panels are a contiguous run of the packing ([panel][k][nr]); each output is
+      // the same tile sum whichever group computes it.
+      const PackedB part{pb.data + p0 * k * nr, nr};
+      sgemm_segmented(a, cols, part, yt, s.cout, epi.bias ? epi.bias + j0 : nullptr, relu);
+      if (finish) finish_tile(epi, yt, s.cout, epi.residual ? epi.residual + (yt - y) : nullptr, a.rows * s.ow, cols);
     }
   });
 }

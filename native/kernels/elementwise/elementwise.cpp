@@ -293,6 +293,52 @@ void strided_copy(int ndim, const int64_t* shape, const void* src, const int64_t
     return;
   }
   const int64_t ss = L.st[0][L.nd - 1], ds = L.st[1][L.nd - 1];
+  // A transpose of the last two dims (a layout conversion: NCHW <-> NHWC as [n, C, HW] or
+  // [n, HW, C]): one of them (f) is the destination's unit-stride dim, the other (g) the source's.
+  // Walked row by row, an RGB image became 50176 runs of 3 (or three passes over every destination
+  // line, two threads writing into the same lines). In tiles instead: g outer in tiles of kTile,
+  // f inner, so the destination is written in order, the source read in short runs that stay in
+  // L1 for the next f, and threads split g into separate parts of the destination.
+  const int nd = L.nd;
+  const bool f_inner = ds == 1 && ss != 1 && nd >= 2 && L.st[0][nd - 2] == 1;
+  const bool f_outer = ss == 1 && ds != 1 && nd >= 2 && L.st[1][nd - 2] == 1;
+  if (nd <= 3 && (f_inner || f_outer)) {
+    const int fd = f_inner ? nd - 1 : nd - 2, gd = f_inner ? nd - 2 : nd - 1;
+    const int64_t F = L.shape[fd], G = L.shape[gd];
+    const int64_t sf = L.st[0][fd], sg = L.st[0][gd], dg = L.st[1][gd];
+    const int64_t outer = nd == 3 ? L.shape[0] : 1;
+    const int64_t so = nd == 3 ? L.st[0][0] : 0, dso = nd == 3 ? L.st[1][0] : 0;
+    constexpr int64_t kTile = 32;
+    const int64_t g_tiles = (G + kTile - 1) / kTile;
+    run(outer * g_tiles, std::max<int64_t>(1, kGrainCheap / (kTile * F)), [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) {
+        const int64_t o = t / g_tiles, g0 = t % g_tiles * kTile, g1 = std::min(G, g0 + kTile);
+        const uint32_t* ps = s + o * so;
+        uint32_t* pd = d + o * dso;
+        if (F == 3 && sg == 1) {
+          // An RGB image's channels: three source streams, one store stream, no index arithmetic
+          // (the general loop spent ~0.7 ns per element on it: 105 us for 224x224x3).
+          const uint32_t *a = ps, *b = ps + sf, *c = ps + 2 * sf;
+          for (int64_t g = g0; g < g1; ++g) {
+            uint32_t* q = pd + g * dg;
+            q[0] = a[g];
+            q[1] = b[g];
+            q[2] = c[g];
+          }
+          continue;
+        }
+        for (int64_t f0 = 0; f0 < F; f0 += kTile) {
+          const int64_t f1 = std::min(F, f0 + kTile);
+          for (int64_t g = g0; g < g1; ++g) {
+            const uint32_t* src = ps + g * sg + f0 * sf;
+            uint32_t* dst = pd + g * dg;
+            for (int64_t f = f0; f < f1; ++f, src += sf) dst[f] = *src;
+          }
+        }
+      }
+    });
+    return;
+  }
   auto row = [&](const int64_t* off, int64_t, int64_t cnt) {
     const uint32_t* ps = s + off[0];
     uint32_t* pd = d + off[1];

@@ -264,17 +264,51 @@ void compute(const IsaKernels& K, const Problem& g, bool allow_threads) {
   }
   const bool split_m = cost_m <= cost_n;
   const int64_t tiles = split_m ? tiles_m : tiles_n;
-  const int64_t parts = std::min<int64_t>(threads, tiles);
-  parallel_for(parts, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      const int64_t t0 = tiles * t / parts, t1 = tiles * (t + 1) / parts;
-      if (split_m) {
-        compute_block(K, g, t0 * K.mr, std::min(t1 * K.mr, g.m), 0, g.n);
-      } else {
-        compute_block(K, g, 0, g.m, t0 * K.nr, std::min(t1 * K.nr, g.n));
+  auto run = [&](int64_t parts) {
+    return [&, parts](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) {
+        const int64_t t0 = tiles * t / parts, t1 = tiles * (t + 1) / parts;
+        if (split_m) {
+          compute_block(K, g, t0 * K.mr, std::min(t1 * K.mr, g.m), 0, g.n);
+        } else {
+          compute_block(K, g, 0, g.m, t0 * K.nr, std::min(t1 * K.nr, g.n));
+        }
+      }
+    };
+  };
+  // A split that packs nothing twice (B packed once by the inference plan, split along M; or A read
+  // in place, split along N) cuts a few parts per thread, claimed by whichever thread is free: with
+  // one part per thread a worker that starts late (woken from park at the first layer of a
+  // batch-1 pass, or its vCPU briefly taken) left the caller waiting through its whole half. Each
+  // element of C is the same sum however the parts fall.
+  const bool no_dup = split_m ? g.packed_b != nullptr : !should_pack_a(K, g, g.m, std::min<int64_t>(K.nc, g.n));
+  if (no_dup) {
+    const int64_t min_tiles = std::max<int64_t>(
+        1, static_cast<int64_t>(parallel_flops() / (2.0 * g.k * (split_m ? K.mr * static_cast<double>(g.n) : K.nr * static_cast<double>(g.m)))));
+    // Parts of equal size, as many as divide the tiles evenly (up to a few per thread): 14 strips
+    // as 8 parts of 1 or 2 would split 8:6 when the worker is on time.
+    int64_t parts = std::min<int64_t>(threads, tiles);
+    for (int64_t p = threads * kBalancedChunksPerThread; p > threads; p -= threads) {
+      if (p <= tiles / min_tiles && tiles % p == 0) {
+        parts = p;
+        break;
       }
     }
-  });
+    if (split_m && tiles_m < threads * kBalancedChunksPerThread && (tiles_m % threads != 0 || g.m % K.mr != 0)) {
+      // Few row strips (a 7x7 map's 49 rows: strips of 14, 14, 14 and 7, at best 28:21 on two
+      // threads): parts of equal height instead, as many as the strips rounded up to a multiple of
+      // the thread count (49 rows as 12+12+12+13). Rows are independent sums, so C is unchanged.
+      const int64_t even = (tiles_m + threads - 1) / threads * threads;
+      parallel_for_balanced(even, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t t = begin; t < end; ++t) compute_block(K, g, g.m * t / even, g.m * (t + 1) / even, 0, g.n);
+      });
+      return;
+    }
+    parallel_for_balanced(parts, 1, run(parts));
+    return;
+  }
+  const int64_t parts = std::min<int64_t>(threads, tiles);
+  parallel_for(parts, 1, run(parts));
 }
 
 // m == 1 or n == 1: a matrix-vector product. Packing would touch every matrix element once more
@@ -334,8 +368,11 @@ void gemv(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_t n,
   };
   const int threads = allow_threads ? num_threads() : 1;
   if (threads > 1 && (len * k >= kParallelGemvElems || (len * k >= kParallelGemvElemsWarm && pool_warm()))) {
-    // Grain: chunks narrower than this would leave the rows form in its slow tail loop.
-    parallel_for(len, rows_form ? 64 : 16, run);
+    // Grain: chunks narrower than this would leave the rows form in its slow tail loop. Every
+    // output is its own dot product (or lane of the rows form) whatever chunk holds it, so
+    // balanced chunks change no bits: a batch-1 network's classifier GEMV (1000 x 512-1280) no
+    // longer waits through a late worker's whole half.
+    parallel_for_balanced(len, rows_form ? 64 : 16, run);
   } else {
     run(0, len);
   }
