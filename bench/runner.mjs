@@ -4,8 +4,9 @@
 //
 // A case is { id, group, label, unit, higherIsBetter, score(nsPerCall), relTol, compare?(out, ref),
 // targets, setup(), impls: { [implId]: async (ctx, threads) => variant } }, and a variant is
-// { run(), once() -> Float32Array, async?, enter?(), dispose?(), kernelTimes?() } (kernelTimes: the
-// measured layer's kernel time over the timed calls, { medianNs, minNs }, for per-layer comparisons).
+// { run(), once() -> Float32Array, async?, enter?(), dispose?(), kernelTimes?(), threadStats?() }
+// (kernelTimes: the measured layer's kernel time over the timed calls, { medianNs, minNs }, for
+// per-layer comparisons; threadStats: one more call with the thread pool's counters, at 2+ threads).
 import { BASELINE_TARGET, IMPLS, RATIOS, THREADS } from './impl/registry.mjs';
 import { withBaseline } from './impl/tensorforge.mjs';
 import { relativeError } from './data.mjs';
@@ -121,6 +122,14 @@ export async function runCase(c, plan, log = () => {}, stat = 'median') {
         Object.assign(m, { wallMedianNs: m.medianNs, wallMinNs: m.minNs, medianNs: k.medianNs, minNs: k.minNs, kernelOnly: true });
       } catch (e) {
         m.error = errText(e);
+      }
+    }
+    if (v.threadStats && !m.error && v.threads > 1) {
+      // Where one more call's time went inside the thread pool (split kernels and the worker's share).
+      try {
+        m.threadStats = await v.threadStats();
+      } catch (e) {
+        m.threadStatsError = errText(e);
       }
     }
     await disposeQuietly(v);

@@ -14,9 +14,11 @@ export {
   setNumThreads,
   getNumThreads,
   setSimdLevel,
+  threadPoolStats,
   type BackendName,
   type BackendInfo,
 } from './backend/backend';
+export type { ThreadPoolCounters } from './backend/binding';
 export { manualSeed } from './random/generator';
 export {
   tensor,

@@ -17,6 +17,7 @@ import { randomFloats, scaledError } from '../data.mjs';
 import { findTrainingModels, modelsDir } from '../real-models.mjs';
 import { profileTraining, formatTrainingProfile } from '../profile-train.mjs';
 import { figure } from '../runner.mjs';
+import { poolStatsOf } from '../impl/fit-variant.mjs';
 import { fmtNum } from '../table.mjs';
 
 export const group = 'train';
@@ -56,6 +57,7 @@ function nativeVariant(m, ctx, threads) {
     enter,
     async: true,
     run: () => model.trainOnBatch(x, y),
+    threadStats: () => poolStatsOf(t, () => model.trainOnBatch(x, y)),
     once: async () => {
       const logits = model.predictOnBatch(x);
       const out = new Float32Array(logits.size + 1);
@@ -170,9 +172,24 @@ export function summary(rows) {
     lines.push(`| ${cells.join(' | ')} |`);
   }
   const prof = train.filter((r) => r.profile).flatMap((r) => [`${r.id} (${r.profile.threads} thread):`, formatTrainingProfile(r.profile.native)]);
+  const pool = train.flatMap((r) => {
+    const s = r.results.native?.byThreads[2]?.threadStats;
+    return s ? [`| ${r.id} | ${formatPoolStats(s)} |`] : [];
+  });
   return [
     'Training (ours/torch time: >1 = tensorforge slower; 2T/1T: speed-up of 2 threads over 1, target >= 1.5x; ! = cross-check failed):',
     ...lines,
+    ...(pool.length ? ['', 'Where one 2-thread call went (threadPoolStats): split = kernels split over the pool (worker = share of their chunk time the worker ran), alone = kernels too small to split, outside = JavaScript and kernels that never ask the pool; cold = splits that woke a parked worker:',
+      '| case | 2-thread call |', '|---|---|', ...pool] : []),
     ...(prof.length ? ['', 'Per-op-type time of one training step (median over steps):', ...prof] : []),
   ].join('\n');
+}
+
+/** One call's thread-pool account as shares of its wall time. */
+export function formatPoolStats(s) {
+  const pct = (ns) => `${((100 * ns) / s.wallNs).toFixed(0)}%`;
+  const chunks = s.callerNs + s.workerNs;
+  const outside = Math.max(0, s.wallNs - s.splitNs - s.serialNs);
+  return `${(s.wallNs / 1e6).toPrecision(3)} ms: split ${pct(s.splitNs)} (${s.splitCalls} calls, worker ${chunks ? ((100 * s.workerNs) / chunks).toFixed(0) : 0}% ` +
+    `of chunk time, cold ${s.coldStarts}), alone ${pct(s.serialNs)} (${s.serialCalls} calls), outside ${pct(outside)}`;
 }

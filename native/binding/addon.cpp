@@ -50,6 +50,27 @@ Napi::Value set_num_threads_fn(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), k::num_threads());
 }
 
+// poolStats(enable): the thread pool's counters since the last call (then reset), and whether
+// they are counted from now on.
+Napi::Value pool_stats_fn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBoolean()) throw Napi::TypeError::New(env, "tensorforge native: enable must be a boolean");
+  const k::PoolStats s = k::pool_stats_take();
+  k::pool_stats_enable(info[0].As<Napi::Boolean>().Value());
+  Napi::Object o = Napi::Object::New(env);
+  const auto set = [&](const char* name, int64_t v) { o.Set(name, Napi::Number::New(env, static_cast<double>(v))); };
+  set("serialCalls", s.serial_calls);
+  set("serialNs", s.serial_ns);
+  set("splitCalls", s.split_calls);
+  set("splitNs", s.split_ns);
+  set("callerNs", s.caller_ns);
+  set("workerNs", s.worker_ns);
+  set("callerChunks", s.caller_chunks);
+  set("workerChunks", s.worker_chunks);
+  set("coldStarts", s.cold_starts);
+  return o;
+}
+
 Napi::Value set_simd_level_fn(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) {
     throw Napi::TypeError::New(info.Env(), "tensorforge native: level must be a string");
@@ -88,6 +109,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, info_fn, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads_fn, "setNumThreads"));
   exports.Set("setSimdLevel", Napi::Function::New(env, set_simd_level_fn, "setSimdLevel"));
+  exports.Set("poolStats", Napi::Function::New(env, pool_stats_fn, "poolStats"));
   exports.Set("addressMod64", Napi::Function::New(env, address_mod64_fn, "addressMod64"));
   exports.Set("gemmPackWidth", Napi::Function::New(env, gemm_pack_width_fn, "gemmPackWidth"));
   exports.Set("unaryOps", names(env, kUnaryNames));

@@ -1,4 +1,4 @@
-import { type NativeAddon, nativeAddon, nativeLoadError } from './binding';
+import { type NativeAddon, type ThreadPoolCounters, nativeAddon, nativeLoadError } from './binding';
 import { argError, describe } from '../errors';
 
 /** `native`: C++ SIMD kernels through Node-API. `js`: the pure-TypeScript reference kernels. */
@@ -96,6 +96,18 @@ export function setNumThreads(n: number): void {
 
 export function getNumThreads(): number {
   return nativeAddon()?.info().threads ?? 1;
+}
+
+/**
+ * Where the native thread pool's time went since the previous call: kernels run on the calling
+ * thread alone, kernels split over the pool (their wall time, the chunk time of the caller and of
+ * the workers) and splits that had to wake a parked worker. Counting starts with the first call
+ * and goes on while `keepCounting` (a clock read per chunk); null without the native addon. Step
+ * time minus serialNs and splitNs is time outside native kernels (JavaScript).
+ */
+export function threadPoolStats(keepCounting = true): ThreadPoolCounters | null {
+  if (typeof keepCounting !== 'boolean') argError('threadPoolStats', 'keepCounting', 'a boolean', describe(keepCounting));
+  return nativeAddon()?.poolStats(keepCounting) ?? null;
 }
 
 /**

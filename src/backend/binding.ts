@@ -234,12 +234,31 @@ type AsyncEntries = {
   [K in keyof KernelEntries as `${K}Async`]: (...args: Parameters<KernelEntries[K]>) => Promise<void>;
 };
 
+/** Where parallel kernel time went (native thread pool), in nanoseconds. */
+export interface ThreadPoolCounters {
+  /** Kernels that asked the pool to split them but were too small, so ran on the calling thread alone, and their time. */
+  serialCalls: number;
+  serialNs: number;
+  /** Kernels split over the pool, and the caller's wall time inside them. */
+  splitCalls: number;
+  splitNs: number;
+  /** Chunk time on the calling thread and on the workers together, and chunk counts. */
+  callerNs: number;
+  workerNs: number;
+  callerChunks: number;
+  workerChunks: number;
+  /** Splits that found a worker parked (paid a wake-up). */
+  coldStarts: number;
+}
+
 interface AddonBasics {
   info(): { simd: string; hardwareSimd: string; threads: number; buildHash: string; napiVersion: number };
   /** Which integer-kernel copy runs at the current SIMD level: 'avx512vnni', 'avx2' or 'scalar'. */
   quantIsa(): string;
   setNumThreads(n: number): number;
   setSimdLevel(level: string): string;
+  /** The thread pool's counters since the last call (then reset); `enable` decides whether they count from now on. */
+  poolStats(enable: boolean): ThreadPoolCounters;
   /** Address of the buffer's first byte mod 64 (Storage aligns pooled views with it). */
   addressMod64(buf: ArrayBuffer): number;
   /** The GEMM panel width of the active SIMD level (what gemmPackB packs to). */
@@ -269,6 +288,7 @@ const basics: { readonly [K in keyof AddonBasics]-?: Kind<AddonBasics[K]> } = {
   quantIsa: 'function',
   setNumThreads: 'function',
   setSimdLevel: 'function',
+  poolStats: 'function',
   addressMod64: 'function',
   gemmPackWidth: 'function',
   unaryOps: 'object',

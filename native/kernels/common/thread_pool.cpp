@@ -53,6 +53,19 @@ constexpr auto kCallerYieldSpin = std::chrono::microseconds(1000);
 // runs inline instead of deadlocking on the busy pool.
 thread_local bool t_in_parallel = false;
 
+// pool_stats: off unless asked for (then a clock read per chunk and per call).
+std::atomic<bool> g_stats_on{false};
+struct AtomicStats {
+  std::atomic<int64_t> serial_calls{0}, serial_ns{0}, split_calls{0}, split_ns{0}, caller_ns{0}, worker_ns{0},
+      caller_chunks{0}, worker_chunks{0}, cold_starts{0};
+};
+AtomicStats g_stats;
+inline bool stats_on() { return g_stats_on.load(std::memory_order_relaxed); }
+inline int64_t ns_since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count();
+}
+inline void stat_add(std::atomic<int64_t>& a, int64_t v) { a.fetch_add(v, std::memory_order_relaxed); }
+
 // The claim word packs [generation:32][chunk count:16][next index:16]. Carrying the generation and
 // count in the same atomic as the index means a worker that wakes late can never claim a chunk
 // of a newer job against the previous job's function or chunk count.
@@ -106,21 +119,34 @@ class Pool {
                    std::memory_order_release);
       generation_.store(gen, std::memory_order_release);
     }
-    if (sleepers_.load(std::memory_order_acquire) > 0) work_cv_.notify_all();
+    const bool stats = stats_on();
+    const Clock::time_point t0 = stats ? Clock::now() : Clock::time_point{};
+    if (sleepers_.load(std::memory_order_acquire) > 0) {
+      if (stats) stat_add(g_stats.cold_starts, 1);
+      work_cv_.notify_all();
+    }
 
     t_in_parallel = true;
     fn(0, n / chunks);
+    if (stats) {
+      stat_add(g_stats.caller_ns, ns_since(t0));
+      stat_add(g_stats.caller_chunks, 1);
+    }
     remaining_.fetch_sub(1, std::memory_order_acq_rel);
-    run_chunks(gen);
+    run_chunks(gen, false);
     t_in_parallel = false;
     wait_done();
+    if (stats) {
+      stat_add(g_stats.split_calls, 1);
+      stat_add(g_stats.split_ns, ns_since(t0));
+    }
     fn_ = nullptr;
     busy_.store(false, std::memory_order_release);
     return true;
   }
 
  private:
-  void run_chunks(uint64_t gen) {
+  void run_chunks(uint64_t gen, bool worker) {
     for (;;) {
       uint64_t v = claim_.load(std::memory_order_acquire);
       int64_t index, count;
@@ -136,7 +162,14 @@ class Pool {
       // Safe to read the job now: it cannot finish (and be replaced) before this claimed chunk.
       const int64_t begin = n_ * index / count;
       const int64_t end = n_ * (index + 1) / count;
-      (*fn_)(begin, end);
+      if (stats_on()) {
+        const Clock::time_point t0 = Clock::now();
+        (*fn_)(begin, end);
+        stat_add(worker ? g_stats.worker_ns : g_stats.caller_ns, ns_since(t0));
+        stat_add(worker ? g_stats.worker_chunks : g_stats.caller_chunks, 1);
+      } else {
+        (*fn_)(begin, end);
+      }
       if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         // Taking the mutex orders this notify after the caller's predicate check, so a caller
         // that is about to sleep cannot miss it.
@@ -206,7 +239,7 @@ class Pool {
       if (stop_flag_.load(std::memory_order_acquire)) return;
       if (gen == seen) continue;  // kicked awake without a job: poll again
       seen = gen;
-      run_chunks(gen);
+      run_chunks(gen, true);
     }
   }
 
@@ -301,7 +334,15 @@ void split(int64_t n, int64_t grain, int per_thread, const Fn& fn) {
   const int threads = threads_configured();
   const int64_t pieces = n / grain;
   if (threads <= 1 || pieces < 2 || t_in_parallel) {
+    // Nested calls run inside a chunk already counted.
+    if (t_in_parallel || !stats_on()) {
+      fn(0, n);
+      return;
+    }
+    const Clock::time_point t0 = Clock::now();
     fn(0, n);
+    stat_add(g_stats.serial_ns, ns_since(t0));
+    stat_add(g_stats.serial_calls, 1);
     return;
   }
   const int64_t chunks = std::min<int64_t>({pieces, static_cast<int64_t>(threads) * per_thread, kMaxChunks});
@@ -311,6 +352,23 @@ void split(int64_t n, int64_t grain, int per_thread, const Fn& fn) {
 }  // namespace
 
 void parallel_for(int64_t n, int64_t grain, const Fn& fn) { split(n, grain, 1, fn); }
+
+void pool_stats_enable(bool on) { g_stats_on.store(on, std::memory_order_relaxed); }
+
+PoolStats pool_stats_take() {
+  const auto take = [](std::atomic<int64_t>& a) { return a.exchange(0, std::memory_order_relaxed); };
+  PoolStats s;
+  s.serial_calls = take(g_stats.serial_calls);
+  s.serial_ns = take(g_stats.serial_ns);
+  s.split_calls = take(g_stats.split_calls);
+  s.split_ns = take(g_stats.split_ns);
+  s.caller_ns = take(g_stats.caller_ns);
+  s.worker_ns = take(g_stats.worker_ns);
+  s.caller_chunks = take(g_stats.caller_chunks);
+  s.worker_chunks = take(g_stats.worker_chunks);
+  s.cold_starts = take(g_stats.cold_starts);
+  return s;
+}
 
 void parallel_for_balanced(int64_t n, int64_t grain, const Fn& fn) {
   split(n, grain, kBalancedChunksPerThread, fn);

@@ -35,4 +35,20 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
 void parallel_for_balanced(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 constexpr int kBalancedChunksPerThread = 4;
 
+// Where parallel_for time went since the last pool_stats_take(), counted only while enabled (a
+// clock read per chunk): the answer to "why do 2 threads gain so little here" that does not
+// depend on timing a noisy machine. Times in nanoseconds of steady clock.
+struct PoolStats {
+  int64_t serial_calls = 0;   // parallel_for calls too small to split: run inline
+  int64_t serial_ns = 0;      // their time
+  int64_t split_calls = 0;    // kernels split over the pool
+  int64_t split_ns = 0;       // caller's wall time inside them, from first chunk to last
+  int64_t caller_ns = 0;      // of which the caller ran chunks
+  int64_t worker_ns = 0;      // chunk time of all workers together
+  int64_t caller_chunks = 0, worker_chunks = 0;
+  int64_t cold_starts = 0;    // splits that found a worker parked (paid a wake-up)
+};
+void pool_stats_enable(bool on);
+PoolStats pool_stats_take();
+
 }  // namespace tf::kernels
