@@ -457,6 +457,11 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[2, 10, 11, 12], [3, 3, 3, 64], { groups: 4, padding: [[2, 1], [0, 2]], dilations: 2, activation: 'silu' }],
       [[1, 5, 13, 48], [1, 3, 24, 32], { groups: 2, padding: 'valid' }],
       [[1, 6, 6, 40], [3, 3, 8, 80], { groups: 5, padding: 'same', activation: { name: 'clip', min: 0, max: 6 } }],
+      // Rows wide enough for blocks whose windows are all inside (the bounds-free path), with
+      // 16-channel groups (its unrolled form) and 12-channel ones, at stride 1 and 2.
+      [[1, 12, 20, 32], [3, 3, 16, 32], { groups: 2, padding: 'same', activation: 'relu' }],
+      [[2, 13, 37, 64], [3, 3, 16, 64], { groups: 4, padding: 'same', strides: 2 }],
+      [[1, 9, 27, 36], [3, 3, 12, 48], { groups: 3, padding: [[1, 0], [2, 1]], dilations: [1, 2] }],
     ];
     const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
     const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
