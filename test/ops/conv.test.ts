@@ -372,7 +372,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     const y = new Float32Array(4);
     const ok: LayoutArgs<'conv2d'> = {
       n: 1, h: 3, w: 3, c: 1, kh: 2, kw: 2, cout: 1, oh: 2, ow: 2, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0, groups: 1,
-      xOffset: 0, wOffset: 0, yOffset: 0, xPixelStride: 0,
+      xOffset: 0, wOffset: 0, yOffset: 0, xPixelStride: 0, yPixelStride: 0,
     };
     addon.conv2d(x, w, y, pack.conv2d(ok), null, -1, 0, 0, null);
     const bad = (change: Partial<LayoutArgs<'conv2d'>>) => pack.conv2d({ ...ok, ...change });
@@ -387,6 +387,11 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     expect(() => addon.conv2d(new Float32Array(10), new Float32Array(2), y, pack.conv2d(pw), null, -1, 0, 0, null)).toThrow(RangeError);
     expect(() => addon.conv2d(new Float32Array(11), new Float32Array(2), y, pack.conv2d({ ...pw, xPixelStride: 1 }), null, -1, 0, 0, null)).toThrow(/at least c/);
     expect(() => addon.conv2dBackpropInput(y, w, new Float32Array(64), pack.conv2dBackpropInput({ ...ok, xPixelStride: 3 }))).toThrow(/xPixelStride/);
+    // Spaced output pixels (a channel slice of a wider y): at least cout apart, within y; forward only.
+    addon.conv2d(x, w, new Float32Array(10), bad({ yPixelStride: 3 }), null, -1, 0, 0, null);
+    expect(() => addon.conv2d(x, w, new Float32Array(9), bad({ yPixelStride: 3 }), null, -1, 0, 0, null)).toThrow(RangeError);
+    expect(() => addon.conv2d(x, w, y, bad({ cout: 2, yPixelStride: 1 }), null, -1, 0, 0, null)).toThrow(/at least cout/);
+    expect(() => addon.conv2dBackpropInput(new Float32Array(10), w, new Float32Array(64), pack.conv2dBackpropInput({ ...ok, yPixelStride: 3 }))).toThrow(/yPixelStride must be 0/);
     expect(() => addon.conv2d(x, w, y, bad({ n: -1 }), null, -1, 0, 0, null)).toThrow(/conv2d\.n must be an integer in \[0, 2147483648\], got -1/);
     expect(() => addon.conv2d(x, w, y, Float64Array.of(1, 2) as never, null, -1, 0, 0, null)).toThrow(/conv2d arguments are too short/);
     expect(() => addon.conv2d(x, w, y, pack.conv2d(ok), new Float32Array(0), -1, 0, 0, null)).toThrow(RangeError);
@@ -688,7 +693,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     const y = new Float32Array(4);
     const args = pack.conv2d({
       n: 1, h: 3, w: 3, c: 1, kh: 2, kw: 2, cout: 1, oh: 2, ow: 2, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0, groups: 1,
-      xOffset: 0, wOffset: 0, yOffset: 0, xPixelStride: 0,
+      xOffset: 0, wOffset: 0, yOffset: 0, xPixelStride: 0, yPixelStride: 0,
     });
     await addon.conv2dAsync(x, w, y, args, null, -1, 0, 0, null);
     expect(Array.from(y)).toEqual([37, 47, 67, 77]);

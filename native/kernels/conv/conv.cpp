@@ -433,6 +433,7 @@ void implicit_forward(const ConvShape& s, const float* x, const float* w, float*
   }
   const bool relu = store_relu(epi);
   const bool finish = needs_finish(epi);
+  const int64_t ldy = s.ldy != 0 ? s.ldy : s.cout;
   const int64_t row_out = s.ow * s.cout;
   // Input columns the taps of one output row reach, starting at column -pad_left.
   const int64_t wp = (s.ow - 1) * s.sw + s.kw;
@@ -484,9 +485,10 @@ void implicit_forward(const ConvShape& s, const float* x, const float* w, float*
       a.segs = s.kh;
       a.seg_k = s.kw * s.c;
       a.seg_stride = s.dh * row_stride;
-      float* yt = y + (n * s.oh + oy0) * row_out;
-      sgemm_segmented(a, s.cout, pb, yt, s.cout, epi.bias, relu);
-      if (finish) finish_tile(epi, yt, s.cout, epi.residual ? epi.residual + (yt - y) : nullptr, a.rows * s.ow, s.cout);
+      // (A residual comes with a dense y: conv2d_forward strides y only without one.)
+      float* yt = y + (n * s.oh + oy0) * s.ow * ldy;
+      sgemm_segmented(a, s.cout, pb, yt, ldy, epi.bias, relu);
+      if (finish) finish_tile(epi, yt, ldy, epi.residual ? epi.residual + (yt - y) : nullptr, a.rows * s.ow, s.cout);
     }
   });
 }
@@ -501,7 +503,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
   // below read x as an operand with a row stride; the binding allows nothing else.
   const int64_t ldx = s.ldx != 0 ? s.ldx : s.c;
   const bool strided_x = ldx != s.c;
-  if (is_depthwise(s)) return depthwise_forward(s, x, w, y, epi);
+  const int64_t ldy = s.ldy != 0 ? s.ldy : s.cout;
   const float* bias = epi.bias;
   const bool relu = store_relu(epi);
   const bool finish = needs_finish(epi);
@@ -509,6 +511,25 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
   const int64_t k = s.kh * s.kw * cg;
   const conv_detail::DirectKernels* dk = use_direct_forward(s) && !strided_x ? &direct_kernels() : nullptr;
   const bool direct = is_pointwise(s) && !dk;
+  if (ldy != s.cout) {
+    // Output pixels ldy apart: the paths that store through a row stride take it as it is (the
+    // pointwise GEMM, the implicit GEMM, the small-k direct kernels); the rest compute densely
+    // into scratch and copy each pixel's channels out (still cheaper than the Concat's copy).
+    const bool gemm_pointwise = direct && s.groups == 1 && k > 0 && s.cout > kNarrowCout;
+    const bool implicit = !direct && !dk && use_implicit(s);
+    if (epi.residual || is_depthwise(s) || grouped_detail::supports(s) || !(gemm_pointwise || implicit || dk)) {
+      thread_local std::vector<float> t_dense;
+      const int64_t pixels = s.n * m;
+      float* dense = scratch(t_dense, pixels * s.cout);
+      ConvShape d = s;
+      d.ldy = 0;
+      conv2d_forward(d, x, w, dense, epi, packed);
+      for (int64_t p = 0; p < pixels; p++)
+        std::memcpy(y + p * ldy, dense + p * s.cout, sizeof(float) * static_cast<size_t>(s.cout));
+      return;
+    }
+  }
+  if (is_depthwise(s)) return depthwise_forward(s, x, w, y, epi);
   if (grouped_detail::supports(s)) {
     const grouped_detail::GroupedKernels& gk = grouped_detail::active_table();
     const int64_t row_flops = 2 * s.ow * s.cout * k;
@@ -563,7 +584,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
       ep.block = tile_block;
       ep.block_ctx = &te;
     }
-    sgemm_prepacked(s.n * m, s.cout, k, x, ldx, w, s.cout, packed, y, s.cout, ep);
+    sgemm_prepacked(s.n * m, s.cout, k, x, ldx, w, s.cout, packed, y, ldy, ep);
     return;
   }
   if (!direct && !dk && use_implicit(s)) return implicit_forward(s, x, w, y, epi, packed);
@@ -612,7 +633,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
       const int64_t tile = t % tiles, g = (t / tiles) % s.groups, n = t / (tiles * s.groups);
       const int64_t p0 = tile * rows, r = std::min(rows, m - p0);
       const float* xn = x + n * s.h * s.w * s.c;
-      float* yt = y + (n * m + p0) * s.cout + g * og;
+      float* yt = y + (n * m + p0) * ldy + g * og;  // (ldy != cout only on the dk path: groups 1)
       GemmEpilogue ep;
       ep.bias = bias ? bias + g * og : nullptr;
       if (relu) ep.activation = GemmActivation::Relu;
@@ -636,8 +657,8 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
         const int64_t step = finish ? std::max<int64_t>(16, 8192 / std::max<int64_t>(s.cout, 1)) : r;
         for (int64_t q = 0; q < r; q += step) {
           const int64_t cnt = std::min(step, r - q);
-          dk->forward(s, xn, w, bias, relu, p0 + q, cnt, yt + q * s.cout);
-          if (finish) finish_tile(epi, yt + q * s.cout, s.cout, te.residual ? te.residual + q * s.cout : nullptr, cnt, og);
+          dk->forward(s, xn, w, bias, relu, p0 + q, cnt, yt + q * ldy);
+          if (finish) finish_tile(epi, yt + q * ldy, ldy, te.residual ? te.residual + q * s.cout : nullptr, cnt, og);
         }
       } else {
         float* cols = scratch(t_cols, r * k);
