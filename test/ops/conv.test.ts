@@ -497,6 +497,9 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     const cases: [number[], number[], Conv2DOptions][] = [
       [[2, 9, 7, 24], [1, 1, 24, 40], { activation: 'relu' }], // pointwise: one GEMM over the batch
       [[1, 14, 14, 64], [1, 1, 64, 70], { activation: 'silu' }], // pointwise, a finishing epilogue per block
+      // Pointwise over few rows (<= 256 pixels: one-segment panels, rows in strips), a panel tail, relu after the residual.
+      [[1, 7, 7, 96], [1, 1, 96, 100], { activation: 'relu' }],
+      [[3, 5, 6, 40], [1, 1, 40, 64], {}],
       [[2, 10, 9, 16], [3, 3, 16, 33], { padding: 'same', activation: 'relu' }], // im2col tiles
       [[1, 4, 4, 300], [3, 3, 300, 20], { padding: 'same' }], // deep filter: flat tiles over the batch
       [[2, 11, 11, 8], [1, 1, 8, 48], { strides: 2 }], // strided 1x1 through im2col
