@@ -32,10 +32,10 @@ inline void storev(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }
 alignas(64) const float kZeros[kMaxGroupChannels] = {};
 
 // np <= P output pixels ox0 .. ox0 + np of row oy, output channels [o0, o0 + 16) of group g.
-template <int NP>
+template <int NP, int CG>
 inline void block(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
                   int64_t ox0, int64_t g, int64_t o0, float* yrow) {
-  const int64_t cg = s.c / s.groups;
+  const int64_t cg = CG > 0 ? CG : s.c / s.groups;
   const vf zero = {};
   vf acc[NP][V];
   for (int v = 0; v < V; v++) {
@@ -118,8 +118,10 @@ inline void block_inside(const ConvShape& s, const float* xn, const float* w, co
 template <int NP>
 inline void any_block(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
                       int64_t ox, int64_t g, int64_t o0, float* yrow, bool inside, bool cg16) {
-  if (!inside) block<NP>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
-  else if (cg16) block_inside<NP, 16>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+  if (!inside) {
+    if (cg16) block<NP, 16>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+    else block<NP, 0>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+  } else if (cg16) block_inside<NP, 16>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
   else block_inside<NP, 0>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
 }
 
