@@ -176,10 +176,11 @@ int64_t batch_norm_size(Napi::Env env, int64_t outer, int64_t c, int64_t inner) 
   return outer * c * inner;
 }
 
-// batchNormForward(x, gamma?, beta?, y, mean, variance, rstd, args)
+// batchNormForward(x, gamma?, beta?, y, mean, variance, rstd, scaleShift?, args): clamp 1 fuses
+// y = min(max(y, lo), hi); scaleShift [2c] receives the factors the backward's mask needs.
 Napi::Value batch_norm_forward_entry(const Napi::CallbackInfo& info, bool async) {
   using L = layout::batchNormForward;
-  Args<L> args(info, 7);
+  Args<L> args(info, 8);
   k::BatchNormForward a{};
   a.outer = args.integer(L::outer, 0, kMaxExtent);
   a.c = args.integer(L::c, 1, kMaxExtent);
@@ -193,13 +194,19 @@ Napi::Value batch_norm_forward_entry(const Napi::CallbackInfo& info, bool async)
   a.mean = read_dense(info, 4, "batchNorm mean", args, L::meanOffset, a.c);
   a.variance = read_dense(info, 5, "batchNorm variance", args, L::varianceOffset, a.c);
   a.rstd = read_dense(info, 6, "batchNorm rstd", args, L::rstdOffset, a.c);
-  return dispatch(info, async, [=] { k::batch_norm_forward(a); }, {0, 1, 2, 3, 4, 5, 6});
+  a.scale_shift = absent(info, 7) ? nullptr : read_dense(info, 7, "batchNorm scaleShift", args, L::scaleShiftOffset, 2 * a.c);
+  a.clamp = args.integer(L::clamp, 0, 1) == 1;
+  a.lo = static_cast<float>(args.number(L::lo));
+  a.hi = static_cast<float>(args.number(L::hi));
+  if (a.clamp && !(a.lo <= a.hi)) throw_range(info.Env(), "batchNormForward: clamp needs lo <= hi");
+  return dispatch(info, async, [=] { k::batch_norm_forward(a); }, {0, 1, 2, 3, 4, 5, 6, 7});
 }
 
-// batchNormBackward(x, gamma?, mean, rstd, dy, dx, dgamma?, dbeta?, args)
+// batchNormBackward(x, gamma?, mean, rstd, dy, dx, dgamma?, dbeta?, zScaleShift?, args): with
+// zScaleShift (the forward's scaleShift), dy counts only where maskLo <= z <= maskHi.
 Napi::Value batch_norm_backward_entry(const Napi::CallbackInfo& info, bool async) {
   using L = layout::batchNormBackward;
-  Args<L> args(info, 8);
+  Args<L> args(info, 9);
   k::BatchNormBackward a{};
   a.outer = args.integer(L::outer, 0, kMaxExtent);
   a.c = args.integer(L::c, 1, kMaxExtent);
@@ -213,7 +220,10 @@ Napi::Value batch_norm_backward_entry(const Napi::CallbackInfo& info, bool async
   a.dx = read_dense(info, 5, "batchNorm dx", args, L::dxOffset, size);
   a.dgamma = absent(info, 6) ? nullptr : read_dense(info, 6, "batchNorm dgamma", args, L::dgammaOffset, a.c);
   a.dbeta = absent(info, 7) ? nullptr : read_dense(info, 7, "batchNorm dbeta", args, L::dbetaOffset, a.c);
-  return dispatch(info, async, [=] { k::batch_norm_backward(a); }, {0, 1, 2, 3, 4, 5, 6, 7});
+  a.z_scale_shift = absent(info, 8) ? nullptr : read_dense(info, 8, "batchNorm zScaleShift", args, L::zOffset, 2 * a.c);
+  a.mask_lo = static_cast<float>(args.number(L::maskLo));
+  a.mask_hi = static_cast<float>(args.number(L::maskHi));
+  return dispatch(info, async, [=] { k::batch_norm_backward(a); }, {0, 1, 2, 3, 4, 5, 6, 7, 8});
 }
 
 // channelAffine(x, scale, shift, y, args): y = act(x * scale + shift) per channel, act the unary

@@ -174,10 +174,11 @@ TF_LAYOUT(layerNormForward, TF_LAYER_NORM_FORWARD_FIELDS)
 TF_LAYOUT(layerNormBackward, TF_LAYER_NORM_BACKWARD_FIELDS)
 
 #define TF_BATCH_NORM_FORWARD_FIELDS(F) \
-  F(outer) F(c) F(inner) F(xOffset) F(gammaOffset) F(betaOffset) F(eps) F(yOffset) F(meanOffset) F(varianceOffset) F(rstdOffset)
+  F(outer) F(c) F(inner) F(xOffset) F(gammaOffset) F(betaOffset) F(eps) F(yOffset) F(meanOffset) F(varianceOffset) F(rstdOffset) \
+  F(clamp) F(lo) F(hi) F(scaleShiftOffset)
 #define TF_BATCH_NORM_BACKWARD_FIELDS(F)                                                                 \
   F(outer) F(c) F(inner) F(xOffset) F(gammaOffset) F(meanOffset) F(rstdOffset) F(dyOffset) F(dxOffset) \
-  F(dgammaOffset) F(dbetaOffset)
+  F(dgammaOffset) F(dbetaOffset) F(zOffset) F(maskLo) F(maskHi)
 
 #define TF_CHANNEL_AFFINE_FIELDS(F) \
   F(outer) F(c) F(inner) F(xRowStride) F(xOffset) F(scaleOffset) F(shiftOffset) F(yOffset) F(activation) F(p0) F(p1)

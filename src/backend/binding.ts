@@ -105,9 +105,9 @@ export const layouts = {
   qmaxPool2d: ['n', 'h', 'w', 'c', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'padTop', 'padLeft'],
   /** Batch norm in training form: x, y, dy, dx dense [outer, c, inner] from their offsets; per-channel vectors [c]. */
   batchNormForward: ['outer', 'c', 'inner', 'xOffset', 'gammaOffset', 'betaOffset', 'eps', 'yOffset', 'meanOffset', 'varianceOffset',
-    'rstdOffset'],
+    'rstdOffset', 'clamp', 'lo', 'hi', 'scaleShiftOffset'],
   batchNormBackward: ['outer', 'c', 'inner', 'xOffset', 'gammaOffset', 'meanOffset', 'rstdOffset', 'dyOffset', 'dxOffset',
-    'dgammaOffset', 'dbetaOffset'],
+    'dgammaOffset', 'dbetaOffset', 'zOffset', 'maskLo', 'maskHi'],
   /** b (k x n, row stride ldb) from bOffset, packed into GEMM panels. */
   gemmPackB: ['k', 'n', 'ldb', 'bOffset'],
   /** y = act(x * scale + shift) per channel: x, y dense [outer, c, inner]; activation a unary op code (-1 none). */
@@ -196,10 +196,12 @@ interface KernelEntries {
   layerNormForward(x: F32, gamma: F32 | null, beta: F32 | null, y: F32, mean: F32, rstd: F32, args: Packed<'layerNormForward'>): void;
   layerNormBackward(x: F32, gamma: F32 | null, mean: F32, rstd: F32, dy: F32, dx: F32, dgamma: F32 | null, dbeta: F32 | null,
     args: Packed<'layerNormBackward'>): void;
-  batchNormForward(x: F32, gamma: F32 | null, beta: F32 | null, y: F32, mean: F32, variance: F32, rstd: F32,
+  /** clamp 1: y clamped to [lo, hi] (a fused ReLU / ReLU6); scaleShift [2c] receives the normalization's factors. */
+  batchNormForward(x: F32, gamma: F32 | null, beta: F32 | null, y: F32, mean: F32, variance: F32, rstd: F32, scaleShift: F32 | null,
     args: Packed<'batchNormForward'>): void;
+  /** zScaleShift: the forward's scaleShift, for the fused activation's mask (dy passes where maskLo <= z <= maskHi). */
   batchNormBackward(x: F32, gamma: F32 | null, mean: F32, rstd: F32, dy: F32, dx: F32, dgamma: F32 | null, dbeta: F32 | null,
-    args: Packed<'batchNormBackward'>): void;
+    zScaleShift: F32 | null, args: Packed<'batchNormBackward'>): void;
   channelAffine(x: F32, scale: F32, shift: F32, y: F32, args: Packed<'channelAffine'>): void;
   /**
    * One fused update of a parameter and its state slots. Its block is named per optimizer kind

@@ -222,6 +222,11 @@ export abstract class Layer {
     return out;
   }
 
+  /** @internal whether apply() adds an activity-regularization loss (a fused call would skip it) */
+  get hasActivityRegularizer(): boolean {
+    return this.activityRegularizer !== null;
+  }
+
   /** @internal builds the layer for this input shape unless already built */
   ensureBuilt(shape: ShapeWithBatch | ShapeWithBatch[]): void {
     if (this.built) return;

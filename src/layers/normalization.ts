@@ -3,7 +3,9 @@ import { noGrad } from '../autograd/tape';
 import type { Tensor } from '../tensor/tensor';
 import { normalizeAxis } from '../tensor/shape';
 import { add, mul } from '../ops/binary';
-import { batchNorm, batchNormTraining, layerNorm } from '../ops/normalization';
+import { type BatchNormActivation, batchNorm, batchNormTraining, layerNorm } from '../ops/normalization';
+import type { FusedTrainingCall } from '../models/training-fusion';
+import { Activation } from './basic';
 import { type InitializerIdentifier, getInitializer, serializeInitializer } from '../initializers/initializers';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig } from './layer';
 import type { ShapeWithBatch } from './symbolic-tensor';
@@ -115,9 +117,29 @@ export class BatchNormalization extends Layer {
   }
 
   call(x: Tensor, ctx: CallContext): Tensor {
-    const opts = { axis: normalizeAxis(this.name, this.axis, x.rank), epsilon: this.epsilon };
     // A frozen layer stays in inference form even in training mode (Keras 2.1+ fine-tuning rule).
-    if (!ctx.training || !this.trainable) return batchNorm(x, this.movingMean!, this.movingVariance!, this.gamma, this.beta, opts);
+    if (!ctx.training || !this.trainable) {
+      return batchNorm(x, this.movingMean!, this.movingVariance!, this.gamma, this.beta, { axis: normalizeAxis(this.name, this.axis, x.rank), epsilon: this.epsilon });
+    }
+    return this.trainingForward(x);
+  }
+
+  /**
+   * @internal in training, this layer and a ReLU `Activation` reading its output as one call: the
+   * activation and its gradient run inside the normalization's passes.
+   */
+  trainingFusion(next: Layer): FusedTrainingCall | null {
+    if (!(next instanceof Activation) || next.activation.name !== 'relu') return null;
+    return (input, ctx) => {
+      if (!ctx.training || !this.trainable || Array.isArray(input)) return null;
+      this.ensureBuilt([null, ...input.shape.slice(1)]);
+      return this.trainingForward(input, 'relu');
+    };
+  }
+
+  /** Normalizes with the batch statistics and moves the moving ones by momentum. */
+  private trainingForward(x: Tensor, activation?: BatchNormActivation): Tensor {
+    const opts = { axis: normalizeAxis(this.name, this.axis, x.rank), epsilon: this.epsilon, activation };
     const { y, mean, variance } = batchNormTraining(x, this.gamma, this.beta, opts);
     const m = this.momentum;
     noGrad(() => {

@@ -5,6 +5,7 @@ import { type CallContext, Layer, type LayerWeight, isShapeList } from '../layer
 import { InputLayer } from '../layers/input-layer';
 import { type ShapeWithBatch, SymbolicTensor, formatShape } from '../layers/symbolic-tensor';
 import { type GraphNode, buildGraph } from './graph';
+import { planTrainingFusions, type TrainingFusions } from './training-fusion';
 import type { History } from './history';
 import type { Logs } from '../callbacks/callback';
 import {
@@ -54,6 +55,7 @@ export class LayersModel extends Layer {
   protected inputTensors: SymbolicTensor[] = [];
   protected outputTensors: SymbolicTensor[] = [];
   protected nodes: GraphNode[] = [];
+  private fusionCache: { nodes: readonly GraphNode[]; fusions: TrainingFusions } | null = null;
   /** @internal set by compile() */
   compiled: Compiled | null = null;
   /** @internal set by importOnnx: serves inference-mode forward passes made without gradient recording */
@@ -186,11 +188,25 @@ export class LayersModel extends Layer {
     // Masks ([batch, time], from Masking / Embedding maskZero) travel beside the tensors they describe.
     const masks = new Map<number, Tensor>();
     this.inputTensors.forEach((t, i) => values.set(t.id, xs[i]!));
+    const fusions = ctx.training && !tap ? this.trainingFusions() : null;
+    let fusedAway: Set<GraphNode> | null = null;
     for (const node of this.nodes) {
+      if (fusedAway?.has(node)) continue;
       const args = node.inputs.map((t) => values.get(t.id)!);
       const inArg = node.listInput ? args : args[0]!;
       // The first input's mask: for recurrent layers the other inputs are initial states.
       const mask = masks.get(node.inputs[0]!.id) ?? null;
+      const fusion = fusions?.get(node);
+      if (fusion && !mask) {
+        // The fused pair's second call reads only this call's output, which nothing else reads.
+        const callCtx = node.training === null || node.training === ctx.training ? ctx : { ...ctx, training: node.training };
+        const y = fusion.run(inArg, callCtx);
+        if (y) {
+          values.set(fusion.next.outputs[0]!.id, y);
+          (fusedAway ??= new Set()).add(fusion.next);
+          continue;
+        }
+      }
       const apply = node.layer.apply as (i: Tensor | Tensor[], c: CallContext) => Tensor | Tensor[];
       const callCtx = node.training === null || node.training === ctx.training ? ctx : { ...ctx, training: node.training };
       let result = apply.call(node.layer, inArg, mask ? { ...callCtx, mask } : callCtx);
@@ -204,6 +220,12 @@ export class LayersModel extends Layer {
       });
     }
     return this.outputTensors.map((t) => values.get(t.id)!);
+  }
+
+  /** The pairs of layer calls that run fused in training, planned once per graph. */
+  private trainingFusions(): TrainingFusions {
+    if (this.fusionCache?.nodes !== this.nodes) this.fusionCache = { nodes: this.nodes, fusions: planTrainingFusions(this.nodes, this.outputTensors) };
+    return this.fusionCache.fusions;
   }
 
   /** @internal wires a model whose input shape is learned from its first data (a deferred Sequential); no-op here */

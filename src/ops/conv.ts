@@ -552,7 +552,10 @@ export function bindConv2d(w: Tensor, o: Conv2DOptions): (x: Tensor, residual: T
   };
   if ((o.dataFormat ?? 'NHWC') !== 'NHWC' || w.rank !== 4 || w.dtype !== 'float32' || !w.isContiguous) return generic;
   if (o.bias && (o.bias.dtype !== 'float32' || !o.bias.isContiguous)) return generic;
-  let bound: { addon: NonNullable<ReturnType<typeof activeAddon>>; xShape: number[]; g: Geom; code: number; bias: Float32Array | null } | null = null;
+  let bound: {
+    addon: NonNullable<ReturnType<typeof activeAddon>>; xShape: number[]; g: Geom; code: number; bias: Float32Array | null;
+    packed: { data: Float32Array; width: number } | undefined;
+  } | null = null;
   const bind = (x: Tensor): typeof bound => {
     const addon = activeAddon();
     if (!addon || x.rank !== 4) return null;
@@ -562,7 +565,9 @@ export function bindConv2d(w: Tensor, o: Conv2DOptions): (x: Tensor, residual: T
     const act = resolveFusedActivation('conv2d', o.activation);
     const code = act.name === null ? -1 : addon.unaryOps.indexOf(act.name);
     if (act.name !== null && code < 0) return null;
-    return { addon, xShape: x.shape.slice(), g, code, bias: bias ? f32(bias).subarray(bias.offset, bias.offset + g.cout) : null };
+    // The packed panels of w, looked up once (prepackFilter never replaces an entry).
+    const packed = g.groups === 1 ? packedFilters.get(w) : undefined;
+    return { addon, xShape: x.shape.slice(), g, code, bias: bias ? f32(bias).subarray(bias.offset, bias.offset + g.cout) : null, packed };
   };
   const act = resolveFusedActivation('conv2d', o.activation);
   return (x, r, into) => {
@@ -591,7 +596,7 @@ export function bindConv2d(w: Tensor, o: Conv2DOptions): (x: Tensor, residual: T
     } else {
       y = Tensor.empty(outShape, 'float32');
     }
-    const packed = g.groups === 1 ? packedFilters.get(w) : undefined;
+    const packed = bound.packed ?? (g.groups === 1 ? packedFilters.get(w) : undefined);
     addon.conv2d(f32(x), f32(w), f32(y), pack.conv2d(convArgs(g, { xOffset: x.offset, wOffset: w.offset, yOffset, xPixelStride: ldx, yPixelStride: ldy })),
       bound.bias, bound.code, act.p0, act.p1, r ? f32(r).subarray(r.offset, r.offset + r.size) : null, packed?.data ?? null, packed?.width ?? 0);
     return y;

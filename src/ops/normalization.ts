@@ -20,7 +20,7 @@ import { concat } from './movement';
 import { mean } from './reduce';
 import { registerOp } from './registry';
 import { scratchF32 } from './scratch';
-import { exp, neg, sqrt, square } from './unary';
+import { clip, exp, neg, relu, sqrt, square } from './unary';
 import { reshape, transpose } from './views';
 import { requireFloat, toTensor } from './util';
 
@@ -38,6 +38,20 @@ export interface ChannelNormOptions {
   axis?: number;
   /** Added to the variance (default 1e-5). */
   epsilon?: number;
+}
+
+/**
+ * An activation {@link batchNormTraining} applies to its output in the same pass, its gradient
+ * folded into the backward pass (BatchNorm + ReLU / ReLU6 of convolutional networks in training):
+ * 'relu', or `{ min, max }` for clip (ReLU6 is `{ min: 0, max: 6 }`). The values and gradients are
+ * those of relu or clip applied to the plain output.
+ */
+export type BatchNormActivation = 'relu' | { min: number; max: number };
+
+/** Options of {@link batchNormTraining}. */
+export interface BatchNormTrainingOptions extends ChannelNormOptions {
+  /** Applied to the normalized output in the same pass (default none). */
+  activation?: BatchNormActivation;
 }
 
 /** What {@link batchNormTraining} returns. */
@@ -193,9 +207,31 @@ function withStridesOf(t: Tensor, like: Tensor): Tensor {
  * x's memory order; mean and variance are recorded too (their gradients are composed of ops, as
  * only a differentiated statistic needs them).
  */
-function batchNormTrainingNative(x: Tensor, gamma: Tensor | null, beta: Tensor | null, axis: number, eps: number): BatchNormTrainingResult | null {
+/** The clamp bounds of an activation and the range its gradient passes (relu's is z > 0, clip's lo <= z <= hi). */
+interface Clamp {
+  lo: number;
+  hi: number;
+  maskLo: number;
+  maskHi: number;
+}
+
+function clampOf(fn: string, act: BatchNormActivation | undefined): Clamp | null {
+  if (act === undefined) return null;
+  // The smallest positive float32: z >= it is z > 0.
+  if (act === 'relu') return { lo: 0, hi: Infinity, maskLo: 2 ** -149, maskHi: Infinity };
+  if (typeof act !== 'object' || act === null || typeof act.min !== 'number' || typeof act.max !== 'number' || Number.isNaN(act.min)
+    || Number.isNaN(act.max) || act.min > act.max) {
+    argError(fn, 'activation', "'relu' or { min, max } with min <= max", describe(act));
+  }
+  return { lo: act.min, hi: act.max, maskLo: act.min, maskHi: act.max };
+}
+
+function batchNormTrainingNative(x: Tensor, gamma: Tensor | null, beta: Tensor | null, axis: number, eps: number,
+  clamp: Clamp | null): BatchNormTrainingResult | null {
   const addon = activeAddon();
   if (!addon || x.size === 0) return null;
+  // float32 bounds: the kernel compares in float32, so a bound between two floats rounds first.
+  if (clamp && (Math.fround(clamp.lo) !== clamp.lo || Math.fround(clamp.hi) !== clamp.hi)) return null;
   const { xk, outer, c, inner } = channelKernelView(x, axis);
   const gc = gamma ? gamma.contiguousCopy() : null;
   const bc = beta ? beta.contiguousCopy() : null;
@@ -203,10 +239,12 @@ function batchNormTrainingNative(x: Tensor, gamma: Tensor | null, beta: Tensor |
   const meanT = Tensor.empty([c], 'float32');
   const varT = Tensor.empty([c], 'float32');
   const rstd = new Float32Array(c);
+  // The factors the output was normalized with: the fused activation's gradient recomputes z from them.
+  const scaleShift = clamp ? new Float32Array(2 * c) : null;
   addon.batchNormForward(xk.buffer as Float32Array, (gc?.buffer ?? null) as Float32Array | null, (bc?.buffer ?? null) as Float32Array | null,
-    y.buffer as Float32Array, meanT.buffer as Float32Array, varT.buffer as Float32Array, rstd, pack.batchNormForward({
+    y.buffer as Float32Array, meanT.buffer as Float32Array, varT.buffer as Float32Array, rstd, scaleShift, pack.batchNormForward({
       outer, c, inner, xOffset: xk.offset, gammaOffset: gc?.offset ?? 0, betaOffset: bc?.offset ?? 0, eps, yOffset: 0,
-      meanOffset: 0, varianceOffset: 0, rstdOffset: 0,
+      meanOffset: 0, varianceOffset: 0, rstdOffset: 0, clamp: clamp ? 1 : 0, lo: clamp?.lo ?? 0, hi: clamp?.hi ?? 0, scaleShiftOffset: 0,
     }));
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
   const yOut = record(y, 'batchNormTraining', inputs, (dyIn) => {
@@ -217,9 +255,9 @@ function batchNormTrainingNative(x: Tensor, gamma: Tensor | null, beta: Tensor |
     // The backend that ran the forward pass may have been switched since: the kernel is called directly.
     addon.batchNormBackward(xk.buffer as Float32Array, (gc?.buffer ?? null) as Float32Array | null, meanT.buffer as Float32Array, rstd,
       dy.buffer as Float32Array, dx.buffer as Float32Array, (dg?.buffer ?? null) as Float32Array | null,
-      (db?.buffer ?? null) as Float32Array | null, pack.batchNormBackward({
+      (db?.buffer ?? null) as Float32Array | null, scaleShift, pack.batchNormBackward({
         outer, c, inner, xOffset: xk.offset, gammaOffset: gc?.offset ?? 0, meanOffset: 0, rstdOffset: 0, dyOffset: dy.offset,
-        dxOffset: 0, dgammaOffset: 0, dbetaOffset: 0,
+        dxOffset: 0, dgammaOffset: 0, dbetaOffset: 0, zOffset: 0, maskLo: clamp?.maskLo ?? 0, maskHi: clamp?.maskHi ?? 0,
       }));
     return [dx, ...(gamma ? [dg ? reshape(dg, gamma.shape.slice()) : null] : []), ...(beta ? [db ? reshape(db, beta.shape.slice()) : null] : [])];
   });
@@ -243,20 +281,25 @@ function onesFor(x: Tensor, v: number): Tensor {
  * Batch normalization in training form: per feature on `axis`, normalized with the statistics of
  * this batch (every other axis), which are returned so a layer can update its running averages.
  */
-export function batchNormTraining(xIn: Tensor, gamma?: Tensor | null, beta?: Tensor | null, options: ChannelNormOptions = {}): BatchNormTrainingResult {
+export function batchNormTraining(xIn: Tensor, gamma?: Tensor | null, beta?: Tensor | null, options: BatchNormTrainingOptions = {}): BatchNormTrainingResult {
   const fn = 'batchNormTraining';
   const x = floatInput(fn, 'x', xIn);
   const axis = normalizeAxis(fn, options.axis ?? -1, x.rank);
   const eps = epsilonOf(fn, options.epsilon);
+  const clamp = clampOf(fn, options.activation);
   const g = gamma ? perFeature(fn, 'gamma', gamma, x, axis) : null;
   const b = beta ? perFeature(fn, 'beta', beta, x, axis) : null;
-  const fused = batchNormTrainingNative(x, gamma ? floatInput(fn, 'gamma', gamma) : null, beta ? floatInput(fn, 'beta', beta) : null, axis, eps);
+  const fused = batchNormTrainingNative(x, gamma ? floatInput(fn, 'gamma', gamma) : null, beta ? floatInput(fn, 'beta', beta) : null, axis, eps,
+    clamp);
   if (fused) return fused;
   const others = x.shape.map((_, i) => i).filter((i) => i !== axis);
   const s = standardize(x, others, eps);
   // gamma folds into the small per-feature factor, so the full-size work stays sub, square, mul (+ add).
   let y = g ? mul(sub(x, s.mu), mul(s.inv, g)) : s.y;
   if (b) y = add(y, b);
+  // The composite reference of the fused activation: the op itself, after the normalization.
+  if (options.activation === 'relu') y = relu(y);
+  else if (clamp) y = clip(y, clamp.lo, clamp.hi);
   const c = x.shape[axis]!;
   return { y, mean: reshape(s.mu, [c]), variance: reshape(s.variance, [c]) };
 }
@@ -366,6 +409,19 @@ registerOp({
         const r = batchNormTraining(x, g, b);
         return concat([reshape(r.y, [-1]), r.mean, r.variance], 0);
       },
+    },
+    {
+      // The fused activations (the kernel clamps in its affine pass and masks in its backward).
+      label: 'channels last, fused relu',
+      shapes: [[40, 5], [5], [5]],
+      grad: false,
+      run: (x, g, b) => batchNormTraining(x, g, b, { activation: 'relu' }).y,
+    },
+    {
+      label: 'channels first, fused clip',
+      shapes: [[2, 3, 4, 5], [3], [3]],
+      grad: false,
+      run: (x, g, b) => batchNormTraining(x, g, b, { axis: 1, activation: { min: -0.25, max: 0.5 } }).y,
     },
     {
       label: 'channels first, large planes',

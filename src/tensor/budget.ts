@@ -103,7 +103,9 @@ export function checkCount(fn: string, what: string, count: number, bytesPerElem
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
     throw new Error(`${fn}: ${what} has an invalid element count ${String(count)}`);
   }
-  checkBytes(fn, `${what} (${count} elements)`, count * bytesPerElement);
+  // The message only when it throws: building it formatted a number on every allocation.
+  const bytes = count * bytesPerElement;
+  if (!(bytes <= getMemoryBudget())) checkBytes(fn, `${what} (${count} elements)`, bytes);
   return count;
 }
 

@@ -58,6 +58,23 @@ export function tensorsIn(value: unknown, TensorClass: new (...args: never[]) =>
 }
 
 /**
+ * Makes `into` the scope new tensors are collected in and returns the one it replaces, for
+ * {@link closeScope}: a scope without scoped()'s closure and arrays, for callers that run many short
+ * scopes and settle each one's tensors themselves (an inference plan's steps).
+ * @internal
+ */
+export function openScope(into: Tensor[]): Tensor[] | null {
+  const parent = current;
+  current = into;
+  return parent;
+}
+
+/** Restores the scope {@link openScope} replaced. @internal */
+export function closeScope(parent: Tensor[] | null): void {
+  current = parent;
+}
+
+/**
  * Runs `fn` outside every scope: tensors it creates belong to no tidy/valueAndGrad (layer weights
  * built lazily inside a training step must outlive it).
  */

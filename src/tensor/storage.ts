@@ -61,8 +61,11 @@ function alignPadBytes(buf: ArrayBuffer): number {
 // class stays in the Map when its list empties: deleting it on a take and re-inserting it on the
 // return made V8 shrink and reallocate the Map's table each time (1.5 us of every 1.8 us
 // allocate-and-release of a pooled buffer, in every op of every forward pass).
+// A parked buffer is kept as the last view made of it: its byteOffset is the buffer's alignment
+// pad, and a take of the same length and dtype (every call of an inference plan, every training
+// step) hands the view itself back instead of probing the address and making a new typed array.
 interface Parked {
-  readonly bufs: ArrayBuffer[];
+  readonly bufs: DataArray[];
   readonly ticks: number[];
 }
 const free = new Map<number, Parked>();
@@ -71,7 +74,9 @@ let tick = 0;
 
 /** Rounds up to one of four size classes per power of two, so reuse wastes at most ~19%. */
 function sizeClass(bytes: number): number {
-  const p = 2 ** Math.floor(Math.log2(bytes));
+  // The highest power of two <= bytes; clz32 instead of log2 and pow below 4 GiB (every pooled
+  // allocation of every inference step computes this).
+  const p = bytes < 0x100000000 ? 0x80000000 >>> Math.clz32(bytes) : 2 ** Math.floor(Math.log2(bytes));
   const step = p / 4;
   return Math.ceil(bytes / step) * step;
 }
@@ -95,7 +100,7 @@ function evictOldest(): boolean {
   }
   if (oldestCls < 0) return false;
   const p = free.get(oldestCls)!;
-  pooledBytes -= p.bufs.shift()!.byteLength;
+  pooledBytes -= p.bufs.shift()!.buffer.byteLength;
   p.ticks.shift();
   return true;
 }
@@ -105,18 +110,19 @@ function trimTo(bytes: number): void {
   while (pooledBytes > bytes && evictOldest());
 }
 
-function takeBuffer(bytes: number): ArrayBuffer {
+/** A parked view of a buffer of the size class of `bytes` (aligned), or a fresh buffer. */
+function takeBuffer(bytes: number): DataArray | ArrayBuffer {
   let cls = sizeClass(bytes);
   // Room to slide the view up to a 64-byte boundary.
   if (cls - bytes < ALIGN_BYTES) cls = sizeClass(bytes + ALIGN_BYTES);
   inUseBytes += cls;
   if (inUseBytes > peakInUseBytes) peakInUseBytes = inUseBytes;
   const p = free.get(cls);
-  const buf = p?.bufs.pop();
-  if (buf) {
+  const view = p?.bufs.pop();
+  if (view) {
     p!.ticks.pop();
-    pooledBytes -= buf.byteLength;
-    return buf;
+    pooledBytes -= view.buffer.byteLength;
+    return view;
   }
   // Parked buffers of other sizes never take the process past the pool's ceiling: the fresh buffer
   // takes the place of the oldest of them.
@@ -125,26 +131,42 @@ function takeBuffer(bytes: number): ArrayBuffer {
 }
 
 /** A handed-out buffer leaves the pool's accounting (escaped to user code: never coming back). */
-function forgetBuffer(buf: ArrayBuffer): void {
-  inUseBytes -= buf.byteLength;
+function forgetBuffer(view: DataArray): void {
+  inUseBytes -= view.buffer.byteLength;
 }
 
-function returnBuffer(buf: ArrayBuffer): void {
-  forgetBuffer(buf);
-  const size = buf.byteLength;
+function returnBuffer(view: DataArray): void {
+  forgetBuffer(view);
+  const size = view.buffer.byteLength;
   const cap = poolCapBytes();
   if (size > cap) return;
   trimTo(cap - size);
   let p = free.get(size);
   if (!p) free.set(size, (p = { bufs: [], ticks: [] }));
-  p.bufs.push(buf);
+  p.bufs.push(view);
   p.ticks.push(++tick);
   pooledBytes += size;
 }
 
 // When a storage is collected its buffer goes back to the pool, so training loops that never call
 // dispose() still stop paying for fresh pages once the collector catches up.
-const registry = new FinalizationRegistry<ArrayBuffer>((buf) => returnBuffer(buf));
+const registry = new FinalizationRegistry<DataArray>((view) => returnBuffer(view));
+
+// While set, pooled storages are created without a registry entry: an inference plan's
+// intermediates are all disposed by the plan (each after its last reader), so registering each one
+// and unregistering it a few steps later was pure cost on every step (~1.5% of a batch-1 pass of a
+// small network). The plan registers what it hands to the caller (Storage.register).
+let deferRegistration = false;
+
+/** Writes through any storage's `version` so far (see storageWriteEpoch). */
+let writeEpoch = 0;
+
+/** @internal sets whether new pooled storages skip the registry (see Storage.register); returns the previous setting */
+export function deferPoolRegistration(on: boolean): boolean {
+  const prev = deferRegistration;
+  deferRegistration = on;
+  return prev;
+}
 
 /**
  * The JS-owned memory behind one or more tensor views. Native kernels borrow `data` for the
@@ -163,18 +185,39 @@ export class Storage {
    * running statistics), so values derived from weights (an imported model's compiled inference
    * plan: folded BatchNorm, pre-packed filters) know when to be rebuilt.
    */
-  version = 0;
+  get version(): number {
+    return this._version;
+  }
+  set version(v: number) {
+    this._version = v;
+    writeEpoch++;
+  }
+  private _version = 0;
   /** Async kernels currently borrowing this memory; release waits for them. */
   private pins = 0;
   private releasePending = false;
   private readonly pooled: boolean;
+  /** Has a registry entry (returns its buffer to the pool when collected). */
+  private registered: boolean;
 
   private constructor(data: DataArray, dtype: DType, pooled: boolean, escaped: boolean) {
     this.data = data;
     this.dtype = dtype;
     this.pooled = pooled;
     this.escaped = escaped;
-    if (pooled) registry.register(this, data.buffer as ArrayBuffer, this);
+    this.registered = pooled && !deferRegistration;
+    if (this.registered) registry.register(this, data, this);
+  }
+
+  /**
+   * Gives a storage made while registration was deferred (deferPoolRegistration) its registry
+   * entry, so that its buffer returns to the pool when the collector frees it: for tensors leaving
+   * the code that deferred (an inference plan's outputs). @internal
+   */
+  register(): void {
+    if (this.registered || !this.pooled || this.escaped || !this.data) return;
+    this.registered = true;
+    registry.register(this, this.data, this);
   }
 
   /** Uninitialized storage (contents are whatever the pooled buffer held): kernels overwrite it. */
@@ -191,9 +234,16 @@ export class Storage {
       // Slab memory is zeroed when the slab is created and never reused, so it reads as zeros.
       return new Storage(data, dtype, false, false);
     }
-    const buf = takeBuffer(bytes);
-    const pad = alignPadBytes(buf);
-    const data = dtype === 'int32' ? new Int32Array(buf, pad, length) : new Float32Array(buf, pad, length);
+    const got = takeBuffer(bytes);
+    let data: DataArray;
+    if (got instanceof ArrayBuffer) {
+      const pad = alignPadBytes(got);
+      data = dtype === 'int32' ? new Int32Array(got, pad, length) : new Float32Array(got, pad, length);
+    } else if (got.length === length && (dtype === 'int32') === got instanceof Int32Array) {
+      data = got;
+    } else {
+      data = dtype === 'int32' ? new Int32Array(got.buffer, got.byteOffset, length) : new Float32Array(got.buffer, got.byteOffset, length);
+    }
     return new Storage(data, dtype, true, false);
   }
 
@@ -213,8 +263,9 @@ export class Storage {
     if (this.escaped) return;
     this.escaped = true;
     if (this.pooled) {
-      registry.unregister(this);
-      if (this.data) forgetBuffer(this.data.buffer as ArrayBuffer);
+      if (this.registered) registry.unregister(this);
+      this.registered = false;
+      if (this.data) forgetBuffer(this.data);
     }
   }
 
@@ -240,10 +291,19 @@ export class Storage {
     }
     this.data = null;
     if (this.pooled) {
-      registry.unregister(this);
-      if (!this.escaped) returnBuffer(data.buffer as ArrayBuffer);
+      if (this.registered) registry.unregister(this);
+      this.registered = false;
+      if (!this.escaped) returnBuffer(data);
     }
   }
+}
+
+/**
+ * @internal bumped with every storage's `version`: code that watches many storages (an imported
+ * model's planner checks every weight before each call) skips the look when nothing was written.
+ */
+export function storageWriteEpoch(): number {
+  return writeEpoch;
 }
 
 /** Bytes currently parked in the buffer pool (for tests and diagnostics). */

@@ -162,3 +162,68 @@ describe('layerNorm native backward', () => {
     }
   });
 });
+
+describe('batchNormTraining with a fused activation', () => {
+  const native = tf.backendInfo().nativeAvailable;
+  const onBackend = <T>(name: tf.BackendName, fn: () => T): T => {
+    const prev = tf.getBackend();
+    tf.setBackend(name);
+    try {
+      return fn();
+    } finally {
+      tf.setBackend(prev);
+    }
+  };
+  const acts: [string, tf.BatchNormActivation][] = [['relu', 'relu'], ['relu6', { min: 0, max: 6 }], ['clip', { min: -0.5, max: 0.75 }]];
+  // Channels-last rows (inner 1), channels-first planes, and a channels-first view of channels-last storage.
+  const layouts: [string, number[], (x: tf.Tensor) => tf.Tensor, number][] = [
+    ['channels last', [300, 24], (x) => x, -1],
+    ['channels first', [3, 5, 7, 9], (x) => x, 1],
+    ['channels-first view', [2, 6, 5, 16], (x) => tf.transpose(x, [0, 3, 1, 2]), 1],
+  ];
+  for (const [an, act] of acts) {
+    for (const [ln, shape, view, axis] of layouts) {
+      it(`${an}, ${ln}: values and gradients equal the normalization then the activation`, () => {
+        const c = view(tf.zeros(shape)).shape[axis < 0 ? shape.length - 1 : axis]!;
+        // Scaled so that the clip bounds cut off a good share of the outputs on both sides.
+        const x = tf.tensor(seededValues(shape.reduce((a, d) => a * d, 1), 11, -3, 3), shape);
+        const g = tf.tensor(seededValues(c, 12, 0.5, 4), [c]);
+        const b = tf.tensor(seededValues(c, 13, -1, 1), [c]);
+        const w = tf.tensor(seededValues(x.size, 14, -1, 1), view(x).shape.slice());
+        const fused = () => tf.valueAndGrads((a: tf.Tensor, ga: tf.Tensor, be: tf.Tensor) =>
+          tf.sum(tf.mul(tf.batchNormTraining(view(a), ga, be, { axis, activation: act }).y, w)))([x, g, b]);
+        const plain = () => tf.valueAndGrads((a: tf.Tensor, ga: tf.Tensor, be: tf.Tensor) => {
+          const y = tf.batchNormTraining(view(a), ga, be, { axis }).y;
+          return tf.sum(tf.mul(act === 'relu' ? tf.relu(y) : tf.clip(y, act.min, act.max), w));
+        })([x, g, b]);
+        const outputs = (name: tf.BackendName) => onBackend(name, () => {
+          const y = tf.batchNormTraining(view(x), g, b, { axis, activation: act }).y;
+          const yPlain = tf.batchNormTraining(view(x), g, b, { axis }).y;
+          return [values(y), values(act === 'relu' ? tf.relu(yPlain) : tf.clip(yPlain, act.min, act.max))];
+        });
+        const [jsFused, jsPlain] = outputs('js');
+        expectArrayClose(jsFused!, jsPlain!, 0, 0, 'js values');
+        const cut = jsPlain!.filter((v) => (act === 'relu' ? v === 0 : v === act.min || v === act.max)).length;
+        expect(cut, 'outputs the activation cuts off').toBeGreaterThan(jsPlain!.length / 10);
+        if (!native) return;
+        const [natFused, natPlain] = outputs('native');
+        // The fused kernel rounds z exactly as the plain one: bit-identical values and gradients.
+        expectArrayClose(natFused!, natPlain!, 0, 0, 'native values');
+        expectArrayClose(natFused!, jsPlain!, 1e-5, 1e-5, 'native vs js values');
+        const nf = onBackend('native', fused);
+        const np = onBackend('native', plain);
+        const jf = onBackend('js', plain);
+        nf.grads.forEach((t, i) => {
+          expectArrayClose(values(t), values(np.grads[i]!), 0, 0, `native grad ${i}`);
+          expectArrayClose(values(t), values(jf.grads[i]!), 1e-4, 1e-5, `native vs js grad ${i}`);
+        });
+      });
+    }
+  }
+
+  it('rejects a bad activation, naming it', () => {
+    const x = tf.ones([4, 3]);
+    expect(() => tf.batchNormTraining(x, null, null, { activation: 'gelu' as unknown as 'relu' })).toThrow(/activation.*'relu' or \{ min, max \}/);
+    expect(() => tf.batchNormTraining(x, null, null, { activation: { min: 1, max: 0 } })).toThrow(/activation/);
+  });
+});

@@ -247,6 +247,29 @@ describe('explicit pool padding', () => {
   });
 });
 
+describe('max pool backward with windows that do not overlap', () => {
+  // The native kernel writes such gradients cell by cell; cells outside every window (a remainder
+  // row and column, gaps of a stride wider than the window, padding) must come out 0.
+  const cases: [string, number[], Pool2dOptions][] = [
+    ['2x2/2 with a remainder row and column', [2, 7, 9, 5], { poolSize: 2 }],
+    ['2x2 stride 3 (gaps)', [1, 8, 10, 70], { poolSize: 2, strides: 3 }],
+    ['3x2 stride [3, 4], same padding', [2, 7, 9, 3], { poolSize: [3, 2], strides: [3, 4], padding: 'same' }],
+    ['channels first', [2, 3, 6, 7], { poolSize: 2, dataFormat: 'NCHW' }],
+  ];
+  for (const [label, shape, opts] of cases) {
+    it.runIf(info.nativeAvailable)(`${label}: native == js, ties included`, () => {
+      // Rounded values so that windows hold equal maxima (the first one in window order wins).
+      const r = random(shape, 17);
+      const x = tf.tensor(Array.from(r.dataSync(), (v) => Math.round(v * 2)), shape);
+      const y = withBackend('js', () => maxPool2d(x, opts));
+      const w = random(y.shape.slice(), 18);
+      const ref = withBackend('js', () => gradOf((v) => maxPool2d(v, opts), x, w));
+      const nat = withBackend('native', () => gradOf((v) => maxPool2d(v, opts), x, w));
+      expect(values(nat)).toEqual(values(ref));
+    });
+  }
+});
+
 describe('pooling argument errors', () => {
   const x = tf.zeros([1, 4, 4, 2]);
   it('rejects a window larger than the input with valid padding', () => {

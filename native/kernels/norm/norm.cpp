@@ -24,7 +24,7 @@ constexpr int64_t kMaxParts = 16;
 // Per-channel sums of u = p - shift and u * (q - shift2) over the batch: s1, s2 [c] (see
 // Kernels::bn_sums_rows). shift2 null: q's shift is shift (forward: p = q = x).
 void bn_sums(const norm_detail::Kernels& kern, int64_t outer, int64_t c, int64_t inner, const float* p, const float* q,
-             const float* shift, const float* shift2, double* s1, double* s2) {
+             const float* shift, const float* shift2, double* s1, double* s2, const norm_detail::BnAct* act = nullptr) {
   if (inner == 1) {
     const int64_t rows = outer;
     const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(kMaxParts, rows / kRowsPerPart));
@@ -33,7 +33,7 @@ void bn_sums(const norm_detail::Kernels& kern, int64_t outer, int64_t c, int64_t
     parallel_for_balanced(parts, 1, [&](int64_t b, int64_t e) {
       for (int64_t part = b; part < e; part++) {
         kern.bn_sums_rows(p, q, c, rows * part / parts, rows * (part + 1) / parts, shift, shift2, tot.data() + 2 * part * c,
-                          tot.data() + (2 * part + 1) * c, acc.data() + 2 * part * c);
+                          tot.data() + (2 * part + 1) * c, acc.data() + 2 * part * c, act);
       }
     });
     for (int64_t ch = 0; ch < c; ch++) s1[ch] = s2[ch] = 0.0;
@@ -47,22 +47,23 @@ void bn_sums(const norm_detail::Kernels& kern, int64_t outer, int64_t c, int64_t
   }
   parallel_for_balanced(c, grain_for(2 * outer * inner), [&](int64_t b, int64_t e) {
     for (int64_t ch = b; ch < e; ch++) {
-      kern.bn_sums_plane(p + ch * inner, q + ch * inner, outer, inner, c * inner, shift[ch], shift2[ch], s1 + ch, s2 + ch);
+      kern.bn_sums_plane(p + ch * inner, q + ch * inner, outer, inner, c * inner, shift[ch], shift2[ch], s1 + ch, s2 + ch, act, ch);
     }
   });
 }
 
-// out = a[ch] * p + b[ch] * q + d[ch] over the whole tensor (q null: no b term).
+// out = a[ch] * p + b[ch] * q + d[ch] over the whole tensor (q null: no b term), with the fused
+// activation act (null: none; see norm_detail::BnAct).
 void bn_affine(const norm_detail::Kernels& kern, int64_t outer, int64_t c, int64_t inner, const float* p, const float* q,
-               float* out, const float* a, const float* b, const float* d) {
+               float* out, const float* a, const float* b, const float* d, const norm_detail::BnAct* act = nullptr) {
   if (inner == 1) {
-    parallel_for_balanced(outer, grain_for(3 * c), [&](int64_t r0, int64_t r1) { kern.bn_affine_rows(p, q, out, c, r0, r1, a, b, d); });
+    parallel_for_balanced(outer, grain_for(3 * c), [&](int64_t r0, int64_t r1) { kern.bn_affine_rows(p, q, out, c, r0, r1, a, b, d, act); });
     return;
   }
   parallel_for_balanced(outer * c, grain_for(3 * inner), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; t++) {
       const int64_t ch = t % c;
-      kern.bn_affine_plane(p + t * inner, q ? q + t * inner : nullptr, out + t * inner, inner, a[ch], b ? b[ch] : 0.0f, d[ch]);
+      kern.bn_affine_plane(p + t * inner, q ? q + t * inner : nullptr, out + t * inner, inner, a[ch], b ? b[ch] : 0.0f, d[ch], act, ch);
     }
   });
 }
@@ -92,7 +93,12 @@ void batch_norm_forward(const BatchNormForward& a) {
     scale[ch] = static_cast<float>(g * rstd);
     shift[ch] = static_cast<float>(b - mean * g * rstd);
   }
-  if (n > 0) bn_affine(kern, a.outer, c, a.inner, a.x, nullptr, a.y, scale.data(), nullptr, shift.data());
+  if (a.scale_shift) {
+    std::copy(scale.begin(), scale.end(), a.scale_shift);
+    std::copy(shift.begin(), shift.end(), a.scale_shift + c);
+  }
+  const norm_detail::BnAct act{scale.data(), shift.data(), a.lo, a.hi};
+  if (n > 0) bn_affine(kern, a.outer, c, a.inner, a.x, nullptr, a.y, scale.data(), nullptr, shift.data(), a.clamp ? &act : nullptr);
 }
 
 void batch_norm_backward(const BatchNormBackward& a) {
@@ -102,7 +108,9 @@ void batch_norm_backward(const BatchNormBackward& a) {
   std::vector<float> zero(static_cast<size_t>(c), 0.0f), ca(static_cast<size_t>(c)), cb(static_cast<size_t>(c)),
       cd(static_cast<size_t>(c));
   std::vector<double> sdy(static_cast<size_t>(c), 0.0), sdyx(static_cast<size_t>(c), 0.0);
-  if (n > 0) bn_sums(kern, a.outer, c, a.inner, a.dy, a.x, zero.data(), a.mean, sdy.data(), sdyx.data());
+  const norm_detail::BnAct mask{a.z_scale_shift, a.z_scale_shift ? a.z_scale_shift + c : nullptr, a.mask_lo, a.mask_hi};
+  const norm_detail::BnAct* act = a.z_scale_shift ? &mask : nullptr;
+  if (n > 0) bn_sums(kern, a.outer, c, a.inner, a.dy, a.x, zero.data(), a.mean, sdy.data(), sdyx.data(), act);
   const double inv_n = n > 0 ? 1.0 / static_cast<double>(n) : 0.0;
   for (int64_t ch = 0; ch < c; ch++) {
     const double rstd = a.rstd[ch], g = a.gamma ? a.gamma[ch] : 1.0;
@@ -115,7 +123,7 @@ void batch_norm_backward(const BatchNormBackward& a) {
     cb[ch] = static_cast<float>(kb);
     cd[ch] = static_cast<float>(-ka * sdy[ch] * inv_n - kb * a.mean[ch]);
   }
-  if (n > 0) bn_affine(kern, a.outer, c, a.inner, a.dy, a.x, a.dx, ca.data(), cb.data(), cd.data());
+  if (n > 0) bn_affine(kern, a.outer, c, a.inner, a.dy, a.x, a.dx, ca.data(), cb.data(), cd.data(), act);
 }
 
 void channel_affine(const ChannelAffine& a) {

@@ -50,6 +50,12 @@ struct BatchNormForward {
   float* mean;      // [c]
   float* variance;  // [c], biased
   float* rstd;      // [c]
+  // A fused activation (training's BatchNorm + ReLU / ReLU6): with clamp, y = min(max(z, lo), hi)
+  // for the normalized z. scale_shift (null when unused) receives the per-channel factors z was
+  // computed with, [scale[c], shift[c]], so the backward recomputes z bit for bit for its mask.
+  bool clamp = false;
+  float lo = 0.0f, hi = 0.0f;
+  float* scale_shift = nullptr;  // [2 * c] or null
 };
 void batch_norm_forward(const BatchNormForward& a);
 
@@ -66,6 +72,11 @@ struct BatchNormBackward {
   float* dx;
   float* dgamma;  // may be null
   float* dbeta;   // may be null
+  // The fused activation's gradient (z_scale_shift: the forward's scale_shift, or null for none):
+  // dy passes where mask_lo <= z <= mask_hi, z recomputed from x, and is 0 elsewhere (ReLU's
+  // z > 0 is mask_lo = the smallest positive float).
+  const float* z_scale_shift = nullptr;
+  float mask_lo = 0.0f, mask_hi = 0.0f;
 };
 void batch_norm_backward(const BatchNormBackward& a);
 

@@ -98,8 +98,53 @@ void param_grads(const LayerNormBackward& a, int64_t c0, int64_t c1) {
 // Rows per float block before the block's sums are added into the double totals.
 constexpr int64_t kBlockRows = 64;
 
+// The normalized value z of a BatchNorm, the one expression both the forward pass and the fused
+// activation's backward mask evaluate, so that both round (and contract) it the same way.
+inline float bn_z(float a, float x, float d) { return a * x + d; }
+inline float bn_clamp(float z, float lo, float hi) {
+  const float v = z < lo ? lo : z;
+  return v > hi ? hi : v;
+}
+// dy where the activation passes it (lo <= z <= hi, both compared: & so the select vectorizes).
+inline float bn_masked(float dy, float z, float lo, float hi) { return (z >= lo) & (z <= hi) ? dy : 0.0f; }
+
+// Rows of the masked backward sums and of the masked backward affine pass. Out of line, with
+// restrict parameters: inside the callers' row loops GCC does not trust local restrict pointers
+// and, with this many streams, gives up the vectorization its alias checks would need. Whole
+// blocks of rows per call: the early layers of a MobileNet have rows of only 16 channels.
+__attribute__((noinline)) void bn_masked_sums_rows(const float* __restrict dy, const float* __restrict x, const float* __restrict za,
+                                                   const float* __restrict zd, const float* __restrict k1, const float* __restrict k2,
+                                                   float* __restrict a1, float* __restrict a2, int64_t c, int64_t rows, float lo,
+                                                   float hi) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float* __restrict dyr = dy + r * c;
+    const float* __restrict xr = x + r * c;
+    for (int64_t ch = 0; ch < c; ch++) {
+      const float d = dyr[ch], xv = xr[ch];
+      const float u = bn_masked(d, bn_z(za[ch], xv, zd[ch]), lo, hi) - k1[ch];
+      a1[ch] += u;
+      a2[ch] += u * (xv - k2[ch]);
+    }
+  }
+}
+
+__attribute__((noinline)) void bn_masked_affine_rows(const float* __restrict dy, const float* __restrict x, float* __restrict out,
+                                                     const float* __restrict za, const float* __restrict zd, const float* __restrict ka,
+                                                     const float* __restrict kb, const float* __restrict kd, int64_t c, int64_t rows,
+                                                     float lo, float hi) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float* __restrict dyr = dy + r * c;
+    const float* __restrict xr = x + r * c;
+    float* __restrict o = out + r * c;
+    for (int64_t ch = 0; ch < c; ch++) {
+      const float d = dyr[ch], xv = xr[ch];
+      o[ch] = ka[ch] * bn_masked(d, bn_z(za[ch], xv, zd[ch]), lo, hi) + kb[ch] * xv + kd[ch];
+    }
+  }
+}
+
 void bn_sums_rows(const float* p, const float* q, int64_t c, int64_t r0, int64_t r1, const float* shift,
-                  const float* shift2, double* s1, double* s2, float* acc) {
+                  const float* shift2, double* s1, double* s2, float* acc, const BnAct* act) {
   float* __restrict a1 = acc;
   float* __restrict a2 = acc + c;
   const float* __restrict k1 = shift;
@@ -107,13 +152,17 @@ void bn_sums_rows(const float* p, const float* q, int64_t c, int64_t r0, int64_t
   for (int64_t b0 = r0; b0 < r1; b0 += kBlockRows) {
     const int64_t b1 = b0 + kBlockRows < r1 ? b0 + kBlockRows : r1;
     for (int64_t ch = 0; ch < c; ch++) a1[ch] = a2[ch] = 0.0f;
-    for (int64_t r = b0; r < b1; r++) {
-      const float* __restrict pr = p + r * c;
-      const float* __restrict qr = q + r * c;
-      for (int64_t ch = 0; ch < c; ch++) {
-        const float u = pr[ch] - k1[ch];
-        a1[ch] += u;
-        a2[ch] += u * (qr[ch] - k2[ch]);
+    if (act) {
+      bn_masked_sums_rows(p + b0 * c, q + b0 * c, act->za, act->zd, k1, k2, a1, a2, c, b1 - b0, act->lo, act->hi);
+    } else {
+      for (int64_t r = b0; r < b1; r++) {
+        const float* __restrict pr = p + r * c;
+        const float* __restrict qr = q + r * c;
+        for (int64_t ch = 0; ch < c; ch++) {
+          const float u = pr[ch] - k1[ch];
+          a1[ch] += u;
+          a2[ch] += u * (qr[ch] - k2[ch]);
+        }
       }
     }
     for (int64_t ch = 0; ch < c; ch++) {
@@ -123,8 +172,9 @@ void bn_sums_rows(const float* p, const float* q, int64_t c, int64_t r0, int64_t
   }
 }
 
-void bn_sums_plane(const float* p, const float* q, int64_t outer, int64_t inner, int64_t stride, float shift,
-                   float shift2, double* s1, double* s2) {
+template <bool kMasked>
+void bn_sums_plane_impl(const float* p, const float* q, int64_t outer, int64_t inner, int64_t stride, float shift,
+                        float shift2, double* s1, double* s2, float za, float zd, float lo, float hi) {
   double t1 = 0.0, t2 = 0.0;
   for (int64_t o = 0; o < outer; o++) {
     const float* __restrict pr = p + o * stride;
@@ -133,14 +183,18 @@ void bn_sums_plane(const float* p, const float* q, int64_t outer, int64_t inner,
     int64_t i = 0;
     for (; i + kLanes <= inner; i += kLanes) {
       for (int l = 0; l < kLanes; l++) {
-        const float u = pr[i + l] - shift;
+        const float dy = pr[i + l];
+        const float pv = kMasked ? bn_masked(dy, bn_z(za, qr[i + l], zd), lo, hi) : dy;
+        const float u = pv - shift;
         a1[l] += u;
         a2[l] += u * (qr[i + l] - shift2);
       }
     }
     float r1 = 0.0f, r2 = 0.0f;
     for (; i < inner; i++) {
-      const float u = pr[i] - shift;
+      const float dy = pr[i];
+      const float pv = kMasked ? bn_masked(dy, bn_z(za, qr[i], zd), lo, hi) : dy;
+      const float u = pv - shift;
       r1 += u;
       r2 += u * (qr[i] - shift2);
     }
@@ -155,31 +209,58 @@ void bn_sums_plane(const float* p, const float* q, int64_t outer, int64_t inner,
   *s2 = t2;
 }
 
+void bn_sums_plane(const float* p, const float* q, int64_t outer, int64_t inner, int64_t stride, float shift,
+                   float shift2, double* s1, double* s2, const BnAct* act, int64_t ch) {
+  if (act) {
+    bn_sums_plane_impl<true>(p, q, outer, inner, stride, shift, shift2, s1, s2, act->za[ch], act->zd[ch], act->lo, act->hi);
+  } else {
+    bn_sums_plane_impl<false>(p, q, outer, inner, stride, shift, shift2, s1, s2, 0.0f, 0.0f, 0.0f, 0.0f);
+  }
+}
+
 void bn_affine_rows(const float* p, const float* q, float* out, int64_t c, int64_t r0, int64_t r1, const float* a,
-                    const float* b, const float* d) {
+                    const float* b, const float* d, const BnAct* act) {
   const float* __restrict ka = a;
   const float* __restrict kb = b;
   const float* __restrict kd = d;
+  if (q && act) {
+    bn_masked_affine_rows(p + r0 * c, q + r0 * c, out + r0 * c, act->za, act->zd, ka, kb, kd, c, r1 - r0, act->lo, act->hi);
+    return;
+  }
   for (int64_t r = r0; r < r1; r++) {
     const float* __restrict pr = p + r * c;
     float* __restrict o = out + r * c;
     if (q) {
       const float* __restrict qr = q + r * c;
       for (int64_t ch = 0; ch < c; ch++) o[ch] = ka[ch] * pr[ch] + kb[ch] * qr[ch] + kd[ch];
+    } else if (act) {
+      const float lo = act->lo, hi = act->hi;
+      for (int64_t ch = 0; ch < c; ch++) o[ch] = bn_clamp(bn_z(ka[ch], pr[ch], kd[ch]), lo, hi);
     } else {
-      for (int64_t ch = 0; ch < c; ch++) o[ch] = ka[ch] * pr[ch] + kd[ch];
+      for (int64_t ch = 0; ch < c; ch++) o[ch] = bn_z(ka[ch], pr[ch], kd[ch]);
     }
   }
 }
 
-void bn_affine_plane(const float* p, const float* q, float* out, int64_t n, float a, float b, float d) {
+void bn_affine_plane(const float* p, const float* q, float* out, int64_t n, float a, float b, float d, const BnAct* act,
+                     int64_t ch) {
   const float* __restrict pr = p;
   float* __restrict o = out;
-  if (q) {
+  if (q && act) {
+    const float* __restrict qr = q;
+    const float za = act->za[ch], zd = act->zd[ch], lo = act->lo, hi = act->hi;
+    for (int64_t i = 0; i < n; i++) {
+      const float dy = pr[i], xv = qr[i];
+      o[i] = a * bn_masked(dy, bn_z(za, xv, zd), lo, hi) + b * xv + d;
+    }
+  } else if (q) {
     const float* __restrict qr = q;
     for (int64_t i = 0; i < n; i++) o[i] = a * pr[i] + b * qr[i] + d;
+  } else if (act) {
+    const float lo = act->lo, hi = act->hi;
+    for (int64_t i = 0; i < n; i++) o[i] = bn_clamp(bn_z(a, pr[i], d), lo, hi);
   } else {
-    for (int64_t i = 0; i < n; i++) o[i] = a * pr[i] + d;
+    for (int64_t i = 0; i < n; i++) o[i] = bn_z(a, pr[i], d);
   }
 }
 

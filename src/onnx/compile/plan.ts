@@ -4,7 +4,8 @@ import { channelAffine } from '../../ops/channel-affine';
 import { bindConv2d, conv2dTranspose, type Conv2DOptions, prepackFilter } from '../../ops/conv';
 import { linearInference } from '../../ops/linear';
 import { resolveFusedActivation } from '../../ops/fused-activation';
-import { scoped } from '../../tensor/scope';
+import { closeScope, openScope, scoped, track } from '../../tensor/scope';
+import { deferPoolRegistration } from '../../tensor/storage';
 import { Tensor } from '../../tensor/tensor';
 import { asFloat } from '../import/op-spec';
 import { foldBatchNorms, lowerBatchNorms } from './fold-batch-norm';
@@ -122,6 +123,12 @@ function toStep(n: IrNode): Step {
 
 const keepAll = (outs: Tensor[]): Tensor[] => outs;
 
+/** Whether `t` is one of a step's outputs that the plan stores (value id >= 0). */
+function keptOutput(t: Tensor, outs: readonly Tensor[], ids: Int32Array): boolean {
+  for (let k = 0; k < outs.length; k++) if (outs[k] === t && ids[k]! >= 0) return true;
+  return false;
+}
+
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -185,6 +192,10 @@ export class InferencePlan {
   private readonly valueCount: number;
   /** Per step: values dead after it, whose tensors go back to the buffer pool for the next steps. */
   private freeAfter: Int32Array[] = [];
+  /** Tensors the plan reads but does not make (fixed inputs of steps): never disposed or handed over by a run. */
+  private readonly fixedTensors = new Set<Tensor>();
+  /** The tensors one step creates (reused by every step of every call: plans run synchronously). */
+  private readonly made: Tensor[] = [];
 
   /** Compiles `g` (fresh from buildIr, after its recording run on `xs`); the caller runs this untracked. */
   constructor(g: IrGraph, xs: readonly Tensor[]) {
@@ -210,6 +221,7 @@ export class InferencePlan {
     this.outputIds = Int32Array.from(g.outputs);
     this.valueCount = g.valueCount;
     this.releaseRecording(g, xs);
+    for (const st of this.steps) for (const t of st.fixed) if (t) this.fixedTensors.add(t);
     this.planFrees(xs);
     this.stats = { importedNodes, steps: this.steps.length, foldedStatic, elidedNoOps, poolsBeforePointwise, foldedBatchNorms, affineBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, channelShuffles, headsLastAttentions, layoutConversions, concatShuffles, inPlaceConcats, convConcats, viewSteps: this.steps.filter((st) => st.view).length };
   }
@@ -261,13 +273,19 @@ export class InferencePlan {
     for (const t of made) if (!fixedSet.has(t)) t.dispose();
     for (let id = 0; id < n; id++) if (keep[id]) keep[alias.find(id)] = 1;
     const last = new Int32Array(n).fill(-1);
+    const producer = new Int32Array(n).fill(-1);
     this.steps.forEach((s, k) => {
       for (const id of s.src) if (id >= 0) last[alias.find(id)] = Math.max(last[alias.find(id)]!, k);
+      for (const id of s.outs) if (id >= 0) producer[id] = k;
     });
     const free: number[][] = this.steps.map(() => []);
     for (let id = 0; id < n; id++) {
       const root = alias.find(id);
-      if (!keep[root] && last[root]! >= 0) free[last[root]!]!.push(id);
+      if (keep[root]) continue;
+      // A value nothing reads (a MaxPool's indices, an unused Split part) goes right after the step
+      // making it: runs track no step's outputs in a scope, so nothing else would dispose it.
+      const at = last[root]! >= 0 ? last[root]! : producer[id]!;
+      if (at >= 0) free[at]!.push(id);
     }
     this.freeAfter = free.map((ids) => Int32Array.from(ids));
     views.forEach((v, j) => {
@@ -275,9 +293,26 @@ export class InferencePlan {
     });
   }
 
-  /** Runs the plan; with `profile`, adds each step's milliseconds to its op's entry. */
+  /**
+   * Runs the plan; with `profile`, adds each step's milliseconds to its op's entry. The outputs it
+   * made join the caller's scope (as an op's result would) and get their registry entries: the
+   * intermediates, disposed by the plan itself, never had any (deferPoolRegistration).
+   */
   run(xs: readonly Tensor[], profile?: Map<string, number>): Tensor[] {
-    return this.execute(xs, profile ?? null);
+    const prev = deferPoolRegistration(true);
+    let outs: Tensor[];
+    try {
+      outs = this.execute(xs, profile ?? null);
+    } finally {
+      deferPoolRegistration(prev);
+    }
+    for (let i = 0; i < outs.length; i++) {
+      const t = outs[i]!;
+      if (this.fixedTensors.has(t) || xs.includes(t)) continue;
+      t.storage.register();
+      track(t);
+    }
+    return outs;
   }
 
   private execute(xs: readonly Tensor[], profile: Map<string, number> | null,
@@ -286,35 +321,64 @@ export class InferencePlan {
     for (let i = 0; i < this.inputIds.length; i++) vals[this.inputIds[i]!] = xs[i];
     const steps = this.steps;
     const freeAfter = this.freeAfter;
-    for (let j = 0; j < steps.length; j++) {
-      const s = steps[j]!;
-      const ins = s.scratch;
-      for (let k = 0; k < ins.length; k++) {
-        const id = s.src[k]!;
-        ins[k] = id >= 0 ? vals[id]! : s.fixed[k]!;
-      }
-      const t0 = profile ? performance.now() : 0;
-      // A step's own intermediates (a composite op's partial results: BatchNormalization's x * inv)
-      // go back to the buffer pool when it ends, for the next steps to reuse while still in cache;
-      // left to the call's scope they pile up until the call ends, overflow the pool on a large
-      // network and every call pays fresh, zero-filled pages for them.
-      const outs = s.view ? s.run(ins) : scoped(() => s.run(ins), keepAll);
-      if (profile) profile.set(s.op, (profile.get(s.op) ?? 0) + performance.now() - t0);
-      if (probe) probe(s, ins, outs);
-      for (let k = 0; k < s.outs.length; k++) {
-        const id = s.outs[k]!;
-        if (id >= 0) vals[id] = outs[k];
-      }
-      ins.fill(null);
-      const free = freeAfter[j];
-      if (free) {
-        for (let k = 0; k < free.length; k++) {
-          const id = free[k]!;
-          vals[id]?.dispose();
-          vals[id] = undefined;
+    const made = this.made;
+    let j = 0;
+    try {
+      for (; j < steps.length; j++) {
+        const s = steps[j]!;
+        const ins = s.scratch;
+        for (let k = 0; k < ins.length; k++) {
+          const id = s.src[k]!;
+          ins[k] = id >= 0 ? vals[id]! : s.fixed[k]!;
+        }
+        const t0 = profile ? performance.now() : 0;
+        // Each step runs in a scope of its own (an open array, no closure): its own intermediates (a
+        // composite op's partial results: BatchNormalization's x * inv) go back to the buffer pool
+        // when it ends, for the next steps to reuse while still in cache; left to the call's scope
+        // they pile up until the call ends, overflow the pool on a large network and every call pays
+        // fresh, zero-filled pages for them. The outputs it keeps are the plan's to free
+        // (freeAfter), so they join no enclosing scope either.
+        const parent = openScope(made);
+        let outs: Tensor[];
+        try {
+          outs = s.run(ins);
+        } finally {
+          closeScope(parent);
+        }
+        if (profile) profile.set(s.op, (profile.get(s.op) ?? 0) + performance.now() - t0);
+        if (probe) probe(s, ins, outs);
+        for (let k = 0; k < s.outs.length; k++) {
+          const id = s.outs[k]!;
+          if (id >= 0) vals[id] = outs[k];
+        }
+        // Everything the step made except the outputs the plan keeps (outputs lowering dropped,
+        // such as a MatMul's before its merged bias Add, have id -1).
+        // Emptied by pop (setting length is a runtime call, per step).
+        while (made.length > 0) {
+          const t = made.pop()!;
+          if (!keptOutput(t, outs, s.outs)) t.dispose();
+        }
+        for (let k = 0; k < ins.length; k++) ins[k] = null;
+        const free = freeAfter[j];
+        if (free) {
+          for (let k = 0; k < free.length; k++) {
+            const id = free[k]!;
+            vals[id]?.dispose();
+            vals[id] = undefined;
+          }
         }
       }
+    } catch (err) {
+      // What the steps so far made goes back to the pool (the caller then runs the imported graph).
+      for (const t of this.made) t.dispose();
+      this.made.length = 0;
+      steps[j]?.scratch.fill(null);
+      for (const t of vals) if (t && !this.fixedTensors.has(t) && !xs.includes(t)) t.dispose();
+      throw err;
     }
-    return Array.from(this.outputIds, (id) => vals[id]!);
+    const ids = this.outputIds;
+    const result = new Array<Tensor>(ids.length);
+    for (let i = 0; i < ids.length; i++) result[i] = vals[ids[i]!]!;
+    return result;
   }
 }

@@ -5,6 +5,7 @@ import { noGrad } from '../../autograd/tape';
 import type { InferencePlanner, LayersModel } from '../../models/layers-model';
 import type { Tensor } from '../../tensor/tensor';
 import { scoped, untracked } from '../../tensor/scope';
+import { storageWriteEpoch } from '../../tensor/storage';
 import { buildIr, recordRun } from './build-ir';
 import { InferencePlan, type PlanStats } from './plan';
 import type { DerivedCache } from './ir';
@@ -109,6 +110,7 @@ export class ImportedModelPlanner implements InferencePlanner {
     if (this.weights.length === 0) {
       this.weights = this.model.weights;
       this.versions = this.weights.map((w) => w.storage.version);
+      this.checkedEpoch = -1;
     }
     // The recording run is the imported graph's own forward pass: inputs it rejects throw here,
     // as they would uncompiled, and the signature is tried again next time.
@@ -123,8 +125,15 @@ export class ImportedModelPlanner implements InferencePlanner {
     }
   }
 
+  /** storageWriteEpoch() when the weights' versions were last compared (-1: compare next time). */
+  private checkedEpoch = -1;
+
   /** Drops every plan when a weight was written since they were built; true when it did. */
   private dropIfWeightsChanged(): boolean {
+    // No storage written since the last look: no weight either (a look costs a loop over every weight).
+    const epoch = storageWriteEpoch();
+    if (epoch === this.checkedEpoch) return false;
+    this.checkedEpoch = epoch;
     const w = this.weights;
     for (let i = 0; i < w.length; i++) {
       if (w[i]!.storage.version !== this.versions[i]) {

@@ -11,6 +11,8 @@ import type { Initializer } from '../../initializers/initializers';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig } from '../../layers/layer';
 import { registerLayer } from '../../layers/registry';
 import type { ShapeWithBatch } from '../../layers/symbolic-tensor';
+import type { FusedTrainingCall } from '../../models/training-fusion';
+import type { BatchNormActivation } from '../../ops/normalization';
 import { NodeAttributes, type StoredAttribute, type StoredTensor } from './attributes';
 import { onnxOp } from './ops';
 import type { OnnxOpSpec, OpContext } from './op-spec';
@@ -227,6 +229,40 @@ export class OnnxNode extends Layer implements DeclaresOnnxSignatures {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const outs = this.spec.run(this.resolveInputs(list), this.reader, { ...this.context, training: ctx.training, trainable: this.trainable });
     return this.outputShapes.length === 1 ? outs[0]! : outs.slice(0, this.outputShapes.length);
+  }
+
+  /**
+   * @internal in training, this node and `next` (the one node reading its output) as one call: a
+   * trainable BatchNormalization followed by Relu or Clip runs as one batchNormTraining with the
+   * activation and its gradient in the same passes. Null when the pair does not fuse.
+   */
+  trainingFusion(next: Layer): FusedTrainingCall | null {
+    if (this.opType !== 'BatchNormalization' || !(next instanceof OnnxNode)) return null;
+    if (next.opType !== 'Relu' && next.opType !== 'Clip') return null;
+    // Clip bounds computed by the graph are not known before the call.
+    if (next.inputSlots.some((s, k) => k > 0 && s.kind === 'input')) return null;
+    return (inputs, ctx) => {
+      if (!ctx.training || !this.trainable) return null;
+      const activation = next.fusableActivation();
+      if (!activation) return null;
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      const outs = this.spec.run(this.resolveInputs(list), this.reader, { ...this.context, training: true, trainable: true, fusedActivation: activation });
+      return outs[0]!;
+    };
+  }
+
+  /** Relu, or Clip's bounds (scalar inputs from opset 11, attributes before) as clip bounds. */
+  private fusableActivation(): BatchNormActivation | null {
+    if (this.opType === 'Relu') return 'relu';
+    const operands = this.resolveInputs([]);
+    const bound = (k: number, name: string, dflt: number): number | null => {
+      const t = operands[k];
+      if (!t) return this.reader.float(name, dflt);
+      return t.size === 1 && t.dtype === 'float32' ? t.dataSync()[0]! : null;
+    };
+    const min = bound(1, 'min', -Infinity);
+    const max = bound(2, 'max', Infinity);
+    return min === null || max === null || !(min <= max) ? null : { min, max };
   }
 
   override getConfig(): LayerConfig {

@@ -3,6 +3,7 @@
 // of attribute values, and the forward computation written with library ops so that autograd gives
 // the backward pass for free.
 import { cast } from '../../ops/cast';
+import type { BatchNormActivation } from '../../ops/normalization';
 import type { Tensor } from '../../tensor/tensor';
 import type { OnnxDType } from '../read-model';
 import type { NodeAttributes } from './attributes';
@@ -34,6 +35,11 @@ export interface OpContext {
    * saturation ranges differ) when the value alone (0) cannot.
    */
   inputTypes: readonly (OnnxDType | undefined)[];
+  /**
+   * An activation the node applies to its output in the same call, set when the model runs it fused
+   * with the Relu / Clip node that alone reads that output (BatchNormalization in training).
+   */
+  fusedActivation?: BatchNormActivation;
 }
 
 /** One supported ONNX operator. */

@@ -13,7 +13,8 @@ import { sgd } from '../../../src/optimizers';
 import { loadModel } from '../../../src/models';
 import type { LayersModel } from '../../../src/models/layers-model';
 import type { Tensor } from '../../../src/tensor/tensor';
-import { Storage } from '../../../src/tensor/storage';
+import { Storage, pooledBufferBytes } from '../../../src/tensor/storage';
+import { tidy } from '../../../src/tensor/tensor';
 
 interface IoFile {
   inputs: Record<string, { shape: number[]; data: number[]; dtype?: string }>;
@@ -206,6 +207,67 @@ describe('compiled inference of imported models', () => {
       expect(live.map((st) => st.data!.length)).toEqual([]);
     });
   }
+
+  for (const name of FIXTURES) {
+    it(`${name}: calls at changing batch sizes match the imported graph, earlier outputs stay valid, intermediates go back at once`, () => {
+      const compiled = importOnnx(file(name));
+      const plain = importOnnx(file(name), { compile: false });
+      const held: { got: Tensor[]; want: Float32Array[] }[] = [];
+      for (const batch of [2, 5, 2, 3, 5, 2]) {
+        const xs = inputsOf(name, batch);
+        const y = compiled.predictOnBatch(xs.length === 1 ? xs[0]! : xs);
+        const got = Array.isArray(y) ? y : [y];
+        const want = outputs(plain, xs);
+        got.forEach((t, k) => expect(relError(Float32Array.from(t.dataSync()), want[k]!)).toBeLessThan(1e-5));
+        held.push({ got, want });
+      }
+      // The plans' later calls reused no buffer an earlier call handed out.
+      for (const { got, want } of held) got.forEach((t, k) => expect(relError(Float32Array.from(t.dataSync()), want[k]!)).toBeLessThan(1e-5));
+      // A plan run outside any scope leaves nothing live but its outputs, and the outputs it made
+      // return their buffers to the pool when collected (a registry entry), unlike its intermediates.
+      const xs = inputsOf(name, 3);
+      const made: Storage[] = [];
+      const allocate = Storage.allocate.bind(Storage);
+      const spy = vi.spyOn(Storage, 'allocate').mockImplementation((dtype, length) => {
+        const st = allocate(dtype, length);
+        made.push(st);
+        return st;
+      });
+      let ys: Tensor[];
+      try {
+        const plans = (planner(compiled) as unknown as { plans: Map<string, { run(x: readonly Tensor[]): Tensor[] } | null> }).plans;
+        const plan = [...plans.entries()].find(([key]) => key.includes('[3'))![1]!;
+        ys = plan.run(xs);
+      } finally {
+        spy.mockRestore();
+      }
+      const kept = ys.map((y) => y.storage);
+      expect(made.filter((st) => st.data !== null && !kept.includes(st)).map((st) => st.data!.length)).toEqual([]);
+      const registered = (st: Storage): boolean => (st as unknown as { registered: boolean }).registered;
+      for (const st of kept) if (made.includes(st) && st.data!.length * 4 > 64) expect(registered(st)).toBe(true);
+      // Inside tidy, the outputs belong to its scope as any op's result does.
+      const inTidy: Tensor[] = [];
+      tidy(() => {
+        const y = compiled.predictOnBatch(xs.length === 1 ? xs[0]! : xs);
+        inTidy.push(...(Array.isArray(y) ? y : [y]));
+      });
+      for (const t of inTidy) expect(t.isDisposed).toBe(true);
+    });
+  }
+
+  it('the pool stays bounded over many calls at more input shapes than plans kept', () => {
+    const model = importOnnx(file('cnn'));
+    const batches = Array.from({ length: 11 }, (_, i) => i + 1);
+    const inputs = batches.map((b) => inputsOf('cnn', b));
+    const round = (): void => {
+      for (const xs of inputs) model.predictOnBatch(xs.length === 1 ? xs[0]! : xs);
+    };
+    for (let i = 0; i < 3; i++) round();
+    const after = pooledBufferBytes();
+    for (let i = 0; i < 20; i++) round();
+    // Parked bytes after every round's calls are the same set of buffers (no growth per call).
+    expect(pooledBufferBytes()).toBeLessThanOrEqual(after);
+  });
 
   it('plans for several batch sizes share one packed copy of the weights', () => {
     const model = importOnnx(file('mobile-block'));

@@ -11,6 +11,7 @@ import { avgPool2d, maxPool2d, upSampling2d } from '../../../ops/pool';
 import { max, mean } from '../../../ops/reduce';
 import { batchNorm, batchNormTraining, groupNorm, layerNorm } from '../../../ops/normalization';
 import { broadcastTo, reshape, transpose } from '../../../ops/views';
+import { clip, relu } from '../../../ops/unary';
 import { noGrad } from '../../../autograd/tape';
 import { untracked } from '../../../tensor/scope';
 import type { Tensor } from '../../../tensor/tensor';
@@ -256,8 +257,12 @@ function runBatchNorm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx
   const epsilon = a.float('epsilon', 1e-5);
   // A frozen node normalizes with its running statistics even while the model trains (Keras's rule
   // for fine-tuning: batch statistics of a small fine-tuning batch would wreck the learned ones).
-  if (!ctx.training || !ctx.trainable) return [batchNorm(x, m!, v!, scale, bias, { axis: 1, epsilon })];
-  const r = batchNormTraining(x, scale, bias, { axis: 1, epsilon });
+  if (!ctx.training || !ctx.trainable) {
+    const y = batchNorm(x, m!, v!, scale, bias, { axis: 1, epsilon });
+    const act = ctx.fusedActivation;
+    return [act === undefined ? y : act === 'relu' ? relu(y) : clip(y, act.min, act.max)];
+  }
+  const r = batchNormTraining(x, scale, bias, { axis: 1, epsilon, activation: ctx.fusedActivation });
   // Running statistics follow the batch by momentum, never by gradient, as in PyTorch (whose
   // momentum 0.1 is exported as ONNX momentum 0.9) with the unbiased batch variance.
   const momentum = a.float('momentum', 0.9);
