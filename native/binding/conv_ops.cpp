@@ -51,6 +51,7 @@ ConvCall read_conv(const Napi::CallbackInfo& info, size_t args_index, const char
   c.w_off = offset(L::wOffset);
   c.y_off = offset(L::yOffset);
   s.ldx = dim(L::xPixelStride);
+  s.ldy = dim(L::yPixelStride);
   if (s.sh < 1 || s.sw < 1 || s.dh < 1 || s.dw < 1) throw_range(env, std::string(fn) + ": strides and dilations must be >= 1");
   if (s.groups < 1 || s.c % s.groups != 0 || s.cout % s.groups != 0) {
     throw_range(env, std::string(fn) + ": groups must divide the input and output channels");
@@ -67,7 +68,12 @@ ConvCall read_conv(const Napi::CallbackInfo& info, size_t args_index, const char
     x_size = pixels == 0 ? 0 : mul(pixels - 1, s.ldx) + s.c;
   }
   const int64_t w_size = mul(mul(mul(s.kh, s.kw), s.c / s.groups), s.cout);
-  const int64_t y_size = mul(mul(mul(s.n, s.oh), s.ow), s.cout);
+  int64_t y_size = mul(mul(mul(s.n, s.oh), s.ow), s.cout);
+  if (s.ldy != 0) {
+    if (s.ldy < s.cout) throw_range(env, std::string(fn) + ": yPixelStride must be 0 or at least cout");
+    const int64_t pixels = mul(mul(s.n, s.oh), s.ow);
+    y_size = pixels == 0 ? 0 : mul(pixels - 1, s.ldy) + s.cout;
+  }
   check_range(env, (std::string(fn) + " x").c_str(), x_len, c.x_off, x_size);
   check_range(env, (std::string(fn) + " w").c_str(), w_len, c.w_off, w_size);
   check_range(env, (std::string(fn) + " y").c_str(), y_len, c.y_off, y_size);
@@ -134,7 +140,7 @@ Napi::Value conv2d_backprop_input_entry(const Napi::CallbackInfo& info, bool asy
   F32 w = get_f32(info, 1, "w");
   F32 dx = get_f32(info, 2, "dx");
   ConvCall c = read_conv(info, 3, "conv2dBackpropInput", dx.length, w.length, dy.length);
-  if (c.s.ldx != 0) throw_range(info.Env(), "conv2dBackpropInput: xPixelStride must be 0");
+  if (c.s.ldx != 0 || c.s.ldy != 0) throw_range(info.Env(), "conv2dBackpropInput: xPixelStride and yPixelStride must be 0");
   const float* dyp = dy.data + c.y_off;
   const float* wp = w.data + c.w_off;
   float* dxp = dx.data + c.x_off;
@@ -148,7 +154,7 @@ Napi::Value conv2d_backprop_filter_entry(const Napi::CallbackInfo& info, bool as
   F32 dy = get_f32(info, 1, "dy");
   F32 dw = get_f32(info, 2, "dw");
   ConvCall c = read_conv(info, 3, "conv2dBackpropFilter", x.length, dw.length, dy.length);
-  if (c.s.ldx != 0) throw_range(info.Env(), "conv2dBackpropFilter: xPixelStride must be 0");
+  if (c.s.ldx != 0 || c.s.ldy != 0) throw_range(info.Env(), "conv2dBackpropFilter: xPixelStride and yPixelStride must be 0");
   const float* xp = x.data + c.x_off;
   const float* dyp = dy.data + c.y_off;
   float* dwp = dw.data + c.w_off;

@@ -81,7 +81,7 @@ TF_LAYOUT_TAIL(gemm, TF_GEMM_FIELDS, batch, TF_GEMM_TAIL)
 // forward pass and both backward passes.
 #define TF_CONV2D_FIELDS(F)                                                                      \
   F(n) F(h) F(w) F(c) F(kh) F(kw) F(cout) F(oh) F(ow) F(sh) F(sw) F(dh) F(dw) F(padTop) F(padLeft) \
-  F(groups) F(xOffset) F(wOffset) F(yOffset) F(xPixelStride)
+  F(groups) F(xOffset) F(wOffset) F(yOffset) F(xPixelStride) F(yPixelStride)
 #define TF_CONV2D_RELU_GRAD_FIELDS(F) F(n) F(dyOffset) F(yOffset) F(outOffset)
 
 TF_LAYOUT(conv2d, TF_CONV2D_FIELDS)

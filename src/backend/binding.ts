@@ -19,7 +19,7 @@ const reduceFields = ['xOffset', 'outer', 'len', 'inner'] as const;
 // NHWC x, HWIO w, NHWC y: forward and both backward passes (dx / dw take x's / w's place).
 const conv2dFields = [
   'n', 'h', 'w', 'c', 'kh', 'kw', 'cout', 'oh', 'ow', 'sh', 'sw', 'dh', 'dw', 'padTop', 'padLeft', 'groups',
-  'xOffset', 'wOffset', 'yOffset', 'xPixelStride',
+  'xOffset', 'wOffset', 'yOffset', 'xPixelStride', 'yPixelStride',
 ] as const;
 
 // q, k, v, mask (and dout): [batch, heads, time, dim] views, an offset and three strides each.

@@ -19,6 +19,7 @@ import { argError, describe } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { add, mul } from './binary';
 import { cast } from './cast';
+import { copyView } from './copy';
 import { sum } from './reduce';
 import { type OpCheck, registerOp } from './registry';
 import { reshape, transpose } from './views';
@@ -99,10 +100,11 @@ interface Geom {
 }
 
 /** The conv layouts' fields: the geometry and the offsets of x (or dx), w (or dw) and y (or dy). */
-function convArgs(g: Geom, o: { xOffset: number; wOffset: number; yOffset: number; xPixelStride?: number }): LayoutArgs<'conv2d'> {
+function convArgs(g: Geom, o: { xOffset: number; wOffset: number; yOffset: number; xPixelStride?: number; yPixelStride?: number }): LayoutArgs<'conv2d'> {
   return {
     n: g.n, h: g.h, w: g.w, c: g.c, kh: g.kh, kw: g.kw, cout: g.cout, oh: g.oh, ow: g.ow, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw,
     padTop: g.pt, padLeft: g.pl, groups: g.groups, xOffset: o.xOffset, wOffset: o.wOffset, yOffset: o.yOffset, xPixelStride: o.xPixelStride ?? 0,
+    yPixelStride: o.yPixelStride ?? 0,
   };
 }
 
@@ -498,6 +500,27 @@ function pixelStride(x: Tensor): number {
   return ld;
 }
 
+/** @internal Where bindConv2d's step writes its output: a channel slice of a wider NHWC tensor. */
+export interface ConvTarget {
+  tensor: Tensor;
+  channelOffset: number;
+}
+
+/** Whether `t` is a contiguous float32 NHWC tensor holding `shape`'s pixels and channels [off, off + cout). */
+function fitsTarget(t: Tensor, shape: readonly number[], off: number): boolean {
+  return t.dtype === 'float32' && t.rank === 4 && t.isContiguous && t.shape[0] === shape[0] && t.shape[1] === shape[1] &&
+    t.shape[2] === shape[2] && off >= 0 && off + shape[3]! <= t.shape[3]!;
+}
+
+/** Copies the NHWC `y` into its channel slice of `into.tensor` (the fallback of a bound conv with a target). */
+function copyIntoChannels(y: Tensor, into: ConvTarget): void {
+  const t = into.tensor;
+  if (!fitsTarget(t, y.shape, into.channelOffset)) {
+    throw new Error(`conv2d: cannot write [${y.shape.join(',')}] into channels from ${into.channelOffset} of [${t.shape.join(',')}]`);
+  }
+  copyView(y.shape, y.buffer, y, t.buffer, { offset: t.offset + into.channelOffset, strides: t.strides });
+}
+
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -512,9 +535,21 @@ function sameDims(a: readonly number[], b: readonly number[]): boolean {
  * mobilenet layer that computes for 5-60 us, over ~50 convolutions per pass. Whatever the bound
  * path does not cover (the js backend, a recording tape, a strided or non-float32
  * input, a residual of another layout) goes to conv2d, which also gives its errors.
+ *
+ * With `into`, the output is written into channels [channelOffset, channelOffset + Cout) of
+ * `into.tensor` (contiguous NHWC with the output's N, H and W and at least that many channels),
+ * which is returned: a channel Concat's part written in place (see concat-in-place.ts). Paths the
+ * kernel cannot stride (and the generic fallback) compute densely and copy into the slice.
  */
-export function bindConv2d(w: Tensor, o: Conv2DOptions): (x: Tensor, residual: Tensor | null) => Tensor {
-  const generic = (x: Tensor, r: Tensor | null): Tensor => conv2d(x, w, r ? { ...o, residual: r } : o);
+export function bindConv2d(w: Tensor, o: Conv2DOptions): (x: Tensor, residual: Tensor | null, into?: ConvTarget) => Tensor {
+  const plain = (x: Tensor, r: Tensor | null): Tensor => conv2d(x, w, r ? { ...o, residual: r } : o);
+  const generic = (x: Tensor, r: Tensor | null, into?: ConvTarget): Tensor => {
+    const y = plain(x, r);
+    if (!into) return y;
+    copyIntoChannels(y, into);
+    y.dispose();
+    return into.tensor;
+  };
   if ((o.dataFormat ?? 'NHWC') !== 'NHWC' || w.rank !== 4 || w.dtype !== 'float32' || !w.isContiguous) return generic;
   if (o.bias && (o.bias.dtype !== 'float32' || !o.bias.isContiguous)) return generic;
   let bound: {
@@ -535,26 +570,35 @@ export function bindConv2d(w: Tensor, o: Conv2DOptions): (x: Tensor, residual: T
     return { addon, xShape: x.shape.slice(), g, code, bias: bias ? f32(bias).subarray(bias.offset, bias.offset + g.cout) : null, packed };
   };
   const act = resolveFusedActivation('conv2d', o.activation);
-  return (x, r) => {
-    if (x.dtype !== 'float32' || needsGrad(r ? [x, w, r] : [x, w]) || (o.bias && o.bias.requiresGrad && isGradEnabled())) return generic(x, r);
+  return (x, r, into) => {
+    if (x.dtype !== 'float32' || needsGrad(r ? [x, w, r] : [x, w]) || (o.bias && o.bias.requiresGrad && isGradEnabled())) return generic(x, r, into);
     // A pointwise convolution reads a channel slice's spaced pixels in place (a GEMM operand with a
     // row stride); anything else strided goes through conv2d's contiguous copy.
     const ldx = x.isContiguous ? 0 : pixelStride(x);
-    if (!x.isContiguous && ldx === 0) return generic(x, r);
+    if (!x.isContiguous && ldx === 0) return generic(x, r, into);
     if (!bound || !sameDims(x.shape, bound.xShape) || bound.addon !== activeAddon()) bound = bind(x);
-    if (!bound) return generic(x, r);
+    if (!bound) return generic(x, r, into);
     const { g, addon } = bound;
     if (ldx !== 0 && !(g.groups === 1 && g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt === 0 && g.pl === 0 && g.oh === g.h && g.ow === g.w)) {
-      return generic(x, r);
+      return generic(x, r, into);
     }
-    const y = Tensor.empty([g.n, g.oh, g.ow, g.cout], 'float32');
-    if (r && (r.dtype !== 'float32' || !r.isContiguous || !sameDims(r.shape, y.shape))) {
-      y.dispose();
-      return generic(x, r);
+    const outShape = [g.n, g.oh, g.ow, g.cout];
+    if (r && (r.dtype !== 'float32' || !r.isContiguous || !sameDims(r.shape, outShape))) return generic(x, r, into);
+    let y: Tensor;
+    let yOffset = 0;
+    let ldy = 0;
+    if (into) {
+      const t = into.tensor;
+      if (!fitsTarget(t, outShape, into.channelOffset)) return generic(x, r, into);
+      y = t;
+      yOffset = t.offset + into.channelOffset;
+      ldy = t.shape[3]!;
+    } else {
+      y = Tensor.empty(outShape, 'float32');
     }
     const packed = bound.packed ?? (g.groups === 1 ? packedFilters.get(w) : undefined);
-    addon.conv2d(f32(x), f32(w), f32(y), pack.conv2d(convArgs(g, { xOffset: x.offset, wOffset: w.offset, yOffset: 0, xPixelStride: ldx })), bound.bias,
-      bound.code, act.p0, act.p1, r ? f32(r).subarray(r.offset, r.offset + y.size) : null, packed?.data ?? null, packed?.width ?? 0);
+    addon.conv2d(f32(x), f32(w), f32(y), pack.conv2d(convArgs(g, { xOffset: x.offset, wOffset: w.offset, yOffset, xPixelStride: ldx, yPixelStride: ldy })),
+      bound.bias, bound.code, act.p0, act.p1, r ? f32(r).subarray(r.offset, r.offset + r.size) : null, packed?.data ?? null, packed?.width ?? 0);
     return y;
   };
 }

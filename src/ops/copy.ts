@@ -45,12 +45,22 @@ export function contiguous(x: Tensor): Tensor {
   return record(materialize(t), 'contiguous', [t], (g) => [g]);
 }
 
+/** The channels-last view of an [N, C, H, W] tensor (an unrecorded transpose: the checks below test the copy, not gradients). */
+const toPixels = (x: Tensor): Tensor => new Tensor(x.storage, [0, 2, 3, 1].map((p) => x.shape[p]!), [0, 2, 3, 1].map((p) => x.strides[p]!), x.offset, x.dtype);
+
 registerOp({
   name: 'contiguous',
   onnx: 'Identity',
   kind: 'kernel',
   native: true,
   differentiable: true,
-  checks: [{ shapes: [[3, 4]], run: (x) => contiguous(x) }],
+  checks: [
+    { shapes: [[3, 4]], run: (x) => contiguous(x) },
+    // Channel planes interleaved into pixels (an NCHW image batch made NHWC): 3 and 4 channels
+    // (unrolled) and 5, over more than one block of pixels.
+    { label: 'planes to pixels, 3 channels', shapes: [[2, 3, 37, 41]], run: (x) => contiguous(toPixels(x)), grad: false },
+    { label: 'planes to pixels, 4 channels', shapes: [[1, 4, 5, 7]], run: (x) => contiguous(toPixels(x)), grad: false },
+    { label: 'planes to pixels, 5 channels', shapes: [[2, 5, 33, 40]], run: (x) => contiguous(toPixels(x)), grad: false },
+  ],
 });
 

@@ -456,6 +456,20 @@ const poolChecks = (f: (x: Tensor, o: Pool2dOptions) => Tensor) => [
     run: (x: Tensor) => f(x, { poolSize: 3, strides: 2, padding: 'same' }),
     grad: false,
   },
+  // Channel counts that fill vector registers at every SIMD level, windows overlapping along w: the
+  // max kernel's separable route (column maxima, then maxima across them), padded and not.
+  {
+    label: 'overlapping windows, 32 channels, 3x3 stride 2 with an end pad (ceil mode)',
+    shapes: [[2, 13, 15, 32]],
+    run: (x: Tensor) => f(x, { poolSize: 3, strides: 2, padding: [[0, 1], [0, 1]] }),
+    grad: false,
+  },
+  {
+    label: 'overlapping windows, 16 channels, [3,2] stride [2,1] same',
+    shapes: [[1, 9, 10, 16]],
+    run: (x: Tensor) => f(x, { poolSize: [3, 2], strides: [2, 1], padding: 'same' }),
+    grad: false,
+  },
   // Planes wider than a vector register (the channels-first max kernel vectorizes along w).
   {
     label: 'wide NCHW planes, same 3x3 stride 2',

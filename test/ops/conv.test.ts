@@ -372,7 +372,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     const y = new Float32Array(4);
     const ok: LayoutArgs<'conv2d'> = {
       n: 1, h: 3, w: 3, c: 1, kh: 2, kw: 2, cout: 1, oh: 2, ow: 2, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0, groups: 1,
-      xOffset: 0, wOffset: 0, yOffset: 0, xPixelStride: 0,
+      xOffset: 0, wOffset: 0, yOffset: 0, xPixelStride: 0, yPixelStride: 0,
     };
     addon.conv2d(x, w, y, pack.conv2d(ok), null, -1, 0, 0, null);
     const bad = (change: Partial<LayoutArgs<'conv2d'>>) => pack.conv2d({ ...ok, ...change });
@@ -387,6 +387,11 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     expect(() => addon.conv2d(new Float32Array(10), new Float32Array(2), y, pack.conv2d(pw), null, -1, 0, 0, null)).toThrow(RangeError);
     expect(() => addon.conv2d(new Float32Array(11), new Float32Array(2), y, pack.conv2d({ ...pw, xPixelStride: 1 }), null, -1, 0, 0, null)).toThrow(/at least c/);
     expect(() => addon.conv2dBackpropInput(y, w, new Float32Array(64), pack.conv2dBackpropInput({ ...ok, xPixelStride: 3 }))).toThrow(/xPixelStride/);
+    // Spaced output pixels (a channel slice of a wider y): at least cout apart, within y; forward only.
+    addon.conv2d(x, w, new Float32Array(10), bad({ yPixelStride: 3 }), null, -1, 0, 0, null);
+    expect(() => addon.conv2d(x, w, new Float32Array(9), bad({ yPixelStride: 3 }), null, -1, 0, 0, null)).toThrow(RangeError);
+    expect(() => addon.conv2d(x, w, y, bad({ cout: 2, yPixelStride: 1 }), null, -1, 0, 0, null)).toThrow(/at least cout/);
+    expect(() => addon.conv2dBackpropInput(new Float32Array(10), w, new Float32Array(64), pack.conv2dBackpropInput({ ...ok, yPixelStride: 3 }))).toThrow(/yPixelStride must be 0/);
     expect(() => addon.conv2d(x, w, y, bad({ n: -1 }), null, -1, 0, 0, null)).toThrow(/conv2d\.n must be an integer in \[0, 2147483648\], got -1/);
     expect(() => addon.conv2d(x, w, y, Float64Array.of(1, 2) as never, null, -1, 0, 0, null)).toThrow(/conv2d arguments are too short/);
     expect(() => addon.conv2d(x, w, y, pack.conv2d(ok), new Float32Array(0), -1, 0, 0, null)).toThrow(RangeError);
@@ -457,6 +462,11 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[2, 10, 11, 12], [3, 3, 3, 64], { groups: 4, padding: [[2, 1], [0, 2]], dilations: 2, activation: 'silu' }],
       [[1, 5, 13, 48], [1, 3, 24, 32], { groups: 2, padding: 'valid' }],
       [[1, 6, 6, 40], [3, 3, 8, 80], { groups: 5, padding: 'same', activation: { name: 'clip', min: 0, max: 6 } }],
+      // Rows wide enough for blocks whose windows are all inside (the bounds-free path), with
+      // 16-channel groups (its unrolled form) and 12-channel ones, at stride 1 and 2.
+      [[1, 12, 20, 32], [3, 3, 16, 32], { groups: 2, padding: 'same', activation: 'relu' }],
+      [[2, 13, 37, 64], [3, 3, 16, 64], { groups: 4, padding: 'same', strides: 2 }],
+      [[1, 9, 27, 36], [3, 3, 12, 48], { groups: 3, padding: [[1, 0], [2, 1]], dilations: [1, 2] }],
     ];
     const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
     const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
@@ -487,6 +497,9 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     const cases: [number[], number[], Conv2DOptions][] = [
       [[2, 9, 7, 24], [1, 1, 24, 40], { activation: 'relu' }], // pointwise: one GEMM over the batch
       [[1, 14, 14, 64], [1, 1, 64, 70], { activation: 'silu' }], // pointwise, a finishing epilogue per block
+      // Pointwise over few rows (<= 256 pixels: one-segment panels, rows in strips), a panel tail, relu after the residual.
+      [[1, 7, 7, 96], [1, 1, 96, 100], { activation: 'relu' }],
+      [[3, 5, 6, 40], [1, 1, 40, 64], {}],
       [[2, 10, 9, 16], [3, 3, 16, 33], { padding: 'same', activation: 'relu' }], // im2col tiles
       [[1, 4, 4, 300], [3, 3, 300, 20], { padding: 'same' }], // deep filter: flat tiles over the batch
       [[2, 11, 11, 8], [1, 1, 8, 48], { strides: 2 }], // strided 1x1 through im2col
@@ -727,7 +740,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     const y = new Float32Array(4);
     const args = pack.conv2d({
       n: 1, h: 3, w: 3, c: 1, kh: 2, kw: 2, cout: 1, oh: 2, ow: 2, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0, groups: 1,
-      xOffset: 0, wOffset: 0, yOffset: 0, xPixelStride: 0,
+      xOffset: 0, wOffset: 0, yOffset: 0, xPixelStride: 0, yPixelStride: 0,
     });
     await addon.conv2dAsync(x, w, y, args, null, -1, 0, 0, null);
     expect(Array.from(y)).toEqual([37, 47, 67, 77]);

@@ -19,6 +19,11 @@ struct ConvShape {
   // The forward's x: distance between pixels, 0 for c (dense). Wider rows (a channel slice of a
   // wider tensor) only for pointwise ungrouped convolutions, which read x as a GEMM operand.
   int64_t ldx = 0;
+  // The forward's y: distance between output pixels, 0 for cout (dense). Wider rows write a
+  // channel slice of a wider tensor (an inference plan's Concat part, written in place instead of
+  // copied): the pointwise, implicit-GEMM and small-k direct paths store with this stride, any
+  // other path (or a residual) computes densely and copies the rows out.
+  int64_t ldy = 0;
 };
 
 // What the forward does with each output tile while it is still in cache: y = act(conv + bias +

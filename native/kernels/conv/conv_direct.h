@@ -17,7 +17,7 @@ constexpr int64_t kDirectMaxK = 32;
 
 struct DirectKernels {
   // y[q, :] for output pixels p0 + q, q < r, of the image xn: (sum x * w + bias) then relu;
-  // y points at pixel p0's row (row stride cout).
+  // y points at pixel p0's row (row stride s.ldy, or cout when 0).
   void (*forward)(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu,
                   int64_t p0, int64_t r, float* y);
   // acc[k, cout] += cols^T * dy over output pixels p0 .. p0 + r of the image xn; dy points at

@@ -185,15 +185,16 @@ constexpr int kRunPixels = L >= 16 ? 8 : 4;
 inline void forward_interior(const ConvShape& s, const float* row, const int64_t* off, const float* w,
                              const float* bias, bool relu, int64_t lo, int64_t hi, float* yrow) {
   const int64_t k = s.kh * s.kw * s.c, cout = s.cout, xstep = s.sw * s.c;
+  const int64_t ldy = s.ldy != 0 ? s.ldy : cout;  // output pixel stride (a channel slice when wider)
   constexpr int P = kRunPixels;
   const int64_t vec_cout = cout / L * L;
   auto run = [&](auto pixels_tag, auto blocks_tag, int64_t x, int64_t o) {
     constexpr int PP = decltype(pixels_tag)::value, BB = decltype(blocks_tag)::value;
     if (xstep == 1) {
-      forward_run<PP, BB>(row + x, 0, off, k, w + o, cout, bias ? bias + o : nullptr, relu, yrow + x * cout + o, cout);
+      forward_run<PP, BB>(row + x, 0, off, k, w + o, cout, bias ? bias + o : nullptr, relu, yrow + x * ldy + o, ldy);
     } else {
       forward_run<PP, BB>(row + x * xstep, xstep, off, k, w + o, cout, bias ? bias + o : nullptr, relu,
-                          yrow + x * cout + o, cout);
+                          yrow + x * ldy + o, ldy);
     }
   };
   using P_t = std::integral_constant<int, P>;
@@ -226,8 +227,8 @@ inline void forward_interior(const ConvShape& s, const float* row, const int64_t
   if (o + 8 <= cout) {
     int64_t x = lo;
     const float* b8 = bias ? bias + o : nullptr;
-    for (; x + 8 <= hi; x += 8) forward_run8<8>(row + x * xstep, xstep, off, k, w + o, cout, b8, relu, yrow + x * cout + o, cout);
-    for (; x < hi; x++) forward_run8<1>(row + x * xstep, xstep, off, k, w + o, cout, b8, relu, yrow + x * cout + o, cout);
+    for (; x + 8 <= hi; x += 8) forward_run8<8>(row + x * xstep, xstep, off, k, w + o, cout, b8, relu, yrow + x * ldy + o, ldy);
+    for (; x < hi; x++) forward_run8<1>(row + x * xstep, xstep, off, k, w + o, cout, b8, relu, yrow + x * ldy + o, ldy);
     o += 8;
   }
 #endif
@@ -239,7 +240,7 @@ inline void forward_interior(const ConvShape& s, const float* row, const int64_t
     const float* base = row + x * xstep;
     for (int64_t t = 0; t < k; t++) col[t] = base[off[t]];
     if (o == 0) {
-      forward_pixel(s, col, w, bias, relu, yrow + x * cout);
+      forward_pixel(s, col, w, bias, relu, yrow + x * ldy);
       continue;
     }
     for (int64_t oo = o; oo < cout; oo++) {
@@ -247,19 +248,19 @@ inline void forward_interior(const ConvShape& s, const float* row, const int64_t
       for (int64_t t = 0; t < k; t++) a += col[t] * w[t * cout + oo];
       full[oo - o] = relu && a < 0.0f ? 0.0f : a;
     }
-    for (int64_t oo = o; oo < cout; oo++) yrow[x * cout + oo] = full[oo - o];
+    for (int64_t oo = o; oo < cout; oo++) yrow[x * ldy + oo] = full[oo - o];
   }
 }
 
 void forward(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t p0,
              int64_t r, float* y) {
-  const int64_t cout = s.cout;
+  const int64_t ldy = s.ldy != 0 ? s.ldy : s.cout;  // output pixel stride
   alignas(64) float col[kDirectMaxK];
   Walker walk(s, xn, p0);  // for the tap offsets and the interior bounds
   const int64_t end = p0 + r;
   for (int64_t p = p0; p < end;) {
     const int64_t oy = p / s.ow, xs = p % s.ow, xe = std::min<int64_t>(s.ow, xs + (end - p));
-    float* yrow = y + (p - p0 - xs) * cout;  // column ox of this row is yrow + ox * cout
+    float* yrow = y + (p - p0 - xs) * ldy;  // column ox of this row is yrow + ox * ldy
     int64_t lo = xs, hi = xs;
     if (oy >= walk.y_lo && oy < walk.y_hi) {
       lo = std::max(xs, walk.x_lo);
@@ -273,7 +274,7 @@ void forward(const ConvShape& s, const float* xn, const float* w, const float* b
         continue;
       }
       gather(s, xn, oy * s.ow + ox, col);
-      forward_pixel(s, col, w, bias, relu, yrow + ox * cout);
+      forward_pixel(s, col, w, bias, relu, yrow + ox * ldy);
     }
     p += xe - xs;
   }

@@ -8,7 +8,7 @@
 import { copyView } from '../../ops/copy';
 import { untracked } from '../../tensor/scope';
 import { Tensor } from '../../tensor/tensor';
-import { type IrGraph, type IrNode } from './ir';
+import { type IrGraph, type IrNode, consumers } from './ir';
 
 interface Member {
   node: IrNode;
@@ -102,4 +102,59 @@ function rewriteGroup(g: IrGraph, group: Member[]): void {
       return [view];
     };
   });
+}
+
+/**
+ * Channel Concats whose every part is a convolution read by nothing else (SqueezeNet's Fire
+ * modules: the 1x1 and 3x3 expansions of one squeeze, Inception-style branches): each convolution
+ * writes its output straight into its channel slice of the Concat's buffer (the kernels store
+ * pixel rows with the buffer's wider stride), and the Concat is gone. The part first in plan order
+ * makes the buffer and outputs it as the Concat's value; each later part gets the buffer as an
+ * extra last input (so the plan keeps it alive and runs the part before the Concat's readers) and
+ * outputs nothing. Returns how many Concats went.
+ */
+export function concatConvsInPlace(g: IrGraph): number {
+  const outputs = new Set(g.outputs);
+  const uses = consumers(g);
+  const producer = new Map<number, number>();
+  g.nodes.forEach((n, k) => n.outputs.forEach((o) => o >= 0 && producer.set(o, k)));
+  const drop = new Set<number>();
+  let rewritten = 0;
+  g.nodes.forEach((n, at) => {
+    if (n.op !== 'Concat' || n.concatAxis !== 3 || n.outputs.length !== 1 || n.inputs.length < 2) return;
+    const out = n.outputs[0]!;
+    const rec = out >= 0 ? g.recorded[out] : undefined;
+    if (!rec || rec.rank !== 4 || rec.dtype !== 'float32' || outputs.has(out)) return;
+    const parts: { node: IrNode; at: number; offset: number }[] = [];
+    let offset = 0;
+    for (const o of n.inputs) {
+      if (o?.kind !== 'value' || outputs.has(o.id) || uses[o.id]!.length !== 1 || uses[o.id]![0] !== at) return;
+      const k = producer.get(o.id);
+      const p = k === undefined ? undefined : g.nodes[k]!;
+      const r = g.recorded[o.id];
+      if (!p || k! > at || p.kernel?.kind !== 'conv2d' || p.kernel.residual || p.kernel.into || p.outputs.length !== 1 || !r || r.rank !== 4) return;
+      if (parts.some((q) => q.node === p)) return;
+      parts.push({ node: p, at: k!, offset });
+      offset += r.shape[1]!;
+    }
+    // Recorded values are channels-first: [N, C, H, W].
+    const [batch, channels, h, w] = rec.shape as [number, number, number, number];
+    if (offset !== channels) return;
+    parts.sort((a, b) => a.at - b.at);
+    parts.forEach((part, i) => {
+      const kernel = part.node.kernel!;
+      if (i === 0) {
+        kernel.into = { channelOffset: part.offset, makes: [batch, h, w, channels] };
+        part.node.outputs = [out];
+      } else {
+        kernel.into = { channelOffset: part.offset, makes: null };
+        part.node.inputs = [part.node.inputs[0]!, { kind: 'value', id: out }];
+        part.node.outputs = [-1];
+      }
+    });
+    drop.add(at);
+    rewritten++;
+  });
+  g.nodes = g.nodes.filter((_, k) => !drop.has(k));
+  return rewritten;
 }

@@ -30,6 +30,13 @@ export interface KernelDesc {
   outSize?: [number, number];
   /** Conv, linear: the node's input 1 is added before the activation (a fused residual Add). */
   residual?: boolean;
+  /**
+   * Conv (set by concatConvsInPlace): the output is channels [channelOffset, channelOffset + Cout)
+   * of a channel Concat's [N, H, W, channels] buffer. The first part in plan order makes the buffer
+   * (`makes`: its shape; the part's output value is the Concat's); each later part gets it as its
+   * last input and outputs nothing.
+   */
+  into?: { channelOffset: number; makes: number[] | null };
 }
 
 export interface IrNode {

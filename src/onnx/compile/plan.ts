@@ -18,7 +18,7 @@ import { fuseResidualAdds } from './fuse-residual';
 import { fuseChannelShuffles, fuseConcatShuffles } from './fuse-channel-shuffle';
 import { fuseAttentionHeadsLast } from './fuse-attention';
 import { lowerKernels } from './lower-kernels';
-import { concatInPlace } from './concat-in-place';
+import { concatConvsInPlace, concatInPlace } from './concat-in-place';
 import { elideNoOps } from './elide-no-ops';
 import { poolBeforePointwise } from './pool-before-pointwise';
 
@@ -52,6 +52,8 @@ export interface PlanStats {
   concatShuffles: number;
   /** Channel Concats run as slices of one buffer shared with longer Concats of the same leading parts. */
   inPlaceConcats: number;
+  /** Channel Concats of convolutions that write their outputs straight into the Concat's channel slices (no copy). */
+  convConcats: number;
 }
 
 interface Step {
@@ -87,6 +89,18 @@ function kernelRun(k: KernelDesc): (inputs: readonly (Tensor | null)[]) => Tenso
     activation: k.activation as Conv2DOptions['activation'],
   };
   const conv = bindConv2d(k.weight, opts);
+  const into = k.into;
+  if (into?.makes) {
+    const { channelOffset, makes } = into;
+    return (ins) => [conv(asFloat(ins[0]!), null, { tensor: Tensor.empty(makes.slice(), 'float32'), channelOffset })];
+  }
+  if (into) {
+    const channelOffset = into.channelOffset;
+    return (ins) => {
+      conv(asFloat(ins[0]!), null, { tensor: ins[ins.length - 1]!, channelOffset });
+      return [];
+    };
+  }
   if (k.residual) return (ins) => [conv(asFloat(ins[0]!), asFloat(ins[1]!))];
   return (ins) => [conv(asFloat(ins[0]!), null)];
 }
@@ -200,6 +214,7 @@ export class InferencePlan {
     const layoutConversions = assignLayout(g);
     removeDead(g);
     const concatShuffles = fuseConcatShuffles(g);
+    const convConcats = concatConvsInPlace(g);
     const inPlaceConcats = concatInPlace(g);
     this.steps = g.nodes.map(toStep);
     this.inputIds = Int32Array.from(g.inputs);
@@ -208,7 +223,7 @@ export class InferencePlan {
     this.releaseRecording(g, xs);
     for (const st of this.steps) for (const t of st.fixed) if (t) this.fixedTensors.add(t);
     this.planFrees(xs);
-    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, elidedNoOps, poolsBeforePointwise, foldedBatchNorms, affineBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, channelShuffles, headsLastAttentions, layoutConversions, concatShuffles, inPlaceConcats, viewSteps: this.steps.filter((st) => st.view).length };
+    this.stats = { importedNodes, steps: this.steps.length, foldedStatic, elidedNoOps, poolsBeforePointwise, foldedBatchNorms, affineBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, channelShuffles, headsLastAttentions, layoutConversions, concatShuffles, inPlaceConcats, convConcats, viewSteps: this.steps.filter((st) => st.view).length };
   }
 
   /**

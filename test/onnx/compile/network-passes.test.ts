@@ -5,6 +5,7 @@
 // (within 1e-5 relative, call after call: the shared buffer is made afresh per call).
 import { describe, expect, it } from 'vitest';
 import { tensor } from '../../../src/ops/creation';
+import { setBackend } from '../../../src/backend/backend';
 import { compareCompiled, type Graph, values } from '../../helpers/compiled-plan';
 
 
@@ -141,5 +142,90 @@ describe('DenseNet plan passes', () => {
     expect(s.fusedEpilogues).toBe(2);
     // Conv, pool, two convolutions (activations inside), Mul and the layout conversions.
     expect(s.steps).toBe(5 + s.layoutConversions);
+  });
+});
+
+describe('SqueezeNet plan passes', () => {
+  const fire = (p: string, x: string, cin: number, sq: number, e1: number, e3: number, out: string): { inits: Graph['initializers']; nodes: Graph['nodes'] } => ({
+    inits: [conv(`${p}s`, cin, sq, 1), conv(`${p}e1`, sq, e1, 1), conv(`${p}e3`, sq, e3), { name: `${p}b`, shape: [e3], data: values(e3, 7) }],
+    nodes: [
+      { op: 'Conv', inputs: [x, `${p}s`], outputs: [`${p}sq`] },
+      { op: 'Relu', inputs: [`${p}sq`], outputs: [`${p}sr`] },
+      { op: 'Conv', inputs: [`${p}sr`, `${p}e1`], outputs: [`${p}a`] },
+      { op: 'Relu', inputs: [`${p}a`], outputs: [`${p}ar`] },
+      { op: 'Conv', inputs: [`${p}sr`, `${p}e3`, `${p}b`], outputs: [`${p}c`], attrs: { pads: [1, 1, 1, 1] } },
+      { op: 'Relu', inputs: [`${p}c`], outputs: [`${p}cr`] },
+      { op: 'Concat', inputs: [`${p}ar`, `${p}cr`], outputs: [out], attrs: { axis: 1 } },
+    ],
+  });
+
+  it('Fire modules: both expansions write their channel slices of the Concat in place (small-k direct, pointwise GEMM and implicit-GEMM kernels)', () => {
+    // Squeeze widths 16 (1x1 expansion on the small-k direct kernel) and 40 (on the GEMM).
+    const f1 = fire('f1', 'x0', 8, 16, 24, 20, 'cat1');
+    const f2 = fire('f2', 'p1', 44, 40, 32, 48, 'cat2');
+    const graph: Graph = {
+      inputs: [{ name: 'x', shape: ['N', 3, 8, 8] }], outputs: ['y'],
+      initializers: [conv('w0', 3, 8), ...f1.inits!, ...f2.inits!, conv('wf', 80, 10, 1)],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w0'], outputs: ['c0'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'Relu', inputs: ['c0'], outputs: ['x0'] },
+        ...f1.nodes,
+        { op: 'MaxPool', inputs: ['cat1'], outputs: ['p1'], attrs: { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 } },
+        ...f2.nodes,
+        { op: 'Conv', inputs: ['cat2', 'wf'], outputs: ['cf'] },
+        { op: 'GlobalAveragePool', inputs: ['cf'], outputs: ['y'] },
+      ],
+    };
+    for (const backend of ['native', 'js'] as const) {
+      setBackend(backend);
+      try {
+        for (const x of [X, tensor(Float32Array.from(values(3 * 8 * 8, 5)), [1, 3, 8, 8])]) {
+          expect(compare(graph, x).stats([x])!.convConcats).toBe(2);
+        }
+      } finally {
+        setBackend('native');
+      }
+    }
+  });
+
+  it('Concats of convolutions with other epilogues, grouped and depthwise parts, three parts in another order, feeding an output; not when a part is read elsewhere or is not a convolution', () => {
+    const p = compare({
+      inputs: [{ name: 'x', shape: ['N', 3, 8, 8] }], outputs: ['y'],
+      initializers: [conv('w1', 3, 32), conv('g', 16, 32), conv('d', 1, 32), conv('h', 32, 17, 1), conv('k', 32, 6, 1), conv('m', 32, 5, 1)],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1'], outputs: ['a'], attrs: { pads: [1, 1, 1, 1] } },
+        // Parts: grouped 3x3 (16-wide groups), depthwise s1, a 1x1 with SiLU (its epilogue finishes the slice).
+        { op: 'Conv', inputs: ['a', 'g'], outputs: ['ga'], attrs: { pads: [1, 1, 1, 1], group: 2 } },
+        { op: 'Conv', inputs: ['a', 'd'], outputs: ['da'], attrs: { pads: [1, 1, 1, 1], group: 32 } },
+        { op: 'Conv', inputs: ['a', 'h'], outputs: ['ha'] },
+        { op: 'Sigmoid', inputs: ['ha'], outputs: ['hs'] },
+        { op: 'Mul', inputs: ['ha', 'hs'], outputs: ['hm'] },
+        // Listed in another order than computed.
+        { op: 'Concat', inputs: ['hm', 'da', 'ga'], outputs: ['c1'], attrs: { axis: 1 } },
+        // A part also read by an Add: stays a copying Concat.
+        { op: 'Conv', inputs: ['a', 'k'], outputs: ['ka'] },
+        { op: 'Conv', inputs: ['a', 'm'], outputs: ['ma'] },
+        { op: 'Concat', inputs: ['ka', 'ma'], outputs: ['c2'], attrs: { axis: 1 } },
+        { op: 'Add', inputs: ['ka', 'ka'], outputs: ['kk'] },
+        // A part that is not a convolution.
+        { op: 'Concat', inputs: ['kk', 'a'], outputs: ['c3'], attrs: { axis: 1 } },
+        { op: 'GlobalAveragePool', inputs: ['c1'], outputs: ['g1'] },
+        { op: 'GlobalAveragePool', inputs: ['c2'], outputs: ['g2'] },
+        { op: 'GlobalAveragePool', inputs: ['c3'], outputs: ['g3'] },
+        { op: 'Concat', inputs: ['g1', 'g2', 'g3'], outputs: ['y'], attrs: { axis: 1 } },
+      ],
+    }, X);
+    expect(p.stats([X])!.convConcats).toBe(1);
+    // A Concat whose value becomes the graph's output (through the conversion back to channels-first).
+    const q = compare({
+      inputs: [{ name: 'x', shape: ['N', 3, 8, 8] }], outputs: ['y'],
+      initializers: [conv('k', 3, 6, 1), conv('m', 3, 5)],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'k'], outputs: ['k2'] },
+        { op: 'Conv', inputs: ['x', 'm'], outputs: ['m2'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'Concat', inputs: ['k2', 'm2'], outputs: ['y'], attrs: { axis: 1 } },
+      ],
+    }, X);
+    expect(q.stats([X])!.convConcats).toBe(1);
   });
 });
