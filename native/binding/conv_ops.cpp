@@ -148,6 +148,60 @@ Napi::Value conv2d_backprop_input_entry(const Napi::CallbackInfo& info, bool asy
   return dispatch(info, async, [=] { k::conv2d_backward_input(s, dyp, wp, dxp); }, {0, 1, 2});
 }
 
+// conv2dTransposeDisjoint(dy, w, dx, args, bias | null, packed | null, packedWidth): dx = conv^T(dy, w)
+// + bias for a stride equal to the kernel (no padding, dilation or groups; see conv.h); packed is w
+// as conv2dTransposeDisjointPack packed it at width packedWidth.
+Napi::Value conv2d_transpose_disjoint_entry(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  F32 dy = get_f32(info, 0, "dy");
+  F32 w = get_f32(info, 1, "w");
+  F32 dx = get_f32(info, 2, "dx");
+  ConvCall c = read_conv(info, 3, "conv2dTransposeDisjoint", dx.length, w.length, dy.length);
+  if (!k::conv2d_transpose_is_disjoint(c.s)) {
+    throw_range(env, "conv2dTransposeDisjoint: needs strides equal to the kernel, no padding or dilation, groups 1, h = oh * kh, w = ow * kw");
+  }
+  if (info.Length() < 7 || !info[6].IsNumber()) throw_range(env, "conv2dTransposeDisjoint: expected (dy, w, dx, args, bias, packed, packedWidth)");
+  const float* bp = nullptr;
+  if (!info[4].IsNull() && !info[4].IsUndefined()) {
+    F32 b = get_f32(info, 4, "bias");
+    check_range(env, "conv2dTransposeDisjoint bias", b.length, 0, c.s.c);
+    bp = b.data;
+  }
+  k::PackedB packed;
+  if (!info[5].IsNull() && !info[5].IsUndefined()) {
+    F32 pk = get_f32(info, 5, "packed");
+    const int64_t width = info[6].As<Napi::Number>().Int64Value();
+    // A packing at another width (made before the SIMD level changed) is ignored: w is packed anew.
+    if (width == k::sgemm_pack_b_width()) {
+      check_range(env, "conv2dTransposeDisjoint packed", pk.length, 0,
+                  k::conv2d_transpose_disjoint_packed_size(c.s.kh, c.s.kw, c.s.c, c.s.cout));
+      packed.data = pk.data;
+      packed.nr = width;
+    }
+  }
+  const float* dyp = dy.data + c.y_off;
+  const float* wp = w.data + c.w_off;
+  float* dxp = dx.data + c.x_off;
+  k::ConvShape s = c.s;
+  return dispatch(info, async, [=] { k::conv2d_transpose_disjoint(s, dyp, wp, bp, packed, dxp); }, {0, 1, 2, 4, 5});
+}
+
+// conv2dTransposeDisjointPack(w, packed, args): w [kh, kw, c, cout] (from wOffset) packed for
+// conv2dTransposeDisjoint at the active width (gemmPackWidth).
+Napi::Value conv2d_transpose_disjoint_pack_entry(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  F32 w = get_f32(info, 0, "w");
+  F32 packed = get_f32(info, 1, "packed");
+  ConvCall c = read_conv(info, 2, "conv2dTransposeDisjointPack", int64_t{1} << 53, w.length, int64_t{1} << 53);
+  if (c.s.groups != 1) throw_range(env, "conv2dTransposeDisjointPack: groups must be 1");
+  check_range(env, "conv2dTransposeDisjointPack packed", packed.length, 0,
+              k::conv2d_transpose_disjoint_packed_size(c.s.kh, c.s.kw, c.s.c, c.s.cout));
+  const float* wp = w.data + c.w_off;
+  float* pp = packed.data;
+  k::ConvShape s = c.s;
+  return dispatch(info, async, [=] { k::conv2d_transpose_disjoint_pack(s.kh, s.kw, s.c, s.cout, wp, pp); }, {0, 1});
+}
+
 // conv2dBackpropFilter(x, dy, dw, args): dw = d<dy, conv(x, w)>/dw
 Napi::Value conv2d_backprop_filter_entry(const Napi::CallbackInfo& info, bool async) {
   F32 x = get_f32(info, 0, "x");
@@ -238,6 +292,8 @@ void register_conv_ops(Napi::Env env, Napi::Object exports) {
   export_entry<layout::conv2d>(env, exports, "conv2d", conv2d_entry);
   export_entry<layout::conv2d>(env, exports, "conv2dBackpropInput", conv2d_backprop_input_entry);
   export_entry<layout::conv2d>(env, exports, "conv2dBackpropFilter", conv2d_backprop_filter_entry);
+  export_entry<layout::conv2d>(env, exports, "conv2dTransposeDisjoint", conv2d_transpose_disjoint_entry);
+  export_entry<layout::conv2d>(env, exports, "conv2dTransposeDisjointPack", conv2d_transpose_disjoint_pack_entry);
   export_entry<layout::conv2dReluGrad>(env, exports, "conv2dReluGrad", conv2d_relu_grad_entry);
   export_entry<layout::conv2dFilterLayout>(env, exports, "conv2dFilterLayout", conv2d_filter_layout_entry);
   export_entry<layout::clipGrad>(env, exports, "clipGrad", clip_grad_entry);

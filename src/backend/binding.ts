@@ -51,6 +51,8 @@ export const layouts = {
   conv2d: conv2dFields,
   conv2dBackpropInput: conv2dFields,
   conv2dBackpropFilter: conv2dFields,
+  conv2dTransposeDisjoint: conv2dFields,
+  conv2dTransposeDisjointPack: conv2dFields,
   conv2dReluGrad: ['n', 'dyOffset', 'yOffset', 'outOffset'],
   /** lo and hi are clip's bounds (may be infinite). */
   clipGrad: ['n', 'dyOffset', 'xOffset', 'outOffset', 'lo', 'hi'],
@@ -162,6 +164,15 @@ interface KernelEntries {
   gemmPackB(b: F32, packed: F32, args: Packed<'gemmPackB'>): void;
   /** dx = adjoint of conv2d w.r.t. x applied to dy. */
   conv2dBackpropInput(dy: F32, w: F32, dx: F32, args: Packed<'conv2dBackpropInput'>): void;
+  /**
+   * dx = conv^T(dy, w) + bias when the stride equals the kernel (no padding, dilation or groups):
+   * one GEMM per filter row written straight to its output rows. packed: w as
+   * conv2dTransposeDisjointPack packed it at packedWidth (a stale width is ignored).
+   */
+  conv2dTransposeDisjoint(dy: F32, w: F32, dx: F32, args: Packed<'conv2dTransposeDisjoint'>, bias: F32 | null,
+    packed: F32 | null, packedWidth: number): void;
+  /** w [kh, kw, c, cout] packed for conv2dTransposeDisjoint: kh GEMM operands [cout, kw * c] at gemmPackWidth. */
+  conv2dTransposeDisjointPack(w: F32, packed: F32, args: Packed<'conv2dTransposeDisjointPack'>): void;
   /** dw = gradient of <dy, conv2d(x, w)> w.r.t. w. */
   conv2dBackpropFilter(x: F32, dy: F32, dw: F32, args: Packed<'conv2dBackpropFilter'>): void;
   /** out = y > 0 ? dy : 0 (the fused relu's backward). */

@@ -306,6 +306,58 @@ function backpropInputCore(g: Geom, dy: Tensor, w: Tensor): Tensor {
   ]);
 }
 
+/**
+ * A transposed convolution whose stride equals its kernel, unpadded, undilated and ungrouped (a
+ * U-Net's 2x2 stride-2 upsampler): its kernel footprints do not overlap, so the native kernel
+ * writes each output pixel once from one GEMM per filter row, bias included, instead of a zero
+ * fill, a GEMM into im2col columns and a col2im accumulation (then a separate bias pass).
+ */
+function isDisjointTranspose(g: Geom): boolean {
+  return g.groups === 1 && g.sh === g.kh && g.sw === g.kw && g.dh === 1 && g.dw === 1 && g.pt === 0 && g.pl === 0 &&
+    g.h === g.oh * g.kh && g.w === g.ow * g.kw;
+}
+
+/** Filters packed once for the disjoint transposed convolution, by filter tensor (see prepackTransposeFilter). */
+const packedTransposeFilters = new WeakMap<Tensor, { data: Float32Array; width: number }>();
+
+/**
+ * @internal Packs a fixed transposed-convolution filter ([kh, kw, Cout, Cin], the plan's 'hwoi'
+ * weight) once for the disjoint kernel, as prepackFilter does for conv2d; for weights that never
+ * change once made.
+ */
+export function prepackTransposeFilter(w: Tensor): void {
+  const addon = activeAddon();
+  if (!addon || w.rank !== 4 || w.dtype !== 'float32' || !w.isContiguous || packedTransposeFilters.has(w)) return;
+  const [kh, kw, co, ci] = w.shape as [number, number, number, number];
+  const width = addon.gemmPackWidth();
+  const data = new Float32Array(kh * Math.ceil((kw * co) / width) * width * ci);
+  const g: Geom = {
+    n: 1, h: kh, w: kw, c: co, kh, kw, cout: ci, oh: 1, ow: 1, sh: kh, sw: kw, dh: 1, dw: 1, pt: 0, pl: 0, groups: 1,
+  };
+  addon.conv2dTransposeDisjointPack(f32(w), data, pack.conv2dTransposeDisjointPack(convArgs(g, { xOffset: 0, wOffset: w.offset, yOffset: 0 })));
+  packedTransposeFilters.set(w, { data, width });
+}
+
+// dx = B(dy, w) + bias, B the adjoint of conv(., w) as in backpropInputCore.
+function transposeDisjointCore(g: Geom, dy: Tensor, w: Tensor, bias: Tensor | null): Tensor {
+  const addon = activeAddon()!;
+  const dyc = dy.contiguousCopy();
+  const wc = w.contiguousCopy();
+  const dx = Tensor.empty([g.n, g.h, g.w, g.c], 'float32');
+  const bc = bias?.contiguousCopy();
+  const b = bc ? f32(bc).subarray(bc.offset, bc.offset + g.c) : null;
+  const packed = packedTransposeFilters.get(wc);
+  addon.conv2dTransposeDisjoint(f32(dyc), f32(wc), f32(dx),
+    pack.conv2dTransposeDisjoint(convArgs(g, { xOffset: 0, wOffset: wc.offset, yOffset: dyc.offset })), b,
+    packed?.data ?? null, packed?.width ?? 0);
+  const inputs = bias ? [dy, w, bias] : [dy, w];
+  return record(dx, 'conv2dTransposeDisjoint', inputs, (gg) => [
+    dy.requiresGrad ? conv2dCore(g, gg, w, null) : null,
+    w.requiresGrad ? backpropFilterCore(g, gg, dy) : null,
+    ...(bias ? [bias.requiresGrad ? sum(gg, [0, 1, 2]) : null] : []),
+  ]);
+}
+
 // <H, F(x, dy)> = <dy, conv(x, H)>, so d/dx = B(dy, H) and d/d dy = conv(x, H).
 function backpropFilterCore(g: Geom, x: Tensor, dy: Tensor): Tensor {
   const dw = backpropFilterKernel(g, x.contiguousCopy(), dy.contiguousCopy());
@@ -687,6 +739,7 @@ export function conv2dTranspose(xIn: Tensor, filterIn: Tensor, options?: Conv2DT
     argError(fn, 'outputShape', `a size whose conv2d output is ${oh}x${ow} (x has shape [${x.shape.join(',')}])`, `${h}x${wd}, whose conv2d output is ${g.oh}x${g.ow}`);
   }
   const bias = biasOf(fn, o.bias, c);
+  if (isDisjointTranspose(g) && activeAddon()) return fromNhwc(transposeDisjointCore(g, x4, w4, bias), nchw, batched);
   let y = backpropInputCore(g, x4, w4);
   if (bias) y = add(y, bias);
   return fromNhwc(y, nchw, batched);
@@ -934,6 +987,23 @@ registerOp({
       label: 'large', shapes: [[2, 17, 18, 16], [3, 3, 8, 16]],
       run: (x, w) => conv2dTranspose(x, w, { strides: 2, padding: 'same', outputShape: [33, 35] }), grad: false,
     },
+    // Stride == kernel, unpadded (the disjoint path: one GEMM per filter row, bias in the store).
+    { label: '2x2 stride 2, bias', shapes: [[2, 3, 5, 4], [2, 2, 3, 4], [3]], run: (x, w, b) => conv2dTranspose(x, w, { strides: 2, bias: b }) },
+    { label: '2x2 stride 2, no bias, 1 input channel', shapes: [[1, 3, 3, 1], [2, 2, 5, 1]], run: (x, w) => conv2dTranspose(x, w, { strides: 2 }) },
+    { label: '3x2 stride [3,2], bias, odd sizes', shapes: [[2, 5, 3, 7], [3, 2, 5, 7], [5]], run: (x, w, b) => conv2dTranspose(x, w, { strides: [3, 2], bias: b }) },
+    { label: '1x1 stride 1, bias', shapes: [[2, 3, 4, 6], [1, 1, 5, 6], [5]], run: (x, w, b) => conv2dTranspose(x, w, { bias: b }) },
+    {
+      label: 'NCHW 2x2 stride 2, bias', shapes: [[2, 6, 3, 5], [6, 4, 2, 2], [4]],
+      run: (x, w, b) => conv2dTranspose(x, w, { dataFormat: 'NCHW', strides: 2, padding: 'valid', bias: b }),
+    },
+    {
+      label: 'explicit zero padding, 2x2 stride 2', shapes: [[1, 4, 3, 5], [2, 2, 6, 5]],
+      run: (x, w) => conv2dTranspose(x, w, { strides: 2, padding: [[0, 0], [0, 0]] }),
+    },
+    ...([[17, 20], [16, 48], [40, 24], [33, 7]] as const).map(([ci, co]) => ({
+      label: `2x2 stride 2, ${ci} -> ${co} channels, bias, large`, shapes: [[2, 9, 13, ci], [2, 2, co, ci], [co]], grad: false,
+      run: (x: Tensor, w: Tensor, b: Tensor) => conv2dTranspose(x, w, { strides: 2, bias: b }),
+    })),
   ],
 });
 

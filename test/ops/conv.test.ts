@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import type { Tensor } from '../../src';
-import { type Conv2DOptions, bindConv2d, conv1d, conv2d, conv2dTranspose, prepackFilter } from '../../src/ops/conv';
+import { type Conv2DOptions, bindConv2d, conv1d, conv2d, conv2dTranspose, prepackFilter, prepackTransposeFilter } from '../../src/ops/conv';
 import { type LayoutArgs, nativeAddon, pack } from '../../src/backend/binding';
 import { Generator } from '../../src/random/generator';
 import { expectClose } from '../helpers/compare';
@@ -527,6 +527,51 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       });
     } finally {
       tf.setSimdLevel(hardware);
+    }
+  });
+
+  it('transposed convolutions with stride == kernel (one GEMM per filter row, disjoint outputs) match the reference at every SIMD level, packed or not, 1 or 2 threads', () => {
+    // x [n, h, w, Cin], filter [kh, kw, Cout, Cin]: the U-Net upsampler's 2x2/2 at its three sizes,
+    // channel counts off the 16-float vector, a 3x2 kernel, a batch whose bands cross images.
+    const cases: [number[], number[], [number, number]][] = [
+      [[1, 8, 8, 128], [2, 2, 64, 128], [2, 2]],
+      [[1, 32, 32, 32], [2, 2, 16, 32], [2, 2]],
+      [[3, 7, 9, 17], [2, 2, 20, 17], [2, 2]],
+      [[2, 5, 11, 40], [3, 2, 33, 40], [3, 2]],
+      [[4, 3, 3, 5], [2, 2, 7, 5], [2, 2]],
+    ];
+    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
+    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    const threadsBefore = tf.getNumThreads();
+    try {
+      cases.forEach(([xs, ws, strides], i) => {
+        const x = rand(xs, 500 + i);
+        const w = rand(ws, 510 + i);
+        const b = rand([ws[2]!], 520 + i);
+        const want = on('js', () => conv2dTranspose(x, w, { strides, bias: b }));
+        for (const level of levels) {
+          tf.setSimdLevel(level);
+          for (const threads of [1, 2]) {
+            tf.setNumThreads(threads);
+            expectClose(on('native', () => conv2dTranspose(x, w, { strides, bias: b })), want, 1e-4, 1e-5, `case ${i} (${level}, ${threads} threads)`);
+          }
+          // A filter packed once at this level (and a packing from another level is ignored).
+          const wp = rand(ws, 510 + i);
+          prepackTransposeFilter(wp);
+          for (const threads of [1, 2]) {
+            tf.setNumThreads(threads);
+            expectClose(on('native', () => conv2dTranspose(x, wp, { strides, bias: b })), want, 1e-4, 1e-5, `case ${i} (${level}, packed, ${threads} threads)`);
+          }
+        }
+        tf.setSimdLevel('scalar');
+        const wStale = rand(ws, 510 + i);
+        prepackTransposeFilter(wStale);
+        tf.setSimdLevel(hardware);
+        expectClose(on('native', () => conv2dTranspose(x, wStale, { strides, bias: b })), want, 1e-4, 1e-5, `case ${i} (packed at another level)`);
+      });
+    } finally {
+      tf.setSimdLevel(hardware);
+      tf.setNumThreads(threadsBefore);
     }
   });
 

@@ -870,6 +870,74 @@ void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, 
   });
 }
 
+bool conv2d_transpose_is_disjoint(const ConvShape& s) {
+  return s.groups == 1 && s.sh == s.kh && s.sw == s.kw && s.dh == 1 && s.dw == 1 && s.pad_top == 0 && s.pad_left == 0 &&
+         s.h == s.oh * s.kh && s.w == s.ow * s.kw && s.ldx == 0;
+}
+
+int64_t conv2d_transpose_disjoint_packed_size(int64_t kh, int64_t kw, int64_t c, int64_t cout) {
+  return kh * sgemm_packed_b_size(cout, kw * c);
+}
+
+void conv2d_transpose_disjoint_pack(int64_t kh, int64_t kw, int64_t c, int64_t cout, const float* w, float* packed) {
+  const int64_t cols = kw * c, per = sgemm_packed_b_size(cout, cols);
+  // Filter row a as the GEMM's B [cout, kw * c]: w[a] is stored [kw * c, cout], its transpose.
+  std::vector<float> t(static_cast<size_t>(cout * cols));
+  for (int64_t a = 0; a < kh; a++) {
+    const float* wa = w + a * cols * cout;
+    for (int64_t j = 0; j < cols; j++) {
+      for (int64_t k = 0; k < cout; k++) t[static_cast<size_t>(k * cols + j)] = wa[j * cout + k];
+    }
+    sgemm_pack_b(cout, cols, t.data(), cols, packed + a * per);
+  }
+}
+
+void conv2d_transpose_disjoint(const ConvShape& s, const float* dy, const float* w, const float* bias,
+                               const PackedB& packed, float* dx) {
+  if (s.n == 0 || s.h * s.w * s.c == 0) return;
+  const int64_t cols = s.kw * s.c, row_out = s.w * s.c;
+  if (s.cout == 0) {
+    // No input channels: every output pixel is the bias.
+    for (int64_t p = 0; p < s.n * s.h * s.w; p++) {
+      for (int64_t ch = 0; ch < s.c; ch++) dx[p * s.c + ch] = bias != nullptr ? bias[ch] : 0.0f;
+    }
+    return;
+  }
+  const int64_t width = sgemm_pack_b_width(), per = sgemm_packed_b_size(s.cout, cols);
+  PackedB pb = packed;
+  std::vector<float> own;
+  if (pb.data == nullptr || pb.nr != width) {
+    own.resize(static_cast<size_t>(s.kh * per));
+    conv2d_transpose_disjoint_pack(s.kh, s.kw, s.c, s.cout, w, own.data());
+    pb = PackedB{own.data(), width};
+  }
+  // The bias along the GEMM's columns (b, c): repeated for each of the kw output pixels.
+  std::vector<float> tiled;
+  if (bias != nullptr) {
+    tiled.resize(static_cast<size_t>(cols));
+    for (int64_t b = 0; b < s.kw; b++) std::memcpy(tiled.data() + b * s.c, bias, sizeof(float) * static_cast<size_t>(s.c));
+  }
+  const float* tb = bias != nullptr ? tiled.data() : nullptr;
+  // One task is one input row: its kh output rows, one GEMM [ow, cout] x [cout, kw * c] each, with
+  // the input row in L1 across them.
+  const int64_t rows = s.n * s.oh;
+  parallel_for_balanced(rows, split_row_grain(2 * s.ow * s.cout * s.kh * cols), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      SegmentedA a;
+      a.a = dy + r * s.ow * s.cout;
+      a.rows = 1;
+      a.m = s.ow;
+      a.a_rs = s.cout;
+      a.segs = 1;
+      a.seg_k = s.cout;
+      // n * h + kh * i = kh * (n * oh + i) = kh * r: output rows kh * r .. kh * r + kh - 1.
+      for (int64_t fa = 0; fa < s.kh; fa++) {
+        sgemm_segmented(a, cols, PackedB{pb.data + fa * per, width}, dx + (r * s.kh + fa) * row_out, cols, tb, false);
+      }
+    }
+  });
+}
+
 namespace {
 
 // Largest dw (floats) whose product is split over its depth; bigger ones have output tiles enough.

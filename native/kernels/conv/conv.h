@@ -54,6 +54,22 @@ void clip_grad(int64_t size, const float* dy, const float* x, float lo, float hi
 // This is also the forward of the transposed convolution.
 void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, float* dx);
 
+// The transposed convolution whose stride equals its kernel (no padding, no dilation, groups 1:
+// a U-Net's 2x2 stride-2 upsampler) in the conv2d_backward_input geometry: dy [n, oh, ow, cout] is
+// its input, dx [n, oh * kh, ow * kw, c] its output, w [kh, kw, c, cout]. The kernel's footprints
+// do not overlap, so dx[n, kh*i + a, kw*j + b, :] = dy[n, i, j, :] . w[a, b, :, :]^T + bias: one
+// GEMM per filter row a whose rows land, kw * c floats each, on dx's output row kh*i + a, written
+// once with the bias in the store (no zero fill, no col2im accumulation).
+bool conv2d_transpose_is_disjoint(const ConvShape& s);
+// Floats of the filter packed for conv2d_transpose_disjoint at the active width: kh GEMM operands
+// [cout, kw * c], each as sgemm_pack_b packs it.
+int64_t conv2d_transpose_disjoint_packed_size(int64_t kh, int64_t kw, int64_t c, int64_t cout);
+void conv2d_transpose_disjoint_pack(int64_t kh, int64_t kw, int64_t c, int64_t cout, const float* w, float* packed);
+// `packed`, when its width is the active one, is w packed as above (else w is packed here).
+// bias: [c] or null.
+void conv2d_transpose_disjoint(const ConvShape& s, const float* dy, const float* w, const float* bias,
+                               const PackedB& packed, float* dx);
+
 // dw[kh, kw, c/groups, cout] = gradient of <dy, conv2d(x, w)> w.r.t. w (overwrites dw).
 void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw);
 

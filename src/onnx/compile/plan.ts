@@ -1,7 +1,7 @@
 // An inference plan: the imported graph compiled for one input shape signature, run as a flat list
 // of steps over an array of values (no name look-ups, no per-call validation or shape arithmetic).
 import { channelAffine } from '../../ops/channel-affine';
-import { bindConv2d, conv2dTranspose, type Conv2DOptions, prepackFilter } from '../../ops/conv';
+import { bindConv2d, conv2dTranspose, type Conv2DOptions, prepackFilter, prepackTransposeFilter } from '../../ops/conv';
 import { linearInference } from '../../ops/linear';
 import { resolveFusedActivation } from '../../ops/fused-activation';
 import { closeScope, openScope, scoped, track } from '../../tensor/scope';
@@ -81,6 +81,8 @@ function kernelRun(k: KernelDesc): (inputs: readonly (Tensor | null)[]) => Tenso
   if (k.kind === 'conv2dTranspose') {
     // The transposed convolution has no epilogue: fuseEpilogues leaves it linear.
     const o = { dataFormat: 'NHWC' as const, strides: k.strides, dilations: k.dilations, padding: k.pads, groups: k.groups, bias: k.bias, outputShape: k.outSize };
+    // Packed once for the stride == kernel path (ignored by the others).
+    if ((k.groups ?? 1) === 1 && k.strides?.[0] === k.weight.shape[0] && k.strides?.[1] === k.weight.shape[1]) prepackTransposeFilter(k.weight);
     return (ins) => [conv2dTranspose(asFloat(ins[0]!), k.weight, o)];
   }
   if (k.groups === 1 || k.groups === undefined) prepackFilter(k.weight);
