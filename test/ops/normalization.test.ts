@@ -3,7 +3,7 @@
 // backward kernel is compared with the reference (composite) backward here.
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
-import { expectArrayClose, seededValues, values } from '../helpers/layer-check';
+import { expectArrayClose, onBackend, seededValues, values } from '../helpers/layer-check';
 
 /** Mean and biased variance of the values at `idx`. */
 function stats(v: number[], idx: number[]): { m: number; s: number } {
@@ -165,15 +165,6 @@ describe('layerNorm native backward', () => {
 
 describe('batchNormTraining with a fused activation', () => {
   const native = tf.backendInfo().nativeAvailable;
-  const onBackend = <T>(name: tf.BackendName, fn: () => T): T => {
-    const prev = tf.getBackend();
-    tf.setBackend(name);
-    try {
-      return fn();
-    } finally {
-      tf.setBackend(prev);
-    }
-  };
   const acts: [string, tf.BatchNormActivation][] = [['relu', 'relu'], ['relu6', { min: 0, max: 6 }], ['clip', { min: -0.5, max: 0.75 }]];
   // Channels-last rows (inner 1), channels-first planes, and a channels-first view of channels-last storage.
   const layouts: [string, number[], (x: tf.Tensor) => tf.Tensor, number][] = [
