@@ -69,6 +69,23 @@ function planner(model: LayersModel): ImportedModelPlanner {
   return model.inferencePlanner as ImportedModelPlanner;
 }
 
+
+/** fn's result and every storage allocated while it ran. */
+function allocationsOf<T>(fn: () => T): { result: T; made: Storage[] } {
+  const made: Storage[] = [];
+  const allocate = Storage.allocate.bind(Storage);
+  const spy = vi.spyOn(Storage, 'allocate').mockImplementation((dtype, length) => {
+    const st = allocate(dtype, length);
+    made.push(st);
+    return st;
+  });
+  try {
+    return { result: fn(), made };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 describe('compiled inference of imported models', () => {
   for (const name of FIXTURES) {
     it(`${name}: compiled predictions equal the imported graph's (fixture batch and batch 8)`, () => {
@@ -187,21 +204,10 @@ describe('compiled inference of imported models', () => {
       // Nothing encloses profile's run: without per-step release its intermediates would stay live
       // until garbage collection, and every call would take fresh pages for them.
       p.profile(xs);
-      const made: Storage[] = [];
-      const allocate = Storage.allocate.bind(Storage);
-      const spy = vi.spyOn(Storage, 'allocate').mockImplementation((dtype, length) => {
-        const st = allocate(dtype, length);
-        made.push(st);
-        return st;
-      });
-      let kept: Storage[];
-      try {
+      const { result: kept, made } = allocationsOf(() => {
         const plan = (p as unknown as { plans: Map<string, { run(x: readonly Tensor[]): Tensor[] }> }).plans;
-        const ys = [...plan.values()][0]!.run(xs);
-        kept = ys.map((y) => y.storage);
-      } finally {
-        spy.mockRestore();
-      }
+        return [...plan.values()][0]!.run(xs).map((y) => y.storage);
+      });
       expect(made.length).toBeGreaterThan(0);
       const live = made.filter((st) => st.data !== null && !kept.includes(st));
       expect(live.map((st) => st.data!.length)).toEqual([]);
@@ -226,21 +232,10 @@ describe('compiled inference of imported models', () => {
       // A plan run outside any scope leaves nothing live but its outputs, and the outputs it made
       // return their buffers to the pool when collected (a registry entry), unlike its intermediates.
       const xs = inputsOf(name, 3);
-      const made: Storage[] = [];
-      const allocate = Storage.allocate.bind(Storage);
-      const spy = vi.spyOn(Storage, 'allocate').mockImplementation((dtype, length) => {
-        const st = allocate(dtype, length);
-        made.push(st);
-        return st;
-      });
-      let ys: Tensor[];
-      try {
+      const { result: ys, made } = allocationsOf(() => {
         const plans = (planner(compiled) as unknown as { plans: Map<string, { run(x: readonly Tensor[]): Tensor[] } | null> }).plans;
-        const plan = [...plans.entries()].find(([key]) => key.includes('[3'))![1]!;
-        ys = plan.run(xs);
-      } finally {
-        spy.mockRestore();
-      }
+        return [...plans.entries()].find(([key]) => key.includes('[3'))![1]!.run(xs);
+      });
       const kept = ys.map((y) => y.storage);
       expect(made.filter((st) => st.data !== null && !kept.includes(st)).map((st) => st.data!.length)).toEqual([]);
       const registered = (st: Storage): boolean => (st as unknown as { registered: boolean }).registered;
