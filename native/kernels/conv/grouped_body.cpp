@@ -31,17 +31,36 @@ inline void storev(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }
 // Read in place of an input pixel that lies in the padding.
 alignas(64) const float kZeros[kMaxGroupChannels] = {};
 
+// The accumulators of NP pixels x 16 output channels from o0, started at the bias (or 0).
+template <int NP>
+inline void init_acc(vf (&acc)[NP][V], const float* bias, int64_t o0) {
+  const vf zero = {};
+  for (int v = 0; v < V; v++) {
+    const vf init = bias ? loadv(bias + o0 + L * v) : zero;
+    for (int p = 0; p < NP; p++) acc[p][v] = init;
+  }
+}
+
+// Their store to NP pixels `ld` floats apart from out, through ReLU when asked.
+template <int NP>
+inline void store_acc(vf (&acc)[NP][V], bool relu, float* out, int64_t ld) {
+  const vf zero = {};
+  for (int p = 0; p < NP; p++) {
+    for (int v = 0; v < V; v++) {
+      vf a = acc[p][v];
+      if (relu) a = a < zero ? zero : a;  // keeps NaN, as the GEMM's store does
+      storev(out + p * ld + L * v, a);
+    }
+  }
+}
+
 // np <= P output pixels ox0 .. ox0 + np of row oy, output channels [o0, o0 + 16) of group g.
 template <int NP, int CG>
 inline void block(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
                   int64_t ox0, int64_t g, int64_t o0, float* yrow) {
   const int64_t cg = CG > 0 ? CG : s.c / s.groups;
-  const vf zero = {};
   vf acc[NP][V];
-  for (int v = 0; v < V; v++) {
-    const vf init = bias ? loadv(bias + o0 + L * v) : zero;
-    for (int p = 0; p < NP; p++) acc[p][v] = init;
-  }
+  init_acc<NP>(acc, bias, o0);
   const float* xp[NP];
   for (int64_t i = 0; i < s.kh; i++) {
     const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
@@ -63,14 +82,7 @@ inline void block(const ConvShape& s, const float* xn, const float* w, const flo
       }
     }
   }
-  for (int p = 0; p < NP; p++) {
-    float* out = yrow + (ox0 + p) * s.cout + o0;
-    for (int v = 0; v < V; v++) {
-      vf a = acc[p][v];
-      if (relu) a = a < zero ? zero : a;  // keeps NaN, as the GEMM's store does
-      storev(out + L * v, a);
-    }
-  }
+  store_acc<NP>(acc, relu, yrow + ox0 * s.cout + o0, s.cout);
 }
 
 // block() for pixels whose whole window lies inside the image: no per-tap, per-pixel bounds
@@ -81,12 +93,8 @@ template <int NP, int CG>
 inline void block_inside(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
                          int64_t ox0, int64_t g, int64_t o0, float* yrow) {
   const int64_t cg = CG > 0 ? CG : s.c / s.groups;
-  const vf zero = {};
   vf acc[NP][V];
-  for (int v = 0; v < V; v++) {
-    const vf init = bias ? loadv(bias + o0 + L * v) : zero;
-    for (int p = 0; p < NP; p++) acc[p][v] = init;
-  }
+  init_acc<NP>(acc, bias, o0);
   const int64_t step = s.sw * s.c;
   const float* x0 = xn + ((oy * s.sh - s.pad_top) * s.w + ox0 * s.sw - s.pad_left) * s.c + g * cg;
   for (int64_t i = 0; i < s.kh; i++) {
@@ -104,14 +112,7 @@ inline void block_inside(const ConvShape& s, const float* xn, const float* w, co
       }
     }
   }
-  for (int p = 0; p < NP; p++) {
-    float* out = yrow + (ox0 + p) * s.cout + o0;
-    for (int v = 0; v < V; v++) {
-      vf a = acc[p][v];
-      if (relu) a = a < zero ? zero : a;
-      storev(out + L * v, a);
-    }
-  }
+  store_acc<NP>(acc, relu, yrow + ox0 * s.cout + o0, s.cout);
 }
 
 // One block of NP pixels from ox: without bounds tests when its windows are all inside.
