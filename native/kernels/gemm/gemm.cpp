@@ -207,6 +207,8 @@ void compute_block(const IsaKernels& K, const Problem& g, int64_t m0, int64_t m1
             return;
           }
           const float* pb = prepacked ? g.packed_b + (j / nr) * g.k * nr + pc * nr : direct_b ? g.b + pc * g.ldb + j : bbuf + jr * kc;
+          // A weight packed once is read from memory by the block's first strip only.
+          st.stream_b = prepacked && ir == 0;
           K.kernel(kc, pa, a_rs, a_ks, pb, direct_b ? g.ldb : nr, ct, g.ldc,
                    static_cast<int>(std::min(mr, mc - ir)), static_cast<int>(std::min(nr, nc - jr)),
                    st);
@@ -466,6 +468,8 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 
 int64_t sgemm_pack_b_width() { return gemm_detail::active_table().nr; }
 
+int64_t sgemm_strip_rows() { return gemm_detail::active_table().mr; }
+
 int64_t sgemm_packed_b_size(int64_t k, int64_t n) {
   const int64_t nr = sgemm_pack_b_width();
   return ceil_div(n, nr) * nr * k;
@@ -513,7 +517,8 @@ void sgemm_segmented(const SegmentedA& A, int64_t n, const PackedB& packed, floa
         float* ct = c + (q * A.m + r0) * ldc + j;
         const int rows = static_cast<int>(r1 - r0);
         if (K.seg_kernel != nullptr) {
-          const TileStore st{1.0f, 0.0f, bias != nullptr ? bias + j : nullptr, relu, false};
+          // The band's first strip brings the panel in from memory; the rest find it cached.
+          const TileStore st{1.0f, 0.0f, bias != nullptr ? bias + j : nullptr, relu, false, q == 0 && t == 0};
           K.seg_kernel(A.segs, A.seg_k, A.seg_stride, pa, A.a_rs, pb, ct, ldc, rows, cols, st);
           continue;
         }

@@ -38,6 +38,8 @@ struct PackedB {
 };
 // The panel width of the active instruction set.
 int64_t sgemm_pack_b_width();
+// Rows of the active micro-kernel's tile: GEMMs over shorter runs of rows leave accumulators idle.
+int64_t sgemm_strip_rows();
 // Floats a packing of k x n holds at the active width.
 int64_t sgemm_packed_b_size(int64_t k, int64_t n);
 void sgemm_pack_b(int64_t k, int64_t n, const float* b, int64_t ldb, float* packed);

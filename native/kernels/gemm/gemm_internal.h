@@ -17,6 +17,10 @@ struct TileStore {
   // Store the tile transposed: result (i, j) goes to c[j * ldc + i] and bias[i] applies to it.
   // The driver uses this when it swaps operands to compute C^T = B^T A^T for a narrow C.
   bool trans_c;
+  // B comes from beyond L2 (a weight packed once, first strip of its panel): the full-height
+  // kernels fetch it ahead in software, since the hardware prefetchers run too short a distance
+  // to hide memory latency behind one strip's FMAs.
+  bool stream_b = false;
 };
 
 // Packs a width-`w` strip (w <= W, zero-padded to W) of a matrix into the micro-panel layout

@@ -177,7 +177,11 @@ void store_tile(__m512 (&acc)[R][V], float* c, int64_t ldc, int nr, const TileSt
 // CopyB: B is read in place and each row is also stored to pb_out as a packed kNr-wide panel
 // (see MicroKernelCopyBFn); its rows further down are prefetched, since this pass is the first
 // to touch them and a row stride of ldb defeats the hardware prefetchers.
-template <int R, int V, bool KContig, bool Masked, bool CopyB = false>
+// Stream: B is a packed panel coming from memory (TileStore::stream_b); each k step also
+// prefetches the lines kStreamAhead steps ahead in the panel (its next depth slice follows
+// contiguously, so the prefetches stay inside the packing).
+constexpr int64_t kStreamAhead = 64;
+template <int R, int V, bool KContig, bool Masked, bool CopyB = false, bool Stream = false>
 void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb, int64_t b_ks,
                  float* c, int64_t ldc, int nr, const TileStore& st, float* pb_out = nullptr) {
   __m512 acc[R][V];
@@ -204,6 +208,10 @@ void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb,
                                   : _mm512_loadu_ps(pb + 16 * v);
     // A is the next panel's stream from L2; B stays in L1 across the A panels of a block.
     if (!KContig) _mm_prefetch(reinterpret_cast<const char*>(pa + 8 * a_stride), _MM_HINT_T0);
+    if (Stream) {
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v) _mm_prefetch(reinterpret_cast<const char*>(pb + kStreamAhead * kNr + 16 * v), _MM_HINT_T0);
+    }
     if (CopyB) {
       constexpr int kAhead = 16;
       // First and last float of each vector: B need not be 64-byte aligned (a JS ArrayBuffer is
@@ -240,6 +248,9 @@ void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb,
 template <int V, bool KContig, bool Masked>
 void kernel_rows(int64_t kc, const float* pa, int64_t a_stride, const float* pb, int64_t b_ks,
                  float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
+  // Only a full strip streams: it is the first of its panel's strips, the others find B cached.
+  if (st.stream_b && mr >= kMr && b_ks == kNr)
+    return tile_kernel<kMr, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
   switch (mr) {
     case 1: return tile_kernel<1, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
     case 2: return tile_kernel<2, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
@@ -306,7 +317,7 @@ void micro_kernel_copy_b(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks
 // segments that each start at their own offset; B is a packed (zero-padded) panel, so no masked
 // loads. With one B vector (nr <= 16, a 16-channel convolution) each broadcast feeds one FMA and
 // folds into it as an embedded broadcast.
-template <int R, int V>
+template <int R, int V, bool Stream = false>
 void seg_tile(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa, int64_t a_rs, const float* pb,
               float* c, int64_t ldc, int nr, const TileStore& st) {
   __m512 acc[R][V];
@@ -325,6 +336,10 @@ void seg_tile(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa, 
       __m512 b[V];
 #pragma GCC unroll 2
       for (int v = 0; v < V; ++v) b[v] = _mm512_loadu_ps(pb + 16 * v);
+      if (Stream) {
+#pragma GCC unroll 2
+        for (int v = 0; v < V; ++v) _mm_prefetch(reinterpret_cast<const char*>(pb + kStreamAhead * kNr + 16 * v), _MM_HINT_T0);
+      }
 #pragma GCC unroll 16
       for (int i = 0; i < R; ++i) {
         const __m512 av = _mm512_set1_ps(a[i * a_rs + p]);
@@ -345,6 +360,7 @@ void seg_tile(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa, 
 template <int V>
 void seg_rows(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa, int64_t a_rs, const float* pb,
               float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
+  if (st.stream_b && mr >= kMr) return seg_tile<kMr, V, true>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
   switch (mr) {
     case 1: return seg_tile<1, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
     case 2: return seg_tile<2, V>(segs, seg_k, seg_stride, pa, a_rs, pb, c, ldc, nr, st);
