@@ -207,8 +207,9 @@ void compute_block(const IsaKernels& K, const Problem& g, int64_t m0, int64_t m1
             return;
           }
           const float* pb = prepacked ? g.packed_b + (j / nr) * g.k * nr + pc * nr : direct_b ? g.b + pc * g.ldb + j : bbuf + jr * kc;
-          // A weight packed once is read from memory by the block's first strip only.
-          st.stream_b = prepacked && ir == 0;
+          // A weight packed once is read from memory by the block's first strip only; B read in
+          // place by a lone strip (direct_b) is streamed from wherever it is.
+          st.stream_b = (prepacked && ir == 0) || direct_b;
           K.kernel(kc, pa, a_rs, a_ks, pb, direct_b ? g.ldb : nr, ct, g.ldc,
                    static_cast<int>(std::min(mr, mc - ir)), static_cast<int>(std::min(nr, nc - jr)),
                    st);

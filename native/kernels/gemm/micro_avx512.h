@@ -209,8 +209,10 @@ void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb,
     // A is the next panel's stream from L2; B stays in L1 across the A panels of a block.
     if (!KContig) _mm_prefetch(reinterpret_cast<const char*>(pa + 8 * a_stride), _MM_HINT_T0);
     if (Stream) {
+      // Last float of each row too when B is read in place: its rows need not be aligned.
 #pragma GCC unroll 2
-      for (int v = 0; v < V; ++v) _mm_prefetch(reinterpret_cast<const char*>(pb + kStreamAhead * kNr + 16 * v), _MM_HINT_T0);
+      for (int v = 0; v < V; ++v) _mm_prefetch(reinterpret_cast<const char*>(pb + kStreamAhead * b_ks + 16 * v), _MM_HINT_T0);
+      if (b_ks != kNr) _mm_prefetch(reinterpret_cast<const char*>(pb + kStreamAhead * b_ks + 16 * V - 1), _MM_HINT_T0);
     }
     if (CopyB) {
       constexpr int kAhead = 16;
@@ -248,9 +250,27 @@ void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb,
 template <int V, bool KContig, bool Masked>
 void kernel_rows(int64_t kc, const float* pa, int64_t a_stride, const float* pb, int64_t b_ks,
                  float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
-  // Only a full strip streams: it is the first of its panel's strips, the others find B cached.
-  if (st.stream_b && mr >= kMr && b_ks == kNr)
-    return tile_kernel<kMr, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+  // A packed panel streams in full strips only (the first of its panel's strips; the others find
+  // B cached). B read in place streams in a lone strip of any height (a batch-8 classifier head:
+  // rows of a 4-5 MB weight a row stride apart, which no hardware prefetcher follows).
+  if (st.stream_b && mr >= kMr) return tile_kernel<kMr, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+  if (KContig && st.stream_b) {
+    switch (mr) {
+      case 1: return tile_kernel<1, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+      case 2: return tile_kernel<2, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+      case 3: return tile_kernel<3, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+      case 4: return tile_kernel<4, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+      case 5: return tile_kernel<5, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+      case 6: return tile_kernel<6, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+      case 7: return tile_kernel<7, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+      case 8: return tile_kernel<8, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+      case 9: return tile_kernel<9, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+      case 10: return tile_kernel<10, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+      case 11: return tile_kernel<11, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+      case 12: return tile_kernel<12, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+      default: return tile_kernel<13, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+    }
+  }
   switch (mr) {
     case 1: return tile_kernel<1, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
     case 2: return tile_kernel<2, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
