@@ -46,6 +46,10 @@ constexpr int64_t kDotsMinK = 128;
 // (IsaKernels::kernel_copy_b) rather than in a pass of its own: 64x784x512 with bias + relu,
 // 1 thread: 384 -> 350 us; 28 rows: 203 -> 177 us.
 constexpr int64_t kCopyBMaxRows = 128;
+// B of at least this many floats is read from beyond L2 the first time through (a weight of a
+// network layer): only then do the kernels prefetch it ahead (TileStore::stream_b). A small B
+// (an LSTM's 64 x 256 recurrent kernel, used every step) is cached and the prefetches cost slots.
+constexpr int64_t kStreamMinFloats = int64_t{1} << 17;
 
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 int64_t ceil_div(int64_t x, int64_t d) { return (x + d - 1) / d; }
@@ -161,6 +165,7 @@ void compute_block(const IsaKernels& K, const Problem& g, int64_t m0, int64_t m1
   // (a full MR rows, since the block has more than one strip). With many strips the separate
   // packing pass is amortised and measured ~2% faster (1024^3).
   const bool copy_b = !direct_b && !prepacked && !g.tb && K.kernel_copy_b != nullptr && m1 - m0 <= kCopyBMaxRows;
+  const bool stream = g.k * (n1 - n0) >= kStreamMinFloats;
   for (int64_t jc = n0; jc < n1; jc += K.nc) {
     const int64_t nc = std::min<int64_t>(K.nc, n1 - jc);
     for (int64_t pc = 0; pc < g.k; pc += kc_max) {
@@ -209,7 +214,7 @@ void compute_block(const IsaKernels& K, const Problem& g, int64_t m0, int64_t m1
           const float* pb = prepacked ? g.packed_b + (j / nr) * g.k * nr + pc * nr : direct_b ? g.b + pc * g.ldb + j : bbuf + jr * kc;
           // A weight packed once is read from memory by the block's first strip only; B read in
           // place by a lone strip (direct_b) is streamed from wherever it is.
-          st.stream_b = (prepacked && ir == 0) || direct_b;
+          st.stream_b = stream && ((prepacked && ir == 0) || direct_b);
           K.kernel(kc, pa, a_rs, a_ks, pb, direct_b ? g.ldb : nr, ct, g.ldc,
                    static_cast<int>(std::min(mr, mc - ir)), static_cast<int>(std::min(nr, nc - jr)),
                    st);
@@ -507,6 +512,7 @@ void sgemm_segmented(const SegmentedA& A, int64_t n, const PackedB& packed, floa
   // Strips of equal height: a row of 64 pixels as 13+13+13+13+12 rather than 14*4 + 8, and 16 as
   // 8+8 rather than 14+2, whose 2-row tile would load a B vector per two FMAs.
   const int64_t strips = ceil_div(A.m, K.mr);
+  const bool stream = k * n >= kStreamMinFloats;
   // One B panel (k x NR) at a time, reused by every strip of the band while it is in L1/L2.
   for (int64_t j = 0; j < n; j += nr) {
     const float* pb = packed.data + (j / nr) * k * nr;
@@ -519,7 +525,7 @@ void sgemm_segmented(const SegmentedA& A, int64_t n, const PackedB& packed, floa
         const int rows = static_cast<int>(r1 - r0);
         if (K.seg_kernel != nullptr) {
           // The band's first strip brings the panel in from memory; the rest find it cached.
-          const TileStore st{1.0f, 0.0f, bias != nullptr ? bias + j : nullptr, relu, false, q == 0 && t == 0};
+          const TileStore st{1.0f, 0.0f, bias != nullptr ? bias + j : nullptr, relu, false, stream && q == 0 && t == 0};
           K.seg_kernel(A.segs, A.seg_k, A.seg_stride, pa, A.a_rs, pb, ct, ldc, rows, cols, st);
           continue;
         }
