@@ -10,7 +10,7 @@
 import { BASELINE_TARGET, IMPLS, RATIOS, THREADS } from './impl/registry.mjs';
 import { withBaseline } from './impl/tensorforge.mjs';
 import { relativeError } from './data.mjs';
-import { measureInterleaved, timedOnce } from './timing.mjs';
+import { measureInterleaved, settle, timedOnce } from './timing.mjs';
 
 const errText = (e) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
@@ -127,6 +127,7 @@ export async function runCase(c, plan, log = () => {}, stat = 'median') {
     if (v.threadStats && !m.error && v.threads > 1) {
       // Where one more call's time went inside the thread pool (split kernels and the worker's share).
       try {
+        await settle(plan);
         m.threadStats = await v.threadStats();
       } catch (e) {
         m.threadStatsError = errText(e);

@@ -83,9 +83,21 @@ export async function runBatch(variant, reps, plan) {
   // still running 10-20 ms after a 2-thread mobilenet_v3_small run (its thread state, sampled
   // after sleeps of 0-30 ms) and asleep by 30 ms: a 10 ms gap left it spinning through the start
   // of the next variant's 2-thread batch.
-  await sleep(plan.gapMs);
-  return (await timeReps(variant, reps)) / reps;
+  await settle(plan);
+  const ns = (await timeReps(variant, reps)) / reps;
+  settleAfter = variant.settleMs ?? 0;
+  return ns;
 }
+
+/** Waits out the previous batch: plan.gapMs, or longer when its variant asked (settleMs). */
+export async function settle(plan) {
+  await sleep(Math.max(plan.gapMs, settleAfter));
+  settleAfter = 0;
+}
+
+// How long the variant that ran last asked the next batch to wait (its settleMs): a PyTorch worker's
+// OpenBLAS threads spin for 2^28 cycles (~0.1 s) after its last call, longer than plan.gapMs.
+let settleAfter = 0;
 
 export function summarize(samplesNs) {
   const s = [...samplesNs].sort((a, b) => a - b);

@@ -6,7 +6,7 @@ import { randomFloats } from '../data.mjs';
 import { enterJs, enterNative, loadTensorforge } from '../impl/tensorforge.mjs';
 import { loadTfjs } from '../impl/tfjs.mjs';
 import { tensorforgeFitVariant, tfjsFitVariant } from '../impl/fit-variant.mjs';
-import { startWorker, tempFloats } from '../impl/pytorch.mjs';
+import { TORCH_SETTLE_MS, startWorker, tempFloats } from '../impl/pytorch.mjs';
 
 export const group = 'train';
 
@@ -83,6 +83,7 @@ export function cases() {
           await worker.send(`init ${threads} ${tempFloats('cw', weights)} ${tempFloats(`cd${threads}`, data)} ${N}`);
           return {
             async: true,
+            settleMs: TORCH_SETTLE_MS,
             run: () => worker.send(`fit ${N}`),
             once: async () => Float32Array.of(Number(await worker.send('loss'))),
             dispose: () => worker.close(),

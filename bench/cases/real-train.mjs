@@ -12,7 +12,7 @@
 // --profile adds a per-op-type forward / backward / optimizer breakdown of one 1-thread step.
 import { THREADS } from '../impl/registry.mjs';
 import { enterNative, loadTensorforge } from '../impl/tensorforge.mjs';
-import { startWorker, tempFloats } from '../impl/pytorch.mjs';
+import { TORCH_SETTLE_MS, startWorker, tempFloats } from '../impl/pytorch.mjs';
 import { randomFloats, scaledError } from '../data.mjs';
 import { findTrainingModels, modelsDir } from '../real-models.mjs';
 import { profileTraining, formatTrainingProfile } from '../profile-train.mjs';
@@ -87,6 +87,7 @@ async function torchVariant(m, ctx, threads) {
   }
   return {
     async: true,
+    settleMs: TORCH_SETTLE_MS,
     run: () => worker.send('step'),
     once: async () => {
       const logits = (await worker.send('logits')).split(',').map(Number);

@@ -20,6 +20,14 @@ export function torchVersion() {
   return version;
 }
 
+/**
+ * Pause before the next variant's batch after a PyTorch batch (a variant's `settleMs`, see
+ * runBatch). OpenBLAS's pthreads spin for 2^28 cycles (~0.1 s at 2.6 GHz) after a call before they
+ * sleep; with the 30 ms gap they still shared the two vCPUs with the next 2-thread batch (the MLP's
+ * threadPoolStats: the pool's worker ran 2-7% of its chunk time in the bench, 29-45% alone).
+ */
+export const TORCH_SETTLE_MS = 150;
+
 /** Starts a worker; `send(line)` resolves to its one-line answer. */
 export function startWorker(script) {
   if (!torchVersion()) throw new Error(`PyTorch is not installed for ${PYTHON} (apt-get install python3-torch)`);
