@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import type { Tensor } from '../../src';
 import { expectClose } from '../helpers/compare';
+import { copyView } from '../../src/ops/copy';
 
 const nchwViewOfNhwc = (n: number, c: number, h: number, w: number, seed: number): Tensor => {
   tf.manualSeed(seed);
@@ -122,6 +123,34 @@ describe('layout conversions (strided copies that transpose the last two merged 
           }
         });
       });
+    } finally {
+      tf.setBackend(backendBefore);
+      tf.setNumThreads(threadsBefore);
+    }
+  });
+
+  it.runIf(tf.backendInfo().nativeAvailable)('channel planes walked channels-outer ([n, C, HW] into pixels, the plan\'s ToNhwc) == a plain loop, bit for bit, NaN payloads and int32 words included', () => {
+    const threadsBefore = tf.getNumThreads();
+    const backendBefore = tf.getBackend();
+    try {
+      tf.setBackend('native');
+      // RGB with a tail past the 16-pixel vectors, a full batch, 4 and 1 channels, a one-pixel plane.
+      for (const [n, C, HW] of [[1, 3, 37], [2, 3, 224 * 224], [2, 4, 50], [3, 1, 17], [2, 3, 1]] as const) {
+        const size = n * C * HW;
+        const words = new Uint32Array(size);
+        for (let i = 0; i < size; i++) words[i] = (Math.imul(i + 1, 2654435761) >>> 0) | (i % 7 === 0 ? 0x7fc00001 : 0);
+        const want = new Uint32Array(size);
+        for (let b = 0; b < n; b++) for (let c = 0; c < C; c++) for (let p = 0; p < HW; p++) want[b * C * HW + p * C + c] = words[b * C * HW + c * HW + p]!;
+        for (const threads of [1, 2]) {
+          tf.setNumThreads(threads);
+          for (const Ctor of [Float32Array, Int32Array] as const) {
+            const src = new Ctor(words.buffer.slice(0));
+            const dst = new Ctor(size);
+            copyView([n, C, HW], src, { offset: 0, strides: [C * HW, HW, 1] }, dst, { offset: 0, strides: [C * HW, 1, C] });
+            expect(new Uint32Array(dst.buffer), `[${n}, ${C}, ${HW}] ${Ctor.name} ${threads} threads`).toEqual(want);
+          }
+        }
+      }
     } finally {
       tf.setBackend(backendBefore);
       tf.setNumThreads(threadsBefore);

@@ -601,6 +601,59 @@ void softmax_cols_k(const float* x, float* y, int64_t len, int64_t stride, int64
 }
 
 // ---------------------------------------------------------------------------------------------
+// Three planes into pixels. Scalar, each pixel three loads 'plane' apart, it ran at ~5 GB/s: 1 ms
+// of a batch-8 224x224 forward pass, as much as a whole ShuffleNet layer. With AVX-512, 16 pixels
+// at a time: one vector per plane, three two-source permutes per output vector.
+
+#if TF_ISA_LEVEL == TF_ISA_AVX512
+struct Interleave3Index {
+  // For output vector k: first a/b (channel 2 left as a placeholder), then that result with c.
+  int32_t ab[3][16];
+  int32_t abc[3][16];
+};
+constexpr Interleave3Index make_interleave3_index() {
+  Interleave3Index t{};
+  for (int k = 0; k < 3; ++k) {
+    for (int j = 0; j < 16; ++j) {
+      const int q = 16 * k + j, pixel = q / 3, ch = q % 3;
+      t.ab[k][j] = ch == 0 ? pixel : ch == 1 ? 16 + pixel : 0;
+      t.abc[k][j] = ch == 2 ? 16 + pixel : j;
+    }
+  }
+  return t;
+}
+constexpr Interleave3Index kInterleave3 = make_interleave3_index();
+#endif
+
+void interleave3_k(const uint32_t* src, int64_t plane, int64_t n, uint32_t* dst) {
+  int64_t w = 0;
+#if TF_ISA_LEVEL == TF_ISA_AVX512
+  const float* s0 = reinterpret_cast<const float*>(src);
+  const float* s1 = s0 + plane;
+  const float* s2 = s1 + plane;
+  float* d = reinterpret_cast<float*>(dst);
+  __m512i ab[3], abc[3];
+  for (int k = 0; k < 3; ++k) {
+    ab[k] = _mm512_loadu_si512(kInterleave3.ab[k]);
+    abc[k] = _mm512_loadu_si512(kInterleave3.abc[k]);
+  }
+  // Permutes move bits: NaN payloads and int32 words pass through unchanged.
+  for (; w + 16 <= n; w += 16) {
+    const __m512 a = _mm512_loadu_ps(s0 + w), b = _mm512_loadu_ps(s1 + w), c = _mm512_loadu_ps(s2 + w);
+    for (int k = 0; k < 3; ++k) {
+      const __m512 t = _mm512_permutex2var_ps(a, ab[k], b);
+      _mm512_storeu_ps(d + 3 * w + 16 * k, _mm512_permutex2var_ps(t, abc[k], c));
+    }
+  }
+#endif
+  for (; w < n; ++w) {
+    dst[w * 3] = src[w];
+    dst[w * 3 + 1] = src[plane + w];
+    dst[w * 3 + 2] = src[2 * plane + w];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The table. Built by index so it always matches the enum order; constant-initialized, so there
 // is no static-init guard on the dispatch path.
 
@@ -635,6 +688,7 @@ constexpr Kernels kTable = {
     &sum_into_k,
     &softmax_row_k,
     &softmax_cols_k,
+    &interleave3_k,
 };
 
 const Kernels& table() { return kTable; }

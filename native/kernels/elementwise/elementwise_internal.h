@@ -40,6 +40,10 @@ struct Kernels {
   // (cols <= kTile): each column is one softmax.
   void (*softmax_cols)(const float* x, float* y, int64_t len, int64_t stride, int64_t cols,
                        bool log);
+
+  // dst[w * 3 + c] = src[c * plane + w] for w < n: three channel planes into RGB pixels (an
+  // NCHW image batch entering an NHWC plan), as raw 4-byte words.
+  void (*interleave3)(const uint32_t* src, int64_t plane, int64_t n, uint32_t* dst);
 };
 
 TF_ISA_TABLE(Kernels)
