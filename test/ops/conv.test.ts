@@ -641,6 +641,9 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[1, 14, 14, 96], [1, 1, 96, 80], {}],
       // 49 rows split along M in parts of equal height (12 + 12 + 12 + 13), not strips of 14.
       [[1, 7, 7, 256], [1, 1, 256, 96], { activation: 'relu' }],
+      // Fewer packed panels than two per thread (2 of 32, the last one a tail): rows cut into parts
+      // too, each part finishing its own residual and activation.
+      [[1, 14, 14, 128], [1, 1, 128, 40], { activation: 'relu' }],
     ];
     const threadsBefore = tf.getNumThreads();
     try {
@@ -648,13 +651,16 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
         const x = rand(xs, 700 + i);
         const w = rand(ws, 710 + i);
         const b = rand([ws[3]!], 720 + i);
+        const residual = i === cases.length - 1 ? rand([xs[0]!, xs[1]!, xs[2]!, ws[3]!], 730 + i) : undefined;
+        const want = on('js', () => conv2d(x, w, { ...o, bias: b, residual }));
         prepackFilter(w);
         const runs = [1, 2, 2].map((threads) => {
           tf.setNumThreads(threads);
-          return on('native', () => conv2d(x, w, { ...o, bias: b })).dataSync().slice();
+          return on('native', () => conv2d(x, w, { ...o, bias: b, residual })).dataSync().slice();
         });
         expect(runs[1], `case ${i}`).toEqual(runs[0]);
         expect(runs[2], `case ${i}`).toEqual(runs[0]);
+        expectClose(tf.tensor(runs[1], want.shape.slice()), want, 1e-4, 1e-5, `case ${i} against the reference`);
       });
       // Plain matmuls: split along N with A read in place, and along M packing B per part.
       // And GEMVs (a batch-1 classifier, both forms), split in balanced chunks.

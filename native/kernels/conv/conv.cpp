@@ -678,6 +678,32 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
     a.a_rs = ldx;
     a.segs = 1;
     a.seg_k = k;
+    // A projection to a few panels (mobilenet_v2's 576 -> 96 at 14x14: 3 panels of 32) split by
+    // panels alone ran 2 + 1 and gained nothing from a second thread; with fewer panels than two
+    // per thread the rows are cut too, into parts of at least 16 rows worth a hand-off each.
+    const int64_t threads = num_threads();
+    int64_t parts = 1;
+    if (threads > 1 && panels < 2 * threads) {
+      parts = std::max<int64_t>(1, std::min((2 * threads + panels - 1) / panels, rows / 16));
+      while (parts > 1 && 2.0 * static_cast<double>(rows / parts) * static_cast<double>(k * nr) < static_cast<double>(split_flops())) parts--;
+    }
+    if (parts > 1) {
+      // Row parts outermost: a thread's consecutive tasks keep to the same output rows.
+      parallel_for_balanced(panels * parts, 1, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; t++) {
+          const int64_t part = t / panels, p = t % panels;
+          const int64_t r0 = rows * part / parts, r1 = rows * (part + 1) / parts;
+          SegmentedA ap = a;
+          ap.a = x + r0 * ldx;
+          ap.m = r1 - r0;
+          const int64_t j0 = p * nr, cols = std::min(s.cout, j0 + nr) - j0;
+          float* yt = y + r0 * ldy + j0;
+          sgemm_segmented(ap, cols, PackedB{packed.data + p * nr * k, nr}, yt, ldy, bias ? bias + j0 : nullptr, relu);
+          if (finish) finish_tile(epi, yt, ldy, epi.residual ? epi.residual + r0 * ldy + j0 : nullptr, r1 - r0, cols);
+        }
+      });
+      return;
+    }
     parallel_for_balanced(panels, split_row_grain(2 * rows * k * nr), [&](int64_t p0, int64_t p1) {
       const int64_t j0 = p0 * nr, cols = std::min(s.cout, p1 * nr) - j0;
       sgemm_segmented(a, cols, PackedB{packed.data + p0 * nr * k, nr}, y + j0, ldy, bias ? bias + j0 : nullptr, relu);
