@@ -66,9 +66,14 @@ inline int64_t ns_since(Clock::time_point t) {
 }
 inline void stat_add(std::atomic<int64_t>& a, int64_t v) { a.fetch_add(v, std::memory_order_relaxed); }
 
-// The claim word packs [generation:32][chunk count:16][next index:16]. Carrying the generation and
-// count in the same atomic as the index means a worker that wakes late can never claim a chunk
-// of a newer job against the previous job's function or chunk count.
+// The claim word packs [generation:32][back:16][front:16]: chunks [front, back) are unclaimed. The
+// caller claims from the front and workers from the back, so on two threads the caller works
+// through a prefix of the range and the worker a suffix, meeting wherever the work balances. Two
+// layers in a row that split their output rows the same way then find most of their input in
+// their own core's cache: claimed in one order by whoever was free, the chunks alternated between
+// cores and a depthwise layer after a pointwise one read half its input from the other core's L2.
+// Carrying the generation in the same atomic means a worker that wakes late can never claim a
+// chunk of a newer job against the previous job's function or chunk count.
 constexpr int kCountShift = 16;
 constexpr int kGenShift = 32;
 constexpr uint64_t kField = 0xFFFF;
@@ -114,7 +119,9 @@ class Pool {
       gen = (generation_.load(std::memory_order_relaxed) + 1) & 0xFFFFFFFFu;
       // Chunk 0 is the caller's and not up for claiming: the same thread then always works on
       // the same part (rows of C stay in its own L2 from one call to the next), while workers
-      // take 1.. in order and the caller steals any a late worker has not started.
+      // take chunks from the back and the caller goes on from the front, stealing any a late
+      // worker has not started.
+      chunks_ = chunks;
       claim_.store((gen << kGenShift) | (static_cast<uint64_t>(chunks) << kCountShift) | 1u,
                    std::memory_order_release);
       generation_.store(gen, std::memory_order_release);
@@ -149,17 +156,19 @@ class Pool {
   void run_chunks(uint64_t gen, bool worker) {
     for (;;) {
       uint64_t v = claim_.load(std::memory_order_acquire);
-      int64_t index, count;
+      int64_t index;
       for (;;) {
         if ((v >> kGenShift) != gen) return;
-        index = static_cast<int64_t>(v & kField);
-        count = static_cast<int64_t>((v >> kCountShift) & kField);
-        if (index >= count) return;
-        if (claim_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel,
-                                         std::memory_order_acquire))
-          break;
+        const int64_t front = static_cast<int64_t>(v & kField);
+        const int64_t back = static_cast<int64_t>((v >> kCountShift) & kField);
+        if (front >= back) return;
+        // Workers take the back chunk (back - 1), the caller the front one.
+        index = worker ? back - 1 : front;
+        const uint64_t next = worker ? v - (uint64_t{1} << kCountShift) : v + 1;
+        if (claim_.compare_exchange_weak(v, next, std::memory_order_acq_rel, std::memory_order_acquire)) break;
       }
       // Safe to read the job now: it cannot finish (and be replaced) before this claimed chunk.
+      const int64_t count = chunks_;
       const int64_t begin = n_ * index / count;
       const int64_t end = n_ * (index + 1) / count;
       if (stats_on()) {
@@ -248,6 +257,7 @@ class Pool {
   std::condition_variable done_cv_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<uint64_t> claim_{0};
+  int64_t chunks_ = 0;  // of the current job (written before its generation is published)
   std::atomic<int64_t> remaining_{0};
   std::atomic<int> sleepers_{0};
   std::atomic<uint64_t> kick_{0};
