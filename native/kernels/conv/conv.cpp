@@ -51,6 +51,9 @@ constexpr int64_t kFlatMinRows = 128;
 // Most rows (pixels over the batch) of a pointwise convolution run as one-segment sgemm_segmented
 // panels: their A (at most 256 rows of the filter's depth) stays in L2 while every panel passes.
 constexpr int64_t kSegmentedMaxRows = 256;
+// Batch-1 pointwise convs whose packed filter is under this many bytes split their pixels between
+// threads rather than their output channels (see conv2d_forward).
+constexpr int64_t kRowSplitMaxBBytes = int64_t{1} << 20;
 
 float* scratch(std::vector<float>& buf, int64_t n) {
   if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
@@ -678,14 +681,20 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
     a.a_rs = ldx;
     a.segs = 1;
     a.seg_k = k;
-    // A projection to a few panels (mobilenet_v2's 576 -> 96 at 14x14: 3 panels of 32) split by
-    // panels alone ran 2 + 1 and gained nothing from a second thread; with fewer panels than two
-    // per thread the rows are cut too, into parts of at least 16 rows worth a hand-off each.
+    // Split by rows, not by panels, when the panels are few or B is small. A projection to 96
+    // channels (mobilenet_v2's 576 -> 96 at 14x14: 3 panels of 32) split by panels ran 2 + 1 and
+    // gained nothing from a second thread. And a panel split hands each core half the channels
+    // of every pixel, while the next layer (a depthwise or grouped conv) splits its rows: half of
+    // its input then sat in the other core's L2. Split by rows, each core streams all of B, so
+    // only a B under 1 MiB is split that way (regnet_x_400mf's 400 -> 400, 640 KB: 2-thread pass
+    // 5.0 -> 4.1 ms; resnet50's 2048 -> 512 at 7x7, 4 MB, stays split by panels). Parts of at
+    // least 16 rows, each worth a hand-off; row parts outermost, so a thread keeps to its rows.
     const int64_t threads = num_threads();
     int64_t parts = 1;
-    if (threads > 1 && panels < 2 * threads) {
-      parts = std::max<int64_t>(1, std::min((2 * threads + panels - 1) / panels, rows / 16));
-      while (parts > 1 && 2.0 * static_cast<double>(rows / parts) * static_cast<double>(k * nr) < static_cast<double>(split_flops())) parts--;
+    const bool small_b = 4.0 * static_cast<double>(k) * static_cast<double>(panels * nr) < static_cast<double>(kRowSplitMaxBBytes);
+    if (threads > 1 && (panels < 2 * threads || small_b)) {
+      parts = std::max<int64_t>(1, std::min(std::max<int64_t>(threads, (2 * threads + panels - 1) / panels), rows / 16));
+      while (parts > 1 && 2.0 * static_cast<double>(rows / parts) * static_cast<double>(k * s.cout) < static_cast<double>(split_flops())) parts--;
     }
     if (parts > 1) {
       // Row parts outermost: a thread's consecutive tasks keep to the same output rows.
