@@ -213,8 +213,15 @@ void compute_block(const IsaKernels& K, const Problem& g, int64_t m0, int64_t m1
           }
           const float* pb = prepacked ? g.packed_b + (j / nr) * g.k * nr + pc * nr : direct_b ? g.b + pc * g.ldb + j : bbuf + jr * kc;
           // A weight packed once is read from memory by the block's first strip only; B read in
-          // place by a lone strip (direct_b) is streamed from wherever it is.
+          // place by a lone strip (direct_b) is streamed from wherever it is. The strips of a
+          // packed panel also share the fetch of the next panel's depth slice (see TileStore).
           st.stream_b = stream && ((prepacked && ir == 0) || direct_b);
+          st.next_b = nullptr;
+          if (stream && prepacked && j + nr < n1) {
+            const int64_t strips = ceil_div(mc, mr), idx = ir / mr;
+            st.next_b = g.packed_b + (j / nr + 1) * g.k * nr + pc * nr + (kc * nr) * idx / strips;
+            st.next_step = std::max<int64_t>(1, ceil_div(nr, strips));
+          }
           K.kernel(kc, pa, a_rs, a_ks, pb, direct_b ? g.ldb : nr, ct, g.ldc,
                    static_cast<int>(std::min(mr, mc - ir)), static_cast<int>(std::min(nr, nc - jr)),
                    st);
@@ -524,8 +531,16 @@ void sgemm_segmented(const SegmentedA& A, int64_t n, const PackedB& packed, floa
         float* ct = c + (q * A.m + r0) * ldc + j;
         const int rows = static_cast<int>(r1 - r0);
         if (K.seg_kernel != nullptr) {
-          // The band's first strip brings the panel in from memory; the rest find it cached.
-          const TileStore st{1.0f, 0.0f, bias != nullptr ? bias + j : nullptr, relu, false, stream && q == 0 && t == 0};
+          // The band's first strip brings the panel in from memory; the rest find it cached. Every
+          // strip also fetches its share of the next panel (stride: floats per k step, so that the
+          // band's strips together cover the panel's k * nr floats).
+          TileStore st{1.0f, 0.0f, bias != nullptr ? bias + j : nullptr, relu, false, stream && q == 0 && t == 0};
+          if (stream && j + nr < n) {
+            const int64_t share = A.rows * strips;
+            const int64_t idx = q * strips + t;
+            st.next_b = pb + k * nr + (k * nr) * idx / share;
+            st.next_step = std::max<int64_t>(1, ceil_div(nr, share));
+          }
           K.seg_kernel(A.segs, A.seg_k, A.seg_stride, pa, A.a_rs, pb, ct, ldc, rows, cols, st);
           continue;
         }

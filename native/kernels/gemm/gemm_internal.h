@@ -21,6 +21,12 @@ struct TileStore {
   // kernels fetch it ahead in software, since the hardware prefetchers run too short a distance
   // to hide memory latency behind one strip's FMAs.
   bool stream_b = false;
+  // Lines of the next B panel to fetch into L2 while this tile runs, next_step floats further each
+  // k step (implicit-GEMM tiles): the strips of a panel share the next panel's fetch between them,
+  // so a weight that comes from memory arrives spread over the whole panel's work, not in a burst
+  // at the start of the next one. Null: none.
+  const float* next_b = nullptr;
+  int64_t next_step = 0;
 };
 
 // Packs a width-`w` strip (w <= W, zero-padded to W) of a matrix into the micro-panel layout

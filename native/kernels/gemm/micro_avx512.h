@@ -200,7 +200,13 @@ void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb,
   }
 
   const __mmask16 last_mask = tail_mask(nr - 16 * (V - 1));
+  const float* next = st.next_b;
+  const int64_t next_step = st.next_step;
   for (int64_t p = 0; p < kc; ++p) {
+    if (next != nullptr) {
+      _mm_prefetch(reinterpret_cast<const char*>(next), _MM_HINT_T1);
+      next += next_step;
+    }
     __m512 b[V];
 #pragma GCC unroll 2
     for (int v = 0; v < V; ++v)
@@ -350,9 +356,15 @@ void seg_tile(int64_t segs, int64_t seg_k, int64_t seg_stride, const float* pa, 
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + nr - 1), _MM_HINT_T0);
   }
+  const float* next = st.next_b;
+  const int64_t next_step = st.next_step;
   for (int64_t s = 0; s < segs; ++s) {
     const float* a = pa + s * seg_stride;
     for (int64_t p = 0; p < seg_k; ++p) {
+      if (next != nullptr) {
+        _mm_prefetch(reinterpret_cast<const char*>(next), _MM_HINT_T1);
+        next += next_step;
+      }
       __m512 b[V];
 #pragma GCC unroll 2
       for (int v = 0; v < V; ++v) b[v] = _mm512_loadu_ps(pb + 16 * v);
