@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "kernels/common/cpu_features.h"
 #include "kernels/common/thread_pool.h"
@@ -24,6 +25,10 @@ constexpr int kMaxDims = 8;
 // costs on the order of 10 us; memory-bound ops move ~1-4 elements/ns per core, transcendental
 // ones ~0.5-1 (AVX-512) to ~0.1 (baseline). parallel_for splits only at n >= 2 * grain.
 constexpr int64_t kGrainCheap = 32 * 1024;
+// Column sums over at least 2 * kSumPartRows rows with fewer than kSumSplitMaxTiles column tiles
+// (outer * tiles) split their rows into fixed parts (see reduce).
+constexpr int64_t kSumPartRows = 256;
+constexpr int64_t kSumSplitMaxTiles = 4;
 constexpr int64_t kGrainHeavy = 16 * 1024;
 constexpr int64_t kGrainPow = 2 * 1024;  // scalar powf, ~10 ns per element
 
@@ -457,6 +462,35 @@ void reduce(ReduceOp op, const float* x, int64_t outer, int64_t len, int64_t inn
 
   // inner > 1: walk the len rows once, accumulating a tile of columns that stays in L1.
   const int64_t tiles = (inner + ew::kTile - 1) / ew::kTile;
+  if (is_sum && outer * tiles < kSumSplitMaxTiles && len >= 2 * kSumPartRows && len * inner >= 4 * kGrainCheap) {
+    // Many rows into a few columns (the bias gradient of a conv or a projection: 43,264 rows of
+    // 32 channels in the tutorial CNN, 1,792 x 256 in an LSTM's input projection) ran on one
+    // thread: there were only outer * tiles tasks. Parts of kSumPartRows rows, fixed by the
+    // shape alone, are summed apart and then combined in part order, so every thread count
+    // gives the same bits.
+    const int64_t parts = std::min<int64_t>(kMaxParts, len / kSumPartRows);
+    std::vector<double> partial(static_cast<size_t>(outer * parts * inner));
+    run(outer * parts, 1, [&](int64_t tb, int64_t te) {
+      for (int64_t t = tb; t < te; ++t) {
+        const int64_t o = t / parts, p = t % parts, r0 = len * p / parts, r1 = len * (p + 1) / parts;
+        double* acc = partial.data() + t * inner;
+        std::fill(acc, acc + inner, 0.0);
+        for (int64_t c0 = 0; c0 < inner; c0 += ew::kTile) {
+          const int64_t cols = std::min(ew::kTile, inner - c0);
+          const float* xs = x + o * len * inner + c0;
+          for (int64_t j = r0; j < r1; ++j) k.sum_into(acc + c0, xs + j * inner, cols);
+        }
+      }
+    });
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t c = 0; c < inner; ++c) {
+        double total = 0.0;
+        for (int64_t p = 0; p < parts; ++p) total += partial[static_cast<size_t>((o * parts + p) * inner + c)];
+        out[o * inner + c] = finish_sum(total);
+      }
+    }
+    return;
+  }
   const ew::BinVVFn ext = k.vv[static_cast<int>(op == ReduceOp::Max ? BinaryOp::Maximum
                                                                       : BinaryOp::Minimum)];
   run(outer * tiles, grain_for_rows(kGrainCheap, len * std::min(inner, ew::kTile)),
