@@ -660,7 +660,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
         });
         expect(runs[1], `case ${i}`).toEqual(runs[0]);
         expect(runs[2], `case ${i}`).toEqual(runs[0]);
-        expectClose(tf.tensor(runs[1], want.shape.slice()), want, 1e-4, 1e-5, `case ${i} against the reference`);
+        expectClose(tf.tensor(runs[1]!, want.shape.slice()), want, 1e-4, 1e-5, `case ${i} against the reference`);
       });
       // Plain matmuls: split along N with A read in place, and along M packing B per part.
       // And GEMVs (a batch-1 classifier, both forms), split in balanced chunks.

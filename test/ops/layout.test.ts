@@ -132,10 +132,13 @@ describe('layout conversions (strided copies that transpose the last two merged 
   it.runIf(tf.backendInfo().nativeAvailable)('channel planes walked channels-outer ([n, C, HW] into pixels, the plan\'s ToNhwc) == a plain loop, bit for bit, NaN payloads and int32 words included', () => {
     const threadsBefore = tf.getNumThreads();
     const backendBefore = tf.getBackend();
+    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
+    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
     try {
       tf.setBackend('native');
       // RGB with a tail past the 16-pixel vectors, a full batch, 4 and 1 channels, a one-pixel plane.
-      for (const [n, C, HW] of [[1, 3, 37], [2, 3, 224 * 224], [2, 4, 50], [3, 1, 17], [2, 3, 1]] as const) {
+      for (const level of levels) for (const [n, C, HW] of [[1, 3, 37], [2, 3, 224 * 224], [2, 4, 50], [3, 1, 17], [2, 3, 1]] as const) {
+        tf.setSimdLevel(level);
         const size = n * C * HW;
         const words = new Uint32Array(size);
         for (let i = 0; i < size; i++) words[i] = (Math.imul(i + 1, 2654435761) >>> 0) | (i % 7 === 0 ? 0x7fc00001 : 0);
@@ -147,11 +150,12 @@ describe('layout conversions (strided copies that transpose the last two merged 
             const src = new Ctor(words.buffer.slice(0));
             const dst = new Ctor(size);
             copyView([n, C, HW], src, { offset: 0, strides: [C * HW, HW, 1] }, dst, { offset: 0, strides: [C * HW, 1, C] });
-            expect(new Uint32Array(dst.buffer), `[${n}, ${C}, ${HW}] ${Ctor.name} ${threads} threads`).toEqual(want);
+            expect(new Uint32Array(dst.buffer), `[${n}, ${C}, ${HW}] ${Ctor.name} ${threads} threads at ${level}`).toEqual(want);
           }
         }
       }
     } finally {
+      tf.setSimdLevel(hardware);
       tf.setBackend(backendBefore);
       tf.setNumThreads(threadsBefore);
     }
