@@ -10,6 +10,8 @@
 #endif
 #include <immintrin.h>
 
+#include <utility>
+
 #include <cstdint>
 
 #include "kernels/gemm/gemm_internal.h"
@@ -253,46 +255,31 @@ void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb,
   store_tile<R, V>(out, c, ldc, nr, st);
 }
 
+// The tile kernel for a strip of mr rows (a run-time count, 1..kMr) at compile-time height: the
+// one kernel whose height R + 1 equals it runs.
+template <int V, bool KContig, bool Masked, bool Stream, int... R>
+void rows_switch(std::integer_sequence<int, R...>, int64_t kc, const float* pa, int64_t a_stride, const float* pb,
+                 int64_t b_ks, float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
+  const int rows = mr < 1 ? 1 : mr > kMr ? kMr : mr;
+  (void)((rows == R + 1 && (tile_kernel<R + 1, V, KContig, Masked, false, Stream>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st), true)) || ...);
+}
+template <int V, bool KContig, bool Masked, bool Stream>
+void rows_switch(int64_t kc, const float* pa, int64_t a_stride, const float* pb, int64_t b_ks, float* c, int64_t ldc,
+                 int mr, int nr, const TileStore& st) {
+  rows_switch<V, KContig, Masked, Stream>(std::make_integer_sequence<int, kMr>{}, kc, pa, a_stride, pb, b_ks, c, ldc, mr, nr, st);
+}
+
 template <int V, bool KContig, bool Masked>
 void kernel_rows(int64_t kc, const float* pa, int64_t a_stride, const float* pb, int64_t b_ks,
                  float* c, int64_t ldc, int mr, int nr, const TileStore& st) {
   // A packed panel streams in full strips only (the first of its panel's strips; the others find
   // B cached). B read in place streams in a lone strip of any height (a batch-8 classifier head:
   // rows of a 4-5 MB weight a row stride apart, which no hardware prefetcher follows).
-  if (st.stream_b && mr >= kMr) return tile_kernel<kMr, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-  if (KContig && st.stream_b) {
-    switch (mr) {
-      case 1: return tile_kernel<1, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-      case 2: return tile_kernel<2, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-      case 3: return tile_kernel<3, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-      case 4: return tile_kernel<4, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-      case 5: return tile_kernel<5, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-      case 6: return tile_kernel<6, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-      case 7: return tile_kernel<7, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-      case 8: return tile_kernel<8, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-      case 9: return tile_kernel<9, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-      case 10: return tile_kernel<10, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-      case 11: return tile_kernel<11, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-      case 12: return tile_kernel<12, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-      default: return tile_kernel<13, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    }
+  if (st.stream_b) {
+    if (mr >= kMr) return tile_kernel<kMr, V, KContig, Masked, false, true>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
+    if constexpr (KContig) return rows_switch<V, KContig, Masked, true>(kc, pa, a_stride, pb, b_ks, c, ldc, mr, nr, st);
   }
-  switch (mr) {
-    case 1: return tile_kernel<1, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    case 2: return tile_kernel<2, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    case 3: return tile_kernel<3, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    case 4: return tile_kernel<4, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    case 5: return tile_kernel<5, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    case 6: return tile_kernel<6, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    case 7: return tile_kernel<7, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    case 8: return tile_kernel<8, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    case 9: return tile_kernel<9, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    case 10: return tile_kernel<10, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    case 11: return tile_kernel<11, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    case 12: return tile_kernel<12, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    case 13: return tile_kernel<13, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-    default: return tile_kernel<14, V, KContig, Masked>(kc, pa, a_stride, pb, b_ks, c, ldc, nr, st);
-  }
+  return rows_switch<V, KContig, Masked, false>(kc, pa, a_stride, pb, b_ks, c, ldc, mr, nr, st);
 }
 
 template <int V>
