@@ -340,6 +340,44 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     }
   });
 
+  // Stride-1 input gradients run as the forward convolution of dy with the turned filter (an
+  // implicit GEMM, padding k - 1 - pad): same and valid padding, asymmetric and one-sided pads,
+  // a 1x3 kernel, a wide filter, at every SIMD level and on 1 and 2 threads.
+  it('stride-1 input gradients (dy convolved with the turned filter) == reference at every SIMD level, 1 == 2 threads', () => {
+    const cases: [number[], number[], Conv2DOptions][] = [
+      [[2, 9, 10, 16], [3, 3, 16, 24], { padding: 'same' }],
+      [[1, 12, 11, 8], [5, 5, 8, 40], { padding: 'same' }],
+      [[2, 8, 9, 6], [3, 3, 6, 20], { padding: 'valid' }],
+      [[1, 10, 10, 12], [3, 3, 12, 18], { padding: [[2, 0], [0, 1]] }],
+      [[3, 6, 14, 9], [1, 3, 9, 33], { padding: 'same' }],
+      [[1, 7, 7, 64], [3, 3, 64, 70], { padding: 'same' }],
+    ];
+    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
+    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    const threadsBefore = tf.getNumThreads();
+    try {
+      cases.forEach(([xs, ws, o], i) => {
+        const x = rand(xs, 900 + i);
+        const w = rand(ws, 910 + i);
+        const gy = rand(on('js', () => conv2d(x, w, o)).shape.slice(), 920 + i);
+        const run = (): Tensor => tf.grads((a: Tensor) => tf.sum(tf.mul(conv2d(a, w, o), gy)))([x])[0]!;
+        const want = on('js', run);
+        for (const level of levels) {
+          tf.setSimdLevel(level);
+          const got = [1, 2].map((threads) => {
+            tf.setNumThreads(threads);
+            return on('native', run);
+          });
+          expect(Array.from(got[1]!.dataSync()), `case ${i} at ${level}: 2 threads == 1 thread`).toEqual(Array.from(got[0]!.dataSync()));
+          expectClose(got[0]!, want, 1e-4, 1e-5, `case ${i} at ${level}`);
+        }
+      });
+    } finally {
+      tf.setSimdLevel(hardware);
+      tf.setNumThreads(threadsBefore);
+    }
+  });
+
   // Ungrouped gradients run as GEMMs over the whole batch's rows in chunks of >= 256 rows: these
   // shapes cross images within a chunk, and the deep one (k = 3 * 3 * 600: 256-row chunks) needs two.
   for (const c of [

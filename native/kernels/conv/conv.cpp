@@ -872,6 +872,40 @@ void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, 
       sgemm(false, true, total, s.c, s.cout, 1.0f, dy, s.cout, w, s.cout, 0.0f, dx, s.c);
       return;
     }
+    if (s.sh == 1 && s.sw == 1 && s.dh == 1 && s.dw == 1 && s.pad_top < s.kh && s.pad_left < s.kw &&
+        s.kh * s.kw * s.cout > conv_detail::kDirectMaxK) {
+      // Stride 1: dx is the forward convolution of dy with the filter turned 180 degrees and its
+      // channel dims swapped, padded by k - 1 - pad: an implicit GEMM that writes each dx row
+      // once. Through a column buffer scattered back (col2im), the two steps split differently
+      // (the GEMM by rows, the scatter by channel slices, since rows overlap in dx), so at two
+      // threads each core read half of the columns the other had written: resnet18's training
+      // step gained 1.37x from a second thread in its input gradients against 1.88x forward.
+      thread_local std::vector<float> t_flipped;
+      const int64_t taps = s.kh * s.kw;
+      float* wf = scratch(t_flipped, taps * s.cout * s.c);
+      // w is [taps, c, cout]; wf is [taps, cout, c] with tap t at taps - 1 - t.
+      parallel_for(taps, 1, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; t++) {
+          const float* src = w + (taps - 1 - t) * s.c * s.cout;
+          float* dst = wf + t * s.cout * s.c;
+          for (int64_t ci = 0; ci < s.c; ci++)
+            for (int64_t o = 0; o < s.cout; o++) dst[o * s.c + ci] = src[ci * s.cout + o];
+        }
+      });
+      ConvShape t = s;
+      t.h = s.oh;
+      t.w = s.ow;
+      t.c = s.cout;
+      t.cout = s.c;
+      t.oh = s.h;
+      t.ow = s.w;
+      t.pad_top = s.kh - 1 - s.pad_top;
+      t.pad_left = s.kw - 1 - s.pad_left;
+      t.ldx = 0;
+      t.ldy = 0;
+      implicit_forward(t, dy, wf, dx, ConvEpilogue{}, PackedB{});
+      return;
+    }
     const int64_t dx_size = s.n * s.h * s.w * s.c;
     parallel_for_balanced(dx_size, 1 << 16, [&](int64_t b, int64_t e) { std::memset(dx + b, 0, sizeof(float) * static_cast<size_t>(e - b)); });
     const int64_t chunk = grad_chunk_rows(k, total);
