@@ -5,6 +5,7 @@ import { type Conv2DOptions, bindConv2d, conv1d, conv2d, conv2dTranspose, prepac
 import { type LayoutArgs, nativeAddon, pack } from '../../src/backend/binding';
 import { Generator } from '../../src/random/generator';
 import { expectClose } from '../helpers/compare';
+import { simdLevels } from '../helpers/simd-levels';
 import { type FusedActivation, toFusedActivation } from '../../src/ops/fused-activation';
 
 const info = tf.backendInfo();
@@ -270,8 +271,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
   });
 
   it('bindConv2d reads a channel slice in place for pointwise convolutions (pixels wider apart than its channels), == conv2d at every SIMD level', () => {
-    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
-    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    const { hardware, levels } = simdLevels();
     // Cin 12 (the direct kernel's range, run as the GEMM when strided), 40 (GEMM), 3 outputs (the transposed GEMM).
     for (const [cin, cout, act] of [[12, 20, 'relu'], [40, 24, 'hardSwish'], [12, 3, 'relu'], [7, 2, 'linear']] as const) {
       const w = rand([1, 1, cin, cout], 70 + cin), b = rand([cout], 71);
@@ -352,8 +352,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[3, 6, 14, 9], [1, 3, 9, 33], { padding: 'same' }],
       [[1, 7, 7, 64], [3, 3, 64, 70], { padding: 'same' }],
     ];
-    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
-    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    const { hardware, levels } = simdLevels();
     const threadsBefore = tf.getNumThreads();
     try {
       cases.forEach(([xs, ws, o], i) => {
@@ -479,8 +478,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
         return [conv2d(x, w, { ...o, bias: b }), gx!, gw!, gb!];
       };
       const ref = on('js', run);
-      const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
-      const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+      const { hardware, levels } = simdLevels();
       try {
         for (const level of levels) {
           tf.setSimdLevel(level);
@@ -506,8 +504,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[2, 13, 37, 64], [3, 3, 16, 64], { groups: 4, padding: 'same', strides: 2 }],
       [[1, 9, 27, 36], [3, 3, 12, 48], { groups: 3, padding: [[1, 0], [2, 1]], dilations: [1, 2] }],
     ];
-    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
-    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    const { hardware, levels } = simdLevels();
     try {
       cases.forEach(([xs, ws, o], i) => {
         const x = rand(xs, 110 + i);
@@ -542,8 +539,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[1, 4, 4, 300], [3, 3, 300, 20], { padding: 'same' }], // deep filter: flat tiles over the batch
       [[2, 11, 11, 8], [1, 1, 8, 48], { strides: 2 }], // strided 1x1 through im2col
     ];
-    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
-    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    const { hardware, levels } = simdLevels();
     try {
       cases.forEach(([xs, ws, o], i) => {
         const x = rand(xs, 70 + i);
@@ -578,8 +574,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[2, 5, 11, 40], [3, 2, 33, 40], [3, 2]],
       [[4, 3, 3, 5], [2, 2, 7, 5], [2, 2]],
     ];
-    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
-    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    const { hardware, levels } = simdLevels();
     const threadsBefore = tf.getNumThreads();
     try {
       cases.forEach(([xs, ws, strides], i) => {
@@ -637,8 +632,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       // Output wider than one band of 16K floats, with a residual (finished per band).
       [[1, 40, 50, 24], [3, 3, 24, 48], { padding: 'same', activation: { name: 'clip', min: 0, max: 6 } }],
     ];
-    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
-    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    const { hardware, levels } = simdLevels();
     const threadsBefore = tf.getNumThreads();
     try {
       cases.forEach(([xs, ws, o], i) => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import type { Tensor } from '../../src';
 import { expectClose } from '../helpers/compare';
+import { simdLevels } from '../helpers/simd-levels';
 import { copyView } from '../../src/ops/copy';
 
 const nchwViewOfNhwc = (n: number, c: number, h: number, w: number, seed: number): Tensor => {
@@ -132,8 +133,7 @@ describe('layout conversions (strided copies that transpose the last two merged 
   it.runIf(tf.backendInfo().nativeAvailable)('channel planes walked channels-outer ([n, C, HW] into pixels, the plan\'s ToNhwc) == a plain loop, bit for bit, NaN payloads and int32 words included', () => {
     const threadsBefore = tf.getNumThreads();
     const backendBefore = tf.getBackend();
-    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
-    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    const { hardware, levels } = simdLevels();
     try {
       tf.setBackend('native');
       // RGB with a tail past the 16-pixel vectors, a full batch, 4 and 1 channels, a one-pixel plane.

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { expectArrayClose, values } from '../helpers/layer-check';
+import { simdLevels } from '../helpers/simd-levels';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const softplus = (v: number) => Math.log1p(Math.exp(v));
@@ -33,8 +34,7 @@ describe('new unary ops match their definitions', () => {
     for (let k = 0; k < 4000; k++) xs.push(Math.fround(((k * 7919) % 4001 - 2000) * (k % 3 === 0 ? 0.5 : 0.005)));
     xs.push(-79.5, -80, -80.5, -86.9, -87.1, -103.9, -104.1, -118, -121, -1e6, 87.5, 100, 1e6);
     const want = xs.map((v) => (v < -120 ? -0 : v / (1 + Math.exp(-v))));
-    const hardware = tf.backendInfo().simd as 'avx512' | 'avx2' | 'scalar';
-    const levels = (['scalar', 'avx2', 'avx512'] as const).slice(0, ['scalar', 'avx2', 'avx512'].indexOf(hardware) + 1);
+    const { hardware, levels } = simdLevels();
     const prev = tf.getBackend();
     try {
       tf.setBackend('native');
