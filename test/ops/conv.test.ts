@@ -308,11 +308,14 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     for (let i = 0; i < 2; i++) expectClose(nat[i]!, ref[i]!, 1e-4, 1e-5, `grad ${i}`);
   });
 
-  it('filter gradients summed in parts (1x1 split over its depth, depthwise over rows): 2 threads == 1 thread, and == reference', () => {
+  it('filter gradients summed in parts (1x1 split over its depth, depthwise over rows, 3x3 over rows): 2 threads == 1 thread, and == reference', () => {
     // 4 x 40 x 40 = 6400 rows: the 1x1 product splits its depth into 3 parts, the depthwise
-    // filter gradient its 160 (image, row) units into 8; the parts do not depend on the threads.
+    // filter gradient its 160 (image, row) units into 8, the 3x3 its rows into 3 parts of
+    // expanded columns, each into its own dw; the parts do not depend on the threads.
     const forms: [string, number[], number[], Conv2DOptions][] = [
       ['1x1 16 -> 24', [4, 40, 40, 16], [1, 1, 16, 24], {}],
+      ['3x3 16 -> 24', [4, 40, 40, 16], [3, 3, 16, 24], { padding: 'same' }],
+      ['3x3 valid, parts crossing images', [6, 41, 37, 5], [3, 3, 5, 20], { padding: 'valid' }],
       ['depthwise 3x3', [4, 40, 40, 16], [3, 3, 1, 16], { padding: 'same', groups: 16 }],
       ['depthwise 3x3 stride 2', [4, 40, 40, 16], [3, 3, 1, 16], { padding: 'same', strides: 2, groups: 16 }],
       ['depthwise 3x3, multiplier 2', [4, 40, 40, 8], [3, 3, 1, 16], { padding: 'same', groups: 8 }],
