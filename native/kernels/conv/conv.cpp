@@ -889,15 +889,12 @@ void conv2d_backward_input(const ConvShape& s, const float* dy, const float* w, 
       thread_local std::vector<float> t_flipped;
       const int64_t taps = s.kh * s.kw;
       float* wf = scratch(t_flipped, taps * s.cout * s.c);
-      // w is [taps, c, cout]; wf is [taps, cout, c] with tap t at taps - 1 - t.
-      parallel_for(taps, 1, [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; t++) {
-          const float* src = w + (taps - 1 - t) * s.c * s.cout;
-          float* dst = wf + t * s.cout * s.c;
-          for (int64_t ci = 0; ci < s.c; ci++)
-            for (int64_t o = 0; o < s.cout; o++) dst[o * s.c + ci] = src[ci * s.cout + o];
-        }
-      });
+      // w is [taps, c, cout]; wf is [taps, cout, c] with tap t at taps - 1 - t: one strided copy
+      // (the layout family's tiled transpose) walking the taps backwards.
+      const int64_t shape[3] = {taps, s.c, s.cout};
+      const int64_t src_strides[3] = {-s.c * s.cout, s.cout, 1};
+      const int64_t dst_strides[3] = {s.cout * s.c, 1, s.c};
+      strided_copy(3, shape, w + (taps - 1) * s.c * s.cout, src_strides, wf, dst_strides);
       ConvShape t = s;
       t.h = s.oh;
       t.w = s.ow;
