@@ -506,6 +506,9 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[1, 12, 20, 32], [3, 3, 16, 32], { groups: 2, padding: 'same', activation: 'relu' }],
       [[2, 13, 37, 64], [3, 3, 16, 64], { groups: 4, padding: 'same', strides: 2 }],
       [[1, 9, 27, 36], [3, 3, 12, 48], { groups: 3, padding: [[1, 0], [2, 1]], dilations: [1, 2] }],
+      // Row tails of 3 and 5 pixels after full blocks (6 pixels wide at AVX2, 8 at AVX-512, 2 at SSE).
+      [[1, 7, 21, 32], [3, 3, 16, 32], { groups: 2, padding: 'same' }],
+      [[2, 6, 23, 32], [3, 3, 16, 32], { groups: 2, padding: 'same', activation: 'relu' }],
     ];
     const { hardware, levels } = simdLevels();
     try {
