@@ -142,7 +142,7 @@ void scale_only(int64_t m, int64_t n, float beta, float* c, int64_t ldc, const f
 bool should_pack_a(const IsaKernels& K, const Problem& g, int64_t m_rows, int64_t n_cols) {
   const int64_t panels = ceil_div(n_cols, K.nr);
   if (g.ta) return panels > 2;
-  return panels > 4 && m_rows * g.k >= (int64_t{1} << 17);
+  return K.pack_a_min_panels >= 0 && panels > K.pack_a_min_panels && m_rows * g.k >= (int64_t{1} << 17);
 }
 
 // Rows [m0, m1) x columns [n0, n1) of the problem on the calling thread.

@@ -98,6 +98,10 @@ struct IsaKernels {
   DotsPackFn dots_pack;
   MicroKernelCopyBFn kernel_copy_b;  // null: pack B in a separate pass
   SegKernelFn seg_kernel;  // null: one `kernel` call per segment, accumulating in C
+  // A row-major A is packed only when each strip meets more than this many B panels (and the block
+  // is big enough to leave L2): negative means never. The kernels broadcast A, so they can read its
+  // rows in place; whether a packed copy pays depends on how many rows a strip streams at once.
+  int pack_a_min_panels = 4;
 };
 
 TF_ISA_TABLE(IsaKernels)

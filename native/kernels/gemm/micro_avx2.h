@@ -416,9 +416,12 @@ void gemv_dots(int64_t n, int64_t k, const float* x, const float* m, int64_t ld,
 }  // namespace
 
 const IsaKernels& table() {
+  // A row-major A is never packed: six rows read in place measured faster than a packed copy at
+  // every shape tried on an AMD EPYC (Zen 3), 1x1-convolution GEMMs most (3136 x 576 x 96 with B
+  // prepacked: 45-62 -> 75-79 GFLOP/s; 1024^3 and 2048^3 alike). The 14-row AVX-512 strip keeps it.
   static const IsaKernels k{kMr, kNr, /*kc=*/256, /*mc=*/kMr * 24, /*nc=*/kNr * 128,
                             pack<kMr>, pack<kNr>, micro_kernel, gemv_rows, gemv_dots, 0, nullptr, nullptr,
-                            nullptr, seg_kernel};
+                            nullptr, seg_kernel, /*pack_a_min_panels=*/-1};
   return k;
 }
 
