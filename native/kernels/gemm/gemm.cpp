@@ -135,6 +135,9 @@ void scale_only(int64_t m, int64_t n, float beta, float* c, int64_t ldc, const f
   }
 }
 
+// Rows of A a multiple of 4 KB apart map to one L1 set (1024, 2048 input channels).
+bool rows_alias(int64_t lda) { return lda % 1024 == 0; }
+
 // The kernels broadcast A one element at a time, so they can read A in place; packing it only
 // pays when each A strip is reused across enough B panels to amortise the copy (and, for a
 // transposed A, to replace MR short strided rows with one contiguous stream), and when A is big
@@ -142,7 +145,8 @@ void scale_only(int64_t m, int64_t n, float beta, float* c, int64_t ldc, const f
 bool should_pack_a(const IsaKernels& K, const Problem& g, int64_t m_rows, int64_t n_cols) {
   const int64_t panels = ceil_div(n_cols, K.nr);
   if (g.ta) return panels > 2;
-  return K.pack_a_min_panels >= 0 && panels > K.pack_a_min_panels && m_rows * g.k >= (int64_t{1} << 17);
+  const int64_t min_panels = K.pack_a_min_panels >= 0 ? K.pack_a_min_panels : rows_alias(g.lda) ? 4 : -1;
+  return min_panels >= 0 && panels > min_panels && m_rows * g.k >= (int64_t{1} << 17);
 }
 
 // Rows [m0, m1) x columns [n0, n1) of the problem on the calling thread.
@@ -181,6 +185,7 @@ void compute_block(const IsaKernels& K, const Problem& g, int64_t m0, int64_t m1
       // Later depth slices accumulate onto what the first one stored; only the last applies
       // the epilogue.
       TileStore st{g.alpha, pc == 0 ? g.beta : 1.0f, nullptr, last && g.relu, g.trans_c};
+      st.prefetch_a = !pack_a && !g.ta && !rows_alias(g.lda);
       const float* bias = last ? g.bias : nullptr;
       for (int64_t ic = m0; ic < m1; ic += K.mc) {
         const int64_t mc = std::min<int64_t>(K.mc, m1 - ic);

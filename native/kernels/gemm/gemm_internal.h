@@ -27,6 +27,10 @@ struct TileStore {
   // at the start of the next one. Null: none.
   const float* next_b = nullptr;
   int64_t next_step = 0;
+  // A is read in place, row-major, from beyond L2 at worst: the kernels that honour it fetch the
+  // next strip's rows ahead (AVX2). Not set when A's rows are a multiple of 4 KB apart: they share
+  // an L1 set, and the rows fetched ahead then evict the rows in use.
+  bool prefetch_a = false;
 };
 
 // Packs a width-`w` strip (w <= W, zero-padded to W) of a matrix into the micro-panel layout
@@ -99,8 +103,9 @@ struct IsaKernels {
   MicroKernelCopyBFn kernel_copy_b;  // null: pack B in a separate pass
   SegKernelFn seg_kernel;  // null: one `kernel` call per segment, accumulating in C
   // A row-major A is packed only when each strip meets more than this many B panels (and the block
-  // is big enough to leave L2): negative means never. The kernels broadcast A, so they can read its
-  // rows in place; whether a packed copy pays depends on how many rows a strip streams at once.
+  // is big enough to leave L2). Negative: only when its rows are a multiple of 4 KB apart (then they
+  // share L1 sets), as if it were 4. The kernels broadcast A, so they can read its rows in place;
+  // whether a packed copy pays depends on how many rows a strip streams at once.
   int pack_a_min_panels = 4;
 };
 

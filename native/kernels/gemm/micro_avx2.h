@@ -202,20 +202,32 @@ void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb,
   }
 
   const __m256i last_mask = tail_mask(nr - 8 * (V - 1));
-  for (int64_t p = 0; p < kc; ++p) {
-    __m256 b[V];
-#pragma GCC unroll 2
-    for (int v = 0; v < V; ++v)
-      b[v] = Masked && v == V - 1 ? _mm256_maskload_ps(pb + 8 * v, last_mask)
-                                  : _mm256_loadu_ps(pb + 8 * v);
+  // A read in place (st.prefetch_a): the next strip's rows (the next R rows, one strip ahead: ~1000 cycles at
+  // kc = 144), a line per row every 16 k steps. Six rows consumed side by side, 4 bytes a step
+  // each, are not a stream the hardware prefetchers follow well from memory: a 1x1 convolution
+  // over a batch-8 56x56x144 input (14 MB of A) read it at 5 GB/s. The k loop runs in runs of 16
+  // so that the prefetches stay out of its body.
+  for (int64_t p0 = 0; p0 < kc; p0 += 16) {
+    if (KContig && st.prefetch_a) {
 #pragma GCC unroll 8
-    for (int i = 0; i < R; ++i) {
-      const __m256 a = _mm256_broadcast_ss(KContig ? pa + i * a_stride : pa + i);
-#pragma GCC unroll 2
-      for (int v = 0; v < V; ++v) acc[i][v] = _mm256_fmadd_ps(a, b[v], acc[i][v]);
+      for (int i = 0; i < R; ++i) _mm_prefetch(reinterpret_cast<const char*>(pa + (R + i) * a_stride), _MM_HINT_T0);
     }
-    pa += KContig ? 1 : a_stride;
-    pb += b_ks;
+    const int64_t p1 = kc - p0 < 16 ? kc : p0 + 16;
+    for (int64_t p = p0; p < p1; ++p) {
+      __m256 b[V];
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v)
+        b[v] = Masked && v == V - 1 ? _mm256_maskload_ps(pb + 8 * v, last_mask)
+                                    : _mm256_loadu_ps(pb + 8 * v);
+#pragma GCC unroll 8
+      for (int i = 0; i < R; ++i) {
+        const __m256 a = _mm256_broadcast_ss(KContig ? pa + i * a_stride : pa + i);
+#pragma GCC unroll 2
+        for (int v = 0; v < V; ++v) acc[i][v] = _mm256_fmadd_ps(a, b[v], acc[i][v]);
+      }
+      pa += KContig ? 1 : a_stride;
+      pb += b_ks;
+    }
   }
   // The store goes through a copy so that acc itself never escapes: GCC treats the masked loads
   // above as possible readers of any escaped array and would then write every accumulator back
@@ -416,9 +428,9 @@ void gemv_dots(int64_t n, int64_t k, const float* x, const float* m, int64_t ld,
 }  // namespace
 
 const IsaKernels& table() {
-  // A row-major A is never packed: six rows read in place measured faster than a packed copy at
-  // every shape tried on an AMD EPYC (Zen 3), 1x1-convolution GEMMs most (3136 x 576 x 96 with B
-  // prepacked: 45-62 -> 75-79 GFLOP/s; 1024^3 and 2048^3 alike). The 14-row AVX-512 strip keeps it.
+  // A row-major A is not packed unless its rows alias in L1: six rows read in place measured faster
+  // than a packed copy on an AMD EPYC (Zen 3), 1x1-convolution GEMMs most (3136 x 576 x 96 with B
+  // prepacked: 45-62 -> 75-79 GFLOP/s). The 14-row AVX-512 strip keeps packing.
   static const IsaKernels k{kMr, kNr, /*kc=*/256, /*mc=*/kMr * 24, /*nc=*/kNr * 128,
                             pack<kMr>, pack<kNr>, micro_kernel, gemv_rows, gemv_dots, 0, nullptr, nullptr,
                             nullptr, seg_kernel, /*pack_a_min_panels=*/-1};
