@@ -3,6 +3,7 @@
 import * as ortLib from 'onnxruntime-node';
 import { encodeHalfArray } from '../../src/io/half';
 import { AttributeType, DataType, encodeModel, type OnnxAttributeProto, type OnnxTensorProto } from '../../src/onnx/proto';
+import { ortInt8Saturates, toU8U8 } from './ort-int8-exact';
 
 /** A float attribute even when the value is whole (1.0 would otherwise be written as INT). */
 export interface FloatAttr {
@@ -103,6 +104,8 @@ function ortTensor(f: OrtFeed): ortLib.Tensor {
 
 /** Runs ONNX bytes in onnxruntime-node (graph optimizations off: each node runs its own kernel). */
 export async function runOrt(bytes: Uint8Array, feeds: Record<string, OrtFeed>, options: { optimize?: boolean } = {}): Promise<Record<string, ortLib.Tensor>> {
+  // Where onnxruntime's u8 x s8 kernels saturate, the same graph with uint8 weights (ort-int8-exact.ts).
+  if (await ortInt8Saturates()) ({ bytes, feeds } = toU8U8(bytes, feeds) as { bytes: Uint8Array; feeds: Record<string, OrtFeed> });
   const session = await ortLib.InferenceSession.create(bytes, { graphOptimizationLevel: options.optimize ? 'all' : 'disabled', intraOpNumThreads: 1 });
   const ortFeeds: Record<string, ortLib.Tensor> = {};
   for (const [name, f] of Object.entries(feeds)) ortFeeds[name] = ortTensor(f);
