@@ -732,11 +732,19 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
     // panel once per row block rather than once per im2col-sized tile (ResNet's 1024 -> 256 at
     // 14x14 re-read its 1 MB of weights four times). The rest of the epilogue runs per finished
     // block, still in cache.
+    // The residual is added in the tiles' store (and a relu after it), so a residual block's last
+    // 1x1 conv is one pass over its output: with the add in a second pass over each finished block,
+    // resnet50's 64 -> 256 at 56x56 (batch 8) took 13.3 ms against onnxruntime's 9.4.
     GemmEpilogue ep;
     ep.bias = bias;
-    if (relu) ep.activation = GemmActivation::Relu;
+    const bool fused_residual = epi.residual != nullptr && (!epi.has_activation || epi.activation == UnaryOp::Relu);
+    if (relu || (fused_residual && epi.has_activation)) ep.activation = GemmActivation::Relu;
+    if (fused_residual) {
+      ep.residual = epi.residual;
+      ep.ld_residual = ldy;
+    }
     const TileEpilogue te{&epi, epi.residual, s.cout};
-    if (finish) {
+    if (finish && !fused_residual) {
       ep.block = tile_block;
       ep.block_ctx = &te;
     }

@@ -111,6 +111,9 @@ struct Problem {
   const void* block_ctx;
   // B packed once into full-depth NR-wide panels (sgemm_pack_b), or null: pack per block.
   const float* packed_b = nullptr;
+  // Added to C with the last depth slice's store (GemmEpilogue::residual), in C's layout.
+  const float* residual = nullptr;
+  int64_t ld_residual = 0;
 };
 
 float apply_epilogue(float acc, float alpha, float beta, const float* old, float bias, bool relu) {
@@ -211,6 +214,8 @@ void compute_block(const IsaKernels& K, const Problem& g, int64_t m0, int64_t m1
           }
           float* ct = g.trans_c ? g.c + j * g.ldc + i : g.c + i * g.ldc + j;
           st.bias = bias != nullptr ? bias + (g.trans_c ? i : j) : nullptr;
+          st.residual = last && g.residual != nullptr ? g.residual + (g.trans_c ? j * g.ld_residual + i : i * g.ld_residual + j) : nullptr;
+          st.ld_residual = g.ld_residual;
           if (copy_b && ic == m0 && ir == 0) {
             K.kernel_copy_b(kc, pa, a_rs, a_ks, g.b + pc * g.ldb + j, g.ldb, bbuf + jr * kc, ct, g.ldc,
                             static_cast<int>(std::min(nr, nc - jr)), st);
@@ -443,6 +448,24 @@ void gemm_one(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_
               float* c, int64_t ldc, const GemmEpilogue& ep, bool allow_threads, const float* packed_b = nullptr) {
   if (m <= 0 || n <= 0) return;
   const bool relu = ep.activation == GemmActivation::Relu;
+  const bool tiled = !(k <= 0 || alpha == 0.0f) && m != 1 && n != 1 && !(!trans_a && n <= K.dots_max_n && k >= kDotsMinK);
+  if (ep.residual != nullptr && !tiled) {
+    // Only the tile kernels add a residual in their store; the other routes run without it (and
+    // without relu, which comes after it), and C gets both in a pass of its own.
+    GemmEpilogue plain;
+    plain.bias = ep.bias;
+    gemm_one(K, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, plain, allow_threads, packed_b);
+    for (int64_t i = 0; i < m; ++i) {
+      float* ci = c + i * ldc;
+      const float* ri = ep.residual + i * ep.ld_residual;
+      for (int64_t j = 0; j < n; ++j) {
+        const float x = ci[j] + ri[j];
+        ci[j] = relu && x < 0.0f ? 0.0f : x;  // keeps NaN
+      }
+    }
+    if (ep.block != nullptr) ep.block(ep.block_ctx, c, ldc, 0, 0, m, n);
+    return;
+  }
   if (k <= 0 || alpha == 0.0f) {
     scale_only(m, n, beta, c, ldc, ep.bias, relu);
     if (ep.block != nullptr) ep.block(ep.block_ctx, c, ldc, 0, 0, m, n);
@@ -458,7 +481,7 @@ void gemm_one(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_
     return;
   }
   Problem g{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep.bias, relu, false, ep.block, ep.block_ctx,
-            trans_a || trans_b ? nullptr : packed_b};
+            trans_a || trans_b ? nullptr : packed_b, ep.residual, ep.ld_residual};
   // A narrow C wastes most of each vector of a tile (n = 10 fills 10 of 16 lanes). The kernels
   // size rows exactly, so computing C^T = op(B)^T op(A)^T puts the narrow side on the rows. That
   // makes op(A)^T the packed B operand, which is a cheap copy only when A is stored transposed;
@@ -469,7 +492,7 @@ void gemm_one(const IsaKernels& K, bool trans_a, bool trans_b, int64_t m, int64_
     const double eff_m = static_cast<double>(m) / round_up(m, lane);
     if (eff_m > eff_n + 0.1) {
       g = Problem{!trans_b, !trans_a, n, m, k, alpha, b, ldb, a, lda, beta, c, ldc, ep.bias, relu,
-                  true, ep.block, ep.block_ctx};
+                  true, ep.block, ep.block_ctx, nullptr, ep.residual, ep.ld_residual};
     }
   }
   compute(K, g, allow_threads);

@@ -15,6 +15,10 @@ using GemmBlockFn = void (*)(const void* ctx, float* c, int64_t ldc, int64_t i0,
 // Optional work fused into the store of C so that a dense layer is one pass over its output.
 struct GemmEpilogue {
   const float* bias = nullptr;  // length n, added to every row of C after alpha/beta
+  // m x n, row stride ld_residual: added to C after the bias, before the activation (a residual
+  // connection). Must not overlap C.
+  const float* residual = nullptr;
+  int64_t ld_residual = 0;
   GemmActivation activation = GemmActivation::None;
   GemmBlockFn block = nullptr;  // then this, per finished block (e.g. any other activation)
   const void* block_ctx = nullptr;

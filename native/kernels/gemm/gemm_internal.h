@@ -31,6 +31,11 @@ struct TileStore {
   // next strip's rows ahead (AVX2). Not set when A's rows are a multiple of 4 KB apart: they share
   // an L1 set, and the rows fetched ahead then evict the rows in use.
   bool prefetch_a = false;
+  // Added after the bias, before relu, at the tile's origin with row stride ld_residual (in C's
+  // layout: transposed like C under trans_c); null: none. A residual connection's add, made while
+  // the tile is in registers rather than in a second pass over C.
+  const float* residual = nullptr;
+  int64_t ld_residual = 0;
 };
 
 // Packs a width-`w` strip (w <= W, zero-padded to W) of a matrix into the micro-panel layout

@@ -136,6 +136,7 @@ __attribute__((noinline)) void store_tile_trans(__m256 (&acc)[R][V], float* c, i
       __m256 x = scale ? _mm256_mul_ps(t[j], alpha) : t[j];
       if (st.beta != 0.0f) x = _mm256_fmadd_ps(_mm256_maskload_ps(cj, rmask), beta, x);
       if (st.bias != nullptr) x = _mm256_add_ps(x, bias);
+      if (st.residual != nullptr) x = _mm256_add_ps(x, _mm256_maskload_ps(st.residual + (8 * v + j) * st.ld_residual, rmask));
       if (st.relu) x = _mm256_max_ps(zero, x);
       _mm256_maskstore_ps(cj, rmask, x);
     }
@@ -167,6 +168,10 @@ void store_tile(__m256 (&acc)[R][V], float* c, int64_t ldc, int nr, const TileSt
         x = _mm256_fmadd_ps(old, beta, x);
       }
       if (st.bias != nullptr) x = _mm256_add_ps(x, bias[v]);
+      if (st.residual != nullptr) {
+        const float* ri = st.residual + i * st.ld_residual + 8 * v;
+        x = _mm256_add_ps(x, full ? _mm256_loadu_ps(ri) : _mm256_maskload_ps(ri, mask[v]));
+      }
       if (st.relu) x = _mm256_max_ps(zero, x);  // second operand (x) wins on NaN
       if (full) {
         _mm256_storeu_ps(ci + 8 * v, x);
@@ -198,6 +203,13 @@ void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb,
     for (int i = 0; i < R; ++i) {
       _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + nr - 1), _MM_HINT_T0);
+    }
+    if (st.residual != nullptr) {
+#pragma GCC unroll 16
+      for (int i = 0; i < R; ++i) {
+        _mm_prefetch(reinterpret_cast<const char*>(st.residual + i * st.ld_residual), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(st.residual + i * st.ld_residual + nr - 1), _MM_HINT_T0);
+      }
     }
   }
 

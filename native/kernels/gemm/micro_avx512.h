@@ -136,6 +136,7 @@ __attribute__((noinline)) void store_tile_trans(__m512 (&acc)[R][V], float* c, i
       __m512 x = scale ? _mm512_mul_ps(t[j], alpha) : t[j];
       if (st.beta != 0.0f) x = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(rmask, cj), beta, x);
       if (st.bias != nullptr) x = _mm512_add_ps(x, bias);
+      if (st.residual != nullptr) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(rmask, st.residual + (16 * v + j) * st.ld_residual));
       if (st.relu) x = _mm512_max_ps(zero, x);
       _mm512_mask_storeu_ps(cj, rmask, x);
     }
@@ -163,6 +164,7 @@ void store_tile(__m512 (&acc)[R][V], float* c, int64_t ldc, int nr, const TileSt
       __m512 x = scale ? _mm512_mul_ps(acc[i][v], alpha) : acc[i][v];
       if (st.beta != 0.0f) x = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask[v], ci + 16 * v), beta, x);
       if (st.bias != nullptr) x = _mm512_add_ps(x, bias[v]);
+      if (st.residual != nullptr) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], st.residual + i * st.ld_residual + 16 * v));
       // max(0, x) returns its second operand when either is NaN, so NaN survives the ReLU.
       if (st.relu) x = _mm512_max_ps(zero, x);
       _mm512_mask_storeu_ps(ci + 16 * v, mask[v], x);
@@ -198,6 +200,13 @@ void tile_kernel(int64_t kc, const float* pa, int64_t a_stride, const float* pb,
     for (int i = 0; i < R; ++i) {
       _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + nr - 1), _MM_HINT_T0);
+    }
+    if (st.residual != nullptr) {
+#pragma GCC unroll 16
+      for (int i = 0; i < R; ++i) {
+        _mm_prefetch(reinterpret_cast<const char*>(st.residual + i * st.ld_residual), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(st.residual + i * st.ld_residual + nr - 1), _MM_HINT_T0);
+      }
     }
   }
 

@@ -52,6 +52,7 @@ void micro_kernel(int64_t kc, const float* pa, int64_t a_rs, int64_t a_ks, const
       float x = st.alpha * acc[i][j];
       if (st.beta != 0.0f) x += st.beta * *dst;
       if (st.bias != nullptr) x += st.bias[st.trans_c ? i : j];
+      if (st.residual != nullptr) x += st.trans_c ? st.residual[j * st.ld_residual + i] : st.residual[i * st.ld_residual + j];
       if (st.relu) x = x < 0.0f ? 0.0f : x;  // keeps NaN
       *dst = x;
     }
