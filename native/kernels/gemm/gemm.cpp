@@ -534,7 +534,7 @@ void sgemm_prepacked(int64_t m, int64_t n, int64_t k, const float* a, int64_t ld
 }
 
 void sgemm_segmented(const SegmentedA& A, int64_t n, const PackedB& packed, float* c, int64_t ldc, const float* bias,
-                     bool relu) {
+                     bool relu, const float* residual, int64_t ld_residual) {
   const IsaKernels& K = gemm_detail::active_table();
   if (A.rows <= 0 || A.m <= 0 || n <= 0) return;
   const int64_t k = A.segs * A.seg_k;
@@ -563,6 +563,8 @@ void sgemm_segmented(const SegmentedA& A, int64_t n, const PackedB& packed, floa
           // strip also fetches its share of the next panel (stride: floats per k step, so that the
           // band's strips together cover the panel's k * nr floats).
           TileStore st{1.0f, 0.0f, bias != nullptr ? bias + j : nullptr, relu, false, stream && q == 0 && t == 0};
+          st.residual = residual != nullptr ? residual + (q * A.m + r0) * ld_residual + j : nullptr;
+          st.ld_residual = ld_residual;
           if (stream && j + nr < n) {
             const int64_t share = A.rows * strips;
             const int64_t idx = q * strips + t;
@@ -574,7 +576,9 @@ void sgemm_segmented(const SegmentedA& A, int64_t n, const PackedB& packed, floa
         }
         for (int64_t s = 0; s < A.segs; ++s) {
           const bool last = s + 1 == A.segs;
-          const TileStore st{1.0f, s == 0 ? 0.0f : 1.0f, last && bias != nullptr ? bias + j : nullptr, last && relu, false};
+          TileStore st{1.0f, s == 0 ? 0.0f : 1.0f, last && bias != nullptr ? bias + j : nullptr, last && relu, false};
+          st.residual = last && residual != nullptr ? residual + (q * A.m + r0) * ld_residual + j : nullptr;
+          st.ld_residual = ld_residual;
           K.kernel(A.seg_k, pa + s * A.seg_stride, A.a_rs, 1, pb + s * A.seg_k * nr, nr, ct, ldc, rows, cols, st);
         }
       }

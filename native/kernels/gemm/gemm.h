@@ -69,7 +69,8 @@ struct SegmentedA {
 // active width; C's row (q, r) is c + (q * m + r) * ldc. Runs on the calling thread: the caller
 // splits the work (a convolution, by bands of output rows).
 void sgemm_segmented(const SegmentedA& a, int64_t n, const PackedB& packed, float* c, int64_t ldc, const float* bias,
-                     bool relu);
+                     bool relu,
+                     const float* residual = nullptr, int64_t ld_residual = 0);
 
 // batch independent GEMMs of the same shape; matrix i uses a + a_offsets[i], b + b_offsets[i],
 // c + c_offsets[i] (offsets in elements). Offsets of A/B may repeat (broadcast batch dims); C's may not.
