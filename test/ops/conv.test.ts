@@ -346,6 +346,42 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
   // Stride-1 input gradients run as the forward convolution of dy with the turned filter (an
   // implicit GEMM, padding k - 1 - pad): same and valid padding, asymmetric and one-sided pads,
   // a 1x3 kernel, a wide filter, at every SIMD level and on 1 and 2 threads.
+  it('7x7 depthwise convolutions (the register-blocked forward) == reference at every SIMD level, 1 == 2 threads', () => {
+    // Channel counts with block tails at every width, borders on all sides, a map narrower than the filter.
+    const cases: [number[], Conv2DOptions][] = [
+      [[2, 11, 13, 20], { padding: 'same' }],
+      [[1, 9, 10, 16], { padding: 'valid', activation: 'relu' }],
+      [[1, 6, 17, 9], { padding: [[3, 3], [3, 3]] }],
+      [[1, 4, 5, 24], { padding: [[3, 2], [1, 3]] }],
+    ];
+    const { hardware, levels } = simdLevels();
+    try {
+      cases.forEach(([xs, o], i) => {
+        const c = xs[3]!;
+        const x = rand(xs, 700 + i), w = rand([7, 7, 1, c], 710 + i), b = rand([c], 720 + i);
+        const opts: Conv2DOptions = { ...o, groups: c, bias: b };
+        const want = on('js', () => conv2d(x, w, opts));
+        for (const level of levels) {
+          tf.setSimdLevel(level);
+          const at = (threads: number): Tensor => {
+            const before = tf.getNumThreads();
+            tf.setNumThreads(threads);
+            try {
+              return on('native', () => conv2d(x, w, opts));
+            } finally {
+              tf.setNumThreads(before);
+            }
+          };
+          const one = at(1);
+          expectClose(one, want, 1e-4, 1e-5, `case ${i} (${level})`);
+          expect(Array.from(at(2).dataSync()), `case ${i} (${level}) 2 threads`).toEqual(Array.from(one.dataSync()));
+        }
+      });
+    } finally {
+      tf.setSimdLevel(hardware);
+    }
+  });
+
   it('stride-1 input gradients (dy convolved with the turned filter) == reference at every SIMD level, 1 == 2 threads', () => {
     const cases: [number[], number[], Conv2DOptions][] = [
       [[2, 9, 10, 16], [3, 3, 16, 24], { padding: 'same' }],

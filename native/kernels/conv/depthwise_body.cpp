@@ -2,8 +2,9 @@
 // DW_LANES the level's register width in floats. Channels run in blocks of DW_LANES, then 8, 4 and
 // 1 for the tail (GCC vector extensions of those widths; multiply-adds contract to FMA).
 //
-// Forward: 3x3 and 5x5 filters with unit column dilation and column stride 1 or 2 run channel block
-// by channel block over a chunk of rows, P pixels of a row at a time (fwd_block): per kernel row
+// Forward: 3x3 and 5x5 filters with unit column dilation and column stride 1 or 2, and 7x7 ones at
+// stride 1, run channel block by channel block over a chunk of rows, P pixels of a row at a time
+// (fwd_block): per kernel row
 // the (P - 1) * stride + k input columns are loaded once and shared by the P accumulators; border
 // pixels run the same blocks with the padded columns as zero registers. The input gradient of a
 // stride-1 convolution uses the older pixel-block-outer run_row on its interior. Everything else
@@ -377,6 +378,8 @@ void forward_rows(const ConvShape& s, const float* xn, const float* w, const flo
     if (s.kw == 3 && s.sw == 2) return forward_fast<3, 2>(s, xn, w, bias, oy0, oy1, y);
     if (s.kw == 5 && s.sw == 1) return forward_fast<5, 1>(s, xn, w, bias, oy0, oy1, y);
     if (s.kw == 5 && s.sw == 2) return forward_fast<5, 2>(s, xn, w, bias, oy0, oy1, y);
+    // ConvNeXt's 7x7 (stride 1): the per-pixel tap list ran at half onnxruntime's speed.
+    if (s.kw == 7 && s.sw == 1) return forward_fast<7, 1>(s, xn, w, bias, oy0, oy1, y);
   }
   const int64_t c = s.c;
   const int64_t row = s.ow * c;
