@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
       {"tanh 1M", "Gelem/s", n / 1e9, [&] { unary(UnaryOp::Tanh, a.data(), y.data(), n, 0, 0); }},
       {"sigmoid 1M", "Gelem/s", n / 1e9,
        [&] { unary(UnaryOp::Sigmoid, a.data(), y.data(), n, 0, 0); }},
+      {"silu 1M", "Gelem/s", n / 1e9, [&] { unary(UnaryOp::Silu, a.data(), y.data(), n, 0, 0); }},
       {"gelu 1M", "Gelem/s", n / 1e9, [&] { unary(UnaryOp::Gelu, a.data(), y.data(), n, 0, 0); }},
       {"softplus 1M", "Gelem/s", n / 1e9,
        [&] { unary(UnaryOp::Softplus, a.data(), y.data(), n, 0, 0); }},

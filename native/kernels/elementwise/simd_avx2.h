@@ -60,6 +60,9 @@ struct S {
     V s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
     return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
   }
+  // 2^e for t = 1.5 * 2^23 + 127 + e, e an integer in [-126, 127]: t's low bits are the biased
+  // exponent, shifted into place (exp_core_normal).
+  static V pow2_shifted(V t) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23)); }
   static void split_exp(V x, V& m, V& e) {
     __m256i b = _mm256_castps_si256(x);
     e = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(b, 23), _mm256_set1_epi32(127)));

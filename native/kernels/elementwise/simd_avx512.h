@@ -53,6 +53,7 @@ struct S {
   static V round(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // scalef rounds once, straight into the subnormal range, and saturates to inf / 0 itself.
   static V ldexp(V p, V n) { return _mm512_scalef_ps(p, n); }
+  static V pow2_shifted(V t) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 23)); }
   static void split_exp(V x, V& m, V& e) {
     m = _mm512_getmant_ps(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
     e = _mm512_getexp_ps(x);

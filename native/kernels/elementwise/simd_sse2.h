@@ -76,6 +76,7 @@ struct S {
     V s2 = _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(n2, bias), 23));
     return _mm_mul_ps(_mm_mul_ps(p, s1), s2);
   }
+  static V pow2_shifted(V t) { return _mm_castsi128_ps(_mm_slli_epi32(_mm_castps_si128(t), 23)); }
   static void split_exp(V x, V& m, V& e) {
     __m128i b = _mm_castps_si128(x);
     e = _mm_cvtepi32_ps(_mm_sub_epi32(_mm_srli_epi32(b, 23), _mm_set1_epi32(127)));
@@ -163,6 +164,7 @@ struct S {
     return p * from_bits(static_cast<uint32_t>(n1 + 127) << 23) *
            from_bits(static_cast<uint32_t>(n2 + 127) << 23);
   }
+  static V pow2_shifted(V t) { return from_bits(bits(t) << 23); }
   static void split_exp(V x, V& m, V& e) {
     uint32_t b = bits(x);
     e = static_cast<float>(static_cast<int32_t>(b >> 23) - 127);
