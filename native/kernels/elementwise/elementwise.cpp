@@ -478,7 +478,7 @@ void reduce(ReduceOp op, const float* x, int64_t outer, int64_t len, int64_t inn
         for (int64_t c0 = 0; c0 < inner; c0 += ew::kTile) {
           const int64_t cols = std::min(ew::kTile, inner - c0);
           const float* xs = x + o * len * inner + c0;
-          for (int64_t j = r0; j < r1; ++j) k.sum_into(acc + c0, xs + j * inner, cols);
+          k.sum_rows_into(acc + c0, xs + r0 * inner, inner, r1 - r0, cols);
         }
       }
     });
@@ -515,7 +515,7 @@ void reduce(ReduceOp op, const float* x, int64_t outer, int64_t len, int64_t inn
             for (int64_t c = 0; c < cols; ++c) po[c] = finish_sum(acc[c]);
           } else if (is_sum) {
             std::fill(acc, acc + cols, 0.0);
-            for (int64_t j = 0; j < len; ++j) k.sum_into(acc, xs + j * inner, cols);
+            k.sum_rows_into(acc, xs, inner, len, cols);
             for (int64_t c = 0; c < cols; ++c) po[c] = finish_sum(acc[c]);
           } else {
             std::memcpy(po, xs, sizeof(float) * static_cast<size_t>(cols));

@@ -506,6 +506,46 @@ void sum_into_k(double* acc, const float* row, int64_t n) {
   }
 }
 
+// Row by row through sum_into, every 8 floats loaded and stored 8 doubles of acc: a global
+// average pool over 14x14 or 56x56 pixels ran at a third of the speed of a plain sum.
+void sum_rows_into_k(double* acc, const float* x, int64_t stride, int64_t rows, int64_t n) {
+  // dacc puts a vector's first DW lanes into lo and the rest (if any) into hi.
+  constexpr bool kHi = W > S::DW;
+  // Four rows per pass over the columns: the sums stay in registers for four adds each, and the
+  // rows are four sequential streams, which the prefetchers follow (a column block walking many
+  // rows a row apart was slower on 4 KB strides).
+  constexpr int64_t chunk = 4;
+  for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+    const int64_t r1 = std::min(rows, r0 + chunk);
+    const float* xc = x + r0 * stride;
+    int64_t c = 0;
+    for (; c + 2 * W <= n; c += 2 * W) {
+      typename S::DV a0 = S::dload(acc + c), a1 = kHi ? S::dload(acc + c + S::DW) : S::dzero();
+      typename S::DV b0 = S::dload(acc + c + W), b1 = kHi ? S::dload(acc + c + W + S::DW) : S::dzero();
+      const float* p = xc + c;
+      for (int64_t r = r0; r < r1; ++r, p += stride) {
+        S::dacc(a0, a1, S::load(p));
+        S::dacc(b0, b1, S::load(p + W));
+      }
+      S::dstore(acc + c, a0);
+      S::dstore(acc + c + W, b0);
+      if constexpr (kHi) {
+        S::dstore(acc + c + S::DW, a1);
+        S::dstore(acc + c + W + S::DW, b1);
+      }
+    }
+    for (; c + W <= n; c += W) {
+      typename S::DV a0 = S::dload(acc + c), a1 = kHi ? S::dload(acc + c + S::DW) : S::dzero();
+      const float* p = xc + c;
+      for (int64_t r = r0; r < r1; ++r, p += stride) S::dacc(a0, a1, S::load(p));
+      S::dstore(acc + c, a0);
+      if constexpr (kHi) S::dstore(acc + c + S::DW, a1);
+    }
+    if (c < n)
+      for (int64_t r = r0; r < r1; ++r) sum_into_k(acc + c, xc + (r - r0) * stride + c, n - c);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Softmax. Max-subtracted like the reference: max, then e^(x-max) summed in double, then scale.
 // A row holding NaN or +inf, or only -inf, comes out all NaN, as the float64 formula gives.
@@ -703,6 +743,7 @@ constexpr Kernels kTable = {
     &max_k,
     &min_k,
     &sum_into_k,
+    &sum_rows_into_k,
     &softmax_row_k,
     &softmax_cols_k,
     &interleave3_k,

@@ -33,6 +33,9 @@ struct Kernels {
   float (*min)(const float* x, int64_t n);
   // acc[c] += row[c] for c < n (n <= kTile), accumulating in double.
   void (*sum_into)(double* acc, const float* row, int64_t n);
+  // acc[c] += x[r * stride + c] for r < rows, c < n (n <= kTile), in double and in row order for
+  // each column: the same sums, bit for bit, as sum_into row by row.
+  void (*sum_rows_into)(double* acc, const float* x, int64_t stride, int64_t rows, int64_t n);
 
   // Softmax over one contiguous row of length len (inner == 1).
   void (*softmax_row)(const float* x, float* y, int64_t len, bool log);

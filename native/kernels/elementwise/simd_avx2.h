@@ -84,6 +84,9 @@ struct S {
   static bool any(M m) { return _mm256_movemask_ps(m) != 0; }
   static V ones_where(M m) { return _mm256_and_ps(m, _mm256_set1_ps(1.0f)); }
 
+  static constexpr int DW = 4;  // doubles per DV
+  static DV dload(const double* p) { return _mm256_loadu_pd(p); }
+  static void dstore(double* p, DV d) { _mm256_storeu_pd(p, d); }
   static DV dzero() { return _mm256_setzero_pd(); }
   static DV dadd(DV a, DV b) { return _mm256_add_pd(a, b); }
   static void dacc(DV& lo, DV& hi, V v) {

@@ -73,6 +73,9 @@ struct S {
   static bool any(M m) { return m != 0; }
   static V ones_where(M m) { return _mm512_maskz_mov_ps(m, _mm512_set1_ps(1.0f)); }
 
+  static constexpr int DW = 8;  // doubles per DV
+  static DV dload(const double* p) { return _mm512_loadu_pd(p); }
+  static void dstore(double* p, DV d) { _mm512_storeu_pd(p, d); }
   static DV dzero() { return _mm512_setzero_pd(); }
   static DV dadd(DV a, DV b) { return _mm512_add_pd(a, b); }
   static void dacc(DV& lo, DV& hi, V v) {

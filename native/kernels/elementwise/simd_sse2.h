@@ -98,6 +98,9 @@ struct S {
   static bool any(M m) { return _mm_movemask_ps(m) != 0; }
   static V ones_where(M m) { return _mm_and_ps(m, _mm_set1_ps(1.0f)); }
 
+  static constexpr int DW = 2;  // doubles per DV
+  static DV dload(const double* p) { return _mm_loadu_pd(p); }
+  static void dstore(double* p, DV d) { _mm_storeu_pd(p, d); }
   static DV dzero() { return _mm_setzero_pd(); }
   static DV dadd(DV a, DV b) { return _mm_add_pd(a, b); }
   static void dacc(DV& lo, DV& hi, V v) {
@@ -185,6 +188,9 @@ struct S {
   static bool any(M m) { return m; }
   static V ones_where(M m) { return m ? 1.0f : 0.0f; }
 
+  static constexpr int DW = 1;  // doubles per DV; dacc adds into lo only
+  static DV dload(const double* p) { return *p; }
+  static void dstore(double* p, DV d) { *p = d; }
   static DV dzero() { return 0.0; }
   static DV dadd(DV a, DV b) { return a + b; }
   static void dacc(DV& lo, DV& hi, V v) { lo += v; (void)hi; }
