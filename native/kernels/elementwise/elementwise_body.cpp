@@ -354,12 +354,12 @@ TF_UNARY_KERNEL(HardSigmoid) {
 TF_UNARY_KERNEL(Selu) {
   return S::sel(S::gt(x, S::set1(0.0f)), S::mul(p1, x), S::mul(S::mul(p1, p0), vexpm1(x)));
 }
-// x * sigmoid(x) with t = e^-|x|: x / (1 + t) for x >= 0, x * t / (1 + t) below. A vector with
-// |x| > 80 anywhere takes one exp of a per-lane argument instead of the three the IEEE-edged exp
-// and the tiny form would cost (randomly initialised networks reach |x| in the hundreds, where
-// SiLU took 3.7x its usual time): e^-|x| clamped at e^-87 (1 + t rounds to 1 there, so x >= 87
-// gives x), and below -80 e^(x+32) for x * e^x scaled as in mish. Below -120 the result rounds to
-// -0, and -inf gives -inf * 0 = NaN, as the reference does.
+// x * sigmoid(x) with t = e^-|x|: x / (1 + t) for x >= 0, x * t / (1 + t) below, with e^-|x|
+// clamped at e^-87 (1 + t rounds to 1 there, so x >= 87 gives x). A vector with an x < -80
+// anywhere takes one exp of a per-lane argument instead of the three the IEEE-edged exp and the
+// tiny form would cost (randomly initialised networks reach |x| in the hundreds, where SiLU took
+// 3.7x its usual time): below -80 e^(x+32) for x * e^x scaled as in mish. Below -120 the result
+// rounds to -0, and -inf gives -inf * 0 = NaN, as the reference does.
 TF_UNARY_KERNEL(Silu) {
   V a = S::bor(x, sign_bit());  // -|x|
   // Large positive x needs no special case: e^-|x| clamped at e^-87 leaves 1 + t == 1, so x comes
