@@ -382,6 +382,67 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     }
   });
 
+  // The 3x3 and 5x5 forward walks pixel blocks outer on images up to ~1.5 MB and channel blocks
+  // outer beyond (with 64+ channels); both keep 8 pixels' accumulators over input columns taken one
+  // at a time. Channel tails at every width, borders on all sides, rows narrower than a block, a
+  // NaN and an inf in the filter (padded taps count as 0 * w), and stride-1 input gradients (the
+  // same blocks over the turned filter).
+  it('3x3 and 5x5 depthwise convolutions, both loop orders, == reference at every SIMD level, 1 == 2 threads', () => {
+    const cases: [number[], number, Conv2DOptions, string?][] = [
+      [[2, 11, 13, 20], 3, { padding: 'same' }],
+      [[1, 12, 9, 37], 3, { padding: 'same', strides: 2, activation: 'relu' }],
+      [[1, 10, 11, 8], 3, { padding: 'valid', strides: 2 }],
+      [[1, 9, 10, 24], 5, { padding: 'same' }],
+      [[1, 13, 14, 16], 5, { padding: 'same', strides: 2 }],
+      [[1, 5, 3, 12], 5, { padding: 'same' }],
+      [[1, 8, 19, 9], 5, { padding: [[1, 2], [2, 0]] }],
+      [[1, 9, 9, 16], 3, { padding: 'same' }, 'nan'],
+      [[1, 9, 9, 16], 5, { padding: 'same', strides: 2 }, 'inf'],
+      // > 1.5 MB per image, 96 channels: channel blocks outer over row chunks.
+      [[1, 66, 64, 96], 3, { padding: 'same' }],
+      [[1, 66, 64, 96], 5, { padding: 'same', strides: 2 }],
+      [[1, 66, 64, 96], 3, { padding: 'same' }, 'nan'],
+    ];
+    const { hardware, levels } = simdLevels();
+    const threadsBefore = tf.getNumThreads();
+    try {
+      cases.forEach(([xs, k, o, bad], i) => {
+        const c = xs[3]!;
+        const x = rand(xs, 1700 + i), b = rand([c], 1720 + i);
+        let w = rand([k, k, 1, c], 1710 + i);
+        if (bad) {
+          const v = w.dataSync().slice();
+          v[(k * k - 1) * c + 5] = bad === 'nan' ? NaN : Infinity;
+          w = tf.tensor(v, w.shape.slice());
+        }
+        const opts: Conv2DOptions = { ...o, groups: c, bias: b };
+        const want = on('js', () => conv2d(x, w, opts));
+        const grad = (): Tensor => {
+          const gy = rand(want.shape.slice(), 1730 + i);
+          return tf.grads((a: Tensor) => tf.sum(tf.mul(conv2d(a, w, opts), gy)))([x])[0]!;
+        };
+        const wantGrad = !bad && xs[1]! < 20 ? on('js', grad) : null;
+        for (const level of levels) {
+          tf.setSimdLevel(level);
+          const got = [1, 2].map((threads) => {
+            tf.setNumThreads(threads);
+            return on('native', () => conv2d(x, w, opts));
+          });
+          expectClose(got[0]!, want, 1e-4, 1e-5, `case ${i} (${level})`);
+          expect(Array.from(got[1]!.dataSync()), `case ${i} (${level}) 2 threads`).toEqual(Array.from(got[0]!.dataSync()));
+          if (wantGrad) {
+            tf.setNumThreads(1);
+            expectClose(on('native', grad), wantGrad, 1e-4, 1e-5, `case ${i} (${level}) input gradient`);
+          }
+        }
+        if (bad) expect(want.dataSync().some(Number.isNaN) || want.dataSync().some((v) => !Number.isFinite(v))).toBe(true);
+      });
+    } finally {
+      tf.setSimdLevel(hardware);
+      tf.setNumThreads(threadsBefore);
+    }
+  });
+
   it('stride-1 input gradients (dy convolved with the turned filter) == reference at every SIMD level, 1 == 2 threads', () => {
     const cases: [number[], number[], Conv2DOptions][] = [
       [[2, 9, 10, 16], [3, 3, 16, 24], { padding: 'same' }],

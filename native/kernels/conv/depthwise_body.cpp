@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "kernels/common/isa.h"
@@ -30,9 +31,16 @@ namespace tf::kernels::depthwise_detail::TF_ISA_NS {
 namespace {
 
 constexpr int L = DW_LANES;
-// Output pixels per register block: P accumulators plus the shared input columns and the filter
-// row fit 32 zmm; 16 ymm / xmm take half.
-constexpr int kPixels = L >= 16 ? 8 : 4;
+// Output pixels per register block. Each pixel's accumulator takes a chain of K * K dependent
+// multiply-adds, so the P chains must cover the FMA latency times its issue width (4 x 2 on Zen 3,
+// Zen 4 and Intel): fewer than 8 pixels left AVX2 latency-bound (4 pixels at 9 cycles per output
+// vector for 3x3, 2 pixels at 25 for 5x5). The blocks walk input columns one at a time (col_taps),
+// so only the P accumulators, a kernel row's K filter taps and one input column are live.
+constexpr int kPixels = 8;
+
+// The register blocks below must be inlined into their loops: called out of line, the
+// accumulators live in memory across the call (5x5 ran at half speed).
+#define DW_INLINE inline __attribute__((always_inline))
 
 template <int N>
 struct Vec {
@@ -73,6 +81,31 @@ inline void for_channel_blocks(int64_t c, F&& f) {
     }
   }
   for (; ch < c; ch++) f(Lanes<1>{}, ch);
+}
+
+// Input column Q of a kernel row (xq) into the accumulators of the P pixels that read it: pixel p
+// reads columns p * SW .. p * SW + K - 1 with filter tap Q - p * SW. Unrolled over the pixels at
+// compile time, so only the live (p, tap) pairs emit a multiply-add.
+template <int K, int SW, int N, int Q, int Pi>
+DW_INLINE void tap(V<N>* acc, V<N> xq, const V<N>* wv) {
+  if constexpr (Q - Pi * SW >= 0 && Q - Pi * SW < K) acc[Pi] += xq * wv[Q - Pi * SW];
+}
+template <int K, int SW, int N, int Q, int... Ps>
+DW_INLINE void col_taps(V<N>* acc, V<N> xq, const V<N>* wv, std::integer_sequence<int, Ps...>) {
+  (tap<K, SW, N, Q, Ps>(acc, xq, wv), ...);
+}
+
+// One kernel row of a P-pixel block: input columns 0 .. (P - 1) * SW + K - 1 loaded one at a
+// time by col(Q) and passed to col_taps.
+template <int K, int SW, int P, int N, class Col, int... Qs>
+DW_INLINE void row_taps(V<N>* acc, const V<N>* wv, Col&& col, std::integer_sequence<int, Qs...>) {
+  (col_taps<K, SW, N, Qs>(acc, col(std::integral_constant<int, Qs>{}), wv, std::make_integer_sequence<int, P>{}),
+   ...);
+}
+
+template <int K, int SW, int P, int N, class Col>
+DW_INLINE void row_taps(V<N>* acc, const V<N>* wv, Col&& col) {
+  row_taps<K, SW, P, N>(acc, wv, col, std::make_integer_sequence<int, (P - 1) * SW + K>{});
 }
 
 // Taps of one pixel as (data, filter) pointers at channel 0.
@@ -121,9 +154,8 @@ inline void dot_taps(const Taps& t, const float* bias, int64_t c, float* out) {
 // filter row starts at wrow[r]. FLIP reads filter column K-1-j for input column j (the input
 // gradient of a stride-1 convolution is this correlation with the flipped filter).
 template <int K, int SW, int P, int N, bool FLIP>
-inline void run_block(const float* const* rows, const float* const* wrow, int nr, int64_t c, const float* bias,
+DW_INLINE void run_block(const float* const* rows, const float* const* wrow, int nr, int64_t c, const float* bias,
                       int64_t ch, float* out) {
-  constexpr int NC = (P - 1) * SW + K;
   V<N> acc[P];
   const V<N> init = bias ? load<N>(bias + ch) : V<N>{};
   for (int p = 0; p < P; p++) acc[p] = init;
@@ -132,21 +164,15 @@ inline void run_block(const float* const* rows, const float* const* wrow, int nr
     const float* wr = wrow[r] + ch;
     V<N> wv[K];
     for (int j = 0; j < K; j++) wv[j] = load<N>(wr + (FLIP ? K - 1 - j : j) * c);
-    V<N> xv[NC];
-    for (int q = 0; q < NC; q++) xv[q] = load<N>(xr + q * c);
-    for (int p = 0; p < P; p++)
-      for (int j = 0; j < K; j++) acc[p] += xv[p * SW + j] * wv[j];
+    row_taps<K, SW, P, N>(acc, wv, [&](auto q) { return load<N>(xr + decltype(q)::value * c); });
   }
   for (int p = 0; p < P; p++) store<N>(out + p * c + ch, acc[p]);
 }
 
 // Pixels [lo, hi) of a row through run_block; x0 is the first input column of pixel lo.
-// Pixels per block: the P accumulators, the (P - 1) * SW + K shared input columns and the K filter
-// taps of a kernel row must all fit the register file: 5x5 stride 2 at 8 pixels needed 32 zmm and
-// spilled ~60 vectors per block (0.74x the speed of 4 pixels on a 56x56x144 layer).
 template <int K, int SW>
 constexpr int block_pixels() {
-  return (kPixels - 1) * SW + K + kPixels + K <= (L >= 16 ? 30 : 15) ? kPixels : kPixels / 2;
+  return kPixels;
 }
 
 template <int K, int SW, bool FLIP>
@@ -201,11 +227,13 @@ inline bool run_fast(int64_t k, int64_t sw, const float* const* rows_at0, const 
 // padding) are zero vectors in registers: the border pixels run the same register-blocked loop as
 // the interior, and a padded tap still adds 0 * w (a NaN for a non-finite w, as in the reference).
 template <int K, int SW, int P, int N, bool EDGE>
-inline void fwd_block(const float* const* rows, const float* const* wrow, int nr, int64_t c, V<N> init, int64_t base,
+DW_INLINE void fwd_block(const float* const* rows, const float* const* wrow, int nr, int64_t c, V<N> init, int64_t base,
                       int64_t qlo, int64_t qhi, float* out) {
-  constexpr int NC = (P - 1) * SW + K;
   V<N> acc[P];
   for (int p = 0; p < P; p++) acc[p] = init;
+  // Rolled: unrolling the K kernel rows (nr is K in forward_pixels_outer) spread each row's column
+  // loads across the rows and spilled accumulators, at half the speed for 5x5.
+#pragma GCC unroll 1
   for (int r = 0; r < nr; r++) {
     const float* xr = rows[r];
     const float* wr = wrow[r];
@@ -218,10 +246,10 @@ inline void fwd_block(const float* const* rows, const float* const* wrow, int nr
       for (int p = 0; p < P; p++) acc[p] += z;
       continue;
     }
-    V<N> xv[NC];
-    for (int q = 0; q < NC; q++) xv[q] = EDGE && (q < qlo || q >= qhi) ? V<N>{} : load<N>(xr + (base + q) * c);
-    for (int p = 0; p < P; p++)
-      for (int j = 0; j < K; j++) acc[p] += xv[p * SW + j] * wv[j];
+    row_taps<K, SW, P, N>(acc, wv, [&](auto q) {
+      constexpr int Q = decltype(q)::value;
+      return EDGE && (Q < qlo || Q >= qhi) ? V<N>{} : load<N>(xr + (base + Q) * c);
+    });
   }
   for (int p = 0; p < P; p++) store<N>(out + p * c, acc[p]);
 }
@@ -245,17 +273,16 @@ inline void with_pixels(int64_t n, F&& f) {
 // 3x3 filter's 9 vectors stay in registers across the row's pixel blocks instead of 3 loads per
 // kernel row and block.
 template <int K, int SW, int P, int N, bool EDGE>
-inline void fwd_block_full(const float* const* rows, const V<N>* wk, int64_t c, V<N> init, int64_t base, int64_t qlo,
+DW_INLINE void fwd_block_full(const float* const* rows, const V<N>* wk, int64_t c, V<N> init, int64_t base, int64_t qlo,
                            int64_t qhi, float* out) {
-  constexpr int NC = (P - 1) * SW + K;
   V<N> acc[P];
   for (int p = 0; p < P; p++) acc[p] = init;
   for (int r = 0; r < K; r++) {
     const float* xr = rows[r];
-    V<N> xv[NC];
-    for (int q = 0; q < NC; q++) xv[q] = EDGE && (q < qlo || q >= qhi) ? V<N>{} : load<N>(xr + (base + q) * c);
-    for (int p = 0; p < P; p++)
-      for (int j = 0; j < K; j++) acc[p] += xv[p * SW + j] * wk[r * K + j];
+    row_taps<K, SW, P, N>(acc, wk + r * K, [&](auto q) {
+      constexpr int Q = decltype(q)::value;
+      return EDGE && (Q < qlo || Q >= qhi) ? V<N>{} : load<N>(xr + (base + Q) * c);
+    });
   }
   for (int p = 0; p < P; p++) store<N>(out + p * c, acc[p]);
 }
@@ -356,6 +383,50 @@ void forward_fast(const ConvShape& s, const float* xn, const float* w, const flo
   });
 }
 
+// Forward over output rows [oy0, oy1), pixel blocks outer and channel blocks inner: a block's
+// K rows x (P - 1) * SW + K columns of all channels (a few KB to tens of KB) stay in L1 while
+// every channel block reads them, and the rows are read in address order. Preferred unless the
+// image is large (see forward_rows). Padded kernel rows are passed as null rows (0 * w), so no
+// scan of the filter for NaN or inf is needed.
+template <int K, int SW>
+void forward_pixels_outer(const ConvShape& s, const float* xn, const float* w, const float* bias, int64_t oy0,
+                          int64_t oy1, float* y) {
+  const int64_t c = s.c;
+  constexpr int P = block_pixels<K, SW>();
+  for (int64_t oy = oy0; oy < oy1; oy++) {
+    const int64_t y0 = oy * s.sh - s.pad_top;
+    const float* rows0[K];
+    for (int i = 0; i < K; i++) {
+      const int64_t iy = y0 + i * s.dh;
+      rows0[i] = iy >= 0 && iy < s.h ? xn + iy * s.w * c : nullptr;
+    }
+    float* out = y + (oy - oy0) * s.ow * c;
+    for (int64_t x = 0; x < s.ow; x += P) {
+      const int64_t n = std::min<int64_t>(P, s.ow - x);
+      const int64_t base = x * SW - s.pad_left;
+      const int64_t nc = (n - 1) * SW + K;
+      const int64_t qlo = std::max<int64_t>(0, -base), qhi = std::min<int64_t>(nc, s.w - base);
+      const bool edge = qlo > 0 || qhi < nc;
+      with_pixels<P>(n, [&](auto pixels) {
+        constexpr int PP = decltype(pixels)::value;
+        for_channel_blocks(c, [&](auto lanes, int64_t ch) {
+          constexpr int N = decltype(lanes)::value;
+          const V<N> init = bias ? load<N>(bias + ch) : V<N>{};
+          const float* rows[K];
+          const float* wrow[K];
+          for (int i = 0; i < K; i++) {
+            rows[i] = rows0[i] ? rows0[i] + ch : nullptr;
+            wrow[i] = w + i * K * c + ch;
+          }
+          if (edge) fwd_block<K, SW, PP, N, true>(rows, wrow, K, c, init, base, qlo, qhi, out + x * c + ch);
+          else fwd_block<K, SW, PP, N, false>(rows, wrow, K, c, init, base, qlo, qhi, out + x * c + ch);
+        });
+      });
+    }
+  }
+}
+
+
 // No NaN or inf in w[0, n).
 bool all_finite(const float* w, int64_t n) {
   V<L> chk{};
@@ -374,6 +445,20 @@ bool all_finite(const float* w, int64_t n) {
 void forward_rows(const ConvShape& s, const float* xn, const float* w, const float* bias, int64_t oy0, int64_t oy1,
                   float* y) {
   if (s.kh == s.kw && s.dw == 1 && s.kh <= 64) {
+    // Channel blocks outer (forward_fast) for images beyond ~1.5 MB with 64+ channels, which come
+    // from L3 or memory: it prefetches the next chunk's rows in slices. Per depthwise layer of
+    // mobilenet_v2 and efficientnet_b0 at batch 1 (AVX2, medians of 4 alternating runs) it won
+    // only there (112x112x96 0.60 vs 0.66 ms, 56x56x144 0.29 vs 0.38); pixels outer won the rest,
+    // most of all small images with many channels (7x7x960 0.041 vs 0.098 ms, 14x14x576 0.088 vs
+    // 0.155), whose channel-outer walk reads one line per pixel 4 * C bytes apart.
+    const bool large = s.h * s.w * s.c * static_cast<int64_t>(sizeof(float)) > (int64_t{3} << 19) && s.c >= 64;
+    if (!large) {
+      if (s.kw == 3 && s.sw == 1) return forward_pixels_outer<3, 1>(s, xn, w, bias, oy0, oy1, y);
+      if (s.kw == 3 && s.sw == 2) return forward_pixels_outer<3, 2>(s, xn, w, bias, oy0, oy1, y);
+      if (s.kw == 5 && s.sw == 1) return forward_pixels_outer<5, 1>(s, xn, w, bias, oy0, oy1, y);
+      if (s.kw == 5 && s.sw == 2) return forward_pixels_outer<5, 2>(s, xn, w, bias, oy0, oy1, y);
+      if (s.kw == 7 && s.sw == 1) return forward_pixels_outer<7, 1>(s, xn, w, bias, oy0, oy1, y);
+    }
     if (s.kw == 3 && s.sw == 1) return forward_fast<3, 1>(s, xn, w, bias, oy0, oy1, y);
     if (s.kw == 3 && s.sw == 2) return forward_fast<3, 2>(s, xn, w, bias, oy0, oy1, y);
     if (s.kw == 5 && s.sw == 1) return forward_fast<5, 1>(s, xn, w, bias, oy0, oy1, y);
