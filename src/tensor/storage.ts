@@ -161,6 +161,32 @@ let deferRegistration = false;
 /** Writes through any storage's `version` so far (see storageWriteEpoch). */
 let writeEpoch = 0;
 
+/**
+ * Regions of an arena (one ArrayBuffer planned by an inference plan) offered to the allocations of
+ * one plan step: an allocation of exactly `bytes[i]` bytes takes the first free region of that size
+ * and records its storage in `taken[i]`. Arena storages never enter the pool. @internal
+ */
+export interface ArenaOffer {
+  readonly buffer: ArrayBuffer;
+  readonly offsets: readonly number[];
+  readonly bytes: readonly number[];
+  readonly taken: (Storage | null)[];
+}
+let arenaOffer: ArenaOffer | null = null;
+
+/** @internal sets the arena regions the next allocations may take (null: none); returns the previous offer */
+export function offerArena(offer: ArenaOffer | null): ArenaOffer | null {
+  const prev = arenaOffer;
+  arenaOffer = offer;
+  return prev;
+}
+
+/** @internal a zero-filled buffer of at least `bytes` and the offset in it of a 64-byte-aligned start */
+export function allocateArena(bytes: number): { buffer: ArrayBuffer; base: number } {
+  const buffer = new ArrayBuffer(bytes + ALIGN_BYTES);
+  return { buffer, base: alignPadBytes(buffer) };
+}
+
 /** @internal sets whether new pooled storages skip the registry (see Storage.register); returns the previous setting */
 export function deferPoolRegistration(on: boolean): boolean {
   const prev = deferRegistration;
@@ -233,6 +259,18 @@ export class Storage {
       slabUsed += bytes;
       // Slab memory is zeroed when the slab is created and never reused, so it reads as zeros.
       return new Storage(data, dtype, false, false);
+    }
+    const offer = arenaOffer;
+    if (offer) {
+      for (let i = 0; i < offer.bytes.length; i++) {
+        if (offer.taken[i] || offer.bytes[i] !== bytes) continue;
+        const at = offer.offsets[i]!;
+        const view = dtype === 'int32' ? new Int32Array(offer.buffer, at, length) : new Float32Array(offer.buffer, at, length);
+        // Not pooled: the plan owns the region and reuses it for the next call.
+        const st = new Storage(view, dtype, false, false);
+        offer.taken[i] = st;
+        return st;
+      }
     }
     const got = takeBuffer(bytes);
     let data: DataArray;

@@ -5,7 +5,8 @@ import { bindConv2d, conv2dTranspose, type Conv2DOptions, prepackFilter, prepack
 import { linearInference } from '../../ops/linear';
 import { resolveFusedActivation } from '../../ops/fused-activation';
 import { closeScope, openScope, scoped, track } from '../../tensor/scope';
-import { deferPoolRegistration } from '../../tensor/storage';
+import { type Storage, deferPoolRegistration } from '../../tensor/storage';
+import { PlanArena, type StorageLife } from './arena';
 import { Tensor } from '../../tensor/tensor';
 import { asFloat } from '../import/op-spec';
 import { foldBatchNorms, lowerBatchNorms } from './fold-batch-norm';
@@ -198,6 +199,8 @@ export class InferencePlan {
   private readonly fixedTensors = new Set<Tensor>();
   /** The tensors one step creates (reused by every step of every call: plans run synchronously). */
   private readonly made: Tensor[] = [];
+  /** The regions of one buffer the intermediates are planned into (null: they come from the pool). */
+  private arena: PlanArena | null = null;
 
   /** Compiles `g` (fresh from buildIr, after its recording run on `xs`); the caller runs this untracked. */
   constructor(g: IrGraph, xs: readonly Tensor[]) {
@@ -225,6 +228,7 @@ export class InferencePlan {
     this.releaseRecording(g, xs);
     for (const st of this.steps) for (const t of st.fixed) if (t) this.fixedTensors.add(t);
     this.planFrees(xs);
+    this.arena = this.planArena(xs);
     this.stats = { importedNodes, steps: this.steps.length, foldedStatic, elidedNoOps, poolsBeforePointwise, foldedBatchNorms, affineBatchNorms, gatedActivations, kernels, fusedResiduals, fusedEpilogues, channelShuffles, headsLastAttentions, layoutConversions, concatShuffles, inPlaceConcats, convConcats, viewSteps: this.steps.filter((st) => st.view).length };
   }
 
@@ -295,6 +299,54 @@ export class InferencePlan {
     });
   }
 
+  /** Bytes of the arena the intermediates live in (0 when they come from the buffer pool). */
+  get arenaBytes(): number {
+    return this.arena?.inUse ? this.arena.bytes : 0;
+  }
+
+  /**
+   * Plans the storages the steps make into one arena. A probe run over the final steps (view steps
+   * in place) finds each output's storage: the step that makes it, the last step after which a
+   * value in it is freed, its size. Storages of inputs, fixed tensors and outputs (never freed),
+   * and slab-sized ones, stay out.
+   */
+  private planArena(xs: readonly Tensor[]): PlanArena | null {
+    const freeAt = new Int32Array(this.valueCount).fill(-1);
+    this.freeAfter.forEach((ids, j) => {
+      for (const id of ids) freeAt[id] = j;
+    });
+    const outside = new Set<Storage>();
+    for (const t of xs) outside.add(t.storage);
+    for (const t of this.fixedTensors) outside.add(t.storage);
+    const lives = new Map<Storage, { first: number; last: number; bytes: number; out: number; ok: boolean }>();
+    const made = new Set<Tensor>();
+    let j = 0;
+    this.execute(xs, null, (step, _ins, outs) => {
+      for (let k = 0; k < outs.length; k++) {
+        const t = outs[k];
+        if (!t) continue;
+        made.add(t);
+        const st = t.storage;
+        let life = lives.get(st);
+        if (!life) {
+          const bytes = st.data?.byteLength ?? 0;
+          life = { first: j, last: j, bytes, out: k, ok: !outside.has(st) && !st.escaped && bytes > 64 };
+          lives.set(st, life);
+        }
+        const id = step.outs[k]!;
+        // An output lowering dropped (id -1) is disposed within its step.
+        const free = id >= 0 ? freeAt[id]! : j;
+        if (free < 0) life.ok = false;
+        else life.last = Math.max(life.last, free);
+      }
+      j++;
+    });
+    for (const t of made) if (!this.fixedTensors.has(t) && !xs.includes(t)) t.dispose();
+    const planned: StorageLife[] = [];
+    for (const l of lives.values()) if (l.ok) planned.push({ first: l.first, last: l.last, bytes: l.bytes, out: l.out });
+    return planned.length > 0 ? new PlanArena(this.steps.length, planned) : null;
+  }
+
   /**
    * Runs the plan; with `profile`, adds each step's milliseconds to its op's entry. The outputs it
    * made join the caller's scope (as an op's result would) and get their registry entries: the
@@ -324,6 +376,7 @@ export class InferencePlan {
     const steps = this.steps;
     const freeAfter = this.freeAfter;
     const made = this.made;
+    const arena = this.arena;
     let j = 0;
     try {
       for (; j < steps.length; j++) {
@@ -342,9 +395,11 @@ export class InferencePlan {
         // (freeAfter), so they join no enclosing scope either.
         const parent = openScope(made);
         let outs: Tensor[];
+        arena?.before(j);
         try {
           outs = s.run(ins);
         } finally {
+          arena?.withdraw();
           closeScope(parent);
         }
         if (profile) profile.set(s.op, (profile.get(s.op) ?? 0) + performance.now() - t0);
@@ -360,6 +415,7 @@ export class InferencePlan {
           const t = made.pop()!;
           if (!keptOutput(t, outs, s.outs)) t.dispose();
         }
+        arena?.check(j, outs);
         for (let k = 0; k < ins.length; k++) ins[k] = null;
         const free = freeAfter[j];
         if (free) {
@@ -369,6 +425,7 @@ export class InferencePlan {
             vals[id] = undefined;
           }
         }
+        arena?.released(j);
       }
     } catch (err) {
       // What the steps so far made goes back to the pool (the caller then runs the imported graph).

@@ -264,6 +264,45 @@ describe('compiled inference of imported models', () => {
     expect(pooledBufferBytes()).toBeLessThanOrEqual(after);
   });
 
+  it('intermediates live in one arena per plan: later calls take no pooled buffer for them, and handed-out outputs keep their values', () => {
+    for (const name of ['mobile-block', 'resblock', 'cnn', 'transformer']) {
+      const model = importOnnx(file(name));
+      const xs = inputsOf(name, 4);
+      model.predictOnBatch(xs.length === 1 ? xs[0]! : xs);
+      const first = model.predictOnBatch(xs.length === 1 ? xs[0]! : xs) as Tensor;
+      const kept = Float32Array.from((Array.isArray(first) ? first[0]! : first).dataSync());
+      const plan = (planner(model) as unknown as { plans: Map<string, { arenaBytes: number }> }).plans;
+      const arenaBytes = [...plan.values()][0]!.arenaBytes;
+      expect(arenaBytes, name).toBeGreaterThan(0);
+      // A second call with other inputs: only its outputs come from the pool.
+      const other = inputsOf(name, 4).map((t) => (t.dtype === 'float32' ? tensor(Float32Array.from(t.dataSync(), (v) => v * 0.5 + 0.1), t.shape.slice(), 'float32') : t));
+      const buffers: ArrayBufferLike[] = [];
+      const allocate = Storage.allocate.bind(Storage);
+      const spy = vi.spyOn(Storage, 'allocate').mockImplementation((dtype, length) => {
+        const st = allocate(dtype, length);
+        buffers.push(st.data!.buffer);
+        return st;
+      });
+      let result: Tensor | Tensor[];
+      try {
+        result = model.predictOnBatch(other.length === 1 ? other[0]! : other);
+      } finally {
+        spy.mockRestore();
+      }
+      const outs = Array.isArray(result) ? result : [result];
+      const inArena = buffers.filter((b) => b.byteLength === arenaBytes + 64).length;
+      // Pooled buffers: the outputs, and intermediates the arena does not plan (inputs of steps that
+      // hand back a fixed tensor, slab-sized values).
+      expect(inArena, `${name}: intermediates from the arena`).toBeGreaterThan(0);
+      expect(inArena, `${name}: intermediates from the arena`).toBeGreaterThanOrEqual(buffers.length - outs.length - 2);
+      for (const y of outs) expect(y.storage.data!.buffer.byteLength, `${name} output`).not.toBe(arenaBytes + 64);
+      expect(Array.from((Array.isArray(first) ? first[0]! : first).dataSync()), `${name}: the first call's output after the second call`).toEqual(Array.from(kept));
+      // And the arena's results equal the uncompiled graph's.
+      const plain = importOnnx(file(name), { compile: false });
+      outputs(model, other).forEach((y, k) => expect(relError(y, outputs(plain, other)[k]!), name).toBeLessThan(1e-5));
+    }
+  });
+
   it('plans for several batch sizes share one packed copy of the weights', () => {
     const model = importOnnx(file('mobile-block'));
     const derived = (planner(model) as unknown as { derived: Map<Tensor, Map<string, Tensor>> }).derived;
