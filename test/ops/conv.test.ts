@@ -398,10 +398,12 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[1, 8, 19, 9], 5, { padding: [[1, 2], [2, 0]] }],
       [[1, 9, 9, 16], 3, { padding: 'same' }, 'nan'],
       [[1, 9, 9, 16], 5, { padding: 'same', strides: 2 }, 'inf'],
-      // > 1.5 MB per image, 96 channels: channel blocks outer over row chunks.
-      [[1, 66, 64, 96], 3, { padding: 'same' }],
-      [[1, 66, 64, 96], 5, { padding: 'same', strides: 2 }],
-      [[1, 66, 64, 96], 3, { padding: 'same' }, 'nan'],
+      // Batches beyond 8 MB of images up to 1.5 MB: pixels outer, prefetching each chunk's next rows.
+      [[6, 48, 48, 160], 3, { padding: 'same' }],
+      // > 1.5 MB per image, 96 channels, batch beyond 8 MB: channel blocks outer over row chunks.
+      [[6, 66, 64, 96], 3, { padding: 'same' }],
+      [[6, 66, 64, 96], 5, { padding: 'same', strides: 2 }],
+      [[6, 66, 64, 96], 3, { padding: 'same' }, 'nan'],
     ];
     const { hardware, levels } = simdLevels();
     const threadsBefore = tf.getNumThreads();

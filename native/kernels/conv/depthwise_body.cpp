@@ -221,6 +221,30 @@ inline bool run_fast(int64_t k, int64_t sw, const float* const* rows_at0, const 
   return true;
 }
 
+// Prefetches into L2 the input rows that the next oy1 - oy0 output rows add (the caller's next
+// chunk, most often) while this chunk computes, in equal slices over `steps` calls of step(). From
+// memory the hardware prefetchers lag: a batch-8 layer's images are written long before they are
+// read. One burst per channel block (the first form) overran the outstanding-miss queues; slices
+// per output row ran mobilenet_v2 b8's 56x56x144 layer at 3.1 instead of 3.4 ms.
+class NextRows {
+ public:
+  NextRows(const ConvShape& s, const float* xn, int64_t oy0, int64_t oy1, int64_t steps, bool on) {
+    const int64_t in_row = s.w * s.c;
+    const int64_t lo = std::max<int64_t>(0, (oy1 - 1) * s.sh - s.pad_top + (s.kh - 1) * s.dh + 1);
+    const int64_t hi = std::min<int64_t>(s.h, (2 * oy1 - oy0 - 1) * s.sh - s.pad_top + (s.kh - 1) * s.dh + 1);
+    at_ = reinterpret_cast<const char*>(xn + lo * in_row);
+    bytes_ = on && hi > lo ? (hi - lo) * in_row * static_cast<int64_t>(sizeof(float)) : 0;
+    slice_ = (bytes_ / std::max<int64_t>(1, steps) + 63) & ~int64_t{63};
+  }
+  void step() {
+    for (const int64_t end = std::min(bytes_, done_ + slice_); done_ < end; done_ += 64) __builtin_prefetch(at_ + done_, 0, 2);
+  }
+
+ private:
+  const char* at_ = nullptr;
+  int64_t bytes_ = 0, slice_ = 0, done_ = 0;
+};
+
 // Forward, one channel block [ch, ch + N) of P output pixels of one output row: rows[r] is the
 // input row of the r-th valid kernel row at column 0 and channel ch, wrow[r] its filter row. Tap
 // (p, j) reads input column base + p * SW + j; a null rows[r] is a padded row (zeros). With EDGE, block columns outside [qlo, qhi) (the
@@ -338,19 +362,10 @@ void forward_fast(const ConvShape& s, const float* xn, const float* w, const flo
                   float* y) {
   const int64_t c = s.c;
   const int64_t row = s.ow * c;
-  // The input rows the next oy1 - oy0 output rows add (the caller's next chunk, most often), as
-  // bytes of xn: prefetched into L2 in sequential slices, one per channel block, while this chunk
-  // computes. Blocks outer read a line of each pixel per block, 4 * C bytes apart, which the hardware
+  // Blocks outer read a line of each pixel per block, 4 * C bytes apart, which the hardware
   // prefetchers follow poorly from L3 or memory: a 3x3 stride-2 96-channel 112x112 layer ran at half
   // the speed of the pixel-outer order until the next rows were prefetched.
-  const int64_t in_row = s.w * c;
-  const int64_t next_lo = std::max<int64_t>(0, (oy1 - 1) * s.sh - s.pad_top + (s.kh - 1) * s.dh + 1);
-  const int64_t next_hi = std::min<int64_t>(s.h, (2 * oy1 - oy0 - 1) * s.sh - s.pad_top + (s.kh - 1) * s.dh + 1);
-  const char* pf = reinterpret_cast<const char*>(xn + next_lo * in_row);
-  const int64_t pf_bytes = next_hi > next_lo ? (next_hi - next_lo) * in_row * static_cast<int64_t>(sizeof(float)) : 0;
-  const int64_t blocks = (c + L - 1) / L;
-  const int64_t pf_slice = (pf_bytes / blocks + 63) & ~int64_t{63};
-  int64_t pf_done = 0;
+  NextRows next(s, xn, oy0, oy1, (c + L - 1) / L * (oy1 - oy0), true);
   for_channel_blocks(c, [&](auto lanes, int64_t ch) {
     constexpr int N = decltype(lanes)::value;
     const V<N> init = bias ? load<N>(bias + ch) : V<N>{};
@@ -363,9 +378,8 @@ void forward_fast(const ConvShape& s, const float* xn, const float* w, const flo
     }
     bool finite = true;
     for (int l = 0; l < N; l++) finite = finite && chk[l] == 0.0f;
-    for (const int64_t end = std::min(pf_bytes, pf_done + pf_slice); pf_done < end; pf_done += 64)
-      __builtin_prefetch(pf + pf_done, 0, 2);
     for (int64_t oy = oy0; oy < oy1; oy++) {
+      next.step();
       const int64_t y0 = oy * s.sh - s.pad_top;
       const float* rows[64];
       const float* wrow[64];
@@ -390,9 +404,10 @@ void forward_fast(const ConvShape& s, const float* xn, const float* w, const flo
 // scan of the filter for NaN or inf is needed.
 template <int K, int SW>
 void forward_pixels_outer(const ConvShape& s, const float* xn, const float* w, const float* bias, int64_t oy0,
-                          int64_t oy1, float* y) {
+                          int64_t oy1, float* y, bool prefetch) {
   const int64_t c = s.c;
   constexpr int P = block_pixels<K, SW>();
+  NextRows next(s, xn, oy0, oy1, (oy1 - oy0) * ((s.ow + P - 1) / P), prefetch);
   for (int64_t oy = oy0; oy < oy1; oy++) {
     const int64_t y0 = oy * s.sh - s.pad_top;
     const float* rows0[K];
@@ -407,6 +422,7 @@ void forward_pixels_outer(const ConvShape& s, const float* xn, const float* w, c
       const int64_t nc = (n - 1) * SW + K;
       const int64_t qlo = std::max<int64_t>(0, -base), qhi = std::min<int64_t>(nc, s.w - base);
       const bool edge = qlo > 0 || qhi < nc;
+      next.step();
       with_pixels<P>(n, [&](auto pixels) {
         constexpr int PP = decltype(pixels)::value;
         for_channel_blocks(c, [&](auto lanes, int64_t ch) {
@@ -445,19 +461,24 @@ bool all_finite(const float* w, int64_t n) {
 void forward_rows(const ConvShape& s, const float* xn, const float* w, const float* bias, int64_t oy0, int64_t oy1,
                   float* y) {
   if (s.kh == s.kw && s.dw == 1 && s.kh <= 64) {
-    // Channel blocks outer (forward_fast) for images beyond ~1.5 MB with 64+ channels, which come
-    // from L3 or memory: it prefetches the next chunk's rows in slices. Per depthwise layer of
-    // mobilenet_v2 and efficientnet_b0 at batch 1 (AVX2, medians of 4 alternating runs) it won
-    // only there (112x112x96 0.60 vs 0.66 ms, 56x56x144 0.29 vs 0.38); pixels outer won the rest,
-    // most of all small images with many channels (7x7x960 0.041 vs 0.098 ms, 14x14x576 0.088 vs
-    // 0.155), whose channel-outer walk reads one line per pixel 4 * C bytes apart.
-    const bool large = s.h * s.w * s.c * static_cast<int64_t>(sizeof(float)) > (int64_t{3} << 19) && s.c >= 64;
-    if (!large) {
-      if (s.kw == 3 && s.sw == 1) return forward_pixels_outer<3, 1>(s, xn, w, bias, oy0, oy1, y);
-      if (s.kw == 3 && s.sw == 2) return forward_pixels_outer<3, 2>(s, xn, w, bias, oy0, oy1, y);
-      if (s.kw == 5 && s.sw == 1) return forward_pixels_outer<5, 1>(s, xn, w, bias, oy0, oy1, y);
-      if (s.kw == 5 && s.sw == 2) return forward_pixels_outer<5, 2>(s, xn, w, bias, oy0, oy1, y);
-      if (s.kw == 7 && s.sw == 1) return forward_pixels_outer<7, 1>(s, xn, w, bias, oy0, oy1, y);
+    // Where the input comes from decides the order. Per depthwise layer of mobilenet_v2 and
+    // efficientnet_b0 in the network (AVX2, 1 thread, medians of 3-4 alternating runs):
+    // - batch 1 (input just written, in L2/L3): pixels outer won every layer, 112x112x96 0.32 vs
+    //   0.36 ms, 56x56x144 0.22 vs 0.26, most of all small images with many channels (7x7x960 0.040
+    //   vs 0.059), whose channel-outer walk reads one line per pixel 4 * C bytes apart;
+    // - batch 8 (a batch beyond ~8 MB comes from memory): channels outer won on images beyond
+    //   ~1.5 MB (112x112x96 4.2 vs 4.8 ms, 56x56x144 3.1 vs 4.2), pixels outer on the rest. There
+    //   prefetching the next chunk paid (112x112x96 pixels outer 4.8 vs 5.9 ms), but it cost a third
+    //   on a 112x112x96 input still in L3 (0.23 vs 0.17 ms): only batches beyond 8 MB prefetch.
+    const int64_t image = s.h * s.w * s.c * static_cast<int64_t>(sizeof(float));
+    const int64_t batch = image * s.n;
+    const bool from_memory = batch > (int64_t{8} << 20);
+    if (!(from_memory && image > (int64_t{3} << 19) && s.c >= 64)) {
+      if (s.kw == 3 && s.sw == 1) return forward_pixels_outer<3, 1>(s, xn, w, bias, oy0, oy1, y, from_memory);
+      if (s.kw == 3 && s.sw == 2) return forward_pixels_outer<3, 2>(s, xn, w, bias, oy0, oy1, y, from_memory);
+      if (s.kw == 5 && s.sw == 1) return forward_pixels_outer<5, 1>(s, xn, w, bias, oy0, oy1, y, from_memory);
+      if (s.kw == 5 && s.sw == 2) return forward_pixels_outer<5, 2>(s, xn, w, bias, oy0, oy1, y, from_memory);
+      if (s.kw == 7 && s.sw == 1) return forward_pixels_outer<7, 1>(s, xn, w, bias, oy0, oy1, y, from_memory);
     }
     if (s.kw == 3 && s.sw == 1) return forward_fast<3, 1>(s, xn, w, bias, oy0, oy1, y);
     if (s.kw == 3 && s.sw == 2) return forward_fast<3, 2>(s, xn, w, bias, oy0, oy1, y);
