@@ -91,7 +91,7 @@ export { listOps, type OpInfo, type OpCheck } from './ops/registry';
 export { noGrad, isGradEnabled } from './autograd/tape';
 export { backward } from './autograd/backward';
 export { grad, grads, valueAndGrad, valueAndGrads, type ValueAndGrads } from './autograd/functional';
-export { pooledBufferBytes } from './tensor/storage';
+export { freshBufferCount, pooledBufferBytes } from './tensor/storage';
 
 // Training: layers, models, losses, metrics, optimizers, callbacks (tfjs-layers names).
 export {

@@ -70,6 +70,7 @@ interface Parked {
 }
 const free = new Map<number, Parked>();
 let pooledBytes = 0;
+let freshBuffers = 0;
 let tick = 0;
 
 /** Rounds up to one of four size classes per power of two, so reuse wastes at most ~19%. */
@@ -127,6 +128,7 @@ function takeBuffer(bytes: number): DataArray | ArrayBuffer {
   // Parked buffers of other sizes never take the process past the pool's ceiling: the fresh buffer
   // takes the place of the oldest of them.
   trimTo(Math.max(0, (FIXED_CAP_BYTES ?? MAX_CAP_BYTES) - inUseBytes));
+  freshBuffers++;
   return new ArrayBuffer(cls);
 }
 
@@ -342,6 +344,14 @@ export class Storage {
  */
 export function storageWriteEpoch(): number {
   return writeEpoch;
+}
+
+/**
+ * Pooled-size buffers created afresh so far, because none of their size class was parked (for
+ * tests and diagnostics): flat across the steps of a training loop once its first steps have run.
+ */
+export function freshBufferCount(): number {
+  return freshBuffers;
 }
 
 /** Bytes currently parked in the buffer pool (for tests and diagnostics). */
