@@ -41,6 +41,8 @@ export {
   mul,
   div,
   pow,
+  mod,
+  fmod,
   maximum,
   minimum,
   equal,

@@ -26,9 +26,17 @@ interface BinaryDef {
 
 const codes = nativeAddon()?.binaryOps ?? [];
 
-function define(name: string, onnx: string, ref: Ref, backward: Backward | null, keepsInt: boolean, domain: Domain = 'any'): BinaryDef {
+/**
+ * Inputs remapped for an op's finite-difference check: ops with jumps (the modulo ops) check their
+ * gradient only on a band of inputs that crosses none, and their other checks compare values only.
+ */
+type GradBand = (a: Tensor, b: Tensor) => [Tensor, Tensor];
+
+function define(name: string, onnx: string, ref: Ref, backward: Backward | null, keepsInt: boolean, domain: Domain = 'any',
+  gradBand?: GradBand): BinaryDef {
   const def: BinaryDef = { name, onnx, ref, backward, keepsInt, code: codes.indexOf(name) };
   const run = (a: Tensor, b: Tensor): Tensor => binaryOp(def, a, b);
+  const grad = gradBand ? false : undefined;
   registerOp({
     name,
     onnx,
@@ -36,17 +44,20 @@ function define(name: string, onnx: string, ref: Ref, backward: Backward | null,
     native: def.code >= 0,
     differentiable: backward !== null,
     checks: [
-      { label: 'same shape', shapes: [[3, 4], [3, 4]], domain, run },
-      { label: 'row broadcast', shapes: [[2, 3, 5], [5]], domain, run },
-      { label: 'row broadcast first', shapes: [[7], [3, 9, 7]], domain, run },
+      { label: 'same shape', shapes: [[3, 4], [3, 4]], domain, run, grad },
+      { label: 'row broadcast', shapes: [[2, 3, 5], [5]], domain, run, grad },
+      { label: 'row broadcast first', shapes: [[7], [3, 9, 7]], domain, run, grad },
       // Channels-last pixels times a per-channel row: blocks of 42 rows and a partial one.
       { label: 'many short rows', shapes: [[2, 40, 24], [1, 1, 24]], domain, run, grad: false },
-      { label: 'column broadcast', shapes: [[4, 1], [4, 6]], domain, run },
-      { label: 'both broadcast', shapes: [[2, 1, 3], [1, 4, 1]], domain, run },
-      { label: 'scalar', shapes: [[3, 2], []], domain, run },
-      { label: 'rank 0', shapes: [[], []], domain, run },
-      { label: 'empty', shapes: [[0, 3], [1, 3]], domain, run },
+      { label: 'column broadcast', shapes: [[4, 1], [4, 6]], domain, run, grad },
+      { label: 'both broadcast', shapes: [[2, 1, 3], [1, 4, 1]], domain, run, grad },
+      { label: 'scalar', shapes: [[3, 2], []], domain, run, grad },
+      { label: 'rank 0', shapes: [[], []], domain, run, grad },
+      { label: 'empty', shapes: [[0, 3], [1, 3]], domain, run, grad },
       { label: 'long', shapes: [[2, 1031], [2, 1031]], domain, run, grad: false },
+      ...(gradBand
+        ? [{ label: 'gradient between jumps', shapes: [[3, 4], [4]], domain, run: (a: Tensor, b: Tensor) => run(...gradBand(a, b)) }]
+        : []),
       ...(keepsInt
         ? [{ label: 'int32', shapes: [[3, 4], [4]], dtypes: ['int32', 'int32'] as DType[], intRange: [-9, 10] as [number, number], run }]
         : []),
@@ -167,6 +178,21 @@ const powDef = define(
   false,
   'positive',
 );
+/** Floor modulo (the sign of the divisor), as Python's %, torch.remainder and tf.math.floormod. */
+function floorMod(a: number, b: number): number {
+  const r = a % b;
+  return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+}
+// a - floor(a / b) * b and a - trunc(a / b) * b: d/da = 1, d/db = -floor(a / b) = (y - a) / b.
+const modBackward: Backward = (g, a, b, y) => [g, mul(g, div(sub(y, a), b))];
+// Values over [-2, 2] (signs of both operands); the gradient on a in [3.15, 3.45] (or its negative
+// for fmod) and b in [1.005, 1.02], where a / b stays inside (3, 3.5) and the quotient is 3.
+const modBand: GradBand = (a, b) => [add(mul(a, 0.2), 3.05), add(mul(b, 0.01), 1)];
+const modDef = define('mod', 'Mod', floorMod, modBackward, true, 'any', modBand);
+const fmodDef = define('fmod', 'Mod+fmod', (a, b) => a % b, modBackward, true, 'any', (a, b) => {
+  const [x, y] = modBand(a, b);
+  return [mul(x, -1), y];
+});
 const maximumDef = define(
   'maximum',
   'Max',
@@ -211,6 +237,20 @@ export function div(a: Tensor | number, b: Tensor | number): Tensor {
 /** Elementwise a ** b (float32). */
 export function pow(a: Tensor | number, b: Tensor | number): Tensor {
   return binaryOp(powDef, a, b);
+}
+/**
+ * Elementwise remainder of a / b with the sign of b (floor modulo: Python's %, torch.remainder,
+ * tf.math.floormod, ONNX Mod with fmod = 0). int32 inputs give int32.
+ */
+export function mod(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(modDef, a, b);
+}
+/**
+ * Elementwise remainder of a / b with the sign of a (C fmod: torch.fmod, ONNX Mod with fmod = 1).
+ * int32 inputs give int32.
+ */
+export function fmod(a: Tensor | number, b: Tensor | number): Tensor {
+  return binaryOp(fmodDef, a, b);
 }
 /** Elementwise larger of a and b; NaN if either is NaN. */
 export function maximum(a: Tensor | number, b: Tensor | number): Tensor {

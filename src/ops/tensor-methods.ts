@@ -22,6 +22,8 @@ declare module '../tensor/tensor' {
     mul(b: Operand): Tensor;
     div(b: Operand): Tensor;
     pow(b: Operand): Tensor;
+    mod(b: Operand): Tensor;
+    fmod(b: Operand): Tensor;
     maximum(b: Operand): Tensor;
     minimum(b: Operand): Tensor;
     equal(b: Operand): Tensor;
@@ -75,7 +77,7 @@ declare module '../tensor/tensor' {
 }
 
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
-for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'equal', 'notEqual', 'greater',
+for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'mod', 'fmod', 'maximum', 'minimum', 'equal', 'notEqual', 'greater',
   'greaterEqual', 'less', 'lessEqual'] as const) {
   const f = binary[name];
   proto[name] = function (this: Tensor, b: Operand) {

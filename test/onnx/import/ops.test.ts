@@ -155,6 +155,19 @@ const CASES: Case[] = [
     nodes: [{ op: 'Split', inputs: ['x'], outputs: ['p', 'q', 'r'], attrs: { axis: 1 } }, { op: 'Sub', inputs: ['p', 'q'], outputs: ['pq'] },
       { op: 'Mul', inputs: ['pq', 'r'], outputs: ['y'] }] } },
   { name: 'Slice plain (opset 9 attributes)', graph: { ...one('Slice', [vec('x', ['N', 6, 5])], { starts: [1, 0], ends: [4, 3], axes: [1, 2] }), opset: 9 } },
+  { name: 'Mod fmod=1 (float: the sign of the dividend)', graph: one('Mod', [vec('a'), vec('b')], { fmod: 1 }) },
+  { name: 'Mod fmod=0 on int64 shape values (the sign of the divisor)', graph: { inputs: [vec()], outputs: ['y'],
+    initializers: [I64('k', [3, -3, 4, 3, -3, 4])],
+    nodes: [
+      { op: 'Shape', inputs: ['x'], outputs: ['s'] }, { op: 'Neg', inputs: ['s'], outputs: ['ns'] }, { op: 'Concat', inputs: ['s', 'ns'], outputs: ['both'], attrs: { axis: 0 } },
+      { op: 'Mod', inputs: ['both', 'k'], outputs: ['m'] }, { op: 'Cast', inputs: ['m'], outputs: ['y'], attrs: { to: 1 } },
+    ] } },
+  { name: 'ScatterND rows (PyTorch item assignment)', graph: one('ScatterND', [vec('x', ['N', 4, 5])], {}, {
+    initializers: [I64('i', [0, 1, 1, 3, -1, 0], [3, 2]), W('u', [3, 5], 11)] }) },
+  { name: 'ScatterND elements, k = rank', graph: one('ScatterND', [vec('x', [4, 5])], {}, {
+    initializers: [I64('i', [3, 4, 0, 0], [2, 2]), W('u', [2], 12)] }) },
+  { name: 'ScatterND whole slabs, k = 1', graph: one('ScatterND', [vec('x', [4, 2, 3])], {}, {
+    initializers: [I64('i', [2, 0], [2, 1]), W('u', [2, 2, 3], 13)] }) },
   { name: 'Gather axis 1, negative index', graph: one('Gather', [vec('x', ['N', 6, 5])], { axis: 1 }, { initializers: [I64('i', [0, -1, 2, 2], [2, 2])] }) },
   { name: 'Shape/Gather/Unsqueeze/Concat/Reshape (PyTorch flatten)', graph: { inputs: [x4()], outputs: ['y'], opset: 13,
     initializers: [I64('zero', [0], []), I64('ax0', [0]), I64('m1', [-1])],

@@ -1,7 +1,7 @@
 // Elementwise and activation operators. Every unary op that is an ONNX operator comes from the unary
 // op table (src/ops/unary.ts), attributes mapped to its parameters. Integer tensors (shape arithmetic in exported graphs) stay
 // int32 where ONNX keeps them integer: Div truncates, comparisons give 0/1 int32 (ONNX bool).
-import { add, div, equal, greater, greaterEqual, less, lessEqual, maximum, minimum, mul, notEqual, pow, sub } from '../../../ops/binary';
+import { add, div, equal, fmod, greater, greaterEqual, less, lessEqual, maximum, minimum, mod, mul, notEqual, pow, sub } from '../../../ops/binary';
 import { cast } from '../../../ops/cast';
 import { softmax, logSoftmax } from '../../../ops/softmax';
 import { neg } from '../../../ops/unary';
@@ -114,6 +114,15 @@ export const elementwiseOps: Record<string, OnnxOpSpec> = {
   Mul: binary(mul),
   Div: binary(divide),
   Pow: binary((a, b) => pow(float(a), float(b))),
+  // fmod = 0 (the default, integers): the sign of the divisor; fmod = 1: the sign of the dividend.
+  Mod: {
+    attributes: ['fmod'],
+    validate: (a, ctx) => {
+      const f = a.int('fmod', 0);
+      if (f !== 0 && f !== 1) throw new Error(`${ctx.where}: fmod should be 0 or 1, got ${f}`);
+    },
+    run: (inputs, a, ctx) => [(a.int('fmod', 0) === 1 ? fmod : mod)(need(inputs, 0, ctx), need(inputs, 1, ctx))],
+  },
   Equal: binary((a, b) => toBool(equal(a, b))),
   Greater: binary((a, b) => toBool(greater(a, b))),
   Less: binary((a, b) => toBool(less(a, b))),

@@ -8,9 +8,10 @@ import { nnOps } from './nn';
 import { fakeQuantizeOp, quantizationOps } from './quantization';
 import { recurrentOps } from './recurrent';
 import { reduceOps } from './reduce';
+import { scatterOps } from './scatter';
 import { shapeOps } from './shape';
 
-const table: ReadonlyMap<string, OnnxOpSpec> = new Map(Object.entries({ ...elementwiseOps, ...shapeOps, ...nnOps, ...reduceOps, ...recurrentOps, ...quantizationOps, ...integerOps, [FUSED_ATTENTION]: fusedAttentionOp, [FAKE_QUANT]: fakeQuantizeOp }));
+const table: ReadonlyMap<string, OnnxOpSpec> = new Map(Object.entries({ ...elementwiseOps, ...shapeOps, ...nnOps, ...reduceOps, ...scatterOps, ...recurrentOps, ...quantizationOps, ...integerOps, [FUSED_ATTENTION]: fusedAttentionOp, [FAKE_QUANT]: fakeQuantizeOp }));
 
 /** The implementation of an ONNX operator, or undefined when it is not supported. */
 export function onnxOp(opType: string): OnnxOpSpec | undefined {
