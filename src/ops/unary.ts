@@ -41,6 +41,11 @@ interface UnarySpec {
   readonly activation?: UnaryActivation;
   /** Registry checks beyond the standard shapes (other parameters, saturated ranges). */
   readonly checks?: readonly OpCheck[];
+  /**
+   * For step functions, whose jumps no domain avoids: the standard checks compare values only and
+   * this maps the sampled inputs onto a band without a jump for the gradient check.
+   */
+  readonly gradBand?: (x: Tensor) => Tensor;
 }
 
 interface UnaryDef {
@@ -60,6 +65,14 @@ const SELU_GAMMA = 1.0507009873554805;
 const step = (x: Tensor): Tensor => greater(x, 0);
 const stableSigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 const stableSoftplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+
+const stepBand = (x: Tensor): Tensor => add(mul(x, 0.2), 1.25);
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  // Math.round takes halves up: -2.5 -> -2 (even already), 2.5 -> 3 (odd: back to 2).
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
 
 const specs = {
   neg: { onnx: { op: 'Neg' }, ref: (x) => -x, backward: (g) => neg(g) },
@@ -136,6 +149,19 @@ const specs = {
     backward: (g) => zerosLike(g),
     domain: 'awayFromZero',
   },
+  sin: { onnx: { op: 'Sin' }, ref: Math.sin, backward: (g, x) => mul(g, cos(x)) },
+  cos: { onnx: { op: 'Cos' }, ref: Math.cos, backward: (g, x) => neg(mul(g, sin(x))) },
+  tan: { onnx: { op: 'Tan' }, ref: Math.tan, backward: (g, _x, y) => mul(g, add(mul(y, y), 1)), domain: 'unit' },
+  asin: { onnx: { op: 'Asin' }, ref: Math.asin, backward: (g, x) => div(g, sqrt(sub(1, mul(x, x)))), domain: 'unit' },
+  acos: { onnx: { op: 'Acos' }, ref: Math.acos, backward: (g, x) => neg(div(g, sqrt(sub(1, mul(x, x))))), domain: 'unit' },
+  atan: { onnx: { op: 'Atan' }, ref: Math.atan, backward: (g, x) => div(g, add(mul(x, x), 1)) },
+  sinh: { onnx: { op: 'Sinh' }, ref: Math.sinh, backward: (g, x) => mul(g, cosh(x)) },
+  cosh: { onnx: { op: 'Cosh' }, ref: Math.cosh, backward: (g, x) => mul(g, sinh(x)) },
+  // Piecewise constant: zero gradient, as PyTorch gives; the gradient is checked on [1.05, 1.45].
+  floor: { onnx: { op: 'Floor' }, ref: Math.floor, backward: (g) => zerosLike(g), gradBand: stepBand },
+  ceil: { onnx: { op: 'Ceil' }, ref: Math.ceil, backward: (g) => zerosLike(g), gradBand: stepBand },
+  /** Halves to the even neighbour, as ONNX Round, NumPy and PyTorch round. */
+  round: { onnx: { op: 'Round', since: 11 }, ref: roundHalfEven, backward: (g) => zerosLike(g), gradBand: stepBand },
   square: {
     onnx: { composite: (e, x) => e.node('Mul', [x, x]) },
     ref: (x) => x * x,
@@ -254,6 +280,8 @@ function define(name: string, spec: UnarySpec): UnaryDef {
   const def: UnaryDef = { name, ref: spec.ref, backward: spec.backward, params, checkParams: spec.checkParams, code: activeAddonCodes().indexOf(name) };
   const domain = spec.domain ?? 'any';
   const run = (x: Tensor): Tensor => call(def, x);
+  const band = spec.gradBand;
+  const grad = band ? false : undefined;
   registerOp({
     name,
     onnx: spec.onnx?.op ?? null,
@@ -261,10 +289,11 @@ function define(name: string, spec: UnarySpec): UnaryDef {
     native: def.code >= 0,
     differentiable: true,
     checks: [
-      { shapes: [[2, 3, 5]], domain, run },
-      { label: 'scalar', shapes: [[]], domain, run },
-      { label: 'empty', shapes: [[0, 3]], domain, run },
+      { shapes: [[2, 3, 5]], domain, run, grad },
+      { label: 'scalar', shapes: [[]], domain, run, grad },
+      { label: 'empty', shapes: [[0, 3]], domain, run, grad },
       { label: 'long', shapes: [[1031]], domain, grad: false, run },
+      ...(band ? [{ label: 'gradient between jumps', shapes: [[2, 3, 5]], domain: 'unit' as const, run: (x: Tensor) => run(band(x)) }] : []),
       ...(spec.checks ?? []),
     ],
   });
@@ -378,6 +407,50 @@ export function erf(x: Tensor | number): Tensor {
 /** -1, 0 or 1 by the sign of x (NaN stays NaN). */
 export function sign(x: Tensor | number): Tensor {
   return call(defs.sign, x);
+}
+/** Elementwise sine (radians). */
+export function sin(x: Tensor | number): Tensor {
+  return call(defs.sin, x);
+}
+/** Elementwise cosine (radians). */
+export function cos(x: Tensor | number): Tensor {
+  return call(defs.cos, x);
+}
+/** Elementwise tangent (radians). */
+export function tan(x: Tensor | number): Tensor {
+  return call(defs.tan, x);
+}
+/** Elementwise arcsine: NaN outside [-1, 1]. */
+export function asin(x: Tensor | number): Tensor {
+  return call(defs.asin, x);
+}
+/** Elementwise arccosine: NaN outside [-1, 1]. */
+export function acos(x: Tensor | number): Tensor {
+  return call(defs.acos, x);
+}
+/** Elementwise arctangent. */
+export function atan(x: Tensor | number): Tensor {
+  return call(defs.atan, x);
+}
+/** Elementwise hyperbolic sine. */
+export function sinh(x: Tensor | number): Tensor {
+  return call(defs.sinh, x);
+}
+/** Elementwise hyperbolic cosine. */
+export function cosh(x: Tensor | number): Tensor {
+  return call(defs.cosh, x);
+}
+/** Elementwise largest integer <= x (gradient 0). */
+export function floor(x: Tensor | number): Tensor {
+  return call(defs.floor, x);
+}
+/** Elementwise smallest integer >= x (gradient 0). */
+export function ceil(x: Tensor | number): Tensor {
+  return call(defs.ceil, x);
+}
+/** Elementwise nearest integer, halves to even (ONNX Round, numpy.round; gradient 0). */
+export function round(x: Tensor | number): Tensor {
+  return call(defs.round, x);
 }
 export function square(x: Tensor | number): Tensor {
   return call(defs.square, x);

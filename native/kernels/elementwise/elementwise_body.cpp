@@ -16,6 +16,7 @@
 // min/max follow x86 MINPS/MAXPS: when either operand is NaN the SECOND one is returned. The code
 // relies on that to propagate NaN (put x second) or to ignore it (put x first).
 
+#include <cmath>
 #include "kernels/common/isa.h"
 #include "kernels/elementwise/elementwise_internal.h"
 
@@ -360,6 +361,28 @@ TF_UNARY_KERNEL(Selu) {
 // tiny form would cost (randomly initialised networks reach |x| in the hundreds, where SiLU took
 // 3.7x its usual time): below -80 e^(x+32) for x * e^x scaled as in mish. Below -120 the result
 // rounds to -0, and -inf gives -inf * 0 = NaN, as the reference does.
+// Ops that models use rarely and on small tensors (positional encodings, index arithmetic): each
+// lane through the double-precision C function, so the result is the correctly rounded float64
+// reference's, as in src/ops/unary.ts.
+template <class F>
+inline V per_lane(V x, F f) {
+  alignas(64) float a[S::W];
+  S::store(a, x);
+  for (int i = 0; i < S::W; i++) a[i] = static_cast<float>(f(static_cast<double>(a[i])));
+  return S::load(a);
+}
+TF_UNARY_KERNEL(Sin) { return per_lane(x, [](double v) { return std::sin(v); }); }
+TF_UNARY_KERNEL(Cos) { return per_lane(x, [](double v) { return std::cos(v); }); }
+TF_UNARY_KERNEL(Tan) { return per_lane(x, [](double v) { return std::tan(v); }); }
+TF_UNARY_KERNEL(Asin) { return per_lane(x, [](double v) { return std::asin(v); }); }
+TF_UNARY_KERNEL(Acos) { return per_lane(x, [](double v) { return std::acos(v); }); }
+TF_UNARY_KERNEL(Atan) { return per_lane(x, [](double v) { return std::atan(v); }); }
+TF_UNARY_KERNEL(Sinh) { return per_lane(x, [](double v) { return std::sinh(v); }); }
+TF_UNARY_KERNEL(Cosh) { return per_lane(x, [](double v) { return std::cosh(v); }); }
+TF_UNARY_KERNEL(Floor) { return per_lane(x, [](double v) { return std::floor(v); }); }
+TF_UNARY_KERNEL(Ceil) { return per_lane(x, [](double v) { return std::ceil(v); }); }
+// nearbyint in the default rounding mode: halves to even, as ONNX Round.
+TF_UNARY_KERNEL(Round) { return per_lane(x, [](double v) { return std::nearbyint(v); }); }
 TF_UNARY_KERNEL(Silu) {
   V a = S::bor(x, sign_bit());  // -|x|
   // Large positive x needs no special case: e^-|x| clamped at e^-87 leaves 1 + t == 1, so x comes

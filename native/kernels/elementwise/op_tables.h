@@ -40,7 +40,18 @@
     std::isnan(p0 * x + p1) ? NAN : std::fmax(0.0, std::fmin(1.0, p0 * x + p1)))                    \
   X(Selu, "selu", true, (1.6732632423543772, 1.0507009873554805, 1.2, 0.9), x > 0 ? p1 * x : p1 * p0 * std::expm1(x)) \
   X(Silu, "silu", true, (0, 0, 0, 0),                                                               \
-    x * (x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x))))
+    x * (x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x))))                        \
+  X(Sin, "sin", true, (0, 0, 0, 0), std::sin(x))                                                    \
+  X(Cos, "cos", true, (0, 0, 0, 0), std::cos(x))                                                    \
+  X(Tan, "tan", true, (0, 0, 0, 0), std::tan(x))                                                    \
+  X(Asin, "asin", true, (0, 0, 0, 0), std::asin(x))                                                 \
+  X(Acos, "acos", true, (0, 0, 0, 0), std::acos(x))                                                 \
+  X(Atan, "atan", true, (0, 0, 0, 0), std::atan(x))                                                 \
+  X(Sinh, "sinh", true, (0, 0, 0, 0), std::sinh(x))                                                 \
+  X(Cosh, "cosh", true, (0, 0, 0, 0), std::cosh(x))                                                 \
+  X(Floor, "floor", false, (0, 0, 0, 0), std::floor(x))                                             \
+  X(Ceil, "ceil", false, (0, 0, 0, 0), std::ceil(x))                                                \
+  X(Round, "round", false, (0, 0, 0, 0), std::nearbyint(x))
 
 // X(Enum, "jsName", reference). Comparisons produce 1.0f / 0.0f.
 #define TF_BINARY_OPS(X)                                                                            \

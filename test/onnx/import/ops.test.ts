@@ -155,6 +155,18 @@ const CASES: Case[] = [
     nodes: [{ op: 'Split', inputs: ['x'], outputs: ['p', 'q', 'r'], attrs: { axis: 1 } }, { op: 'Sub', inputs: ['p', 'q'], outputs: ['pq'] },
       { op: 'Mul', inputs: ['pq', 'r'], outputs: ['y'] }] } },
   { name: 'Slice plain (opset 9 attributes)', graph: { ...one('Slice', [vec('x', ['N', 6, 5])], { starts: [1, 0], ends: [4, 3], axes: [1, 2] }), opset: 9 } },
+  { name: 'Sin, Cos, Tan, Atan, Sinh, Cosh', graph: { inputs: [vec()], outputs: ['y'], nodes: [
+    { op: 'Sin', inputs: ['x'], outputs: ['a'] }, { op: 'Cos', inputs: ['x'], outputs: ['b'] }, { op: 'Tan', inputs: ['x'], outputs: ['c'] },
+    { op: 'Atan', inputs: ['x'], outputs: ['d'] }, { op: 'Sinh', inputs: ['x'], outputs: ['e'] }, { op: 'Cosh', inputs: ['x'], outputs: ['f'] },
+    { op: 'Sum', inputs: ['a', 'b', 'c', 'd', 'e', 'f'], outputs: ['y'] }] }, range: 'signed' },
+  { name: 'Asin, Acos', graph: { inputs: [vec()], outputs: ['y'], nodes: [
+    { op: 'Tanh', inputs: ['x'], outputs: ['t'] }, { op: 'Asin', inputs: ['t'], outputs: ['a'] }, { op: 'Acos', inputs: ['t'], outputs: ['b'] },
+    { op: 'Mul', inputs: ['a', 'b'], outputs: ['y'] }] } },
+  { name: 'Floor, Ceil, Round (halves to even)', graph: { inputs: [vec()], outputs: ['y'], initializers: [{ name: 'k', shape: [], data: [2] }], nodes: [
+    { op: 'Constant', inputs: [], outputs: ['h'], attrs: { value: { tensor: { shape: [5], data: [-2.5, -1.5, 0.5, 2.5, 3.5] } } } },
+    { op: 'Mul', inputs: ['x', 'k'], outputs: ['x2'] }, { op: 'Floor', inputs: ['x2'], outputs: ['a'] }, { op: 'Ceil', inputs: ['x2'], outputs: ['b'] },
+    { op: 'Round', inputs: ['x2'], outputs: ['c'] }, { op: 'Round', inputs: ['h'], outputs: ['d'] }, { op: 'Sum', inputs: ['a', 'b', 'c', 'd'], outputs: ['s'] },
+    { op: 'Add', inputs: ['s', 'd'], outputs: ['y'] }] }, range: 'wide' },
   { name: 'Mod fmod=1 (float: the sign of the dividend)', graph: one('Mod', [vec('a'), vec('b')], { fmod: 1 }) },
   { name: 'Mod fmod=0 on int64 shape values (the sign of the divisor)', graph: { inputs: [vec()], outputs: ['y'],
     initializers: [I64('k', [3, -3, 4, 3, -3, 4])],
