@@ -14,6 +14,7 @@ import { unaryEntries } from '../../ops/unary-table';
 /** Opset versions at which an op's signature changed (inputs became attributes or vice versa). */
 const SIGNATURE_CHANGES: Readonly<Record<string, readonly number[]>> = {
   Softmax: [13], LogSoftmax: [13], Squeeze: [13], Unsqueeze: [13], ReduceSum: [13], ReduceMean: [18], ReduceMax: [18], ReduceMin: [18],
+  ReduceProd: [18], ReduceL1: [18], ReduceL2: [18], ReduceSumSquare: [18], ReduceLogSum: [18], ReduceLogSumExp: [18],
   Split: [13, 18], Slice: [10], Pad: [11, 18], Clip: [11], Dropout: [12], Resize: [11, 13], Upsample: [10],
   GroupNormalization: [21],
 };
@@ -21,6 +22,7 @@ const SIGNATURE_CHANGES: Readonly<Record<string, readonly number[]>> = {
 /** Supported ops introduced after opset 13 (the lowest export target); unary ops state theirs in their definition. */
 const INTRODUCED: Readonly<Record<string, number>> = {
   LayerNormalization: 17,
+  Trilu: 14,
   GroupNormalization: 18,
   ...Object.fromEntries(unaryEntries().filter((e) => e.onnx?.op && (e.onnx.since ?? 1) > 13).map((e) => [e.onnx!.op!, e.onnx!.since!])),
 };

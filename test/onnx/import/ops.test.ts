@@ -1,6 +1,7 @@
 // Every supported ONNX operator (and the attribute/opset variants that change its meaning) against
 // onnxruntime-node on the same tiny graph and inputs.
 import { describe, expect, it } from 'vitest';
+import * as tf from '../../../src';
 import { importOnnx } from '../../../src/onnx/import';
 import { tensor } from '../../../src/ops/creation';
 import { transpose } from '../../../src/ops/views';
@@ -180,6 +181,43 @@ const CASES: Case[] = [
     initializers: [I64('i', [3, 4, 0, 0], [2, 2]), W('u', [2], 12)] }) },
   { name: 'ScatterND whole slabs, k = 1', graph: one('ScatterND', [vec('x', [4, 2, 3])], {}, {
     initializers: [I64('i', [2, 0], [2, 1]), W('u', [2, 2, 3], 13)] }) },
+  { name: 'PRelu per channel', graph: one('PRelu', [x4()], {}, { initializers: [W('s', [3, 1, 1], 14)] }) },
+  { name: 'PRelu one slope', graph: one('PRelu', [x4()], {}, { initializers: [{ name: 's', shape: [1], data: [0.25] }] }) },
+  { name: 'InstanceNormalization', graph: one('InstanceNormalization', [x4()], { epsilon: 1e-3 }, { initializers: [W('g', [3], 15), W('b', [3], 16)] }) },
+  { name: 'InstanceNormalization (PyTorch GroupNorm: [N, groups, -1])', graph: one('InstanceNormalization', [vec('x', ['N', 2, 12])], {}, {
+    initializers: [{ name: 'g', shape: [2], data: [1, 1] }, { name: 'b', shape: [2], data: [0, 0] }] }) },
+  { name: 'ReduceL1, ReduceL2, ReduceSumSquare (axes attribute)', graph: { inputs: [vec()], outputs: ['y'], opset: 13, nodes: [
+    { op: 'ReduceL1', inputs: ['x'], outputs: ['a'], attrs: { axes: [1] } }, { op: 'ReduceL2', inputs: ['x'], outputs: ['b'], attrs: { axes: [1] } },
+    { op: 'ReduceSumSquare', inputs: ['x'], outputs: ['c'], attrs: { axes: [1] } }, { op: 'Sum', inputs: ['a', 'b', 'c'], outputs: ['y'] }] } },
+  { name: 'ReduceLogSumExp, ReduceLogSum (opset 18 axes input, keepdims 0)', graph: { inputs: [vec()], outputs: ['y'], opset: 18, initializers: [I64('ax', [-1])], nodes: [
+    { op: 'ReduceLogSumExp', inputs: ['x', 'ax'], outputs: ['a'], attrs: { keepdims: 0 } }, { op: 'Abs', inputs: ['x'], outputs: ['ax1'] },
+    { op: 'ReduceLogSum', inputs: ['ax1', 'ax'], outputs: ['b'], attrs: { keepdims: 0 } }, { op: 'Add', inputs: ['a', 'b'], outputs: ['y'] }] } },
+  { name: 'ReduceProd float and over shape values (PyTorch var)', graph: { inputs: [vec()], outputs: ['y'], opset: 13, nodes: [
+    { op: 'ReduceProd', inputs: ['x'], outputs: ['p'], attrs: { axes: [2], keepdims: 1 } }, { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+    { op: 'ReduceProd', inputs: ['s'], outputs: ['n'], attrs: { keepdims: 0 } }, { op: 'Cast', inputs: ['n'], outputs: ['nf'], attrs: { to: 1 } },
+    { op: 'Div', inputs: ['p', 'nf'], outputs: ['y'] }] } },
+  { name: 'Tile', graph: one('Tile', [vec()], {}, { initializers: [I64('r', [1, 2, 3])] }) },
+  { name: 'DepthToSpace DCR', graph: one('DepthToSpace', [x4('x', 8, 3, 2)], { blocksize: 2 }) },
+  { name: 'DepthToSpace CRD', graph: one('DepthToSpace', [x4('x', 8, 3, 2)], { blocksize: 2, mode: 'CRD' }) },
+  { name: 'SpaceToDepth', graph: one('SpaceToDepth', [x4('x', 3, 4, 6)], { blocksize: 2 }) },
+  { name: 'Trilu upper (opset 14)', graph: { ...one('Trilu', [vec('x', ['N', 5, 5])]), opset: 14 } },
+  { name: 'Trilu lower, k = -1 (opset 14)', graph: { ...one('Trilu', [vec('x', ['N', 4, 6])], { upper: 0 }, { initializers: [I64('k', [-1], [])] }), opset: 14 } },
+  { name: 'ArgMax, ArgMin keepdims 0', graph: { inputs: [vec()], outputs: ['y'], nodes: [
+    { op: 'ArgMax', inputs: ['x'], outputs: ['a'], attrs: { axis: 1 } }, { op: 'ArgMin', inputs: ['x'], outputs: ['b'], attrs: { axis: -1, keepdims: 0 } },
+    { op: 'Cast', inputs: ['a'], outputs: ['af'], attrs: { to: 1 } }, { op: 'Cast', inputs: ['b'], outputs: ['bf'], attrs: { to: 1 } },
+    { op: 'Unsqueeze', inputs: ['bf', 'two'], outputs: ['bu'] }, { op: 'Mul', inputs: ['af', 'bu'], outputs: ['y'] }], initializers: [I64('two', [2])] } },
+  { name: 'CumSum', graph: one('CumSum', [vec()], {}, { initializers: [I64('ax', [1], [])] }) },
+  { name: 'CumSum exclusive, reverse', graph: one('CumSum', [vec()], { exclusive: 1, reverse: 1 }, { initializers: [I64('ax', [-1], [])] }) },
+  { name: 'GatherElements axis 1, negative indices', graph: one('GatherElements', [vec('x', ['N', 4, 5])], { axis: 1 }, {
+    initializers: [I64('i', [0, 3, -1, 1, 2, 0, 1, 1, 3, -4], [1, 2, 5])] }) },
+  { name: 'TopK largest (values)', graph: { inputs: [vec()], outputs: ['y'], initializers: [I64('k', [3])], nodes: [{ op: 'TopK', inputs: ['x', 'k'], outputs: ['y', 'i'] }] } },
+  { name: 'TopK smallest axis 1 (indices)', graph: { inputs: [vec()], outputs: ['y'], initializers: [I64('k', [2])], nodes: [
+    { op: 'TopK', inputs: ['x', 'k'], outputs: ['v', 'i'], attrs: { axis: 1, largest: 0 } }, { op: 'Cast', inputs: ['i'], outputs: ['f'], attrs: { to: 1 } },
+    { op: 'Add', inputs: ['v', 'f'], outputs: ['y'] }] } },
+  { name: 'Einsum batched product (bij,bkj->bik)', graph: one('Einsum', [vec('a'), vec('b')], { equation: 'bij,bkj->bik' }) },
+  { name: 'Einsum contraction with a summed-out axis (bij,jk->bk)', graph: one('Einsum', [vec('a'), vec('b', [5, 3])], { equation: 'bij,jk->bk' }) },
+  { name: 'Einsum one operand, implicit output (ijk)', graph: one('Einsum', [vec('a')], { equation: 'bij->jb' }) },
+  { name: 'Einsum outer product, implicit output', graph: one('Einsum', [vec('a', [4]), vec('b', [3])], { equation: 'i,j' }) },
   { name: 'Gather axis 1, negative index', graph: one('Gather', [vec('x', ['N', 6, 5])], { axis: 1 }, { initializers: [I64('i', [0, -1, 2, 2], [2, 2])] }) },
   { name: 'Shape/Gather/Unsqueeze/Concat/Reshape (PyTorch flatten)', graph: { inputs: [x4()], outputs: ['y'], opset: 13,
     initializers: [I64('zero', [0], []), I64('ax0', [0]), I64('m1', [-1])],
@@ -335,3 +373,47 @@ function expectSame(a: Tensor, b: Tensor): void {
   const y = b.dataSync();
   for (let i = 0; i < y.length; i++) expect(Math.abs(x[i]! - y[i]!)).toBeLessThan(1e-6);
 }
+
+// Imported graphs train: the ops built from JS loops (CumSum, GatherElements, TopK, ReduceProd,
+// ScatterND) record their own backward, the rest come from differentiable ops. Each gradient of
+// sum(y * w) with respect to the input against central differences.
+describe('importOnnx: gradients through the imported ops match finite differences', () => {
+  const x3 = vec('x', [2, 4, 5]);
+  const gradCases: [string, GraphSpec][] = [
+    ['PRelu', one('PRelu', [x3], {}, { initializers: [W('s', [4, 1], 21)] })],
+    ['InstanceNormalization', one('InstanceNormalization', [x3], {}, { initializers: [W('g', [4], 22), W('b', [4], 23)] })],
+    ['ReduceL2', { ...one('ReduceL2', [x3], { axes: [1] }), opset: 13 }],
+    ['ReduceLogSumExp', { ...one('ReduceLogSumExp', [x3], { axes: [2] }), opset: 13 }],
+    ['ReduceProd', { ...one('ReduceProd', [x3], { axes: [1] }), opset: 13 }],
+    ['Tile', one('Tile', [x3], {}, { initializers: [I64('r', [2, 1, 2])] })],
+    ['DepthToSpace', one('DepthToSpace', [vec('x', [1, 4, 2, 3])], { blocksize: 2 })],
+    ['Trilu', { ...one('Trilu', [x3], { upper: 0 }), opset: 14 }],
+    ['CumSum exclusive reverse', one('CumSum', [x3], { exclusive: 1, reverse: 1 }, { initializers: [I64('ax', [2], [])] })],
+    ['GatherElements', one('GatherElements', [x3], { axis: 2 }, { initializers: [I64('i', [4, 0, 0, 2, 1, 3, 3, 0], [2, 1, 4])] })],
+    ['TopK values', { inputs: [x3], outputs: ['y'], initializers: [I64('k', [2])], nodes: [{ op: 'TopK', inputs: ['x', 'k'], outputs: ['y', 'i'] }] }],
+    ['Einsum', one('Einsum', [x3], { equation: 'bij,kj->bki' }, { initializers: [W('m', [3, 5], 24)] })],
+    ['ScatterND', one('ScatterND', [x3], {}, { initializers: [I64('i', [1, 2, 0, 0], [2, 2]), W('u', [2, 5], 25)] })],
+  ];
+  for (const [name, graph] of gradCases) {
+    it(name, () => {
+      const model = importOnnx(buildOnnx(graph));
+      const shape = graph.inputs[0]!.shape as number[];
+      const r = rng(name.length * 131);
+      // Away from 0 (PRelu's kink) and with distinct values (TopK's order).
+      const base = Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i % 2 ? 1 : -1) * (0.2 + 1.5 * r()) + i * 1e-2);
+      const run = (v: Float64Array) => model.predictOnBatch(tensor(Float32Array.from(v), shape)) as Tensor;
+      const out = run(base);
+      const w = Float32Array.from({ length: out.size }, () => r() - 0.5);
+      const f = (v: Float64Array) => run(v).dataSync().reduce((acc, y, i) => acc + y * w[i]!, 0);
+      const g = tf.grad((v: Tensor) => tf.sum(tf.mul(model.apply(v) as Tensor, tensor(w, out.shape.slice()))))(tensor(Float32Array.from(base), shape)).dataSync();
+      const h = 1e-3;
+      for (let k = 0; k < base.length; k++) {
+        const up = base.slice(), down = base.slice();
+        up[k] += h;
+        down[k] -= h;
+        const fd = (f(up) - f(down)) / (2 * h);
+        if (!(Math.abs(g[k]! - fd) <= 2e-2 * Math.max(1, Math.abs(fd)))) throw new Error(`${name}: d/dx[${k}] is ${g[k]}, finite differences give ${fd}`);
+      }
+    });
+  }
+});

@@ -1,7 +1,7 @@
 // Layer-like operators: Gemm/MatMul, convolutions, pooling, normalization, resizing. ONNX is
 // channels-first; the library's conv and pool ops take NCHW directly (filters in ONNX's
 // [Cout, Cin/groups, kh, kw] order), so weights keep their ONNX layout and re-export unchanged.
-import { add, div, mul } from '../../../ops/binary';
+import { add, div, less, mul } from '../../../ops/binary';
 import { ones } from '../../../ops/creation';
 import { conv1d, conv2d, conv2dTranspose, type ConvPadding } from '../../../ops/conv';
 import { linear } from '../../../ops/linear';
@@ -14,6 +14,7 @@ import { broadcastTo, reshape, transpose } from '../../../ops/views';
 import { clip, relu } from '../../../ops/unary';
 import { noGrad } from '../../../autograd/tape';
 import { untracked } from '../../../tensor/scope';
+import { where } from '../../../ops/where';
 import type { Tensor } from '../../../tensor/tensor';
 import type { NodeAttributes } from '../attributes';
 import { type OnnxOpSpec, type OpContext, asFloat, need, unsupported } from '../op-spec';
@@ -370,6 +371,30 @@ export const nnOps: Record<string, OnnxOpSpec> = {
     run: runBatchNorm,
   },
   LayerNormalization: { attributes: ['axis', 'epsilon', 'stash_type'], run: runLayerNorm },
+  // Channels-first [N, C, ...]: GroupNorm with a group per channel. PyTorch exports nn.GroupNorm
+  // below opset 18 as InstanceNormalization over a [N, groups, -1] view, then the affine Mul/Add.
+  InstanceNormalization: {
+    attributes: ['epsilon'],
+    run(inputs, a, ctx) {
+      const x = float(need(inputs, 0, ctx));
+      if (x.rank < 3) throw new Error(`${ctx.where}: input should have rank >= 3 [N, C, ...], got shape [${x.shape.join(',')}]`);
+      const c = x.shape[1]!;
+      const [scale, bias] = [1, 2].map((k) => float(need(inputs, k, ctx)));
+      for (const [t, what] of [[scale!, 'scale'], [bias!, 'B']] as const) {
+        if (t.rank !== 1 || t.shape[0] !== c) throw new Error(`${ctx.where}: ${what} should have shape [${c}], got [${t.shape.join(',')}]`);
+      }
+      return [groupNorm(x, c, scale, bias, { axis: 1, epsilon: a.float('epsilon', 1e-5) })];
+    },
+  },
+  // x where x >= 0, slope * x below, the slope broadcast to x (PyTorch: [C, 1, 1] per channel).
+  PRelu: {
+    attributes: [],
+    run(inputs, _a, ctx) {
+      const x = float(need(inputs, 0, ctx));
+      const slope = float(need(inputs, 1, ctx));
+      return [where(less(x, 0), mul(x, slope), x)];
+    },
+  },
   GroupNormalization: {
     attributes: ['epsilon', 'num_groups', 'stash_type'],
     validate(a, ctx) {
