@@ -40,6 +40,35 @@ const one = (op: string, inputs: GraphSpec['inputs'], attrs: GraphSpec['nodes'][
 });
 const vec = (name = 'x', shape: (number | string)[] = ['N', 4, 5]) => ({ name, shape });
 
+/** Resize to sizes and scales that are not whole-number upsampling, in every mode and coordinate form. */
+function resizeCases(): Case[] {
+  const sized = (name: string, sizes: number[], attrs: GraphSpec['nodes'][0]['attrs']): Case => ({
+    name, graph: { inputs: [x4()], outputs: ['y'], initializers: [I64('sz', sizes)],
+      nodes: [{ op: 'Resize', inputs: ['x', '', '', 'sz'], outputs: ['y'], attrs }] },
+  });
+  const scaled = (name: string, scales: number[], attrs: GraphSpec['nodes'][0]['attrs']): Case => ({
+    name, graph: { inputs: [x4()], outputs: ['y'], initializers: [{ name: 's', shape: [4], data: scales }],
+      nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], attrs }] },
+  });
+  return [
+    sized('Resize linear to sizes (PyTorch interpolate size=)', [2, 3, 7, 9], { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }),
+    sized('Resize linear align_corners down and up', [2, 3, 4, 8], { mode: 'linear', coordinate_transformation_mode: 'align_corners' }),
+    sized('Resize linear pytorch_half_pixel to one row', [2, 3, 1, 7], { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }),
+    scaled('Resize cubic half_pixel x2', [1, 1, 2, 2], { mode: 'cubic', cubic_coeff_a: -0.75 }),
+    scaled('Resize cubic asymmetric x1.5, a = -0.5', [1, 1, 1.5, 1.5], { mode: 'cubic', coordinate_transformation_mode: 'asymmetric', cubic_coeff_a: -0.5 }),
+    sized('Resize nearest down (PyTorch nearest: asymmetric floor)', [2, 3, 4, 3], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }),
+    sized('Resize nearest half_pixel round_prefer_ceil', [2, 3, 9, 7], { mode: 'nearest', nearest_mode: 'round_prefer_ceil' }),
+    sized('Resize nearest align_corners ceil', [2, 3, 11, 4], { mode: 'nearest', coordinate_transformation_mode: 'align_corners', nearest_mode: 'ceil' }),
+    { name: 'Conv, Resize linear to sizes, Conv (channels-last plan region)', graph: {
+      inputs: [x4()], outputs: ['y'], initializers: [W('w1', [4, 3, 3, 3], 31), W('w2', [2, 4, 1, 1], 32), I64('sz', [2, 4, 9, 7])],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'Resize', inputs: ['c', '', '', 'sz'], outputs: ['r'], attrs: { mode: 'linear' } },
+        { op: 'Conv', inputs: ['r', 'w2'], outputs: ['y'] },
+      ] } },
+  ];
+}
+
 const CASES: Case[] = [
   // Elementwise and activations
   { name: 'Add broadcast', graph: one('Add', [vec('a'), vec('b', [5])]) },
@@ -137,6 +166,7 @@ const CASES: Case[] = [
     nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], attrs: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' } }] } },
   { name: 'Resize linear half_pixel', graph: { inputs: [x4()], outputs: ['y'], initializers: [{ name: 's', shape: [4], data: [1, 1, 2, 2] }],
     nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], attrs: { mode: 'linear' } }] } },
+  ...resizeCases(),
   // Shapes and movement
   { name: 'Flatten axis 2', graph: one('Flatten', [x4()], { axis: 2 }) },
   { name: 'Reshape with 0 and -1', graph: one('Reshape', [x4()], {}, { initializers: [I64('s', [0, -1, 5])] }) },
@@ -392,6 +422,10 @@ describe('importOnnx: gradients through the imported ops match finite difference
     ['GatherElements', one('GatherElements', [x3], { axis: 2 }, { initializers: [I64('i', [4, 0, 0, 2, 1, 3, 3, 0], [2, 1, 4])] })],
     ['TopK values', { inputs: [x3], outputs: ['y'], initializers: [I64('k', [2])], nodes: [{ op: 'TopK', inputs: ['x', 'k'], outputs: ['y', 'i'] }] }],
     ['Einsum', one('Einsum', [x3], { equation: 'bij,kj->bki' }, { initializers: [W('m', [3, 5], 24)] })],
+    ['Resize linear to sizes', { inputs: [vec('x', [1, 2, 3, 4])], outputs: ['y'], initializers: [I64('sz', [1, 2, 5, 3])],
+      nodes: [{ op: 'Resize', inputs: ['x', '', '', 'sz'], outputs: ['y'], attrs: { mode: 'linear' } }] }],
+    ['Resize cubic', { inputs: [vec('x', [1, 2, 3, 4])], outputs: ['y'], initializers: [{ name: 's', shape: [4], data: [1, 1, 2, 1.5] }],
+      nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], attrs: { mode: 'cubic' } }] }],
     ['ScatterND', one('ScatterND', [x3], {}, { initializers: [I64('i', [1, 2, 0, 0], [2, 2]), W('u', [2, 5], 25)] })],
   ];
   for (const [name, graph] of gradCases) {
@@ -404,13 +438,13 @@ describe('importOnnx: gradients through the imported ops match finite difference
       const run = (v: Float64Array) => model.predictOnBatch(tensor(Float32Array.from(v), shape)) as Tensor;
       const out = run(base);
       const w = Float32Array.from({ length: out.size }, () => r() - 0.5);
-      const f = (v: Float64Array) => run(v).dataSync().reduce((acc, y, i) => acc + y * w[i]!, 0);
+      const f = (v: Float64Array) => Array.from(run(v).dataSync()).reduce((acc, y, i) => acc + y * w[i]!, 0);
       const g = tf.grad((v: Tensor) => tf.sum(tf.mul(model.apply(v) as Tensor, tensor(w, out.shape.slice()))))(tensor(Float32Array.from(base), shape)).dataSync();
       const h = 1e-3;
       for (let k = 0; k < base.length; k++) {
         const up = base.slice(), down = base.slice();
-        up[k] += h;
-        down[k] -= h;
+        up[k] = base[k]! + h;
+        down[k] = base[k]! - h;
         const fd = (f(up) - f(down)) / (2 * h);
         if (!(Math.abs(g[k]! - fd) <= 2e-2 * Math.max(1, Math.abs(fd)))) throw new Error(`${name}: d/dx[${k}] is ${g[k]}, finite differences give ${fd}`);
       }

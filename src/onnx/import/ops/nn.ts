@@ -18,7 +18,8 @@ import { where } from '../../../ops/where';
 import type { Tensor } from '../../../tensor/tensor';
 import type { NodeAttributes } from '../attributes';
 import { type OnnxOpSpec, type OpContext, asFloat, need, unsupported } from '../op-spec';
-import { intValues, normAxis } from '../values';
+import { checkCreatedShape, intValues, normAxis } from '../values';
+import { type Sampling, checkSampling, resampleAxis } from './resample';
 
 
 const float = asFloat;
@@ -297,38 +298,65 @@ function runGroupNorm(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx
 }
 
 /**
- * ONNX Resize of a rank-4 input as whole-number upsampling of H and W: channels-first as ONNX
- * defines it or, in an inference plan's channels-last region, on [N, H, W, C] (scales and sizes
- * still name the channels-first axes).
+ * ONNX Resize: channels-first as ONNX defines it or, in an inference plan's channels-last region,
+ * on [N, H, W, C] (scales and sizes still name the channels-first axes). Whole-number upsampling of
+ * H and W in the forms PyTorch's nearest and bilinear (align_corners=False) export runs as
+ * upSampling2d; every other size, mode and coordinate transformation resamples axis by axis.
  */
 export function resizeNode(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext, channelsLast: boolean): Tensor {
   const x = float(need(inputs, 0, ctx));
-  if (x.rank !== 4) unsupported(ctx, `Resize of a rank-${x.rank} tensor`);
-  const shape = channelsLast ? [x.shape[0]!, x.shape[3]!, x.shape[1]!, x.shape[2]!] : x.shape;
+  if (channelsLast && x.rank !== 4) unsupported(ctx, `Resize of a rank-${x.rank} tensor in a channels-last region`);
+  // ONNX axis k is axis order[k] of x.
+  const order = channelsLast ? [0, 3, 1, 2] : x.shape.map((_, i) => i);
+  const shape = order.map((k) => x.shape[k]!);
+  const axes = (a.ints('axes') ?? shape.map((_, i) => i)).map((ax) => normAxis(ax, shape.length, ctx.where, 'axis'));
+  if (a.string('keep_aspect_ratio_policy', 'stretch') !== 'stretch') unsupported(ctx, `keep_aspect_ratio_policy='${a.string('keep_aspect_ratio_policy', '')}'`);
   // opset 10 takes scales as input 1; from 11 they are input 2 (after roi), or sizes as input 3.
   const scalesIn = ctx.opset < 11 ? inputs[1] : inputs[2];
-  let scales: number[];
-  if (scalesIn && scalesIn.size > 0) scales = Array.from(scalesIn.dataSync());
-  else if (inputs[3]) scales = intValues(inputs[3], 'sizes', ctx.where).map((d, i) => d / shape[i]!);
-  else throw new Error(`${ctx.where}: Resize needs scales or sizes`);
-  const [sh, sw] = [scales[2]!, scales[3]!];
-  if (scales[0] !== 1 || scales[1] !== 1 || !Number.isInteger(sh) || !Number.isInteger(sw) || sh < 1 || sw < 1) {
-    unsupported(ctx, `Resize scales [${scales.join(',')}] (only whole-number upsampling of H and W)`);
+  const scales = shape.map(() => 1);
+  const sizes = shape.slice();
+  if (scalesIn && scalesIn.size > 0) {
+    const given = Array.from(scalesIn.dataSync());
+    if (given.length !== axes.length) throw new Error(`${ctx.where}: scales should have ${axes.length} values, got ${given.length}`);
+    axes.forEach((ax, i) => {
+      if (!(given[i]! > 0)) throw new Error(`${ctx.where}: scales should be positive, got ${given[i]}`);
+      scales[ax] = given[i]!;
+      sizes[ax] = Math.floor(shape[ax]! * given[i]!);
+    });
+  } else if (inputs[3]) {
+    const given = intValues(inputs[3], 'sizes', ctx.where);
+    if (given.length !== axes.length) throw new Error(`${ctx.where}: sizes should have ${axes.length} values, got ${given.length}`);
+    axes.forEach((ax, i) => {
+      if (!(given[i]! >= 1)) throw new Error(`${ctx.where}: sizes should be positive, got ${given[i]}`);
+      sizes[ax] = given[i]!;
+      scales[ax] = given[i]! / shape[ax]!;
+    });
+  } else {
+    throw new Error(`${ctx.where}: Resize needs scales or sizes`);
   }
-  const mode = a.string('mode', 'nearest');
-  const ctm = a.string('coordinate_transformation_mode', 'half_pixel');
+  checkCreatedShape(sizes, ctx.where);
+  const sampling: Sampling = {
+    mode: a.string('mode', 'nearest'),
+    coordinates: a.string('coordinate_transformation_mode', 'half_pixel'),
+    nearest: a.string('nearest_mode', 'round_prefer_floor'),
+    cubicA: a.float('cubic_coeff_a', -0.75),
+  };
+  checkSampling(sampling, ctx);
+  const { mode, coordinates: ctm, nearest } = sampling;
+  const [sh, sw] = [scales[2], scales[3]];
+  const wholeUpsampling = shape.length === 4 && scales[0] === 1 && scales[1] === 1 && Number.isInteger(sh) && Number.isInteger(sw) && sh! >= 1 && sw! >= 1;
+  // With whole-number scales these coordinate/rounding pairs all pick source pixel floor(dst / s).
+  const nearestFloor = (ctm === 'asymmetric' && nearest === 'floor') || (['half_pixel', 'pytorch_half_pixel'].includes(ctm) && nearest.startsWith('round_prefer'));
   const dataFormat = channelsLast ? 'NHWC' as const : 'NCHW' as const;
-  if (mode === 'nearest') {
-    // With whole-number scales these coordinate/rounding pairs all pick source pixel floor(dst / s).
-    const nearest = a.string('nearest_mode', 'round_prefer_floor');
-    const ok = (ctm === 'asymmetric' && nearest === 'floor') || (['half_pixel', 'pytorch_half_pixel'].includes(ctm) && nearest.startsWith('round_prefer'));
-    if (!ok) unsupported(ctx, `nearest Resize with coordinate_transformation_mode='${ctm}', nearest_mode='${nearest}'`);
-    return upSampling2d(x, { size: [sh, sw], interpolation: 'nearest', dataFormat });
+  if (wholeUpsampling && mode === 'nearest' && nearestFloor) return upSampling2d(x, { size: [sh!, sw!], interpolation: 'nearest', dataFormat });
+  if (wholeUpsampling && mode === 'linear' && (ctm === 'half_pixel' || ctm === 'pytorch_half_pixel')) {
+    return upSampling2d(x, { size: [sh!, sw!], interpolation: 'bilinear', dataFormat });
   }
-  if (mode === 'linear' && (ctm === 'half_pixel' || ctm === 'pytorch_half_pixel')) {
-    return upSampling2d(x, { size: [sh, sw], interpolation: 'bilinear', dataFormat });
-  }
-  return unsupported(ctx, `Resize mode='${mode}' with coordinate_transformation_mode='${ctm}'`);
+  let y = x;
+  shape.forEach((len, k) => {
+    if (sizes[k] !== len || scales[k] !== 1) y = resampleAxis(y, order[k]!, sizes[k]!, scales[k]!, sampling);
+  });
+  return y;
 }
 
 function runResize(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpContext): Tensor[] {
@@ -403,7 +431,7 @@ export const nnOps: Record<string, OnnxOpSpec> = {
     run: runGroupNorm,
   },
   Resize: {
-    attributes: ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias'],
+    attributes: ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias', 'axes', 'keep_aspect_ratio_policy'],
     validate(a, ctx) {
       if (a.flag('antialias', 0) !== 0) unsupported(ctx, 'antialias=1');
       if (a.flag('exclude_outside', 0) !== 0) unsupported(ctx, 'exclude_outside=1');
