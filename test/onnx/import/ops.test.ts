@@ -198,6 +198,13 @@ const CASES: Case[] = [
     { op: 'Mul', inputs: ['x', 'k'], outputs: ['x2'] }, { op: 'Floor', inputs: ['x2'], outputs: ['a'] }, { op: 'Ceil', inputs: ['x2'], outputs: ['b'] },
     { op: 'Round', inputs: ['x2'], outputs: ['c'] }, { op: 'Round', inputs: ['h'], outputs: ['d'] }, { op: 'Sum', inputs: ['a', 'b', 'c', 'd'], outputs: ['s'] },
     { op: 'Add', inputs: ['s', 'd'], outputs: ['y'] }] }, range: 'wide' },
+  { name: 'Celu', graph: one('Celu', [vec()], { alpha: 0.7 }) },
+  { name: 'Xor, IsNaN, IsInf (PyTorch nan_to_num)', graph: { inputs: [vec('a'), vec('b')], outputs: ['y'], initializers: [{ name: 'z', shape: [], data: [0] }], nodes: [
+    { op: 'Greater', inputs: ['a', 'z'], outputs: ['p'] }, { op: 'Greater', inputs: ['b', 'z'], outputs: ['q'] }, { op: 'Xor', inputs: ['p', 'q'], outputs: ['x'] },
+    { op: 'Div', inputs: ['a', 'z'], outputs: ['inf'] }, { op: 'Sub', inputs: ['inf', 'inf'], outputs: ['nan'] },
+    { op: 'IsNaN', inputs: ['nan'], outputs: ['n'] }, { op: 'IsInf', inputs: ['inf'], outputs: ['i'], attrs: { detect_negative: 0 } },
+    { op: 'Cast', inputs: ['x'], outputs: ['xf'], attrs: { to: 1 } }, { op: 'Cast', inputs: ['n'], outputs: ['nf'], attrs: { to: 1 } },
+    { op: 'Cast', inputs: ['i'], outputs: ['if'], attrs: { to: 1 } }, { op: 'Sum', inputs: ['xf', 'nf', 'if'], outputs: ['y'] }] } },
   { name: 'Mod fmod=1 (float: the sign of the dividend)', graph: one('Mod', [vec('a'), vec('b')], { fmod: 1 }) },
   { name: 'Mod fmod=0 on int64 shape values (the sign of the divisor)', graph: { inputs: [vec()], outputs: ['y'],
     initializers: [I64('k', [3, -3, 4, 3, -3, 4])],

@@ -4,13 +4,13 @@
 import { add, div, equal, fmod, greater, greaterEqual, less, lessEqual, maximum, minimum, mod, mul, notEqual, pow, sub } from '../../../ops/binary';
 import { cast } from '../../../ops/cast';
 import { softmax, logSoftmax } from '../../../ops/softmax';
-import { neg } from '../../../ops/unary';
+import { elu, neg } from '../../../ops/unary';
 import { type UnaryEntry, onnxParamDefaults, unaryEntries } from '../../../ops/unary-table';
 import { where } from '../../../ops/where';
 import { reshape } from '../../../ops/views';
 import { Tensor } from '../../../tensor/tensor';
 import { globalGenerator } from '../../../random/generator';
-import { tensor } from '../../../ops/creation';
+import { tensor, zerosLike } from '../../../ops/creation';
 import type { NodeAttributes } from '../attributes';
 import { type OnnxOpSpec, type OpContext, asFloat, need, unsupported } from '../op-spec';
 import { normAxis } from '../values';
@@ -132,6 +132,26 @@ export const elementwiseOps: Record<string, OnnxOpSpec> = {
   And: binary((a, b) => toBool(mul(notEqual(a, 0), notEqual(b, 0)))),
   Or: binary((a, b) => toBool(maximum(notEqual(a, 0), notEqual(b, 0)))),
   Not: { attributes: [], run: (inputs, _a, ctx) => [toBool(equal(need(inputs, 0, ctx), 0))] },
+  Xor: binary((a, b) => toBool(notEqual(notEqual(a, 0), notEqual(b, 0)))),
+  IsNaN: { attributes: [], run: (inputs, _a, ctx) => [toBool(notEqual(float(need(inputs, 0, ctx)), float(need(inputs, 0, ctx))))] },
+  IsInf: {
+    attributes: ['detect_positive', 'detect_negative'],
+    run(inputs, a, ctx) {
+      const x = float(need(inputs, 0, ctx));
+      const pos = a.flag('detect_positive', 1) === 1 ? equal(x, Infinity) : null;
+      const neg = a.flag('detect_negative', 1) === 1 ? equal(x, -Infinity) : null;
+      return [toBool(pos && neg ? maximum(pos, neg) : pos ?? neg ?? zerosLike(x))];
+    },
+  },
+  // alpha * elu(x / alpha): x above 0, alpha (e^(x / alpha) - 1) below.
+  Celu: {
+    attributes: ['alpha'],
+    run(inputs, a, ctx) {
+      const alpha = a.float('alpha', 1);
+      if (!(alpha !== 0 && Number.isFinite(alpha))) throw new Error(`${ctx.where}: alpha should be a non-zero finite number, got ${alpha}`);
+      return [mul(elu(div(float(need(inputs, 0, ctx)), alpha), 1), alpha)];
+    },
+  },
   // Integer negation stays integer (shape arithmetic).
   Neg: {
     attributes: [],
