@@ -255,6 +255,13 @@ const CASES: Case[] = [
   { name: 'Einsum contraction with a summed-out axis (bij,jk->bk)', graph: one('Einsum', [vec('a'), vec('b', [5, 3])], { equation: 'bij,jk->bk' }) },
   { name: 'Einsum one operand, implicit output (ijk)', graph: one('Einsum', [vec('a')], { equation: 'bij->jb' }) },
   { name: 'Einsum outer product, implicit output', graph: one('Einsum', [vec('a', [4]), vec('b', [3])], { equation: 'i,j' }) },
+  { name: 'Conv 3-D grouped, strided, dilated, padded', graph: one('Conv', [vec('x', ['N', 4, 7, 6, 5])],
+    { group: 2, strides: [2, 1, 2], dilations: [2, 1, 1], pads: [2, 0, 1, 2, 0, 1], kernel_shape: [3, 1, 3] }, { initializers: [W('w', [6, 2, 3, 1, 3], 41), W('b', [6], 42)] }) },
+  { name: 'Conv 3-D whose first output depth reads only padding', graph: one('Conv', [vec('x', ['N', 2, 3, 4, 4])],
+    { pads: [3, 1, 1, 0, 1, 1], kernel_shape: [2, 3, 3] }, { initializers: [W('w', [3, 2, 2, 3, 3], 43), W('b', [3], 44)] }) },
+  { name: 'MaxPool 3-D ceil_mode', graph: one('MaxPool', [vec('x', ['N', 3, 7, 6, 5])], { kernel_shape: [3, 3, 3], strides: [2, 2, 2], pads: [1, 1, 1, 1, 1, 1], ceil_mode: 1 }) },
+  { name: 'AveragePool 3-D count_include_pad', graph: one('AveragePool', [vec('x', ['N', 3, 7, 6, 5])], { kernel_shape: [3, 2, 2], strides: [2, 2, 2], pads: [1, 1, 0, 1, 0, 1], count_include_pad: 1 }) },
+  { name: 'AveragePool 3-D excluding pads, ceil_mode', graph: one('AveragePool', [vec('x', ['N', 3, 7, 6, 5])], { kernel_shape: [3, 3, 3], strides: [2, 1, 2], pads: [1, 1, 1, 1, 1, 1], ceil_mode: 1 }) },
   { name: 'Gather axis 1, negative index', graph: one('Gather', [vec('x', ['N', 6, 5])], { axis: 1 }, { initializers: [I64('i', [0, -1, 2, 2], [2, 2])] }) },
   { name: 'Shape/Gather/Unsqueeze/Concat/Reshape (PyTorch flatten)', graph: { inputs: [x4()], outputs: ['y'], opset: 13,
     initializers: [I64('zero', [0], []), I64('ax0', [0]), I64('m1', [-1])],
@@ -433,6 +440,8 @@ describe('importOnnx: gradients through the imported ops match finite difference
       nodes: [{ op: 'Resize', inputs: ['x', '', '', 'sz'], outputs: ['y'], attrs: { mode: 'linear' } }] }],
     ['Resize cubic', { inputs: [vec('x', [1, 2, 3, 4])], outputs: ['y'], initializers: [{ name: 's', shape: [4], data: [1, 1, 2, 1.5] }],
       nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], attrs: { mode: 'cubic' } }] }],
+    ['Conv 3-D', one('Conv', [vec('x', [1, 2, 3, 4, 3])], { pads: [1, 1, 0, 1, 1, 0] }, { initializers: [W('w', [2, 2, 2, 3, 2], 45)] })],
+    ['AveragePool 3-D', one('AveragePool', [vec('x', [1, 2, 4, 3, 4])], { kernel_shape: [2, 2, 2], strides: [2, 1, 2], pads: [1, 0, 1, 0, 1, 0] })],
     ['ScatterND', one('ScatterND', [x3], {}, { initializers: [I64('i', [1, 2, 0, 0], [2, 2]), W('u', [2, 5], 25)] })],
   ];
   for (const [name, graph] of gradCases) {

@@ -1,16 +1,16 @@
 // Layer-like operators: Gemm/MatMul, convolutions, pooling, normalization, resizing. ONNX is
 // channels-first; the library's conv and pool ops take NCHW directly (filters in ONNX's
 // [Cout, Cin/groups, kh, kw] order), so weights keep their ONNX layout and re-export unchanged.
-import { add, div, less, mul } from '../../../ops/binary';
+import { add, div, less, maximum, mul } from '../../../ops/binary';
 import { ones } from '../../../ops/creation';
 import { conv1d, conv2d, conv2dTranspose, type ConvPadding } from '../../../ops/conv';
 import { linear } from '../../../ops/linear';
 import { matmul } from '../../../ops/matmul';
-import { pad } from '../../../ops/movement';
+import { pad, stack } from '../../../ops/movement';
 import { avgPool2d, maxPool2d, upSampling2d } from '../../../ops/pool';
 import { max, mean } from '../../../ops/reduce';
 import { batchNorm, batchNormTraining, groupNorm, layerNorm } from '../../../ops/normalization';
-import { broadcastTo, reshape, transpose } from '../../../ops/views';
+import { broadcastTo, reshape, slice, transpose } from '../../../ops/views';
 import { clip, relu } from '../../../ops/unary';
 import { noGrad } from '../../../autograd/tape';
 import { untracked } from '../../../tensor/scope';
@@ -90,9 +90,79 @@ function runConv(inputs: readonly (Tensor | null)[], a: NodeAttributes, ctx: OpC
   if (x.rank === 3) {
     return [conv1d(x, w, { dataFormat: 'NCW', stride: s.strides[0], dilation: s.dilations[0], groups, padding: s.pads[0]!, bias })];
   }
+  if (x.rank === 5) return [conv3dByDepth(x, w, bias, s, groups)];
   if (x.rank !== 4) unsupported(ctx, `a ${x.rank - 2}-D convolution`);
   const padding: ConvPadding = s.pads;
   return [conv2d(x, w, { dataFormat: 'NCHW', strides: s.strides as [number, number], dilations: s.dilations as [number, number], groups, padding, bias })];
+}
+
+/** Slice `i` of x along axis 2 (depth) as a 4-D tensor. */
+function depthSlice(x: Tensor, i: number): Tensor {
+  const [n, c, , h, w] = x.shape as unknown as number[];
+  return reshape(slice(x, [0, 0, i, 0, 0], [n!, c!, 1, h!, w!]), [n!, c!, h!, w!]);
+}
+
+/**
+ * A 3-D convolution (video networks: r3d, r(2+1)d) as 2-D convolutions of depth slices: output
+ * depth d sums, over the filter's depth taps that land inside the input, the slice's 2-D
+ * convolution with that tap's [Cout, Cin/groups, kh, kw] filter. Differentiable through conv2d.
+ */
+function conv3dByDepth(x: Tensor, w: Tensor, bias: Tensor | null, s: Spatial, groups: number): Tensor {
+  const [depth, kd] = [x.shape[2]!, w.shape[2]!];
+  const [sd, dd] = [s.strides[0]!, s.dilations[0]!];
+  const [pd0, pd1] = s.pads[0]!;
+  const outDepth = Math.floor((depth + pd0 + pd1 - dd * (kd - 1) - 1) / sd) + 1;
+  const taps = Array.from({ length: kd }, (_, t) => reshape(slice(w, [0, 0, t, 0, 0], [w.shape[0]!, w.shape[1]!, 1, w.shape[3]!, w.shape[4]!]),
+    [w.shape[0]!, w.shape[1]!, w.shape[3]!, w.shape[4]!]));
+  const opts = { dataFormat: 'NCHW' as const, strides: s.strides.slice(1) as [number, number], dilations: s.dilations.slice(1) as [number, number], groups, padding: s.pads.slice(1) as ConvPadding };
+  const planes: Tensor[] = [];
+  for (let od = 0; od < outDepth; od++) {
+    let y: Tensor | null = null;
+    for (let t = 0; t < kd; t++) {
+      const id = od * sd - pd0 + t * dd;
+      if (id < 0 || id >= depth) continue;
+      const term = conv2d(depthSlice(x, id), taps[t]!, { ...opts, bias: y ? null : bias });
+      y = y ? add(y, term) : term;
+    }
+    // Every tap in the depth padding: the bias alone (a zero input's convolution).
+    planes.push(y ?? conv2d(mul(depthSlice(x, 0), 0), taps[0]!, { ...opts, bias }));
+  }
+  return stack(planes, 2);
+}
+
+/**
+ * 3-D max or average pooling as 2-D pooling of depth slices combined across each depth window
+ * (the windows are boxes, so the two steps compose): the maximum, or the mean of the slices' means
+ * (count_include_pad = 0: every slice of a window has the same counted cells) or their sum over the
+ * window's depth with its padding (count_include_pad = 1).
+ */
+function pool3dByDepth(kind: 'max' | 'avg', x: Tensor, a: NodeAttributes, s: Spatial): Tensor {
+  const depth = x.shape[2]!;
+  const [kd, sd] = [s.kernel[0]!, s.strides[0]!];
+  const [pd0, pd1] = s.pads[0]!;
+  const outDepth = pooledSize(depth, kd, sd, pd0, pd1, a.flag('ceil_mode', 0) === 1);
+  const s2: Spatial = { kernel: s.kernel.slice(1), strides: s.strides.slice(1), dilations: s.dilations.slice(1), pads: s.pads.slice(1) };
+  const pooled = new Map<number, Tensor>();
+  const plane = (i: number) => {
+    let p = pooled.get(i);
+    if (!p) pooled.set(i, (p = pool2dWith(kind, depthSlice(x, i), a, s2, x.shape.slice(3), false)));
+    return p;
+  };
+  const includePad = a.flag('count_include_pad', 0) === 1;
+  const planes: Tensor[] = [];
+  for (let od = 0; od < outDepth; od++) {
+    const start = od * sd - pd0;
+    let acc: Tensor | null = null;
+    let count = 0;
+    for (let id = Math.max(start, 0); id < Math.min(start + kd, depth); id++) {
+      acc = acc ? (kind === 'max' ? maximum(acc, plane(id)) : add(acc, plane(id))) : plane(id);
+      count++;
+    }
+    // Padded depth cells counted: those of the window inside [-pd0, depth + pd1).
+    const counted = includePad ? Math.min(start + kd, depth + pd1) - Math.max(start, -pd0) : count;
+    planes.push(kind === 'max' ? acc! : div(acc!, counted));
+  }
+  return stack(planes, 2);
 }
 
 /** A 2-D ConvTranspose node's geometry for an input of spatial size `inSize` and a filter of spatial size `kernel`. */
@@ -239,6 +309,12 @@ function runPool(kind: 'max' | 'avg') {
     let x = float(need(inputs, 0, ctx));
     const oneD = x.rank === 3;
     if (oneD) x = reshape(x, [x.shape[0]!, x.shape[1]!, 1, x.shape[2]!]);
+    if (x.rank === 5) {
+      const s3 = spatial(a, ctx, x.shape.slice(2));
+      checkPoolPads(s3, ctx);
+      if (s3.dilations.some((d) => d !== 1)) unsupported(ctx, 'pooling with dilations');
+      return [pool3dByDepth(kind, x, a, s3)];
+    }
     if (x.rank !== 4) unsupported(ctx, `${x.rank - 2}-D pooling`);
     const s0 = spatial(a, ctx, oneD ? [x.shape[3]!] : x.shape.slice(2));
     checkPoolPads(s0, ctx);
