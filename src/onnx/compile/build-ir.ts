@@ -23,7 +23,9 @@ export function buildIr(model: LayersModel, derived: DerivedCache): IrGraph | nu
     const operands = layer.planOperands.map((p): Operand => {
       if (p === null) return null;
       if (p.kind === 'input') return { kind: 'value', id: callInputs[p.index]! };
-      return { kind: 'tensor', tensor: p.tensor, weight: p.kind === 'weight' };
+      // Buffers (causal masks, index tables, running statistics) may fold with the constants: a plan
+      // is rebuilt whenever any weight's storage changes, and they are small.
+      return { kind: 'tensor', tensor: p.tensor, weight: p.kind === 'weight' && p.parameter };
     });
     const count = layer.outputCount;
     nodes.push({

@@ -32,7 +32,11 @@ export type InputSlot =
   | { kind: 'none' };
 
 /** One ONNX input of a node as an inference plan sees it (see {@link OnnxNode.planOperands}). */
-export type PlanOperand = { kind: 'input'; index: number } | { kind: 'weight' | 'constant'; tensor: Tensor } | null;
+export type PlanOperand =
+  | { kind: 'input'; index: number }
+  | { kind: 'weight'; tensor: Tensor; parameter: boolean }
+  | { kind: 'constant'; tensor: Tensor }
+  | null;
 
 /** A weight of an imported node: its ONNX initializer name and whether it trains. */
 export interface NodeWeightSpec {
@@ -192,7 +196,7 @@ export class OnnxNode extends Layer implements DeclaresOnnxSignatures {
         case 'input':
           return { kind: 'input', index: s.index };
         case 'weight':
-          return { kind: 'weight', tensor: this.weightList[s.index]!.value };
+          return { kind: 'weight', tensor: this.weightList[s.index]!.value, parameter: this.weightList[s.index]!.trainable };
         case 'constant':
           return { kind: 'constant', tensor: this.constantTensors[s.index]! };
         default:

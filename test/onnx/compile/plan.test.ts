@@ -15,6 +15,7 @@ import type { LayersModel } from '../../../src/models/layers-model';
 import type { Tensor } from '../../../src/tensor/tensor';
 import { Storage, pooledBufferBytes } from '../../../src/tensor/storage';
 import { tidy } from '../../../src/tensor/tensor';
+import { buildOnnx } from '../../helpers/onnx-graph';
 
 interface IoFile {
   inputs: Record<string, { shape: number[]; data: number[]; dtype?: string }>;
@@ -172,6 +173,35 @@ describe('compiled inference of imported models', () => {
     // Weights that stay put for a second prediction get their plan.
     expect(relError(outputs(model, xs)[0]!, outputs(plain, xs)[0]!)).toBeLessThan(1e-5);
     expect(planner(model).compiles).toBe(2);
+  });
+
+  it('arithmetic on buffers (a mask behind Equal) folds, and follows the buffer when it changes', () => {
+    const mask = Array.from({ length: 16 }, (_, i) => (i % 4 <= Math.floor(i / 4) ? 1 : 0));
+    const bytes = buildOnnx({
+      inputs: [{ name: 'x', shape: ['N', 4, 4] }], outputs: ['y'],
+      initializers: [{ name: 'mask', shape: [4, 4], data: mask }, { name: 'zero', shape: [], data: [0] }, { name: 'low', shape: [], data: [-1e4] }],
+      // The mask is broadcast to the input's shape (as Swin's window masks are built from it), so
+      // the import cannot fold it; a plan, built per input shape, can.
+      nodes: [
+        { op: 'Shape', inputs: ['x'], outputs: ['shape'] },
+        { op: 'Expand', inputs: ['mask', 'shape'], outputs: ['wide'] },
+        { op: 'Equal', inputs: ['wide', 'zero'], outputs: ['hidden'] },
+        { op: 'Where', inputs: ['hidden', 'low', 'x'], outputs: ['y'] },
+      ],
+    });
+    const model = importOnnx(bytes);
+    expect(model.trainableWeights).toHaveLength(0);
+    expect(model.nonTrainableWeights.length).toBeGreaterThan(0);
+    const xs = [tensor(Float32Array.from({ length: 32 }, (_, i) => i), [2, 4, 4])];
+    expect(planner(model).stats(xs)!.foldedStatic).toBe(3);
+    const plain = importOnnx(bytes, { compile: false });
+    expect(relError(outputs(model, xs)[0]!, outputs(plain, xs)[0]!)).toBe(0);
+    const flipped = model.getWeights().map((w) => (w.size === 16 ? tensor(Float32Array.from(w.dataSync(), (v) => 1 - v), [4, 4]) : w));
+    model.setWeights(flipped);
+    plain.setWeights(flipped);
+    const after = outputs(model, xs)[0]!;
+    expect(relError(after, outputs(plain, xs)[0]!)).toBe(0);
+    expect(after[1]).toBe(1);
   });
 
   it('setWeights drops the plan built from the old weights', () => {

@@ -30,10 +30,18 @@ const INT_CODES: ReadonlySet<number> = new Set([
 function castTo(x: Tensor, to: number): Tensor {
   if (to === DataType.FLOAT16) return roundToHalf(x.dtype === 'float32' ? x : cast(x, 'float32'));
   if (FLOAT_CODES.has(to)) return x.dtype === 'float32' ? x : cast(x, 'float32');
-  if (to === DataType.BOOL) return tensor(Int32Array.from(x.dataSync(), (v) => (v !== 0 ? 1 : 0)), x.shape.slice(), 'int32');
-  if (x.dtype === 'int32') return x;
+  // Plain loops: Int32Array.from with a map function ran ~150 ns per element (a 64x49x49 mask
+  // Cast took 22 ms).
+  if (to !== DataType.BOOL && x.dtype === 'int32') return x;
+  const src = x.dataSync();
+  const out = new Int32Array(src.length);
+  if (to === DataType.BOOL) {
+    for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
+    return tensor(out, x.shape.slice(), 'int32');
+  }
   // float -> int truncates toward zero, as C casts do.
-  return tensor(Int32Array.from(x.dataSync(), (v) => Math.trunc(v)), x.shape.slice(), 'int32');
+  for (let i = 0; i < src.length; i++) out[i] = Math.trunc(src[i]!);
+  return tensor(out, x.shape.slice(), 'int32');
 }
 
 /**
