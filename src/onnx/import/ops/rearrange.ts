@@ -55,7 +55,9 @@ function trilu(x: Tensor, k: number, upper: boolean, ctx: OpContext): Tensor {
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) keep[i * cols + j] = (upper ? j - i >= k : j - i <= k) ? 1 : 0;
   if (x.dtype === 'int32') {
     const d = x.dataSync();
-    return tensor(Int32Array.from(d, (v, e) => (keep[e % (rows * cols)] ? v : 0)), x.shape.slice(), 'int32');
+    const out = new Int32Array(d.length);
+    for (let e = 0; e < d.length; e++) out[e] = keep[e % (rows * cols)] ? d[e]! : 0;
+    return tensor(out, x.shape.slice(), 'int32');
   }
   return where(tensor(keep, [rows, cols]), x, 0);
 }
