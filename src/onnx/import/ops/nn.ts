@@ -3,16 +3,17 @@
 // [Cout, Cin/groups, kh, kw] order), so weights keep their ONNX layout and re-export unchanged.
 import { add, div, less, maximum, mul } from '../../../ops/binary';
 import { ones } from '../../../ops/creation';
+import { materialize } from '../../../ops/copy';
 import { conv1d, conv2d, conv2dTranspose, type ConvPadding } from '../../../ops/conv';
 import { linear } from '../../../ops/linear';
 import { matmul } from '../../../ops/matmul';
-import { pad, stack } from '../../../ops/movement';
+import { gather, pad, stack } from '../../../ops/movement';
 import { avgPool2d, maxPool2d, upSampling2d } from '../../../ops/pool';
 import { max, mean } from '../../../ops/reduce';
 import { batchNorm, batchNormTraining, groupNorm, layerNorm } from '../../../ops/normalization';
 import { broadcastTo, reshape, slice, transpose } from '../../../ops/views';
 import { clip, relu } from '../../../ops/unary';
-import { noGrad } from '../../../autograd/tape';
+import { isGradEnabled, noGrad } from '../../../autograd/tape';
 import { untracked } from '../../../tensor/scope';
 import { where } from '../../../ops/where';
 import type { Tensor } from '../../../tensor/tensor';
@@ -102,32 +103,57 @@ function depthSlice(x: Tensor, i: number): Tensor {
   return reshape(slice(x, [0, 0, i, 0, 0], [n!, c!, 1, h!, w!]), [n!, c!, h!, w!]);
 }
 
+/** Per depth tap of a 3-D filter [Cout, Cin/groups, kd, kh, kw], its 2-D filter [kh, kw, Cin/groups, Cout]. */
+function tapFilters(w: Tensor): Tensor[] {
+  const [cout, cg, kd, kh, kw] = w.shape as unknown as [number, number, number, number, number];
+  return Array.from({ length: kd }, (_, t) => transpose(reshape(slice(w, [0, 0, t, 0, 0], [cout, cg, 1, kh, kw]), [cout, cg, kh, kw]), [2, 3, 1, 0]));
+}
+
+// Inference reuses each weight's tap filters until the weight is written: rearranging r3d_18's
+// 512x512x3x3x3 filters on every call took most of its deep layers' time.
+const tapCache = new WeakMap<Tensor, { version: number; taps: Tensor[] }>();
+
+function depthTapFilters(w: Tensor): Tensor[] {
+  if (isGradEnabled() && w.requiresGrad) return tapFilters(w);
+  const hit = tapCache.get(w);
+  if (hit && hit.version === w.storage.version) return hit.taps;
+  const taps = untracked(() => noGrad(() => tapFilters(w).map((t) => materialize(t))));
+  tapCache.set(w, { version: w.storage.version, taps });
+  return taps;
+}
+
 /**
- * A 3-D convolution (video networks: r3d, r(2+1)d) as 2-D convolutions of depth slices: output
- * depth d sums, over the filter's depth taps that land inside the input, the slice's 2-D
- * convolution with that tap's [Cout, Cin/groups, kh, kw] filter. Differentiable through conv2d.
+ * A 3-D convolution (video networks: r3d, r(2+1)d) as one 2-D convolution per depth tap of the
+ * filter: tap t reads input depth od * stride - pad + t * dilation for every output depth od, so
+ * those slices (gathered from the depth-padded input) form one channels-last batch of N * OD
+ * images, convolved with the tap's [kh, kw, Cin/groups, Cout] filter; the taps' results add up.
+ * Differentiable through gather, conv2d and add. (Per output depth and tap, r(2+1)d's import ran
+ * 11 s, most of it allocating the small calls' buffers.)
  */
 function conv3dByDepth(x: Tensor, w: Tensor, bias: Tensor | null, s: Spatial, groups: number): Tensor {
-  const [depth, kd] = [x.shape[2]!, w.shape[2]!];
+  const [n, c, depth, h, wd] = x.shape as unknown as [number, number, number, number, number];
+  const [cout, cg, kd, kh, kw] = w.shape as unknown as [number, number, number, number, number];
   const [sd, dd] = [s.strides[0]!, s.dilations[0]!];
   const [pd0, pd1] = s.pads[0]!;
   const outDepth = Math.floor((depth + pd0 + pd1 - dd * (kd - 1) - 1) / sd) + 1;
-  const taps = Array.from({ length: kd }, (_, t) => reshape(slice(w, [0, 0, t, 0, 0], [w.shape[0]!, w.shape[1]!, 1, w.shape[3]!, w.shape[4]!]),
-    [w.shape[0]!, w.shape[1]!, w.shape[3]!, w.shape[4]!]));
-  const opts = { dataFormat: 'NCHW' as const, strides: s.strides.slice(1) as [number, number], dilations: s.dilations.slice(1) as [number, number], groups, padding: s.pads.slice(1) as ConvPadding };
-  const planes: Tensor[] = [];
-  for (let od = 0; od < outDepth; od++) {
-    let y: Tensor | null = null;
-    for (let t = 0; t < kd; t++) {
-      const id = od * sd - pd0 + t * dd;
-      if (id < 0 || id >= depth) continue;
-      const term = conv2d(depthSlice(x, id), taps[t]!, { ...opts, bias: y ? null : bias });
-      y = y ? add(y, term) : term;
-    }
-    // Every tap in the depth padding: the bias alone (a zero input's convolution).
-    planes.push(y ?? conv2d(mul(depthSlice(x, 0), 0), taps[0]!, { ...opts, bias }));
+  // [N, D + pads, H, W, C]: depth-padded and channels-last.
+  const padded = pad(transpose(x, [0, 2, 3, 4, 1]), [[0, 0], [pd0, pd1], [0, 0], [0, 0], [0, 0]]);
+  const opts = { strides: s.strides.slice(1) as [number, number], dilations: s.dilations.slice(1) as [number, number], groups, padding: s.pads.slice(1) as ConvPadding };
+  const filters = depthTapFilters(w);
+  let y: Tensor | null = null;
+  for (let t = 0; t < kd; t++) {
+    const rows = Array.from({ length: outDepth }, (_, od) => od * sd + t * dd);
+    // A tap that reads only depth padding adds nothing (deep layers at depth 1 use 1 tap of 3).
+    if (rows.every((r) => r < pd0 || r >= pd0 + depth)) continue;
+    const batch = reshape(gather(padded, rows, 1), [n * outDepth, h, wd, c]);
+    const term = conv2d(batch, filters[t]!, { ...opts, bias: y ? null : bias });
+    y = y ? add(y, term) : term;
   }
-  return stack(planes, 2);
+  // Every tap in the padding: the bias alone.
+  if (!y) y = conv2d(reshape(gather(padded, [0], 1), [n, h, wd, c]), mul(filters[0]!, 0), { ...opts, bias });
+  if (y.shape[0] !== n * outDepth) y = reshape(broadcastTo(reshape(y, [n, 1, ...y.shape.slice(1)]), [n, outDepth, ...y.shape.slice(1)]), [n * outDepth, ...y.shape.slice(1)]);
+  const [oh, ow] = [y!.shape[1]!, y!.shape[2]!];
+  return transpose(reshape(y!, [n, outDepth, oh, ow, cout]), [0, 4, 1, 2, 3]);
 }
 
 /**
