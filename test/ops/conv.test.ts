@@ -593,7 +593,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     });
   });
 
-  it('grouped convolutions with 16-wide output groups (direct kernels) match the reference in value and gradients', () => {
+  it('grouped convolutions with 16- and 8-wide output groups (direct kernels) match the reference in value and gradients', () => {
     const cases: [number[], number[], Conv2DOptions][] = [
       [[2, 9, 8, 32], [3, 3, 16, 32], { groups: 2, padding: 'same', activation: 'relu' }],
       [[1, 7, 7, 64], [3, 3, 16, 64], { groups: 4, padding: 'same', strides: 2 }],
@@ -608,6 +608,12 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       // Row tails of 3 and 5 pixels after full blocks (6 pixels wide at AVX2, 8 at AVX-512, 2 at SSE).
       [[1, 7, 21, 32], [3, 3, 16, 32], { groups: 2, padding: 'same' }],
       [[2, 6, 23, 32], [3, 3, 16, 32], { groups: 2, padding: 'same', activation: 'relu' }],
+      // 8-wide output groups (RegNetY's): blocks of 8 channels, 12 pixels (6 at SSE), tails,
+      // 8-channel inputs (the unrolled form) and others, stride 2, dilation, 24 = 3 blocks of 8.
+      [[1, 11, 29, 48], [3, 3, 8, 48], { groups: 6, padding: 'same', activation: 'relu' }],
+      [[2, 12, 26, 48], [3, 3, 8, 48], { groups: 6, padding: 'same', strides: 2 }],
+      [[1, 9, 15, 20], [3, 3, 5, 48], { groups: 4, padding: [[2, 1], [0, 2]], dilations: 2 }],
+      [[1, 6, 17, 16], [3, 3, 8, 48], { groups: 2, padding: 'same', activation: 'silu' }],
     ];
     const { hardware, levels } = simdLevels();
     try {

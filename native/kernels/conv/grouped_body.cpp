@@ -1,7 +1,7 @@
 // Body of the grouped convolution kernels (see grouped.h), compiled once per ISA with
-// GROUPED_VEC_BYTES the level's register width. A block of P output pixels x 16 output channels
-// is P * (16 / L) accumulators; per filter row (one tap, one input channel) the kernel loads the
-// 16 weights once and broadcasts each pixel's input once.
+// GROUPED_VEC_BYTES the level's register width. A block of P output pixels x 16 (or 8) output
+// channels is P * (16 / L) (or P) accumulators; per filter row (one tap, one input channel) the
+// kernel loads the block's weights once and broadcasts each pixel's input once.
 #include <algorithm>
 #include <cstdint>
 #include <type_traits>
@@ -21,51 +21,67 @@
 namespace tf::kernels::grouped_detail::TF_ISA_NS {
 namespace {
 
-typedef float vf __attribute__((vector_size(GROUPED_VEC_BYTES)));
-typedef float vfu __attribute__((vector_size(GROUPED_VEC_BYTES), aligned(4), may_alias));
 constexpr int L = GROUPED_VEC_BYTES / 4;
-constexpr int V = 16 / L;  // registers per 16 output channels
-// Pixels per block: the P * V accumulators, the V weight vectors of a filter row and the broadcast
-// must fit the register file. 8 x 16 channels is 8 of 32 zmm; for AVX2, 8 pixels would be all 16 ymm
-// as accumulators and the kernel spilled on every multiply-add (regnet's 16-channel groups ran at
-// half onnxruntime's speed), so 6 pixels (12 + 2 + 1); SSE's 16 xmm take 2 pixels (8 + 4 + 1).
-constexpr int P = L >= 16 ? 8 : L == 8 ? 6 : 2;
-inline vf loadv(const float* p) { return *reinterpret_cast<const vfu*>(p); }
-inline void storev(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }
+
+// A block's output channels: 16 (RegNetX, ResNeXt) or 8 (RegNetY's 8-wide groups), as OC / W
+// vectors of W lanes: the ISA's width for 16 channels, 8 lanes for 8 (a ymm under AVX-512; GCC
+// splits it into two xmm under SSE2).
+template <int OC>
+struct Out {
+  static constexpr int W = OC == 8 ? 8 : L;
+  static constexpr int V = OC / W;
+  typedef float vec __attribute__((vector_size(4 * W)));
+  typedef float uvec __attribute__((vector_size(4 * W), aligned(4), may_alias));
+  // Pixels per block: the P * V accumulators, the V weight vectors of a filter row and the
+  // broadcast must fit the register file. 8 x 16 channels is 8 of 32 zmm; for AVX2, 8 pixels
+  // would be all 16 ymm as accumulators and the kernel spilled on every multiply-add (regnet's
+  // 16-channel groups ran at half onnxruntime's speed), so 6 pixels (12 + 2 + 1); SSE's 16 xmm
+  // take 2 pixels (8 + 4 + 1). 8 channels: one vector per pixel, 12 pixels (12 + 1 + 1 ymm), 6
+  // under SSE2 (12 + 2 + 1 xmm).
+  static constexpr int P = OC == 8 ? (L >= 8 ? 12 : 6) : (L >= 16 ? 8 : L == 8 ? 6 : 2);
+  // Through a reference: a returned 32-byte vector changes the ABI under SSE2 (-Wpsabi).
+  static void load(vec& v, const float* p) { v = *reinterpret_cast<const uvec*>(p); }
+  static void store(float* p, vec v) { *reinterpret_cast<uvec*>(p) = v; }
+};
 
 // Read in place of an input pixel that lies in the padding.
 alignas(64) const float kZeros[kMaxGroupChannels] = {};
 
-// The accumulators of NP pixels x 16 output channels from o0, started at the bias (or 0).
-template <int NP>
-inline void init_acc(vf (&acc)[NP][V], const float* bias, int64_t o0) {
-  const vf zero = {};
-  for (int v = 0; v < V; v++) {
-    const vf init = bias ? loadv(bias + o0 + L * v) : zero;
+// The accumulators of NP pixels x OC output channels from o0, started at the bias (or 0).
+template <int OC, int NP>
+inline void init_acc(typename Out<OC>::vec (&acc)[NP][Out<OC>::V], const float* bias, int64_t o0) {
+  using O = Out<OC>;
+  const typename O::vec zero = {};
+  for (int v = 0; v < O::V; v++) {
+    typename O::vec init = zero;
+    if (bias) O::load(init, bias + o0 + O::W * v);
     for (int p = 0; p < NP; p++) acc[p][v] = init;
   }
 }
 
 // Their store to NP pixels `ld` floats apart from out, through ReLU when asked.
-template <int NP>
-inline void store_acc(vf (&acc)[NP][V], bool relu, float* out, int64_t ld) {
-  const vf zero = {};
+template <int OC, int NP>
+inline void store_acc(typename Out<OC>::vec (&acc)[NP][Out<OC>::V], bool relu, float* out, int64_t ld) {
+  using O = Out<OC>;
+  const typename O::vec zero = {};
   for (int p = 0; p < NP; p++) {
-    for (int v = 0; v < V; v++) {
-      vf a = acc[p][v];
+    for (int v = 0; v < O::V; v++) {
+      typename O::vec a = acc[p][v];
       if (relu) a = a < zero ? zero : a;  // keeps NaN, as the GEMM's store does
-      storev(out + p * ld + L * v, a);
+      O::store(out + p * ld + O::W * v, a);
     }
   }
 }
 
-// np <= P output pixels ox0 .. ox0 + np of row oy, output channels [o0, o0 + 16) of group g.
-template <int NP, int CG>
+// np <= P output pixels ox0 .. ox0 + np of row oy, output channels [o0, o0 + OC) of group g.
+template <int OC, int NP, int CG>
 inline void block(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
                   int64_t ox0, int64_t g, int64_t o0, float* yrow) {
+  using O = Out<OC>;
+  constexpr int V = O::V;
   const int64_t cg = CG > 0 ? CG : s.c / s.groups;
-  vf acc[NP][V];
-  init_acc<NP>(acc, bias, o0);
+  typename O::vec acc[NP][V];
+  init_acc<OC, NP>(acc, bias, o0);
   const float* xp[NP];
   for (int64_t i = 0; i < s.kh; i++) {
     const int64_t iy = oy * s.sh - s.pad_top + i * s.dh;
@@ -78,8 +94,8 @@ inline void block(const ConvShape& s, const float* xn, const float* w, const flo
       const float* wt = w + (i * s.kw + j) * cg * s.cout + o0;
       for (int64_t ci = 0; ci < cg; ci++) {
         const float* wr = wt + ci * s.cout;
-        vf wv[V];
-        for (int v = 0; v < V; v++) wv[v] = loadv(wr + L * v);
+        typename O::vec wv[V];
+        for (int v = 0; v < V; v++) O::load(wv[v], wr + O::W * v);
         for (int p = 0; p < NP; p++) {
           const float xv = xp[p][ci];
           for (int v = 0; v < V; v++) acc[p][v] += xv * wv[v];
@@ -87,19 +103,21 @@ inline void block(const ConvShape& s, const float* xn, const float* w, const flo
       }
     }
   }
-  store_acc<NP>(acc, relu, yrow + ox0 * s.cout + o0, s.cout);
+  store_acc<OC, NP>(acc, relu, yrow + ox0 * s.cout + o0, s.cout);
 }
 
 // block() for pixels whose whole window lies inside the image: no per-tap, per-pixel bounds
 // tests and pointer selects (a quarter of the instructions of a 16-channel group's block), the
 // pixels a fixed step apart from one base, and CG (Cin/groups) a compile-time count when it is 16
 // (RegNet's groups) so the channel loop unrolls.
-template <int NP, int CG>
+template <int OC, int NP, int CG>
 inline void block_inside(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
                          int64_t ox0, int64_t g, int64_t o0, float* yrow) {
+  using O = Out<OC>;
+  constexpr int V = O::V;
   const int64_t cg = CG > 0 ? CG : s.c / s.groups;
-  vf acc[NP][V];
-  init_acc<NP>(acc, bias, o0);
+  typename O::vec acc[NP][V];
+  init_acc<OC, NP>(acc, bias, o0);
   const int64_t step = s.sw * s.c;
   const float* x0 = xn + ((oy * s.sh - s.pad_top) * s.w + ox0 * s.sw - s.pad_left) * s.c + g * cg;
   for (int64_t i = 0; i < s.kh; i++) {
@@ -108,8 +126,8 @@ inline void block_inside(const ConvShape& s, const float* xn, const float* w, co
       const float* wt = w + (i * s.kw + j) * cg * s.cout + o0;
       for (int64_t ci = 0; ci < cg; ci++) {
         const float* wr = wt + ci * s.cout;
-        vf wv[V];
-        for (int v = 0; v < V; v++) wv[v] = loadv(wr + L * v);
+        typename O::vec wv[V];
+        for (int v = 0; v < V; v++) O::load(wv[v], wr + O::W * v);
         for (int p = 0; p < NP; p++) {
           const float xv = xt[p * step + ci];
           for (int v = 0; v < V; v++) acc[p][v] += xv * wv[v];
@@ -117,18 +135,25 @@ inline void block_inside(const ConvShape& s, const float* xn, const float* w, co
       }
     }
   }
-  store_acc<NP>(acc, relu, yrow + ox0 * s.cout + o0, s.cout);
+  store_acc<OC, NP>(acc, relu, yrow + ox0 * s.cout + o0, s.cout);
 }
 
-// One block of NP pixels from ox: without bounds tests when its windows are all inside.
-template <int NP>
+// One block of NP pixels from ox: without bounds tests when its windows are all inside; a
+// compile-time channel count for 16- and 8-channel groups (RegNetX's, RegNetY's).
+template <int OC, int NP>
 inline void any_block(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
-                      int64_t ox, int64_t g, int64_t o0, float* yrow, bool inside, bool cg16) {
+                      int64_t ox, int64_t g, int64_t o0, float* yrow, bool inside, int cg_fixed) {
   if (!inside) {
-    if (cg16) block<NP, 16>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
-    else block<NP, 0>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
-  } else if (cg16) block_inside<NP, 16>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
-  else block_inside<NP, 0>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+    if (cg_fixed == 16) block<OC, NP, 16>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+    else if (cg_fixed == 8) block<OC, NP, 8>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+    else block<OC, NP, 0>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+  } else if (cg_fixed == 16) {
+    block_inside<OC, NP, 16>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+  } else if (cg_fixed == 8) {
+    block_inside<OC, NP, 8>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+  } else {
+    block_inside<OC, NP, 0>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+  }
 }
 
 template <int N>
@@ -139,15 +164,18 @@ template <class F, int... N>
 inline void tail_block(int64_t n, F&& f, std::integer_sequence<int, N...>) {
   (void)((n == N + 1 && (f(Pixels<N + 1>{}), true)) || ...);
 }
-template <class F>
+template <int P, class F>
 inline void tail_block(int64_t n, F&& f) {
   tail_block(n, f, std::make_integer_sequence<int, P - 1>{});
 }
 
-void forward_row(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
-                 float* yrow) {
+template <int OC>
+void forward_row_oc(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
+                    float* yrow) {
+  constexpr int P = Out<OC>::P;
   const int64_t og = s.cout / s.groups;
-  const bool cg16 = s.c / s.groups == 16;
+  const int64_t cg = s.c / s.groups;
+  const int cg_fixed = cg == 16 || cg == 8 ? static_cast<int>(cg) : 0;
   // Output columns [in_lo, in_hi) have their whole window inside the image's columns (and rows,
   // when every tap row of oy is inside). Blocks stay P wide from column 0 even so: a block's
   // multiply-add chains are as long whatever its width, so a border pixel split off into a block
@@ -167,7 +195,7 @@ void forward_row(const ConvShape& s, const float* xn, const float* w, const floa
   const int64_t next_hi = std::min<int64_t>(s.h, iy0 + s.sh + (s.kh - 1) * s.dh + 1);
   const char* pf = reinterpret_cast<const char*>(xn + next_lo * in_row);
   const int64_t pf_bytes = next_hi > next_lo ? (next_hi - next_lo) * in_row * static_cast<int64_t>(sizeof(float)) : 0;
-  const int64_t blocks = s.groups * ((og + 15) / 16) * ((s.ow + P - 1) / P);
+  const int64_t blocks = s.groups * ((og + OC - 1) / OC) * ((s.ow + P - 1) / P);
   const int64_t pf_slice = (pf_bytes / std::max<int64_t>(1, blocks) + 64) & ~int64_t{63};
   int64_t pf_done = 0;
   auto prefetch_slice = [&] {
@@ -175,20 +203,26 @@ void forward_row(const ConvShape& s, const float* xn, const float* w, const floa
       __builtin_prefetch(pf + pf_done, 0, 2);
   };
   for (int64_t g = 0; g < s.groups; g++) {
-    for (int64_t o0 = g * og; o0 < (g + 1) * og; o0 += 16) {
+    for (int64_t o0 = g * og; o0 < (g + 1) * og; o0 += OC) {
       int64_t ox = 0;
       for (; ox + P <= s.ow; ox += P) {
         prefetch_slice();
-        any_block<P>(s, xn, w, bias, relu, oy, ox, g, o0, yrow, ox >= in_lo && ox + P <= in_hi, cg16);
+        any_block<OC, P>(s, xn, w, bias, relu, oy, ox, g, o0, yrow, ox >= in_lo && ox + P <= in_hi, cg_fixed);
       }
       prefetch_slice();
       // The last ow % P pixels as one narrower block (a 7-wide row is all tail).
       const bool inside = ox >= in_lo && s.ow <= in_hi;
-      tail_block(s.ow - ox, [&](auto pixels) {
-        any_block<decltype(pixels)::value>(s, xn, w, bias, relu, oy, ox, g, o0, yrow, inside, cg16);
+      tail_block<P>(s.ow - ox, [&](auto pixels) {
+        any_block<OC, decltype(pixels)::value>(s, xn, w, bias, relu, oy, ox, g, o0, yrow, inside, cg_fixed);
       });
     }
   }
+}
+
+void forward_row(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
+                 float* yrow) {
+  if ((s.cout / s.groups) % 16 == 0) forward_row_oc<16>(s, xn, w, bias, relu, oy, yrow);
+  else forward_row_oc<8>(s, xn, w, bias, relu, oy, yrow);
 }
 
 }  // namespace
