@@ -593,7 +593,7 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     });
   });
 
-  it('grouped convolutions with 16- and 8-wide output groups (direct kernels) match the reference in value and gradients', () => {
+  it('grouped convolutions with 16-, 8- and 4-wide output groups (direct kernels) match the reference in value and gradients', () => {
     const cases: [number[], number[], Conv2DOptions][] = [
       [[2, 9, 8, 32], [3, 3, 16, 32], { groups: 2, padding: 'same', activation: 'relu' }],
       [[1, 7, 7, 64], [3, 3, 16, 64], { groups: 4, padding: 'same', strides: 2 }],
@@ -614,6 +614,9 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[2, 12, 26, 48], [3, 3, 8, 48], { groups: 6, padding: 'same', strides: 2 }],
       [[1, 9, 15, 20], [3, 3, 5, 48], { groups: 4, padding: [[2, 1], [0, 2]], dilations: 2 }],
       [[1, 6, 17, 16], [3, 3, 8, 48], { groups: 2, padding: 'same', activation: 'silu' }],
+      // 4-wide output groups (ResNeXt-50 32x4d's first stage), 4-channel inputs and others.
+      [[1, 10, 27, 32], [3, 3, 4, 32], { groups: 8, padding: 'same', activation: 'relu' }],
+      [[2, 9, 14, 24], [3, 3, 3, 32], { groups: 8, padding: 'same', strides: 2 }],
     ];
     const { hardware, levels } = simdLevels();
     try {

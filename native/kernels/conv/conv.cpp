@@ -419,7 +419,7 @@ namespace grouped_detail {
 bool supports(const ConvShape& s) {
   if (s.groups <= 1 || s.c == s.groups) return false;
   const int64_t cg = s.c / s.groups, og = s.cout / s.groups;
-  return og % 8 == 0 && cg <= kMaxGroupChannels;
+  return og % 4 == 0 && cg <= kMaxGroupChannels;
 }
 }  // namespace grouped_detail
 

@@ -16,7 +16,7 @@ namespace tf::kernels::grouped_detail {
 constexpr int64_t kMaxGroupChannels = 256;
 
 // Whether the kernels take this shape: groups > 1 that are not depthwise, Cout/groups a multiple
-// of 8 (blocks of 16 output channels when it is a multiple of 16, else of 8), Cin/groups <=
+// of 4 (blocks of 16 output channels when it is a multiple of 16, else of 8 or 4), Cin/groups <=
 // kMaxGroupChannels.
 bool supports(const ConvShape& s);
 

@@ -23,12 +23,12 @@ namespace {
 
 constexpr int L = GROUPED_VEC_BYTES / 4;
 
-// A block's output channels: 16 (RegNetX, ResNeXt) or 8 (RegNetY's 8-wide groups), as OC / W
-// vectors of W lanes: the ISA's width for 16 channels, 8 lanes for 8 (a ymm under AVX-512; GCC
-// splits it into two xmm under SSE2).
+// A block's output channels: 16 (RegNetX, ResNeXt), 8 (RegNetY's 8-wide groups) or 4
+// (ResNeXt-50 32x4d's first stage), as OC / W vectors of W lanes: the ISA's width for 16 channels,
+// OC lanes below (a ymm or xmm under AVX-512; GCC splits 8 lanes into two xmm under SSE2).
 template <int OC>
 struct Out {
-  static constexpr int W = OC == 8 ? 8 : L;
+  static constexpr int W = OC < 16 ? OC : L;
   static constexpr int V = OC / W;
   typedef float vec __attribute__((vector_size(4 * W)));
   typedef float uvec __attribute__((vector_size(4 * W), aligned(4), may_alias));
@@ -37,8 +37,8 @@ struct Out {
   // would be all 16 ymm as accumulators and the kernel spilled on every multiply-add (regnet's
   // 16-channel groups ran at half onnxruntime's speed), so 6 pixels (12 + 2 + 1); SSE's 16 xmm
   // take 2 pixels (8 + 4 + 1). 8 channels: one vector per pixel, 12 pixels (12 + 1 + 1 ymm), 6
-  // under SSE2 (12 + 2 + 1 xmm).
-  static constexpr int P = OC == 8 ? (L >= 8 ? 12 : 6) : (L >= 16 ? 8 : L == 8 ? 6 : 2);
+  // under SSE2 (12 + 2 + 1 xmm); 4 channels (ResNeXt's first stage): 12 pixels of one xmm each.
+  static constexpr int P = OC == 4 ? 12 : OC == 8 ? (L >= 8 ? 12 : 6) : (L >= 16 ? 8 : L == 8 ? 6 : 2);
   // Through a reference: a returned 32-byte vector changes the ABI under SSE2 (-Wpsabi).
   static void load(vec& v, const float* p) { v = *reinterpret_cast<const uvec*>(p); }
   static void store(float* p, vec v) { *reinterpret_cast<uvec*>(p) = v; }
@@ -139,18 +139,21 @@ inline void block_inside(const ConvShape& s, const float* xn, const float* w, co
 }
 
 // One block of NP pixels from ox: without bounds tests when its windows are all inside; a
-// compile-time channel count for 16- and 8-channel groups (RegNetX's, RegNetY's).
+// compile-time channel count for 16-, 8- and 4-channel groups (RegNetX's, RegNetY's, ResNeXt's).
 template <int OC, int NP>
 inline void any_block(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
                       int64_t ox, int64_t g, int64_t o0, float* yrow, bool inside, int cg_fixed) {
   if (!inside) {
     if (cg_fixed == 16) block<OC, NP, 16>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
     else if (cg_fixed == 8) block<OC, NP, 8>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+    else if (cg_fixed == 4) block<OC, NP, 4>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
     else block<OC, NP, 0>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
   } else if (cg_fixed == 16) {
     block_inside<OC, NP, 16>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
   } else if (cg_fixed == 8) {
     block_inside<OC, NP, 8>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+  } else if (cg_fixed == 4) {
+    block_inside<OC, NP, 4>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
   } else {
     block_inside<OC, NP, 0>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
   }
@@ -175,7 +178,7 @@ void forward_row_oc(const ConvShape& s, const float* xn, const float* w, const f
   constexpr int P = Out<OC>::P;
   const int64_t og = s.cout / s.groups;
   const int64_t cg = s.c / s.groups;
-  const int cg_fixed = cg == 16 || cg == 8 ? static_cast<int>(cg) : 0;
+  const int cg_fixed = cg == 16 || cg == 8 || cg == 4 ? static_cast<int>(cg) : 0;
   // Output columns [in_lo, in_hi) have their whole window inside the image's columns (and rows,
   // when every tap row of oy is inside). Blocks stay P wide from column 0 even so: a block's
   // multiply-add chains are as long whatever its width, so a border pixel split off into a block
@@ -221,8 +224,10 @@ void forward_row_oc(const ConvShape& s, const float* xn, const float* w, const f
 
 void forward_row(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
                  float* yrow) {
-  if ((s.cout / s.groups) % 16 == 0) forward_row_oc<16>(s, xn, w, bias, relu, oy, yrow);
-  else forward_row_oc<8>(s, xn, w, bias, relu, oy, yrow);
+  const int64_t og = s.cout / s.groups;
+  if (og % 16 == 0) forward_row_oc<16>(s, xn, w, bias, relu, oy, yrow);
+  else if (og % 8 == 0) forward_row_oc<8>(s, xn, w, bias, relu, oy, yrow);
+  else forward_row_oc<4>(s, xn, w, bias, relu, oy, yrow);
 }
 
 }  // namespace
