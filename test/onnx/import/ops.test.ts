@@ -247,6 +247,18 @@ const CASES: Case[] = [
   { name: 'CumSum exclusive, reverse', graph: one('CumSum', [vec()], { exclusive: 1, reverse: 1 }, { initializers: [I64('ax', [-1], [])] }) },
   { name: 'GatherElements axis 1, negative indices', graph: one('GatherElements', [vec('x', ['N', 4, 5])], { axis: 1 }, {
     initializers: [I64('i', [0, 3, -1, 1, 2, 0, 1, 1, 3, -4], [1, 2, 5])] }) },
+  { name: 'ScatterElements axis 2 (torch.scatter)', graph: one('ScatterElements', [vec('x', ['N', 4, 5])], { axis: 2 }, {
+    initializers: [I64('i', [0, 2, 1, 3, 4, 4, 3, 2, 1, 0, 1, -4, 0, 2, 3, 3, 0, 4, 2, 1], [1, 4, 5]), W('u', [1, 4, 5], 51)] }) },
+  { name: 'ScatterElements add, repeated indices (torch.scatter_add, opset 16)', graph: { ...one('ScatterElements', [vec('x', ['N', 4, 5])], { axis: 1, reduction: 'add' }, {
+    initializers: [I64('i', [0, 0, 3, 1, 2, 3, 3, 0, 1, 1], [1, 2, 5]), W('u', [1, 2, 5], 52)] }), opset: 16 } },
+  { name: 'OneHot axis -1 and 1, negative and out-of-range indices', graph: { inputs: [vec('x', [2, 4, 5])], outputs: ['y'],
+    initializers: [I64('ids', [0, 3, -1, 7, 2, -6], [2, 3]), I64('depth', [5], []), { name: 'v', shape: [2], data: [-0.5, 2] },
+      I64('reps', [1, 2, 1]), I64('st', [0]), I64('en', [4]), I64('ax', [1])],
+    nodes: [
+      { op: 'OneHot', inputs: ['ids', 'depth', 'v'], outputs: ['a'] }, { op: 'OneHot', inputs: ['ids', 'depth', 'v'], outputs: ['b'], attrs: { axis: 1 } },
+      { op: 'Transpose', inputs: ['b'], outputs: ['bt'], attrs: { perm: [0, 2, 1] } }, { op: 'Add', inputs: ['a', 'bt'], outputs: ['s'] },
+      { op: 'Tile', inputs: ['s', 'reps'], outputs: ['t'] }, { op: 'Slice', inputs: ['t', 'st', 'en', 'ax'], outputs: ['c'] }, { op: 'Mul', inputs: ['x', 'c'], outputs: ['y'] },
+    ] } },
   { name: 'TopK largest (values)', graph: { inputs: [vec()], outputs: ['y'], initializers: [I64('k', [3])], nodes: [{ op: 'TopK', inputs: ['x', 'k'], outputs: ['y', 'i'] }] } },
   { name: 'TopK smallest axis 1 (indices)', graph: { inputs: [vec()], outputs: ['y'], initializers: [I64('k', [2])], nodes: [
     { op: 'TopK', inputs: ['x', 'k'], outputs: ['v', 'i'], attrs: { axis: 1, largest: 0 } }, { op: 'Cast', inputs: ['i'], outputs: ['f'], attrs: { to: 1 } },
@@ -442,6 +454,8 @@ describe('importOnnx: gradients through the imported ops match finite difference
       nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], attrs: { mode: 'cubic' } }] }],
     ['Conv 3-D', one('Conv', [vec('x', [1, 2, 3, 4, 3])], { pads: [1, 1, 0, 1, 1, 0] }, { initializers: [W('w', [2, 2, 2, 3, 2], 45)] })],
     ['AveragePool 3-D', one('AveragePool', [vec('x', [1, 2, 4, 3, 4])], { kernel_shape: [2, 2, 2], strides: [2, 1, 2], pads: [1, 0, 1, 0, 1, 0] })],
+    ['ScatterElements', one('ScatterElements', [x3], { axis: 2 }, { initializers: [I64('i', [1, 0, 4, 2, 3, 3, 1, 0], [2, 1, 4]), W('u', [2, 1, 4], 53)] })],
+    ['ScatterElements add', { ...one('ScatterElements', [x3], { axis: 1, reduction: 'add' }, { initializers: [I64('i', [0, 0, 3, 1, 2], [1, 1, 5]), W('u', [1, 1, 5], 54)] }), opset: 16 }],
     ['ScatterND', one('ScatterND', [x3], {}, { initializers: [I64('i', [1, 2, 0, 0], [2, 2]), W('u', [2, 5], 25)] })],
   ];
   for (const [name, graph] of gradCases) {

@@ -1,5 +1,5 @@
 // Operators that select or accumulate along one axis: ArgMax/ArgMin, CumSum, GatherElements
-// (torch.gather) and TopK. Each walks the axis as the last one of a [outer, len, inner] view; float
+// (torch.gather), ScatterElements (torch.scatter, scatter_add), OneHot and TopK. Each walks the axis as the last one of a [outer, len, inner] view; float
 // results record their gradient (CumSum's is the cumulative sum the other way, GatherElements' a
 // scatter-add), and TopK's values are a GatherElements of the input, so they train too.
 import { record } from '../../../autograd/tape';
@@ -7,7 +7,7 @@ import { tensor } from '../../../ops/creation';
 import { argmax, argmin } from '../../../ops/reduce';
 import type { Tensor } from '../../../tensor/tensor';
 import { type OnnxOpSpec, type OpContext, asFloat, need, unsupported } from '../op-spec';
-import { intValues, normAxis } from '../values';
+import { checkCreatedShape, intValues, normAxis } from '../values';
 
 /** [outer, len, inner] of x around `axis`. */
 function around(shape: readonly number[], axis: number): [number, number, number] {
@@ -132,6 +132,53 @@ function topK(x: Tensor, k: number, axis: number, largest: boolean, ctx: OpConte
   return [gatherElements(x, idx, shape, axis), tensor(idx, shape, 'int32')];
 }
 
+/**
+ * data with updates written (reduction 'none', later writes winning as onnxruntime's loop does) or
+ * added ('add') at the positions indices name along `axis`. The gradient reaches the data where
+ * nothing overwrote it (all of it for 'add') and each update from its position.
+ */
+function scatterElements(data: Tensor, idx: Int32Array, updates: Tensor, axis: number, add: boolean): Tensor {
+  const to = sourceOffsets(data.shape, idx, updates.shape, axis);
+  const out = data.dataSync().slice();
+  const up = updates.dataSync();
+  for (let p = 0; p < to.length; p++) out[to[p]!] = add ? out[to[p]!]! + up[p]! : up[p]!;
+  if (data.dtype === 'int32') return tensor(out, data.shape.slice(), 'int32');
+  const y = tensor(out, data.shape.slice());
+  return record(y, 'scatterElements', [data, updates], (g) => {
+    const gd = g.dataSync();
+    const toData = gd.slice();
+    if (!add) for (const o of to) toData[o] = 0;
+    // Without 'add' only the last update written to a position reached the output.
+    const last = new Map<number, number>();
+    if (!add) to.forEach((o, p) => last.set(o, p));
+    const toUpdates = new Float32Array(to.length);
+    for (let p = 0; p < to.length; p++) toUpdates[p] = add || last.get(to[p]!) === p ? gd[to[p]!]! : 0;
+    return [tensor(toData, data.shape.slice()), tensor(toUpdates, updates.shape.slice())];
+  });
+}
+
+/** One-hot rows: values[1] where the index (negative from the end) names the position along the new axis, values[0] elsewhere. */
+function oneHot(indices: Tensor, depth: number, values: Tensor, axis: number, ctx: OpContext): Tensor {
+  if (!(Number.isInteger(depth) && depth >= 1)) throw new Error(`${ctx.where}: depth should be a positive integer, got ${depth}`);
+  if (values.size !== 2) throw new Error(`${ctx.where}: values should hold [off, on], got ${values.size} values`);
+  const [off, on] = values.dataSync() as unknown as [number, number];
+  const idx = indices.dataSync();
+  const shape = indices.shape.slice();
+  shape.splice(axis, 0, depth);
+  checkCreatedShape(shape, ctx.where);
+  const [outer, , inner] = around(shape, axis);
+  const out = new Float32Array(outer * depth * inner).fill(off);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const raw = Math.trunc(idx[o * inner + i]!);
+      const k = raw < 0 ? raw + depth : raw;
+      // Out-of-range indices give an all-off row, as the operator specifies.
+      if (k >= 0 && k < depth) out[(o * depth + k) * inner + i] = on;
+    }
+  }
+  return values.dtype === 'int32' ? tensor(Int32Array.from(out), shape, 'int32') : tensor(out, shape);
+}
+
 /** Selecting and accumulating operators by ONNX name. */
 export const indexingOps: Record<string, OnnxOpSpec> = {
   ArgMax: argReduce(argmax),
@@ -153,6 +200,35 @@ export const indexingOps: Record<string, OnnxOpSpec> = {
       checkIndexShape(data, indices, axis, ctx);
       const x = data.dtype === 'int32' ? data : asFloat(data);
       return [gatherElements(x, axisIndices(indices, data.shape[axis]!, ctx), indices.shape, axis)];
+    },
+  },
+  ScatterElements: {
+    attributes: ['axis', 'reduction'],
+    validate(a, ctx) {
+      const reduction = a.string('reduction', 'none');
+      if (reduction !== 'none' && reduction !== 'add') unsupported(ctx, `reduction='${reduction}'`);
+    },
+    run(inputs, a, ctx) {
+      const data = need(inputs, 0, ctx);
+      const indices = need(inputs, 1, ctx);
+      const updates = need(inputs, 2, ctx);
+      const axis = normAxis(a.int('axis', 0), data.rank, ctx.where);
+      checkIndexShape(data, indices, axis, ctx);
+      if (updates.shape.length !== indices.rank || updates.shape.some((d, i) => d !== indices.shape[i])) {
+        throw new Error(`${ctx.where}: updates should have the indices' shape [${indices.shape.join(',')}], got [${updates.shape.join(',')}]`);
+      }
+      const int = data.dtype === 'int32' && updates.dtype === 'int32';
+      const [x, u] = int ? [data, updates] : [asFloat(data), asFloat(updates)];
+      return [scatterElements(x, axisIndices(indices, data.shape[axis]!, ctx), u, axis, a.string('reduction', 'none') === 'add')];
+    },
+  },
+  OneHot: {
+    attributes: ['axis'],
+    run(inputs, a, ctx) {
+      const indices = need(inputs, 0, ctx);
+      const depth = intValues(need(inputs, 1, ctx), 'depth', ctx.where)[0]!;
+      const values = need(inputs, 2, ctx);
+      return [oneHot(indices, depth, values, normAxis(a.int('axis', -1), indices.rank + 1, ctx.where), ctx)];
     },
   },
   TopK: {
