@@ -37,12 +37,24 @@ const BIASED_BY_ADD: ReadonlySet<string> = new Set(['MatMul']);
 export function parameterOperands(nodes: readonly OnnxNodeProto[], isConstant: (value: string) => boolean): (node: OnnxNodeProto, input: number) => boolean {
   const producer = new Map<string, OnnxNodeProto>();
   for (const n of nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  // PyTorch's GroupNorm below opset 18: Reshape -> InstanceNormalization (constant ones and zeros)
+  // -> Reshape back -> Mul(weight) -> Add(bias). The Mul's and Add's constants are the module's
+  // weight and bias.
+  const normalized = (value: string): boolean => {
+    const reshape = producer.get(value);
+    return reshape?.opType === 'Reshape' && producer.get(reshape.inputs[0]!)?.opType === 'InstanceNormalization';
+  };
+  const isNormScale = (n: OnnxNodeProto): boolean =>
+    n.opType === 'Mul' && n.inputs.length === 2 && n.inputs.some((i, k) => normalized(i) && isConstant(n.inputs[1 - k]!));
   return (node, input) => {
     if (PARAMETER_OPERANDS[node.opType]?.includes(input)) return true;
-    if (node.opType !== 'Add' || node.inputs.length !== 2) return false;
+    if (node.inputs.length !== 2 || !isConstant(node.inputs[input]!)) return false;
+    const other = producer.get(node.inputs[1 - input]!);
+    if (node.opType === 'Mul') return normalized(node.inputs[1 - input]!);
+    if (node.opType !== 'Add') return false;
+    if (other && isNormScale(other)) return true;
     // The bias of a MatMul-based linear layer: Add(bias, MatMul(x, W)) in either order. A product of
     // two computed values (attention scores q·kᵀ) has no weight, so what is added to it is no bias.
-    const other = producer.get(node.inputs[1 - input]!);
     return other !== undefined && BIASED_BY_ADD.has(other.opType) && other.inputs.some((i) => i !== '' && isConstant(i));
   };
 }

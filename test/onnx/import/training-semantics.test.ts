@@ -171,6 +171,32 @@ describe('imported parameters and buffers', () => {
     });
   }
 
+  it("PyTorch GroupNorm below opset 18 (InstanceNormalization between Reshapes, then Mul and Add): the Mul's and Add's constants train, a plain scaling does not", () => {
+    const model = importOnnx(buildOnnx({
+      opset: 13, inputs: [{ name: 'x', shape: ['N', 4, 3, 3] }], outputs: ['y'],
+      initializers: [
+        { name: 'groups', shape: [3], data: [0, 2, -1], dtype: 'int64' },
+        { name: 'weight', shape: [4, 1, 1], data: [1, 2, 3, 4] },
+        { name: 'bias', shape: [4, 1, 1], data: [0, 1, 0, 1] },
+        { name: 'scale', shape: [1], data: [0.5] },
+      ],
+      nodes: [
+        { op: 'Reshape', inputs: ['x', 'groups'], outputs: ['g'] },
+        { op: 'Constant', inputs: [], outputs: ['ones'], attrs: { value: { tensor: { shape: [2], data: [1, 1] } } } },
+        { op: 'Constant', inputs: [], outputs: ['zeros'], attrs: { value: { tensor: { shape: [2], data: [0, 0] } } } },
+        { op: 'InstanceNormalization', inputs: ['g', 'ones', 'zeros'], outputs: ['n'] },
+        { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+        { op: 'Reshape', inputs: ['n', 's'], outputs: ['back'] },
+        { op: 'Mul', inputs: ['back', 'weight'], outputs: ['m'] },
+        { op: 'Add', inputs: ['m', 'bias'], outputs: ['a'] },
+        { op: 'Mul', inputs: ['a', 'scale'], outputs: ['y'] },
+      ],
+    }));
+    const trainable = weightsOf(model).filter((w) => w.trainable).map((w) => w.name).sort();
+    expect(trainable).toEqual(['bias', 'weight']);
+    expect(weightsOf(model).find((w) => w.name === 'scale')?.trainable).toBe(false);
+  });
+
   it('tiny-gpt: the causal mask survives training, and the model still matches PyTorch', async () => {
     const f = io('tiny-gpt');
     const model = importOnnx(join(dir, 'tiny-gpt.onnx'));
