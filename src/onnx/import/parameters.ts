@@ -46,13 +46,24 @@ export function parameterOperands(nodes: readonly OnnxNodeProto[], isConstant: (
   };
   const isNormScale = (n: OnnxNodeProto): boolean =>
     n.opType === 'Mul' && n.inputs.length === 2 && n.inputs.some((i, k) => normalized(i) && isConstant(n.inputs[1 - k]!));
+  // Token assembly in transformers: a class token (Expand'ed to the batch, or as is) concatenated
+  // with computed tokens, and a position embedding added to tokens that a Gather (embedding lookup)
+  // or a Concat made. A buffer reaches them through a Slice or arithmetic first (a causal mask, a
+  // sinusoidal table cut to the sequence), so it is not read here.
+  const consumers = new Map<string, OnnxNodeProto[]>();
+  for (const n of nodes) for (const i of n.inputs) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const joinsComputed = (n: OnnxNodeProto): boolean => n.opType === 'Concat' && n.inputs.some((i) => i !== '' && !isConstant(i));
   return (node, input) => {
     if (PARAMETER_OPERANDS[node.opType]?.includes(input)) return true;
-    if (node.inputs.length !== 2 || !isConstant(node.inputs[input]!)) return false;
+    if (!isConstant(node.inputs[input]!)) return false;
+    if (node.opType === 'Concat') return joinsComputed(node);
+    if (node.opType === 'Expand' && input === 0) return (consumers.get(node.outputs[0]!) ?? []).some(joinsComputed);
+    if (node.inputs.length !== 2) return false;
     const other = producer.get(node.inputs[1 - input]!);
     if (node.opType === 'Mul') return normalized(node.inputs[1 - input]!);
     if (node.opType !== 'Add') return false;
     if (other && isNormScale(other)) return true;
+    if (other && (other.opType === 'Gather' || other.opType === 'Concat')) return true;
     // The bias of a MatMul-based linear layer: Add(bias, MatMul(x, W)) in either order. A product of
     // two computed values (attention scores q·kᵀ) has no weight, so what is added to it is no bias.
     return other !== undefined && BIASED_BY_ADD.has(other.opType) && other.inputs.some((i) => i !== '' && isConstant(i));

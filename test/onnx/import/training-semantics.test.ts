@@ -197,6 +197,30 @@ describe('imported parameters and buffers', () => {
     expect(weightsOf(model).find((w) => w.name === 'scale')?.trainable).toBe(false);
   });
 
+  it('a class token concatenated with the tokens and a position embedding added to them train; a table cut by Slice does not', () => {
+    const f = (name: string, shape: number[]) => ({ name, shape, data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i) * 0.1) });
+    const model = importOnnx(buildOnnx({
+      opset: 13, inputs: [{ name: 'ids', shape: [1, 3], dtype: 'int64' }], outputs: ['y'],
+      initializers: [
+        f('emb', [10, 4]), f('cls', [1, 1, 4]), f('pos', [1, 4, 4]), f('table', [1, 8, 4]),
+        { name: 'starts', shape: [1], data: [0], dtype: 'int64' }, { name: 'ends', shape: [1], data: [4], dtype: 'int64' },
+        { name: 'axes', shape: [1], data: [1], dtype: 'int64' },
+      ],
+      nodes: [
+        { op: 'Gather', inputs: ['emb', 'ids'], outputs: ['tok'] },
+        // With a batch of 1 the class token joins as is (an Expand to a fixed shape would fold at import).
+        { op: 'Concat', inputs: ['cls', 'tok'], outputs: ['seq'], attrs: { axis: 1 } },
+        { op: 'Add', inputs: ['seq', 'pos'], outputs: ['h'] },
+        { op: 'Slice', inputs: ['table', 'starts', 'ends', 'axes'], outputs: ['pe'] },
+        { op: 'Add', inputs: ['h', 'pe'], outputs: ['y'] },
+      ],
+    }));
+    const trainable = weightsOf(model).filter((w) => w.trainable).map((w) => w.name).sort();
+    expect(trainable).toEqual(['cls', 'emb', 'pos']);
+    // The table's slice (folded at import here: its bounds are constants) stays a fixed weight.
+    expect(weightsOf(model).filter((w) => !w.trainable).map((w) => w.value.shape)).toEqual([[1, 4, 4]]);
+  });
+
   it('tiny-gpt: the causal mask survives training, and the model still matches PyTorch', async () => {
     const f = io('tiny-gpt');
     const model = importOnnx(join(dir, 'tiny-gpt.onnx'));

@@ -70,9 +70,9 @@ const fixtures: Fixture[] = [
     attention: 2,
     layerNorm: 5,
     opsets: [14, 17],
-    // PyTorch has 108106: the class token and position table, read by Concat and Add, stay fixed
-    // under the default rule with or without fusion.
-    fusedParameters: 103882,
+    // As in PyTorch, with the class token (Expand, Concat with the patches) and the position table
+    // (added to them) among the parameters.
+    fusedParameters: 108106,
   },
   {
     file: 'gpt-small.onnx',
@@ -105,7 +105,8 @@ describe('importOnnx attention fusion', () => {
       const models: LayersModel[] = [];
       for (const fuse of [true, false]) {
         const m = importOnnx(join(dir, f.file), { fuseAttention: fuse });
-        m.compile({ optimizer: sgd({ learningRate: 0.05 }), loss: 'meanSquaredError' });
+        // 0.02: at 0.05 ViT's trained position table overshoots in the second step before settling.
+        m.compile({ optimizer: sgd({ learningRate: 0.02 }), loss: 'meanSquaredError' });
         const h = await m.fit(x, target, { epochs: 3, batchSize: x.shape[0]!, verbose: 0, shuffle: false });
         losses.push(h.history['loss']!);
         models.push(m);
