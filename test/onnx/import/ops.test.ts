@@ -40,6 +40,25 @@ const one = (op: string, inputs: GraphSpec['inputs'], attrs: GraphSpec['nodes'][
 });
 const vec = (name = 'x', shape: (number | string)[] = ['N', 4, 5]) => ({ name, shape });
 
+/** GridSample (opset 16) with points inside and outside [-1, 1], in every mode and padding. */
+function gridSampleCases(): Case[] {
+  const forms: [string, string, number][] = [
+    ['bilinear', 'zeros', 0], ['bilinear', 'zeros', 1], ['bilinear', 'border', 0], ['bilinear', 'reflection', 0],
+    ['bilinear', 'reflection', 1], ['nearest', 'zeros', 0], ['nearest', 'border', 1], ['nearest', 'reflection', 0],
+  ];
+  return forms.map(([mode, padding, align]) => ({
+    name: `GridSample ${mode}, ${padding} padding, align_corners ${align}`,
+    graph: {
+      opset: 16, inputs: [vec('x', [2, 3, 5, 6])], outputs: ['y'],
+      initializers: [W('g', [2, 4, 3, 2], 61 + align), { name: 'k', shape: [], data: [2.7] }],
+      nodes: [
+        { op: 'Mul', inputs: ['g', 'k'], outputs: ['grid'] },
+        { op: 'GridSample', inputs: ['x', 'grid'], outputs: ['y'], attrs: { mode, padding_mode: padding, align_corners: align } },
+      ],
+    },
+  }));
+}
+
 /** Resize to sizes and scales that are not whole-number upsampling, in every mode and coordinate form. */
 function resizeCases(): Case[] {
   const sized = (name: string, sizes: number[], attrs: GraphSpec['nodes'][0]['attrs']): Case => ({
@@ -274,6 +293,7 @@ const CASES: Case[] = [
   { name: 'MaxPool 3-D ceil_mode', graph: one('MaxPool', [vec('x', ['N', 3, 7, 6, 5])], { kernel_shape: [3, 3, 3], strides: [2, 2, 2], pads: [1, 1, 1, 1, 1, 1], ceil_mode: 1 }) },
   { name: 'AveragePool 3-D count_include_pad', graph: one('AveragePool', [vec('x', ['N', 3, 7, 6, 5])], { kernel_shape: [3, 2, 2], strides: [2, 2, 2], pads: [1, 1, 0, 1, 0, 1], count_include_pad: 1 }) },
   { name: 'AveragePool 3-D excluding pads, ceil_mode', graph: one('AveragePool', [vec('x', ['N', 3, 7, 6, 5])], { kernel_shape: [3, 3, 3], strides: [2, 1, 2], pads: [1, 1, 1, 1, 1, 1], ceil_mode: 1 }) },
+  ...gridSampleCases(),
   { name: 'Gather axis 1, negative index', graph: one('Gather', [vec('x', ['N', 6, 5])], { axis: 1 }, { initializers: [I64('i', [0, -1, 2, 2], [2, 2])] }) },
   { name: 'Shape/Gather/Unsqueeze/Concat/Reshape (PyTorch flatten)', graph: { inputs: [x4()], outputs: ['y'], opset: 13,
     initializers: [I64('zero', [0], []), I64('ax0', [0]), I64('m1', [-1])],
@@ -456,6 +476,15 @@ describe('importOnnx: gradients through the imported ops match finite difference
     ['AveragePool 3-D', one('AveragePool', [vec('x', [1, 2, 4, 3, 4])], { kernel_shape: [2, 2, 2], strides: [2, 1, 2], pads: [1, 0, 1, 0, 1, 0] })],
     ['ScatterElements', one('ScatterElements', [x3], { axis: 2 }, { initializers: [I64('i', [1, 0, 4, 2, 3, 3, 1, 0], [2, 1, 4]), W('u', [2, 1, 4], 53)] })],
     ['ScatterElements add', { ...one('ScatterElements', [x3], { axis: 1, reduction: 'add' }, { initializers: [I64('i', [0, 0, 3, 1, 2], [1, 1, 5]), W('u', [1, 1, 5], 54)] }), opset: 16 }],
+    ['GridSample bilinear, zeros: the input', { opset: 16, inputs: [vec('x', [1, 2, 3, 4])], outputs: ['y'],
+      initializers: [W('g', [1, 2, 3, 2], 71), { name: 'k', shape: [], data: [2.5] }],
+      nodes: [{ op: 'Mul', inputs: ['g', 'k'], outputs: ['grid'] }, { op: 'GridSample', inputs: ['x', 'grid'], outputs: ['y'] }] }],
+    ['GridSample bilinear, reflection: the grid', { opset: 16, inputs: [vec('grid', [1, 2, 3, 2])], outputs: ['y'],
+      initializers: [W('x', [1, 2, 3, 4], 72)],
+      nodes: [{ op: 'GridSample', inputs: ['x', 'grid'], outputs: ['y'], attrs: { padding_mode: 'reflection' } }] }],
+    ['GridSample bilinear, border, aligned: the grid', { opset: 16, inputs: [vec('grid', [1, 2, 3, 2])], outputs: ['y'],
+      initializers: [W('x', [1, 2, 3, 4], 73)],
+      nodes: [{ op: 'GridSample', inputs: ['x', 'grid'], outputs: ['y'], attrs: { padding_mode: 'border', align_corners: 1 } }] }],
     ['ScatterND', one('ScatterND', [x3], {}, { initializers: [I64('i', [1, 2, 0, 0], [2, 2]), W('u', [2, 5], 25)] })],
   ];
   for (const [name, graph] of gradCases) {

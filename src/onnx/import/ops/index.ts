@@ -4,6 +4,7 @@ import { FUSED_ATTENTION, fusedAttentionOp } from '../patterns/attention';
 import { FAKE_QUANT } from '../patterns/fake-quant';
 import { einsumOps } from './einsum';
 import { elementwiseOps } from './elementwise';
+import { gridSampleOps } from './grid-sample';
 import { indexingOps } from './indexing';
 import { integerOps } from './integer-ops';
 import { nnOps } from './nn';
@@ -14,7 +15,7 @@ import { reduceOps } from './reduce';
 import { scatterOps } from './scatter';
 import { shapeOps } from './shape';
 
-const table: ReadonlyMap<string, OnnxOpSpec> = new Map(Object.entries({ ...elementwiseOps, ...shapeOps, ...nnOps, ...reduceOps, ...scatterOps, ...rearrangeOps, ...indexingOps, ...einsumOps, ...recurrentOps, ...quantizationOps, ...integerOps, [FUSED_ATTENTION]: fusedAttentionOp, [FAKE_QUANT]: fakeQuantizeOp }));
+const table: ReadonlyMap<string, OnnxOpSpec> = new Map(Object.entries({ ...elementwiseOps, ...shapeOps, ...nnOps, ...reduceOps, ...scatterOps, ...rearrangeOps, ...indexingOps, ...einsumOps, ...gridSampleOps, ...recurrentOps, ...quantizationOps, ...integerOps, [FUSED_ATTENTION]: fusedAttentionOp, [FAKE_QUANT]: fakeQuantizeOp }));
 
 /** The implementation of an ONNX operator, or undefined when it is not supported. */
 export function onnxOp(opType: string): OnnxOpSpec | undefined {

@@ -89,7 +89,7 @@ function sourceOffsets(dataShape: readonly number[], idx: Int32Array, idxShape: 
 }
 
 /** out[.., j, ..] = data[.., idx[.., j, ..], ..] along `axis`; gradients scatter-add back into data's shape. */
-function gatherElements(data: Tensor, idx: Int32Array, idxShape: readonly number[], axis: number): Tensor {
+export function gatherElements(data: Tensor, idx: Int32Array, idxShape: readonly number[], axis: number): Tensor {
   const from = sourceOffsets(data.shape, idx, idxShape, axis);
   const src = data.dataSync();
   // Plain loops: TypedArray.from with a map function costs ~150 ns per element.
