@@ -138,22 +138,17 @@ inline void block_inside(const ConvShape& s, const float* xn, const float* w, co
   store_acc<OC, NP>(acc, relu, yrow + ox0 * s.cout + o0, s.cout);
 }
 
-// One block of NP pixels from ox: without bounds tests when its windows are all inside; a
-// compile-time channel count for 16-, 8- and 4-channel groups (RegNetX's, RegNetY's, ResNeXt's).
+// One block of NP pixels from ox: without bounds tests when its windows are all inside; with the
+// channel loop unrolled when the groups are as wide in as out (RegNetX's 16, RegNetY's 8, the first
+// ResNeXt stage's 4). Other input widths share the rolled form, which keeps the binary small.
 template <int OC, int NP>
 inline void any_block(const ConvShape& s, const float* xn, const float* w, const float* bias, bool relu, int64_t oy,
-                      int64_t ox, int64_t g, int64_t o0, float* yrow, bool inside, int cg_fixed) {
+                      int64_t ox, int64_t g, int64_t o0, float* yrow, bool inside, bool cg_is_oc) {
   if (!inside) {
-    if (cg_fixed == 16) block<OC, NP, 16>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
-    else if (cg_fixed == 8) block<OC, NP, 8>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
-    else if (cg_fixed == 4) block<OC, NP, 4>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+    if (cg_is_oc) block<OC, NP, OC>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
     else block<OC, NP, 0>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
-  } else if (cg_fixed == 16) {
-    block_inside<OC, NP, 16>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
-  } else if (cg_fixed == 8) {
-    block_inside<OC, NP, 8>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
-  } else if (cg_fixed == 4) {
-    block_inside<OC, NP, 4>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
+  } else if (cg_is_oc) {
+    block_inside<OC, NP, OC>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
   } else {
     block_inside<OC, NP, 0>(s, xn, w, bias, relu, oy, ox, g, o0, yrow);
   }
@@ -178,7 +173,7 @@ void forward_row_oc(const ConvShape& s, const float* xn, const float* w, const f
   constexpr int P = Out<OC>::P;
   const int64_t og = s.cout / s.groups;
   const int64_t cg = s.c / s.groups;
-  const int cg_fixed = cg == 16 || cg == 8 || cg == 4 ? static_cast<int>(cg) : 0;
+  const bool cg_is_oc = cg == OC;
   // Output columns [in_lo, in_hi) have their whole window inside the image's columns (and rows,
   // when every tap row of oy is inside). Blocks stay P wide from column 0 even so: a block's
   // multiply-add chains are as long whatever its width, so a border pixel split off into a block
@@ -210,13 +205,13 @@ void forward_row_oc(const ConvShape& s, const float* xn, const float* w, const f
       int64_t ox = 0;
       for (; ox + P <= s.ow; ox += P) {
         prefetch_slice();
-        any_block<OC, P>(s, xn, w, bias, relu, oy, ox, g, o0, yrow, ox >= in_lo && ox + P <= in_hi, cg_fixed);
+        any_block<OC, P>(s, xn, w, bias, relu, oy, ox, g, o0, yrow, ox >= in_lo && ox + P <= in_hi, cg_is_oc);
       }
       prefetch_slice();
       // The last ow % P pixels as one narrower block (a 7-wide row is all tail).
       const bool inside = ox >= in_lo && s.ow <= in_hi;
       tail_block<P>(s.ow - ox, [&](auto pixels) {
-        any_block<OC, decltype(pixels)::value>(s, xn, w, bias, relu, oy, ox, g, o0, yrow, inside, cg_fixed);
+        any_block<OC, decltype(pixels)::value>(s, xn, w, bias, relu, oy, ox, g, o0, yrow, inside, cg_is_oc);
       });
     }
   }
