@@ -4,7 +4,7 @@ import { Tensor } from '../tensor/tensor';
 import { add } from '../ops/binary';
 import { ones } from '../ops/creation';
 import { noGrad } from './tape';
-import { scoped } from '../tensor/scope';
+import { closeScope, openScope, scoped } from '../tensor/scope';
 
 /** Tensors reachable from `root` through recorded ops, inputs before the ops that use them. */
 function topologicalOrder(root: Tensor): Tensor[] {
@@ -31,28 +31,75 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-/** Runs the backward rules in reverse topological order, handing each leaf its total gradient. */
+/**
+ * Runs the backward rules in reverse topological order, handing each leaf its total gradient.
+ * A gradient the pass made is disposed once its node's rule has consumed it, and so is whatever a
+ * rule made but did not return, as PyTorch frees each gradient after use: a training step's peak
+ * memory is then its activations plus the gradients in flight, not plus every gradient, and later
+ * rules write into memory that is still in cache (the step's arena reuses the regions).
+ */
 function propagate(order: Tensor[], root: Tensor, seed: Tensor, onLeaf: (leaf: Tensor, g: Tensor) => void): void {
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
-  noGrad(() => {
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i]!;
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t);
-      if (!t.node) {
-        onLeaf(t, g);
-        continue;
-      }
-      const inputGrads = t.node.backward(g);
-      t.node.inputs.forEach((input, k) => {
-        const gi = inputGrads[k];
-        if (!gi || !input.requiresGrad) return;
-        const prev = grads.get(input);
-        grads.set(input, prev ? add(prev, gi) : gi);
-      });
+  // Tensors the pass made, and how many entries of `grads` hold each (a rule may hand one
+  // gradient to several inputs, or pass its own gradient through).
+  const owned = new Set<Tensor>();
+  const holders = new Map<Tensor, number>();
+  const hold = (g: Tensor, by: number): void => {
+    if (owned.has(g)) holders.set(g, (holders.get(g) ?? 0) + by);
+  };
+  const drop = (g: Tensor): void => {
+    if (owned.has(g) && !holders.get(g)) {
+      owned.delete(g);
+      g.dispose();
     }
-  });
+  };
+  const made: Tensor[] = [];
+  const parent = openScope(made);
+  try {
+    noGrad(() => {
+      for (let i = order.length - 1; i >= 0; i--) {
+        const t = order[i]!;
+        const g = grads.get(t);
+        if (!g) continue;
+        grads.delete(t);
+        hold(g, -1);
+        if (!t.node) {
+          owned.delete(g);
+          onLeaf(t, g);
+          continue;
+        }
+        const start = made.length;
+        const inputGrads = t.node.backward(g);
+        for (let k = start; k < made.length; k++) owned.add(made[k]!);
+        t.node.inputs.forEach((input, k) => {
+          const gi = inputGrads[k];
+          if (!gi || !input.requiresGrad) return;
+          const prev = grads.get(input);
+          if (!prev) {
+            grads.set(input, gi);
+            hold(gi, 1);
+            return;
+          }
+          const sum = add(prev, gi);
+          owned.add(sum);
+          grads.set(input, sum);
+          hold(sum, 1);
+          hold(prev, -1);
+          drop(prev);
+          drop(gi);
+        });
+        drop(g);
+        // Temporaries of the rule that no input kept.
+        for (let k = start; k < made.length; k++) {
+          const m = made[k]!;
+          if (!holders.get(m)) drop(m);
+        }
+      }
+    });
+  } finally {
+    closeScope(parent);
+    if (parent) for (const m of made) parent.push(m);
+  }
 }
 
 function seedFor(fn: string, root: Tensor, gradient?: Tensor): Tensor {
