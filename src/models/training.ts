@@ -4,6 +4,7 @@ import { noGrad } from '../autograd/tape';
 import { gradientsOf } from '../autograd/backward';
 import { scoped } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
+import { StepArena } from '../tensor/step-arena';
 import { add, mul } from '../ops/binary';
 import { mean } from '../ops/reduce';
 import { concat } from '../ops/movement';
@@ -38,6 +39,8 @@ export interface Compiled {
   lossWeights: number[];
   metricIds: MetricIdentifier[][];
   args: CompileArgs;
+  /** Memory plan of the training step, per batch shape. */
+  stepArena: StepArena;
 }
 
 /** A batch source fit() can read: tensors, or an async iterable of `{ x, y }` batches (Dataset). */
@@ -114,7 +117,7 @@ export function compileModel(model: LayersModel, argsIn: CompileArgs): Compiled 
       : perOutput('compile', 'metrics', model, args.metrics as MetricIdentifier[][] | Record<string, MetricIdentifier[]>, () => false);
   // Resolve once now so unknown metric names fail at compile time, as in Keras.
   metricIds.forEach((ids, i) => ids.forEach((id) => getMetric(id, { lossName: losses[i]!.name, outputShape: model.outputShapes[i] })));
-  return { optimizer, losses, lossWeights, metricIds, args };
+  return { optimizer, losses, lossWeights, metricIds, args, stepArena: new StepArena() };
 }
 
 /** @internal metric objects for one run (fit epoch or evaluate), named as Keras names them; also used by the tfjs adapter's synchronous evaluate */
@@ -155,7 +158,7 @@ interface StepResult {
  * disposed before it returns, so the next step reuses the same buffers.
  */
 function trainStep(model: LayersModel, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null, metrics: ReturnType<typeof makeMetrics>): StepResult {
-  return withGenerator(stepGenerator(model, c.optimizer.iterations), () => scoped(() => {
+  return withGenerator(stepGenerator(model, c.optimizer.iterations), () => c.stepArena.run(batchKey(xs, ys, sw), () => scoped(() => {
     const ctx = { training: true, losses: [] as Tensor[] };
     const preds = model.forward(xs, ctx);
     const { total, parts } = totalLoss(c, preds, ys, sw);
@@ -170,7 +173,14 @@ function trainStep(model: LayersModel, c: Compiled, xs: Tensor[], ys: Tensor[], 
     }
     noGrad(() => metrics.forEach((m) => m.metric.update(ys[m.output]!, preds[m.output]!, sw)));
     return { losses: parts.map((p) => p.item()), total: objective.item() };
-  }, () => []));
+  }, () => [])));
+}
+
+/** What a step's allocations depend on: the shapes and dtypes of its batch. */
+function batchKey(xs: Tensor[], ys: Tensor[], sw: Tensor | null): string {
+  let key = '';
+  for (const t of sw ? [...xs, ...ys, sw] : [...xs, ...ys]) key += `${t.dtype}[${t.shape.join(',')}]`;
+  return key;
 }
 
 function totalLoss(c: Compiled, preds: Tensor[], ys: Tensor[], sw: Tensor | null): { total: Tensor; parts: Tensor[] } {

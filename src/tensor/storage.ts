@@ -112,10 +112,14 @@ function trimTo(bytes: number): void {
 }
 
 /** A parked view of a buffer of the size class of `bytes` (aligned), or a fresh buffer. */
+/** The size class a request of `bytes` takes: room to slide its view up to a 64-byte boundary. */
+function classOf(bytes: number): number {
+  const cls = sizeClass(bytes);
+  return cls - bytes < ALIGN_BYTES ? sizeClass(bytes + ALIGN_BYTES) : cls;
+}
+
 function takeBuffer(bytes: number): DataArray | ArrayBuffer {
-  let cls = sizeClass(bytes);
-  // Room to slide the view up to a 64-byte boundary.
-  if (cls - bytes < ALIGN_BYTES) cls = sizeClass(bytes + ALIGN_BYTES);
+  const cls = classOf(bytes);
   inUseBytes += cls;
   if (inUseBytes > peakInUseBytes) peakInUseBytes = inUseBytes;
   const p = free.get(cls);
@@ -189,6 +193,35 @@ export function allocateArena(bytes: number): { buffer: ArrayBuffer; base: numbe
   return { buffer, base: alignPadBytes(buffer) };
 }
 
+/**
+ * Decides where the pooled-size allocations of a traced training step go (see StepArena): `take`
+ * hands back a view into a planned arena or null for the pool; `made` sees every storage so made;
+ * `released` hears of the release of each storage the tracer gave a `traceSlot`. @internal
+ */
+export interface AllocationTracer {
+  take(bytes: number, length: number, int: boolean): DataArray | null;
+  made(st: Storage, inArena: boolean): void;
+  released(st: Storage): void;
+}
+let tracer: AllocationTracer | null = null;
+
+/** @internal installs the tracer of the allocations that follow (null: none); returns the previous one */
+export function traceAllocations(t: AllocationTracer | null): AllocationTracer | null {
+  const prev = tracer;
+  tracer = t;
+  return prev;
+}
+
+/** @internal gives up one parked buffer for each allocation of `sizes` bytes (an arena took their place) */
+export function dropParked(sizes: readonly number[]): void {
+  for (const bytes of sizes) {
+    const p = free.get(classOf(bytes));
+    if (!p?.bufs.length) continue;
+    pooledBytes -= p.bufs.pop()!.buffer.byteLength;
+    p.ticks.pop();
+  }
+}
+
 /** @internal sets whether new pooled storages skip the registry (see Storage.register); returns the previous setting */
 export function deferPoolRegistration(on: boolean): boolean {
   const prev = deferRegistration;
@@ -225,6 +258,10 @@ export class Storage {
   private pins = 0;
   private releasePending = false;
   private readonly pooled: boolean;
+  /** Lives in a training step's arena (see AllocationTracer): memory the next step overwrites. @internal */
+  onArena = false;
+  /** Index the allocation tracer gave this storage while recording a step (-1: none). @internal */
+  traceSlot = -1;
   /** Has a registry entry (returns its buffer to the pool when collected). */
   private registered: boolean;
 
@@ -274,6 +311,18 @@ export class Storage {
         return st;
       }
     }
+    if (tracer) {
+      const view = tracer.take(bytes, length, dtype === 'int32');
+      // Arena memory belongs to the step's plan, never to the pool.
+      const st = view ? new Storage(view, dtype, false, false) : Storage.pooledOf(dtype, length, bytes);
+      st.onArena = view !== null;
+      tracer.made(st, view !== null);
+      return st;
+    }
+    return Storage.pooledOf(dtype, length, bytes);
+  }
+
+  private static pooledOf(dtype: DType, length: number, bytes: number): Storage {
     const got = takeBuffer(bytes);
     let data: DataArray;
     if (got instanceof ArrayBuffer) {
@@ -302,11 +351,19 @@ export class Storage {
   markEscaped(): void {
     if (this.escaped) return;
     this.escaped = true;
+    // User code may keep the array past the step whose arena holds it.
+    if (this.onArena) this.moveOffArena();
     if (this.pooled) {
       if (this.registered) registry.unregister(this);
       this.registered = false;
       if (this.data) forgetBuffer(this.data);
     }
+  }
+
+  /** Gives an arena storage memory of its own (the arena's region is about to be reused). @internal */
+  moveOffArena(): void {
+    if (this.data) this.data = this.data.slice();
+    this.onArena = false;
   }
 
   /** Marks the memory as borrowed by async native work: it is not recycled until unpinned. */
@@ -330,6 +387,7 @@ export class Storage {
       return;
     }
     this.data = null;
+    if (this.traceSlot >= 0) tracer?.released(this);
     if (this.pooled) {
       if (this.registered) registry.unregister(this);
       this.registered = false;

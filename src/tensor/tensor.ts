@@ -87,7 +87,8 @@ export class Tensor {
     const buf = this.buffer;
     if (this.isContiguous && this.offset === 0 && buf.length === this.size) {
       this.storage.markEscaped();
-      return buf;
+      // An arena storage moves to memory of its own when it escapes.
+      return this.storage.data ?? buf;
     }
     const c = this.contiguousCopy();
     return c.buffer.slice(c.offset, c.offset + this.size);

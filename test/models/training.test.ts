@@ -5,6 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import { tensor } from '../../src';
+import type { StepArena } from '../../src/tensor/step-arena';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'tf-model-test-'));
@@ -320,9 +321,10 @@ describe('servers come first', () => {
 });
 
 describe('no per-step allocation', () => {
-  // Every buffer a step takes comes back to the pool before the step returns (trainStep's scope), so
-  // from the second step on each allocation finds a parked buffer of its size class, as PyTorch's
-  // caching allocator does: no fresh pages to zero, no external memory bringing GCs forward.
+  // The first step builds optimizer slots and runs on the pool; the second is recorded on the pool
+  // (every buffer it takes comes back before it returns) and planned into the step's arena; from the
+  // third on, intermediates take their planned regions and the rest finds parked buffers: no fresh
+  // pages to zero, no external memory bringing GCs forward.
   const freshPerStep = (step: () => void, steps: number): number[] =>
     Array.from({ length: steps }, () => {
       const before = tf.freshBufferCount();
@@ -330,7 +332,7 @@ describe('no per-step allocation', () => {
       return tf.freshBufferCount() - before;
     });
 
-  it('dense, convolutional, recurrent and imported BatchNorm models train without fresh buffers after the first step', () => {
+  it('dense, convolutional, recurrent and imported BatchNorm models train without fresh buffers after the first two steps', () => {
     tf.manualSeed(5);
     // The count sees allocations: a tensor of a size no earlier test parked takes a fresh buffer.
     const before = tf.freshBufferCount();
@@ -363,8 +365,49 @@ describe('no per-step allocation', () => {
       ['imported bn-net', () => imported.trainOnBatch(xi, yi)],
     ];
     for (const [name, step] of cases) {
-      const fresh = freshPerStep(step, 5);
-      expect(fresh.slice(1), `${name}: fresh buffers per later step`).toEqual([0, 0, 0, 0]);
+      const fresh = freshPerStep(step, 6);
+      expect(fresh.slice(2), `${name}: fresh buffers per later step`).toEqual([0, 0, 0, 0]);
+    }
+  });
+
+  it('plans each training step into one arena and trains exactly as the pool does', async () => {
+    const build = (): tf.LayersModel[] => {
+      tf.manualSeed(9);
+      const conv = tf.sequential([
+        tf.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [12, 12, 1] }),
+        tf.layers.batchNormalization(),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ]);
+      conv.compile({ optimizer: tf.optimizers.sgd({ learningRate: 0.01, momentum: 0.9 }), loss: 'categoricalCrossentropy' });
+      const rnn = tf.sequential([tf.layers.lstm({ units: 16, inputShape: [6, 5] }), tf.layers.dense({ units: 10, activation: 'softmax' })]);
+      rnn.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      const imported = tf.importOnnx(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'bn-net.onnx')));
+      imported.compile({ optimizer: tf.optimizers.sgd({ learningRate: 0.05 }), loss: 'meanSquaredError' });
+      return [conv, rnn, imported];
+    };
+    const arenaOf = (m: tf.LayersModel): StepArena => (m as unknown as { compiled: { stepArena: StepArena } }).compiled.stepArena;
+    const wave = (shape: number[], k: number) => tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * k)), shape);
+    const labels = tf.oneHot(tensor(Int32Array.from({ length: 20 }, (_, i) => (i * 7) % 10), [20], 'int32'), 10);
+    // 20 samples in batches of 8: every epoch ends with a partial batch of 4.
+    const data = [[wave([20, 12, 12, 1], 0.37), labels], [wave([20, 6, 5], 0.21), labels], [wave([20, 3, 6, 6], 0.11), wave([20, 2], 0.5)]] as const;
+    const planned = build();
+    const pooled = build();
+    pooled.forEach((m) => arenaOf(m).disable());
+    for (let i = 0; i < 3; i++) {
+      const [x, y] = data[i]!;
+      const a = await planned[i]!.fit(x, y, { epochs: 3, batchSize: 8, shuffle: false, verbose: 0 });
+      const b = await pooled[i]!.fit(x, y, { epochs: 3, batchSize: 8, shuffle: false, verbose: 0 });
+      expect(a.history['loss']).toEqual(b.history['loss']);
+      const wa = planned[i]!.getWeights().map((w) => Array.from(w.dataSync()));
+      const wb = pooled[i]!.getWeights().map((w) => Array.from(w.dataSync()));
+      expect(wa).toEqual(wb);
+      // The full batches run on a plan whose arena holds at least one step's activations.
+      const key = `float32[8,${x.shape.slice(1).join(',')}]float32[8,${y.shape.slice(1).join(',')}]`;
+      expect(arenaOf(planned[i]!).planned(key), `model ${i}`).toBe(true);
+      expect(arenaOf(planned[i]!).bytes).toBeGreaterThan(8 * 4 * Math.min(10, x.size / 20));
+      expect(arenaOf(pooled[i]!).bytes).toBe(0);
     }
   });
 });

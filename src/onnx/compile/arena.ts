@@ -4,45 +4,13 @@
 // batch-1 efficientnet_b0 pass touched 43 buffers (20 MB) of activations besides its 21 MB of
 // weights: more than the 32 MB L3, so every layer found its input and weights evicted. onnxruntime
 // with its arena and memory pattern off slows down the same way (kernel sum 16.5 -> 20.4-22.1 ms).
+import { type Lifetime, assignOffsets } from '../../tensor/arena-offsets';
 import { type ArenaOffer, type Storage, allocateArena, offerArena } from '../../tensor/storage';
 import type { Tensor } from '../../tensor/tensor';
 
 /** A storage made by step `first` as its output `out`, last read by step `last`, of `bytes` bytes. */
-export interface StorageLife {
-  readonly first: number;
-  readonly last: number;
-  readonly bytes: number;
+export interface StorageLife extends Lifetime {
   readonly out: number;
-}
-
-const ALIGN = 64;
-
-/**
- * Offsets (multiples of 64) for the lives such that two whose step ranges overlap never overlap in
- * memory: largest first, each at the lowest gap among the placed lives it overlaps in time.
- */
-export function assignOffsets(lives: readonly StorageLife[]): { offsets: number[]; size: number } {
-  const order = lives.map((_, i) => i).sort((a, b) => lives[b]!.bytes - lives[a]!.bytes || lives[a]!.first - lives[b]!.first);
-  const offsets = new Array<number>(lives.length).fill(0);
-  const placed: number[] = [];
-  let size = 0;
-  for (const i of order) {
-    const l = lives[i]!;
-    const need = Math.ceil(l.bytes / ALIGN) * ALIGN;
-    const busy = placed
-      .filter((p) => lives[p]!.first <= l.last && l.first <= lives[p]!.last)
-      .map((p) => [offsets[p]!, offsets[p]! + Math.ceil(lives[p]!.bytes / ALIGN) * ALIGN] as const)
-      .sort((a, b) => a[0] - b[0]);
-    let at = 0;
-    for (const [lo, hi] of busy) {
-      if (lo - at >= need) break;
-      at = Math.max(at, hi);
-    }
-    offsets[i] = at;
-    placed.push(i);
-    size = Math.max(size, at + need);
-  }
-  return { offsets, size };
 }
 
 /**
