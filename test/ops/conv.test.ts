@@ -745,6 +745,11 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[1, 14, 14, 96], [3, 3, 96, 64], { strides: 2, padding: 'same' }],
       // Output wider than one band of 16K floats, with a residual (finished per band).
       [[1, 40, 50, 24], [3, 3, 24, 48], { padding: 'same', activation: { name: 'clip', min: 0, max: 6 } }],
+      // Panels deeper than L2 (k x 16 floats over 512 KB on AVX2, k x 32 on AVX-512) run in depth
+      // chunks accumulating in C: whole segments per chunk (AVX2), or parts of one segment (a
+      // segment of 4500 on AVX2, 3000 on AVX-512); bias, residual and relu after the last chunk.
+      [[1, 5, 6, 1000], [3, 3, 1000, 20], { padding: 'same', activation: 'relu' }],
+      [[1, 4, 5, 1500], [3, 3, 1500, 20], { padding: 'same', activation: 'relu' }],
     ];
     const { hardware, levels } = simdLevels();
     const threadsBefore = tf.getNumThreads();
@@ -753,8 +758,8 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
         const x = rand(xs, 400 + i);
         const b = rand([ws[3]!], 410 + i);
         const probe = on('js', () => conv2d(x, rand(ws, 0), o));
-        // The over-1 MB filter, the batch-2 short rows and the wide output carry a residual.
-        const residual = [6, 7, 9].includes(i) ? rand(probe.shape.slice(), 420 + i) : undefined;
+        // The over-1 MB filter, the batch-2 short rows, the wide output and the deepest panels carry a residual.
+        const residual = [6, 7, 9, 10, 11].includes(i) ? rand(probe.shape.slice(), 420 + i) : undefined;
         const w = rand(ws, 430 + i);
         const want = on('js', () => conv2d(x, w, { ...o, bias: b, residual }));
         for (const level of levels) {

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
+#include <vector>
 
 #include "kernels/common/cpu_features.h"
 #include "kernels/common/thread_pool.h"
@@ -29,6 +30,10 @@ constexpr double kParallelFlops = 1.0e6;
 // The same while the workers are still polling after a recent job (pool_warm): a split then costs
 // about a microsecond of hand-off.
 constexpr double kParallelFlopsWarm = 2.0e5;
+// Bytes of a B panel that sgemm_segmented keeps whole; deeper ones run in chunks of about
+// kSegChunkBytes (seg_chunk_k).
+constexpr int64_t kSegPanelBytes = int64_t{512} << 10;
+constexpr int64_t kSegChunkBytes = int64_t{256} << 10;
 // The largest B (in floats) that a split packs once into panels shared by its threads.
 constexpr double kSharedPackMaxFloats = 4.0 * 1024 * 1024;
 // GEMV is bandwidth-bound; split it only when it streams enough matrix to hide the wake-up, which
@@ -587,6 +592,21 @@ void sgemm_prepacked(int64_t m, int64_t n, int64_t k, const float* a, int64_t ld
   gemm_one(K, false, false, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, epilogue, true, pb);
 }
 
+namespace {
+// Depth of the chunks sgemm_segmented runs a B panel in: all of it when the panel fits L2 (every
+// panel of resnet50 does, and chunking those measured no faster), else chunks of kSegChunkBytes:
+// whole segments per chunk, or equal parts (multiples of 4) of one segment deeper than that.
+int64_t seg_chunk_k(const SegmentedA& A, int64_t nr) {
+  const int64_t floats_per_k = nr * static_cast<int64_t>(sizeof(float));
+  const int64_t k = A.segs * A.seg_k;
+  if (k * floats_per_k <= kSegPanelBytes) return k;
+  const int64_t limit = std::max<int64_t>(4, kSegChunkBytes / floats_per_k);
+  if (A.seg_k <= limit) return (limit / A.seg_k) * A.seg_k;
+  const int64_t parts = ceil_div(A.seg_k, limit);
+  return std::min(A.seg_k, round_up(ceil_div(A.seg_k, parts), 4));
+}
+}  // namespace
+
 void sgemm_segmented(const SegmentedA& A, int64_t n, const PackedB& packed, float* c, int64_t ldc, const float* bias,
                      bool relu, const float* residual, int64_t ld_residual) {
   const IsaKernels& K = gemm_detail::active_table();
@@ -601,6 +621,45 @@ void sgemm_segmented(const SegmentedA& A, int64_t n, const PackedB& packed, floa
   // Strips of equal height: a row of 64 pixels as 13+13+13+13+12 rather than 14*4 + 8, and 16 as
   // 8+8 rather than 14+2, whose 2-row tile would load a B vector per two FMAs.
   const int64_t strips = ceil_div(A.m, K.mr);
+  // A panel deeper than fits L2 next to the strips' rows (a 3x3 layer of 2048 channels: 18432 x 16
+  // floats, 1.2 MB) was streamed from L3 by every strip of the band. Such panels run in depth
+  // chunks, each reused by all the band's strips from L2 before the next; C accumulates across
+  // chunks, and only the last applies bias, residual and relu.
+  const int64_t chunk_k = seg_chunk_k(A, nr);
+  if (K.seg_kernel != nullptr && chunk_k < k) {
+    struct Chunk {
+      int64_t s0, ns, off, len;
+    };
+    std::vector<Chunk> chunks;
+    if (chunk_k >= A.seg_k) {
+      const int64_t g = chunk_k / A.seg_k;
+      for (int64_t s0 = 0; s0 < A.segs; s0 += g) chunks.push_back({s0, std::min(g, A.segs - s0), 0, A.seg_k});
+    } else {
+      for (int64_t s0 = 0; s0 < A.segs; ++s0)
+        for (int64_t off = 0; off < A.seg_k; off += chunk_k) chunks.push_back({s0, 1, off, std::min(chunk_k, A.seg_k - off)});
+    }
+    for (int64_t j = 0; j < n; j += nr) {
+      const float* pb = packed.data + (j / nr) * k * nr;
+      const int cols = static_cast<int>(std::min(nr, n - j));
+      for (size_t ci = 0; ci < chunks.size(); ++ci) {
+        const Chunk& ch = chunks[ci];
+        const bool last = ci + 1 == chunks.size();
+        const int64_t k0 = ch.s0 * A.seg_k + ch.off;
+        for (int64_t q = 0; q < A.rows; ++q) {
+          for (int64_t t = 0; t < strips; ++t) {
+            const int64_t r0 = A.m * t / strips, r1 = A.m * (t + 1) / strips;
+            const float* pa = A.a + q * A.a_qs + r0 * A.a_rs + ch.s0 * A.seg_stride + ch.off;
+            float* ct = c + (q * A.m + r0) * ldc + j;
+            TileStore st{1.0f, ci == 0 ? 0.0f : 1.0f, last && bias != nullptr ? bias + j : nullptr, last && relu, false};
+            st.residual = last && residual != nullptr ? residual + (q * A.m + r0) * ld_residual + j : nullptr;
+            st.ld_residual = ld_residual;
+            K.seg_kernel(ch.ns, ch.len, A.seg_stride, pa, A.a_rs, pb + k0 * nr, ct, ldc, static_cast<int>(r1 - r0), cols, st);
+          }
+        }
+      }
+    }
+    return;
+  }
   const bool stream = k * n >= kStreamMinFloats;
   // One B panel (k x NR) at a time, reused by every strip of the band while it is in L1/L2.
   for (int64_t j = 0; j < n; j += nr) {
