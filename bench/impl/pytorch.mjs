@@ -25,8 +25,11 @@ export function torchVersion() {
  * runBatch). OpenBLAS's pthreads spin for 2^28 cycles (~0.1 s at 2.6 GHz) after a call before they
  * sleep; with the 30 ms gap they still shared the two vCPUs with the next 2-thread batch (the MLP's
  * threadPoolStats: the pool's worker ran 2-7% of its chunk time in the bench, 29-45% alone).
+ * 150 ms was borderline: on 2026-12-07 the MLP worker's threads (2 threads) still took 100-120 ms of
+ * CPU in the 100-150 ms after an epoch returned (per-thread times from /proc/<pid>/task, sampled
+ * every 50 ms), at a clock this VM had slowed to.
  */
-export const TORCH_SETTLE_MS = 150;
+export const TORCH_SETTLE_MS = 400;
 
 /** Starts a worker; `send(line)` resolves to its one-line answer. */
 export function startWorker(script) {
