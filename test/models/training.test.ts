@@ -325,6 +325,23 @@ describe('no per-step allocation', () => {
   // (every buffer it takes comes back before it returns) and planned into the step's arena; from the
   // third on, intermediates take their planned regions and the rest finds parked buffers: no fresh
   // pages to zero, no external memory bringing GCs forward.
+  // A conv + BatchNorm network and an LSTM of the tutorials' kind, compiled.
+  const convBnNet = (): tf.LayersModel => {
+    const m = tf.sequential([
+      tf.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [12, 12, 1] }),
+      tf.layers.batchNormalization(),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ]);
+    m.compile({ optimizer: tf.optimizers.sgd({ learningRate: 0.01, momentum: 0.9 }), loss: 'categoricalCrossentropy' });
+    return m;
+  };
+  const lstmNet = (optimizer: string, metrics: string[] = []): tf.LayersModel => {
+    const m = tf.sequential([tf.layers.lstm({ units: 16, inputShape: [6, 5] }), tf.layers.dense({ units: 10, activation: 'softmax' })]);
+    m.compile({ optimizer, loss: 'categoricalCrossentropy', metrics });
+    return m;
+  };
   const freshPerStep = (step: () => void, steps: number): number[] =>
     Array.from({ length: steps }, () => {
       const before = tf.freshBufferCount();
@@ -343,16 +360,8 @@ describe('no per-step allocation', () => {
       tf.layers.dense({ units: 10, activation: 'softmax' }),
     ]);
     dense.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-    const conv = tf.sequential([
-      tf.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [12, 12, 1] }),
-      tf.layers.batchNormalization(),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ]);
-    conv.compile({ optimizer: tf.optimizers.sgd({ learningRate: 0.01, momentum: 0.9 }), loss: 'categoricalCrossentropy' });
-    const rnn = tf.sequential([tf.layers.lstm({ units: 16, inputShape: [6, 5] }), tf.layers.dense({ units: 10, activation: 'softmax' })]);
-    rnn.compile({ optimizer: 'rmsprop', loss: 'categoricalCrossentropy' });
+    const conv = convBnNet();
+    const rnn = lstmNet('rmsprop');
     const imported = tf.importOnnx(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'bn-net.onnx')));
     imported.compile({ optimizer: tf.optimizers.sgd({ learningRate: 0.05 }), loss: 'meanSquaredError' });
     const wave = (shape: number[]) => tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.37)), shape);
@@ -373,16 +382,8 @@ describe('no per-step allocation', () => {
   it('plans each training step into one arena and trains exactly as the pool does', async () => {
     const build = (): tf.LayersModel[] => {
       tf.manualSeed(9);
-      const conv = tf.sequential([
-        tf.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [12, 12, 1] }),
-        tf.layers.batchNormalization(),
-        tf.layers.maxPooling2d({ poolSize: 2 }),
-        tf.layers.flatten(),
-        tf.layers.dense({ units: 10, activation: 'softmax' }),
-      ]);
-      conv.compile({ optimizer: tf.optimizers.sgd({ learningRate: 0.01, momentum: 0.9 }), loss: 'categoricalCrossentropy' });
-      const rnn = tf.sequential([tf.layers.lstm({ units: 16, inputShape: [6, 5] }), tf.layers.dense({ units: 10, activation: 'softmax' })]);
-      rnn.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      const conv = convBnNet();
+      const rnn = lstmNet('adam', ['accuracy']);
       const imported = tf.importOnnx(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'bn-net.onnx')));
       imported.compile({ optimizer: tf.optimizers.sgd({ learningRate: 0.05 }), loss: 'meanSquaredError' });
       return [conv, rnn, imported];
