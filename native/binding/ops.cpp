@@ -270,9 +270,11 @@ void gemm_unary_block(const void* ctx, float* c, int64_t ldc, int64_t, int64_t, 
   for (int64_t r = 0; r < rows; r++) k::unary(u.op, c + r * ldc, c + r * ldc, cols, u.p0, u.p1);
 }
 
-// gemm(a, b, c, args, bias | null, p0?, p1?): C = alpha op(A) op(B) + beta C (+ bias per column),
-// then the activation: 0 none, 1 relu, 2 + u the unary op of code u with parameters p0, p1
-// (applied per finished block of C), for each batch entry
+// gemm(a, b, c, args, bias | null, p0?, p1?, packed?, packedWidth?): C = alpha op(A) op(B) + beta C
+// (+ bias per column), then the activation: 0 none, 1 relu, 2 + u the unary op of code u with
+// parameters p0, p1 (applied per finished block of C), for each batch entry. packed: B as
+// gemmPackB packed it at packedWidth, for one untransposed product with alpha 1; a packing at
+// another width (made before the SIMD level changed) is ignored.
 Napi::Value gemm_entry(const Napi::CallbackInfo& info, bool async) {
   using L = layout::gemm;
   Napi::Env env = info.Env();
@@ -309,6 +311,18 @@ Napi::Value gemm_entry(const Napi::CallbackInfo& info, bool async) {
     check_range(env, "gemm bias", bs.length, 0, n);
     bias = bs.data;
   }
+  k::PackedB packed;
+  if (info.Length() > 7 && !info[7].IsNull() && !info[7].IsUndefined()) {
+    F32 pk = get_f32(info, 7, "packed");
+    if (info.Length() < 9 || !info[8].IsNumber()) throw_range(env, "gemm: a packed b needs its panel width");
+    const int64_t width = info[8].As<Napi::Number>().Int64Value();
+    if (batch != 1 || ta || tb || alpha != 1.0f) throw_range(env, "gemm: a packed b is for one untransposed product with alpha 1");
+    if (width == k::sgemm_pack_b_width()) {
+      check_range(env, "gemm packed", pk.length, 0, checked_volume(env, "gemm packed", {(n + width - 1) / width, width, kk}));
+      packed.data = pk.data;
+      packed.nr = width;
+    }
+  }
   k::GemmEpilogue ep0;
   ep0.bias = bias;
   ep0.activation = act == 1 ? k::GemmActivation::Relu : k::GemmActivation::None;
@@ -322,14 +336,16 @@ Napi::Value gemm_entry(const Napi::CallbackInfo& info, bool async) {
         // The block hook reads the op through this copy, which lives as long as the call.
         k::GemmEpilogue ep = ep0;
         if (ep.block) ep.block_ctx = &unary_ctx;
-        if (batch == 1) {
+        if (packed.data != nullptr) {
+          k::sgemm_prepacked(m, n, kk, ap + offs[0], lda, bp + offs[1], ldb, packed, cp + offs[2], ldc, ep, beta);
+        } else if (batch == 1) {
           k::sgemm(ta, tb, m, n, kk, alpha, ap + offs[0], lda, bp + offs[1], ldb, beta, cp + offs[2], ldc, ep);
         } else {
           k::sgemm_batched(ta, tb, m, n, kk, alpha, ap, lda, offs.data(), bp, ldb, offs.data() + batch, beta,
                            cp, ldc, offs.data() + 2 * batch, batch, ep);
         }
       },
-      {0, 1, 2, 4});
+      {0, 1, 2, 4, 7});
 }
 
 }  // namespace

@@ -152,8 +152,13 @@ interface KernelEntries {
   gather(x: F32 | I32, indices: I32, out: F32 | I32, args: Packed<'gather'>): void;
   scatterAdd(g: F32, indices: I32, out: F32, args: Packed<'scatterAdd'>): void;
   oneHot(indices: I32, out: F32, args: Packed<'oneHot'>): void;
-  /** activation 2 + u applies the unary op of code u with parameters p0, p1 (default 0) to C. */
-  gemm(a: F32, b: F32, c: F32, args: Packed<'gemm'>, bias: F32 | null, p0?: number, p1?: number): void;
+  /**
+   * activation 2 + u applies the unary op of code u with parameters p0, p1 (default 0) to C.
+   * packed: b as gemmPackB packed it at packedWidth, for one untransposed product with alpha 1
+   * (a stale width is ignored).
+   */
+  gemm(a: F32, b: F32, c: F32, args: Packed<'gemm'>, bias: F32 | null, p0?: number, p1?: number, packed?: F32 | null,
+    packedWidth?: number): void;
   /**
    * y = act(conv(x, w) + bias + residual): act is the unary op of code `activation` in unaryOps
    * (-1: none) with parameters p0, p1; residual has y's size.

@@ -25,6 +25,7 @@ import { type OpCheck, registerOp } from './registry';
 import { reshape, transpose } from './views';
 import { reluGradFromOutput } from './relu-grad';
 import { toTensor } from './util';
+import { type PackedPanels, packedWeight } from './packed-weights';
 import {
   type FusedActivation, type ResolvedActivation, NO_ACTIVATION, activationGradFromOutput, applyActivation, gradFromOutput,
   resolveFusedActivation,
@@ -115,28 +116,25 @@ function f32(t: Tensor): Float32Array {
 // ---------------------------------------------------------------------------------------------
 // Kernels (contiguous NHWC / HWIO tensors)
 
-/** Filters packed once into the GEMM's panels, by filter tensor (see prepackFilter). */
-const packedFilters = new WeakMap<Tensor, { data: Float32Array; width: number }>();
-
 /**
- * @internal Packs a fixed HWIO filter once into the panels the native GEMM reads, so later
- * conv2d calls with this very tensor (ungrouped) skip packing it per output tile: for the
- * inference plan's weights, which never change once made (a changed weight gets a new plan).
+ * @internal Packs a fixed HWIO filter now into the panels the native GEMM reads (see packedWeight),
+ * so that conv2d calls with this very tensor (ungrouped, inference) skip packing it per output
+ * tile from the first call on: for the inference plan's weights.
  */
 export function prepackFilter(w: Tensor): void {
-  const addon = activeAddon();
-  if (!addon || w.rank !== 4 || w.dtype !== 'float32' || !w.isContiguous || packedFilters.has(w)) return;
+  if (w.rank !== 4 || w.dtype !== 'float32' || !w.isContiguous) return;
+  filterPanels(w, 'now');
+}
+
+/** The packed panels of an ungrouped HWIO filter: a [kh * kw * cin, cout] GEMM operand. */
+function filterPanels(w: Tensor, when: 'now' | 'second use' = 'second use'): PackedPanels | null {
   const [kh, kw, ci, co] = w.shape as [number, number, number, number];
-  const k = kh * kw * ci;
-  const width = addon.gemmPackWidth();
-  const data = new Float32Array(Math.ceil(co / width) * width * k);
-  addon.gemmPackB(f32(w), data, pack.gemmPackB({ k, n: co, ldb: co, bOffset: w.offset }));
-  packedFilters.set(w, { data, width });
+  return packedWeight(w, kh * kw * ci, co, co, when);
 }
 
 /** act(conv(x, w) + bias + residual); residual (contiguous) has the output's NHWC shape. */
 function forwardKernel(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, act: ResolvedActivation = NO_ACTIVATION,
-  residual: Tensor | null = null): Tensor {
+  residual: Tensor | null = null, inference = false): Tensor {
   const y = Tensor.empty([g.n, g.oh, g.ow, g.cout], 'float32');
   const addon = activeAddon();
   if (addon) {
@@ -144,7 +142,8 @@ function forwardKernel(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, act: 
     const r = residual ? f32(residual).subarray(residual.offset, residual.offset + y.size) : null;
     const code = act.name === null ? -1 : addon.unaryOps.indexOf(act.name);
     if (act.name !== null && code < 0) throw new Error(`conv2d: the addon has no '${act.name}' kernel`);
-    const packed = g.groups === 1 ? packedFilters.get(w) : undefined;
+    // Inference reads a filter packed once; training's filters change every step.
+    const packed = g.groups === 1 && inference ? filterPanels(w) : null;
     addon.conv2d(f32(x), f32(w), f32(y), pack.conv2d(convArgs(g, { xOffset: x.offset, wOffset: w.offset, yOffset: 0 })), b,
       code, act.p0, act.p1, r, packed?.data ?? null, packed?.width ?? 0);
     return y;
@@ -284,7 +283,7 @@ function conv2dCore(g: Geom, x: Tensor, w: Tensor, bias: Tensor | null, act: Res
     return applyActivation(act, conv2dCore(g, x, w, bias, NO_ACTIVATION, residual));
   }
   const y = forwardKernel(g, x.contiguousCopy(), w.contiguousCopy(), bias ? bias.contiguousCopy() : null, act,
-    residual ? residual.contiguousCopy() : null);
+    residual ? residual.contiguousCopy() : null, !training);
   const inputs = [x, w, ...(bias ? [bias] : []), ...(residual ? [residual] : [])];
   return record(y, 'conv2d', inputs, (gyIn) => {
     const gy = act.name === 'relu' ? reluGradFromOutput(gyIn, y) : activationGradFromOutput(act, gyIn, y);
@@ -606,7 +605,7 @@ export function bindConv2d(w: Tensor, o: Conv2DOptions): (x: Tensor, residual: T
   if (o.bias && (o.bias.dtype !== 'float32' || !o.bias.isContiguous)) return generic;
   let bound: {
     addon: NonNullable<ReturnType<typeof activeAddon>>; xShape: number[]; g: Geom; code: number; bias: Float32Array | null;
-    packed: { data: Float32Array; width: number } | undefined;
+    packed: PackedPanels | null;
   } | null = null;
   const bind = (x: Tensor): typeof bound => {
     const addon = activeAddon();
@@ -617,8 +616,8 @@ export function bindConv2d(w: Tensor, o: Conv2DOptions): (x: Tensor, residual: T
     const act = resolveFusedActivation('conv2d', o.activation);
     const code = act.name === null ? -1 : addon.unaryOps.indexOf(act.name);
     if (act.name !== null && code < 0) return null;
-    // The packed panels of w, looked up once (prepackFilter never replaces an entry).
-    const packed = g.groups === 1 ? packedFilters.get(w) : undefined;
+    // The packed panels of w, looked up once (the plan prepacked them; a changed weight gets a new plan).
+    const packed = g.groups === 1 ? filterPanels(w) : null;
     return { addon, xShape: x.shape.slice(), g, code, bias: bias ? f32(bias).subarray(bias.offset, bias.offset + g.cout) : null, packed };
   };
   const act = resolveFusedActivation('conv2d', o.activation);
@@ -648,7 +647,7 @@ export function bindConv2d(w: Tensor, o: Conv2DOptions): (x: Tensor, residual: T
     } else {
       y = Tensor.empty(outShape, 'float32');
     }
-    const packed = bound.packed ?? (g.groups === 1 ? packedFilters.get(w) : undefined);
+    const packed = bound.packed ?? (g.groups === 1 ? filterPanels(w) : null);
     addon.conv2d(f32(x), f32(w), f32(y), pack.conv2d(convArgs(g, { xOffset: x.offset, wOffset: w.offset, yOffset, xPixelStride: ldx, yPixelStride: ldy })),
       bound.bias, bound.code, act.p0, act.p1, r ? f32(r).subarray(r.offset, r.offset + r.size) : null, packed?.data ?? null, packed?.width ?? 0);
     return y;

@@ -5,7 +5,8 @@ import { Tensor } from '../tensor/tensor';
 import { add, mul } from './binary';
 import { reluGradFromOutput } from './relu-grad';
 import { cast } from './cast';
-import { matmulCore, plan, runGemm } from './matmul';
+import { matmulCore, type Plan, plan, runGemm } from './matmul';
+import { packedWeight } from './packed-weights';
 import { sum } from './reduce';
 import { registerOp } from './registry';
 import { reshape } from './views';
@@ -52,6 +53,7 @@ export function linear(xIn: Tensor, wIn: Tensor, biasIn?: Tensor | null, activat
   const x2 = x.rank === 2 ? x : reshape(x, [-1, inF]);
   const relu = act.name === 'relu';
   const p = plan(x2, w, false, false, relu);
+  if (!training) usePackedWeight(p, w);
   runGemm(p, bias, blockCode >= 0 ? { code: blockCode, p0: act.p0, p1: act.p1 } : null);
   const y2 = p.out;
   // An unrecorded view: the tape entry below covers y, and backward works on the 2-d y2.
@@ -87,6 +89,7 @@ export function linearInference(x: Tensor, w: Tensor, bias: Tensor | null, act: 
   const rows = x.size / inF;
   const x2 = x.rank === 2 ? x : reshape(x, [rows, inF]);
   const p = plan(x2, w, false, false, act.name === 'relu');
+  usePackedWeight(p, w);
   if (residual) {
     const r = residual.contiguousCopy();
     (p.out.buffer as Float32Array).set((r.buffer as Float32Array).subarray(r.offset, r.offset + p.out.size));
@@ -94,6 +97,14 @@ export function linearInference(x: Tensor, w: Tensor, bias: Tensor | null, act: 
   runGemm(p, bias, code >= 0 ? { code, p0: act.p0, p1: act.p1 } : null, residual !== null);
   const y2 = p.out;
   return x.rank === 2 ? y2 : new Tensor(y2.storage, [...x.shape.slice(0, -1), outF], stridesOf([...x.shape.slice(0, -1), outF]), 0, 'float32');
+}
+
+/**
+ * Inference reads the weight from panels packed once (see packedWeight) when the GEMM would pack
+ * it: more than one row of x, and w itself as B (not a copy, not transposed).
+ */
+function usePackedWeight(p: Plan, w: Tensor): void {
+  if (p.m > 1 && p.b.t === w && !p.b.trans && p.aOffs.length === 1) p.packedB = packedWeight(w, p.k, p.n, p.b.ld);
 }
 
 registerOp({

@@ -9,6 +9,7 @@ import { sumTo } from './reduce';
 import { registerOp } from './registry';
 import { reshape, transpose } from './views';
 import { toTensor } from './util';
+import type { PackedPanels } from './packed-weights';
 
 /** How one operand is handed to GEMM: its (possibly copied) tensor, transpose flag and leading dim. */
 interface Operand {
@@ -57,7 +58,8 @@ function batchOffsets(t: Tensor, batch: readonly number[]): number[] {
   return offs;
 }
 
-interface Plan {
+/** @internal */
+export interface Plan {
   out: Tensor;
   a: Operand;
   b: Operand;
@@ -69,6 +71,8 @@ interface Plan {
   aOffs: readonly number[];
   bOffs: readonly number[];
   cOffs: readonly number[];
+  /** B as the kernels' panels, when the caller has them (a weight packed once: see packedWeight). */
+  packedB?: PackedPanels | null;
 }
 
 const firstEntry: readonly number[] = [0];
@@ -122,7 +126,8 @@ export function runGemm(p: Plan, bias: Tensor | null = null, unary: GemmUnary | 
   const addon = activeAddon();
   if (addon) {
     addon.gemm(p.a.t.buffer as Float32Array, p.b.t.buffer as Float32Array, p.out.buffer as Float32Array, gemmArgs(p, unary, accumulate),
-      bias ? (bias.buffer as Float32Array).subarray(bias.offset, bias.offset + bias.size) : null, unary?.p0 ?? 0, unary?.p1 ?? 0);
+      bias ? (bias.buffer as Float32Array).subarray(bias.offset, bias.offset + bias.size) : null, unary?.p0 ?? 0, unary?.p1 ?? 0,
+      p.packedB?.data ?? null, p.packedB?.width ?? 0);
     return;
   }
   referenceGemm(p, bias, accumulate);

@@ -587,10 +587,10 @@ void sgemm_pack_b(int64_t k, int64_t n, const float* b, int64_t ldb, float* pack
 }
 
 void sgemm_prepacked(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
-                     const PackedB& packed, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
+                     const PackedB& packed, float* c, int64_t ldc, const GemmEpilogue& epilogue, float beta) {
   const IsaKernels& K = gemm_detail::active_table();
   const float* pb = packed.data != nullptr && packed.nr == K.nr ? packed.data : nullptr;
-  gemm_one(K, false, false, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, epilogue, true, pb);
+  gemm_one(K, false, false, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc, epilogue, true, pb);
 }
 
 namespace {

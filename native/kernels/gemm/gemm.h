@@ -48,10 +48,11 @@ int64_t sgemm_strip_rows();
 int64_t sgemm_packed_b_size(int64_t k, int64_t n);
 void sgemm_pack_b(int64_t k, int64_t n, const float* b, int64_t ldb, float* packed);
 
-// C = A * B (+ the epilogue) with B also given packed (alpha 1, beta 0, neither transposed); b
+// C = A * B + beta * C (+ the epilogue) with B also given packed (alpha 1, neither transposed); b
 // is still read by the routes that do not tile (GEMV, narrow dot products).
 void sgemm_prepacked(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
-                     const PackedB& packed, float* c, int64_t ldc, const GemmEpilogue& epilogue = {});
+                     const PackedB& packed, float* c, int64_t ldc, const GemmEpilogue& epilogue = {},
+                     float beta = 0.0f);
 
 // An implicit-GEMM operand: A's rows read in place from a convolution's input instead of an
 // im2col copy. Row (q, r) of A (q < rows, r < m) is the concatenation over segments s < segs of
