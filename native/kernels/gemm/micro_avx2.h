@@ -443,7 +443,10 @@ const IsaKernels& table() {
   // A row-major A is not packed unless its rows alias in L1: six rows read in place measured faster
   // than a packed copy on an AMD EPYC (Zen 3), 1x1-convolution GEMMs most (3136 x 576 x 96 with B
   // prepacked: 45-62 -> 75-79 GFLOP/s). The 14-row AVX-512 strip keeps packing.
-  static const IsaKernels k{kMr, kNr, /*kc=*/256, /*mc=*/kMr * 24, /*nc=*/kNr * 128,
+  // Depth slices of up to 512 (a 32 KB B panel) rather than 256: each slice stores and reloads
+  // every tile of C once more, and on the Zen 3 VM 1-thread GEMMs gained 3-6% (gemm_bench:
+  // 512^3 86 -> 92, 64x784x512 76 -> 80, 784x512x128 89 -> 94 GFLOP/s); 1024 was no better.
+  static const IsaKernels k{kMr, kNr, /*kc=*/512, /*mc=*/kMr * 24, /*nc=*/kNr * 128,
                             pack<kMr>, pack<kNr>, micro_kernel, gemv_rows, gemv_dots, 0, nullptr, nullptr,
                             nullptr, seg_kernel, /*pack_a_min_panels=*/-1};
   return k;
