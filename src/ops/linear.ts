@@ -101,10 +101,11 @@ export function linearInference(x: Tensor, w: Tensor, bias: Tensor | null, act: 
 
 /**
  * Inference reads the weight from panels packed once (see packedWeight) when the GEMM would pack
- * it: more than one row of x, and w itself as B (not a copy, not transposed).
+ * it: more than one row of x, x not read transposed (the packed route's kernels read A's rows),
+ * and w itself as B (not a copy, not transposed).
  */
 function usePackedWeight(p: Plan, w: Tensor): void {
-  if (p.m > 1 && p.b.t === w && !p.b.trans && p.aOffs.length === 1) p.packedB = packedWeight(w, p.k, p.n, p.b.ld);
+  if (p.m > 1 && !p.a.trans && p.b.t === w && !p.b.trans && p.aOffs.length === 1) p.packedB = packedWeight(w, p.k, p.n, p.b.ld);
 }
 
 registerOp({

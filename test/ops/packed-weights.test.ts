@@ -77,6 +77,13 @@ describe('weights packed once for inference GEMMs', () => {
                 expectClose(got, wantR, 1e-6, 1e-7, `${m}x${k}x${n} ${act} + residual at ${level}, ${threads}T, call ${call}`);
               }
             }
+            // x read transposed (a transposed view), and w a transposed view: neither takes the packed route.
+            const xT = tf.transpose(rand([k, m], 80 + i));
+            const wT = tf.transpose(rand([n, k], 90 + i, 0.2));
+            for (let call = 0; call < 3; call++) {
+              expectClose(tf.noGrad(() => linear(xT, w, b, 'relu')), fresh(xT, w, b, 'relu'), 1e-6, 1e-7, `${m}x${k}x${n} x transposed, call ${call}`);
+              expectClose(tf.noGrad(() => linear(x, wT, b, 'relu')), fresh(x, wT, b, 'relu'), 1e-6, 1e-7, `${m}x${k}x${n} w transposed, call ${call}`);
+            }
             // Packed at one level, used at another: the stale panels are not read.
             const other = levels[(levels.indexOf(level) + 1) % levels.length]!;
             tf.setSimdLevel(other);
