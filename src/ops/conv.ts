@@ -25,7 +25,7 @@ import { type OpCheck, registerOp } from './registry';
 import { reshape, transpose } from './views';
 import { reluGradFromOutput } from './relu-grad';
 import { toTensor } from './util';
-import { type PackedPanels, packedWeight } from './packed-weights';
+import { type PackedPanels, packedOnce, packedWeight } from './packed-weights';
 import {
   type FusedActivation, type ResolvedActivation, NO_ACTIVATION, activationGradFromOutput, applyActivation, gradFromOutput,
   resolveFusedActivation,
@@ -316,25 +316,29 @@ function isDisjointTranspose(g: Geom): boolean {
     g.h === g.oh * g.kh && g.w === g.ow * g.kw;
 }
 
-/** Filters packed once for the disjoint transposed convolution, by filter tensor (see prepackTransposeFilter). */
-const packedTransposeFilters = new WeakMap<Tensor, { data: Float32Array; width: number }>();
+/**
+ * Panels of a [kh, kw, Cout, Cin] filter for the disjoint transposed convolution (see packedOnce):
+ * 'now' packs them, 'cached' only finds the ones packed before at the filter's current version.
+ */
+function transposeFilterPanels(w: Tensor, when: 'now' | 'cached'): PackedPanels | null {
+  if (w.rank !== 4 || !w.isContiguous) return null;
+  return packedOnce(w, 'conv-transpose-disjoint', when, (width) => {
+    const [kh, kw, co, ci] = w.shape as [number, number, number, number];
+    const data = new Float32Array(kh * Math.ceil((kw * co) / width) * width * ci);
+    const g: Geom = {
+      n: 1, h: kh, w: kw, c: co, kh, kw, cout: ci, oh: 1, ow: 1, sh: kh, sw: kw, dh: 1, dw: 1, pt: 0, pl: 0, groups: 1,
+    };
+    activeAddon()!.conv2dTransposeDisjointPack(f32(w), data, pack.conv2dTransposeDisjointPack(convArgs(g, { xOffset: 0, wOffset: w.offset, yOffset: 0 })));
+    return data;
+  });
+}
 
 /**
  * @internal Packs a fixed transposed-convolution filter ([kh, kw, Cout, Cin], the plan's 'hwoi'
- * weight) once for the disjoint kernel, as prepackFilter does for conv2d; for weights that never
- * change once made.
+ * weight) now for the disjoint kernel, as prepackFilter does for conv2d.
  */
 export function prepackTransposeFilter(w: Tensor): void {
-  const addon = activeAddon();
-  if (!addon || w.rank !== 4 || w.dtype !== 'float32' || !w.isContiguous || packedTransposeFilters.has(w)) return;
-  const [kh, kw, co, ci] = w.shape as [number, number, number, number];
-  const width = addon.gemmPackWidth();
-  const data = new Float32Array(kh * Math.ceil((kw * co) / width) * width * ci);
-  const g: Geom = {
-    n: 1, h: kh, w: kw, c: co, kh, kw, cout: ci, oh: 1, ow: 1, sh: kh, sw: kw, dh: 1, dw: 1, pt: 0, pl: 0, groups: 1,
-  };
-  addon.conv2dTransposeDisjointPack(f32(w), data, pack.conv2dTransposeDisjointPack(convArgs(g, { xOffset: 0, wOffset: w.offset, yOffset: 0 })));
-  packedTransposeFilters.set(w, { data, width });
+  transposeFilterPanels(w, 'now');
 }
 
 // dx = B(dy, w) + bias, B the adjoint of conv(., w) as in backpropInputCore.
@@ -345,7 +349,7 @@ function transposeDisjointCore(g: Geom, dy: Tensor, w: Tensor, bias: Tensor | nu
   const dx = Tensor.empty([g.n, g.h, g.w, g.c], 'float32');
   const bc = bias?.contiguousCopy();
   const b = bc ? f32(bc).subarray(bc.offset, bc.offset + g.c) : null;
-  const packed = packedTransposeFilters.get(wc);
+  const packed = transposeFilterPanels(wc, 'cached');
   addon.conv2dTransposeDisjoint(f32(dyc), f32(wc), f32(dx),
     pack.conv2dTransposeDisjoint(convArgs(g, { xOffset: 0, wOffset: wc.offset, yOffset: dyc.offset })), b,
     packed?.data ?? null, packed?.width ?? 0);

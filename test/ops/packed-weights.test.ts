@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as tf from '../../src';
 import type { Tensor } from '../../src';
 import { linear, linearInference } from '../../src/ops/linear';
-import { packedWeight } from '../../src/ops/packed-weights';
+import { packedOnce, packedWeight } from '../../src/ops/packed-weights';
+import { prepackTransposeFilter } from '../../src/ops/conv';
 import { resolveFusedActivation } from '../../src/ops/fused-activation';
 import { Generator } from '../../src/random/generator';
 import { expectClose } from '../helpers/compare';
@@ -113,6 +114,25 @@ describe('weights packed once for inference GEMMs', () => {
     });
   });
 
+  it.runIf(native)('keep a transposed-convolution filter packed by the plan only while it is unchanged', () => {
+    tf.setBackend('native');
+    // Stride == kernel, no padding: the disjoint kernel, which reads the prepacked panels.
+    const x = rand([2, 5, 4, 6], 80);
+    const w = rand([2, 2, 3, 6], 81, 0.3);
+    const b = rand([3], 82);
+    const up = (f: Tensor): Tensor => tf.noGrad(() => tf.conv2dTranspose(x, f, { strides: 2, padding: 'valid', bias: b }));
+    const cached = (): unknown => packedOnce(w, 'conv-transpose-disjoint', 'cached', () => {
+      throw new Error('a cached lookup must not pack');
+    });
+    expect(cached()).toBeNull();
+    prepackTransposeFilter(w);
+    expect(cached()).not.toBeNull();
+    for (let call = 0; call < 3; call++) expectClose(up(w), up(copyOf(w)), 1e-6, 1e-7, `call ${call}`);
+    tf.train.sgd(0.5).applyGradients([[w, tf.onesLike(w)]]);
+    expect(cached()).toBeNull();
+    for (let call = 0; call < 3; call++) expectClose(up(w), up(copyOf(w)), 1e-6, 1e-7, `after a step, call ${call}`);
+  });
+
   it('predict follows the weights through fit, setWeights and optimizer steps', async () => {
     const model = tf.sequential([tf.layers.dense({ units: 48, activation: 'relu', inputShape: [30] }), tf.layers.dense({ units: 5 })]);
     model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
@@ -135,7 +155,8 @@ describe('weights packed once for inference GEMMs', () => {
     const opt = tf.train.adam(0.05);
     opt.applyGradients([[k, tf.onesLike(k)]]);
     check('after an optimizer step');
-    (k.dataSync() as Float32Array)[3] += 1;
+    const written = k.dataSync() as Float32Array;
+    written[3] = written[3]! + 1;
     check('after a write through dataSync');
   });
 });
