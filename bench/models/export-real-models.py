@@ -20,6 +20,14 @@ in batch-statistics mode), and with dynamic image height and width so the bench 
 smaller size for quick runs. Beside it, <name>-train.pt holds the same weights as a state_dict for
 the PyTorch side of the case (bench/pytorch/real_train_worker.py), so both train one function.
 Names in --only may be either list's (`--only train:resnet18` exports only the training copy).
+
+    /usr/bin/python3 bench/models/export-real-models.py [DIR] --extra [--only name,name]
+
+exports EXTRA_MODELS instead, a wider net of architectures and exporter settings (grouped and
+inception-style convolutions, SE blocks, fused MBConv, a Swin and a ViT-B/16, segmentation heads
+with bilinear Resize, older opsets, initializers listed as graph inputs, no constant folding,
+dynamic image size), by default into ~/.cache/tensorforge/real-models-extra. The bench measures them
+like the main set: npm run bench -- --only real --models ~/.cache/tensorforge/real-models-extra
 """
 import json
 import math
@@ -35,11 +43,11 @@ OPSET = 17
 SEED = 1234
 
 
-def default_dir():
+def default_dir(extra=False):
     env = os.environ.get('TENSORFORGE_REAL_MODELS')
-    if env:
+    if env and not extra:
         return env
-    return os.path.join(os.path.expanduser('~'), '.cache', 'tensorforge', 'real-models')
+    return os.path.join(os.path.expanduser('~'), '.cache', 'tensorforge', 'real-models-extra' if extra else 'real-models')
 
 
 # --- hand-built small transformer and U-Net models -------------------------------------------
@@ -178,6 +186,70 @@ MODELS = {
 }
 
 
+# --- the wider set (--extra) ---------------------------------------------------------------
+
+
+class SegmentationOut(nn.Module):
+    """torchvision's segmentation models return a dict; the exported graph's output is its 'out'."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x)['out']
+
+
+def segmentation_model(name):
+    def build():
+        import torchvision.models.segmentation as seg
+        kwargs = {'weights': None, 'weights_backbone': None}
+        if name.startswith('deeplab'):
+            kwargs['aux_loss'] = False
+        return SegmentationOut(getattr(seg, name)(**kwargs))
+    return build
+
+
+def vit_b_16():
+    import torchvision.models as tvm
+    model = tvm.vit_b_16(weights=None)
+    # torchvision zero-initializes the head: every output would be 0 and a cross-check vacuous.
+    nn.init.normal_(model.heads.head.weight, std=0.02)
+    # Under no_grad in eval mode, nn.MultiheadAttention takes a fused fast path the exporter refuses.
+    model.export_with_grad = True
+    return model
+
+
+IMAGE_299 = {'name': 'input', 'shape': ['N', 3, 299, 299], 'dtype': 'float32'}
+IMAGE_240 = {'name': 'input', 'shape': ['N', 3, 240, 240], 'dtype': 'float32'}
+
+# name -> (builder, inputs, export options). Options: opset, and the exporter's own settings.
+EXTRA_MODELS = {
+    'mnasnet0_5': (torchvision_model('mnasnet0_5'), [IMAGE], {}),
+    'shufflenet_v2_x1_0': (torchvision_model('shufflenet_v2_x1_0'), [IMAGE], {}),
+    'mobilenet_v3_large': (torchvision_model('mobilenet_v3_large'), [IMAGE], {}),
+    'regnet_y_400mf': (torchvision_model('regnet_y_400mf'), [IMAGE], {}),
+    'squeezenet1_0': (torchvision_model('squeezenet1_0'), [IMAGE], {}),
+    'alexnet': (torchvision_model('alexnet'), [IMAGE], {}),
+    'lraspp_mobilenet_v3_large': (segmentation_model('lraspp_mobilenet_v3_large'), [IMAGE], {}),
+    'deeplabv3_mobilenet_v3_large': (segmentation_model('deeplabv3_mobilenet_v3_large'), [IMAGE], {}),
+    'efficientnet_b1': (torchvision_model('efficientnet_b1'), [IMAGE_240], {}),
+    'googlenet': (lambda: __import__('torchvision.models', fromlist=['googlenet']).googlenet(weights=None, aux_logits=False, init_weights=True), [IMAGE], {}),
+    'resnet34': (torchvision_model('resnet34'), [IMAGE], {}),
+    'efficientnet_v2_s': (torchvision_model('efficientnet_v2_s'), [IMAGE], {}),
+    'resnext50_32x4d': (torchvision_model('resnext50_32x4d'), [IMAGE], {}),
+    'inception_v3': (lambda: __import__('torchvision.models', fromlist=['inception_v3']).inception_v3(weights=None, aux_logits=False, init_weights=True), [IMAGE_299], {}),
+    'swin_t': (torchvision_model('swin_t'), [IMAGE], {}),
+    'vit_b_16': (vit_b_16, [IMAGE], {}),
+    # Exporter settings older or other tools use.
+    'resnet18_opset11_initializers_as_inputs': (torchvision_model('resnet18'), [IMAGE], {'opset': 11, 'keep_initializers_as_inputs': True}),
+    'mobilenet_v2_opset9': (torchvision_model('mobilenet_v2'), [IMAGE], {'opset': 9}),
+    'efficientnet_b0_opset10': (torchvision_model('efficientnet_b0'), [IMAGE], {'opset': 10}),
+    'mobilenet_v2_unfolded': (torchvision_model('mobilenet_v2'), [IMAGE], {'do_constant_folding': False}),
+    'resnet18_dynamic_hw': (torchvision_model('resnet18'), [IMAGE], {'dynamic_hw': True}),
+}
+
+
 def example_input(spec, batch=1):
     shape = [batch if d == 'N' else d for d in spec['shape']]
     if spec['dtype'] == 'int64':
@@ -206,20 +278,24 @@ def calibrate_batch_norm(model, inputs, batches=4, batch=8):
             model(*[example_input(s, batch) for s in inputs])
 
 
-def export(name, out_dir):
-    builder, inputs = MODELS[name]
+def export(name, out_dir, table=None):
+    builder, inputs, options = (table or {}).get(name) or (*MODELS[name], {})
+    options = dict(options)
+    opset = options.pop('opset', OPSET)
+    dynamic_hw = options.pop('dynamic_hw', False)
+    export_options = {'do_constant_folding': True, **options}
     torch.manual_seed(SEED)
     model = builder()
     calibrate_batch_norm(model, inputs)
     model.eval()
     args = tuple(example_input(s) for s in inputs)
     file = os.path.join(out_dir, f'{name}.onnx')
-    dynamic = {s['name']: {0: 'N'} for s in inputs}
+    dynamic = {s['name']: ({0: 'N', 2: 'H', 3: 'W'} if dynamic_hw else {0: 'N'}) for s in inputs}
     dynamic['output'] = {0: 'N'}
-    with torch.no_grad():
-        torch.onnx.export(model, args, file, opset_version=OPSET, input_names=[s['name'] for s in inputs],
-                          output_names=['output'], dynamic_axes=dynamic, do_constant_folding=True)
-    return {'file': f'{name}.onnx', 'inputs': inputs, 'opset': OPSET, 'seed': SEED, 'batchNormCalibrated': True,
+    with torch.set_grad_enabled(getattr(model, 'export_with_grad', False)):
+        torch.onnx.export(model, args, file, opset_version=opset, input_names=[s['name'] for s in inputs],
+                          output_names=['output'], dynamic_axes=dynamic, **export_options)
+    return {'file': f'{name}.onnx', 'inputs': inputs, 'opset': opset, 'seed': SEED, 'batchNormCalibrated': True,
             'params': sum(p.numel() for p in model.parameters())}
 
 
@@ -250,16 +326,22 @@ def export_train(name, out_dir):
 
 def main(argv):
     only = None
+    extra = False
     rest = []
     i = 0
     while i < len(argv):
         if argv[i] == '--only':
             only = argv[i + 1].split(',')
             i += 2
+        elif argv[i] == '--extra':
+            extra = True
+            i += 1
         else:
             rest.append(argv[i])
             i += 1
-    out_dir = os.path.abspath(rest[0] if rest else default_dir())
+    out_dir = os.path.abspath(rest[0] if rest else default_dir(extra))
+    if extra:
+        return export_set(out_dir, only or list(EXTRA_MODELS), EXTRA_MODELS)
     os.makedirs(out_dir, exist_ok=True)
     manifest_path = os.path.join(out_dir, 'manifest.json')
     manifest = {'models': {}}
@@ -288,6 +370,29 @@ def main(argv):
         manifest['torchvision'] = torchvision.__version__
     except ImportError:
         pass
+    with open(manifest_path, 'w') as f:
+        json.dump(manifest, f, indent=2)
+    print(f'models and manifest.json in {out_dir}')
+
+
+def export_set(out_dir, names, table):
+    """Exports `names` of `table` (the --extra set) into out_dir and its manifest.json."""
+    os.makedirs(out_dir, exist_ok=True)
+    manifest_path = os.path.join(out_dir, 'manifest.json')
+    manifest = {'models': {}}
+    if os.path.exists(manifest_path):
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+    for name in names:
+        if name not in table:
+            sys.exit(f'unknown model {name}; known: {", ".join(table)}')
+        t0 = time.time()
+        try:
+            manifest['models'][name] = export(name, out_dir, table)
+            print(f'{name}: {time.time() - t0:.1f} s', flush=True)
+        except Exception as e:  # one architecture failing to export must not cost the others
+            print(f'{name}: FAILED {type(e).__name__}: {e}', flush=True)
+    manifest['torch'] = torch.__version__
     with open(manifest_path, 'w') as f:
         json.dump(manifest, f, indent=2)
     print(f'models and manifest.json in {out_dir}')
