@@ -253,8 +253,15 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
     if (!i.shape) throw new Error(`graph input '${i.name}' has no shape; its rank must be known`);
     return i.shape;
   });
+  // How many live nodes read each value: a probe frees an intermediate once its last reader ran,
+  // keeping only shapes and dtypes. Holding every intermediate of both probes took a Swin-T import
+  // to 5 GB of memory (and the collector's time with it).
+  const readers = new Map<string, number>();
+  for (const p of live) for (const n of p.node.inputs) if (n) readers.set(n, (readers.get(n) ?? 0) + 1);
+  const fixed = new Set(constants.values());
   const probes = PROBE_SIZES.map((size, p) => {
     const values = new Map(constants);
+    const seen = new Map<string, { shape: readonly number[]; dtype: DType }>();
     graph.inputs.forEach((i, k) => {
       const shape = inputShapes[k]!.map((d, axis) => (typeof d === 'number' ? d : axis === 0 ? size : PROBE_OTHER[p]!));
       // A probe only infers shapes, so it may use a sixteenth of the budget: a 500-byte file
@@ -266,11 +273,50 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       for (const d of shape) checkBytes('importOnnx', `graph input '${i.name}' of shape [${shape.join(',')}] (each dim, as a probe)`, d * 4 * 16);
       values.set(i.name, isFloatType(i.elemType) ? tensor(new Float32Array(n).fill(0.5), shape, 'float32') : tensor(new Int32Array(n), shape, 'int32'));
     });
+    for (const [name, v] of values) seen.set(name, { shape: v.shape, dtype: v.dtype });
+    // Remaining reads per tensor object: an op may hand back one of its inputs (Identity, a
+    // no-op Reshape), so one tensor can sit under several names.
+    const pending = new Map<Tensor, number>();
+    const left = new Map(readers);
+    const hold = (name: string, v: Tensor): void => {
+      pending.set(v, (pending.get(v) ?? 0) + (left.get(name) ?? 0));
+    };
+    const drop = (v: Tensor): void => {
+      if (!fixed.has(v) && !(pending.get(v)! > 0)) {
+        pending.delete(v);
+        v.dispose();
+      }
+    };
+    graph.inputs.forEach((i) => hold(i.name, values.get(i.name)!));
     for (const p of live) {
       const outs = runNode(p, values);
-      p.node.outputs.forEach((o, k) => o && values.set(o, outs[k]!));
+      p.node.outputs.forEach((o, k) => {
+        if (!o) return;
+        const v = outs[k]!;
+        values.set(o, v);
+        seen.set(o, { shape: v.shape, dtype: v.dtype });
+        hold(o, v);
+      });
+      for (const n of p.node.inputs) {
+        const v = n ? values.get(n) : undefined;
+        if (!v) continue;
+        const rest = left.get(n)! - 1;
+        left.set(n, rest);
+        if (rest === 0) values.delete(n);
+        if (fixed.has(v)) continue;
+        pending.set(v, pending.get(v)! - 1);
+        drop(v);
+      }
+      // Outputs nothing reads (the graph's outputs, dead ends) are not needed past their shapes.
+      for (const o of p.node.outputs) {
+        const v = o ? values.get(o) : undefined;
+        if (v && !left.get(o)) {
+          values.delete(o);
+          drop(v);
+        }
+      }
     }
-    return values;
+    return seen;
   });
   const shapeOf = (name: string): ShapeWithBatch => {
     const [a, b] = probes.map((v) => v.get(name)!.shape);

@@ -17,6 +17,7 @@ import { mnist } from '../../../src/data/mnist';
 import { manualSeed } from '../../../src/random/generator';
 import type { Tensor } from '../../../src/tensor/tensor';
 import { buildOnnx } from '../../helpers/onnx-graph';
+import { freshBufferCount } from '../../../src/tensor/storage';
 
 const FIXTURES = ['mlp', 'cnn', 'lstm', 'gru'] as const;
 const fixture = (name: string) => join(__dirname, '../../fixtures', `${name}.onnx`);
@@ -196,6 +197,28 @@ describe('importOnnx: save, load and bad input', () => {
     const [b, c] = ['other', 'again'].map((n) => model.getLayer(n).weightsInfo[0]!.value);
     expect(b).not.toBe(c);
     expect(Array.from(b!.dataSync())).toEqual(Array.from(c!.dataSync()));
+  });
+
+  it('frees each probe intermediate after its last reader, also when a node hands back its input', () => {
+    // A chain of 40 nodes on [N, 4096]: holding every intermediate of both probes (batch 2 and 3)
+    // made ~80 fresh buffers; freed as the chain goes, a few per probe size are reused throughout.
+    // Identity returns its input tensor itself, which a later Add and the graph output still read.
+    const nodes: { op: string; inputs: string[]; outputs: string[] }[] = [{ op: 'Relu', inputs: ['x'], outputs: ['v0'] }];
+    for (let i = 1; i < 40; i++) {
+      const prev = `v${i - 1}`;
+      nodes.push(i % 5 === 0 ? { op: 'Identity', inputs: [prev], outputs: [`v${i}`] } : { op: i % 2 ? 'Neg' : 'Abs', inputs: [prev], outputs: [`v${i}`] });
+    }
+    nodes.push({ op: 'Add', inputs: ['v39', 'v35'], outputs: ['y'] });
+    const bytes = buildOnnx({ inputs: [{ name: 'x', shape: ['N', 4096] }], outputs: ['y', 'v35'], nodes });
+    const before = freshBufferCount();
+    const model = importOnnx(bytes);
+    expect(freshBufferCount() - before).toBeLessThan(20);
+    const x = tensor(Float32Array.from({ length: 2 * 4096 }, (_, i) => Math.sin(i)), [2, 4096]);
+    const [y, v35] = model.predictOnBatch(x) as Tensor[];
+    const xs = x.dataSync();
+    // v35 = Identity(|v33|) = relu(x); y = v39 + v35 = -|v37| + relu(x) = 0 exactly.
+    expect(Array.from(v35!.dataSync())).toEqual(Array.from(xs, (v) => Math.max(0, v)));
+    expect(Array.from(y!.dataSync()).every((v) => v === 0)).toBe(true);
   });
 
   it('rejects a wrong input shape at predict time with the expected shape', () => {
