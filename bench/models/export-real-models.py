@@ -340,30 +340,28 @@ def main(argv):
             rest.append(argv[i])
             i += 1
     out_dir = os.path.abspath(rest[0] if rest else default_dir(extra))
-    if extra:
-        return export_set(out_dir, only or list(EXTRA_MODELS), EXTRA_MODELS)
     os.makedirs(out_dir, exist_ok=True)
     manifest_path = os.path.join(out_dir, 'manifest.json')
     manifest = {'models': {}}
     if os.path.exists(manifest_path):
         with open(manifest_path) as f:
             manifest = json.load(f)
-    names = only or list(MODELS) + [f'train:{n}' for n in TRAIN_MODELS]
-    manifest.setdefault('training', {})
-    for name in names:
-        train = name.startswith('train:')
-        base = name[len('train:'):] if train else name
-        if base not in MODELS or (train and base not in TRAIN_MODELS):
-            sys.exit(f'unknown model {name}; known: {", ".join(MODELS)}, ' + ', '.join(f'train:{n}' for n in TRAIN_MODELS))
-        t0 = time.time()
-        try:
+    if extra:
+        for name in only or list(EXTRA_MODELS):
+            if name not in EXTRA_MODELS:
+                sys.exit(f'unknown model {name}; known: {", ".join(EXTRA_MODELS)}')
+            timed(name, lambda: manifest['models'].__setitem__(name, export(name, out_dir, EXTRA_MODELS)))
+    else:
+        manifest.setdefault('training', {})
+        for name in only or list(MODELS) + [f'train:{n}' for n in TRAIN_MODELS]:
+            train = name.startswith('train:')
+            base = name[len('train:'):] if train else name
+            if base not in MODELS or (train and base not in TRAIN_MODELS):
+                sys.exit(f'unknown model {name}; known: {", ".join(MODELS)}, ' + ', '.join(f'train:{n}' for n in TRAIN_MODELS))
             if train:
-                manifest['training'][base] = export_train(base, out_dir)
+                timed(name, lambda: manifest['training'].__setitem__(base, export_train(base, out_dir)))
             else:
-                manifest['models'][name] = export(name, out_dir)
-            print(f'{name}: {time.time() - t0:.1f} s', flush=True)
-        except Exception as e:  # one architecture failing to export must not cost the others
-            print(f'{name}: FAILED {type(e).__name__}: {e}', flush=True)
+                timed(name, lambda: manifest['models'].__setitem__(name, export(name, out_dir)))
     manifest['torch'] = torch.__version__
     try:
         import torchvision
@@ -375,27 +373,14 @@ def main(argv):
     print(f'models and manifest.json in {out_dir}')
 
 
-def export_set(out_dir, names, table):
-    """Exports `names` of `table` (the --extra set) into out_dir and its manifest.json."""
-    os.makedirs(out_dir, exist_ok=True)
-    manifest_path = os.path.join(out_dir, 'manifest.json')
-    manifest = {'models': {}}
-    if os.path.exists(manifest_path):
-        with open(manifest_path) as f:
-            manifest = json.load(f)
-    for name in names:
-        if name not in table:
-            sys.exit(f'unknown model {name}; known: {", ".join(table)}')
-        t0 = time.time()
-        try:
-            manifest['models'][name] = export(name, out_dir, table)
-            print(f'{name}: {time.time() - t0:.1f} s', flush=True)
-        except Exception as e:  # one architecture failing to export must not cost the others
-            print(f'{name}: FAILED {type(e).__name__}: {e}', flush=True)
-    manifest['torch'] = torch.__version__
-    with open(manifest_path, 'w') as f:
-        json.dump(manifest, f, indent=2)
-    print(f'models and manifest.json in {out_dir}')
+def timed(name, fn):
+    """Runs one export, printing its time; a failure is reported and must not cost the others."""
+    t0 = time.time()
+    try:
+        fn()
+        print(f'{name}: {time.time() - t0:.1f} s', flush=True)
+    except Exception as e:
+        print(f'{name}: FAILED {type(e).__name__}: {e}', flush=True)
 
 
 if __name__ == '__main__':
