@@ -351,10 +351,21 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
     if (declared) return { name, elemType: declared.elemType, dims: declared.shape };
     return dtypeOf(name) === 'float32' ? { name, elemType: 'float32', dims: null } : null;
   };
+  // Reads of each constant tensor by the layers below: one read lets its layer adopt the tensor
+  // (no copy of the weight); counted per tensor object, since a folded Identity can put one
+  // tensor under two names.
+  const constantReads = new Map<Tensor, number>();
+  for (const p of live) {
+    for (const n of p.node.inputs) {
+      const c = n && !symbols.has(n) ? constants.get(n) : undefined;
+      if (c) constantReads.set(c, (constantReads.get(c) ?? 0) + 1);
+    }
+  }
   for (const p of live) {
     const callInputs: SymbolicTensor[] = [];
     const weightSpecs: NodeWeightSpec[] = [];
     const weightValues: Tensor[] = [];
+    const weightOwned: boolean[] = [];
     const constantsOut: Tensor[] = [];
     const constantNames: string[] = [];
     const slots = p.node.inputs.map((n, k): InputSlot => {
@@ -369,6 +380,7 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       if (c.dtype === 'float32') {
         // Parameters (read from initializers by parametric ops) learn; buffers and Constant-node floats stay fixed.
         weightSpecs.push({ name: n, shape: c.shape.slice(), trainable: trainableWeight(p, k, n) });
+        weightOwned.push(constantReads.get(c) === 1);
         return { kind: 'weight', index: weightValues.push(c) - 1, name: n };
       }
       constantNames.push(n);
@@ -385,6 +397,7 @@ function build(model: OnnxModel, graph: OnnxGraph, prepared: PreparedNode[], ops
       inputSlots: slots,
       weightSpecs,
       weightValues,
+      weightOwned,
       constants: constantsOut.map((c, k) => ({ ...toStoredTensor(c), dtype: types.get(constantNames[k]!) ?? 'int64' })),
       outputNames: nodeOutputs,
       outputShapes: nodeOutputs.map((o) => (o ? shapeOf(o) : [])),

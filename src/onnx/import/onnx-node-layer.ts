@@ -66,14 +66,25 @@ export interface OnnxNodeArgs extends LayerArgs {
   outputSignatures?: (OnnxValueSignature | null)[];
   /** Initial weight values (import time only; loadModel sets weights after construction). */
   weightValues?: Tensor[];
+  /**
+   * Per weight value: true when nothing else holds that tensor (an initializer this node alone
+   * reads, once), so the layer adopts it instead of copying it (not saved with the config).
+   */
+  weightOwned?: boolean[];
 }
 
 /** Serves given values as a weight's initial value. */
 class GivenValue implements Initializer {
   readonly className = 'GivenValue';
-  constructor(private readonly value: Tensor | null) {}
+  constructor(
+    private readonly value: Tensor | null,
+    private readonly owned = false,
+  ) {}
   apply(shape: readonly number[]): Tensor {
-    // Always a fresh buffer: two nodes reading one initializer must not share (and double-train) it.
+    // A fresh buffer unless the import handed this layer the only reference (see
+    // OnnxNodeArgs.weightOwned): two nodes reading one initializer must not share (and
+    // double-train) it.
+    if (this.value && this.owned && this.value.isContiguous) return this.value;
     if (this.value) return materialize(this.value);
     return tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape.slice(), 'float32');
   }
@@ -141,7 +152,7 @@ export class OnnxNode extends Layer implements DeclaresOnnxSignatures {
     this.constantTensors = args.constants.map((c) => fromOnnxTensor(c, where));
     this.weightSpecs.forEach((w, k) => {
       const given = args.weightValues?.[k] ?? null;
-      this.addWeight(w.name, w.shape, new GivenValue(given), { trainable: w.trainable });
+      this.addWeight(w.name, w.shape, new GivenValue(given, args.weightOwned?.[k] === true), { trainable: w.trainable });
     });
     this.built = true;
   }

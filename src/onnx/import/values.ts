@@ -16,7 +16,8 @@ export function isFloatType(dtype: OnnxDType): boolean {
 /** A library tensor holding an ONNX tensor's values. */
 export function fromOnnxTensor(t: OnnxTensor | StoredTensor, where: string): Tensor {
   const shape = t.shape.slice();
-  if (t.dtype === 'float32') return tensor(t.data instanceof Float32Array ? t.data.slice() : Float32Array.from(t.data as number[]), shape, 'float32');
+  // tensor() copies: no slice of the decoded array first (a third copy of every weight at import).
+  if (t.dtype === 'float32') return tensor(t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as number[]), shape, 'float32');
   const values = Array.isArray(t.data) ? (t.data as number[]) : tensorNumbers(t as OnnxTensor, where);
   if (isFloatType(t.dtype)) return tensor(Float32Array.from(values), shape, 'float32');
   const out = new Int32Array(values.length);

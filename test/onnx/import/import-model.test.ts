@@ -221,6 +221,37 @@ describe('importOnnx: save, load and bad input', () => {
     expect(Array.from(y!.dataSync()).every((v) => v === 0)).toBe(true);
   });
 
+  it('adopts an initializer one node reads; imports of one file and an Identity-shared initializer stay apart', () => {
+    const w = { name: 'W', shape: [4, 3], data: Array.from({ length: 12 }, (_, i) => i / 10 - 0.5) };
+    const v = { name: 'V', shape: [3, 3], data: Array.from({ length: 9 }, (_, i) => (i % 4) / 4) };
+    const bytes = buildOnnx({ inputs: [{ name: 'x', shape: ['N', 4] }], outputs: ['y'], initializers: [w, v],
+      nodes: [
+        { op: 'Identity', inputs: ['W'], outputs: ['W2'], name: 'id' }, // folded: W's values under a second name
+        { op: 'MatMul', inputs: ['x', 'W'], outputs: ['a'], name: 'm1' },
+        { op: 'MatMul', inputs: ['x', 'W2'], outputs: ['b'], name: 'm2' },
+        { op: 'Add', inputs: ['a', 'b'], outputs: ['c'], name: 'add' },
+        { op: 'MatMul', inputs: ['c', 'V'], outputs: ['y'], name: 'm3' }, // V: one reader, adopted
+      ] });
+    const one = importOnnx(bytes);
+    const two = importOnnx(bytes);
+    const value = (m: typeof one, layer: string): Tensor => m.getLayer(layer).weightsInfo[0]!.value!;
+    expect(value(one, 'm1')).not.toBe(value(one, 'm2'));
+    expect(value(one, 'm3')).not.toBe(value(two, 'm3'));
+    const x = tensor(Float32Array.from({ length: 8 }, (_, i) => Math.cos(i)), [2, 4]);
+    const before = Array.from((two.predictOnBatch(x) as Tensor).dataSync());
+    // In-place writes to one import's weights reach neither its other node nor the other import.
+    one.getLayer('m1').setWeights([tensor(new Float32Array(12), [4, 3])]);
+    one.getLayer('m3').setWeights([tensor(new Float32Array(9).fill(1), [3, 3])]);
+    expect(Array.from(value(one, 'm2').dataSync())).toEqual(Array.from(Float32Array.from(w.data)));
+    expect(Array.from(value(two, 'm1').dataSync())).toEqual(Array.from(Float32Array.from(w.data)));
+    expect(Array.from(value(two, 'm3').dataSync())).toEqual(Array.from(Float32Array.from(v.data)));
+    expect(Array.from((two.predictOnBatch(x) as Tensor).dataSync())).toEqual(before);
+    // one: y = (x W + x 0) 1 = row sums of x W, the same in every column.
+    const xw = [0, 1].map((r) => [0, 1, 2].reduce((acc, j) => acc + [0, 1, 2, 3].reduce((t, k) => t + x.dataSync()[r * 4 + k]! * Math.fround(w.data[k * 3 + j]!), 0), 0));
+    const y1 = (one.predictOnBatch(x) as Tensor).dataSync();
+    for (let r = 0; r < 2; r++) for (let j = 0; j < 3; j++) expect(y1[r * 3 + j]).toBeCloseTo(xw[r]!, 5);
+  });
+
   it('rejects a wrong input shape at predict time with the expected shape', () => {
     const model = importOnnx(fixture('mlp'));
     expect(() => model.predictOnBatch(tensor(new Float32Array(2 * 783), [2, 783]))).toThrow(/expected input shape \[null,784\]/);
