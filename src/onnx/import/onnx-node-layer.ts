@@ -82,9 +82,10 @@ class GivenValue implements Initializer {
   ) {}
   apply(shape: readonly number[]): Tensor {
     // A fresh buffer unless the import handed this layer the only reference (see
-    // OnnxNodeArgs.weightOwned): two nodes reading one initializer must not share (and
+    // OnnxNodeArgs.weightOwned) to memory no other tensor views (a folded Reshape of an
+    // initializer shares its storage): two nodes reading one initializer must not share (and
     // double-train) it.
-    if (this.value && this.owned && this.value.isContiguous) return this.value;
+    if (this.value && this.owned && this.value.isContiguous && this.value.storage.views === 1) return this.value;
     if (this.value) return materialize(this.value);
     return tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape.slice(), 'float32');
   }

@@ -224,13 +224,21 @@ describe('importOnnx: save, load and bad input', () => {
   it('adopts an initializer one node reads; imports of one file and an Identity-shared initializer stay apart', () => {
     const w = { name: 'W', shape: [4, 3], data: Array.from({ length: 12 }, (_, i) => i / 10 - 0.5) };
     const v = { name: 'V', shape: [3, 3], data: Array.from({ length: 9 }, (_, i) => (i % 4) / 4) };
-    const bytes = buildOnnx({ inputs: [{ name: 'x', shape: ['N', 4] }], outputs: ['y'], initializers: [w, v],
+    const shape = { name: 'shape', shape: [2], data: [4, 3], dtype: 'int64' as const };
+    const u = { name: 'U', shape: [4, 3], data: Array.from({ length: 12 }, (_, i) => (i % 5) / 5 - 0.3) };
+    const bytes = buildOnnx({ inputs: [{ name: 'x', shape: ['N', 4] }], outputs: ['y'], initializers: [w, v, shape, u],
       nodes: [
         { op: 'Identity', inputs: ['W'], outputs: ['W2'], name: 'id' }, // folded: W's values under a second name
         { op: 'MatMul', inputs: ['x', 'W'], outputs: ['a'], name: 'm1' },
         { op: 'MatMul', inputs: ['x', 'W2'], outputs: ['b'], name: 'm2' },
         { op: 'Add', inputs: ['a', 'b'], outputs: ['c'], name: 'add' },
-        { op: 'MatMul', inputs: ['c', 'V'], outputs: ['y'], name: 'm3' }, // V: one reader, adopted
+        { op: 'MatMul', inputs: ['c', 'V'], outputs: ['y0'], name: 'm3' }, // V: one reader, adopted
+        // U read by m5, and R, a folded Reshape of U (a view of U's memory), by m4.
+        { op: 'MatMul', inputs: ['x', 'U'], outputs: ['e'], name: 'm5' },
+        { op: 'Reshape', inputs: ['U', 'shape'], outputs: ['R'], name: 'r' },
+        { op: 'MatMul', inputs: ['x', 'R'], outputs: ['d'], name: 'm4' },
+        { op: 'Add', inputs: ['y0', 'd'], outputs: ['y1'], name: 'add2' },
+        { op: 'Add', inputs: ['y1', 'e'], outputs: ['y'], name: 'add3' },
       ] });
     const one = importOnnx(bytes);
     const two = importOnnx(bytes);
@@ -243,13 +251,19 @@ describe('importOnnx: save, load and bad input', () => {
     one.getLayer('m1').setWeights([tensor(new Float32Array(12), [4, 3])]);
     one.getLayer('m3').setWeights([tensor(new Float32Array(9).fill(1), [3, 3])]);
     expect(Array.from(value(one, 'm2').dataSync())).toEqual(Array.from(Float32Array.from(w.data)));
+    one.getLayer('m5').setWeights([tensor(new Float32Array(12), [4, 3])]);
+    expect(Array.from(value(one, 'm4').dataSync())).toEqual(Array.from(Float32Array.from(u.data)));
     expect(Array.from(value(two, 'm1').dataSync())).toEqual(Array.from(Float32Array.from(w.data)));
     expect(Array.from(value(two, 'm3').dataSync())).toEqual(Array.from(Float32Array.from(v.data)));
     expect(Array.from((two.predictOnBatch(x) as Tensor).dataSync())).toEqual(before);
-    // one: y = (x W + x 0) 1 = row sums of x W, the same in every column.
-    const xw = [0, 1].map((r) => [0, 1, 2].reduce((acc, j) => acc + [0, 1, 2, 3].reduce((t, k) => t + x.dataSync()[r * 4 + k]! * Math.fround(w.data[k * 3 + j]!), 0), 0));
+    // one: y = (x W + x 0) 1 + x U + x 0: row sums of x W in every column, plus x U.
+    const times = (m: number[]) => [0, 1].map((r) => [0, 1, 2].map((j) => [0, 1, 2, 3].reduce((t, k) => t + x.dataSync()[r * 4 + k]! * Math.fround(m[k * 3 + j]!), 0)));
+    const [xw, xu] = [times(w.data), times(u.data)];
     const y1 = (one.predictOnBatch(x) as Tensor).dataSync();
-    for (let r = 0; r < 2; r++) for (let j = 0; j < 3; j++) expect(y1[r * 3 + j]).toBeCloseTo(xw[r]!, 5);
+    for (let r = 0; r < 2; r++) {
+      const rowSum = xw[r]!.reduce((a, b) => a + b, 0);
+      for (let j = 0; j < 3; j++) expect(y1[r * 3 + j]).toBeCloseTo(rowSum + xu[r]![j]!, 5);
+    }
   });
 
   it('rejects a wrong input shape at predict time with the expected shape', () => {
