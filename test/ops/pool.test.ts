@@ -268,6 +268,25 @@ describe('max pool backward with windows that do not overlap', () => {
       expect(values(nat)).toEqual(values(ref));
     });
   }
+  it.runIf(info.nativeAvailable)('a NaN takes the gradient (the last NaN of a window) and a -0 gradient arrives as +0', () => {
+    // 2x2/2 over 9 channels (a vector block and a scalar tail): window 0 holds two NaNs, window 1 a
+    // NaN after a larger number; every gradient is -0 or 1.
+    const v = Array.from({ length: 4 * 4 * 9 }, (_, i) => (i * 7) % 5);
+    for (const c of [0, 8]) {
+      v[(0 * 4 + 0) * 9 + c] = NaN;
+      v[(1 * 4 + 1) * 9 + c] = NaN;
+      v[(0 * 4 + 3) * 9 + c] = 100;
+      v[(1 * 4 + 2) * 9 + c] = NaN;
+    }
+    const x = tf.tensor(v, [1, 4, 4, 9]);
+    const w = tf.tensor(Array.from({ length: 2 * 2 * 9 }, (_, i) => (i % 3 === 0 ? -0 : 1)), [1, 2, 2, 9]);
+    const ref = values(withBackend('js', () => gradOf((t) => maxPool2d(t, { poolSize: 2 }), x, w)));
+    const nat = values(withBackend('native', () => gradOf((t) => maxPool2d(t, { poolSize: 2 }), x, w)));
+    expect(nat).toEqual(ref);
+    expect(ref[(1 * 4 + 1) * 9]).toBe(0);
+    expect(Object.is(ref[(1 * 4 + 1) * 9], -0)).toBe(false);
+    expect(ref[(1 * 4 + 2) * 9 + 8]).toBe(1);
+  });
 });
 
 describe('pooling argument errors', () => {

@@ -80,6 +80,12 @@ void pool2d_backward(PoolKind kind, const float* x, const float* gy, const Pool2
   const int64_t C = g.c;
   if (g.batch == 0 || C == 0 || g.h == 0 || g.w == 0) return;
   const bool is_max = kind == PoolKind::Max;
+  if (is_max && g.sh >= g.kh && g.sw >= g.kw && g.oh > 0 && g.ow > 0) {
+    // Disjoint windows: each output row writes its band of input rows in full, vectorized per ISA.
+    const pool_detail::MaxBackwardRowsFn rows = pool_detail::active_table().max_backward_rows;
+    parallel_for_balanced(g.batch * g.oh, grain_for(g.sh * g.w * C), [&](int64_t r0, int64_t r1) { rows(g, x, gy, gx, r0, r1); });
+    return;
+  }
   const int64_t blocks = (C + kChannelBlock - 1) / kChannelBlock;
   const int64_t per_task = std::min(C, kChannelBlock) * (g.h * g.w + g.oh * g.ow * g.kh * g.kw);
   parallel_for_balanced(g.batch * blocks, grain_for(per_task), [&](int64_t t0, int64_t t1) {

@@ -193,8 +193,81 @@ void max_plane_rows(const Pool2dGeom& g, const float* x, float* y, int64_t r0, i
   }
 }
 
+// Max-pool input gradient for windows that do not overlap (stride >= window in both directions:
+// the 2x2 / 2 pools of most CNNs). Every input cell then belongs to at most one window, so each
+// output row i writes its own band of input rows in full, [i * sh - pt, (i + 1) * sh - pt) (the
+// first band from row 0, the last to row h): its window cells get the gradient where the window's
+// arg-max is (0 + gy, as the accumulating form gives: -0 becomes +0) and 0 elsewhere; cells
+// outside every window get 0. One pass of stores instead of a zero fill and a scalar scatter.
+void max_backward_rows(const Pool2dGeom& g, const float* x, const float* gy, float* gx, int64_t r0, int64_t r1) {
+  const int64_t C = g.c, row_step = g.w * C;
+  auto band = [](int64_t i, int64_t n, int64_t s, int64_t pad, int64_t len, int64_t& lo, int64_t& hi) {
+    lo = i == 0 ? 0 : std::clamp<int64_t>(i * s - pad, 0, len);
+    hi = i == n - 1 ? len : std::clamp<int64_t>((i + 1) * s - pad, 0, len);
+  };
+  const vf zero{};
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t b = r / g.oh, i = r % g.oh;
+    const float* xb = x + b * g.h * row_step;
+    float* gxb = gx + b * g.h * row_step;
+    int64_t rlo, rhi;
+    band(i, g.oh, g.sh, g.pt, g.h, rlo, rhi);
+    const int64_t h0 = i * g.sh - g.pt;
+    const int64_t h_lo = std::max<int64_t>(h0, 0), h_hi = std::min(h0 + g.kh, g.h);
+    for (int64_t hh = rlo; hh < rhi; hh++)
+      if (hh < h_lo || hh >= h_hi) std::fill(gxb + hh * row_step, gxb + (hh + 1) * row_step, 0.0f);
+    for (int64_t j = 0; j < g.ow; j++) {
+      int64_t clo, chi;
+      band(j, g.ow, g.sw, g.pl, g.w, clo, chi);
+      const int64_t w0 = j * g.sw - g.pl;
+      const int64_t w_lo = std::max<int64_t>(w0, 0), w_hi = std::min(w0 + g.kw, g.w);
+      const int64_t nh = h_hi - h_lo, nw = w_hi - w_lo;
+      for (int64_t hh = h_lo; hh < h_hi; hh++) {
+        float* row = gxb + hh * row_step;
+        std::fill(row + clo * C, row + w_lo * C, 0.0f);
+        std::fill(row + w_hi * C, row + chi * C, 0.0f);
+      }
+      const float* first = xb + (h_lo * g.w + w_lo) * C;
+      float* gfirst = gxb + (h_lo * g.w + w_lo) * C;
+      const float* gp = gy + (r * g.ow + j) * C;
+      int64_t c = 0;
+      for (; c + L <= C; c += L) {
+        // The arg-max as the cell's window position (a float: exact for any window size here).
+        vf best = loadv(first + c), arg = zero;
+        for (int64_t hh = 0; hh < nh; hh++)
+          for (int64_t ww = 0; ww < nw; ww++) {
+            const vf v = loadv(first + hh * row_step + ww * C + c);
+            const vf cell = zero + static_cast<float>(hh * nw + ww);
+            const auto take = (v > best) | (v != v);
+            best = take ? v : best;
+            arg = take ? cell : arg;
+          }
+        const vf grad = loadv(gp + c) + 0.0f;
+        for (int64_t hh = 0; hh < nh; hh++)
+          for (int64_t ww = 0; ww < nw; ww++) {
+            const vf cell = zero + static_cast<float>(hh * nw + ww);
+            storev(gfirst + hh * row_step + ww * C + c, arg == cell ? grad : zero);
+          }
+      }
+      for (; c < C; c++) {
+        float best = first[c];
+        int64_t arg = 0;
+        for (int64_t hh = 0; hh < nh; hh++)
+          for (int64_t ww = 0; ww < nw; ww++) {
+            const float v = first[hh * row_step + ww * C + c];
+            if (v > best || v != v) {
+              best = v;
+              arg = hh * nw + ww;
+            }
+          }
+        for (int64_t q = 0; q < nh * nw; q++) gfirst[(q / nw) * row_step + (q % nw) * C + c] = q == arg ? gp[c] + 0.0f : 0.0f;
+      }
+    }
+  }
+}
+
 const Kernels& table() {
-  static const Kernels k{max_rows, max_plane_rows};
+  static const Kernels k{max_rows, max_plane_rows, max_backward_rows};
   return k;
 }
 

@@ -22,9 +22,14 @@ inline int64_t plane_scratch(const Pool2dGeom& g) {
   return padded + span;
 }
 
+// Input-gradient rows of a max pool whose windows do not overlap: output rows r0 .. r1 of the
+// [batch * oh] rows, each writing its band of gx rows in full (see max_backward_rows).
+using MaxBackwardRowsFn = void (*)(const Pool2dGeom& g, const float* x, const float* gy, float* gx, int64_t r0, int64_t r1);
+
 struct Kernels {
   MaxRowsFn max_rows;
   MaxPlaneRowsFn max_plane_rows;
+  MaxBackwardRowsFn max_backward_rows;
 };
 
 TF_ISA_TABLE(Kernels)
