@@ -185,6 +185,9 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
     // thread count. Forms: im2col 3x3 (deep filter), grouped, pointwise 1x1, small-k direct, depthwise.
     const forms: [string, number[], number[], Conv2DOptions][] = [
       ['3x3 im2col', [1, 14, 14, 96], [3, 3, 96, 40], { padding: 'same', activation: 'relu' }],
+      // 4x4 output rows (narrower than any ISA's row strip) against 96 output channels: at 2
+      // threads one im2col of all 16 rows, then a GEMM splitting the filter's panels.
+      ['3x3 flat, 4x4 map, 96 filters', [1, 4, 4, 64], [3, 3, 64, 96], { padding: 'same', activation: 'relu' }],
       ['3x3 grouped', [1, 14, 14, 32], [3, 3, 8, 24], { padding: 'same', groups: 4 }],
       ['1x1 pointwise', [1, 14, 14, 64], [1, 1, 64, 48], {}],
       ['3x3 direct, Cin 3', [1, 16, 16, 3], [3, 3, 3, 32], { padding: 'valid' }],

@@ -782,6 +782,34 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
     const int64_t threads = num_threads();
     int64_t tasks = std::max<int64_t>(1, total / kFlatMinRows);
     tasks = std::min(std::max<int64_t>(1, total / 2), (tasks + threads - 1) / threads * threads);
+    auto gemm_epilogue = [&](GemmEpilogue& ep, const TileEpilogue& te) {
+      ep.bias = bias;
+      if (relu) ep.activation = GemmActivation::Relu;
+      if (finish) {
+        ep.block = tile_block;
+        ep.block_ctx = &te;
+      }
+    };
+    if (threads > 1 && tasks <= threads && s.cout > total) {
+      // One tile per thread against a filter wider than the tiles are tall (ResNet's 3x3 512 -> 512
+      // at 7x7, batch 1: 25 rows each against 9.4 MB of weights): every thread streamed all of B
+      // for two row strips. One im2col of every row, then one GEMM that splits B's panels between
+      // the threads, streams B once. Each output element is the same sum.
+      float* cols = scratch(t_cols, total * k);
+      parallel_for_balanced(total, std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(k, 1)),
+                            [&](int64_t begin, int64_t end) {
+                              for (int64_t flat = begin; flat < end;) {
+                                const int64_t n = flat / m, p = flat % m, cnt = std::min(end - flat, m - p);
+                                im2col(s, x + n * s.h * s.w * s.c, 0, s.c, p, cnt, cols + flat * k);
+                                flat += cnt;
+                              }
+                            });
+      GemmEpilogue ep;
+      const TileEpilogue te{&epi, epi.residual, s.cout};
+      gemm_epilogue(ep, te);
+      sgemm_prepacked(total, s.cout, k, cols, k, w, s.cout, packed, y, s.cout, ep);
+      return;
+    }
     parallel_for_balanced(tasks, 1, [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; t++) {
         const int64_t r0 = total * t / tasks, r = total * (t + 1) / tasks - r0;
@@ -793,13 +821,8 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
         }
         float* yt = y + r0 * s.cout;
         GemmEpilogue ep;
-        ep.bias = bias;
-        if (relu) ep.activation = GemmActivation::Relu;
         const TileEpilogue te{&epi, epi.residual ? epi.residual + r0 * s.cout : nullptr, s.cout};
-        if (finish) {
-          ep.block = tile_block;
-          ep.block_ctx = &te;
-        }
+        gemm_epilogue(ep, te);
         sgemm_prepacked(r, s.cout, k, cols, k, w, s.cout, packed, yt, s.cout, ep);
       }
     });
