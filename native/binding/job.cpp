@@ -20,6 +20,10 @@ class JobWorker : public Napi::AsyncWorker {
     }
   }
 
+  void pin(Napi::Value v) {
+    if (v.IsObject()) pins_.push_back(Napi::Persistent(v));
+  }
+
   Napi::Promise promise() { return deferred_.Promise(); }
 
  protected:
@@ -44,6 +48,15 @@ class JobWorker : public Napi::AsyncWorker {
 Napi::Value queue_async(const Napi::CallbackInfo& info, std::function<void()> run,
                         std::initializer_list<size_t> borrowed_args) {
   auto* worker = new JobWorker(info, std::move(run), borrowed_args);
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value queue_async(const Napi::CallbackInfo& info, std::function<void()> run,
+                        std::initializer_list<size_t> borrowed_args, const std::vector<Napi::Value>& values) {
+  auto* worker = new JobWorker(info, std::move(run), borrowed_args);
+  for (const Napi::Value& v : values) worker->pin(v);
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;

@@ -18,6 +18,11 @@ using EntryFn = Napi::Value (*)(const Napi::CallbackInfo& info, bool async);
 Napi::Value queue_async(const Napi::CallbackInfo& info, std::function<void()> run,
                         std::initializer_list<size_t> borrowed_args);
 
+// The same, also pinning `values` (the elements of array arguments, which the caller could drop
+// from their arrays while the job runs).
+Napi::Value queue_async(const Napi::CallbackInfo& info, std::function<void()> run,
+                        std::initializer_list<size_t> borrowed_args, const std::vector<Napi::Value>& values);
+
 // Runs `run` now, or off the JS thread when `async`.
 template <typename F>
 Napi::Value dispatch(const Napi::CallbackInfo& info, bool async, F&& run,

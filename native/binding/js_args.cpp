@@ -44,6 +44,14 @@ F32 get_f32(const Napi::CallbackInfo& info, size_t i, const char* what) {
   return {static_cast<float*>(data), length};
 }
 
+F32 f32_of(Napi::Env env, Napi::Value v, const std::string& what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(env, "tensorforge native: " + what + " must be a Float32Array");
+  }
+  Napi::Float32Array a = v.As<Napi::Float32Array>();
+  return {a.Data(), static_cast<int64_t>(a.ElementLength())};
+}
+
 I32 get_i32(const Napi::CallbackInfo& info, size_t i, const char* what) {
   napi_typedarray_type type;
   int64_t length;

@@ -24,6 +24,8 @@ struct I32 {
 };
 
 F32 get_f32(const Napi::CallbackInfo& info, size_t i, const char* what);
+// The same for a value that is not itself an argument (an element of an array argument).
+F32 f32_of(Napi::Env env, Napi::Value v, const std::string& what);
 I32 get_i32(const Napi::CallbackInfo& info, size_t i, const char* what);
 // Either dtype: returns the raw 4-byte element pointer and length.
 void* get_any32(const Napi::CallbackInfo& info, size_t i, const char* what, int64_t* length);

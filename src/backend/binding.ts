@@ -225,6 +225,14 @@ interface KernelEntries {
    * {@link AddonBasics.optimizerLayouts}.
    */
   optimizerStep(kind: number, param: F32, grad: F32, s0: F32 | null, s1: F32 | null, s2: F32 | null, meta: Float64Array): void;
+  /**
+   * optimizerStep for several parameters in one call, split across the pool as one range of
+   * elements: equal-length lists (null where a slot is unused) and one optimizerStep block per
+   * parameter in `meta`. Throws a RangeError when any parameter, gradient or state array overlaps
+   * another parameter's.
+   */
+  optimizerSteps(kind: number, params: F32[], grads: F32[], s0: (F32 | null)[], s1: (F32 | null)[], s2: (F32 | null)[],
+    meta: Float64Array): void;
   // ---- int8 quantization: the contract is documented in src/ops/quant-kernels.ts and native/kernels/quant/quant.h ----
   /**
    * out [m, n] = epilogue(sum_p (a[i, p] - aZeroPoint) b[p, j]) with a [m, k] uint8 or int8 (row-major),
@@ -317,7 +325,7 @@ const basics: { readonly [K in keyof AddonBasics]-?: Kind<AddonBasics[K]> } = {
   layouts: 'object',
 };
 /** Entry points whose blocks are named per optimizer kind rather than by one layout (checked below). */
-const unnamedEntries = ['optimizerStep'] as const;
+const unnamedEntries = ['optimizerStep', 'optimizerSteps'] as const;
 // A layout belongs to a kernel entry of the same name, or to a plain function among the basics.
 const kernelEntryNames = [...Object.keys(layouts).filter((name) => !Object.hasOwn(basics, name)), ...unnamedEntries];
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

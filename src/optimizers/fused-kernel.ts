@@ -79,6 +79,7 @@ export interface FusedUpdate {
   readonly reference: object;
   begin(learningRate: number, step: number, clipValue: number, decay: number): boolean;
   run(param: Tensor, grad: Tensor, slots: KernelSlots, gradScale: number): void;
+  runAll(params: readonly Tensor[], grads: readonly Tensor[], slots: readonly KernelSlots[], gradScales: readonly number[] | null): void;
   slotArrays(slots: ReadonlyMap<string, Tensor>): KernelSlots;
 }
 
@@ -93,6 +94,8 @@ export class FusedKernel<K extends FusedKind> implements FusedUpdate {
   private readonly hyper: FusedHyperparameters<K>;
   private readonly hyperNames: readonly (keyof FusedHyperparameters<K>)[];
   private readonly meta: Float64Array;
+  /** runAll's blocks, one per parameter (grown as needed, kept across steps). */
+  private metas = new Float64Array(0);
   private addon: NativeAddon | null = null;
   private code = -1;
 
@@ -138,6 +141,43 @@ export class FusedKernel<K extends FusedKind> implements FusedUpdate {
     meta[C.n] = param.size;
     meta[C.gradScale] = gradScale;
     this.addon!.optimizerStep(this.code, param.buffer as F32, grad.buffer as F32, slots[0], slots[1], slots[2], meta);
+  }
+
+  /**
+   * Updates every parameter in one native call, its elements split across the thread pool as one
+   * range (after {@link begin}): a step of a network with many small parameters (biases,
+   * normalization scales) made one call per parameter, most too small to split. The caller makes
+   * sure no parameter, gradient or state array overlaps another parameter's (the addon refuses).
+   */
+  runAll(params: readonly Tensor[], grads: readonly Tensor[], slots: readonly KernelSlots[], gradScales: readonly number[] | null): void {
+    const count = params.length;
+    if (count === 0) return;
+    const one = this.meta;
+    const len = one.length;
+    if (this.metas.length < count * len) this.metas = new Float64Array(count * len);
+    const metas = this.metas;
+    const ps: F32[] = new Array(count);
+    const gs: F32[] = new Array(count);
+    const s0: (F32 | null)[] = new Array(count);
+    const s1: (F32 | null)[] = new Array(count);
+    const s2: (F32 | null)[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const param = params[i]!;
+      const grad = grads[i]!;
+      param.storage.version++;
+      one[C.paramOffset] = param.offset;
+      one[C.gradOffset] = grad.offset;
+      one[C.n] = param.size;
+      one[C.gradScale] = gradScales ? gradScales[i]! : 1;
+      metas.set(one, i * len);
+      ps[i] = param.buffer as F32;
+      gs[i] = grad.buffer as F32;
+      const k = slots[i]!;
+      s0[i] = k[0];
+      s1[i] = k[1];
+      s2[i] = k[2];
+    }
+    this.addon!.optimizerSteps(this.code, ps, gs, s0, s1, s2, count * len === metas.length ? metas : metas.subarray(0, count * len));
   }
 
   /** The kernel's state arrays from an optimizer's named slots (each at offset 0 of its own storage). */

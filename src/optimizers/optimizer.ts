@@ -401,10 +401,15 @@ export abstract class Optimizer {
         return c;
       });
       const scales = normClipScales(gs, this);
+      const states = pairs.map(([p]) => this.stateFor(p));
+      for (const state of states) state.kernelSlots ??= kernel.slotArrays(state.slots);
+      if (separateStorages(states, gs)) {
+        kernel.runAll(states.map((s) => s.variable), gs, states.map((s) => s.kernelSlots!), scales);
+        return;
+      }
+      // A parameter listed twice, or a gradient in another parameter's memory: one at a time, in order.
       for (let i = 0; i < pairs.length; i++) {
-        const state = this.stateFor(pairs[i]![0]);
-        state.kernelSlots ??= kernel.slotArrays(state.slots);
-        kernel.run(state.variable, gs[i]!, state.kernelSlots, scales ? scales[i]! : 1);
+        kernel.run(states[i]!.variable, gs[i]!, states[i]!.kernelSlots!, scales ? scales[i]! : 1);
       }
     } finally {
       for (const t of temporaries) t.dispose();
@@ -526,6 +531,19 @@ function collectPairs(grads: GradientPairs): (readonly [Tensor, Tensor])[] {
 }
 
 /** A contiguous gradient whose memory is not the parameter's (an in-place update must not read what it writes). */
+/**
+ * Whether one fused call may update all these parameters: each has a storage of its own that no
+ * gradient lives in (a parameter's own gradient was already copied out by gradientBuffer). State
+ * slots are always tensors of their own.
+ */
+function separateStorages(states: readonly { variable: Tensor }[], grads: readonly Tensor[]): boolean {
+  const params = new Set<unknown>();
+  for (const s of states) params.add(s.variable.storage);
+  if (params.size !== states.length) return false;
+  for (const g of grads) if (params.has(g.storage)) return false;
+  return true;
+}
+
 function gradientBuffer(p: Tensor, g: Tensor): Tensor {
   const c = g.contiguousCopy();
   if (c.storage !== p.storage) return c;

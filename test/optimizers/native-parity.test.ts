@@ -120,6 +120,66 @@ describe.runIf(native)('native fused updates == the ops-based updateStep', () =>
     expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
   });
 
+  it('updates many parameters in one call exactly as one at a time, at 1 and 2 threads', () => {
+    // Sizes that put parameter boundaries inside the pool's chunks and off any vector width;
+    // per-parameter clipNorm gives each its own gradient scale.
+    const sizes = [70_001, 5, 1, 3_000, 131_075, 17];
+    const g2 = new Generator(7);
+    const starts = sizes.map((n) => randomArray(g2, n, 1));
+    const stepGrads = Array.from({ length: STEPS }, () => sizes.map((n) => randomArray(g2, n, 0.3)));
+    const make = () => opt.adam({ learningRate: 0.01, clipNorm: 5, amsgrad: true });
+    const before = getNumThreads();
+    const together = (threads: number): Float32Array[] => {
+      setNumThreads(threads);
+      return onBackend('native', () => {
+        const o = make();
+        const ps = starts.map((st) => tensor(st, { requiresGrad: true }));
+        for (const gs of stepGrads) o.applyGradients(ps.map((p, i) => [p, tensor(gs[i]!)] as const));
+        return [...ps.map((p) => p.dataSync().slice()), ...o.getWeights().slice(1).map((w) => w.tensor.dataSync().slice())];
+      });
+    };
+    try {
+      const one = together(1);
+      const two = together(2);
+      const alone = onBackend('native', () => {
+        const params: Float32Array[] = [];
+        const slots: Float32Array[] = [];
+        sizes.forEach((_, i) => {
+          const o = make();
+          const p = tensor(starts[i]!, { requiresGrad: true });
+          for (const gs of stepGrads) o.applyGradients([[p, tensor(gs[i]!)]]);
+          params.push(p.dataSync().slice());
+          slots.push(...o.getWeights().slice(1).map((w) => w.tensor.dataSync().slice()));
+        });
+        // getWeights lists every slot of parameter 0, then of parameter 1, ...
+        return [...params, ...slots];
+      });
+      const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+      expect(two.length).toBe(alone.length);
+      alone.forEach((a, i) => {
+        expect(bits(one[i]!).equals(bits(a)), `array ${i}, 1 thread`).toBe(true);
+        expect(bits(two[i]!).equals(bits(a)), `array ${i}, 2 threads`).toBe(true);
+      });
+    } finally {
+      setNumThreads(before);
+    }
+  });
+
+  it("a gradient in another parameter's memory: updated one at a time, in order", () => {
+    const run = () => {
+      const o = opt.sgd({ learningRate: 0.5, momentum: 0.5 });
+      const p = tensor([1, 2, 3], { requiresGrad: true });
+      const q = tensor([4, 5, 6], { requiresGrad: true });
+      // q's gradient is p itself: read after p's update, as the one-call form would not allow.
+      o.applyGradients([[p, tensor([1, 1, 1])], [q, p]]);
+      return [p, q];
+    };
+    const [np, nq] = onBackend('native', run);
+    const [jp, jq] = onBackend('js', run);
+    expectClose(np!, jp!, 1e-6, 1e-6, 'p');
+    expectClose(nq!, jq!, 1e-6, 1e-6, 'q');
+  });
+
   it('sums squares like the reference (clipping by norm)', () => {
     const addon = optimizerAddon();
     const x = grads[0]!;
@@ -243,6 +303,40 @@ describe.runIf(native)('the addon rejects bad optimizer calls without crashing',
     addon.optimizerStep(codeOf('sgd'), q, new Float32Array([1, 1]), m, null, null, sgd(2, { lr: 0.5, momentum: 0.5, nesterov: 1 }));
     expect(Array.from(q)).toEqual([0.25, 1.25]);
     expect(Array.from(m)).toEqual([-0.5, -0.5]);
+  });
+
+  it('optimizerSteps checks every target, and that no target touches another', () => {
+    const steps = (ps: Float32Array[], gs: Float32Array[], s0: (Float32Array | null)[], m: Float64Array) =>
+      addon.optimizerSteps(codeOf('sgd'), ps, gs, s0, ps.map(() => null), ps.map(() => null), m);
+    const two = (a: Float64Array, b: Float64Array) => Float64Array.from([...a, ...b]);
+    const q = new Float32Array(8), r = new Float32Array(8);
+    expect(() => steps([q, r], [g, g], [null, null], two(sgd(8), sgd(8)))).not.toThrow();
+    expect(() => steps([q, q], [g, g], [null, null], two(sgd(8), sgd(8)))).toThrow(/targets 0 and 1 overlap/);
+    expect(() => steps([q, q], [g, g], [null, null], two(sgd(4), sgd(4, { paramOffset: 4 })))).not.toThrow();
+    expect(() => steps([q, q], [g, g], [null, null], two(sgd(5), sgd(4, { paramOffset: 4 })))).toThrow(/overlap/);
+    // A grad inside another target's parameter, or a momentum slot in another's.
+    expect(() => steps([q, r], [g, q], [null, null], two(sgd(8), sgd(8)))).toThrow(/grad of target 1 overlaps target 0/);
+    expect(() => steps([q, r], [g, g], [s, s], two(sgd(8, { momentum: 0.9 }), sgd(8, { momentum: 0.9 })))).toThrow(/overlap/);
+    expect(() => steps([q, r], [g, g], [s, q], two(sgd(8, { momentum: 0.9 }), sgd(8, { momentum: 0.9 })))).toThrow(/targets 0 and 1 overlap/);
+    // A slot the configuration does not use is not looked at.
+    expect(() => steps([q, r], [g, g], [s, q], two(sgd(8, { momentum: 0.9 }), sgd(8)))).not.toThrow();
+    // Each target's own checks, named by index.
+    expect(() => steps([q, r], [g, g], [null, null], two(sgd(8), sgd(9)))).toThrow(/optimizerSteps target 1 param: range/);
+    expect(() => steps([q, r], [g, g], [null], two(sgd(8), sgd(8)))).toThrow(/differ in length/);
+    expect(() => steps([q, r], [g, g], [null, null], sgd(8))).toThrow(/meta is too short/);
+    expect(() => steps([q, new Int32Array(8) as never], [g, g], [null, null], two(sgd(8), sgd(8)))).toThrow(/target 1 param must be a Float32Array/);
+    expect(() => addon.optimizerSteps(codeOf('sgd'), q as never, [g], [null], [null], [null], sgd(8))).toThrow(/params must be an array/);
+    expect(() => steps([], [], [], new Float64Array(0))).not.toThrow();
+  });
+
+  it('optimizerSteps updates each target by its own block, synchronously and asynchronously', async () => {
+    const q = new Float32Array([1, 2]), r = new Float32Array([10, 20, 30]);
+    const blocks = Float64Array.from([...sgd(2, { lr: 0.5 }), ...sgd(2, { lr: 1, paramOffset: 1 })]);
+    addon.optimizerSteps(codeOf('sgd'), [q, r], [new Float32Array([1, 1]), new Float32Array([1, 2])], [null, null], [null, null], [null, null], blocks);
+    expect(Array.from(q)).toEqual([0.5, 1.5]);
+    expect(Array.from(r)).toEqual([10, 19, 28]);
+    await addon.optimizerStepsAsync(codeOf('sgd'), [q], [new Float32Array([1, 1])], [null], [null], [null], sgd(2, { lr: 0.5 }));
+    expect(Array.from(q)).toEqual([0, 1]);
   });
 
   it('runs asynchronously too', async () => {

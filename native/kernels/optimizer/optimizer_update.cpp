@@ -3,6 +3,7 @@
 #include "kernels/optimizer/optimizer_update.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "kernels/common/cpu_features.h"
 #include "kernels/common/thread_pool.h"
@@ -51,6 +52,31 @@ void optimizer_step(const OptimizerHyper& h, float* param, const float* grad, co
     part.s2 = slots.s2 ? slots.s2 + begin : nullptr;
     step(h, param + begin, grad + begin, part, end - begin);
   });
+}
+
+void optimizer_step_many(const OptimizerTarget* targets, int64_t count) {
+  if (count <= 0) return;
+  const auto step = kern().step;
+  // start[i]: where target i begins in the concatenation of all targets' elements.
+  std::vector<int64_t> start(static_cast<size_t>(count) + 1, 0);
+  for (int64_t i = 0; i < count; i++) start[i + 1] = start[i] + std::max<int64_t>(0, targets[i].n);
+  const int64_t total = start[count];
+  auto run = [&](int64_t begin, int64_t end) {
+    int64_t i = std::upper_bound(start.begin(), start.end(), begin) - start.begin() - 1;
+    for (; i < count && start[i] < end; i++) {
+      const int64_t lo = std::max(begin, start[i]) - start[i];
+      const int64_t hi = std::min(end, start[i + 1]) - start[i];
+      if (hi <= lo) continue;
+      const OptimizerTarget& t = targets[i];
+      OptimizerSlots part;
+      part.s0 = t.slots.s0 ? t.slots.s0 + lo : nullptr;
+      part.s1 = t.slots.s1 ? t.slots.s1 + lo : nullptr;
+      part.s2 = t.slots.s2 ? t.slots.s2 + lo : nullptr;
+      step(t.h, t.param + lo, t.grad + lo, part, hi - lo);
+    }
+  };
+  if (total < 2 * kStepGrain) run(0, total);
+  else parallel_for_balanced(total, kStepGrain, run);
 }
 
 double sum_squares(const float* x, int64_t n) {

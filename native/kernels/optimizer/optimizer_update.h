@@ -49,6 +49,23 @@ bool optimizer_uses_slot(const OptimizerHyper& h, int slot);
 void optimizer_step(const OptimizerHyper& h, float* param, const float* grad, const OptimizerSlots& slots,
                     int64_t n);
 
+// One parameter of a many-parameter update (optimizer_step_many), with its own scalars (norm
+// clipping scales each parameter's gradient by its own factor).
+struct OptimizerTarget {
+  OptimizerHyper h;
+  float* param = nullptr;
+  const float* grad = nullptr;
+  OptimizerSlots slots;
+  int64_t n = 0;
+};
+
+// Updates every target as optimizer_step would, the elements of all of them split across the pool
+// as one range: a training step's many small parameters (biases, normalization scales and shifts)
+// no longer each run on one thread between two calls from JS. An element's update reads only its
+// own param, gradient and slots, so the split changes no result. Targets must not overlap (the
+// binding checks).
+void optimizer_step_many(const OptimizerTarget* targets, int64_t count);
+
 // Sum of x[i]^2 in double, for clipping by norm. The summation order depends only on n (not on the
 // thread count or SIMD level), so the result is reproducible bit for bit.
 double sum_squares(const float* x, int64_t n);
