@@ -407,7 +407,8 @@ export abstract class Optimizer {
         kernel.runAll(states.map((s) => s.variable), gs, states.map((s) => s.kernelSlots!), scales);
         return;
       }
-      // A parameter listed twice, or a gradient in another parameter's memory: one at a time, in order.
+      // Two parameters sharing a storage, or a gradient in another parameter's memory: one at a
+      // time, in order.
       for (let i = 0; i < pairs.length; i++) {
         kernel.run(states[i]!.variable, gs[i]!, states[i]!.kernelSlots!, scales ? scales[i]! : 1);
       }
@@ -530,7 +531,6 @@ function collectPairs(grads: GradientPairs): (readonly [Tensor, Tensor])[] {
   return out;
 }
 
-/** A contiguous gradient whose memory is not the parameter's (an in-place update must not read what it writes). */
 /**
  * Whether one fused call may update all these parameters: each has a storage of its own that no
  * gradient lives in (a parameter's own gradient was already copied out by gradientBuffer). State
@@ -544,6 +544,7 @@ function separateStorages(states: readonly { variable: Tensor }[], grads: readon
   return true;
 }
 
+/** A contiguous gradient whose memory is not the parameter's (an in-place update must not read what it writes). */
 function gradientBuffer(p: Tensor, g: Tensor): Tensor {
   const c = g.contiguousCopy();
   if (c.storage !== p.storage) return c;

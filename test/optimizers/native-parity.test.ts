@@ -129,13 +129,14 @@ describe.runIf(native)('native fused updates == the ops-based updateStep', () =>
     const stepGrads = Array.from({ length: STEPS }, () => sizes.map((n) => randomArray(g2, n, 0.3)));
     const make = () => opt.adam({ learningRate: 0.01, clipNorm: 5, amsgrad: true });
     const before = getNumThreads();
+    const f32 = (t: Tensor) => Float32Array.from(t.dataSync());
     const together = (threads: number): Float32Array[] => {
       setNumThreads(threads);
       return onBackend('native', () => {
         const o = make();
         const ps = starts.map((st) => tensor(st, { requiresGrad: true }));
         for (const gs of stepGrads) o.applyGradients(ps.map((p, i) => [p, tensor(gs[i]!)] as const));
-        return [...ps.map((p) => p.dataSync().slice()), ...o.getWeights().slice(1).map((w) => w.tensor.dataSync().slice())];
+        return [...ps.map(f32), ...o.getWeights().slice(1).map((w) => f32(w.tensor))];
       });
     };
     try {
@@ -148,8 +149,8 @@ describe.runIf(native)('native fused updates == the ops-based updateStep', () =>
           const o = make();
           const p = tensor(starts[i]!, { requiresGrad: true });
           for (const gs of stepGrads) o.applyGradients([[p, tensor(gs[i]!)]]);
-          params.push(p.dataSync().slice());
-          slots.push(...o.getWeights().slice(1).map((w) => w.tensor.dataSync().slice()));
+          params.push(f32(p));
+          slots.push(...o.getWeights().slice(1).map((w) => f32(w.tensor)));
         });
         // getWeights lists every slot of parameter 0, then of parameter 1, ...
         return [...params, ...slots];
