@@ -386,8 +386,8 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
   });
 
   // The 3x3 and 5x5 forward walks pixel blocks outer on images up to ~1.5 MB and channel blocks
-  // outer beyond (with 64+ channels); both keep 8 pixels' accumulators over input columns taken one
-  // at a time. Channel tails at every width, borders on all sides, rows narrower than a block, a
+  // outer beyond (with 64+ channels); both keep 8 pixels' accumulators (14 in AVX-512's forward)
+  // over input columns taken one at a time. Channel tails at every width, borders on all sides, rows narrower than a block, a
   // NaN and an inf in the filter (padded taps count as 0 * w), and stride-1 input gradients (the
   // same blocks over the turned filter).
   it('3x3 and 5x5 depthwise convolutions, both loop orders, == reference at every SIMD level, 1 == 2 threads', () => {
@@ -399,6 +399,9 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       [[1, 13, 14, 16], 5, { padding: 'same', strides: 2 }],
       [[1, 5, 3, 12], 5, { padding: 'same' }],
       [[1, 8, 19, 9], 5, { padding: [[1, 2], [2, 0]] }],
+      // Strided rows longer than a 14-pixel block, with a tail: 16 and 17 output columns.
+      [[1, 7, 31, 40], 3, { padding: 'same', strides: 2 }],
+      [[1, 9, 33, 24], 5, { padding: 'same', strides: 2 }],
       [[1, 9, 9, 16], 3, { padding: 'same' }, 'nan'],
       [[1, 9, 9, 16], 5, { padding: 'same', strides: 2 }, 'inf'],
       // Batches beyond 8 MB of images up to 1.5 MB: pixels outer, prefetching each chunk's next rows.
