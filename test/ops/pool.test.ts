@@ -14,6 +14,7 @@ import {
 } from '../../src/ops/pool';
 import { Generator } from '../../src/random/generator';
 import { expectClose } from '../helpers/compare';
+import { simdLevels } from '../helpers/simd-levels';
 
 const info = tf.backendInfo();
 const backends = info.nativeAvailable ? (['js', 'native'] as const) : (['js'] as const);
@@ -287,6 +288,48 @@ describe('max pool backward with windows that do not overlap', () => {
     expect(Object.is(ref[(1 * 4 + 1) * 9], -0)).toBe(false);
     expect(ref[(1 * 4 + 2) * 9 + 8]).toBe(1);
   });
+});
+
+describe('2x2 max pool forward (the native tree of maxima)', () => {
+  // Windows inside the image take max(max(a, b), max(c, d)) in plain maxima, checked for NaN once
+  // per row span; a span holding a NaN (or infinities of both signs) is redone by the NaN-winning
+  // chain. Either way every value, -0 against +0 and which NaN wins included, equals the js chain.
+  const exact = (t: Tensor): string[] => Array.from(t.dataSync(), (v) => (Object.is(v, -0) ? '-0' : String(v)));
+  const cases: [string, number[], Pool2dOptions][] = [
+    ['2x2/2, 36 channels (vector blocks and 8- and 4-wide tails)', [2, 6, 9, 36], { poolSize: 2 }],
+    ['2x2/2, 12 channels, same padding on odd sizes (edge windows)', [1, 7, 9, 12], { poolSize: 2, padding: 'same' }],
+    ['2x2 stride 1, 20 channels', [1, 5, 6, 20], { poolSize: 2, strides: 1 }],
+    ['2x2/2, 6 channels (no tree: channels not a multiple of 4)', [1, 4, 6, 6], { poolSize: 2 }],
+  ];
+  for (const [label, shape, opts] of cases) {
+    it.runIf(info.nativeAvailable)(`${label}: native == js at every SIMD level`, () => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const g = new Generator(23);
+      // Small integers and signed zeros: ties everywhere; a NaN in some rows, -inf and +inf together
+      // (a NaN sum without a NaN cell) in another.
+      const v = Array.from({ length: n }, () => {
+        const u = Math.floor(g.uniform() * 7) - 3;
+        return u === 0 && g.uniform() < 0.5 ? -0 : u;
+      });
+      const c = shape[3]!, w = shape[2]!;
+      v[(1 * w + 2) * c + 1] = NaN;
+      v[(1 * w + 3) * c + 1] = NaN;
+      v[(w + 3) * c + (c - 1)] = NaN;
+      v[(3 * w + 1) * c + 2] = Infinity;
+      v[(3 * w + 0) * c + 2] = -Infinity;
+      const x = tf.tensor(v, shape);
+      const want = exact(withBackend('js', () => maxPool2d(x, opts)));
+      const { hardware, levels } = simdLevels();
+      try {
+        for (const level of levels) {
+          tf.setSimdLevel(level);
+          expect(exact(withBackend('native', () => maxPool2d(x, opts))), level).toEqual(want);
+        }
+      } finally {
+        tf.setSimdLevel(hardware);
+      }
+    });
+  }
 });
 
 describe('pooling argument errors', () => {
