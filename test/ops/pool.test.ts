@@ -290,19 +290,21 @@ describe('max pool backward with windows that do not overlap', () => {
   });
 });
 
-describe('2x2 max pool forward (the native tree of maxima)', () => {
+describe('2x2 max pool (the native tree of maxima), forward and input gradient', () => {
   // Windows inside the image take max(max(a, b), max(c, d)) in plain maxima, checked for NaN once
   // per row span; a span holding a NaN (or infinities of both signs) is redone by the NaN-winning
-  // chain. Either way every value, -0 against +0 and which NaN wins included, equals the js chain.
+  // chain. Either way every value, -0 against +0 and which NaN wins included, equals the js chain;
+  // the input gradient (the chain's arg-max, windows apart) goes to the same cell, -0 as +0.
   const exact = (t: Tensor): string[] => Array.from(t.dataSync(), (v) => (Object.is(v, -0) ? '-0' : String(v)));
   const cases: [string, number[], Pool2dOptions][] = [
     ['2x2/2, 36 channels (vector blocks and 8- and 4-wide tails)', [2, 6, 9, 36], { poolSize: 2 }],
+    ['2x2/2, 16 channels, a remainder row and column', [1, 7, 9, 16], { poolSize: 2 }],
     ['2x2/2, 12 channels, same padding on odd sizes (edge windows)', [1, 7, 9, 12], { poolSize: 2, padding: 'same' }],
     ['2x2 stride 1, 20 channels', [1, 5, 6, 20], { poolSize: 2, strides: 1 }],
     ['2x2/2, 6 channels (no tree: channels not a multiple of 4)', [1, 4, 6, 6], { poolSize: 2 }],
   ];
   for (const [label, shape, opts] of cases) {
-    it.runIf(info.nativeAvailable)(`${label}: native == js at every SIMD level`, () => {
+    it.runIf(info.nativeAvailable)(`${label}: native == js at every SIMD level, gradients too`, () => {
       const n = shape.reduce((a, b) => a * b, 1);
       const g = new Generator(23);
       // Small integers and signed zeros: ties everywhere; a NaN in some rows, -inf and +inf together
@@ -319,11 +321,16 @@ describe('2x2 max pool forward (the native tree of maxima)', () => {
       v[(3 * w + 0) * c + 2] = -Infinity;
       const x = tf.tensor(v, shape);
       const want = exact(withBackend('js', () => maxPool2d(x, opts)));
+      const ys = withBackend('js', () => maxPool2d(x, opts)).shape.slice();
+      const gy = tf.tensor(Array.from({ length: ys.reduce((a, b) => a * b, 1) }, (_, i) => (i % 3 === 0 ? -0 : 1 + (i % 5))), ys);
+      const grad = (): string[] => exact(gradOf((t) => maxPool2d(t, opts), x, gy));
+      const wantGrad = withBackend('js', grad);
       const { hardware, levels } = simdLevels();
       try {
         for (const level of levels) {
           tf.setSimdLevel(level);
           expect(exact(withBackend('native', () => maxPool2d(x, opts))), level).toEqual(want);
+          expect(withBackend('native', grad), `${level} gradient`).toEqual(wantGrad);
         }
       } finally {
         tf.setSimdLevel(hardware);
