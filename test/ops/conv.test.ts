@@ -190,6 +190,10 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
       ['3x3 flat, 4x4 map, 96 filters', [1, 4, 4, 64], [3, 3, 64, 96], { padding: 'same', activation: 'relu' }],
       ['3x3 grouped', [1, 14, 14, 32], [3, 3, 8, 24], { padding: 'same', groups: 4 }],
       ['1x1 pointwise', [1, 14, 14, 64], [1, 1, 64, 48], {}],
+      // Strided 1x1 with rows as wide as a row strip (implicit GEMM): each band's pixels are packed
+      // densely before the GEMM reads them.
+      ['1x1 stride 2, batch 2, odd sizes', [2, 9, 29, 64], [1, 1, 64, 48], { strides: 2, activation: 'relu' }],
+      ['1x1 strides [3, 2], residual', [1, 7, 45, 64], [1, 1, 64, 40], { strides: [3, 2], residual: rand([1, 3, 23, 40], 43) }],
       ['3x3 direct, Cin 3', [1, 16, 16, 3], [3, 3, 3, 32], { padding: 'valid' }],
       // One tile, direct kernel (pointwise, Cin <= 32): cut in two for the pool, with a fused epilogue.
       ['1x1 direct, Cin 16, one tile', [1, 28, 28, 16], [1, 1, 16, 72], { activation: 'hardSwish' }],
