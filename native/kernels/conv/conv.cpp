@@ -548,9 +548,8 @@ void implicit_forward(const ConvShape& s, const float* x, const float* w, float*
       const int64_t iy0 = oy0 * s.sh - s.pad_top, iy1 = (oy1 - 1) * s.sh - s.pad_top + (s.kh - 1) * s.dh + 1;
       const int64_t ix0 = -s.pad_left, ix1 = ix0 + wp;
       const float* xn = x + n * s.h * s.w * s.c;
-      const float* base;
-      int64_t row_stride;
       const bool inside = iy0 >= 0 && iy1 <= s.h && ix0 >= 0 && ix1 <= s.w;
+      SegmentedA a;
       if (inside && gather) {
         // A strided 1x1's pixels, packed densely: read in place, a row of the GEMM's A tile sits
         // sw * c floats from the next, and at 4 KB (ResNet-50's 512 -> 1024 at stride 2) the
@@ -566,7 +565,6 @@ void implicit_forward(const ConvShape& s, const float* x, const float* w, float*
         }
         // One run of the band's pixels: the GEMM's row strips then cross output rows (a 7-wide
         // map filled half of each 14-row strip).
-        SegmentedA a;
         a.a = buf;
         a.rows = 1;
         a.m = (oy1 - oy0) * s.ow;
@@ -575,50 +573,43 @@ void implicit_forward(const ConvShape& s, const float* x, const float* w, float*
         a.segs = 1;
         a.seg_k = s.c;
         a.seg_stride = 0;
-        float* yt = y + (n * s.oh + oy0) * s.ow * ldy + j0;
-        const PackedB part{pb.data + p0 * k * nr, nr};
-        if (store_residual(epi)) {
-          sgemm_segmented(a, cols, part, yt, ldy, epi.bias ? epi.bias + j0 : nullptr, epi.has_activation, epi.residual + (yt - y), ldy);
-        } else {
-          sgemm_segmented(a, cols, part, yt, ldy, epi.bias ? epi.bias + j0 : nullptr, relu);
-          if (finish) finish_tile(epi, yt, ldy, epi.residual ? epi.residual + (yt - y) : nullptr, a.m, cols);
-        }
-        continue;
-      }
-      if (inside) {
-        base = xn + (iy0 * s.w + ix0) * s.c;
-        row_stride = s.w * s.c;
       } else {
-        // The band's input rows with the zero padding made real, so every tap reads memory.
-        row_stride = wp * s.c;
-        float* buf = scratch(t_band, (iy1 - iy0) * row_stride);
-        const BandKey key{call, nb};
-        if (!(t_band_key == key)) {
-          const int64_t lo = std::max<int64_t>(0, ix0), hi = std::min(s.w, ix1);
-          for (int64_t iy = iy0; iy < iy1; iy++) {
-            float* dst = buf + (iy - iy0) * row_stride;
-            if (iy < 0 || iy >= s.h || hi <= lo) {
-              std::memset(dst, 0, sizeof(float) * static_cast<size_t>(row_stride));
-              continue;
+        const float* base;
+        int64_t row_stride;
+        if (inside) {
+          base = xn + (iy0 * s.w + ix0) * s.c;
+          row_stride = s.w * s.c;
+        } else {
+          // The band's input rows with the zero padding made real, so every tap reads memory.
+          row_stride = wp * s.c;
+          float* buf = scratch(t_band, (iy1 - iy0) * row_stride);
+          const BandKey key{call, nb};
+          if (!(t_band_key == key)) {
+            const int64_t lo = std::max<int64_t>(0, ix0), hi = std::min(s.w, ix1);
+            for (int64_t iy = iy0; iy < iy1; iy++) {
+              float* dst = buf + (iy - iy0) * row_stride;
+              if (iy < 0 || iy >= s.h || hi <= lo) {
+                std::memset(dst, 0, sizeof(float) * static_cast<size_t>(row_stride));
+                continue;
+              }
+              const int64_t left = (lo - ix0) * s.c, mid = (hi - lo) * s.c;
+              std::memset(dst, 0, sizeof(float) * static_cast<size_t>(left));
+              std::memcpy(dst + left, xn + (iy * s.w + lo) * s.c, sizeof(float) * static_cast<size_t>(mid));
+              std::memset(dst + left + mid, 0, sizeof(float) * static_cast<size_t>(row_stride - left - mid));
             }
-            const int64_t left = (lo - ix0) * s.c, mid = (hi - lo) * s.c;
-            std::memset(dst, 0, sizeof(float) * static_cast<size_t>(left));
-            std::memcpy(dst + left, xn + (iy * s.w + lo) * s.c, sizeof(float) * static_cast<size_t>(mid));
-            std::memset(dst + left + mid, 0, sizeof(float) * static_cast<size_t>(row_stride - left - mid));
+            t_band_key = key;
           }
-          t_band_key = key;
+          base = buf;
         }
-        base = buf;
+        a.a = base;
+        a.rows = oy1 - oy0;
+        a.m = s.ow;
+        a.a_qs = s.sh * row_stride;
+        a.a_rs = s.sw * s.c;
+        a.segs = s.kh;
+        a.seg_k = s.kw * s.c;
+        a.seg_stride = s.dh * row_stride;
       }
-      SegmentedA a;
-      a.a = base;
-      a.rows = oy1 - oy0;
-      a.m = s.ow;
-      a.a_qs = s.sh * row_stride;
-      a.a_rs = s.sw * s.c;
-      a.segs = s.kh;
-      a.seg_k = s.kw * s.c;
-      a.seg_stride = s.dh * row_stride;
       // (A residual comes with a dense y: conv2d_forward strides y only without one.)
       float* yt = y + (n * s.oh + oy0) * s.ow * ldy + j0;
       // The group's panels are a contiguous run of the packing ([panel][k][nr]); each output is
@@ -628,7 +619,7 @@ void implicit_forward(const ConvShape& s, const float* x, const float* w, float*
         sgemm_segmented(a, cols, part, yt, ldy, epi.bias ? epi.bias + j0 : nullptr, epi.has_activation, epi.residual + (yt - y), ldy);
       } else {
         sgemm_segmented(a, cols, part, yt, ldy, epi.bias ? epi.bias + j0 : nullptr, relu);
-        if (finish) finish_tile(epi, yt, ldy, epi.residual ? epi.residual + (yt - y) : nullptr, a.rows * s.ow, cols);
+        if (finish) finish_tile(epi, yt, ldy, epi.residual ? epi.residual + (yt - y) : nullptr, a.rows * a.m, cols);
       }
     }
   });
