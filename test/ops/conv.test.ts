@@ -391,9 +391,9 @@ describe.runIf(info.nativeAvailable)('native kernels == reference', () => {
 
   // The 3x3 and 5x5 forward walks pixel blocks outer on images up to ~1.5 MB and channel blocks
   // outer beyond (with 64+ channels); both keep 8 pixels' accumulators (14 in AVX-512's forward)
-  // over input columns taken one at a time. Channel tails at every width, borders on all sides, rows narrower than a block, a
-  // NaN and an inf in the filter (padded taps count as 0 * w), and stride-1 input gradients (the
-  // same blocks over the turned filter).
+  // over input columns taken one at a time. Channel tails at every width, borders on all sides,
+  // rows narrower than a block, a NaN and an inf in the filter (padded taps count as 0 * w), and
+  // stride-1 input gradients (the same blocks over the turned filter).
   it('3x3 and 5x5 depthwise convolutions, both loop orders, == reference at every SIMD level, 1 == 2 threads', () => {
     const cases: [number[], number, Conv2DOptions, string?][] = [
       [[2, 11, 13, 20], 3, { padding: 'same' }],
